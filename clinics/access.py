@@ -1,0 +1,33 @@
+"""Access functions: one per object kind. Forbidden and missing both answer 404."""
+
+from django.http import Http404
+
+from clinics.models import HealthContact, Organisation, StaffMembership, StaffRole
+
+
+def membership_for(*, user, organisation_id, roles=None) -> StaffMembership:
+    """The user's membership in the organisation (optionally with one of `roles`), or 404."""
+    if not user.is_authenticated:
+        raise Http404
+    qs = StaffMembership.objects.select_related("organisation").filter(user=user, organisation_id=organisation_id)
+    if roles is not None:
+        qs = qs.filter(role__in=roles)
+    membership = qs.first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def organisation_for_admin(*, user, organisation_id) -> Organisation:
+    return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINIC_ADMIN]).organisation
+
+
+def health_contact_for_citizen(*, user, contact_id) -> HealthContact:
+    if not user.is_authenticated or not user.is_citizen:
+        raise Http404
+    contact = HealthContact.objects.select_related("service__organisation").filter(
+        pk=contact_id, person_id=user.person_id
+    ).first()
+    if contact is None:
+        raise Http404
+    return contact

@@ -1,0 +1,199 @@
+"""The address register (Adresseregisteret) and health-contact relationships."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A legal entity in the register: HER-id level 1 (the practice, municipality or hospital)."""
+
+    her_id = models.PositiveIntegerField(_("HER-id"), unique=True)
+    name = models.CharField(_("navn"), max_length=200)
+    org_number = models.CharField(_("organisasjonsnummer"), max_length=9, blank=True)
+    is_hospital = models.BooleanField(_("sykehus"), default=False)
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("virksomhet")
+        verbose_name_plural = _("virksomheter")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.org_number and (len(self.org_number) != 9 or not self.org_number.isdigit()):
+            raise ValidationError({"org_number": _("Organisasjonsnummeret må ha 9 siffer.")})
+
+
+class ServiceKind(models.TextChoices):
+    GP = "fastlege", _("Fastlege")
+    HOME_SERVICE = "hjemmetjeneste", _("Kommunal hjemmetjeneste")
+    OTHER_PRIMARY = "primaer", _("Øvrig primærhelsetjeneste")
+    SPECIALIST = "spesialist", _("Spesialisthelsetjeneste")
+
+
+class Process(models.TextChoices):
+    EKONTAKT = "ekontakt", _("Kontakt (e-kontakt)")
+    EKONSULTASJON = "ekonsultasjon", _("E-konsultasjon")
+    RENEWAL = "reseptfornyelse", _("Fornye resept")
+    APPOINTMENTS = "timer", _("Timeavtaler")
+    VIDEO = "video", _("Videokonsultasjon")
+    JOURNAL_COPY = "journalkopi", _("Be om journalkopi")
+    DOCUMENTS = "dokumentdeling", _("Dokumenter fra sykehuset")
+    TOOLS = "verktoy", _("Digitale verktøy")
+
+
+class AppointmentLevel(models.TextChoices):
+    NONE = "none", _("Ingen")
+    VIEW = "view", _("Se timer")
+    VIEW_CANCEL = "view_cancel", _("Se og avbestille timer")
+    BOOK = "book", _("Se, bestille og avbestille timer")
+
+
+# Which processes each kind of service may switch on (domain brief §1.2, §2.5, §3, §4).
+# Renewal only for GPs; video only in primary care and hospitals; document sharing only in
+# specialist care; the highest appointment level each kind may offer.
+PROCESS_FRAMES = {
+    ServiceKind.GP: {
+        Process.EKONTAKT, Process.EKONSULTASJON, Process.RENEWAL, Process.APPOINTMENTS,
+        Process.VIDEO, Process.JOURNAL_COPY, Process.TOOLS,
+    },
+    ServiceKind.HOME_SERVICE: {Process.EKONTAKT, Process.APPOINTMENTS, Process.VIDEO, Process.TOOLS},
+    ServiceKind.OTHER_PRIMARY: {
+        Process.EKONTAKT, Process.EKONSULTASJON, Process.APPOINTMENTS, Process.VIDEO,
+        Process.JOURNAL_COPY, Process.TOOLS,
+    },
+    ServiceKind.SPECIALIST: {
+        Process.EKONTAKT, Process.APPOINTMENTS, Process.VIDEO, Process.JOURNAL_COPY,
+        Process.DOCUMENTS, Process.TOOLS,
+    },
+}
+APPOINTMENT_LEVEL_MAX = {
+    ServiceKind.GP: AppointmentLevel.BOOK,
+    ServiceKind.HOME_SERVICE: AppointmentLevel.VIEW_CANCEL,
+    ServiceKind.OTHER_PRIMARY: AppointmentLevel.BOOK,
+    ServiceKind.SPECIALIST: AppointmentLevel.BOOK,
+}
+APPOINTMENT_LEVEL_ORDER = [AppointmentLevel.NONE, AppointmentLevel.VIEW, AppointmentLevel.VIEW_CANCEL, AppointmentLevel.BOOK]
+
+
+def process_frame_error(kind, process, level=None):
+    """Why `kind` may not offer `process` (at `level`), or None when it may."""
+    if process not in PROCESS_FRAMES[kind]:
+        return _("%(kind)s kan ikke tilby %(process)s.") % {
+            "kind": ServiceKind(kind).label, "process": Process(process).label,
+        }
+    if process == Process.APPOINTMENTS:
+        if level not in APPOINTMENT_LEVEL_ORDER or level == AppointmentLevel.NONE:
+            return _("Timeavtaler må ha et tilbudsnivå.")
+        if APPOINTMENT_LEVEL_ORDER.index(level) > APPOINTMENT_LEVEL_ORDER.index(APPOINTMENT_LEVEL_MAX[kind]):
+            return _("%(kind)s kan høyst tilby «%(level)s».") % {
+                "kind": ServiceKind(kind).label, "level": AppointmentLevel(APPOINTMENT_LEVEL_MAX[kind]).label,
+            }
+    return None
+
+
+class Service(models.Model):
+    """A communication party on HER-id level 2: a GP, a home service, a hospital department."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
+    her_id = models.PositiveIntegerField(_("HER-id"), unique=True)
+    name = models.CharField(_("navn"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=ServiceKind.choices)
+    response_days = models.PositiveSmallIntegerField(
+        _("svartid (virkedager)"), default=2, help_text=_("Lovet svartid for meldinger.")
+    )
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("tjeneste")
+        verbose_name_plural = _("tjenester")
+        ordering = ["organisation__name", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation.name})"
+
+    def clean(self):
+        if self.her_id and Organisation.objects.filter(her_id=self.her_id).exists():
+            raise ValidationError({"her_id": _("HER-id-en er allerede brukt av en virksomhet.")})
+
+
+class ServiceProcess(models.Model):
+    """A communication process a service has switched on, with its level for appointments."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="processes")
+    process = models.CharField(_("prosess"), max_length=20, choices=Process.choices)
+    appointment_level = models.CharField(
+        _("nivå for timer"), max_length=12, choices=AppointmentLevel.choices, default=AppointmentLevel.NONE
+    )
+
+    class Meta:
+        verbose_name = _("kommunikasjonsprosess")
+        verbose_name_plural = _("kommunikasjonsprosesser")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "process"], name="service_process_unique"),
+            models.CheckConstraint(
+                condition=Q(process="timer", appointment_level__in=["view", "view_cancel", "book"])
+                | (~Q(process="timer") & Q(appointment_level="none")),
+                name="service_process_level_matches",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service.name}: {self.get_process_display()}"
+
+    def clean(self):
+        error = process_frame_error(self.service.kind, self.process, self.appointment_level)
+        if error:
+            raise ValidationError(error)
+
+
+class StaffRole(models.TextChoices):
+    RECEPTION = "reception", _("Resepsjon")
+    CLINICIAN = "clinician", _("Behandler")
+    CLINIC_ADMIN = "clinic_admin", _("Klinikkadministrator")
+
+
+class StaffMembership(models.Model):
+    """A staff member's place in an organisation, with the role that decides what they may do."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
+    # A clinician is also a communication party (level 2) in their own right.
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="clinicians",
+        verbose_name=_("egen tjeneste (fastlegeliste)"),
+    )
+    hpr_number = models.CharField(_("HPR-nummer"), max_length=9, blank=True)
+
+    class Meta:
+        verbose_name = _("ansattforhold")
+        verbose_name_plural = _("ansattforhold")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="staff_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+class HealthContact(models.Model):
+    """The citizen ↔ service relationship (e.g. being on the GP's list)."""
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="health_contacts")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contacts")
+    active = models.BooleanField(_("aktiv"), default=True)
+    since = models.DateField(_("fra"), auto_now_add=True)
+    ended = models.DateField(_("avsluttet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("helsekontakt")
+        verbose_name_plural = _("helsekontakter")
+        constraints = [models.UniqueConstraint(fields=["person", "service"], name="health_contact_unique")]
+        indexes = [models.Index(fields=["person", "active"], name="health_contact_person_active")]
+
+    def __str__(self):
+        return f"{self.person} – {self.service}"

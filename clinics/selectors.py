@@ -1,0 +1,64 @@
+from dataclasses import dataclass
+
+from clinics.models import AppointmentLevel, HealthContact, Process, Service, ServiceProcess
+
+
+@dataclass(frozen=True)
+class OfferedProcess:
+    process: str
+    label: str
+    offered: bool
+    appointment_level: str
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    contact: HealthContact
+    service: Service
+    processes: list
+
+
+def service_processes(*, service: Service) -> dict:
+    """process code → ServiceProcess for the processes the service has switched on."""
+    return {sp.process: sp for sp in service.processes.all()}
+
+
+def service_offers(*, service: Service, process: str) -> bool:
+    return ServiceProcess.objects.filter(service=service, service__active=True, process=process).exists()
+
+
+def service_appointment_level(*, service: Service) -> str:
+    sp = ServiceProcess.objects.filter(service=service, process=Process.APPOINTMENTS).first()
+    return sp.appointment_level if sp else AppointmentLevel.NONE
+
+
+def contact_summaries(contacts):
+    summaries = []
+    for contact in contacts:
+        on = {sp.process: sp for sp in contact.service.processes.all()}
+        processes = [
+            OfferedProcess(
+                process=code,
+                label=label,
+                offered=code in on and contact.active and contact.service.active,
+                appointment_level=on[code].appointment_level if code in on else AppointmentLevel.NONE,
+            )
+            for code, label in Process.choices
+        ]
+        summaries.append(ContactSummary(contact=contact, service=contact.service, processes=processes))
+    return summaries
+
+
+def health_contacts_for_person(*, person) -> list:
+    """The person's health contacts, active first, each with every process marked offered or not."""
+    contacts = (
+        HealthContact.objects.filter(person=person)
+        .select_related("service__organisation")
+        .prefetch_related("service__processes")
+        .order_by("-active", "service__organisation__name", "service__name")
+    )
+    return contact_summaries(contacts)
+
+
+def active_contact(*, person, service) -> HealthContact | None:
+    return HealthContact.objects.filter(person=person, service=service, active=True, service__active=True).first()

@@ -1,0 +1,29 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from clinics.models import AppointmentLevel, Process, Service, ServiceProcess, process_frame_error
+
+
+@transaction.atomic
+def service_processes_set(*, service: Service, enabled: dict) -> None:
+    """Switch the service's processes to exactly `enabled` (process → appointment level or None).
+
+    Refuses, changing nothing, when any process falls outside the frames its kind allows.
+    """
+    errors = []
+    for process, level in enabled.items():
+        if process == Process.APPOINTMENTS:
+            level = level or AppointmentLevel.NONE
+        else:
+            level = AppointmentLevel.NONE
+        error = process_frame_error(service.kind, process, level if process == Process.APPOINTMENTS else None)
+        if error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    ServiceProcess.objects.filter(service=service).exclude(process__in=list(enabled)).delete()
+    for process, level in enabled.items():
+        level = (level or AppointmentLevel.NONE) if process == Process.APPOINTMENTS else AppointmentLevel.NONE
+        ServiceProcess.objects.update_or_create(
+            service=service, process=process, defaults={"appointment_level": level}
+        )

@@ -1,0 +1,54 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from clinics.access import health_contact_for_citizen, organisation_for_admin
+from clinics.forms import ServiceProcessesForm
+from clinics.selectors import contact_summaries, health_contacts_for_person
+from clinics.services import service_processes_set
+
+
+@login_required
+def contact_list(request):
+    if not request.user.is_citizen:
+        raise Http404
+    contacts = health_contacts_for_person(person=request.user.person)
+    return render(request, "clinics/contact_list.html", {"contacts": contacts})
+
+
+@login_required
+def contact_detail(request, contact_id):
+    contact = health_contact_for_citizen(user=request.user, contact_id=contact_id)
+    summary = contact_summaries([contact])[0]
+    return render(request, "clinics/contact_detail.html", {"summary": summary})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clinic_services(request, organisation_id):
+    """A clinic admin switches the organisation's own services on and off."""
+    organisation = organisation_for_admin(user=request.user, organisation_id=organisation_id)
+    services = list(organisation.services.prefetch_related("processes").order_by("name"))
+    forms = {s.pk: ServiceProcessesForm(prefix=f"s{s.pk}", service=s) for s in services}
+    if request.method == "POST":
+        service_id = request.POST.get("service_id", "")
+        target = next((s for s in services if str(s.pk) == service_id), None)
+        if target is None:
+            raise Http404
+        form = ServiceProcessesForm(request.POST, prefix=f"s{target.pk}", service=target)
+        forms[target.pk] = form
+        if form.is_valid():
+            try:
+                service_processes_set(service=target, enabled=form.enabled())
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Tjenestene for %(name)s er lagret.") % {"name": target.name})
+                return redirect("clinics:clinic_services", organisation_id=organisation.pk)
+    rows = [(s, forms[s.pk]) for s in services]
+    return render(request, "clinics/clinic_services.html", {"organisation": organisation, "rows": rows})

@@ -1,0 +1,13 @@
+"""Settings for the test suite: the production module with test-friendly defaults.
+
+Only defaults change here (explicit environment variables still win), so the suite
+runs the same code paths as production on either stack.
+"""
+
+import os
+
+os.environ.setdefault("HN_FAST_PASSWORD_HASHER", "true")
+os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
+os.environ.setdefault("HN_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+
+from helsenorge.settings import *  # noqa: E402,F401,F403

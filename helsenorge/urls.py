@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from accounts import views as account_views
+from helsenorge.views import health
+
+# The admin logs in through allauth, so its rate limits and MFA apply there too.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Helsenorge-portal – drift"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("helse/", health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("konto/", include("allauth.urls")),
+    path("konto/", include("accounts.urls")),
+    path("helsekontakter/", include("clinics.urls")),
+    path("drift/", admin.site.urls),
+]

@@ -1,0 +1,94 @@
+"""The shared persona cast (DESIGN §8) and environment guards.
+
+Personas: Nora (a citizen, 40), Emma (her child, 8), Jonas (her child, 14), Ole (holds
+Nora's power of attorney once issue 4 lands; for now an adult at the same address),
+Kari the clinician at Nora's GP office, Ola a clinician at another organisation, and
+Ulf, an unrelated citizen with his own GP.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from clinics.models import StaffRole
+from tests import factories as f
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def require_or_skip(condition: bool, reason: str):
+    """Skip on a user's machine when something optional is missing; fail in CI, where it must exist."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    path = Path(settings.HN_SHARED_DIR)
+    require_or_skip((path / "schemas").is_dir() and (path / "samples").is_dir(),
+                    f"official schemas/samples not found in {path}; set HN_SHARED_DIR")
+    return path
+
+
+@dataclass
+class Cast:
+    nora: object
+    emma: object
+    jonas: object
+    ole: object
+    ulf: object
+    gp_org: object
+    gp_service: object
+    other_org: object
+    other_service: object
+    kari: object  # clinician at Nora's GP office
+    reception: object
+    clinic_admin: object
+    ola: object  # clinician at another organisation
+    other_admin: object
+
+
+@pytest.fixture
+def cast(db):
+    gp_org = f.OrganisationFactory(name="Bakkehuset legekontor")
+    gp = f.gp_service(organisation=gp_org, name="Fastlege Kari Lege")
+    other_org = f.OrganisationFactory(name="Sentrum legesenter")
+    other = f.gp_service(organisation=other_org, name="Fastlege Ola Annen")
+
+    nora = f.CitizenFactory(email="nora@test.local", person__given_name="Nora", person__age=40, person__address_code="HOME-1")
+    ole = f.CitizenFactory(email="ole@test.local", person__given_name="Ole", person__age=42, person__female=False,
+                           person__address_code="HOME-1")
+    emma = f.PersonFactory(given_name="Emma", age=8, address_code="HOME-1")
+    jonas = f.CitizenFactory(email="jonas@test.local", person__given_name="Jonas", person__age=14,
+                             person__female=False, person__address_code="HOME-1")
+    ulf = f.CitizenFactory(email="ulf@test.local", person__given_name="Ulf", person__age=55, person__female=False)
+    for child in (emma, jonas.person):
+        f.parent_of(nora.person, child)
+        f.parent_of(ole.person, child)
+    for person in (nora.person, emma, jonas.person):
+        f.contact(person, gp)
+    f.contact(ulf.person, other)
+
+    kari = f.StaffFactory(email="kari@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.CLINICIAN, gp))
+    reception = f.StaffFactory(email="resepsjon@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.RECEPTION))
+    clinic_admin = f.StaffFactory(email="admin@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.CLINIC_ADMIN))
+    ola = f.StaffFactory(email="ola@test.local", totp_secret=TOTP_SECRET, membership=(other_org, StaffRole.CLINICIAN, other))
+    other_admin = f.StaffFactory(email="admin2@test.local", totp_secret=TOTP_SECRET, membership=(other_org, StaffRole.CLINIC_ADMIN))
+    return Cast(nora=nora, emma=emma, jonas=jonas, ole=ole, ulf=ulf, gp_org=gp_org, gp_service=gp,
+                other_org=other_org, other_service=other, kari=kari, reception=reception, clinic_admin=clinic_admin,
+                ola=ola, other_admin=other_admin)
+
+
+def login_as(client, user):
+    """Log a test client in, passing the MFA stage the way a session that completed it would."""
+    client.force_login(user)
+    return client

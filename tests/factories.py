@@ -1,0 +1,123 @@
+"""factory_boy factories for the shared persona cast and for ad-hoc rows."""
+
+import datetime
+import itertools
+
+import factory
+from allauth.mfa.totp.internal.auth import TOTP
+
+from accounts.models import ParentalResponsibility, Person, User
+from accounts.nin import nin_generate
+from clinics.models import (
+    AppointmentLevel,
+    HealthContact,
+    Organisation,
+    Process,
+    Service,
+    ServiceKind,
+    ServiceProcess,
+    StaffMembership,
+    StaffRole,
+)
+
+PASSWORD = "Test-passord-123"
+_serial = itertools.count()
+_her = itertools.count(9000001)
+
+
+def birth_date_for_age(years: int, today: datetime.date | None = None) -> datetime.date:
+    today = today or datetime.date.today()
+    return datetime.date(today.year - years, 1, 1)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    class Params:
+        age = 40
+        female = True
+
+    given_name = factory.Faker("first_name", locale="nb_NO")
+    family_name = factory.Faker("last_name", locale="nb_NO")
+    birth_date = factory.LazyAttribute(lambda o: birth_date_for_age(o.age))
+    nin = factory.LazyAttribute(lambda o: nin_generate(o.birth_date, female=o.female, serial=next(_serial) % 200))
+    address_code = factory.Sequence(lambda n: f"ADDR-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@test.local")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def totp_secret(obj, create, extracted, **kwargs):
+        obj.save()
+        if extracted:
+            TOTP.activate(obj, extracted)
+
+
+class CitizenFactory(UserFactory):
+    person = factory.SubFactory(PersonFactory)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    her_id = factory.LazyFunction(lambda: next(_her))
+    name = factory.Sequence(lambda n: f"Legekontor {n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    her_id = factory.LazyFunction(lambda: next(_her))
+    name = factory.Sequence(lambda n: f"Fastlege {n}")
+    kind = ServiceKind.GP
+
+    @factory.post_generation
+    def processes(obj, create, extracted, **kwargs):
+        """processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.BOOK}"""
+        for process, level in (extracted or {}).items():
+            ServiceProcess.objects.create(service=obj, process=process, appointment_level=level or AppointmentLevel.NONE)
+
+
+class StaffFactory(UserFactory):
+    """A staff user; pass organisation= and role= to create the membership."""
+
+    @factory.post_generation
+    def membership(obj, create, extracted, **kwargs):
+        if extracted:
+            organisation, role = extracted[0], extracted[1]
+            service = extracted[2] if len(extracted) > 2 else None
+            StaffMembership.objects.create(user=obj, organisation=organisation, role=role, service=service)
+
+
+def gp_service(organisation=None, **kwargs):
+    processes = {
+        Process.EKONTAKT: None, Process.EKONSULTASJON: None, Process.RENEWAL: None,
+        Process.APPOINTMENTS: AppointmentLevel.BOOK, Process.VIDEO: None, Process.JOURNAL_COPY: None,
+        Process.TOOLS: None,
+    }
+    extra = {"organisation": organisation} if organisation else {}
+    return ServiceFactory(processes=processes, **extra, **kwargs)
+
+
+def contact(person, service, active=True):
+    return HealthContact.objects.create(person=person, service=service, active=active)
+
+
+def parent_of(parent, child):
+    return ParentalResponsibility.objects.create(parent=parent, child=child)
+
+
+__all__ = [
+    "PASSWORD", "PersonFactory", "UserFactory", "CitizenFactory", "OrganisationFactory", "ServiceFactory",
+    "StaffFactory", "StaffRole", "gp_service", "contact", "parent_of", "birth_date_for_age",
+]
