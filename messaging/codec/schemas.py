@@ -1,0 +1,6 @@
+def schema_validate(data: bytes) -> list[str]:
+    raise NotImplementedError
+
+
+def schemas_available() -> bool:
+    raise NotImplementedError
