@@ -137,3 +137,28 @@ class User(AbstractUser):
         if self.is_superuser or self.is_staff or self.is_catalogue_reviewer:
             return True
         return self.staff_memberships.exists()
+
+
+class NotificationPreference(models.Model):
+    """Which channels a citizen wants notices on. No row means the defaults: SMS on, e-mail off
+    (Helsenorge notifies by SMS unless the citizen chooses e-mail; domain brief §8.1)."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="notification_preference", verbose_name=_("person")
+    )
+    email_enabled = models.BooleanField(_("varsel på e-post"), default=False)
+    sms_enabled = models.BooleanField(_("varsel på SMS"), default=True)
+    updated_at = models.DateTimeField(_("endret"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("varslingsvalg")
+        verbose_name_plural = _("varslingsvalg")
+        # Some notices always go out (messages from health personnel), so one channel must stay on.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email_enabled=True) | Q(sms_enabled=True), name="notification_preference_one_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person}: e-post={self.email_enabled}, SMS={self.sms_enabled}"

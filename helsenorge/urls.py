@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
+from accounts import notification_views
 from accounts import views as account_views
 from helsenorge.views import health
 
@@ -16,5 +17,7 @@ urlpatterns = [
     path("konto/", include("allauth.urls")),
     path("konto/", include("accounts.urls")),
     path("helsekontakter/", include("clinics.urls")),
+    path("varslinger/", notification_views.notification_preferences, name="notification_preferences"),
+    path("verktoy/", include("tools.urls")),
     path("drift/", admin.site.urls),
 ]
