@@ -1,6 +1,116 @@
-def schema_validate(data: bytes) -> list[str]:
-    raise NotImplementedError
+"""Validation against the official XSDs, when a schema directory is configured.
+
+One combined XMLSchema per process: an in-memory driver schema imports the MsgHead, Dialogmelding
+1.1 and 1.0, AppRec 1.0 and 1.1 and Base64Container namespaces from settings.HN_SCHEMA_DIR (kith,
+felleskomponent1 and xmldsig follow transitively). RefDoc/Content is a strict wildcard, so the
+payload namespaces must be in the same schema set. Files are found by their targetNamespace, so
+local file names do not matter. The XSDs are read with the hardened parser; a resolver only lets
+libxml2 open files inside the schema directory (no network, nothing else on disk).
+"""
+
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from lxml import etree
+
+from messaging.codec import codes
+from messaging.codec.parser import secure_parse, xml_parser
+
+REQUIRED_NAMESPACES = (codes.NS_MSGHEAD, codes.NS_DIALOG_11, codes.NS_DIALOG_10, codes.NS_APPREC_10,
+                       codes.NS_APPREC_11, codes.NS_BASE64)
+_XS = "http://www.w3.org/2001/XMLSchema"
+_lock = threading.Lock()
+_cache: dict[str, etree.XMLSchema] = {}
+
+
+class _SchemaDirResolver(etree.Resolver):
+    """Serves schema imports from the schema directory only; refuses everything else."""
+
+    def __init__(self, schema_dir: Path):
+        super().__init__()
+        self.schema_dir = schema_dir.resolve()
+
+    def resolve(self, url, public_id, context):
+        path = Path(url[len("file://"):] if url.startswith("file://") else url)
+        if not path.is_absolute():
+            path = self.schema_dir / path
+        path = path.resolve()
+        if path.parent != self.schema_dir or path.suffix != ".xsd":
+            raise etree.XMLSchemaParseError(f"schema import outside {self.schema_dir} refused: {url}")
+        return self.resolve_filename(str(path), context)
+
+
+def _schema_parser(schema_dir: Path) -> etree.XMLParser:
+    parser = xml_parser()
+    parser.resolvers.add(_SchemaDirResolver(schema_dir))
+    return parser
+
+
+def _namespace_files(schema_dir: Path) -> dict[str, Path]:
+    found = {}
+    for path in sorted(schema_dir.glob("*.xsd")):
+        try:
+            root = etree.parse(str(path), xml_parser()).getroot()
+        except etree.XMLSyntaxError:
+            continue
+        namespace = root.get("targetNamespace")
+        if root.tag == f"{{{_XS}}}schema" and namespace:
+            found.setdefault(namespace, path)
+    return found
+
+
+def _schema_dir() -> Path:
+    return Path(settings.HN_SCHEMA_DIR)
 
 
 def schemas_available() -> bool:
-    raise NotImplementedError
+    """True when the configured schema directory holds every namespace the codec validates."""
+    schema_dir = _schema_dir()
+    if str(schema_dir) in _cache:
+        return True
+    if not schema_dir.is_dir():
+        return False
+    files = _namespace_files(schema_dir)
+    return all(ns in files for ns in REQUIRED_NAMESPACES)
+
+
+def combined_schema() -> etree.XMLSchema | None:
+    """The process-wide combined schema, or None when no (complete) schema directory exists."""
+    schema_dir = _schema_dir()
+    key = str(schema_dir)
+    schema = _cache.get(key)
+    if schema is not None:
+        return schema
+    if not schema_dir.is_dir():
+        return None
+    with _lock:
+        schema = _cache.get(key)
+        if schema is None:
+            files = _namespace_files(schema_dir)
+            if not all(ns in files for ns in REQUIRED_NAMESPACES):
+                return None
+            imports = "".join(
+                f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES
+            )
+            driver = f'<xs:schema xmlns:xs="{_XS}">{imports}</xs:schema>'.encode()
+            document = etree.fromstring(driver, _schema_parser(schema_dir),
+                                        base_url=str(schema_dir.resolve() / "codec-driver.xsd"))
+            schema = _cache[key] = etree.XMLSchema(document)
+    return schema
+
+
+def validate_element(root) -> list[str]:
+    """Errors of an already parsed document against the combined schema ([] when unavailable)."""
+    schema = combined_schema()
+    if schema is None or schema.validate(root):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+def schema_validate(data: bytes) -> list[str]:
+    """Schema errors for raw bytes; [] when valid or when no schema directory is configured.
+
+    Bytes that are not acceptable XML at all raise CodecError (T01/T99) from the hardened parser.
+    """
+    return validate_element(secure_parse(data))

@@ -37,6 +37,7 @@ class Attachment:
     mime_type: str
     data: bytes
     description: str = ""
+    file_reference: str = ""  # RefDoc/FileReference (an external document) instead of inline data
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,18 @@ class AppRec:
     version: str = "1.1"
 
 
+@dataclass(frozen=True)
+class Header:
+    """The addressing part of a document: enough to answer it with an AppRec."""
+
+    msg_type: str
+    msg_id: str
+    gen_date: datetime.datetime | None
+    sender: Party | None
+    receiver: Party | None
+    is_apprec: bool = False
+
+
 class CodecError(Exception):
     """Bytes the codec cannot accept, with the code from kodeverk 8221 an AppRec should carry.
 
@@ -149,16 +162,19 @@ class CodecError(Exception):
     message format, T99 other format error; E-codes for business facts the codec can see.
     """
 
-    def __init__(self, code: str, detail: str = ""):
+    def __init__(self, code: str, detail: str = "", header: Header | None = None):
         self.code = code
         self.detail = detail
+        # What could still be read of the rejected document, so the receiver can address an
+        # AppRec (Status 2) to its sender; None when nothing usable was found.
+        self.header = header
         super().__init__(f"{code}: {detail}" if detail else code)
 
     @property
     def text(self) -> str:
-        from messaging.codec.codes import ERROR_TEXTS
+        from messaging.codec.codes import error_text
 
-        return ERROR_TEXTS.get(self.code, "Annen feil")
+        return error_text(self.code)
 
     def as_apprec_error(self) -> AppRecError:
         return AppRecError(code=self.code, text=self.text, detail=self.detail[:200])
