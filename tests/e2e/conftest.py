@@ -1,0 +1,147 @@
+"""Real-browser fixtures: the system Chromium driven by Playwright against pytest-django's live server.
+
+Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`):
+
+- `browser` (session): one headless Chromium (`shutil.which("chromium")`). Missing Chromium
+  skips the test on a user's machine and fails it in CI (`require_or_skip`).
+- `page`: a fresh browser context (own cookies, Norwegian locale) pointed at `live_server`,
+  so `page.goto("/helsekontakter/")` works with relative URLs. The fixture requests
+  `transactional_db` (the live server runs in another thread and must see committed rows) and
+  clears the cache, so rate limits and TOTP replay marks from earlier tests cannot leak in.
+  It records console errors and Content-Security-Policy violations on `page.problems`.
+- `axe_check(page)`: runs axe-core on the current page; fails on any violation of impact
+  serious or critical (printed readably), and on any console error or CSP violation seen so far.
+- `screenshot(page, name)`: full-page PNG at `artifacts/screenshots/<name>.png` (git-ignored).
+- `login(page, email, password, totp_secret=None)`: signs in through the real allauth form and,
+  when a secret is given, the real TOTP page with a code computed from it. Its two halves,
+  `login_password(page, email, password)` and `login_totp(page, secret)`, let a test check the
+  pages in between.
+- `totp_code(secret)`: the current TOTP code for a secret, as an authenticator app shows it.
+
+Import the helpers with `from tests.e2e.conftest import axe_check, login, screenshot`.
+
+Demo data: call `clinics.demo.seed_all()` inside the test (it needs the `page` fixture's
+transactional database) and log in with `clinics.demo.DEMO_PASSWORD`; or use the `cast`
+fixture from `tests/conftest.py` (password `tests.factories.PASSWORD`, secret `TOTP_SECRET`).
+"""
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.conftest import require_or_skip
+
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium")
+    require_or_skip(executable is not None, "Chromium not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    cache.clear()
+    context = browser.new_context(
+        base_url=live_server.url, locale="nb-NO", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.problems = []
+
+    def on_console(message):
+        if message.type == "error":
+            tab.problems.append(f"console error on {tab.url}: {message.text}")
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: tab.problems.append(f"script error on {tab.url}: {error}"))
+    yield tab
+    context.close()
+
+
+def _describe(violation) -> str:
+    lines = [f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"]
+    for node in violation["nodes"]:
+        lines.append(f"    at {' '.join(node['target'])}: {node['html'][:200]}")
+        summary = node.get("failureSummary")
+        if summary:
+            lines.extend(f"      {line}" for line in summary.splitlines())
+    return "\n".join(lines)
+
+
+def axe_check(page) -> list:
+    """Fail on serious/critical axe violations and on browser-side problems; return the minor ones."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    problems = list(getattr(page, "problems", []))
+    message = []
+    if blocking:
+        message.append(f"axe found {len(blocking)} serious/critical violation(s) on {page.url}:")
+        message.extend(_describe(v) for v in blocking)
+    if problems:
+        message.append("browser problems (console errors, CSP violations):")
+        message.extend(f"    {p}" for p in problems)
+    if message:
+        pytest.fail("\n".join(message), pytrace=False)
+    return [v for v in violations if v["impact"] not in BLOCKING_IMPACTS]
+
+
+def screenshot(page, name: str) -> Path:
+    if not re.fullmatch(r"[a-z0-9_-]+", name):
+        raise ValueError(f"screenshot name {name!r}: use lower-case letters, digits, '-' and '_'")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def totp_code(secret: str) -> str:
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def login_password(page, email: str, password: str):
+    """Submit the real allauth login form (e-mail + password)."""
+    page.goto("/konto/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    return page
+
+
+def login_totp(page, secret: str):
+    """On allauth's "two-factor authentication" page, enter the current code for `secret`."""
+    code_input = page.locator("input[name=code]")
+    code_input.wait_for()
+    code_input.fill(totp_code(secret))
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    return page
+
+
+def login(page, email: str, password: str, totp_secret: str | None = None):
+    """Sign in the way a person does: the login form, then the TOTP page when a secret is given."""
+    login_password(page, email, password)
+    if totp_secret:
+        login_totp(page, totp_secret)
+    return page

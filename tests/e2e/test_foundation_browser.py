@@ -1,0 +1,189 @@
+"""The foundation slice in a real browser: a demo citizen and clinic staff log in and see the right pages.
+
+Every page visited is checked with axe-core (serious/critical violations fail) and saved as a
+screenshot under artifacts/screenshots/.
+"""
+
+import re
+from urllib.parse import unquote
+
+import pytest
+from django.urls import reverse
+
+from clinics.demo import DEMO_PASSWORD, STAFF, seed_all
+from clinics.models import Organisation, StaffRole
+from tests import factories as f
+from tests.e2e.conftest import axe_check, login, login_password, login_totp, screenshot, totp_code
+
+pytestmark = pytest.mark.browser
+
+NORA = "nora.nordmann@innbygger.demo"
+CLINIC_ADMIN = next(s for s in STAFF if s.role == StaffRole.CLINIC_ADMIN)
+
+
+def _heading(page) -> str:
+    return page.locator("main h1").inner_text().strip()
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        "() => { const el = document.activeElement;"
+        " return {tag: el.tagName, id: el.id, cls: el.className, text: (el.textContent || '').trim()}; }"
+    )
+
+
+def test_citizen_sees_health_contacts_and_their_services(page):
+    seed_all()
+
+    page.goto("/")
+    axe_check(page)
+    screenshot(page, "01-home-anonymous")
+
+    page.goto("/konto/login/")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    axe_check(page)
+    screenshot(page, "02-login")
+
+    login(page, NORA, DEMO_PASSWORD)
+    assert _heading(page) == "Hei, Nora"
+    home_contacts = page.locator("#contacts-heading + ul li")
+    assert home_contacts.count() == 5
+    axe_check(page)
+    screenshot(page, "03-home-citizen")
+
+    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Helsekontakter").click()
+    assert _heading(page) == "Helsekontakter"
+    cards = page.locator("main section.card")
+    names = [cards.nth(i).locator("h2").inner_text().strip() for i in range(cards.count())]
+    assert sorted(names) == sorted([
+        "Fastlege Kari Lege", "Hjemmesykepleien Nordby", "Medisinsk poliklinikk", "Laboratoriet",
+        "Vaksinasjonskontoret Nordby",
+    ])
+    gp = cards.filter(has=page.get_by_role("heading", name="Fastlege Kari Lege"))
+    assert gp.locator(".process--on").filter(has_text="Fornye resept").count() == 1
+    vaccination = cards.filter(has=page.get_by_role("heading", name="Vaksinasjonskontoret Nordby"))
+    assert vaccination.locator(".process--on").count() == 1  # appointments only
+    unavailable = vaccination.locator(".process--off")
+    assert unavailable.count() >= 3
+    # Unavailable is said in words, not only by colour or strike-through.
+    assert all("ikke tilgjengelig" in text for text in unavailable.all_inner_texts())
+    axe_check(page)
+    screenshot(page, "04-contacts")
+
+    page.get_by_role("link", name="Hjemmesykepleien Nordby").first.click()
+    assert _heading(page) == "Hjemmesykepleien Nordby"
+    assert page.get_by_text(re.compile(r"Svartid: innen 2 virkedager")).is_visible()
+    axe_check(page)
+    screenshot(page, "05-contact-detail")
+
+    # Language: a plain form POST (works without JavaScript), and back again.
+    page.goto("/helsekontakter/")
+    page.get_by_label("Språk").select_option("en")
+    page.get_by_role("button", name="Bytt").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/helsekontakter/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label(re.compile("Språk|Language")).input_value() == "en"
+    axe_check(page)
+    screenshot(page, "06-contacts-english")
+    page.get_by_label(re.compile("Språk|Language")).select_option("nb")
+    page.locator("form.lang-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert _heading(page) == "Helsekontakter"
+
+
+def test_skip_link_is_first_and_moves_focus_to_main(page):
+    seed_all()
+    login(page, NORA, DEMO_PASSWORD)
+    page.goto("/helsekontakter/")
+    page.keyboard.press("Tab")
+    focused = _focused(page)
+    assert "skip-link" in focused["cls"], focused
+    assert page.locator(".skip-link").is_visible()  # visible when focused
+    screenshot(page, "07-skip-link-focused")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'main'")
+    # The next Tab continues inside the main content, not back in the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
+
+
+def test_clinic_admin_logs_in_with_totp_and_sees_clinic_services(page):
+    seed_all()
+    login_password(page, CLINIC_ADMIN.email, DEMO_PASSWORD)
+    assert page.url.endswith(reverse("mfa_authenticate"))
+    axe_check(page)
+    screenshot(page, "08-mfa-authenticate")
+    login_totp(page, CLINIC_ADMIN.totp_secret)
+    assert _heading(page) == "Velkommen"
+    axe_check(page)
+    screenshot(page, "09-home-staff")
+
+    organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
+    page.get_by_role("link", name=f"Tjenester – {organisation.name}").click()
+    assert _heading(page) == f"Tjenester på nett – {organisation.name}"
+    assert page.get_by_role("heading", name="Fastlege Kari Lege").is_visible()
+    assert page.get_by_role("heading", name="Fastlege Per Doktor").is_visible()
+    # Every checkbox is labelled (get_by_label finds inputs only through their label).
+    assert page.get_by_label("Kontakt (e-kontakt)").count() == 2
+    axe_check(page)
+    screenshot(page, "10-clinic-services")
+
+
+def test_wrong_password_shows_an_error_summary_linked_to_the_form(page):
+    seed_all()
+    login_password(page, NORA, "feil-passord-123")
+    assert page.url.endswith("/konto/login/")
+    summary = page.get_by_role("alert")
+    assert summary.is_visible()
+    assert page.locator("input[name=login]").input_value() == NORA  # nothing typed is lost
+    axe_check(page)
+    screenshot(page, "11-login-error")
+
+
+def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
+    seed_all()
+    organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
+    f.StaffFactory(email="ny.ansatt@bakkehuset.demo", membership=(organisation, StaffRole.RECEPTION))
+    login(page, "ny.ansatt@bakkehuset.demo", f.PASSWORD)
+    page.goto("/helsekontakter/")  # any portal page sends them to the set-up
+    # allauth asks for the password again before an authenticator can be added.
+    assert reverse("account_reauthenticate") in page.url
+    assert reverse("mfa_activate_totp") in unquote(page.url)  # as the page to return to
+    axe_check(page)
+    screenshot(page, "12-reauthenticate")
+    page.locator("input[name=password]").fill(f.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    assert page.url.endswith(reverse("mfa_activate_totp"))
+    assert page.locator("img.qr-code").is_visible()
+    axe_check(page)
+    screenshot(page, "13-totp-activate")
+
+    # Without a code: a clear error, linked from the summary to the field.
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    summary_link = page.locator(".error-summary a")
+    assert summary_link.count() == 1
+    assert summary_link.get_attribute("href") == "#" + page.locator("input[name=code]").get_attribute("id")
+    assert page.locator("input[name=code]").get_attribute("aria-invalid") == "true"
+    axe_check(page)
+    screenshot(page, "14-totp-activate-error")
+
+    secret = page.locator("#authenticator_secret").input_value()
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert reverse("mfa_activate_totp") not in page.url
+    axe_check(page)
+    screenshot(page, "15-after-totp-activation")
+    page.goto("/")
+    assert _heading(page) == "Velkommen"  # no longer sent back to the set-up
+
+
+def test_signup_page_is_accessible(page):
+    page.goto(reverse("account_signup"))
+    axe_check(page)
+    screenshot(page, "16-signup")
