@@ -164,6 +164,7 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None  # our User has no username; without this signup fails
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.CitizenSignupForm"
 ACCOUNT_EMAIL_VERIFICATION = env_choice("HN_EMAIL_VERIFICATION", ("none", "optional", "mandatory"), "optional")
 ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
