@@ -33,7 +33,7 @@ DEMO_PASSWORD = "Demo-passord-2026"
 P = Process
 ORGANISATIONS = [
     # (her_id, name, org_number, is_hospital, [services])
-    (8140001, "Bakkehuset legekontor", "974600001", False, [
+    (8140001, "Bakkehuset legekontor", "974600005", False, [
         (8140011, "Fastlege Kari Lege", ServiceKind.GP, 2,
          {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.BOOK,
           P.VIDEO: None, P.JOURNAL_COPY: None, P.TOOLS: None}),
@@ -41,20 +41,20 @@ ORGANISATIONS = [
          {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.BOOK,
           P.TOOLS: None}),
     ]),
-    (8140100, "Nordby kommune", "974600002", False, [
+    (8140100, "Nordby kommune", "974600013", False, [
         (8140101, "Hjemmesykepleien Nordby", ServiceKind.HOME_SERVICE, 2,
          {P.EKONTAKT: None, P.APPOINTMENTS: AppointmentLevel.VIEW_CANCEL, P.VIDEO: None}),
         (8140102, "Vaksinasjonskontoret Nordby", ServiceKind.OTHER_PRIMARY, 5,
          {P.APPOINTMENTS: AppointmentLevel.BOOK}),
     ]),
-    (8140200, "Innlandet sykehus (demo)", "974600003", True, [
+    (8140200, "Innlandet sykehus (demo)", "974600021", True, [
         (8140201, "Medisinsk poliklinikk", ServiceKind.SPECIALIST, 5,
          {P.EKONTAKT: None, P.APPOINTMENTS: AppointmentLevel.BOOK, P.VIDEO: None, P.JOURNAL_COPY: None,
           P.DOCUMENTS: None, P.TOOLS: None}),
         (8140202, "Laboratoriet", ServiceKind.SPECIALIST, 5,
          {P.APPOINTMENTS: AppointmentLevel.BOOK, P.DOCUMENTS: None}),
     ]),
-    (8140300, "Sentrum legesenter", "974600004", False, [
+    (8140300, "Sentrum legesenter", "974600048", False, [
         (8140301, "Fastlege Ola Annen", ServiceKind.GP, 2,
          {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.VIEW}),
     ]),

@@ -7,6 +7,20 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+_ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def org_number_error(value: str):
+    """Why `value` is not a Norwegian organisation number (9 digits, mod-11 check digit), or None."""
+    if len(value) != 9 or not value.isdigit():
+        return _("Organisasjonsnummeret må ha 9 siffer.")
+    remainder = sum(int(d) * w for d, w in zip(value, _ORG_NUMBER_WEIGHTS)) % 11
+    check = 0 if remainder == 0 else 11 - remainder
+    if check == 10 or check != int(value[8]):
+        return _("Kontrollsifferet i organisasjonsnummeret stemmer ikke.")
+    return None
+
+
 class Organisation(models.Model):
     """A legal entity in the register: HER-id level 1 (the practice, municipality or hospital)."""
 
@@ -25,8 +39,9 @@ class Organisation(models.Model):
         return self.name
 
     def clean(self):
-        if self.org_number and (len(self.org_number) != 9 or not self.org_number.isdigit()):
-            raise ValidationError({"org_number": _("Organisasjonsnummeret må ha 9 siffer.")})
+        error = org_number_error(self.org_number) if self.org_number else None
+        if error:
+            raise ValidationError({"org_number": error})
 
 
 class ServiceKind(models.TextChoices):
