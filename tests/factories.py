@@ -38,8 +38,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
         age = 40
         female = True
 
-    given_name = factory.Faker("first_name", locale="nb_NO")
-    family_name = factory.Faker("last_name", locale="nb_NO")
+    given_name = factory.Faker("first_name", locale="no_NO")
+    family_name = factory.Faker("last_name", locale="no_NO")
     birth_date = factory.LazyAttribute(lambda o: birth_date_for_age(o.age))
     nin = factory.LazyAttribute(lambda o: nin_generate(o.birth_date, female=o.female, serial=next(_serial) % 200))
     address_code = factory.Sequence(lambda n: f"ADDR-{n}")
