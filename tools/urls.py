@@ -1,2 +1,21 @@
+from django.urls import path
+
+from tools import views
+
 app_name = "tools"
-urlpatterns = []
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("<int:tool_id>/", views.tool_detail, name="tool_detail"),
+    path("<int:tool_id>/legg-til/", views.tool_add, name="tool_add"),
+    path("meld-inn/", views.submit, name="submit"),
+    path("innmeldinger/", views.submissions, name="submissions"),
+    path("innmeldinger/<int:tool_id>/", views.submission_detail, name="submission_detail"),
+    path("vurdering/", views.review_queue, name="review_queue"),
+    path("vurdering/<int:tool_id>/", views.review_detail, name="review_detail"),
+    path("vurdering/<int:tool_id>/vurder/", views.review_assess, name="review_assess"),
+    path("vurdering/<int:tool_id>/trekk-tilbake/", views.review_withdraw, name="review_withdraw"),
+    path("mine/", views.mine, name="mine"),
+    path("mine/<int:dispatch_id>/start/", views.launch, name="launch"),
+    path("klinikk/<int:organisation_id>/send/", views.send, name="send"),
+    path("klinikk/<int:organisation_id>/sendt/", views.sent, name="sent"),
+]

@@ -1,0 +1,95 @@
+from django.db.models import Q, QuerySet
+
+from accounts.models import ParentalResponsibility, Person
+from clinics.models import HealthContact, Organisation, Process
+from tools.access import may_represent
+from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus
+
+AWAITING_REVIEW = [ToolStatus.PENDING, ToolStatus.CHANGES_REQUESTED, ToolStatus.REJECTED]
+
+
+def catalogue_search(*, q: str = "", kind: str = "", target_group: str = "", topic: str = "") -> QuerySet:
+    tools = Tool.objects.filter(status=ToolStatus.PUBLISHED)
+    if q:
+        tools = tools.filter(Q(name__icontains=q) | Q(purpose__icontains=q) | Q(maker__icontains=q))
+    if kind:
+        tools = tools.filter(kind=kind)
+    if target_group:
+        tools = tools.filter(target_group=target_group)
+    if topic:
+        tools = tools.filter(topic=topic)
+    return tools.order_by("name", "pk")
+
+
+def published_tools() -> QuerySet:
+    return Tool.objects.filter(status=ToolStatus.PUBLISHED).order_by("name", "pk")
+
+
+def tools_awaiting_review() -> QuerySet:
+    return Tool.objects.filter(status__in=AWAITING_REVIEW).order_by("submitted_at", "pk")
+
+
+def tools_by_status(*, status: str) -> QuerySet:
+    return Tool.objects.filter(status=status).order_by("name", "pk")
+
+
+def tools_submitted_by(*, user) -> QuerySet:
+    return Tool.objects.filter(submitted_by=user).order_by("-submitted_at", "-pk")
+
+
+def tool_history(*, tool: Tool) -> QuerySet:
+    return ToolEvent.objects.filter(tool=tool).select_related("actor").order_by("at", "pk")
+
+
+def current_verdicts(*, tool: Tool) -> dict:
+    """dimension → the latest assessment event on it (or None): what decides publication."""
+    latest = {dimension: None for dimension in Dimension.values}
+    for event in ToolEvent.objects.filter(tool=tool, kind=EventKind.ASSESSED).order_by("at", "pk"):
+        latest[event.dimension] = event
+    return latest
+
+
+def tools_for_person(*, person: Person) -> QuerySet:
+    return (
+        ToolDispatch.objects.filter(person=person)
+        .select_related("tool", "organisation", "sent_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def dispatches_from_organisation(*, organisation: Organisation) -> QuerySet:
+    return (
+        ToolDispatch.objects.filter(organisation=organisation, self_added=False)
+        .select_related("tool", "person", "sent_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def patient_of_organisation(*, organisation: Organisation, nin: str) -> Person | None:
+    """The person with this national number if they have an active health contact with one of the
+    organisation's active services that offers digital tools; otherwise None."""
+    contact = (
+        HealthContact.objects.filter(
+            person__nin=nin, active=True, service__organisation=organisation, service__active=True,
+            service__processes__process=Process.TOOLS,
+        )
+        .select_related("person")
+        .first()
+    )
+    return contact.person if contact else None
+
+
+def representatives_of(*, person: Person) -> list[Person]:
+    """The people who may see this person's tools on their behalf."""
+    parents = Person.objects.filter(
+        pk__in=ParentalResponsibility.objects.filter(child=person).values("parent_id")
+    )
+    return [parent for parent in parents if may_represent(parent=parent, child=person)]
+
+
+def represented_by(*, person: Person) -> list[Person]:
+    """The children this person may act for (for the "acting for" switch on Mine verktøy)."""
+    children = Person.objects.filter(
+        pk__in=ParentalResponsibility.objects.filter(parent=person).values("child_id")
+    ).order_by("given_name")
+    return [child for child in children if may_represent(parent=person, child=child)]

@@ -1,0 +1,142 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import Person
+from clinics.models import Organisation
+from messaging.notifications import citizen_notify
+from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus, Verdict
+from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organisation, representatives_of
+
+# What a maker fills in; everything else (status, dates) the catalogue decides.
+SUBMISSION_FIELDS = [
+    "name", "maker", "purpose", "target_group", "topic", "kind", "launch_url", "privacy_url", "privacy_text",
+    "evidence", "self_service",
+]
+
+
+def tool_slug_for(name: str) -> str:
+    base = (slugify(name) or "verktoy")[:70]
+    slug, n = base, 2
+    while Tool.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def tool_submit(*, submitted_by, name, maker, purpose, target_group, topic, kind, launch_url, evidence,
+                privacy_url="", privacy_text="", self_service=False) -> Tool:
+    tool = Tool(
+        slug=tool_slug_for(name), name=name, maker=maker, purpose=purpose, target_group=target_group, topic=topic,
+        kind=kind, launch_url=launch_url, privacy_url=privacy_url, privacy_text=privacy_text, evidence=evidence,
+        self_service=self_service, status=ToolStatus.PENDING, submitted_by=submitted_by,
+    )
+    tool.full_clean()
+    tool.save()
+    ToolEvent.objects.create(tool=tool, kind=EventKind.SUBMITTED, actor=submitted_by)
+    return tool
+
+
+def status_from_verdicts(verdicts: dict) -> str:
+    """All three approved publishes; any rejection rejects; any request for changes holds it."""
+    values = [event.verdict if event else None for event in verdicts.values()]
+    if all(v == Verdict.APPROVED for v in values):
+        return ToolStatus.PUBLISHED
+    if Verdict.REJECTED in values:
+        return ToolStatus.REJECTED
+    if Verdict.CHANGES in values:
+        return ToolStatus.CHANGES_REQUESTED
+    return ToolStatus.PENDING
+
+
+@transaction.atomic
+def tool_assess(*, tool: Tool, reviewer, dimension: str, verdict: str, notes: str = "") -> Tool:
+    """Record one reviewer's verdict on one dimension; publish when all three are approved."""
+    tool = Tool.objects.select_for_update().get(pk=tool.pk)
+    if not reviewer.is_catalogue_reviewer:
+        raise ValidationError(_("Bare katalogvurderere kan vurdere verktøy."))
+    if tool.submitted_by_id == reviewer.pk:
+        raise ValidationError(_("Du kan ikke vurdere et verktøy du selv har meldt inn."))
+    if tool.status not in AWAITING_REVIEW:
+        raise ValidationError(_("Verktøyet er ikke til vurdering (status: %(status)s).") % {"status": tool.get_status_display()})
+    if dimension not in Dimension.values or verdict not in Verdict.values:
+        raise ValidationError(_("Ukjent dimensjon eller konklusjon."))
+    if verdict != Verdict.APPROVED and not notes.strip():
+        raise ValidationError(_("Skriv hva som må endres eller hvorfor verktøyet avvises."))
+    ToolEvent.objects.create(
+        tool=tool, kind=EventKind.ASSESSED, actor=reviewer, dimension=dimension, verdict=verdict, notes=notes.strip()
+    )
+    status = status_from_verdicts(current_verdicts(tool=tool))
+    tool.status = status
+    if status == ToolStatus.PUBLISHED:
+        tool.published_at = timezone.now()
+        ToolEvent.objects.create(tool=tool, kind=EventKind.PUBLISHED, actor=reviewer)
+    tool.save(update_fields=["status", "published_at"])
+    return tool
+
+
+@transaction.atomic
+def tool_withdraw(*, tool: Tool, reviewer, reason: str) -> Tool:
+    tool = Tool.objects.select_for_update().get(pk=tool.pk)
+    if not reviewer.is_catalogue_reviewer:
+        raise ValidationError(_("Bare katalogvurderere kan trekke tilbake verktøy."))
+    if tool.status != ToolStatus.PUBLISHED:
+        raise ValidationError(_("Bare publiserte verktøy kan trekkes tilbake."))
+    if not reason.strip():
+        raise ValidationError(_("Oppgi hvorfor verktøyet trekkes tilbake."))
+    tool.status = ToolStatus.WITHDRAWN
+    tool.withdrawn_at = timezone.now()
+    tool.withdrawal_reason = reason.strip()
+    tool.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
+    ToolEvent.objects.create(tool=tool, kind=EventKind.WITHDRAWN, actor=reviewer, notes=tool.withdrawal_reason)
+    return tool
+
+
+def _notify_new_tool(person: Person) -> None:
+    citizen_notify(person=person, path=reverse("tools:mine"))
+    for parent in representatives_of(person=person):
+        citizen_notify(person=parent, path=f"{reverse('tools:mine')}?for={person.pk}")
+
+
+@transaction.atomic
+def tool_send(*, tool: Tool, organisation: Organisation, sender, patient_nin: str, note: str,
+              suitability_confirmed: bool) -> ToolDispatch:
+    """A clinician sends a published tool to a patient of their organisation."""
+    tool = Tool.objects.select_for_update().get(pk=tool.pk)
+    if not sender.staff_memberships.filter(organisation=organisation, role="clinician").exists():
+        raise ValidationError(_("Bare behandlere i virksomheten kan sende verktøy."))
+    if not suitability_confirmed:
+        raise ValidationError(_("Du må bekrefte at verktøyet er faglig forsvarlig og egnet for pasienten."))
+    if tool.status != ToolStatus.PUBLISHED:
+        raise ValidationError(_("Verktøyet er ikke publisert i katalogen."))
+    person = patient_of_organisation(organisation=organisation, nin=patient_nin)
+    if person is None:
+        # The same answer whether the number is unknown or belongs to someone else's patient.
+        raise ValidationError(_("Fant ingen pasient med dette fødselsnummeret som får digitale verktøy fra virksomheten."))
+    dispatch = ToolDispatch.objects.create(
+        tool=tool, person=person, organisation=organisation, sent_by=sender, note=note.strip(),
+        suitability_confirmed_at=timezone.now(),
+    )
+    _notify_new_tool(person)
+    return dispatch
+
+
+@transaction.atomic
+def tool_self_add(*, tool: Tool, person: Person) -> ToolDispatch:
+    tool = Tool.objects.select_for_update().get(pk=tool.pk)
+    if tool.status != ToolStatus.PUBLISHED or not tool.self_service:
+        raise ValidationError(_("Dette verktøyet kan du ikke legge til selv."))
+    dispatch, _created = ToolDispatch.objects.get_or_create(tool=tool, person=person, self_added=True)
+    return dispatch
+
+
+def tool_open(*, dispatch: ToolDispatch) -> str:
+    """Record the first opening and return where to send the citizen; refuse a tool not published."""
+    if dispatch.tool.status != ToolStatus.PUBLISHED:
+        raise ValidationError(_("Verktøyet er trukket tilbake og kan ikke åpnes."))
+    # A conditional update: two tabs opening at once still record one first-opened time.
+    ToolDispatch.objects.filter(pk=dispatch.pk, first_opened_at__isnull=True).update(first_opened_at=timezone.now())
+    return dispatch.tool.launch_url
