@@ -7,6 +7,7 @@ False; a typo in DEBUG or SECURE_SSL_REDIRECT must stop the process instead.
 """
 
 import os
+import re
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -97,4 +98,21 @@ def env_choice(name, choices, default):
         raise ImproperlyConfigured(
             f"Environment variable {name}={value!r} is not one of: {', '.join(choices)}."
         )
+    return value
+
+
+_RATE = re.compile(r"^[0-9]+/[0-9]*(\.[0-9]+)?[smhd](/(ip|key|user))?$")
+
+
+def env_rates(name, default):
+    """An allauth rate list such as '10/m/ip,5/300s/key'; allauth itself only parses it on first use."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    for part in value.split(","):
+        if not _RATE.match(part.strip()):
+            raise ImproperlyConfigured(
+                f"Environment variable {name}={value!r} is not a rate list like '10/m/ip,5/300s/key' "
+                f"(amount/period[s|m|h|d]/per[ip|key|user], comma-separated)."
+            )
     return value

@@ -19,6 +19,7 @@ from helsenorge.envconfig import (
     env_float,
     env_int,
     env_list,
+    env_rates,
     env_str,
     env_url,
 )
@@ -171,7 +172,7 @@ ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
     # Failed logins: per IP and per account; allauth locks the key out for the window.
-    "login_failed": env_str("HN_LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
+    "login_failed": env_rates("HN_LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",

@@ -1,0 +1,109 @@
+"""Settings come from environment variables and a malformed value stops start-up, naming the variable.
+
+Each case starts `manage.py check` in its own process with a clean environment, because
+settings are read once per process: that is the start-up an operator sees.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+# Our configuration variables; everything else (PATH, HOME, …) passes through to the child.
+_OURS = ("DJANGO_", "HN_", "DATABASE_URL", "DB_", "CELERY_", "REDIS_URL", "EMAIL_", "DEFAULT_FROM_EMAIL", "CI")
+
+
+def start(tmp_path, *args, settings_module="helsenorge.settings", **variables):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    env.update(DJANGO_SETTINGS_MODULE=settings_module, HN_VAR_DIR=str(tmp_path / "var"), **variables)
+    return subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *(args or ("check",))],
+        capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=120,
+    )
+
+
+def last_line(text):
+    return text.strip().splitlines()[-1] if text.strip() else ""
+
+
+SECRET = secrets.token_urlsafe(64)
+
+MALFORMED = [
+    ("DJANGO_DEBUG", "maybe", {}),
+    ("HN_HTTPS", "ja", {}),
+    ("DATABASE_URL", "mysql://x/portal", {}),
+    ("DATABASE_URL", "postgres:///portal", {}),  # no host
+    ("CELERY_BROKER_URL", "ftp://x", {}),
+    ("REDIS_URL", "http://cache:6379/1", {}),
+    ("HN_SYNC_TIMEOUT_SECONDS", "abc", {}),
+    ("HN_SYNC_TIMEOUT_SECONDS", "0", {}),  # below the minimum
+    ("HN_RELAY_MAX_ATTEMPTS", "many", {}),
+    ("HN_SESSION_SECONDS", "10", {}),
+    ("EMAIL_PORT", "70000", {}),
+    ("HN_EMAIL_VERIFICATION", "sometimes", {}),
+    ("HN_LOG_LEVEL", "LOUD", {}),
+    ("HN_LOGIN_FAILED_RATE", "lots", {}),
+    ("HN_ALLOW_SYNTHETIC_NIN", "perhaps", {}),
+    ("DJANGO_SECRET_KEY", "too-short", {}),
+    # Production without a key: the message names the missing variable.
+    ("DJANGO_SECRET_KEY", None, {"DJANGO_DEBUG": "false"}),
+]
+
+
+@pytest.mark.parametrize("name,value,extra", MALFORMED, ids=[f"{n}={v}" for n, v, _ in MALFORMED])
+def test_malformed_variable_stops_start_up_and_names_it(tmp_path, name, value, extra):
+    variables = dict(extra)
+    if value is not None:
+        variables[name] = value
+    result = start(tmp_path, **variables)
+    assert result.returncode != 0
+    # The last line is the exception that stopped the process: it must be ours and name the variable.
+    assert last_line(result.stderr).startswith("django.core.exceptions.ImproperlyConfigured: Environment variable ")
+    assert name in last_line(result.stderr)
+
+
+def test_the_same_variables_well_formed_start(tmp_path):
+    """The control: every variable above with a good value, so the failures above come from the values."""
+    result = start(
+        tmp_path,
+        DJANGO_DEBUG="false", HN_HTTPS="true", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="portal.example.no",
+        DATABASE_URL="postgres://portal:pw@db.example.no:5432/portal", CELERY_BROKER_URL="redis://redis:6379/0",
+        REDIS_URL="redis://redis:6379/1", HN_SYNC_TIMEOUT_SECONDS="7.5", HN_RELAY_MAX_ATTEMPTS="5",
+        HN_SESSION_SECONDS="900", EMAIL_PORT="587", HN_EMAIL_VERIFICATION="mandatory", HN_LOG_LEVEL="WARNING",
+        HN_LOGIN_FAILED_RATE="5/m/ip,3/300s/key", HN_ALLOW_SYNTHETIC_NIN="false",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_values_reach_settings(tmp_path):
+    """Good values are not just accepted but used."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.HN_SYNC_TIMEOUT_SECONDS, s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'], s.ACCOUNT_RATE_LIMITS['login_failed'], s.HN_ALLOW_SYNTHETIC_NIN)"
+    )
+    result = start(
+        tmp_path, "shell", "--no-imports", "-c", code,
+        HN_SYNC_TIMEOUT_SECONDS="7.5", DATABASE_URL="postgres://portal@db.example.no/portal",
+        CELERY_BROKER_URL="redis://redis:6379/0", REDIS_URL="redis://redis:6379/1",
+        HN_LOGIN_FAILED_RATE="5/m/ip", HN_ALLOW_SYNTHETIC_NIN="no",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "7.5", "django.db.backends.postgresql", "redis://redis:6379/0",
+        "django.core.cache.backends.redis.RedisCache", "5/m/ip", "False",
+    ]
+
+
+def test_embedded_default_needs_no_variables(tmp_path):
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.HN_ALLOW_SYNTHETIC_NIN)"
+    )
+    result = start(tmp_path, "shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "filesystem://", "True"]
