@@ -86,11 +86,15 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     assert page.get_by_label(re.compile("Språk|Language")).input_value() == "en"
     axe_check(page)
     screenshot(page, "06-contacts-english")
+    page.goto(reverse("mfa_index"))  # allauth's pages carry English texts already
+    assert _heading(page) == "Two-Factor Authentication"
     page.get_by_label(re.compile("Språk|Language")).select_option("nb")
     page.locator("form.lang-form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "nb"
-    assert _heading(page) == "Helsekontakter"
+    assert _heading(page) == "Tofaktorautentisering"
+    axe_check(page)
+    screenshot(page, "06b-security")
 
 
 def test_skip_link_is_first_and_moves_focus_to_main(page):
@@ -183,7 +187,36 @@ def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
     assert _heading(page) == "Velkommen"  # no longer sent back to the set-up
 
 
-def test_signup_page_is_accessible(page):
+def test_signup_errors_are_summarised_and_linked_to_their_fields(page):
     page.goto(reverse("account_signup"))
     axe_check(page)
     screenshot(page, "16-signup")
+    page.locator("input[name=nin]").fill("12345678901")  # fails the check digits
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    links = page.locator(".error-summary a")
+    assert links.count() >= 3  # e-mail, national number, password
+    for i in range(links.count()):
+        target = links.nth(i).get_attribute("href")
+        field = page.locator(target)
+        assert field.count() == 1, target
+        assert field.get_attribute("aria-invalid") == "true", target
+    assert page.locator("input[name=nin]").input_value() == "12345678901"  # nothing typed is lost
+    links.first.click()
+    assert page.evaluate("() => document.activeElement.name") == "email"
+    axe_check(page)
+    screenshot(page, "17-signup-errors")
+
+
+def test_axe_check_fails_on_serious_violations_and_csp_breaches(page):
+    """The guard itself: an unlabelled input and an inline style must both fail the check."""
+    page.goto("/")
+    page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
+    with pytest.raises(pytest.fail.Exception, match="label"):
+        axe_check(page)
+
+    page.goto("/")
+    page.evaluate("() => document.querySelector('main').setAttribute('style', 'color: red')")
+    page.wait_for_function("() => true")
+    with pytest.raises(pytest.fail.Exception, match="Content Security Policy"):
+        axe_check(page)
