@@ -15,6 +15,7 @@ from messaging.codec.types import (
     Author,
     CodecError,
     Foresporsel,
+    Header,
     Message,
     Notat,
     OnBehalf,
@@ -25,7 +26,7 @@ from messaging.codec.types import (
 )
 
 __all__ = [
-    "AppRec", "AppRecError", "Attachment", "Author", "CodecError", "Foresporsel", "Message", "Notat",
+    "AppRec", "AppRecError", "Attachment", "Author", "CodecError", "Foresporsel", "Header", "Message", "Notat",
     "OnBehalf", "Party", "Patient", "apprec_build", "apprec_parse", "codes", "document_parse",
     "message_build", "message_parse", "new_msg_id", "now", "schema_validate", "schemas_available",
     "secure_parse", "xml_parser",

@@ -1,13 +1,427 @@
-from messaging.codec.types import AppRec, Message
+"""MsgHead v1.2 with a Dialogmelding payload and Base64Container attachments: build and parse.
+
+Parsing order (each step's failure has its own 8221 code, see docs/message-codes.md):
+hardened parse (T01/T99) → root element and namespace (T10) → MIGversion and MsgInfo/Type in
+codes.MSGHEAD_FUNCTIONS, action known for that function (T10) → official XSDs when configured
+(T02) → the codec's own structural checks, which always run (T02/T99/T10, E10 MsgId, E30/E31
+patient identity).
+"""
+
+import base64
+import binascii
+
+from lxml import etree
+
+from accounts.nin import nin_has_valid_check_digits
+from messaging.codec import codes
+from messaging.codec.apprec import apprec_from_element
+from messaging.codec.elements import child_text, cv, first, flat_text, format_datetime, parse_datetime, q, serialise, sub
+from messaging.codec.headers import (
+    ident_value, is_apprec, is_msghead, msghead_header, msghead_party, parse_root, person_name, unsupported_root,
+)
+from messaging.codec.schemas import validate_element
+from messaging.codec.types import (
+    AppRec, Attachment, Author, CodecError, Foresporsel, Header, Message, Notat, OnBehalf, Party, Patient,
+)
+
+MH = codes.NS_MSGHEAD
+_DIA = codes.NS_DIALOG_11
+_MAX_MSG_ID = 100
+_CODE_SYSTEMS_COLLECT = {codes.OID_COLLECT_HOW, codes.OID_COLLECT_HOW_SHORT}
+
+
+# ============================================================================ build
+
+def _split_name(name: str) -> tuple[str, str]:
+    """("given names", "family name"): the last word is the family name."""
+    given, _, family = (name or "").strip().rpartition(" ")
+    return given, family
+
+
+def _nin_type(nin: str) -> str:
+    return codes.ID_DNR if nin[:1].isdigit() and int(nin[0]) > 3 else codes.ID_FNR
+
+
+def _person_ident(parent, ns: str, id_value: str, id_type: str):
+    ident = sub(parent, ns, "Ident")
+    child_ns = codes.NS_FELLES if ns == _DIA else ns  # Dialogmelding uses fk1:Ident
+    sub(ident, child_ns, "Id", id_value)
+    cv(ident, child_ns, "TypeId", id_type, codes.OID_PERSON_ID, codes.PERSON_ID_DN.get(id_type, ""))
+
+
+def _org_ident(parent, her_id: int):
+    ident = sub(parent, MH, "Ident")
+    sub(ident, MH, "Id", str(her_id))
+    cv(ident, MH, "TypeId", codes.ID_HER, codes.OID_ORG_ID, codes.ORG_ID_DN[codes.ID_HER])
+
+
+def _build_party(parent, party: Party):
+    org = sub(parent, MH, "Organisation")
+    sub(org, MH, "OrganisationName", party.name or "")
+    _org_ident(org, int(party.her_id))
+    if party.sub_her_id is None:
+        return
+    if party.sub_is_person:
+        hcp = sub(org, MH, "HealthcareProfessional")
+        given, family = _split_name(party.sub_name or "")
+        if family:
+            sub(hcp, MH, "FamilyName", family)
+        if given:
+            sub(hcp, MH, "GivenName", given)
+        _person_ident(hcp, MH, str(int(party.sub_her_id)), codes.ID_HER)
+    else:
+        inner = sub(org, MH, "Organisation")
+        sub(inner, MH, "OrganisationName", party.sub_name or "")
+        _org_ident(inner, int(party.sub_her_id))
+
+
+def _build_patient(parent, patient: Patient):
+    el = sub(parent, MH, "Patient")
+    if patient.family_name:
+        sub(el, MH, "FamilyName", patient.family_name)
+    if patient.given_name:
+        sub(el, MH, "GivenName", patient.given_name)
+    _person_ident(el, MH, patient.nin, _nin_type(patient.nin))
+
+
+def _code_parts(value) -> tuple[str, str, str]:
+    parts = tuple(value) + ("", "")
+    return str(parts[0]), str(parts[1] or ""), str(parts[2] or "")
+
+
+def _build_person(parent, name: str, nin: str):
+    person = sub(parent, _DIA, "Person")
+    given, family = _split_name(name)
+    if given:
+        sub(person, _DIA, "GivenName", given)
+    if family:
+        sub(person, _DIA, "FamilyName", family)
+    if nin:
+        _person_ident(person, _DIA, nin, _nin_type(nin))
+
+
+def _build_author(parent, author: Author):
+    roles = sub(parent, _DIA, "RollerRelatertNotat")
+    rolle = codes.ROLLE_FORFATTER
+    cv(roles, _DIA, "RolleNotat", rolle.code, rolle.system, rolle.dn)
+    if not author.is_professional:
+        _build_person(roles, author.name, author.nin)
+        return
+    hcp = sub(roles, _DIA, "HealthcareProfessional")
+    given, family = _split_name(author.name)
+    if family:
+        sub(hcp, _DIA, "FamilyName", family)
+    if given:
+        sub(hcp, _DIA, "GivenName", given)
+    if author.hpr:
+        _person_ident(hcp, _DIA, author.hpr, codes.ID_HPR)
+    if author.her_id is not None:
+        _person_ident(hcp, _DIA, str(int(author.her_id)), codes.ID_HER)
+    if author.nin:
+        _person_ident(hcp, _DIA, author.nin, _nin_type(author.nin))
+
+
+def _build_on_behalf(parent, on_behalf: OnBehalf):
+    relation = codes.RELATION_CODES.get(on_behalf.relation)
+    if relation is None:
+        raise ValueError(f"unknown representation relation {on_behalf.relation!r}; use codes.RELATION_*")
+    roles = sub(parent, _DIA, "RollerRelatertNotat")
+    cv(roles, _DIA, "RoleToPatient", relation.code, relation.system, relation.dn)
+    _build_person(roles, on_behalf.name, on_behalf.nin)
+
+
+def _build_foresporsel(parent, foresporsel: Foresporsel):
+    el = sub(parent, _DIA, "Foresporsel")
+    cv(el, _DIA, "TypeForesp", foresporsel.type_code, foresporsel.type_system, foresporsel.type_dn)
+    if foresporsel.subject:
+        sub(el, _DIA, "EmneSporsmal", foresporsel.subject)
+    if foresporsel.text:
+        sub(el, _DIA, "Sporsmal", foresporsel.text)
+    if foresporsel.coded_info:
+        cv(el, _DIA, "KodetOpplysning", *_code_parts(foresporsel.coded_info))
+    return el
+
+
+def _build_notat(parent, notat: Notat):
+    el = sub(parent, _DIA, "Notat")
+    cv(el, _DIA, "TemaKodet", notat.theme_code, notat.theme_system, notat.theme_dn)
+    if notat.text:
+        sub(el, _DIA, "TekstNotatInnhold", notat.text)
+    if notat.answered is not None:
+        _build_foresporsel(el, notat.answered)
+    return el
+
+
+def _check_buildable(message: Message):
+    if message.msg_type not in codes.MSGHEAD_FUNCTIONS:
+        raise ValueError(f"unknown message function {message.msg_type!r}")
+    if message.action:
+        allowed = codes.ACTIONS.get(message.action, ("", set()))[1]
+        if message.msg_type not in allowed:
+            raise ValueError(f"action {message.action!r} does not belong to {message.msg_type}")
+    if message.foresporsler and message.notater:
+        raise ValueError("a Dialogmelding carries either Foresporsel or Notat elements, not both")
+    if (message.author or message.on_behalf) and not (message.foresporsler or message.notater):
+        raise ValueError("author/on_behalf need a Foresporsel or Notat to travel in")
+    if not message.msg_id or len(message.msg_id) > _MAX_MSG_ID:
+        raise ValueError("msg_id must be a non-empty id (a UUID)")
+    if message.patient is not None and not message.patient.nin:
+        raise ValueError("patient.nin is required")
 
 
 def message_build(message: Message) -> bytes:
-    raise NotImplementedError
+    """UTF-8 MsgHead v1.2 bytes for a Message (Dialogmelding 1.1 payload, attachments after it).
+
+    Raises ValueError for a Message that cannot be expressed (a programming error, not input).
+    ConversationRef needs both references: a missing one is filled from the other.
+    """
+    _check_buildable(message)
+    root = etree.Element(q(MH, "MsgHead"), nsmap={None: MH})
+    info = sub(root, MH, "MsgInfo")
+    cv(info, MH, "Type", message.msg_type, dn=message.msg_type_dn or codes.function_dn(message.msg_type))
+    sub(info, MH, "MIGversion", codes.MIG_MSGHEAD)
+    gen_date = format_datetime(message.gen_date)
+    sub(info, MH, "GenDate", gen_date)
+    sub(info, MH, "MsgId", message.msg_id)
+    if message.ack_requested is not None:
+        sub(info, MH, "Ack", V="J" if message.ack_requested else "N", DN="Ja" if message.ack_requested else "Nei")
+    if message.parent_ref or message.conversation_ref:
+        ref = sub(info, MH, "ConversationRef")
+        sub(ref, MH, "RefToParent", message.parent_ref or message.conversation_ref)
+        sub(ref, MH, "RefToConversation", message.conversation_ref or message.parent_ref)
+    _build_party(sub(info, MH, "Sender"), message.sender)
+    _build_party(sub(info, MH, "Receiver"), message.receiver)
+    if message.patient is not None:
+        _build_patient(info, message.patient)
+
+    document = sub(root, MH, "Document")
+    if message.action:
+        cv(document, MH, "ContentType", message.action, codes.OID_PROJECT_ACTION, codes.ACTIONS[message.action][0])
+    refdoc = sub(document, MH, "RefDoc")
+    sub(refdoc, MH, "IssueDate", V=gen_date)
+    cv(refdoc, MH, "MsgType", codes.REFDOC_XML.code, dn=codes.REFDOC_XML.dn)
+    sub(refdoc, MH, "MimeType", "text/xml")
+    dialog = etree.SubElement(sub(refdoc, MH, "Content"), q(_DIA, "Dialogmelding"), nsmap={None: _DIA})
+    parts = [_build_foresporsel(dialog, f) for f in message.foresporsler]
+    parts += [_build_notat(dialog, n) for n in message.notater]
+    if message.author is not None:
+        _build_author(parts[0], message.author)
+    if message.on_behalf is not None:
+        _build_on_behalf(parts[0], message.on_behalf)
+
+    for attachment in message.attachments:
+        refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
+        sub(refdoc, MH, "IssueDate", V=gen_date)
+        cv(refdoc, MH, "MsgType", codes.REFDOC_ATTACHMENT.code, dn=codes.REFDOC_ATTACHMENT.dn)
+        sub(refdoc, MH, "MimeType", attachment.mime_type)
+        if attachment.description:
+            sub(refdoc, MH, "Description", attachment.description)
+        if attachment.file_reference and not attachment.data:
+            sub(refdoc, MH, "FileReference", attachment.file_reference)
+        else:
+            container = sub(refdoc, MH, "Content")
+            etree.SubElement(container, q(codes.NS_BASE64, "Base64Container"),
+                             nsmap={None: codes.NS_BASE64}).text = base64.b64encode(attachment.data).decode("ascii")
+    return serialise(root)
+
+
+# ============================================================================ parse
+
+def _parse_patient(info, msg_type: str, header: Header) -> Patient | None:
+    el = first(info, q(MH, "Patient"))
+    if el is None:
+        if msg_type in codes.PATIENT_REQUIRED:
+            raise CodecError("E30", "the message has no Patient", header)
+        return None
+    nin = ident_value(el, MH, (codes.ID_FNR, codes.ID_DNR))
+    if not nin:
+        if msg_type in codes.PATIENT_REQUIRED:
+            raise CodecError("E30", "Patient has no FNR/DNR ident", header)
+        nin = ""
+    elif not nin_has_valid_check_digits(nin):
+        raise CodecError("E31", "the patient's national identity number fails the mod-11 check", header)
+    given = " ".join(n for n in (child_text(el, MH, "GivenName"), child_text(el, MH, "MiddleName")) if n)
+    return Patient(nin=nin, given_name=given, family_name=child_text(el, MH, "FamilyName") or "")
+
+
+def _cv_tuple(el) -> tuple[str, str, str]:
+    return (el.get("V") or "", el.get("S") or "", el.get("DN") or "")
+
+
+def _parse_foresporsel(el, ns: str) -> Foresporsel:
+    type_code, type_system, type_dn = _cv_tuple(first(el, q(ns, "TypeForesp")))
+    coded = first(el, q(ns, "KodetOpplysning"))
+    return Foresporsel(
+        type_code=type_code, type_system=type_system, type_dn=type_dn,
+        subject=child_text(el, ns, "EmneSporsmal") or "",
+        text=flat_text(first(el, q(ns, "Sporsmal"))),
+        coded_info=codes.Code(*_cv_tuple(coded)) if coded is not None else None,
+    )
+
+
+def _parse_notat(el, ns: str) -> Notat:
+    theme_code, theme_system, theme_dn = _cv_tuple(first(el, q(ns, "TemaKodet")))
+    answered = first(el, q(ns, "Foresporsel"))
+    return Notat(
+        theme_code=theme_code, theme_system=theme_system, theme_dn=theme_dn,
+        text=flat_text(first(el, q(ns, "TekstNotatInnhold"))),
+        answered=_parse_foresporsel(answered, ns) if answered is not None else None,
+    )
+
+
+def _parse_roles(part, ns: str) -> tuple[Author | None, OnBehalf | None]:
+    author = on_behalf = None
+    for roles in part.iterchildren(q(ns, "RollerRelatertNotat")):
+        relation = first(roles, q(ns, "RoleToPatient"))
+        rolle = first(roles, q(ns, "RolleNotat"))
+        person = first(roles, q(ns, "Person"))
+        hcp = first(roles, q(ns, "HealthcareProfessional"))
+        if relation is not None and relation.get("S") == codes.OID_PROJECT_RELATION and person is not None:
+            if on_behalf is None and relation.get("V") in codes.RELATION_BY_CODE:
+                on_behalf = OnBehalf(nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
+                                     name=person_name(person, ns),
+                                     relation=codes.RELATION_BY_CODE[relation.get("V")])
+        elif (author is None and rolle is not None and rolle.get("V") == codes.ROLLE_FORFATTER.code
+              and rolle.get("S") == codes.OID_ROLLE_NOTAT):
+            if person is not None:
+                author = Author(name=person_name(person, ns),
+                                nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "")
+            elif hcp is not None:
+                her_id = ident_value(hcp, ns, (codes.ID_HER,), codes.NS_FELLES)
+                author = Author(name=person_name(hcp, ns), is_professional=True,
+                                her_id=int(her_id) if her_id and her_id.isdigit() else None,
+                                hpr=ident_value(hcp, ns, (codes.ID_HPR,), codes.NS_FELLES) or "",
+                                nin=ident_value(hcp, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "")
+    return author, on_behalf
+
+
+def _parse_attachment(refdoc, header: Header) -> Attachment:
+    content = first(refdoc, q(MH, "Content"))
+    container = first(content, q(codes.NS_BASE64, "Base64Container")) if content is not None else None
+    data = b""
+    if container is not None:
+        try:
+            data = base64.b64decode("".join((container.text or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise CodecError("T02", "attachment Base64Container is not valid base64", header) from None
+    elif content is not None:
+        raise CodecError("T10", "an attachment must be a Base64Container or a FileReference", header)
+    return Attachment(
+        mime_type=(child_text(refdoc, MH, "MimeType") or "").strip(),
+        data=data,
+        description=child_text(refdoc, MH, "Description") or "",
+        file_reference=(child_text(refdoc, MH, "FileReference") or "").strip(),
+    )
+
+
+def _check_msghead_format(info, msg_type: str):
+    if info is None:
+        raise CodecError("T02", "MsgHead has no MsgInfo")
+    mig = (child_text(info, MH, "MIGversion") or "").strip()
+    if mig != codes.MIG_MSGHEAD:
+        raise CodecError("T10", f"MIGversion {mig!r} is not {codes.MIG_MSGHEAD!r}")
+    if msg_type not in codes.MSGHEAD_FUNCTIONS:
+        raise CodecError("T10", f"unsupported message function (MsgInfo/Type) {msg_type!r}")
+
+
+def _message_from_element(root, *, validate: bool = True) -> Message:
+    try:
+        return _message_from_valid_root(root, validate)
+    except CodecError as exc:
+        # The header is only read (leniently) when something failed: the success path parses
+        # each part once.
+        if exc.header is None:
+            exc.header = msghead_header(root)
+        raise
+
+
+def _message_from_valid_root(root, validate: bool) -> Message:
+    header = None
+    info = first(root, q(MH, "MsgInfo"))
+    type_el = first(info, q(MH, "Type")) if info is not None else None
+    msg_type = (type_el.get("V") or "") if type_el is not None else ""
+    _check_msghead_format(info, msg_type)
+    if validate:
+        errors = validate_element(root)
+        if errors:
+            raise CodecError("T02", "; ".join(errors[:5]), header)
+    msg_id = (child_text(info, MH, "MsgId") or "").strip()
+    if not msg_id or len(msg_id) > _MAX_MSG_ID or any(c.isspace() for c in msg_id):
+        raise CodecError("E10", f"unusable MsgId {msg_id[:_MAX_MSG_ID]!r}", header)
+    gen_date = parse_datetime(child_text(info, MH, "GenDate"), "GenDate", header)
+    sender = msghead_party(first(info, q(MH, "Sender")), "Sender", header)
+    receiver = msghead_party(first(info, q(MH, "Receiver")), "Receiver", header)
+    patient = _parse_patient(info, msg_type, header)
+    ref = first(info, q(MH, "ConversationRef"))
+    ack = first(info, q(MH, "Ack"))
+
+    action = ""
+    dialog = None
+    dialog_version = "1.1"
+    attachments = []
+    for document in root.iterchildren(q(MH, "Document")):
+        refdoc = first(document, q(MH, "RefDoc"))
+        if refdoc is None:
+            raise CodecError("T02", "Document has no RefDoc", header)
+        refdoc_type = first(refdoc, q(MH, "MsgType"))
+        kind = refdoc_type.get("V") if refdoc_type is not None else ""
+        content = first(refdoc, q(MH, "Content"))
+        if kind == codes.REFDOC_XML.code and dialog is None:
+            payload = content[0] if content is not None and len(content) else None
+            if payload is None or etree.QName(payload).localname != "Dialogmelding" or \
+                    etree.QName(payload).namespace not in codes.DIALOG_NAMESPACES:
+                raise CodecError("T10", "the first XML document is not a Dialogmelding 1.0/1.1", header)
+            dialog = payload
+            dialog_version = codes.DIALOG_NAMESPACES[etree.QName(payload).namespace]
+            content_type = first(document, q(MH, "ContentType"))
+            if content_type is not None and content_type.get("S") == codes.OID_PROJECT_ACTION:
+                action = content_type.get("V") or ""
+                if msg_type not in codes.ACTIONS.get(action, ("", set()))[1]:
+                    raise CodecError("T10", f"action {action!r} is not part of {msg_type}", header)
+        elif kind == codes.REFDOC_XML.code:
+            raise CodecError("T10", "only one XML payload (the Dialogmelding) is supported", header)
+        else:
+            attachments.append(_parse_attachment(refdoc, header))
+    if dialog is None:
+        raise CodecError("T10", "the message has no Dialogmelding payload", header)
+
+    ns = etree.QName(dialog).namespace
+    parts = list(dialog.iterchildren(q(ns, "Foresporsel"))) + list(dialog.iterchildren(q(ns, "Notat")))
+    author, on_behalf = _parse_roles(parts[0], ns) if parts else (None, None)
+    return Message(
+        msg_type=msg_type,
+        msg_id=msg_id,
+        gen_date=gen_date,
+        sender=sender,
+        receiver=receiver,
+        patient=patient,
+        foresporsler=[_parse_foresporsel(el, ns) for el in dialog.iterchildren(q(ns, "Foresporsel"))],
+        notater=[_parse_notat(el, ns) for el in dialog.iterchildren(q(ns, "Notat"))],
+        attachments=attachments,
+        conversation_ref=(child_text(ref, MH, "RefToConversation") or "").strip() or None if ref is not None else None,
+        parent_ref=(child_text(ref, MH, "RefToParent") or "").strip() or None if ref is not None else None,
+        author=author,
+        on_behalf=on_behalf,
+        action=action,
+        msg_type_dn=type_el.get("DN") or "",
+        dialog_version=dialog_version,
+        ack_requested=None if ack is None else ack.get("V") == "J",
+    )
 
 
 def message_parse(data: bytes) -> Message:
-    raise NotImplementedError
+    """A MsgHead document → Message. Raises CodecError (see module docstring)."""
+    root = parse_root(data)
+    if not is_msghead(root):
+        raise unsupported_root(root)
+    return _message_from_element(root)
 
 
 def document_parse(data: bytes) -> Message | AppRec:
-    raise NotImplementedError
+    """Any inbound document: a MsgHead → Message, an AppRec 1.0/1.1 → AppRec."""
+    root = parse_root(data)
+    if is_msghead(root):
+        return _message_from_element(root)
+    if is_apprec(root):
+        return apprec_from_element(root)
+    raise unsupported_root(root)

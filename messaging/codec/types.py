@@ -23,6 +23,10 @@ class Party:
     sub_her_id: int | None = None
     sub_name: str | None = None
     sub_is_person: bool = False  # level 2 is a HealthcareProfessional, not an Organisation
+    # Extension: the organisation number (ENH) when a received document carried one. Some real
+    # documents name the top level by ENH only: then the first level with a HER-id becomes
+    # her_id, and an AppRec party with no HER-id at all has her_id 0 (see docs/message-codes.md).
+    org_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class Message:
     on_behalf: OnBehalf | None = None
     # extensions (optional)
     action: str = ""
-    msg_type_dn: str = ""
+    msg_type_dn: str = field(default="", compare=False)  # display text only
     dialog_version: str = "1.1"  # "1.0" only when parsed from an old Dialogmelding 1.0 payload
     ack_requested: bool | None = None  # MsgInfo/Ack J/N; None = leave out
 
