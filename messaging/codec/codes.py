@@ -66,6 +66,7 @@ OID_PROJECT_TYPE_FORESP = OID_PROJECT + ".1"  # alias urn:helsenorge-portal:type
 OID_PROJECT_ACTION = OID_PROJECT + ".2"  # alias urn:helsenorge-portal:prosesshandling
 OID_PROJECT_TEMA = OID_PROJECT + ".3"  # alias urn:helsenorge-portal:tema
 OID_PROJECT_RELATION = OID_PROJECT + ".4"  # alias urn:helsenorge-portal:representasjon
+OID_PROJECT_DOCUMENT_ID = OID_PROJECT + ".5"  # KodetOpplysning V = a shared document's id
 
 # --- MsgInfo/Type: message functions (domain brief §2.3) --------------------------------------
 DIALOG_INNBYGGER_EKONTAKT = "DIALOG_INNBYGGER_EKONTAKT"
@@ -210,6 +211,10 @@ TEMA_MELDING = Code("ME", OID_PROJECT_TEMA, "Melding fra behandler")
 TEMA_RESEPT_IKKE_FORNYET = Code("RI", OID_PROJECT_TEMA, "Resept er ikke fornyet")
 TEMA_TIMEADMINISTRASJON = Code("TA", OID_PROJECT_TEMA, "Timeadministrasjon")
 FORESP_TIMEADMINISTRASJON = Code("TA", OID_PROJECT_TYPE_FORESP, "Timeadministrasjon")
+# PROJECT-DEFINED: document sharing replies (DIALOG_INNBYGGER_FINN_/HENT_DOKUMENTER); the
+# national processes carry Dialogmelding 1.0 with content we have no specification for.
+TEMA_DOKUMENTLISTE = Code("DL", OID_PROJECT_TEMA, "Dokumentliste")
+TEMA_DOKUMENT = Code("DO", OID_PROJECT_TEMA, "Dokument")
 
 # PROJECT-DEFINED: representation ("on behalf of"). Helsenorge uses the Pasientrelasjon part,
 # whose schema is not public; we write a RollerRelatertNotat with RolleNotat 9057 "1"
@@ -228,6 +233,7 @@ REFDOC_ATTACHMENT = Code("A", "", "Vedlegg")
 
 MIME_ICALENDAR = "text/calendar"
 MIME_PDF = "application/pdf"
+MIME_JSON = "application/json"
 
 # --- AppRec status (8258) and errors (8221) ---------------------------------------------------
 STATUS_OK = 1
