@@ -24,8 +24,8 @@ def tool_data(**overrides):
     return data
 
 
-def submit_tool(maker, **overrides) -> Tool:
-    return tool_submit(submitted_by=maker, **tool_data(**overrides))
+def submit_tool(submitter, **overrides) -> Tool:
+    return tool_submit(submitted_by=submitter, **tool_data(**overrides))
 
 
 def approve_all(tool, reviewer) -> Tool:
