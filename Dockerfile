@@ -4,5 +4,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DJANGO_SECRET_KEY=build-only-key-build-only-key-build-only-key-xyz DJANGO_DEBUG=false python manage.py collectstatic --noinput
+# collectstatic needs settings that load; this key (50+ characters) is used for nothing else.
+RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-run-time-build-only-key-0123456789 DJANGO_DEBUG=false python manage.py collectstatic --noinput \
+    && mkdir -p /app/var && chown -R nobody:nogroup /app/var
+# var/ holds the files the app writes (mail and SMS files, media); everything else stays read-only.
 USER nobody

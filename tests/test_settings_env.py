@@ -16,8 +16,13 @@ from django.conf import settings
 _OURS = ("DJANGO_", "HN_", "DATABASE_URL", "DB_", "CELERY_", "REDIS_URL", "EMAIL_", "DEFAULT_FROM_EMAIL", "CI")
 
 
+def clean_environ():
+    """This process's environment without any of our configuration variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+
+
 def start(tmp_path, *args, settings_module="helsenorge.settings", **variables):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    env = clean_environ()
     env.update(DJANGO_SETTINGS_MODULE=settings_module, HN_VAR_DIR=str(tmp_path / "var"), **variables)
     return subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), *(args or ("check",))],
