@@ -1,0 +1,286 @@
+"""Messages of every kind the project emits, built from the codec's own dataclasses and codes.
+
+Shared by the codec tests (build/validate/round-trip and hostile input). Values are synthetic.
+"""
+
+import datetime
+
+from accounts.nin import nin_check_digits
+from messaging.codec import (
+    AppRec, AppRecError, Attachment, Author, Foresporsel, Message, Notat, OnBehalf, Party, Patient, codes,
+)
+
+GEN_DATE = datetime.datetime(2026, 3, 14, 9, 26, 53, tzinfo=datetime.timezone.utc)
+PORTAL = Party(her_id=8093244, name="Helsenorge.no", sub_her_id=8093238, sub_name="Digitale innbyggertjenester")
+CLINIC = Party(her_id=900101, name="Bakkehuset legekontor", sub_her_id=900102, sub_name="Fastlege Kari Lege")
+CLINIC_GP = Party(her_id=900101, name="Bakkehuset legekontor", sub_her_id=900103, sub_name="Kari Lege",
+                  sub_is_person=True)
+FNR = "13116900216"  # from the Helsenorge examples; passes mod-11
+
+
+def _with_check_digits(first_nine_candidates):
+    for first_nine in first_nine_candidates:
+        digits = nin_check_digits(first_nine)
+        if digits:
+            return first_nine + digits
+    raise AssertionError("no valid number in range")
+
+
+DNR = _with_check_digits(f"531170{i:03d}" for i in range(100, 500))  # day 13 + 40
+PATIENT = Patient(nin=FNR, given_name="Åse Marit", family_name="Ødegård")
+CHILD = Patient(nin=DNR, given_name="Emma", family_name="Ødegård")
+CITIZEN = Author(name="Åse Marit Ødegård", nin=FNR)
+CLINICIAN = Author(name="Kari Lege", her_id=900103, hpr="565501872", is_professional=True)
+
+ICS_QUERY = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:REQUEST\r\n"
+             b"BEGIN:VFREEBUSY\r\nUID:q-1\r\nDTSTART:20260316T070000Z\r\nDTEND:20260320T150000Z\r\n"
+             b"END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+ICS_EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:PUBLISH\r\n"
+             "BEGIN:VEVENT\r\nUID:slot-42@bakkehuset\r\nDTSTAMP:20260314T092653Z\r\n"
+             "DTSTART:20260317T080000Z\r\nDTEND:20260317T082000Z\r\nSUMMARY:Konsultasjon hos fastlege\r\n"
+             "LOCATION:Bakkehuset legekontor, Storgata 1, Tromsø\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+ICS_CANCEL = ICS_EVENT.replace(b"METHOD:PUBLISH", b"METHOD:CANCEL")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + bytes(range(256))
+
+QUESTION = Foresporsel(*codes.FORESP_DIALOG, subject="Spørsmål om blodprøvesvar",
+                       text="Hei! Jeg lurer på svaret på blodprøven. Hilsen Åse (æøå ÆØÅ)")
+RENEWAL = Foresporsel(*codes.FORESP_RESEPTFORNYING, subject="Fornye resept",
+                      text="Jeg ønsker å fornye resepten på Ventoline.", coded_info=codes.COLLECT_PHARMACY)
+COPY_REQUEST = Foresporsel(*codes.FORESP_JOURNALKOPI, subject="Forespørsel om journalkopi")
+TEST_QUESTION = Foresporsel(*codes.FORESP_KOMMUNIKASJONSTEST)
+APPOINTMENT_QUESTION = Foresporsel(*codes.FORESP_TIMEADMINISTRASJON, subject="Time hos fastlege")
+
+
+def _citizen(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT,
+             on_behalf=None, parent=None):
+    return Message(msg_type=msg_type, msg_id=msg_id, gen_date=GEN_DATE, sender=PORTAL, receiver=CLINIC,
+                   patient=patient, foresporsler=list(foresporsler), notater=list(notater),
+                   attachments=list(attachments), author=CITIZEN, on_behalf=on_behalf, action=action,
+                   conversation_ref=parent, parent_ref=parent)
+
+
+def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT,
+            parent=None):
+    return Message(msg_type=msg_type, msg_id=msg_id, gen_date=GEN_DATE, sender=CLINIC_GP, receiver=PORTAL,
+                   patient=patient, foresporsler=list(foresporsler), notater=list(notater),
+                   attachments=list(attachments), author=CLINICIAN, action=action,
+                   conversation_ref=parent, parent_ref=parent)
+
+
+def _reply(theme, answered, **kwargs):
+    return Notat(*theme, text=kwargs.pop("text", "Svar fra legekontoret."), answered=answered)
+
+
+PARENT_ID = "3f1c1a52-6f0e-4e55-9d55-5b1f0d5a0c11"
+
+
+def _ics(data, description):
+    return Attachment(mime_type=codes.MIME_ICALENDAR, data=data, description=description)
+
+
+def emitted_messages() -> dict[str, Message]:
+    """One Message per kind the project sends, keyed by a readable name."""
+    c = codes
+    ids = iter(f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 100))
+    return {
+        "ekontakt": _citizen(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[QUESTION]),
+        "ekontakt_for_child_by_parent": _citizen(
+            c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[QUESTION], patient=CHILD,
+            on_behalf=OnBehalf(nin=FNR, name="Åse Marit Ødegård", relation=c.RELATION_PARENT)),
+        "ekontakt_by_proxy": _citizen(
+            c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[QUESTION],
+            on_behalf=OnBehalf(nin=FNR, name="Ole Fullmektig", relation=c.RELATION_PROXY)),
+        "ekontakt_reply": _clinic(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), parent=PARENT_ID,
+                                  notater=[_reply(c.TEMA_SVAR, QUESTION)]),
+        "ekonsultasjon": _citizen(c.DIALOG_INNBYGGER_EKONSULTASJON, next(ids), foresporsler=[QUESTION]),
+        "ekonsultasjon_reply": _clinic(c.DIALOG_INNBYGGER_EKONSULTASJON, next(ids), parent=PARENT_ID,
+                                       notater=[_reply(c.TEMA_SVAR, QUESTION)]),
+        "renewal": _citizen(c.DIALOG_INNBYGGER_RESEPTFORNYELSE, next(ids), foresporsler=[RENEWAL]),
+        "renewal_renewed": _clinic(c.DIALOG_INNBYGGER_RESEPTFORNYELSE, next(ids), parent=PARENT_ID,
+                                   notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")]),
+        "renewal_refused": _clinic(c.DIALOG_INNBYGGER_RESEPTFORNYELSE, next(ids), parent=PARENT_ID,
+                                   notater=[_reply(c.TEMA_RESEPT_IKKE_FORNYET, RENEWAL, text="Bestill time.")]),
+        "clinic_initiated": _clinic(c.DIALOG_INNBYGGER_EKONTAKT, next(ids),
+                                    notater=[Notat(*c.TEMA_MELDING, text="Husk influensavaksinen i høst.")]),
+        "communication_test": Message(
+            msg_type=c.DIALOG_INNBYGGER_TEST, msg_id=next(ids), gen_date=GEN_DATE, sender=PORTAL,
+            receiver=CLINIC, patient=None, foresporsler=[TEST_QUESTION]),
+        "communication_test_reply": Message(
+            msg_type=c.DIALOG_INNBYGGER_TEST, msg_id=next(ids), gen_date=GEN_DATE, sender=CLINIC,
+            receiver=PORTAL, patient=None, conversation_ref=PARENT_ID, parent_ref=PARENT_ID,
+            notater=[Notat(*c.TEMA_KOMMUNIKASJONSTEST, answered=TEST_QUESTION)]),
+        "hent_ledige_timer": _citizen(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_HENT_LEDIGE_TIMER,
+                                      foresporsler=[APPOINTMENT_QUESTION],
+                                      attachments=[_ics(ICS_QUERY, "Ønsket periode")]),
+        "svar_ledige_timer": _clinic(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_SVAR_LEDIGE_TIMER,
+                                     parent=PARENT_ID, notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
+                                     attachments=[_ics(ICS_EVENT, "Ledige timer")]),
+        "reserver_avtale": _citizen(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_RESERVER_AVTALE,
+                                    foresporsler=[APPOINTMENT_QUESTION], attachments=[_ics(ICS_EVENT, "Valgt time")]),
+        "svar_timereservasjon": _clinic(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids),
+                                        action=c.ACTION_SVAR_TIMERESERVASJON, parent=PARENT_ID,
+                                        notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Timen er reservert.")],
+                                        attachments=[_ics(ICS_EVENT, "Reservert time")]),
+        "avbestill_avtale": _citizen(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_AVBESTILL_AVTALE,
+                                     foresporsler=[APPOINTMENT_QUESTION],
+                                     attachments=[_ics(ICS_CANCEL, "Avbestilt time")]),
+        "avbestill_avtale_split_process": _citizen(
+            c.DIALOG_INNBYGGER_AVTALEAVBESTILLING, next(ids), action=c.ACTION_AVBESTILL_AVTALE,
+            foresporsler=[APPOINTMENT_QUESTION], attachments=[_ics(ICS_CANCEL, "Avbestilt time")]),
+        "svar_avbestilling": _clinic(c.DIALOG_INNBYGGER_AVTALEAVBESTILLING, next(ids), action=c.ACTION_SVAR_AVBESTILLING,
+                                     parent=PARENT_ID, notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
+                                     attachments=[_ics(ICS_CANCEL, "Avbestilt time")]),
+        "avtale_utsending": _clinic(c.DIALOG_INNBYGGER_AVTALEUTSENDING, next(ids), action=c.ACTION_AVTALE,
+                                    notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Du har fått en ny time.")],
+                                    attachments=[_ics(ICS_EVENT, "Timeavtale")]),
+        "journal_copy_request": _citizen(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[COPY_REQUEST]),
+        "journal_copy": _clinic(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), parent=PARENT_ID,
+                                notater=[_reply(c.TEMA_JOURNALKOPI, COPY_REQUEST, text="Journalkopien ligger vedlagt.")],
+                                attachments=[Attachment(mime_type=c.MIME_PDF, data=PDF, description="Journalkopi.pdf")]),
+        "document_list": _clinic(c.DIALOG_INNBYGGER_FINN_DOKUMENTER, next(ids), parent=PARENT_ID,
+                                 notater=[Notat(*c.TEMA_DOKUMENTLISTE, text="1 dokumenter")],
+                                 attachments=[Attachment(mime_type=c.MIME_JSON, data=b'[{"id": "d-1"}]')]),
+    }
+
+
+def emitted_apprecs() -> dict[str, AppRec]:
+    base = dict(gen_date=GEN_DATE, sender=CLINIC_GP, receiver=PORTAL, original_msg_id=PARENT_ID,
+                original_msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
+                original_issue_date=datetime.datetime(2026, 3, 14, 9, 0, tzinfo=datetime.timezone.utc))
+    e = codes.error_text
+    return {
+        "ok": AppRec(msg_id="10000000-0000-4000-8000-000000000001", status=codes.STATUS_OK, **base),
+        "rejected": AppRec(msg_id="10000000-0000-4000-8000-000000000002", status=codes.STATUS_REJECTED,
+                           errors=[AppRecError("E35", e("E35"), detail="Pasienten står ikke på listen")], **base),
+        "ok_with_errors": AppRec(msg_id="10000000-0000-4000-8000-000000000003", status=codes.STATUS_OK_WITH_ERRORS,
+                                 errors=[AppRecError("T99", e("T99")), AppRecError("X99", e("X99"), detail="vedlegg 2")],
+                                 **base),
+        "ok_v10": AppRec(msg_id="10000000-0000-4000-8000-000000000004", status=codes.STATUS_OK, version="1.0", **base),
+        "rejected_to_portal_dept": AppRec(
+            msg_id="10000000-0000-4000-8000-000000000005", status=codes.STATUS_REJECTED,
+            errors=[AppRecError("E21", e("E21"))], **{**base, "sender": PORTAL, "receiver": CLINIC}),
+    }
+
+
+# ============================================================================ tests
+
+import pytest  # noqa: E402
+
+from messaging.codec import (  # noqa: E402
+    CodecError, apprec_build, apprec_parse, document_parse, message_build, message_parse, schema_validate,
+    schemas_available,
+)
+
+MESSAGES = emitted_messages()
+APPRECS = emitted_apprecs()
+
+
+@pytest.fixture
+def official_schemas(shared_dir, settings):
+    settings.HN_SCHEMA_DIR = shared_dir / "schemas"
+    assert schemas_available()
+    return settings.HN_SCHEMA_DIR
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("kind", sorted(MESSAGES))
+def test_every_emitted_message_kind_validates_against_the_official_xsds(kind, official_schemas):
+    data = message_build(MESSAGES[kind])
+    assert schema_validate(data) == []
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("kind", sorted(APPRECS))
+def test_every_apprec_kind_validates_against_the_official_xsds(kind, official_schemas):
+    assert schema_validate(apprec_build(APPRECS[kind])) == []
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("kind", sorted(MESSAGES))
+def test_message_round_trip_is_lossless(kind, official_schemas):
+    message = MESSAGES[kind]
+    assert message_parse(message_build(message)) == message
+    assert document_parse(message_build(message)) == message
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("kind", sorted(APPRECS))
+def test_apprec_round_trip_is_lossless(kind, official_schemas):
+    apprec = APPRECS[kind]
+    assert apprec_parse(apprec_build(apprec)) == apprec
+    assert document_parse(apprec_build(apprec)) == apprec
+
+
+def test_output_is_utf8_with_real_namespaces_and_mig_version():
+    data = message_build(MESSAGES["ekontakt"])
+    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert "Åse (æøå ÆØÅ)".encode() in data
+    assert f'xmlns="{codes.NS_MSGHEAD}"'.encode() in data
+    assert f'xmlns="{codes.NS_DIALOG_11}"'.encode() in data
+    assert b"<MIGversion>v1.2 2006-05-24</MIGversion>" in data
+    assert b'<TypeId V="FNR" S="2.16.578.1.12.4.1.1.8116"' in data
+    apprec = apprec_build(APPRECS["rejected"])
+    assert f'xmlns="{codes.NS_APPREC_11}"'.encode() in apprec
+    assert b"<MIGversion>v1.1 2012-02-15</MIGversion>" in apprec
+    assert b'<Error V="E35" S="2.16.578.1.12.4.1.1.8221" DN="Pasienten finnes ikke i mottakersystemet"' in apprec
+
+
+def test_d_number_patient_is_written_as_dnr():
+    data = message_build(MESSAGES["ekontakt_for_child_by_parent"])
+    assert f"<Id>{DNR}</Id><TypeId V=\"DNR\" S=\"{codes.OID_PERSON_ID}\"".encode() in data
+
+
+def test_parsed_message_exposes_the_domain_not_xml():
+    parsed = message_parse(message_build(MESSAGES["journal_copy"]))
+    assert parsed.attachments[0].data == PDF
+    assert parsed.notater[0].answered == COPY_REQUEST
+    assert parsed.author == CLINICIAN
+    assert parsed.receiver.sub_her_id == PORTAL.sub_her_id
+    assert parsed.sender.sub_is_person is True
+    for value in vars(parsed).values():
+        assert "lxml" not in type(value).__module__
+
+
+def test_action_travels_and_is_checked_against_the_function():
+    parsed = message_parse(message_build(MESSAGES["hent_ledige_timer"]))
+    assert parsed.action == codes.ACTION_HENT_LEDIGE_TIMER
+    assert parsed.attachments[0].mime_type == codes.MIME_ICALENDAR
+    wrong = MESSAGES["hent_ledige_timer"]
+    with pytest.raises(ValueError):
+        message_build(Message(**{**vars(wrong), "msg_type": codes.DIALOG_INNBYGGER_EKONTAKT}))
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"msg_type": "DIALOG_INNBYGGER_UKJENT"}, "unknown message function"),
+    ({"notater": [Notat(*codes.TEMA_SVAR)]}, "either Foresporsel or Notat"),
+    ({"foresporsler": []}, "need a Foresporsel or Notat"),
+    ({"msg_id": ""}, "msg_id"),
+])
+def test_build_refuses_messages_that_cannot_be_expressed(change, problem):
+    with pytest.raises(ValueError, match=problem):
+        message_build(Message(**{**vars(MESSAGES["ekontakt"]), **change}))
+
+
+@pytest.mark.parametrize("change", [{"status": 4}, {"status": 2, "errors": []},
+                                    {"errors": [AppRecError("E21", "x")]}, {"original_issue_date": None}])
+def test_apprec_build_refuses_inconsistent_receipts(change):
+    with pytest.raises(ValueError):
+        apprec_build(AppRec(**{**vars(APPRECS["ok"]), **change}))
+
+
+def test_conversation_ref_fills_the_missing_half():
+    reply = Message(**{**vars(MESSAGES["ekontakt_reply"]), "conversation_ref": None})
+    parsed = message_parse(message_build(reply))
+    assert (parsed.parent_ref, parsed.conversation_ref) == (PARENT_ID, PARENT_ID)
+
+
+def test_without_schema_dir_structural_checks_still_run(settings, tmp_path):
+    settings.HN_SCHEMA_DIR = tmp_path / "no-schemas-here"
+    assert schemas_available() is False
+    data = message_build(MESSAGES["ekontakt"])
+    assert schema_validate(data) == []
+    assert message_parse(data) == MESSAGES["ekontakt"]
+    unknown = data.replace(b'V="DIALOG_INNBYGGER_EKONTAKT"', b'V="DIALOG_INNBYGGER_UKJENT"')
+    with pytest.raises(CodecError) as caught:
+        message_parse(unknown)
+    assert caught.value.code == "T10"
