@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class EpjConfig(AppConfig):
     name = "epj"
+
+    def ready(self):
+        from epj import handlers
+
+        handlers.register()

@@ -1,1 +1,77 @@
+"""The simulated clinic record system's own data: its patient list and its filed journal.
 
+These tables are the EPJ's, not the portal's: the portal learns about them only through
+messages. Both sides may read `clinics` (the address register) and `accounts.Person` (the
+population register), which are national data.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EpjPatient(models.Model):
+    """A patient the clinic (organisation) has in its own system."""
+
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="epj_patients")
+    nin = models.CharField(_("fødselsnummer"), max_length=11)
+    given_name = models.CharField(_("fornavn"), max_length=100)
+    family_name = models.CharField(_("etternavn"), max_length=100)
+    created = models.DateTimeField(_("registrert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pasient (EPJ)")
+        verbose_name_plural = _("pasienter (EPJ)")
+        ordering = ["family_name", "given_name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "nin"], name="epj_patient_unique_per_clinic")]
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Mottatt")
+    OUTBOUND = "out", _("Sendt")
+
+
+class JournalEntry(models.Model):
+    """The clinic's filed version of a message it accepted (or sent). One per MsgId."""
+
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="journal_entries")
+    patient = models.ForeignKey(EpjPatient, null=True, blank=True, on_delete=models.PROTECT, related_name="journal")
+    msg_id = models.CharField(_("MsgId"), max_length=100, unique=True)
+    msg_type = models.CharField(_("meldingsfunksjon"), max_length=60)
+    direction = models.CharField(_("retning"), max_length=3, choices=Direction.choices)
+    subject = models.CharField(_("emne"), max_length=255, blank=True)
+    text = models.TextField(_("tekst"), blank=True)
+    created = models.DateTimeField(_("arkivert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journalnotat")
+        verbose_name_plural = _("journalnotater")
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["organisation", "created"], name="journal_entry_org_created")]
+
+    def __str__(self):
+        return f"{self.msg_type} {self.msg_id}"
+
+
+class EpjOutage(models.Model):
+    """While a row exists the clinic's system is "down": inbound handlers fail transiently.
+
+    Operators use it to rehearse an outage; the fault tests use it as a real failure
+    (the relay retries with back-off until the row is gone).
+    """
+
+    organisation = models.ForeignKey(
+        "clinics.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="epj_outages",
+        help_text=_("Tom: alle klinikker."),
+    )
+    reason = models.CharField(_("årsak"), max_length=200, blank=True)
+    started = models.DateTimeField(_("startet"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("driftsavbrudd (EPJ)")
+        verbose_name_plural = _("driftsavbrudd (EPJ)")
+
+    def __str__(self):
+        return self.reason or str(self.pk)

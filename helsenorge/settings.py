@@ -107,24 +107,28 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_url("DATABASE_URL", {"postgres", "postgresql", "sqlite"})
+SQLITE_OPTIONS = {
+    # WAL lets the web process read while a worker writes; IMMEDIATE
+    # takes the write lock up front so concurrent writers queue
+    # instead of failing with "database is locked" on upgrade.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    else:
+        # A SQLite file named by URL (e.g. the test database handed to worker processes).
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "portal.sqlite3",
-            "OPTIONS": {
-                # WAL lets the web process read while a worker writes; IMMEDIATE
-                # takes the write lock up front so concurrent writers queue
-                # instead of failing with "database is locked" on upgrade.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not memory, so real worker processes share the test database.
             "TEST": {"NAME": str(VAR_DIR / "test-portal.sqlite3")},
         }
@@ -260,6 +264,8 @@ if BROKER_IS_FILESYSTEM:
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # The folder is polled; the default 1 s would add up to a second to every hop.
+        "polling_interval": env_float("HN_BROKER_POLL_SECONDS", 0.05, minimum=0.01),
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
@@ -282,6 +288,18 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = not BROKER_IS_FILESYSTEM
 CELERY_TASK_DEFAULT_QUEUE = "portal.async"
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per receiving side and channel: the portal's worker consumes portal.*, the EPJ's
+# epj.*; relay.deliver is sent explicitly to the receiving side's queue (messaging.relay.kicks).
+RELAY_QUEUES = ("portal.async", "portal.sync", "epj.async", "epj.sync")
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+CELERY_TASK_ROUTES = {
+    "relay.sweep": {"queue": "portal.async"},
+    "bench.*": {"queue": "epj.async"},
+}
+HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
+CELERY_BEAT_SCHEDULE = {
+    "relay-sweep": {"task": "relay.sweep", "schedule": HN_RELAY_SWEEP_SECONDS, "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4}},
+}
 
 LOGGING = {
     "version": 1,

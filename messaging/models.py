@@ -1,1 +1,143 @@
+"""The relay's tables: the national message broker both sides talk through (DESIGN §2, §4, §5).
 
+The relay owns these rows; portal and EPJ feature code reach them only through
+`messaging.relay` (send, handlers, listeners, `envelope_for`), never by querying them.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Side(models.TextChoices):
+    PORTAL = "portal", _("Portalen")
+    EPJ = "epj", _("EPJ")
+
+
+class Channel(models.TextChoices):
+    ASYNC = "async", _("Asynkron")
+    SYNC = "sync", _("Synkron")
+
+
+class EnvelopeKind(models.TextChoices):
+    MESSAGE = "message", _("Melding")
+    APPREC = "apprec", _("Applikasjonskvittering")
+    REQUEST = "request", _("Synkron forespørsel")
+    REPLY = "reply", _("Synkront svar")
+
+
+class EnvelopeState(models.TextChoices):
+    QUEUED = "queued", _("I kø")
+    SENT = "sent", _("Levert til mottaker, venter på kvittering")
+    DELIVERED = "delivered", _("Levert")
+    REJECTED = "rejected", _("Avvist")
+    DEAD = "dead", _("Død (krever behandling)")
+    EXPIRED = "expired", _("Tidsavbrudd")
+    DISCARDED = "discarded", _("Forkastet (for sent svar)")
+
+
+def queue_name(side: str, channel: str) -> str:
+    """The Celery queue whose worker delivers to `side` on `channel` (e.g. "epj.async")."""
+    return f"{side}.{channel}"
+
+
+class Envelope(models.Model):
+    """One document on its way from one side to the other: the sender's outbox row.
+
+    The transport metadata (msg_id, msg_type, HER-ids) is what the broker's AMQP properties
+    carry in the real network; it lets the receiver answer even when the payload is unreadable.
+    """
+
+    side = models.CharField(_("avsenderside"), max_length=10, choices=Side.choices)
+    to_side = models.CharField(_("mottakerside"), max_length=10, choices=Side.choices)
+    channel = models.CharField(_("kanal"), max_length=5, choices=Channel.choices, default=Channel.ASYNC)
+    kind = models.CharField(_("type"), max_length=10, choices=EnvelopeKind.choices, default=EnvelopeKind.MESSAGE)
+    msg_id = models.CharField(_("MsgId"), max_length=100)
+    msg_type = models.CharField(_("meldingsfunksjon"), max_length=60, blank=True)
+    sender_her_id = models.PositiveIntegerField(_("avsender HER-id"), null=True, blank=True)
+    sender_sub_her_id = models.PositiveIntegerField(_("avsender HER-id nivå 2"), null=True, blank=True)
+    receiver_her_id = models.PositiveIntegerField(_("mottaker HER-id"), null=True, blank=True)
+    receiver_sub_her_id = models.PositiveIntegerField(_("mottaker HER-id nivå 2"), null=True, blank=True)
+    payload = models.BinaryField(_("innhold"))
+    # Raw bytes injected by an operator carry no trustworthy transport metadata.
+    metadata_trusted = models.BooleanField(default=True)
+    original_msg_id = models.CharField(_("original MsgId"), max_length=100, blank=True, db_index=True)
+
+    state = models.CharField(_("status"), max_length=10, choices=EnvelopeState.choices, default=EnvelopeState.QUEUED)
+    attempts = models.PositiveIntegerField(_("forsøk"), default=0)
+    next_attempt_at = models.DateTimeField(_("neste forsøk"))
+    claimed_by = models.CharField(_("tatt av"), max_length=200, blank=True)
+    claimed_at = models.DateTimeField(_("tatt"), null=True, blank=True)
+
+    queued_at = models.DateTimeField(_("lagt i kø"))
+    sent_at = models.DateTimeField(_("levert til mottaker"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("kvittert OK"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("avvist"), null=True, blank=True)
+    dead_at = models.DateTimeField(_("død"), null=True, blank=True)
+
+    apprec_status = models.PositiveSmallIntegerField(_("kvitteringsstatus"), null=True, blank=True)
+    error_text = models.TextField(_("feiltekst"), blank=True)
+
+    class Meta:
+        verbose_name = _("konvolutt")
+        verbose_name_plural = _("konvolutter")
+        constraints = [
+            models.UniqueConstraint(fields=["side", "msg_id"], name="envelope_msg_id_unique_per_side"),
+            models.CheckConstraint(condition=~Q(side=models.F("to_side")), name="envelope_crosses_sides"),
+        ]
+        indexes = [
+            # The delivery claim: due rows for one receiving queue, oldest first.
+            models.Index(fields=["to_side", "channel", "state", "next_attempt_at"], name="envelope_due"),
+            models.Index(fields=["state", "dead_at"], name="envelope_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.msg_type} {self.msg_id} ({self.side}→{self.to_side}, {self.state})"
+
+    @property
+    def queue(self) -> str:
+        return queue_name(self.to_side, self.channel)
+
+
+class InboxOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("Mottatt")
+    REJECTED = "rejected", _("Avvist")
+    APPLIED = "applied", _("Kvittering registrert")
+    REPLIED = "replied", _("Besvart (synkront)")
+
+
+class InboxMessage(models.Model):
+    """Every MsgId a side has received. The unique constraint makes redelivery a no-op."""
+
+    side = models.CharField(_("mottakerside"), max_length=10, choices=Side.choices)
+    msg_id = models.CharField(_("MsgId"), max_length=100)
+    msg_type = models.CharField(_("meldingsfunksjon"), max_length=60, blank=True)
+    sender_her_id = models.PositiveIntegerField(_("avsender HER-id"), null=True, blank=True)
+    envelope = models.ForeignKey(Envelope, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_rows")
+    outcome = models.CharField(_("utfall"), max_length=10, choices=InboxOutcome.choices)
+    # The AppRec (or sync reply) this side answered with, so a redelivery can answer the same.
+    answer = models.ForeignKey(Envelope, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers_to")
+    received_at = models.DateTimeField(_("mottatt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mottatt melding")
+        verbose_name_plural = _("mottatte meldinger")
+        constraints = [models.UniqueConstraint(fields=["side", "msg_id"], name="inbox_msg_id_unique_per_side")]
+
+    def __str__(self):
+        return f"{self.side} ← {self.msg_type} {self.msg_id}"
+
+
+class RelayQueueKick(models.Model):
+    """Whether a delivery task is already on its way for a queue, so senders enqueue one, not one each.
+
+    A sender sets `pending` after its commit and enqueues only when it flipped the flag; the
+    worker clears it before it scans, so a row committed before the flip is always seen.
+    """
+
+    queue = models.CharField(max_length=20, unique=True)
+    pending = models.BooleanField(default=False)
+    kicked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.queue} ({'pending' if self.pending else 'idle'})"

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from clinics.models import StaffRole
 from tests import factories as f
+from tests.workers import relay_workers  # noqa: F401 (module fixture: real Celery workers)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 

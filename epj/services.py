@@ -1,0 +1,98 @@
+"""The EPJ's own writes and checks: who the patient is at this clinic, and filing in the journal."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import Person
+from accounts.nin import nin_has_valid_check_digits, nin_parse
+from clinics.models import Organisation
+from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
+from messaging.relay import Reject
+
+
+class EpjUnavailable(Exception):
+    """The clinic system is down (an EpjOutage row): a transient failure, retried by the relay."""
+
+
+def epj_outage_check(*, organisation: Organisation) -> None:
+    outage = EpjOutage.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True)).first()
+    if outage is not None:
+        raise EpjUnavailable(outage.reason or "EPJ utilgjengelig")
+
+
+def epj_organisation(*, her_id: int) -> Organisation:
+    organisation = Organisation.objects.filter(her_id=her_id, active=True).first()
+    if organisation is None:
+        raise Reject("E21", f"Ingen aktiv virksomhet med HER-id {her_id}")
+    return organisation
+
+
+def epj_patient_for(*, organisation: Organisation, patient) -> EpjPatient:
+    """The clinic's patient for a message's Patient, or the 8221 rejection that says why not.
+
+    E30 no number, E31 wrong number (length or check digits), E53 not in the population
+    register, E35 not a patient at this clinic.
+    """
+    nin = (getattr(patient, "nin", "") or "").strip()
+    if not nin:
+        raise Reject("E30", "Meldingen mangler pasientens fødselsnummer")
+    if not nin_has_valid_check_digits(nin):
+        raise Reject("E31", "Fødselsnummeret har feil lengde eller kontrollsiffer")
+    try:
+        nin_parse(nin, allow_synthetic=settings.HN_ALLOW_SYNTHETIC_NIN)
+    except ValidationError as error:
+        raise Reject("E31", "; ".join(error.messages)) from None
+    found = EpjPatient.objects.filter(organisation=organisation, nin=nin).first()
+    if found is not None:
+        return found
+    if not Person.objects.filter(nin=nin).exists():
+        raise Reject("E53", "Fødselsnummeret finnes ikke i folkeregisteret")
+    raise Reject("E35", f"Pasienten er ikke registrert hos {organisation.name}")
+
+
+def _message_text(message) -> tuple[str, str]:
+    subject = ""
+    parts = []
+    for question in message.foresporsler:
+        subject = subject or question.subject
+        parts.append(question.text)
+    for note in message.notater:
+        parts.append(note.text)
+    return subject[:255], "\n\n".join(p for p in parts if p)
+
+
+@transaction.atomic
+def journal_file(*, organisation: Organisation, patient: EpjPatient | None, message,
+                 direction: str = Direction.INBOUND) -> JournalEntry:
+    """File the clinic's version of a message; filing the same MsgId again returns the first."""
+    subject, text = _message_text(message)
+    entry, _ = JournalEntry.objects.get_or_create(
+        msg_id=message.msg_id,
+        defaults={
+            "organisation": organisation, "patient": patient, "msg_type": message.msg_type,
+            "direction": direction, "subject": subject, "text": text,
+        },
+    )
+    return entry
+
+
+@transaction.atomic
+def epj_patient_register(*, organisation: Organisation, person: Person) -> EpjPatient:
+    patient, _ = EpjPatient.objects.get_or_create(
+        organisation=organisation, nin=person.nin,
+        defaults={"given_name": person.given_name, "family_name": person.family_name},
+    )
+    return patient
+
+
+@transaction.atomic
+def epj_outage_start(*, organisation: Organisation | None = None, reason: str = "") -> EpjOutage:
+    return EpjOutage.objects.create(organisation=organisation, reason=reason)
+
+
+@transaction.atomic
+def epj_outage_end(*, organisation: Organisation | None = None) -> int:
+    deleted, _ = EpjOutage.objects.filter(organisation=organisation).delete()
+    return deleted

@@ -1,0 +1,42 @@
+"""The message relay: our stand-in for the national message broker (DESIGN §4, §5).
+
+Feature code on either side uses only this API plus the codec:
+
+- `relay_send(side=, message=)` inside the caller's transaction → Envelope (outbox row)
+- `relay_request_sync(side=, message=, timeout=None)` → reply Message (RelayTimeout, RelayRejected)
+- `register_handler(side, msg_type, fn)`: fn(message, envelope) → HandlerResult, or raise Reject
+- `register_sync_handler(side, msg_type, fn)`: fn(message) → reply Message
+- `register_apprec_listener(side, msg_type, fn)`: fn(envelope, apprec) once the original settles
+- `envelope_for(msg_id)` → Envelope with state queued/sent/delivered/rejected/dead, error_text
+
+See docs/relay.md.
+"""
+
+from messaging.relay.parties import clinic_party, party_for_her_id, portal_party
+from messaging.relay.registry import (
+    HandlerResult,
+    Reject,
+    RelayRejected,
+    RelayTimeout,
+    apprec_error,
+    handler_for,
+    register_apprec_listener,
+    register_handler,
+    register_sync_handler,
+)
+from messaging.relay.selectors import dead_letters, envelope_for, relay_status
+from messaging.relay.services import (
+    envelope_replay,
+    envelopes_replay_dead,
+    relay_ping,
+    relay_receive_raw,
+    relay_request_sync,
+    relay_send,
+)
+
+__all__ = [
+    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "clinic_party", "dead_letters",
+    "envelope_for", "envelope_replay", "handler_for", "envelopes_replay_dead", "party_for_her_id", "portal_party",
+    "register_apprec_listener", "register_handler", "register_sync_handler", "relay_ping", "relay_receive_raw",
+    "relay_request_sync", "relay_send", "relay_status",
+]

@@ -1,0 +1,157 @@
+"""Delivery: claim due envelopes for one receiving queue in batches and hand each to the receiver.
+
+Claim and delivery are two commits per *batch*. The claim (a conditional UPDATE; on
+PostgreSQL after SELECT … FOR UPDATE SKIP LOCKED) counts the attempt and marks the rows as
+taken, so two workers never deliver the same row and a row that kills its worker still runs
+out of attempts. Each envelope is then received in its own savepoint of one batch
+transaction: a failing envelope rolls back alone and is scheduled again from the database
+(`next_attempt_at`, exponential back-off with jitter), never with a long Celery countdown.
+A worker that dies mid-batch leaves claimed rows behind; once the claim is older than
+HN_RELAY_STALE_SECONDS any worker may claim them again (the inbox's unique MsgId keeps that
+from filing anything twice).
+"""
+
+import datetime
+import logging
+import os
+import random
+import socket
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from messaging.models import Envelope, EnvelopeKind, EnvelopeState, queue_name
+from messaging.relay.inbound import InboundOutcome, inbound_deliver
+from messaging.relay.kicks import relay_kick, relay_kick_consumed
+
+logger = logging.getLogger(__name__)
+
+# Keep one task's hold on a worker short, so a busy async stream cannot starve the sync queue.
+RUN_BUDGET_SECONDS = 2.0
+# A request whose caller gave up is still received, as the real broker would deliver it; its
+# reply is then recorded as discarded.
+DELIVERABLE = (EnvelopeState.QUEUED, EnvelopeState.EXPIRED)
+# Retries due this soon are woken by a short countdown; later ones by the beat sweeper.
+SHORT_WAKE_SECONDS = 10.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before attempt `attempts + 1`: exponential back-off with ±50 % jitter, capped."""
+    base = settings.HN_RELAY_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    return min(settings.HN_RELAY_BACKOFF_MAX_SECONDS, base) * random.uniform(0.5, 1.5)
+
+
+def _due(side: str, channel: str, now):
+    stale = now - datetime.timedelta(seconds=settings.HN_RELAY_STALE_SECONDS)
+    return (
+        Envelope.objects.filter(to_side=side, channel=channel, state__in=DELIVERABLE, next_attempt_at__lte=now)
+        .filter(Q(state=EnvelopeState.QUEUED) | Q(kind=EnvelopeKind.REQUEST, sent_at__isnull=True))
+        .exclude(kind=EnvelopeKind.REPLY)  # replies are collected by the waiting caller
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+    )
+
+
+def envelopes_claim(*, side: str, channel: str, worker: str, limit: int) -> list[int]:
+    now = timezone.now()
+    with transaction.atomic():
+        due = _due(side, channel, now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+        if settings.IS_POSTGRES:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due[:limit])
+        if ids:
+            # Conditional: only rows still queued are taken (SQLite's IMMEDIATE transaction
+            # already serialises claimers; on PostgreSQL the row locks do).
+            Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE).update(
+                claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1,
+            )
+    return ids
+
+
+def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, InboundOutcome | None]]:
+    """Receive the claimed envelopes; (id, outcome) per envelope, outcome None when it failed."""
+    results = []
+    with transaction.atomic():
+        for envelope in Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"):
+            try:
+                with transaction.atomic():
+                    outcome = inbound_deliver(envelope)
+            except Exception as error:  # a transient failure: this envelope alone is retried
+                logger.warning("relay: delivery of %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, error)
+                _retry_or_dead(envelope, error)
+                outcome = None
+            results.append((envelope.pk, outcome))
+    return results
+
+
+def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
+    now = timezone.now()
+    text = f"{type(error).__name__}: {error}"[:2000]
+    fields = {"claimed_by": "", "claimed_at": None, "error_text": text}
+    if envelope.attempts >= settings.HN_RELAY_MAX_ATTEMPTS:
+        fields.update(state=EnvelopeState.DEAD, dead_at=now)
+    else:
+        fields.update(next_attempt_at=now + datetime.timedelta(seconds=retry_delay(envelope.attempts)))
+    Envelope.objects.filter(pk=envelope.pk, state__in=DELIVERABLE).update(**fields)
+
+
+def relay_deliver_due(*, side: str, channel: str, worker: str | None = None, budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
+    """Drain the due rows of one receiving queue; the body of the `relay.deliver` task."""
+    worker = worker or worker_name()
+    queue = queue_name(side, channel)
+    relay_kick_consumed(queue)
+    deadline = time.monotonic() + budget_seconds
+    delivered = 0
+    while True:
+        ids = envelopes_claim(side=side, channel=channel, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
+        if not ids:
+            break
+        delivered += len(envelopes_deliver(ids, worker=worker))
+        if time.monotonic() > deadline:
+            relay_kick(queue, force=True)  # more may be waiting: continue in a fresh task
+            return delivered
+    _wake_for_retries(side, channel, queue)
+    return delivered
+
+
+def _wake_for_retries(side: str, channel: str, queue: str) -> None:
+    now = timezone.now()
+    soonest = (
+        Envelope.objects.filter(to_side=side, channel=channel, state=EnvelopeState.QUEUED, next_attempt_at__gt=now)
+        .exclude(kind=EnvelopeKind.REPLY)
+        .aggregate(at=Min("next_attempt_at"))["at"]
+    )
+    if soonest is not None and (soonest - now).total_seconds() <= SHORT_WAKE_SECONDS:
+        relay_kick(queue, force=True, countdown=max((soonest - now).total_seconds(), 0.0) + 0.05)
+
+
+def relay_sweep() -> dict:
+    """The beat sweeper: re-kick every queue with due or stale-claimed rows; expire orphaned waits.
+
+    Nothing depends on the broker keeping a kick: a lost enqueue, a crashed worker or a
+    restarted Redis is repaired here from the rows themselves.
+    """
+    now = timezone.now()
+    kicked = {}
+    pairs = (
+        Envelope.objects.filter(state=EnvelopeState.QUEUED, next_attempt_at__lte=now)
+        .exclude(kind=EnvelopeKind.REPLY)
+        .values_list("to_side", "channel")
+        .distinct()
+    )
+    for side, channel in set(pairs):
+        if _due(side, channel, now).exists():
+            queue = queue_name(side, channel)
+            kicked[queue] = relay_kick(queue, force=True)
+    # A synchronous caller that died never expires its own request.
+    orphan_before = now - datetime.timedelta(seconds=settings.HN_SYNC_TIMEOUT_SECONDS + settings.HN_RELAY_STALE_SECONDS)
+    expired = Envelope.objects.filter(
+        kind=EnvelopeKind.REQUEST, state=EnvelopeState.QUEUED, queued_at__lt=orphan_before,
+    ).update(state=EnvelopeState.EXPIRED, error_text="Ingen ventet lenger på svaret")
+    return {"kicked": kicked, "expired": expired}

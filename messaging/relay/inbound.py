@@ -1,0 +1,317 @@
+"""The receiving end of the relay: one claimed envelope in, its effects and its answer out.
+
+`inbound_deliver` runs inside a savepoint of the delivery batch, so everything it does for one
+document — record the MsgId, run the handler, write the AppRec (or sync reply), mark the
+sender's row — commits together or not at all. An exception from here is a transient failure
+and the caller schedules a retry; every *answerable* problem becomes an AppRec instead.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinics.models import Organisation, Service
+from clinics.selectors import service_offers
+from messaging.codec import (
+    AppRec, CodecError, Message, Party, apprec_build, document_parse, message_build, new_msg_id,
+)
+from messaging.codec import now as codec_now
+from messaging.codec.codes import APPREC, STATUS_OK, STATUS_OK_WITH_ERRORS, STATUS_REJECTED
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage, InboxOutcome, Side
+from messaging.relay import registry
+from messaging.relay.kicks import kick_on_commit
+from messaging.relay.processes import process_for_function
+from messaging.relay.registry import HandlerResult, Reject, apprec_error
+
+logger = logging.getLogger(__name__)
+
+# Outcomes of one inbound delivery.
+ACCEPTED = "accepted"  # AppRec status 1 or 3
+REJECTED = "rejected"  # AppRec status 2
+APPLIED = "applied"  # an AppRec reached the original's sender
+REPLIED = "replied"  # a synchronous reply was written
+DUPLICATE = "duplicate"  # MsgId seen before: nothing done again
+UNUSABLE = "unusable"  # nothing to answer to: dead-lettered for an operator
+
+
+@dataclass
+class InboundOutcome:
+    outcome: str
+    answer: Envelope | None = None  # the AppRec or reply written (or written earlier, for a duplicate)
+    detail: str = ""
+
+
+def other_side(side: str) -> str:
+    return Side.EPJ if side == Side.PORTAL else Side.PORTAL
+
+
+def inbound_deliver(envelope: Envelope) -> InboundOutcome:
+    """Receive one envelope on its `to_side`. Raises only for transient failures."""
+    try:
+        document = document_parse(bytes(envelope.payload))
+    except CodecError as error:
+        return _unreadable(envelope, error)
+    if isinstance(document, AppRec):
+        return _apprec_receive(envelope, document)
+    if envelope.channel == Channel.SYNC:
+        return _sync_request_receive(envelope, document)
+    return _message_receive(envelope, document)
+
+
+# --- plain asynchronous messages ------------------------------------------------------------
+
+def _message_receive(envelope: Envelope, message: Message) -> InboundOutcome:
+    side = envelope.to_side
+    inbox, duplicate = _inbox_record(side, message.msg_id, message.msg_type, message.sender.her_id, envelope)
+    if duplicate:
+        _mark_sent(envelope)
+        return InboundOutcome(DUPLICATE, answer=inbox.answer)
+    try:
+        _validate(side, message)
+        handler = registry.handler_for(side, message.msg_type)
+        if handler is None:
+            raise Reject("T10", f"Mottakeren tar ikke imot {message.msg_type}")
+        # A handler that raises Reject may have written already: its own savepoint undoes that.
+        with transaction.atomic():
+            result = handler(message, envelope) or HandlerResult()
+    except Reject as rejection:
+        result = HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()])
+    answer = _apprec_write(side, envelope, _apprec_for(message, result))
+    inbox.outcome = InboxOutcome.REJECTED if result.status == STATUS_REJECTED else InboxOutcome.ACCEPTED
+    inbox.answer = answer
+    inbox.save(update_fields=["outcome", "answer"])
+    _mark_sent(envelope)
+    return InboundOutcome(REJECTED if result.status == STATUS_REJECTED else ACCEPTED, answer=answer)
+
+
+def _apprec_for(message: Message, result: HandlerResult) -> AppRec:
+    return AppRec(
+        msg_id=new_msg_id(), gen_date=codec_now(), sender=message.receiver, receiver=message.sender,
+        status=result.status, errors=list(result.errors), original_msg_id=message.msg_id,
+        original_msg_type=message.msg_type, original_issue_date=message.gen_date,
+    )
+
+
+def _apprec_write(side: str, envelope: Envelope, apprec: AppRec, *, channel=Channel.ASYNC,
+                  kind=EnvelopeKind.APPREC, state=EnvelopeState.QUEUED, note="") -> Envelope:
+    """Put an AppRec in `side`'s outbox, addressed back to the envelope's sender side."""
+    now = timezone.now()
+    answer = Envelope.objects.create(
+        side=side, to_side=other_side(side), channel=channel, kind=kind,
+        msg_id=apprec.msg_id, msg_type=APPREC,
+        sender_her_id=apprec.sender.her_id, sender_sub_her_id=apprec.sender.sub_her_id,
+        receiver_her_id=apprec.receiver.her_id, receiver_sub_her_id=apprec.receiver.sub_her_id,
+        payload=apprec_build(apprec), original_msg_id=apprec.original_msg_id[:100],
+        apprec_status=apprec.status, error_text=note or _errors_text(apprec.errors),
+        state=state, next_attempt_at=now, queued_at=now,
+    )
+    if kind == EnvelopeKind.APPREC:
+        kick_on_commit(answer.queue)
+    return answer
+
+
+def _errors_text(errors) -> str:
+    return "; ".join(f"{e.code} {e.text}" + (f": {e.detail}" if getattr(e, "detail", "") else "") for e in errors)
+
+
+# --- AppRecs coming back to the original's sender -------------------------------------------
+
+def _apprec_receive(envelope: Envelope, apprec: AppRec) -> InboundOutcome:
+    side = envelope.to_side
+    inbox, duplicate = _inbox_record(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope)
+    now = timezone.now()
+    _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=now)
+    if duplicate:
+        return InboundOutcome(DUPLICATE)
+    inbox.outcome = InboxOutcome.APPLIED
+    inbox.save(update_fields=["outcome"])
+    original = (
+        Envelope.objects.select_for_update()
+        .filter(side=side, msg_id=apprec.original_msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
+        .first()
+    )
+    if original is None:
+        Envelope.objects.filter(pk=envelope.pk).update(error_text="Kvittering for ukjent melding")
+        return InboundOutcome(APPLIED, detail="no original")
+    if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
+        return InboundOutcome(APPLIED, detail="already settled")
+    rejected = apprec.status == STATUS_REJECTED
+    original.state = EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED
+    original.apprec_status = apprec.status
+    original.error_text = _errors_text(apprec.errors)
+    original.claimed_by, original.claimed_at = "", None
+    original.sent_at = original.sent_at or now
+    if rejected:
+        original.rejected_at = now
+    else:
+        original.delivered_at = now
+    original.save(update_fields=[
+        "state", "apprec_status", "error_text", "claimed_by", "claimed_at", "sent_at", "rejected_at", "delivered_at",
+    ])
+    for listener in registry.listeners_for(side, original.msg_type):
+        listener(original, apprec)
+    return InboundOutcome(APPLIED)
+
+
+# --- synchronous requests -------------------------------------------------------------------
+
+def _sync_request_receive(envelope: Envelope, message: Message) -> InboundOutcome:
+    side = envelope.to_side
+    inbox, duplicate = _inbox_record(side, message.msg_id, message.msg_type, message.sender.her_id, envelope)
+    if duplicate:
+        _sync_request_taken(envelope)
+        return InboundOutcome(DUPLICATE, answer=inbox.answer)
+    # Claim the caller's wait: if it already gave up, the reply is written but discarded.
+    waiting = _sync_request_taken(envelope)
+    reply_state = EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED
+    note = "" if waiting else "Svaret kom etter tidsavbruddet og ble forkastet"
+    try:
+        _validate(side, message)
+        handler = registry.sync_handler_for(side, message.msg_type)
+        if handler is None:
+            raise Reject("T10", f"Mottakeren svarer ikke på {message.msg_type}")
+        with transaction.atomic():
+            reply = handler(message)
+    except Reject as rejection:
+        apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
+        answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+                               state=reply_state, note=note)
+    else:
+        now = timezone.now()
+        answer = Envelope.objects.create(
+            side=side, to_side=envelope.side, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+            msg_id=reply.msg_id, msg_type=reply.msg_type,
+            sender_her_id=reply.sender.her_id, sender_sub_her_id=reply.sender.sub_her_id,
+            receiver_her_id=reply.receiver.her_id, receiver_sub_her_id=reply.receiver.sub_her_id,
+            payload=message_build(reply), original_msg_id=message.msg_id[:100],
+            state=reply_state, error_text=note, next_attempt_at=now, queued_at=now,
+        )
+    inbox.outcome = InboxOutcome.REPLIED
+    inbox.answer = answer
+    inbox.save(update_fields=["outcome", "answer"])
+    return InboundOutcome(REPLIED, answer=answer)
+
+
+# --- unreadable documents -------------------------------------------------------------------
+
+def _unreadable(envelope: Envelope, error: CodecError) -> InboundOutcome:
+    """Answer with the codec's T/E-code when we know whom to answer, else dead-letter the bytes.
+
+    Trusted transport metadata (what AMQP properties carry) names the sender even when the
+    payload cannot be read; the codec may also have read the header before it failed.
+    """
+    side = envelope.to_side
+    header = error.header
+    trusted = envelope.metadata_trusted
+    msg_id = (header.msg_id if header else None) or (envelope.msg_id if trusted else None)
+    sender = (header.sender if header else None) or _party_from_metadata(envelope, "sender")
+    receiver = (header.receiver if header else None) or _party_from_metadata(envelope, "receiver")
+    msg_type = (header.msg_type if header else None) or (envelope.msg_type if trusted else "")
+    is_apprec = bool(header and header.is_apprec)
+    reason = f"{error.code}: {error.detail or error.text}"
+    if envelope.kind in (EnvelopeKind.APPREC, EnvelopeKind.REPLY) or is_apprec or msg_type == APPREC or not msg_id or sender is None:
+        # No AppRec answers an AppRec, and with no MsgId/sender there is nobody to answer:
+        # keep the bytes as a dead letter (the broker's error channel) for an operator.
+        _mark(envelope, state=EnvelopeState.DEAD, dead_at=timezone.now(), error_text=f"Uleselig: {reason}")
+        return InboundOutcome(UNUSABLE, detail=reason)
+    inbox, duplicate = _inbox_record(side, msg_id, msg_type, sender.her_id, envelope)
+    if duplicate:
+        _sync_request_taken(envelope) if envelope.channel == Channel.SYNC else _mark_sent(envelope)
+        return InboundOutcome(DUPLICATE, answer=inbox.answer)
+    receiver = receiver or Party(her_id=0, name="")
+    apprec = AppRec(
+        msg_id=new_msg_id(), gen_date=codec_now(), sender=receiver, receiver=sender, status=STATUS_REJECTED,
+        errors=[error.as_apprec_error()], original_msg_id=msg_id[:100], original_msg_type=msg_type,
+        original_issue_date=header.gen_date if header else None,
+    )
+    if envelope.channel == Channel.SYNC:
+        waiting = _sync_request_taken(envelope)
+        answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+                               state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED)
+        outcome = REPLIED
+    else:
+        answer = _apprec_write(side, envelope, apprec)
+        _mark_sent(envelope)
+        outcome = REJECTED
+    inbox.outcome = InboxOutcome.REJECTED
+    inbox.answer = answer
+    inbox.save(update_fields=["outcome", "answer"])
+    return InboundOutcome(outcome, answer=answer, detail=reason)
+
+
+def _party_from_metadata(envelope: Envelope, role: str) -> Party | None:
+    her_id = getattr(envelope, f"{role}_her_id")
+    if not envelope.metadata_trusted or not her_id:
+        return None
+    return Party(her_id=her_id, name="", sub_her_id=getattr(envelope, f"{role}_sub_her_id"))
+
+
+# --- shared steps ---------------------------------------------------------------------------
+
+def _inbox_record(side, msg_id, msg_type, sender_her_id, envelope) -> tuple[InboxMessage, bool]:
+    """Record the MsgId for `side`; (row, True) when it was received before."""
+    msg_id = (msg_id or "")[:100]
+    try:
+        with transaction.atomic():
+            row = InboxMessage.objects.create(
+                side=side, msg_id=msg_id, msg_type=(msg_type or "")[:60], sender_her_id=sender_her_id or None,
+                envelope=envelope, outcome=InboxOutcome.ACCEPTED,
+            )
+        return row, False
+    except IntegrityError:
+        return InboxMessage.objects.select_related("answer").get(side=side, msg_id=msg_id), True
+
+
+def _sync_request_taken(envelope: Envelope) -> bool:
+    """Mark a request received; False when its caller had already given up (expired)."""
+    now = timezone.now()
+    waiting = Envelope.objects.filter(pk=envelope.pk, state=EnvelopeState.QUEUED).update(
+        state=EnvelopeState.SENT, sent_at=now, claimed_by="", claimed_at=None,
+    )
+    if not waiting:
+        _mark(envelope, sent_at=now)
+    return bool(waiting)
+
+
+def _mark_sent(envelope: Envelope) -> None:
+    Envelope.objects.filter(pk=envelope.pk, state=EnvelopeState.QUEUED).update(
+        state=EnvelopeState.SENT, sent_at=timezone.now(), claimed_by="", claimed_at=None,
+    )
+
+
+def _mark(envelope: Envelope, **fields) -> None:
+    Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None, **fields)
+
+
+def _validate(side: str, message: Message) -> None:
+    """The checks every receiver makes before any handler: MsgId, receiver, process offered."""
+    try:
+        uuid.UUID(message.msg_id)
+    except (TypeError, ValueError):
+        raise Reject("E10", "MsgId er ikke en gyldig GUID") from None
+    receiver = message.receiver
+    if side == Side.PORTAL:
+        if receiver.her_id != settings.HN_PORTAL_HER_ID:
+            raise Reject("E21", f"HER-id {receiver.her_id} er ikke portalen")
+        return
+    organisation = Organisation.objects.filter(her_id=receiver.her_id, active=True).first()
+    if organisation is None:
+        raise Reject("E21", f"Ingen aktiv virksomhet med HER-id {receiver.her_id}")
+    services = Service.objects.filter(organisation=organisation, active=True)
+    if receiver.sub_her_id:
+        services = services.filter(her_id=receiver.sub_her_id)
+        if not services.exists():
+            raise Reject("E21", f"Ingen aktiv tjeneste med HER-id {receiver.sub_her_id} hos {organisation.name}")
+    process = process_for_function(message.msg_type)
+    if process and not any(service_offers(service=service, process=process) for service in services):
+        raise Reject("T10", f"Tjenesten tilbyr ikke prosessen «{process.label}»")
+
+
+__all__ = [
+    "ACCEPTED", "APPLIED", "DUPLICATE", "REJECTED", "REPLIED", "UNUSABLE", "InboundOutcome", "inbound_deliver",
+    "apprec_error", "other_side", "STATUS_OK", "STATUS_OK_WITH_ERRORS",
+]

@@ -1,0 +1,87 @@
+"""Waking the receiving side's worker: at most one delivery task on its way per queue.
+
+A delivery task drains *every* due row of its queue, so one task per burst of commits is
+enough; the broker round trip is paid per batch, not per message (issue 3, benchmark).
+"""
+
+import datetime
+import logging
+from functools import partial
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from messaging.models import RelayQueueKick
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "relay.deliver"
+# A kick nobody picked up within this time is assumed lost (broker restart) and sent again.
+KICK_REFRESH = datetime.timedelta(seconds=5)
+
+
+def relay_kick(queue: str, *, force: bool = False, countdown: float | None = None) -> bool:
+    """Enqueue a delivery task for `queue` unless one is already pending; True when enqueued.
+
+    Call only after the rows it should deliver are committed. Never raises: with the broker
+    down the rows simply wait for the beat sweeper.
+    """
+    now = timezone.now()
+    try:
+        if not force and not _flip_pending(queue, now):
+            return False
+        if force:
+            RelayQueueKick.objects.update_or_create(queue=queue, defaults={"pending": True, "kicked_at": now})
+        _enqueue(queue, countdown)
+        return True
+    except Exception:  # broker or database trouble: the sweeper re-kicks from the rows
+        logger.warning("relay: could not enqueue a delivery for %s", queue, exc_info=True)
+        RelayQueueKick.objects.filter(queue=queue).update(pending=False)
+        return False
+
+
+def _flip_pending(queue: str, now) -> bool:
+    # Read first: a pending kick seen after our commit will be consumed by a scan that
+    # starts after it, so it covers our rows; skipping the write keeps senders cheap.
+    row = RelayQueueKick.objects.filter(queue=queue).values("pending", "kicked_at").first()
+    fresh = now - KICK_REFRESH
+    if row and row["pending"] and row["kicked_at"] and row["kicked_at"] > fresh:
+        return False
+    if row is None:
+        try:
+            with transaction.atomic():
+                RelayQueueKick.objects.create(queue=queue, pending=True, kicked_at=now)
+            return True
+        except IntegrityError:
+            return False
+    flipped = (
+        RelayQueueKick.objects.filter(queue=queue)
+        .filter(Q(pending=False) | Q(kicked_at__isnull=True) | Q(kicked_at__lt=fresh))
+        .update(pending=True, kicked_at=now)
+    )
+    return bool(flipped)
+
+
+def relay_kick_consumed(queue: str) -> None:
+    """The worker calls this before it scans, so later commits trigger a new kick."""
+    RelayQueueKick.objects.filter(queue=queue, pending=True).update(pending=False)
+
+
+def _enqueue(queue: str, countdown: float | None) -> None:
+    from helsenorge.celery import app
+
+    side, channel = queue.split(".")
+    app.send_task(DELIVER_TASK, args=(side, channel), queue=queue, countdown=countdown)
+
+
+def kick_on_commit(queue: str) -> None:
+    """Kick `queue` once after the current transaction commits (however many rows it wrote)."""
+    # Django drops callbacks of rolled-back savepoints from run_on_commit, so a kick already
+    # registered there will really run; registering it again would only cost a query.
+    for entry in connection.run_on_commit:
+        if getattr(entry[1], "relay_queue", None) == queue:
+            return
+    callback = partial(relay_kick, queue)
+    callback.relay_queue = queue
+    transaction.on_commit(callback)

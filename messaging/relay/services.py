@@ -1,0 +1,170 @@
+"""Sending through the relay, the synchronous channel, and operator repairs."""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from messaging.codec import AppRec, Foresporsel, Message, codes, document_parse, message_build, new_msg_id
+from messaging.codec import now as codec_now
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
+from messaging.relay.delivery import envelopes_deliver
+from messaging.relay.inbound import InboundOutcome, other_side
+from messaging.relay.kicks import kick_on_commit, relay_kick
+from messaging.relay.parties import party_for_her_id, portal_party
+from messaging.relay.registry import RelayRejected, RelayTimeout
+
+logger = logging.getLogger(__name__)
+
+
+def _check_side(side: str) -> None:
+    if side not in Side.values:
+        raise ValueError(f"side must be one of {Side.values}, not {side!r}")
+
+
+def _envelope_create(*, side: str, message: Message, channel: str, kind: str) -> Envelope:
+    now = timezone.now()
+    return Envelope.objects.create(
+        side=side, to_side=other_side(side), channel=channel, kind=kind,
+        msg_id=message.msg_id, msg_type=message.msg_type,
+        sender_her_id=message.sender.her_id, sender_sub_her_id=message.sender.sub_her_id,
+        receiver_her_id=message.receiver.her_id, receiver_sub_her_id=message.receiver.sub_her_id,
+        payload=message_build(message), state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
+    )
+
+
+def relay_send(*, side: str, message: Message) -> Envelope:
+    """Put `message` in `side`'s outbox. Call inside the caller's transaction.atomic():
+    the row commits with the caller's own change, and the receiver is woken after commit."""
+    _check_side(side)
+    envelope = _envelope_create(side=side, message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
+    kick_on_commit(envelope.queue)
+    return envelope
+
+
+def relay_request_sync(*, side: str, message: Message, timeout: float | None = None) -> Message:
+    """Send a synchronous request and wait for the reply correlated by MsgId.
+
+    Raises RelayTimeout after `timeout` seconds (HN_SYNC_TIMEOUT_SECONDS by default); a reply
+    that comes later is recorded as discarded. Raises RelayRejected when the receiver answers
+    with an AppRec. Must run outside any transaction, since the receiver has to see the request.
+    """
+    _check_side(side)
+    if connection.in_atomic_block:
+        raise RuntimeError("relay_request_sync must run outside transaction.atomic(): the receiver must see the request")
+    timeout = settings.HN_SYNC_TIMEOUT_SECONDS if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    with transaction.atomic():
+        request = _envelope_create(side=side, message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
+    relay_kick(request.queue)
+    pause = 0.002
+    while time.monotonic() < deadline:
+        reply = _reply_for(request)
+        if reply is not None:
+            return _reply_consume(request, reply)
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 1.5, 0.05)
+    # Give up, unless the receiver took the request first: then its reply is already committed.
+    expired = Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
+        state=EnvelopeState.EXPIRED, error_text=f"Tidsavbrudd etter {timeout:g} s",
+    )
+    reply = None if expired else _reply_for(request)
+    if reply is not None:
+        return _reply_consume(request, reply)
+    raise RelayTimeout(f"no reply to {message.msg_type} {message.msg_id} within {timeout:g} s")
+
+
+def _reply_for(request: Envelope) -> Envelope | None:
+    return Envelope.objects.filter(
+        to_side=request.side, kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id, state=EnvelopeState.QUEUED,
+    ).first()
+
+
+def _reply_consume(request: Envelope, reply: Envelope) -> Message:
+    document = document_parse(bytes(reply.payload))
+    now = timezone.now()
+    rejected = isinstance(document, AppRec)
+    with transaction.atomic():
+        Envelope.objects.filter(pk=reply.pk).update(state=EnvelopeState.DELIVERED, delivered_at=now)
+        Envelope.objects.filter(pk=request.pk).update(
+            state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
+            rejected_at=now if rejected else None, delivered_at=None if rejected else now,
+            apprec_status=document.status if rejected else None, error_text=reply.error_text,
+        )
+    if rejected:
+        raise RelayRejected(document)
+    return document
+
+
+def envelope_replay(*, envelope_id: int) -> bool:
+    """Give a dead letter a fresh set of attempts; False when it is not dead."""
+    with transaction.atomic():
+        now = timezone.now()
+        replayed = Envelope.objects.filter(pk=envelope_id, state=EnvelopeState.DEAD).update(
+            state=EnvelopeState.QUEUED, attempts=0, next_attempt_at=now, dead_at=None, claimed_by="", claimed_at=None,
+        )
+        if replayed:
+            kick_on_commit(Envelope.objects.get(pk=envelope_id).queue)
+    return bool(replayed)
+
+
+def envelopes_replay_dead() -> int:
+    ids = list(Envelope.objects.filter(state=EnvelopeState.DEAD).values_list("pk", flat=True))
+    return sum(envelope_replay(envelope_id=pk) for pk in ids)
+
+
+@dataclass
+class RawReceipt:
+    envelope: Envelope
+    outcome: InboundOutcome | None  # None: a transient failure, retried by the workers
+
+
+OPERATOR = "operator"
+
+
+def relay_receive_raw(*, side: str, payload: bytes) -> RawReceipt:
+    """Feed raw bytes to `side` through exactly the workers' inbound path, here and now.
+
+    The bytes become an envelope from the other side without trusted transport metadata (an
+    operator's file carries none), claimed by the operator so no worker takes it meanwhile.
+    """
+    _check_side(side)
+    now = timezone.now()
+    with transaction.atomic():
+        envelope = Envelope.objects.create(
+            side=other_side(side), to_side=side, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE,
+            msg_id=f"operator-{uuid.uuid4()}", payload=payload, metadata_trusted=False,
+            state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
+            attempts=1, claimed_by=OPERATOR, claimed_at=now,
+        )
+    [(_, outcome)] = envelopes_deliver([envelope.pk], worker=OPERATOR)
+    envelope.refresh_from_db()
+    return RawReceipt(envelope=envelope, outcome=outcome)
+
+
+def relay_ping(*, her_id: int, timeout: float | None = None) -> tuple[Message, float]:
+    """A DIALOG_INNBYGGER_TEST round trip from the portal to a clinic; (reply, seconds)."""
+    receiver = party_for_her_id(her_id)
+    if receiver is None:
+        raise LookupError(f"HER-id {her_id} finnes ikke i adresseregisteret")
+    message = Message(
+        msg_type=codes.DIALOG_INNBYGGER_TEST, msg_id=new_msg_id(), gen_date=codec_now(),
+        sender=portal_party(), receiver=receiver, patient=None,
+        foresporsler=[Foresporsel(
+            type_code="KT", type_system=codes.OID_TYPE_FORESP_TEST, type_dn="Kommunikasjonstest",
+            subject="Kommunikasjonstest", text="Ping fra relay ping",
+        )],
+    )
+    started = time.monotonic()
+    reply = relay_request_sync(side=Side.PORTAL, message=message, timeout=timeout)
+    return reply, time.monotonic() - started
+
+
+__all__ = [
+    "OPERATOR", "RawReceipt", "envelope_replay", "envelopes_replay_dead", "queue_name", "relay_ping",
+    "relay_receive_raw", "relay_request_sync", "relay_send",
+]

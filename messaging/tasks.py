@@ -1,0 +1,30 @@
+"""Celery tasks of the relay. Thin: they take queue names, not objects, and are safe to run twice."""
+
+import time
+
+from celery import shared_task
+from django.core.cache import cache
+
+from messaging.relay.delivery import relay_deliver_due, relay_sweep
+
+
+@shared_task(name="relay.deliver", ignore_result=True)
+def relay_deliver(side: str, channel: str) -> int:
+    """Deliver every due envelope for `side` on `channel` (routed to the queue "side.channel")."""
+    return relay_deliver_due(side=side, channel=channel)
+
+
+@shared_task(name="relay.sweep", ignore_result=True)
+def relay_sweep_task() -> dict:
+    return relay_sweep()
+
+
+@shared_task(name="bench.noop", ignore_result=True)
+def bench_noop() -> None:
+    """The benchmark's yardstick: a task that does nothing but cost one broker round trip."""
+
+
+@shared_task(name="bench.mark", ignore_result=True)
+def bench_mark(key: str) -> None:
+    """Runs after a run of no-op tasks on the same single-process worker: records when it finished."""
+    cache.set(key, time.time(), 3600)

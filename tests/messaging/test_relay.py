@@ -1,0 +1,246 @@
+"""The relay driven in-process: the same delivery functions the workers run, called directly.
+
+Real database, real codec, real handlers; only the worker process is left out, so each step
+can be observed. tests/messaging/test_relay_workers.py runs the same flows on real workers.
+"""
+
+import threading
+
+import pytest
+from django.db import transaction
+
+from epj.demo import seed_epj_patients
+from epj.models import EpjOutage, JournalEntry
+from epj.services import epj_outage_end, epj_outage_start
+from messaging.codec import Patient, apprec_parse, codes
+from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.relay import (
+    RelayTimeout,
+    clinic_party,
+    dead_letters,
+    envelope_for,
+    envelope_replay,
+    register_apprec_listener,
+    relay_receive_raw,
+    relay_request_sync,
+    relay_send,
+    relay_status,
+)
+from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due, relay_sweep
+from messaging.relay.inbound import ACCEPTED, DUPLICATE, REJECTED, UNUSABLE
+from messaging.relay.parties import portal_party
+from messaging.relay.probe import probe_ekontakt
+from messaging.relay.services import relay_ping
+from tests import factories as f
+
+
+@pytest.fixture
+def clinic(db):
+    """A GP office with Nora on its list (register + the EPJ's own patient list)."""
+    service = f.gp_service(name="Fastlege Kari Lege")
+    nora = f.PersonFactory(given_name="Nora", family_name="Nordmann")
+    f.contact(nora, service)
+    seed_epj_patients()
+    return service, nora
+
+
+def patient_of(person) -> Patient:
+    return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
+
+
+def send(message, side="portal"):
+    with transaction.atomic():
+        return relay_send(side=side, message=message)
+
+
+def deliver_all():
+    """Run both sides' async deliveries until nothing moves (what the two workers do)."""
+    while relay_deliver_due(side="epj", channel="async") + relay_deliver_due(side="portal", channel="async"):
+        pass
+
+
+def apprec_of(envelope) -> object:
+    answer = Envelope.objects.get(kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id)
+    return apprec_parse(bytes(answer.payload))
+
+
+def test_message_is_filed_answered_and_marked_delivered(clinic):
+    service, nora = clinic
+    seen = []
+    register_apprec_listener("portal", codes.DIALOG_INNBYGGER_EKONTAKT, lambda env, rec: seen.append((env.msg_id, rec.status)))
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora), subject="Resept?")
+    envelope = send(message)
+    assert envelope_for(message.msg_id).state == EnvelopeState.QUEUED
+
+    relay_deliver_due(side="epj", channel="async")
+    entry = JournalEntry.objects.get()
+    assert (entry.msg_id, entry.subject, entry.patient.nin, entry.organisation) == (
+        message.msg_id, "Resept?", nora.nin, service.organisation)
+    assert envelope_for(message.msg_id).state == EnvelopeState.SENT
+
+    relay_deliver_due(side="portal", channel="async")
+    settled = envelope_for(message.msg_id)
+    assert settled.state == EnvelopeState.DELIVERED
+    assert settled.apprec_status == 1 and settled.delivered_at and settled.sent_at
+    assert apprec_of(envelope).original_msg_id == message.msg_id
+    assert (message.msg_id, 1) in seen
+
+
+def test_redelivered_msg_id_is_a_no_op(clinic):
+    service, nora = clinic
+    payload = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))).payload
+    first = relay_receive_raw(side="epj", payload=bytes(payload))
+    again = relay_receive_raw(side="epj", payload=bytes(payload))
+    assert (first.outcome.outcome, again.outcome.outcome) == (ACCEPTED, DUPLICATE)
+    assert again.outcome.answer == first.outcome.answer  # the same AppRec answers both
+    assert JournalEntry.objects.count() == 1
+    assert InboxMessage.objects.filter(side="epj").count() == 1
+
+
+@pytest.mark.parametrize("case, code", [
+    ("unknown_patient", "E35"),
+    ("not_in_register", "E53"),
+    ("unknown_receiver", "E21"),
+    ("unknown_service", "E21"),
+    ("process_not_offered", "T10"),
+])
+def test_business_rejections_answer_status_2_with_their_code(clinic, case, code):
+    service, nora = clinic
+    receiver, patient = clinic_party(service=service), patient_of(nora)
+    if case == "unknown_patient":
+        patient = patient_of(f.PersonFactory())
+    elif case == "not_in_register":
+        patient = Patient(nin=f.PersonFactory.build().nin)
+    elif case == "unknown_receiver":
+        receiver = receiver.__class__(her_id=8999999, name="Ingen")
+    elif case == "unknown_service":
+        receiver = receiver.__class__(her_id=receiver.her_id, name=receiver.name, sub_her_id=8999998, sub_name="Ingen")
+    elif case == "process_not_offered":
+        service.processes.filter(process="ekontakt").delete()
+    message = probe_ekontakt(receiver=receiver, patient=patient)
+    send(message)
+    deliver_all()
+    settled = envelope_for(message.msg_id)
+    assert settled.state == EnvelopeState.REJECTED and settled.apprec_status == 2
+    assert settled.error_text.startswith(code), settled.error_text
+    assert settled.rejected_at is not None
+    assert JournalEntry.objects.count() == 0
+    assert [e.code for e in apprec_of(settled).errors] == [code]
+
+
+def test_wrong_check_digits_are_rejected_with_e31(clinic):
+    service, nora = clinic
+    wrong = nora.nin[:9] + str((int(nora.nin[9]) + 1) % 10) + nora.nin[10]
+    receipt = relay_receive_raw(side="epj", payload=_built(service, Patient(nin=wrong)))
+    assert receipt.outcome.outcome == REJECTED
+    assert [e.code for e in apprec_parse(bytes(receipt.outcome.answer.payload)).errors] == ["E31"]
+
+
+def _built(service, patient) -> bytes:
+    from messaging.codec import message_build
+
+    return message_build(probe_ekontakt(receiver=clinic_party(service=service), patient=patient))
+
+
+def test_transient_failure_backs_off_then_dead_letters_then_replays(clinic, settings):
+    settings.HN_RELAY_MAX_ATTEMPTS = 2
+    service, nora = clinic
+    epj_outage_start(reason="Planlagt vedlikehold")
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+    send(message)
+
+    relay_deliver_due(side="epj", channel="async")
+    row = envelope_for(message.msg_id)
+    assert (row.state, row.attempts) == (EnvelopeState.QUEUED, 1)
+    assert "Planlagt vedlikehold" in row.error_text and row.next_attempt_at > row.queued_at
+    assert not InboxMessage.objects.exists()  # the failed attempt left nothing behind
+
+    Envelope.objects.filter(pk=row.pk).update(next_attempt_at=row.queued_at)  # the back-off has passed
+    relay_deliver_due(side="epj", channel="async")
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (EnvelopeState.DEAD, 2) and row.dead_at
+    assert list(dead_letters()) == [row]
+    assert relay_status().dead == 1
+
+    epj_outage_end()
+    assert envelope_replay(envelope_id=row.pk)
+    deliver_all()
+    row.refresh_from_db()
+    assert row.state == EnvelopeState.DELIVERED
+    assert JournalEntry.objects.count() == 1
+    assert not EpjOutage.objects.exists()
+
+
+def test_unusable_bytes_are_kept_as_a_visible_dead_letter(db):
+    receipt = relay_receive_raw(side="epj", payload=b"\x00\x01 not xml")
+    assert receipt.outcome.outcome == UNUSABLE
+    assert receipt.envelope.state == EnvelopeState.DEAD
+    assert receipt.envelope.error_text.startswith("Uleselig: T01")
+    assert bytes(dead_letters()[0].payload) == b"\x00\x01 not xml"
+
+
+def test_claimed_rows_are_not_claimed_twice_until_stale(clinic, settings):
+    service, nora = clinic
+    send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
+    first = envelopes_claim(side="epj", channel="async", worker="a", limit=10)
+    assert len(first) == 1
+    assert envelopes_claim(side="epj", channel="async", worker="b", limit=10) == []
+    settings.HN_RELAY_STALE_SECONDS = 0  # the claimer died: its claim goes stale
+    assert envelopes_claim(side="epj", channel="async", worker="b", limit=10) == first
+    # The dead worker's late delivery finds its claim gone and does nothing.
+    assert envelopes_deliver(first, worker="a") == []
+    assert [outcome.outcome for _, outcome in envelopes_deliver(first, worker="b")] == [ACCEPTED]
+
+
+def test_status_flags_a_pending_row_nobody_takes(clinic):
+    service, nora = clinic
+    send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
+    status = relay_status(threshold_seconds=0)
+    assert status.stuck and status.oldest_pending_queue == "epj.async"
+    assert status.counts["epj.async"] == {"queued": 1}
+    assert relay_sweep()["kicked"] == {"epj.async": True}
+    deliver_all()
+    assert not relay_status(threshold_seconds=0).stuck
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_reply_after_the_timeout_is_discarded(clinic):
+    service, _ = clinic
+    caller_error = []
+
+    def caller():
+        try:
+            relay_ping(her_id=service.her_id, timeout=0.5)
+        except RelayTimeout as error:
+            caller_error.append(error)
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    # A worker takes the request while the caller still waits, and finishes too late.
+    claimed = []
+    while not claimed:
+        claimed = envelopes_claim(side="epj", channel="sync", worker="slow", limit=1)
+    thread.join()
+    assert caller_error
+    request = Envelope.objects.get(pk=claimed[0])
+    assert request.state == EnvelopeState.EXPIRED
+    envelopes_deliver(claimed, worker="slow")
+    reply = Envelope.objects.get(kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id)
+    assert reply.state == EnvelopeState.DISCARDED and "forkastet" in reply.error_text
+
+
+def test_sync_request_must_not_run_inside_a_transaction(clinic):
+    service, _ = clinic
+    with pytest.raises(RuntimeError), transaction.atomic():
+        relay_request_sync(side="portal", message=probe_ekontakt(receiver=clinic_party(service=service), patient=None))
+
+
+def test_portal_rejects_messages_not_addressed_to_it(clinic):
+    service, nora = clinic
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+    message.sender = clinic_party(service=service)  # EPJ → "portal", but addressed to a clinic
+    send(message, side="epj")
+    relay_deliver_due(side="portal", channel="async")
+    relay_deliver_due(side="epj", channel="async")
+    assert envelope_for(message.msg_id).error_text.startswith("E21")
+    assert portal_party().her_id != message.receiver.her_id
