@@ -195,16 +195,12 @@ ROLE_FASTLEGE = Code("6", OID_ROLE_TO_PATIENT, "Fastlege")
 # Notat with TEMA_JOURNALKOPI and the record as an application/pdf Base64Container attachment.
 FORESP_JOURNALKOPI = Code("JK", OID_PROJECT_TYPE_FORESP, "Journalkopi")
 TEMA_JOURNALKOPI = Code("JK", OID_PROJECT_TEMA, "Journalkopi")
-# PROJECT-DEFINED: hospital document sharing (journal engineer; docs/journal.md). The national
+# PROJECT-DEFINED: hospital document sharing requests (docs/journal.md). The national
 # DIALOG_INNBYGGER_FINN_DOKUMENTER / HENT_DOKUMENTER functions carry a Foresporsel with these
 # TypeForesp codes (HENT names the document in KodetOpplysning, system OID_PROJECT_DOCUMENT_ID);
-# the reply is a Notat with these themes plus an application/json metadata attachment.
-OID_PROJECT_DOCUMENT_ID = OID_PROJECT + ".20"
+# the reply is a Notat TEMA_DOKUMENTLISTE / TEMA_DOKUMENT plus an application/json attachment.
 FORESP_FINN_DOKUMENTER = Code("FD", OID_PROJECT_TYPE_FORESP, "Finn dokumenter")
 FORESP_HENT_DOKUMENT = Code("HD", OID_PROJECT_TYPE_FORESP, "Hent dokument")
-TEMA_DOKUMENTLISTE = Code("DL", OID_PROJECT_TEMA, "Dokumentliste")
-TEMA_DOKUMENT = Code("DO", OID_PROJECT_TEMA, "Dokument")
-MIME_JSON = "application/json"
 # PROJECT-DEFINED: reply themes where 7602 has no code we know of.
 TEMA_SVAR = Code("SV", OID_PROJECT_TEMA, "Svar på henvendelse")
 TEMA_MELDING = Code("ME", OID_PROJECT_TEMA, "Melding fra behandler")
