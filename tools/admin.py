@@ -1,0 +1,43 @@
+"""Operators see the catalogue read-only: every change goes through the review services, so the
+history (ToolEvent) stays complete."""
+
+from django.contrib import admin
+
+from tools.models import Tool, ToolDispatch, ToolEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ToolEventInline(admin.TabularInline):
+    model = ToolEvent
+    fields = ("at", "kind", "dimension", "verdict", "actor", "notes")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tool)
+class ToolAdmin(ReadOnlyAdmin):
+    list_display = ("name", "maker", "kind", "topic", "status", "published_at")
+    list_filter = ("status", "kind", "topic", "target_group")
+    search_fields = ("name", "maker", "slug")
+    inlines = [ToolEventInline]
+
+
+@admin.register(ToolDispatch)
+class ToolDispatchAdmin(ReadOnlyAdmin):
+    list_display = ("tool", "organisation", "created_at", "first_opened_at", "self_added")
+    list_filter = ("self_added",)
+    raw_id_fields = ("tool", "person", "organisation", "sent_by")
