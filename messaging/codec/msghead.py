@@ -336,25 +336,11 @@ def _message_from_element(root, *, validate: bool = True) -> Message:
 
 
 def _message_from_valid_root(root, validate: bool) -> Message:
-    header = None
+    header = None  # _message_from_element adds the header to any CodecError raised here
     info = first(root, q(MH, "MsgInfo"))
     type_el = first(info, q(MH, "Type")) if info is not None else None
     msg_type = (type_el.get("V") or "") if type_el is not None else ""
     _check_msghead_format(info, msg_type)
-    if validate:
-        errors = validate_element(root)
-        if errors:
-            raise CodecError("T02", "; ".join(errors[:5]), header)
-    msg_id = (child_text(info, MH, "MsgId") or "").strip()
-    if not msg_id or len(msg_id) > _MAX_MSG_ID or any(c.isspace() for c in msg_id):
-        raise CodecError("E10", f"unusable MsgId {msg_id[:_MAX_MSG_ID]!r}", header)
-    gen_date = parse_datetime(child_text(info, MH, "GenDate"), "GenDate", header)
-    sender = msghead_party(first(info, q(MH, "Sender")), "Sender", header)
-    receiver = msghead_party(first(info, q(MH, "Receiver")), "Receiver", header)
-    patient = _parse_patient(info, msg_type, header)
-    ref = first(info, q(MH, "ConversationRef"))
-    ack = first(info, q(MH, "Ack"))
-
     action = ""
     dialog = None
     dialog_version = "1.1"
@@ -384,6 +370,21 @@ def _message_from_valid_root(root, validate: bool) -> Message:
             attachments.append(_parse_attachment(refdoc, header))
     if dialog is None:
         raise CodecError("T10", "the message has no Dialogmelding payload", header)
+    # Unsupported formats (above) are T10 even when the schema would also object.
+    if validate:
+        errors = validate_element(root)
+        if errors:
+            raise CodecError("T02", "; ".join(errors[:5]), header)
+
+    msg_id = (child_text(info, MH, "MsgId") or "").strip()
+    if not msg_id or len(msg_id) > _MAX_MSG_ID or any(c.isspace() for c in msg_id):
+        raise CodecError("E10", f"unusable MsgId {msg_id[:_MAX_MSG_ID]!r}", header)
+    gen_date = parse_datetime(child_text(info, MH, "GenDate"), "GenDate", header)
+    sender = msghead_party(first(info, q(MH, "Sender")), "Sender", header)
+    receiver = msghead_party(first(info, q(MH, "Receiver")), "Receiver", header)
+    patient = _parse_patient(info, msg_type, header)
+    ref = first(info, q(MH, "ConversationRef"))
+    ack = first(info, q(MH, "Ack"))
 
     ns = etree.QName(dialog).namespace
     parts = list(dialog.iterchildren(q(ns, "Foresporsel"))) + list(dialog.iterchildren(q(ns, "Notat")))

@@ -160,12 +160,12 @@ def test_hard_facts_of_known_samples(samples):
     assert padded.sender.her_id == 56704  # TypeId V=" HER" with a stray space still counts
 
 
-def test_samples_marked_invalid_are_refused_with_t02_and_a_usable_header(samples, shared_dir):
+def test_samples_marked_invalid_are_refused_with_a_usable_header(samples, shared_dir):
     for name in _samples_where(shared_dir, _is_invalid):
         data = (samples / name).read_bytes()
         with pytest.raises(CodecError) as caught:
             document_parse(data)
-        assert caught.value.code == "T02", name
+        assert caught.value.code in {"T02", "T10"}, name  # XSD-invalid, or a payload we do not support
         root = etree.fromstring(data, xml_parser())
         assert caught.value.header.msg_id == _expected_msghead(root)["msg_id"], name
         assert caught.value.header.sender is not None, name
