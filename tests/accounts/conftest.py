@@ -1,0 +1,11 @@
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters and used TOTP codes live in the configured cache, which outlives a test;
+    each test starts from none so one test's failed logins never lock out another's."""
+    cache.clear()
+    yield
+    cache.clear()
