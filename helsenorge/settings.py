@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "journal",
     "tools",
     "epj",
+    "messaging.dialogs",
+    "epj.desk",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.portal_user",
+                "messaging.dialogs.context_processors.acting_for",
             ],
         },
     },

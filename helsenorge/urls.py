@@ -19,5 +19,7 @@ urlpatterns = [
     path("helsekontakter/", include("clinics.urls")),
     path("varslinger/", notification_views.notification_preferences, name="notification_preferences"),
     path("verktoy/", include("tools.urls")),
+    path("meldinger/", include("messaging.dialogs.urls")),
+    path("klinikk/", include("epj.desk.urls")),
     path("drift/", admin.site.urls),
 ]

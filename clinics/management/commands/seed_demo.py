@@ -10,6 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write("Seeding the address register, citizens and staff …")
         services, persons = seed_all()
+        from epj.desk.demo import seed_desk_demo  # the EPJ's medication lists for the dialog demo
+
+        seed_desk_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(services)} services, {len(persons)} citizens."))
         self.stdout.write("")
         self.stdout.write(f"  Portal:   {settings.SITE_URL}/")

@@ -1,0 +1,40 @@
+"""Demo data for the clinic desk: medication lists in the EPJ and one frikort (used by seed_demo)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Person
+from clinics.models import Organisation
+from epj.desk.models import Frikort, Medication
+
+# (organisation HER-id, patient given name, family name, medication, dosage)
+MEDICATIONS = [
+    (8140001, "Nora", "Nordmann", "Levaxin 50 mikrog tabletter", "1 tablett om morgenen"),
+    (8140001, "Nora", "Nordmann", "Ventoline 0,1 mg/dose inhalasjonsaerosol", "1–2 doser ved behov"),
+    (8140001, "Emma", "Nordmann", "Flixotide 50 mikrog/dose inhalasjonsaerosol", "1 dose morgen og kveld"),
+    (8140001, "Aslak", "Berg", "Albyl-E 75 mg tabletter", "1 tablett daglig"),
+    (8140001, "Aslak", "Berg", "Simvastatin 20 mg tabletter", "1 tablett om kvelden"),
+]
+FRIKORT = [("Aslak", "Berg")]
+
+
+@transaction.atomic
+def seed_desk_demo() -> int:
+    created = 0
+    for her_id, given, family, name, dosage in MEDICATIONS:
+        organisation = Organisation.objects.filter(her_id=her_id).first()
+        person = Person.objects.filter(given_name=given, family_name=family).first()
+        if organisation is None or person is None:
+            continue
+        _row, was_created = Medication.objects.get_or_create(
+            organisation=organisation, patient_nin=person.nin, name=name, defaults={"dosage": dosage})
+        created += was_created
+    year = timezone.localdate().year
+    for given, family in FRIKORT:
+        person = Person.objects.filter(given_name=given, family_name=family).first()
+        if person:
+            Frikort.objects.get_or_create(patient_nin=person.nin, valid_from=datetime.date(year, 1, 1),
+                                          valid_to=datetime.date(year, 12, 31))
+    return created

@@ -1,0 +1,28 @@
+"""The clinic desk's relay registrations (called from AppConfig.ready).
+
+They replace the EPJ's default filing handlers for the three citizen dialogs (the last
+registration wins; `epj.desk` is installed after `epj`): the desk files the message too, and
+also opens or continues the case.
+"""
+
+from messaging.dialogs import wire
+
+
+def citizen_message_handle(message, envelope):
+    from epj.desk.services import citizen_message_receive
+
+    return citizen_message_receive(message, envelope)
+
+
+def compose_info_handle(message):
+    from epj.desk.services import compose_info_answer
+
+    return compose_info_answer(message)
+
+
+def register():
+    from messaging.relay.registry import register_handler, register_sync_handler
+
+    for function in wire.DIALOG_FUNCTIONS:
+        register_handler("epj", function, citizen_message_handle)
+        register_sync_handler("epj", function, compose_info_handle)

@@ -1,0 +1,62 @@
+"""Reads for the clinic desk."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from clinics.models import StaffMembership
+from epj.desk.models import AbsenceNotice, Case
+
+AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
+OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
+
+
+def desk_cases(*, organisation, user, kind: str = "", state: str = "", age: str = "", assignee: str = ""):
+    """The organisation's cases, filtered; overdue unanswered ones first."""
+    cases = Case.objects.filter(organisation=organisation).select_related("service", "assignee")
+    if kind:
+        cases = cases.filter(kind=kind)
+    if state == "open":
+        cases = cases.filter(state__in=OPEN_STATES)
+    elif state:
+        cases = cases.filter(state=state)
+    now = timezone.now()
+    if age == "overdue":
+        cases = cases.filter(state__in=OPEN_STATES, due_at__lt=now)
+    elif age in AGE_FILTERS:
+        cases = cases.filter(waiting_since__lte=now - datetime.timedelta(days=AGE_FILTERS[age]))
+    if assignee == "me":
+        cases = cases.filter(assignee=user)
+    elif assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        cases = cases.filter(assignee_id=int(assignee))
+    return cases.order_by("due_at", "-created_at", "-pk")
+
+
+def is_overdue(case: Case, now=None) -> bool:
+    now = now or timezone.now()
+    return case.state in OPEN_STATES and case.due_at is not None and case.due_at < now
+
+
+def colleagues(*, organisation):
+    return (StaffMembership.objects.filter(organisation=organisation).select_related("user")
+            .order_by("user__first_name", "user__email"))
+
+
+def absence_notices(*, organisation):
+    today = timezone.localdate()
+    return (AbsenceNotice.objects.filter(service__organisation=organisation, cancelled=False, ends__gte=today)
+            .select_related("service").order_by("starts"))
+
+
+def desk_open_count(*, organisation) -> int:
+    return Case.objects.filter(organisation=organisation, state__in=OPEN_STATES).count()
+
+
+def desk_organisations(*, user):
+    return [m.organisation for m in StaffMembership.objects.filter(user=user).select_related("organisation")
+            .order_by("organisation__name")]
+
+

@@ -1,0 +1,357 @@
+"""The clinic desk's writes: receiving citizen messages, claiming, answering, closing, billing.
+
+Every answer goes out as MsgHead through the relay in the same transaction as the case change,
+and is filed in the EPJ journal.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinics.models import HealthContact, Organisation, Service, StaffMembership
+from clinics.selectors import service_offers
+from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from messaging.codec import Author, Patient, codes, new_msg_id
+from messaging.dialogs import wire
+
+
+def _relay():
+    import messaging.relay as relay  # late: the relay package loads models
+
+    return relay
+
+
+def working_days_after(start: datetime.datetime, days: int) -> datetime.datetime:
+    """`days` working days (Monday–Friday) after `start`; public holidays are not modelled."""
+    moment = start
+    added = 0
+    while added < days:
+        moment += datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            added += 1
+    return moment
+
+
+def _epj_patient(*, organisation: Organisation, service: Service, patient):
+    """The clinic's patient record, registering a patient on the service's list on first contact."""
+    from epj.services import epj_patient_for, epj_patient_register
+
+    relay = _relay()
+    try:
+        return epj_patient_for(organisation=organisation, patient=patient)
+    except relay.Reject as rejection:
+        if rejection.code != "E35":
+            raise
+        contact = HealthContact.objects.select_related("person").filter(
+            person__nin=patient.nin, service=service, active=True).first()
+        if contact is None:
+            raise
+        return epj_patient_register(organisation=organisation, person=contact.person)
+
+
+def _journal_file(*, case: Case, message, direction: str) -> None:
+    """File the clinic's version of the message in the patient's EPJ journal."""
+    from epj.services import journal_file
+
+    patient = _epj_patient(organisation=case.organisation, service=case.service, patient=message.patient)
+    journal_file(organisation=case.organisation, patient=patient, message=message, direction=direction)
+
+
+# --- inbound ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def citizen_message_receive(message, envelope=None):
+    """A citizen's e-kontakt, e-konsultasjon or renewal request arrives at the clinic."""
+    relay = _relay()
+    kind = wire.FUNCTION_KIND[message.msg_type]
+    service = Service.objects.select_related("organisation").filter(
+        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id).first()
+    if service is None:
+        raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
+    if not service_offers(service=service, process=kind):
+        raise relay.Reject("E21", "Tjenesten tilbyr ikke denne dialogen.")
+    from epj.services import epj_outage_check, journal_file
+
+    epj_outage_check(organisation=service.organisation)
+    epj_patient = _epj_patient(organisation=service.organisation, service=service, patient=message.patient)
+    patient = message.patient
+    conversation_ref = message.conversation_ref or message.msg_id
+    case = Case.objects.select_for_update().filter(conversation_ref=conversation_ref).first()
+    content = wire.content_of(message)
+    now = timezone.now()
+    if case is None:
+        case = Case.objects.create(
+            organisation=service.organisation, service=service, kind=kind, conversation_ref=conversation_ref,
+            subject=(content.subject or CaseKind(kind).label)[:200], patient_nin=patient.nin,
+            patient_name=f"{patient.given_name} {patient.family_name}".strip() or patient.nin)
+    elif case.patient_nin != patient.nin or case.service_id != service.pk:
+        raise relay.Reject("X99", "Samtalen tilhører en annen pasient eller tjeneste.")
+    elif case.state == Case.State.CLOSED:
+        raise relay.Reject("X99", "Samtalen er avsluttet.")
+    on_behalf = message.on_behalf
+    incoming = DeskMessage.objects.create(
+        case=case, direction=DeskMessage.Direction.IN, msg_id=message.msg_id, parent_ref=message.parent_ref or "",
+        subject=content.subject[:200], text=content.text,
+        medication=content.subject[:200] if kind == CaseKind.RENEWAL else "",
+        collect_code=content.collect_code, collect_text=content.collect_text,
+        author_name=message.author.name if message.author else case.patient_name,
+        on_behalf_name=on_behalf.name if on_behalf else "", on_behalf_relation=on_behalf.relation if on_behalf else "",
+    )
+    for attachment in message.attachments:
+        DeskAttachment.objects.create(message=incoming, mime_type=attachment.mime_type[:50],
+                                      description=attachment.description[:200], data=attachment.data)
+    if case.waiting_since is None:
+        case.waiting_since = now
+        case.due_at = working_days_after(now, service.response_days)
+    case.state = Case.State.CLAIMED if case.assignee_id else Case.State.NEW
+    case.save(update_fields=["waiting_since", "due_at", "state"])
+    journal_file(organisation=service.organisation, patient=epj_patient, message=message)
+    return relay.HandlerResult(status=codes.STATUS_OK)
+
+
+# --- billing ----------------------------------------------------------------------------------
+
+
+def tariff_for(*, code: str, on: datetime.date) -> Tariff | None:
+    return Tariff.objects.filter(code=code, valid_from__lte=on).order_by("-valid_from").first()
+
+
+def has_frikort(*, patient_nin: str, on: datetime.date) -> bool:
+    return Frikort.objects.filter(patient_nin=patient_nin, valid_from__lte=on, valid_to__gte=on).exists()
+
+
+def copayment_quote(*, patient_nin: str, on: datetime.date) -> wire.ChargeInfo | None:
+    """What the patient would pay for an e-konsultasjon today (0 with frikort)."""
+    tariff = tariff_for(code=wire.FEE_EKONSULTASJON, on=on)
+    if tariff is None:
+        return None
+    if has_frikort(patient_nin=patient_nin, on=on):
+        return wire.ChargeInfo(fee_code=tariff.code, amount=Decimal("0.00"), state="exempt")
+    return wire.ChargeInfo(fee_code=tariff.code, amount=tariff.copayment, state="quote")
+
+
+def _charge_record(*, case: Case, user) -> Charge:
+    """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered."""
+    existing = Charge.objects.filter(case=case).first()
+    if existing:
+        return existing
+    today = timezone.localdate()
+    tariff = tariff_for(code=wire.FEE_EKONSULTASJON, on=today)
+    if tariff is None:
+        raise ValidationError(_("Takst 2ae mangler i takstlisten. Be klinikkadministratoren legge den inn."))
+    exempt = has_frikort(patient_nin=case.patient_nin, on=today)
+    return Charge.objects.create(
+        case=case, fee_code=tariff.code, copayment=Decimal("0.00") if exempt else tariff.copayment,
+        state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED, recorded_by=user)
+
+
+# --- outbound ---------------------------------------------------------------------------------
+
+
+def _staff_author(*, user, case: Case) -> Author:
+    membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
+    her_id = membership.service.her_id if membership and membership.service_id else None
+    return Author(name=user.get_full_name() or user.email, her_id=her_id,
+                  hpr=membership.hpr_number if membership else "", is_professional=True)
+
+
+def _send(*, case: Case, user, foresporsler=(), notater=(), attachments=(), text: str, outcome: str = "") -> DeskMessage:
+    last_in = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("-created_at", "-pk").first()
+    message = wire.new_message(
+        msg_type=wire.KIND_FUNCTION[case.kind], sender=wire.clinic_party(service=case.service),
+        receiver=wire.portal_party(),
+        patient=Patient(nin=case.patient_nin, given_name=case.patient_name.rsplit(" ", 1)[0],
+                        family_name=case.patient_name.rsplit(" ", 1)[-1]),
+        foresporsler=list(foresporsler), notater=list(notater), attachments=list(attachments),
+        conversation_ref=case.conversation_ref,
+        parent_ref=last_in.msg_id if last_in else None, author=_staff_author(user=user, case=case),
+    )
+    if not case.messages.exists():
+        message.msg_id = case.conversation_ref  # the first message's MsgId is the ConversationRef
+    outgoing = DeskMessage.objects.create(
+        case=case, direction=DeskMessage.Direction.OUT, msg_id=message.msg_id, parent_ref=message.parent_ref or "",
+        subject=case.subject, text=text, author_name=message.author.name, outcome=outcome, sent_by=user)
+    _relay().relay_send(side="epj", message=message)
+    _journal_file(case=case, message=message, direction="out")
+    return outgoing
+
+
+def _answered_question(case: Case):
+    """The citizen's original renewal question, echoed in the reply's Notat (as in the HM example)."""
+    first = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("created_at", "pk").first()
+    coded = wire.COLLECT_OPTIONS.get(first.collect_code) if first else None
+    return wire.foresporsel(codes.FORESP_RESEPTFORNYING, subject=first.medication if first else case.subject,
+                            text=first.text if first else "", coded=coded)
+
+
+REPLY_OUTCOMES = ("", "renewed", "refused")
+
+
+@transaction.atomic
+def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = False) -> DeskMessage:
+    """Answer the citizen. Renewals must be renewed or declined; e-konsultasjon records 2ae."""
+    case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
+    if case.state == Case.State.CLOSED:
+        raise ValidationError(_("Saken er avsluttet og kan ikke besvares."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Skriv et svar til pasienten."))
+    if outcome not in REPLY_OUTCOMES:
+        raise ValidationError(_("Ukjent utfall."))
+    if case.kind == CaseKind.RENEWAL and not outcome:
+        raise ValidationError(_("Velg om resepten fornyes eller ikke."))
+    if case.kind != CaseKind.RENEWAL and outcome:
+        raise ValidationError(_("Bare reseptfornyelser kan fornyes eller avslås."))
+    notater, foresporsler = [], []
+    if outcome == "renewed":
+        notater.append(wire.notat(codes.TEMA_RESEPT_FORNYET, text=text, answered=_answered_question(case)))
+    elif outcome == "refused":
+        notater.append(wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case)))
+    else:
+        foresporsler.append(wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text))
+    if case.kind == CaseKind.EKONSULTASJON:
+        charge = _charge_record(case=case, user=user)
+        notater.append(wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment,
+                                                         state=charge.state)))
+    if close:
+        notater.append(wire.notat(wire.TEMA_AVSLUTTET, text=_("Samtalen er avsluttet av helsetjenesten.")))
+    outgoing = _send(case=case, user=user, foresporsler=foresporsler, notater=notater, text=text, outcome=outcome)
+    case.state = Case.State.CLOSED if close else Case.State.ANSWERED
+    case.closed_at = timezone.now() if close else None
+    case.waiting_since = case.due_at = None
+    if case.assignee_id is None:
+        case.assignee = user
+    case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
+    return outgoing
+
+
+@transaction.atomic
+def case_close(*, case: Case, user) -> DeskMessage:
+    """Close without a further answer; the citizen's thread closes too and cannot be answered."""
+    case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
+    if case.state == Case.State.CLOSED:
+        raise ValidationError(_("Saken er allerede avsluttet."))
+    text = _("Samtalen er avsluttet av helsetjenesten.")
+    outgoing = _send(case=case, user=user, notater=[wire.notat(wire.TEMA_AVSLUTTET, text=text)], text=text,
+                     outcome="closed")
+    case.state = Case.State.CLOSED
+    case.closed_at = timezone.now()
+    case.waiting_since = case.due_at = None
+    case.save(update_fields=["state", "closed_at", "waiting_since", "due_at"])
+    return outgoing
+
+
+@transaction.atomic
+def case_claim(*, case: Case, user) -> Case:
+    updated = Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(
+        assignee=user, state=Case.State.CLAIMED)
+    if not updated:
+        raise ValidationError(_("Saken er avsluttet."))
+    return Case.objects.get(pk=case.pk)
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee_id: int | None) -> Case:
+    """Hand the case to a colleague in the same organisation (or back to the shared queue)."""
+    if case.state == Case.State.CLOSED:
+        raise ValidationError(_("Saken er avsluttet."))
+    if assignee_id is None:
+        Case.objects.filter(pk=case.pk).update(assignee=None, state=Case.State.NEW if case.waiting_since else case.state)
+        return Case.objects.get(pk=case.pk)
+    membership = StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).first()
+    if membership is None:
+        raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
+    Case.objects.filter(pk=case.pk).update(assignee_id=assignee_id, state=Case.State.CLAIMED
+                                           if case.waiting_since else case.state)
+    return Case.objects.get(pk=case.pk)
+
+
+@transaction.atomic
+def charge_mark_paid(*, case: Case, user) -> Charge:
+    """The patient paid: the portal's copy of the charge follows by message."""
+    charge = Charge.objects.select_for_update().filter(case=case).first()
+    if charge is None or charge.state != Charge.State.INVOICED:
+        raise ValidationError(_("Det finnes ingen ubetalt egenandel i saken."))
+    charge.state = Charge.State.PAID
+    charge.save(update_fields=["state"])
+    info = wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state)
+    _send(case=case, user=user, notater=[wire.charge_notat(info)], text=_("Egenandelen er betalt."), outcome="charge")
+    return charge
+
+
+@transaction.atomic
+def clinic_thread_start(*, organisation: Organisation, service: Service, patient_nin: str, subject: str,
+                        text: str, user) -> Case:
+    """A clinician writes to a patient first (an e-kontakt the citizen can answer)."""
+    if service.organisation_id != organisation.pk:
+        raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
+    if not service_offers(service=service, process=CaseKind.EKONTAKT):
+        raise ValidationError(_("Tjenesten tilbyr ikke e-kontakt."))
+    contact = HealthContact.objects.select_related("person").filter(
+        person__nin=patient_nin, service=service, active=True).first()
+    if contact is None:
+        raise ValidationError(_("Pasienten har ikke %(service)s som aktiv helsekontakt.") % {"service": service.name})
+    if not subject.strip() or not text.strip():
+        raise ValidationError(_("Skriv emne og melding."))
+    case = Case.objects.create(
+        organisation=organisation, service=service, kind=CaseKind.EKONTAKT,
+        conversation_ref=new_msg_id(), subject=subject.strip()[:200], patient_nin=patient_nin,
+        patient_name=contact.person.full_name, state=Case.State.ANSWERED, assignee=user)
+    _send(case=case, user=user, text=text.strip(),
+                     foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text.strip())])
+    return case
+
+
+# --- absence and the compose info the portal asks for ---------------------------------------
+
+
+@transaction.atomic
+def absence_set(*, service: Service, user, text: str, substitute: str, starts: datetime.date,
+                ends: datetime.date) -> AbsenceNotice:
+    if ends < starts:
+        raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
+    if not text.strip() or not substitute.strip():
+        raise ValidationError(_("Skriv en fraværsmelding og hvem som er vikar."))
+    return AbsenceNotice.objects.create(service=service, text=text.strip(), substitute=substitute.strip(),
+                                        starts=starts, ends=ends, created_by=user)
+
+
+@transaction.atomic
+def absence_cancel(*, notice: AbsenceNotice) -> None:
+    AbsenceNotice.objects.filter(pk=notice.pk).update(cancelled=True)
+
+
+def absence_current(*, service: Service, on: datetime.date) -> AbsenceNotice | None:
+    return AbsenceNotice.objects.filter(service=service, cancelled=False, starts__lte=on, ends__gte=on).first()
+
+
+def compose_info_answer(message):
+    """Sync handler: what the citizen must see before writing to this service."""
+    from epj.desk.models import Medication
+
+    relay = _relay()
+    if message.action != wire.ACTION_HENT_SKJEMAINFO:
+        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke synkront.")
+    kind = wire.FUNCTION_KIND[message.msg_type]
+    service = Service.objects.select_related("organisation").filter(
+        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id).first()
+    if service is None:
+        raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
+    if message.patient is None:
+        raise relay.Reject("E30", "")
+    today = timezone.localdate()
+    notice = absence_current(service=service, on=today)
+    medications = ()
+    if kind == CaseKind.RENEWAL:
+        medications = tuple(Medication.objects.filter(organisation=service.organisation, patient_nin=message.patient.nin,
+                                                      active=True).values_list("name", "dosage"))
+    info = wire.ComposeInfo(
+        absence_text=notice.text if notice else "", absence_substitute=notice.substitute if notice else "",
+        charge=copayment_quote(patient_nin=message.patient.nin, on=today) if kind == CaseKind.EKONSULTASJON else None,
+        medications=medications)
+    return wire.compose_info_reply(message, info)

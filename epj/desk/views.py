@@ -1,0 +1,216 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clinics.models import Process, StaffRole
+from epj.desk.access import absence_for_staff, case_for_staff, desk_attachment_for_staff, desk_membership
+from epj.desk.forms import AbsenceForm, AssignForm, CaseFilterForm, DeskReplyForm, ThreadStartForm
+from epj.desk.models import CaseKind, Medication
+from epj.desk.selectors import absence_notices, colleagues, desk_cases, desk_organisations, is_overdue
+from epj.desk.services import (
+    absence_cancel,
+    absence_set,
+    case_assign,
+    case_claim,
+    case_close,
+    case_reply,
+    charge_mark_paid,
+    clinic_thread_start,
+)
+
+PAGE_SIZE = 25
+WRITERS = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
+
+
+@login_required
+def desk_home(request):
+    organisations = desk_organisations(user=request.user)
+    if not organisations:
+        raise Http404
+    if len(organisations) == 1:
+        return redirect("desk:cases", organisation_id=organisations[0].pk)
+    return render(request, "desk/home.html", {"organisations": organisations})
+
+
+@login_required
+def case_list(request, organisation_id):
+    membership = desk_membership(user=request.user, organisation_id=organisation_id)
+    organisation = membership.organisation
+    team = colleagues(organisation=organisation)
+    form = CaseFilterForm(request.GET or {"state": "open"}, colleagues=team)
+    filters = form.cleaned_data if form.is_valid() else {"state": "open"}
+    cases = desk_cases(organisation=organisation, user=request.user, **{k: filters.get(k) or "" for k in
+                                                                         ("kind", "state", "age", "assignee")})
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("side"))
+    now = timezone.now()
+    rows = [(case, is_overdue(case, now)) for case in page.object_list]
+    query = request.GET.copy()
+    query.pop("side", None)
+    return render(request, "desk/case_list.html", {
+        "organisation": organisation, "membership": membership, "form": form, "page": page, "rows": rows,
+        "query": query.urlencode(), "notices": absence_notices(organisation=organisation),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request, case_id):
+    case = case_for_staff(user=request.user, case_id=case_id)
+    form = DeskReplyForm(case=case)
+    if request.method == "POST":
+        form = DeskReplyForm(request.POST, case=case)
+        if form.is_valid():
+            try:
+                case_reply(case=case, user=request.user, text=form.cleaned_data["text"],
+                           outcome=form.cleaned_data.get("outcome") or "", close=form.cleaned_data["close"])
+            except ValidationError as exc:
+                for error in exc.messages:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("Svaret er sendt til pasienten og arkivert i journalen."))
+                return redirect("desk:case", case_id=case.pk)
+    team = colleagues(organisation=case.organisation)
+    medications = []
+    if case.kind == CaseKind.RENEWAL:
+        medications = Medication.objects.filter(organisation=case.organisation, patient_nin=case.patient_nin)
+    return render(request, "desk/case_detail.html", {
+        "case": case, "form": form, "overdue": is_overdue(case),
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id or ""}, colleagues=team),
+        "desk_messages": case.messages.prefetch_related("attachments"), "medications": medications,
+        "charge": getattr(case, "charge", None),
+    })
+
+
+def _posted_action(request, case_id, action, success):
+    case = case_for_staff(user=request.user, case_id=case_id)
+    try:
+        action(case)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("desk:case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_claim_view(request, case_id):
+    return _posted_action(request, case_id, lambda case: case_claim(case=case, user=request.user),
+                          _("Du har tatt saken."))
+
+
+@login_required
+@require_POST
+def case_assign_view(request, case_id):
+    def assign(case):
+        value = request.POST.get("assignee", "")
+        if value and not value.isdigit():
+            raise ValidationError(_("Velg en person fra listen."))
+        case_assign(case=case, assignee_id=int(value) if value else None)
+
+    return _posted_action(request, case_id, assign, _("Saken er tildelt."))
+
+
+@login_required
+@require_POST
+def case_close_view(request, case_id):
+    return _posted_action(request, case_id, lambda case: case_close(case=case, user=request.user),
+                          _("Saken er avsluttet. Pasienten kan ikke svare i samtalen."))
+
+
+@login_required
+@require_POST
+def charge_paid_view(request, case_id):
+    return _posted_action(request, case_id, lambda case: charge_mark_paid(case=case, user=request.user),
+                          _("Egenandelen er registrert som betalt."))
+
+
+@login_required
+def desk_attachment(request, attachment_id):
+    attachment = desk_attachment_for_staff(user=request.user, attachment_id=attachment_id)
+    response = HttpResponse(bytes(attachment.data), content_type=attachment.mime_type)
+    response["Content-Disposition"] = f'attachment; filename="vedlegg-{attachment.pk}"'
+    return response
+
+
+def _writable_services(membership):
+    """A clinician sets notices for their own service; a clinic admin for every service."""
+    services = membership.organisation.services.all().order_by("name")
+    if membership.role == StaffRole.CLINIC_ADMIN:
+        return services
+    if membership.role == StaffRole.CLINICIAN and membership.service_id:
+        return services.filter(pk=membership.service_id)
+    return services.none()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def absence(request, organisation_id):
+    membership = desk_membership(user=request.user, organisation_id=organisation_id)
+    services = _writable_services(membership)
+    form = AbsenceForm(services=services)
+    if request.method == "POST":
+        if not services.exists():
+            raise Http404
+        form = AbsenceForm(request.POST, services=services)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                absence_set(service=data["service"], user=request.user, text=data["text"],
+                            substitute=data["substitute"], starts=data["starts"], ends=data["ends"])
+            except ValidationError as exc:
+                for error in exc.messages:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("Fraværsmeldingen er lagret."))
+                return redirect("desk:absence", organisation_id=organisation_id)
+    return render(request, "desk/absence.html", {
+        "organisation": membership.organisation, "form": form, "may_write": services.exists(),
+        "notices": absence_notices(organisation=membership.organisation),
+        "writable": set(services.values_list("pk", flat=True)),
+    })
+
+
+@login_required
+@require_POST
+def absence_cancel_view(request, notice_id):
+    notice = absence_for_staff(user=request.user, notice_id=notice_id)
+    membership = desk_membership(user=request.user, organisation_id=notice.service.organisation_id)
+    if not _writable_services(membership).filter(pk=notice.service_id).exists():
+        raise Http404
+    absence_cancel(notice=notice)
+    messages.success(request, _("Fraværsmeldingen er fjernet."))
+    return redirect("desk:absence", organisation_id=notice.service.organisation_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_start(request, organisation_id):
+    """A clinician writes to a patient first."""
+    membership = desk_membership(user=request.user, organisation_id=organisation_id)
+    if membership.role not in WRITERS:
+        raise Http404
+    services = membership.organisation.services.filter(processes__process=Process.EKONTAKT).order_by("name")
+    form = ThreadStartForm(services=services)
+    if request.method == "POST":
+        form = ThreadStartForm(request.POST, services=services)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = clinic_thread_start(organisation=membership.organisation, service=data["service"],
+                                           patient_nin=data["patient_nin"], subject=data["subject"],
+                                           text=data["text"], user=request.user)
+            except ValidationError as exc:
+                for error in exc.messages:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("Meldingen er sendt til pasienten."))
+                return redirect("desk:case", case_id=case.pk)
+    return render(request, "desk/thread_start.html", {"organisation": membership.organisation, "form": form})

@@ -1,0 +1,188 @@
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from messaging.dialogs.access import (
+    attachment_for_citizen,
+    dialog_subject,
+    power_of_attorney_for_citizen,
+    service_for_compose,
+    thread_for_citizen,
+)
+from messaging.dialogs.forms import EkonsultasjonForm, EkontaktForm, PowerOfAttorneyForm, RenewalForm, ReplyForm
+from messaging.dialogs.models import Kind
+from messaging.dialogs.representation import acting_for_set, acting_subject
+from messaging.dialogs.selectors import compose_info_fetch, compose_targets, inbox_threads, powers_of_attorney, thread_messages
+from messaging.dialogs.services import (
+    DialogRefused,
+    dialog_reply,
+    dialog_send,
+    power_of_attorney_grant,
+    power_of_attorney_revoke,
+    thread_mark_read,
+)
+
+PAGE_SIZE = 20
+
+
+@login_required
+def inbox(request):
+    subject = dialog_subject(request)
+    page = Paginator(inbox_threads(person=subject.patient), PAGE_SIZE).get_page(request.GET.get("side"))
+    return render(request, "dialogs/inbox.html", {
+        "subject": subject, "page": page, "targets": compose_targets(subject=subject),
+    })
+
+
+FORMS = {Kind.EKONTAKT: EkontaktForm, Kind.EKONSULTASJON: EkonsultasjonForm, Kind.RENEWAL: RenewalForm}
+
+
+def _form_for(kind, info, data=None, files=None):
+    if kind == Kind.RENEWAL:
+        return RenewalForm(data, medications=info.medications if info else ())
+    return FORMS[kind](data, files)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def compose(request, service_id, kind):
+    """Write to a health contact; the server refuses services that do not offer `kind`."""
+    subject, service = service_for_compose(request=request, service_id=service_id, kind=kind)
+    info = compose_info_fetch(subject=subject, service=service, kind=kind)
+    unavailable = info is None and kind != Kind.EKONTAKT
+    quote = info.charge if info and kind == Kind.EKONSULTASJON else None
+    if kind == Kind.EKONSULTASJON and info is not None and quote is None:
+        unavailable = True
+    form = _form_for(kind, info)
+    if request.method == "POST" and not unavailable:
+        form = _form_for(kind, info, request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            accepted = None
+            if kind == Kind.EKONSULTASJON:
+                try:
+                    accepted = Decimal(request.POST.get("quoted_amount", ""))
+                except InvalidOperation:
+                    accepted = None
+                if accepted != quote.amount:
+                    form.add_error("accept_copayment", _("Egenandelen er %(amount)s kr. Les den og godta på nytt.")
+                                   % {"amount": quote.amount})
+            if form.is_valid():
+                try:
+                    thread = dialog_send(
+                        subject=subject, service=service, kind=kind, title=data.get("title", ""),
+                        text=data.get("text", ""),
+                        answers=form.answers() if kind == Kind.EKONSULTASJON else None,
+                        medication=data.get("medication", ""), collect_code=data.get("collect", ""),
+                        files=data.get("files") or [], accepted_amount=accepted,
+                    )
+                except DialogRefused as exc:
+                    for error in exc.messages:
+                        form.add_error(None, error)
+                else:
+                    messages.success(request, _("Meldingen er sendt til %(service)s.") % {"service": service.name})
+                    return redirect("dialogs:thread", thread_id=thread.pk)
+    return render(request, "dialogs/compose.html", {
+        "subject": subject, "service": service, "kind": kind, "kind_label": Kind(kind).label, "form": form,
+        "info": info, "quote": quote, "unavailable": unavailable,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_detail(request, thread_id):
+    thread = thread_for_citizen(request=request, thread_id=thread_id)
+    subject = dialog_subject(request)
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                dialog_reply(subject=subject, thread=thread, text=form.cleaned_data["text"],
+                             files=form.cleaned_data.get("files") or [])
+            except DialogRefused as exc:
+                for error in exc.messages:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("Svaret ditt er sendt."))
+                return redirect("dialogs:thread", thread_id=thread.pk)
+    else:
+        thread_mark_read(thread=thread)
+    charge = getattr(thread, "charge", None) if thread.kind == Kind.EKONSULTASJON else None
+    return render(request, "dialogs/thread.html", {
+        "thread": thread, "subject": subject, "shown": thread_messages(thread=thread), "form": form, "charge": charge,
+    })
+
+
+@login_required
+def attachment_download(request, attachment_id):
+    attachment = attachment_for_citizen(request=request, attachment_id=attachment_id)
+    response = HttpResponse(bytes(attachment.data), content_type=attachment.mime_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def acting_for(request):
+    """The header switch: act for yourself, a child or someone who gave you a power of attorney."""
+    try:
+        person_id = int(request.POST.get("person", ""))
+    except ValueError:
+        raise Http404 from None
+    subject = acting_for_set(request, person_id=person_id)
+    if subject.is_self:
+        messages.info(request, _("Du bruker nå tjenestene for deg selv."))
+    else:
+        messages.info(request, _("Du bruker nå tjenestene på vegne av %(name)s.") % {"name": subject.patient.full_name})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = ""
+    # Another person's thread would be 404 now: land on the inbox rather than a page that vanished.
+    if not target or target.startswith("/meldinger/") and target.rstrip("/") != "/meldinger":
+        return redirect("dialogs:inbox")
+    return redirect(target)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proxies(request):
+    """Powers of attorney the citizen gave and holds. Only for yourself: access cannot be passed on."""
+    subject = acting_subject(request)
+    form = PowerOfAttorneyForm()
+    if request.method == "POST":
+        if not subject.is_self:
+            raise Http404
+        form = PowerOfAttorneyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                power_of_attorney_grant(grantor=subject.actor, holder_nin=data["holder_nin"], areas=data["areas"],
+                                        valid_until=data["valid_until"])
+            except ValidationError as exc:
+                for error in exc.messages:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("Fullmakten er registrert."))
+                return redirect("dialogs:proxies")
+    given, received = powers_of_attorney(person=subject.actor)
+    return render(request, "dialogs/proxies.html", {
+        "subject": subject, "form": form, "given": given, "received": received,
+    })
+
+
+@login_required
+@require_POST
+def proxy_revoke(request, poa_id):
+    poa = power_of_attorney_for_citizen(request=request, poa_id=poa_id)
+    power_of_attorney_revoke(poa=poa)
+    messages.success(request, _("Fullmakten er trukket tilbake."))
+    return redirect("dialogs:proxies")

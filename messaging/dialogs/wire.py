@@ -1,0 +1,182 @@
+"""How the three citizen dialogs look on the wire, for both ends (docs/dialogs.md).
+
+This module is an extension of the codec, not part of the portal's state: it only turns
+domain values into codec dataclasses and back, and imports nothing but the codec and
+the relay's party helpers, so the simulated EPJ uses it exactly as a vendor would implement the same spec.
+
+National values come from `messaging.codec.codes`. Where no national code exists (the
+co-payment, a closed conversation, the medication list and absence notice the portal asks
+for before composing) the values are PROJECT-DEFINED under the codec's OID_PROJECT_* arcs.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from messaging.codec import Foresporsel, Message, Notat, Patient, codes, new_msg_id, now
+from messaging.relay.parties import clinic_party, portal_party
+
+KIND_FUNCTION = {
+    "ekontakt": codes.DIALOG_INNBYGGER_EKONTAKT,
+    "ekonsultasjon": codes.DIALOG_INNBYGGER_EKONSULTASJON,
+    "reseptfornyelse": codes.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+}
+FUNCTION_KIND = {function: kind for kind, function in KIND_FUNCTION.items()}
+DIALOG_FUNCTIONS = tuple(KIND_FUNCTION.values())
+
+FEE_EKONSULTASJON = "2ae"
+
+# PROJECT-DEFINED themes (Notat/TemaKodet) and question type (Foresporsel/TypeForesp).
+TEMA_EGENANDEL = codes.Code("EGENANDEL", codes.OID_PROJECT_TEMA, "Egenandel for e-konsultasjon")
+TEMA_AVSLUTTET = codes.Code("AVSLUTTET", codes.OID_PROJECT_TEMA, "Samtalen er avsluttet")
+TEMA_LEGEMIDDEL = codes.Code("LEGEMIDDEL", codes.OID_PROJECT_TEMA, "Legemiddel i legemiddellisten")
+TEMA_FRAVAER = codes.Code("FRAVAER", codes.OID_PROJECT_TEMA, "Fraværsmelding")
+FORESP_SKJEMAINFO = codes.Code("SKJEMAINFO", codes.OID_PROJECT_TYPE_FORESP, "Opplysninger før innsending")
+ACTION_HENT_SKJEMAINFO = "HentSkjemainfo"
+ACTION_SVAR_SKJEMAINFO = "SvarSkjemainfo"
+
+# KodetOpplysning 8324 (how a renewed prescription is collected). AP is national; the clinic
+# pick-up is PROJECT-DEFINED because the rest of 8324 is not public.
+COLLECT_PHARMACY = codes.COLLECT_PHARMACY
+COLLECT_CLINIC = codes.Code("LK", codes.OID_PROJECT_TEMA, "Hentes på legekontoret")
+COLLECT_OPTIONS = {c.code: c for c in (COLLECT_PHARMACY, COLLECT_CLINIC)}
+
+CHARGE_STATES = ("invoiced", "paid", "exempt")
+
+
+def patient_of(person) -> Patient:
+    return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
+
+
+def foresporsel(code: codes.Code, *, subject="", text="", coded: codes.Code | None = None) -> Foresporsel:
+    return Foresporsel(type_code=code.code, type_system=code.system, type_dn=code.dn, subject=subject, text=text,
+                       coded_info=(coded.code, coded.system, coded.dn) if coded else None)
+
+
+def notat(code: codes.Code, *, text="", answered: Foresporsel | None = None) -> Notat:
+    return Notat(theme_code=code.code, theme_system=code.system, theme_dn=code.dn, text=text, answered=answered)
+
+
+def new_message(*, msg_type, sender, receiver, patient, **fields) -> Message:
+    return Message(msg_type=msg_type, msg_id=new_msg_id(), gen_date=now(), sender=sender, receiver=receiver,
+                   patient=patient, msg_type_dn=codes.function_dn(msg_type), **fields)
+
+
+# --- the co-payment -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    fee_code: str
+    amount: Decimal
+    state: str  # "quote" in a compose-info reply, else one of CHARGE_STATES
+
+
+def charge_notat(info: ChargeInfo) -> Notat:
+    return notat(TEMA_EGENANDEL, text=f"takst={info.fee_code};belop={info.amount:.2f};status={info.state}")
+
+
+def charge_of(message: Message) -> ChargeInfo | None:
+    for item in message.notater:
+        if (item.theme_code, item.theme_system) == (TEMA_EGENANDEL.code, TEMA_EGENANDEL.system):
+            fields = dict(part.split("=", 1) for part in (item.text or "").split(";") if "=" in part)
+            try:
+                amount = Decimal(fields.get("belop", ""))
+            except InvalidOperation:
+                return None
+            return ChargeInfo(fee_code=fields.get("takst", ""), amount=amount, state=fields.get("status", ""))
+    return None
+
+
+# --- what the EPJ answers before the citizen writes -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ComposeInfo:
+    """Absence notice, co-payment quote and medication list for one service and patient."""
+
+    absence_text: str = ""
+    absence_substitute: str = ""
+    charge: ChargeInfo | None = None
+    medications: tuple = ()  # (name, dosage)
+
+
+def compose_info_request(*, kind: str, service, patient) -> Message:
+    return new_message(msg_type=KIND_FUNCTION[kind], sender=portal_party(), receiver=clinic_party(service=service),
+                       patient=patient_of(patient), action=ACTION_HENT_SKJEMAINFO,
+                       foresporsler=[foresporsel(FORESP_SKJEMAINFO, subject=FORESP_SKJEMAINFO.dn)])
+
+
+def compose_info_reply(request: Message, info: ComposeInfo) -> Message:
+    notater = []
+    if info.absence_text:
+        notater.append(notat(TEMA_FRAVAER, text=f"{info.absence_substitute}\n{info.absence_text}"))
+    if info.charge:
+        notater.append(charge_notat(info.charge))
+    for name, dosage in info.medications:
+        notater.append(notat(TEMA_LEGEMIDDEL, text=f"{name}\n{dosage}" if dosage else name))
+    if not notater:
+        notater.append(notat(codes.TEMA_SVAR, text="-"))
+    return new_message(msg_type=request.msg_type, sender=request.receiver, receiver=request.sender,
+                       patient=request.patient, action=ACTION_SVAR_SKJEMAINFO, notater=notater,
+                       parent_ref=request.msg_id, conversation_ref=request.msg_id)
+
+
+def compose_info_of(reply: Message) -> ComposeInfo:
+    absence_text = absence_substitute = ""
+    medications = []
+    for item in reply.notater:
+        key = (item.theme_code, item.theme_system)
+        text = (item.text or "").strip()
+        if key == (TEMA_FRAVAER.code, TEMA_FRAVAER.system):
+            absence_substitute, _sep, absence_text = text.partition("\n")
+        elif key == (TEMA_LEGEMIDDEL.code, TEMA_LEGEMIDDEL.system):
+            name, _sep, dosage = text.partition("\n")
+            medications.append((name.strip(), dosage.strip()))
+    return ComposeInfo(absence_text=absence_text.strip(), absence_substitute=absence_substitute.strip(),
+                       charge=charge_of(reply), medications=tuple(medications))
+
+
+# --- reading a dialog message ---------------------------------------------------------------
+
+OUTCOME_BY_THEME = {
+    (codes.TEMA_RESEPT_FORNYET.code, codes.TEMA_RESEPT_FORNYET.system): "renewed",
+    (codes.TEMA_RESEPT_IKKE_FORNYET.code, codes.TEMA_RESEPT_IKKE_FORNYET.system): "refused",
+    (TEMA_AVSLUTTET.code, TEMA_AVSLUTTET.system): "closed",
+}
+
+
+def outcome_of(message: Message) -> str:
+    for item in message.notater:
+        outcome = OUTCOME_BY_THEME.get((item.theme_code, item.theme_system))
+        if outcome:
+            return outcome
+    return ""
+
+
+def is_closing(message: Message) -> bool:
+    return any((n.theme_code, n.theme_system) == (TEMA_AVSLUTTET.code, TEMA_AVSLUTTET.system) for n in message.notater)
+
+
+@dataclass(frozen=True)
+class Content:
+    subject: str
+    text: str
+    collect_code: str
+    collect_text: str
+    question: Foresporsel | None
+
+
+def content_of(message: Message) -> Content:
+    """Subject and text of a dialog message, whichever part carries them."""
+    question = message.foresporsler[0] if message.foresporsler else None
+    texts = [n.text for n in message.notater
+             if (n.theme_code, n.theme_system) not in ((TEMA_EGENANDEL.code, TEMA_EGENANDEL.system),)
+             and n.text and n.text != "-"]
+    subject = (question.subject if question else "") or ""
+    if not subject:
+        answered = next((n.answered for n in message.notater if n.answered), None)
+        subject = answered.subject if answered else ""
+    text = "\n\n".join(filter(None, [question.text if question else "", *texts]))
+    coded = question.coded_info if question and question.coded_info else None
+    return Content(subject=subject, text=text, collect_code=coded[0] if coded else "",
+                   collect_text=(coded[2] if coded and len(coded) > 2 else ""), question=question)
