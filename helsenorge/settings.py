@@ -65,11 +65,13 @@ INSTALLED_APPS = [
     "clinics",
     "messaging",
     "appointments",
-    "journal",
     "tools",
     "epj",
     "messaging.dialogs",
     "epj.desk",
+    # journal and epj.records take journal copies out of the e-kontakt handlers registered above.
+    "journal",
+    "epj.records",
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,7 @@ urlpatterns = [
     path("verktoy/", include("tools.urls")),
     path("meldinger/", include("messaging.dialogs.urls")),
     path("klinikk/", include("epj.desk.urls")),
+    path("journal/", include("journal.urls")),
+    path("klinikk/journal/", include("epj.records.urls")),
     path("drift/", admin.site.urls),
 ]

@@ -1,1 +1,146 @@
+"""The portal's side of journal access (domain brief §4).
 
+- `JournalCopyRequest`: the citizen's copy of a journal-copy request sent to a health contact.
+- `JournalDocument`: a copy the portal received ("Dokumenter"), on request or pushed by a clinic.
+- `AccessLogEntry`: who among health personnel opened the citizen's information. Append-only.
+
+Hospital documents that are *shared* are deliberately absent: the portal reads them live from
+the hospital through the relay and never stores them (journal/selectors.py).
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models import StaffRole
+
+
+class JournalCopyRequest(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Sendes")
+        DELIVERED = "delivered", _("Mottatt av helsetjenesten")
+        REJECTED = "rejected", _("Avvist")
+        FULFILLED = "fulfilled", _("Kopi mottatt")
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="journal_copy_requests",
+                               verbose_name=_("pasient"))
+    requested_by = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("bestilt av"))
+    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("helsekontakt"))
+    msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.QUEUED)
+    error_text = models.CharField(_("feiltekst"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("bestilt"), auto_now_add=True)
+    fulfilled_at = models.DateTimeField(_("besvart"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("forespørsel om journalkopi")
+        verbose_name_plural = _("forespørsler om journalkopi")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.person} → {self.service.name}"
+
+
+class JournalDocument(models.Model):
+    """A document the citizen keeps in "Dokumenter". It does not update itself (domain brief §2.5)."""
+
+    class Source(models.TextChoices):
+        REQUESTED = "requested", _("Journalkopi du ba om")
+        PUSHED = "pushed", _("Sendt fra helsetjenesten")
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="journal_documents",
+                               verbose_name=_("pasient"))
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("fra virksomhet"))
+    service = models.ForeignKey("clinics.Service", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("fra tjeneste"))
+    source = models.CharField(_("kilde"), max_length=10, choices=Source.choices)
+    request = models.OneToOneField(JournalCopyRequest, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="document", verbose_name=_("forespørsel"))
+    title = models.CharField(_("tittel"), max_length=200)
+    filename = models.CharField(_("filnavn"), max_length=120)
+    mime_type = models.CharField(_("filtype"), max_length=60)
+    size = models.PositiveIntegerField(_("størrelse"))
+    data = models.BinaryField(_("innhold"))
+    # The received message's MsgId: a redelivered copy is recognised and stored once.
+    msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
+    received_at = models.DateTimeField(_("mottatt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dokument")
+        verbose_name_plural = _("dokumenter")
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-received_at"], name="journal_document_person_recent")]
+
+    def __str__(self):
+        return self.title
+
+
+class AccessLogQuerySet(models.QuerySet):
+    """Bulk paths that would bypass AccessLogEntry.save()/delete() are closed too."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+
+    def delete(self):
+        raise PermissionDenied("Tilgangsloggen kan ikke slettes.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+
+    def update_or_create(self, *args, **kwargs):
+        raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+
+
+class AccessLogEntry(models.Model):
+    """One time health personnel opened a citizen's information.
+
+    Names are copied at write time so the entry still reads right after someone changes job or
+    name. Append-only: save() refuses updates, delete() refuses, the queryset refuses bulk
+    update/delete, the admin is read-only, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    class What(models.TextChoices):
+        MESSAGES = "messages", _("Meldinger")
+        APPOINTMENTS = "appointments", _("Timeavtaler")
+        RECORD = "record", _("Journal")
+        DOCUMENTS = "documents", _("Dokumenter fra sykehus")
+        JOURNAL_COPY = "journal_copy", _("Journalkopi")
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="access_log_entries",
+                               verbose_name=_("person"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("hvem"))
+    actor_name = models.CharField(_("navn"), max_length=200)
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("virksomhet"))
+    organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200)
+    role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
+    what = models.CharField(_("hva"), max_length=20, choices=What.choices)
+    object_ref = models.CharField(_("referanse"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("oppslag i tilgangsloggen")
+        verbose_name_plural = _("tilgangslogg")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-created_at"], name="access_log_person_recent")]
+        default_permissions = ("add", "view")
+
+    def __str__(self):
+        return f"{self.actor_name} ({self.organisation_name}) – {self.get_what_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Tilgangsloggen kan ikke slettes.")

@@ -1,0 +1,65 @@
+"""Access functions for the clinic desk's journal pages. Forbidden and missing both answer 404."""
+
+from django.http import Http404
+
+from accounts.models import Person
+from clinics.access import membership_for
+from clinics.models import HealthContact, StaffMembership, StaffRole
+from epj.records.models import CopyRequest, HospitalDocument
+
+# Who handles journal copies: all desk roles (the secretary usually does the printing).
+COPY_ROLES = [StaffRole.RECEPTION, StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
+# Who publishes a hospital's documents.
+PUBLISH_ROLES = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
+
+
+def desk_membership_for(*, user, organisation_id) -> StaffMembership:
+    return membership_for(user=user, organisation_id=organisation_id, roles=COPY_ROLES)
+
+
+def copy_request_for(*, user, organisation_id, request_id):
+    """(membership, request) for staff of the organisation the request was sent to, or 404."""
+    membership = desk_membership_for(user=user, organisation_id=organisation_id)
+    request = CopyRequest.objects.select_related("service").filter(
+        pk=request_id, organisation_id=membership.organisation_id
+    ).first()
+    if request is None:
+        raise Http404
+    return membership, request
+
+
+def hospital_membership_for(*, user, organisation_id) -> StaffMembership:
+    membership = membership_for(user=user, organisation_id=organisation_id, roles=PUBLISH_ROLES)
+    if not membership.organisation.is_hospital:
+        raise Http404
+    return membership
+
+
+def clinician_membership_for(*, user, organisation_id) -> StaffMembership:
+    return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINICIAN])
+
+
+def treated_patient_for(*, user, organisation_id, person_id):
+    """(membership, person) for a clinician whose organisation treats the person now, or 404.
+
+    "Treats" means an active health contact with one of the organisation's services.
+    """
+    membership = clinician_membership_for(user=user, organisation_id=organisation_id)
+    treats = HealthContact.objects.filter(
+        person_id=person_id, active=True, service__organisation_id=membership.organisation_id
+    ).exists()
+    person = Person.objects.filter(pk=person_id).first() if treats else None
+    if person is None:
+        raise Http404
+    return membership, person
+
+
+def shared_document_for_clinician(*, user, organisation_id, person_id, document_id):
+    """(membership, person, document) for a treating clinician, or 404."""
+    membership, person = treated_patient_for(user=user, organisation_id=organisation_id, person_id=person_id)
+    document = HospitalDocument.objects.select_related("organisation").filter(
+        document_id=document_id, patient_nin=person.nin
+    ).first()
+    if document is None:
+        raise Http404
+    return membership, person, document

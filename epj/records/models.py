@@ -1,0 +1,118 @@
+"""The clinic side of journal access: what the record holds, and how copies and documents leave it.
+
+- `RecordNote`: the patient's record content at one organisation (the source of a journal copy).
+- `CopyRequest`: a journal-copy request received from the portal, on the clinic desk's list.
+- `CopyDispatch`: a copy the clinic sent, on request or pushed.
+- `HospitalDocument`: the hospital document registry the portal and other clinicians read live.
+
+Patients are identified by national identity number, as in the messages; the EPJ reads no
+portal table (DESIGN §2).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordNote(models.Model):
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("virksomhet"))
+    patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
+    patient_name = models.CharField(_("pasient"), max_length=200)
+    written_at = models.DateTimeField(_("skrevet"), default=timezone.now)
+    author_name = models.CharField(_("skrevet av"), max_length=200)
+    title = models.CharField(_("overskrift"), max_length=200)
+    text = models.TextField(_("tekst"))
+
+    class Meta:
+        verbose_name = _("journalnotat")
+        verbose_name_plural = _("journalnotater")
+        ordering = ["written_at", "pk"]
+
+    def __str__(self):
+        return f"{self.patient_name}: {self.title}"
+
+
+class CopyRequest(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("Ubehandlet")
+        FULFILLED = "fulfilled", _("Kopi sendt")
+
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("virksomhet"))
+    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("tjeneste"))
+    patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
+    patient_name = models.CharField(_("pasient"), max_length=200)
+    requested_by_name = models.CharField(_("bestilt av"), max_length=200, blank=True)
+    on_behalf_relation = models.CharField(_("på vegne av (relasjon)"), max_length=10, blank=True)
+    msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
+    received_at = models.DateTimeField(_("mottatt"), auto_now_add=True)
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        verbose_name = _("forespørsel om journalkopi")
+        verbose_name_plural = _("forespørsler om journalkopi")
+        ordering = ["state", "-received_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "state", "-received_at"], name="copy_request_desk")]
+
+    def __str__(self):
+        return f"{self.patient_name} ({self.received_at:%d.%m.%Y})"
+
+
+class CopyDispatch(models.Model):
+    """One copy sent to the portal. request is empty when the clinic pushed it unasked."""
+
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("virksomhet"))
+    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("tjeneste"))
+    request = models.OneToOneField(CopyRequest, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="dispatch", verbose_name=_("forespørsel"))
+    patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
+    patient_name = models.CharField(_("pasient"), max_length=200)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("sendt av"))
+    msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
+    sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
+    size = models.PositiveIntegerField(_("størrelse"))
+
+    class Meta:
+        verbose_name = _("utsendt journalkopi")
+        verbose_name_plural = _("utsendte journalkopier")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.patient_name} ({self.sent_at:%d.%m.%Y})"
+
+
+class HospitalDocument(models.Model):
+    class Kind(models.TextChoices):
+        DISCHARGE = "epikrise", _("Epikrise")
+        OUTPATIENT = "poliklinisk", _("Poliklinisk notat")
+
+    document_id = models.UUIDField(_("dokument-id"), default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("sykehus"), limit_choices_to={"is_hospital": True})
+    patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
+    patient_name = models.CharField(_("pasient"), max_length=200)
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("tittel"), max_length=200)
+    department = models.CharField(_("avdeling"), max_length=200, blank=True)
+    author_name = models.CharField(_("skrevet av"), max_length=200)
+    text = models.TextField(_("tekst"))
+    # Kept from the citizen (like confidentiality code NORS in XDS, domain brief §4); health
+    # personnel treating the patient still see it, marked.
+    confidential = models.BooleanField(_("skjermet for pasienten"), default=False)
+    written_at = models.DateTimeField(_("dato"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sykehusdokument")
+        verbose_name_plural = _("sykehusdokumenter")
+        ordering = ["-written_at", "-pk"]
+
+    def __str__(self):
+        return self.title

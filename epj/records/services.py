@@ -1,0 +1,171 @@
+"""Writes on the clinic side of journal access: receiving requests, sending copies, publishing documents."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Person
+from clinics.models import HealthContact, Organisation, Process, Service
+from clinics.selectors import service_offers
+from epj.records import wire
+from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
+from epj.records.pdf import record_copy_pdf
+from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
+from journal.models import AccessLogEntry
+from journal.services import access_log_write
+from messaging.relay import Reject, relay_send
+
+AccessWhat = AccessLogEntry.What
+
+
+def _receiving_service(message) -> Service:
+    service = Service.objects.select_related("organisation").filter(
+        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id
+    ).first()
+    if service is None:
+        raise Reject("E21", "Mottaker finnes ikke")
+    return service
+
+
+def _patient_person(message) -> Person:
+    if message.patient is None or not message.patient.nin:
+        raise Reject("E30", "Pasientens fødselsnummer mangler")
+    person = Person.objects.filter(nin=message.patient.nin).first()
+    if person is None:
+        raise Reject("E53", "Ukjent fødselsnummer")
+    return person
+
+
+def copy_request_receive(message, envelope=None) -> CopyRequest:
+    """A journal-copy request from the portal lands on the desk's list (idempotent on MsgId)."""
+    existing = CopyRequest.objects.filter(msg_id=message.msg_id).first()
+    if existing:
+        return existing
+    service = _receiving_service(message)
+    if not service_offers(service=service, process=Process.JOURNAL_COPY):
+        raise Reject("X99", "Tjenesten tilbyr ikke journalkopi")
+    person = _patient_person(message)
+    if not HealthContact.objects.filter(person=person, service=service, active=True).exists():
+        raise Reject("E35", "Pasienten har ikke et aktivt forhold til tjenesten")
+    written_by = message.on_behalf.name if message.on_behalf else (message.author.name if message.author else "")
+    return CopyRequest.objects.create(
+        organisation=service.organisation, service=service, patient_nin=person.nin, patient_name=person.full_name,
+        requested_by_name=written_by, on_behalf_relation=message.on_behalf.relation if message.on_behalf else "",
+        msg_id=message.msg_id,
+    )
+
+
+def _log_record_read(*, membership, patient_nin: str, what: str, object_ref: str) -> None:
+    person = Person.objects.filter(nin=patient_nin).first()
+    if person is not None:
+        access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
+                         person=person, what=what, object_ref=object_ref)
+
+
+@transaction.atomic
+def record_open(*, membership, patient_nin: str, object_ref: str) -> list:
+    """Staff open the patient's record (e.g. to check a copy request): the read is logged."""
+    _log_record_read(membership=membership, patient_nin=patient_nin, what=AccessWhat.RECORD, object_ref=object_ref)
+    return record_entries(organisation=membership.organisation, patient_nin=patient_nin)
+
+
+def _copy_send(*, membership, service: Service, patient_nin: str, patient_name: str, request=None) -> CopyDispatch:
+    organisation = membership.organisation
+    pdf = record_copy_pdf(organisation_name=organisation.name, patient_name=patient_name, patient_nin=patient_nin,
+                          entries=record_entries(organisation=organisation, patient_nin=patient_nin))
+    given, _sep, family = patient_name.rpartition(" ")
+    message = wire.copy_message(service=service, patient_nin=patient_nin, patient_name=(given, family), pdf=pdf,
+                                answers=request.msg_id if request else None)
+    relay_send(side="epj", message=message)
+    dispatch = CopyDispatch.objects.create(
+        organisation=organisation, service=service, request=request, patient_nin=patient_nin,
+        patient_name=patient_name, sent_by=membership.user, msg_id=message.msg_id, size=len(pdf),
+    )
+    _log_record_read(membership=membership, patient_nin=patient_nin, what=AccessWhat.JOURNAL_COPY,
+                     object_ref=_("Journalkopi sendt"))
+    return dispatch
+
+
+@transaction.atomic
+def copy_request_fulfil(*, membership, request: CopyRequest) -> CopyDispatch:
+    """Generate the copy of the patient's record and send it as the answer to the request."""
+    request = CopyRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state == CopyRequest.State.FULFILLED:
+        raise ValidationError(_("Denne forespørselen er allerede besvart."))
+    dispatch = _copy_send(membership=membership, service=request.service, patient_nin=request.patient_nin,
+                          patient_name=request.patient_name, request=request)
+    request.state = CopyRequest.State.FULFILLED
+    request.save(update_fields=["state"])
+    return dispatch
+
+
+@transaction.atomic
+def copy_push(*, membership, service: Service, patient_nin: str) -> CopyDispatch:
+    """Send a copy of the record unasked, e.g. after a treatment ended (no health contact needed)."""
+    if service.organisation_id != membership.organisation_id:
+        raise ValidationError(_("Tjenesten hører ikke til virksomheten din."))
+    patient_name = record_patient_name(organisation=membership.organisation, patient_nin=patient_nin)
+    if not patient_name:
+        raise ValidationError(_("Virksomheten har ingen journal for dette fødselsnummeret."))
+    return _copy_send(membership=membership, service=service, patient_nin=patient_nin, patient_name=patient_name)
+
+
+@transaction.atomic
+def hospital_document_publish(*, membership, patient_nin: str, kind: str, title: str, text: str,
+                              department: str = "", confidential: bool = False) -> HospitalDocument:
+    organisation: Organisation = membership.organisation
+    if not organisation.is_hospital:
+        raise ValidationError(_("Bare sykehus deler dokumenter."))
+    person = Person.objects.filter(nin=patient_nin).first()
+    if person is None:
+        raise ValidationError(_("Fødselsnummeret finnes ikke i folkeregisteret."))
+    return HospitalDocument.objects.create(
+        organisation=organisation, patient_nin=patient_nin, patient_name=person.full_name, kind=kind, title=title,
+        text=text, department=department, confidential=confidential, author_name=membership.user.display_name,
+    )
+
+
+@transaction.atomic
+def shared_document_open(*, membership, person: Person, document: HospitalDocument) -> HospitalDocument:
+    """A treating clinician reads a shared document: the read lands in the patient's access log."""
+    access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
+                     person=person, what=AccessWhat.DOCUMENTS, object_ref=document.title)
+    return document
+
+
+@transaction.atomic
+def shared_documents_open(*, membership, person: Person):
+    """A treating clinician lists a patient's shared documents; the list is a read too."""
+    access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
+                     person=person, what=AccessWhat.DOCUMENTS, object_ref=_("Dokumentoversikt"))
+    return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
+
+
+# --- the hospital's answers to the portal's live queries (synchronous) ----------------------
+
+
+def _hospital_documents(message):
+    service = _receiving_service(message)
+    if not service.organisation.is_hospital or not service_offers(service=service, process=Process.DOCUMENTS):
+        raise Reject("X99", "Mottakeren deler ikke dokumenter")
+    if message.patient is None or not message.patient.nin:
+        raise Reject("E30", "Pasientens fødselsnummer mangler")
+    # The citizen (or their representative) asks: documents marked confidential stay out.
+    return HospitalDocument.objects.filter(organisation=service.organisation, patient_nin=message.patient.nin,
+                                           confidential=False)
+
+
+def documents_find(message):
+    return wire.document_list_reply(message, list(_hospital_documents(message)))
+
+
+def document_fetch(message):
+    document_id = wire.requested_document_id(message)
+    documents = _hospital_documents(message)
+    document = None
+    if document_id:
+        try:
+            document = documents.filter(document_id=document_id).first()
+        except ValidationError:  # not a UUID
+            document = None
+    return wire.document_reply(message, document)

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Operators may read the access log; nobody may add, change or delete entries here."""
+
+    list_display = ("created_at", "person", "actor_name", "organisation_name", "role", "what", "object_ref")
+    list_filter = ("what", "role")
+    search_fields = ("person__nin", "actor_name", "organisation_name")
+    date_hierarchy = "created_at"
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JournalCopyRequest)
+class JournalCopyRequestAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "person", "service", "state")
+    list_filter = ("state",)
+    readonly_fields = ("msg_id",)
+
+
+@admin.register(JournalDocument)
+class JournalDocumentAdmin(admin.ModelAdmin):
+    # Operators see that a copy exists, not its content.
+    list_display = ("received_at", "person", "organisation", "source", "size")
+    list_filter = ("source",)
+    exclude = ("data",)
+    readonly_fields = ("msg_id",)

@@ -1,0 +1,96 @@
+"""Reads on the portal's side of journal access.
+
+Shared hospital documents are read live from the hospital on every page view through the
+relay's synchronous channel; nothing from them is written on the portal side.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from clinics.models import HealthContact, Process, Service
+from journal import wire
+from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync
+
+
+def journal_documents_for(*, person):
+    return JournalDocument.objects.filter(person=person).select_related("organisation", "service").defer("data")
+
+
+def copy_requests_for(*, person):
+    return JournalCopyRequest.objects.filter(person=person).select_related("service__organisation")
+
+
+def copy_request_services(*, person) -> list:
+    """The person's active health contacts that offer a journal copy: the request form's choices."""
+    contacts = (
+        HealthContact.objects.filter(person=person, active=True, service__active=True,
+                                     service__processes__process=Process.JOURNAL_COPY)
+        .select_related("service__organisation").order_by("service__organisation__name", "service__name")
+    )
+    return [contact.service for contact in contacts]
+
+
+def access_log_for(*, person):
+    return AccessLogEntry.objects.filter(person=person)
+
+
+def document_sharing_services(*, person) -> list:
+    """Hospital services sharing documents with the person: any health contact, past or present."""
+    return list(
+        Service.objects.filter(contacts__person=person, active=True, organisation__is_hospital=True,
+                               processes__process=Process.DOCUMENTS)
+        .select_related("organisation").distinct().order_by("organisation__name", "name")
+    )
+
+
+@dataclass
+class SharedDocuments:
+    """What the hospitals answered just now: the documents, and which hospitals did not answer."""
+
+    documents: list = field(default_factory=list)  # (service, SharedDocumentInfo)
+    unavailable: list = field(default_factory=list)  # (service, reason)
+
+
+def _visible_to_citizen(info) -> bool:
+    # The hospital already leaves confidential documents out; this is the portal's own guard.
+    return not info.confidential
+
+
+def shared_documents_live(*, patient, written_by, relation: str = "") -> SharedDocuments:
+    result = SharedDocuments()
+    for service in document_sharing_services(person=patient):
+        message = wire.find_documents_message(service=service, patient=patient, written_by=written_by,
+                                              relation=relation)
+        try:
+            reply = relay_request_sync(side="portal", message=message)
+        except RelayTimeout:
+            result.unavailable.append((service, _("Sykehuset svarte ikke i tide. Prøv igjen senere.")))
+            continue
+        except RelayRejected:
+            result.unavailable.append((service, _("Sykehuset kunne ikke vise dokumentene nå.")))
+            continue
+        result.documents += [(service, info) for info in wire.document_list_of(reply) if _visible_to_citizen(info)]
+    result.documents.sort(key=lambda pair: pair[1].written_at.isoformat() if pair[1].written_at else "", reverse=True)
+    return result
+
+
+class SharedDocumentUnavailable(Exception):
+    """The hospital did not answer; the message is for the citizen."""
+
+
+def shared_document_live(*, service, patient, written_by, document_id, relation: str = ""):
+    """(metadata, text) of one shared document read from the hospital now, or None if it has none for them."""
+    message = wire.fetch_document_message(service=service, patient=patient, written_by=written_by,
+                                          document_id=document_id, relation=relation)
+    try:
+        reply = relay_request_sync(side="portal", message=message)
+    except RelayTimeout:
+        raise SharedDocumentUnavailable(_("Sykehuset svarte ikke i tide. Prøv igjen senere.")) from None
+    except RelayRejected:
+        return None
+    document = wire.document_of(reply)
+    if document is None or not _visible_to_citizen(document[0]) or document[0].document_id != str(document_id):
+        return None
+    return document
