@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "appointments",
     "tools",
     "epj",
+    "epj.timebooks",
     "messaging.dialogs",
     "epj.desk",
     # journal and epj.records take journal copies out of the e-kontakt handlers registered above.

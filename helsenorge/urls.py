@@ -23,5 +23,7 @@ urlpatterns = [
     path("klinikk/", include("epj.desk.urls")),
     path("journal/", include("journal.urls")),
     path("klinikk/journal/", include("epj.records.urls")),
+    path("timer/", include("appointments.urls")),
+    path("epj/timeboker/", include("epj.timebooks.urls")),
     path("drift/", admin.site.urls),
 ]

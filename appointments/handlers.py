@@ -1,0 +1,59 @@
+"""The portal's inbound appointment messages: the EPJ's answers and its pushed appointments.
+
+All three carry one appointment's whole state as iCalendar; appointment_apply keeps only news
+newer than what the portal holds, so the order they arrive in does not matter.
+"""
+
+from accounts.models import Person
+from appointments.calendar import CalendarFormatError, appointment_event_parse
+from appointments.services import calendar_attachment, appointment_apply, cancellation_refused_apply, request_rejected_apply
+from clinics.models import Service
+from messaging.codec import codes
+
+EXPECTED_ACTIONS = {
+    codes.DIALOG_INNBYGGER_TIMERESERVASJON: codes.ACTION_SVAR_TIMERESERVASJON,
+    codes.DIALOG_INNBYGGER_AVTALEUTSENDING: codes.ACTION_AVTALE,
+    codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING: codes.ACTION_SVAR_AVBESTILLING,
+}
+
+
+def appointment_message_handle(message, envelope):
+    import messaging.relay as relay
+
+    expected = EXPECTED_ACTIONS[message.msg_type]
+    if message.action and message.action != expected:
+        raise relay.Reject("T10", f"Handlingen {message.action} støttes ikke av Helsenorge-portalen.")
+    service = Service.objects.select_related("organisation").filter(
+        her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id).first()
+    if service is None:
+        raise relay.Reject("E21", "Avsendertjenesten finnes ikke i adresseregisteret.")
+    person = Person.objects.filter(nin=message.patient.nin).first() if message.patient else None
+    if person is None:
+        raise relay.Reject("E35", "Pasienten finnes ikke i Helsenorge-portalen.")
+    try:
+        event = appointment_event_parse(calendar_attachment(message))
+    except CalendarFormatError as exc:
+        raise relay.Reject("T99", str(exc)) from exc
+    if not event.uid and not event.request_id:
+        raise relay.Reject("T99", "Timeavtalen mangler UID.")
+    if message.msg_type == codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING and event.result == "DECLINED":
+        cancellation_refused_apply(service=service, event=event)
+    else:
+        appointment_apply(service=service, person=person, event=event)
+    return relay.HandlerResult(status=codes.STATUS_OK)
+
+
+def request_apprec_listen(envelope, apprec):
+    if apprec.status != codes.STATUS_REJECTED:
+        return
+    reason = "; ".join(f"{e.text} {e.detail}".strip() for e in apprec.errors) or "Avvist av mottakeren."
+    request_rejected_apply(msg_id=envelope.msg_id, reason=f"Legekontoret kunne ikke ta imot forespørselen: {reason}")
+
+
+def register():
+    import messaging.relay as relay
+
+    for msg_type in EXPECTED_ACTIONS:
+        relay.register_handler("portal", msg_type, appointment_message_handle)
+    for msg_type in (codes.DIALOG_INNBYGGER_TIMERESERVASJON, codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING):
+        relay.register_apprec_listener("portal", msg_type, request_apprec_listen)

@@ -1,0 +1,89 @@
+"""Reads on the portal's appointments, video rooms and calendar feeds."""
+
+import datetime
+
+from django.utils import timezone
+
+from appointments.models import Appointment, AppointmentStatus, CalendarFeed, ClinicVideoService, DropInRoom, VideoService
+from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel
+from clinics.selectors import service_appointment_level
+
+JOIN_OPENS_BEFORE = datetime.timedelta(minutes=10)
+ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED, AppointmentStatus.CANCEL_PENDING)
+
+
+def level_allows(*, service, needed: str) -> bool:
+    """Does the service's appointment level in the address register cover `needed`?"""
+    if not service.active:
+        return False
+    level = service_appointment_level(service=service)
+    return APPOINTMENT_LEVEL_ORDER.index(level) >= APPOINTMENT_LEVEL_ORDER.index(needed)
+
+
+def can_book(*, service) -> bool:
+    return level_allows(service=service, needed=AppointmentLevel.BOOK)
+
+
+def appointments_for_person(*, person, upcoming: bool, at=None):
+    at = at or timezone.now()
+    qs = Appointment.objects.filter(person=person).select_related("service__organisation")
+    if upcoming:
+        return qs.filter(end__gte=at, status__in=ACTIVE_STATUSES).order_by("start")
+    return qs.exclude(end__gte=at, status__in=ACTIVE_STATUSES).order_by("-start")
+
+
+def appointments_for_contact(*, person, service, at=None):
+    at = at or timezone.now()
+    return Appointment.objects.filter(person=person, service=service, end__gte=at, status__in=ACTIVE_STATUSES)
+
+
+def feed_appointments(*, person):
+    """What the private calendar feed shows: confirmed and cancelled appointments from 30 days back."""
+    since = timezone.now() - datetime.timedelta(days=30)
+    return (
+        Appointment.objects.filter(person=person, end__gte=since,
+                                   status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED])
+        .exclude(epj_uid="")
+        .select_related("service__organisation")
+        .order_by("start")
+    )
+
+
+def join_available(appointment: Appointment, *, at=None) -> bool:
+    """The video join button shows from shortly before the start until the end."""
+    at = at or timezone.now()
+    return (
+        bool(appointment.video_url)
+        and appointment.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.CANCEL_PENDING)
+        and appointment.start - JOIN_OPENS_BEFORE <= at <= appointment.end
+    )
+
+
+def approved_video_service_for(*, organisation_id) -> VideoService | None:
+    choice = ClinicVideoService.objects.select_related("video_service").filter(
+        organisation_id=organisation_id, video_service__approved=True).first()
+    return choice.video_service if choice else None
+
+
+def approved_video_services():
+    return VideoService.objects.filter(approved=True).order_by("name")
+
+
+def drop_in_room_for(*, service) -> DropInRoom | None:
+    """The service's active drop-in room, if its link still comes from an approved video service."""
+    room = DropInRoom.objects.filter(service=service, active=True).prefetch_related("openings").first()
+    if room is None:
+        return None
+    video = approved_video_service_for(organisation_id=service.organisation_id)
+    if video is None or not video.owns(room.room_url):
+        return None
+    return room
+
+
+def drop_in_open_now(room: DropInRoom, *, at=None) -> bool:
+    local = timezone.localtime(at or timezone.now())
+    return any(o.weekday == local.weekday() and o.opens <= local.time() < o.closes for o in room.openings.all())
+
+
+def calendar_feed_for(*, person) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(person=person).first()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class TimebooksConfig(AppConfig):
+    """The clinic's timebooks and slots: the EPJ side of appointments and the only judge of what is booked."""
+
+    name = "epj.timebooks"
+    label = "epj_timebooks"
+    verbose_name = "EPJ: timebøker"
+
+    def ready(self):
+        # Hook the EPJ's message handlers into the relay (HentLedigeTimer, ReserverAvtale, AvbestillAvtale).
+        from epj.timebooks import handlers
+
+        handlers.register()

@@ -1,0 +1,126 @@
+"""The EPJ's inbound appointment messages: free-slot lookups (sync), reservations and cancellations.
+
+Handlers run inside the relay's receiving transaction, so the booking, the answer's outbox row
+and the AppRec commit together or not at all. A repeated message id never reaches us (the relay
+de-duplicates); a repeated *request id* in a new message returns the first booking.
+"""
+
+import logging
+
+from clinics.models import Service
+from epj.timebooks import messages
+from epj.timebooks.calendar import (
+    CalendarFormatError,
+    cancellation_parse,
+    free_slot_query_parse,
+    free_slots_build,
+    reservation_parse,
+)
+from epj.timebooks.models import BookingSource
+from epj.timebooks.selectors import booking_by_uid, free_slots, slot_by_ref
+from epj.timebooks.services import BookingError, booking_cancel, slot_book
+from messaging.codec import codes
+
+logger = logging.getLogger(__name__)
+
+
+def _relay():
+    # Imported late: the relay imports the app registry, which is still loading during ready().
+    import messaging.relay as relay
+
+    return relay
+
+
+def _calendar(message) -> bytes:
+    for attachment in message.attachments:
+        if attachment.mime_type.split(";")[0].strip().lower() == codes.MIME_ICALENDAR:
+            return attachment.data
+    raise _relay().Reject("T99", "Meldingen mangler iCalendar-vedlegget med timen.")
+
+
+def _service(message) -> Service:
+    service = Service.objects.select_related("organisation").filter(
+        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id
+    ).first()
+    if service is None:
+        raise _relay().Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
+    return service
+
+
+def _patient_name(message) -> str:
+    patient = message.patient
+    return f"{patient.given_name} {patient.family_name}".strip()
+
+
+def free_slots_handle(message):
+    """HentLedigeTimer → SvarLedigeTimer with the slots still free (sync, no AppRec)."""
+    relay = _relay()
+    if message.action != codes.ACTION_HENT_LEDIGE_TIMER:
+        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke synkront.")
+    try:
+        query = free_slot_query_parse(_calendar(message))
+    except CalendarFormatError as exc:
+        raise relay.Reject("T99", str(exc)) from exc
+    slots = free_slots(
+        service=_service(message), start=query.start, end=query.end, timebook_ref=query.timebook_ref,
+        patient_nin=message.patient.nin if message.patient else "",
+    )
+    return messages.free_slots_reply(request=message, calendar=free_slots_build(slots))
+
+
+def reservation_handle(message, envelope):
+    """ReserverAvtale: book the seat (or refuse) and answer SvarTimeReservasjon."""
+    relay = _relay()
+    if message.action != codes.ACTION_RESERVER_AVTALE:
+        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke her.")
+    try:
+        request = reservation_parse(_calendar(message))
+    except CalendarFormatError as exc:
+        raise relay.Reject("T99", str(exc)) from exc
+    service = _service(message)
+    slot = slot_by_ref(request.slot_ref)
+    if slot is not None and slot.timebook.service_id != service.pk:
+        slot = None
+    booking, reason = None, ""
+    if slot is None:
+        reason = "Timen finnes ikke lenger."
+    else:
+        try:
+            booking = slot_book(
+                slot_id=slot.pk, patient_nin=message.patient.nin, patient_name=_patient_name(message),
+                request_id=request.request_id, source=BookingSource.PORTAL, online=True,
+            ).booking
+        except BookingError as exc:
+            reason = str(exc)
+    messages.reservation_answer(request=message, booking=booking, slot=slot, request_id=request.request_id,
+                                reason=reason)
+    return relay.HandlerResult(status=codes.STATUS_OK)
+
+
+def cancellation_handle(message, envelope):
+    """AvbestillAvtale: cancel before the deadline (or refuse with the reason) and answer SvarAvbestilling."""
+    relay = _relay()
+    if message.action != codes.ACTION_AVBESTILL_AVTALE:
+        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke her.")
+    try:
+        request = cancellation_parse(_calendar(message))
+    except CalendarFormatError as exc:
+        raise relay.Reject("T99", str(exc)) from exc
+    service = _service(message)
+    booking = booking_by_uid(request.uid.split("@", 1)[0])
+    if booking is None or booking.slot.timebook.service_id != service.pk or booking.patient_nin != message.patient.nin:
+        raise relay.Reject("X99", "Timeavtalen finnes ikke for denne pasienten.")
+    refused = ""
+    try:
+        booking_cancel(booking=booking, by_citizen=True)
+    except BookingError as exc:
+        refused = str(exc)
+    messages.cancellation_answer(request=message, booking=booking, refused_reason=refused)
+    return relay.HandlerResult(status=codes.STATUS_OK)
+
+
+def register():
+    relay = _relay()
+    relay.register_sync_handler("epj", codes.DIALOG_INNBYGGER_TIMERESERVASJON, free_slots_handle)
+    relay.register_handler("epj", codes.DIALOG_INNBYGGER_TIMERESERVASJON, reservation_handle)
+    relay.register_handler("epj", codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, cancellation_handle)

@@ -1,0 +1,64 @@
+"""Reads in the EPJ's timebooks."""
+
+import datetime
+import uuid
+
+from django.db.models import F
+from django.utils import timezone
+
+from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
+
+FREE_SLOT_LIMIT = 200
+
+
+def timebooks_for_organisation(*, organisation_id: int):
+    return (
+        Timebook.objects.filter(organisation_id=organisation_id)
+        .select_related("service", "clinician__user")
+        .order_by("kind", "name")
+    )
+
+
+def free_slots(*, service, start: datetime.datetime, end: datetime.datetime, timebook_ref: str = "",
+               patient_nin: str = "", now: datetime.datetime | None = None, limit: int = FREE_SLOT_LIMIT):
+    """Slots citizens may book online at `service` between start and end with a seat left."""
+    now = now or timezone.now()
+    qs = Slot.objects.filter(
+        timebook__service=service, timebook__active=True, bookable_online=True,
+        start__gte=max(start, now), start__lt=end, booked__lt=F("capacity"),
+    ).select_related("timebook__clinician__user")
+    if timebook_ref:
+        pk = timebook_ref.removeprefix("tb-")
+        qs = qs.filter(timebook_id=int(pk) if pk.isdigit() else -1)
+    if patient_nin:
+        qs = qs.exclude(bookings__patient_nin=patient_nin, bookings__status=BookingStatus.ACTIVE)
+    return list(qs.order_by("start", "timebook__name")[:limit])
+
+
+def slot_by_ref(ref: str) -> Slot | None:
+    pk = ref.removeprefix("slot-").split("@", 1)[0]
+    if not pk.isdigit():
+        return None
+    return Slot.objects.select_related("timebook__service__organisation").filter(pk=int(pk)).first()
+
+
+def booking_by_uid(uid: str) -> Booking | None:
+    try:
+        value = uuid.UUID(uid)
+    except ValueError:
+        return None
+    return Booking.objects.select_related("slot__timebook__service").filter(uid=value).first()
+
+
+def slots_for_week(*, timebook: Timebook, week_start: datetime.date):
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(week_start, datetime.time.min, tz)
+    return (
+        Slot.objects.filter(timebook=timebook, start__gte=start, start__lt=start + datetime.timedelta(days=7))
+        .prefetch_related("bookings")
+        .order_by("start")
+    )
+
+
+def bookings_for_slot(*, slot: Slot):
+    return slot.bookings.order_by("status", "created_at")

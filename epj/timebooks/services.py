@@ -1,0 +1,266 @@
+"""Writes in the EPJ's timebooks: patterns, slots, bookings. The database decides who gets a seat."""
+
+import datetime
+import secrets
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epj.timebooks.messages import booking_publish
+from epj.timebooks.models import (
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Slot,
+    Timebook,
+)
+
+
+class BookingError(Exception):
+    """A booking or cancellation the EPJ refuses; str() is the reason shown to people."""
+
+
+class SlotTaken(BookingError):
+    def __init__(self):
+        super().__init__(_("Timen er dessverre tatt. Velg en annen time."))
+
+
+class SlotNotBookable(BookingError):
+    pass
+
+
+class CancelRefused(BookingError):
+    pass
+
+
+@dataclass(frozen=True)
+class BookResult:
+    booking: Booking
+    created: bool
+
+
+def _local_tz():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@transaction.atomic
+def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) -> int:
+    """Cut the weekly pattern into slots for `days` days from `start_date`, skipping exceptions.
+
+    Safe to run again: existing slots (unique per timebook and start) are left as they are.
+    """
+    tz = _local_tz()
+    rules = list(timebook.rules.all())
+    exceptions = {}
+    for exc in AvailabilityException.objects.filter(
+        timebook=timebook, date__gte=start_date, date__lt=start_date + datetime.timedelta(days=days)
+    ):
+        exceptions.setdefault(exc.date, []).append(exc)
+    new = []
+    for offset in range(days):
+        day = start_date + datetime.timedelta(days=offset)
+        closed = exceptions.get(day, [])
+        if any(e.start_time is None for e in closed):
+            continue
+        for rule in rules:
+            if rule.weekday != day.weekday() or day < rule.valid_from or (rule.valid_until and day > rule.valid_until):
+                continue
+            start = datetime.datetime.combine(day, rule.start_time, tz)
+            until = datetime.datetime.combine(day, rule.end_time, tz)
+            step = datetime.timedelta(minutes=rule.slot_minutes)
+            while start + step <= until:
+                end = start + step
+                if not any(_overlaps(day, e, start, end, tz) for e in closed):
+                    new.append(Slot(
+                        timebook=timebook, start=start, end=end, capacity=rule.capacity,
+                        appointment_type=rule.appointment_type, bookable_online=rule.bookable_online,
+                        cancel_deadline_hours=timebook.cancel_deadline_hours, rule=rule,
+                    ))
+                start = end
+    before = Slot.objects.filter(timebook=timebook).count()
+    Slot.objects.bulk_create(new, ignore_conflicts=True)
+    return Slot.objects.filter(timebook=timebook).count() - before
+
+
+def _overlaps(day, exception, start, end, tz) -> bool:
+    closed_from = datetime.datetime.combine(day, exception.start_time, tz)
+    closed_to = datetime.datetime.combine(day, exception.end_time, tz)
+    return start < closed_to and closed_from < end
+
+
+@transaction.atomic
+def availability_rule_add(*, timebook: Timebook, **fields) -> AvailabilityRule:
+    return AvailabilityRule.objects.create(timebook=timebook, **fields)
+
+
+@transaction.atomic
+def availability_exception_add(*, timebook: Timebook, date, start_time=None, end_time=None, reason="") -> dict:
+    """Record a closing and remove the free slots it covers; booked slots stay for staff to move.
+
+    Returns {"removed": n, "kept_booked": m}.
+    """
+    exception = AvailabilityException.objects.create(
+        timebook=timebook, date=date, start_time=start_time, end_time=end_time, reason=reason
+    )
+    tz = _local_tz()
+    day_slots = Slot.objects.filter(
+        timebook=timebook,
+        start__gte=datetime.datetime.combine(date, datetime.time.min, tz),
+        start__lt=datetime.datetime.combine(date + datetime.timedelta(days=1), datetime.time.min, tz),
+    )
+    hit = [s for s in day_slots if exception.start_time is None or _overlaps(date, exception, s.start, s.end, tz)]
+    free = [s.pk for s in hit if s.booked == 0]
+    # Only slots still empty at delete time: a booking racing in keeps its slot.
+    removed, _detail = Slot.objects.filter(pk__in=free, booked=0).delete()
+    return {"removed": removed, "kept_booked": len(hit) - removed}
+
+
+def _video_url(slot: Slot) -> str:
+    base = slot.timebook.video_base_url
+    if slot.appointment_type != AppointmentType.VIDEO or not base:
+        return ""
+    return f"{base.rstrip('/')}/{secrets.token_urlsafe(12)}"
+
+
+@transaction.atomic
+def slot_book(
+    *, slot_id: int, patient_nin: str, patient_name: str = "", request_id: str, source: str,
+    booked_by=None, online: bool, now: datetime.datetime | None = None,
+) -> BookResult:
+    """Take one seat in the slot for the patient, or raise SlotTaken / SlotNotBookable.
+
+    The same (patient, request id) returns the booking it made the first time: a retried
+    reservation never books twice, even when the retries race (the unique constraint decides).
+    The seat is taken with `UPDATE … SET booked = booked + 1 WHERE booked < capacity`, which the
+    database evaluates on the latest row version, so concurrent bookers cannot both get the last seat.
+    """
+    now = now or timezone.now()
+    existing = Booking.objects.filter(patient_nin=patient_nin, request_id=request_id).first()
+    if existing is not None:
+        return BookResult(existing, created=False)
+    slot = Slot.objects.select_related("timebook").filter(pk=slot_id).first()
+    if slot is None or not slot.timebook.active:
+        raise SlotNotBookable(_("Timen finnes ikke lenger."))
+    if slot.start <= now:
+        raise SlotNotBookable(_("Timen har allerede begynt."))
+    if online and not slot.bookable_online:
+        raise SlotNotBookable(_("Denne timen kan ikke bestilles på nett."))
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                slot=slot, patient_nin=patient_nin, patient_name=patient_name, request_id=request_id,
+                source=source, booked_by=booked_by, video_url=_video_url(slot),
+            )
+    except IntegrityError:
+        # Either a retry of this request won the race (return its booking) or the patient
+        # already holds a seat in this slot under another request.
+        existing = Booking.objects.filter(patient_nin=patient_nin, request_id=request_id).first()
+        if existing is not None:
+            return BookResult(existing, created=False)
+        raise SlotNotBookable(_("Du har allerede bestilt denne timen.")) from None
+    seat = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity"))
+    if online:
+        seat = seat.filter(bookable_online=True)
+    if seat.update(booked=F("booked") + 1) != 1:
+        raise SlotTaken()  # rolls back the booking row with the transaction
+    return BookResult(booking, created=True)
+
+
+def cancel_deadline(slot: Slot) -> datetime.datetime:
+    return slot.start - datetime.timedelta(hours=slot.cancel_deadline_hours)
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by_citizen: bool, now: datetime.datetime | None = None) -> bool:
+    """Cancel the booking and free its seat. False when it was already cancelled (a repeat).
+
+    A citizen may cancel only before the slot's deadline; staff at the desk may always.
+    """
+    now = now or timezone.now()
+    slot = booking.slot
+    if by_citizen and now > cancel_deadline(slot):
+        raise CancelRefused(_(
+            "Fristen for å avbestille på nett gikk ut %(deadline)s. Ring legekontoret for å avbestille."
+        ) % {"deadline": timezone.localtime(cancel_deadline(slot)).strftime("%d.%m.%Y kl. %H:%M")})
+    changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.ACTIVE).update(
+        status=BookingStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=now
+    )
+    if not changed:
+        return False
+    Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
+    booking.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def booking_move(*, booking: Booking, to_slot_id: int, now: datetime.datetime | None = None) -> Booking:
+    """Staff move a booking to another slot: the same appointment (UID), one version newer."""
+    now = now or timezone.now()
+    if booking.status != BookingStatus.ACTIVE:
+        raise SlotNotBookable(_("En avbestilt time kan ikke flyttes."))
+    target = Slot.objects.filter(pk=to_slot_id, timebook__organisation_id=booking.slot.timebook.organisation_id).first()
+    if target is None or target.pk == booking.slot_id:
+        raise SlotNotBookable(_("Velg en annen time å flytte til."))
+    if target.start <= now:
+        raise SlotNotBookable(_("Timen har allerede begynt."))
+    if Slot.objects.filter(pk=target.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1) != 1:
+        raise SlotTaken()
+    old_slot_id = booking.slot_id
+    try:
+        with transaction.atomic():
+            Booking.objects.filter(pk=booking.pk).update(
+                slot=target, sequence=F("sequence") + 1, updated_at=now, video_url=_video_url(target)
+            )
+    except IntegrityError:
+        raise SlotNotBookable(_("Pasienten har allerede en plass i den timen.")) from None
+    Slot.objects.filter(pk=old_slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    booking.refresh_from_db()
+    return booking
+
+
+def desk_request_id() -> str:
+    return f"desk-{uuid.uuid4()}"
+
+
+# --- the clinic desk: every change is pushed to Helsenorge as an Avtale (one message per appointment) ---
+
+@transaction.atomic
+def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user) -> Booking:
+    """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
+    booking = slot_book(
+        slot_id=slot.pk, patient_nin=patient_nin, patient_name=patient_name, request_id=desk_request_id(),
+        source=BookingSource.DESK, booked_by=user, online=False,
+    ).booking
+    booking_publish(booking=booking)
+    return booking
+
+
+@transaction.atomic
+def desk_cancel(*, booking: Booking) -> bool:
+    changed = booking_cancel(booking=booking, by_citizen=False)
+    if changed:
+        booking_publish(booking=booking)
+    return changed
+
+
+@transaction.atomic
+def desk_move(*, booking: Booking, to_slot_id: int) -> Booking:
+    booking = booking_move(booking=booking, to_slot_id=to_slot_id)
+    booking_publish(booking=booking)
+    return booking
+
+
+__all__ = [
+    "BookingError", "SlotTaken", "SlotNotBookable", "CancelRefused", "BookResult", "slots_generate",
+    "availability_rule_add", "availability_exception_add", "slot_book", "booking_cancel", "booking_move",
+    "cancel_deadline", "desk_request_id", "desk_book", "desk_cancel", "desk_move",
+]

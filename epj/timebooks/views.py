@@ -1,0 +1,135 @@
+"""The clinic desk's timebook pages (EPJ side): timebooks, weekly patterns, exceptions, slots, phone bookings."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from clinics.access import membership_for
+from epj.timebooks import selectors, services
+from epj.timebooks.access import booking_for_staff, slot_for_staff, timebook_for_staff
+from epj.timebooks.forms import (
+    AvailabilityExceptionForm,
+    AvailabilityRuleForm,
+    DeskBookingForm,
+    GenerateSlotsForm,
+    MoveBookingForm,
+    TimebookForm,
+)
+from epj.timebooks.models import BookingStatus, Slot
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timebook_list(request, organisation_id):
+    organisation = membership_for(user=request.user, organisation_id=organisation_id).organisation
+    form = TimebookForm(organisation=organisation)
+    if request.method == "POST":
+        form = TimebookForm(request.POST, organisation=organisation)
+        if form.is_valid():
+            timebook = form.save()
+            messages.success(request, _("Timeboken «%(name)s» er opprettet.") % {"name": timebook.name})
+            return redirect("epj_timebooks:detail", timebook_id=timebook.pk)
+    return render(request, "epj_timebooks/timebook_list.html", {
+        "organisation": organisation, "timebooks": selectors.timebooks_for_organisation(organisation_id=organisation.pk),
+        "form": form,
+    })
+
+
+def _week_start(value) -> datetime.date:
+    day = parse_date(value or "") or timezone.localdate()
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timebook_detail(request, timebook_id):
+    timebook = timebook_for_staff(user=request.user, timebook_id=timebook_id)
+    week = _week_start(request.GET.get("uke"))
+    forms = {
+        "rule": AvailabilityRuleForm(timebook=timebook, prefix="rule"),
+        "exception": AvailabilityExceptionForm(timebook=timebook, prefix="exc"),
+        "generate": GenerateSlotsForm(prefix="gen", initial={"start_date": week, "weeks": 4}),
+    }
+    if request.method == "POST":
+        which = request.POST.get("form")
+        if which == "rule":
+            forms["rule"] = form = AvailabilityRuleForm(request.POST, timebook=timebook, prefix="rule")
+            if form.is_valid():
+                form.save()
+                messages.success(request, _("Den faste åpningstiden er lagt til. Lag timer for å ta den i bruk."))
+                return redirect(request.get_full_path())
+        elif which == "exception":
+            forms["exception"] = form = AvailabilityExceptionForm(request.POST, timebook=timebook, prefix="exc")
+            if form.is_valid():
+                data = form.cleaned_data
+                result = services.availability_exception_add(
+                    timebook=timebook, date=data["date"], start_time=data["start_time"], end_time=data["end_time"],
+                    reason=data["reason"],
+                )
+                messages.success(request, _("Unntaket er lagret. %(removed)s ledige timer er fjernet.") % result)
+                if result["kept_booked"]:
+                    messages.warning(request, _("%(kept_booked)s timer med bestillinger er beholdt; flytt eller "
+                                                "avbestill dem.") % result)
+                return redirect(request.get_full_path())
+        elif which == "generate":
+            forms["generate"] = form = GenerateSlotsForm(request.POST, prefix="gen")
+            if form.is_valid():
+                created = services.slots_generate(timebook=timebook, start_date=form.cleaned_data["start_date"],
+                                                  days=7 * form.cleaned_data["weeks"])
+                messages.success(request, _("%(n)s nye timer er laget.") % {"n": created})
+                return redirect(request.get_full_path())
+    return render(request, "epj_timebooks/timebook_detail.html", {
+        "timebook": timebook, "forms": forms, "week": week,
+        "previous_week": week - datetime.timedelta(days=7), "next_week": week + datetime.timedelta(days=7),
+        "slots": selectors.slots_for_week(timebook=timebook, week_start=week),
+        "rules": timebook.rules.all(), "exceptions": timebook.exceptions.filter(date__gte=timezone.localdate()),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slot_detail(request, slot_id):
+    slot = slot_for_staff(user=request.user, slot_id=slot_id)
+    book_form = DeskBookingForm(prefix="book")
+    now = timezone.now()
+    move_slots = Slot.objects.filter(
+        timebook=slot.timebook, start__gt=now, start__lt=now + datetime.timedelta(days=28), booked__lt=F("capacity"),
+    ).exclude(pk=slot.pk)
+    if request.method == "POST":
+        which = request.POST.get("form")
+        try:
+            if which == "book":
+                book_form = DeskBookingForm(request.POST, prefix="book")
+                if book_form.is_valid():
+                    services.desk_book(slot=slot, patient_nin=book_form.cleaned_data["nin"],
+                                       patient_name=book_form.cleaned_data["name"], user=request.user)
+                    messages.success(request, _("Timen er bestilt og sendt til pasientens Helsenorge."))
+                    return redirect("epj_timebooks:slot", slot_id=slot.pk)
+            elif which in ("cancel", "move"):
+                booking = booking_for_staff(user=request.user, slot=slot, booking_id=request.POST.get("booking_id"))
+                if which == "cancel":
+                    services.desk_cancel(booking=booking)
+                    messages.success(request, _("Timen er avbestilt, og pasienten får beskjed."))
+                    return redirect("epj_timebooks:slot", slot_id=slot.pk)
+                move_form = MoveBookingForm(request.POST, slots=move_slots, prefix=f"move{booking.pk}")
+                if move_form.is_valid():
+                    services.desk_move(booking=booking, to_slot_id=move_form.cleaned_data["to_slot"].pk)
+                    messages.success(request, _("Timen er flyttet, og pasienten får beskjed."))
+                    return redirect("epj_timebooks:slot", slot_id=move_form.cleaned_data["to_slot"].pk)
+                messages.error(request, _("Velg timen du vil flytte til."))
+        except services.BookingError as exc:
+            messages.error(request, str(exc))
+    slot.refresh_from_db()
+    bookings = [(b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}"))
+                for b in selectors.bookings_for_slot(slot=slot)]
+    return render(request, "epj_timebooks/slot_detail.html", {
+        "slot": slot, "timebook": slot.timebook, "book_form": book_form, "bookings": bookings,
+        "active": BookingStatus.ACTIVE,
+    })

@@ -1,0 +1,73 @@
+"""Timebooks, slots and relay helpers shared by the timebook and appointment tests."""
+
+import datetime
+import threading
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from epj.timebooks.models import AppointmentType, Slot, Timebook, TimebookKind, ResourceKind
+from messaging.models import Envelope
+from messaging.relay.delivery import relay_deliver_due
+
+
+def make_timebooks(cast):
+    """Kari's treater timebook and a lab resource timebook at Nora's GP office."""
+    treater = Timebook.objects.create(
+        organisation=cast.gp_org, service=cast.gp_service, kind=TimebookKind.TREATER,
+        clinician=cast.kari.staff_memberships.get(), name="Kari Lege", location="Bakkehuset, 2. etg.",
+        video_base_url="https://video.example.no/rom/",
+    )
+    lab = Timebook.objects.create(
+        organisation=cast.gp_org, service=cast.gp_service, kind=TimebookKind.RESOURCE,
+        resource_kind=ResourceKind.LAB, name="Blodprøver", location="Laben",
+    )
+    return treater, lab
+
+
+def make_slot(timebook, *, hours_ahead=48, capacity=1, minutes=20, kind=AppointmentType.IN_PERSON,
+              online=True, deadline_hours=24, booked=0) -> Slot:
+    start = (timezone.now() + datetime.timedelta(hours=hours_ahead)).replace(second=0, microsecond=0)
+    return Slot.objects.create(
+        timebook=timebook, start=start, end=start + datetime.timedelta(minutes=minutes), capacity=capacity,
+        booked=booked, appointment_type=kind, bookable_online=online, cancel_deadline_hours=deadline_hours,
+    )
+
+
+def deliver_all():
+    """What the two async workers do: deliver both ways until nothing moves."""
+    while relay_deliver_due(side="epj", channel="async") + relay_deliver_due(side="portal", channel="async"):
+        pass
+
+
+def envelopes(msg_type, side):
+    return Envelope.objects.filter(msg_type=msg_type, side=side, kind="message").order_by("pk")
+
+
+class SyncResponder:
+    """A background EPJ 'sync worker' in this process: answers synchronous requests as they come."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        try:
+            while not self._stop.is_set():
+                if not relay_deliver_due(side="epj", channel="sync"):
+                    self._stop.wait(0.01)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+
+
+def in_transaction(fn, *args, **kwargs):
+    with transaction.atomic():
+        return fn(*args, **kwargs)

@@ -1,0 +1,134 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from epj.timebooks.models import AvailabilityRule, Booking, BookingSource, BookingStatus, Slot
+from epj.timebooks.services import (
+    CancelRefused,
+    SlotNotBookable,
+    SlotTaken,
+    availability_exception_add,
+    booking_cancel,
+    booking_move,
+    slot_book,
+    slots_generate,
+)
+from tests.timebooks.helpers import make_slot, make_timebooks
+
+NEXT_MONDAY = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
+
+
+@pytest.fixture
+def books(cast):
+    return make_timebooks(cast)
+
+
+def _book(slot, person, request_id="r1", online=True):
+    return slot_book(slot_id=slot.pk, patient_nin=person.nin, patient_name=person.full_name, request_id=request_id,
+                     source=BookingSource.PORTAL, online=online)
+
+
+def test_weekly_pattern_generates_slots_and_exceptions_remove_them(books):
+    treater, _lab = books
+    AvailabilityRule.objects.create(timebook=treater, weekday=0, start_time=datetime.time(8), end_time=datetime.time(10),
+                                    slot_minutes=20, capacity=1, valid_from=NEXT_MONDAY)
+    assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 12  # 6 a Monday, two Mondays
+    assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 0  # safe to run again
+    second = NEXT_MONDAY + datetime.timedelta(days=7)
+    result = availability_exception_add(timebook=treater, date=second, start_time=datetime.time(9),
+                                        end_time=datetime.time(10), reason="Møte")
+    assert result == {"removed": 3, "kept_booked": 0}
+    availability_exception_add(timebook=treater, date=NEXT_MONDAY, reason="Fridag")
+    assert Slot.objects.filter(timebook=treater).count() == 3
+    # Regenerating respects the exceptions.
+    assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 0
+
+
+def test_exception_keeps_booked_slots_for_staff(books, cast):
+    treater, _lab = books
+    AvailabilityRule.objects.create(timebook=treater, weekday=0, start_time=datetime.time(8), end_time=datetime.time(9),
+                                    slot_minutes=30, capacity=1, valid_from=NEXT_MONDAY)
+    slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=1)
+    first = Slot.objects.filter(timebook=treater).order_by("start").first()
+    _book(first, cast.nora.person)
+    assert availability_exception_add(timebook=treater, date=NEXT_MONDAY) == {"removed": 1, "kept_booked": 1}
+    assert Slot.objects.filter(pk=first.pk).exists()
+
+
+def test_resource_slot_seats_several_then_is_taken(books, cast):
+    _treater, lab = books
+    slot = make_slot(lab, capacity=2)
+    _book(slot, cast.nora.person)
+    _book(slot, cast.ole.person)
+    with pytest.raises(SlotTaken, match="tatt"):
+        _book(slot, cast.ulf.person)
+    slot.refresh_from_db()
+    assert slot.booked == 2
+    assert Booking.objects.filter(slot=slot).count() == 2
+
+
+def test_same_request_id_returns_the_first_booking(books, cast):
+    _treater, lab = books
+    slot = make_slot(lab, capacity=5)
+    first = _book(slot, cast.nora.person, "same")
+    again = _book(slot, cast.nora.person, "same")
+    assert first.created and not again.created
+    assert again.booking.pk == first.booking.pk
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def test_one_seat_per_patient_per_slot(books, cast):
+    _treater, lab = books
+    slot = make_slot(lab, capacity=5)
+    _book(slot, cast.nora.person, "a")
+    with pytest.raises(SlotNotBookable, match="allerede"):
+        _book(slot, cast.nora.person, "b")
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def test_database_refuses_overbooking_even_without_the_service(books):
+    _treater, lab = books
+    slot = make_slot(lab, capacity=1, booked=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Slot.objects.filter(pk=slot.pk).update(booked=2)
+
+
+def test_not_bookable_online_is_refused_online_but_not_at_the_desk(books, cast):
+    treater, _lab = books
+    slot = make_slot(treater, online=False)
+    with pytest.raises(SlotNotBookable, match="på nett"):
+        _book(slot, cast.nora.person)
+    assert _book(slot, cast.nora.person, "desk", online=False).created
+
+
+def test_citizen_cancel_refused_after_deadline_desk_may(books, cast):
+    treater, _lab = books
+    slot = make_slot(treater, hours_ahead=10, deadline_hours=24)
+    booking = _book(slot, cast.nora.person).booking
+    with pytest.raises(CancelRefused, match="Fristen"):
+        booking_cancel(booking=booking, by_citizen=True)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ACTIVE
+    assert booking_cancel(booking=booking, by_citizen=False)
+    assert not booking_cancel(booking=booking, by_citizen=False)  # a repeat changes nothing
+    slot.refresh_from_db()
+    booking.refresh_from_db()
+    assert (slot.booked, booking.status, booking.sequence) == (0, BookingStatus.CANCELLED, 2)
+
+
+def test_move_keeps_the_uid_and_raises_the_version(books, cast):
+    treater, _lab = books
+    a, b = make_slot(treater, hours_ahead=30), make_slot(treater, hours_ahead=50)
+    booking = _book(a, cast.nora.person).booking
+    uid = booking.uid
+    moved = booking_move(booking=booking, to_slot_id=b.pk)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (moved.uid, moved.sequence, moved.slot_id, a.booked, b.booked) == (uid, 2, b.pk, 0, 1)
+    full = make_slot(treater, hours_ahead=70, booked=1)
+    with pytest.raises(SlotTaken):
+        booking_move(booking=moved, to_slot_id=full.pk)
