@@ -207,20 +207,20 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
         raise ValidationError(_("Velg om resepten fornyes eller ikke."))
     if case.kind != CaseKind.RENEWAL and outcome:
         raise ValidationError(_("Bare reseptfornyelser kan fornyes eller avslås."))
-    notater, foresporsler = [], []
+    # A Dialogmelding carries either questions or notes; every answer is a Notat.
     if outcome == "renewed":
-        notater.append(wire.notat(codes.TEMA_RESEPT_FORNYET, text=text, answered=_answered_question(case)))
+        notater = [wire.notat(codes.TEMA_RESEPT_FORNYET, text=text, answered=_answered_question(case))]
     elif outcome == "refused":
-        notater.append(wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case)))
+        notater = [wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case))]
     else:
-        foresporsler.append(wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text))
+        notater = [wire.notat(codes.TEMA_SVAR, text=text)]
     if case.kind == CaseKind.EKONSULTASJON:
         charge = _charge_record(case=case, user=user)
         notater.append(wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment,
                                                          state=charge.state)))
     if close:
         notater.append(wire.notat(wire.TEMA_AVSLUTTET, text=_("Samtalen er avsluttet av helsetjenesten.")))
-    outgoing = _send(case=case, user=user, foresporsler=foresporsler, notater=notater, text=text, outcome=outcome)
+    outgoing = _send(case=case, user=user, notater=notater, text=text, outcome=outcome)
     case.state = Case.State.CLOSED if close else Case.State.ANSWERED
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None
@@ -335,8 +335,8 @@ def compose_info_answer(message):
     from epj.desk.models import Medication
 
     relay = _relay()
-    if message.action != wire.ACTION_HENT_SKJEMAINFO:
-        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke synkront.")
+    if not wire.is_compose_info_request(message):
+        raise relay.Reject("T10", "Bare forespørsel om skjemainformasjon besvares synkront.")
     kind = wire.FUNCTION_KIND[message.msg_type]
     service = Service.objects.select_related("organisation").filter(
         her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id).first()

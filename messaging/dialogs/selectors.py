@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -12,6 +13,7 @@ from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Threa
 from messaging.dialogs.representation import Subject
 
 log = logging.getLogger(__name__)
+COMPOSE_INFO_TIMEOUT = 5.0  # seconds the compose page waits for the clinic before saying "try again"
 
 UNREAD = Q(messages__direction=DialogMessage.Direction.IN, messages__read_at__isnull=True)
 
@@ -82,7 +84,8 @@ def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeI
 
     request = wire.compose_info_request(kind=kind, service=service, patient=subject.patient)
     try:
-        reply = relay.relay_request_sync(side="portal", message=request)
+        reply = relay.relay_request_sync(side="portal", message=request, timeout=min(settings.HN_SYNC_TIMEOUT_SECONDS,
+                                                                                      COMPOSE_INFO_TIMEOUT))
     except (relay.RelayTimeout, relay.RelayRejected) as exc:
         log.warning("compose info from %s not available: %s", service.her_id, exc)
         return None

@@ -31,8 +31,6 @@ TEMA_AVSLUTTET = codes.Code("AVSLUTTET", codes.OID_PROJECT_TEMA, "Samtalen er av
 TEMA_LEGEMIDDEL = codes.Code("LEGEMIDDEL", codes.OID_PROJECT_TEMA, "Legemiddel i legemiddellisten")
 TEMA_FRAVAER = codes.Code("FRAVAER", codes.OID_PROJECT_TEMA, "Fraværsmelding")
 FORESP_SKJEMAINFO = codes.Code("SKJEMAINFO", codes.OID_PROJECT_TYPE_FORESP, "Opplysninger før innsending")
-ACTION_HENT_SKJEMAINFO = "HentSkjemainfo"
-ACTION_SVAR_SKJEMAINFO = "SvarSkjemainfo"
 
 # KodetOpplysning 8324 (how a renewed prescription is collected). AP is national; the clinic
 # pick-up is PROJECT-DEFINED because the rest of 8324 is not public.
@@ -102,7 +100,7 @@ class ComposeInfo:
 
 def compose_info_request(*, kind: str, service, patient) -> Message:
     return new_message(msg_type=KIND_FUNCTION[kind], sender=portal_party(), receiver=clinic_party(service=service),
-                       patient=patient_of(patient), action=ACTION_HENT_SKJEMAINFO,
+                       patient=patient_of(patient),
                        foresporsler=[foresporsel(FORESP_SKJEMAINFO, subject=FORESP_SKJEMAINFO.dn)])
 
 
@@ -117,8 +115,14 @@ def compose_info_reply(request: Message, info: ComposeInfo) -> Message:
     if not notater:
         notater.append(notat(codes.TEMA_SVAR, text="-"))
     return new_message(msg_type=request.msg_type, sender=request.receiver, receiver=request.sender,
-                       patient=request.patient, action=ACTION_SVAR_SKJEMAINFO, notater=notater,
+                       patient=request.patient, notater=notater,
                        parent_ref=request.msg_id, conversation_ref=request.msg_id)
+
+
+def is_compose_info_request(message: Message) -> bool:
+    """The sync channel carries only this request for the dialog functions (no CPA action exists)."""
+    return any((q.type_code, q.type_system) == (FORESP_SKJEMAINFO.code, FORESP_SKJEMAINFO.system)
+               for q in message.foresporsler)
 
 
 def compose_info_of(reply: Message) -> ComposeInfo:

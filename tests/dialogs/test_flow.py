@@ -1,0 +1,225 @@
+"""The three dialogs end to end through the in-process relay: portal → EPJ desk → portal."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from epj.desk import services as desk
+from epj.desk.models import Case, Charge as DeskCharge, DeskMessage, Frikort
+from epj.models import JournalEntry
+from messaging.codec import codes
+from messaging.dialogs import services, wire
+from messaging.dialogs.models import Charge, DialogMessage, Kind, Thread
+from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
+from messaging.dialogs.models import ServiceArea
+from messaging.relay import relay_send
+from tests.dialogs.conftest import deliver_all
+
+ALL = frozenset(ServiceArea.values)
+
+
+def me(person):
+    return Subject(actor=person, patient=person, relation=RELATION_SELF, areas=ALL)
+
+
+def send(subject, service, kind=Kind.EKONTAKT, **fields):
+    defaults = {"title": "Spørsmål om blodprøve", "text": "Når kommer svaret?"}
+    defaults.update(fields)
+    thread = services.dialog_send(subject=subject, service=service, kind=kind, **defaults)
+    deliver_all()
+    return thread
+
+
+def test_ekontakt_reaches_the_desk_and_the_answer_comes_back(clinic_data):
+    cast = clinic_data
+    thread = send(me(cast.nora.person), cast.gp_service)
+    out = thread.messages.get()
+    assert out.delivery == DialogMessage.Delivery.DELIVERED
+    case = Case.objects.get(conversation_ref=thread.conversation_ref)
+    assert case.organisation == cast.gp_org and case.state == Case.State.NEW
+    assert case.due_at is not None and case.patient_nin == cast.nora.person.nin
+    assert JournalEntry.objects.filter(msg_id=out.msg_id, direction="in").exists()
+
+    desk.case_claim(case=case, user=cast.kari)
+    reply = desk.case_reply(case=case, user=cast.kari, text="Svaret er normalt.")
+    deliver_all()
+    inbound = thread.messages.get(direction=DialogMessage.Direction.IN)
+    assert inbound.text == "Svaret er normalt." and inbound.read_at is None
+    assert inbound.parent_ref == out.msg_id
+    assert JournalEntry.objects.filter(msg_id=reply.msg_id, direction="out").exists()
+    case.refresh_from_db()
+    assert case.state == Case.State.ANSWERED and case.due_at is None
+
+
+def test_parent_writes_for_a_child_and_the_desk_sees_who(clinic_data):
+    cast = clinic_data
+    subject = Subject(actor=cast.nora.person, patient=cast.emma, relation=RELATION_PARENT, areas=ALL)
+    thread = send(subject, cast.gp_service)
+    assert thread.person == cast.emma
+    incoming = DeskMessage.objects.get(case__conversation_ref=thread.conversation_ref)
+    assert incoming.on_behalf_name == cast.nora.person.full_name
+    assert incoming.on_behalf_relation == codes.RELATION_PARENT
+    assert incoming.case.patient_nin == cast.emma.nin
+
+
+def test_ekonsultasjon_answer_records_2ae_and_the_citizen_sees_the_charge(clinic_data):
+    cast = clinic_data
+    thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.EKONSULTASJON, text="",
+                  answers=[{"question": "Hva gjelder det?", "answer": "Hoste"}], accepted_amount=Decimal("170.00"))
+    assert thread.charge.state == Charge.State.ACCEPTED
+    case = Case.objects.get(conversation_ref=thread.conversation_ref)
+    assert "Hoste" in case.messages.get().text
+    desk.case_reply(case=case, user=cast.kari, text="Ta kontakt om det ikke går over.")
+    deliver_all()
+    charge = DeskCharge.objects.get(case=case)
+    assert (charge.fee_code, charge.copayment, charge.state) == ("2ae", Decimal("170.00"), "invoiced")
+    thread.charge.refresh_from_db()
+    assert (thread.charge.amount, thread.charge.state) == (Decimal("170.00"), Charge.State.INVOICED)
+
+    desk.charge_mark_paid(case=case, user=cast.kari)
+    deliver_all()
+    thread.charge.refresh_from_db()
+    assert thread.charge.state == Charge.State.PAID
+    assert thread.messages.filter(outcome=DialogMessage.Outcome.CHARGE).exists()
+
+
+def test_frikort_makes_the_ekonsultasjon_free(clinic_data):
+    cast = clinic_data
+    today = timezone.localdate()
+    Frikort.objects.create(patient_nin=cast.nora.person.nin, valid_from=today.replace(month=1, day=1),
+                           valid_to=today.replace(month=12, day=31))
+    assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=today).state == "exempt"
+    thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.EKONSULTASJON, accepted_amount=Decimal("0.00"))
+    desk.case_reply(case=Case.objects.get(conversation_ref=thread.conversation_ref), user=cast.kari, text="Ok.")
+    deliver_all()
+    thread.charge.refresh_from_db()
+    assert (thread.charge.amount, thread.charge.state) == (Decimal("0.00"), Charge.State.EXEMPT)
+
+
+def test_the_tariff_table_is_configurable_by_date(clinic_data):
+    cast = clinic_data
+    from epj.desk.models import Tariff
+
+    Tariff.objects.create(code="2ae", description="Ny sats", copayment=Decimal("185.00"),
+                          valid_from=timezone.localdate() - datetime.timedelta(days=1))
+    assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=timezone.localdate()).amount == Decimal("185.00")
+
+
+@pytest.mark.parametrize("outcome, theme", [("renewed", "renewed"), ("refused", "refused")])
+def test_renewal_is_renewed_or_declined(clinic_data, outcome, theme):
+    cast = clinic_data
+    thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.RENEWAL, title="", text="",
+                  medication="Levaxin 50 mikrog tabletter", collect_code="AP")
+    incoming = DeskMessage.objects.get(case__conversation_ref=thread.conversation_ref)
+    assert (incoming.medication, incoming.collect_code) == ("Levaxin 50 mikrog tabletter", "AP")
+    assert incoming.collect_text == "Hentes på apotek"
+    case = incoming.case
+    with pytest.raises(ValidationError):
+        desk.case_reply(case=case, user=cast.kari, text="Hei")  # a renewal must be decided
+    desk.case_reply(case=case, user=cast.kari, text="Sendt som e-resept.", outcome=outcome)
+    deliver_all()
+    assert thread.messages.get(direction="in").outcome == theme
+
+
+def test_closed_threads_cannot_be_answered_on_either_side(clinic_data):
+    cast = clinic_data
+    thread = send(me(cast.nora.person), cast.gp_service)
+    case = Case.objects.get(conversation_ref=thread.conversation_ref)
+    desk.case_reply(case=case, user=cast.kari, text="Dette er avklart.", close=True)
+    deliver_all()
+    thread.refresh_from_db()
+    assert thread.is_closed
+    before = DialogMessage.objects.count()
+    with pytest.raises(services.DialogRefused):
+        services.dialog_reply(subject=me(cast.nora.person), thread=thread, text="Takk!")
+    assert DialogMessage.objects.count() == before
+    with pytest.raises(ValidationError):
+        desk.case_reply(case=case, user=cast.kari, text="Enda et svar")
+
+    # A message that reaches a closed case anyway is rejected, and the citizen reads why.
+    Thread.objects.filter(pk=thread.pk).update(state=Thread.State.OPEN)
+    thread.refresh_from_db()
+    sneaky = services.dialog_reply(subject=me(cast.nora.person), thread=thread, text="Hallo?")
+    deliver_all()
+    sneaky.refresh_from_db()
+    assert sneaky.delivery == DialogMessage.Delivery.REJECTED
+    assert sneaky.error_code == "X99" and "Samtalen er avsluttet" in sneaky.error_text
+
+
+def test_reply_continues_the_conversation(clinic_data):
+    cast = clinic_data
+    thread = send(me(cast.nora.person), cast.gp_service)
+    case = Case.objects.get(conversation_ref=thread.conversation_ref)
+    desk.case_reply(case=case, user=cast.kari, text="Hvilken blodprøve?")
+    deliver_all()
+    services.dialog_reply(subject=me(cast.nora.person), thread=thread, text="Den fra mandag.")
+    deliver_all()
+    case.refresh_from_db()
+    assert case.messages.count() == 3 and case.state == Case.State.CLAIMED  # back with the assignee
+    assert Case.objects.count() == 1
+
+
+def test_a_service_that_does_not_offer_the_dialog_is_refused_on_the_server(clinic_data):
+    cast = clinic_data
+    cast.gp_service.processes.filter(process=Kind.EKONSULTASJON).delete()
+    with pytest.raises(services.DialogRefused):
+        services.dialog_send(subject=me(cast.nora.person), service=cast.gp_service, kind=Kind.EKONSULTASJON,
+                             title="x", text="y", accepted_amount=Decimal("170"))
+    assert not Thread.objects.exists()
+    # And if a message arrives anyway, the EPJ rejects it with E21.
+    message = wire.new_message(msg_type=codes.DIALOG_INNBYGGER_EKONSULTASJON, sender=wire.portal_party(),
+                               receiver=wire.clinic_party(service=cast.gp_service),
+                               patient=wire.patient_of(cast.nora.person),
+                               foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject="x", text="y")])
+    from django.db import transaction
+
+    with transaction.atomic():
+        relay_send(side="portal", message=message)
+    deliver_all()
+    assert not Case.objects.exists()
+
+
+def test_other_organisations_service_is_not_a_contact(clinic_data):
+    cast = clinic_data
+    with pytest.raises(services.DialogRefused):
+        services.dialog_send(subject=me(cast.nora.person), service=cast.other_service, kind=Kind.EKONTAKT,
+                             title="x", text="y")
+
+
+def test_rejection_reason_is_plain_language(clinic_data):
+    cast = clinic_data
+    thread = send(me(cast.nora.person), cast.gp_service)
+    out = thread.messages.get()
+    from messaging.codec import AppRec, AppRecError
+
+    apprec = AppRec(msg_id="x", gen_date=timezone.now(), sender=wire.clinic_party(service=cast.gp_service),
+                    receiver=wire.portal_party(), status=2, errors=[AppRecError(code="E35", text="Pasienten finnes ikke")],
+                    original_msg_id=out.msg_id)
+    services.apprec_receive(None, apprec)
+    out.refresh_from_db()
+    assert out.delivery == "rejected" and "Kontakt dem på telefon" in out.error_text
+
+
+def test_clinic_starts_a_thread_the_citizen_can_answer(clinic_data):
+    cast = clinic_data
+    case = desk.clinic_thread_start(organisation=cast.gp_org, service=cast.gp_service, patient_nin=cast.nora.person.nin,
+                                    subject="Prøvesvar", text="Prøvene dine er fine.", user=cast.kari)
+    deliver_all()
+    thread = Thread.objects.get(conversation_ref=case.conversation_ref)
+    assert thread.started_by_clinic and thread.person == cast.nora.person
+    assert thread.messages.get().msg_id == case.conversation_ref
+    services.dialog_reply(subject=me(cast.nora.person), thread=thread, text="Takk!")
+    deliver_all()
+    case.refresh_from_db()
+    assert case.messages.count() == 2 and case.state == Case.State.CLAIMED
+
+
+def test_clinic_cannot_start_a_thread_with_someone_not_on_its_list(clinic_data):
+    cast = clinic_data
+    with pytest.raises(ValidationError):
+        desk.clinic_thread_start(organisation=cast.gp_org, service=cast.gp_service, patient_nin=cast.ulf.person.nin,
+                                 subject="x", text="y", user=cast.kari)
+    assert not Case.objects.exists()
