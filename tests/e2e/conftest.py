@@ -66,7 +66,9 @@ def page(browser, live_server, transactional_db):
     tab.problems = []
 
     def on_console(message):
-        if message.type == "error":
+        # The page's own HTTP status (a deliberate 404) is the test's business, not a browser problem.
+        own_status = message.text.startswith("Failed to load resource") and message.location.get("url") == tab.url
+        if message.type == "error" and not own_status:
             tab.problems.append(f"console error on {tab.url}: {message.text}")
 
     tab.on("console", on_console)

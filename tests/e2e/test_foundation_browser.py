@@ -79,7 +79,7 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     # Language: a plain form POST (works without JavaScript), and back again.
     page.goto("/helsekontakter/")
     page.get_by_label("Språk").select_option("en")
-    page.get_by_role("button", name="Bytt").click()
+    page.locator("form.lang-form").get_by_role("button", name="Bytt språk").click()
     page.wait_for_load_state()
     assert page.url.endswith("/helsekontakter/")
     assert page.locator("html").get_attribute("lang") == "en"
@@ -220,3 +220,54 @@ def test_axe_check_fails_on_serious_violations_and_csp_breaches(page):
     page.wait_for_function("() => true")
     with pytest.raises(pytest.fail.Exception, match="Content Security Policy"):
         axe_check(page)
+
+
+def _nav_sweep(page, prefix):
+    """Open every link in the main menu and check each page; returns the paths visited."""
+    links = page.get_by_role("navigation", name="Hovedmeny").get_by_role("link")
+    targets = [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    visited = []
+    for number, (label, href) in enumerate(targets):
+        response = page.goto(href)
+        assert response.status == 200, f"{label} ({href}) answered {response.status}"
+        assert page.locator("main h1").count() == 1, f"{label} ({href}) needs exactly one h1"
+        axe_check(page)
+        screenshot(page, f"{prefix}-{number:02d}")
+        visited.append(href)
+    return visited
+
+
+def test_every_menu_page_passes_axe_for_a_citizen(page):
+    seed_all()
+    login(page, NORA, DEMO_PASSWORD)
+    visited = _nav_sweep(page, "20-citizen-menu")
+    assert reverse("clinics:contact_list") in visited
+
+
+def test_every_menu_page_passes_axe_for_clinic_staff(page):
+    seed_all()
+    login(page, CLINIC_ADMIN.email, DEMO_PASSWORD, totp_secret=CLINIC_ADMIN.totp_secret)
+    visited = _nav_sweep(page, "21-staff-menu")
+    organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
+    assert reverse("clinics:clinic_services", args=[organisation.pk]) in visited
+
+
+def test_contacts_fit_a_phone_screen(page):
+    seed_all()
+    login(page, NORA, DEMO_PASSWORD)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(reverse("clinics:contact_list"))
+    # Nothing sticks out sideways (WCAG 1.4.10 reflow).
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    axe_check(page)
+    screenshot(page, "22-contacts-phone")
+
+
+def test_missing_page_is_a_friendly_accessible_404(page):
+    seed_all()
+    login(page, NORA, DEMO_PASSWORD)
+    response = page.goto("/helsekontakter/999999/")  # someone else's or no contact: the same answer
+    assert response.status == 404
+    assert _heading(page) == "Fant ikke siden"
+    axe_check(page)
+    screenshot(page, "23-not-found")
