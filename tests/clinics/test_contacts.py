@@ -1,0 +1,142 @@
+"""Helsekontakter: each contact with the services it offers, the rest visibly unavailable; nobody else's."""
+
+import lxml.html
+import pytest
+from django.urls import reverse
+
+from clinics.models import AppointmentLevel, HealthContact, Process, ServiceKind
+from clinics.selectors import health_contacts_for_person
+from tests import factories as f
+from tests.conftest import login_as
+
+pytestmark = pytest.mark.django_db
+
+
+def contact_cards(response):
+    """{service name: {process label: (offered?, text)}} from the rendered Helsekontakter page."""
+    tree = lxml.html.fromstring(response.content.decode())
+    cards = {}
+    for card in tree.xpath("//section[starts-with(@aria-labelledby, 'contact-')]"):
+        name = card.xpath(".//h2")[0].text_content().strip()
+        cards[name] = {
+            " ".join(li.xpath("./span[2]")[0].text_content().split()): "process--on" in li.get("class")
+            for li in card.xpath(".//li[contains(@class, 'process')]")
+        }
+    return cards
+
+
+def offered(cards, service_name):
+    return {label for label, on in cards[service_name].items() if on}
+
+
+def test_contact_list_shows_each_contact_with_offered_and_unavailable_services(client, cast):
+    home = f.ServiceFactory(name="Hjemmesykepleien", kind=ServiceKind.HOME_SERVICE,
+                            processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.VIEW})
+    f.contact(cast.nora.person, home)
+    login_as(client, cast.nora)
+
+    response = client.get(reverse("clinics:contact_list"))
+
+    assert response.status_code == 200
+    cards = contact_cards(response)
+    assert set(cards) == {"Fastlege Kari Lege", "Hjemmesykepleien"}
+    # Every process is listed for every contact: the offered ones on, the rest marked unavailable.
+    for processes in cards.values():
+        assert len(processes) == len(Process.choices)
+    assert offered(cards, "Hjemmesykepleien") == {"Kontakt (e-kontakt)", "Timeavtaler (kun se)"}
+    assert "Fornye resept" in offered(cards, "Fastlege Kari Lege")
+    assert "Dokumenter fra sykehuset" not in offered(cards, "Fastlege Kari Lege")
+    unavailable = [label for label, on in cards["Hjemmesykepleien"].items() if not on]
+    assert all(label.endswith("ikke tilgjengelig") for label in unavailable)
+    assert any(label.startswith("Fornye resept") for label in unavailable)
+
+
+def test_inactive_contact_and_inactive_service_offer_nothing(client, cast):
+    former = f.gp_service(name="Tidligere fastlege")
+    f.contact(cast.nora.person, former, active=False)
+    closed = f.gp_service(name="Stengt legekontor", active=False)
+    f.contact(cast.nora.person, closed)
+    login_as(client, cast.nora)
+
+    response = client.get(reverse("clinics:contact_list"))
+
+    cards = contact_cards(response)
+    assert offered(cards, "Tidligere fastlege") == set()
+    assert offered(cards, "Stengt legekontor") == set()
+    assert "Tidligere helsekontakt" in response.content.decode()
+    # Active contacts come first.
+    summaries = health_contacts_for_person(person=cast.nora.person)
+    assert [s.contact.active for s in summaries] == sorted([s.contact.active for s in summaries], reverse=True)
+
+
+def test_empty_state_for_a_citizen_without_contacts(client):
+    citizen = f.CitizenFactory()
+    login_as(client, citizen)
+    response = client.get(reverse("clinics:contact_list"))
+    assert response.status_code == 200
+    assert contact_cards(response) == {}
+    assert "ingen helsekontakter" in response.content.decode()
+
+
+def test_home_page_lists_only_the_citizens_own_contacts(client, cast):
+    login_as(client, cast.nora)
+    page = client.get(reverse("home")).content.decode()
+    assert "Fastlege Kari Lege" in page
+    assert "Fastlege Ola Annen" not in page  # Ulf's GP
+
+
+# --- permissions: one access function, 404 for missing and forbidden alike ---------------------------
+
+
+def _as(client, cast, who):
+    user = {
+        "anonymous": None, "right citizen": cast.nora, "other citizen": cast.ulf, "child's other parent": cast.ole,
+        "clinician at her GP office": cast.kari, "staff of another organisation": cast.ola,
+        "clinic admin of her GP office": cast.clinic_admin,
+    }[who]
+    if user is not None:
+        login_as(client, user)
+    return user
+
+
+WHO = ["anonymous", "other citizen", "child's other parent", "clinician at her GP office",
+       "staff of another organisation", "clinic admin of her GP office", "right citizen"]
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_contact_detail_permissions(client, cast, who):
+    contact = HealthContact.objects.get(person=cast.nora.person, service=cast.gp_service)
+    before = list(HealthContact.objects.values().order_by("pk"))
+    _as(client, cast, who)
+
+    response = client.get(reverse("clinics:contact_detail", args=[contact.pk]))
+
+    if who == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    elif who == "right citizen":
+        assert response.status_code == 200 and "Fastlege Kari Lege" in response.content.decode()
+    else:
+        assert response.status_code == 404
+    assert list(HealthContact.objects.values().order_by("pk")) == before
+
+
+def test_contact_detail_of_a_missing_contact_is_404_like_a_forbidden_one(client, cast):
+    login_as(client, cast.nora)
+    assert client.get(reverse("clinics:contact_detail", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_contact_list_permissions(client, cast, who):
+    _as(client, cast, who)
+    response = client.get(reverse("clinics:contact_list"))
+    if who == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+        return
+    if who in {"clinician at her GP office", "staff of another organisation", "clinic admin of her GP office"}:
+        assert response.status_code == 404  # staff have no citizen pages
+        return
+    assert response.status_code == 200
+    # Each citizen sees exactly their own contacts: Ulf his GP, Ole (Nora's partner) none, never Nora's.
+    expected = {"right citizen": {"Fastlege Kari Lege"}, "other citizen": {"Fastlege Ola Annen"},
+                "child's other parent": set()}[who]
+    assert set(contact_cards(response)) == expected
