@@ -8,7 +8,7 @@ S = 8221, V the code, DN its Norwegian text and OT optional free text.
 from lxml import etree
 
 from messaging.codec import codes
-from messaging.codec.elements import child_text, cv, first, format_datetime, parse_datetime, q, serialise, sub
+from messaging.codec.elements import Node, child_text, cv, first, format_datetime, parse_datetime, q, serialise, sub
 from messaging.codec.headers import apprec_header, apprec_party, is_apprec, parse_root, unsupported_root
 from messaging.codec.schemas import validate_element
 from messaging.codec.types import AppRec, AppRecError, CodecError, Party
@@ -59,7 +59,7 @@ def apprec_build(apprec: AppRec) -> bytes:
     """UTF-8 AppRec bytes (version 1.1 unless apprec.version == "1.0")."""
     _check_buildable(apprec)
     ns = _ns_for(apprec.version)
-    root = etree.Element(q(ns, "AppRec"), nsmap={None: ns})
+    root = Node(ns, "AppRec")
     sub(root, ns, "MsgType", V=codes.APPREC, DN=codes.FUNCTION_DN[codes.APPREC])
     sub(root, ns, "MIGversion", codes.MIG_APPREC[apprec.version])
     sub(root, ns, "SoftwareName", SOFTWARE_NAME)

@@ -9,13 +9,16 @@ patient identity).
 
 import base64
 import binascii
+import re
 
 from lxml import etree
 
 from accounts.nin import nin_has_valid_check_digits
 from messaging.codec import codes
 from messaging.codec.apprec import apprec_from_element
-from messaging.codec.elements import child_text, cv, first, flat_text, format_datetime, parse_datetime, q, serialise, sub
+from messaging.codec.elements import (
+    Node, child_text, cv, first, flat_text, format_datetime, parse_datetime, q, serialise, sub,
+)
 from messaging.codec.headers import (
     ident_value, is_apprec, is_msghead, msghead_header, msghead_party, parse_root, person_name, unsupported_root,
 )
@@ -27,6 +30,7 @@ from messaging.codec.types import (
 MH = codes.NS_MSGHEAD
 _DIA = codes.NS_DIALOG_11
 _MAX_MSG_ID = 100
+_MSG_ID = re.compile(r"\S{1,%d}" % _MAX_MSG_ID)
 _CODE_SYSTEMS_COLLECT = {codes.OID_COLLECT_HOW, codes.OID_COLLECT_HOW_SHORT}
 
 
@@ -176,7 +180,7 @@ def message_build(message: Message) -> bytes:
     ConversationRef needs both references: a missing one is filled from the other.
     """
     _check_buildable(message)
-    root = etree.Element(q(MH, "MsgHead"), nsmap={None: MH})
+    root = Node(MH, "MsgHead")
     info = sub(root, MH, "MsgInfo")
     cv(info, MH, "Type", message.msg_type, dn=message.msg_type_dn or codes.function_dn(message.msg_type))
     sub(info, MH, "MIGversion", codes.MIG_MSGHEAD)
@@ -201,7 +205,7 @@ def message_build(message: Message) -> bytes:
     sub(refdoc, MH, "IssueDate", V=gen_date)
     cv(refdoc, MH, "MsgType", codes.REFDOC_XML.code, dn=codes.REFDOC_XML.dn)
     sub(refdoc, MH, "MimeType", "text/xml")
-    dialog = etree.SubElement(sub(refdoc, MH, "Content"), q(_DIA, "Dialogmelding"), nsmap={None: _DIA})
+    dialog = sub(sub(refdoc, MH, "Content"), _DIA, "Dialogmelding")
     parts = [_build_foresporsel(dialog, f) for f in message.foresporsler]
     parts += [_build_notat(dialog, n) for n in message.notater]
     if message.author is not None:
@@ -219,9 +223,8 @@ def message_build(message: Message) -> bytes:
         if attachment.file_reference and not attachment.data:
             sub(refdoc, MH, "FileReference", attachment.file_reference)
         else:
-            container = sub(refdoc, MH, "Content")
-            etree.SubElement(container, q(codes.NS_BASE64, "Base64Container"),
-                             nsmap={None: codes.NS_BASE64}).text = base64.b64encode(attachment.data).decode("ascii")
+            sub(sub(refdoc, MH, "Content"), codes.NS_BASE64, "Base64Container",
+                base64.b64encode(attachment.data).decode("ascii"))
     return serialise(root)
 
 
@@ -377,7 +380,7 @@ def _message_from_valid_root(root, validate: bool) -> Message:
             raise CodecError("T02", "; ".join(errors[:5]), header)
 
     msg_id = (child_text(info, MH, "MsgId") or "").strip()
-    if not msg_id or len(msg_id) > _MAX_MSG_ID or any(c.isspace() for c in msg_id):
+    if not _MSG_ID.fullmatch(msg_id):
         raise CodecError("E10", f"unusable MsgId {msg_id[:_MAX_MSG_ID]!r}", header)
     gen_date = parse_datetime(child_text(info, MH, "GenDate"), "GenDate", header)
     sender = msghead_party(first(info, q(MH, "Sender")), "Sender", header)

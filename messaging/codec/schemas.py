@@ -67,7 +67,7 @@ def _schema_dir() -> Path:
 def schemas_available() -> bool:
     """True when the configured schema directory holds every namespace the codec validates."""
     schema_dir = _schema_dir()
-    if str(schema_dir) in _cache:
+    if str(settings.HN_SCHEMA_DIR) in _cache:
         return True
     if not schema_dir.is_dir():
         return False
@@ -77,11 +77,11 @@ def schemas_available() -> bool:
 
 def combined_schema() -> etree.XMLSchema | None:
     """The process-wide combined schema, or None when no (complete) schema directory exists."""
-    schema_dir = _schema_dir()
-    key = str(schema_dir)
+    key = str(settings.HN_SCHEMA_DIR)
     schema = _cache.get(key)
     if schema is not None:
         return schema
+    schema_dir = Path(key)
     if not schema_dir.is_dir():
         return None
     with _lock:

@@ -97,13 +97,13 @@ def test_utf8_declared_but_latin1_bytes_is_t01():
 
 @pytest.mark.parametrize("encoding", ["UTF-16", "EBCDIC-US", "UTF-7"])
 def test_unsupported_encodings_are_t01(encoding):
-    text = VALID.decode("utf-8").replace("encoding='UTF-8'", f"encoding='{encoding}'")
+    text = VALID.decode("utf-8").replace('encoding="UTF-8"', f'encoding="{encoding}"')
     data = text.encode("utf-16") if encoding == "UTF-16" else text.encode("utf-8")
     assert _code_of(data).code == "T01"
 
 
 def test_iso_8859_1_input_is_accepted_and_decoded_and_re_emitted_as_utf8():
-    text = VALID.decode("utf-8").replace("encoding='UTF-8'", "encoding='ISO-8859-1'")
+    text = VALID.decode("utf-8").replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
     data = text.encode("iso-8859-1")
     assert "æøå ÆØÅ".encode("iso-8859-1") in data
     parsed = message_parse(data)

@@ -213,7 +213,7 @@ def test_apprec_round_trip_is_lossless(kind, official_schemas):
 
 def test_output_is_utf8_with_real_namespaces_and_mig_version():
     data = message_build(MESSAGES["ekontakt"])
-    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert "Åse (æøå ÆØÅ)".encode() in data
     assert f'xmlns="{codes.NS_MSGHEAD}"'.encode() in data
     assert f'xmlns="{codes.NS_DIALOG_11}"'.encode() in data
@@ -284,3 +284,15 @@ def test_without_schema_dir_structural_checks_still_run(settings, tmp_path):
     with pytest.raises(CodecError) as caught:
         message_parse(unknown)
     assert caught.value.code == "T10"
+
+
+def test_awkward_user_text_survives_and_xml_illegal_characters_are_dropped(official_schemas):
+    text = "Linje 1\r\nLinje 2\ttab <b>&amp; \"sitat\" 'x' ]]> 😀 𝄞 æøå"
+    nasty = Message(**{**vars(MESSAGES["ekontakt"]),
+                       "foresporsler": [Foresporsel(*codes.FORESP_DIALOG, subject='Emne "<&>"\r\n',
+                                                    text=text + "\x00\x01\x0b\x1f\ufffe\ud800")]})
+    data = message_build(nasty)
+    assert schema_validate(data) == []
+    parsed = message_parse(data)
+    assert parsed.foresporsler[0].text == text
+    assert parsed.foresporsler[0].subject == 'Emne "<&>"\r\n'
