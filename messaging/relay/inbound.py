@@ -187,7 +187,8 @@ def _sync_request_receive(envelope: Envelope, message: Message) -> InboundOutcom
             msg_id=reply.msg_id, msg_type=reply.msg_type,
             sender_her_id=reply.sender.her_id, sender_sub_her_id=reply.sender.sub_her_id,
             receiver_her_id=reply.receiver.her_id, receiver_sub_her_id=reply.receiver.sub_her_id,
-            payload=message_build(reply), original_msg_id=message.msg_id[:100],
+            # A discarded reply reaches no one, so its content is not kept (shared documents leave no copy).
+            payload=message_build(reply) if waiting else b"", original_msg_id=message.msg_id[:100],
             state=reply_state, error_text=note, next_attempt_at=now, queued_at=now,
         )
     inbox.outcome = InboxOutcome.REPLIED

@@ -46,8 +46,11 @@ def relay_send(*, side: str, message: Message) -> Envelope:
     return envelope
 
 
-def relay_request_sync(*, side: str, message: Message, timeout: float | None = None) -> Message:
+def relay_request_sync(*, side: str, message: Message, timeout: float | None = None, retain: bool = True) -> Message:
     """Send a synchronous request and wait for the reply correlated by MsgId.
+
+    retain=False: the reply's payload is not kept once handed over (shared hospital documents
+    are read live and must leave no copy behind, docs/journal.md).
 
     Raises RelayTimeout after `timeout` seconds (HN_SYNC_TIMEOUT_SECONDS by default); a reply
     that comes later is recorded as discarded. Raises RelayRejected when the receiver answers
@@ -65,7 +68,7 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     while time.monotonic() < deadline:
         reply = _reply_for(request)
         if reply is not None:
-            return _reply_consume(request, reply)
+            return _reply_consume(request, reply, retain=retain)
         time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
         pause = min(pause * 1.5, 0.05)
     # Give up, unless the receiver took the request first: then its reply is already committed.
@@ -74,7 +77,7 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     )
     reply = None if expired else _reply_for(request)
     if reply is not None:
-        return _reply_consume(request, reply)
+        return _reply_consume(request, reply, retain=retain)
     raise RelayTimeout(f"no reply to {message.msg_type} {message.msg_id} within {timeout:g} s")
 
 
@@ -84,12 +87,13 @@ def _reply_for(request: Envelope) -> Envelope | None:
     ).first()
 
 
-def _reply_consume(request: Envelope, reply: Envelope) -> Message:
+def _reply_consume(request: Envelope, reply: Envelope, *, retain: bool = True) -> Message:
     document = document_parse(bytes(reply.payload))
     now = timezone.now()
     rejected = isinstance(document, AppRec)
     with transaction.atomic():
-        Envelope.objects.filter(pk=reply.pk).update(state=EnvelopeState.DELIVERED, delivered_at=now)
+        consumed = {} if retain else {"payload": b""}
+        Envelope.objects.filter(pk=reply.pk).update(state=EnvelopeState.DELIVERED, delivered_at=now, **consumed)
         Envelope.objects.filter(pk=request.pk).update(
             state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
             rejected_at=now if rejected else None, delivered_at=None if rejected else now,
