@@ -9,6 +9,9 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
   `transactional_db` (the live server runs in another thread and must see committed rows) and
   clears the cache, so rate limits and TOTP replay marks from earlier tests cannot leak in.
   It records console errors and Content-Security-Policy violations on `page.problems`.
+- `new_page()`: a factory for more such tabs, each with its own cookies, for tests with several
+  actors (citizen and clinician side by side). `page` is simply the first one; a test may route
+  outside URLs with `tab.context.route(...)`.
 - `axe_check(page)`: runs axe-core on the current page; fails on any violation of impact
   serious or critical (printed readably), and on any console error or CSP violation seen so far.
 - `screenshot(page, name)`: full-page PNG at `artifacts/screenshots/<name>.png` (git-ignored).
@@ -55,12 +58,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server, transactional_db):
-    cache.clear()
-    context = browser.new_context(
-        base_url=live_server.url, locale="nb-NO", viewport={"width": 1280, "height": 900}
-    )
+def _open_tab(browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="nb-NO", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.problems = []
@@ -73,8 +72,28 @@ def page(browser, live_server, transactional_db):
 
     tab.on("console", on_console)
     tab.on("pageerror", lambda error: tab.problems.append(f"script error on {tab.url}: {error}"))
-    yield tab
-    context.close()
+    return context, tab
+
+
+@pytest.fixture
+def new_page(browser, live_server, transactional_db):
+    """A factory for more tabs, each in its own context (own cookies): one per actor in a test."""
+    cache.clear()
+    contexts = []
+
+    def make():
+        context, tab = _open_tab(browser, live_server.url)
+        contexts.append(context)
+        return tab
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 def _describe(violation) -> str:

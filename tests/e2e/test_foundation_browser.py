@@ -271,3 +271,23 @@ def test_missing_page_is_a_friendly_accessible_404(page):
     assert _heading(page) == "Fant ikke siden"
     axe_check(page)
     screenshot(page, "23-not-found")
+
+
+@pytest.mark.parametrize("url_name", ["account_login", "account_signup", "account_reset_password"])
+def test_sign_in_pages_pass_axe(page, url_name):
+    response = page.goto(reverse(url_name))
+    assert response.status == 200
+    assert page.locator("main h1").count() == 1
+    axe_check(page)
+    screenshot(page, f"30-{url_name.replace('_', '-')}")
+
+
+def test_account_pages_pass_axe(page):
+    seed_all()
+    login(page, NORA, DEMO_PASSWORD)
+    for number, url_name in enumerate(["account_logout", "account_change_password", "account_email", "mfa_index"]):
+        response = page.goto(reverse(url_name))
+        assert response.status == 200, url_name
+        assert page.locator("main h1").count() == 1, url_name
+        axe_check(page)
+        screenshot(page, f"31-{number}-{url_name.replace('_', '-')}")
