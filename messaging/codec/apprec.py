@@ -49,14 +49,16 @@ def _check_buildable(apprec: AppRec):
         raise ValueError("an AppRec with status 1 (OK) carries no errors")
     if apprec.status != codes.STATUS_OK and not apprec.errors:
         raise ValueError("an AppRec with status 2 or 3 must say what was wrong (errors)")
-    if not (apprec.msg_id and apprec.original_msg_id and apprec.original_msg_type):
-        raise ValueError("msg_id, original_msg_id and original_msg_type are required")
-    if apprec.original_issue_date is None:
-        raise ValueError("original_issue_date (the original's GenDate) is required")
+    if not (apprec.msg_id and apprec.original_msg_id):
+        raise ValueError("msg_id and original_msg_id are required")
 
 
 def apprec_build(apprec: AppRec) -> bytes:
-    """UTF-8 AppRec bytes (version 1.1 unless apprec.version == "1.0")."""
+    """UTF-8 AppRec bytes (version 1.1 unless apprec.version == "1.0").
+
+    Raises ValueError for an inconsistent receipt (status/errors mismatch, no ids). An empty
+    original_msg_type or a missing original_issue_date (an unreadable original) is allowed.
+    """
     _check_buildable(apprec)
     ns = _ns_for(apprec.version)
     root = Node(ns, "AppRec")
@@ -72,7 +74,9 @@ def apprec_build(apprec: AppRec) -> bytes:
         cv(root, ns, "Error", error.code, error.system, error.text or codes.error_text(error.code), error.detail)
     original = sub(root, ns, "OriginalMsgId")
     sub(original, ns, "MsgType", V=apprec.original_msg_type, DN=codes.function_dn(apprec.original_msg_type))
-    sub(original, ns, "IssueDate", format_datetime(apprec.original_issue_date))
+    # IssueDate is mandatory; when the original was unreadable its GenDate may be unknown, and
+    # a receipt with our own time beats no receipt at all.
+    sub(original, ns, "IssueDate", format_datetime(apprec.original_issue_date or apprec.gen_date))
     sub(original, ns, "Id", apprec.original_msg_id)
     return serialise(root)
 

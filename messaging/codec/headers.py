@@ -73,7 +73,7 @@ def _hcp_entry(el, ns: str, what: str, header: Header | None) -> tuple[int, str,
     if not value:
         return None
     if kind == codes.ID_HER:
-        return parse_her_id(value, what, header), name, ""
+        return parse_her_id(value, what, header, allow_zero=True), name, ""
     if kind == codes.ID_ENH:
         return 0, name, value
     return None

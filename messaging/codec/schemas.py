@@ -1,6 +1,6 @@
 """Validation against the official XSDs, when a schema directory is configured.
 
-One combined XMLSchema per process: an in-memory driver schema imports the MsgHead, Dialogmelding
+One combined XMLSchema per process (per thread, see _cache): an in-memory driver schema imports the MsgHead, Dialogmelding
 1.1 and 1.0, AppRec 1.0 and 1.1 and Base64Container namespaces from settings.HN_SCHEMA_DIR (kith,
 felleskomponent1 and xmldsig follow transitively). RefDoc/Content is a strict wildcard, so the
 payload namespaces must be in the same schema set. Files are found by their targetNamespace, so
@@ -20,8 +20,17 @@ from messaging.codec.parser import secure_parse, xml_parser
 REQUIRED_NAMESPACES = (codes.NS_MSGHEAD, codes.NS_DIALOG_11, codes.NS_DIALOG_10, codes.NS_APPREC_10,
                        codes.NS_APPREC_11, codes.NS_BASE64)
 _XS = "http://www.w3.org/2001/XMLSchema"
-_lock = threading.Lock()
-_cache: dict[str, etree.XMLSchema] = {}
+# One compiled schema per thread and directory: lxml keeps a validator's error_log on the
+# XMLSchema object, so sharing one between threads would mix their errors. Compiling takes a
+# few milliseconds, once per worker thread.
+_local = threading.local()
+
+
+def _cache() -> dict:
+    cache = getattr(_local, "schemas", None)
+    if cache is None:
+        cache = _local.schemas = {}
+    return cache
 
 
 class _SchemaDirResolver(etree.Resolver):
@@ -67,7 +76,7 @@ def _schema_dir() -> Path:
 def schemas_available() -> bool:
     """True when the configured schema directory holds every namespace the codec validates."""
     schema_dir = _schema_dir()
-    if str(settings.HN_SCHEMA_DIR) in _cache:
+    if str(settings.HN_SCHEMA_DIR) in _cache():
         return True
     if not schema_dir.is_dir():
         return False
@@ -78,25 +87,21 @@ def schemas_available() -> bool:
 def combined_schema() -> etree.XMLSchema | None:
     """The process-wide combined schema, or None when no (complete) schema directory exists."""
     key = str(settings.HN_SCHEMA_DIR)
-    schema = _cache.get(key)
+    cache = _cache()
+    schema = cache.get(key)
     if schema is not None:
         return schema
     schema_dir = Path(key)
     if not schema_dir.is_dir():
         return None
-    with _lock:
-        schema = _cache.get(key)
-        if schema is None:
-            files = _namespace_files(schema_dir)
-            if not all(ns in files for ns in REQUIRED_NAMESPACES):
-                return None
-            imports = "".join(
-                f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES
-            )
-            driver = f'<xs:schema xmlns:xs="{_XS}">{imports}</xs:schema>'.encode()
-            document = etree.fromstring(driver, _schema_parser(schema_dir),
-                                        base_url=str(schema_dir.resolve() / "codec-driver.xsd"))
-            schema = _cache[key] = etree.XMLSchema(document)
+    files = _namespace_files(schema_dir)
+    if not all(ns in files for ns in REQUIRED_NAMESPACES):
+        return None
+    imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES)
+    driver = f'<xs:schema xmlns:xs="{_XS}">{imports}</xs:schema>'.encode()
+    document = etree.fromstring(driver, _schema_parser(schema_dir),
+                                base_url=str(schema_dir.resolve() / "codec-driver.xsd"))
+    schema = cache[key] = etree.XMLSchema(document)
     return schema
 
 

@@ -3,6 +3,7 @@
 The mapping is documented in docs/message-codes.md and messaging/codec/parser.py.
 """
 
+import concurrent.futures
 import random
 
 import pytest
@@ -130,6 +131,7 @@ def test_deep_nesting_is_t99():
     assert _code_of(nested_in_message).code == "T99"
 
 
+@pytest.mark.shared
 def test_schema_invalid_is_t02_with_header(shared_dir, settings):
     settings.HN_SCHEMA_DIR = shared_dir / "schemas"
     swapped = VALID.replace(b"<EmneSporsmal>", b"<Uventet>x</Uventet><EmneSporsmal>", 1)
@@ -188,3 +190,21 @@ def test_random_corruption_never_escapes_as_another_exception_type():
             assert exc.code in {"T01", "T02", "T10", "T99", "E10", "E30", "E31"}
             outcomes["refused"] += 1
     assert outcomes["refused"] > 1000
+
+
+@pytest.mark.shared
+def test_parallel_threads_get_their_own_verdicts(shared_dir, settings):
+    """Parser and schema are per thread: errors of one document never show up in another's."""
+    settings.HN_SCHEMA_DIR = shared_dir / "schemas"
+    broken = VALID.replace(b"<EmneSporsmal>", b"<Uventet>x</Uventet><EmneSporsmal>", 1)
+
+    def verdict(i):
+        data = broken if i % 2 else VALID
+        try:
+            return i, document_parse(data).msg_id
+        except CodecError as exc:
+            return i, exc.code
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(verdict, range(200)))
+    assert all(result == (MSG_ID if i % 2 == 0 else "T02") for i, result in results)

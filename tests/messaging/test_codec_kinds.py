@@ -262,10 +262,21 @@ def test_build_refuses_messages_that_cannot_be_expressed(change, problem):
 
 
 @pytest.mark.parametrize("change", [{"status": 4}, {"status": 2, "errors": []},
-                                    {"errors": [AppRecError("E21", "x")]}, {"original_issue_date": None}])
+                                    {"errors": [AppRecError("E21", "x")]}, {"original_msg_id": ""}])
 def test_apprec_build_refuses_inconsistent_receipts(change):
     with pytest.raises(ValueError):
         apprec_build(AppRec(**{**vars(APPRECS["ok"]), **change}))
+
+
+@pytest.mark.shared
+def test_apprec_for_an_unreadable_original_still_validates(official_schemas):
+    """The relay answers a truncated message whose GenDate/type it could not read."""
+    apprec = AppRec(**{**vars(APPRECS["rejected"]), "original_issue_date": None, "original_msg_type": "",
+                       "receiver": Party(her_id=0, name="")})
+    data = apprec_build(apprec)
+    assert schema_validate(data) == []
+    parsed = apprec_parse(data)
+    assert parsed.original_issue_date == apprec.gen_date and parsed.original_msg_type == ""
 
 
 def test_conversation_ref_fills_the_missing_half():
