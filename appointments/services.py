@@ -36,9 +36,9 @@ from appointments.models import (
 )
 from appointments.selectors import approved_video_service_for, level_allows
 from clinics.models import AppointmentLevel, Service
-from messaging.codec import Attachment, Foresporsel, Message, Patient, codes, new_msg_id, now
+from messaging.codec import Attachment, CodecError, Foresporsel, Message, Patient, codes, new_msg_id, now
 from messaging.notifications import citizen_notify
-from messaging.relay import RelayTimeout, relay_request_sync, relay_send
+from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync, relay_send
 from messaging.relay.parties import clinic_party, portal_party
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def free_slots_fetch(*, service: Service, person, timebook_ref: str = "", start=
             "Vi fikk ikke svar fra %(name)s i tide, så vi kan ikke vise ledige timer nå. "
             "Ingenting er bestilt. Prøv igjen om litt, eller ring."
         ) % {"name": service.name}) from None
-    except Exception as exc:  # a refusal or a broken reply: the citizen gets the same plain answer
+    except (RelayRejected, CodecError) as exc:  # a refusal or a broken reply: the same plain answer
         logger.warning("free-slot lookup at %s failed: %s", service.her_id, exc)
         raise FreeSlotsUnavailable(_(
             "%(name)s kunne ikke vise ledige timer nå. Ingenting er bestilt. Prøv igjen senere, eller ring."

@@ -6,7 +6,10 @@ import threading
 from django.db import connection, transaction
 from django.utils import timezone
 
-from epj.timebooks.models import AppointmentType, Slot, Timebook, TimebookKind, ResourceKind
+from appointments.calendar import FreeSlot, free_slots_parse
+from appointments.services import appointment_reserve
+from epj.timebooks.calendar import free_slots_build
+from epj.timebooks.models import AppointmentType, ResourceKind, Slot, Timebook, TimebookKind
 from messaging.models import Envelope
 from messaging.relay.delivery import relay_deliver_due
 
@@ -71,3 +74,15 @@ class SyncResponder:
 def in_transaction(fn, *args, **kwargs):
     with transaction.atomic():
         return fn(*args, **kwargs)
+
+
+def free_slot(slot) -> FreeSlot:
+    """The slot as the portal learns it from SvarLedigeTimer (through the real wire format)."""
+    [parsed] = free_slots_parse(free_slots_build([slot]))
+    return parsed
+
+
+def reserve(cast, slot, request_id="req-1", person=None):
+    person = person or cast.nora.person
+    return appointment_reserve(user=cast.nora, person=person, service=cast.gp_service, slot=free_slot(slot),
+                               request_id=request_id)
