@@ -64,7 +64,7 @@ def shared_documents_live(*, patient, written_by, relation: str = "") -> SharedD
         message = wire.find_documents_message(service=service, patient=patient, written_by=written_by,
                                               relation=relation)
         try:
-            reply = relay_request_sync(side="portal", message=message)
+            reply = relay_request_sync(side="portal", message=message, retain=False)
         except RelayTimeout:
             result.unavailable.append((service, _("Sykehuset svarte ikke i tide. Prøv igjen senere.")))
             continue
@@ -85,7 +85,7 @@ def shared_document_live(*, service, patient, written_by, document_id, relation:
     message = wire.fetch_document_message(service=service, patient=patient, written_by=written_by,
                                           document_id=document_id, relation=relation)
     try:
-        reply = relay_request_sync(side="portal", message=message)
+        reply = relay_request_sync(side="portal", message=message, retain=False)
     except RelayTimeout:
         raise SharedDocumentUnavailable(_("Sykehuset svarte ikke i tide. Prøv igjen senere.")) from None
     except RelayRejected:

@@ -1,0 +1,1 @@
+from tests.journal.conftest import gp_record, hospital  # noqa: F401 (shared fixtures)
