@@ -178,12 +178,9 @@ def catalogue_import(*, text: str, actor=None) -> ImportResult:
         tool = _tool_from_row(row)
         after = {name: getattr(tool, name) for name in FIELDS}
         verdicts = current_verdicts(tool=existing) if existing else {d: None for d in Dimension.values}
-        new_assessments = [
-            a for a in row.get("assessments", [])
-            if verdicts[a["dimension"]] is None
-            or (verdicts[a["dimension"]].verdict, verdicts[a["dimension"]].notes) != (a["verdict"], a.get("notes", ""))
-        ]
-        if before == after and not new_assessments:
+        current = {d: (e.verdict, e.notes) for d, e in verdicts.items() if e is not None}
+        wanted = {a["dimension"]: (a["verdict"], a.get("notes", "")) for a in row.get("assessments", [])}
+        if before == after and current == wanted:
             result.unchanged.append(tool.slug)
             continue
         if tool.status in (ToolStatus.PUBLISHED, ToolStatus.WITHDRAWN) and tool.published_at is None:
@@ -191,8 +188,9 @@ def catalogue_import(*, text: str, actor=None) -> ImportResult:
         if tool.status == ToolStatus.WITHDRAWN and tool.withdrawn_at is None:
             tool.withdrawn_at = now
         tool.save()
+        # The import starts a new version; its assessments are the file's, all of them.
         ToolEvent.objects.create(tool=tool, kind=EventKind.IMPORTED, actor=actor)
-        for a in new_assessments:
+        for a in row.get("assessments", []):
             ToolEvent.objects.create(
                 tool=tool, kind=EventKind.ASSESSED, actor=actor, dimension=a["dimension"], verdict=a["verdict"],
                 notes=a.get("notes", ""),

@@ -130,6 +130,7 @@ class Tool(models.Model):
 
 class EventKind(models.TextChoices):
     SUBMITTED = "innmeldt", _("Meldt inn")
+    RESUBMITTED = "endret", _("Endret og sendt inn på nytt")
     ASSESSED = "vurdert", _("Vurdert")
     PUBLISHED = "publisert", _("Publisert")
     WITHDRAWN = "trukket", _("Trukket tilbake")

@@ -42,10 +42,18 @@ def tool_history(*, tool: Tool) -> QuerySet:
 
 
 def current_verdicts(*, tool: Tool) -> dict:
-    """dimension → the latest assessment event on it (or None): what decides publication."""
+    """dimension → the latest assessment of the current version (or None): what decides publication.
+
+    A (re)submission or an import starts a new version, which is assessed afresh on all three."""
     latest = {dimension: None for dimension in Dimension.values}
-    for event in ToolEvent.objects.filter(tool=tool, kind=EventKind.ASSESSED).order_by("at", "pk"):
-        latest[event.dimension] = event
+    events = ToolEvent.objects.filter(
+        tool=tool, kind__in=[EventKind.SUBMITTED, EventKind.RESUBMITTED, EventKind.IMPORTED, EventKind.ASSESSED]
+    ).order_by("pk")
+    for event in events:
+        if event.kind == EventKind.ASSESSED:
+            latest[event.dimension] = event
+        else:
+            latest = dict.fromkeys(latest)
     return latest
 
 

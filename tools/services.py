@@ -40,6 +40,26 @@ def tool_submit(*, submitted_by, name, maker, purpose, target_group, topic, kind
     return tool
 
 
+@transaction.atomic
+def tool_resubmit(*, tool: Tool, submitted_by, **fields) -> Tool:
+    """The maker revises a tool the reviewers sent back; the new version is assessed afresh."""
+    tool = Tool.objects.select_for_update().get(pk=tool.pk)
+    if tool.submitted_by_id != submitted_by.pk:
+        raise ValidationError(_("Bare den som meldte inn verktøyet, kan endre det."))
+    if tool.status != ToolStatus.CHANGES_REQUESTED:
+        raise ValidationError(_("Verktøyet kan bare endres når vurdererne har bedt om endringer."))
+    unknown = set(fields) - set(SUBMISSION_FIELDS)
+    if unknown:
+        raise ValidationError(_("Ukjente felt: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(tool, name, value)
+    tool.status = ToolStatus.PENDING
+    tool.full_clean()
+    tool.save()
+    ToolEvent.objects.create(tool=tool, kind=EventKind.RESUBMITTED, actor=submitted_by)
+    return tool
+
+
 def status_from_verdicts(verdicts: dict) -> str:
     """All three approved publishes; any rejection rejects; any request for changes holds it."""
     values = [event.verdict if event else None for event in verdicts.values()]

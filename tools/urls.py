@@ -10,6 +10,7 @@ urlpatterns = [
     path("meld-inn/", views.submit, name="submit"),
     path("innmeldinger/", views.submissions, name="submissions"),
     path("innmeldinger/<int:tool_id>/", views.submission_detail, name="submission_detail"),
+    path("innmeldinger/<int:tool_id>/endre/", views.submission_edit, name="submission_edit"),
     path("vurdering/", views.review_queue, name="review_queue"),
     path("vurdering/<int:tool_id>/", views.review_detail, name="review_detail"),
     path("vurdering/<int:tool_id>/vurder/", views.review_assess, name="review_assess"),

@@ -17,7 +17,7 @@ from tools.access import (
     tool_viewer_for,
 )
 from tools.forms import AssessmentForm, CatalogueFilterForm, ToolSendForm, ToolSubmissionForm, WithdrawForm
-from tools.models import Dimension, ToolStatus
+from tools.models import Dimension, Tool, ToolStatus
 from tools.selectors import (
     catalogue_search,
     current_verdicts,
@@ -29,7 +29,15 @@ from tools.selectors import (
     tools_for_person,
     tools_submitted_by,
 )
-from tools.services import tool_assess, tool_open, tool_self_add, tool_send, tool_submit, tool_withdraw
+from tools.services import (
+    tool_assess,
+    tool_open,
+    tool_resubmit,
+    tool_self_add,
+    tool_send,
+    tool_submit,
+    tool_withdraw,
+)
 
 PAGE_SIZE = 10
 
@@ -121,6 +129,26 @@ def submission_detail(request, tool_id):
     return render(request, "tools/submission_detail.html", {
         "tool": tool, "verdicts": _verdict_rows(tool), "history": tool_history(tool=tool),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission_edit(request, tool_id):
+    """The maker revises a tool the reviewers sent back, and sends it in again."""
+    tool = tool_for_submitter(user=request.user, tool_id=tool_id)
+    if tool.status != ToolStatus.CHANGES_REQUESTED:
+        messages.info(request, _("Verktøyet kan bare endres når vurdererne har bedt om endringer."))
+        return redirect("tools:submission_detail", tool_id=tool.pk)
+    form = ToolSubmissionForm(request.POST or None, instance=Tool.objects.get(pk=tool.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            tool_resubmit(tool=tool, submitted_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Endringene er sendt inn. Verktøyet vurderes på nytt på alle tre områder."))
+            return redirect("tools:submission_detail", tool_id=tool.pk)
+    return render(request, "tools/submit.html", {"form": form, "tool": tool})
 
 
 # --- Catalogue reviewers ----------------------------------------------------------------

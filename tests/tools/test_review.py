@@ -116,3 +116,44 @@ def test_events_are_append_only(pending_tool):
     with pytest.raises(ValueError):
         event.delete()
     assert ToolEvent.objects.get(pk=event.pk).notes == ""
+
+
+def test_resubmission_is_assessed_afresh_on_all_three(maker, reviewer, pending_tool):
+    from tools.services import tool_resubmit
+
+    tool = pending_tool
+    for dimension in (Dimension.CLINICAL, Dimension.SECURITY):
+        tool = tool_assess(tool=tool, reviewer=reviewer, dimension=dimension, verdict=Verdict.APPROVED)
+    tool = tool_assess(tool=tool, reviewer=reviewer, dimension=Dimension.PRIVACY, verdict=Verdict.CHANGES,
+                       notes="Lenke til personvernerklæringen virker ikke.")
+    tool = tool_resubmit(tool=tool, submitted_by=maker, privacy_url="https://pusteappen.example/ny-personvern")
+    assert tool.status == ToolStatus.PENDING
+    assert all(event is None for event in current_verdicts(tool=tool).values())
+    tool = tool_assess(tool=tool, reviewer=reviewer, dimension=Dimension.PRIVACY, verdict=Verdict.APPROVED)
+    assert tool.status == ToolStatus.PENDING  # the earlier approvals were for the old version
+    for dimension in (Dimension.CLINICAL, Dimension.SECURITY):
+        tool = tool_assess(tool=tool, reviewer=reviewer, dimension=dimension, verdict=Verdict.APPROVED)
+    assert tool.status == ToolStatus.PUBLISHED
+    kinds = [e.kind for e in tool_history(tool=tool)]
+    assert kinds.count(EventKind.RESUBMITTED) == 1 and kinds[-1] == EventKind.PUBLISHED
+
+
+@pytest.mark.parametrize("case", ["not_changes_requested", "someone_else", "bad_url", "unknown_field"])
+def test_refused_resubmissions_change_nothing(case, maker, reviewer, pending_tool):
+    from tools.services import tool_resubmit
+
+    tool = pending_tool
+    if case != "not_changes_requested":
+        tool = tool_assess(tool=tool, reviewer=reviewer, dimension=Dimension.CLINICAL, verdict=Verdict.CHANGES,
+                           notes="Mer dokumentasjon.")
+    actor, fields = maker, {"evidence": "Ny studie."}
+    if case == "someone_else":
+        actor = reviewer
+    elif case == "bad_url":
+        fields = {"launch_url": "http://usikker.example/"}
+    elif case == "unknown_field":
+        fields = {"status": ToolStatus.PUBLISHED}
+    before = db_state()
+    with pytest.raises(ValidationError):
+        tool_resubmit(tool=tool, submitted_by=actor, **fields)
+    assert db_state() == before

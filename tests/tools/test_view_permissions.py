@@ -334,3 +334,46 @@ def test_notification_settings_change_own_only(client, cast):
     response = client.post(reverse("notification_preferences"), {})
     assert response.status_code == 200 and "Velg minst én kanal" in response.content.decode()
     assert db_state() == before
+
+
+@pytest.fixture
+def sent_back(pending_tool, reviewer):
+    from tools.services import tool_assess
+
+    return tool_assess(tool=pending_tool, reviewer=reviewer, dimension="personvern", verdict="endringer",
+                       notes="Mangler databehandleravtale.")
+
+
+@pytest.mark.parametrize("actor,expected", [
+    ("anonymous", LOGIN), ("other_citizen", 404), ("other_org_staff", 404), ("reviewer", 404), ("citizen", 404),
+])
+def test_refused_submission_edits_change_nothing(client, actors, actor, expected, sent_back):
+    from tests.tools.conftest import tool_data
+
+    url = reverse("tools:submission_edit", args=[sent_back.pk])
+    assert_outcome(call(client, actors, actor, "get", url), expected)
+    before = db_state()
+    assert_outcome(call(client, actors, actor, "post", url, tool_data(name="Kapret")), expected)
+    assert db_state() == before
+
+
+def test_maker_revises_and_resubmits(client, maker, sent_back):
+    from tests.tools.conftest import tool_data
+
+    login_as(client, maker)
+    detail = client.get(reverse("tools:submission_detail", args=[sent_back.pk])).content.decode()
+    assert "Mangler databehandleravtale." in detail and reverse("tools:submission_edit", args=[sent_back.pk]) in detail
+    url = reverse("tools:submission_edit", args=[sent_back.pk])
+    assert client.get(url).status_code == 200
+    before = db_state()
+    response = client.post(url, tool_data(launch_url="http://usikker.example/"))
+    assert response.status_code == 200 and "https://" in response.content.decode()
+    assert db_state() == before
+    response = client.post(url, tool_data(privacy_text="Vi har nå databehandleravtale."))
+    assert response.status_code == 302
+    sent_back.refresh_from_db()
+    assert sent_back.status == ToolStatus.PENDING and sent_back.privacy_text == "Vi har nå databehandleravtale."
+    # Once pending again it cannot be edited until reviewers send it back.
+    before = db_state()
+    assert client.post(url, tool_data(name="Igjen")).status_code == 302
+    assert db_state() == before
