@@ -101,7 +101,7 @@ class Workers:
             "-l", "INFO",
         ]
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, *, wait: bool = True) -> None:
         log = self.log_dir / f"{name}-{uuid.uuid4().hex[:8]}.log"
         self.logs[name] = log
         with open(log, "wb") as out:
@@ -109,10 +109,10 @@ class Workers:
                 self._command(name), env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 cwd=settings.BASE_DIR, start_new_session=True,
             )
-        if name != "beat":
-            self._wait_ready(name)
+        if wait and name != "beat":
+            self.wait_ready(name)
 
-    def _wait_ready(self, name: str) -> None:
+    def wait_ready(self, name: str) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.procs[name].poll() is not None:
@@ -147,16 +147,18 @@ class Workers:
         self.start(name)
 
     def stop(self) -> None:
-        for name in list(self.procs):
-            proc = self.procs.pop(name)
+        """Warm shutdown of every worker at once, then SIGKILL whatever is still there."""
+        procs = [self.procs.pop(name) for name in list(self.procs)]
+        for proc in procs:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 3
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(max(deadline - time.monotonic(), 0.01))
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # the pool children too
+            proc.wait(10)
 
     def log_tail(self, name: str, chars: int = 3000) -> str:
         return self.logs[name].read_bytes()[-chars:].decode(errors="replace")
@@ -166,8 +168,10 @@ class Workers:
 def celery_workers(*, sides=("portal", "epj"), beat: bool = False, env: dict | None = None, concurrency: int = 1):
     workers = Workers(sides=sides, beat=beat, env=env, concurrency=concurrency)
     try:
+        for side in workers.sides:  # start together, then wait: each boot takes seconds
+            workers.start(side, wait=False)
         for side in workers.sides:
-            workers.start(side)
+            workers.wait_ready(side)
         if beat:
             workers.start("beat")
         yield workers

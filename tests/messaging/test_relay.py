@@ -9,7 +9,6 @@ import threading
 import pytest
 from django.db import transaction
 
-from epj.demo import seed_epj_patients
 from epj.models import EpjOutage, JournalEntry
 from epj.services import epj_outage_end, epj_outage_start
 from messaging.codec import Patient, apprec_parse, codes
@@ -32,25 +31,12 @@ from messaging.relay.parties import portal_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_ping
 from tests import factories as f
+from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
 
 @pytest.fixture
 def clinic(db):
-    """A GP office with Nora on its list (register + the EPJ's own patient list)."""
-    service = f.gp_service(name="Fastlege Kari Lege")
-    nora = f.PersonFactory(given_name="Nora", family_name="Nordmann")
-    f.contact(nora, service)
-    seed_epj_patients()
-    return service, nora
-
-
-def patient_of(person) -> Patient:
-    return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
-
-
-def send(message, side="portal"):
-    with transaction.atomic():
-        return relay_send(side=side, message=message)
+    return gp_with_patient()
 
 
 def deliver_all():

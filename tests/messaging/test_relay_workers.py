@@ -1,0 +1,62 @@
+"""The relay on real Celery worker processes (one per side), on whichever stack the run uses."""
+
+import pytest
+
+from epj.models import JournalEntry
+from messaging.codec import Patient, codes
+from messaging.models import Envelope, EnvelopeKind, EnvelopeState
+from messaging.relay import clinic_party, relay_ping, relay_receive_raw
+from messaging.relay.probe import probe_ekontakt
+from tests import factories as f
+from tests.messaging.relay_support import gp_with_patient, patient_of, send, settled
+from tests.workers import wait_until
+
+pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def clinic():
+    service, nora = gp_with_patient()
+    return service, patient_of(nora)
+
+
+def test_message_travels_to_the_epj_and_its_apprec_back(relay_workers, clinic):
+    service, patient = clinic
+    messages = [probe_ekontakt(receiver=clinic_party(service=service), patient=patient, subject=f"Nr {i}") for i in range(20)]
+    for message in messages:
+        send(message)
+    for message in messages:
+        row = wait_until(lambda m=message: settled(m.msg_id), timeout=60, message=f"AppRec for {message.msg_id}")
+        assert (row.state, row.apprec_status) == (EnvelopeState.DELIVERED, 1)
+        assert row.queued_at <= row.sent_at <= row.delivered_at
+    assert sorted(JournalEntry.objects.values_list("subject", flat=True)) == sorted(f"Nr {i}" for i in range(20))
+
+
+def test_redelivery_of_a_received_msg_id_files_nothing_twice(relay_workers, clinic):
+    service, patient = clinic
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient)
+    envelope = send(message)
+    wait_until(lambda: settled(message.msg_id), message="first delivery")
+    receipt = relay_receive_raw(side="epj", payload=bytes(envelope.payload))  # the broker delivers it again
+    assert receipt.outcome.outcome == "duplicate"
+    assert JournalEntry.objects.filter(msg_id=message.msg_id).count() == 1
+    assert Envelope.objects.filter(kind=EnvelopeKind.APPREC, original_msg_id=message.msg_id).count() == 1
+
+
+def test_rejection_comes_back_with_its_code(relay_workers, clinic):
+    service, _ = clinic
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=Patient(nin=f.PersonFactory().nin))
+    send(message)
+    row = wait_until(lambda: settled(message.msg_id), message="the rejection")
+    assert (row.state, row.apprec_status) == (EnvelopeState.REJECTED, 2)
+    assert row.error_text.startswith("E35")
+    assert not JournalEntry.objects.exists()
+
+
+def test_ping_is_a_synchronous_round_trip(relay_workers, clinic):
+    service, _ = clinic
+    reply, seconds = relay_ping(her_id=service.her_id, timeout=30)
+    assert reply.msg_type == codes.DIALOG_INNBYGGER_TEST
+    assert reply.sender.sub_her_id == service.her_id and seconds < 30
+    request = Envelope.objects.get(kind=EnvelopeKind.REQUEST)
+    assert request.state == EnvelopeState.DELIVERED and reply.parent_ref == request.msg_id
