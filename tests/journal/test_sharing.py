@@ -132,3 +132,22 @@ def test_clinician_who_does_not_treat_the_patient_reads_nothing(client, hospital
                                                     hospital.nora_doc.document_id])
     assert client.get(url).status_code == 404
     assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
+    """The hospital answers after the portal gave up: the broker keeps no document content either."""
+    from journal import wire
+    from messaging.models import EnvelopeKind, EnvelopeState
+    from messaging.relay import RelayTimeout, relay_request_sync
+    from messaging.relay.delivery import envelopes_claim, envelopes_deliver
+
+    message = wire.fetch_document_message(service=hospital.service, patient=cast.nora.person,
+                                          written_by=cast.nora.person, document_id=hospital.nora_doc.document_id)
+    with pytest.raises(RelayTimeout):
+        relay_request_sync(side="portal", message=message, timeout=0.05, retain=False)
+    claimed = envelopes_claim(side="epj", channel="sync", worker="late", limit=1)
+    envelopes_deliver(claimed, worker="late")
+    reply = Envelope.objects.get(kind=EnvelopeKind.REPLY, original_msg_id=message.msg_id)
+    assert reply.state == EnvelopeState.DISCARDED and bytes(reply.payload) == b""
+    assert portal_tables_containing(SECRET_TEXT) == []

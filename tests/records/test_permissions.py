@@ -170,3 +170,16 @@ def test_shared_documents_for_personnel(client, hospital, cast, who, view):
     else:
         assert_refused(response, who)
         assert state() == before
+
+
+def test_demo_records_are_seeded_once_with_one_confidential_document_per_patient(hospital, cast):
+    from epj.records.demo import seed_records
+    from epj.records.models import RecordNote
+
+    notes, documents = seed_records()
+    assert notes > 0 and documents > 0
+    assert RecordNote.objects.filter(organisation=cast.gp_org, patient_nin=cast.nora.person.nin).count() == 3
+    assert seed_records() == (0, 0)
+    for nin in HospitalDocument.objects.filter(organisation=hospital.org, title="Vurdering fra psykolog").values_list(
+            "patient_nin", flat=True):
+        assert HospitalDocument.objects.get(patient_nin=nin, title="Vurdering fra psykolog").confidential
