@@ -66,10 +66,6 @@ def cv(parent, ns: str, name: str, code: str, system: str = "", dn: str = "", ot
     return sub(parent, ns, name, V=code, S=system, DN=dn, OT=ot)
 
 
-def text_of(el) -> str | None:
-    return None if el is None else (el.text or "")
-
-
 def first(parent, tag: str):
     """The first child with this tag, or None. iterchildren is C-level; find() parses a path."""
     for child in parent.iterchildren(tag):

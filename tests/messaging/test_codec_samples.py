@@ -70,8 +70,8 @@ def _expected_msghead(root) -> dict:
                                         "[mh:TypeId/@V='FNR' or mh:TypeId/@V='DNR']/mh:Id", NS)}
     for side in ("Sender", "Receiver"):
         base = "/" + party.format(side=side)
-        expected[side] = (_xpath_one(root, f"{base}/{her}", NS),
-                          _xpath_one(root, f"{base}/mh:Organisation/{her} | {base}/mh:HealthcareProfessional/{her}", NS))
+        level2 = f"{base}/mh:Organisation/{her} | {base}/mh:HealthcareProfessional/{her}"
+        expected[side] = (_xpath_one(root, f"{base}/{her}", NS), _xpath_one(root, level2, NS))
     return expected
 
 
