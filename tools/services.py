@@ -6,7 +6,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
-from clinics.models import Organisation
+from clinics.models import Organisation, StaffRole
 from messaging.notifications import citizen_notify
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus, Verdict
 from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organisation, representatives_of
@@ -126,7 +126,7 @@ def tool_send(*, tool: Tool, organisation: Organisation, sender, patient_nin: st
               suitability_confirmed: bool) -> ToolDispatch:
     """A clinician sends a published tool to a patient of their organisation."""
     tool = Tool.objects.select_for_update().get(pk=tool.pk)
-    if not sender.staff_memberships.filter(organisation=organisation, role="clinician").exists():
+    if not sender.staff_memberships.filter(organisation=organisation, role=StaffRole.CLINICIAN).exists():
         raise ValidationError(_("Bare behandlere i virksomheten kan sende verktøy."))
     if not suitability_confirmed:
         raise ValidationError(_("Du må bekrefte at verktøyet er faglig forsvarlig og egnet for pasienten."))

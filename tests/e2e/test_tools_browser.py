@@ -152,6 +152,7 @@ def test_tool_round_trip(page, new_page, cast):
     assert _heading(nora) == "Verktøyet kan ikke åpnes"
     # The browser logs the expected 410 as a console error; anything else still fails below.
     nora.problems[:] = [p for p in nora.problems if "status of 410" not in p]
+    axe_check(nora)
     screenshot(nora, "tools-05-withdrawn")
 
     # The notice settings page: channels only, one must stay on.
