@@ -4,6 +4,7 @@ The relay runs in-process here (the same delivery functions the workers run, cal
 directly); tests/e2e/test_dialogs_browser.py drives the same flows on real workers.
 """
 
+import datetime
 import threading
 import time
 from decimal import Decimal
@@ -30,7 +31,9 @@ def clinic_data(cast):
                               name="Levaxin 50 mikrog tabletter", dosage="1 tablett om morgenen")
     Medication.objects.create(organisation=cast.gp_org, patient_nin=cast.emma.nin,
                               name="Flixotide 50 mikrog/dose", dosage="1 dose morgen og kveld")
-    assert Tariff.objects.get(code="2ae").copayment == Decimal("170.00")
+    # The migration seeds it; transactional tests flush the table, so make sure it is there.
+    Tariff.objects.get_or_create(code="2ae", valid_from=datetime.date(2024, 7, 1),
+                                 defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")})
     return cast
 
 
@@ -68,3 +71,38 @@ def epj_sync(transactional_db):
 def committed(fn, *args, **kwargs):
     with transaction.atomic():
         return fn(*args, **kwargs)
+
+
+PDF = b"%PDF-1.4\n% a tiny test document\n"
+
+
+@pytest.fixture
+def sent(clinic_data):
+    """Nora has sent an e-konsultasjon with a PDF; the clinic has it as a case. Returns (thread, case)."""
+    from epj.desk.models import Case
+    from messaging.dialogs import services
+    from messaging.dialogs.attachments import CheckedFile
+    from messaging.dialogs.models import Kind, ServiceArea
+    from messaging.dialogs.representation import RELATION_SELF, Subject
+
+    nora = clinic_data.nora.person
+    subject = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=frozenset(ServiceArea.values))
+    thread = services.dialog_send(subject=subject, service=clinic_data.gp_service, kind=Kind.EKONSULTASJON,
+                                  title="Vondt i halsen", text="", accepted_amount=Decimal("170.00"),
+                                  answers=[{"question": "Hva gjelder det?", "answer": "Sår hals"}],
+                                  files=[CheckedFile("resept.pdf", "application/pdf", PDF)])
+    deliver_all()
+    return thread, Case.objects.get(conversation_ref=thread.conversation_ref)
+
+
+def client_for(client, cast, who):
+    """anonymous · another citizen (Ulf) · staff of another organisation (Ola) · the right user."""
+    from tests.conftest import login_as
+
+    users = {"another_citizen": cast.ulf, "other_org_staff": cast.ola}
+    if who in users:
+        login_as(client, users[who])
+    return client
+
+
+PERSONAS = ["anonymous", "another_citizen", "other_org_staff", "right_user"]
