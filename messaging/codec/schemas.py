@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from lxml import etree
 
 from messaging.codec import codes
@@ -100,9 +101,13 @@ def combined_schema() -> etree.XMLSchema | None:
         return None
     imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES)
     driver = f'<xs:schema xmlns:xs="{_XS}">{imports}</xs:schema>'.encode()
-    document = etree.fromstring(driver, _schema_parser(schema_dir),
-                                base_url=str(schema_dir.resolve() / "codec-driver.xsd"))
-    schema = cache[key] = etree.XMLSchema(document)
+    try:
+        document = etree.fromstring(driver, _schema_parser(schema_dir),
+                                    base_url=str(schema_dir.resolve() / "codec-driver.xsd"))
+        schema = cache[key] = etree.XMLSchema(document)
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+        # A broken schema directory is a deployment error, not a property of the message.
+        raise ImproperlyConfigured(f"HN_SCHEMA_DIR={key}: the XSDs do not compile: {exc}") from exc
     return schema
 
 

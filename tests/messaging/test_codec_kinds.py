@@ -168,7 +168,10 @@ def emitted_apprecs() -> dict[str, AppRec]:
 
 # ============================================================================ tests
 
+import shutil  # noqa: E402
+
 import pytest  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from messaging.codec import (  # noqa: E402
     CodecError, apprec_build, apprec_parse, document_parse, message_build, message_parse, schema_validate,
@@ -311,3 +314,18 @@ def test_awkward_user_text_survives_and_xml_illegal_characters_are_dropped(offic
     parsed = message_parse(data)
     assert parsed.foresporsler[0].text == text
     assert parsed.foresporsler[0].subject == 'Emne "<&>"\r\n'
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("location", ["../outside.xsd", "http://127.0.0.1:9/remote.xsd", "/etc/passwd"])
+def test_schema_imports_outside_the_schema_dir_are_refused(shared_dir, settings, tmp_path, location):
+    schema_dir = tmp_path / "schemas"
+    shutil.copytree(shared_dir / "schemas", schema_dir)
+    (tmp_path / "outside.xsd").write_text('<schema xmlns="http://www.w3.org/2001/XMLSchema"/>')
+    kith_base64 = schema_dir / "kith-base64.xsd"
+    text = kith_base64.read_text(encoding="utf-8")
+    kith_base64.write_text(text.replace('attributeFormDefault="unqualified">', 'attributeFormDefault="unqualified">'
+                                        f'<xs:include schemaLocation="{location}"/>', 1), encoding="utf-8")
+    settings.HN_SCHEMA_DIR = schema_dir
+    with pytest.raises(ImproperlyConfigured, match="do not compile"):
+        schema_validate(message_build(MESSAGES["ekontakt"]))
