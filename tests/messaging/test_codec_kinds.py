@@ -1,13 +1,19 @@
-"""Messages of every kind the project emits, built from the codec's own dataclasses and codes.
+"""Every kind of message the project emits: built, validated against the official XSDs, round-tripped.
 
-Shared by the codec tests (build/validate/round-trip and hostile input). Values are synthetic.
+emitted_messages()/emitted_apprecs() are also used by test_codec_hostile.py. Values are synthetic.
 """
 
 import datetime
+import shutil
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from accounts.nin import nin_check_digits
 from messaging.codec import (
-    AppRec, AppRecError, Attachment, Author, Foresporsel, Message, Notat, OnBehalf, Party, Patient, codes,
+    AppRec, AppRecError, Attachment, Author, CodecError, Foresporsel, Message, Notat, OnBehalf, Party, Patient,
+    apprec_build, apprec_parse, codes, document_parse, message_build, message_parse, schema_validate,
+    schemas_available,
 )
 
 GEN_DATE = datetime.datetime(2026, 3, 14, 9, 26, 53, tzinfo=datetime.timezone.utc)
@@ -167,16 +173,6 @@ def emitted_apprecs() -> dict[str, AppRec]:
 
 
 # ============================================================================ tests
-
-import shutil  # noqa: E402
-
-import pytest  # noqa: E402
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
-from messaging.codec import (  # noqa: E402
-    CodecError, apprec_build, apprec_parse, document_parse, message_build, message_parse, schema_validate,
-    schemas_available,
-)
 
 MESSAGES = emitted_messages()
 APPRECS = emitted_apprecs()
