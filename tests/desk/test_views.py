@@ -1,0 +1,212 @@
+"""Permission tests for every clinic desk view (DESIGN §7): anonymous, a citizen, staff of
+another organisation and the right staff member. Refused requests change nothing."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from epj.desk.models import AbsenceNotice, Case, Charge, DeskAttachment, DeskMessage
+from epj.desk.services import absence_set, case_reply
+from messaging.dialogs.models import DialogMessage, Thread
+from messaging.models import Envelope
+from tests.conftest import login_as
+from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all
+
+
+def snapshot():
+    case = Case.objects.order_by("pk").values("state", "assignee_id").first()
+    return (Case.objects.count(), DeskMessage.objects.count(), Envelope.objects.count(), Charge.objects.count(),
+            AbsenceNotice.objects.filter(cancelled=False).count(), case)
+
+
+def as_persona(client, cast, who):
+    return login_as(client, cast.kari) if who == "right_user" else client_for(client, cast, who)
+
+
+def refused(response, who):
+    if who == "anonymous":
+        return response.status_code == 302 and "/konto/" in response["Location"]
+    return response.status_code == 404
+
+
+def check(response, who, before, ok):
+    if who == "right_user":
+        ok(response)
+    else:
+        assert refused(response, who)
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_case_list(client, clinic_data, sent, who):
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).get(reverse("desk:cases", args=[clinic_data.gp_org.pk]))
+
+    def ok(response):
+        assert response.status_code == 200 and "Vondt i halsen" in response.content.decode()
+    check(response, who, before, ok)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_case_detail(client, clinic_data, sent, who):
+    _thread, case = sent
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).get(reverse("desk:case", args=[case.pk]))
+
+    def ok(response):
+        body = response.content.decode()
+        assert response.status_code == 200 and "Sår hals" in body and "takst 2ae" in body
+    check(response, who, before, ok)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_reply(client, clinic_data, sent, who):
+    thread, case = sent
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).post(reverse("desk:case", args=[case.pk]), {"text": "Saltvann."})
+
+    def ok(response):
+        assert response.status_code == 302
+        case.refresh_from_db()
+        assert case.state == Case.State.ANSWERED and Charge.objects.get(case=case).state == "invoiced"
+        deliver_all()
+        assert thread.messages.filter(direction="in", text="Saltvann.").exists()
+    check(response, who, before, ok)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_claim(client, clinic_data, sent, who):
+    _thread, case = sent
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).post(reverse("desk:claim", args=[case.pk]))
+
+    def ok(response):
+        case.refresh_from_db()
+        assert response.status_code == 302 and case.assignee == clinic_data.kari and case.state == "claimed"
+    check(response, who, before, ok)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_assign(client, clinic_data, sent, who):
+    _thread, case = sent
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).post(reverse("desk:assign", args=[case.pk]),
+                                                          {"assignee": clinic_data.reception.pk})
+
+    def ok(response):
+        case.refresh_from_db()
+        assert response.status_code == 302 and case.assignee == clinic_data.reception
+    check(response, who, before, ok)
+
+
+def test_assign_to_staff_of_another_organisation_is_refused(client, clinic_data, sent):
+    _thread, case = sent
+    login_as(client, clinic_data.kari)
+    before = snapshot()
+    client.post(reverse("desk:assign", args=[case.pk]), {"assignee": clinic_data.ola.pk})
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_close(client, clinic_data, sent, who):
+    thread, case = sent
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).post(reverse("desk:close", args=[case.pk]))
+
+    def ok(response):
+        case.refresh_from_db()
+        assert response.status_code == 302 and case.state == Case.State.CLOSED
+        deliver_all()
+        thread.refresh_from_db()
+        assert thread.is_closed
+    check(response, who, before, ok)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_charge_paid(client, clinic_data, sent, who):
+    thread, case = sent
+    case_reply(case=case, user=clinic_data.kari, text="Svar")
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).post(reverse("desk:charge_paid", args=[case.pk]))
+
+    def ok(response):
+        assert response.status_code == 302 and Charge.objects.get().state == "paid"
+    check(response, who, before, ok)
+    if who != "right_user":
+        assert Charge.objects.get().state == "invoiced"
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_attachment(client, clinic_data, sent, who):
+    attachment = DeskAttachment.objects.get()
+    response = as_persona(client, clinic_data, who).get(reverse("desk:attachment", args=[attachment.pk]))
+    if who == "right_user":
+        assert response.status_code == 200 and response.content == PDF
+    else:
+        assert refused(response, who)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_absence_set(client, clinic_data, who):
+    before = snapshot()
+    today = timezone.localdate()
+    c = as_persona(client, clinic_data, who)
+    url = reverse("desk:absence", args=[clinic_data.gp_org.pk])
+    get = c.get(url)
+    response = c.post(url, {"service": clinic_data.gp_service.pk, "text": "Ferie", "substitute": "Per Doktor",
+                            "starts": today, "ends": today + datetime.timedelta(days=3)})
+
+    def ok(response):
+        assert get.status_code == 200
+        assert response.status_code == 302 and AbsenceNotice.objects.get().substitute == "Per Doktor"
+    check(response, who, before, ok)
+    if who != "right_user":
+        assert refused(get, who)
+
+
+def test_clinician_sets_absence_only_for_own_service(client, clinic_data):
+    other = clinic_data.gp_org.services.create(her_id=9999991, name="Fastlege Per Doktor", kind="fastlege")
+    login_as(client, clinic_data.kari)
+    today = timezone.localdate()
+    response = client.post(reverse("desk:absence", args=[clinic_data.gp_org.pk]), {
+        "service": other.pk, "text": "Ferie", "substitute": "X", "starts": today, "ends": today})
+    assert response.status_code == 200 and not AbsenceNotice.objects.exists()
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_absence_cancel(client, clinic_data, who):
+    today = timezone.localdate()
+    notice = absence_set(service=clinic_data.gp_service, user=clinic_data.kari, text="Ferie", substitute="Per",
+                         starts=today, ends=today)
+    before = snapshot()
+    response = as_persona(client, clinic_data, who).post(reverse("desk:absence_cancel", args=[notice.pk]))
+
+    def ok(response):
+        notice.refresh_from_db()
+        assert response.status_code == 302 and notice.cancelled
+    check(response, who, before, ok)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_thread_start(client, clinic_data, who):
+    before = snapshot()
+    c = as_persona(client, clinic_data, who)
+    url = reverse("desk:thread_start", args=[clinic_data.gp_org.pk])
+    get = c.get(url)
+    response = c.post(url, {"service": clinic_data.gp_service.pk, "patient_nin": clinic_data.nora.person.nin,
+                            "subject": "Innkalling", "text": "Ring oss."})
+
+    def ok(response):
+        assert get.status_code == 200 and response.status_code == 302
+        deliver_all()
+        assert Thread.objects.get().started_by_clinic
+    check(response, who, before, ok)
+    if who != "right_user":
+        assert refused(get, who) and not DialogMessage.objects.exists()
+
+
+def test_reception_cannot_start_threads(client, clinic_data):
+    login_as(client, clinic_data.reception)
+    assert client.get(reverse("desk:thread_start", args=[clinic_data.gp_org.pk])).status_code == 404
