@@ -86,3 +86,17 @@ def reserve(cast, slot, request_id="req-1", person=None):
     person = person or cast.nora.person
     return appointment_reserve(user=cast.nora, person=person, service=cast.gp_service, slot=free_slot(slot),
                                request_id=request_id)
+
+
+def confirmed_appointment(cast, *, hours_ahead=5, person=None, **fields):
+    """A confirmed appointment in the portal's copy, as if the EPJ had answered."""
+    from appointments.models import Appointment, AppointmentStatus
+
+    start = timezone.now() + datetime.timedelta(hours=hours_ahead)
+    values = {
+        "person": person or cast.nora.person, "service": cast.gp_service, "status": AppointmentStatus.CONFIRMED,
+        "title": "Blodprøve (kolesterol)", "start": start, "end": start + datetime.timedelta(minutes=20),
+        "epj_uid": f"uid-{start.timestamp()}", "sequence": 1,
+    }
+    values.update(fields)
+    return Appointment.objects.create(**values)
