@@ -195,26 +195,25 @@ ROLE_FASTLEGE = Code("6", OID_ROLE_TO_PATIENT, "Fastlege")
 # Notat with TEMA_JOURNALKOPI and the record as an application/pdf Base64Container attachment.
 FORESP_JOURNALKOPI = Code("JK", OID_PROJECT_TYPE_FORESP, "Journalkopi")
 TEMA_JOURNALKOPI = Code("JK", OID_PROJECT_TEMA, "Journalkopi")
-# PROJECT-DEFINED: hospital document sharing requests (docs/journal.md). The national
-# DIALOG_INNBYGGER_FINN_DOKUMENTER / HENT_DOKUMENTER functions carry a Foresporsel with these
-# TypeForesp codes (HENT names the document in KodetOpplysning, system OID_PROJECT_DOCUMENT_ID);
-# the reply is a Notat TEMA_DOKUMENTLISTE / TEMA_DOKUMENT plus an application/json attachment.
-FORESP_FINN_DOKUMENTER = Code("FD", OID_PROJECT_TYPE_FORESP, "Finn dokumenter")
-FORESP_HENT_DOKUMENT = Code("HD", OID_PROJECT_TYPE_FORESP, "Hent dokument")
 # PROJECT-DEFINED: reply themes where 7602 has no code we know of.
 TEMA_SVAR = Code("SV", OID_PROJECT_TEMA, "Svar på henvendelse")
 TEMA_MELDING = Code("ME", OID_PROJECT_TEMA, "Melding fra behandler")
 TEMA_RESEPT_IKKE_FORNYET = Code("RI", OID_PROJECT_TEMA, "Resept er ikke fornyet")
 TEMA_TIMEADMINISTRASJON = Code("TA", OID_PROJECT_TEMA, "Timeadministrasjon")
 FORESP_TIMEADMINISTRASJON = Code("TA", OID_PROJECT_TYPE_FORESP, "Timeadministrasjon")
-# PROJECT-DEFINED: document sharing replies (DIALOG_INNBYGGER_FINN_/HENT_DOKUMENTER); the
-# national processes carry Dialogmelding 1.0 with content we have no specification for.
+# PROJECT-DEFINED: hospital document sharing (docs/journal.md). The national
+# DIALOG_INNBYGGER_FINN_DOKUMENTER / HENT_DOKUMENTER functions carry a Foresporsel with these
+# TypeForesp codes (HENT names the document in KodetOpplysning, system OID_PROJECT_DOCUMENT_ID);
+# the reply is a Notat TEMA_DOKUMENTLISTE / TEMA_DOKUMENT plus an application/json attachment.
+FORESP_FINN_DOKUMENTER = Code("FD", OID_PROJECT_TYPE_FORESP, "Finn dokumenter")
+FORESP_HENT_DOKUMENT = Code("HD", OID_PROJECT_TYPE_FORESP, "Hent dokument")
 TEMA_DOKUMENTLISTE = Code("DL", OID_PROJECT_TEMA, "Dokumentliste")
 TEMA_DOKUMENT = Code("DO", OID_PROJECT_TEMA, "Dokument")
 
 # PROJECT-DEFINED: representation ("on behalf of"). Helsenorge uses the Pasientrelasjon part,
-# whose schema is not public; we write a RollerRelatertNotat with RolleNotat 9057 "1"
-# Forfatter, RoleToPatient from OID_PROJECT_RELATION and the representative as Person.
+# whose schema is not public; we write a RollerRelatertNotat with RoleToPatient from
+# OID_PROJECT_RELATION and the representative as Person (the author, RolleNotat 9057 "1"
+# Forfatter, is its own RollerRelatertNotat).
 RELATION_PARENT = "parent"
 RELATION_PROXY = "proxy"
 RELATION_CODES = {
