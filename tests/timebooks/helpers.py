@@ -92,7 +92,7 @@ def confirmed_appointment(cast, *, hours_ahead=5, person=None, **fields):
     """A confirmed appointment in the portal's copy, as if the EPJ had answered."""
     from appointments.models import Appointment, AppointmentStatus
 
-    start = timezone.now() + datetime.timedelta(hours=hours_ahead)
+    start = (timezone.now() + datetime.timedelta(hours=hours_ahead)).replace(microsecond=0)
     values = {
         "person": person or cast.nora.person, "service": cast.gp_service, "status": AppointmentStatus.CONFIRMED,
         "title": "Blodprøve (kolesterol)", "start": start, "end": start + datetime.timedelta(minutes=20),
