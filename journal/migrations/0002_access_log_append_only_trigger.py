@@ -31,7 +31,7 @@ SQLITE_REVERSE = "DROP TRIGGER IF EXISTS journal_access_log_no_update;"
 def forward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        schema_editor.execute(PG_FORWARD, params=None)  # None: the plpgsql "%" is not a placeholder
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_FORWARD)
 
@@ -39,7 +39,7 @@ def forward(apps, schema_editor):
 def reverse(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE)
+        schema_editor.execute(PG_REVERSE, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_REVERSE)
 
