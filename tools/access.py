@@ -1,18 +1,15 @@
 """Access functions for tools: one per object kind. Forbidden and missing both answer 404."""
 
-import datetime
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.utils import timezone
 
-from accounts.models import ParentalResponsibility, Person
+from accounts.models import Person
 from clinics.access import membership_for
 from clinics.models import StaffMembership, StaffRole
+from messaging.dialogs.models import ServiceArea
+from messaging.dialogs.representation import acting_subject
 from tools.models import Tool, ToolDispatch, ToolStatus
-
-# Parents may act for a child under this age, if registered at the child's address (domain brief §8.3).
-CHILD_REPRESENTATION_AGE = 12
 
 
 def reviewer_required(*, user) -> None:
@@ -51,41 +48,25 @@ def sender_membership_for(*, user, organisation_id) -> StaffMembership:
     return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINICIAN])
 
 
-def may_represent(*, parent: Person, child: Person, today: datetime.date | None = None) -> bool:
-    """A parent with responsibility, registered at the same address as a child under 12, where
-    neither has a confidential address. Issue 4 replaces this with the full representation model."""
-    today = today or timezone.localdate()
-    if parent.pk == child.pk or child.age_on(today) >= CHILD_REPRESENTATION_AGE:
-        return False
-    if not parent.address_code or parent.address_code != child.address_code:
-        return False
-    if parent.confidentiality or child.confidentiality:
-        return False
-    return ParentalResponsibility.objects.filter(parent=parent, child=child).exists()
-
-
 @dataclass(frozen=True)
 class ToolViewer:
-    """Whose tools are shown, and whether the viewer acts for someone else (and so may not open them)."""
+    """Whose tools are shown, whether the viewer acts for someone else (and so may not open them),
+    and whether what they act under covers digital tools at all."""
 
     person: Person
     acting_for: bool
+    may_see: bool
 
 
-def tool_viewer_for(*, user, person_id=None) -> ToolViewer:
-    """The person whose "Mine verktøy" the user may see: themselves, or a child they represent."""
-    if not user.is_authenticated or not user.is_citizen:
-        raise Http404
-    if person_id in (None, "", user.person_id, str(user.person_id)):
-        return ToolViewer(person=user.person, acting_for=False)
-    try:
-        person_id = int(person_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    child = Person.objects.filter(pk=person_id).first()
-    if child is None or not may_represent(parent=user.person, child=child):
-        raise Http404
-    return ToolViewer(person=child, acting_for=True)
+def tool_viewer_for(*, request) -> ToolViewer:
+    """Whose "Mine verktøy" this request shows: the person chosen in the header's "acting for"
+    switch (issue 4's `acting_subject`, which re-checks the right on every request). A parent of a
+    child under 12 sees the child's tools; a proxy only with a power of attorney for digital
+    health services (tjenesteområde 3); neither may open them (domain brief §5)."""
+    subject = acting_subject(request)
+    if subject.is_self:
+        return ToolViewer(person=subject.actor, acting_for=False, may_see=True)
+    return ToolViewer(person=subject.patient, acting_for=True, may_see=ServiceArea.DIGITAL in subject.areas)
 
 
 def dispatch_for_launch(*, user, dispatch_id) -> ToolDispatch:

@@ -1,8 +1,7 @@
 from django.db.models import Q, QuerySet
 
-from accounts.models import ParentalResponsibility, Person
+from accounts.models import Person
 from clinics.models import HealthContact, Organisation, Process
-from tools.access import may_represent
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus
 
 AWAITING_REVIEW = [ToolStatus.PENDING, ToolStatus.CHANGES_REQUESTED, ToolStatus.REJECTED]
@@ -85,19 +84,3 @@ def patient_of_organisation(*, organisation: Organisation, nin: str) -> Person |
         .first()
     )
     return contact.person if contact else None
-
-
-def representatives_of(*, person: Person) -> list[Person]:
-    """The people who may see this person's tools on their behalf."""
-    parents = Person.objects.filter(
-        pk__in=ParentalResponsibility.objects.filter(child=person).values("parent_id")
-    )
-    return [parent for parent in parents if may_represent(parent=parent, child=person)]
-
-
-def represented_by(*, person: Person) -> list[Person]:
-    """The children this person may act for (for the "acting for" switch on Mine verktøy)."""
-    children = Person.objects.filter(
-        pk__in=ParentalResponsibility.objects.filter(parent=person).values("child_id")
-    ).order_by("given_name")
-    return [child for child in children if may_represent(parent=person, child=child)]

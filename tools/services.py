@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import Organisation, StaffRole
+from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus, Verdict
-from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organisation, representatives_of
+from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organisation
 
 # What a maker fills in; everything else (status, dates) the catalogue decides.
 SUBMISSION_FIELDS = [
@@ -116,9 +117,9 @@ def tool_withdraw(*, tool: Tool, reviewer, reason: str) -> Tool:
 
 
 def _notify_new_tool(person: Person) -> None:
-    citizen_notify(person=person, path=reverse("tools:mine"))
-    for parent in representatives_of(person=person):
-        citizen_notify(person=parent, path=f"{reverse('tools:mine')}?for={person.pk}")
+    """The patient and everyone who may act for them get a notice (parents get their children's)."""
+    for recipient in [person, *representatives_of(patient=person)]:
+        citizen_notify(person=recipient, path=reverse("tools:mine"))
 
 
 @transaction.atomic

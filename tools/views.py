@@ -17,12 +17,11 @@ from tools.access import (
     tool_viewer_for,
 )
 from tools.forms import AssessmentForm, CatalogueFilterForm, ToolSendForm, ToolSubmissionForm, WithdrawForm
-from tools.models import Dimension, Tool, ToolStatus
+from tools.models import Dimension, Tool, ToolDispatch, ToolStatus
 from tools.selectors import (
     catalogue_search,
     current_verdicts,
     dispatches_from_organisation,
-    represented_by,
     tool_history,
     tools_awaiting_review,
     tools_by_status,
@@ -88,7 +87,11 @@ def tool_detail(request, tool_id):
 def tool_add(request, tool_id):
     """A citizen adds a self-service tool to their own list."""
     tool = published_tool(tool_id=tool_id)
-    viewer = tool_viewer_for(user=request.user)
+    viewer = tool_viewer_for(request=request)
+    if viewer.acting_for:
+        # A representative may not open tools, so adding one to someone else's list helps no one.
+        messages.error(request, _("Bytt til deg selv i menyen for å legge til verktøy."))
+        return redirect("tools:tool_detail", tool_id=tool.pk)
     try:
         tool_self_add(tool=tool, person=viewer.person)
     except ValidationError as exc:
@@ -220,11 +223,9 @@ def review_withdraw(request, tool_id):
 @login_required
 @require_GET
 def mine(request):
-    viewer = tool_viewer_for(user=request.user, person_id=request.GET.get("for"))
-    return render(request, "tools/mine.html", {
-        "viewer": viewer, "page": _page(request, tools_for_person(person=viewer.person)),
-        "children": represented_by(person=request.user.person),
-    })
+    viewer = tool_viewer_for(request=request)
+    dispatches = tools_for_person(person=viewer.person) if viewer.may_see else ToolDispatch.objects.none()
+    return render(request, "tools/mine.html", {"viewer": viewer, "page": _page(request, dispatches)})
 
 
 @login_required

@@ -6,6 +6,7 @@ and every page is checked with axe-core.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import TOTP_SECRET
 from tests.e2e.conftest import axe_check, login, screenshot
@@ -116,7 +117,7 @@ def test_tool_round_trip(page, new_page, cast):
     assert "Ikke åpnet" in kari.locator("main table").inner_text()
     axe_check(kari)
     screenshot(kari, "tools-03-sent")
-    dispatch = ToolDispatch.objects.get()
+    dispatch = ToolDispatch.objects.get(person=cast.nora.person)
     assert dispatch.sent_by == cast.kari and dispatch.suitability_confirmed_at
 
     # 4. Nora sees it in Mine verktøy with maker and sender, and opens it.
@@ -133,9 +134,31 @@ def test_tool_round_trip(page, new_page, cast):
     dispatch.refresh_from_db()
     assert dispatch.first_opened_at is not None
 
+    # A parent acting for her child (through the header's switch) sees the child's tool, cannot open it.
+    kari.goto(reverse("tools:send", args=[cast.gp_org.pk]))
+    kari.get_by_label("Verktøy", exact=True).select_option(label="Pusteappen")
+    kari.get_by_label("Pasientens fødselsnummer").fill(cast.emma.nin)
+    kari.get_by_label("Jeg har vurdert at verktøyet er faglig forsvarlig").check()
+    kari.get_by_role("button", name="Send verktøyet").click()
+    nora.goto(reverse("tools:mine"))
+    nora.get_by_label("Du bruker tjenestene for").select_option(str(cast.emma.pk))
+    nora.get_by_role("button", name="Bytt person").click()
+    nora.goto(reverse("tools:mine"))
+    assert "Som representant kan du se dem, men ikke åpne dem" in nora.locator("main").inner_text()
+    card = nora.locator("main section.card", has_text="Pusteappen")
+    assert card.count() == 1 and card.get_by_role("link", name="Åpne Pusteappen").count() == 0
+    axe_check(nora)
+    screenshot(nora, "tools-04b-acting-for-child")
+    nora.get_by_label("Du bruker tjenestene for").select_option(str(cast.nora.person.pk))
+    nora.get_by_role("button", name="Bytt person").click()
+
     # 5. The clinic sees that (and when) it was opened.
-    kari.reload()
-    assert "Ikke åpnet" not in kari.locator("main table").inner_text()
+    kari.goto(reverse("tools:sent", args=[cast.gp_org.pk]))
+    rows = kari.locator("main table tbody tr")
+    nora_row = rows.filter(has_text=cast.nora.person.full_name).inner_text()
+    opened = timezone.localtime(dispatch.first_opened_at)
+    assert "Ikke åpnet" not in nora_row and opened.strftime("%H:%M") in nora_row
+    assert "Ikke åpnet" in rows.filter(has_text=cast.emma.full_name).inner_text()
 
     # 6. The reviewer withdraws it; Nora sees it as withdrawn and the launch is refused.
     rev.goto(reverse("tools:review_detail", args=[tool.pk]))

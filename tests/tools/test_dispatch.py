@@ -6,9 +6,8 @@ from django.core.exceptions import ValidationError
 from clinics.models import Process, ServiceProcess
 from tests import factories as f
 from tests.tools.conftest import db_state, send
-from tools.access import may_represent
 from tools.models import ToolStatus
-from tools.selectors import dispatches_from_organisation, representatives_of, tools_for_person
+from tools.selectors import dispatches_from_organisation, tools_for_person
 from tools.services import tool_open, tool_self_add, tool_send, tool_withdraw
 
 pytestmark = pytest.mark.django_db
@@ -83,20 +82,3 @@ def test_self_add_only_self_service_and_only_once(cast, self_service_tool, publi
     with pytest.raises(ValidationError):
         tool_self_add(tool=published, person=cast.nora.person)
     assert db_state() == before
-
-
-def test_representation_rule(cast):
-    nora, emma, jonas = cast.nora.person, cast.emma, cast.jonas.person
-    assert may_represent(parent=nora, child=emma)
-    assert not may_represent(parent=nora, child=jonas)  # 14: over the age limit
-    assert not may_represent(parent=cast.ulf.person, child=emma)  # no parental responsibility
-    emma.address_code = "ELSEWHERE"
-    emma.save()
-    assert not may_represent(parent=nora, child=emma)  # not registered at the same address
-    emma.address_code = nora.address_code
-    emma.confidentiality = "7"
-    emma.save()
-    assert not may_represent(parent=nora, child=emma)  # confidential address
-    emma.confidentiality = ""
-    emma.save()
-    assert {p.pk for p in representatives_of(person=emma)} == {nora.pk, cast.ole.person.pk}

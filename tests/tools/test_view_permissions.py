@@ -102,25 +102,65 @@ def test_mine_hides_other_citizens_tools(client, cast, dispatch):
     assert response.status_code == 200 and dispatch.tool.name not in response.content.decode()
 
 
-@pytest.mark.parametrize("who,child,expected", [
-    ("nora", "emma", 200), ("ole", "emma", 200), ("nora", "jonas", 404), ("ulf", "emma", 404), ("nora", "nobody", 404),
+def act_for(client, person_id):
+    """Issue 4's header switch: the session then says on whose behalf the citizen acts."""
+    return client.post(reverse("dialogs:acting_for"), {"person": person_id, "next": reverse("tools:mine")})
+
+
+@pytest.mark.parametrize("who,child,allowed", [
+    ("nora", "emma", True), ("ole", "emma", True), ("nora", "jonas", False), ("ulf", "emma", False),
+    ("nora", "nobody", False),
 ])
-def test_acting_for_a_child(client, cast, published, who, child, expected):
+def test_acting_for_a_child(client, cast, published, who, child, allowed):
     from tests.tools.conftest import send
 
     child_dispatch = send(cast, published, cast.emma)
-    child_id = {"emma": cast.emma.pk, "jonas": cast.jonas.person.pk, "nobody": "999999"}[child]
+    own_dispatch = send(cast, published, cast.nora.person) if who == "nora" else None
+    child_id = {"emma": cast.emma.pk, "jonas": cast.jonas.person.pk, "nobody": 999999}[child]
     login_as(client, getattr(cast, who))
-    response = client.get(reverse("tools:mine") + f"?for={child_id}")
-    assert response.status_code == expected
-    if expected == 200:
-        body = response.content.decode()
+    assert act_for(client, child_id).status_code == (302 if allowed else 404)
+    response = client.get(reverse("tools:mine"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    if allowed:
+        assert "Som representant kan du se dem, men ikke åpne dem" in body
         assert published.name in body
         # A representative sees the tool but gets no launch link, and the server refuses a launch.
         assert reverse("tools:launch", args=[child_dispatch.pk]) not in body
         before = db_state()
         assert client.get(reverse("tools:launch", args=[child_dispatch.pk])).status_code == 404
         assert db_state() == before
+    else:
+        # The switch was refused: the citizen still sees only their own list.
+        assert reverse("tools:launch", args=[child_dispatch.pk]) not in body
+        assert "Som representant" not in body
+        if own_dispatch:
+            assert reverse("tools:launch", args=[own_dispatch.pk]) in body
+
+
+@pytest.mark.parametrize("area,sees", [("3", True), ("1", False)])
+def test_proxy_sees_tools_only_with_digital_services_area(client, cast, dispatch, area, sees):
+    from messaging.dialogs.models import PowerOfAttorney
+
+    PowerOfAttorney.objects.create(grantor=cast.nora.person, holder=cast.ulf.person, area=area)
+    login_as(client, cast.ulf)
+    assert act_for(client, cast.nora.person.pk).status_code == 302
+    body = client.get(reverse("tools:mine")).content.decode()
+    assert (dispatch.tool.name in body) == sees
+    assert reverse("tools:launch", args=[dispatch.pk]) not in body
+    before = db_state()
+    assert client.get(reverse("tools:launch", args=[dispatch.pk])).status_code == 404
+    # Adding a self-service tool while acting for someone else is refused too.
+    assert db_state() == before
+
+
+def test_no_self_add_while_acting_for_someone_else(client, cast, self_service_tool):
+    login_as(client, cast.nora)
+    act_for(client, cast.emma.pk)
+    before = db_state()
+    response = client.post(reverse("tools:tool_add", args=[self_service_tool.pk]), follow=True)
+    assert "Bytt til deg selv" in response.content.decode()
+    assert db_state() == before
 
 
 @pytest.mark.parametrize("actor,expected", [
