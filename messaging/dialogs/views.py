@@ -38,7 +38,7 @@ def inbox(request):
     subject = dialog_subject(request)
     page = Paginator(inbox_threads(person=subject.patient), PAGE_SIZE).get_page(request.GET.get("side"))
     return render(request, "dialogs/inbox.html", {
-        "subject": subject, "page": page, "targets": compose_targets(subject=subject),
+        "subject": subject, "page": page, "query": "", "targets": compose_targets(subject=subject),
     })
 
 
