@@ -305,6 +305,7 @@ CELERY_TASK_ROUTES = {
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
 CELERY_BEAT_SCHEDULE = {
     "relay-sweep": {"task": "relay.sweep", "schedule": HN_RELAY_SWEEP_SECONDS, "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4}},
+    "appointment-reminders": {"task": "appointments.reminders", "schedule": 300.0, "options": {"expires": 600}},
 }
 
 LOGGING = {
