@@ -307,6 +307,22 @@ def clinic_thread_start(*, organisation: Organisation, service: Service, patient
     return case
 
 
+def desk_opened_log(*, user, case: Case) -> None:
+    """Staff opened a citizen's messages: the citizen reads it in "who has seen my information" (DESIGN §7).
+
+    Only the kind of dialog is logged, never its subject: the log is shown in the portal.
+    """
+    from accounts.models import Person
+    from journal.services import access_log_write  # the citizen-readable log lives with journal access
+
+    person = Person.objects.filter(nin=case.patient_nin).first()
+    membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
+    if person is None or membership is None:
+        return
+    access_log_write(actor=user, organisation=case.organisation, role=membership.role, person=person,
+                     what="messages", object_ref=str(CaseKind(case.kind).label))
+
+
 # --- absence and the compose info the portal asks for ---------------------------------------
 
 

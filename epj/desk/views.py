@@ -15,6 +15,7 @@ from epj.desk.models import CaseKind, Medication
 from epj.desk.selectors import absence_notices, colleagues, desk_cases, desk_organisations, is_overdue
 from epj.desk.services import (
     absence_cancel,
+    desk_opened_log,
     absence_set,
     case_assign,
     case_claim,
@@ -75,6 +76,8 @@ def case_detail(request, case_id):
             else:
                 messages.success(request, _("Svaret er sendt til pasienten og arkivert i journalen."))
                 return redirect("desk:case", case_id=case.pk)
+    if request.method == "GET":
+        desk_opened_log(user=request.user, case=case)
     team = colleagues(organisation=case.organisation)
     medications = []
     if case.kind == CaseKind.RENEWAL:

@@ -6,6 +6,7 @@ the EPJ. Nothing here is read by the EPJ: the two meet only in MsgHead XML.
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -175,3 +176,11 @@ class PowerOfAttorney(models.Model):
 
     def __str__(self):
         return f"{self.grantor} → {self.holder} ({self.get_area_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and not self.is_expired

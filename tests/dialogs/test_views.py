@@ -198,3 +198,16 @@ def test_inactive_contact_cannot_be_written_to(client, clinic_data):
     login_as(client, clinic_data.nora)
     assert client.get(reverse("dialogs:compose", args=[clinic_data.gp_service.pk, "ekontakt"])).status_code == 404
     assert not Case.objects.exists()
+
+
+def test_proxies_page_shows_expired_and_revoked(client, clinic_data):
+    import datetime
+
+    from django.utils import timezone
+
+    [poa] = power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
+                                    areas=[ServiceArea.DIGITAL])
+    PowerOfAttorney.objects.filter(pk=poa.pk).update(valid_until=timezone.localdate() - datetime.timedelta(days=1))
+    login_as(client, clinic_data.nora)
+    body = client.get(reverse("dialogs:proxies")).content.decode()
+    assert "Utløpt" in body and "Trekk tilbake" not in body
