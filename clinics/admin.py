@@ -1,10 +1,42 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from clinics.models import HealthContact, Organisation, Service, ServiceProcess, StaffMembership
+from clinics.models import (
+    HealthContact,
+    Organisation,
+    Service,
+    ServiceProcess,
+    StaffMembership,
+    process_frame_error,
+)
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """Changing a service's kind must not leave it offering processes the new kind may not offer."""
+
+    class Meta:
+        model = Service
+        fields = "__all__"
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if self.instance.pk and kind != self.instance.kind:
+            problems = [
+                str(error) for sp in self.instance.processes.all()
+                if (error := process_frame_error(kind, sp.process, sp.appointment_level))
+            ]
+            if problems:
+                raise ValidationError(
+                    [*problems, _("Slå av disse tjenestene og lagre før du endrer typen.")]
+                )
+        return kind
 
 
 class ServiceInline(admin.TabularInline):
     model = Service
+    form = ServiceAdminForm
     extra = 0
     fields = ("her_id", "name", "kind", "response_days", "active")
 
@@ -23,6 +55,7 @@ class ServiceProcessInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceAdminForm
     list_display = ("name", "her_id", "organisation", "kind", "response_days", "active")
     list_filter = ("kind", "active")
     search_fields = ("name", "her_id")

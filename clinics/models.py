@@ -39,9 +39,15 @@ class Organisation(models.Model):
         return self.name
 
     def clean(self):
+        errors = {}
         error = org_number_error(self.org_number) if self.org_number else None
         if error:
-            raise ValidationError({"org_number": error})
+            errors["org_number"] = error
+        # HER-ids are one namespace across both levels.
+        if self.her_id and Service.objects.filter(her_id=self.her_id).exists():
+            errors["her_id"] = _("HER-id-en er allerede brukt av en tjeneste.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ServiceKind(models.TextChoices):
