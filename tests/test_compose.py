@@ -4,10 +4,11 @@ There is no Docker engine here, so instead of starting containers this reads the
 checks each command against the code: the WSGI module imports, the Celery app is found the
 way `celery -A` finds it, every queue a worker consumes is one the settings route to (and
 every routed queue has a worker), manage.py commands exist, and every variable the app
-containers set is read by the settings. The web container's command and health check are
-run for real (gunicorn on a free port, with the container's environment).
+containers set is read by the settings. The web and worker containers' commands and health checks are
+run for real (gunicorn on a free port; celery workers on Redis), with the containers' environment.
 """
 
+import os
 import re
 import shlex
 import socket
@@ -297,3 +298,61 @@ def test_web_command_and_health_check_work_with_production_settings(compose, tmp
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# --- a worker container's command and health check, run for real on Redis -----------------------------
+
+
+def redis_for_workers():
+    """The broker the suite runs on when it is Redis; otherwise a local Redis (CI has one on both passes)."""
+    from tests.conftest import require_or_skip
+
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis"):
+        url = os.environ.get("HN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        reachable = True
+    except redis.exceptions.RedisError:
+        reachable = False
+    require_or_skip(reachable, f"no Redis at {url} for the worker health check (set HN_TEST_REDIS_URL)")
+    return url
+
+
+@pytest.mark.parametrize("service", WORKERS)
+def test_worker_command_and_health_check_work_on_redis(compose, tmp_path, service):
+    broker = redis_for_workers()
+    spec = compose["services"][service]
+    hostname = f"test-{os.getpid()}-{service}"  # unique, so no other worker on this broker answers
+    env = {**clean_environ(), **container_env(compose, service)}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", HN_VAR_DIR=str(tmp_path / "var"),
+               CELERY_BROKER_URL=broker, REDIS_URL=broker, DJANGO_SETTINGS_MODULE="helsenorge.settings",
+               HOSTNAME=hostname)
+    celery = str(Path(sys.executable).with_name("celery"))
+    command = [celery if part == "celery" else part.replace("%h", hostname) for part in spec["command"]]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        kind, check = spec["healthcheck"]["test"]
+        assert kind == "CMD-SHELL"
+        # Compose turns $$ into $; the container's shell then expands $HOSTNAME.
+        check = check.replace("$$", "$").replace("celery ", f"{celery} ", 1)
+        deadline = time.monotonic() + 90
+        while True:
+            result = subprocess.run(["sh", "-c", check], env=env, cwd=ROOT, capture_output=True, text=True,
+                                    timeout=60)
+            if result.returncode == 0:
+                break
+            assert worker.poll() is None, worker.stderr.read()[-3000:]
+            assert time.monotonic() < deadline, f"worker never answered its health check: {result.stdout}"
+            time.sleep(1)
+        assert f"{celery_args(spec['command'])['-n'].split('@')[0]}@{hostname}" in result.stdout
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
