@@ -20,8 +20,9 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
   `login_password(page, email, password)` and `login_totp(page, secret)`, let a test check the
   pages in between.
 - `totp_code(secret)`: the current TOTP code for a secret, as an authenticator app shows it.
+- `heading(page)`: the text of the page's `main h1`.
 
-Import the helpers with `from tests.e2e.conftest import axe_check, login, screenshot`.
+Import the helpers with `from tests.e2e.conftest import axe_check, heading, login, screenshot`.
 
 Demo data: call `clinics.demo.seed_all()` inside the test (it needs the `page` fixture's
 transactional database) and log in with `clinics.demo.DEMO_PASSWORD`; or use the `cast`
@@ -133,6 +134,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def heading(page) -> str:
+    """The page's h1 as a person reads it."""
+    return page.locator("main h1").inner_text().strip()
 
 
 def totp_code(secret: str) -> str:

@@ -13,16 +13,12 @@ from django.urls import reverse
 from clinics.demo import DEMO_PASSWORD, STAFF, seed_all
 from clinics.models import Organisation, StaffRole
 from tests import factories as f
-from tests.e2e.conftest import axe_check, login, login_password, login_totp, screenshot, totp_code
+from tests.e2e.conftest import axe_check, heading, login, login_password, login_totp, screenshot, totp_code
 
 pytestmark = pytest.mark.browser
 
 NORA = "nora.nordmann@innbygger.demo"
 CLINIC_ADMIN = next(s for s in STAFF if s.role == StaffRole.CLINIC_ADMIN)
-
-
-def _heading(page) -> str:
-    return page.locator("main h1").inner_text().strip()
 
 
 def _focused(page) -> dict:
@@ -45,14 +41,14 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     screenshot(page, "02-login")
 
     login(page, NORA, DEMO_PASSWORD)
-    assert _heading(page) == "Hei, Nora"
+    assert heading(page) == "Hei, Nora"
     home_contacts = page.locator("#contacts-heading + ul li")
     assert home_contacts.count() == 5
     axe_check(page)
     screenshot(page, "03-home-citizen")
 
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Helsekontakter").click()
-    assert _heading(page) == "Helsekontakter"
+    assert heading(page) == "Helsekontakter"
     cards = page.locator("main section.card")
     names = [cards.nth(i).locator("h2").inner_text().strip() for i in range(cards.count())]
     assert sorted(names) == sorted([
@@ -71,7 +67,7 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     screenshot(page, "04-contacts")
 
     page.get_by_role("link", name="Hjemmesykepleien Nordby").first.click()
-    assert _heading(page) == "Hjemmesykepleien Nordby"
+    assert heading(page) == "Hjemmesykepleien Nordby"
     assert page.get_by_text(re.compile(r"Svartid: innen 2 virkedager")).is_visible()
     axe_check(page)
     screenshot(page, "05-contact-detail")
@@ -87,12 +83,12 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     axe_check(page)
     screenshot(page, "06-contacts-english")
     page.goto(reverse("mfa_index"))  # allauth's pages carry English texts already
-    assert _heading(page) == "Two-Factor Authentication"
+    assert heading(page) == "Two-Factor Authentication"
     page.get_by_label(re.compile("Språk|Language")).select_option("nb")
     page.locator("form.lang-form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "nb"
-    assert _heading(page) == "Tofaktorautentisering"
+    assert heading(page) == "Tofaktorautentisering"
     axe_check(page)
     screenshot(page, "06b-security")
 
@@ -120,13 +116,13 @@ def test_clinic_admin_logs_in_with_totp_and_sees_clinic_services(page):
     axe_check(page)
     screenshot(page, "08-mfa-authenticate")
     login_totp(page, CLINIC_ADMIN.totp_secret)
-    assert _heading(page) == "Velkommen"
+    assert heading(page) == "Velkommen"
     axe_check(page)
     screenshot(page, "09-home-staff")
 
     organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
     page.get_by_role("link", name=f"Tjenester – {organisation.name}").click()
-    assert _heading(page) == f"Tjenester på nett – {organisation.name}"
+    assert heading(page) == f"Tjenester på nett – {organisation.name}"
     assert page.get_by_role("heading", name="Fastlege Kari Lege").is_visible()
     assert page.get_by_role("heading", name="Fastlege Per Doktor").is_visible()
     # Every checkbox is labelled (get_by_label finds inputs only through their label).
@@ -184,7 +180,7 @@ def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
     axe_check(page)
     screenshot(page, "15-after-totp-activation")
     page.goto("/")
-    assert _heading(page) == "Velkommen"  # no longer sent back to the set-up
+    assert heading(page) == "Velkommen"  # no longer sent back to the set-up
 
 
 def test_signup_errors_are_summarised_and_linked_to_their_fields(page):
@@ -268,7 +264,7 @@ def test_missing_page_is_a_friendly_accessible_404(page):
     login(page, NORA, DEMO_PASSWORD)
     response = page.goto("/helsekontakter/999999/")  # someone else's or no contact: the same answer
     assert response.status == 404
-    assert _heading(page) == "Fant ikke siden"
+    assert heading(page) == "Fant ikke siden"
     axe_check(page)
     screenshot(page, "23-not-found")
 
