@@ -142,7 +142,13 @@ def heading(page) -> str:
 
 
 def totp_code(secret: str) -> str:
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    period = mfa_settings.TOTP_PERIOD
+    # The server accepts only the current time step (MFA_TOTP_TOLERANCE is 0): a code taken in the
+    # last seconds of a step could expire before the form reaches it, so wait for a fresh step.
+    left = period - time.time() % period
+    if left < 3:
+        time.sleep(left + 0.1)
+    counter = int(time.time()) // period
     return format_hotp_value(hotp_value(secret, counter))
 
 
