@@ -16,6 +16,9 @@ from messaging.notifications import citizen_notify
 from messaging.relay import Reject, relay_send
 
 What = AccessLogEntry.What
+# For callers on the EPJ side, which may import this module only (pyproject.toml import contracts).
+ACCESS_MESSAGES, ACCESS_APPOINTMENTS, ACCESS_RECORD = What.MESSAGES, What.APPOINTMENTS, What.RECORD
+ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY = What.DOCUMENTS, What.JOURNAL_COPY
 
 
 @transaction.atomic

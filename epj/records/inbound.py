@@ -1,30 +1,8 @@
 """What the EPJ does with journal messages from the portal (registered in RecordsConfig.ready)."""
 
 from messaging.codec import codes
-from messaging.relay.registry import HandlerResult, Reject, handler_for, register_handler, register_sync_handler
-
-
-def handler_chain(*, side: str, msg_type: str, claims, fn) -> None:
-    """Take the messages `claims(message)` picks out of another feature's (side, msg_type) handler.
-
-    A journal-copy request travels as an e-kontakt (codes.FORESP_JOURNALKOPI), so it shares the
-    EPJ's e-kontakt handler slot; the handler registered before keeps every other e-kontakt.
-    Idempotent. (The portal has the same helper in journal/inbound.py: the two sides share no code.)
-    """
-    previous = handler_for(side, msg_type)
-    if getattr(previous, "journal_claims", None) is claims:
-        return
-
-    def dispatch(message, envelope):
-        if claims(message):
-            return fn(message, envelope)
-        if previous is None:
-            raise Reject("T10", "Meldingen støttes ikke")
-        return previous(message, envelope)
-
-    dispatch.journal_claims = claims
-    dispatch.journal_previous = previous
-    register_handler(side, msg_type, dispatch)
+from messaging.relay.chain import handler_chain
+from messaging.relay.registry import HandlerResult, register_sync_handler
 
 
 def _is_copy_request(message):

@@ -11,12 +11,9 @@ from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
 from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
-from journal.models import AccessLogEntry
-from journal.services import access_log_write
+from epj.services import epj_outage_check
+from journal.services import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, access_log_write
 from messaging.relay import Reject, relay_send
-
-AccessWhat = AccessLogEntry.What
-
 
 def _receiving_service(message) -> Service:
     service = Service.objects.select_related("organisation").filter(
@@ -42,6 +39,7 @@ def copy_request_receive(message, envelope=None) -> CopyRequest:
     if existing:
         return existing
     service = _receiving_service(message)
+    epj_outage_check(organisation=service.organisation)  # a down EPJ fails transiently; the relay retries
     if not service_offers(service=service, process=Process.JOURNAL_COPY):
         raise Reject("X99", "Tjenesten tilbyr ikke journalkopi")
     person = _patient_person(message)
@@ -65,7 +63,7 @@ def _log_record_read(*, membership, patient_nin: str, what: str, object_ref: str
 @transaction.atomic
 def record_open(*, membership, patient_nin: str, object_ref: str) -> list:
     """Staff open the patient's record (e.g. to check a copy request): the read is logged."""
-    _log_record_read(membership=membership, patient_nin=patient_nin, what=AccessWhat.RECORD, object_ref=object_ref)
+    _log_record_read(membership=membership, patient_nin=patient_nin, what=ACCESS_RECORD, object_ref=object_ref)
     return record_entries(organisation=membership.organisation, patient_nin=patient_nin)
 
 
@@ -81,7 +79,7 @@ def _copy_send(*, membership, service: Service, patient_nin: str, patient_name: 
         organisation=organisation, service=service, request=request, patient_nin=patient_nin,
         patient_name=patient_name, sent_by=membership.user, msg_id=message.msg_id, size=len(pdf),
     )
-    _log_record_read(membership=membership, patient_nin=patient_nin, what=AccessWhat.JOURNAL_COPY,
+    _log_record_read(membership=membership, patient_nin=patient_nin, what=ACCESS_JOURNAL_COPY,
                      object_ref=_("Journalkopi sendt"))
     return dispatch
 
@@ -129,7 +127,7 @@ def hospital_document_publish(*, membership, patient_nin: str, kind: str, title:
 def shared_document_open(*, membership, person: Person, document: HospitalDocument) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
     access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
-                     person=person, what=AccessWhat.DOCUMENTS, object_ref=document.title)
+                     person=person, what=ACCESS_DOCUMENTS, object_ref=document.title)
     return document
 
 
@@ -137,7 +135,7 @@ def shared_document_open(*, membership, person: Person, document: HospitalDocume
 def shared_documents_open(*, membership, person: Person):
     """A treating clinician lists a patient's shared documents; the list is a read too."""
     access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
-                     person=person, what=AccessWhat.DOCUMENTS, object_ref=_("Dokumentoversikt"))
+                     person=person, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt"))
     return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
 
 

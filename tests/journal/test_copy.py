@@ -168,9 +168,9 @@ def test_other_e_kontakt_messages_still_reach_their_own_handlers(gp_record):
 
     portal = handler_for("portal", codes.DIALOG_INNBYGGER_EKONTAKT)
     epj = handler_for("epj", codes.DIALOG_INNBYGGER_EKONTAKT)
-    assert portal.journal_claims.__module__ == "journal.inbound"
-    assert epj.journal_claims.__module__ == "epj.records.inbound"
-    assert epj.journal_previous is not None  # the EPJ's filing handler keeps ordinary e-kontakt
+    assert portal.claims.__module__ == "journal.inbound"
+    assert epj.claims.__module__ == "epj.records.inbound"
+    assert epj.previous is not None  # the EPJ's filing handler keeps ordinary e-kontakt
 
 
 @pytest.mark.shared
@@ -187,3 +187,18 @@ def test_every_journal_copy_message_validates_against_the_official_xsds(shared_d
     assert len(payloads) >= 6  # request, its AppRec, two copies, their AppRecs
     for payload in payloads:
         assert schema_validate(payload) == [], payload[:300]
+
+
+def test_an_ordinary_e_kontakt_is_still_filed_by_the_epj(gp_record):
+    from epj.models import JournalEntry
+    from messaging.relay import clinic_party, relay_send
+    from messaging.relay.probe import probe_ekontakt
+    from messaging.dialogs.wire import patient_of
+
+    cast = gp_record
+    message = probe_ekontakt(receiver=clinic_party(service=cast.gp_service), patient=patient_of(cast.nora.person),
+                             subject="Spørsmål om time")
+    in_transaction(relay_send, side="portal", message=message)
+    deliver_all()
+    assert JournalEntry.objects.filter(msg_id=message.msg_id, subject="Spørsmål om time").exists()
+    assert not CopyRequest.objects.exists()
