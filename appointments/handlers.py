@@ -6,8 +6,14 @@ newer than what the portal holds, so the order they arrive in does not matter.
 
 from accounts.models import Person
 from appointments.calendar import CalendarFormatError, appointment_event_parse
-from appointments.services import calendar_attachment, appointment_apply, cancellation_refused_apply, request_rejected_apply
+from appointments.services import (
+    appointment_apply,
+    calendar_attachment,
+    cancellation_refused_apply,
+    request_rejected_apply,
+)
 from clinics.models import Service
+from messaging import relay
 from messaging.codec import codes
 
 EXPECTED_ACTIONS = {
@@ -18,8 +24,6 @@ EXPECTED_ACTIONS = {
 
 
 def appointment_message_handle(message, envelope):
-    import messaging.relay as relay
-
     expected = EXPECTED_ACTIONS[message.msg_type]
     if message.action and message.action != expected:
         raise relay.Reject("T10", f"Handlingen {message.action} støttes ikke av Helsenorge-portalen.")
@@ -51,8 +55,6 @@ def request_apprec_listen(envelope, apprec):
 
 
 def register():
-    import messaging.relay as relay
-
     for msg_type in EXPECTED_ACTIONS:
         relay.register_handler("portal", msg_type, appointment_message_handle)
     for msg_type in (codes.DIALOG_INNBYGGER_TIMERESERVASJON, codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING):

@@ -4,7 +4,14 @@ import datetime
 
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatus, CalendarFeed, ClinicVideoService, DropInRoom, VideoService
+from appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    CalendarFeed,
+    ClinicVideoService,
+    DropInRoom,
+    VideoService,
+)
 from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel
 from clinics.selectors import service_appointment_level
 

@@ -77,14 +77,15 @@ def calendar_attachment(message: Message) -> bytes:
     raise CalendarFormatError("no text/calendar attachment")
 
 
-def free_slots_fetch(*, service: Service, person, timebook_ref: str = "", start=None, days: int = FREE_SLOT_DAYS,
-                     timeout: float | None = None) -> list[FreeSlot]:
+def free_slots_fetch(*, service: Service, person, timebook_ref: str = "", start=None,
+                     days: int = FREE_SLOT_DAYS, timeout: float | None = None) -> list[FreeSlot]:
     """HentLedigeTimer, synchronously. Nothing is written; a failure raises FreeSlotsUnavailable."""
     start = start or timezone.now()
     message = _request(
         service=service, person=person, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
         action=codes.ACTION_HENT_LEDIGE_TIMER, subject="Hent ledige timer",
-        calendar=free_slot_query_build(start=start, end=start + datetime.timedelta(days=days), timebook_ref=timebook_ref),
+        calendar=free_slot_query_build(
+            start=start, end=start + datetime.timedelta(days=days), timebook_ref=timebook_ref),
     )
     try:
         reply = relay_request_sync(side="portal", message=message, timeout=timeout)

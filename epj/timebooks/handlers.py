@@ -19,23 +19,17 @@ from epj.timebooks.calendar import (
 from epj.timebooks.models import BookingSource
 from epj.timebooks.selectors import booking_by_uid, free_slots, slot_by_ref
 from epj.timebooks.services import BookingError, booking_cancel, slot_book
+from messaging import relay
 from messaging.codec import codes
 
 logger = logging.getLogger(__name__)
-
-
-def _relay():
-    # Imported late: the relay imports the app registry, which is still loading during ready().
-    import messaging.relay as relay
-
-    return relay
 
 
 def _calendar(message) -> bytes:
     for attachment in message.attachments:
         if attachment.mime_type.split(";")[0].strip().lower() == codes.MIME_ICALENDAR:
             return attachment.data
-    raise _relay().Reject("T99", "Meldingen mangler iCalendar-vedlegget med timen.")
+    raise relay.Reject("T99", "Meldingen mangler iCalendar-vedlegget med timen.")
 
 
 def _service(message) -> Service:
@@ -43,8 +37,18 @@ def _service(message) -> Service:
         her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id
     ).first()
     if service is None:
-        raise _relay().Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
+        raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     return service
+
+
+def _request_of(message, action: str, parse):
+    """The iCalendar request of `action`, parsed; anything else is refused with the right 8221 code."""
+    if message.action != action:
+        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke her.")
+    try:
+        return parse(_calendar(message))
+    except CalendarFormatError as exc:
+        raise relay.Reject("T99", str(exc)) from exc
 
 
 def _patient_name(message) -> str:
@@ -54,13 +58,7 @@ def _patient_name(message) -> str:
 
 def free_slots_handle(message):
     """HentLedigeTimer → SvarLedigeTimer with the slots still free (sync, no AppRec)."""
-    relay = _relay()
-    if message.action != codes.ACTION_HENT_LEDIGE_TIMER:
-        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke synkront.")
-    try:
-        query = free_slot_query_parse(_calendar(message))
-    except CalendarFormatError as exc:
-        raise relay.Reject("T99", str(exc)) from exc
+    query = _request_of(message, codes.ACTION_HENT_LEDIGE_TIMER, free_slot_query_parse)
     slots = free_slots(
         service=_service(message), start=query.start, end=query.end, timebook_ref=query.timebook_ref,
         patient_nin=message.patient.nin if message.patient else "",
@@ -70,13 +68,7 @@ def free_slots_handle(message):
 
 def reservation_handle(message, envelope):
     """ReserverAvtale: book the seat (or refuse) and answer SvarTimeReservasjon."""
-    relay = _relay()
-    if message.action != codes.ACTION_RESERVER_AVTALE:
-        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke her.")
-    try:
-        request = reservation_parse(_calendar(message))
-    except CalendarFormatError as exc:
-        raise relay.Reject("T99", str(exc)) from exc
+    request = _request_of(message, codes.ACTION_RESERVER_AVTALE, reservation_parse)
     service = _service(message)
     slot = slot_by_ref(request.slot_ref)
     if slot is not None and slot.timebook.service_id != service.pk:
@@ -99,13 +91,7 @@ def reservation_handle(message, envelope):
 
 def cancellation_handle(message, envelope):
     """AvbestillAvtale: cancel before the deadline (or refuse with the reason) and answer SvarAvbestilling."""
-    relay = _relay()
-    if message.action != codes.ACTION_AVBESTILL_AVTALE:
-        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke her.")
-    try:
-        request = cancellation_parse(_calendar(message))
-    except CalendarFormatError as exc:
-        raise relay.Reject("T99", str(exc)) from exc
+    request = _request_of(message, codes.ACTION_AVBESTILL_AVTALE, cancellation_parse)
     service = _service(message)
     booking = booking_by_uid(request.uid.split("@", 1)[0])
     if booking is None or booking.slot.timebook.service_id != service.pk or booking.patient_nin != message.patient.nin:
@@ -120,7 +106,6 @@ def cancellation_handle(message, envelope):
 
 
 def register():
-    relay = _relay()
     relay.register_sync_handler("epj", codes.DIALOG_INNBYGGER_TIMERESERVASJON, free_slots_handle)
     relay.register_handler("epj", codes.DIALOG_INNBYGGER_TIMERESERVASJON, reservation_handle)
     relay.register_handler("epj", codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, cancellation_handle)

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
 
-FREE_SLOT_LIMIT = 200
+# Per timebook: enough for a citizen to choose from, small enough to keep the synchronous reply quick
+# (each slot is a VEVENT both sides must write and read within the 15 s budget).
+FREE_SLOTS_PER_TIMEBOOK = 40
 
 
 def timebooks_for_organisation(*, organisation_id: int):
@@ -20,8 +22,10 @@ def timebooks_for_organisation(*, organisation_id: int):
 
 
 def free_slots(*, service, start: datetime.datetime, end: datetime.datetime, timebook_ref: str = "",
-               patient_nin: str = "", now: datetime.datetime | None = None, limit: int = FREE_SLOT_LIMIT):
-    """Slots citizens may book online at `service` between start and end with a seat left."""
+               patient_nin: str = "", now: datetime.datetime | None = None,
+               limit: int = FREE_SLOTS_PER_TIMEBOOK):
+    """Slots citizens may book online at `service` between start and end with a seat left,
+    the first `limit` of each timebook (so every timebook shows up for the citizen to choose)."""
     now = now or timezone.now()
     qs = Slot.objects.filter(
         timebook__service=service, timebook__active=True, bookable_online=True,
@@ -32,7 +36,10 @@ def free_slots(*, service, start: datetime.datetime, end: datetime.datetime, tim
         qs = qs.filter(timebook_id=int(pk) if pk.isdigit() else -1)
     if patient_nin:
         qs = qs.exclude(bookings__patient_nin=patient_nin, bookings__status=BookingStatus.ACTIVE)
-    return list(qs.order_by("start", "timebook__name")[:limit])
+    slots = []
+    for timebook_id in qs.order_by().values_list("timebook_id", flat=True).distinct():
+        slots.extend(qs.filter(timebook_id=timebook_id).order_by("start")[:limit])
+    return sorted(slots, key=lambda slot: (slot.start, slot.timebook.name))
 
 
 def slot_by_ref(ref: str) -> Slot | None:

@@ -37,7 +37,8 @@ def timebook_list(request, organisation_id):
             messages.success(request, _("Timeboken «%(name)s» er opprettet.") % {"name": timebook.name})
             return redirect("epj_timebooks:detail", timebook_id=timebook.pk)
     return render(request, "epj_timebooks/timebook_list.html", {
-        "organisation": organisation, "timebooks": selectors.timebooks_for_organisation(organisation_id=organisation.pk),
+        "organisation": organisation,
+        "timebooks": selectors.timebooks_for_organisation(organisation_id=organisation.pk),
         "form": form,
     })
 

@@ -63,7 +63,8 @@ def test_changes_delivered_in_reverse_order_leave_the_newest_state(cast, treater
     appointment.refresh_from_db()
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
-    assert (appointment.status, appointment.sequence, appointment.start) == (AppointmentStatus.CANCELLED, 4, third.start)
+    expected = (AppointmentStatus.CANCELLED, 4, third.start)
+    assert (appointment.status, appointment.sequence, appointment.start) == expected
     assert Appointment.objects.count() == 1
 
 
@@ -79,4 +80,5 @@ def test_push_overtaking_the_reservation_answer_does_not_duplicate(cast, treater
     relay_receive_raw(side="portal", payload=bytes(answer.payload))
     appointment.refresh_from_db()
     assert Appointment.objects.count() == 1
-    assert (appointment.status, appointment.sequence, appointment.start) == (AppointmentStatus.CONFIRMED, 2, later.start)
+    expected = (AppointmentStatus.CONFIRMED, 2, later.start)
+    assert (appointment.status, appointment.sequence, appointment.start) == expected

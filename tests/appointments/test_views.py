@@ -7,7 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from appointments.models import Appointment, AppointmentStatus, CalendarFeed, ClinicVideoService, DropInRoom, VideoService
+from appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    CalendarFeed,
+    ClinicVideoService,
+    DropInRoom,
+    VideoService,
+)
 from messaging.models import Envelope
 from tests.conftest import login_as
 from tests.timebooks.helpers import confirmed_appointment

@@ -32,8 +32,8 @@ def _book(slot, person, request_id="r1", online=True):
 
 def test_weekly_pattern_generates_slots_and_exceptions_remove_them(books):
     treater, _lab = books
-    AvailabilityRule.objects.create(timebook=treater, weekday=0, start_time=datetime.time(8), end_time=datetime.time(10),
-                                    slot_minutes=20, capacity=1, valid_from=NEXT_MONDAY)
+    AvailabilityRule.objects.create(timebook=treater, weekday=0, start_time=datetime.time(8),
+                                    end_time=datetime.time(10), slot_minutes=20, capacity=1, valid_from=NEXT_MONDAY)
     assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 12  # 6 a Monday, two Mondays
     assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 0  # safe to run again
     second = NEXT_MONDAY + datetime.timedelta(days=7)
@@ -132,3 +132,19 @@ def test_move_keeps_the_uid_and_raises_the_version(books, cast):
     full = make_slot(treater, hours_ahead=70, booked=1)
     with pytest.raises(SlotTaken):
         booking_move(booking=moved, to_slot_id=full.pk)
+
+
+def test_free_slot_lookup_shows_every_timebook_even_when_one_is_busy(books, cast):
+    from epj.timebooks.selectors import FREE_SLOTS_PER_TIMEBOOK, free_slots
+
+    treater, lab = books
+    for hours in range(FREE_SLOTS_PER_TIMEBOOK + 10):
+        make_slot(lab, hours_ahead=2 + hours)
+    late = make_slot(treater, hours_ahead=300)
+    make_slot(treater, hours_ahead=310, online=False)
+    taken = make_slot(treater, hours_ahead=320, booked=1)
+    now = timezone.now()
+    slots = free_slots(service=cast.gp_service, start=now, end=now + datetime.timedelta(days=28))
+    assert late in slots and taken not in slots
+    assert sum(1 for s in slots if s.timebook_id == lab.pk) == FREE_SLOTS_PER_TIMEBOOK
+    assert [s.start for s in slots] == sorted(s.start for s in slots)
