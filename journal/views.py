@@ -76,10 +76,12 @@ def copy_request_new(request):
 @require_GET
 def shared_documents(request):
     subject, allowed = journal_subject(request)
-    result = None
+    result = page = None
     if allowed:
         result = shared_documents_live(patient=subject.patient, written_by=subject.actor, relation=_relation(subject))
-    return render(request, "journal/shared_documents.html", {"subject": subject, "allowed": allowed, "result": result})
+        page = Paginator(result.documents, PAGE_SIZE).get_page(request.GET.get("side"))
+    return render(request, "journal/shared_documents.html",
+                  {"subject": subject, "allowed": allowed, "result": result, "page": page})
 
 
 @login_required

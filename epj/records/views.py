@@ -115,8 +115,9 @@ def patients(request, organisation_id):
 def patient_documents(request, organisation_id, person_id):
     membership, person = treated_patient_for(user=request.user, organisation_id=organisation_id, person_id=person_id)
     documents = shared_documents_open(membership=membership, person=person)
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("side"))
     return render(request, "records/patient_documents.html",
-                  {"organisation": membership.organisation, "person": person, "documents": documents})
+                  {"organisation": membership.organisation, "person": person, "page": page})
 
 
 @login_required
