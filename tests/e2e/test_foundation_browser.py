@@ -135,8 +135,10 @@ def test_wrong_password_shows_an_error_summary_linked_to_the_form(page):
     seed_all()
     login_password(page, NORA, "feil-passord-123")
     assert page.url.endswith("/konto/login/")
-    summary = page.get_by_role("alert")
+    summary = page.locator(".error-summary")
     assert summary.is_visible()
+    # Focus starts on the summary, so it is read first.
+    page.wait_for_function("() => document.activeElement.classList.contains('error-summary')")
     assert page.locator("input[name=login]").input_value() == NORA  # nothing typed is lost
     axe_check(page)
     screenshot(page, "11-login-error")
