@@ -63,19 +63,21 @@ def _message_text(message) -> tuple[str, str]:
     return subject[:255], "\n\n".join(p for p in parts if p)
 
 
-@transaction.atomic
 def journal_file(*, organisation: Organisation, patient: EpjPatient | None, message,
                  direction: str = Direction.INBOUND) -> JournalEntry:
-    """File the clinic's version of a message; filing the same MsgId again returns the first."""
+    """File the clinic's version of a message; filing the same MsgId again returns the first.
+
+    No savepoint of its own: it runs inside the relay's receiving transaction, and a racing
+    duplicate fails on the unique MsgId there and is retried as the duplicate it is.
+    """
+    existing = JournalEntry.objects.filter(msg_id=message.msg_id).first()
+    if existing is not None:
+        return existing
     subject, text = _message_text(message)
-    entry, _ = JournalEntry.objects.get_or_create(
-        msg_id=message.msg_id,
-        defaults={
-            "organisation": organisation, "patient": patient, "msg_type": message.msg_type,
-            "direction": direction, "subject": subject, "text": text,
-        },
+    return JournalEntry.objects.create(
+        msg_id=message.msg_id, organisation=organisation, patient=patient, msg_type=message.msg_type,
+        direction=direction, subject=subject, text=text,
     )
-    return entry
 
 
 @transaction.atomic

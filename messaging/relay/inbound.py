@@ -2,8 +2,11 @@
 
 `inbound_deliver` runs inside a savepoint of the delivery batch, so everything it does for one
 document — record the MsgId, run the handler, write the AppRec (or sync reply), mark the
-sender's row — commits together or not at all. An exception from here is a transient failure
-and the caller schedules a retry; every *answerable* problem becomes an AppRec instead.
+sender's row — commits together or not at all. A `Reject` (from the checks or the handler)
+rolls that savepoint back, handler writes included, and `inbound_reject` answers AppRec
+status 2 in a fresh one; any other exception is a transient failure the caller retries.
+Every *answerable* problem becomes an AppRec; only bytes with nobody to answer are
+dead-lettered.
 """
 
 import logging
@@ -11,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinics.models import Organisation, Service
@@ -43,14 +45,30 @@ class InboundOutcome:
     outcome: str
     answer: Envelope | None = None  # the AppRec or reply written (or written earlier, for a duplicate)
     detail: str = ""
+    # How the caller marks the envelope once this document's savepoint is released (one
+    # UPDATE per batch instead of one per document).
+    mark: str | None = None
+
+
+class BatchMemo:
+    """Register lookups shared by the documents of one delivery batch (one transaction)."""
+
+    def __init__(self):
+        self.validations: dict = {}
 
 
 def other_side(side: str) -> str:
     return Side.EPJ if side == Side.PORTAL else Side.PORTAL
 
 
-def inbound_deliver(envelope: Envelope) -> InboundOutcome:
-    """Receive one envelope on its `to_side`. Raises only for transient failures."""
+def inbound_deliver(envelope: Envelope, memo: BatchMemo | None = None) -> InboundOutcome:
+    """Receive one envelope on its `to_side`.
+
+    Raises Reject when the document is to be rejected (the caller rolls this savepoint back,
+    so a handler's writes vanish, and calls `inbound_reject`), and any other exception for a
+    transient failure.
+    """
+    memo = memo or BatchMemo()
     try:
         document = document_parse(bytes(envelope.payload))
     except CodecError as error:
@@ -58,34 +76,49 @@ def inbound_deliver(envelope: Envelope) -> InboundOutcome:
     if isinstance(document, AppRec):
         return _apprec_receive(envelope, document)
     if envelope.channel == Channel.SYNC:
-        return _sync_request_receive(envelope, document)
-    return _message_receive(envelope, document)
+        return _sync_request_receive(envelope, document, memo)
+    return _message_receive(envelope, document, memo)
+
+
+def inbound_reject(envelope: Envelope, rejection: Reject) -> InboundOutcome:
+    """Answer a document `inbound_deliver` rejected: AppRec status 2 (or, on the sync channel,
+    a reply that is that AppRec). Runs in a fresh savepoint after the rejected one rolled back."""
+    message = document_parse(bytes(envelope.payload))
+    side = envelope.to_side
+    apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
+    if envelope.channel == Channel.SYNC:
+        waiting = _sync_request_taken(envelope)
+        answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+                               state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
+                               note="" if waiting else LATE_NOTE)
+        outcome = InboundOutcome(REPLIED, answer=answer, detail=str(rejection))
+    else:
+        answer = _apprec_write(side, envelope, apprec)
+        outcome = InboundOutcome(REJECTED, answer=answer, detail=str(rejection), mark=EnvelopeState.SENT)
+    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REJECTED, answer)
+    return outcome
+
+
+LATE_NOTE = "Svaret kom etter tidsavbruddet og ble forkastet"
 
 
 # --- plain asynchronous messages ------------------------------------------------------------
 
-def _message_receive(envelope: Envelope, message: Message) -> InboundOutcome:
+def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
-    inbox, duplicate = _inbox_record(side, message.msg_id, message.msg_type, message.sender.her_id, envelope)
-    if duplicate:
-        _mark_sent(envelope)
-        return InboundOutcome(DUPLICATE, answer=inbox.answer)
-    try:
-        _validate(side, message)
-        handler = registry.handler_for(side, message.msg_type)
-        if handler is None:
-            raise Reject("T10", f"Mottakeren tar ikke imot {message.msg_type}")
-        # A handler that raises Reject may have written already: its own savepoint undoes that.
-        with transaction.atomic():
-            result = handler(message, envelope) or HandlerResult()
-    except Reject as rejection:
-        result = HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()])
+    seen = _inbox_seen(side, message.msg_id)
+    if seen:
+        return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
+    _validate(side, message, memo)
+    handler = registry.handler_for(side, message.msg_type)
+    if handler is None:
+        raise Reject("T10", f"Mottakeren tar ikke imot {message.msg_type}")
+    result = handler(message, envelope) or HandlerResult()
+    rejected = result.status == STATUS_REJECTED  # returned, not raised: the handler keeps its writes
     answer = _apprec_write(side, envelope, _apprec_for(message, result))
-    inbox.outcome = InboxOutcome.REJECTED if result.status == STATUS_REJECTED else InboxOutcome.ACCEPTED
-    inbox.answer = answer
-    inbox.save(update_fields=["outcome", "answer"])
-    _mark_sent(envelope)
-    return InboundOutcome(REJECTED if result.status == STATUS_REJECTED else ACCEPTED, answer=answer)
+    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope,
+               InboxOutcome.REJECTED if rejected else InboxOutcome.ACCEPTED, answer)
+    return InboundOutcome(REJECTED if rejected else ACCEPTED, answer=answer, mark=EnvelopeState.SENT)
 
 
 def _apprec_for(message: Message, result: HandlerResult) -> AppRec:
@@ -122,23 +155,20 @@ def _errors_text(errors) -> str:
 
 def _apprec_receive(envelope: Envelope, apprec: AppRec) -> InboundOutcome:
     side = envelope.to_side
-    inbox, duplicate = _inbox_record(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope)
-    now = timezone.now()
-    _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=now)
-    if duplicate:
-        return InboundOutcome(DUPLICATE)
-    inbox.outcome = InboxOutcome.APPLIED
-    inbox.save(update_fields=["outcome"])
+    if _inbox_seen(side, apprec.msg_id):
+        return InboundOutcome(DUPLICATE, mark=EnvelopeState.DELIVERED)
+    _inbox_add(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope, InboxOutcome.APPLIED, None)
     original = (
         Envelope.objects.select_for_update()
         .filter(side=side, msg_id=apprec.original_msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
         .first()
     )
     if original is None:
-        Envelope.objects.filter(pk=envelope.pk).update(error_text="Kvittering for ukjent melding")
+        _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=timezone.now(), error_text="Kvittering for ukjent melding")
         return InboundOutcome(APPLIED, detail="no original")
     if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
-        return InboundOutcome(APPLIED, detail="already settled")
+        return InboundOutcome(APPLIED, detail="already settled", mark=EnvelopeState.DELIVERED)
+    now = timezone.now()
     rejected = apprec.status == STATUS_REJECTED
     original.state = EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED
     original.apprec_status = apprec.status
@@ -154,46 +184,36 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec) -> InboundOutcome:
     ])
     for listener in registry.listeners_for(side, original.msg_type):
         listener(original, apprec)
-    return InboundOutcome(APPLIED)
+    return InboundOutcome(APPLIED, mark=EnvelopeState.DELIVERED)
 
 
 # --- synchronous requests -------------------------------------------------------------------
 
-def _sync_request_receive(envelope: Envelope, message: Message) -> InboundOutcome:
+def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
-    inbox, duplicate = _inbox_record(side, message.msg_id, message.msg_type, message.sender.her_id, envelope)
-    if duplicate:
+    seen = _inbox_seen(side, message.msg_id)
+    if seen:
         _sync_request_taken(envelope)
-        return InboundOutcome(DUPLICATE, answer=inbox.answer)
-    # Claim the caller's wait: if it already gave up, the reply is written but discarded.
+        return InboundOutcome(DUPLICATE, answer=seen.answer)
+    # Take the caller's wait: if it already gave up, the reply is still written, as discarded.
     waiting = _sync_request_taken(envelope)
-    reply_state = EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED
-    note = "" if waiting else "Svaret kom etter tidsavbruddet og ble forkastet"
-    try:
-        _validate(side, message)
-        handler = registry.sync_handler_for(side, message.msg_type)
-        if handler is None:
-            raise Reject("T10", f"Mottakeren svarer ikke på {message.msg_type}")
-        with transaction.atomic():
-            reply = handler(message)
-    except Reject as rejection:
-        apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
-        answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
-                               state=reply_state, note=note)
-    else:
-        now = timezone.now()
-        answer = Envelope.objects.create(
-            side=side, to_side=envelope.side, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
-            msg_id=reply.msg_id, msg_type=reply.msg_type,
-            sender_her_id=reply.sender.her_id, sender_sub_her_id=reply.sender.sub_her_id,
-            receiver_her_id=reply.receiver.her_id, receiver_sub_her_id=reply.receiver.sub_her_id,
-            # A discarded reply reaches no one, so its content is not kept (shared documents leave no copy).
-            payload=message_build(reply) if waiting else b"", original_msg_id=message.msg_id[:100],
-            state=reply_state, error_text=note, next_attempt_at=now, queued_at=now,
-        )
-    inbox.outcome = InboxOutcome.REPLIED
-    inbox.answer = answer
-    inbox.save(update_fields=["outcome", "answer"])
+    _validate(side, message, memo)
+    handler = registry.sync_handler_for(side, message.msg_type)
+    if handler is None:
+        raise Reject("T10", f"Mottakeren svarer ikke på {message.msg_type}")
+    reply = handler(message)
+    now = timezone.now()
+    answer = Envelope.objects.create(
+        side=side, to_side=envelope.side, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+        msg_id=reply.msg_id, msg_type=reply.msg_type,
+        sender_her_id=reply.sender.her_id, sender_sub_her_id=reply.sender.sub_her_id,
+        receiver_her_id=reply.receiver.her_id, receiver_sub_her_id=reply.receiver.sub_her_id,
+        # A discarded reply reaches no one, so its content is not kept (shared documents leave no copy).
+        payload=message_build(reply) if waiting else b"", original_msg_id=message.msg_id[:100],
+        state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED, error_text="" if waiting else LATE_NOTE,
+        next_attempt_at=now, queued_at=now,
+    )
+    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REPLIED, answer)
     return InboundOutcome(REPLIED, answer=answer)
 
 
@@ -219,29 +239,27 @@ def _unreadable(envelope: Envelope, error: CodecError) -> InboundOutcome:
         # keep the bytes as a dead letter (the broker's error channel) for an operator.
         _mark(envelope, state=EnvelopeState.DEAD, dead_at=timezone.now(), error_text=f"Uleselig: {reason}")
         return InboundOutcome(UNUSABLE, detail=reason)
-    inbox, duplicate = _inbox_record(side, msg_id, msg_type, sender.her_id, envelope)
-    if duplicate:
-        _sync_request_taken(envelope) if envelope.channel == Channel.SYNC else _mark_sent(envelope)
-        return InboundOutcome(DUPLICATE, answer=inbox.answer)
-    receiver = receiver or Party(her_id=0, name="")
+    seen = _inbox_seen(side, msg_id)
+    if seen:
+        if envelope.channel == Channel.SYNC:
+            _sync_request_taken(envelope)
+            return InboundOutcome(DUPLICATE, answer=seen.answer)
+        return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
     apprec = AppRec(
-        msg_id=new_msg_id(), gen_date=codec_now(), sender=receiver, receiver=sender, status=STATUS_REJECTED,
-        errors=[error.as_apprec_error()], original_msg_id=msg_id[:100], original_msg_type=msg_type,
-        original_issue_date=header.gen_date if header else None,
+        msg_id=new_msg_id(), gen_date=codec_now(), sender=receiver or Party(her_id=0, name=""), receiver=sender,
+        status=STATUS_REJECTED, errors=[error.as_apprec_error()], original_msg_id=msg_id[:100],
+        original_msg_type=msg_type, original_issue_date=header.gen_date if header else None,
     )
     if envelope.channel == Channel.SYNC:
         waiting = _sync_request_taken(envelope)
         answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
                                state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED)
-        outcome = REPLIED
+        outcome = InboundOutcome(REPLIED, answer=answer, detail=reason)
     else:
         answer = _apprec_write(side, envelope, apprec)
-        _mark_sent(envelope)
-        outcome = REJECTED
-    inbox.outcome = InboxOutcome.REJECTED
-    inbox.answer = answer
-    inbox.save(update_fields=["outcome", "answer"])
-    return InboundOutcome(outcome, answer=answer, detail=reason)
+        outcome = InboundOutcome(REJECTED, answer=answer, detail=reason, mark=EnvelopeState.SENT)
+    _inbox_add(side, msg_id, msg_type, sender.her_id, envelope, InboxOutcome.REJECTED, answer)
+    return outcome
 
 
 def _party_from_metadata(envelope: Envelope, role: str) -> Party | None:
@@ -253,18 +271,17 @@ def _party_from_metadata(envelope: Envelope, role: str) -> Party | None:
 
 # --- shared steps ---------------------------------------------------------------------------
 
-def _inbox_record(side, msg_id, msg_type, sender_her_id, envelope) -> tuple[InboxMessage, bool]:
-    """Record the MsgId for `side`; (row, True) when it was received before."""
-    msg_id = (msg_id or "")[:100]
-    try:
-        with transaction.atomic():
-            row = InboxMessage.objects.create(
-                side=side, msg_id=msg_id, msg_type=(msg_type or "")[:60], sender_her_id=sender_her_id or None,
-                envelope=envelope, outcome=InboxOutcome.ACCEPTED,
-            )
-        return row, False
-    except IntegrityError:
-        return InboxMessage.objects.select_related("answer").get(side=side, msg_id=msg_id), True
+def _inbox_seen(side: str, msg_id: str) -> InboxMessage | None:
+    return InboxMessage.objects.select_related("answer").filter(side=side, msg_id=(msg_id or "")[:100]).first()
+
+
+def _inbox_add(side, msg_id, msg_type, sender_her_id, envelope, outcome, answer) -> None:
+    """Record the MsgId for `side`. Should a concurrent delivery of the same MsgId win the race,
+    the unique constraint fails this document's savepoint and its retry finds it seen."""
+    InboxMessage.objects.create(
+        side=side, msg_id=(msg_id or "")[:100], msg_type=(msg_type or "")[:60], sender_her_id=sender_her_id or None,
+        envelope=envelope, outcome=outcome, answer=answer,
+    )
 
 
 def _sync_request_taken(envelope: Envelope) -> bool:
@@ -278,22 +295,28 @@ def _sync_request_taken(envelope: Envelope) -> bool:
     return bool(waiting)
 
 
-def _mark_sent(envelope: Envelope) -> None:
-    Envelope.objects.filter(pk=envelope.pk, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.SENT, sent_at=timezone.now(), claimed_by="", claimed_at=None,
-    )
-
-
 def _mark(envelope: Envelope, **fields) -> None:
     Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None, **fields)
 
 
-def _validate(side: str, message: Message) -> None:
+def _validate(side: str, message: Message, memo: BatchMemo) -> None:
     """The checks every receiver makes before any handler: MsgId, receiver, process offered."""
     try:
         uuid.UUID(message.msg_id)
     except (TypeError, ValueError):
         raise Reject("E10", "MsgId er ikke en gyldig GUID") from None
+    key = (side, message.receiver.her_id, message.receiver.sub_her_id, message.msg_type)
+    if key not in memo.validations:
+        try:
+            _validate_receiver(side, message)
+            memo.validations[key] = None
+        except Reject as rejection:
+            memo.validations[key] = rejection
+    if memo.validations[key] is not None:
+        raise memo.validations[key]
+
+
+def _validate_receiver(side: str, message: Message) -> None:
     receiver = message.receiver
     if side == Side.PORTAL:
         if receiver.her_id != settings.HN_PORTAL_HER_ID:
@@ -313,6 +336,6 @@ def _validate(side: str, message: Message) -> None:
 
 
 __all__ = [
-    "ACCEPTED", "APPLIED", "DUPLICATE", "REJECTED", "REPLIED", "UNUSABLE", "InboundOutcome", "inbound_deliver",
-    "apprec_error", "other_side", "STATUS_OK", "STATUS_OK_WITH_ERRORS",
+    "ACCEPTED", "APPLIED", "DUPLICATE", "REJECTED", "REPLIED", "UNUSABLE", "BatchMemo", "InboundOutcome",
+    "apprec_error", "inbound_deliver", "inbound_reject", "other_side", "STATUS_OK", "STATUS_OK_WITH_ERRORS",
 ]

@@ -230,3 +230,17 @@ def test_portal_rejects_messages_not_addressed_to_it(clinic):
     relay_deliver_due(side="epj", channel="async")
     assert envelope_for(message.msg_id).error_text.startswith("E21")
     assert portal_party().her_id != message.receiver.her_id
+
+
+def test_a_rejection_in_a_batch_leaves_the_others_filed_once(clinic):
+    service, nora = clinic
+    receiver = clinic_party(service=service)
+    good = [probe_ekontakt(receiver=receiver, patient=patient_of(nora)) for _ in range(2)]
+    bad = probe_ekontakt(receiver=receiver, patient=patient_of(f.PersonFactory()))
+    for message in (good[0], bad, good[1]):
+        send(message)
+    assert relay_deliver_due(side="epj", channel="async") == 3  # one batch
+    assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(m.msg_id for m in good)
+    deliver_all()
+    assert [envelope_for(m.msg_id).state for m in (good[0], bad, good[1])] == ["delivered", "rejected", "delivered"]
+    assert InboxMessage.objects.filter(side="epj").count() == 3

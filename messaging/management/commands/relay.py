@@ -1,0 +1,128 @@
+"""Operator commands for the relay: status, dead letters, replay, raw receive, ping."""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from messaging.codec import apprec_parse
+from messaging.models import Side
+from messaging.relay import (
+    RelayRejected,
+    RelayTimeout,
+    dead_letters,
+    envelope_replay,
+    envelopes_replay_dead,
+    relay_ping,
+    relay_receive_raw,
+    relay_status,
+)
+from messaging.relay.inbound import APPLIED, DUPLICATE, REJECTED, UNUSABLE
+
+# `relay receive` exit codes.
+EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_RETRYING = 0, 1, 2, 3
+
+
+class Command(BaseCommand):
+    help = "Inspect and repair the message relay (status, dead, replay, receive, ping)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        status = sub.add_parser("status", help="counts by queue and state, oldest pending, stuck-worker warning")
+        status.add_argument("--threshold", type=float, default=None,
+                            help="seconds a due row may wait before a worker counts as stuck (default HN_RELAY_STALE_SECONDS)")
+        dead = sub.add_parser("dead", help="list dead letters with their reasons")
+        dead.add_argument("--limit", type=int, default=100)
+        replay = sub.add_parser("replay", help="give dead letters a fresh set of attempts")
+        replay.add_argument("id", nargs="?", type=int)
+        replay.add_argument("--all", action="store_true")
+        receive = sub.add_parser("receive", help="feed a file through the inbound path; exit 0 accepted, 1 rejected, 2 unusable")
+        receive.add_argument("--side", required=True, choices=Side.values)
+        receive.add_argument("file")
+        ping = sub.add_parser("ping", help="DIALOG_INNBYGGER_TEST round trip to a clinic")
+        ping.add_argument("her_id", type=int)
+        ping.add_argument("--timeout", type=float, default=None)
+
+    def handle(self, *args, action, **options):
+        return getattr(self, f"do_{action}")(**options)
+
+    def do_status(self, *, threshold, **_):
+        status = relay_status(threshold_seconds=threshold)
+        if not status.counts:
+            self.stdout.write("Ingen meldinger i reléet.")
+        for queue in sorted(status.counts):
+            states = ", ".join(f"{state} {n}" for state, n in sorted(status.counts[queue].items()))
+            self.stdout.write(f"{queue:<14} {states}")
+        if status.oldest_pending_seconds is None:
+            self.stdout.write("Ingen ventende meldinger.")
+        else:
+            self.stdout.write(f"Eldste ventende: {status.oldest_pending_seconds:.1f} s i {status.oldest_pending_queue}")
+        if status.stuck:
+            self.stdout.write(self.style.ERROR(
+                f"ADVARSEL: en melding har ventet over {status.threshold_seconds:g} s i {status.oldest_pending_queue}: "
+                "arbeideren for køen kjører ikke eller har sluttet å hente (start den på nytt)."
+            ))
+        if status.dead:
+            self.stdout.write(self.style.WARNING(f"{status.dead} døde meldinger: se `relay dead`."))
+
+    def do_dead(self, *, limit, **_):
+        rows = list(dead_letters(limit=limit))
+        if not rows:
+            self.stdout.write("Ingen døde meldinger.")
+        for row in rows:
+            self.stdout.write(
+                f"#{row.pk} {row.queue} {row.msg_type or '(ukjent type)'} {row.msg_id} "
+                f"forsøk {row.attempts}, død {row.dead_at:%Y-%m-%d %H:%M:%S}: {row.error_text}"
+            )
+
+    def do_replay(self, *, id, all, **_):
+        if all == (id is not None):
+            raise CommandError("Oppgi enten en ID eller --all.")
+        if all:
+            total = len(dead_letters(limit=100000))
+            self.stdout.write(f"Sender {total} døde meldinger på nytt …")
+            self.stdout.write(self.style.SUCCESS(f"{envelopes_replay_dead()} lagt i kø igjen."))
+            return
+        if not envelope_replay(envelope_id=id):
+            raise CommandError(f"#{id} er ikke en død melding.")
+        self.stdout.write(self.style.SUCCESS(f"#{id} lagt i kø igjen."))
+
+    def do_receive(self, *, side, file, **_):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"Finner ikke filen {file}.")
+        receipt = relay_receive_raw(side=side, payload=path.read_bytes())
+        outcome = receipt.outcome
+        if outcome is None:
+            self.stderr.write(f"Midlertidig feil, prøves igjen av arbeiderne: {receipt.envelope.error_text}")
+            sys.exit(EXIT_RETRYING)
+        if outcome.outcome == UNUSABLE:
+            self.stderr.write(f"Ubrukelig inndata, lagt til side som død melding #{receipt.envelope.pk}: {outcome.detail}")
+            sys.exit(EXIT_UNUSABLE)
+        if outcome.outcome == APPLIED:
+            self.stdout.write("Kvitteringen er registrert på den opprinnelige meldingen.")
+            sys.exit(EXIT_ACCEPTED)
+        if outcome.answer is None:  # a duplicate AppRec, or an answer already gone
+            self.stdout.write("Allerede mottatt; ingenting gjort på nytt.")
+            sys.exit(EXIT_ACCEPTED)
+        self.stdout.write(bytes(outcome.answer.payload).decode("utf-8"))
+        apprec = apprec_parse(bytes(outcome.answer.payload))
+        errors = "; ".join(f"{e.code} {e.text}" for e in apprec.errors)
+        note = " (allerede mottatt: samme kvittering som før)" if outcome.outcome == DUPLICATE else ""
+        self.stderr.write(f"AppRec status {apprec.status}{note}{': ' + errors if errors else ''}")
+        rejected = outcome.outcome == REJECTED or apprec.status == 2
+        sys.exit(EXIT_REJECTED if rejected else EXIT_ACCEPTED)
+
+    def do_ping(self, *, her_id, timeout, **_):
+        self.stdout.write(f"Sender kommunikasjonstest til HER-id {her_id} …")
+        try:
+            reply, seconds = relay_ping(her_id=her_id, timeout=timeout)
+        except LookupError as error:
+            raise CommandError(str(error)) from None
+        except RelayTimeout as error:
+            raise CommandError(f"Tidsavbrudd: {error}") from None
+        except RelayRejected as error:
+            raise CommandError(f"Avvist: {error}") from None
+        self.stdout.write(self.style.SUCCESS(
+            f"Svar fra {reply.sender.sub_name or reply.sender.name} ({reply.sender.her_id}) på {seconds * 1000:.0f} ms."
+        ))

@@ -1,0 +1,216 @@
+"""`manage.py bench relay`: end-to-end relay throughput against the raw Celery task rate.
+
+Method (docs/benchmarks.md):
+1. One worker per side (started here unless --external-workers), same broker and database.
+2. Yardstick: N no-op tasks sent one by one to the EPJ worker's queue, then a marker task;
+   rate = N / (marker finished − first send). Every task costs one broker round trip.
+3. Relay: N e-kontakt messages, each relay_send in its own transaction (as a citizen's send
+   would be); rate = N / (last original marked delivered − first send). That covers: portal
+   outbox → EPJ worker parses, checks, files the journal entry, writes the AppRec → portal
+   worker applies the AppRec and marks the original delivered.
+4. Latency: delivered_at − queued_at per message, p50/p95, at the maximum rate and again
+   with sends paced at half the measured relay rate.
+Bench rows use their own clinic (HER-ids 8149900/8149901) and are deleted afterwards.
+"""
+
+import datetime
+import itertools
+import os
+import statistics
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from accounts.models import Person
+from accounts.nin import nin_generate
+from clinics.models import HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess
+from messaging.codec import Patient
+from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.relay.parties import clinic_party
+from messaging.relay.probe import probe_ekontakt
+from messaging.relay.services import relay_send
+from messaging.relay.workers import worker_processes
+
+BENCH_ORG_HER_ID = 8149900
+BENCH_SERVICE_HER_ID = 8149901
+
+
+def add_arguments(parser):
+    parser.add_argument("--messages", type=int, default=1000, help="messages (and no-op tasks) per run")
+    parser.add_argument("--senders", type=int, default=4,
+                        help="concurrent sending threads (citizens sending at once), for both measurements")
+    parser.add_argument("--external-workers", action="store_true",
+                        help="use workers that are already running instead of starting one per side")
+    parser.add_argument("--pool", default="prefork", help="worker pool for the workers started here")
+    parser.add_argument("--no-half-rate", action="store_true", help="skip the latency run at half the maximum rate")
+    parser.add_argument("--keep", action="store_true", help="keep the bench's envelopes and journal entries")
+
+
+def _bench_clinic():
+    """A clinic offering e-kontakt with one patient, in the register and in the EPJ (idempotent)."""
+    from epj.services import epj_patient_register  # the bench plays both sides
+
+    with transaction.atomic():
+        organisation, _ = Organisation.objects.get_or_create(
+            her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"})
+        service, _ = Service.objects.get_or_create(
+            her_id=BENCH_SERVICE_HER_ID,
+            defaults={"organisation": organisation, "name": "Benchmark-fastlege", "kind": ServiceKind.GP})
+        ServiceProcess.objects.get_or_create(service=service, process=Process.EKONTAKT)
+        person, _ = Person.objects.get_or_create(
+            nin=nin_generate(datetime.date(1970, 1, 1), female=True, serial=42),
+            defaults={"given_name": "Bente", "family_name": "Benchmark", "birth_date": datetime.date(1970, 1, 1)})
+        HealthContact.objects.get_or_create(person=person, service=service)
+        epj_patient_register(organisation=organisation, person=person)
+    return service, Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
+
+
+def _bench_rows():
+    return Envelope.objects.filter(receiver_her_id=BENCH_ORG_HER_ID) | Envelope.objects.filter(sender_her_id=BENCH_ORG_HER_ID)
+
+
+def _cleanup():
+    from epj.models import JournalEntry
+
+    ids = list(_bench_rows().values_list("msg_id", flat=True))
+    JournalEntry.objects.filter(organisation__her_id=BENCH_ORG_HER_ID).delete()
+    InboxMessage.objects.filter(msg_id__in=ids).delete()
+    _bench_rows().delete()
+
+
+def _in_threads(n: int, senders: int, send_one) -> None:
+    """Call send_one(i) for i in range(n), spread over `senders` threads, each with its own
+    database connection (closed at the end)."""
+
+    def lane(k):
+        try:
+            for i in range(k, n, senders):
+                send_one(i)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lane, args=(k,)) for k in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _noop_rate(n: int, senders: int, progress) -> float:
+    from helsenorge.celery import app
+
+    key = f"bench-mark-{uuid.uuid4().hex}"
+    started = time.time()
+    sent = itertools.count(1)
+
+    def send_one(i):
+        app.send_task("bench.noop", queue="epj.async")
+        progress("no-op sendt", next(sent), n)
+
+    _in_threads(n, senders, send_one)
+    app.send_task("bench.mark", args=(key,), queue="epj.async")
+    deadline = time.monotonic() + max(120, n / 50)
+    while (finished := cache.get(key)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the no-op tasks did not finish: is an EPJ worker running?")
+        time.sleep(0.01)
+    return n / (finished - started)
+
+
+def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float | None = None):
+    """Send n messages (paced at `rate`/s when given); (messages/s, latencies in s)."""
+    receiver = clinic_party(service=service)
+    messages = [probe_ekontakt(receiver=receiver, patient=patient, subject=f"Bench {i}") for i in range(n)]
+    sent = itertools.count(1)
+    started = time.time()
+
+    def send_one(i):
+        if rate:
+            wait = started + i / rate - time.time()
+            if wait > 0:
+                time.sleep(wait)
+        with transaction.atomic():
+            relay_send(side="portal", message=messages[i])
+        progress("sendt", next(sent), n)
+
+    _in_threads(n, senders, send_one)
+    rows = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=[m.msg_id for m in messages])
+    deadline = time.monotonic() + max(120, n / 20)
+    while (done := rows.filter(state__in=[EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD]).count()) < n:
+        progress("levert", done, n)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {done} of {n} messages settled: are both workers running?")
+        time.sleep(0.05)
+    progress("levert", n, n)
+    bad = rows.exclude(state=EnvelopeState.DELIVERED).count()
+    if bad:
+        raise RuntimeError(f"{bad} messages were not delivered (see `relay dead`)")
+    timings = list(rows.values_list("queued_at", "delivered_at"))
+    last = max(delivered for _, delivered in timings)
+    elapsed = last.timestamp() - started
+    latencies = sorted((delivered - queued).total_seconds() for queued, delivered in timings)
+    return n / elapsed, latencies
+
+
+def _percentile(values, p):
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+
+
+def run(command, *, messages, senders, external_workers, pool, no_half_rate, keep, **_):
+    out = command.stdout
+
+    last_shown = {}
+
+    def progress(what, done, total):
+        step = max(total // 10, 1)
+        if done == total or done // step != last_shown.get(what, -1):
+            last_shown[what] = done // step
+            out.write(f"  {what}: {done}/{total}")
+
+    db = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    out.write(f"Relé-benchmark: {messages} meldinger, {db} + {broker}, én arbeider per side, {senders} avsendere.")
+    service, patient = _bench_clinic()
+    _cleanup()
+    log_dir = Path(settings.VAR_DIR) / "bench"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if external_workers:
+        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep)
+    out.write("Starter én arbeider per side …")
+    with worker_processes(env=env, log_dir=log_dir, pool=pool):
+        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep)
+
+
+def _measure(out, messages, senders, service, patient, progress, no_half_rate, keep):
+    try:
+        _relay_run(min(messages, 50), senders, service, patient, lambda *a: None)  # warm-up: connections, imports
+        out.write("Rå Celery (no-op-oppgaver) …")
+        noop = _noop_rate(messages, senders, progress)
+        out.write("Reléet ende til ende (portal → EPJ arkivert → AppRec → levert) …")
+        relay_rate, latencies = _relay_run(messages, senders, service, patient, progress)
+        lines = [
+            f"Relé:       {relay_rate:8.0f} meldinger/s",
+            f"Celery:     {noop:8.0f} no-op-oppgaver/s",
+            f"Forhold:    {relay_rate / noop:8.2f}",
+            f"Latens ved maks: p50 {_percentile(latencies, 50) * 1000:.0f} ms, p95 {_percentile(latencies, 95) * 1000:.0f} ms",
+        ]
+        if not no_half_rate:
+            out.write(f"Latens ved halv makshastighet ({relay_rate / 2:.0f}/s) …")
+            _, half = _relay_run(messages, senders, service, patient, progress, rate=relay_rate / 2)
+            lines.append(
+                f"Latens ved halv hastighet ({relay_rate / 2:.0f}/s): p50 {_percentile(half, 50) * 1000:.0f} ms, "
+                f"p95 {_percentile(half, 95) * 1000:.0f} ms"
+            )
+        out.write("")
+        for line in lines:
+            out.write(line)
+        return {"relay": relay_rate, "noop": noop, "latencies": latencies}
+    finally:
+        if not keep:
+            _cleanup()
+
