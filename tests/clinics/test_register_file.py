@@ -361,3 +361,21 @@ def test_documented_codes_and_frames_match_the_code():
             documented[code] = kinds
     expected = {p: {k for k, allowed in PROCESS_FRAMES.items() if p in allowed} for p in Process.values}
     assert documented == expected
+
+
+def test_command_reads_standard_input(monkeypatch, capsys):
+    import io
+
+    text = as_text(document(organisation(services=[service()])))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+    call_command("register", "import", "-")
+    assert "1 created" in capsys.readouterr().out
+    assert Service.objects.get(her_id=8150011).organisation.her_id == 8150001
+
+
+def test_demo_register_is_valid_under_the_models_own_rules():
+    for service in seed_register().values():
+        service.organisation.full_clean()
+        service.full_clean()
+        for sp in service.processes.all():
+            sp.full_clean()
