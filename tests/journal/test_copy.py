@@ -202,3 +202,24 @@ def test_an_ordinary_e_kontakt_is_still_filed_by_the_epj(gp_record):
     deliver_all()
     assert JournalEntry.objects.filter(msg_id=message.msg_id, subject="Spørsmål om time").exists()
     assert not CopyRequest.objects.exists()
+
+
+def test_parent_requests_a_copy_for_a_child_under_12(client, gp_record):
+    from messaging.dialogs.representation import SESSION_KEY
+
+    cast = gp_record
+    login_as(client, cast.nora)
+    session = client.session
+    session[SESSION_KEY] = cast.emma.pk
+    session.save()
+    response = client.post(reverse("journal:copy_request_new"), {"service": cast.gp_service.pk})
+    assert response.status_code == 302
+    request = JournalCopyRequest.objects.get()
+    assert (request.person, request.requested_by) == (cast.emma, cast.nora.person)
+    message = message_parse(bytes(Envelope.objects.get().payload))
+    assert message.patient.nin == cast.emma.nin
+    assert (message.on_behalf.nin, message.on_behalf.relation) == (cast.nora.person.nin, "parent")
+    deliver_all()
+    desk = CopyRequest.objects.get()
+    assert (desk.patient_nin, desk.requested_by_name, desk.on_behalf_relation) == (
+        cast.emma.nin, cast.nora.person.full_name, "parent")

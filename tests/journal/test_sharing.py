@@ -151,3 +151,23 @@ def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
     reply = Envelope.objects.get(kind=EnvelopeKind.REPLY, original_msg_id=message.msg_id)
     assert reply.state == EnvelopeState.DISCARDED and bytes(reply.payload) == b""
     assert portal_tables_containing(SECRET_TEXT) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parent_reads_a_young_childs_shared_documents_but_not_a_teenagers(client, hospital, cast):
+    from messaging.dialogs.representation import SESSION_KEY
+
+    login_as(client, cast.nora)
+    session = client.session
+    session[SESSION_KEY] = cast.emma.pk
+    session.save()
+    with epj_sync_responder():
+        listing = client.get(reverse("journal:shared_documents")).content.decode()
+        assert "Epikrise Emma" in listing and "Epikrise etter innleggelse" not in listing
+        page = client.get(reverse("journal:shared_document", args=[hospital.service.pk, hospital.emma_doc.document_id]))
+        assert page.status_code == 200
+        assert client.get(reverse("journal:shared_document",
+                                  args=[hospital.service.pk, hospital.jonas_doc.document_id])).status_code == 404
+    login_as(client, cast.jonas)  # 14: not even his own
+    listing = client.get(reverse("journal:shared_documents")).content.decode()
+    assert "Epikrise Jonas" not in listing and "fra du er 16" in listing
