@@ -226,4 +226,5 @@ def demo_logins():
     rows += [(f"{s.first_name} {s.last_name} ({s.role})", s.email, s.totp_secret) for s in STAFF]
     rows.append((f"{REVIEWER[1]} {REVIEWER[2]} (katalogvurderer)", REVIEWER[0], REVIEWER[3]))
     rows.append((f"{OPERATOR[1]} {OPERATOR[2]} (drift)", OPERATOR[0], OPERATOR[3]))
+    rows.append(("Verktøyprodusent (sender inn verktøy)", "produsent@verktoy.demo", ""))
     return rows

@@ -262,6 +262,17 @@ HN_RELAY_BATCH_SIZE = env_int("HN_RELAY_BATCH_SIZE", 100, minimum=1, maximum=500
 HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 8093244, minimum=1)
 HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=1)
 
+# --- Demo data (manage.py seed_demo runs these in order; each is idempotent) ---
+HN_DEMO_SEEDERS = [
+    "clinics.demo.seed_all",
+    "epj.demo.seed_epj_patients",
+    "epj.desk.demo.seed_desk_demo",
+    "epj.timebooks.demo.seed_timebooks",
+    "appointments.demo.seed_video",
+    "epj.records.demo.seed_records",
+    "tools.demo.seed_tools",
+]
+
 # --- Celery ----------------------------------------------------------------------
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", {"redis", "rediss", "filesystem", "amqp"}, default="filesystem://")
 BROKER_IS_FILESYSTEM = CELERY_BROKER_URL.startswith("filesystem")

@@ -1,19 +1,20 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
-from clinics.demo import DEMO_PASSWORD, demo_logins, seed_all
+from clinics.demo import DEMO_PASSWORD, demo_logins
 
 
 class Command(BaseCommand):
-    help = "Create (or bring up to date) the demo register, staff and citizens. Safe to run again."
+    help = "Create (or bring up to date) the demo data of every app. Safe to run again."
 
     def handle(self, *args, **options):
-        self.stdout.write("Seeding the address register, citizens and staff …")
-        services, persons = seed_all()
-        from epj.desk.demo import seed_desk_demo  # the EPJ's medication lists for the dialog demo
-
-        seed_desk_demo()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(services)} services, {len(persons)} citizens."))
+        # Each app seeds its own side; the list lives in settings so the register does not
+        # import the EPJ or the portal's feature apps.
+        for dotted in settings.HN_DEMO_SEEDERS:
+            self.stdout.write(f"Seeding: {dotted} …")
+            import_string(dotted)()
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("")
         self.stdout.write(f"  Portal:   {settings.SITE_URL}/")
         self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
