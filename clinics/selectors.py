@@ -24,7 +24,10 @@ def service_processes(*, service: Service) -> dict:
 
 
 def service_offers(*, service: Service, process: str) -> bool:
-    return ServiceProcess.objects.filter(service=service, service__active=True, process=process).exists()
+    """Whether the service offers the process now: switched on, and neither it nor its organisation inactive."""
+    return ServiceProcess.objects.filter(
+        service=service, service__active=True, service__organisation__active=True, process=process
+    ).exists()
 
 
 def service_appointment_level(*, service: Service) -> str:
@@ -40,7 +43,8 @@ def contact_summaries(contacts):
             OfferedProcess(
                 process=code,
                 label=label,
-                offered=code in on and contact.active and contact.service.active,
+                offered=code in on and contact.active and contact.service.active
+                and contact.service.organisation.active,
                 appointment_level=on[code].appointment_level if code in on else AppointmentLevel.NONE,
             )
             for code, label in Process.choices
@@ -61,4 +65,6 @@ def health_contacts_for_person(*, person) -> list:
 
 
 def active_contact(*, person, service) -> HealthContact | None:
-    return HealthContact.objects.filter(person=person, service=service, active=True, service__active=True).first()
+    return HealthContact.objects.filter(
+        person=person, service=service, active=True, service__active=True, service__organisation__active=True
+    ).first()

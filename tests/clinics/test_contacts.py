@@ -69,6 +69,19 @@ def test_inactive_contact_and_inactive_service_offer_nothing(client, cast):
     assert [s.contact.active for s in summaries] == sorted([s.contact.active for s in summaries], reverse=True)
 
 
+def test_services_of_an_inactive_organisation_are_not_offered(client, cast):
+    from clinics.selectors import active_contact, service_offers
+
+    assert service_offers(service=cast.gp_service, process=Process.EKONTAKT)
+    assert active_contact(person=cast.nora.person, service=cast.gp_service) is not None
+    cast.gp_org.active = False
+    cast.gp_org.save()
+    assert not service_offers(service=cast.gp_service, process=Process.EKONTAKT)
+    assert active_contact(person=cast.nora.person, service=cast.gp_service) is None
+    login_as(client, cast.nora)
+    assert offered(contact_cards(client.get(reverse("clinics:contact_list"))), "Fastlege Kari Lege") == set()
+
+
 def test_empty_state_for_a_citizen_without_contacts(client):
     citizen = f.CitizenFactory()
     login_as(client, citizen)
