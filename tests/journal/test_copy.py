@@ -223,3 +223,21 @@ def test_parent_requests_a_copy_for_a_child_under_12(client, gp_record):
     desk = CopyRequest.objects.get()
     assert (desk.patient_nin, desk.requested_by_name, desk.on_behalf_relation) == (
         cast.emma.nin, cast.nora.person.full_name, "parent")
+
+
+def test_epj_refuses_a_request_to_a_service_without_journal_copy(gp_record):
+    """Even a request that slips past the portal's check is refused by the clinic (AppRec 2)."""
+    from journal import wire
+    from messaging.relay import relay_send
+
+    cast = gp_record
+    message = wire.copy_request_message(service=cast.gp_service, patient=cast.nora.person,
+                                        written_by=cast.nora.person)
+    JournalCopyRequest.objects.create(person=cast.nora.person, requested_by=cast.nora.person,
+                                      service=cast.gp_service, msg_id=message.msg_id)
+    in_transaction(relay_send, side="portal", message=message)
+    cast.gp_service.processes.filter(process="journalkopi").delete()
+    deliver_all()
+    assert not CopyRequest.objects.exists()
+    request = JournalCopyRequest.objects.get()
+    assert request.state == JournalCopyRequest.State.REJECTED and request.error_text
