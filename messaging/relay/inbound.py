@@ -109,6 +109,7 @@ def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> I
     seen = _inbox_seen(side, message.msg_id)
     if seen:
         return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
+    _sender_check(envelope, message)
     _validate(side, message, memo)
     handler = registry.handler_for(side, message.msg_type)
     if handler is None:
@@ -197,6 +198,7 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
         return InboundOutcome(DUPLICATE, answer=seen.answer)
     # Take the caller's wait: if it already gave up, the reply is still written, as discarded.
     waiting = _sync_request_taken(envelope)
+    _sender_check(envelope, message)
     _validate(side, message, memo)
     handler = registry.sync_handler_for(side, message.msg_type)
     if handler is None:
@@ -297,6 +299,19 @@ def _sync_request_taken(envelope: Envelope) -> bool:
 
 def _mark(envelope: Envelope, **fields) -> None:
     Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None, **fields)
+
+
+def _sender_check(envelope: Envelope, message: Message) -> None:
+    """Refuse a document whose MsgHead sender is not the party the transport delivered it from.
+
+    The envelope's sender HER-id is what the broker authenticated (in the real network, the
+    certificate behind the AMQP from-party); a MsgHead claiming another level-1 sender is a
+    spoof. S01 is the 8221 code for a sender whose signature/identity does not hold up.
+    An operator's file carries no from-party unless `relay receive --from-her-id` gives one.
+    """
+    if envelope.sender_her_id is not None and message.sender.her_id != envelope.sender_her_id:
+        raise Reject("S01", f"Avsenderen i MsgHead (HER-id {message.sender.her_id}) er ikke avsenderen "
+                            f"meldingen kom fra (HER-id {envelope.sender_her_id})")
 
 
 def _validate(side: str, message: Message, memo: BatchMemo) -> None:

@@ -130,18 +130,19 @@ class RawReceipt:
 OPERATOR = "operator"
 
 
-def relay_receive_raw(*, side: str, payload: bytes) -> RawReceipt:
+def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = None) -> RawReceipt:
     """Feed raw bytes to `side` through exactly the workers' inbound path, here and now.
 
     The bytes become an envelope from the other side without trusted transport metadata (an
     operator's file carries none), claimed by the operator so no worker takes it meanwhile.
+    `from_her_id` names the party the transport delivered it from, so the sender check applies.
     """
     _check_side(side)
     now = timezone.now()
     with transaction.atomic():
         envelope = Envelope.objects.create(
             side=other_side(side), to_side=side, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE,
-            msg_id=f"operator-{uuid.uuid4()}", payload=payload, metadata_trusted=False,
+            msg_id=f"operator-{uuid.uuid4()}", payload=payload, metadata_trusted=False, sender_her_id=from_her_id,
             state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
             attempts=1, claimed_by=OPERATOR, claimed_at=now,
         )

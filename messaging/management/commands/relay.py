@@ -39,6 +39,8 @@ class Command(BaseCommand):
         receive = sub.add_parser("receive", help="feed a file through the inbound path; exit 0 accepted, 1 rejected, 2 unusable")
         receive.add_argument("--side", required=True, choices=Side.values)
         receive.add_argument("file")
+        receive.add_argument("--from-her-id", type=int, default=None,
+                             help="level-1 HER-id of the party the file came from; a MsgHead claiming another sender is refused (S01)")
         ping = sub.add_parser("ping", help="DIALOG_INNBYGGER_TEST round trip to a clinic")
         ping.add_argument("her_id", type=int)
         ping.add_argument("--timeout", type=float, default=None)
@@ -87,11 +89,11 @@ class Command(BaseCommand):
             raise CommandError(f"#{id} er ikke en død melding.")
         self.stdout.write(self.style.SUCCESS(f"#{id} lagt i kø igjen."))
 
-    def do_receive(self, *, side, file, **_):
+    def do_receive(self, *, side, file, from_her_id=None, **_):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"Finner ikke filen {file}.")
-        receipt = relay_receive_raw(side=side, payload=path.read_bytes())
+        receipt = relay_receive_raw(side=side, payload=path.read_bytes(), from_her_id=from_her_id)
         outcome = receipt.outcome
         if outcome is None:
             self.stderr.write(f"Midlertidig feil, prøves igjen av arbeiderne: {receipt.envelope.error_text}")
