@@ -104,7 +104,7 @@ def test_database_refuses_a_raw_update(cast):
 
 def test_database_refuses_a_raw_delete_on_postgresql(cast):
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite keeps DELETE open for the test flush; the model and admin still refuse")
+        pytest.skip("needs PostgreSQL: SQLite keeps DELETE open for the test flush (the model and admin still refuse)")
     write(cast)
     before = snapshot()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
