@@ -1,0 +1,114 @@
+"""The XML attack corpus through the real queues, with real worker processes, beside legitimate traffic.
+
+The hostile documents enter the way the broker would hand them over: an envelope on the EPJ's
+queue carrying the bytes and the transport metadata (MsgId, the from-party's HER-id). The
+legitimate e-kontakt messages are sent the way features send them (`relay_send`). Afterwards:
+every hostile document got its AppRec with the right 8221 code, the workers are alive, no
+application row mentions a hostile MsgId, and every legitimate message was filed exactly once
+and delivered.
+"""
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from epj.models import JournalEntry
+from messaging.codec import codes, new_msg_id
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.relay import relay_send
+from messaging.relay.kicks import kick_on_commit
+from tests.security.conftest import make_clinic
+from tests.security.corpus import hostile_cases, legit_message, replay_case
+from tests.workers import wait_until
+
+pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
+
+LEGIT_BETWEEN = 6  # legitimate messages sent before each hostile one
+
+
+def broker_delivers(case, clinic) -> Envelope:
+    """Put hostile bytes on the EPJ's queue as the broker would: with transport metadata."""
+    now = timezone.now()
+    with transaction.atomic():
+        envelope = Envelope.objects.create(
+            side="portal", to_side="epj", channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE,
+            # A replay travels under a new transport id; its MsgHead repeats an old MsgId.
+            msg_id=new_msg_id() if case.replay_of or not case.msg_id else case.msg_id,
+            msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
+            sender_her_id=case.from_her_id or settings.HN_PORTAL_HER_ID,
+            receiver_her_id=clinic.receiver.her_id, receiver_sub_her_id=clinic.receiver.sub_her_id,
+            payload=case.payload, state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
+        )
+        kick_on_commit(envelope.queue)
+    return envelope
+
+
+def send_legit(clinic, n, start):
+    messages = [legit_message(clinic, subject=f"Legitim {start + i}") for i in range(n)]
+    with transaction.atomic():
+        for message in messages:
+            relay_send(side="portal", message=message)
+    return messages
+
+
+def rows_mentioning(msg_ids) -> dict[str, int]:
+    """Application rows (outside the relay) that carry any of these MsgIds."""
+    found = {}
+    for model in apps.get_models():
+        if model._meta.app_label == "messaging" and model._meta.model_name in {"envelope", "inboxmessage"}:
+            continue
+        if any(field.name == "msg_id" for field in model._meta.get_fields()):
+            count = model._default_manager.filter(msg_id__in=msg_ids).count()
+            if count:
+                found[model._meta.label] = count
+    return found
+
+
+def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
+    clinic = make_clinic()
+    legit = send_legit(clinic, 1, 0)
+    wait_until(lambda: Envelope.objects.filter(msg_id=legit[0].msg_id, state=EnvelopeState.DELIVERED).exists(),
+               message="the first legitimate message delivered (the replay target)")
+    cases = hostile_cases(clinic) + [replay_case(clinic, legit[0])]
+    hostile = []
+    for case in cases:
+        legit += send_legit(clinic, LEGIT_BETWEEN, len(legit))
+        hostile.append((case, broker_delivers(case, clinic)))
+    legit += send_legit(clinic, LEGIT_BETWEEN, len(legit))
+
+    legit_ids = [m.msg_id for m in legit]
+    originals = Envelope.objects.filter(side="portal", msg_id__in=legit_ids)
+    wait_until(lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(legit), timeout=300,
+               interval=0.25, message=f"all {len(legit)} legitimate messages delivered")
+    answered = [envelope.pk for case, envelope in hostile if case.code]
+    wait_until(lambda: Envelope.objects.filter(pk__in=answered, state=EnvelopeState.REJECTED).count() == len(answered),
+               timeout=120, interval=0.25, message="every hostile document's AppRec back at the sender")
+
+    # Each hostile document: rejected with its code, answered once.
+    for case, envelope in hostile:
+        envelope.refresh_from_db()
+        if case.replay_of:
+            assert envelope.state == EnvelopeState.SENT, case.name  # taken, nothing applied, no new answer
+            continue
+        assert (envelope.state, envelope.apprec_status) == (EnvelopeState.REJECTED, 2), case.name
+        assert envelope.error_text.startswith(f"{case.code} "), (case.name, envelope.error_text)
+        assert Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id).count() == 1
+
+    # No side effect: no application row carries a hostile MsgId; the replayed one was filed once.
+    hostile_ids = [envelope.msg_id for case, envelope in hostile if not case.replay_of]
+    assert rows_mentioning(hostile_ids) == {}
+    assert JournalEntry.objects.get(msg_id=legit[0].msg_id).subject == "Legitim 0"
+    assert Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=legit[0].msg_id).count() == 1
+
+    # Nothing lost or doubled from the legitimate traffic.
+    assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(legit_ids)
+    assert set(originals.values_list("apprec_status", flat=True)) == {1}
+    assert InboxMessage.objects.filter(side="epj", msg_id__in=legit_ids).count() == len(legit)
+    assert not Envelope.objects.filter(state=EnvelopeState.DEAD).exists()
+
+    # No crash: both workers still running, no traceback in their logs.
+    for side in ("portal", "epj"):
+        assert relay_workers.procs[side].poll() is None, relay_workers.log_tail(side)
+        assert "Traceback" not in relay_workers.logs[side].read_text(errors="replace"), relay_workers.log_tail(side)
