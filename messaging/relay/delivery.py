@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from messaging.models import Envelope, EnvelopeKind, EnvelopeState, queue_name
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
 from messaging.relay.registry import Reject
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
@@ -153,7 +153,7 @@ def relay_deliver_due(*, side: str, channel: str, worker: str | None = None, bud
     deadline = time.monotonic() + budget_seconds
     delivered = 0
     while True:
-        ids = envelopes_claim(side=side, channel=channel, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
+        ids = envelopes_claim(side=side, channel=channel, worker=worker, limit=_claim_size(channel))
         if not ids:
             break
         delivered += len(envelopes_deliver(ids, worker=worker))
@@ -162,6 +162,12 @@ def relay_deliver_due(*, side: str, channel: str, worker: str | None = None, bud
             return delivered
     _wake_for_retries(side, channel, queue)
     return delivered
+
+
+def _claim_size(channel: str) -> int:
+    # A synchronous caller is waiting: take one request at a time, so every pool process
+    # with a delivery task answers one in parallel instead of one task answering all in turn.
+    return 1 if channel == Channel.SYNC else settings.HN_RELAY_BATCH_SIZE
 
 
 def _wake_for_retries(side: str, channel: str, queue: str) -> None:

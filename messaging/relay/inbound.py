@@ -170,7 +170,7 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec) -> InboundOutcome:
     if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
         return InboundOutcome(APPLIED, detail="already settled", mark=EnvelopeState.DELIVERED)
     now = timezone.now()
-    rejected = apprec.status == STATUS_REJECTED
+    rejected = apprec.status not in (STATUS_OK, STATUS_OK_WITH_ERRORS)  # unknown statuses do not count as OK
     original.state = EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED
     original.apprec_status = apprec.status
     original.error_text = _errors_text(apprec.errors)

@@ -63,7 +63,7 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     deadline = time.monotonic() + timeout
     with transaction.atomic():
         request = _envelope_create(side=side, message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
-    relay_kick(request.queue)
+    relay_kick(request.queue, force=True)  # one delivery task per request: answered in parallel
     pause = 0.002
     while time.monotonic() < deadline:
         reply = _reply_for(request)
