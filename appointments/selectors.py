@@ -12,7 +12,7 @@ from appointments.models import (
     DropInRoom,
     VideoService,
 )
-from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel
+from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel, HealthContact
 from clinics.selectors import service_appointment_level
 
 JOIN_OPENS_BEFORE = datetime.timedelta(minutes=10)
@@ -42,6 +42,13 @@ def appointments_for_person(*, person, upcoming: bool, at=None):
 def appointments_for_contact(*, person, service, at=None):
     at = at or timezone.now()
     return Appointment.objects.filter(person=person, service=service, end__gte=at, status__in=ACTIVE_STATUSES)
+
+
+def bookable_contacts(*, person):
+    """The person's active health contacts that take bookings online."""
+    contacts = HealthContact.objects.filter(person=person, active=True, service__active=True).select_related(
+        "service__organisation").order_by("service__name")
+    return [c for c in contacts if can_book(service=c.service)]
 
 
 def feed_appointments(*, person):

@@ -36,7 +36,7 @@ from appointments.models import (
 )
 from appointments.selectors import approved_video_service_for, level_allows
 from clinics.models import AppointmentLevel, Service
-from messaging.codec import Attachment, CodecError, Foresporsel, Message, Patient, codes, new_msg_id, now
+from messaging.codec import Attachment, CodecError, Foresporsel, Message, OnBehalf, Patient, codes, new_msg_id, now
 from messaging.notifications import citizen_notify
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync, relay_send
 from messaging.relay.parties import clinic_party, portal_party
@@ -59,14 +59,15 @@ def _patient(person) -> Patient:
     return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
-def _request(*, service: Service, person, msg_type: str, action: str, subject: str, calendar: bytes) -> Message:
+def _request(*, service: Service, person, msg_type: str, action: str, subject: str, calendar: bytes,
+             on_behalf: OnBehalf | None = None) -> Message:
     code = codes.FORESP_TIMEADMINISTRASJON
     return Message(
         msg_type=msg_type, msg_id=new_msg_id(), gen_date=now(), sender=portal_party(),
         receiver=clinic_party(service=service), patient=_patient(person),
         foresporsler=[Foresporsel(type_code=code.code, type_system=code.system, type_dn=code.dn, subject=subject)],
         attachments=[Attachment(mime_type=codes.MIME_ICALENDAR, data=calendar, description="Timeavtale")],
-        action=action, msg_type_dn=codes.function_dn(msg_type),
+        action=action, msg_type_dn=codes.function_dn(msg_type), on_behalf=on_behalf,
     )
 
 
@@ -78,12 +79,13 @@ def calendar_attachment(message: Message) -> bytes:
 
 
 def free_slots_fetch(*, service: Service, person, timebook_ref: str = "", start=None,
-                     days: int = FREE_SLOT_DAYS, timeout: float | None = None) -> list[FreeSlot]:
+                     days: int = FREE_SLOT_DAYS, timeout: float | None = None,
+                     on_behalf: OnBehalf | None = None) -> list[FreeSlot]:
     """HentLedigeTimer, synchronously. Nothing is written; a failure raises FreeSlotsUnavailable."""
     start = start or timezone.now()
     message = _request(
         service=service, person=person, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_HENT_LEDIGE_TIMER, subject="Hent ledige timer",
+        action=codes.ACTION_HENT_LEDIGE_TIMER, subject="Hent ledige timer", on_behalf=on_behalf,
         calendar=free_slot_query_build(
             start=start, end=start + datetime.timedelta(days=days), timebook_ref=timebook_ref),
     )
@@ -117,7 +119,8 @@ def _require_level(service: Service, needed: str) -> None:
 
 
 @transaction.atomic
-def appointment_reserve(*, user, person, service: Service, slot: FreeSlot, request_id: str) -> Appointment:
+def appointment_reserve(*, user, person, service: Service, slot: FreeSlot, request_id: str,
+                        on_behalf: OnBehalf | None = None) -> Appointment:
     """Record a pending appointment and send ReserverAvtale. The same request id returns the same row."""
     _require_level(service, AppointmentLevel.BOOK)
     existing = Appointment.objects.filter(person=person, request_id=request_id).first()
@@ -137,7 +140,7 @@ def appointment_reserve(*, user, person, service: Service, slot: FreeSlot, reque
         return Appointment.objects.get(person=person, request_id=request_id)
     envelope = relay_send(side="portal", message=_request(
         service=service, person=person, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_RESERVER_AVTALE, subject="Bestill time",
+        action=codes.ACTION_RESERVER_AVTALE, subject="Bestill time", on_behalf=on_behalf,
         calendar=reservation_build(slot_ref=slot.slot_ref, request_id=request_id, start=slot.start, end=slot.end,
                                    title=slot.title),
     ))
@@ -163,7 +166,7 @@ def cancel_refusal(appointment: Appointment, *, at=None) -> str:
 
 
 @transaction.atomic
-def appointment_cancel(*, user, appointment: Appointment) -> Appointment:
+def appointment_cancel(*, user, appointment: Appointment, on_behalf: OnBehalf | None = None) -> Appointment:
     """Send AvbestillAvtale; refused here (and again in the EPJ) after the deadline."""
     appointment = Appointment.objects.select_for_update().select_related("service__organisation").get(
         pk=appointment.pk)
@@ -173,7 +176,7 @@ def appointment_cancel(*, user, appointment: Appointment) -> Appointment:
     request_id = str(uuid.uuid4())
     envelope = relay_send(side="portal", message=_request(
         service=appointment.service, person=appointment.person, msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
-        action=codes.ACTION_AVBESTILL_AVTALE, subject="Avbestill time",
+        action=codes.ACTION_AVBESTILL_AVTALE, subject="Avbestill time", on_behalf=on_behalf,
         calendar=cancellation_build(uid=appointment.epj_uid, request_id=request_id, sequence=appointment.sequence,
                                     start=appointment.start, end=appointment.end),
     ))

@@ -12,10 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from appointments import calendar, selectors, services
-from appointments.access import appointment_for_citizen, calendar_feed_by_token
+from appointments.access import (
+    appointment_for_citizen,
+    appointment_subject,
+    calendar_feed_by_token,
+    contact_for_booking,
+    on_behalf_of,
+)
 from appointments.forms import BookingConfirmForm, ClinicVideoForm, DropInRoomForm
 from appointments.models import DropInRoom
-from clinics.access import health_contact_for_citizen, organisation_for_admin
+from clinics.access import organisation_for_admin
 
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
@@ -23,9 +29,8 @@ PAGE_SIZE = 20
 
 
 def _citizen(request):
-    if not request.user.is_citizen:
-        raise Http404
-    return request.user.person
+    """The person whose appointments these pages are about (the citizen, or whom they act for)."""
+    return appointment_subject(request).patient
 
 
 @login_required
@@ -37,13 +42,15 @@ def appointment_list(request):
     return render(request, "appointments/appointment_list.html", {
         "upcoming": upcoming.get_page(request.GET.get("side")),
         "past": past.get_page(request.GET.get("tidligere")),
+        "bookable": selectors.bookable_contacts(person=person),
+        "subject": appointment_subject(request),
     })
 
 
 @login_required
 @require_GET
 def appointment_detail(request, appointment_id):
-    appointment = appointment_for_citizen(user=request.user, appointment_id=appointment_id)
+    appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
     return render(request, "appointments/appointment_detail.html", {
         "appointment": appointment,
         "cancel_refusal": services.cancel_refusal(appointment),
@@ -55,7 +62,7 @@ def appointment_detail(request, appointment_id):
 @login_required
 @require_GET
 def appointment_ics(request, appointment_id):
-    appointment = appointment_for_citizen(user=request.user, appointment_id=appointment_id)
+    appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
     response = HttpResponse(calendar.appointment_ics(appointment), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="time-{appointment.pk}.ics"'
     return response
@@ -64,10 +71,11 @@ def appointment_ics(request, appointment_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_cancel(request, appointment_id):
-    appointment = appointment_for_citizen(user=request.user, appointment_id=appointment_id)
+    appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
     if request.method == "POST":
         try:
-            services.appointment_cancel(user=request.user, appointment=appointment)
+            services.appointment_cancel(user=request.user, appointment=appointment,
+                                        on_behalf=on_behalf_of(appointment_subject(request)))
         except services.AppointmentRefused as exc:
             messages.error(request, str(exc))
         else:
@@ -78,12 +86,20 @@ def appointment_cancel(request, appointment_id):
     })
 
 
+def _contact_url(request, contact):
+    # The health-contact page is the citizen's own; when acting for someone, go back to their appointments.
+    if contact.person_id == request.user.person_id:
+        return reverse("clinics:contact_detail", args=[contact.pk])
+    return reverse("appointments:list")
+
+
 def _refused(request, contact, reason):
-    return render(request, "appointments/booking_refused.html", {"contact": contact, "reason": reason}, status=403)
+    return render(request, "appointments/booking_refused.html", {
+        "contact": contact, "reason": reason, "contact_url": _contact_url(request, contact)}, status=403)
 
 
 def _booking_contact(request, contact_id):
-    contact = health_contact_for_citizen(user=request.user, contact_id=contact_id)
+    _subject, contact = contact_for_booking(request=request, contact_id=contact_id)
     if not contact.active:
         return contact, _("Dette er en tidligere helsekontakt. Du kan ikke bestille time her.")
     if not selectors.can_book(service=contact.service):
@@ -136,17 +152,20 @@ def booking_start(request, contact_id):
         return _refused(request, contact, refusal)
     timebook_ref = request.GET.get("timebok", "")[:40]
     try:
-        slots = services.free_slots_fetch(service=contact.service, person=contact.person, timebook_ref=timebook_ref)
+        slots = services.free_slots_fetch(service=contact.service, person=contact.person, timebook_ref=timebook_ref,
+                                          on_behalf=on_behalf_of(appointment_subject(request)))
     except services.FreeSlotsUnavailable as exc:
-        return render(request, "appointments/booking_unavailable.html", {"contact": contact, "reason": str(exc)},
-                      status=503)
+        return render(request, "appointments/booking_unavailable.html", {
+            "contact": contact, "reason": str(exc), "contact_url": _contact_url(request, contact)}, status=503)
     groups = _group_by_timebook(slots)
     if not timebook_ref and len(groups) != 1:
-        return render(request, "appointments/booking_choose.html", {"contact": contact, "groups": groups})
+        return render(request, "appointments/booking_choose.html", {
+            "contact": contact, "groups": groups, "contact_url": _contact_url(request, contact)})
     page = Paginator(slots, PAGE_SIZE).get_page(request.GET.get("side"))
     rows = [(slot, _slot_choice(contact, slot)) for slot in page.object_list]
     return render(request, "appointments/booking_slots.html", {
         "contact": contact, "page": page, "rows": rows, "group": groups[0] if groups else None,
+        "contact_url": _contact_url(request, contact),
         "timebook_ref": timebook_ref, "several_groups": not timebook_ref and len(groups) > 1,
     })
 
@@ -168,14 +187,15 @@ def booking_confirm(request, contact_id):
         try:
             appointment = services.appointment_reserve(
                 user=request.user, person=contact.person, service=contact.service, slot=slot,
-                request_id=str(form.cleaned_data["request_id"]),
+                request_id=str(form.cleaned_data["request_id"]), on_behalf=on_behalf_of(appointment_subject(request)),
             )
         except services.AppointmentRefused as exc:
             form.add_error(None, str(exc))
         else:
             messages.info(request, _("Bestillingen er sendt. Timen er ikke bekreftet før legekontoret har svart."))
             return redirect("appointments:detail", appointment_id=appointment.pk)
-    return render(request, "appointments/booking_confirm.html", {"contact": contact, "slot": slot, "form": form})
+    return render(request, "appointments/booking_confirm.html", {
+        "contact": contact, "slot": slot, "form": form, "contact_url": _contact_url(request, contact)})
 
 
 @login_required

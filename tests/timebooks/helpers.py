@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import uuid
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -96,7 +97,7 @@ def confirmed_appointment(cast, *, hours_ahead=5, person=None, **fields):
     values = {
         "person": person or cast.nora.person, "service": cast.gp_service, "status": AppointmentStatus.CONFIRMED,
         "title": "Blodprøve (kolesterol)", "start": start, "end": start + datetime.timedelta(minutes=20),
-        "epj_uid": f"uid-{start.timestamp()}", "sequence": 1,
+        "epj_uid": f"uid-{uuid.uuid4()}", "sequence": 1,
     }
     values.update(fields)
     return Appointment.objects.create(**values)
