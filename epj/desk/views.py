@@ -24,6 +24,7 @@ from epj.desk.services import (
     charge_mark_paid,
     clinic_thread_start,
 )
+from messaging.dialogs.attachments import EXTENSIONS, content_type_of
 
 PAGE_SIZE = 25
 WRITERS = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
@@ -138,8 +139,12 @@ def charge_paid_view(request, case_id):
 @login_required
 def desk_attachment(request, attachment_id):
     attachment = desk_attachment_for_staff(user=request.user, attachment_id=attachment_id)
-    response = HttpResponse(bytes(attachment.data), content_type=attachment.mime_type)
-    response["Content-Disposition"] = f'attachment; filename="vedlegg-{attachment.pk}"'
+    data = bytes(attachment.data)
+    # The declared type came over the wire; only bytes that really are PDF/PNG/JPEG keep a type.
+    mime_type = content_type_of(data)
+    extension = EXTENSIONS.get(mime_type, "bin")
+    response = HttpResponse(data, content_type=mime_type or "application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="vedlegg-{attachment.pk}.{extension}"'
     return response
 
 

@@ -210,3 +210,12 @@ def test_thread_start(client, clinic_data, who):
 def test_reception_cannot_start_threads(client, clinic_data):
     login_as(client, clinic_data.reception)
     assert client.get(reverse("desk:thread_start", args=[clinic_data.gp_org.pk])).status_code == 404
+
+
+def test_desk_attachment_keeps_a_type_only_for_real_pdf_and_images(client, clinic_data, sent):
+    attachment = DeskAttachment.objects.get()
+    DeskAttachment.objects.filter(pk=attachment.pk).update(mime_type="text/html", data=b"<script>alert(1)</script>")
+    login_as(client, clinic_data.kari)
+    response = client.get(reverse("desk:attachment", args=[attachment.pk]))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].endswith('.bin"')

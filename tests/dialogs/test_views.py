@@ -166,6 +166,19 @@ def test_acting_for_switch(client, clinic_data, who):
         assert SESSION_KEY not in client.session
 
 
+def test_thread_says_who_wrote_on_whose_behalf(client, clinic_data):
+    from messaging.dialogs import services
+    from messaging.dialogs.representation import RELATION_PARENT, Subject
+
+    nora = clinic_data.nora.person
+    subject = Subject(actor=nora, patient=clinic_data.emma, relation=RELATION_PARENT, areas=frozenset(ServiceArea.values))
+    thread = services.dialog_send(subject=subject, service=clinic_data.gp_service, kind="ekontakt", title="Emma", text="Hei")
+    login_as(client, clinic_data.ole)  # the other parent sees it too, and who wrote
+    client.post(reverse("dialogs:acting_for"), {"person": clinic_data.emma.pk})
+    body = client.get(reverse("dialogs:thread", args=[thread.pk])).content.decode()
+    assert f"{nora.full_name} på vegne av {clinic_data.emma.full_name}" in body
+
+
 def test_acting_for_a_child_shows_the_childs_threads_only(client, clinic_data, answered):
     login_as(client, clinic_data.nora)
     client.post(reverse("dialogs:acting_for"), {"person": clinic_data.emma.pk})
