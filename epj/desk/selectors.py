@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from clinics.models import StaffMembership

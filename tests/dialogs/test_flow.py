@@ -5,16 +5,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from epj.desk import services as desk
-from epj.desk.models import Case, Charge as DeskCharge, DeskMessage, Frikort
+from epj.desk.models import Case, Charge as DeskCharge, DeskMessage, Frikort, Tariff
 from epj.models import JournalEntry
-from messaging.codec import codes
+from messaging.codec import AppRec, AppRecError, codes
 from messaging.dialogs import services, wire
-from messaging.dialogs.models import Charge, DialogMessage, Kind, Thread
+from messaging.dialogs.models import Charge, DialogMessage, Kind, ServiceArea, Thread
 from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
-from messaging.dialogs.models import ServiceArea
 from messaging.relay import relay_send
 from tests.dialogs.conftest import deliver_all
 
@@ -101,8 +101,6 @@ def test_frikort_makes_the_ekonsultasjon_free(clinic_data):
 
 def test_the_tariff_table_is_configurable_by_date(clinic_data):
     cast = clinic_data
-    from epj.desk.models import Tariff
-
     Tariff.objects.create(code="2ae", description="Ny sats", copayment=Decimal("185.00"),
                           valid_from=timezone.localdate() - datetime.timedelta(days=1))
     assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=timezone.localdate()).amount == Decimal("185.00")
@@ -174,8 +172,6 @@ def test_a_service_that_does_not_offer_the_dialog_is_refused_on_the_server(clini
                                receiver=wire.clinic_party(service=cast.gp_service),
                                patient=wire.patient_of(cast.nora.person),
                                foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject="x", text="y")])
-    from django.db import transaction
-
     with transaction.atomic():
         relay_send(side="portal", message=message)
     deliver_all()
@@ -193,8 +189,6 @@ def test_rejection_reason_is_plain_language(clinic_data):
     cast = clinic_data
     thread = send(me(cast.nora.person), cast.gp_service)
     out = thread.messages.get()
-    from messaging.codec import AppRec, AppRecError
-
     apprec = AppRec(msg_id="x", gen_date=timezone.now(), sender=wire.clinic_party(service=cast.gp_service),
                     receiver=wire.portal_party(), status=2, errors=[AppRecError(code="E35", text="Pasienten finnes ikke")],
                     original_msg_id=out.msg_id)
