@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TimebooksConfig(AppConfig):
@@ -6,7 +7,7 @@ class TimebooksConfig(AppConfig):
 
     name = "epj.timebooks"
     label = "epj_timebooks"
-    verbose_name = "EPJ: timebøker"
+    verbose_name = _("EPJ: timebøker")
 
     def ready(self):
         # Hook the EPJ's message handlers into the relay (HentLedigeTimer, ReserverAvtale, AvbestillAvtale).

@@ -66,11 +66,13 @@ class AvailabilityRuleForm(forms.ModelForm):
 class AvailabilityExceptionForm(forms.ModelForm):
     class Meta:
         model = AvailabilityException
-        fields = ["date", "start_time", "end_time", "reason"]
+        fields = ["kind", "date", "start_time", "end_time", "reason", "slot_minutes", "capacity", "appointment_type",
+                  "bookable_online"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"}),
                    "start_time": forms.TimeInput(attrs={"type": "time"}),
                    "end_time": forms.TimeInput(attrs={"type": "time"})}
-        help_texts = {"start_time": _("La fra og til stå tomme for å stenge hele dagen.")}
+        help_texts = {"start_time": _("Stengt: la fra og til stå tomme for å stenge hele dagen."),
+                      "slot_minutes": _("Bare for ekstra åpningstid.")}
 
     def __init__(self, *args, timebook, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +81,14 @@ class AvailabilityExceptionForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("start_time"), data.get("end_time")
+        if data.get("kind") == "ekstra":
+            for name in ("start_time", "end_time", "slot_minutes", "capacity"):
+                if data.get(name) in (None, ""):
+                    self.add_error(name, _("Må fylles ut for ekstra åpningstid."))
+            if data.get("slot_minutes") is not None and data["slot_minutes"] < 5:
+                self.add_error("slot_minutes", _("En time må vare minst 5 minutter."))
+            if data.get("capacity") is not None and data["capacity"] < 1:
+                self.add_error("capacity", _("Minst én plass per time."))
         if (start is None) != (end is None):
             self.add_error("end_time", _("Fyll ut både fra og til, eller ingen av dem (hele dagen)."))
         elif start and end and end <= start:

@@ -121,15 +121,29 @@ class AvailabilityRule(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
+class ExceptionKind(models.TextChoices):
+    CLOSED = "stengt", _("Stengt")
+    EXTRA = "ekstra", _("Ekstra åpningstid")
+
+
 class AvailabilityException(models.Model):
-    """A one-off closing (a whole day, or a part of it) that overrides the weekly pattern."""
+    """A one-off change to the weekly pattern: a closing (a whole day, or part of it), or an extra
+    opening with its own slots (a vaccination Saturday)."""
 
     timebook = models.ForeignKey(Timebook, on_delete=models.CASCADE, related_name="exceptions")
+    kind = models.CharField(_("type"), max_length=10, choices=ExceptionKind.choices, default=ExceptionKind.CLOSED)
     date = models.DateField(_("dato"))
-    # Both empty: closed the whole day.
-    start_time = models.TimeField(_("stengt fra"), null=True, blank=True)
-    end_time = models.TimeField(_("stengt til"), null=True, blank=True)
+    # Closed with both empty: the whole day.
+    start_time = models.TimeField(_("fra"), null=True, blank=True)
+    end_time = models.TimeField(_("til"), null=True, blank=True)
     reason = models.CharField(_("årsak"), max_length=200, blank=True)
+    # Only for an extra opening: how its slots are cut.
+    slot_minutes = models.PositiveSmallIntegerField(_("varighet (minutter)"), null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("plasser per time"), null=True, blank=True)
+    appointment_type = models.CharField(
+        _("timetype"), max_length=10, choices=AppointmentType.choices, default=AppointmentType.IN_PERSON
+    )
+    bookable_online = models.BooleanField(_("kan bestilles på nett"), default=True)
 
     class Meta:
         verbose_name = _("unntak")
@@ -141,10 +155,15 @@ class AvailabilityException(models.Model):
                            | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time"))),
                 name="exception_whole_day_or_range",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="stengt") | Q(kind="ekstra", start_time__isnull=False, slot_minutes__gte=5,
+                                                 capacity__gte=1),
+                name="exception_extra_has_slots",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.date} {self.reason}"
+        return f"{self.date} {self.get_kind_display()} {self.reason}"
 
 
 class Slot(models.Model):

@@ -18,6 +18,7 @@ from epj.timebooks.models import (
     AvailabilityException,
     AvailabilityRule,
     Booking,
+    ExceptionKind,
     BookingSource,
     BookingStatus,
     Slot,
@@ -52,12 +53,36 @@ def _local_tz():
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """How one opening is cut into slots (a weekly rule or an extra opening)."""
+
+    start: datetime.time
+    end: datetime.time
+    minutes: int
+    capacity: int
+    appointment_type: str
+    online: bool
+    rule: AvailabilityRule | None = None
+
+
+def _cuts_for(day, rules, exceptions) -> list:
+    cuts = [
+        _Cut(r.start_time, r.end_time, r.slot_minutes, r.capacity, r.appointment_type, r.bookable_online, r)
+        for r in rules
+        if r.weekday == day.weekday() and r.valid_from <= day and (r.valid_until is None or day <= r.valid_until)
+    ]
+    cuts += [
+        _Cut(e.start_time, e.end_time, e.slot_minutes, e.capacity, e.appointment_type, e.bookable_online)
+        for e in exceptions if e.kind == ExceptionKind.EXTRA
+    ]
+    return cuts
+
+
 @transaction.atomic
 def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) -> int:
-    """Cut the weekly pattern into slots for `days` days from `start_date`, skipping exceptions.
-
-    Safe to run again: existing slots (unique per timebook and start) are left as they are.
-    """
+    """Cut the weekly pattern (and extra openings) into slots for `days` days from `start_date`,
+    leaving out closings. Safe to run again: existing slots (unique per timebook and start) stay."""
     tz = _local_tz()
     rules = list(timebook.rules.all())
     exceptions = {}
@@ -68,22 +93,21 @@ def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) 
     new = []
     for offset in range(days):
         day = start_date + datetime.timedelta(days=offset)
-        closed = exceptions.get(day, [])
+        todays = exceptions.get(day, [])
+        closed = [e for e in todays if e.kind == ExceptionKind.CLOSED]
         if any(e.start_time is None for e in closed):
             continue
-        for rule in rules:
-            if rule.weekday != day.weekday() or day < rule.valid_from or (rule.valid_until and day > rule.valid_until):
-                continue
-            start = datetime.datetime.combine(day, rule.start_time, tz)
-            until = datetime.datetime.combine(day, rule.end_time, tz)
-            step = datetime.timedelta(minutes=rule.slot_minutes)
+        for cut in _cuts_for(day, rules, todays):
+            start = datetime.datetime.combine(day, cut.start, tz)
+            until = datetime.datetime.combine(day, cut.end, tz)
+            step = datetime.timedelta(minutes=cut.minutes)
             while start + step <= until:
                 end = start + step
                 if not any(_overlaps(day, e, start, end, tz) for e in closed):
                     new.append(Slot(
-                        timebook=timebook, start=start, end=end, capacity=rule.capacity,
-                        appointment_type=rule.appointment_type, bookable_online=rule.bookable_online,
-                        cancel_deadline_hours=timebook.cancel_deadline_hours, rule=rule,
+                        timebook=timebook, start=start, end=end, capacity=cut.capacity,
+                        appointment_type=cut.appointment_type, bookable_online=cut.online,
+                        cancel_deadline_hours=timebook.cancel_deadline_hours, rule=cut.rule,
                     ))
                 start = end
     before = Slot.objects.filter(timebook=timebook).count()
@@ -103,14 +127,18 @@ def availability_rule_add(*, timebook: Timebook, **fields) -> AvailabilityRule:
 
 
 @transaction.atomic
-def availability_exception_add(*, timebook: Timebook, date, start_time=None, end_time=None, reason="") -> dict:
-    """Record a closing and remove the free slots it covers; booked slots stay for staff to move.
+def availability_exception_add(*, timebook: Timebook, date, start_time=None, end_time=None, reason="",
+                               kind=ExceptionKind.CLOSED, **extra) -> dict:
+    """Record a one-off change. A closing removes the free slots it covers (booked slots stay for
+    staff to move); an extra opening makes its slots at once.
 
-    Returns {"removed": n, "kept_booked": m}.
+    Returns {"removed": n, "kept_booked": m, "created": k}.
     """
     exception = AvailabilityException.objects.create(
-        timebook=timebook, date=date, start_time=start_time, end_time=end_time, reason=reason
+        timebook=timebook, date=date, start_time=start_time, end_time=end_time, reason=reason, kind=kind, **extra
     )
+    if kind == ExceptionKind.EXTRA:
+        return {"removed": 0, "kept_booked": 0, "created": slots_generate(timebook=timebook, start_date=date, days=1)}
     tz = _local_tz()
     day_slots = Slot.objects.filter(
         timebook=timebook,
@@ -121,7 +149,7 @@ def availability_exception_add(*, timebook: Timebook, date, start_time=None, end
     free = [s.pk for s in hit if s.booked == 0]
     # Only slots still empty at delete time: a booking racing in keeps its slot.
     removed, _detail = Slot.objects.filter(pk__in=free, booked=0).delete()
-    return {"removed": removed, "kept_booked": len(hit) - removed}
+    return {"removed": removed, "kept_booked": len(hit) - removed, "created": 0}
 
 
 def _video_url(slot: Slot) -> str:

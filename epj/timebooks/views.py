@@ -69,12 +69,16 @@ def timebook_detail(request, timebook_id):
         elif which == "exception":
             forms["exception"] = form = AvailabilityExceptionForm(request.POST, timebook=timebook, prefix="exc")
             if form.is_valid():
-                data = form.cleaned_data
-                result = services.availability_exception_add(
-                    timebook=timebook, date=data["date"], start_time=data["start_time"], end_time=data["end_time"],
-                    reason=data["reason"],
-                )
-                messages.success(request, _("Unntaket er lagret. %(removed)s ledige timer er fjernet.") % result)
+                data = dict(form.cleaned_data)
+                if data["kind"] != "ekstra":
+                    for name in ("slot_minutes", "capacity"):
+                        data[name] = None
+                result = services.availability_exception_add(timebook=timebook, **data)
+                if data["kind"] == "ekstra":
+                    messages.success(request, _("Den ekstra åpningstiden er lagret. %(created)s nye timer er laget.")
+                                     % result)
+                else:
+                    messages.success(request, _("Unntaket er lagret. %(removed)s ledige timer er fjernet.") % result)
                 if result["kept_booked"]:
                     messages.warning(request, _("%(kept_booked)s timer med bestillinger er beholdt; flytt eller "
                                                 "avbestill dem.") % result)

@@ -67,7 +67,8 @@ def test_timebook_detail_rules_exceptions_and_generation(client, cast, books, pe
                           "rule-slot_minutes": 30, "rule-capacity": 1, "rule-appointment_type": "oppmote",
                           "rule-bookable_online": "on", "rule-valid_from": NEXT_MONDAY.isoformat()}),
         client.post(url, {"form": "generate", "gen-start_date": NEXT_MONDAY.isoformat(), "gen-weeks": 1}),
-        client.post(url, {"form": "exception", "exc-date": NEXT_MONDAY.isoformat(), "exc-start_time": "09:00",
+        client.post(url, {"form": "exception", "exc-kind": "stengt", "exc-date": NEXT_MONDAY.isoformat(),
+                          "exc-start_time": "09:00", "exc-appointment_type": "oppmote",
                           "exc-end_time": "10:00", "exc-reason": "Møte"}),
     ]
     if persona == "right_user":
@@ -135,3 +136,19 @@ def test_invalid_nin_at_the_desk_is_explained(client, cast, books):
     response = login_as(client, cast.reception).post(reverse("epj_timebooks:slot", args=[slot.pk]),
                                                      {"form": "book", "book-nin": "12345678901", "book-name": "X"})
     assert "Kontrollsifrene" in response.content.decode() and not Booking.objects.exists()
+
+
+def test_desk_adds_an_extra_opening(client, cast, books):
+    _treater, lab = books
+    saturday = NEXT_MONDAY + datetime.timedelta(days=5)
+    url = reverse("epj_timebooks:detail", args=[lab.pk])
+    client = login_as(client, cast.reception)
+    missing = client.post(url, {"form": "exception", "exc-kind": "ekstra", "exc-date": saturday.isoformat(),
+                                "exc-appointment_type": "oppmote"})
+    assert "Må fylles ut for ekstra åpningstid" in missing.content.decode() and not Slot.objects.exists()
+    response = client.post(url, {"form": "exception", "exc-kind": "ekstra", "exc-date": saturday.isoformat(),
+                                 "exc-start_time": "10:00", "exc-end_time": "12:00", "exc-slot_minutes": 30,
+                                 "exc-capacity": 5, "exc-appointment_type": "oppmote", "exc-bookable_online": "on",
+                                 "exc-reason": "Vaksinelørdag"})
+    assert response.status_code == 302
+    assert Slot.objects.filter(timebook=lab, capacity=5).count() == 4

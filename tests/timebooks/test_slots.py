@@ -39,7 +39,7 @@ def test_weekly_pattern_generates_slots_and_exceptions_remove_them(books):
     second = NEXT_MONDAY + datetime.timedelta(days=7)
     result = availability_exception_add(timebook=treater, date=second, start_time=datetime.time(9),
                                         end_time=datetime.time(10), reason="Møte")
-    assert result == {"removed": 3, "kept_booked": 0}
+    assert result == {"removed": 3, "kept_booked": 0, "created": 0}
     availability_exception_add(timebook=treater, date=NEXT_MONDAY, reason="Fridag")
     assert Slot.objects.filter(timebook=treater).count() == 3
     # Regenerating respects the exceptions.
@@ -53,7 +53,8 @@ def test_exception_keeps_booked_slots_for_staff(books, cast):
     slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=1)
     first = Slot.objects.filter(timebook=treater).order_by("start").first()
     _book(first, cast.nora.person)
-    assert availability_exception_add(timebook=treater, date=NEXT_MONDAY) == {"removed": 1, "kept_booked": 1}
+    result = availability_exception_add(timebook=treater, date=NEXT_MONDAY)
+    assert result == {"removed": 1, "kept_booked": 1, "created": 0}
     assert Slot.objects.filter(pk=first.pk).exists()
 
 
@@ -148,3 +149,19 @@ def test_free_slot_lookup_shows_every_timebook_even_when_one_is_busy(books, cast
     assert late in slots and taken not in slots
     assert sum(1 for s in slots if s.timebook_id == lab.pk) == FREE_SLOTS_PER_TIMEBOOK
     assert [s.start for s in slots] == sorted(s.start for s in slots)
+
+
+def test_extra_opening_makes_its_own_slots(books):
+    from epj.timebooks.models import ExceptionKind
+
+    _treater, lab = books
+    saturday = NEXT_MONDAY + datetime.timedelta(days=5)
+    result = availability_exception_add(timebook=lab, date=saturday, kind=ExceptionKind.EXTRA,
+                                        start_time=datetime.time(10), end_time=datetime.time(11), slot_minutes=15,
+                                        capacity=6, reason="Vaksinelørdag")
+    assert result["created"] == 4
+    slots = Slot.objects.filter(timebook=lab)
+    assert {s.capacity for s in slots} == {6} and all(timezone.localtime(s.start).date() == saturday for s in slots)
+    assert slots_generate(timebook=lab, start_date=saturday, days=1) == 0  # regenerating keeps them, no doubles
+    with pytest.raises(IntegrityError), transaction.atomic():
+        availability_exception_add(timebook=lab, date=saturday, kind=ExceptionKind.EXTRA)  # no hours, no slots
