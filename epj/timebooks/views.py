@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clinics.access import membership_for
+from clinics.models import StaffRole
 from epj.timebooks import selectors, services
 from epj.timebooks.access import booking_for_staff, slot_for_staff, timebook_for_staff
 from epj.timebooks.forms import (
@@ -28,7 +29,8 @@ from epj.timebooks.models import BookingStatus, Slot
 @login_required
 @require_http_methods(["GET", "POST"])
 def timebook_list(request, organisation_id):
-    organisation = membership_for(user=request.user, organisation_id=organisation_id).organisation
+    membership = membership_for(user=request.user, organisation_id=organisation_id)
+    organisation = membership.organisation
     form = TimebookForm(organisation=organisation)
     if request.method == "POST":
         form = TimebookForm(request.POST, organisation=organisation)
@@ -37,7 +39,7 @@ def timebook_list(request, organisation_id):
             messages.success(request, _("Timeboken «%(name)s» er opprettet.") % {"name": timebook.name})
             return redirect("epj_timebooks:detail", timebook_id=timebook.pk)
     return render(request, "epj_timebooks/timebook_list.html", {
-        "organisation": organisation,
+        "organisation": organisation, "is_admin": membership.role == StaffRole.CLINIC_ADMIN,
         "timebooks": selectors.timebooks_for_organisation(organisation_id=organisation.pk),
         "form": form,
     })
