@@ -14,6 +14,8 @@ from appointments.models import (
 )
 from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel, HealthContact
 from clinics.selectors import service_appointment_level
+from messaging.models import EnvelopeState
+from messaging.relay import envelope_for
 
 JOIN_OPENS_BEFORE = datetime.timedelta(minutes=10)
 ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED, AppointmentStatus.CANCEL_PENDING)
@@ -71,6 +73,14 @@ def join_available(appointment: Appointment, *, at=None) -> bool:
         and appointment.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.CANCEL_PENDING)
         and appointment.start - JOIN_OPENS_BEFORE <= at <= appointment.end
     )
+
+
+def request_undeliverable(appointment: Appointment) -> bool:
+    """Did our pending reservation or cancellation end up as a dead letter (no answer will come)?"""
+    msg_id = {AppointmentStatus.PENDING: appointment.reservation_msg_id,
+              AppointmentStatus.CANCEL_PENDING: appointment.cancel_msg_id}.get(appointment.status)
+    envelope = envelope_for(msg_id) if msg_id else None
+    return envelope is not None and envelope.state == EnvelopeState.DEAD
 
 
 def approved_video_service_for(*, organisation_id) -> VideoService | None:

@@ -55,6 +55,7 @@ def appointment_detail(request, appointment_id):
         "appointment": appointment,
         "cancel_refusal": services.cancel_refusal(appointment),
         "join_available": selectors.join_available(appointment),
+        "undeliverable": selectors.request_undeliverable(appointment),
         "join_opens": appointment.start - selectors.JOIN_OPENS_BEFORE,
     })
 

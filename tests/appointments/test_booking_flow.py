@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from appointments.services import AppointmentRefused, appointment_cancel
 from epj.timebooks.models import Booking, BookingStatus, Slot
 from messaging.codec import codes
 from messaging.models import Envelope
+from tests.conftest import login_as
 from tests.timebooks.helpers import deliver_all, envelopes, make_slot, make_timebooks, reserve
 
 
@@ -115,3 +117,10 @@ def test_a_refused_write_rolls_back_inside_a_transaction(cast, lab):
         reserve(cast, slot)
         raise RuntimeError("the caller failed after reserving")
     assert not Appointment.objects.exists() and not Envelope.objects.exists()
+
+
+def test_dead_lettered_reservation_is_explained(client, cast, lab):
+    appointment = reserve(cast, make_slot(lab))
+    Envelope.objects.filter(msg_id=appointment.reservation_msg_id).update(state="dead")
+    page = login_as(client, cast.nora).get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    assert "kom ikke fram" in page
