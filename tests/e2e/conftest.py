@@ -21,6 +21,8 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
   pages in between.
 - `totp_code(secret)`: the current TOTP code for a secret, as an authenticator app shows it.
 - `heading(page)`: the text of the page's `main h1`.
+- `submit(page, locator)`: click a submit button or link and wait for the new page, so the
+  next check cannot read the old one.
 
 Import the helpers with `from tests.e2e.conftest import axe_check, heading, login, screenshot`.
 
@@ -152,13 +154,19 @@ def totp_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, counter))
 
 
+def submit(page, control):
+    """Click a submit button or link and wait for the new page (so checks never read the old one)."""
+    with page.expect_navigation():
+        control.click()
+    return page
+
+
 def login_password(page, email: str, password: str):
     """Submit the real allauth login form (e-mail + password)."""
     page.goto("/konto/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main form button[type=submit]").first)
     return page
 
 
@@ -167,8 +175,7 @@ def login_totp(page, secret: str):
     code_input = page.locator("input[name=code]")
     code_input.wait_for()
     code_input.fill(totp_code(secret))
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main form button[type=submit]").first)
     return page
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from clinics.demo import DEMO_PASSWORD, STAFF, seed_all
 from clinics.models import Organisation, StaffRole
 from tests import factories as f
-from tests.e2e.conftest import axe_check, heading, login, login_password, login_totp, screenshot, totp_code
+from tests.e2e.conftest import axe_check, heading, login, login_password, login_totp, screenshot, submit, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     axe_check(page)
     screenshot(page, "03-home-citizen")
 
-    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Helsekontakter").click()
+    submit(page, page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Helsekontakter"))
     assert heading(page) == "Helsekontakter"
     cards = page.locator("main section.card")
     names = [cards.nth(i).locator("h2").inner_text().strip() for i in range(cards.count())]
@@ -66,7 +66,7 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     axe_check(page)
     screenshot(page, "04-contacts")
 
-    page.get_by_role("link", name="Hjemmesykepleien Nordby").first.click()
+    submit(page, page.get_by_role("link", name="Hjemmesykepleien Nordby").first)
     assert heading(page) == "Hjemmesykepleien Nordby"
     assert page.get_by_text(re.compile(r"Svartid: innen 2 virkedager")).is_visible()
     axe_check(page)
@@ -75,8 +75,7 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     # Language: a plain form POST (works without JavaScript), and back again.
     page.goto("/helsekontakter/")
     page.get_by_label("Språk").select_option("en")
-    page.locator("form.lang-form").get_by_role("button", name="Bytt språk").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("form.lang-form").get_by_role("button", name="Bytt språk"))
     assert page.url.endswith("/helsekontakter/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_label(re.compile("Språk|Language")).input_value() == "en"
@@ -85,8 +84,7 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     page.goto(reverse("mfa_index"))  # allauth's pages carry English texts already
     assert heading(page) == "Two-Factor Authentication"
     page.get_by_label(re.compile("Språk|Language")).select_option("nb")
-    page.locator("form.lang-form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("form.lang-form button[type=submit]"))
     assert page.locator("html").get_attribute("lang") == "nb"
     assert heading(page) == "Tofaktorautentisering"
     axe_check(page)
@@ -121,7 +119,7 @@ def test_clinic_admin_logs_in_with_totp_and_sees_clinic_services(page):
     screenshot(page, "09-home-staff")
 
     organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
-    page.get_by_role("link", name=f"Tjenester – {organisation.name}").click()
+    submit(page, page.get_by_role("link", name=f"Tjenester – {organisation.name}"))
     assert heading(page) == f"Tjenester på nett – {organisation.name}"
     assert page.get_by_role("heading", name="Fastlege Kari Lege").is_visible()
     assert page.get_by_role("heading", name="Fastlege Per Doktor").is_visible()
@@ -156,8 +154,7 @@ def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
     axe_check(page)
     screenshot(page, "12-reauthenticate")
     page.locator("input[name=password]").fill(f.PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main form button[type=submit]"))
 
     assert page.url.endswith(reverse("mfa_activate_totp"))
     assert page.locator("img.qr-code").is_visible()
@@ -165,8 +162,7 @@ def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
     screenshot(page, "13-totp-activate")
 
     # Without a code: a clear error, linked from the summary to the field.
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main form button[type=submit]"))
     summary_link = page.locator(".error-summary a")
     assert summary_link.count() == 1
     assert summary_link.get_attribute("href") == "#" + page.locator("input[name=code]").get_attribute("id")
@@ -176,8 +172,7 @@ def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
 
     secret = page.locator("#authenticator_secret").input_value()
     page.locator("input[name=code]").fill(totp_code(secret))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main form button[type=submit]"))
     assert reverse("mfa_activate_totp") not in page.url
     axe_check(page)
     screenshot(page, "15-after-totp-activation")
@@ -190,8 +185,7 @@ def test_signup_errors_are_summarised_and_linked_to_their_fields(page):
     axe_check(page)
     screenshot(page, "16-signup")
     page.locator("input[name=nin]").fill("12345678901")  # fails the check digits
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("main form button[type=submit]"))
     links = page.locator(".error-summary a")
     assert links.count() >= 3  # e-mail, national number, password
     for i in range(links.count()):
@@ -289,3 +283,33 @@ def test_account_pages_pass_axe(page):
         assert page.locator("main h1").count() == 1, url_name
         axe_check(page)
         screenshot(page, f"31-{number}-{url_name.replace('_', '-')}")
+
+
+def test_clinic_admin_switches_a_service_off_with_the_keyboard_alone(page):
+    from clinics.models import Process, Service, ServiceProcess
+
+    seed_all()
+    login(page, CLINIC_ADMIN.email, DEMO_PASSWORD, totp_secret=CLINIC_ADMIN.totp_secret)
+    organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
+    page.goto(reverse("clinics:clinic_services", args=[organisation.pk]))
+    card = page.locator("section.card").filter(has=page.get_by_role("heading", name="Fastlege Kari Lege"))
+    video = card.get_by_label("Videokonsultasjon")
+    assert video.is_checked()
+    video.focus()
+    # The focused control shows Designsystemet's focus ring.
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Space")
+    assert not video.is_checked()
+    for _ in range(10):  # Tab on to this card's Save button
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.type === 'submit'"):
+            break
+    assert "Fastlege Kari Lege" in page.evaluate("() => document.activeElement.textContent")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".messages .alert--success").is_visible()
+    service = Service.objects.get(name="Fastlege Kari Lege")
+    assert not ServiceProcess.objects.filter(service=service, process=Process.VIDEO).exists()
+    assert ServiceProcess.objects.filter(service=service, process=Process.EKONTAKT).exists()  # nothing else lost
+    axe_check(page)
+    screenshot(page, "24-clinic-services-saved")
