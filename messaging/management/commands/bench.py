@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 BENCHMARKS = {
     "relay": "messaging.relay.bench",
     "booking": "appointments.bench",
+    "scale": "helsenorge.bench_scale",
 }
 
 
