@@ -62,7 +62,12 @@ def compose(request, service_id, kind):
     if kind == Kind.EKONSULTASJON and info is not None and quote is None:
         unavailable = True
     form = _form_for(kind, info)
-    if request.method == "POST" and not unavailable:
+    if request.method == "POST" and unavailable:
+        # Keep what the citizen wrote; nothing is sent until the clinic's terms are known.
+        form = _form_for(kind, info, request.POST)
+        form.is_valid()
+        form.add_error(None, _("Vi fikk ikke kontakt med helsetjenesten, så meldingen er ikke sendt. Prøv igjen om litt."))
+    elif request.method == "POST":
         form = _form_for(kind, info, request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data

@@ -83,7 +83,9 @@ def test_clinic_not_answering_means_try_again_not_a_blind_send(client, clinic_da
     url = compose_url(clinic_data, "ekonsultasjon")
     body = client.get(url).content.decode()
     assert "Vi fikk ikke kontakt med helsetjenesten" in body and "accept_copayment" not in body
-    client.post(url, {"title": "x", "complaint": "y", "duration": "uker", "fever": "nei", "wish": "z",
-                      "quoted_amount": "170.00", "accept_copayment": "on"})
+    response = client.post(url, {"title": "x", "complaint": "Mine ord", "duration": "uker", "fever": "nei",
+                                 "wish": "z", "quoted_amount": "170.00", "accept_copayment": "on"})
+    body = response.content.decode()
+    assert "meldingen er ikke sendt" in body and "Mine ord" in body  # what she wrote is kept
     assert not Thread.objects.exists()
     assert not Envelope.objects.filter(kind="message").exists()
