@@ -1,0 +1,83 @@
+"""The simulated EPJ's receiving end: its patient list, the filing, the 8221 decisions."""
+
+import pytest
+
+from epj.demo import seed_epj_patients
+from epj.handlers import communication_test_answer, message_file
+from epj.models import EpjPatient, JournalEntry
+from epj.services import EpjUnavailable, epj_outage_end, epj_outage_start, epj_patient_for, journal_file
+from messaging.codec import Patient, codes
+from messaging.relay import Reject, clinic_party, portal_party, relay_ping
+from messaging.relay.probe import probe_ekontakt
+from tests import factories as f
+
+
+@pytest.fixture
+def gp(db):
+    service = f.gp_service()
+    nora, former = f.PersonFactory(), f.PersonFactory()
+    f.contact(nora, service)
+    f.contact(former, service, active=False)
+    return service, nora, former
+
+
+def test_patient_list_is_seeded_from_active_health_contacts_once(gp):
+    service, nora, former = gp
+    assert seed_epj_patients() == 1
+    seed_epj_patients()
+    patient = EpjPatient.objects.get()
+    assert (patient.organisation, patient.nin, patient.given_name) == (service.organisation, nora.nin, nora.given_name)
+    assert not EpjPatient.objects.filter(nin=former.nin).exists()
+
+
+@pytest.mark.parametrize("case, code", [
+    ("no_nin", "E30"), ("short", "E31"), ("check_digits", "E31"), ("not_in_register", "E53"), ("not_here", "E35"),
+])
+def test_patient_identity_rejections(gp, case, code):
+    service, nora, former = gp
+    seed_epj_patients()
+    nin = {
+        "no_nin": "", "short": "123", "check_digits": nora.nin[:10] + str((int(nora.nin[10]) + 1) % 10),
+        "not_in_register": f.PersonFactory.build().nin, "not_here": former.nin,
+    }[case]
+    with pytest.raises(Reject) as rejection:
+        epj_patient_for(organisation=service.organisation, patient=Patient(nin=nin))
+    assert rejection.value.code == code
+
+
+def test_filing_handler_files_once_and_answers_ok(gp):
+    service, nora, _ = gp
+    seed_epj_patients()
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=Patient(nin=nora.nin), subject="Time?",
+                             text="Kan jeg få time?")
+    assert message_file(message, None).status == codes.STATUS_OK
+    assert journal_file(organisation=service.organisation, patient=None, message=message) == JournalEntry.objects.get()
+    entry = JournalEntry.objects.get()
+    assert (entry.subject, entry.text, entry.direction, entry.patient.nin) == ("Time?", "Kan jeg få time?", "in", nora.nin)
+
+
+def test_outage_is_a_transient_failure_until_it_ends(gp):
+    service, nora, _ = gp
+    seed_epj_patients()
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=Patient(nin=nora.nin))
+    epj_outage_start(organisation=service.organisation, reason="Oppgradering")
+    with pytest.raises(EpjUnavailable, match="Oppgradering"):
+        message_file(message, None)
+    assert not JournalEntry.objects.exists()
+    assert epj_outage_end(organisation=service.organisation) == 1
+    message_file(message, None)
+    assert JournalEntry.objects.count() == 1
+
+
+def test_communication_test_is_echoed_back_to_the_sender(gp):
+    service, _, _ = gp
+    request = probe_ekontakt(receiver=clinic_party(service=service), patient=None, text="ping")
+    reply = communication_test_answer(request)
+    assert reply.msg_type == codes.DIALOG_INNBYGGER_TEST
+    assert (reply.sender, reply.receiver, reply.parent_ref) == (request.receiver, portal_party(), request.msg_id)
+    assert reply.notater[0].text == "ping" and reply.notater[0].answered == request.foresporsler[0]
+
+
+def test_ping_needs_a_known_her_id(db):
+    with pytest.raises(LookupError):
+        relay_ping(her_id=1234567, timeout=0.1)
