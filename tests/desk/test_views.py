@@ -219,3 +219,14 @@ def test_desk_attachment_keeps_a_type_only_for_real_pdf_and_images(client, clini
     response = client.get(reverse("desk:attachment", args=[attachment.pk]))
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].endswith('.bin"')
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_desk_home(client, clinic_data, who):
+    response = as_persona(client, clinic_data, who).get(reverse("desk:home"))
+    if who == "right_user":
+        assert response.status_code == 302 and response["Location"] == reverse("desk:cases", args=[clinic_data.gp_org.pk])
+    elif who == "other_org_staff":  # Ola lands on his own organisation's desk, never Kari's
+        assert response["Location"] == reverse("desk:cases", args=[clinic_data.other_org.pk])
+    else:
+        assert refused(response, who)

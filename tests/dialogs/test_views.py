@@ -224,3 +224,21 @@ def test_proxies_page_shows_expired_and_revoked(client, clinic_data):
     login_as(client, clinic_data.nora)
     body = client.get(reverse("dialogs:proxies")).content.decode()
     assert "Utløpt" in body and "Trekk tilbake" not in body
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_proxies_page(client, clinic_data, who):
+    power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
+                            areas=[ServiceArea.DIGITAL])
+    before = snapshot()
+    c = as_persona(client, clinic_data, who)
+    response = c.get(reverse("dialogs:proxies"))
+    post = c.post(reverse("dialogs:proxies"), {"holder_nin": clinic_data.jonas.person.nin, "areas": ["3"]})
+    if who == "right_user":
+        assert response.status_code == 200 and clinic_data.ole.person.full_name in response.content.decode()
+    elif who == "another_citizen":  # Ulf sees only his own (none), and cannot see Nora's
+        assert response.status_code == 200 and clinic_data.ole.person.full_name not in response.content.decode()
+        assert "minst 18 år" in post.content.decode() and snapshot() == before
+    else:
+        assert refused(response, who) and refused(post, who)
+        assert snapshot() == before
