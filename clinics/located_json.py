@@ -13,6 +13,8 @@ import re
 from json.decoder import scanstring
 from json.scanner import NUMBER_RE
 
+from django.utils.translation import gettext as _
+
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LITERALS = (("true", True), ("false", False), ("null", None))
 MAX_DEPTH = 50
@@ -58,7 +60,7 @@ class _Reader:
     def value(self, pos, depth):
         """Parse the value at `pos` (no leading whitespace); return (value, end)."""
         if depth > MAX_DEPTH:
-            self.fail("for dypt nøstet JSON", pos)
+            self.fail(_("for dypt nøstet JSON"), pos)
         char = self.text[pos:pos + 1]
         if char == "{":
             return self.object(pos, depth)
@@ -75,7 +77,7 @@ class _Reader:
             if fraction or exponent:
                 return float(integer + (fraction or "") + (exponent or "")), match.end()
             return int(integer), match.end()
-        self.fail("forventet en JSON-verdi", pos)
+        self.fail(_("forventet en JSON-verdi"), pos)
 
     def string(self, pos):
         try:
@@ -90,23 +92,23 @@ class _Reader:
             return result, pos + 1
         while True:
             if not self.text.startswith('"', pos):
-                self.fail("forventet et feltnavn i anførselstegn", pos)
+                self.fail(_("forventet et feltnavn i anførselstegn"), pos)
             key_pos = pos
             key, pos = self.string(pos)
             pos = self.skip(pos)
             if not self.text.startswith(":", pos):
-                self.fail("forventet ':' etter feltnavnet", pos)
+                self.fail(_("forventet ':' etter feltnavnet"), pos)
             pos = self.skip(pos + 1)
             if key in result:
-                self.fail(f"feltet «{key}» står to ganger i samme objekt (første gang på linje {result.lines[key]})",
-                          key_pos)
+                self.fail(_("feltet «%(key)s» står to ganger i samme objekt (første gang på linje %(line)s)")
+                      % {"key": key, "line": result.lines[key]}, key_pos)
             result.lines[key] = self.line_of(pos)
             result[key], pos = self.value(pos, depth + 1)
             pos = self.skip(pos)
             if self.text.startswith("}", pos):
                 return result, pos + 1
             if not self.text.startswith(",", pos):
-                self.fail("forventet ',' eller '}'", pos)
+                self.fail(_("forventet ',' eller '}'"), pos)
             pos = self.skip(pos + 1)
 
     def array(self, start, depth):
@@ -122,7 +124,7 @@ class _Reader:
             if self.text.startswith("]", pos):
                 return result, pos + 1
             if not self.text.startswith(",", pos):
-                self.fail("forventet ',' eller ']'", pos)
+                self.fail(_("forventet ',' eller ']'"), pos)
             pos = self.skip(pos + 1)
 
 
@@ -131,9 +133,9 @@ def located_json_parse(text: str):
     reader = _Reader(text)
     pos = reader.skip(1 if text.startswith("\ufeff") else 0)
     if pos >= len(text):
-        reader.fail("filen er tom", pos)
+        reader.fail(_("filen er tom"), pos)
     value, pos = reader.value(pos, 0)
     pos = reader.skip(pos)
     if pos != len(text):
-        reader.fail("uventet innhold etter slutten av JSON-dokumentet", pos)
+        reader.fail(_("uventet innhold etter slutten av JSON-dokumentet"), pos)
     return value

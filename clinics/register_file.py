@@ -234,7 +234,7 @@ class _Fields:
         value = self.obj[key]
         problem = check(value)
         if problem:
-            self.error(self.obj.lines[key], f"«{key}»: {problem}")
+            self.error(self.obj.lines[key], _("«%(key)s»: %(problem)s") % {"key": key, "problem": problem})
             return None
         return value
 

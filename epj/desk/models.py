@@ -111,7 +111,7 @@ class Tariff(models.Model):
         constraints = [models.UniqueConstraint(fields=["code", "valid_from"], name="tariff_code_from_unique")]
 
     def __str__(self):
-        return f"{self.code} ({self.copayment} kr fra {self.valid_from})"
+        return _("%(code)s (%(amount)s kr fra %(date)s)") % {"code": self.code, "amount": self.copayment, "date": self.valid_from}
 
 
 class Frikort(models.Model):
