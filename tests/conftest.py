@@ -93,3 +93,12 @@ def login_as(client, user):
     """Log a test client in, passing the MFA stage the way a session that completed it would."""
     client.force_login(user)
     return client
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's var/test/run-<pid> folder (SQLite test database, broker files)."""
+    import shutil
+
+    run_dir = Path(settings.VAR_DIR)
+    if run_dir.parent.name == "test" and run_dir.name.startswith("run-") and not os.environ.get("HN_KEEP_TEST_VAR"):
+        shutil.rmtree(run_dir, ignore_errors=True)
