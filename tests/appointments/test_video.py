@@ -12,6 +12,7 @@ from appointments.services import AppointmentRefused, drop_in_room_set
 from epj.timebooks.models import AppointmentType
 from epj.timebooks.services import desk_book
 from tests.conftest import login_as
+from tests.factories import StaffFactory
 from tests.timebooks.helpers import confirmed_appointment, deliver_all, make_slot, make_timebooks
 
 
@@ -97,3 +98,17 @@ def test_clinic_admin_sets_up_a_drop_in_room(client, cast, nhn):
                             f"{prefix}-opens": "09:00", f"{prefix}-closes": "08:00"})
     assert bad.status_code == 200 and "Stengetid må være etter åpningstid" in bad.content.decode()
     assert DropInRoom.objects.get().room_url == "https://video.example.no/dropin/1"
+
+
+def test_operator_approves_video_services_in_the_admin(client, cast):
+    operator = StaffFactory(email="drift@test.local", totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                            is_staff=True, is_superuser=True)
+    client = login_as(client, operator)
+    response = client.post(reverse("admin:appointments_videoservice_add"),
+                           {"name": "NHN Video", "url_prefix": "https://join.nhn.no/", "approved": "on"})
+    assert response.status_code == 302 and VideoService.objects.get().approved
+    bad = client.post(reverse("admin:appointments_videoservice_add"),
+                      {"name": "Usikker", "url_prefix": "http://plain.example/", "approved": "on"})
+    assert bad.status_code == 200 and VideoService.objects.count() == 1
+    clinic_admin = login_as(client, cast.clinic_admin)
+    assert clinic_admin.get(reverse("admin:appointments_videoservice_changelist")).status_code in (302, 403)
