@@ -47,6 +47,7 @@ def add_arguments(parser):
     parser.add_argument("--external-workers", action="store_true",
                         help="use workers that are already running instead of starting one per side")
     parser.add_argument("--pool", default="prefork", help="worker pool for the workers started here")
+    parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker started here")
     parser.add_argument("--no-half-rate", action="store_true", help="skip the latency run at half the maximum rate")
     parser.add_argument("--keep", action="store_true", help="keep the bench's envelopes and journal entries")
 
@@ -161,7 +162,7 @@ def _percentile(values, p):
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def run(command, *, messages, senders, external_workers, pool, no_half_rate, keep, **_):
+def run(command, *, messages, senders, external_workers, pool, concurrency, no_half_rate, keep, **_):
     out = command.stdout
 
     last_shown = {}
@@ -174,7 +175,8 @@ def run(command, *, messages, senders, external_workers, pool, no_half_rate, kee
 
     db = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
     broker = settings.CELERY_BROKER_URL.split("://")[0]
-    out.write(f"Relé-benchmark: {messages} meldinger, {db} + {broker}, én arbeider per side, {senders} avsendere.")
+    out.write(f"Relé-benchmark: {messages} meldinger, {db} + {broker}, én arbeider per side "
+              f"({concurrency} prosess(er) hver), {senders} avsendere.")
     service, patient = _bench_clinic()
     _cleanup()
     log_dir = Path(settings.VAR_DIR) / "bench"
@@ -182,7 +184,7 @@ def run(command, *, messages, senders, external_workers, pool, no_half_rate, kee
     if external_workers:
         return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep)
     out.write("Starter én arbeider per side …")
-    with worker_processes(env=env, log_dir=log_dir, pool=pool):
+    with worker_processes(env=env, log_dir=log_dir, pool=pool, concurrency=concurrency):
         return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep)
 
 

@@ -152,10 +152,15 @@ def relay_deliver_due(*, side: str, channel: str, worker: str | None = None, bud
     relay_kick_consumed(queue)
     deadline = time.monotonic() + budget_seconds
     delivered = 0
+    fanned_out = False
     while True:
         ids = envelopes_claim(side=side, channel=channel, worker=worker, limit=_claim_size(channel))
         if not ids:
             break
+        if len(ids) == settings.HN_RELAY_BATCH_SIZE and not fanned_out:
+            # A backlog: wake one more task, so a worker with several pool processes drains
+            # it in parallel (claims never overlap); each task does this at most once.
+            fanned_out = relay_kick(queue, force=True)
         delivered += len(envelopes_deliver(ids, worker=worker))
         if time.monotonic() > deadline:
             relay_kick(queue, force=True)  # more may be waiting: continue in a fresh task
