@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth, so a shed request costs nothing; after static files.
+    "helsenorge.loadshed.LoadSheddingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,7 +185,7 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
     # Failed logins: per IP and per account; allauth locks the key out for the window.
     "login_failed": env_rates("HN_LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
-    "login": "30/m/ip",
+    "login": env_rates("HN_LOGIN_RATE", "30/m/ip"),
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
@@ -212,6 +214,13 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Load shedding (helsenorge/loadshed.py, docs/security.md) ------------------
+# Requests one web process runs at once (0: no limit); more get 503 + Retry-After.
+HN_MAX_CONCURRENT_REQUESTS = env_int("HN_MAX_CONCURRENT_REQUESTS", 8, minimum=0, maximum=1000)
+HN_RETRY_AFTER_SECONDS = env_int("HN_RETRY_AFTER_SECONDS", 2, minimum=1, maximum=3600)
+# The one-row yardstick view for `manage.py bench web` (never in production).
+HN_BENCH_VIEWS = env_bool("HN_BENCH_VIEWS", default=False)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "nb"
