@@ -12,7 +12,7 @@ from epj.desk.services import absence_set, case_reply
 from messaging.dialogs.models import DialogMessage, Thread
 from messaging.models import Envelope
 from tests.conftest import login_as
-from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all
+from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all, refused
 
 
 def snapshot():
@@ -23,12 +23,6 @@ def snapshot():
 
 def as_persona(client, cast, who):
     return login_as(client, cast.kari) if who == "right_user" else client_for(client, cast, who)
-
-
-def refused(response, who):
-    if who == "anonymous":
-        return response.status_code == 302 and "/konto/" in response["Location"]
-    return response.status_code == 404
 
 
 def check(response, who, before, ok):

@@ -68,3 +68,10 @@ def client_for(client, cast, who):
 
 
 PERSONAS = ["anonymous", "another_citizen", "other_org_staff", "right_user"]
+
+
+def refused(response, who) -> bool:
+    """Anonymous users are sent to log in; everyone else who may not see it gets 404."""
+    if who == "anonymous":
+        return response.status_code == 302 and "/konto/" in response["Location"]
+    return response.status_code == 404

@@ -2,10 +2,8 @@
 no subject, text, diagnosis or medication ever appears in an e-mail or SMS."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 
 from epj.desk import services as desk
@@ -15,20 +13,10 @@ from messaging.dialogs.models import Kind, ServiceArea
 from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from messaging.notifications import notification_channels_set
 from tests.dialogs.conftest import deliver_all
+from tests.messaging.test_notifications import clean_sms_dir, sms_files  # noqa: F401 (autouse fixture)
 
 ALL = frozenset(ServiceArea.values)
 SECRETS = ["Diabetes type 2", "diabetes", "Levaxin", "mikrog", "Blodsukkeret er 14", "Hoste", "HbA1c", "2ae", "170"]
-
-
-def sms_files():
-    path = Path(settings.HN_SMS_FILE_PATH)
-    return sorted(path.glob("*.sms")) if path.exists() else []
-
-
-@pytest.fixture(autouse=True)
-def clean_sms_dir():
-    for path in sms_files():
-        path.unlink()
 
 
 @pytest.fixture

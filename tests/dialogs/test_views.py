@@ -10,7 +10,7 @@ from messaging.dialogs.representation import SESSION_KEY
 from messaging.dialogs.services import power_of_attorney_grant
 from messaging.models import Envelope
 from tests.conftest import login_as
-from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all
+from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all, refused
 
 
 def snapshot():
@@ -21,12 +21,6 @@ def snapshot():
 
 def as_persona(client, cast, who):
     return login_as(client, cast.nora) if who == "right_user" else client_for(client, cast, who)
-
-
-def refused(response, who):
-    if who == "anonymous":
-        return response.status_code == 302 and "/konto/" in response["Location"]
-    return response.status_code == 404
 
 
 @pytest.fixture
