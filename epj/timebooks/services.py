@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.models import StaffMembership
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
     AppointmentType,
@@ -218,7 +219,7 @@ def booking_cancel(*, booking: Booking, by_citizen: bool, now: datetime.datetime
     if by_citizen and now > cancel_deadline(slot):
         raise CancelRefused(_(
             "Fristen for å avbestille på nett gikk ut %(deadline)s. Ring legekontoret for å avbestille."
-        ) % {"deadline": timezone.localtime(cancel_deadline(slot)).strftime("%d.%m.%Y kl. %H:%M")})
+        ) % {"deadline": timezone.localtime(cancel_deadline(slot)).strftime(_("%d.%m.%Y kl. %H:%M"))})
     changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.ACTIVE).update(
         status=BookingStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=now
     )
@@ -287,8 +288,28 @@ def desk_move(*, booking: Booking, to_slot_id: int) -> Booking:
     return booking
 
 
+
+def desk_opened_log(*, user, slot: Slot) -> int:
+    """Staff opened a slot with patients' bookings: each patient reads it in "who has seen my
+    information" (DESIGN §7). Only that appointments were seen and when, never the timebook's
+    reason (the log is shown in the portal). Returns the number of entries written."""
+    from accounts.models import Person
+    from journal.services import ACCESS_APPOINTMENTS, access_log_write  # the citizen-readable log
+
+    membership = StaffMembership.objects.filter(user=user, organisation_id=slot.timebook.organisation_id).first()
+    if membership is None:
+        return 0
+    nins = set(slot.bookings.filter(status=BookingStatus.ACTIVE).values_list("patient_nin", flat=True))
+    written = 0
+    for person in Person.objects.filter(nin__in=nins):
+        access_log_write(actor=user, organisation=slot.timebook.organisation, role=membership.role, person=person,
+                         what=ACCESS_APPOINTMENTS,
+                         object_ref=timezone.localtime(slot.start).strftime("Time %d.%m.%Y %H:%M"))
+        written += 1
+    return written
+
 __all__ = [
     "BookingError", "SlotTaken", "SlotNotBookable", "CancelRefused", "BookResult", "slots_generate",
     "availability_rule_add", "availability_exception_add", "slot_book", "booking_cancel", "booking_move",
-    "cancel_deadline", "desk_request_id", "desk_book", "desk_cancel", "desk_move",
+    "cancel_deadline", "desk_request_id", "desk_book", "desk_cancel", "desk_move", "desk_opened_log",
 ]

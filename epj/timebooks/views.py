@@ -134,6 +134,8 @@ def slot_detail(request, slot_id):
         except services.BookingError as exc:
             messages.error(request, str(exc))
     slot.refresh_from_db()
+    if request.method == "GET":
+        services.desk_opened_log(user=request.user, slot=slot)
     bookings = [(b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}"))
                 for b in selectors.bookings_for_slot(slot=slot)]
     return render(request, "epj_timebooks/slot_detail.html", {

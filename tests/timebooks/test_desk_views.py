@@ -152,3 +152,21 @@ def test_desk_adds_an_extra_opening(client, cast, books):
                                  "exc-reason": "Vaksinelørdag"})
     assert response.status_code == 302
     assert Slot.objects.filter(timebook=lab, capacity=5).count() == 4
+
+
+def test_opening_a_slot_with_bookings_is_in_the_citizens_access_log(client, cast, books):
+    from journal.models import AccessLogEntry
+
+    treater, _lab = books
+    slot = make_slot(treater)
+    url = reverse("epj_timebooks:slot", args=[slot.pk])
+    client = login_as(client, cast.reception)
+    client.get(url)
+    assert not AccessLogEntry.objects.exists()  # nobody booked yet: nothing seen
+    client.post(url, {"form": "book", "book-nin": cast.nora.person.nin, "book-name": "Nora Nordmann"})
+    client.get(url)
+    entry = AccessLogEntry.objects.get()
+    assert (entry.person, entry.actor, entry.what) == (cast.nora.person, cast.reception, "appointments")
+    assert "Kari" not in entry.object_ref and "Time" in entry.object_ref
+    assert login_as(client, cast.ola).get(url).status_code == 404
+    assert AccessLogEntry.objects.count() == 1
