@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from epj.desk.models import Case, CaseKind
+from messaging.dialogs.forms import MultipleFileField
 
 
 class CaseFilterForm(forms.Form):
@@ -24,6 +25,8 @@ class DeskReplyForm(forms.Form):
     text = forms.CharField(label=_("Svar til pasienten"), widget=forms.Textarea, max_length=5000)
     outcome = forms.ChoiceField(label=_("Reseptfornyelse"), required=False, widget=forms.RadioSelect, choices=[
         ("renewed", _("Resept er fornyet")), ("refused", _("Resept fornyes ikke"))])
+    files = MultipleFileField(label=_("Vedlegg (valgfritt)"), required=False,
+                              help_text=_("PDF, PNG eller JPEG, høyst 3 filer på 5 MB."))
     close = forms.BooleanField(label=_("Avslutt samtalen etter svaret (pasienten kan ikke svare)"), required=False)
 
     def __init__(self, *args, case: Case, **kwargs):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
-from messaging.codec import Author, Patient, codes, new_msg_id
+from messaging.codec import Attachment, Author, Patient, codes, new_msg_id
 from messaging.dialogs import wire
 
 
@@ -176,6 +176,9 @@ def _send(*, case: Case, user, foresporsler=(), notater=(), attachments=(), text
     outgoing = DeskMessage.objects.create(
         case=case, direction=DeskMessage.Direction.OUT, msg_id=message.msg_id, parent_ref=message.parent_ref or "",
         subject=case.subject, text=text, author_name=message.author.name, outcome=outcome, sent_by=user)
+    for attachment in message.attachments:
+        DeskAttachment.objects.create(message=outgoing, mime_type=attachment.mime_type,
+                                      description=attachment.description[:200], data=attachment.data)
     _relay().relay_send(side="epj", message=message)
     _journal_file(case=case, message=message, direction="out")
     return outgoing
@@ -193,7 +196,7 @@ REPLY_OUTCOMES = ("", "renewed", "refused")
 
 
 @transaction.atomic
-def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = False) -> DeskMessage:
+def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = False, files=()) -> DeskMessage:
     """Answer the citizen. Renewals must be renewed or declined; e-konsultasjon records 2ae."""
     case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
     if case.state == Case.State.CLOSED:
@@ -220,7 +223,8 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
                                                          state=charge.state)))
     if close:
         notater.append(wire.notat(wire.TEMA_AVSLUTTET, text=_("Samtalen er avsluttet av helsetjenesten.")))
-    outgoing = _send(case=case, user=user, notater=notater, text=text, outcome=outcome)
+    attachments = [Attachment(mime_type=f.mime_type, data=f.data, description=f.filename) for f in files]
+    outgoing = _send(case=case, user=user, notater=notater, attachments=attachments, text=text, outcome=outcome)
     case.state = Case.State.CLOSED if close else Case.State.ANSWERED
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None

@@ -66,11 +66,12 @@ def case_detail(request, case_id):
     case = case_for_staff(user=request.user, case_id=case_id)
     form = DeskReplyForm(case=case)
     if request.method == "POST":
-        form = DeskReplyForm(request.POST, case=case)
+        form = DeskReplyForm(request.POST, request.FILES, case=case)
         if form.is_valid():
             try:
                 case_reply(case=case, user=request.user, text=form.cleaned_data["text"],
-                           outcome=form.cleaned_data.get("outcome") or "", close=form.cleaned_data["close"])
+                           outcome=form.cleaned_data.get("outcome") or "", close=form.cleaned_data["close"],
+                           files=form.cleaned_data.get("files") or [])
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)

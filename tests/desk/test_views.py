@@ -224,3 +224,23 @@ def test_desk_home(client, clinic_data, who):
         assert response["Location"] == reverse("desk:cases", args=[clinic_data.other_org.pk])
     else:
         assert refused(response, who)
+
+
+def test_clinic_answers_with_a_pdf_the_citizen_can_download(client, clinic_data, sent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from messaging.dialogs.models import DialogAttachment
+
+    thread, case = sent
+    login_as(client, clinic_data.kari)
+    fake = SimpleUploadedFile("attest.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+    response = client.post(reverse("desk:case", args=[case.pk]), {"text": "Attesten", "files": [fake]})
+    assert response.status_code == 200 and "er ikke en PDF" in response.content.decode()
+    assert DeskMessage.objects.filter(direction="out").count() == 0
+    attest = SimpleUploadedFile("attest.pdf", b"%PDF-1.4 attest", content_type="application/pdf")
+    client.post(reverse("desk:case", args=[case.pk]), {"text": "Attesten", "files": [attest]})
+    deliver_all()
+    received = DialogAttachment.objects.get(message__direction="in")
+    assert received.data == b"%PDF-1.4 attest" and received.message.thread == thread
+    login_as(client, clinic_data.nora)
+    assert client.get(reverse("dialogs:attachment", args=[received.pk])).content == b"%PDF-1.4 attest"

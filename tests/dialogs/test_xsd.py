@@ -48,7 +48,8 @@ def run_every_flow(cast):
                                     medication="Levaxin 50 mikrog tabletter", collect_code="LK")
     deliver_all()
     case = lambda thread: Case.objects.get(conversation_ref=thread.conversation_ref)  # noqa: E731
-    desk.case_reply(case=case(ekontakt), user=cast.kari, text="Attesten er klar.", close=True)
+    desk.case_reply(case=case(ekontakt), user=cast.kari, text="Attesten er klar.", close=True,
+                    files=[CheckedFile("attest.pdf", "application/pdf", b"%PDF-1.4\n%attest\n")])
     desk.case_reply(case=case(konsultasjon), user=cast.kari, text="Drikk mye vann.")
     desk.charge_mark_paid(case=case(konsultasjon), user=cast.kari)
     desk.case_reply(case=case(renewal), user=cast.kari, text="Fornyet.", outcome="renewed")
