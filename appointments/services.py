@@ -161,7 +161,7 @@ def cancel_refusal(appointment: Appointment, *, at=None) -> str:
         return _("Timen har allerede begynt.")
     if appointment.cancel_deadline and at > appointment.cancel_deadline:
         return _("Fristen for å avbestille på nett gikk ut %(deadline)s. Ring for å avbestille.") % {
-            "deadline": timezone.localtime(appointment.cancel_deadline).strftime("%d.%m.%Y kl. %H:%M")}
+            "deadline": timezone.localtime(appointment.cancel_deadline).strftime(_("%d.%m.%Y kl. %H:%M"))}
     return ""
 
 
