@@ -41,6 +41,7 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 
 from tests.conftest import require_or_skip
 
@@ -163,7 +164,7 @@ def submit(page, control):
 
 def login_password(page, email: str, password: str):
     """Submit the real allauth login form (e-mail + password)."""
-    page.goto("/konto/login/")
+    page.goto(reverse("account_login"))
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
     submit(page, page.locator("main form button[type=submit]").first)
