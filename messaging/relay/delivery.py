@@ -100,7 +100,9 @@ def _deliver_batch(ids, *, worker, careful):
     memo = BatchMemo()
     marks = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
     with transaction.atomic():
-        for envelope in Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"):
+        envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
+        memo.prefetch(envelopes)
+        for envelope in envelopes:
             if careful:
                 outcome = _deliver_carefully(envelope, memo)
             else:

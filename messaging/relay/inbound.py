@@ -51,10 +51,46 @@ class InboundOutcome:
 
 
 class BatchMemo:
-    """Register lookups shared by the documents of one delivery batch (one transaction)."""
+    """Lookups shared by the documents of one delivery batch (one transaction).
+
+    `prefetch` reads, in one query each, which of the batch's MsgIds this side has already
+    received and the originals its AppRecs settle (locked), keyed by the transport metadata;
+    a document whose parsed ids differ from its metadata is simply looked up on its own.
+    """
 
     def __init__(self):
         self.validations: dict = {}
+        self.checked: set = set()  # (side, msg_id) whose inbox state `received` holds
+        self.received: dict = {}  # (side, msg_id) → InboxMessage already there
+        self.originals: dict = {}  # (side, msg_id) → the original Envelope, locked
+
+    def prefetch(self, envelopes) -> None:
+        trusted = [e for e in envelopes if e.metadata_trusted]
+        for side in {e.to_side for e in trusted}:
+            ids = [e.msg_id for e in trusted if e.to_side == side]
+            self.checked.update((side, msg_id) for msg_id in ids)
+            for row in InboxMessage.objects.select_related("answer").filter(side=side, msg_id__in=ids):
+                self.received[(side, row.msg_id)] = row
+            originals = [e.original_msg_id for e in trusted if e.to_side == side and e.kind == EnvelopeKind.APPREC]
+            if originals:
+                for row in Envelope.objects.select_for_update().filter(
+                        side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST]):
+                    self.originals[(side, row.msg_id)] = row
+
+    def seen(self, side: str, msg_id: str) -> InboxMessage | None:
+        key = (side, (msg_id or "")[:100])
+        if key in self.checked:
+            return self.received.get(key)
+        return _inbox_seen(side, msg_id)
+
+    def original(self, side: str, msg_id: str) -> Envelope | None:
+        if (side, msg_id) in self.originals:
+            return self.originals[(side, msg_id)]
+        return (
+            Envelope.objects.select_for_update()
+            .filter(side=side, msg_id=msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
+            .first()
+        )
 
 
 def other_side(side: str) -> str:
@@ -72,9 +108,9 @@ def inbound_deliver(envelope: Envelope, memo: BatchMemo | None = None) -> Inboun
     try:
         document = document_parse(bytes(envelope.payload))
     except CodecError as error:
-        return _unreadable(envelope, error)
+        return _unreadable(envelope, error, memo)
     if isinstance(document, AppRec):
-        return _apprec_receive(envelope, document)
+        return _apprec_receive(envelope, document, memo)
     if envelope.channel == Channel.SYNC:
         return _sync_request_receive(envelope, document, memo)
     return _message_receive(envelope, document, memo)
@@ -106,7 +142,7 @@ LATE_NOTE = "Svaret kom etter tidsavbruddet og ble forkastet"
 
 def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
-    seen = _inbox_seen(side, message.msg_id)
+    seen = memo.seen(side, message.msg_id)
     if seen:
         return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
     _sender_check(envelope, message)
@@ -154,16 +190,12 @@ def _errors_text(errors) -> str:
 
 # --- AppRecs coming back to the original's sender -------------------------------------------
 
-def _apprec_receive(envelope: Envelope, apprec: AppRec) -> InboundOutcome:
+def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
-    if _inbox_seen(side, apprec.msg_id):
+    if memo.seen(side, apprec.msg_id):
         return InboundOutcome(DUPLICATE, mark=EnvelopeState.DELIVERED)
     _inbox_add(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope, InboxOutcome.APPLIED, None)
-    original = (
-        Envelope.objects.select_for_update()
-        .filter(side=side, msg_id=apprec.original_msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
-        .first()
-    )
+    original = memo.original(side, apprec.original_msg_id)
     if original is None:
         _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=timezone.now(), error_text="Kvittering for ukjent melding")
         return InboundOutcome(APPLIED, detail="no original")
@@ -192,7 +224,7 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec) -> InboundOutcome:
 
 def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
-    seen = _inbox_seen(side, message.msg_id)
+    seen = memo.seen(side, message.msg_id)
     if seen:
         _sync_request_taken(envelope)
         return InboundOutcome(DUPLICATE, answer=seen.answer)
@@ -221,7 +253,7 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
 
 # --- unreadable documents -------------------------------------------------------------------
 
-def _unreadable(envelope: Envelope, error: CodecError) -> InboundOutcome:
+def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> InboundOutcome:
     """Answer with the codec's T/E-code when we know whom to answer, else dead-letter the bytes.
 
     Trusted transport metadata (what AMQP properties carry) names the sender even when the
@@ -241,7 +273,7 @@ def _unreadable(envelope: Envelope, error: CodecError) -> InboundOutcome:
         # keep the bytes as a dead letter (the broker's error channel) for an operator.
         _mark(envelope, state=EnvelopeState.DEAD, dead_at=timezone.now(), error_text=f"Uleselig: {reason}")
         return InboundOutcome(UNUSABLE, detail=reason)
-    seen = _inbox_seen(side, msg_id)
+    seen = memo.seen(side, msg_id)
     if seen:
         if envelope.channel == Channel.SYNC:
             _sync_request_taken(envelope)
