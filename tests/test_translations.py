@@ -285,6 +285,62 @@ def test_templates_have_no_visible_text_outside_trans_tags():
     assert not problems, "wrap these in {% trans %} / {% blocktrans %}:\n" + "\n".join(problems)
 
 
+# --- user-facing strings in Python that bypass gettext ---------------------------------------
+
+_UI_KEYWORDS = {"label", "help_text", "verbose_name", "verbose_name_plural", "empty_label"}
+_MESSAGE_LEVELS = {"debug", "info", "success", "warning", "error", "add_message"}
+
+
+def _bare_text(node) -> bool:
+    """A literal with words in it (an f-string always counts: it cannot be looked up in a catalog)."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(_WORD.search(node.value))
+
+
+def _python_problems(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+            owner = function.value.id if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) else ""
+            for keyword in node.keywords:
+                admin_text = keyword.arg == "description" and name in ("display", "action")  # @admin.display(...)
+                if (keyword.arg in _UI_KEYWORDS or admin_text) and _bare_text(keyword.value):
+                    yield node.lineno, f"{name}({keyword.arg}=...)"
+            if owner == "messages" and name in _MESSAGE_LEVELS and any(_bare_text(a) for a in node.args[1:]):
+                yield node.lineno, f"messages.{name}(...)"
+            if name == "ValidationError" and node.args and _bare_text(node.args[0]):
+                yield node.lineno, "ValidationError(...)"
+            if name == "add_error" and len(node.args) > 1 and _bare_text(node.args[1]):
+                yield node.lineno, "add_error(...)"
+        if isinstance(node, ast.ClassDef):
+            bases = {getattr(b, "attr", getattr(b, "id", "")) for b in node.bases}
+            for statement in node.body:
+                if not isinstance(statement, ast.Assign) or not isinstance(statement.targets[0], ast.Name):
+                    continue
+                target, value = statement.targets[0].id, statement.value
+                if target in ("verbose_name", "verbose_name_plural") and _bare_text(value):
+                    yield statement.lineno, f"{node.name}.{target}"
+                if bases & {"TextChoices", "IntegerChoices", "Choices"} and isinstance(value, ast.Tuple) \
+                        and len(value.elts) > 1 and _bare_text(value.elts[-1]):
+                    yield statement.lineno, f"{node.name}.{target} (choice label)"
+
+
+def test_python_user_facing_strings_go_through_gettext():
+    # Labels, help texts, verbose names, choice labels, flash messages and validation errors.
+    # (Wire texts such as AppRec error texts are protocol data and stay as they are.)
+    problems = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in IGNORED_DIRS | {"tests", "migrations"}]
+        for name in files:
+            if name.endswith(".py"):
+                path = Path(folder) / name
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+                problems += [f"{path.relative_to(ROOT)}:{line}: {what}" for line, what in _python_problems(tree)]
+    assert not problems, "wrap these in gettext / gettext_lazy:\n" + "\n".join(problems)
+
+
 # --- (c): the pages are served in bokmål by default and in English when chosen ---------------
 
 def _text(response) -> str:
