@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts import notification_views
 from accounts import views as account_views
@@ -10,7 +11,7 @@ from helsenorge.views import health
 
 # The admin logs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = login_required(admin.site.login)
-admin.site.site_header = "Helsenorge-portal – drift"
+admin.site.site_header = _("Helsenorge-portal – drift")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
