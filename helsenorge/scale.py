@@ -190,8 +190,9 @@ def _seed_dialogs(count: int, persons: list[tuple], rng: random.Random, progress
     return written
 
 
-GIVEN = ["Nora", "Ola", "Kari", "Per", "Ingrid", "Lars", "Sofie", "Jonas", "Emma", "Ulf", "Aisha", "Mohammed"]
-FAMILY = ["Nordmann", "Hansen", "Johansen", "Olsen", "Larsen", "Berg", "Haugen", "Bakke", "Dahl", "Lie"]
+# Names no demo persona has (demo seeders find their personas by name).
+GIVEN = ["Sigrid", "Trond", "Hilde", "Geir", "Marit", "Knut", "Solveig", "Arne", "Tone", "Bjørn", "Aisha", "Yusuf"]
+FAMILY = ["Skalastad", "Lastvik", "Mengdal", "Tallaksen", "Radmo", "Bulkestad", "Seedvik", "Volumsen"]
 SUBJECTS = ["Spørsmål om prøvesvar", "Fornye resept", "Vondt i ryggen", "Endring av time", "Sykemelding",
             "Blodtrykksmåling", "Vaksine", "Henvisning"]
 TEXTS = ["Hei, jeg lurer på om prøvesvarene mine er kommet.", "Takk for svar.", "Kan jeg få time neste uke?",

@@ -12,6 +12,7 @@ BENCHMARKS = {
     "relay": "messaging.relay.bench",
     "booking": "appointments.bench",
     "scale": "helsenorge.bench_scale",
+    "web": "helsenorge.bench_web",
 }
 
 
