@@ -11,6 +11,10 @@ Method (docs/benchmarks.md):
 4. Latency: delivered_at − queued_at per message, p50/p95, at the maximum rate and again
    with sends paced at half the measured relay rate.
 Bench rows use their own clinic (HER-ids 8149900/8149901) and are deleted afterwards.
+
+It lives in the project package, not in `messaging`, because it plays both sides at once
+(it registers the bench patient in the EPJ and clears the EPJ's bench journal), which the
+portal's own code may never do (import-linter contract).
 """
 
 import datetime
@@ -29,6 +33,8 @@ from django.db import connection, transaction
 from accounts.models import Person
 from accounts.nin import nin_generate
 from clinics.models import HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess
+from epj.models import JournalEntry
+from epj.services import epj_patient_register
 from messaging.codec import Patient
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay.parties import clinic_party
@@ -54,8 +60,6 @@ def add_arguments(parser):
 
 def _bench_clinic():
     """A clinic offering e-kontakt with one patient, in the register and in the EPJ (idempotent)."""
-    from epj.services import epj_patient_register  # the bench plays both sides
-
     with transaction.atomic():
         organisation, _ = Organisation.objects.get_or_create(
             her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"})
@@ -76,8 +80,6 @@ def _bench_rows():
 
 
 def _cleanup():
-    from epj.models import JournalEntry
-
     ids = list(_bench_rows().values_list("msg_id", flat=True))
     JournalEntry.objects.filter(organisation__her_id=BENCH_ORG_HER_ID).delete()
     InboxMessage.objects.filter(msg_id__in=ids).delete()

@@ -72,7 +72,10 @@ def _enqueue(queue: str, countdown: float | None) -> None:
     from helsenorge.celery import app
 
     side, channel = queue.split(".")
-    app.send_task(DELIVER_TASK, args=(side, channel), queue=queue, countdown=countdown)
+    # Fail fast when the broker is down (the sender's request must not hang on it): the row
+    # is committed and the sweeper delivers it once the broker is back.
+    app.send_task(DELIVER_TASK, args=(side, channel), queue=queue, countdown=countdown,
+                  retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
 
 
 def kick_on_commit(queue: str) -> None:

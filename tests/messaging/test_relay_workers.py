@@ -1,6 +1,9 @@
 """The relay on real Celery worker processes (one per side), on whichever stack the run uses."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from epj.models import JournalEntry
 from messaging.codec import Patient, codes
@@ -60,3 +63,12 @@ def test_ping_is_a_synchronous_round_trip(relay_workers, clinic):
     assert reply.sender.sub_her_id == service.her_id and seconds < 30
     request = Envelope.objects.get(kind=EnvelopeKind.REQUEST)
     assert request.state == EnvelopeState.DELIVERED and reply.parent_ref == request.msg_id
+
+
+def test_bench_relay_reports_rates_and_their_ratio(relay_workers):
+    out = StringIO()
+    call_command("bench", "relay", "--messages", "5", "--senders", "2", "--external-workers", "--no-half-rate", stdout=out)
+    text = out.getvalue()
+    for label in ("Relé:", "Celery:", "Forhold:", "p95"):
+        assert label in text, text
+    assert not Envelope.objects.filter(receiver_her_id=8149900).exists()  # the bench cleans up after itself

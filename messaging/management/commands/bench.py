@@ -9,7 +9,7 @@ import importlib
 from django.core.management.base import BaseCommand, CommandError
 
 BENCHMARKS = {
-    "relay": "messaging.relay.bench",
+    "relay": "helsenorge.relay_bench",
     "booking": "appointments.bench",
     "scale": "helsenorge.bench_scale",
     "web": "helsenorge.bench_web",
