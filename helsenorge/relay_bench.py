@@ -29,6 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Q
 
 from accounts.models import Person
 from accounts.nin import nin_generate
@@ -76,7 +77,7 @@ def _bench_clinic():
 
 
 def _bench_rows():
-    return Envelope.objects.filter(receiver_her_id=BENCH_ORG_HER_ID) | Envelope.objects.filter(sender_her_id=BENCH_ORG_HER_ID)
+    return Envelope.objects.filter(Q(receiver_her_id=BENCH_ORG_HER_ID) | Q(sender_her_id=BENCH_ORG_HER_ID))
 
 
 def _cleanup():
@@ -144,7 +145,8 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
     _in_threads(n, senders, send_one)
     rows = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=[m.msg_id for m in messages])
     deadline = time.monotonic() + max(120, n / 20)
-    while (done := rows.filter(state__in=[EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD]).count()) < n:
+    settled = [EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD]
+    while (done := rows.filter(state__in=settled).count()) < n:
         progress("levert", done, n)
         if time.monotonic() > deadline:
             raise RuntimeError(f"only {done} of {n} messages settled: are both workers running?")
@@ -201,7 +203,8 @@ def _measure(out, messages, senders, service, patient, progress, no_half_rate, k
             f"Relé:       {relay_rate:8.0f} meldinger/s",
             f"Celery:     {noop:8.0f} no-op-oppgaver/s",
             f"Forhold:    {relay_rate / noop:8.2f}",
-            f"Latens ved maks: p50 {_percentile(latencies, 50) * 1000:.0f} ms, p95 {_percentile(latencies, 95) * 1000:.0f} ms",
+            f"Latens ved maks: p50 {_percentile(latencies, 50) * 1000:.0f} ms, "
+            f"p95 {_percentile(latencies, 95) * 1000:.0f} ms",
         ]
         if not no_half_rate:
             out.write(f"Latens ved halv makshastighet ({relay_rate / 2:.0f}/s) …")

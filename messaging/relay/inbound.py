@@ -58,11 +58,41 @@ class BatchMemo:
     a document whose parsed ids differ from its metadata is simply looked up on its own.
     """
 
-    def __init__(self):
+    def __init__(self, *, defer: bool = False):
         self.validations: dict = {}
         self.checked: set = set()  # (side, msg_id) whose inbox state `received` holds
         self.received: dict = {}  # (side, msg_id) → InboxMessage already there
         self.originals: dict = {}  # (side, msg_id) → the original Envelope, locked
+        # With defer, AppRec envelopes and inbox rows are inserted by `flush` in one statement
+        # each per batch (the optimistic pass; the careful pass writes as it goes).
+        self.defer = defer
+        self.outbox: list = []
+        self.inbox: list = []
+
+    def envelope_add(self, **fields) -> Envelope:
+        if not self.defer:
+            return Envelope.objects.create(**fields)
+        envelope = Envelope(**fields)
+        self.outbox.append(envelope)
+        return envelope
+
+    def inbox_add(self, **fields) -> InboxMessage:
+        row = InboxMessage(**fields)
+        if self.defer:
+            self.inbox.append(row)
+        else:
+            row.save(force_insert=True)
+        key = (row.side, row.msg_id)
+        self.checked.add(key)
+        self.received[key] = row
+        return row
+
+    def flush(self) -> None:
+        Envelope.objects.bulk_create(self.outbox)
+        for row in self.inbox:
+            row.answer = row.answer  # the AppRec got its primary key just now
+        InboxMessage.objects.bulk_create(self.inbox)
+        self.outbox, self.inbox = [], []
 
     def prefetch(self, envelopes) -> None:
         trusted = [e for e in envelopes if e.metadata_trusted]
@@ -116,22 +146,24 @@ def inbound_deliver(envelope: Envelope, memo: BatchMemo | None = None) -> Inboun
     return _message_receive(envelope, document, memo)
 
 
-def inbound_reject(envelope: Envelope, rejection: Reject) -> InboundOutcome:
+def inbound_reject(envelope: Envelope, rejection: Reject, memo: BatchMemo | None = None) -> InboundOutcome:
     """Answer a document `inbound_deliver` rejected: AppRec status 2 (or, on the sync channel,
     a reply that is that AppRec). Runs in a fresh savepoint after the rejected one rolled back."""
+    memo = memo or BatchMemo()
     message = document_parse(bytes(envelope.payload))
     side = envelope.to_side
     apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
     if envelope.channel == Channel.SYNC:
         waiting = _sync_request_taken(envelope)
-        answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+        answer = _apprec_write(side, envelope, apprec, memo=memo, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
                                state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
                                note="" if waiting else LATE_NOTE)
         outcome = InboundOutcome(REPLIED, answer=answer, detail=str(rejection))
     else:
-        answer = _apprec_write(side, envelope, apprec)
+        answer = _apprec_write(side, envelope, apprec, memo=memo)
         outcome = InboundOutcome(REJECTED, answer=answer, detail=str(rejection), mark=EnvelopeState.SENT)
-    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REJECTED, answer)
+    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REJECTED, answer,
+               memo=memo)
     return outcome
 
 
@@ -152,9 +184,9 @@ def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> I
         raise Reject("T10", f"Mottakeren tar ikke imot {message.msg_type}")
     result = handler(message, envelope) or HandlerResult()
     rejected = result.status == STATUS_REJECTED  # returned, not raised: the handler keeps its writes
-    answer = _apprec_write(side, envelope, _apprec_for(message, result))
+    answer = _apprec_write(side, envelope, _apprec_for(message, result), memo=memo)
     _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope,
-               InboxOutcome.REJECTED if rejected else InboxOutcome.ACCEPTED, answer)
+               InboxOutcome.REJECTED if rejected else InboxOutcome.ACCEPTED, answer, memo=memo)
     return InboundOutcome(REJECTED if rejected else ACCEPTED, answer=answer, mark=EnvelopeState.SENT)
 
 
@@ -166,11 +198,11 @@ def _apprec_for(message: Message, result: HandlerResult) -> AppRec:
     )
 
 
-def _apprec_write(side: str, envelope: Envelope, apprec: AppRec, *, channel=Channel.ASYNC,
+def _apprec_write(side: str, envelope: Envelope, apprec: AppRec, *, memo: BatchMemo, channel=Channel.ASYNC,
                   kind=EnvelopeKind.APPREC, state=EnvelopeState.QUEUED, note="") -> Envelope:
     """Put an AppRec in `side`'s outbox, addressed back to the envelope's sender side."""
     now = timezone.now()
-    answer = Envelope.objects.create(
+    answer = memo.envelope_add(
         side=side, to_side=other_side(side), channel=channel, kind=kind,
         msg_id=apprec.msg_id, msg_type=APPREC,
         sender_her_id=apprec.sender.her_id, sender_sub_her_id=apprec.sender.sub_her_id,
@@ -194,10 +226,11 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
     side = envelope.to_side
     if memo.seen(side, apprec.msg_id):
         return InboundOutcome(DUPLICATE, mark=EnvelopeState.DELIVERED)
-    _inbox_add(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope, InboxOutcome.APPLIED, None)
+    _inbox_add(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope, InboxOutcome.APPLIED, None, memo=memo)
     original = memo.original(side, apprec.original_msg_id)
     if original is None:
-        _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=timezone.now(), error_text="Kvittering for ukjent melding")
+        _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=timezone.now(),
+              error_text="Kvittering for ukjent melding")
         return InboundOutcome(APPLIED, detail="no original")
     if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
         return InboundOutcome(APPLIED, detail="already settled", mark=EnvelopeState.DELIVERED)
@@ -247,7 +280,8 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
         state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED, error_text="" if waiting else LATE_NOTE,
         next_attempt_at=now, queued_at=now,
     )
-    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REPLIED, answer)
+    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REPLIED, answer,
+               memo=memo)
     return InboundOutcome(REPLIED, answer=answer)
 
 
@@ -268,7 +302,8 @@ def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> Inbou
     msg_type = (header.msg_type if header else None) or (envelope.msg_type if trusted else "")
     is_apprec = bool(header and header.is_apprec)
     reason = f"{error.code}: {error.detail or error.text}"
-    if envelope.kind in (EnvelopeKind.APPREC, EnvelopeKind.REPLY) or is_apprec or msg_type == APPREC or not msg_id or sender is None:
+    an_apprec = envelope.kind in (EnvelopeKind.APPREC, EnvelopeKind.REPLY) or is_apprec or msg_type == APPREC
+    if an_apprec or not msg_id or sender is None:
         # No AppRec answers an AppRec, and with no MsgId/sender there is nobody to answer:
         # keep the bytes as a dead letter (the broker's error channel) for an operator.
         _mark(envelope, state=EnvelopeState.DEAD, dead_at=timezone.now(), error_text=f"Uleselig: {reason}")
@@ -286,13 +321,13 @@ def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> Inbou
     )
     if envelope.channel == Channel.SYNC:
         waiting = _sync_request_taken(envelope)
-        answer = _apprec_write(side, envelope, apprec, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
+        answer = _apprec_write(side, envelope, apprec, memo=memo, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
                                state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED)
         outcome = InboundOutcome(REPLIED, answer=answer, detail=reason)
     else:
-        answer = _apprec_write(side, envelope, apprec)
+        answer = _apprec_write(side, envelope, apprec, memo=memo)
         outcome = InboundOutcome(REJECTED, answer=answer, detail=reason, mark=EnvelopeState.SENT)
-    _inbox_add(side, msg_id, msg_type, sender.her_id, envelope, InboxOutcome.REJECTED, answer)
+    _inbox_add(side, msg_id, msg_type, sender.her_id, envelope, InboxOutcome.REJECTED, answer, memo=memo)
     return outcome
 
 
@@ -309,10 +344,10 @@ def _inbox_seen(side: str, msg_id: str) -> InboxMessage | None:
     return InboxMessage.objects.select_related("answer").filter(side=side, msg_id=(msg_id or "")[:100]).first()
 
 
-def _inbox_add(side, msg_id, msg_type, sender_her_id, envelope, outcome, answer) -> None:
+def _inbox_add(side, msg_id, msg_type, sender_her_id, envelope, outcome, answer, *, memo: BatchMemo) -> None:
     """Record the MsgId for `side`. Should a concurrent delivery of the same MsgId win the race,
-    the unique constraint fails this document's savepoint and its retry finds it seen."""
-    InboxMessage.objects.create(
+    the unique constraint fails this document (or the optimistic batch) and the retry finds it seen."""
+    memo.inbox_add(
         side=side, msg_id=(msg_id or "")[:100], msg_type=(msg_type or "")[:60], sender_her_id=sender_her_id or None,
         envelope=envelope, outcome=outcome, answer=answer,
     )

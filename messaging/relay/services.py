@@ -58,7 +58,8 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     """
     _check_side(side)
     if connection.in_atomic_block:
-        raise RuntimeError("relay_request_sync must run outside transaction.atomic(): the receiver must see the request")
+        raise RuntimeError(
+            "relay_request_sync must run outside transaction.atomic(): the receiver must see the request")
     timeout = settings.HN_SYNC_TIMEOUT_SECONDS if timeout is None else timeout
     deadline = time.monotonic() + timeout
     with transaction.atomic():

@@ -65,7 +65,8 @@ def assert_each_filed_once_and_answered(messages, timeout=600):
     assert apprecs.count() == len(ids)  # one AppRec each, no second answer to a redelivery
     assert apprecs.filter(state=EnvelopeState.DELIVERED).count() == len(ids)  # every AppRec arrived
     assert set(originals.values_list("apprec_status", flat=True)) == {1}
-    assert not Envelope.objects.filter(state__in=[EnvelopeState.QUEUED, EnvelopeState.SENT, EnvelopeState.DEAD]).exists()
+    unsettled = [EnvelopeState.QUEUED, EnvelopeState.SENT, EnvelopeState.DEAD]
+    assert not Envelope.objects.filter(state__in=unsettled).exists()
     status = relay_status(threshold_seconds=0)
     assert status.oldest_pending_seconds is None and not status.stuck and status.dead == 0
 
@@ -166,7 +167,8 @@ def test_epj_failing_for_a_while_is_retried_until_it_recovers(django_db_setup, t
         for message in traffic[MESSAGES // 5:]:
             send(message)
         wait_until(
-            lambda: Envelope.objects.filter(kind=EnvelopeKind.MESSAGE, attempts__gte=3, state=EnvelopeState.QUEUED).exists(),
+            lambda: Envelope.objects.filter(
+                kind=EnvelopeKind.MESSAGE, attempts__gte=3, state=EnvelopeState.QUEUED).exists(),
             message="messages retried during the outage", timeout=120,
         )
         filed_during_outage = filed()

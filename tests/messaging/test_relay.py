@@ -53,7 +53,8 @@ def apprec_of(envelope) -> object:
 def test_message_is_filed_answered_and_marked_delivered(clinic):
     service, nora = clinic
     seen = []
-    register_apprec_listener("portal", codes.DIALOG_INNBYGGER_EKONTAKT, lambda env, rec: seen.append((env.msg_id, rec.status)))
+    register_apprec_listener("portal", codes.DIALOG_INNBYGGER_EKONTAKT,
+                             lambda env, rec: seen.append((env.msg_id, rec.status)))
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora), subject="Resept?")
     envelope = send(message)
     assert envelope_for(message.msg_id).state == EnvelopeState.QUEUED

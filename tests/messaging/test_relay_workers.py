@@ -25,7 +25,8 @@ def clinic():
 
 def test_message_travels_to_the_epj_and_its_apprec_back(relay_workers, clinic):
     service, patient = clinic
-    messages = [probe_ekontakt(receiver=clinic_party(service=service), patient=patient, subject=f"Nr {i}") for i in range(20)]
+    receiver = clinic_party(service=service)
+    messages = [probe_ekontakt(receiver=receiver, patient=patient, subject=f"Nr {i}") for i in range(20)]
     for message in messages:
         send(message)
     for message in messages:
@@ -67,7 +68,8 @@ def test_ping_is_a_synchronous_round_trip(relay_workers, clinic):
 
 def test_bench_relay_reports_rates_and_their_ratio(relay_workers):
     out = StringIO()
-    call_command("bench", "relay", "--messages", "5", "--senders", "2", "--external-workers", "--no-half-rate", stdout=out)
+    call_command("bench", "relay", "--messages", "5", "--senders", "2", "--external-workers", "--no-half-rate",
+                 stdout=out)
     text = out.getvalue()
     for label in ("Relé:", "Celery:", "Forhold:", "p95"):
         assert label in text, text
