@@ -11,7 +11,9 @@ a sync worker runs one request at a time and queues the rest in the listen backl
 nothing can answer them early. See docs/security.md.
 """
 
+import logging
 import threading
+import time
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -19,6 +21,9 @@ from django.utils.translation import gettext as _
 
 # The load balancer's health check must keep working while the process sheds page views.
 EXEMPT_PATHS = ("/helse/",)
+LOG_EVERY_SECONDS = 10.0
+
+logger = logging.getLogger(__name__)
 
 
 class LoadSheddingMiddleware:
@@ -26,16 +31,28 @@ class LoadSheddingMiddleware:
         self.get_response = get_response
         limit = settings.HN_MAX_CONCURRENT_REQUESTS
         self.slots = threading.BoundedSemaphore(limit) if limit else None
+        self.shed, self.logged_at = 0, 0.0
 
     def __call__(self, request):
         if self.slots is None or request.path in EXEMPT_PATHS:
             return self.get_response(request)
         if not self.slots.acquire(blocking=False):
+            self._count_shed()
             return overloaded()
         try:
             return self.get_response(request)
         finally:
             self.slots.release()
+
+
+    def _count_shed(self):
+        # One summary line every LOG_EVERY_SECONDS, not Django's error line per 503: under a
+        # spike, thousands of log lines would themselves be load.
+        self.shed += 1
+        now = time.monotonic()
+        if now - self.logged_at >= LOG_EVERY_SECONDS:
+            logger.warning("load shedding: %d request(s) answered 503 since the last report", self.shed)
+            self.shed, self.logged_at = 0, now
 
 
 def overloaded() -> HttpResponse:
@@ -47,4 +64,5 @@ def overloaded() -> HttpResponse:
     )
     response["Retry-After"] = str(settings.HN_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # counted by the middleware instead (django.request skips it)
     return response

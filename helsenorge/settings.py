@@ -217,7 +217,7 @@ if HTTPS:
 
 # --- Load shedding (helsenorge/loadshed.py, docs/security.md) ------------------
 # Requests one web process runs at once (0: no limit); more get 503 + Retry-After.
-HN_MAX_CONCURRENT_REQUESTS = env_int("HN_MAX_CONCURRENT_REQUESTS", 8, minimum=0, maximum=1000)
+HN_MAX_CONCURRENT_REQUESTS = env_int("HN_MAX_CONCURRENT_REQUESTS", 12, minimum=0, maximum=1000)
 HN_RETRY_AFTER_SECONDS = env_int("HN_RETRY_AFTER_SECONDS", 2, minimum=1, maximum=3600)
 # The one-row yardstick view for `manage.py bench web` (never in production).
 HN_BENCH_VIEWS = env_bool("HN_BENCH_VIEWS", default=False)
