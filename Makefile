@@ -24,7 +24,8 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 run: seed
-	$(BIN)/honcho -f Procfile start
+	@echo "Starting web (http://127.0.0.1:8000/), a worker per side and beat. Ctrl-C stops them all."
+	-@$(BIN)/honcho -f Procfile start -p 8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
