@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from messaging.codec import Author, Message, OnBehalf, codes
-from messaging.dialogs.wire import foresporsel, new_message, patient_of
+from messaging.wire.dialogs import foresporsel, new_message, patient_of
 from messaging.relay.parties import clinic_party, portal_party
 
 

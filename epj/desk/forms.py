@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from epj.desk.models import Case, CaseKind
-from messaging.dialogs.forms import MultipleFileField
+from messaging.wire.attachments import MultipleFileField
 
 
 class CaseFilterForm(forms.Form):

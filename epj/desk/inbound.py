@@ -5,7 +5,7 @@ registration wins; `epj.desk` is installed after `epj`): the desk files the mess
 also opens or continues the case.
 """
 
-from messaging.dialogs import wire
+from messaging.wire import dialogs as wire
 
 
 def citizen_message_handle(message, envelope):

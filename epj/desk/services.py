@@ -16,7 +16,7 @@ from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
 from messaging.codec import Attachment, Author, Patient, codes, new_msg_id
-from messaging.dialogs import wire
+from messaging.wire import dialogs as wire
 
 
 def _relay():

@@ -24,7 +24,7 @@ from epj.desk.services import (
     charge_mark_paid,
     clinic_thread_start,
 )
-from messaging.dialogs.attachments import EXTENSIONS, content_type_of
+from messaging.wire.attachments import EXTENSIONS, content_type_of
 
 PAGE_SIZE = 25
 WRITERS = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]

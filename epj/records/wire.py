@@ -3,7 +3,7 @@
 import json
 
 from messaging.codec import Attachment, Message, Patient, codes
-from messaging.dialogs.wire import new_message, notat
+from messaging.wire.dialogs import new_message, notat
 from messaging.relay.parties import clinic_party, portal_party
 
 

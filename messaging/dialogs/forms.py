@@ -3,27 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from messaging.dialogs import wire
-from messaging.dialogs.attachments import ALLOWED_DESCRIPTION, MAX_FILES, attachments_check
+from messaging.wire import dialogs as wire
+from messaging.wire.attachments import ALLOWED_DESCRIPTION, MAX_FILES, MultipleFileField
 from messaging.dialogs.models import ServiceArea
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the content checks run in clean()."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, (list, tuple)) else [data]
-        return attachments_check(files)
 
 
 def attachments_field():

@@ -1,6 +1,6 @@
 """The portal's relay registrations for the three citizen dialogs (called from AppConfig.ready)."""
 
-from messaging.dialogs import wire
+from messaging.wire import dialogs as wire
 
 
 def clinic_message_handle(message, envelope):

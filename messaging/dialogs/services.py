@@ -18,8 +18,8 @@ from accounts.models import Person
 from clinics.models import Service
 from clinics.selectors import active_contact, service_offers
 from messaging.codec import Attachment, Author, OnBehalf, codes
-from messaging.dialogs import wire
-from messaging.dialogs.attachments import EXTENSIONS, CheckedFile, content_type_of
+from messaging.wire import dialogs as wire
+from messaging.wire.attachments import EXTENSIONS, CheckedFile, content_type_of
 from messaging.dialogs.models import (
     Charge,
     DialogAttachment,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from messaging.dialogs.attachments import MAX_FILE_BYTES, attachments_check
+from messaging.wire.attachments import MAX_FILE_BYTES, attachments_check
 
 
 def image(fmt, size=(8, 8)):

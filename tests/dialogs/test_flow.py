@@ -12,7 +12,8 @@ from epj.desk import services as desk
 from epj.desk.models import Case, Charge as DeskCharge, DeskMessage, Frikort, Tariff
 from epj.models import JournalEntry
 from messaging.codec import AppRec, AppRecError, codes
-from messaging.dialogs import services, wire
+from messaging.dialogs import services
+from messaging.wire import dialogs as wire
 from messaging.dialogs.models import Charge, DialogMessage, Kind, ServiceArea, Thread
 from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from messaging.relay import relay_send

@@ -193,7 +193,7 @@ def test_an_ordinary_e_kontakt_is_still_filed_by_the_epj(gp_record):
     from epj.models import JournalEntry
     from messaging.relay import clinic_party, relay_send
     from messaging.relay.probe import probe_ekontakt
-    from messaging.dialogs.wire import patient_of
+    from messaging.wire.dialogs import patient_of
 
     cast = gp_record
     message = probe_ekontakt(receiver=clinic_party(service=cast.gp_service), patient=patient_of(cast.nora.person),
