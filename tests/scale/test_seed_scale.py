@@ -1,0 +1,38 @@
+"""`manage.py seed_scale` writes both sides' history in bulk, consistently, and only once."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Person, User
+from clinics.models import HealthContact, Organisation, StaffMembership
+from epj.desk.models import Case
+from messaging.dialogs.models import DialogMessage, Thread
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_scale_writes_citizens_clinics_threads_messages_and_desk_cases():
+    out = io.StringIO()
+    call_command("seed_scale", "--citizens", "1200", "--messages", "400", stdout=out)
+
+    assert "Ferdig" in out.getvalue() and "Innbyggere: 1200/1200" in out.getvalue()
+    assert User.objects.filter(email__endswith="@scale.local", person__isnull=False).count() == 1200
+    assert Organisation.objects.filter(name__startswith="Skala").count() == 2
+    assert StaffMembership.objects.filter(user__email__endswith="@scale.local").count() == 2
+    assert HealthContact.objects.filter(person__address_code__startswith="SKALA-").count() == 1200
+    assert Thread.objects.count() == Case.objects.count() == 100
+    assert DialogMessage.objects.count() == 400
+    # Each desk case is the clinic's version of a citizen's thread: same conversation, same patient.
+    thread = Thread.objects.select_related("person", "service").first()
+    case = Case.objects.get(conversation_ref=thread.conversation_ref)
+    assert (case.patient_nin, case.service_id) == (thread.person.nin, thread.service_id)
+    assert not Person.objects.filter(given_name="Nora", family_name="Nordmann").exists()  # demo personas stay unique
+
+
+def test_seed_scale_refuses_to_run_twice_into_the_same_database():
+    call_command("seed_scale", "--citizens", "10", "--messages", "8", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="already holds scale data"):
+        call_command("seed_scale", "--citizens", "10", "--messages", "8", stdout=io.StringIO())
+    assert User.objects.filter(email__endswith="@scale.local").count() == 11  # 10 citizens + 1 clinician
