@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, FreeBusy
 
+from messaging.wire.calendar import CalendarFormatError, calendar_new, calendar_parse
+
 PRODID = "-//Helsenorge-portal//Timeavtaler//NO"
 
-
-class CalendarFormatError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -58,19 +57,11 @@ class AppointmentEvent:
 
 
 def _calendar(method: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    if method:
-        cal.add("method", method)
-    return cal
+    return calendar_new(prodid=PRODID, method=method)
 
 
 def _parse(data: bytes) -> Calendar:
-    try:
-        return Calendar.from_ical(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, IndexError, KeyError) as exc:
-        raise CalendarFormatError(f"not iCalendar: {exc}") from exc
+    return calendar_parse(data)
 
 
 def _when(component, name) -> datetime.datetime | None:

@@ -13,14 +13,12 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
 from epj.timebooks.models import AppointmentType, Booking, BookingStatus, Slot
+from messaging.wire.calendar import CalendarFormatError, calendar_new, calendar_parse
 
 PRODID = "-//Helsenorge-portal//EPJ-simulator timebok//NO"
 RESULT_CONFIRMED = "CONFIRMED"
 RESULT_DECLINED = "DECLINED"
 
-
-class CalendarFormatError(ValueError):
-    """The attachment is not the iCalendar the process expects."""
 
 
 @dataclass(frozen=True)
@@ -43,18 +41,11 @@ class CancellationRequest:
 
 
 def _calendar(method: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    return cal
+    return calendar_new(prodid=PRODID, method=method)
 
 
 def _parse(data: bytes) -> Calendar:
-    try:
-        return Calendar.from_ical(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, IndexError, KeyError) as exc:
-        raise CalendarFormatError(f"not iCalendar: {exc}") from exc
+    return calendar_parse(data)
 
 
 def _first(cal: Calendar, name: str):
