@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from clinics.models import HealthContact
@@ -19,9 +20,34 @@ UNREAD = Q(messages__direction=DialogMessage.Direction.IN, messages__read_at__is
 
 
 def inbox_threads(*, person):
-    """The patient's threads, most recent first, each with `unread` (messages from the clinic not yet read)."""
-    return (Thread.objects.filter(person=person).select_related("service__organisation")
-            .annotate(unread=Count("messages", filter=UNREAD)).order_by("-last_activity_at", "-pk"))
+    """The patient's threads, most recent first, each with `unread` (messages from the clinic not yet read).
+
+    `unread` is a correlated subquery rather than COUNT over a join, so the page query needs no
+    GROUP BY and the database counts messages only for the threads on the page.
+    """
+    unread = (DialogMessage.objects.filter(thread=OuterRef("pk"), direction=DialogMessage.Direction.IN,
+                                           read_at__isnull=True)
+              .order_by().values("thread").annotate(n=Count("pk")).values("n"))
+    return (Thread.objects.filter(person=person).select_related("service")
+            .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at", "service__name")
+            .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+            .order_by("-last_activity_at", "-pk"))
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    threads: int
+    unread: int
+
+
+def inbox_counts(*, person) -> InboxCounts:
+    """How many threads the patient has and how many clinic messages are unread, in ONE statement.
+
+    The inbox needs both on every view (the page count and the menu badge).
+    """
+    totals = Thread.objects.filter(person=person).aggregate(threads=Count("pk", distinct=True),
+                                                            unread=Count("messages", filter=UNREAD))
+    return InboxCounts(threads=totals["threads"], unread=totals["unread"])
 
 
 def unread_total(*, person) -> int:
@@ -62,17 +88,19 @@ class ComposeTarget:
 
 
 def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
-    """The patient's active health contacts and which dialogs each offers."""
-    contacts = (HealthContact.objects.filter(person=subject.patient, active=True, service__active=True)
-                .select_related("service__organisation").prefetch_related("service__processes")
-                .order_by("service__organisation__name", "service__name"))
-    targets = []
-    for contact in contacts:
-        offered = {sp.process for sp in contact.service.processes.all()}
-        kinds = [(code, label) for code, label in Kind.choices if code in offered]
-        if kinds:
-            targets.append(ComposeTarget(contact=contact, kinds=kinds))
-    return targets
+    """The patient's active health contacts and which dialogs each offers.
+
+    One statement: a contact row per offered dialog process (joined, not prefetched), grouped here.
+    """
+    rows = (HealthContact.objects.filter(person=subject.patient, active=True, service__active=True,
+                                         service__processes__process__in=Kind.values)
+            .select_related("service__organisation").annotate(offered=F("service__processes__process"))
+            .order_by("service__organisation__name", "service__name", "pk"))
+    by_contact: dict[int, tuple[HealthContact, set]] = {}
+    for row in rows:
+        by_contact.setdefault(row.pk, (row, set()))[1].add(row.offered)
+    return [ComposeTarget(contact=contact, kinds=[(code, label) for code, label in Kind.choices if code in offered])
+            for contact, offered in by_contact.values()]
 
 
 def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeInfo | None:

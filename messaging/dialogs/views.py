@@ -20,7 +20,14 @@ from messaging.dialogs.access import (
 from messaging.dialogs.forms import EkonsultasjonForm, EkontaktForm, PowerOfAttorneyForm, RenewalForm, ReplyForm
 from messaging.dialogs.models import Kind
 from messaging.dialogs.representation import acting_for_set, acting_subject
-from messaging.dialogs.selectors import compose_info_fetch, compose_targets, inbox_threads, powers_of_attorney, thread_messages
+from messaging.dialogs.selectors import (
+    compose_info_fetch,
+    compose_targets,
+    inbox_counts,
+    inbox_threads,
+    powers_of_attorney,
+    thread_messages,
+)
 from messaging.dialogs.services import (
     DialogRefused,
     dialog_reply,
@@ -36,7 +43,11 @@ PAGE_SIZE = 20
 @login_required
 def inbox(request):
     subject = dialog_subject(request)
-    page = Paginator(inbox_threads(person=subject.patient), PAGE_SIZE).get_page(request.GET.get("side"))
+    counts = inbox_counts(person=subject.patient)
+    paginator = Paginator(inbox_threads(person=subject.patient), PAGE_SIZE)
+    paginator.count = counts.threads  # already counted with the unread total: no COUNT query of its own
+    page = paginator.get_page(request.GET.get("side"))
+    request.dialogs_unread = counts.unread  # the menu badge (context processor) reuses it
     return render(request, "dialogs/inbox.html", {
         "subject": subject, "page": page, "query": "", "targets": compose_targets(subject=subject),
     })
