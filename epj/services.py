@@ -9,7 +9,7 @@ from accounts.models import Person
 from accounts.nin import nin_has_valid_check_digits, nin_parse
 from clinics.models import Organisation
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
-from messaging.relay import Reject
+from messaging.relay import Reject, batch_lookup
 
 
 class EpjUnavailable(Exception):
@@ -17,9 +17,11 @@ class EpjUnavailable(Exception):
 
 
 def epj_outage_check(*, organisation: Organisation) -> None:
-    outage = EpjOutage.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True)).first()
-    if outage is not None:
-        raise EpjUnavailable(outage.reason or "EPJ utilgjengelig")
+    outages = EpjOutage.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+    # Once per relay batch, not per message: an outage that starts mid-batch applies from the next.
+    if batch_lookup(("epj-outage", organisation.pk), outages.exists):
+        outage = outages.first()
+        raise EpjUnavailable((outage.reason if outage else "") or "EPJ utilgjengelig")
 
 
 def epj_organisation(*, her_id: int) -> Organisation:
@@ -44,7 +46,8 @@ def epj_patient_for(*, organisation: Organisation, patient) -> EpjPatient:
         nin_parse(nin, allow_synthetic=settings.HN_ALLOW_SYNTHETIC_NIN)
     except ValidationError as error:
         raise Reject("E31", "; ".join(error.messages)) from None
-    found = EpjPatient.objects.filter(organisation=organisation, nin=nin).first()
+    found = batch_lookup(("epj-patient", organisation.pk, nin),
+                         EpjPatient.objects.filter(organisation=organisation, nin=nin).first)
     if found is not None:
         return found
     if not Person.objects.filter(nin=nin).exists():

@@ -69,11 +69,15 @@ def citizen_message_receive(message, envelope=None):
     """A citizen's e-kontakt, e-konsultasjon or renewal request arrives at the clinic."""
     relay = _relay()
     kind = wire.FUNCTION_KIND[message.msg_type]
-    service = Service.objects.select_related("organisation").filter(
-        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id).first()
+    receiver = message.receiver
+    # Once per relay batch: a batch of a hundred messages to one service looks it up once.
+    services = Service.objects.select_related("organisation").filter(
+        her_id=receiver.sub_her_id, organisation__her_id=receiver.her_id)
+    service = relay.batch_lookup(("desk-service", receiver.her_id, receiver.sub_her_id), services.first)
     if service is None:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
-    if not service_offers(service=service, process=kind):
+    offered = relay.batch_lookup(("desk-offers", service.pk, kind), lambda: service_offers(service=service, process=kind))
+    if not offered:
         raise relay.Reject("E21", "Tjenesten tilbyr ikke denne dialogen.")
     from epj.services import epj_outage_check, journal_file
 

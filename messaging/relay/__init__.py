@@ -8,6 +8,7 @@ Feature code on either side uses only this API plus the codec:
 - `register_sync_handler(side, msg_type, fn)`: fn(message) → reply Message
 - `register_apprec_listener(side, msg_type, fn)`: fn(envelope, apprec) once the original settles
 - `envelope_for(msg_id)` → Envelope with state queued/sent/delivered/rejected/dead, error_text
+- `batch_lookup(key, fetch)`: a handler's read done once per delivery batch, not per message
 
 See docs/relay.md.
 """
@@ -19,6 +20,7 @@ from messaging.relay.registry import (
     RelayRejected,
     RelayTimeout,
     apprec_error,
+    batch_lookup,
     handler_for,
     register_apprec_listener,
     register_handler,
@@ -35,7 +37,8 @@ from messaging.relay.services import (
 )
 
 __all__ = [
-    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "clinic_party", "dead_letters",
+    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "batch_lookup", "clinic_party",
+    "dead_letters",
     "envelope_for", "envelope_replay", "handler_for", "envelopes_replay_dead", "party_for_her_id", "portal_party",
     "register_apprec_listener", "register_handler", "register_sync_handler", "relay_ping", "relay_receive_raw",
     "relay_request_sync", "relay_send", "relay_status",

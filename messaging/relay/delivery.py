@@ -17,6 +17,7 @@ import os
 import random
 import socket
 import time
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -25,8 +26,9 @@ from django.utils import timezone
 
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
-from messaging.relay.registry import Reject
+from messaging.relay.registry import Reject, batch_lookups
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
+from messaging.relay.wakeup import reply_wakeup_send
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ def _deliver_batch(ids, *, worker, careful):
     results = []
     memo = BatchMemo(defer=not careful)
     marks = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
-    with transaction.atomic():
+    with transaction.atomic(), batch_lookups():
         envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
         memo.prefetch(envelopes)
         for envelope in envelopes:
@@ -118,6 +120,9 @@ def _deliver_batch(ids, *, worker, careful):
                 memo.flush()
             except Exception as error:  # e.g. a MsgId a concurrent delivery recorded first
                 raise _BatchNeedsCare from error
+        answered = [e.msg_id for e in envelopes if e.channel == Channel.SYNC]
+        if answered:  # the waiting callers block on this instead of polling (wakeup.py)
+            transaction.on_commit(partial(reply_wakeup_send, side=envelopes[0].side, msg_ids=answered))
         now = timezone.now()
         done = {"claimed_by": "", "claimed_at": None}
         Envelope.objects.filter(pk__in=marks[EnvelopeState.SENT], state=EnvelopeState.QUEUED).update(

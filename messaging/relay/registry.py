@@ -4,6 +4,8 @@ Apps register in their AppConfig.ready(); registering the same (side, msg_type) 
 the earlier function, so a feature can take over a default handler (e.g. the EPJ's filing one).
 """
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 from messaging.codec import AppRecError
@@ -44,6 +46,40 @@ class RelayRejected(Exception):
     def __init__(self, apprec):
         self.apprec = apprec
         super().__init__("; ".join(f"{e.code} {e.text}" for e in apprec.errors) or "avvist")
+
+
+# Reads shared by the documents of one delivery batch (see `batch_lookup`).
+_batch_lookups: contextvars.ContextVar = contextvars.ContextVar("relay_batch_lookups", default=None)
+
+
+@contextlib.contextmanager
+def batch_lookups():
+    """The delivery batch's scope for `batch_lookup` (the relay enters it around each batch)."""
+    token = _batch_lookups.set({})
+    try:
+        yield
+    finally:
+        _batch_lookups.reset(token)
+
+
+def batch_lookup(key, fetch):
+    """`fetch()`, done once per delivery batch for the same `key` (once per call outside one).
+
+    For handlers' reads that a hundred messages of one batch would otherwise repeat: the
+    receiving service, an outage flag, a patient. Only for rows that the batch itself does not
+    create or change, and whose state a second old is fine to act on (the batch is one
+    transaction of at most a few seconds). A fetch that raises or returns None is not
+    remembered (a row the batch may yet create is looked up again).
+    """
+    memo = _batch_lookups.get()
+    if memo is None:
+        return fetch()
+    if key in memo:
+        return memo[key]
+    value = fetch()
+    if value is not None:
+        memo[key] = value
+    return value
 
 
 _handlers: dict = {}

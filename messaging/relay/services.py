@@ -17,6 +17,7 @@ from messaging.relay.inbound import InboundOutcome, other_side
 from messaging.relay.kicks import kick_on_commit, relay_kick
 from messaging.relay.parties import party_for_her_id, portal_party
 from messaging.relay.registry import RelayRejected, RelayTimeout
+from messaging.relay.wakeup import reply_wakeup_wait
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,12 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
         reply = _reply_for(request)
         if reply is not None:
             return _reply_consume(request, reply, retain=retain)
-        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-        pause = min(pause * 1.5, 0.05)
+        # Block on the receiver's wake-up (Redis) rather than poll: fifty waiting callers
+        # polling would cost the receiver the CPU it needs to answer them.
+        left = max(deadline - time.monotonic(), 0)
+        if reply_wakeup_wait(side=request.side, msg_id=request.msg_id, seconds=left) is None:
+            time.sleep(min(pause, left))
+            pause = min(pause * 1.5, 0.05)
     # Give up, unless the receiver took the request first: then its reply is already committed.
     expired = Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
         state=EnvelopeState.EXPIRED, error_text=f"Tidsavbrudd etter {timeout:g} s",

@@ -1,0 +1,99 @@
+"""Per-batch lookups shared by handlers, and the sync caller's wake-up (docs/relay.md, performance)."""
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from epj.models import JournalEntry
+from epj.services import epj_outage_start
+from messaging.codec import codes
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState
+from messaging.relay import batch_lookup, clinic_party
+from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due
+from messaging.relay.probe import probe_ekontakt
+from messaging.relay.registry import batch_lookups
+from messaging.relay.services import _envelope_create
+from messaging.relay.wakeup import reply_wakeup_send, reply_wakeup_wait
+from tests.messaging.relay_support import gp_with_patient, patient_of, send
+
+
+@pytest.fixture
+def clinic(db):
+    return gp_with_patient()
+
+
+def test_batch_lookup_fetches_once_per_batch_and_forgets_none():
+    calls = []
+
+    def fetch(value):
+        calls.append(value)
+        return value
+
+    assert batch_lookup("k", lambda: fetch(1)) == 1 and batch_lookup("k", lambda: fetch(2)) == 2  # no batch
+    with batch_lookups():
+        assert batch_lookup("k", lambda: fetch(3)) == 3
+        assert batch_lookup("k", lambda: fetch(4)) == 3
+        assert batch_lookup("none", lambda: fetch(None)) is None
+        assert batch_lookup("none", lambda: fetch(5)) == 5  # None was not remembered
+    with batch_lookups():
+        assert batch_lookup("k", lambda: fetch(6)) == 6  # a new batch starts empty
+    assert calls == [1, 2, 3, None, 5, 6]
+
+
+def test_a_batch_files_each_message_once_with_shared_lookups(clinic):
+    service, nora = clinic
+    receiver = clinic_party(service=service)
+    messages = [probe_ekontakt(receiver=receiver, patient=patient_of(nora)) for _ in range(5)]
+    for message in messages:
+        send(message)
+    assert relay_deliver_due(side="epj", channel="async") == 5
+    relay_deliver_due(side="portal", channel="async")
+    assert JournalEntry.objects.filter(msg_id__in=[m.msg_id for m in messages]).count() == 5
+    states = set(Envelope.objects.filter(msg_id__in=[m.msg_id for m in messages]).values_list("state", flat=True))
+    assert states == {EnvelopeState.DELIVERED}
+
+
+def test_an_outage_is_seen_by_the_next_batch(clinic):
+    service, nora = clinic
+    receiver = clinic_party(service=service)
+    first = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
+    send(first)
+    relay_deliver_due(side="epj", channel="async")
+    with transaction.atomic():
+        epj_outage_start(reason="Oppgradering")
+    second = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
+    send(second)
+    relay_deliver_due(side="epj", channel="async")
+    assert JournalEntry.objects.filter(msg_id=first.msg_id).exists()
+    assert not JournalEntry.objects.filter(msg_id=second.msg_id).exists()
+    row = Envelope.objects.get(side="portal", msg_id=second.msg_id)
+    assert row.state == EnvelopeState.QUEUED and "Oppgradering" in row.error_text
+
+
+needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="the wake-up needs Redis (CI's second pass)")
+
+
+@needs_redis
+def test_wakeup_reaches_the_waiting_caller_and_only_it():
+    msg_id = str(uuid.uuid4())
+    assert reply_wakeup_wait(side="portal", msg_id=msg_id, seconds=0.05) is False
+    reply_wakeup_send(side="portal", msg_ids=[msg_id])
+    assert reply_wakeup_wait(side="epj", msg_id=msg_id, seconds=0.05) is False  # another side's key
+    assert reply_wakeup_wait(side="portal", msg_id=msg_id, seconds=0.05) is True
+
+
+@needs_redis
+def test_delivering_a_sync_request_wakes_its_caller(clinic, django_capture_on_commit_callbacks):
+    service, nora = clinic
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+    message.msg_type = codes.DIALOG_INNBYGGER_TEST
+    with transaction.atomic():  # what relay_request_sync commits before it waits
+        request = _envelope_create(side="portal", message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
+    claimed = envelopes_claim(side="epj", channel="sync", worker="w", limit=1)
+    assert claimed == [request.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        envelopes_deliver(claimed, worker="w")
+    assert Envelope.objects.get(kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id).state == EnvelopeState.QUEUED
+    assert reply_wakeup_wait(side="portal", msg_id=request.msg_id, seconds=0.05) is True
