@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -41,13 +42,45 @@ class InboxCounts:
 
 
 def inbox_counts(*, person) -> InboxCounts:
-    """How many threads the patient has and how many clinic messages are unread, in ONE statement.
-
-    The inbox needs both on every view (the page count and the menu badge).
-    """
+    """How many threads the patient has and how many clinic messages are unread, in one statement."""
     totals = Thread.objects.filter(person=person).aggregate(threads=Count("pk", distinct=True),
                                                             unread=Count("messages", filter=UNREAD))
     return InboxCounts(threads=totals["threads"], unread=totals["unread"])
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    page: Page
+    unread: int  # unread clinic messages in ALL the patient's threads: the menu badge
+
+
+def inbox_page(*, person, number, per_page: int) -> InboxPage:
+    """One page of the patient's threads plus the totals the pager and the menu badge need.
+
+    One statement: every row also carries COUNT(*) OVER () and SUM(unread) OVER (), which the
+    database computes over all the patient's threads before LIMIT/OFFSET. Like
+    `Paginator.get_page`, a page number that is not a number shows the first page and one past
+    the end the last; only that case (and an empty inbox past page 1) costs a separate count.
+    """
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    threads = inbox_threads(person=person).annotate(total_threads=Window(Count("pk")),
+                                                    total_unread=Window(Sum("unread")))
+    rows = list(threads[(number - 1) * per_page:number * per_page])
+    if rows:
+        counts = InboxCounts(threads=rows[0].total_threads, unread=rows[0].total_unread or 0)
+    elif number == 1:
+        counts = InboxCounts(threads=0, unread=0)
+    else:
+        counts = inbox_counts(person=person)
+    paginator = Paginator(threads, per_page)
+    paginator.count = counts.threads  # counted above: the pager runs no COUNT of its own
+    if not rows and number > paginator.num_pages:
+        number = paginator.num_pages
+        rows = list(threads[(number - 1) * per_page:number * per_page])
+    return InboxPage(page=Page(rows, number, paginator), unread=counts.unread)
 
 
 def unread_total(*, person) -> int:

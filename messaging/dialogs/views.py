@@ -3,7 +3,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,8 +22,7 @@ from messaging.dialogs.representation import acting_for_set, acting_subject
 from messaging.dialogs.selectors import (
     compose_info_fetch,
     compose_targets,
-    inbox_counts,
-    inbox_threads,
+    inbox_page,
     powers_of_attorney,
     thread_messages,
 )
@@ -43,13 +41,10 @@ PAGE_SIZE = 20
 @login_required
 def inbox(request):
     subject = dialog_subject(request)
-    counts = inbox_counts(person=subject.patient)
-    paginator = Paginator(inbox_threads(person=subject.patient), PAGE_SIZE)
-    paginator.count = counts.threads  # already counted with the unread total: no COUNT query of its own
-    page = paginator.get_page(request.GET.get("side"))
-    request.dialogs_unread = counts.unread  # the menu badge (context processor) reuses it
+    listing = inbox_page(person=subject.patient, number=request.GET.get("side"), per_page=PAGE_SIZE)
+    request.dialogs_unread = listing.unread  # the menu badge (context processor) reuses it
     return render(request, "dialogs/inbox.html", {
-        "subject": subject, "page": page, "query": "", "targets": compose_targets(subject=subject),
+        "subject": subject, "page": listing.page, "query": "", "targets": compose_targets(subject=subject),
     })
 
 
