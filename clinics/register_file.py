@@ -424,6 +424,14 @@ def _write(rows, report, errors):
             report.services[outcome] += 1
 
 
+def _import_audit(report: ImportReport) -> None:
+    """One staff-audit entry per operator import, in its transaction (rolled back with a dry run)."""
+    from journal.services import Audit, audit_write  # journal imports clinics: import on use
+
+    audit_write(actor=None, organisation=None, action=Audit.REGISTER_IMPORT,
+                detail=f"organisations:{dict(report.organisations)} services:{dict(report.services)}")
+
+
 def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
     """Create or update organisations and services by HER-id from a register file.
 
@@ -445,6 +453,7 @@ def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
             _write(rows, report, errors)
             if errors:
                 raise RegisterImportError(errors)
+            _import_audit(report)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:

@@ -5,10 +5,12 @@ from clinics.models import AppointmentLevel, Process, Service, ServiceProcess, p
 
 
 @transaction.atomic
-def service_processes_set(*, service: Service, enabled: dict) -> None:
+def service_processes_set(*, service: Service, enabled: dict, user=None) -> None:
     """Switch the service's processes to exactly `enabled` (process → appointment level or None).
 
-    Refuses, changing nothing, when any process falls outside the frames its kind allows.
+    Refuses, changing nothing, when any process falls outside the frames its kind allows. With
+    `user` (a clinic admin's toggle) the change goes into the staff audit trail; a register
+    import writes one entry for the whole file instead (register_file.register_import).
     """
     errors = []
     for process, level in enabled.items():
@@ -27,3 +29,8 @@ def service_processes_set(*, service: Service, enabled: dict) -> None:
         ServiceProcess.objects.update_or_create(
             service=service, process=process, defaults={"appointment_level": level}
         )
+    if user is not None:
+        from journal.services import Audit, audit_write  # journal imports clinics: import on use
+
+        audit_write(actor=user, organisation=service.organisation, action=Audit.SERVICE_PROCESSES,
+                    object_ref=f"service:{service.her_id}", detail=",".join(sorted(enabled)))

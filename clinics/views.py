@@ -43,7 +43,7 @@ def clinic_services(request, organisation_id):
         forms[target.pk] = form
         if form.is_valid():
             try:
-                service_processes_set(service=target, enabled=form.enabled())
+                service_processes_set(service=target, enabled=form.enabled(), user=request.user)
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
 
 
 @admin.register(AccessLogEntry)
@@ -21,6 +21,15 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StaffAuditEntry)
+class StaffAuditEntryAdmin(AccessLogEntryAdmin):
+    """The staff audit trail: read-only in the same way as the access log."""
+
+    list_display = ("created_at", "actor_name", "organisation_name", "action", "person_nin", "object_ref", "detail")
+    list_filter = ("action",)
+    search_fields = ("person_nin", "actor_name", "organisation_name", "object_ref")
 
 
 @admin.register(JournalCopyRequest)

@@ -144,3 +144,68 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Tilgangsloggen kan ikke slettes.")
+
+
+class StaffAuditQuerySet(AccessLogQuerySet):
+    """The same closed bulk paths as the access log (update, delete, bulk_update, update_or_create)."""
+
+
+class StaffAuditEntry(models.Model):
+    """One thing staff (or an operator) changed: a reply, a booking, a dispatched tool, a register change.
+
+    The access log above records reads; this records writes, in the same transaction as the write.
+    Only kinds and ids are kept here, never health content (`detail` is a short code such as
+    "renewed"). The patient is stored both as a link and as the national identity number the EPJ
+    used, so a citizen's data-access export finds entries written before the person was registered.
+    Append-only in the same four ways as AccessLogEntry (model, queryset, admin, PostgreSQL trigger).
+    """
+
+    class Action(models.TextChoices):
+        CASE_REPLY = "case.reply", _("Svar til pasient")
+        CASE_CLOSE = "case.close", _("Sak avsluttet")
+        CASE_CLAIM = "case.claim", _("Sak tatt")
+        CASE_ASSIGN = "case.assign", _("Sak tildelt")
+        CASE_START = "case.start", _("Melding startet av helsetjenesten")
+        CHARGE_PAID = "charge.paid", _("Egenandel betalt")
+        BOOKING_BOOK = "booking.book", _("Time bestilt i skranken")
+        BOOKING_MOVE = "booking.move", _("Time flyttet i skranken")
+        BOOKING_CANCEL = "booking.cancel", _("Time avbestilt i skranken")
+        TOOL_SEND = "tool.send", _("Verktøy sendt")
+        TOOL_ASSESS = "tool.assess", _("Verktøy vurdert")
+        TOOL_WITHDRAW = "tool.withdraw", _("Verktøy trukket tilbake")
+        SERVICE_PROCESSES = "register.service_processes", _("Tjenester slått av eller på")
+        REGISTER_IMPORT = "register.import", _("Registerimport")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("hvem"))
+    actor_name = models.CharField(_("navn"), max_length=200)
+    organisation = models.ForeignKey("clinics.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("virksomhet"))
+    organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200, blank=True)
+    action = models.CharField(_("handling"), max_length=40, choices=Action.choices)
+    person = models.ForeignKey("accounts.Person", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="staff_audit_entries", verbose_name=_("person"))
+    person_nin = models.CharField(_("fødselsnummer"), max_length=11, blank=True, db_index=True)
+    object_ref = models.CharField(_("referanse"), max_length=100, blank=True)
+    detail = models.CharField(_("detalj"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+
+    objects = StaffAuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("oppføring i revisjonssporet")
+        verbose_name_plural = _("revisjonsspor for ansatte")
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ("add", "view")
+
+    def __str__(self):
+        return f"{self.actor_name} – {self.get_action_display()} {self.object_ref}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("Revisjonssporet kan ikke endres.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Revisjonssporet kan ikke slettes.")

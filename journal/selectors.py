@@ -6,11 +6,13 @@ relay's synchronous channel; nothing from them is written on the portal side.
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.models import HealthContact, Process, Service
 from journal import wire
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync
 
 
@@ -94,3 +96,39 @@ def shared_document_live(*, service, patient, written_by, document_id, relation:
     if document is None or not _visible_to_citizen(document[0]) or document[0].document_id != str(document_id):
         return None
     return document
+
+
+def citizen_access_export(*, person, progress=None) -> dict:
+    """Everything the trails hold about `person`, for a data-access request (`manage.py audit export`).
+
+    The access log (who read) and the staff audit trail (who changed), oldest first, plus who
+    the person is. `progress(text)` is told what is being gathered. Iterated in chunks so a long
+    history does not load into memory at once.
+    """
+    def say(text):
+        if progress:
+            progress(text)
+
+    say("Henter tilgangsloggen …")
+    reads = [
+        {"at": e.created_at.isoformat(), "actor": e.actor_name, "organisation": e.organisation_name,
+         "organisation_her_id": e.organisation.her_id, "role": e.role, "what": e.what, "reference": e.object_ref}
+        for e in AccessLogEntry.objects.filter(person=person).select_related("organisation")
+        .order_by("created_at", "pk").iterator(chunk_size=500)
+    ]
+    say(f"{len(reads)} oppslag i tilgangsloggen.")
+    say("Henter revisjonssporet for ansatte …")
+    changes = [
+        {"at": e.created_at.isoformat(), "actor": e.actor_name, "organisation": e.organisation_name,
+         "action": e.action, "reference": e.object_ref, "detail": e.detail}
+        for e in StaffAuditEntry.objects.filter(Q(person=person) | Q(person_nin=person.nin))
+        .order_by("created_at", "pk").iterator(chunk_size=500)
+    ]
+    say(f"{len(changes)} oppføringer i revisjonssporet.")
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "person": {"nin": person.nin, "given_name": person.given_name, "family_name": person.family_name,
+                   "birth_date": person.birth_date.isoformat()},
+        "access_log": reads,
+        "staff_audit": changes,
+    }

@@ -10,7 +10,7 @@ from accounts.models import Person
 from clinics.models import Organisation, Process, Service, StaffMembership
 from clinics.selectors import active_contact, service_offers
 from journal import wire
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
 from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
 from messaging.relay import Reject, relay_send
@@ -37,6 +37,30 @@ def access_log_write(*, actor, organisation: Organisation, role: str, person: Pe
     return AccessLogEntry.objects.create(
         person=person, actor=actor, actor_name=actor.display_name, organisation=organisation,
         organisation_name=organisation.name, role=role, what=what, object_ref=object_ref[:100],
+    )
+
+
+Audit = StaffAuditEntry.Action
+
+
+@transaction.atomic
+def audit_write(*, actor, organisation: Organisation | None, action: str, person=None, object_ref: str = "",
+                detail: str = "") -> StaffAuditEntry:
+    """Record a change staff (or an operator: `actor=None`) made, inside the caller's transaction.
+
+    `person` is a Person, or the national identity number the EPJ keeps for its patient (linked
+    to the register's Person when there is one). `object_ref` and `detail` hold kinds and ids only,
+    never health content: the trail goes into the citizen's data-access export.
+    """
+    if action not in Audit.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    nin = person if isinstance(person, str) else (person.nin if person is not None else "")
+    if isinstance(person, str):
+        person = Person.objects.filter(nin=nin).first() if nin else None
+    return StaffAuditEntry.objects.create(
+        actor=actor, actor_name=actor.display_name if actor is not None else "kommandolinje",
+        organisation=organisation, organisation_name=organisation.name if organisation is not None else "",
+        action=action, person=person, person_nin=nin[:11], object_ref=str(object_ref)[:100], detail=str(detail)[:200],
     )
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import Organisation, StaffRole
+from journal.services import Audit, audit_write
 from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus, Verdict
@@ -96,6 +97,8 @@ def tool_assess(*, tool: Tool, reviewer, dimension: str, verdict: str, notes: st
         tool.published_at = timezone.now()
         ToolEvent.objects.create(tool=tool, kind=EventKind.PUBLISHED, actor=reviewer)
     tool.save(update_fields=["status", "published_at"])
+    audit_write(actor=reviewer, organisation=None, action=Audit.TOOL_ASSESS, object_ref=f"tool:{tool.pk}",
+                detail=f"{dimension}:{verdict} status:{status}")
     return tool
 
 
@@ -113,6 +116,7 @@ def tool_withdraw(*, tool: Tool, reviewer, reason: str) -> Tool:
     tool.withdrawal_reason = reason.strip()
     tool.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
     ToolEvent.objects.create(tool=tool, kind=EventKind.WITHDRAWN, actor=reviewer, notes=tool.withdrawal_reason)
+    audit_write(actor=reviewer, organisation=None, action=Audit.TOOL_WITHDRAW, object_ref=f"tool:{tool.pk}")
     return tool
 
 
@@ -142,6 +146,8 @@ def tool_send(*, tool: Tool, organisation: Organisation, sender, patient_nin: st
         suitability_confirmed_at=timezone.now(),
     )
     _notify_new_tool(person)
+    audit_write(actor=sender, organisation=organisation, action=Audit.TOOL_SEND, person=person,
+                object_ref=f"tool:{tool.pk}", detail=f"dispatch:{dispatch.pk}")
     return dispatch
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import Attachment, Author, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
 
@@ -235,6 +236,8 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
     if case.assignee_id is None:
         case.assignee = user
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
+    audit_write(actor=user, organisation=case.organisation, action=Audit.CASE_REPLY, person=case.patient_nin,
+                object_ref=f"case:{case.pk}", detail=" ".join(filter(None, [outcome, "close" if close else ""])))
     return outgoing
 
 
@@ -251,6 +254,8 @@ def case_close(*, case: Case, user) -> DeskMessage:
     case.closed_at = timezone.now()
     case.waiting_since = case.due_at = None
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at"])
+    audit_write(actor=user, organisation=case.organisation, action=Audit.CASE_CLOSE, person=case.patient_nin,
+                object_ref=f"case:{case.pk}")
     return outgoing
 
 
@@ -260,22 +265,32 @@ def case_claim(*, case: Case, user) -> Case:
         assignee=user, state=Case.State.CLAIMED)
     if not updated:
         raise ValidationError(_("Saken er avsluttet."))
-    return Case.objects.get(pk=case.pk)
+    case = Case.objects.select_related("organisation").get(pk=case.pk)
+    audit_write(actor=user, organisation=case.organisation, action=Audit.CASE_CLAIM, person=case.patient_nin,
+                object_ref=f"case:{case.pk}")
+    return case
 
 
 @transaction.atomic
-def case_assign(*, case: Case, assignee_id: int | None) -> Case:
-    """Hand the case to a colleague in the same organisation (or back to the shared queue)."""
+def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
+    """Hand the case to a colleague in the same organisation (or back to the shared queue).
+
+    `user` (who handed it over) goes into the staff audit trail.
+    """
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet."))
+    audit = dict(actor=user, organisation=case.organisation, action=Audit.CASE_ASSIGN, person=case.patient_nin,
+                 object_ref=f"case:{case.pk}", detail=f"assignee:{assignee_id or '-'}")
     if assignee_id is None:
         Case.objects.filter(pk=case.pk).update(assignee=None, state=Case.State.NEW if case.waiting_since else case.state)
+        audit_write(**audit)
         return Case.objects.get(pk=case.pk)
     membership = StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).first()
     if membership is None:
         raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
     Case.objects.filter(pk=case.pk).update(assignee_id=assignee_id, state=Case.State.CLAIMED
                                            if case.waiting_since else case.state)
+    audit_write(**audit)
     return Case.objects.get(pk=case.pk)
 
 
@@ -289,6 +304,8 @@ def charge_mark_paid(*, case: Case, user) -> Charge:
     charge.save(update_fields=["state"])
     info = wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state)
     _send(case=case, user=user, notater=[wire.charge_notat(info)], text=_("Egenandelen er betalt."), outcome="charge")
+    audit_write(actor=user, organisation=case.organisation, action=Audit.CHARGE_PAID, person=case.patient_nin,
+                object_ref=f"case:{case.pk}")
     return charge
 
 
@@ -312,6 +329,8 @@ def clinic_thread_start(*, organisation: Organisation, service: Service, patient
         patient_name=contact.person.full_name, state=Case.State.ANSWERED, assignee=user)
     _send(case=case, user=user, text=text.strip(),
                      foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text.strip())])
+    audit_write(actor=user, organisation=organisation, action=Audit.CASE_START, person=contact.person,
+                object_ref=f"case:{case.pk}")
     return case
 
 

@@ -118,7 +118,7 @@ def case_assign_view(request, case_id):
         value = request.POST.get("assignee", "")
         if value and not value.isdigit():
             raise ValidationError(_("Velg en person fra listen."))
-        case_assign(case=case, assignee_id=int(value) if value else None)
+        case_assign(case=case, assignee_id=int(value) if value else None, user=request.user)
 
     return _posted_action(request, case_id, assign, _("Saken er tildelt."))
 

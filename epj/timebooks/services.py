@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from clinics.models import StaffMembership
 from epj.timebooks.messages import booking_publish
+from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from epj.timebooks.models import (
     AppointmentType,
     AvailabilityException,
@@ -270,22 +271,32 @@ def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user) -> Booki
         source=BookingSource.DESK, booked_by=user, online=False,
     ).booking
     booking_publish(booking=booking)
+    _desk_audit(user=user, action=Audit.BOOKING_BOOK, booking=booking)
     return booking
 
 
 @transaction.atomic
-def desk_cancel(*, booking: Booking) -> bool:
+def desk_cancel(*, booking: Booking, user=None) -> bool:
     changed = booking_cancel(booking=booking, by_citizen=False)
     if changed:
         booking_publish(booking=booking)
+        _desk_audit(user=user, action=Audit.BOOKING_CANCEL, booking=booking)
     return changed
 
 
 @transaction.atomic
-def desk_move(*, booking: Booking, to_slot_id: int) -> Booking:
+def desk_move(*, booking: Booking, to_slot_id: int, user=None) -> Booking:
+    from_slot_id = booking.slot_id
     booking = booking_move(booking=booking, to_slot_id=to_slot_id)
     booking_publish(booking=booking)
+    _desk_audit(user=user, action=Audit.BOOKING_MOVE, booking=booking, detail=f"slot:{from_slot_id}->{to_slot_id}")
     return booking
+
+
+def _desk_audit(*, user, action: str, booking: Booking, detail: str = "") -> None:
+    """The staff audit trail gets the booking and slot ids, never the timebook's reason."""
+    audit_write(actor=user, organisation=booking.slot.timebook.organisation, action=action,
+                person=booking.patient_nin, object_ref=f"booking:{booking.pk}", detail=detail or f"slot:{booking.slot_id}")
 
 
 

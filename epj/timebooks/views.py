@@ -122,12 +122,12 @@ def slot_detail(request, slot_id):
             elif which in ("cancel", "move"):
                 booking = booking_for_staff(user=request.user, slot=slot, booking_id=request.POST.get("booking_id"))
                 if which == "cancel":
-                    services.desk_cancel(booking=booking)
+                    services.desk_cancel(booking=booking, user=request.user)
                     messages.success(request, _("Timen er avbestilt, og pasienten får beskjed."))
                     return redirect("epj_timebooks:slot", slot_id=slot.pk)
                 move_form = MoveBookingForm(request.POST, slots=move_slots, prefix=f"move{booking.pk}")
                 if move_form.is_valid():
-                    services.desk_move(booking=booking, to_slot_id=move_form.cleaned_data["to_slot"].pk)
+                    services.desk_move(booking=booking, to_slot_id=move_form.cleaned_data["to_slot"].pk, user=request.user)
                     messages.success(request, _("Timen er flyttet, og pasienten får beskjed."))
                     return redirect("epj_timebooks:slot", slot_id=move_form.cleaned_data["to_slot"].pk)
                 messages.error(request, _("Velg timen du vil flytte til."))
