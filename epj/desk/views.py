@@ -116,7 +116,8 @@ def case_claim_view(request, case_id):
 def case_assign_view(request, case_id):
     def assign(case):
         value = request.POST.get("assignee", "")
-        if value and not value.isdigit():
+        # ASCII digits of a size a user id can have: int() refuses "²" and 4 300-digit numbers.
+        if value and not (value.isascii() and value.isdigit() and len(value) <= 18):
             raise ValidationError(_("Velg en person fra listen."))
         case_assign(case=case, assignee_id=int(value) if value else None, user=request.user)
 

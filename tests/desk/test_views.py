@@ -103,6 +103,16 @@ def test_assign_to_staff_of_another_organisation_is_refused(client, clinic_data,
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("assignee", ["9" * 4301, "²", "9" * 30, "-1"])
+def test_assign_with_a_number_no_user_id_can_be_is_an_error_not_a_500(client, clinic_data, sent, assignee):
+    """Found by the fuzz pass: int() refused a 4 301-digit number and "²" with a ValueError."""
+    _thread, case = sent
+    login_as(client, clinic_data.kari)
+    before = snapshot()
+    response = client.post(reverse("desk:assign", args=[case.pk]), {"assignee": assignee})
+    assert response.status_code == 302 and snapshot() == before
+
+
 @pytest.mark.parametrize("who", PERSONAS)
 def test_close(client, clinic_data, sent, who):
     thread, case = sent
