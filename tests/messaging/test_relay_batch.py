@@ -72,7 +72,7 @@ def test_an_outage_is_seen_by_the_next_batch(clinic):
     assert row.state == EnvelopeState.QUEUED and "Oppgradering" in row.error_text
 
 
-needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="the wake-up needs Redis (CI's second pass)")
+needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis for the wake-up (CI's second pass)")
 
 
 @needs_redis
