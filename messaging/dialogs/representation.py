@@ -10,6 +10,7 @@ pass access on: acting for someone gives no options of theirs.
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,40 +63,84 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def child_may_be_represented(*, child: Person, today: datetime.date) -> bool:
-    """Under 12, no confidential address, and at least one parent registered at the child's address."""
+def child_may_be_represented(*, child: Person, today: datetime.date, parent_at_home: bool | None = None) -> bool:
+    """Under 12, no confidential address, and at least one parent registered at the child's address.
+
+    `parent_at_home` is that last check when the caller has already read it (see `_people`).
+    """
     if child.age_on(today) >= CHILD_AGE_LIMIT or is_confidential(child) or not child.address_code:
         return False
-    return ParentalResponsibility.objects.filter(child=child, parent__address_code=child.address_code).exists()
+    if parent_at_home is None:
+        parent_at_home = ParentalResponsibility.objects.filter(child=child, parent__address_code=child.address_code).exists()
+    return parent_at_home
 
 
 def live_powers_of_attorney(today: datetime.date):
     return PowerOfAttorney.objects.filter(revoked_at__isnull=True).exclude(valid_until__lt=today)
 
 
-def representation_options(*, actor: Person, today: datetime.date | None = None) -> list[Subject]:
-    """Everyone `actor` may act for right now, themselves first."""
-    today = today or _today()
+_AT_HOME = "at_home"  # annotation: a parent of this person is registered at their address
+
+
+def _people(*, actor_id: int, today: datetime.date) -> list[Person]:
+    """The actor and everyone they are linked to, in one statement, each row marked with the link.
+
+    UNION ALL of three index lookups: the actor (relation "self"), their children (relation
+    "parent", with whether a parent lives at the child's address) and the grantors of their live
+    powers of attorney (relation "proxy", one row per area). The rules are applied by the caller.
+    """
+    def marked(queryset, relation, area, at_home):
+        return queryset.order_by().annotate(
+            relation=Value(relation, output_field=CharField()), area=area,
+            **{_AT_HOME: at_home})
+
+    no_area = Value("", output_field=CharField())
+    no = Value(False, output_field=BooleanField())
+    parent_at_home = Exists(ParentalResponsibility.objects.filter(
+        child=OuterRef("pk"), parent__address_code=OuterRef("address_code")))
+    actor = marked(Person.objects.filter(pk=actor_id), RELATION_SELF, no_area, no)
+    children = marked(Person.objects.filter(parent_links__parent_id=actor_id), RELATION_PARENT, no_area, parent_at_home)
+    grantors = marked(
+        Person.objects.filter(Q(granted_proxies__valid_until__isnull=True) | Q(granted_proxies__valid_until__gte=today),
+                              granted_proxies__holder_id=actor_id, granted_proxies__revoked_at__isnull=True),
+        RELATION_PROXY, F("granted_proxies__area"), no)
+    return list(actor.union(children, grantors, all=True))
+
+
+def _options(*, actor_id: int, today: datetime.date) -> list[Subject]:
+    people = _people(actor_id=actor_id, today=today)
+    actor = next(p for p in people if p.relation == RELATION_SELF)
     options = [Subject(actor=actor, patient=actor, relation=RELATION_SELF, areas=frozenset(ServiceArea.values))]
     if is_confidential(actor):
         return options
-    links = ParentalResponsibility.objects.filter(parent=actor).select_related("child").order_by("child__given_name")
-    for link in links:
-        if child_may_be_represented(child=link.child, today=today):
-            options.append(Subject(actor=actor, patient=link.child, relation=RELATION_PARENT,
+    children = sorted((p for p in people if p.relation == RELATION_PARENT), key=lambda p: (p.given_name, p.pk))
+    for child in children:
+        if child_may_be_represented(child=child, today=today, parent_at_home=getattr(child, _AT_HOME)):
+            options.append(Subject(actor=actor, patient=child, relation=RELATION_PARENT,
                                    areas=frozenset(ServiceArea.values)))
     if actor.age_on(today) >= HOLDER_MIN_AGE:
         areas_by_grantor = {}
-        proxies = live_powers_of_attorney(today).filter(holder=actor).select_related("grantor")
-        for poa in proxies:
-            grantor = poa.grantor
+        for grantor in (p for p in people if p.relation == RELATION_PROXY):
             if is_confidential(grantor) or grantor.age_on(today) < GRANTOR_MIN_AGE:
                 continue
-            areas_by_grantor.setdefault(grantor, set()).add(poa.area)
+            areas_by_grantor.setdefault(grantor, set()).add(grantor.area)
         for grantor, areas in sorted(areas_by_grantor.items(), key=lambda item: item[0].full_name):
             if any(option.patient == grantor for option in options):
                 continue  # a parent's own rights already cover the child
             options.append(Subject(actor=actor, patient=grantor, relation=RELATION_PROXY, areas=frozenset(areas)))
+    return options
+
+
+def representation_options(*, actor: Person, today: datetime.date | None = None) -> list[Subject]:
+    """Everyone `actor` may act for right now, themselves first (one statement)."""
+    return _options(actor_id=actor.pk, today=today or _today())
+
+
+def _request_options(request) -> list[Subject]:
+    """The signed-in citizen's options; their own Person row comes with them and is kept on the user."""
+    user = request.user
+    options = _options(actor_id=user.person_id, today=_today())
+    user.person = options[0].actor
     return options
 
 
@@ -112,7 +157,7 @@ def acting_subject(request) -> Subject:
     if cached is not None:
         return cached
     chosen = request.session.get(SESSION_KEY)
-    options = representation_options(actor=user.person)
+    options = _request_options(request)
     subject = next((o for o in options if o.patient.pk == chosen), options[0])
     if chosen is not None and subject.patient.pk != chosen:
         request.session.pop(SESSION_KEY, None)
@@ -131,7 +176,7 @@ def acting_for_set(request, *, person_id: int) -> Subject:
     user = request.user
     if not user.is_authenticated or not user.is_citizen:
         raise Http404
-    options = representation_options(actor=user.person)
+    options = _request_options(request)
     subject = next((o for o in options if o.patient.pk == person_id), None)
     if subject is None:
         raise Http404
