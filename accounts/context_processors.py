@@ -1,9 +1,9 @@
+from accounts.middleware import staff_memberships_load
+
+
 def portal_user(request):
     """What the header needs to know about the signed-in user."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_citizen": False, "staff_memberships": []}
-    return {
-        "is_citizen": user.is_citizen,
-        "staff_memberships": list(user.staff_memberships.select_related("organisation")),
-    }
+    return {"is_citizen": user.is_citizen, "staff_memberships": staff_memberships_load(user)}

@@ -1,11 +1,28 @@
+import time
+
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from clinics.models import StaffMembership
+
 # Pages a staff member without TOTP may still reach: the account pages where they set it up.
 _MFA_EXEMPT_PREFIXES = ("/konto/", "/static/", "/i18n/")
+
+
+def staff_memberships_load(user) -> list:
+    """The user's staff memberships with their organisations, read at most once per request.
+
+    They are prefetched onto the request's user, so `User.requires_mfa` (the gate) and the menu
+    (`accounts.context_processors.portal_user`) answer from the same single read.
+    """
+    if "staff_memberships" not in getattr(user, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([user], Prefetch("staff_memberships",
+                                                  queryset=StaffMembership.objects.select_related("organisation")))
+    return list(user.staff_memberships.all())
 
 
 class StaffMfaRequiredMiddleware:
@@ -16,6 +33,8 @@ class StaffMfaRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
+        if user.is_authenticated:
+            staff_memberships_load(user)
         if (
             user.is_authenticated
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
@@ -25,6 +44,32 @@ class StaffMfaRequiredMiddleware:
             messages.warning(request, _("Du må sette opp tofaktorautentisering (TOTP) før du kan fortsette."))
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class SessionSlidingExpiryMiddleware:
+    """Idle expiry (SESSION_COOKIE_AGE after the last request) without a session write on every page.
+
+    Instead of SESSION_SAVE_EVERY_REQUEST (BEGIN/UPDATE/COMMIT on each page), the session is saved
+    again, and so its expiry pushed on, only when it was last saved more than REFRESH_SECONDS ago.
+    A session therefore ends between SESSION_COOKIE_AGE - REFRESH_SECONDS and SESSION_COOKIE_AGE
+    after its last request: never later than the idle limit. Must come after SessionMiddleware.
+    """
+
+    REFRESH_SECONDS = 60
+    SESSION_KEY = "hn.session_saved_at"  # epoch seconds of the last save
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or not session.accessed or session.is_empty():
+            return response
+        now = int(time.time())
+        if session.modified or now - session.get(self.SESSION_KEY, 0) >= self.REFRESH_SECONDS:
+            session[self.SESSION_KEY] = now  # marks it modified: SessionMiddleware saves it with a new expiry
+        return response
 
 
 class SecurityHeadersMiddleware:

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Before sessions and auth, so a shed request costs nothing; after static files.
     "helsenorge.loadshed.LoadSheddingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Slides the idle expiry at most once a minute instead of saving the session on every page.
+    "accounts.middleware.SessionSlidingExpiryMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,7 +194,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Helsenorge-portal"
 SESSION_COOKIE_AGE = env_int("HN_SESSION_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.SessionSlidingExpiryMiddleware slides it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Synthetic national identity numbers (+40/+80 on the month) are test data only.
 HN_ALLOW_SYNTHETIC_NIN = env_bool("HN_ALLOW_SYNTHETIC_NIN", default=DEBUG)
