@@ -4,11 +4,11 @@ Feature apps may register their own handler for a function (the last registratio
 call `journal_file` themselves. The full code mapping is in docs/apprec-mapping.md.
 """
 
-from epj.services import epj_organisation, epj_outage_check, epj_patient_for, journal_file
+from epj.services import epj_organisation, epj_outage_check, epj_patient_for, journal_entries_prefetch, journal_file
 from messaging.codec import Message, Notat, codes, new_msg_id
 from messaging.codec import now as codec_now
 from messaging.models import Side
-from messaging.relay import HandlerResult, register_handler, register_sync_handler
+from messaging.relay import HandlerResult, register_batch_prefetch, register_handler, register_sync_handler
 
 # Citizen dialogs the EPJ files as they come; appointment functions have their own handlers.
 FILED_FUNCTIONS = (
@@ -42,6 +42,7 @@ def communication_test_answer(message: Message) -> Message:
 
 
 def register() -> None:
+    register_batch_prefetch(Side.EPJ, journal_entries_prefetch)
     for function in FILED_FUNCTIONS:
         register_handler(Side.EPJ, function, message_file)
     register_sync_handler(Side.EPJ, codes.DIALOG_INNBYGGER_TEST, communication_test_answer)

@@ -9,7 +9,8 @@ from accounts.models import Person
 from accounts.nin import nin_has_valid_check_digits, nin_parse
 from clinics.models import Organisation
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
-from messaging.relay import Reject, batch_lookup
+from messaging.codec import Message
+from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember
 
 
 class EpjUnavailable(Exception):
@@ -17,10 +18,12 @@ class EpjUnavailable(Exception):
 
 
 def epj_outage_check(*, organisation: Organisation) -> None:
-    outages = EpjOutage.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+    def outages():
+        return EpjOutage.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+
     # Once per relay batch, not per message: an outage that starts mid-batch applies from the next.
-    if batch_lookup(("epj-outage", organisation.pk), outages.exists):
-        outage = outages.first()
+    if batch_lookup(("epj-outage", organisation.pk), lambda: outages().exists()):
+        outage = outages().first()
         raise EpjUnavailable((outage.reason if outage else "") or "EPJ utilgjengelig")
 
 
@@ -47,7 +50,7 @@ def epj_patient_for(*, organisation: Organisation, patient) -> EpjPatient:
     except ValidationError as error:
         raise Reject("E31", "; ".join(error.messages)) from None
     found = batch_lookup(("epj-patient", organisation.pk, nin),
-                         EpjPatient.objects.filter(organisation=organisation, nin=nin).first)
+                         lambda: EpjPatient.objects.filter(organisation=organisation, nin=nin).first())
     if found is not None:
         return found
     if not Person.objects.filter(nin=nin).exists():
@@ -71,16 +74,29 @@ def journal_file(*, organisation: Organisation, patient: EpjPatient | None, mess
     """File the clinic's version of a message; filing the same MsgId again returns the first.
 
     No savepoint of its own: it runs inside the relay's receiving transaction, and a racing
-    duplicate fails on the unique MsgId there and is retried as the duplicate it is.
+    duplicate fails on the unique MsgId there and is retried as the duplicate it is. Inside a
+    relay batch the entry is inserted with the batch's other rows (`journal_entries_prefetch`
+    has looked for existing ones in one query).
     """
-    existing = JournalEntry.objects.filter(msg_id=message.msg_id).first()
+    key = ("epj-journal", message.msg_id)
+    existing = batch_lookup(key, lambda: JournalEntry.objects.filter(msg_id=message.msg_id).first())
     if existing is not None:
         return existing
     subject, text = _message_text(message)
-    return JournalEntry.objects.create(
+    entry = batch_insert(JournalEntry(
         msg_id=message.msg_id, organisation=organisation, patient=patient, msg_type=message.msg_type,
         direction=direction, subject=subject, text=text,
-    )
+    ))
+    batch_remember(key, entry)
+    return entry
+
+
+def journal_entries_prefetch(documents) -> None:
+    """The relay's batch prefetch: which of the batch's messages are filed already, in one query."""
+    ids = {d.msg_id for d in documents if isinstance(d, Message) and d.msg_id}
+    found = JournalEntry.objects.in_bulk(list(ids), field_name="msg_id") if ids else {}
+    for msg_id in ids:
+        batch_remember(("epj-journal", msg_id), found.get(msg_id))
 
 
 @transaction.atomic

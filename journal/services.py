@@ -13,7 +13,8 @@ from journal import wire
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
 from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
-from messaging.relay import Reject, relay_send
+from messaging.codec import AppRec
+from messaging.relay import Reject, batch_lookup, batch_remember, relay_send
 
 What = AccessLogEntry.What
 # For callers on the EPJ side, which may import this module only (pyproject.toml import contracts).
@@ -88,7 +89,9 @@ def journal_copy_request(*, service: Service, patient: Person, written_by: Perso
 
 def journal_copy_apprec(envelope, apprec) -> None:
     """The clinic's AppRec for a copy request: show the citizen it arrived or was refused."""
-    request = JournalCopyRequest.objects.filter(msg_id=apprec.original_msg_id).first()
+    request = batch_lookup(("journal-copy-request", apprec.original_msg_id),
+                           lambda: JournalCopyRequest.objects.filter(msg_id=apprec.original_msg_id).first(),
+                           changing=True)
     if request is None or request.state == JournalCopyRequest.State.FULFILLED:
         return
     if apprec.status == 2:
@@ -97,6 +100,14 @@ def journal_copy_apprec(envelope, apprec) -> None:
     else:
         request.state = JournalCopyRequest.State.DELIVERED
     request.save(update_fields=["state", "error_text"])
+
+
+def journal_copy_apprecs_prefetch(documents) -> None:
+    """The relay's batch prefetch: the copy requests the batch's AppRecs answer, in one query."""
+    ids = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
+    found = JournalCopyRequest.objects.in_bulk(list(ids), field_name="msg_id") if ids else {}
+    for msg_id in ids:
+        batch_remember(("journal-copy-request", msg_id), found.get(msg_id))
 
 
 def journal_copy_receive(message, envelope=None) -> JournalDocument:

@@ -20,9 +20,16 @@ def compose_info_handle(message):
     return compose_info_answer(message)
 
 
-def register():
-    from messaging.relay.registry import register_handler, register_sync_handler
+def citizen_messages_prefetch(documents):
+    from epj.desk.services import citizen_messages_prefetch
 
+    citizen_messages_prefetch(documents)
+
+
+def register():
+    from messaging.relay.registry import register_batch_prefetch, register_handler, register_sync_handler
+
+    register_batch_prefetch("epj", citizen_messages_prefetch)
     for function in wire.DIALOG_FUNCTIONS:
         register_handler("epj", function, citizen_message_handle)
         register_sync_handler("epj", function, compose_info_handle)

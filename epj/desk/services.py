@@ -16,7 +16,7 @@ from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
-from messaging.codec import Attachment, Author, Patient, codes, new_msg_id
+from messaging.codec import Attachment, Author, Message, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
 
 
@@ -65,16 +65,21 @@ def _journal_file(*, case: Case, message, direction: str) -> None:
 # --- inbound ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint; a rejection rolls that back
 def citizen_message_receive(message, envelope=None):
-    """A citizen's e-kontakt, e-konsultasjon or renewal request arrives at the clinic."""
+    """A citizen's e-kontakt, e-konsultasjon or renewal request arrives at the clinic.
+
+    Inside a relay batch the case, the desk message and the journal entry are inserted with the
+    batch's other rows (`batch_insert`); `citizen_messages_prefetch` reads the cases up front.
+    """
     relay = _relay()
     kind = wire.FUNCTION_KIND[message.msg_type]
     receiver = message.receiver
     # Once per relay batch: a batch of a hundred messages to one service looks it up once.
-    services = Service.objects.select_related("organisation").filter(
-        her_id=receiver.sub_her_id, organisation__her_id=receiver.her_id)
-    service = relay.batch_lookup(("desk-service", receiver.her_id, receiver.sub_her_id), services.first)
+    service = relay.batch_lookup(
+        ("desk-service", receiver.her_id, receiver.sub_her_id),
+        lambda: Service.objects.select_related("organisation").filter(
+            her_id=receiver.sub_her_id, organisation__her_id=receiver.her_id).first())
     if service is None:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     offered = relay.batch_lookup(("desk-offers", service.pk, kind), lambda: service_offers(service=service, process=kind))
@@ -86,37 +91,56 @@ def citizen_message_receive(message, envelope=None):
     epj_patient = _epj_patient(organisation=service.organisation, service=service, patient=message.patient)
     patient = message.patient
     conversation_ref = message.conversation_ref or message.msg_id
-    case = Case.objects.select_for_update().filter(conversation_ref=conversation_ref).first()
+    case = relay.batch_lookup(
+        ("desk-case", conversation_ref),
+        lambda: Case.objects.select_for_update().filter(conversation_ref=conversation_ref).first(), changing=True)
     content = wire.content_of(message)
     now = timezone.now()
     if case is None:
-        case = Case.objects.create(
+        case = relay.batch_insert(Case(
             organisation=service.organisation, service=service, kind=kind, conversation_ref=conversation_ref,
             subject=(content.subject or CaseKind(kind).label)[:200], patient_nin=patient.nin,
-            patient_name=f"{patient.given_name} {patient.family_name}".strip() or patient.nin)
+            patient_name=f"{patient.given_name} {patient.family_name}".strip() or patient.nin,
+            state=Case.State.NEW, waiting_since=now, due_at=working_days_after(now, service.response_days)))
+        relay.batch_remember(("desk-case", conversation_ref), case)
     elif case.patient_nin != patient.nin or case.service_id != service.pk:
         raise relay.Reject("X99", "Samtalen tilhører en annen pasient eller tjeneste.")
     elif case.state == Case.State.CLOSED:
         raise relay.Reject("X99", "Samtalen er avsluttet.")
+    else:
+        if case.waiting_since is None:
+            case.waiting_since = now
+            case.due_at = working_days_after(now, service.response_days)
+        case.state = Case.State.CLAIMED if case.assignee_id else Case.State.NEW
+        if case.pk is not None:  # else it is still to be inserted, with these values
+            case.save(update_fields=["waiting_since", "due_at", "state"])
     on_behalf = message.on_behalf
-    incoming = DeskMessage.objects.create(
+    incoming = relay.batch_insert(DeskMessage(
         case=case, direction=DeskMessage.Direction.IN, msg_id=message.msg_id, parent_ref=message.parent_ref or "",
         subject=content.subject[:200], text=content.text,
         medication=content.subject[:200] if kind == CaseKind.RENEWAL else "",
         collect_code=content.collect_code, collect_text=content.collect_text,
         author_name=message.author.name if message.author else case.patient_name,
         on_behalf_name=on_behalf.name if on_behalf else "", on_behalf_relation=on_behalf.relation if on_behalf else "",
-    )
+    ))
     for attachment in message.attachments:
-        DeskAttachment.objects.create(message=incoming, mime_type=attachment.mime_type[:50],
-                                      description=attachment.description[:200], data=attachment.data)
-    if case.waiting_since is None:
-        case.waiting_since = now
-        case.due_at = working_days_after(now, service.response_days)
-    case.state = Case.State.CLAIMED if case.assignee_id else Case.State.NEW
-    case.save(update_fields=["waiting_since", "due_at", "state"])
+        relay.batch_insert(DeskAttachment(message=incoming, mime_type=attachment.mime_type[:50],
+                                          description=attachment.description[:200], data=attachment.data))
     journal_file(organisation=service.organisation, patient=epj_patient, message=message)
     return relay.HandlerResult(status=codes.STATUS_OK)
+
+
+def citizen_messages_prefetch(documents) -> None:
+    """The relay's batch prefetch: the cases of every citizen dialog message in the batch, locked,
+    in one query (absences remembered too)."""
+    relay = _relay()
+    refs = {d.conversation_ref or d.msg_id for d in documents
+            if isinstance(d, Message) and d.msg_type in wire.FUNCTION_KIND}
+    if not refs:
+        return
+    found = {case.conversation_ref: case for case in Case.objects.select_for_update().filter(conversation_ref__in=refs)}
+    for ref in refs:
+        relay.batch_remember(("desk-case", ref), found.get(ref))
 
 
 # --- billing ----------------------------------------------------------------------------------

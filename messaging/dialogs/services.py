@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Person
 from clinics.models import Service
 from clinics.selectors import active_contact, service_offers
-from messaging.codec import Attachment, Author, OnBehalf, codes
+from messaging.codec import AppRec, Attachment, Author, OnBehalf, codes
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import EXTENSIONS, CheckedFile, content_type_of
 from messaging.dialogs.models import (
@@ -265,11 +265,15 @@ def plain_reason(code: str, detail: str = "") -> str:
     return f"{reason} ({detail})" if detail and code not in PLAIN_REASONS else reason
 
 
-@transaction.atomic
+def _sent_copies(msg_ids):
+    return DialogMessage.objects.select_for_update().filter(msg_id__in=msg_ids, direction=DialogMessage.Direction.OUT)
+
+
+@transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint
 def apprec_receive(envelope, apprec) -> None:
     """The AppRec for a citizen's message: received by the clinic, or rejected and why."""
-    copy = DialogMessage.objects.select_for_update().filter(
-        msg_id=apprec.original_msg_id, direction=DialogMessage.Direction.OUT).first()
+    copy = _relay().batch_lookup(("dialog-sent", apprec.original_msg_id),
+                                 lambda: _sent_copies([apprec.original_msg_id]).first(), changing=True)
     if copy is None:
         return
     if apprec.status == codes.STATUS_REJECTED:
@@ -281,6 +285,16 @@ def apprec_receive(envelope, apprec) -> None:
         copy.delivery = DialogMessage.Delivery.DELIVERED
         copy.error_code = copy.error_text = ""
     copy.save(update_fields=["delivery", "error_code", "error_text"])
+
+
+def apprecs_prefetch(documents) -> None:
+    """The relay's batch prefetch: the citizen's copies that the batch's AppRecs settle, in one query."""
+    ids = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
+    if not ids:
+        return
+    found = {copy.msg_id: copy for copy in _sent_copies(ids)}
+    for msg_id in ids:
+        _relay().batch_remember(("dialog-sent", msg_id), found.get(msg_id))
 
 
 # --- powers of attorney ---------------------------------------------------------------------

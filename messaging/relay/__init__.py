@@ -9,6 +9,8 @@ Feature code on either side uses only this API plus the codec:
 - `register_apprec_listener(side, msg_type, fn)`: fn(envelope, apprec) once the original settles
 - `envelope_for(msg_id)` → Envelope with state queued/sent/delivered/rejected/dead, error_text
 - `batch_lookup(key, fetch)`: a handler's read done once per delivery batch, not per message
+- `register_batch_prefetch(side, fn)`, `batch_remember(key, value)`: read for a whole batch up front
+- `batch_insert(instance)`: a handler's insert, made with the batch's other rows in one statement
 
 See docs/relay.md.
 """
@@ -20,9 +22,12 @@ from messaging.relay.registry import (
     RelayRejected,
     RelayTimeout,
     apprec_error,
+    batch_insert,
     batch_lookup,
+    batch_remember,
     handler_for,
     register_apprec_listener,
+    register_batch_prefetch,
     register_handler,
     register_sync_handler,
 )
@@ -37,9 +42,10 @@ from messaging.relay.services import (
 )
 
 __all__ = [
-    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "batch_lookup", "clinic_party",
+    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "batch_insert", "batch_lookup", "batch_remember",
+    "clinic_party",
     "dead_letters",
     "envelope_for", "envelope_replay", "handler_for", "envelopes_replay_dead", "party_for_her_id", "portal_party",
-    "register_apprec_listener", "register_handler", "register_sync_handler", "relay_ping", "relay_receive_raw",
+    "register_apprec_listener", "register_batch_prefetch", "register_handler", "register_sync_handler", "relay_ping", "relay_receive_raw",
     "relay_request_sync", "relay_send", "relay_status",
 ]

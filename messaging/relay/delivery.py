@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
-from messaging.relay.registry import Reject, batch_lookups
+from messaging.relay.registry import Reject, batch_flush, batch_lookups
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.relay.wakeup import reply_wakeup_send
 
@@ -101,7 +101,7 @@ def _deliver_batch(ids, *, worker, careful):
     results = []
     memo = BatchMemo(defer=not careful)
     marks = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
-    with transaction.atomic(), batch_lookups():
+    with transaction.atomic(), batch_lookups(defer=not careful):
         envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
         memo.prefetch(envelopes)
         for envelope in envelopes:
@@ -117,6 +117,7 @@ def _deliver_batch(ids, *, worker, careful):
             results.append((envelope.pk, outcome))
         if not careful:
             try:
+                batch_flush()  # the handlers' deferred rows, then the relay's own
                 memo.flush()
             except Exception as error:  # e.g. a MsgId a concurrent delivery recorded first
                 raise _BatchNeedsCare from error

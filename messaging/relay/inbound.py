@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinics.models import Organisation, Service
@@ -68,6 +70,23 @@ class BatchMemo:
         self.defer = defer
         self.outbox: list = []
         self.inbox: list = []
+        self.settled: list = []  # originals whose AppRec arrived: updated by `flush`
+        self.documents: dict = {}  # envelope pk → parsed document or CodecError (`parse`)
+
+    def parse(self, envelope: Envelope):
+        """The envelope's document; raises CodecError. Parsed once per batch (`prefetch`)."""
+        document = self.documents.pop(envelope.pk, None)
+        if document is None:
+            return document_parse(bytes(envelope.payload))
+        if isinstance(document, CodecError):
+            raise document
+        return document
+
+    def settle(self, original: Envelope, fields: list[str]) -> None:
+        if self.defer:
+            self.settled.append(original)
+        else:
+            original.save(update_fields=fields)
 
     def envelope_add(self, **fields) -> Envelope:
         if not self.defer:
@@ -89,12 +108,27 @@ class BatchMemo:
 
     def flush(self) -> None:
         Envelope.objects.bulk_create(self.outbox)
-        for row in self.inbox:
-            row.answer = row.answer  # the AppRec got its primary key just now
-        InboxMessage.objects.bulk_create(self.inbox)
-        self.outbox, self.inbox = [], []
+        InboxMessage.objects.bulk_create(self.inbox)  # each row's AppRec got its id just now
+        self._settled_update()
+        self.outbox, self.inbox, self.settled = [], [], []
+
+    def _settled_update(self) -> None:
+        """One UPDATE per distinct outcome (nearly always one: "delivered, no errors"), stamped
+        with the time of the write rather than each AppRec's turn in the batch."""
+        groups: dict = {}
+        for original in self.settled:
+            groups.setdefault((original.state, original.apprec_status, original.error_text), []).append(original.pk)
+        now = timezone.now()
+        for (state, status, text), pks in groups.items():
+            stamp = {"rejected_at" if state == EnvelopeState.REJECTED else "delivered_at": now}
+            Envelope.objects.filter(pk__in=pks).update(
+                state=state, apprec_status=status, error_text=text, claimed_by="", claimed_at=None,
+                sent_at=Coalesce(F("sent_at"), now), **stamp,
+            )
 
     def prefetch(self, envelopes) -> None:
+        if self.defer:
+            self._documents_prefetch(envelopes)
         trusted = [e for e in envelopes if e.metadata_trusted]
         for side in {e.to_side for e in trusted}:
             ids = [e.msg_id for e in trusted if e.to_side == side]
@@ -106,6 +140,20 @@ class BatchMemo:
                 for row in Envelope.objects.select_for_update().filter(
                         side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST]):
                     self.originals[(side, row.msg_id)] = row
+
+    def _documents_prefetch(self, envelopes) -> None:
+        """Parse the batch, then let each side's registered prefetchers read for all of it."""
+        by_side: dict = {}
+        for envelope in envelopes:
+            try:
+                document = document_parse(bytes(envelope.payload))
+                by_side.setdefault(envelope.to_side, []).append(document)
+            except CodecError as error:
+                document = error
+            self.documents[envelope.pk] = document
+        for side, documents in by_side.items():
+            for prefetch in registry.prefetchers_for(side):
+                prefetch(documents)
 
     def seen(self, side: str, msg_id: str) -> InboxMessage | None:
         key = (side, (msg_id or "")[:100])
@@ -136,7 +184,7 @@ def inbound_deliver(envelope: Envelope, memo: BatchMemo | None = None) -> Inboun
     """
     memo = memo or BatchMemo()
     try:
-        document = document_parse(bytes(envelope.payload))
+        document = memo.parse(envelope)
     except CodecError as error:
         return _unreadable(envelope, error, memo)
     if isinstance(document, AppRec):
@@ -245,7 +293,7 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
         original.rejected_at = now
     else:
         original.delivered_at = now
-    original.save(update_fields=[
+    memo.settle(original, [
         "state", "apprec_status", "error_text", "claimed_by", "claimed_at", "sent_at", "rejected_at", "delivered_at",
     ])
     for listener in registry.listeners_for(side, original.msg_type):

@@ -48,43 +48,122 @@ class RelayRejected(Exception):
         super().__init__("; ".join(f"{e.code} {e.text}" for e in apprec.errors) or "avvist")
 
 
-# Reads shared by the documents of one delivery batch (see `batch_lookup`).
-_batch_lookups: contextvars.ContextVar = contextvars.ContextVar("relay_batch_lookups", default=None)
+class _BatchScope:
+    """What one delivery batch shares: remembered reads and, in the optimistic pass, deferred inserts."""
+
+    def __init__(self, defer: bool):
+        self.memo: dict = {}
+        self.defer = defer
+        self.inserts: dict = {}  # model → instances, in the order models were first seen
+
+    def flush(self) -> None:
+        """Insert the deferred rows, one statement per model, parents before children."""
+        inserts, self.inserts = self.inserts, {}
+        for model in _parents_first(list(inserts)):
+            # bulk_create gives a child the id of a parent inserted just before it.
+            model.objects.bulk_create(inserts[model])
+
+
+def _parents_first(models: list) -> list:
+    """`models` ordered so that each comes after the models among them that it points to."""
+    ordered: list = []
+    waiting = list(models)
+    while waiting:
+        for model in waiting:
+            targets = {f.related_model for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one}
+            if not (targets & set(waiting)) - {model}:
+                break
+        else:  # a cycle: no order works, so keep the order the rows came in
+            model = waiting[0]
+        waiting.remove(model)
+        ordered.append(model)
+    return ordered
+
+
+_batch: contextvars.ContextVar = contextvars.ContextVar("relay_batch", default=None)
 
 
 @contextlib.contextmanager
-def batch_lookups():
-    """The delivery batch's scope for `batch_lookup` (the relay enters it around each batch)."""
-    token = _batch_lookups.set({})
+def batch_lookups(*, defer: bool = False):
+    """The delivery batch's scope for `batch_lookup`, `batch_remember` and `batch_insert`.
+
+    The relay enters it around each batch; defer=True in the optimistic pass, where the whole
+    batch is one transaction without savepoints that is redone document by document if
+    anything fails, so deferring inserts to `batch_flush` cannot separate a document's effects.
+    """
+    token = _batch.set(_BatchScope(defer))
     try:
         yield
     finally:
-        _batch_lookups.reset(token)
+        _batch.reset(token)
 
 
-def batch_lookup(key, fetch):
+def batch_lookup(key, fetch, *, changing: bool = False):
     """`fetch()`, done once per delivery batch for the same `key` (once per call outside one).
 
     For handlers' reads that a hundred messages of one batch would otherwise repeat: the
     receiving service, an outage flag, a patient. Only for rows that the batch itself does not
-    create or change, and whose state a second old is fine to act on (the batch is one
-    transaction of at most a few seconds). A fetch that raises or returns None is not
-    remembered (a row the batch may yet create is looked up again).
+    create or change — unless the handler records what it created with `batch_remember` — and
+    whose state a second old is fine to act on (the batch is one transaction of at most a few
+    seconds). A fetch that raises or returns None is not remembered (a row the batch may yet
+    create is looked up again); `batch_remember(key, None)` does remember an absence.
+    changing=True: a row the batch may change (the handler keeps the remembered object up to
+    date); remembered only in the optimistic pass, since elsewhere a rolled-back document
+    would leave the remembered object out of step with its row.
     """
-    memo = _batch_lookups.get()
-    if memo is None:
+    scope = _batch.get()
+    if scope is None or (changing and not scope.defer):
         return fetch()
-    if key in memo:
-        return memo[key]
+    if key in scope.memo:
+        return scope.memo[key]
     value = fetch()
     if value is not None:
-        memo[key] = value
+        scope.memo[key] = value
     return value
+
+
+def batch_remember(key, value) -> None:
+    """Tell later `batch_lookup(key, …)` calls of this batch the answer (None: "no such row").
+
+    For a batch prefetch (one query for every document, see `register_batch_prefetch`) and for
+    a row a handler has just created. Only in the optimistic pass: there nothing rolls back
+    one document alone, so what is remembered stays true; elsewhere it does nothing.
+    """
+    scope = _batch.get()
+    if scope is not None and scope.defer:
+        scope.memo[key] = value
+
+
+def batch_deferring() -> bool:
+    """True in the optimistic pass of a delivery batch (prefetches pay off only there)."""
+    scope = _batch.get()
+    return scope is not None and scope.defer
+
+
+def batch_insert(instance):
+    """Insert a model instance: at once, or in the optimistic pass at the end of the batch, with
+    every other deferred row of its model in one statement. Returns the instance; its primary
+    key is None until then, so a deferred row must not be saved again or used in a query — set
+    its fields before it is inserted (children assigned to it get its id at insert time)."""
+    scope = _batch.get()
+    if scope is None or not scope.defer:
+        instance.save(force_insert=True)
+    else:
+        scope.inserts.setdefault(type(instance), []).append(instance)
+    return instance
+
+
+def batch_flush() -> None:
+    """Insert what `batch_insert` deferred (the relay calls it before writing the batch's AppRecs)."""
+    scope = _batch.get()
+    if scope is not None:
+        scope.flush()
 
 
 _handlers: dict = {}
 _sync_handlers: dict = {}
 _listeners: dict = {}
+_prefetchers: dict = {}
 
 
 def register_handler(side: str, msg_type: str, fn) -> None:
@@ -98,10 +177,30 @@ def register_sync_handler(side: str, msg_type: str, fn) -> None:
 
 
 def register_apprec_listener(side: str, msg_type: str, fn) -> None:
-    """fn(envelope, apprec) after `side`'s original of `msg_type` is marked delivered/rejected."""
+    """fn(envelope, apprec) after `side`'s original of `msg_type` is marked delivered/rejected.
+
+    The envelope passed carries its new state; in the database the original's row is updated
+    at the end of the delivery batch (one statement for the batch), so read it from the object.
+    """
     _listeners.setdefault((side, msg_type), [])
     if fn not in _listeners[(side, msg_type)]:
         _listeners[(side, msg_type)].append(fn)
+
+
+def register_batch_prefetch(side: str, fn) -> None:
+    """fn(documents) once per optimistic delivery batch on `side`, before any handler runs.
+
+    `documents` are the batch's parsed Messages and AppRecs (those that parsed). Read in one
+    query what handlers or listeners would otherwise read per document, and `batch_remember`
+    it — including absences — under the keys they pass to `batch_lookup`.
+    """
+    _prefetchers.setdefault(side, [])
+    if fn not in _prefetchers[side]:
+        _prefetchers[side].append(fn)
+
+
+def prefetchers_for(side: str) -> list:
+    return list(_prefetchers.get(side, ()))
 
 
 def handler_for(side: str, msg_type: str):
