@@ -29,7 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from accounts.models import Person
 from accounts.nin import nin_generate
@@ -143,10 +143,16 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
         progress("sendt", next(sent), n)
 
     _in_threads(n, senders, send_one)
+    send_seconds = time.time() - started
     rows = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=[m.msg_id for m in messages])
+    # Polled 20 times a second while the workers run: by the primary keys the sends got, not by
+    # the thousand MsgIds, so the poll itself costs the database next to nothing.
+    first, last = rows.aggregate(first=Min("pk"), last=Max("pk")).values()
+    polled = Envelope.objects.filter(pk__gte=first, pk__lte=last, side="portal", kind=EnvelopeKind.MESSAGE,
+                                     receiver_her_id=BENCH_ORG_HER_ID)
     deadline = time.monotonic() + max(120, n / 20)
     settled = [EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD]
-    while (done := rows.filter(state__in=settled).count()) < n:
+    while (done := polled.filter(state__in=settled).count()) < n:
         progress("levert", done, n)
         if time.monotonic() > deadline:
             raise RuntimeError(f"only {done} of {n} messages settled: are both workers running?")
@@ -159,7 +165,50 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
     last = max(delivered for _, delivered in timings)
     elapsed = last.timestamp() - started
     latencies = sorted((delivered - queued).total_seconds() for queued, delivered in timings)
-    return n / elapsed, latencies
+    return n / elapsed, latencies, send_seconds
+
+
+class _CpuMeter:
+    """CPU seconds used during a phase: by this process (the senders), by each worker's process
+    group, and by the whole machine (the rest is PostgreSQL, Redis and anything else running).
+    Linux /proc only; elsewhere it reports nothing."""
+
+    def __init__(self, workers):
+        self.workers = workers
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _pids(self, name):
+        return [self.workers.procs[name].pid, *self.workers.child_pids(name)]
+
+    def _proc_seconds(self, pid) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    def _machine_seconds(self) -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return (sum(values) - values[3] - values[4]) / self.tick  # all but idle and iowait
+
+    def sample(self) -> dict:
+        if not Path("/proc/stat").exists():
+            return {}
+        sample = {"senders": time.process_time(), "machine": self._machine_seconds()}
+        if self.workers is not None:
+            for name in self.workers.procs:
+                sample[name] = sum(self._proc_seconds(pid) for pid in self._pids(name))
+        return sample
+
+    @staticmethod
+    def per_message_ms(before: dict, after: dict, n: int) -> str:
+        if not before:
+            return ""
+        used = {k: after[k] - before[k] for k in before}
+        parts = [f"{k} {used[k] / n * 1000:.2f}" for k in before if k != "machine"]
+        rest = used["machine"] - sum(v for k, v in used.items() if k != "machine")
+        parts.append(f"resten (PostgreSQL, Redis, annet) {rest / n * 1000:.2f}")
+        return f"CPU ms per melding: {', '.join(parts)}; hele maskinen {used['machine'] / n * 1000:.2f}"
 
 
 def _percentile(values, p):
@@ -186,29 +235,37 @@ def run(command, *, messages, senders, external_workers, pool, concurrency, no_h
     log_dir = Path(settings.VAR_DIR) / "bench"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if external_workers:
-        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep)
+        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, None)
     out.write("Starter én arbeider per side …")
-    with worker_processes(env=env, log_dir=log_dir, pool=pool, concurrency=concurrency):
-        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep)
+    with worker_processes(env=env, log_dir=log_dir, pool=pool, concurrency=concurrency) as workers:
+        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, workers)
 
 
-def _measure(out, messages, senders, service, patient, progress, no_half_rate, keep):
+def _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, workers):
+    meter = _CpuMeter(workers)
     try:
         _relay_run(min(messages, 50), senders, service, patient, lambda *a: None)  # warm-up: connections, imports
         out.write("Rå Celery (no-op-oppgaver) …")
+        before = meter.sample()
         noop = _noop_rate(messages, senders, progress)
+        noop_cpu = meter.per_message_ms(before, meter.sample(), messages)
         out.write("Reléet ende til ende (portal → EPJ arkivert → AppRec → levert) …")
-        relay_rate, latencies = _relay_run(messages, senders, service, patient, progress)
+        before = meter.sample()
+        relay_rate, latencies, send_seconds = _relay_run(messages, senders, service, patient, progress)
+        relay_cpu = meter.per_message_ms(before, meter.sample(), messages)
         lines = [
             f"Relé:       {relay_rate:8.0f} meldinger/s",
             f"Celery:     {noop:8.0f} no-op-oppgaver/s",
             f"Forhold:    {relay_rate / noop:8.2f}",
+            f"Sending alene: {messages / send_seconds:.0f} meldinger/s ({send_seconds:.1f} s)",
             f"Latens ved maks: p50 {_percentile(latencies, 50) * 1000:.0f} ms, "
             f"p95 {_percentile(latencies, 95) * 1000:.0f} ms",
         ]
+        if relay_cpu:
+            lines += [f"No-op: {noop_cpu}", f"Relé:  {relay_cpu}"]
         if not no_half_rate:
             out.write(f"Latens ved halv makshastighet ({relay_rate / 2:.0f}/s) …")
-            _, half = _relay_run(messages, senders, service, patient, progress, rate=relay_rate / 2)
+            _, half, _ = _relay_run(messages, senders, service, patient, progress, rate=relay_rate / 2)
             lines.append(
                 f"Latens ved halv hastighet ({relay_rate / 2:.0f}/s): p50 {_percentile(half, 50) * 1000:.0f} ms, "
                 f"p95 {_percentile(half, 95) * 1000:.0f} ms"
