@@ -8,9 +8,10 @@ pass access on: acting for someone gives no options of theirs.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Value
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,32 +80,36 @@ def live_powers_of_attorney(today: datetime.date):
     return PowerOfAttorney.objects.filter(revoked_at__isnull=True).exclude(valid_until__lt=today)
 
 
-_AT_HOME = "at_home"  # annotation: a parent of this person is registered at their address
+@functools.cache
+def _people_sql() -> str:
+    """The statement behind `_people`, built once from the models' table and column names."""
+    q = connection.ops.quote_name
+    person, link, poa = (q(m._meta.db_table) for m in (Person, ParentalResponsibility, PowerOfAttorney))
+    columns = ", ".join(f"p.{q(f.column)}" for f in Person._meta.concrete_fields)
+    return f"""
+        SELECT {columns}, %s AS relation, '' AS area, 0 AS at_home FROM {person} p WHERE p.id = %s
+        UNION ALL
+        SELECT {columns}, %s, '', CASE WHEN EXISTS (
+                 SELECT 1 FROM {link} l2 JOIN {person} home ON home.id = l2.parent_id
+                 WHERE l2.child_id = p.id AND home.address_code = p.address_code) THEN 1 ELSE 0 END
+          FROM {person} p JOIN {link} l ON l.child_id = p.id WHERE l.parent_id = %s
+        UNION ALL
+        SELECT {columns}, %s, a.area, 0
+          FROM {person} p JOIN {poa} a ON a.grantor_id = p.id
+         WHERE a.holder_id = %s AND a.revoked_at IS NULL AND (a.valid_until IS NULL OR a.valid_until >= %s)"""
 
 
 def _people(*, actor_id: int, today: datetime.date) -> list[Person]:
     """The actor and everyone they are linked to, in one statement, each row marked with the link.
 
-    UNION ALL of three index lookups: the actor (relation "self"), their children (relation
-    "parent", with whether a parent lives at the child's address) and the grantors of their live
-    powers of attorney (relation "proxy", one row per area). The rules are applied by the caller.
+    UNION ALL of three index lookups: the actor (`relation` "self"), their children ("parent",
+    with `at_home`: a parent is registered at the child's address) and the grantors of their
+    live powers of attorney ("proxy", one row per `area`). The rules are applied by the caller.
+    Raw SQL because it runs on every citizen page: the ORM spent ≈ 2 ms of CPU compiling the
+    same statement each time.
     """
-    def marked(queryset, relation, area, at_home):
-        return queryset.order_by().annotate(
-            relation=Value(relation, output_field=CharField()), area=area,
-            **{_AT_HOME: at_home})
-
-    no_area = Value("", output_field=CharField())
-    no = Value(False, output_field=BooleanField())
-    parent_at_home = Exists(ParentalResponsibility.objects.filter(
-        child=OuterRef("pk"), parent__address_code=OuterRef("address_code")))
-    actor = marked(Person.objects.filter(pk=actor_id), RELATION_SELF, no_area, no)
-    children = marked(Person.objects.filter(parent_links__parent_id=actor_id), RELATION_PARENT, no_area, parent_at_home)
-    grantors = marked(
-        Person.objects.filter(Q(granted_proxies__valid_until__isnull=True) | Q(granted_proxies__valid_until__gte=today),
-                              granted_proxies__holder_id=actor_id, granted_proxies__revoked_at__isnull=True),
-        RELATION_PROXY, F("granted_proxies__area"), no)
-    return list(actor.union(children, grantors, all=True))
+    params = [RELATION_SELF, actor_id, RELATION_PARENT, actor_id, RELATION_PROXY, actor_id, today]
+    return list(Person.objects.raw(_people_sql(), params))
 
 
 def _options(*, actor_id: int, today: datetime.date) -> list[Subject]:
@@ -115,7 +120,7 @@ def _options(*, actor_id: int, today: datetime.date) -> list[Subject]:
         return options
     children = sorted((p for p in people if p.relation == RELATION_PARENT), key=lambda p: (p.given_name, p.pk))
     for child in children:
-        if child_may_be_represented(child=child, today=today, parent_at_home=getattr(child, _AT_HOME)):
+        if child_may_be_represented(child=child, today=today, parent_at_home=bool(child.at_home)):
             options.append(Subject(actor=actor, patient=child, relation=RELATION_PARENT,
                                    areas=frozenset(ServiceArea.values)))
     if actor.age_on(today) >= HOLDER_MIN_AGE:
