@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clinics.models import HealthContact
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 COMPOSE_INFO_TIMEOUT = 5.0  # seconds the compose page waits for the clinic before saying "try again"
 
 UNREAD = Q(messages__direction=DialogMessage.Direction.IN, messages__read_at__isnull=True)
+_COUNT = IntegerField()  # built once: a model field's __init__ is not free, and these never change
+_NONE = Value(0, output_field=_COUNT)
+_ANY_THREAD = 987654321  # stands in for a thread id when the inbox builds its links from one reverse()
 
 
 def inbox_threads(*, person):
@@ -31,7 +35,7 @@ def inbox_threads(*, person):
               .order_by().values("thread").annotate(n=Count("pk")).values("n"))
     return (Thread.objects.filter(person=person).select_related("service")
             .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at", "service__name")
-            .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+            .annotate(unread=Coalesce(Subquery(unread, output_field=_COUNT), _NONE))
             .order_by("-last_activity_at", "-pk"))
 
 
@@ -80,7 +84,17 @@ def inbox_page(*, person, number, per_page: int) -> InboxPage:
     if not rows and number > paginator.num_pages:
         number = paginator.num_pages
         rows = list(threads[(number - 1) * per_page:number * per_page])
+    _rows_for_display(rows)
     return InboxPage(page=Page(rows, number, paginator), unread=counts.unread)
+
+
+def _rows_for_display(rows) -> None:
+    """Give each row its link and its kind's label, so the template does no reverse() or gettext per row."""
+    link = reverse("dialogs:thread", args=[_ANY_THREAD])
+    labels = {code: str(label) for code, label in Kind.choices}
+    for row in rows:
+        row.url = link.replace(f"/{_ANY_THREAD}/", f"/{row.pk}/")
+        row.kind_label = labels[row.kind]
 
 
 def unread_total(*, person) -> int:
