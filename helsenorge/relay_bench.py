@@ -217,8 +217,10 @@ class _CpuMeter:
         if self.workers is not None:
             for name in self.workers.procs:
                 sample[name] = sum(self._proc_seconds(pid) for pid in self._pids(name))
-        sample["PostgreSQL"] = self._server_seconds("postgres") if settings.IS_POSTGRES else 0.0
-        sample["Redis"] = self._server_seconds("redis-server")
+        if settings.IS_POSTGRES:
+            sample["PostgreSQL"] = self._server_seconds("postgres")
+        if settings.CELERY_BROKER_URL.startswith("redis") or settings.REDIS_URL:
+            sample["Redis"] = self._server_seconds("redis-server")
         return sample
 
     @staticmethod
