@@ -33,9 +33,9 @@ def inbox_threads(*, person):
     unread = (DialogMessage.objects.filter(thread=OuterRef("pk"), direction=DialogMessage.Direction.IN,
                                            read_at__isnull=True)
               .order_by().values("thread").annotate(n=Count("pk")).values("n"))
-    return (Thread.objects.filter(person=person).select_related("service")
-            .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at", "service__name")
-            .annotate(unread=Coalesce(Subquery(unread, output_field=_COUNT), _NONE))
+    return (Thread.objects.filter(person=person)
+            .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at")
+            .annotate(service_name=F("service__name"), unread=Coalesce(Subquery(unread, output_field=_COUNT), _NONE))
             .order_by("-last_activity_at", "-pk"))
 
 
