@@ -130,24 +130,29 @@ def thread_messages(*, thread: Thread) -> list[ShownMessage]:
 
 @dataclass(frozen=True)
 class ComposeTarget:
-    contact: HealthContact
-    kinds: list
+    service_name: str
+    organisation_name: str
+    kinds: list  # (label, url of the compose page) per offered dialog, in Kind order
 
 
 def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
     """The patient's active health contacts and which dialogs each offers.
 
-    One statement: a contact row per offered dialog process (joined, not prefetched), grouped here.
+    One statement: a row of plain values per contact and offered dialog process (joined, not
+    prefetched, and no model instances: this runs on every inbox page), grouped here.
     """
     rows = (HealthContact.objects.filter(person=subject.patient, active=True, service__active=True,
                                          service__processes__process__in=Kind.values)
-            .select_related("service__organisation").annotate(offered=F("service__processes__process"))
-            .order_by("service__organisation__name", "service__name", "pk"))
-    by_contact: dict[int, tuple[HealthContact, set]] = {}
-    for row in rows:
-        by_contact.setdefault(row.pk, (row, set()))[1].add(row.offered)
-    return [ComposeTarget(contact=contact, kinds=[(code, label) for code, label in Kind.choices if code in offered])
-            for contact, offered in by_contact.values()]
+            .order_by("service__organisation__name", "service__name", "pk")
+            .values_list("pk", "service_id", "service__name", "service__organisation__name",
+                         "service__processes__process"))
+    by_contact: dict[int, tuple[tuple, set]] = {}
+    for pk, *service, offered in rows:
+        by_contact.setdefault(pk, (service, set()))[1].add(offered)
+    return [ComposeTarget(service_name=name, organisation_name=organisation,
+                          kinds=[(str(label), reverse("dialogs:compose", args=[service_id, code]))
+                                 for code, label in Kind.choices if code in offered])
+            for (service_id, name, organisation), offered in by_contact.values()]
 
 
 def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeInfo | None:
