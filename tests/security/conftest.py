@@ -41,3 +41,16 @@ def application_row_counts() -> dict[str, int]:
 
 def case_named(clinic: Clinic, name: str):
     return next(case for case in hostile_cases(clinic) if case.name == name)
+
+
+@pytest.fixture
+def world(transactional_db, cast, settings):
+    """The authorisation matrix's world (tests/security/authz_table.py): a real row behind every URL id.
+
+    Committed rows (a transactional database): a synchronous look-up refuses to run inside an
+    open transaction. No EPJ sync worker runs here, so live look-ups give up fast.
+    """
+    from tests.security.authz_table import world_build
+
+    settings.HN_SYNC_TIMEOUT_SECONDS = 0.1
+    return world_build(cast)
