@@ -168,6 +168,8 @@ class ServiceProcess(models.Model):
         return f"{self.service.name}: {self.get_process_display()}"
 
     def clean(self):
+        if not self.process or self.process not in Process.values:
+            return  # the field reports its own "required"/"invalid choice" error
         error = process_frame_error(self.service.kind, self.process, self.appointment_level)
         if error:
             raise ValidationError(error)

@@ -34,6 +34,14 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ("organisation", "kind", "state")
     readonly_fields = [f.name for f in Case._meta.fields]
 
+    # A case is opened by a citizen's message and kept as part of the record: the operator may
+    # look, not create or delete (every field is read-only, so an add could only fail).
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Charge)
 class ChargeAdmin(admin.ModelAdmin):

@@ -347,7 +347,7 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
     "clinics_service": "rw", "clinics_staffmembership": "rw", "clinics_healthcontact": "rw",
     "appointments_videoservice": "rw", "appointments_clinicvideoservice": "rw", "appointments_dropinroom": "rw",
     "tools_tool": "ro", "tools_tooldispatch": "ro", "dialogs_powerofattorney": "rw", "epj_desk_tariff": "rw",
-    "epj_desk_frikort": "rw", "epj_desk_medication": "rw", "epj_desk_absencenotice": "rw", "epj_desk_case": "rw",
+    "epj_desk_frikort": "rw", "epj_desk_medication": "rw", "epj_desk_absencenotice": "rw", "epj_desk_case": "ro",
     "epj_desk_charge": "rw", "journal_accesslogentry": "ro", "journal_staffauditentry": "ro",
     "journal_journalcopyrequest": "rw", "journal_journaldocument": "rw", "epj_records_recordnote": "rw",
     "epj_records_copyrequest": "rw", "epj_records_copydispatch": "rw", "epj_records_hospitaldocument": "rw",

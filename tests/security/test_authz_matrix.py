@@ -94,14 +94,6 @@ def urls(world):
         yield key, path_for(route, kwargs), missing
 
 
-@pytest.fixture
-def world(transactional_db, cast, settings):
-    # No EPJ sync worker runs here: live look-ups give up fast. Committed rows (a transactional
-    # database), because a synchronous request refuses to run inside an open transaction.
-    settings.HN_SYNC_TIMEOUT_SECONDS = 0.1
-    return t.world_build(cast)
-
-
 def missing_outcome(expected: str) -> str:
     """What a missing object must answer: what a forbidden one answers (404) once past login/MFA."""
     return expected if expected in {"login", "mfa", "405"} else "404"

@@ -40,15 +40,9 @@ class Known500:
 
 
 # Each is asserted to still crash, so a fix makes this test fail until its entry is removed.
-KNOWN_500 = {
-    # CaseAdmin makes every field read-only yet allows add: any POST saves a Case without an
-    # organisation (NOT NULL). Fix: CaseAdmin.has_add_permission -> False (epj/desk/admin.py).
-    "admin:epj_desk_case_add": Known500(lambda fields: {}, "IntegrityError", fuzz=False),
-    # An extra process row without a process: ServiceProcess.clean() calls process_frame_error with
-    # process "" and Process("") raises (clinics/models.py:171 -> :109). Fix: return early in
-    # clean() when the process is blank (the field already carries its "required" error).
-    "admin:clinics_service_change": Known500(lambda fields: {
-        "processes-TOTAL_FORMS": str(int(fields["processes-INITIAL_FORMS"][0]) + 1)}, "ValueError", fuzz=True),
+KNOWN_500: dict = {
+    # Found by this test and fixed: CaseAdmin allowed add with every field read-only
+    # (IntegrityError); ServiceProcess.clean() choked on an extra process row left blank (ValueError).
 }
 # Buttons and the CSRF token are not data; "_save" is always sent, as the browser does.
 NOT_DATA = {"csrfmiddlewaretoken", "_save", "_continue", "_addanother"}
