@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.dialogs.models import DialogMessage, Kind, Thread
+from messaging.dialogs.selectors import inbox_page, inbox_threads
 from messaging.dialogs.views import PAGE_SIZE
 from tests.conftest import login_as
 
@@ -128,3 +129,23 @@ def test_empty_inbox(cast, client, side):
     assert response.context["page"].number == 1 and not response.context["page"].object_list
     assert response.context["dialogs_unread"] == 0
     assert "Du har ingen meldinger ennå" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_page_from_the_statement_compiled_once_matches_the_orm_for_each_person(cast):
+    # The page query is compiled once per process with a stand-in person id: every later call must
+    # still read only its own person's threads, with the same rows, counts and totals as the ORM.
+    grow(cast.nora.person, cast.gp_service, 0, PAGE_SIZE + 3, unread_every=2)
+    grow(cast.emma, cast.gp_service, 50, 52)
+    for person, number in ((cast.nora.person, 1), (cast.nora.person, 2), (cast.emma, 1)):
+        listing = inbox_page(person=person, number=number, per_page=PAGE_SIZE)
+        expected = list(inbox_threads(person=person)[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+
+        shown = [(t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
+                 for t in listing.page.object_list]
+        assert shown == [(t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
+                         for t in expected]
+        assert listing.page.paginator.count == Thread.objects.filter(person=person).count()
+        unread = DialogMessage.objects.filter(thread__person=person, direction=DialogMessage.Direction.IN,
+                                              read_at__isnull=True).count()
+        assert listing.unread == unread and type(listing.unread) is int
