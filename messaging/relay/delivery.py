@@ -103,7 +103,13 @@ def _deliver_batch(ids, *, worker, careful):
     marks = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
     with transaction.atomic(), batch_lookups(defer=not careful):
         envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
-        memo.prefetch(envelopes)
+        if careful:
+            memo.prefetch(envelopes)
+        else:
+            try:  # parsing and the handlers' prefetchers: any surprise sends the batch the careful way
+                memo.prefetch(envelopes)
+            except Exception as error:
+                raise _BatchNeedsCare from error
         for envelope in envelopes:
             if careful:
                 outcome = _deliver_carefully(envelope, memo)

@@ -153,3 +153,24 @@ def test_a_batch_costs_the_same_statements_for_3_and_for_30_messages(clinic, sid
             relay_deliver_due(side="portal", channel="async")
     assert counts[1] == counts[0], counts
     assert JournalEntry.objects.count() == 33
+
+
+def test_a_failing_prefetcher_sends_the_batch_the_careful_way(clinic):
+    """A prefetcher that raises costs the batch its shortcut, not its delivery."""
+    from messaging.relay import registry
+
+    service, nora = clinic
+    messages = _messages(service, nora, 3)
+    for message in messages:
+        send(message)
+
+    def broken(documents):
+        raise RuntimeError("prefetch bug")
+
+    registry.register_batch_prefetch("epj", broken)
+    try:
+        assert relay_deliver_due(side="epj", channel="async") == 3
+    finally:
+        registry._prefetchers["epj"].remove(broken)
+    assert JournalEntry.objects.filter(msg_id__in=[m.msg_id for m in messages]).count() == 3
+    assert Case.objects.count() == 3
