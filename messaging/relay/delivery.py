@@ -99,7 +99,7 @@ def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, Inbound
 
 def _deliver_batch(ids, *, worker, careful):
     results = []
-    memo = BatchMemo(defer=not careful)
+    memo = BatchMemo()
     marks = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
     with transaction.atomic(), batch_lookups(defer=not careful):
         envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
@@ -123,8 +123,8 @@ def _deliver_batch(ids, *, worker, careful):
             results.append((envelope.pk, outcome))
         if not careful:
             try:
-                batch_flush()  # the handlers' deferred rows, then the relay's own
-                memo.flush()
+                batch_flush()  # the handlers' rows, the AppRecs and the inbox rows
+                memo.flush()  # then the settled originals
             except Exception as error:  # e.g. a MsgId a concurrent delivery recorded first
                 raise _BatchNeedsCare from error
         answered = [e.msg_id for e in envelopes if e.channel == Channel.SYNC]

@@ -60,17 +60,12 @@ class BatchMemo:
     a document whose parsed ids differ from its metadata is simply looked up on its own.
     """
 
-    def __init__(self, *, defer: bool = False):
+    def __init__(self):
         self.validations: dict = {}
         self.checked: set = set()  # (side, msg_id) whose inbox state `received` holds
         self.received: dict = {}  # (side, msg_id) → InboxMessage already there
         self.originals: dict = {}  # (side, msg_id) → the original Envelope, locked
-        # With defer, AppRec envelopes and inbox rows are inserted by `flush` in one statement
-        # each per batch (the optimistic pass; the careful pass writes as it goes).
-        self.defer = defer
-        self.outbox: list = []
-        self.inbox: list = []
-        self.settled: list = []  # originals whose AppRec arrived: updated by `flush`
+        self.settled: list = []  # originals whose AppRec arrived, in the optimistic pass: updated by `flush`
         self.documents: dict = {}  # envelope pk → parsed document or CodecError (`parse`)
 
     def parse(self, envelope: Envelope):
@@ -83,41 +78,32 @@ class BatchMemo:
         return document
 
     def settle(self, original: Envelope, fields: list[str]) -> None:
-        if self.defer:
+        if registry.batch_deferring():
             self.settled.append(original)
         else:
             original.save(update_fields=fields)
 
+    # AppRec envelopes and inbox rows go through `batch_insert` like the handlers' rows: in the
+    # optimistic pass one statement per table per batch, in the careful pass as they come.
+
     def envelope_add(self, **fields) -> Envelope:
-        if not self.defer:
-            return Envelope.objects.create(**fields)
-        envelope = Envelope(**fields)
-        self.outbox.append(envelope)
-        return envelope
+        return registry.batch_insert(Envelope(**fields))
 
     def inbox_add(self, **fields) -> InboxMessage:
-        row = InboxMessage(**fields)
-        if self.defer:
-            self.inbox.append(row)
-        else:
-            row.save(force_insert=True)
+        row = registry.batch_insert(InboxMessage(**fields))
         key = (row.side, row.msg_id)
         self.checked.add(key)
         self.received[key] = row
         return row
 
     def flush(self) -> None:
-        Envelope.objects.bulk_create(self.outbox)
-        InboxMessage.objects.bulk_create(self.inbox)  # each row's AppRec got its id just now
-        self._settled_update()
-        self.outbox, self.inbox, self.settled = [], [], []
-
-    def _settled_update(self) -> None:
-        """One UPDATE per distinct outcome (nearly always one: "delivered, no errors"), stamped
-        with the time of the write rather than each AppRec's turn in the batch."""
+        """After `batch_flush`: the settled originals, one UPDATE per distinct outcome (nearly
+        always one: "delivered, no errors"), stamped with the time of the write rather than each
+        AppRec's turn in the batch."""
         groups: dict = {}
         for original in self.settled:
             groups.setdefault((original.state, original.apprec_status, original.error_text), []).append(original.pk)
+        self.settled = []
         now = timezone.now()
         for (state, status, text), pks in groups.items():
             stamp = {"rejected_at" if state == EnvelopeState.REJECTED else "delivered_at": now}
@@ -127,7 +113,7 @@ class BatchMemo:
             )
 
     def prefetch(self, envelopes) -> None:
-        if self.defer:
+        if registry.batch_deferring():
             self._documents_prefetch(envelopes)
         trusted = [e for e in envelopes if e.metadata_trusted]
         for side in {e.to_side for e in trusted}:

@@ -135,7 +135,8 @@ def batch_remember(key, value) -> None:
 
 
 def batch_deferring() -> bool:
-    """True in the optimistic pass of a delivery batch (prefetches pay off only there)."""
+    """True in the optimistic pass of a delivery batch: inserts wait for `batch_flush`, and
+    prefetches pay off."""
     scope = _batch.get()
     return scope is not None and scope.defer
 
@@ -154,7 +155,7 @@ def batch_insert(instance):
 
 
 def batch_flush() -> None:
-    """Insert what `batch_insert` deferred (the relay calls it before writing the batch's AppRecs)."""
+    """Insert what `batch_insert` deferred (the relay calls it at the end of the optimistic pass)."""
     scope = _batch.get()
     if scope is not None:
         scope.flush()
