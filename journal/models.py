@@ -80,23 +80,45 @@ class JournalDocument(models.Model):
         return self.title
 
 
-class AccessLogQuerySet(models.QuerySet):
-    """Bulk paths that would bypass AccessLogEntry.save()/delete() are closed too."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk paths that would bypass the model's save()/delete() are closed too."""
 
     def update(self, **kwargs):
-        raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+        raise PermissionDenied(self.model.refused_change)
 
     def delete(self):
-        raise PermissionDenied("Tilgangsloggen kan ikke slettes.")
+        raise PermissionDenied(self.model.refused_delete)
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+        raise PermissionDenied(self.model.refused_change)
 
     def update_or_create(self, *args, **kwargs):
-        raise PermissionDenied("Tilgangsloggen kan ikke endres.")
+        raise PermissionDenied(self.model.refused_change)
 
 
-class AccessLogEntry(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows are inserted, never changed or deleted (model and queryset; the admin and, on
+    PostgreSQL, a trigger refuse too). Subclasses say in their own words what is refused."""
+
+    refused_change = ""
+    refused_delete = ""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied(self.refused_change)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(self.refused_delete)
+
+
+class AccessLogEntry(AppendOnlyModel):
     """One time health personnel opened a citizen's information.
 
     Names are copied at write time so the entry still reads right after someone changes job or
@@ -124,7 +146,8 @@ class AccessLogEntry(models.Model):
     object_ref = models.CharField(_("referanse"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
 
-    objects = AccessLogQuerySet.as_manager()
+    refused_change = "Tilgangsloggen kan ikke endres."
+    refused_delete = "Tilgangsloggen kan ikke slettes."
 
     class Meta:
         verbose_name = _("oppslag i tilgangsloggen")
@@ -136,21 +159,8 @@ class AccessLogEntry(models.Model):
     def __str__(self):
         return f"{self.actor_name} ({self.organisation_name}) – {self.get_what_display()}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionDenied("Tilgangsloggen kan ikke endres.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Tilgangsloggen kan ikke slettes.")
-
-
-class StaffAuditQuerySet(AccessLogQuerySet):
-    """The same closed bulk paths as the access log (update, delete, bulk_update, update_or_create)."""
-
-
-class StaffAuditEntry(models.Model):
+class StaffAuditEntry(AppendOnlyModel):
     """One thing staff (or an operator) changed: a reply, a booking, a dispatched tool, a register change.
 
     The access log above records reads; this records writes, in the same transaction as the write.
@@ -190,7 +200,8 @@ class StaffAuditEntry(models.Model):
     detail = models.CharField(_("detalj"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
 
-    objects = StaffAuditQuerySet.as_manager()
+    refused_change = "Revisjonssporet kan ikke endres."
+    refused_delete = "Revisjonssporet kan ikke slettes."
 
     class Meta:
         verbose_name = _("oppføring i revisjonssporet")
@@ -200,12 +211,3 @@ class StaffAuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_name} – {self.get_action_display()} {self.object_ref}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionDenied("Revisjonssporet kan ikke endres.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Revisjonssporet kan ikke slettes.")
