@@ -10,7 +10,7 @@ from accounts.nin import nin_has_valid_check_digits, nin_parse
 from clinics.models import Organisation
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
 from messaging.codec import Message
-from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember
+from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember, batch_remember_rows
 
 
 class EpjUnavailable(Exception):
@@ -93,10 +93,8 @@ def journal_file(*, organisation: Organisation, patient: EpjPatient | None, mess
 
 def journal_entries_prefetch(documents) -> None:
     """The relay's batch prefetch: which of the batch's messages are filed already, in one query."""
-    ids = {d.msg_id for d in documents if isinstance(d, Message) and d.msg_id}
-    found = JournalEntry.objects.in_bulk(list(ids), field_name="msg_id") if ids else {}
-    for msg_id in ids:
-        batch_remember(("epj-journal", msg_id), found.get(msg_id))
+    batch_remember_rows("epj-journal", {d.msg_id for d in documents if isinstance(d, Message) and d.msg_id},
+                        lambda ids: JournalEntry.objects.in_bulk(list(ids), field_name="msg_id"))
 
 
 @transaction.atomic

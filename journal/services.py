@@ -14,7 +14,7 @@ from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, 
 from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
 from messaging.codec import AppRec
-from messaging.relay import Reject, batch_lookup, batch_remember, relay_send
+from messaging.relay import Reject, batch_lookup, batch_remember_rows, relay_send
 
 What = AccessLogEntry.What
 # For callers on the EPJ side, which may import this module only (pyproject.toml import contracts).
@@ -104,10 +104,9 @@ def journal_copy_apprec(envelope, apprec) -> None:
 
 def journal_copy_apprecs_prefetch(documents) -> None:
     """The relay's batch prefetch: the copy requests the batch's AppRecs answer, in one query."""
-    ids = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
-    found = JournalCopyRequest.objects.in_bulk(list(ids), field_name="msg_id") if ids else {}
-    for msg_id in ids:
-        batch_remember(("journal-copy-request", msg_id), found.get(msg_id))
+    originals = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
+    batch_remember_rows("journal-copy-request", originals,
+                        lambda ids: JournalCopyRequest.objects.in_bulk(list(ids), field_name="msg_id"))
 
 
 def journal_copy_receive(message, envelope=None) -> JournalDocument:

@@ -133,14 +133,11 @@ def citizen_message_receive(message, envelope=None):
 def citizen_messages_prefetch(documents) -> None:
     """The relay's batch prefetch: the cases of every citizen dialog message in the batch, locked,
     in one query (absences remembered too)."""
-    relay = _relay()
-    refs = {d.conversation_ref or d.msg_id for d in documents
-            if isinstance(d, Message) and d.msg_type in wire.FUNCTION_KIND}
-    if not refs:
-        return
-    found = {case.conversation_ref: case for case in Case.objects.select_for_update().filter(conversation_ref__in=refs)}
-    for ref in refs:
-        relay.batch_remember(("desk-case", ref), found.get(ref))
+    _relay().batch_remember_rows(
+        "desk-case",
+        {d.conversation_ref or d.msg_id for d in documents if isinstance(d, Message) and d.msg_type in wire.FUNCTION_KIND},
+        lambda refs: {case.conversation_ref: case
+                      for case in Case.objects.select_for_update().filter(conversation_ref__in=refs)})
 
 
 # --- billing ----------------------------------------------------------------------------------

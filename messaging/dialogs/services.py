@@ -289,12 +289,8 @@ def apprec_receive(envelope, apprec) -> None:
 
 def apprecs_prefetch(documents) -> None:
     """The relay's batch prefetch: the citizen's copies that the batch's AppRecs settle, in one query."""
-    ids = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
-    if not ids:
-        return
-    found = {copy.msg_id: copy for copy in _sent_copies(ids)}
-    for msg_id in ids:
-        _relay().batch_remember(("dialog-sent", msg_id), found.get(msg_id))
+    originals = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
+    _relay().batch_remember_rows("dialog-sent", originals, lambda ids: {c.msg_id: c for c in _sent_copies(ids)})
 
 
 # --- powers of attorney ---------------------------------------------------------------------

@@ -9,7 +9,8 @@ Feature code on either side uses only this API plus the codec:
 - `register_apprec_listener(side, msg_type, fn)`: fn(envelope, apprec) once the original settles
 - `envelope_for(msg_id)` → Envelope with state queued/sent/delivered/rejected/dead, error_text
 - `batch_lookup(key, fetch)`: a handler's read done once per delivery batch, not per message
-- `register_batch_prefetch(side, fn)`, `batch_remember(key, value)`: read for a whole batch up front
+- `register_batch_prefetch(side, fn)`, `batch_remember(key, value)`, `batch_remember_rows(name, keys, fetch)`:
+  read for a whole batch up front
 - `batch_insert(instance)`: a handler's insert, made with the batch's other rows in one statement
 
 See docs/relay.md.
@@ -25,6 +26,7 @@ from messaging.relay.registry import (
     batch_insert,
     batch_lookup,
     batch_remember,
+    batch_remember_rows,
     handler_for,
     register_apprec_listener,
     register_batch_prefetch,
@@ -42,7 +44,8 @@ from messaging.relay.services import (
 )
 
 __all__ = [
-    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "batch_insert", "batch_lookup", "batch_remember",
+    "HandlerResult", "Reject", "RelayRejected", "RelayTimeout", "apprec_error", "batch_insert", "batch_lookup",
+    "batch_remember", "batch_remember_rows",
     "clinic_party",
     "dead_letters",
     "envelope_for", "envelope_replay", "handler_for", "envelopes_replay_dead", "party_for_her_id", "portal_party",

@@ -134,6 +134,14 @@ def batch_remember(key, value) -> None:
         scope.memo[key] = value
 
 
+def batch_remember_rows(name: str, keys, fetch) -> None:
+    """A batch prefetch's usual shape: `fetch(keys)` → {key: row} in one query, then each key's
+    row — or its absence — remembered under (name, key). Nothing is read when `keys` is empty."""
+    found = fetch(keys) if keys else {}
+    for key in keys:
+        batch_remember((name, key), found.get(key))
+
+
 def batch_deferring() -> bool:
     """True in the optimistic pass of a delivery batch: inserts wait for `batch_flush`, and
     prefetches pay off."""
