@@ -36,6 +36,21 @@ class EnvelopeState(models.TextChoices):
     DISCARDED = "discarded", _("Forkastet (for sent svar)")
 
 
+class PayloadField(models.BinaryField):
+    """A BinaryField that lets PostgreSQL bulk-insert it through UNNEST.
+
+    Django gives BinaryField a per-value `get_placeholder` hook (only MySQL needs it; on
+    PostgreSQL and SQLite it returns "%s"), and a model with such a field is bulk-inserted as
+    VALUES (%s, …) with one placeholder per column per row: a batch of 500 AppRecs is 13,000
+    placeholders that psycopg splits and PostgreSQL plans one by one (docs/benchmarks.md, relay).
+    Without the hook the batch is one UNNEST of one array per column.
+    """
+
+    @property
+    def get_placeholder(self):
+        raise AttributeError("get_placeholder")  # hasattr() is how Django asks
+
+
 def queue_name(side: str, channel: str) -> str:
     """The Celery queue whose worker delivers to `side` on `channel` (e.g. "epj.async")."""
     return f"{side}.{channel}"
@@ -58,7 +73,7 @@ class Envelope(models.Model):
     sender_sub_her_id = models.PositiveIntegerField(_("avsender HER-id nivå 2"), null=True, blank=True)
     receiver_her_id = models.PositiveIntegerField(_("mottaker HER-id"), null=True, blank=True)
     receiver_sub_her_id = models.PositiveIntegerField(_("mottaker HER-id nivå 2"), null=True, blank=True)
-    payload = models.BinaryField(_("innhold"))
+    payload = PayloadField(_("innhold"))
     # Raw bytes injected by an operator carry no trustworthy transport metadata.
     metadata_trusted = models.BooleanField(default=True)
     original_msg_id = models.CharField(_("original MsgId"), max_length=100, blank=True)
@@ -139,7 +154,9 @@ class RelayQueueKick(models.Model):
     """Whether a delivery task is already on its way for a queue, so senders enqueue one, not one each.
 
     A sender sets `pending` after its commit and enqueues only when it flipped the flag; the
-    worker clears it before it scans, so a row committed before the flip is always seen.
+    worker clears it before it scans, so a row committed before the flip is always seen. A
+    sender that finds it set reads it after its commit, or on PostgreSQL `FOR SHARE` in its
+    INSERT (messaging/relay/kicks.py).
     """
 
     queue = models.CharField(max_length=20, unique=True)

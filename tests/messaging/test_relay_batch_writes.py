@@ -9,6 +9,7 @@ states — including when documents of one batch depend on each other or one of 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from epj.desk.models import Case, DeskMessage
 from epj.models import JournalEntry
@@ -174,3 +175,23 @@ def test_a_failing_prefetcher_sends_the_batch_the_careful_way(clinic):
         registry._prefetchers["epj"].remove(broken)
     assert JournalEntry.objects.filter(msg_id__in=[m.msg_id for m in messages]).count() == 3
     assert Case.objects.count() == 3
+
+
+def test_a_batch_of_apprecs_is_one_insert_and_keeps_every_payload_byte(clinic):
+    """The payload column has no per-value placeholder hook, so PostgreSQL bulk-inserts the
+    batch's AppRecs as one UNNEST of arrays; the bytes come back as they went in."""
+    service, nora = clinic
+    for message in _messages(service, nora, 4):
+        send(message)
+    with CaptureQueriesContext(connection) as captured:
+        assert relay_deliver_due(side="epj", channel="async") == 4
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "messaging_envelope"')]
+    assert len(inserts) == 1
+    if connection.vendor == "postgresql":
+        assert "UNNEST" in inserts[0]
+    payload = bytes(range(256)) * 3  # every byte value, NUL included
+    Envelope.objects.bulk_create([
+        Envelope(side="portal", to_side="epj", msg_id=f"bytes-{i}", payload=payload, next_attempt_at=timezone.now(),
+                 queued_at=timezone.now()) for i in range(3)])
+    assert {bytes(p) for p in Envelope.objects.filter(msg_id__startswith="bytes-").values_list("payload", flat=True)} \
+        == {payload}
