@@ -128,7 +128,10 @@ SQLITE_OPTIONS = {
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
+        # Django's own queries bind client-side and are never prepared; the relay's outbox insert,
+        # every send's statement, is prepared (messaging/relay/outbox.py), which psycopg only does
+        # with a threshold set. Behind a transaction-pooling PgBouncer older than 1.21, set None.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     else:
         # A SQLite file named by URL (e.g. the test database handed to worker processes).

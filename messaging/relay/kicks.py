@@ -2,6 +2,12 @@
 
 A delivery task drains *every* due row of its queue, so one task per burst of commits is
 enough; the broker round trip is paid per batch, not per message (issue 3, benchmark).
+
+The flag (RelayQueueKick.pending) is cleared by the worker before it scans. A sender that
+sees it set *after its own commit* therefore knows a scan will see its row, and enqueues
+nothing. On PostgreSQL the sender reads it instead inside its INSERT, `FOR SHARE`
+(outbox.py): the worker's clearing UPDATE then waits for that sender's commit, which gives
+the same guarantee one round trip cheaper.
 """
 
 import datetime
@@ -48,8 +54,7 @@ def _flip_pending(queue: str, now) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT pending, kicked_at FROM {RelayQueueKick._meta.db_table} WHERE queue = %s", [queue])
         row = cursor.fetchone()
-    fresh = now - KICK_REFRESH
-    if row and row[0] and row[1] and _aware(row[1]) > fresh:
+    if row and kick_pending(*row, now=now):
         return False
     if row is None:
         try:
@@ -58,12 +63,21 @@ def _flip_pending(queue: str, now) -> bool:
             return True
         except IntegrityError:
             return False
+    fresh = now - KICK_REFRESH
     flipped = (
         RelayQueueKick.objects.filter(queue=queue)
         .filter(Q(pending=False) | Q(kicked_at__isnull=True) | Q(kicked_at__lt=fresh))
         .update(pending=True, kicked_at=now)
     )
     return bool(flipped)
+
+
+def kick_pending(pending, kicked_at, *, now=None) -> bool:
+    """Whether a flag read as (pending, kicked_at) promises a delivery task still to come: set,
+    and set recently enough that its task is not presumed lost (KICK_REFRESH)."""
+    if not pending or kicked_at is None:
+        return False
+    return _aware(kicked_at) > (now or timezone.now()) - KICK_REFRESH
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:

@@ -15,6 +15,7 @@ from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Sid
 from messaging.relay.delivery import envelopes_deliver
 from messaging.relay.inbound import InboundOutcome, other_side
 from messaging.relay.kicks import kick_on_commit, relay_kick
+from messaging.relay.outbox import outbox_insert
 from messaging.relay.parties import party_for_her_id, portal_party
 from messaging.relay.registry import RelayRejected, RelayTimeout
 from messaging.relay.wakeup import reply_wakeup_wait
@@ -27,9 +28,9 @@ def _check_side(side: str) -> None:
         raise ValueError(f"side must be one of {Side.values}, not {side!r}")
 
 
-def _envelope_create(*, side: str, message: Message, channel: str, kind: str) -> Envelope:
+def _envelope_new(*, side: str, message: Message, channel: str, kind: str) -> Envelope:
     now = timezone.now()
-    return Envelope.objects.create(
+    return Envelope(
         side=side, to_side=other_side(side), channel=channel, kind=kind,
         msg_id=message.msg_id, msg_type=message.msg_type,
         sender_her_id=message.sender.her_id, sender_sub_her_id=message.sender.sub_her_id,
@@ -38,12 +39,19 @@ def _envelope_create(*, side: str, message: Message, channel: str, kind: str) ->
     )
 
 
+def _envelope_create(*, side: str, message: Message, channel: str, kind: str) -> Envelope:
+    envelope = _envelope_new(side=side, message=message, channel=channel, kind=kind)
+    envelope.save(force_insert=True)
+    return envelope
+
+
 def relay_send(*, side: str, message: Message) -> Envelope:
     """Put `message` in `side`'s outbox. Call inside the caller's transaction.atomic():
     the row commits with the caller's own change, and the receiver is woken after commit."""
     _check_side(side)
-    envelope = _envelope_create(side=side, message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
-    kick_on_commit(envelope.queue)
+    envelope = _envelope_new(side=side, message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
+    if outbox_insert(envelope):
+        kick_on_commit(envelope.queue)
     return envelope
 
 

@@ -1,0 +1,113 @@
+"""Waking the receiver: one delivery task per burst of sends, and never a row left unseen.
+
+The kick flag promises a scan that will see the sender's row. On PostgreSQL a send reads the
+flag inside its own INSERT, FOR SHARE, and the worker's clearing UPDATE waits for that send's
+commit (messaging/relay/kicks.py, outbox.py). These tests hold the promise on both databases
+and show the wait with two real connections.
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+from django.utils import timezone
+
+from messaging.models import Envelope, EnvelopeState, RelayQueueKick
+from messaging.relay import clinic_party
+from messaging.relay.delivery import envelopes_claim
+from messaging.relay.kicks import KICK_REFRESH, kick_pending, relay_kick_consumed
+from messaging.relay.probe import probe_ekontakt
+from messaging.relay.services import relay_send
+from tests.messaging.relay_support import gp_with_patient, patient_of
+
+QUEUE = "epj.async"
+
+
+@pytest.fixture
+def clinic(db):
+    return gp_with_patient()
+
+
+def _message(clinic):
+    service, nora = clinic
+    return probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+
+
+def _kick_callbacks():
+    return [entry for entry in connection.run_on_commit if getattr(entry[1], "relay_queue", None) == QUEUE]
+
+
+def test_kick_pending_only_for_a_fresh_flag():
+    now = timezone.now()
+    assert kick_pending(True, now - datetime.timedelta(seconds=1), now=now)
+    assert not kick_pending(True, now - KICK_REFRESH - datetime.timedelta(seconds=1), now=now)  # presumed lost
+    assert not kick_pending(False, now, now=now)
+    assert not kick_pending(True, None, now=now)
+
+
+@pytest.mark.parametrize("flag", ["none", "idle", "stale"])
+def test_a_send_with_no_fresh_kick_pending_kicks_after_commit(clinic, flag):
+    if flag != "none":
+        age = KICK_REFRESH * 2 if flag == "stale" else datetime.timedelta(0)
+        RelayQueueKick.objects.create(queue=QUEUE, pending=flag == "stale", kicked_at=timezone.now() - age)
+    with transaction.atomic():
+        envelope = relay_send(side="portal", message=_message(clinic))
+        assert len(_kick_callbacks()) == 1
+    stored = Envelope.objects.get(pk=envelope.pk)
+    assert (stored.msg_id, stored.state, bytes(stored.payload)) == (envelope.msg_id, EnvelopeState.QUEUED,
+                                                                     bytes(envelope.payload))
+
+
+def test_a_send_that_finds_a_fresh_kick_pending(clinic):
+    """PostgreSQL reads the flag in the INSERT and needs nothing after commit; elsewhere the send
+    reads it after commit (one callback, which will find the kick pending and enqueue nothing)."""
+    RelayQueueKick.objects.create(queue=QUEUE, pending=True, kicked_at=timezone.now())
+    with transaction.atomic():
+        relay_send(side="portal", message=_message(clinic))
+        relay_send(side="portal", message=_message(clinic))
+        expected = 0 if connection.vendor == "postgresql" else 1
+        assert len(_kick_callbacks()) == expected
+    assert Envelope.objects.filter(state=EnvelopeState.QUEUED).count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks; CI's second pass)")
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_clears_the_flag_only_after_a_sender_that_saw_it_commits():
+    """The race the FOR SHARE closes: the sender saw the kick pending, so it enqueues nothing;
+    were the worker to clear the flag and scan before the sender's commit, the row would wait
+    for the sweeper. The clearing UPDATE must wait for the commit, and the scan then sees it."""
+    clinic = gp_with_patient()
+    RelayQueueKick.objects.create(queue=QUEUE, pending=True, kicked_at=timezone.now())
+    inserted, release, errors = threading.Event(), threading.Event(), []
+
+    def sender():
+        try:
+            with transaction.atomic():
+                relay_send(side="portal", message=_message(clinic))
+                assert _kick_callbacks() == []  # it relies on the pending kick
+                inserted.set()
+                assert release.wait(30)
+        except Exception as error:  # reported by the main thread
+            errors.append(error)
+            inserted.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    try:
+        assert inserted.wait(30) and not errors
+        with pytest.raises(OperationalError, match="lock"):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                relay_kick_consumed(QUEUE)
+        assert RelayQueueKick.objects.get(queue=QUEUE).pending  # nothing cleared meanwhile
+    finally:
+        release.set()
+        thread.join(30)
+    assert not errors
+    relay_kick_consumed(QUEUE)
+    assert not RelayQueueKick.objects.get(queue=QUEUE).pending
+    assert len(envelopes_claim(side="epj", channel="async", worker="w", limit=10)) == 1
