@@ -34,6 +34,7 @@ from django.db.models import Max, Min, Q
 from accounts.models import Person
 from accounts.nin import nin_generate
 from clinics.models import HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess
+from epj.desk.models import Case
 from epj.models import JournalEntry
 from epj.services import epj_patient_register
 from messaging.codec import Patient
@@ -83,6 +84,7 @@ def _bench_rows():
 def _cleanup():
     ids = list(_bench_rows().values_list("msg_id", flat=True))
     JournalEntry.objects.filter(organisation__her_id=BENCH_ORG_HER_ID).delete()
+    Case.objects.filter(organisation__her_id=BENCH_ORG_HER_ID).delete()  # with their desk messages
     InboxMessage.objects.filter(msg_id__in=ids).delete()
     _bench_rows().delete()
 
@@ -158,9 +160,11 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
             raise RuntimeError(f"only {done} of {n} messages settled: are both workers running?")
         time.sleep(0.05)
     progress("levert", n, n)
-    bad = rows.exclude(state=EnvelopeState.DELIVERED).count()
-    if bad:
-        raise RuntimeError(f"{bad} messages were not delivered (see `relay dead`)")
+    bad = rows.exclude(state=EnvelopeState.DELIVERED)
+    if bad.exists():
+        first = bad.first()
+        raise RuntimeError(f"{bad.count()} messages were not delivered; the first is {first.state}: "
+                           f"{first.error_text or '-'} (`relay status`, `relay dead`)")
     timings = list(rows.values_list("queued_at", "delivered_at"))
     last = max(delivered for _, delivered in timings)
     elapsed = last.timestamp() - started
@@ -277,7 +281,8 @@ def run(command, *, messages, senders, external_workers, pool, concurrency, no_h
     service, patient = _bench_clinic()
     _cleanup()
     log_dir = Path(settings.VAR_DIR) / "bench"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # The bench patient's fødselsnummer is synthetic (Tenor), as test data must be.
+    env = dict(os.environ, PYTHONUNBUFFERED="1", HN_ALLOW_SYNTHETIC_NIN="true")
     if external_workers:
         return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, None)
     out.write("Starter én arbeider per side …")
