@@ -111,3 +111,27 @@ def test_the_worker_clears_the_flag_only_after_a_sender_that_saw_it_commits():
     relay_kick_consumed(QUEUE)
     assert not RelayQueueKick.objects.get(queue=QUEUE).pending
     assert len(envelopes_claim(side="epj", channel="async", worker="w", limit=10)) == 1
+
+
+def test_the_outbox_insert_stores_what_the_orm_would(clinic):
+    """The send's hand-written INSERT (PostgreSQL) and Model.save() give the same row, field by field."""
+    from messaging.models import Channel, EnvelopeKind
+    from messaging.relay.outbox import outbox_insert
+    from messaging.relay.services import _envelope_new
+
+    message = _message(clinic)
+    ours = _envelope_new(side="portal", message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
+    outbox_insert(ours)
+    theirs = _envelope_new(side="epj", message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
+    theirs.next_attempt_at, theirs.queued_at = ours.next_attempt_at, ours.queued_at
+    theirs.save(force_insert=True)
+    assert ours.pk and not ours._state.adding
+    fields = [f.attname for f in Envelope._meta.concrete_fields if f.attname not in ("id", "side", "to_side")]
+    stored = {e.side: e for e in Envelope.objects.filter(pk__in=[ours.pk, theirs.pk])}
+    for name in fields:
+        value = getattr(stored["portal"], name)
+        value = bytes(value) if isinstance(value, memoryview) else value
+        other = getattr(stored["epj"], name)
+        other = bytes(other) if isinstance(other, memoryview) else other
+        assert value == other, name
+    assert bytes(stored["portal"].payload) == bytes(ours.payload) and stored["portal"].queued_at == ours.queued_at
