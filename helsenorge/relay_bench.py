@@ -161,8 +161,7 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
         time.sleep(0.05)
     progress("levert", n, n)
     bad = rows.exclude(state=EnvelopeState.DELIVERED)
-    if bad.exists():
-        first = bad.first()
+    if (first := bad.first()) is not None:
         raise RuntimeError(f"{bad.count()} messages were not delivered; the first is {first.state}: "
                            f"{first.error_text or '-'} (`relay status`, `relay dead`)")
     timings = list(rows.values_list("queued_at", "delivered_at"))
