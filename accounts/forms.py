@@ -11,7 +11,9 @@ class CitizenSignupForm(forms.Form):
     """Extra signup field: the citizen's national identity number, checked against the register."""
 
     nin = forms.CharField(
-        label=_("Fødselsnummer (11 siffer)"), max_length=11, min_length=11,
+        label=_("Fødselsnummer (11 siffer)"),
+        max_length=11,
+        min_length=11,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 

@@ -20,8 +20,9 @@ def staff_memberships_load(user) -> list:
     (`accounts.context_processors.portal_user`) answer from the same single read.
     """
     if "staff_memberships" not in getattr(user, "_prefetched_objects_cache", {}):
-        prefetch_related_objects([user], Prefetch("staff_memberships",
-                                                  queryset=StaffMembership.objects.select_related("organisation")))
+        prefetch_related_objects(
+            [user], Prefetch("staff_memberships", queryset=StaffMembership.objects.select_related("organisation"))
+        )
     return list(user.staff_memberships.all())
 
 

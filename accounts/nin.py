@@ -96,8 +96,14 @@ def nin_parse(nin: str, *, allow_synthetic: bool) -> NinInfo:
     return NinInfo(nin=nin, kind=kind, birth_date=birth_date, is_female=int(nin[8]) % 2 == 0, synthetic=synthetic)
 
 
-def nin_generate(birth_date: datetime.date, *, female: bool, serial: int = 0, synthetic: str | None = SYNTHETIC_TENOR,
-                 d_number: bool = False) -> str:
+def nin_generate(
+    birth_date: datetime.date,
+    *,
+    female: bool,
+    serial: int = 0,
+    synthetic: str | None = SYNTHETIC_TENOR,
+    d_number: bool = False,
+) -> str:
     """A valid number for the date; `serial` picks among the valid individnumre."""
     year = birth_date.year
     if 1900 <= year <= 1999:

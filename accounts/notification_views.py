@@ -35,12 +35,15 @@ def notification_preferences(request):
         form = NotificationChannelsForm(request.POST)
         if form.is_valid():
             notification_channels_set(
-                person=person, email_enabled=form.cleaned_data["email_enabled"],
+                person=person,
+                email_enabled=form.cleaned_data["email_enabled"],
                 sms_enabled=form.cleaned_data["sms_enabled"],
             )
             messages.success(request, _("Varslingsvalgene er lagret."))
             return redirect("notification_preferences")
     else:
         channels = notification_channels(person=person)
-        form = NotificationChannelsForm(initial={"sms_enabled": channels.sms_enabled, "email_enabled": channels.email_enabled})
+        form = NotificationChannelsForm(
+            initial={"sms_enabled": channels.sms_enabled, "email_enabled": channels.email_enabled}
+        )
     return render(request, "accounts/notification_preferences.html", {"form": form, "person": person})

@@ -31,8 +31,11 @@ def on_behalf_of(subject: Subject) -> OnBehalf | None:
 def appointment_for_citizen(*, request, appointment_id) -> Appointment:
     """An appointment of the person the citizen is acting for."""
     subject = appointment_subject(request)
-    appointment = Appointment.objects.select_related("service__organisation", "person").filter(
-        pk=appointment_id, person=subject.patient).first()
+    appointment = (
+        Appointment.objects.select_related("service__organisation", "person")
+        .filter(pk=appointment_id, person=subject.patient)
+        .first()
+    )
     if appointment is None:
         raise Http404
     return appointment
@@ -41,8 +44,11 @@ def appointment_for_citizen(*, request, appointment_id) -> Appointment:
 def contact_for_booking(*, request, contact_id) -> tuple[Subject, HealthContact]:
     """A health contact of the person the citizen is acting for."""
     subject = appointment_subject(request)
-    contact = HealthContact.objects.select_related("service__organisation", "person").filter(
-        pk=contact_id, person=subject.patient).first()
+    contact = (
+        HealthContact.objects.select_related("service__organisation", "person")
+        .filter(pk=contact_id, person=subject.patient)
+        .first()
+    )
     if contact is None:
         raise Http404
     return subject, contact

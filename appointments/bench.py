@@ -40,10 +40,17 @@ PINGS = 20
 
 def add_arguments(parser):
     parser.add_argument("--citizens", type=int, default=20, help="concurrent citizens booking at once")
-    parser.add_argument("--her-id", type=int, default=DEFAULT_SERVICE_HER_ID,
-                        help="the service to book at (needs free slots in the EPJ)")
-    parser.add_argument("--external-workers", action="store_true",
-                        help="use workers that are already running instead of starting one per side")
+    parser.add_argument(
+        "--her-id",
+        type=int,
+        default=DEFAULT_SERVICE_HER_ID,
+        help="the service to book at (needs free slots in the EPJ)",
+    )
+    parser.add_argument(
+        "--external-workers",
+        action="store_true",
+        help="use workers that are already running instead of starting one per side",
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="processes per worker started here")
     parser.add_argument("--keep", action="store_true", help="keep the bench bookings instead of cancelling them")
 
@@ -87,8 +94,9 @@ def _one_citizen(service, person, results, barrier):
             return
         slot = random.choice(later[:50])
         sent = time.monotonic()
-        appointment = appointment_reserve(user=None, person=person, service=service, slot=slot,
-                                          request_id=str(uuid.uuid4()))
+        appointment = appointment_reserve(
+            user=None, person=person, service=service, slot=slot, request_id=str(uuid.uuid4())
+        )
         deadline = sent + 120
         while time.monotonic() < deadline:
             status = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).first()
@@ -118,8 +126,9 @@ def _measure(out, service, citizens, keep):
     elapsed = time.monotonic() - started
     lookups = [r[1] for r in results if r[0] not in ("unavailable",)]
     confirmations = [r[2] for r in results if r[2] is not None]
-    outcome = {k: sum(1 for r in results if r[0] == k) for k in ("bekreftet", "avvist", "unavailable", "no-slots",
-                                                                  "timeout")}
+    outcome = {
+        k: sum(1 for r in results if r[0] == k) for k in ("bekreftet", "avvist", "unavailable", "no-slots", "timeout")
+    }
     lines = [
         f"Relay ping (sync, {PINGS}×):        p50 {_ms(pings, 50)}, p95 {_ms(pings, 95)}",
         f"Ledige timer (sync, {len(lookups)}×):     p50 {_ms(lookups, 50)}, p95 {_ms(lookups, 95)}",
@@ -137,8 +146,9 @@ def _measure(out, service, citizens, keep):
 
 
 def _cancel_bench_bookings(service, people):
-    for appointment in Appointment.objects.filter(service=service, person__in=people,
-                                                  status=AppointmentStatus.CONFIRMED):
+    for appointment in Appointment.objects.filter(
+        service=service, person__in=people, status=AppointmentStatus.CONFIRMED
+    ):
         try:
             appointment_cancel(user=None, appointment=appointment)
         except Exception:  # past the deadline: the bench leaves it, as a citizen would have to

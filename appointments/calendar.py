@@ -19,7 +19,6 @@ from messaging.wire.calendar import CalendarFormatError, calendar_new, calendar_
 PRODID = "-//Helsenorge-portal//Timeavtaler//NO"
 
 
-
 @dataclass(frozen=True)
 class FreeSlot:
     slot_ref: str
@@ -102,14 +101,21 @@ def free_slots_parse(data: bytes) -> list[FreeSlot]:
             seats = int(str(event.get("X-HN-SEATS-LEFT", "1")))
         except ValueError:
             seats = 1
-        slots.append(FreeSlot(
-            slot_ref=str(event["X-HN-SLOT"]), start=start, end=end, title=str(event.get("SUMMARY", "")),
-            location=str(event.get("LOCATION", "")), timebook_ref=str(event.get("X-HN-TIMEBOOK", "")),
-            timebook_kind=str(event.get("X-HN-TIMEBOOK-KIND", "")),
-            resource_kind=str(event.get("X-HN-RESOURCE-KIND", "")),
-            appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", "oppmote")), seats_left=seats,
-            cancel_deadline=_when(event, "X-HN-CANCEL-DEADLINE"),
-        ))
+        slots.append(
+            FreeSlot(
+                slot_ref=str(event["X-HN-SLOT"]),
+                start=start,
+                end=end,
+                title=str(event.get("SUMMARY", "")),
+                location=str(event.get("LOCATION", "")),
+                timebook_ref=str(event.get("X-HN-TIMEBOOK", "")),
+                timebook_kind=str(event.get("X-HN-TIMEBOOK-KIND", "")),
+                resource_kind=str(event.get("X-HN-RESOURCE-KIND", "")),
+                appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", "oppmote")),
+                seats_left=seats,
+                cancel_deadline=_when(event, "X-HN-CANCEL-DEADLINE"),
+            )
+        )
     return slots
 
 
@@ -155,18 +161,26 @@ def appointment_event_parse(data: bytes) -> AppointmentEvent:
         raise CalendarFormatError("DTEND must be after DTSTART")
     video = str(event.get("CONFERENCE", "") or event.get("URL", ""))
     return AppointmentEvent(
-        uid=str(event.get("UID", "")), sequence=sequence, last_modified=_when(event, "LAST-MODIFIED"),
-        start=start, end=end, cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
-        title=str(event.get("SUMMARY", ""))[:200], location=str(event.get("LOCATION", ""))[:200],
+        uid=str(event.get("UID", "")),
+        sequence=sequence,
+        last_modified=_when(event, "LAST-MODIFIED"),
+        start=start,
+        end=end,
+        cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+        title=str(event.get("SUMMARY", ""))[:200],
+        location=str(event.get("LOCATION", ""))[:200],
         clinician=str(event.get("X-HN-CLINICIAN", ""))[:200],
         appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", "oppmote")),
-        cancel_deadline=_when(event, "X-HN-CANCEL-DEADLINE"), video_url=video[:200],
-        request_id=str(event.get("X-HN-REQUEST-ID", ""))[:64], result=str(event.get("X-HN-RESULT", "")).upper(),
+        cancel_deadline=_when(event, "X-HN-CANCEL-DEADLINE"),
+        video_url=video[:200],
+        request_id=str(event.get("X-HN-REQUEST-ID", ""))[:64],
+        result=str(event.get("X-HN-RESULT", "")).upper(),
         comment=str(event.get("COMMENT", ""))[:300],
     )
 
 
 # --- the citizen's own calendar -----------------------------------------------------------------
+
 
 def _export_event(appointment) -> Event:
     event = Event()

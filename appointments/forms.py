@@ -12,7 +12,9 @@ class BookingConfirmForm(forms.Form):
 
 class ClinicVideoForm(forms.Form):
     video_service = forms.ModelChoiceField(
-        label=_("Videotjeneste"), queryset=VideoService.objects.none(), required=False,
+        label=_("Videotjeneste"),
+        queryset=VideoService.objects.none(),
+        required=False,
         empty_label=_("Ingen (tilbyr ikke video)"),
         help_text=_("Bare tjenester driftsoperatøren har godkjent for integrasjon kan velges."),
     )
@@ -27,7 +29,9 @@ class DropInRoomForm(forms.Form):
     room_url = forms.URLField(label=_("Lenke til videorommet"), assume_scheme="https")
     active = forms.BooleanField(label=_("Vis rommet for innbyggerne"), required=False, initial=True)
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("Åpne dager"), choices=DropInOpening._meta.get_field("weekday").choices, coerce=int,
+        label=_("Åpne dager"),
+        choices=DropInOpening._meta.get_field("weekday").choices,
+        coerce=int,
         widget=forms.CheckboxSelectMultiple,
     )
     opens = forms.TimeField(label=_("Åpner (tt:mm)"))

@@ -27,8 +27,11 @@ def appointment_message_handle(message, envelope):
     expected = EXPECTED_ACTIONS[message.msg_type]
     if message.action and message.action != expected:
         raise relay.Reject("T10", f"Handlingen {message.action} støttes ikke av Helsenorge-portalen.")
-    service = Service.objects.select_related("organisation").filter(
-        her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id).first()
+    service = (
+        Service.objects.select_related("organisation")
+        .filter(her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id)
+        .first()
+    )
     if service is None:
         raise relay.Reject("E21", "Avsendertjenesten finnes ikke i adresseregisteret.")
     person = Person.objects.filter(nin=message.patient.nin).first() if message.patient else None

@@ -136,9 +136,7 @@ class VideoService(models.Model):
 class ClinicVideoService(models.Model):
     """The video service an organisation picked among the approved ones."""
 
-    organisation = models.OneToOneField(
-        "clinics.Organisation", on_delete=models.CASCADE, related_name="video_choice"
-    )
+    organisation = models.OneToOneField("clinics.Organisation", on_delete=models.CASCADE, related_name="video_choice")
     video_service = models.ForeignKey(VideoService, on_delete=models.PROTECT, related_name="clinics")
 
     class Meta:
@@ -164,9 +162,7 @@ class DropInRoom(models.Model):
 
 class DropInOpening(models.Model):
     room = models.ForeignKey(DropInRoom, on_delete=models.CASCADE, related_name="openings")
-    weekday = models.PositiveSmallIntegerField(
-        _("ukedag"), choices=list(WEEKDAYS.items())
-    )
+    weekday = models.PositiveSmallIntegerField(_("ukedag"), choices=list(WEEKDAYS.items()))
     opens = models.TimeField(_("åpner"))
     closes = models.TimeField(_("stenger"))
 

@@ -48,8 +48,11 @@ def appointments_for_contact(*, person, service, at=None):
 
 def bookable_contacts(*, person):
     """The person's active health contacts that take bookings online."""
-    contacts = HealthContact.objects.filter(person=person, active=True, service__active=True).select_related(
-        "service__organisation").order_by("service__name")
+    contacts = (
+        HealthContact.objects.filter(person=person, active=True, service__active=True)
+        .select_related("service__organisation")
+        .order_by("service__name")
+    )
     return [c for c in contacts if can_book(service=c.service)]
 
 
@@ -57,8 +60,9 @@ def feed_appointments(*, person):
     """What the private calendar feed shows: confirmed and cancelled appointments from 30 days back."""
     since = timezone.now() - datetime.timedelta(days=30)
     return (
-        Appointment.objects.filter(person=person, end__gte=since,
-                                   status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED])
+        Appointment.objects.filter(
+            person=person, end__gte=since, status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED]
+        )
         .exclude(epj_uid="")
         .select_related("service__organisation")
         .order_by("start")
@@ -77,15 +81,20 @@ def join_available(appointment: Appointment, *, at=None) -> bool:
 
 def request_undeliverable(appointment: Appointment) -> bool:
     """Did our pending reservation or cancellation end up as a dead letter (no answer will come)?"""
-    msg_id = {AppointmentStatus.PENDING: appointment.reservation_msg_id,
-              AppointmentStatus.CANCEL_PENDING: appointment.cancel_msg_id}.get(appointment.status)
+    msg_id = {
+        AppointmentStatus.PENDING: appointment.reservation_msg_id,
+        AppointmentStatus.CANCEL_PENDING: appointment.cancel_msg_id,
+    }.get(appointment.status)
     envelope = envelope_for(msg_id) if msg_id else None
     return envelope is not None and envelope.state == EnvelopeState.DEAD
 
 
 def approved_video_service_for(*, organisation_id) -> VideoService | None:
-    choice = ClinicVideoService.objects.select_related("video_service").filter(
-        organisation_id=organisation_id, video_service__approved=True).first()
+    choice = (
+        ClinicVideoService.objects.select_related("video_service")
+        .filter(organisation_id=organisation_id, video_service__approved=True)
+        .first()
+    )
     return choice.video_service if choice else None
 
 

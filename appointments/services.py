@@ -59,15 +59,29 @@ def _patient(person) -> Patient:
     return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
-def _request(*, service: Service, person, msg_type: str, action: str, subject: str, calendar: bytes,
-             on_behalf: OnBehalf | None = None) -> Message:
+def _request(
+    *,
+    service: Service,
+    person,
+    msg_type: str,
+    action: str,
+    subject: str,
+    calendar: bytes,
+    on_behalf: OnBehalf | None = None,
+) -> Message:
     code = codes.FORESP_TIMEADMINISTRASJON
     return Message(
-        msg_type=msg_type, msg_id=new_msg_id(), gen_date=now(), sender=portal_party(),
-        receiver=clinic_party(service=service), patient=_patient(person),
+        msg_type=msg_type,
+        msg_id=new_msg_id(),
+        gen_date=now(),
+        sender=portal_party(),
+        receiver=clinic_party(service=service),
+        patient=_patient(person),
         foresporsler=[Foresporsel(type_code=code.code, type_system=code.system, type_dn=code.dn, subject=subject)],
         attachments=[Attachment(mime_type=codes.MIME_ICALENDAR, data=calendar, description="Timeavtale")],
-        action=action, msg_type_dn=codes.function_dn(msg_type), on_behalf=on_behalf,
+        action=action,
+        msg_type_dn=codes.function_dn(msg_type),
+        on_behalf=on_behalf,
     )
 
 
@@ -78,49 +92,68 @@ def calendar_attachment(message: Message) -> bytes:
     raise CalendarFormatError("no text/calendar attachment")
 
 
-def free_slots_fetch(*, service: Service, person, timebook_ref: str = "", start=None,
-                     days: int = FREE_SLOT_DAYS, timeout: float | None = None,
-                     on_behalf: OnBehalf | None = None) -> list[FreeSlot]:
+def free_slots_fetch(
+    *,
+    service: Service,
+    person,
+    timebook_ref: str = "",
+    start=None,
+    days: int = FREE_SLOT_DAYS,
+    timeout: float | None = None,
+    on_behalf: OnBehalf | None = None,
+) -> list[FreeSlot]:
     """HentLedigeTimer, synchronously. Nothing is written; a failure raises FreeSlotsUnavailable."""
     start = start or timezone.now()
     message = _request(
-        service=service, person=person, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_HENT_LEDIGE_TIMER, subject="Hent ledige timer", on_behalf=on_behalf,
+        service=service,
+        person=person,
+        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
+        action=codes.ACTION_HENT_LEDIGE_TIMER,
+        subject="Hent ledige timer",
+        on_behalf=on_behalf,
         calendar=free_slot_query_build(
-            start=start, end=start + datetime.timedelta(days=days), timebook_ref=timebook_ref),
+            start=start, end=start + datetime.timedelta(days=days), timebook_ref=timebook_ref
+        ),
     )
     try:
         reply = relay_request_sync(side="portal", message=message, timeout=timeout)
     except RelayTimeout:
-        raise FreeSlotsUnavailable(_(
-            "Vi fikk ikke svar fra %(name)s i tide, så vi kan ikke vise ledige timer nå. "
-            "Ingenting er bestilt. Prøv igjen om litt, eller ring."
-        ) % {"name": service.name}) from None
+        raise FreeSlotsUnavailable(
+            _(
+                "Vi fikk ikke svar fra %(name)s i tide, så vi kan ikke vise ledige timer nå. "
+                "Ingenting er bestilt. Prøv igjen om litt, eller ring."
+            )
+            % {"name": service.name}
+        ) from None
     except (RelayRejected, CodecError) as exc:  # a refusal or a broken reply: the same plain answer
         logger.warning("free-slot lookup at %s failed: %s", service.her_id, exc)
-        raise FreeSlotsUnavailable(_(
-            "%(name)s kunne ikke vise ledige timer nå. Ingenting er bestilt. Prøv igjen senere, eller ring."
-        ) % {"name": service.name}) from None
+        raise FreeSlotsUnavailable(
+            _("%(name)s kunne ikke vise ledige timer nå. Ingenting er bestilt. Prøv igjen senere, eller ring.")
+            % {"name": service.name}
+        ) from None
     try:
         return free_slots_parse(calendar_attachment(reply))
     except CalendarFormatError as exc:
         logger.warning("free-slot reply from %s unreadable: %s", service.her_id, exc)
-        raise FreeSlotsUnavailable(_(
-            "Svaret fra %(name)s kunne ikke leses. Ingenting er bestilt. Prøv igjen senere, eller ring."
-        ) % {"name": service.name}) from None
+        raise FreeSlotsUnavailable(
+            _("Svaret fra %(name)s kunne ikke leses. Ingenting er bestilt. Prøv igjen senere, eller ring.")
+            % {"name": service.name}
+        ) from None
 
 
 def _require_level(service: Service, needed: str) -> None:
     if not level_allows(service=service, needed=needed):
         if needed == AppointmentLevel.BOOK:
             raise AppointmentRefused(_("%(name)s tilbyr ikke timebestilling på nett.") % {"name": service.name})
-        raise AppointmentRefused(_("%(name)s tilbyr ikke avbestilling på nett. Ring for å avbestille.")
-                                 % {"name": service.name})
+        raise AppointmentRefused(
+            _("%(name)s tilbyr ikke avbestilling på nett. Ring for å avbestille.") % {"name": service.name}
+        )
 
 
 @transaction.atomic
-def appointment_reserve(*, user, person, service: Service, slot: FreeSlot, request_id: str,
-                        on_behalf: OnBehalf | None = None) -> Appointment:
+def appointment_reserve(
+    *, user, person, service: Service, slot: FreeSlot, request_id: str, on_behalf: OnBehalf | None = None
+) -> Appointment:
     """Record a pending appointment and send ReserverAvtale. The same request id returns the same row."""
     _require_level(service, AppointmentLevel.BOOK)
     existing = Appointment.objects.filter(person=person, request_id=request_id).first()
@@ -131,19 +164,34 @@ def appointment_reserve(*, user, person, service: Service, slot: FreeSlot, reque
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
-                person=person, service=service, booked_by=user, request_id=request_id,
-                status=AppointmentStatus.PENDING, appointment_type=_type(slot.appointment_type),
-                title=slot.title[:200], location=slot.location[:200], start=slot.start, end=slot.end,
+                person=person,
+                service=service,
+                booked_by=user,
+                request_id=request_id,
+                status=AppointmentStatus.PENDING,
+                appointment_type=_type(slot.appointment_type),
+                title=slot.title[:200],
+                location=slot.location[:200],
+                start=slot.start,
+                end=slot.end,
                 cancel_deadline=slot.cancel_deadline,
             )
     except IntegrityError:
         return Appointment.objects.get(person=person, request_id=request_id)
-    envelope = relay_send(side="portal", message=_request(
-        service=service, person=person, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_RESERVER_AVTALE, subject="Bestill time", on_behalf=on_behalf,
-        calendar=reservation_build(slot_ref=slot.slot_ref, request_id=request_id, start=slot.start, end=slot.end,
-                                   title=slot.title),
-    ))
+    envelope = relay_send(
+        side="portal",
+        message=_request(
+            service=service,
+            person=person,
+            msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
+            action=codes.ACTION_RESERVER_AVTALE,
+            subject="Bestill time",
+            on_behalf=on_behalf,
+            calendar=reservation_build(
+                slot_ref=slot.slot_ref, request_id=request_id, start=slot.start, end=slot.end, title=slot.title
+            ),
+        ),
+    )
     Appointment.objects.filter(pk=appointment.pk).update(reservation_msg_id=envelope.msg_id)
     appointment.reservation_msg_id = envelope.msg_id
     return appointment
@@ -154,34 +202,49 @@ def cancel_refusal(appointment: Appointment, *, at=None) -> str:
     at = at or timezone.now()
     if not level_allows(service=appointment.service, needed=AppointmentLevel.VIEW_CANCEL):
         return _("%(name)s tilbyr ikke avbestilling på nett. Ring for å avbestille.") % {
-            "name": appointment.service.name}
+            "name": appointment.service.name
+        }
     if appointment.status != AppointmentStatus.CONFIRMED:
         return _("Bare bekreftede timer kan avbestilles.")
     if appointment.start <= at:
         return _("Timen har allerede begynt.")
     if appointment.cancel_deadline and at > appointment.cancel_deadline:
         return _("Fristen for å avbestille på nett gikk ut %(deadline)s. Ring for å avbestille.") % {
-            "deadline": timezone.localtime(appointment.cancel_deadline).strftime(_("%d.%m.%Y kl. %H:%M"))}
+            "deadline": timezone.localtime(appointment.cancel_deadline).strftime(_("%d.%m.%Y kl. %H:%M"))
+        }
     return ""
 
 
 @transaction.atomic
 def appointment_cancel(*, user, appointment: Appointment, on_behalf: OnBehalf | None = None) -> Appointment:
     """Send AvbestillAvtale; refused here (and again in the EPJ) after the deadline."""
-    appointment = Appointment.objects.select_for_update().select_related("service__organisation").get(
-        pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update().select_related("service__organisation").get(pk=appointment.pk)
     reason = cancel_refusal(appointment)
     if reason:
         raise AppointmentRefused(reason)
     request_id = str(uuid.uuid4())
-    envelope = relay_send(side="portal", message=_request(
-        service=appointment.service, person=appointment.person, msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
-        action=codes.ACTION_AVBESTILL_AVTALE, subject="Avbestill time", on_behalf=on_behalf,
-        calendar=cancellation_build(uid=appointment.epj_uid, request_id=request_id, sequence=appointment.sequence,
-                                    start=appointment.start, end=appointment.end),
-    ))
+    envelope = relay_send(
+        side="portal",
+        message=_request(
+            service=appointment.service,
+            person=appointment.person,
+            msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
+            action=codes.ACTION_AVBESTILL_AVTALE,
+            subject="Avbestill time",
+            on_behalf=on_behalf,
+            calendar=cancellation_build(
+                uid=appointment.epj_uid,
+                request_id=request_id,
+                sequence=appointment.sequence,
+                start=appointment.start,
+                end=appointment.end,
+            ),
+        ),
+    )
     Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.CONFIRMED).update(
-        status=AppointmentStatus.CANCEL_PENDING, cancel_msg_id=envelope.msg_id, status_note="",
+        status=AppointmentStatus.CANCEL_PENDING,
+        cancel_msg_id=envelope.msg_id,
+        status_note="",
         updated_at=timezone.now(),
     )
     appointment.refresh_from_db()
@@ -200,7 +263,9 @@ def _fields(*, service: Service, event: AppointmentEvent) -> dict:
     else:
         status = AppointmentStatus.CONFIRMED
     fields = {
-        "status": status, "sequence": event.sequence, "epj_modified": event.last_modified,
+        "status": status,
+        "sequence": event.sequence,
+        "epj_modified": event.last_modified,
         "status_note": event.comment if status == AppointmentStatus.DECLINED else "",
         "updated_at": timezone.now(),
     }
@@ -242,7 +307,9 @@ def appointment_apply(*, service: Service, person, event: AppointmentEvent) -> t
         try:
             with transaction.atomic():
                 appointment = Appointment.objects.create(
-                    person=person, service=service, request_id=event.request_id if event.result else "",
+                    person=person,
+                    service=service,
+                    request_id=event.request_id if event.result else "",
                     **{k: v for k, v in fields.items() if k != "updated_at"},
                 )
             citizen_notify(person=person, path=f"/timer/{appointment.pk}/")
@@ -266,7 +333,8 @@ def cancellation_refused_apply(*, service: Service, event: AppointmentEvent) -> 
     if appointment is None:
         return None
     Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.CANCEL_PENDING).update(
-        status=AppointmentStatus.CONFIRMED, status_note=event.comment or _("Legekontoret avviste avbestillingen."),
+        status=AppointmentStatus.CONFIRMED,
+        status_note=event.comment or _("Legekontoret avviste avbestillingen."),
         updated_at=timezone.now(),
     )
     appointment.refresh_from_db()
@@ -277,9 +345,11 @@ def cancellation_refused_apply(*, service: Service, event: AppointmentEvent) -> 
 def request_rejected_apply(*, msg_id: str, reason: str) -> int:
     """An AppRec rejected our reservation or cancellation: nothing was booked or cancelled there."""
     declined = Appointment.objects.filter(reservation_msg_id=msg_id, status=AppointmentStatus.PENDING).update(
-        status=AppointmentStatus.DECLINED, status_note=reason[:300], updated_at=timezone.now())
+        status=AppointmentStatus.DECLINED, status_note=reason[:300], updated_at=timezone.now()
+    )
     restored = Appointment.objects.filter(cancel_msg_id=msg_id, status=AppointmentStatus.CANCEL_PENDING).update(
-        status=AppointmentStatus.CONFIRMED, status_note=reason[:300], updated_at=timezone.now())
+        status=AppointmentStatus.CONFIRMED, status_note=reason[:300], updated_at=timezone.now()
+    )
     return declined + restored
 
 
@@ -288,7 +358,9 @@ def reminders_send(*, at: datetime.datetime | None = None, lead: datetime.timede
     inserting its reminder row; a second run (or a parallel beat) finds the row and sends nothing."""
     at = at or timezone.now()
     due = Appointment.objects.filter(
-        status=AppointmentStatus.CONFIRMED, start__gt=at, start__lte=at + lead,
+        status=AppointmentStatus.CONFIRMED,
+        start__gt=at,
+        start__lte=at + lead,
     ).exclude(reminder__for_start=F("start"))
     sent = 0
     for appointment in due.select_related("person").iterator():
@@ -308,8 +380,12 @@ def _reminder_claim(appointment: Appointment) -> bool:
             return True
     except IntegrityError:
         # A reminder exists; it counts again only if the appointment moved since (conditional update).
-        return AppointmentReminder.objects.filter(appointment=appointment).exclude(
-            for_start=appointment.start).update(for_start=appointment.start, sent_at=timezone.now()) == 1
+        return (
+            AppointmentReminder.objects.filter(appointment=appointment)
+            .exclude(for_start=appointment.start)
+            .update(for_start=appointment.start, sent_at=timezone.now())
+            == 1
+        )
 
 
 @transaction.atomic
@@ -345,10 +421,12 @@ def drop_in_room_set(*, service: Service, title: str, room_url: str, active: boo
     if video is None:
         raise AppointmentRefused(_("Velg en godkjent videotjeneste for virksomheten først."))
     if not video.owns(room_url):
-        raise AppointmentRefused(_("Lenken må være fra %(name)s (%(prefix)s…).") % {
-            "name": video.name, "prefix": video.url_prefix})
+        raise AppointmentRefused(
+            _("Lenken må være fra %(name)s (%(prefix)s…).") % {"name": video.name, "prefix": video.url_prefix}
+        )
     room, _created = DropInRoom.objects.update_or_create(
-        service=service, defaults={"title": title, "room_url": room_url, "active": active})
+        service=service, defaults={"title": title, "room_url": room_url, "active": active}
+    )
     room.openings.all().delete()
     for weekday, opens, closes in openings:
         room.openings.create(weekday=weekday, opens=opens, closes=closes)
@@ -356,7 +434,18 @@ def drop_in_room_set(*, service: Service, title: str, room_url: str, active: boo
 
 
 __all__ = [
-    "AppointmentRefused", "FreeSlotsUnavailable", "free_slots_fetch", "appointment_reserve", "appointment_cancel",
-    "cancel_refusal", "appointment_apply", "cancellation_refused_apply", "request_rejected_apply",
-    "reminders_send", "calendar_feed_get", "calendar_feed_revoke", "clinic_video_service_set", "drop_in_room_set",
+    "AppointmentRefused",
+    "FreeSlotsUnavailable",
+    "free_slots_fetch",
+    "appointment_reserve",
+    "appointment_cancel",
+    "cancel_refusal",
+    "appointment_apply",
+    "cancellation_refused_apply",
+    "request_rejected_apply",
+    "reminders_send",
+    "calendar_feed_get",
+    "calendar_feed_revoke",
+    "clinic_video_service_set",
+    "drop_in_room_set",
 ]

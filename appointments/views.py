@@ -39,25 +39,33 @@ def appointment_list(request):
     person = _citizen(request)
     upcoming = Paginator(selectors.appointments_for_person(person=person, upcoming=True), PAGE_SIZE)
     past = Paginator(selectors.appointments_for_person(person=person, upcoming=False), PAGE_SIZE)
-    return render(request, "appointments/appointment_list.html", {
-        "upcoming": upcoming.get_page(request.GET.get("side")),
-        "past": past.get_page(request.GET.get("tidligere")),
-        "bookable": selectors.bookable_contacts(person=person),
-        "subject": appointment_subject(request),
-    })
+    return render(
+        request,
+        "appointments/appointment_list.html",
+        {
+            "upcoming": upcoming.get_page(request.GET.get("side")),
+            "past": past.get_page(request.GET.get("tidligere")),
+            "bookable": selectors.bookable_contacts(person=person),
+            "subject": appointment_subject(request),
+        },
+    )
 
 
 @login_required
 @require_GET
 def appointment_detail(request, appointment_id):
     appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
-    return render(request, "appointments/appointment_detail.html", {
-        "appointment": appointment,
-        "cancel_refusal": services.cancel_refusal(appointment),
-        "join_available": selectors.join_available(appointment),
-        "undeliverable": selectors.request_undeliverable(appointment),
-        "join_opens": appointment.start - selectors.JOIN_OPENS_BEFORE,
-    })
+    return render(
+        request,
+        "appointments/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "cancel_refusal": services.cancel_refusal(appointment),
+            "join_available": selectors.join_available(appointment),
+            "undeliverable": selectors.request_undeliverable(appointment),
+            "join_opens": appointment.start - selectors.JOIN_OPENS_BEFORE,
+        },
+    )
 
 
 @login_required
@@ -75,16 +83,22 @@ def appointment_cancel(request, appointment_id):
     appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
     if request.method == "POST":
         try:
-            services.appointment_cancel(user=request.user, appointment=appointment,
-                                        on_behalf=on_behalf_of(appointment_subject(request)))
+            services.appointment_cancel(
+                user=request.user, appointment=appointment, on_behalf=on_behalf_of(appointment_subject(request))
+            )
         except services.AppointmentRefused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Avbestillingen er sendt. Du får svar her når legekontoret har behandlet den."))
         return redirect("appointments:detail", appointment_id=appointment.pk)
-    return render(request, "appointments/appointment_cancel.html", {
-        "appointment": appointment, "cancel_refusal": services.cancel_refusal(appointment),
-    })
+    return render(
+        request,
+        "appointments/appointment_cancel.html",
+        {
+            "appointment": appointment,
+            "cancel_refusal": services.cancel_refusal(appointment),
+        },
+    )
 
 
 def _contact_url(request, contact):
@@ -95,8 +109,12 @@ def _contact_url(request, contact):
 
 
 def _refused(request, contact, reason):
-    return render(request, "appointments/booking_refused.html", {
-        "contact": contact, "reason": reason, "contact_url": _contact_url(request, contact)}, status=403)
+    return render(
+        request,
+        "appointments/booking_refused.html",
+        {"contact": contact, "reason": reason, "contact_url": _contact_url(request, contact)},
+        status=403,
+    )
 
 
 def _booking_contact(request, contact_id):
@@ -111,22 +129,38 @@ def _booking_contact(request, contact_id):
 def _group_by_timebook(slots):
     groups = {}
     for slot in slots:
-        group = groups.setdefault(slot.timebook_ref, {
-            "ref": slot.timebook_ref, "title": slot.title, "kind": slot.timebook_kind,
-            "resource_kind": slot.resource_kind, "count": 0, "first": slot.start,
-        })
+        group = groups.setdefault(
+            slot.timebook_ref,
+            {
+                "ref": slot.timebook_ref,
+                "title": slot.title,
+                "kind": slot.timebook_kind,
+                "resource_kind": slot.resource_kind,
+                "count": 0,
+                "first": slot.start,
+            },
+        )
         group["count"] += 1
     return sorted(groups.values(), key=lambda g: (g["kind"] != "behandler", g["title"]))
 
 
 def _slot_choice(contact, slot) -> str:
-    return signing.dumps({
-        "service": contact.service_id, "slot": slot.slot_ref, "start": slot.start.isoformat(),
-        "end": slot.end.isoformat(), "title": slot.title, "location": slot.location,
-        "timebook": slot.timebook_ref, "kind": slot.timebook_kind, "resource": slot.resource_kind,
-        "type": slot.appointment_type,
-        "deadline": slot.cancel_deadline.isoformat() if slot.cancel_deadline else "",
-    }, salt=SLOT_SALT)
+    return signing.dumps(
+        {
+            "service": contact.service_id,
+            "slot": slot.slot_ref,
+            "start": slot.start.isoformat(),
+            "end": slot.end.isoformat(),
+            "title": slot.title,
+            "location": slot.location,
+            "timebook": slot.timebook_ref,
+            "kind": slot.timebook_kind,
+            "resource": slot.resource_kind,
+            "type": slot.appointment_type,
+            "deadline": slot.cancel_deadline.isoformat() if slot.cancel_deadline else "",
+        },
+        salt=SLOT_SALT,
+    )
 
 
 def _slot_from_choice(contact, value):
@@ -137,9 +171,16 @@ def _slot_from_choice(contact, value):
     if data.get("service") != contact.service_id:
         return None
     return calendar.FreeSlot(
-        slot_ref=data["slot"], start=parse_datetime(data["start"]), end=parse_datetime(data["end"]),
-        title=data["title"], location=data["location"], timebook_ref=data["timebook"], timebook_kind=data["kind"],
-        resource_kind=data["resource"], appointment_type=data["type"], seats_left=1,
+        slot_ref=data["slot"],
+        start=parse_datetime(data["start"]),
+        end=parse_datetime(data["end"]),
+        title=data["title"],
+        location=data["location"],
+        timebook_ref=data["timebook"],
+        timebook_kind=data["kind"],
+        resource_kind=data["resource"],
+        appointment_type=data["type"],
+        seats_left=1,
         cancel_deadline=parse_datetime(data["deadline"]) if data["deadline"] else None,
     )
 
@@ -153,22 +194,41 @@ def booking_start(request, contact_id):
         return _refused(request, contact, refusal)
     timebook_ref = request.GET.get("timebok", "")[:40]
     try:
-        slots = services.free_slots_fetch(service=contact.service, person=contact.person, timebook_ref=timebook_ref,
-                                          on_behalf=on_behalf_of(appointment_subject(request)))
+        slots = services.free_slots_fetch(
+            service=contact.service,
+            person=contact.person,
+            timebook_ref=timebook_ref,
+            on_behalf=on_behalf_of(appointment_subject(request)),
+        )
     except services.FreeSlotsUnavailable as exc:
-        return render(request, "appointments/booking_unavailable.html", {
-            "contact": contact, "reason": str(exc), "contact_url": _contact_url(request, contact)}, status=503)
+        return render(
+            request,
+            "appointments/booking_unavailable.html",
+            {"contact": contact, "reason": str(exc), "contact_url": _contact_url(request, contact)},
+            status=503,
+        )
     groups = _group_by_timebook(slots)
     if not timebook_ref and len(groups) != 1:
-        return render(request, "appointments/booking_choose.html", {
-            "contact": contact, "groups": groups, "contact_url": _contact_url(request, contact)})
+        return render(
+            request,
+            "appointments/booking_choose.html",
+            {"contact": contact, "groups": groups, "contact_url": _contact_url(request, contact)},
+        )
     page = Paginator(slots, PAGE_SIZE).get_page(request.GET.get("side"))
     rows = [(slot, _slot_choice(contact, slot)) for slot in page.object_list]
-    return render(request, "appointments/booking_slots.html", {
-        "contact": contact, "page": page, "rows": rows, "group": groups[0] if groups else None,
-        "contact_url": _contact_url(request, contact),
-        "timebook_ref": timebook_ref, "several_groups": not timebook_ref and len(groups) > 1,
-    })
+    return render(
+        request,
+        "appointments/booking_slots.html",
+        {
+            "contact": contact,
+            "page": page,
+            "rows": rows,
+            "group": groups[0] if groups else None,
+            "contact_url": _contact_url(request, contact),
+            "timebook_ref": timebook_ref,
+            "several_groups": not timebook_ref and len(groups) > 1,
+        },
+    )
 
 
 @login_required
@@ -177,8 +237,11 @@ def booking_confirm(request, contact_id):
     contact, refusal = _booking_contact(request, contact_id)
     if refusal:
         return _refused(request, contact, refusal)
-    data = request.POST if request.method == "POST" else {"choice": request.GET.get("valg", ""),
-                                                          "request_id": str(uuid.uuid4())}
+    data = (
+        request.POST
+        if request.method == "POST"
+        else {"choice": request.GET.get("valg", ""), "request_id": str(uuid.uuid4())}
+    )
     form = BookingConfirmForm(data)
     slot = _slot_from_choice(contact, data.get("choice", ""))
     if slot is None:
@@ -187,16 +250,23 @@ def booking_confirm(request, contact_id):
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.appointment_reserve(
-                user=request.user, person=contact.person, service=contact.service, slot=slot,
-                request_id=str(form.cleaned_data["request_id"]), on_behalf=on_behalf_of(appointment_subject(request)),
+                user=request.user,
+                person=contact.person,
+                service=contact.service,
+                slot=slot,
+                request_id=str(form.cleaned_data["request_id"]),
+                on_behalf=on_behalf_of(appointment_subject(request)),
             )
         except services.AppointmentRefused as exc:
             form.add_error(None, str(exc))
         else:
             messages.info(request, _("Bestillingen er sendt. Timen er ikke bekreftet før legekontoret har svart."))
             return redirect("appointments:detail", appointment_id=appointment.pk)
-    return render(request, "appointments/booking_confirm.html", {
-        "contact": contact, "slot": slot, "form": form, "contact_url": _contact_url(request, contact)})
+    return render(
+        request,
+        "appointments/booking_confirm.html",
+        {"contact": contact, "slot": slot, "form": form, "contact_url": _contact_url(request, contact)},
+    )
 
 
 @login_required
@@ -240,18 +310,23 @@ def clinic_video(request, organisation_id):
         initial = {}
         if room:
             openings = list(room.openings.all())
-            initial = {"title": room.title, "room_url": room.room_url, "active": room.active,
-                       "weekdays": [o.weekday for o in openings],
-                       "opens": openings[0].opens if openings else None,
-                       "closes": openings[0].closes if openings else None}
+            initial = {
+                "title": room.title,
+                "room_url": room.room_url,
+                "active": room.active,
+                "weekdays": [o.weekday for o in openings],
+                "opens": openings[0].opens if openings else None,
+                "closes": openings[0].closes if openings else None,
+            }
         room_forms[service.pk] = DropInRoomForm(prefix=f"r{service.pk}", initial=initial)
     if request.method == "POST":
         if request.POST.get("form") == "video":
             video_form = ClinicVideoForm(request.POST, queryset=selectors.approved_video_services())
             if video_form.is_valid():
                 try:
-                    services.clinic_video_service_set(organisation=organisation,
-                                                      video_service=video_form.cleaned_data["video_service"])
+                    services.clinic_video_service_set(
+                        organisation=organisation, video_service=video_form.cleaned_data["video_service"]
+                    )
                 except services.AppointmentRefused as exc:
                     video_form.add_error("video_service", str(exc))
                 else:
@@ -267,7 +342,10 @@ def clinic_video(request, organisation_id):
                 data = form.cleaned_data
                 try:
                     services.drop_in_room_set(
-                        service=target, title=data["title"], room_url=data["room_url"], active=data["active"],
+                        service=target,
+                        title=data["title"],
+                        room_url=data["room_url"],
+                        active=data["active"],
                         openings=[(day, data["opens"], data["closes"]) for day in data["weekdays"]],
                     )
                 except services.AppointmentRefused as exc:
@@ -275,8 +353,13 @@ def clinic_video(request, organisation_id):
                 else:
                     messages.success(request, _("Drop-in-rommet for %(name)s er lagret.") % {"name": target.name})
                     return redirect("appointments:clinic_video", organisation_id=organisation.pk)
-    return render(request, "appointments/clinic_video.html", {
-        "organisation": organisation, "video_form": video_form, "current": current,
-        "rows": [(s, room_forms[s.pk], rooms.get(s.pk)) for s in service_list],
-    })
-
+    return render(
+        request,
+        "appointments/clinic_video.html",
+        {
+            "organisation": organisation,
+            "video_form": video_form,
+            "current": current,
+            "rows": [(s, room_forms[s.pk], rooms.get(s.pk)) for s in service_list],
+        },
+    )

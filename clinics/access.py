@@ -25,9 +25,11 @@ def organisation_for_admin(*, user, organisation_id) -> Organisation:
 def health_contact_for_citizen(*, user, contact_id) -> HealthContact:
     if not user.is_authenticated or not user.is_citizen:
         raise Http404
-    contact = HealthContact.objects.select_related("service__organisation").filter(
-        pk=contact_id, person_id=user.person_id
-    ).first()
+    contact = (
+        HealthContact.objects.select_related("service__organisation")
+        .filter(pk=contact_id, person_id=user.person_id)
+        .first()
+    )
     if contact is None:
         raise Http404
     return contact

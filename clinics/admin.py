@@ -24,13 +24,12 @@ class ServiceAdminForm(forms.ModelForm):
         kind = self.cleaned_data["kind"]
         if self.instance.pk and kind != self.instance.kind:
             problems = [
-                str(error) for sp in self.instance.processes.all()
+                str(error)
+                for sp in self.instance.processes.all()
                 if (error := process_frame_error(kind, sp.process, sp.appointment_level))
             ]
             if problems:
-                raise ValidationError(
-                    [*problems, _("Slå av disse tjenestene og lagre før du endrer typen.")]
-                )
+                raise ValidationError([*problems, _("Slå av disse tjenestene og lagre før du endrer typen.")])
         return kind
 
 

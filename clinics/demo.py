@@ -33,31 +33,108 @@ DEMO_PASSWORD = "Demo-passord-2026"
 P = Process
 ORGANISATIONS = [
     # (her_id, name, org_number, is_hospital, [services])
-    (8140001, "Bakkehuset legekontor", "974600005", False, [
-        (8140011, "Fastlege Kari Lege", ServiceKind.GP, 2,
-         {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.BOOK,
-          P.VIDEO: None, P.JOURNAL_COPY: None, P.TOOLS: None}),
-        (8140012, "Fastlege Per Doktor", ServiceKind.GP, 3,
-         {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.BOOK,
-          P.TOOLS: None}),
-    ]),
-    (8140100, "Nordby kommune", "974600013", False, [
-        (8140101, "Hjemmesykepleien Nordby", ServiceKind.HOME_SERVICE, 2,
-         {P.EKONTAKT: None, P.APPOINTMENTS: AppointmentLevel.VIEW_CANCEL, P.VIDEO: None}),
-        (8140102, "Vaksinasjonskontoret Nordby", ServiceKind.OTHER_PRIMARY, 5,
-         {P.APPOINTMENTS: AppointmentLevel.BOOK}),
-    ]),
-    (8140200, "Innlandet sykehus (demo)", "974600021", True, [
-        (8140201, "Medisinsk poliklinikk", ServiceKind.SPECIALIST, 5,
-         {P.EKONTAKT: None, P.APPOINTMENTS: AppointmentLevel.BOOK, P.VIDEO: None, P.JOURNAL_COPY: None,
-          P.DOCUMENTS: None, P.TOOLS: None}),
-        (8140202, "Laboratoriet", ServiceKind.SPECIALIST, 5,
-         {P.APPOINTMENTS: AppointmentLevel.BOOK, P.DOCUMENTS: None}),
-    ]),
-    (8140300, "Sentrum legesenter", "974600048", False, [
-        (8140301, "Fastlege Ola Annen", ServiceKind.GP, 2,
-         {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.VIEW}),
-    ]),
+    (
+        8140001,
+        "Bakkehuset legekontor",
+        "974600005",
+        False,
+        [
+            (
+                8140011,
+                "Fastlege Kari Lege",
+                ServiceKind.GP,
+                2,
+                {
+                    P.EKONTAKT: None,
+                    P.EKONSULTASJON: None,
+                    P.RENEWAL: None,
+                    P.APPOINTMENTS: AppointmentLevel.BOOK,
+                    P.VIDEO: None,
+                    P.JOURNAL_COPY: None,
+                    P.TOOLS: None,
+                },
+            ),
+            (
+                8140012,
+                "Fastlege Per Doktor",
+                ServiceKind.GP,
+                3,
+                {
+                    P.EKONTAKT: None,
+                    P.EKONSULTASJON: None,
+                    P.RENEWAL: None,
+                    P.APPOINTMENTS: AppointmentLevel.BOOK,
+                    P.TOOLS: None,
+                },
+            ),
+        ],
+    ),
+    (
+        8140100,
+        "Nordby kommune",
+        "974600013",
+        False,
+        [
+            (
+                8140101,
+                "Hjemmesykepleien Nordby",
+                ServiceKind.HOME_SERVICE,
+                2,
+                {P.EKONTAKT: None, P.APPOINTMENTS: AppointmentLevel.VIEW_CANCEL, P.VIDEO: None},
+            ),
+            (
+                8140102,
+                "Vaksinasjonskontoret Nordby",
+                ServiceKind.OTHER_PRIMARY,
+                5,
+                {P.APPOINTMENTS: AppointmentLevel.BOOK},
+            ),
+        ],
+    ),
+    (
+        8140200,
+        "Innlandet sykehus (demo)",
+        "974600021",
+        True,
+        [
+            (
+                8140201,
+                "Medisinsk poliklinikk",
+                ServiceKind.SPECIALIST,
+                5,
+                {
+                    P.EKONTAKT: None,
+                    P.APPOINTMENTS: AppointmentLevel.BOOK,
+                    P.VIDEO: None,
+                    P.JOURNAL_COPY: None,
+                    P.DOCUMENTS: None,
+                    P.TOOLS: None,
+                },
+            ),
+            (
+                8140202,
+                "Laboratoriet",
+                ServiceKind.SPECIALIST,
+                5,
+                {P.APPOINTMENTS: AppointmentLevel.BOOK, P.DOCUMENTS: None},
+            ),
+        ],
+    ),
+    (
+        8140300,
+        "Sentrum legesenter",
+        "974600048",
+        False,
+        [
+            (
+                8140301,
+                "Fastlege Ola Annen",
+                ServiceKind.GP,
+                2,
+                {P.EKONTAKT: None, P.EKONSULTASJON: None, P.RENEWAL: None, P.APPOINTMENTS: AppointmentLevel.VIEW},
+            ),
+        ],
+    ),
 ]
 
 
@@ -108,7 +185,16 @@ class DemoCitizen:
 
 
 CITIZENS = [
-    DemoCitizen("nora", "Nora", "Nordmann", datetime.date(1986, 4, 12), True, "NORDBY-1", True, (8140011, 8140101, 8140201, 8140202, 8140102)),
+    DemoCitizen(
+        "nora",
+        "Nora",
+        "Nordmann",
+        datetime.date(1986, 4, 12),
+        True,
+        "NORDBY-1",
+        True,
+        (8140011, 8140101, 8140201, 8140202, 8140102),
+    ),
     DemoCitizen("emma", "Emma", "Nordmann", datetime.date(2018, 5, 10), True, "NORDBY-1", False, (8140011,)),
     DemoCitizen("jonas", "Jonas", "Nordmann", datetime.date(2012, 3, 2), False, "NORDBY-1", True, (8140011,)),
     DemoCitizen("ole", "Ole", "Nordmann", datetime.date(1984, 9, 30), False, "NORDBY-1", True, (8140012,)),
@@ -116,21 +202,45 @@ CITIZENS = [
     DemoCitizen("aslak", "Aslak", "Berg", datetime.date(1951, 11, 3), False, "NORDBY-9", True, (8140011, 8140101)),
 ]
 _FILLER = [
-    ("Ingrid", "Johansen", True), ("Lars", "Olsen", False), ("Sofie", "Larsen", True), ("Magnus", "Andersen", False),
-    ("Thea", "Pedersen", True), ("Henrik", "Nilsen", False), ("Maja", "Kristiansen", True), ("Sindre", "Jensen", False),
-    ("Ida", "Karlsen", True), ("Even", "Johnsen", False), ("Hanna", "Pettersen", True), ("Eirik", "Eriksen", False),
-    ("Vilde", "Berg", True), ("Tobias", "Haugen", False), ("Selma", "Hagen", True), ("Jakob", "Johannessen", False),
+    ("Ingrid", "Johansen", True),
+    ("Lars", "Olsen", False),
+    ("Sofie", "Larsen", True),
+    ("Magnus", "Andersen", False),
+    ("Thea", "Pedersen", True),
+    ("Henrik", "Nilsen", False),
+    ("Maja", "Kristiansen", True),
+    ("Sindre", "Jensen", False),
+    ("Ida", "Karlsen", True),
+    ("Even", "Johnsen", False),
+    ("Hanna", "Pettersen", True),
+    ("Eirik", "Eriksen", False),
+    ("Vilde", "Berg", True),
+    ("Tobias", "Haugen", False),
+    ("Selma", "Hagen", True),
+    ("Jakob", "Johannessen", False),
 ]
 for _i, (_given, _family, _female) in enumerate(_FILLER):
-    CITIZENS.append(DemoCitizen(
-        f"filler{_i}", _given, _family, datetime.date(1960 + _i * 2, (_i % 12) + 1, 10 + _i), _female,
-        f"BY-{_i}", True, (8140011 if _i % 2 == 0 else 8140012, 8140201) if _i % 3 == 0 else (8140011 if _i % 2 == 0 else 8140012,),
-    ))
+    CITIZENS.append(
+        DemoCitizen(
+            f"filler{_i}",
+            _given,
+            _family,
+            datetime.date(1960 + _i * 2, (_i % 12) + 1, 10 + _i),
+            _female,
+            f"BY-{_i}",
+            True,
+            (8140011 if _i % 2 == 0 else 8140012, 8140201) if _i % 3 == 0 else (8140011 if _i % 2 == 0 else 8140012,),
+        )
+    )
 PARENTS = [("nora", "emma"), ("ole", "emma"), ("nora", "jonas"), ("ole", "jonas")]
 
 
 def citizen_email(citizen: DemoCitizen) -> str:
-    return f"{citizen.given.lower()}.{citizen.family.lower()}@innbygger.demo".replace("ø", "o").replace("å", "a").replace("æ", "ae")
+    return (
+        f"{citizen.given.lower()}.{citizen.family.lower()}@innbygger.demo".replace("ø", "o")
+        .replace("å", "a")
+        .replace("æ", "ae")
+    )
 
 
 def _ensure_totp(user, secret):
@@ -163,7 +273,8 @@ def seed_register():
             if created:
                 for process, level in processes.items():
                     ServiceProcess.objects.get_or_create(
-                        service=service, process=process,
+                        service=service,
+                        process=process,
                         defaults={"appointment_level": level or AppointmentLevel.NONE},
                     )
             services[s_her] = service
@@ -178,8 +289,12 @@ def seed_people(services):
         person, _ = Person.objects.update_or_create(
             nin=nin,
             defaults={
-                "given_name": citizen.given, "family_name": citizen.family, "birth_date": citizen.birth,
-                "address_code": citizen.address, "mobile": f"+47 9{serial:07d}", "email": citizen_email(citizen),
+                "given_name": citizen.given,
+                "family_name": citizen.family,
+                "birth_date": citizen.birth,
+                "address_code": citizen.address,
+                "mobile": f"+47 9{serial:07d}",
+                "email": citizen_email(citizen),
             },
         )
         persons[citizen.key] = person
@@ -203,7 +318,8 @@ def seed_staff(services):
         user = _ensure_user(staff.email, staff.first_name, staff.last_name)
         org = Organisation.objects.get(her_id=staff.org_her_id)
         StaffMembership.objects.update_or_create(
-            user=user, organisation=org,
+            user=user,
+            organisation=org,
             defaults={"role": staff.role, "service": services.get(staff.service_her_id)},
         )
         _ensure_totp(user, staff.totp_secret)

@@ -30,13 +30,17 @@ class ServiceProcessesForm(forms.Form):
                 self.fields[f"p_{code}"] = forms.BooleanField(label=label, required=False, initial=code in current)
         if Process.APPOINTMENTS in allowed:
             highest = APPOINTMENT_LEVEL_ORDER.index(APPOINTMENT_LEVEL_MAX[service.kind])
-            levels = [(v, label) for v, label in AppointmentLevel.choices
-                      if APPOINTMENT_LEVEL_ORDER.index(v) <= highest]
+            levels = [
+                (v, label) for v, label in AppointmentLevel.choices if APPOINTMENT_LEVEL_ORDER.index(v) <= highest
+            ]
             self.fields["appointment_level"] = forms.ChoiceField(
-                label=_("Timeavtaler"), choices=levels,
+                label=_("Timeavtaler"),
+                choices=levels,
                 initial=current.get(Process.APPOINTMENTS, AppointmentLevel.NONE),
-                error_messages={"invalid_choice": process_frame_error(
-                    service.kind, Process.APPOINTMENTS, AppointmentLevel.BOOK) or _("Velg et gyldig nivå.")},
+                error_messages={
+                    "invalid_choice": process_frame_error(service.kind, Process.APPOINTMENTS, AppointmentLevel.BOOK)
+                    or _("Velg et gyldig nivå.")
+                },
             )
 
     def clean(self):

@@ -61,7 +61,7 @@ class _Reader:
         """Parse the value at `pos` (no leading whitespace); return (value, end)."""
         if depth > MAX_DEPTH:
             self.fail(_("for dypt nøstet JSON"), pos)
-        char = self.text[pos:pos + 1]
+        char = self.text[pos : pos + 1]
         if char == "{":
             return self.object(pos, depth)
         if char == "[":
@@ -100,8 +100,11 @@ class _Reader:
                 self.fail(_("forventet ':' etter feltnavnet"), pos)
             pos = self.skip(pos + 1)
             if key in result:
-                self.fail(_("feltet «%(key)s» står to ganger i samme objekt (første gang på linje %(line)s)")
-                      % {"key": key, "line": result.lines[key]}, key_pos)
+                self.fail(
+                    _("feltet «%(key)s» står to ganger i samme objekt (første gang på linje %(line)s)")
+                    % {"key": key, "line": result.lines[key]},
+                    key_pos,
+                )
             result.lines[key] = self.line_of(pos)
             result[key], pos = self.value(pos, depth + 1)
             pos = self.skip(pos)

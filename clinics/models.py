@@ -80,17 +80,30 @@ class AppointmentLevel(models.TextChoices):
 # specialist care; the highest appointment level each kind may offer.
 PROCESS_FRAMES = {
     ServiceKind.GP: {
-        Process.EKONTAKT, Process.EKONSULTASJON, Process.RENEWAL, Process.APPOINTMENTS,
-        Process.VIDEO, Process.JOURNAL_COPY, Process.TOOLS,
+        Process.EKONTAKT,
+        Process.EKONSULTASJON,
+        Process.RENEWAL,
+        Process.APPOINTMENTS,
+        Process.VIDEO,
+        Process.JOURNAL_COPY,
+        Process.TOOLS,
     },
     ServiceKind.HOME_SERVICE: {Process.EKONTAKT, Process.APPOINTMENTS, Process.VIDEO, Process.TOOLS},
     ServiceKind.OTHER_PRIMARY: {
-        Process.EKONTAKT, Process.EKONSULTASJON, Process.APPOINTMENTS, Process.VIDEO,
-        Process.JOURNAL_COPY, Process.TOOLS,
+        Process.EKONTAKT,
+        Process.EKONSULTASJON,
+        Process.APPOINTMENTS,
+        Process.VIDEO,
+        Process.JOURNAL_COPY,
+        Process.TOOLS,
     },
     ServiceKind.SPECIALIST: {
-        Process.EKONTAKT, Process.APPOINTMENTS, Process.VIDEO, Process.JOURNAL_COPY,
-        Process.DOCUMENTS, Process.TOOLS,
+        Process.EKONTAKT,
+        Process.APPOINTMENTS,
+        Process.VIDEO,
+        Process.JOURNAL_COPY,
+        Process.DOCUMENTS,
+        Process.TOOLS,
     },
 }
 APPOINTMENT_LEVEL_MAX = {
@@ -99,21 +112,28 @@ APPOINTMENT_LEVEL_MAX = {
     ServiceKind.OTHER_PRIMARY: AppointmentLevel.BOOK,
     ServiceKind.SPECIALIST: AppointmentLevel.BOOK,
 }
-APPOINTMENT_LEVEL_ORDER = [AppointmentLevel.NONE, AppointmentLevel.VIEW, AppointmentLevel.VIEW_CANCEL, AppointmentLevel.BOOK]
+APPOINTMENT_LEVEL_ORDER = [
+    AppointmentLevel.NONE,
+    AppointmentLevel.VIEW,
+    AppointmentLevel.VIEW_CANCEL,
+    AppointmentLevel.BOOK,
+]
 
 
 def process_frame_error(kind, process, level=None):
     """Why `kind` may not offer `process` (at `level`), or None when it may."""
     if process not in PROCESS_FRAMES[kind]:
         return _("%(kind)s kan ikke tilby %(process)s.") % {
-            "kind": ServiceKind(kind).label, "process": Process(process).label,
+            "kind": ServiceKind(kind).label,
+            "process": Process(process).label,
         }
     if process == Process.APPOINTMENTS:
         if level not in APPOINTMENT_LEVEL_ORDER or level == AppointmentLevel.NONE:
             return _("Timeavtaler må ha et tilbudsnivå.")
         if APPOINTMENT_LEVEL_ORDER.index(level) > APPOINTMENT_LEVEL_ORDER.index(APPOINTMENT_LEVEL_MAX[kind]):
             return _("%(kind)s kan høyst tilby «%(level)s».") % {
-                "kind": ServiceKind(kind).label, "level": AppointmentLevel(APPOINTMENT_LEVEL_MAX[kind]).label,
+                "kind": ServiceKind(kind).label,
+                "level": AppointmentLevel(APPOINTMENT_LEVEL_MAX[kind]).label,
             }
     return None
 
@@ -189,7 +209,11 @@ class StaffMembership(models.Model):
     role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
     # A clinician is also a communication party (level 2) in their own right.
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="clinicians",
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clinicians",
         verbose_name=_("egen tjeneste (fastlegeliste)"),
     )
     hpr_number = models.CharField(_("HPR-nummer"), max_length=9, blank=True)

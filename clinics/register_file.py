@@ -98,14 +98,26 @@ def register_export() -> dict:
                 if sp.process == Process.APPOINTMENTS:
                     entry["appointment_level"] = sp.appointment_level
                 processes.append(entry)
-            services.append({
-                "her_id": service.her_id, "name": service.name, "kind": service.kind,
-                "response_days": service.response_days, "active": service.active, "processes": processes,
-            })
-        organisations.append({
-            "her_id": org.her_id, "name": org.name, "org_number": org.org_number,
-            "is_hospital": org.is_hospital, "active": org.active, "services": services,
-        })
+            services.append(
+                {
+                    "her_id": service.her_id,
+                    "name": service.name,
+                    "kind": service.kind,
+                    "response_days": service.response_days,
+                    "active": service.active,
+                    "processes": processes,
+                }
+            )
+        organisations.append(
+            {
+                "her_id": org.her_id,
+                "name": org.name,
+                "org_number": org.org_number,
+                "is_hospital": org.is_hospital,
+                "active": org.active,
+                "services": services,
+            }
+        )
     return {"format": FORMAT, "version": VERSION, "organisations": organisations}
 
 
@@ -121,8 +133,9 @@ def _dump(value, indent=0):
         if not value:
             return "[]"
         items = [
-            json.dumps(item, ensure_ascii=False) if isinstance(item, dict) and not any(
-                isinstance(v, (dict, list)) for v in item.values()) else _dump(item, indent + 1)
+            json.dumps(item, ensure_ascii=False)
+            if isinstance(item, dict) and not any(isinstance(v, (dict, list)) for v in item.values())
+            else _dump(item, indent + 1)
             for item in value
         ]
         return "[\n" + ",\n".join(inner + item for item in items) + "\n" + pad + "]"
@@ -179,14 +192,17 @@ def _check_bool(value):
 def _check_org_number(value):
     if not isinstance(value, str):
         return _("organisasjonsnummeret må være tekst (9 siffer i anførselstegn), ikke %(type)s.") % {
-            "type": _type_name(value)}
+            "type": _type_name(value)
+        }
     return org_number_error(value) if value else None
 
 
 def _check_kind(value):
     if value not in ServiceKind.values:
         return _("ukjent tjenestetype %(value)s; gyldige typer er %(choices)s.") % {
-            "value": json.dumps(value, ensure_ascii=False), "choices": ", ".join(ServiceKind.values)}
+            "value": json.dumps(value, ensure_ascii=False),
+            "choices": ", ".join(ServiceKind.values),
+        }
     return None
 
 
@@ -215,8 +231,11 @@ class _Fields:
         self.ok = True
         for key in obj:
             if key not in allowed:
-                self.error(obj.lines[key], _("ukjent felt «%(key)s» i %(what)s; tillatte felt er %(allowed)s.") % {
-                    "key": key, "what": what, "allowed": ", ".join(sorted(allowed))})
+                self.error(
+                    obj.lines[key],
+                    _("ukjent felt «%(key)s» i %(what)s; tillatte felt er %(allowed)s.")
+                    % {"key": key, "what": what, "allowed": ", ".join(sorted(allowed))},
+                )
 
     def error(self, line, message):
         self.ok = False
@@ -245,25 +264,45 @@ def _items(container: LocatedList, errors, what):
         if isinstance(item, LocatedDict):
             yield item
         else:
-            errors.append(RegisterError(line, _("hvert element i %(what)s må være et objekt, ikke %(type)s.") % {
-                "what": what, "type": _type_name(item)}))
+            errors.append(
+                RegisterError(
+                    line,
+                    _("hvert element i %(what)s må være et objekt, ikke %(type)s.")
+                    % {"what": what, "type": _type_name(item)},
+                )
+            )
 
 
 def _read_processes(items, kind, errors):
     processes = {}
     for obj in _items(items, errors, _("«processes»")):
         fields = _Fields(obj, errors, _("en prosess"), {"process", "appointment_level"})
-        process = fields.take("process", lambda v: None if v in Process.values else _(
-            "ukjent prosess %(value)s; gyldige prosesser er %(choices)s.") % {
-            "value": json.dumps(v, ensure_ascii=False), "choices": ", ".join(Process.values)})
-        level = fields.take("appointment_level", lambda v: None if v in AppointmentLevel.values else _(
-            "ukjent nivå %(value)s; gyldige nivåer er %(choices)s.") % {
-            "value": json.dumps(v, ensure_ascii=False), "choices": ", ".join(AppointmentLevel.values)}, default=None)
+        process = fields.take(
+            "process",
+            lambda v: (
+                None
+                if v in Process.values
+                else _("ukjent prosess %(value)s; gyldige prosesser er %(choices)s.")
+                % {"value": json.dumps(v, ensure_ascii=False), "choices": ", ".join(Process.values)}
+            ),
+        )
+        level = fields.take(
+            "appointment_level",
+            lambda v: (
+                None
+                if v in AppointmentLevel.values
+                else _("ukjent nivå %(value)s; gyldige nivåer er %(choices)s.")
+                % {"value": json.dumps(v, ensure_ascii=False), "choices": ", ".join(AppointmentLevel.values)}
+            ),
+            default=None,
+        )
         if not fields.ok:
             continue
         if process in processes:
-            fields.error(fields.line("process"), _("prosessen %(process)s står to ganger for samme tjeneste.") % {
-                "process": process})
+            fields.error(
+                fields.line("process"),
+                _("prosessen %(process)s står to ganger for samme tjeneste.") % {"process": process},
+            )
             continue
         if process != Process.APPOINTMENTS and level not in (None, AppointmentLevel.NONE):
             fields.error(fields.line("appointment_level"), _("«appointment_level» gjelder bare prosessen «timer»."))
@@ -280,8 +319,7 @@ def _read_processes(items, kind, errors):
 
 
 def _read_service(obj, errors):
-    fields = _Fields(obj, errors, _("en tjeneste"),
-                     {"her_id", "name", "kind", "response_days", "active", "processes"})
+    fields = _Fields(obj, errors, _("en tjeneste"), {"her_id", "name", "kind", "response_days", "active", "processes"})
     her_id = fields.take("her_id", _check_her_id)
     name = fields.take("name", _check_name)
     kind = fields.take("kind", _check_kind)
@@ -293,13 +331,22 @@ def _read_service(obj, errors):
         return None
     # A row with other errors is still returned, so its HER-id takes part in the clash checks;
     # nothing is written once any error is found.
-    return ServiceRow(line=obj.line, her_id_line=fields.line("her_id"), her_id=her_id, name=(name or "").strip(),
-                      kind=kind, response_days=response_days, active=active, processes=processes)
+    return ServiceRow(
+        line=obj.line,
+        her_id_line=fields.line("her_id"),
+        her_id=her_id,
+        name=(name or "").strip(),
+        kind=kind,
+        response_days=response_days,
+        active=active,
+        processes=processes,
+    )
 
 
 def _read_organisation(obj, errors):
-    fields = _Fields(obj, errors, _("en virksomhet"),
-                     {"her_id", "name", "org_number", "is_hospital", "active", "services"})
+    fields = _Fields(
+        obj, errors, _("en virksomhet"), {"her_id", "name", "org_number", "is_hospital", "active", "services"}
+    )
     her_id = fields.take("her_id", _check_her_id)
     name = fields.take("name", _check_name)
     org_number = fields.take("org_number", _check_org_number, default="")
@@ -313,25 +360,44 @@ def _read_organisation(obj, errors):
             services.append(row)
     if her_id is None:
         return None
-    return OrganisationRow(line=obj.line, her_id_line=fields.line("her_id"), her_id=her_id, name=(name or "").strip(),
-                           org_number=org_number, is_hospital=is_hospital, active=active, services=services)
+    return OrganisationRow(
+        line=obj.line,
+        her_id_line=fields.line("her_id"),
+        her_id=her_id,
+        name=(name or "").strip(),
+        org_number=org_number,
+        is_hospital=is_hospital,
+        active=active,
+        services=services,
+    )
 
 
 def _read_document(text, errors):
     try:
         document = located_json_parse(text)
     except JsonSyntaxError as exc:
-        errors.append(RegisterError(exc.line, _("ugyldig JSON: %(message)s (kolonne %(column)s)") % {
-            "message": exc.message, "column": exc.column}))
+        errors.append(
+            RegisterError(
+                exc.line,
+                _("ugyldig JSON: %(message)s (kolonne %(column)s)") % {"message": exc.message, "column": exc.column},
+            )
+        )
         return []
     if not isinstance(document, LocatedDict):
-        errors.append(RegisterError(1, _(
-            "filen må inneholde ett JSON-objekt med «format», «version» og «organisations».")))
+        errors.append(
+            RegisterError(1, _("filen må inneholde ett JSON-objekt med «format», «version» og «organisations»."))
+        )
         return []
     fields = _Fields(document, errors, _("dokumentet"), {"format", "version", "organisations"})
     fields.take("format", lambda v: None if v == FORMAT else _("må være %(format)s.") % {"format": json.dumps(FORMAT)})
-    fields.take("version", lambda v: None if v == VERSION and not isinstance(v, bool) else _(
-        "bare versjon %(version)s støttes.") % {"version": VERSION})
+    fields.take(
+        "version",
+        lambda v: (
+            None
+            if v == VERSION and not isinstance(v, bool)
+            else _("bare versjon %(version)s støttes.") % {"version": VERSION}
+        ),
+    )
     items = fields.take("organisations", _check_list)
     rows = []
     for obj in _items(items or LocatedList(), errors, _("«organisations»")):
@@ -346,36 +412,66 @@ def _check_her_ids(rows, errors):
     seen = {}
     for org in rows:
         for her_id, line, what in [(org.her_id, org.her_id_line, _("virksomheten"))] + [
-                (s.her_id, s.her_id_line, _("tjenesten")) for s in org.services]:
+            (s.her_id, s.her_id_line, _("tjenesten")) for s in org.services
+        ]:
             if her_id in seen:
-                errors.append(RegisterError(line, _(
-                    "HER-id %(her_id)s for %(what)s er allerede brukt på linje %(first)s i filen.") % {
-                    "her_id": her_id, "what": what, "first": seen[her_id]}))
+                errors.append(
+                    RegisterError(
+                        line,
+                        _("HER-id %(her_id)s for %(what)s er allerede brukt på linje %(first)s i filen.")
+                        % {"her_id": her_id, "what": what, "first": seen[her_id]},
+                    )
+                )
             else:
                 seen[her_id] = line
     org_ids = [org.her_id for org in rows]
     service_ids = [s.her_id for org in rows for s in org.services]
-    services_by_her = {s.her_id: s for s in Service.objects.select_related("organisation").filter(
-        her_id__in=org_ids + service_ids)}
+    services_by_her = {
+        s.her_id: s for s in Service.objects.select_related("organisation").filter(her_id__in=org_ids + service_ids)
+    }
     organisations_by_her = set(Organisation.objects.filter(her_id__in=service_ids).values_list("her_id", flat=True))
     for org in rows:
         clash = services_by_her.get(org.her_id)
         if clash is not None:
-            errors.append(RegisterError(org.her_id_line, _(
-                "HER-id %(her_id)s tilhører allerede tjenesten «%(name)s» i registeret; "
-                "en virksomhet kan ikke ha samme HER-id.") % {"her_id": org.her_id, "name": clash.name}))
+            errors.append(
+                RegisterError(
+                    org.her_id_line,
+                    _(
+                        "HER-id %(her_id)s tilhører allerede tjenesten «%(name)s» i registeret; "
+                        "en virksomhet kan ikke ha samme HER-id."
+                    )
+                    % {"her_id": org.her_id, "name": clash.name},
+                )
+            )
         for service in org.services:
             if service.her_id in organisations_by_her:
-                errors.append(RegisterError(service.her_id_line, _(
-                    "HER-id %(her_id)s tilhører allerede en virksomhet i registeret; "
-                    "en tjeneste kan ikke ha samme HER-id.") % {"her_id": service.her_id}))
+                errors.append(
+                    RegisterError(
+                        service.her_id_line,
+                        _(
+                            "HER-id %(her_id)s tilhører allerede en virksomhet i registeret; "
+                            "en tjeneste kan ikke ha samme HER-id."
+                        )
+                        % {"her_id": service.her_id},
+                    )
+                )
             existing = services_by_her.get(service.her_id)
             if existing is not None and existing.organisation.her_id != org.her_id:
-                errors.append(RegisterError(service.her_id_line, _(
-                    "HER-id %(her_id)s tilhører tjenesten «%(name)s» hos en annen virksomhet "
-                    "(%(org)s, HER-id %(org_her_id)s); import flytter ikke tjenester mellom virksomheter.") % {
-                    "her_id": service.her_id, "name": existing.name, "org": existing.organisation.name,
-                    "org_her_id": existing.organisation.her_id}))
+                errors.append(
+                    RegisterError(
+                        service.her_id_line,
+                        _(
+                            "HER-id %(her_id)s tilhører tjenesten «%(name)s» hos en annen virksomhet "
+                            "(%(org)s, HER-id %(org_her_id)s); import flytter ikke tjenester mellom virksomheter."
+                        )
+                        % {
+                            "her_id": service.her_id,
+                            "name": existing.name,
+                            "org": existing.organisation.name,
+                            "org_her_id": existing.organisation.her_id,
+                        },
+                    )
+                )
 
 
 # --- writing ------------------------------------------------------------------------
@@ -401,20 +497,37 @@ def _upsert(model, her_id, values):
 def _write(rows, report, errors):
     for org_row in rows:
         try:
-            org, outcome = _upsert(Organisation, org_row.her_id, {
-                "name": org_row.name, "org_number": org_row.org_number,
-                "is_hospital": org_row.is_hospital, "active": org_row.active})
+            org, outcome = _upsert(
+                Organisation,
+                org_row.her_id,
+                {
+                    "name": org_row.name,
+                    "org_number": org_row.org_number,
+                    "is_hospital": org_row.is_hospital,
+                    "active": org_row.active,
+                },
+            )
         except ValidationError as exc:
             errors.append(RegisterError(org_row.line, "; ".join(exc.messages)))
             continue
         report.organisations[outcome] += 1
         for row in org_row.services:
             try:
-                service, outcome = _upsert(Service, row.her_id, {
-                    "organisation": org, "name": row.name, "kind": row.kind,
-                    "response_days": row.response_days, "active": row.active})
-                current = {sp.process: (sp.appointment_level if sp.process == Process.APPOINTMENTS else None)
-                           for sp in service.processes.all()}
+                service, outcome = _upsert(
+                    Service,
+                    row.her_id,
+                    {
+                        "organisation": org,
+                        "name": row.name,
+                        "kind": row.kind,
+                        "response_days": row.response_days,
+                        "active": row.active,
+                    },
+                )
+                current = {
+                    sp.process: (sp.appointment_level if sp.process == Process.APPOINTMENTS else None)
+                    for sp in service.processes.all()
+                }
                 if current != row.processes:
                     service_processes_set(service=service, enabled=row.processes)
                     outcome = "updated" if outcome == "unchanged" else outcome
@@ -428,8 +541,12 @@ def _import_audit(report: ImportReport) -> None:
     """One staff-audit entry per operator import, in its transaction (rolled back with a dry run)."""
     from journal.services import Audit, audit_write  # journal imports clinics: import on use
 
-    audit_write(actor=None, organisation=None, action=Audit.REGISTER_IMPORT,
-                detail=f"organisations:{dict(report.organisations)} services:{dict(report.services)}")
+    audit_write(
+        actor=None,
+        organisation=None,
+        action=Audit.REGISTER_IMPORT,
+        detail=f"organisations:{dict(report.organisations)} services:{dict(report.services)}",
+    )
 
 
 def register_import(*, text: str, dry_run: bool = False) -> ImportReport:

@@ -43,7 +43,9 @@ def contact_summaries(contacts):
             OfferedProcess(
                 process=code,
                 label=label,
-                offered=code in on and contact.active and contact.service.active
+                offered=code in on
+                and contact.active
+                and contact.service.active
                 and contact.service.organisation.active,
                 appointment_level=on[code].appointment_level if code in on else AppointmentLevel.NONE,
             )

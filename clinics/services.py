@@ -26,11 +26,14 @@ def service_processes_set(*, service: Service, enabled: dict, user=None) -> None
     ServiceProcess.objects.filter(service=service).exclude(process__in=list(enabled)).delete()
     for process, level in enabled.items():
         level = (level or AppointmentLevel.NONE) if process == Process.APPOINTMENTS else AppointmentLevel.NONE
-        ServiceProcess.objects.update_or_create(
-            service=service, process=process, defaults={"appointment_level": level}
-        )
+        ServiceProcess.objects.update_or_create(service=service, process=process, defaults={"appointment_level": level})
     if user is not None:
         from journal.services import Audit, audit_write  # journal imports clinics: import on use
 
-        audit_write(actor=user, organisation=service.organisation, action=Audit.SERVICE_PROCESSES,
-                    object_ref=f"service:{service.her_id}", detail=",".join(sorted(enabled)))
+        audit_write(
+            actor=user,
+            organisation=service.organisation,
+            action=Audit.SERVICE_PROCESSES,
+            object_ref=f"service:{service.her_id}",
+            detail=",".join(sorted(enabled)),
+        )

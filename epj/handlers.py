@@ -30,14 +30,23 @@ def communication_test_answer(message: Message) -> Message:
     """DIALOG_INNBYGGER_TEST: echo the question back as an answered note (no AppRec, sync)."""
     question = message.foresporsler[0] if message.foresporsler else None
     return Message(
-        msg_type=codes.DIALOG_INNBYGGER_TEST, msg_id=new_msg_id(), gen_date=codec_now(),
-        sender=message.receiver, receiver=message.sender, patient=message.patient,
-        notater=[Notat(
-            theme_code=question.type_code if question else "KT",
-            theme_system=question.type_system if question else codes.OID_TYPE_FORESP_TEST,
-            theme_dn="Kommunikasjonstest", text=question.text if question else "", answered=question,
-        )],
-        conversation_ref=message.conversation_ref or message.msg_id, parent_ref=message.msg_id,
+        msg_type=codes.DIALOG_INNBYGGER_TEST,
+        msg_id=new_msg_id(),
+        gen_date=codec_now(),
+        sender=message.receiver,
+        receiver=message.sender,
+        patient=message.patient,
+        notater=[
+            Notat(
+                theme_code=question.type_code if question else "KT",
+                theme_system=question.type_system if question else codes.OID_TYPE_FORESP_TEST,
+                theme_dn="Kommunikasjonstest",
+                text=question.text if question else "",
+                answered=question,
+            )
+        ],
+        conversation_ref=message.conversation_ref or message.msg_id,
+        parent_ref=message.msg_id,
     )
 
 

@@ -63,7 +63,11 @@ class EpjOutage(models.Model):
     """
 
     organisation = models.ForeignKey(
-        "clinics.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="epj_outages",
+        "clinics.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="epj_outages",
         help_text=_("Tom: alle klinikker."),
     )
     reason = models.CharField(_("årsak"), max_length=200, blank=True)

@@ -49,8 +49,10 @@ def epj_patient_for(*, organisation: Organisation, patient) -> EpjPatient:
         nin_parse(nin, allow_synthetic=settings.HN_ALLOW_SYNTHETIC_NIN)
     except ValidationError as error:
         raise Reject("E31", "; ".join(error.messages)) from None
-    found = batch_lookup(("epj-patient", organisation.pk, nin),
-                         lambda: EpjPatient.objects.filter(organisation=organisation, nin=nin).first())
+    found = batch_lookup(
+        ("epj-patient", organisation.pk, nin),
+        lambda: EpjPatient.objects.filter(organisation=organisation, nin=nin).first(),
+    )
     if found is not None:
         return found
     if not Person.objects.filter(nin=nin).exists():
@@ -69,8 +71,9 @@ def _message_text(message) -> tuple[str, str]:
     return subject[:255], "\n\n".join(p for p in parts if p)
 
 
-def journal_file(*, organisation: Organisation, patient: EpjPatient | None, message,
-                 direction: str = Direction.INBOUND) -> JournalEntry:
+def journal_file(
+    *, organisation: Organisation, patient: EpjPatient | None, message, direction: str = Direction.INBOUND
+) -> JournalEntry:
     """File the clinic's version of a message; filing the same MsgId again returns the first.
 
     No savepoint of its own: it runs inside the relay's receiving transaction, and a racing
@@ -83,24 +86,35 @@ def journal_file(*, organisation: Organisation, patient: EpjPatient | None, mess
     if existing is not None:
         return existing
     subject, text = _message_text(message)
-    entry = batch_insert(JournalEntry(
-        msg_id=message.msg_id, organisation=organisation, patient=patient, msg_type=message.msg_type,
-        direction=direction, subject=subject, text=text,
-    ))
+    entry = batch_insert(
+        JournalEntry(
+            msg_id=message.msg_id,
+            organisation=organisation,
+            patient=patient,
+            msg_type=message.msg_type,
+            direction=direction,
+            subject=subject,
+            text=text,
+        )
+    )
     batch_remember(key, entry)
     return entry
 
 
 def journal_entries_prefetch(documents) -> None:
     """The relay's batch prefetch: which of the batch's messages are filed already, in one query."""
-    batch_remember_rows("epj-journal", {d.msg_id for d in documents if isinstance(d, Message) and d.msg_id},
-                        lambda ids: JournalEntry.objects.in_bulk(list(ids), field_name="msg_id"))
+    batch_remember_rows(
+        "epj-journal",
+        {d.msg_id for d in documents if isinstance(d, Message) and d.msg_id},
+        lambda ids: JournalEntry.objects.in_bulk(list(ids), field_name="msg_id"),
+    )
 
 
 @transaction.atomic
 def epj_patient_register(*, organisation: Organisation, person: Person) -> EpjPatient:
     patient, _ = EpjPatient.objects.get_or_create(
-        organisation=organisation, nin=person.nin,
+        organisation=organisation,
+        nin=person.nin,
         defaults={"given_name": person.given_name, "family_name": person.family_name},
     )
     return patient

@@ -38,7 +38,9 @@ class Figures:
     queries: float
 
     def line(self) -> str:
-        return f"{self.name:<22} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   {self.queries:4.1f} queries/page"
+        return (
+            f"{self.name:<22} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   {self.queries:4.1f} queries/page"
+        )
 
 
 def percentile(values, fraction: float) -> float:
@@ -74,10 +76,16 @@ def _client_for(clients: dict, user) -> Client:
 
 def run(command, *, requests: int, users: int, seed: int, **_):
     rng = random.Random(seed)
-    citizens = list(User.objects.filter(email__endswith=f"@{SCALE_DOMAIN}", person__dialog_threads__isnull=False)
-                    .distinct().order_by("pk")[: users * 20])
-    memberships = list(StaffMembership.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}")
-                       .select_related("user").order_by("pk")[: users * 20])
+    citizens = list(
+        User.objects.filter(email__endswith=f"@{SCALE_DOMAIN}", person__dialog_threads__isnull=False)
+        .distinct()
+        .order_by("pk")[: users * 20]
+    )
+    memberships = list(
+        StaffMembership.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}")
+        .select_related("user")
+        .order_by("pk")[: users * 20]
+    )
     if not citizens or not memberships:
         raise RuntimeError("No scale data here: run `manage.py seed_scale` first.")
     citizens = rng.sample(citizens, min(users, len(citizens)))
@@ -85,15 +93,20 @@ def run(command, *, requests: int, users: int, seed: int, **_):
     inbox, health = reverse("dialogs:inbox"), reverse("health")
     from messaging.dialogs.models import DialogMessage  # counts for the report only
 
-    command.stdout.write(f"Database: {connection.vendor} {connection.settings_dict['NAME']}, "
-                         f"{DialogMessage.objects.count()} dialog messages, {User.objects.count()} users")
+    command.stdout.write(
+        f"Database: {connection.vendor} {connection.settings_dict['NAME']}, "
+        f"{DialogMessage.objects.count()} dialog messages, {User.objects.count()} users"
+    )
     figures = [
         _measure("health (yardstick)", [(None, health)] * requests),
         _measure("citizen inbox", [(rng.choice(citizens), inbox) for _ in range(requests)]),
-        _measure("clinic desk inbox", [
-            (m.user, reverse("desk:cases", args=[m.organisation_id])) for m in
-            (rng.choice(memberships) for _ in range(requests))
-        ]),
+        _measure(
+            "clinic desk inbox",
+            [
+                (m.user, reverse("desk:cases", args=[m.organisation_id]))
+                for m in (rng.choice(memberships) for _ in range(requests))
+            ],
+        ),
     ]
     for figure in figures:
         command.stdout.write(figure.line())

@@ -73,8 +73,10 @@ def run(command, *, users, duration, workers, threads, limit, login_users, spike
     work = Path(settings.VAR_DIR) / "bench" / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
     work.mkdir(parents=True, exist_ok=True)
     db = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
-    out.write(f"Web-benchmark: {db}, gunicorn {workers}×{threads} (grense {limit}/prosess), "
-              f"{users} brukere, {duration} s per fase. Logger i {work}")
+    out.write(
+        f"Web-benchmark: {db}, gunicorn {workers}×{threads} (grense {limit}/prosess), "
+        f"{users} brukere, {duration} s per fase. Logger i {work}"
+    )
     call_command("seed_demo", stdout=io.StringIO())
     profiles = _bench_citizens(users * SPIKE_FACTOR)
     users_file = work / "users.json"
@@ -82,8 +84,9 @@ def run(command, *, users, duration, workers, threads, limit, login_users, spike
     out.write(f"{len(profiles)} testinnbyggere klare.")
     port = port or _free_port()
     env = _server_env(limit)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=settings.BASE_DIR,
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=settings.BASE_DIR, env=env, check=True
+    )
     base = f"http://127.0.0.1:{port}"
     with worker_processes(env=env, log_dir=work), _gunicorn(env, port, workers, threads, work) as server:
         _wait_up(base, server)
@@ -110,13 +113,19 @@ def run(command, *, users, duration, workers, threads, limit, login_users, spike
         if not no_spike:
             after = max(75, duration * 2)
             out.write(f"e) Topp: {users} → {users * SPIKE_FACTOR} brukere i {spike_seconds} s → {users} i {after} s …")
-            spike_rows = phase("spike", "CitizenUser", users, 20 + spike_seconds + after, extra_env={
-                "HN_LOAD_SPIKE": f"20,{spike_seconds},{after}", "HN_LOAD_BASE": str(users)})
+            spike_rows = phase(
+                "spike",
+                "CitizenUser",
+                users,
+                20 + spike_seconds + after,
+                extra_env={"HN_LOAD_SPIKE": f"20,{spike_seconds},{after}", "HN_LOAD_BASE": str(users)},
+            )
             spike = (spike_rows, 20, spike_seconds)
     _report(out, yardstick, inbox, scenario, duration * 2, logins, spike, users, admitted)
 
 
 # --- data --------------------------------------------------------------------------------
+
 
 def _bench_citizens(count: int) -> list[dict]:
     """Citizens bench0…bench{count-1} at the demo GP, with threads and a ready session (idempotent)."""
@@ -131,29 +140,52 @@ def _bench_citizens(count: int) -> list[dict]:
         user = existing.get(email)
         if user is None:
             with transaction.atomic():
-                person = Person.objects.create(nin=_fresh_nin(n, used), given_name="Last", family_name=f"Test {n}",
-                                               birth_date=_birth_of(n))
+                person = Person.objects.create(
+                    nin=_fresh_nin(n, used), given_name="Last", family_name=f"Test {n}", birth_date=_birth_of(n)
+                )
                 user = User.objects.create(email=email, password=password, person=person)
                 HealthContact.objects.create(person=person, service=service)
                 epj_patient_register(organisation=service.organisation, person=person)
                 for i in range(THREADS_EACH):
-                    thread = Thread.objects.create(person=person, service=service, kind=Kind.EKONTAKT,
-                                                   subject=f"Tidligere samtale {i}", conversation_ref=str(uuid.uuid4()),
-                                                   last_activity_at=now)
-                    DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.OUT,
-                                                 msg_id=str(uuid.uuid4()), subject=thread.subject, text="Hei",
-                                                 delivery=DialogMessage.Delivery.DELIVERED, written_by=person)
-                    DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.IN,
-                                                 msg_id=str(uuid.uuid4()), text="Svar fra legen",
-                                                 delivery=DialogMessage.Delivery.RECEIVED, author_name="Kari Lege")
+                    thread = Thread.objects.create(
+                        person=person,
+                        service=service,
+                        kind=Kind.EKONTAKT,
+                        subject=f"Tidligere samtale {i}",
+                        conversation_ref=str(uuid.uuid4()),
+                        last_activity_at=now,
+                    )
+                    DialogMessage.objects.create(
+                        thread=thread,
+                        direction=DialogMessage.Direction.OUT,
+                        msg_id=str(uuid.uuid4()),
+                        subject=thread.subject,
+                        text="Hei",
+                        delivery=DialogMessage.Delivery.DELIVERED,
+                        written_by=person,
+                    )
+                    DialogMessage.objects.create(
+                        thread=thread,
+                        direction=DialogMessage.Direction.IN,
+                        msg_id=str(uuid.uuid4()),
+                        text="Svar fra legen",
+                        delivery=DialogMessage.Delivery.RECEIVED,
+                        author_name="Kari Lege",
+                    )
         client = Client()
         client.force_login(user)
         contact = HealthContact.objects.get(person=user.person, service=service)
-        profiles.append({
-            "email": email, "password": BENCH_PASSWORD, "session": client.cookies["sessionid"].value,
-            "contact_id": contact.pk, "service_id": service.pk, "her_id": service.organisation.her_id,
-            "threads": list(Thread.objects.filter(person=user.person).values_list("pk", flat=True)),
-        })
+        profiles.append(
+            {
+                "email": email,
+                "password": BENCH_PASSWORD,
+                "session": client.cookies["sessionid"].value,
+                "contact_id": contact.pk,
+                "service_id": service.pk,
+                "her_id": service.organisation.her_id,
+                "threads": list(Thread.objects.filter(person=user.person).values_list("pk", flat=True)),
+            }
+        )
     return profiles
 
 
@@ -173,31 +205,63 @@ def _fresh_nin(n: int, used: set) -> str:
 
 # --- processes ---------------------------------------------------------------------------
 
+
 def _server_env(limit: int) -> dict:
     return dict(
         # The same key as this process: the sessions made here for locust must verify there.
-        os.environ, PYTHONUNBUFFERED="1", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        HN_BENCH_VIEWS="true", HN_MAX_CONCURRENT_REQUESTS=str(limit), HN_ALLOW_SYNTHETIC_NIN="true",
+        os.environ,
+        PYTHONUNBUFFERED="1",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        HN_BENCH_VIEWS="true",
+        HN_MAX_CONCURRENT_REQUESTS=str(limit),
+        HN_ALLOW_SYNTHETIC_NIN="true",
         HN_VAR_DIR=str(settings.VAR_DIR),
         # Locust logs everyone in from 127.0.0.1; real citizens come from many addresses.
-        HN_LOGIN_RATE="1000000/m/ip", HN_LOGIN_FAILED_RATE="1000000/m/ip", HN_LOG_LEVEL="WARNING",
+        HN_LOGIN_RATE="1000000/m/ip",
+        HN_LOGIN_FAILED_RATE="1000000/m/ip",
+        HN_LOG_LEVEL="WARNING",
     )
 
 
 class _gunicorn:
     def __init__(self, env, port, workers, threads, work):
-        self.args = [sys.executable, "-m", "gunicorn", "helsenorge.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                     "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                     "--backlog", "2048", "--timeout", "60", "--log-level", "warning",
-                     # Longer than a user's think time: else the server closes idle connections
-                     # just as the client reuses them (connection reset, counted as an error).
-                     "--keep-alive", "30"]
+        self.args = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "helsenorge.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            # Longer than a user's think time: else the server closes idle connections
+            # just as the client reuses them (connection reset, counted as an error).
+            "--keep-alive",
+            "30",
+        ]
         self.env, self.log = env, work / "gunicorn.log"
 
     def __enter__(self):
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(self.args, env=self.env, cwd=settings.BASE_DIR, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.args,
+                env=self.env,
+                cwd=settings.BASE_DIR,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     def __exit__(self, *exc):
@@ -231,19 +295,39 @@ def _wait_up(base: str, server) -> None:
 
 def _locust(base, user_class, users, seconds, users_file, log, out, extra_env=None):
     env = dict(os.environ, HN_LOAD_USERS=str(users_file), HN_LOAD_LOG=str(log), **(extra_env or {}))
-    args = [sys.executable, "-m", "locust", "-f", str(Path(settings.BASE_DIR) / "loadtest" / "locustfile.py"),
-            "--headless", "--host", base, "--only-summary", "--stop-timeout", "10", user_class]
+    args = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(Path(settings.BASE_DIR) / "loadtest" / "locustfile.py"),
+        "--headless",
+        "--host",
+        base,
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        user_class,
+    ]
     if "HN_LOAD_SPIKE" not in env:
         # Arrive over about 5 s (a closed-loop capacity run starts at once); the spike shape
         # sets its own rate.
         rate = users if user_class in ("MinimalViewUser", "InboxUser") else max(users // 5, 1)
         args += ["--users", str(users), "--spawn-rate", str(rate), "--run-time", f"{seconds}s"]
     with open(out, "wb") as sink:
-        subprocess.run(args, env=env, cwd=settings.BASE_DIR, stdout=sink, stderr=subprocess.STDOUT,
-                       timeout=seconds + 180, check=False)
+        subprocess.run(
+            args,
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            timeout=seconds + 180,
+            check=False,
+        )
 
 
 # --- figures -----------------------------------------------------------------------------
+
 
 def _read_log(path: Path) -> list[tuple]:
     """(start, name, ms, status, retry_after, failed) per request."""
@@ -267,8 +351,11 @@ def _summary(rows, seconds, name=None) -> dict:
     served = [r for r in rows if not r[5] and not _is_shed(r)]
     times = [r[2] for r in served]
     return {
-        "n": len(rows), "ok": len(served), "shed": sum(_is_shed(r) for r in rows),
-        "errors": sum(r[5] for r in rows), "timeouts": sum(_timed_out(r) for r in rows),
+        "n": len(rows),
+        "ok": len(served),
+        "shed": sum(_is_shed(r) for r in rows),
+        "errors": sum(r[5] for r in rows),
+        "timeouts": sum(_timed_out(r) for r in rows),
         "no_answer": sum(r[3] == 0 for r in rows),
         "p50": statistics.median(times) if times else float("nan"),
         "p95": percentile(times, 0.95) if times else float("nan"),
@@ -277,8 +364,10 @@ def _summary(rows, seconds, name=None) -> dict:
 
 
 def _line(label, s) -> str:
-    return (f"  {label:<24} p50 {s['p50']:7.1f} ms  p95 {s['p95']:7.1f} ms  {s['rps']:6.1f}/s  "
-            f"n={s['n']} shed={s['shed']} feil={s['errors']} (uten svar {s['no_answer']}, tidsavbrudd {s['timeouts']})")
+    return (
+        f"  {label:<24} p50 {s['p50']:7.1f} ms  p95 {s['p95']:7.1f} ms  {s['rps']:6.1f}/s  "
+        f"n={s['n']} shed={s['shed']} feil={s['errors']} (uten svar {s['no_answer']}, tidsavbrudd {s['timeouts']})"
+    )
 
 
 def _report(out, yardstick, inbox, scenario, scenario_seconds, logins, spike, users, admitted):
@@ -286,8 +375,11 @@ def _report(out, yardstick, inbox, scenario, scenario_seconds, logins, spike, us
     out.write(f"Kapasitet (lukket sløyfe, {admitted} samtidige, ingen tenketid):")
     out.write(_line("målestokk (én rad)", yardstick))
     out.write(_line("innboks", inbox))
-    out.write(f"  innboks / målestokk gjennomstrømning = {inbox['rps'] / yardstick['rps']:.2f}"
-              if yardstick["rps"] else "  (målestokken svarte ikke)")
+    out.write(
+        f"  innboks / målestokk gjennomstrømning = {inbox['rps'] / yardstick['rps']:.2f}"
+        if yardstick["rps"]
+        else "  (målestokken svarte ikke)"
+    )
     out.write(f"Scenario, {users} innbyggere med 1–3 s tenketid:")
     names = sorted({r[1] for r in scenario})
     for name in names:
@@ -318,16 +410,20 @@ def _spike_report(out, rows, before, spike_seconds, window=5.0):
         p95 = percentile(served, 0.95) if served else float("nan")
         t = index * window
         phase = "før" if start + t < spike_start else ("TOPP" if start + t < spike_end else "etter")
-        out.write(f"  t={t:5.0f} s {phase:<5} n={len(group):4d} p95 {p95:7.1f} ms shed={sum(map(_is_shed, group)):4d} "
-                  f"feil={sum(r[5] for r in group)}")
+        out.write(
+            f"  t={t:5.0f} s {phase:<5} n={len(group):4d} p95 {p95:7.1f} ms shed={sum(map(_is_shed, group)):4d} "
+            f"feil={sum(r[5] for r in group)}"
+        )
         if phase == "etter" and recovered_at is None and served and p95 <= 1.5 * base_p95:
             recovered_at = start + t - spike_end
     shed = [r for r in rows if _is_shed(r)]
     timeouts = sum(_timed_out(r) for r in rows)
     no_answer = sum(r[3] == 0 for r in rows)
     errors = sum(r[5] for r in rows)
-    out.write(f"  avvist med 503/429 + Retry-After: {len(shed)}; feil: {errors} "
-              f"(uten svar {no_answer}, av dem tidsavbrudd {timeouts})")
+    out.write(
+        f"  avvist med 503/429 + Retry-After: {len(shed)}; feil: {errors} "
+        f"(uten svar {no_answer}, av dem tidsavbrudd {timeouts})"
+    )
     if recovered_at is None:
         out.write("  p95 kom IKKE tilbake til ≤ 1,5 × pre-topp i måleperioden")
     else:

@@ -95,9 +95,7 @@ def env_choice(name, choices, default):
     if value is None or value == "":
         return default
     if value not in choices:
-        raise ImproperlyConfigured(
-            f"Environment variable {name}={value!r} is not one of: {', '.join(choices)}."
-        )
+        raise ImproperlyConfigured(f"Environment variable {name}={value!r} is not one of: {', '.join(choices)}.")
     return value
 
 

@@ -44,7 +44,6 @@ class LoadSheddingMiddleware:
         finally:
             self.slots.release()
 
-
     def _count_shed(self):
         # One summary line every LOG_EVERY_SECONDS, not Django's error line per 503: under a
         # spike, thousands of log lines would themselves be load.
@@ -60,7 +59,8 @@ def overloaded() -> HttpResponse:
     text = _("Tjenesten har mange besøkende akkurat nå. Vent litt og prøv igjen.")
     response = HttpResponse(
         f'<!doctype html><html lang="nb"><meta charset="utf-8"><title>{text}</title><p>{text}</p></html>',
-        status=503, content_type="text/html; charset=utf-8",
+        status=503,
+        content_type="text/html; charset=utf-8",
     )
     response["Retry-After"] = str(settings.HN_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

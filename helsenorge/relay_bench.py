@@ -50,10 +50,17 @@ BENCH_SERVICE_HER_ID = 8149901
 
 def add_arguments(parser):
     parser.add_argument("--messages", type=int, default=1000, help="messages (and no-op tasks) per run")
-    parser.add_argument("--senders", type=int, default=4,
-                        help="concurrent sending threads (citizens sending at once), for both measurements")
-    parser.add_argument("--external-workers", action="store_true",
-                        help="use workers that are already running instead of starting one per side")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=4,
+        help="concurrent sending threads (citizens sending at once), for both measurements",
+    )
+    parser.add_argument(
+        "--external-workers",
+        action="store_true",
+        help="use workers that are already running instead of starting one per side",
+    )
     parser.add_argument("--pool", default="prefork", help="worker pool for the workers started here")
     parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker started here")
     parser.add_argument("--no-half-rate", action="store_true", help="skip the latency run at half the maximum rate")
@@ -64,14 +71,17 @@ def _bench_clinic():
     """A clinic offering e-kontakt with one patient, in the register and in the EPJ (idempotent)."""
     with transaction.atomic():
         organisation, _ = Organisation.objects.get_or_create(
-            her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"})
+            her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"}
+        )
         service, _ = Service.objects.get_or_create(
             her_id=BENCH_SERVICE_HER_ID,
-            defaults={"organisation": organisation, "name": "Benchmark-fastlege", "kind": ServiceKind.GP})
+            defaults={"organisation": organisation, "name": "Benchmark-fastlege", "kind": ServiceKind.GP},
+        )
         ServiceProcess.objects.get_or_create(service=service, process=Process.EKONTAKT)
         person, _ = Person.objects.get_or_create(
             nin=nin_generate(datetime.date(1970, 1, 1), female=True, serial=42),
-            defaults={"given_name": "Bente", "family_name": "Benchmark", "birth_date": datetime.date(1970, 1, 1)})
+            defaults={"given_name": "Bente", "family_name": "Benchmark", "birth_date": datetime.date(1970, 1, 1)},
+        )
         HealthContact.objects.get_or_create(person=person, service=service)
         epj_patient_register(organisation=organisation, person=person)
     return service, Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
@@ -150,8 +160,9 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
     # Polled 20 times a second while the workers run: by the primary keys the sends got, not by
     # the thousand MsgIds, so the poll itself costs the database next to nothing.
     first, last = rows.aggregate(first=Min("pk"), last=Max("pk")).values()
-    polled = Envelope.objects.filter(pk__gte=first, pk__lte=last, side="portal", kind=EnvelopeKind.MESSAGE,
-                                     receiver_her_id=BENCH_ORG_HER_ID)
+    polled = Envelope.objects.filter(
+        pk__gte=first, pk__lte=last, side="portal", kind=EnvelopeKind.MESSAGE, receiver_her_id=BENCH_ORG_HER_ID
+    )
     deadline = time.monotonic() + max(120, n / 20)
     settled = [EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD]
     while (done := polled.filter(state__in=settled).count()) < n:
@@ -162,8 +173,10 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
     progress("levert", n, n)
     bad = rows.exclude(state=EnvelopeState.DELIVERED)
     if (first := bad.first()) is not None:
-        raise RuntimeError(f"{bad.count()} messages were not delivered; the first is {first.state}: "
-                           f"{first.error_text or '-'} (`relay status`, `relay dead`)")
+        raise RuntimeError(
+            f"{bad.count()} messages were not delivered; the first is {first.state}: "
+            f"{first.error_text or '-'} (`relay status`, `relay dead`)"
+        )
     timings = list(rows.values_list("queued_at", "delivered_at"))
     last = max(delivered for _, delivered in timings)
     elapsed = last.timestamp() - started
@@ -202,7 +215,7 @@ class _CpuMeter:
                 text = stat.read_text()
             except OSError:
                 continue
-            comm = text[text.find("(") + 1:text.rfind(")")]
+            comm = text[text.find("(") + 1 : text.rfind(")")]
             if comm.startswith(name):
                 parent = int(text.rsplit(")", 1)[1].split()[1])
                 parent_comm = Path(f"/proc/{parent}/comm").read_text().strip() if parent > 1 else ""
@@ -237,8 +250,13 @@ class _CpuMeter:
         return f"CPU ms per melding: {', '.join(parts)}; hele maskinen {used['machine'] / n * 1000:.2f}"
 
 
-RELAY_TABLES = ("messaging_envelope", "messaging_inboxmessage", "epj_journalentry", "epj_desk_case",
-                "epj_desk_deskmessage")
+RELAY_TABLES = (
+    "messaging_envelope",
+    "messaging_inboxmessage",
+    "epj_journalentry",
+    "epj_desk_case",
+    "epj_desk_deskmessage",
+)
 
 
 def _vacuum(out=None) -> None:
@@ -253,8 +271,10 @@ def _vacuum(out=None) -> None:
         if out is not None:
             cursor.execute("SHOW autovacuum")
             if cursor.fetchone()[0] == "off":
-                out.write("PostgreSQL kjører uten autovacuum: benken kjører VACUUM ANALYZE på relétabellene "
-                          "før hver fase, slik autovacuum ville holdt dem.")
+                out.write(
+                    "PostgreSQL kjører uten autovacuum: benken kjører VACUUM ANALYZE på relétabellene "
+                    "før hver fase, slik autovacuum ville holdt dem."
+                )
         cursor.execute(f"VACUUM ANALYZE {', '.join(RELAY_TABLES)}")
 
 
@@ -275,8 +295,10 @@ def run(command, *, messages, senders, external_workers, pool, concurrency, no_h
 
     db = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
     broker = settings.CELERY_BROKER_URL.split("://")[0]
-    out.write(f"Relé-benchmark: {messages} meldinger, {db} + {broker}, én arbeider per side "
-              f"({concurrency} prosess(er) hver), {senders} avsendere.")
+    out.write(
+        f"Relé-benchmark: {messages} meldinger, {db} + {broker}, én arbeider per side "
+        f"({concurrency} prosess(er) hver), {senders} avsendere."
+    )
     service, patient = _bench_clinic()
     _cleanup()
     log_dir = Path(settings.VAR_DIR) / "bench"
@@ -329,4 +351,3 @@ def _measure(out, messages, senders, service, patient, progress, no_half_rate, k
     finally:
         if not keep:
             _cleanup()
-

@@ -93,7 +93,8 @@ def _seed_clinics(count: int) -> list[Service]:
     )
     ServiceProcess.objects.bulk_create(
         ServiceProcess(service=service, process=process)
-        for service in services for process in (Process.EKONTAKT, Process.EKONSULTASJON, Process.RENEWAL)
+        for service in services
+        for process in (Process.EKONTAKT, Process.EKONSULTASJON, Process.RENEWAL)
     )
     password = make_password(SCALE_PASSWORD)
     staff = User.objects.bulk_create(
@@ -119,8 +120,15 @@ def _seed_citizens(count: int, services: list[Service], rng: random.Random, prog
             people = []
             for n in chunk:
                 birth, female, nin = next(numbers)
-                people.append(Person(nin=nin, given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
-                                     birth_date=birth, address_code=f"SKALA-{n}"))
+                people.append(
+                    Person(
+                        nin=nin,
+                        given_name=rng.choice(GIVEN),
+                        family_name=rng.choice(FAMILY),
+                        birth_date=birth,
+                        address_code=f"SKALA-{n}",
+                    )
+                )
             people = Person.objects.bulk_create(people)
             User.objects.bulk_create(
                 User(email=citizen_email(n), password=password, person=person) for n, person in zip(chunk, people)
@@ -161,13 +169,31 @@ def _seed_dialogs(count: int, persons: list[tuple], rng: random.Random, progress
                 ref = str(uuid.uuid4())
                 subject = rng.choice(SUBJECTS)
                 last = started + datetime.timedelta(hours=MESSAGES_PER_THREAD)
-                threads.append(Thread(person_id=person_id, service=service, kind=kind, subject=subject,
-                                      conversation_ref=ref, last_activity_at=last))
+                threads.append(
+                    Thread(
+                        person_id=person_id,
+                        service=service,
+                        kind=kind,
+                        subject=subject,
+                        conversation_ref=ref,
+                        last_activity_at=last,
+                    )
+                )
                 answered = rng.random() < 0.9
-                cases.append(Case(organisation_id=service.organisation_id, service=service, kind=CaseKind(kind.value),
-                                  conversation_ref=ref, subject=subject, patient_nin=nin, patient_name=name,
-                                  state=Case.State.ANSWERED if answered else Case.State.NEW,
-                                  waiting_since=None if answered else last, due_at=last + datetime.timedelta(days=5)))
+                cases.append(
+                    Case(
+                        organisation_id=service.organisation_id,
+                        service=service,
+                        kind=CaseKind(kind.value),
+                        conversation_ref=ref,
+                        subject=subject,
+                        patient_nin=nin,
+                        patient_name=name,
+                        state=Case.State.ANSWERED if answered else Case.State.NEW,
+                        waiting_since=None if answered else last,
+                        due_at=last + datetime.timedelta(days=5),
+                    )
+                )
                 plans.append((started, answered))
             threads = Thread.objects.bulk_create(threads)
             Case.objects.bulk_create(cases)
@@ -175,13 +201,17 @@ def _seed_dialogs(count: int, persons: list[tuple], rng: random.Random, progress
             for thread, (started, answered) in zip(threads, plans):
                 for i in range(MESSAGES_PER_THREAD):
                     inbound = i % 2 == 1  # the clinic answers every citizen message
-                    messages.append(DialogMessage(
-                        thread=thread, msg_id=str(uuid.uuid4()), subject=thread.subject if i == 0 else "",
-                        direction=DialogMessage.Direction.IN if inbound else DialogMessage.Direction.OUT,
-                        text=rng.choice(TEXTS),
-                        delivery=DialogMessage.Delivery.RECEIVED if inbound else DialogMessage.Delivery.DELIVERED,
-                        read_at=started if inbound and answered else None,
-                    ))
+                    messages.append(
+                        DialogMessage(
+                            thread=thread,
+                            msg_id=str(uuid.uuid4()),
+                            subject=thread.subject if i == 0 else "",
+                            direction=DialogMessage.Direction.IN if inbound else DialogMessage.Direction.OUT,
+                            text=rng.choice(TEXTS),
+                            delivery=DialogMessage.Delivery.RECEIVED if inbound else DialogMessage.Delivery.DELIVERED,
+                            read_at=started if inbound and answered else None,
+                        )
+                    )
             DialogMessage.objects.bulk_create(messages, batch_size=BATCH)
         written["threads"] += len(threads)
         written["desk_cases"] += len(cases)
@@ -193,7 +223,20 @@ def _seed_dialogs(count: int, persons: list[tuple], rng: random.Random, progress
 # Names no demo persona has (demo seeders find their personas by name).
 GIVEN = ["Sigrid", "Trond", "Hilde", "Geir", "Marit", "Knut", "Solveig", "Arne", "Tone", "Bjørn", "Aisha", "Yusuf"]
 FAMILY = ["Skalastad", "Lastvik", "Mengdal", "Tallaksen", "Radmo", "Bulkestad", "Seedvik", "Volumsen"]
-SUBJECTS = ["Spørsmål om prøvesvar", "Fornye resept", "Vondt i ryggen", "Endring av time", "Sykemelding",
-            "Blodtrykksmåling", "Vaksine", "Henvisning"]
-TEXTS = ["Hei, jeg lurer på om prøvesvarene mine er kommet.", "Takk for svar.", "Kan jeg få time neste uke?",
-         "Prøvesvarene er fine, ingen videre oppfølging nødvendig.", "Resepten er fornyet og ligger klar."]
+SUBJECTS = [
+    "Spørsmål om prøvesvar",
+    "Fornye resept",
+    "Vondt i ryggen",
+    "Endring av time",
+    "Sykemelding",
+    "Blodtrykksmåling",
+    "Vaksine",
+    "Henvisning",
+]
+TEXTS = [
+    "Hei, jeg lurer på om prøvesvarene mine er kommet.",
+    "Takk for svar.",
+    "Kan jeg få time neste uke?",
+    "Prøvesvarene er fine, ingen videre oppfølging nødvendig.",
+    "Resepten er fornyet og ligger klar.",
+]

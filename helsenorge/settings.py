@@ -35,7 +35,9 @@ def _secret_key():
     key = env_str("DJANGO_SECRET_KEY")
     if key:
         if len(key) < 50 or len(set(key)) < 5:
-            raise ImproperlyConfigured("Environment variable DJANGO_SECRET_KEY must be at least 50 characters of varied text.")
+            raise ImproperlyConfigured(
+                "Environment variable DJANGO_SECRET_KEY must be at least 50 characters of varied text."
+            )
         return key
     if not DEBUG:
         raise ImproperlyConfigured("Environment variable DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
@@ -329,7 +331,11 @@ CELERY_TASK_ROUTES = {
 }
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
 CELERY_BEAT_SCHEDULE = {
-    "relay-sweep": {"task": "relay.sweep", "schedule": HN_RELAY_SWEEP_SECONDS, "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4}},
+    "relay-sweep": {
+        "task": "relay.sweep",
+        "schedule": HN_RELAY_SWEEP_SECONDS,
+        "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4},
+    },
     "appointment-reminders": {"task": "appointments.reminders", "schedule": 300.0, "options": {"expires": 600}},
 }
 
@@ -338,6 +344,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_choice("HN_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("HN_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -11,7 +11,8 @@ os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
 os.environ.setdefault(
-    "HN_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "test", f"run-{os.getpid()}")
+    "HN_VAR_DIR",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "test", f"run-{os.getpid()}"),
 )
 
 from helsenorge.settings import *  # noqa: E402,F401,F403

@@ -6,11 +6,15 @@ ALLOWED_FIELDS = {"csrfmiddlewaretoken", "service"}
 
 
 class CopyRequestForm(forms.Form):
-    service = forms.TypedChoiceField(label=_("Hvem vil du be om journalkopi fra?"), coerce=int,
-                                     widget=forms.RadioSelect, error_messages={
-                                         "required": _("Velg helsekontakten du vil be om journalkopi fra."),
-                                         "invalid_choice": _("Velg en av helsekontaktene i listen."),
-                                     })
+    service = forms.TypedChoiceField(
+        label=_("Hvem vil du be om journalkopi fra?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Velg helsekontakten du vil be om journalkopi fra."),
+            "invalid_choice": _("Velg en av helsekontaktene i listen."),
+        },
+    )
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,12 +24,15 @@ class JournalCopyRequest(models.Model):
         REJECTED = "rejected", _("Avvist")
         FULFILLED = "fulfilled", _("Kopi mottatt")
 
-    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="journal_copy_requests",
-                               verbose_name=_("pasient"))
-    requested_by = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("bestilt av"))
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("helsekontakt"))
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="journal_copy_requests", verbose_name=_("pasient")
+    )
+    requested_by = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("bestilt av")
+    )
+    service = models.ForeignKey(
+        "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("helsekontakt")
+    )
     msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
     state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.QUEUED)
     error_text = models.CharField(_("feiltekst"), max_length=300, blank=True)
@@ -52,15 +55,29 @@ class JournalDocument(models.Model):
         REQUESTED = "requested", _("Journalkopi du ba om")
         PUSHED = "pushed", _("Sendt fra helsetjenesten")
 
-    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="journal_documents",
-                               verbose_name=_("pasient"))
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("fra virksomhet"))
-    service = models.ForeignKey("clinics.Service", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", verbose_name=_("fra tjeneste"))
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="journal_documents", verbose_name=_("pasient")
+    )
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("fra virksomhet")
+    )
+    service = models.ForeignKey(
+        "clinics.Service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("fra tjeneste"),
+    )
     source = models.CharField(_("kilde"), max_length=10, choices=Source.choices)
-    request = models.OneToOneField(JournalCopyRequest, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="document", verbose_name=_("forespørsel"))
+    request = models.OneToOneField(
+        JournalCopyRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="document",
+        verbose_name=_("forespørsel"),
+    )
     title = models.CharField(_("tittel"), max_length=200)
     filename = models.CharField(_("filnavn"), max_length=120)
     mime_type = models.CharField(_("filtype"), max_length=60)
@@ -133,13 +150,16 @@ class AccessLogEntry(AppendOnlyModel):
         DOCUMENTS = "documents", _("Dokumenter fra sykehus")
         JOURNAL_COPY = "journal_copy", _("Journalkopi")
 
-    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="access_log_entries",
-                               verbose_name=_("person"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("hvem"))
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="access_log_entries", verbose_name=_("person")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("hvem")
+    )
     actor_name = models.CharField(_("navn"), max_length=200)
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("virksomhet"))
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+    )
     organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200)
     role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
     what = models.CharField(_("hva"), max_length=20, choices=What.choices)
@@ -186,15 +206,33 @@ class StaffAuditEntry(AppendOnlyModel):
         SERVICE_PROCESSES = "register.service_processes", _("Tjenester slått av eller på")
         REGISTER_IMPORT = "register.import", _("Registerimport")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("hvem"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hvem"),
+    )
     actor_name = models.CharField(_("navn"), max_length=200)
-    organisation = models.ForeignKey("clinics.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("virksomhet"))
+    organisation = models.ForeignKey(
+        "clinics.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("virksomhet"),
+    )
     organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200, blank=True)
     action = models.CharField(_("handling"), max_length=40, choices=Action.choices)
-    person = models.ForeignKey("accounts.Person", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="staff_audit_entries", verbose_name=_("person"))
+    person = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff_audit_entries",
+        verbose_name=_("person"),
+    )
     person_nin = models.CharField(_("fødselsnummer"), max_length=11, blank=True, db_index=True)
     object_ref = models.CharField(_("referanse"), max_length=100, blank=True)
     detail = models.CharField(_("detalj"), max_length=200, blank=True)

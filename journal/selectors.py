@@ -27,9 +27,11 @@ def copy_requests_for(*, person):
 def copy_request_services(*, person) -> list:
     """The person's active health contacts that offer a journal copy: the request form's choices."""
     contacts = (
-        HealthContact.objects.filter(person=person, active=True, service__active=True,
-                                     service__processes__process=Process.JOURNAL_COPY)
-        .select_related("service__organisation").order_by("service__organisation__name", "service__name")
+        HealthContact.objects.filter(
+            person=person, active=True, service__active=True, service__processes__process=Process.JOURNAL_COPY
+        )
+        .select_related("service__organisation")
+        .order_by("service__organisation__name", "service__name")
     )
     return [contact.service for contact in contacts]
 
@@ -41,9 +43,12 @@ def access_log_for(*, person):
 def document_sharing_services(*, person) -> list:
     """Hospital services sharing documents with the person: any health contact, past or present."""
     return list(
-        Service.objects.filter(contacts__person=person, active=True, organisation__is_hospital=True,
-                               processes__process=Process.DOCUMENTS)
-        .select_related("organisation").distinct().order_by("organisation__name", "name")
+        Service.objects.filter(
+            contacts__person=person, active=True, organisation__is_hospital=True, processes__process=Process.DOCUMENTS
+        )
+        .select_related("organisation")
+        .distinct()
+        .order_by("organisation__name", "name")
     )
 
 
@@ -63,8 +68,9 @@ def _visible_to_citizen(info) -> bool:
 def shared_documents_live(*, patient, written_by, relation: str = "") -> SharedDocuments:
     result = SharedDocuments()
     for service in document_sharing_services(person=patient):
-        message = wire.find_documents_message(service=service, patient=patient, written_by=written_by,
-                                              relation=relation)
+        message = wire.find_documents_message(
+            service=service, patient=patient, written_by=written_by, relation=relation
+        )
         try:
             reply = relay_request_sync(side="portal", message=message, retain=False)
         except RelayTimeout:
@@ -84,8 +90,9 @@ class SharedDocumentUnavailable(Exception):
 
 def shared_document_live(*, service, patient, written_by, document_id, relation: str = ""):
     """(metadata, text) of one shared document read from the hospital now, or None if it has none for them."""
-    message = wire.fetch_document_message(service=service, patient=patient, written_by=written_by,
-                                          document_id=document_id, relation=relation)
+    message = wire.fetch_document_message(
+        service=service, patient=patient, written_by=written_by, document_id=document_id, relation=relation
+    )
     try:
         reply = relay_request_sync(side="portal", message=message, retain=False)
     except RelayTimeout:
@@ -105,30 +112,51 @@ def citizen_access_export(*, person, progress=None) -> dict:
     the person is. `progress(text)` is told what is being gathered. Iterated in chunks so a long
     history does not load into memory at once.
     """
+
     def say(text):
         if progress:
             progress(text)
 
     say("Henter tilgangsloggen …")
     reads = [
-        {"at": e.created_at.isoformat(), "actor": e.actor_name, "organisation": e.organisation_name,
-         "organisation_her_id": e.organisation.her_id, "role": e.role, "what": e.what, "reference": e.object_ref}
-        for e in AccessLogEntry.objects.filter(person=person).select_related("organisation")
-        .order_by("created_at", "pk").iterator(chunk_size=500)
+        {
+            "at": e.created_at.isoformat(),
+            "actor": e.actor_name,
+            "organisation": e.organisation_name,
+            "organisation_her_id": e.organisation.her_id,
+            "role": e.role,
+            "what": e.what,
+            "reference": e.object_ref,
+        }
+        for e in AccessLogEntry.objects.filter(person=person)
+        .select_related("organisation")
+        .order_by("created_at", "pk")
+        .iterator(chunk_size=500)
     ]
     say(f"{len(reads)} oppslag i tilgangsloggen.")
     say("Henter revisjonssporet for ansatte …")
     changes = [
-        {"at": e.created_at.isoformat(), "actor": e.actor_name, "organisation": e.organisation_name,
-         "action": e.action, "reference": e.object_ref, "detail": e.detail}
+        {
+            "at": e.created_at.isoformat(),
+            "actor": e.actor_name,
+            "organisation": e.organisation_name,
+            "action": e.action,
+            "reference": e.object_ref,
+            "detail": e.detail,
+        }
         for e in StaffAuditEntry.objects.filter(Q(person=person) | Q(person_nin=person.nin))
-        .order_by("created_at", "pk").iterator(chunk_size=500)
+        .order_by("created_at", "pk")
+        .iterator(chunk_size=500)
     ]
     say(f"{len(changes)} oppføringer i revisjonssporet.")
     return {
         "generated_at": timezone.now().isoformat(),
-        "person": {"nin": person.nin, "given_name": person.given_name, "family_name": person.family_name,
-                   "birth_date": person.birth_date.isoformat()},
+        "person": {
+            "nin": person.nin,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "birth_date": person.birth_date.isoformat(),
+        },
         "access_log": reads,
         "staff_audit": changes,
     }

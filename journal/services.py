@@ -23,8 +23,9 @@ ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY = What.DOCUMENTS, What.JOURNAL_COPY
 
 
 @transaction.atomic
-def access_log_write(*, actor, organisation: Organisation, role: str, person: Person, what: str,
-                     object_ref: str = "") -> AccessLogEntry:
+def access_log_write(
+    *, actor, organisation: Organisation, role: str, person: Person, what: str, object_ref: str = ""
+) -> AccessLogEntry:
     """Record that `actor` (staff of `organisation` in `role`) opened `person`'s information.
 
     Call it every time staff open a citizen's messages, appointments or record documents; `what`
@@ -36,8 +37,14 @@ def access_log_write(*, actor, organisation: Organisation, role: str, person: Pe
     if not StaffMembership.objects.filter(user=actor, organisation=organisation).exists():
         raise ValueError("the actor is not staff of that organisation")
     return AccessLogEntry.objects.create(
-        person=person, actor=actor, actor_name=actor.display_name, organisation=organisation,
-        organisation_name=organisation.name, role=role, what=what, object_ref=object_ref[:100],
+        person=person,
+        actor=actor,
+        actor_name=actor.display_name,
+        organisation=organisation,
+        organisation_name=organisation.name,
+        role=role,
+        what=what,
+        object_ref=object_ref[:100],
     )
 
 
@@ -45,8 +52,9 @@ Audit = StaffAuditEntry.Action
 
 
 @transaction.atomic
-def audit_write(*, actor, organisation: Organisation | None, action: str, person=None, object_ref: str = "",
-                detail: str = "") -> StaffAuditEntry:
+def audit_write(
+    *, actor, organisation: Organisation | None, action: str, person=None, object_ref: str = "", detail: str = ""
+) -> StaffAuditEntry:
     """Record a change staff (or an operator: `actor=None`) made, inside the caller's transaction.
 
     `person` is a Person, or the national identity number the EPJ keeps for its patient (linked
@@ -59,9 +67,15 @@ def audit_write(*, actor, organisation: Organisation | None, action: str, person
     if isinstance(person, str):
         person = Person.objects.filter(nin=nin).first() if nin else None
     return StaffAuditEntry.objects.create(
-        actor=actor, actor_name=actor.display_name if actor is not None else "kommandolinje",
-        organisation=organisation, organisation_name=organisation.name if organisation is not None else "",
-        action=action, person=person, person_nin=nin[:11], object_ref=str(object_ref)[:100], detail=str(detail)[:200],
+        actor=actor,
+        actor_name=actor.display_name if actor is not None else "kommandolinje",
+        organisation=organisation,
+        organisation_name=organisation.name if organisation is not None else "",
+        action=action,
+        person=person,
+        person_nin=nin[:11],
+        object_ref=str(object_ref)[:100],
+        detail=str(detail)[:200],
     )
 
 
@@ -75,23 +89,28 @@ def copy_request_error(*, service: Service, patient: Person):
 
 
 @transaction.atomic
-def journal_copy_request(*, service: Service, patient: Person, written_by: Person, relation: str = "") -> JournalCopyRequest:
+def journal_copy_request(
+    *, service: Service, patient: Person, written_by: Person, relation: str = ""
+) -> JournalCopyRequest:
     """Send the pre-formulated journal-copy request. The caller has checked written_by may act for patient."""
     error = copy_request_error(service=service, patient=patient)
     if error:
         raise ValidationError(error)
     message = wire.copy_request_message(service=service, patient=patient, written_by=written_by, relation=relation)
-    request = JournalCopyRequest.objects.create(person=patient, requested_by=written_by, service=service,
-                                                msg_id=message.msg_id)
+    request = JournalCopyRequest.objects.create(
+        person=patient, requested_by=written_by, service=service, msg_id=message.msg_id
+    )
     relay_send(side="portal", message=message)
     return request
 
 
 def journal_copy_apprec(envelope, apprec) -> None:
     """The clinic's AppRec for a copy request: show the citizen it arrived or was refused."""
-    request = batch_lookup(("journal-copy-request", apprec.original_msg_id),
-                           lambda: JournalCopyRequest.objects.filter(msg_id=apprec.original_msg_id).first(),
-                           changing=True)
+    request = batch_lookup(
+        ("journal-copy-request", apprec.original_msg_id),
+        lambda: JournalCopyRequest.objects.filter(msg_id=apprec.original_msg_id).first(),
+        changing=True,
+    )
     if request is None or request.state == JournalCopyRequest.State.FULFILLED:
         return
     if apprec.status == 2:
@@ -105,8 +124,11 @@ def journal_copy_apprec(envelope, apprec) -> None:
 def journal_copy_apprecs_prefetch(documents) -> None:
     """The relay's batch prefetch: the copy requests the batch's AppRecs answer, in one query."""
     originals = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
-    batch_remember_rows("journal-copy-request", originals,
-                        lambda ids: JournalCopyRequest.objects.in_bulk(list(ids), field_name="msg_id"))
+    batch_remember_rows(
+        "journal-copy-request",
+        originals,
+        lambda ids: JournalCopyRequest.objects.in_bulk(list(ids), field_name="msg_id"),
+    )
 
 
 def journal_copy_receive(message, envelope=None) -> JournalDocument:
@@ -132,17 +154,24 @@ def journal_copy_receive(message, envelope=None) -> JournalDocument:
     service = Service.objects.filter(her_id=message.sender.sub_her_id, organisation=organisation).first()
     request = None
     if message.parent_ref:
-        request = JournalCopyRequest.objects.filter(msg_id=message.parent_ref, person=person,
-                                                    service__organisation=organisation).first()
+        request = JournalCopyRequest.objects.filter(
+            msg_id=message.parent_ref, person=person, service__organisation=organisation
+        ).first()
     if request is not None and hasattr(request, "document"):
         request = None  # answered already; keep this one as a further copy
     received = timezone.localtime(message.gen_date or timezone.now())
     document = JournalDocument.objects.create(
-        person=person, organisation=organisation, service=service or (request.service if request else None),
-        source=JournalDocument.Source.REQUESTED if request else JournalDocument.Source.PUSHED, request=request,
+        person=person,
+        organisation=organisation,
+        service=service or (request.service if request else None),
+        source=JournalDocument.Source.REQUESTED if request else JournalDocument.Source.PUSHED,
+        request=request,
         title=_("Journalkopi fra %(org)s") % {"org": organisation.name},
         filename=f"journalkopi-{received:%Y-%m-%d}-{message.msg_id[:8]}.pdf",
-        mime_type=wire.codes.MIME_PDF, size=len(pdf.data), data=pdf.data, msg_id=message.msg_id,
+        mime_type=wire.codes.MIME_PDF,
+        size=len(pdf.data),
+        data=pdf.data,
+        msg_id=message.msg_id,
     )
     if request is not None:
         request.state = JournalCopyRequest.State.FULFILLED

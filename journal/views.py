@@ -37,7 +37,9 @@ def documents(request):
     subject, allowed = journal_subject(request)
     context = {"subject": subject, "allowed": allowed}
     if allowed:
-        context["page"] = Paginator(journal_documents_for(person=subject.patient), PAGE_SIZE).get_page(request.GET.get("side"))
+        context["page"] = Paginator(journal_documents_for(person=subject.patient), PAGE_SIZE).get_page(
+            request.GET.get("side")
+        )
         context["copy_requests"] = copy_requests_for(person=subject.patient)[:5]
         context["can_request"] = bool(copy_request_services(person=subject.patient))
     return render(request, "journal/documents.html", context)
@@ -61,8 +63,12 @@ def copy_request_new(request):
     form = CopyRequestForm(request.POST or None, services=services)
     if request.method == "POST" and form.is_valid():
         try:
-            journal_copy_request(service=form.chosen_service(), patient=subject.patient, written_by=subject.actor,
-                                 relation=_relation(subject))
+            journal_copy_request(
+                service=form.chosen_service(),
+                patient=subject.patient,
+                written_by=subject.actor,
+                relation=_relation(subject),
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -80,8 +86,11 @@ def shared_documents(request):
     if allowed:
         result = shared_documents_live(patient=subject.patient, written_by=subject.actor, relation=_relation(subject))
         page = Paginator(result.documents, PAGE_SIZE).get_page(request.GET.get("side"))
-    return render(request, "journal/shared_documents.html",
-                  {"subject": subject, "allowed": allowed, "result": result, "page": page})
+    return render(
+        request,
+        "journal/shared_documents.html",
+        {"subject": subject, "allowed": allowed, "result": result, "page": page},
+    )
 
 
 @login_required
@@ -94,16 +103,26 @@ def shared_document(request, service_id, document_id):
     except ValueError:
         raise Http404 from None
     try:
-        found = shared_document_live(service=service, patient=subject.patient, written_by=subject.actor,
-                                     document_id=document_id, relation=_relation(subject))
+        found = shared_document_live(
+            service=service,
+            patient=subject.patient,
+            written_by=subject.actor,
+            document_id=document_id,
+            relation=_relation(subject),
+        )
     except SharedDocumentUnavailable as exc:
-        return render(request, "journal/shared_document.html",
-                      {"subject": subject, "service": service, "error": str(exc)}, status=503)
+        return render(
+            request,
+            "journal/shared_document.html",
+            {"subject": subject, "service": service, "error": str(exc)},
+            status=503,
+        )
     if found is None:
         raise Http404
     info, text = found
-    return render(request, "journal/shared_document.html",
-                  {"subject": subject, "service": service, "info": info, "text": text})
+    return render(
+        request, "journal/shared_document.html", {"subject": subject, "service": service, "info": info, "text": text}
+    )
 
 
 @login_required

@@ -32,8 +32,12 @@ def copy_request_message(*, service, patient, written_by, relation: str = "") ->
     """The pre-formulated request: a code and a fixed subject, never text from the citizen."""
     author, on_behalf = _author_and_behalf(patient=patient, written_by=written_by, relation=relation)
     return new_message(
-        msg_type=codes.DIALOG_INNBYGGER_EKONTAKT, sender=portal_party(), receiver=clinic_party(service=service),
-        patient=patient_of(patient), author=author, on_behalf=on_behalf,
+        msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
+        sender=portal_party(),
+        receiver=clinic_party(service=service),
+        patient=patient_of(patient),
+        author=author,
+        on_behalf=on_behalf,
         foresporsler=[foresporsel(codes.FORESP_JOURNALKOPI, subject="Forespørsel om journalkopi")],
     )
 
@@ -70,9 +74,14 @@ def _info_of(item: dict) -> SharedDocumentInfo:
     except ValueError:
         written_at = None
     return SharedDocumentInfo(
-        document_id=str(item.get("id", "")), kind=str(item.get("type", "")), kind_label=str(item.get("typenavn", "")),
-        title=str(item.get("tittel", "")), department=str(item.get("avdeling", "")),
-        author=str(item.get("forfatter", "")), written_at=written_at, confidential=bool(item.get("skjermet", False)),
+        document_id=str(item.get("id", "")),
+        kind=str(item.get("type", "")),
+        kind_label=str(item.get("typenavn", "")),
+        title=str(item.get("tittel", "")),
+        department=str(item.get("avdeling", "")),
+        author=str(item.get("forfatter", "")),
+        written_at=written_at,
+        confidential=bool(item.get("skjermet", False)),
     )
 
 
@@ -91,20 +100,37 @@ def _document_query(*, msg_type, code, service, patient, written_by, relation, d
     author, on_behalf = _author_and_behalf(patient=patient, written_by=written_by, relation=relation)
     coded = codes.Code(str(document_id), codes.OID_PROJECT_DOCUMENT_ID, "Dokument-id") if document_id else None
     return new_message(
-        msg_type=msg_type, sender=portal_party(), receiver=clinic_party(service=service), patient=patient_of(patient),
-        author=author, on_behalf=on_behalf, foresporsler=[foresporsel(code, subject=code.dn, coded=coded)],
+        msg_type=msg_type,
+        sender=portal_party(),
+        receiver=clinic_party(service=service),
+        patient=patient_of(patient),
+        author=author,
+        on_behalf=on_behalf,
+        foresporsler=[foresporsel(code, subject=code.dn, coded=coded)],
     )
 
 
 def find_documents_message(*, service, patient, written_by, relation: str = "") -> Message:
-    return _document_query(msg_type=codes.DIALOG_INNBYGGER_FINN_DOKUMENTER, code=codes.FORESP_FINN_DOKUMENTER,
-                           service=service, patient=patient, written_by=written_by, relation=relation)
+    return _document_query(
+        msg_type=codes.DIALOG_INNBYGGER_FINN_DOKUMENTER,
+        code=codes.FORESP_FINN_DOKUMENTER,
+        service=service,
+        patient=patient,
+        written_by=written_by,
+        relation=relation,
+    )
 
 
 def fetch_document_message(*, service, patient, written_by, document_id, relation: str = "") -> Message:
-    return _document_query(msg_type=codes.DIALOG_INNBYGGER_HENT_DOKUMENTER, code=codes.FORESP_HENT_DOKUMENT,
-                           service=service, patient=patient, written_by=written_by, relation=relation,
-                           document_id=document_id)
+    return _document_query(
+        msg_type=codes.DIALOG_INNBYGGER_HENT_DOKUMENTER,
+        code=codes.FORESP_HENT_DOKUMENT,
+        service=service,
+        patient=patient,
+        written_by=written_by,
+        relation=relation,
+        document_id=document_id,
+    )
 
 
 def document_list_of(reply: Message) -> list:

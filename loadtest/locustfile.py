@@ -40,8 +40,9 @@ _log = open(os.environ["HN_LOAD_LOG"], "a", buffering=1) if os.environ.get("HN_L
 
 
 @events.request.add_listener
-def _record(request_type, name, response_time, response_length, response=None, exception=None, start_time=None,
-            **kwargs):
+def _record(
+    request_type, name, response_time, response_length, response=None, exception=None, start_time=None, **kwargs
+):
     if _log is None:
         return
     status = getattr(response, "status_code", 0) or 0  # 0: no answer (timeout, connection refused)
@@ -68,8 +69,9 @@ class PortalUser(HttpUser):
 
         `refused_at`: a path that, if we land on it, means the request did not do its job
         (e.g. back on the login page after posting credentials)."""
-        with self.client.request(method, url, name=name, data=data, timeout=TIMEOUT, catch_response=True,
-                                 allow_redirects=True) as response:
+        with self.client.request(
+            method, url, name=name, data=data, timeout=TIMEOUT, catch_response=True, allow_redirects=True
+        ) as response:
             if response.status_code in (429, 503) and response.headers.get("Retry-After"):
                 response.success()  # shed by design; the bench counts it separately
                 gevent.sleep(float(response.headers["Retry-After"]))
@@ -142,10 +144,16 @@ class CitizenUser(PortalUser):
         fields = dict(HIDDEN.findall(confirm.text))
         token = CSRF.search(confirm.text)
         if token and "choice" in fields:
-            self.page(f"/timer/bestill/{contact}/bekreft/", name="booking: reserve", method="POST", data={
-                "csrfmiddlewaretoken": token.group(1), "choice": fields["choice"],
-                "request_id": fields.get("request_id") or str(uuid.uuid4()),
-            })
+            self.page(
+                f"/timer/bestill/{contact}/bekreft/",
+                name="booking: reserve",
+                method="POST",
+                data={
+                    "csrfmiddlewaretoken": token.group(1),
+                    "choice": fields["choice"],
+                    "request_id": fields.get("request_id") or str(uuid.uuid4()),
+                },
+            )
 
     @task(1)
     def send(self):
@@ -153,10 +161,16 @@ class CitizenUser(PortalUser):
         form = self.page(url, name="send: form")
         token = CSRF.search(form.text) if form is not None else None
         if token:
-            self.page(url, name="send: post", method="POST", data={
-                "csrfmiddlewaretoken": token.group(1), "title": "Spørsmål fra lasttest",
-                "text": "Hei, dette er en melding fra lasttesten.",
-            })
+            self.page(
+                url,
+                name="send: post",
+                method="POST",
+                data={
+                    "csrfmiddlewaretoken": token.group(1),
+                    "title": "Spørsmål fra lasttest",
+                    "text": "Hei, dette er en melding fra lasttesten.",
+                },
+            )
 
 
 class LoginUser(PortalUser):
@@ -168,13 +182,21 @@ class LoginUser(PortalUser):
         form = self.page("/konto/login/", name="login: form")
         token = CSRF.search(form.text) if form is not None else None
         if token:
-            self.page("/konto/login/", name="login: post", method="POST", data={
-                "csrfmiddlewaretoken": token.group(1), "login": self.profile["email"],
-                "password": self.profile["password"],
-            }, refused_at="/konto/login/")
+            self.page(
+                "/konto/login/",
+                name="login: post",
+                method="POST",
+                data={
+                    "csrfmiddlewaretoken": token.group(1),
+                    "login": self.profile["email"],
+                    "password": self.profile["password"],
+                },
+                refused_at="/konto/login/",
+            )
 
 
 if os.environ.get("HN_LOAD_SPIKE"):
+
     class SpikeShape(LoadTestShape):
         """base users for `before` s, 10× base for `spike` s, then base users for `after` s."""
 

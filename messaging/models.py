@@ -105,8 +105,11 @@ class Envelope(models.Model):
         # is a queue; docs/relay.md, performance).
         indexes = [
             # The delivery claim: due rows for one receiving queue, oldest first.
-            models.Index(fields=["to_side", "channel", "next_attempt_at"], name="envelope_due",
-                         condition=Q(state__in=["queued", "expired"])),
+            models.Index(
+                fields=["to_side", "channel", "next_attempt_at"],
+                name="envelope_due",
+                condition=Q(state__in=["queued", "expired"]),
+            ),
             # A synchronous caller collecting its reply.
             models.Index(fields=["original_msg_id"], name="envelope_reply_for", condition=Q(kind="reply")),
             # `relay dead`.

@@ -35,8 +35,10 @@ def require_or_skip(condition: bool, reason: str):
 @pytest.fixture
 def shared_dir() -> Path:
     path = Path(settings.HN_SHARED_DIR)
-    require_or_skip((path / "schemas").is_dir() and (path / "samples").is_dir(),
-                    f"official schemas/samples not found in {path}; set HN_SHARED_DIR")
+    require_or_skip(
+        (path / "schemas").is_dir() and (path / "samples").is_dir(),
+        f"official schemas/samples not found in {path}; set HN_SHARED_DIR",
+    )
     return path
 
 
@@ -65,12 +67,24 @@ def cast(db):
     other_org = f.OrganisationFactory(name="Sentrum legesenter")
     other = f.gp_service(organisation=other_org, name="Fastlege Ola Annen")
 
-    nora = f.CitizenFactory(email="nora@test.local", person__given_name="Nora", person__age=40, person__address_code="HOME-1")
-    ole = f.CitizenFactory(email="ole@test.local", person__given_name="Ole", person__age=42, person__female=False,
-                           person__address_code="HOME-1")
+    nora = f.CitizenFactory(
+        email="nora@test.local", person__given_name="Nora", person__age=40, person__address_code="HOME-1"
+    )
+    ole = f.CitizenFactory(
+        email="ole@test.local",
+        person__given_name="Ole",
+        person__age=42,
+        person__female=False,
+        person__address_code="HOME-1",
+    )
     emma = f.PersonFactory(given_name="Emma", age=8, address_code="HOME-1")
-    jonas = f.CitizenFactory(email="jonas@test.local", person__given_name="Jonas", person__age=14,
-                             person__female=False, person__address_code="HOME-1")
+    jonas = f.CitizenFactory(
+        email="jonas@test.local",
+        person__given_name="Jonas",
+        person__age=14,
+        person__female=False,
+        person__address_code="HOME-1",
+    )
     ulf = f.CitizenFactory(email="ulf@test.local", person__given_name="Ulf", person__age=55, person__female=False)
     for child in (emma, jonas.person):
         f.parent_of(nora.person, child)
@@ -79,14 +93,37 @@ def cast(db):
         f.contact(person, gp)
     f.contact(ulf.person, other)
 
-    kari = f.StaffFactory(email="kari@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.CLINICIAN, gp))
-    reception = f.StaffFactory(email="resepsjon@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.RECEPTION))
-    clinic_admin = f.StaffFactory(email="admin@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.CLINIC_ADMIN))
-    ola = f.StaffFactory(email="ola@test.local", totp_secret=TOTP_SECRET, membership=(other_org, StaffRole.CLINICIAN, other))
-    other_admin = f.StaffFactory(email="admin2@test.local", totp_secret=TOTP_SECRET, membership=(other_org, StaffRole.CLINIC_ADMIN))
-    return Cast(nora=nora, emma=emma, jonas=jonas, ole=ole, ulf=ulf, gp_org=gp_org, gp_service=gp,
-                other_org=other_org, other_service=other, kari=kari, reception=reception, clinic_admin=clinic_admin,
-                ola=ola, other_admin=other_admin)
+    kari = f.StaffFactory(
+        email="kari@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.CLINICIAN, gp)
+    )
+    reception = f.StaffFactory(
+        email="resepsjon@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.RECEPTION)
+    )
+    clinic_admin = f.StaffFactory(
+        email="admin@test.local", totp_secret=TOTP_SECRET, membership=(gp_org, StaffRole.CLINIC_ADMIN)
+    )
+    ola = f.StaffFactory(
+        email="ola@test.local", totp_secret=TOTP_SECRET, membership=(other_org, StaffRole.CLINICIAN, other)
+    )
+    other_admin = f.StaffFactory(
+        email="admin2@test.local", totp_secret=TOTP_SECRET, membership=(other_org, StaffRole.CLINIC_ADMIN)
+    )
+    return Cast(
+        nora=nora,
+        emma=emma,
+        jonas=jonas,
+        ole=ole,
+        ulf=ulf,
+        gp_org=gp_org,
+        gp_service=gp,
+        other_org=other_org,
+        other_service=other,
+        kari=kari,
+        reception=reception,
+        clinic_admin=clinic_admin,
+        ola=ola,
+        other_admin=other_admin,
+    )
 
 
 def login_as(client, user):

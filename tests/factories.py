@@ -85,7 +85,9 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     def processes(obj, create, extracted, **kwargs):
         """processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.BOOK}"""
         for process, level in (extracted or {}).items():
-            ServiceProcess.objects.create(service=obj, process=process, appointment_level=level or AppointmentLevel.NONE)
+            ServiceProcess.objects.create(
+                service=obj, process=process, appointment_level=level or AppointmentLevel.NONE
+            )
 
 
 class StaffFactory(UserFactory):
@@ -101,8 +103,12 @@ class StaffFactory(UserFactory):
 
 def gp_service(organisation=None, **kwargs):
     processes = {
-        Process.EKONTAKT: None, Process.EKONSULTASJON: None, Process.RENEWAL: None,
-        Process.APPOINTMENTS: AppointmentLevel.BOOK, Process.VIDEO: None, Process.JOURNAL_COPY: None,
+        Process.EKONTAKT: None,
+        Process.EKONSULTASJON: None,
+        Process.RENEWAL: None,
+        Process.APPOINTMENTS: AppointmentLevel.BOOK,
+        Process.VIDEO: None,
+        Process.JOURNAL_COPY: None,
         Process.TOOLS: None,
     }
     extra = {"organisation": organisation} if organisation else {}
@@ -118,6 +124,16 @@ def parent_of(parent, child):
 
 
 __all__ = [
-    "PASSWORD", "PersonFactory", "UserFactory", "CitizenFactory", "OrganisationFactory", "ServiceFactory",
-    "StaffFactory", "StaffRole", "gp_service", "contact", "parent_of", "birth_date_for_age",
+    "PASSWORD",
+    "PersonFactory",
+    "UserFactory",
+    "CitizenFactory",
+    "OrganisationFactory",
+    "ServiceFactory",
+    "StaffFactory",
+    "StaffRole",
+    "gp_service",
+    "contact",
+    "parent_of",
+    "birth_date_for_age",
 ]

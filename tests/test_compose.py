@@ -46,6 +46,7 @@ def procfile():
 
 def interpolate(value, provided):
     """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} with `provided` as the shell environment."""
+
     def one(match):
         name, op, arg = match.group(1), match.group(2), match.group(3)
         if name in provided and provided[name] != "":
@@ -55,6 +56,7 @@ def interpolate(value, provided):
         if op == ":?":
             raise AssertionError(f"compose requires {name}: {arg}")
         return ""
+
     return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, str(value))
 
 
@@ -179,7 +181,8 @@ def test_beat_tasks_go_to_a_consumed_queue(compose):
     routes = getattr(settings, "CELERY_TASK_ROUTES", {})
     for entry in getattr(settings, "CELERY_BEAT_SCHEDULE", {}).values():
         queue = entry.get("options", {}).get("queue") or routes.get(entry["task"], {}).get(
-            "queue", settings.CELERY_TASK_DEFAULT_QUEUE)
+            "queue", settings.CELERY_TASK_DEFAULT_QUEUE
+        )
         assert queue in consumed, entry["task"]
 
 
@@ -213,18 +216,33 @@ def test_every_variable_the_containers_set_is_read_by_settings(compose, service)
 
 
 def run_manage(env, *args):
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
-                          env={**clean_environ(), **env}, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        env={**clean_environ(), **env},
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_container_environment_passes_the_deploy_check(compose, tmp_path):
-    env = {**container_env(compose, "web"), "HN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "helsenorge.settings"}
+    env = {
+        **container_env(compose, "web"),
+        "HN_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "helsenorge.settings",
+    }
     result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
     # The worker health checks use remote control, which the settings switch on for Redis.
-    shown = run_manage(env, "shell", "--no-imports", "-c",
-                       "from django.conf import settings as s; print(s.CELERY_WORKER_ENABLE_REMOTE_CONTROL)")
+    shown = run_manage(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.CELERY_WORKER_ENABLE_REMOTE_CONTROL)",
+    )
     assert shown.stdout.strip() == "True", shown.stderr
 
 
@@ -235,7 +253,7 @@ def test_image_build_steps_run(tmp_path):
     assert steps
     for step in steps:
         words = shlex.split(step)
-        env = dict(w.split("=", 1) for w in words[:words.index("python")])
+        env = dict(w.split("=", 1) for w in words[: words.index("python")])
         command = words[words.index("manage.py") + 1]
         assert command in get_commands()
         result = run_manage({**env, "HN_VAR_DIR": str(tmp_path)}, "check")
@@ -256,12 +274,16 @@ def test_web_command_and_health_check_work_with_production_settings(compose, tmp
     port = free_port()
     env = {**clean_environ(), **container_env(compose, "web")}
     # Only the database host differs from the container: a local SQLite file stands in for `postgres`.
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", HN_VAR_DIR=str(tmp_path / "var"),
-               DJANGO_SETTINGS_MODULE="helsenorge.settings")
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        HN_VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="helsenorge.settings",
+    )
     command = [part.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for part in service["command"]]
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen([gunicorn, *command[1:]], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [gunicorn, *command[1:]], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -327,13 +349,17 @@ def test_worker_command_and_health_check_work_on_redis(compose, tmp_path, servic
     spec = compose["services"][service]
     hostname = f"test-{os.getpid()}-{service}"  # unique, so no other worker on this broker answers
     env = {**clean_environ(), **container_env(compose, service)}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", HN_VAR_DIR=str(tmp_path / "var"),
-               CELERY_BROKER_URL=broker, REDIS_URL=broker, DJANGO_SETTINGS_MODULE="helsenorge.settings",
-               HOSTNAME=hostname)
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        HN_VAR_DIR=str(tmp_path / "var"),
+        CELERY_BROKER_URL=broker,
+        REDIS_URL=broker,
+        DJANGO_SETTINGS_MODULE="helsenorge.settings",
+        HOSTNAME=hostname,
+    )
     celery = str(Path(sys.executable).with_name("celery"))
     command = [celery if part == "celery" else part.replace("%h", hostname) for part in spec["command"]]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         kind, check = spec["healthcheck"]["test"]
         assert kind == "CMD-SHELL"
@@ -341,8 +367,7 @@ def test_worker_command_and_health_check_work_on_redis(compose, tmp_path, servic
         check = check.replace("$$", "$").replace("celery ", f"{celery} ", 1)
         deadline = time.monotonic() + 90
         while True:
-            result = subprocess.run(["sh", "-c", check], env=env, cwd=ROOT, capture_output=True, text=True,
-                                    timeout=60)
+            result = subprocess.run(["sh", "-c", check], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
             if result.returncode == 0:
                 break
             assert worker.poll() is None, worker.stderr.read()[-3000:]

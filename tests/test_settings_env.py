@@ -26,7 +26,11 @@ def start(tmp_path, *args, settings_module="helsenorge.settings", **variables):
     env.update(DJANGO_SETTINGS_MODULE=settings_module, HN_VAR_DIR=str(tmp_path / "var"), **variables)
     return subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), *(args or ("check",))],
-        capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
     )
 
 
@@ -74,11 +78,21 @@ def test_the_same_variables_well_formed_start(tmp_path):
     """The control: every variable above with a good value, so the failures above come from the values."""
     result = start(
         tmp_path,
-        DJANGO_DEBUG="false", HN_HTTPS="true", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="portal.example.no",
-        DATABASE_URL="postgres://portal:pw@db.example.no:5432/portal", CELERY_BROKER_URL="redis://redis:6379/0",
-        REDIS_URL="redis://redis:6379/1", HN_SYNC_TIMEOUT_SECONDS="7.5", HN_RELAY_MAX_ATTEMPTS="5",
-        HN_SESSION_SECONDS="900", EMAIL_PORT="587", HN_EMAIL_VERIFICATION="mandatory", HN_LOG_LEVEL="WARNING",
-        HN_LOGIN_FAILED_RATE="5/m/ip,3/300s/key", HN_ALLOW_SYNTHETIC_NIN="false",
+        DJANGO_DEBUG="false",
+        HN_HTTPS="true",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="portal.example.no",
+        DATABASE_URL="postgres://portal:pw@db.example.no:5432/portal",
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        REDIS_URL="redis://redis:6379/1",
+        HN_SYNC_TIMEOUT_SECONDS="7.5",
+        HN_RELAY_MAX_ATTEMPTS="5",
+        HN_SESSION_SECONDS="900",
+        EMAIL_PORT="587",
+        HN_EMAIL_VERIFICATION="mandatory",
+        HN_LOG_LEVEL="WARNING",
+        HN_LOGIN_FAILED_RATE="5/m/ip,3/300s/key",
+        HN_ALLOW_SYNTHETIC_NIN="false",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -92,15 +106,26 @@ def test_values_reach_settings(tmp_path):
         "s.CACHES['default']['BACKEND'], s.ACCOUNT_RATE_LIMITS['login_failed'], s.HN_ALLOW_SYNTHETIC_NIN)"
     )
     result = start(
-        tmp_path, "shell", "--no-imports", "-c", code,
-        HN_SYNC_TIMEOUT_SECONDS="7.5", DATABASE_URL="postgres://portal@db.example.no/portal",
-        CELERY_BROKER_URL="redis://redis:6379/0", REDIS_URL="redis://redis:6379/1",
-        HN_LOGIN_FAILED_RATE="5/m/ip", HN_ALLOW_SYNTHETIC_NIN="no",
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        HN_SYNC_TIMEOUT_SECONDS="7.5",
+        DATABASE_URL="postgres://portal@db.example.no/portal",
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        REDIS_URL="redis://redis:6379/1",
+        HN_LOGIN_FAILED_RATE="5/m/ip",
+        HN_ALLOW_SYNTHETIC_NIN="no",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "7.5", "django.db.backends.postgresql", "redis://redis:6379/0",
-        "django.core.cache.backends.redis.RedisCache", "5/m/ip", "False",
+        "7.5",
+        "django.db.backends.postgresql",
+        "redis://redis:6379/0",
+        "django.core.cache.backends.redis.RedisCache",
+        "5/m/ip",
+        "False",
     ]
 
 

@@ -36,6 +36,7 @@ SOURCE_SUFFIXES = {".py", ".html", ".txt"}  # what makemessages reads for the "d
 
 # --- a small, strict reader for the .po and .mo formats (no extra dependency) ----------------
 
+
 @dataclass
 class Entry:
     msgid: str
@@ -124,10 +125,10 @@ def mo_read(path: Path) -> dict[str, str]:
     _revision, count, originals, translations = struct.unpack(order + "4I", data[4:20])
     result = {}
     for i in range(count):
-        length, offset = struct.unpack(order + "2I", data[originals + 8 * i:originals + 8 * i + 8])
-        original = data[offset:offset + length].decode("utf-8")
-        length, offset = struct.unpack(order + "2I", data[translations + 8 * i:translations + 8 * i + 8])
-        result[original] = data[offset:offset + length].decode("utf-8")
+        length, offset = struct.unpack(order + "2I", data[originals + 8 * i : originals + 8 * i + 8])
+        original = data[offset : offset + length].decode("utf-8")
+        length, offset = struct.unpack(order + "2I", data[translations + 8 * i : translations + 8 * i + 8])
+        result[original] = data[offset : offset + length].decode("utf-8")
     return result
 
 
@@ -141,6 +142,7 @@ def messages_of(catalog):
 
 
 # --- (a) + (b): the committed catalog ---------------------------------------------------------
+
 
 def test_po_reader_understands_the_catalog(catalog):
     # Guards the reader the other tests rely on: a header, many entries, plural forms parsed.
@@ -185,7 +187,9 @@ def _header(text):
 def test_compiled_mo_matches_the_po(catalog):
     compiled = mo_read(CATALOG / "django.mo")
     assert _header(compiled.pop("", "")) == _header(catalog[0].msgstr)
-    expected = {e.mo_key(): e.mo_value() for e in messages_of(catalog) if "fuzzy" not in e.flags and all(e.translations)}
+    expected = {
+        e.mo_key(): e.mo_value() for e in messages_of(catalog) if "fuzzy" not in e.flags and all(e.translations)
+    }
     missing = sorted(set(expected) - set(compiled))
     stale = sorted(k for k in set(expected) & set(compiled) if expected[k] != compiled[k])
     extra = sorted(set(compiled) - set(expected))
@@ -196,6 +200,7 @@ def test_compiled_mo_matches_the_po(catalog):
 
 
 # --- (d): the catalog covers every translatable string in the source -------------------------
+
 
 def _copy_sources(destination: Path):
     """The files makemessages reads, copied so its scratch files never land in the working tree."""
@@ -210,15 +215,21 @@ def _copy_sources(destination: Path):
 
 
 def test_catalog_has_every_translatable_string_in_the_source(tmp_path, settings, monkeypatch, catalog):
-    require_or_skip(all(shutil.which(tool) for tool in ("xgettext", "msguniq", "msgmerge")),
-                    "GNU gettext (xgettext) is not installed; cannot extract strings to compare")
+    require_or_skip(
+        all(shutil.which(tool) for tool in ("xgettext", "msguniq", "msgmerge")),
+        "GNU gettext (xgettext) is not installed; cannot extract strings to compare",
+    )
     copy = tmp_path / "src"
     _copy_sources(copy)
     (copy / "locale").mkdir()
     monkeypatch.chdir(copy)
     settings.LOCALE_PATHS = [str(copy / "locale")]
-    call_command("makemessages", locale=["en"], verbosity=0,
-                 ignore_patterns=[".venv", "var", "artifacts", "staticfiles", "node_modules"])
+    call_command(
+        "makemessages",
+        locale=["en"],
+        verbosity=0,
+        ignore_patterns=[".venv", "var", "artifacts", "staticfiles", "node_modules"],
+    )
     extracted = messages_of(po_read(copy / "locale" / "en" / "LC_MESSAGES" / "django.po"))
     assert len(extracted) > 500, "makemessages found too little; is the copy complete?"
     committed = {e.key for e in messages_of(catalog)}
@@ -232,11 +243,16 @@ def test_catalog_has_every_translatable_string_in_the_source(tmp_path, settings,
 
 # --- visible template text outside {% trans %} / {% blocktrans %} ----------------------------
 
-_TEMPLATE_NOISE = [re.compile(p, re.S) for p in (
-    r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}", r"\{#.*?#\}",
-    r"\{%\s*blocktrans(?:late)?\b.*?\{%\s*endblocktrans(?:late)?\s*%\}",
-    r"\{%.*?%\}", r"\{\{.*?\}\}",
-)]
+_TEMPLATE_NOISE = [
+    re.compile(p, re.S)
+    for p in (
+        r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}",
+        r"\{#.*?#\}",
+        r"\{%\s*blocktrans(?:late)?\b.*?\{%\s*endblocktrans(?:late)?\s*%\}",
+        r"\{%.*?%\}",
+        r"\{\{.*?\}\}",
+    )
+]
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _CSS_CLASS = re.compile(r"^[\w-]+--[\w-]+$")  # text of a {% block x_class %}, not prose
 # Language names are shown in their own language in the language picker, whatever the UI language.
@@ -303,7 +319,11 @@ def _python_problems(tree):
         if isinstance(node, ast.Call):
             function = node.func
             name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
-            owner = function.value.id if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) else ""
+            owner = (
+                function.value.id
+                if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name)
+                else ""
+            )
             for keyword in node.keywords:
                 admin_text = keyword.arg == "description" and name in ("display", "action")  # @admin.display(...)
                 if (keyword.arg in _UI_KEYWORDS or admin_text) and _bare_text(keyword.value):
@@ -322,8 +342,12 @@ def _python_problems(tree):
                 target, value = statement.targets[0].id, statement.value
                 if target in ("verbose_name", "verbose_name_plural") and _bare_text(value):
                     yield statement.lineno, f"{node.name}.{target}"
-                if bases & {"TextChoices", "IntegerChoices", "Choices"} and isinstance(value, ast.Tuple) \
-                        and len(value.elts) > 1 and _bare_text(value.elts[-1]):
+                if (
+                    bases & {"TextChoices", "IntegerChoices", "Choices"}
+                    and isinstance(value, ast.Tuple)
+                    and len(value.elts) > 1
+                    and _bare_text(value.elts[-1])
+                ):
                     yield statement.lineno, f"{node.name}.{target} (choice label)"
 
 
@@ -342,6 +366,7 @@ def test_python_user_facing_strings_go_through_gettext():
 
 
 # --- (c): the pages are served in bokmål by default and in English when chosen ---------------
+
 
 def _text(response) -> str:
     assert response.status_code == 200
@@ -371,12 +396,16 @@ def _leftover_bokmal(page: str, catalog) -> list[str]:
 
 PAGES = {
     # page: (English phrases, bokmål phrases)
-    "home": (["Keep track of your health with your health contacts", "Log in", "Skip to main content"],
-             ["Følg opp helsen din med helsekontaktene dine", "Logg inn", "Hopp til hovedinnhold"]),
+    "home": (
+        ["Keep track of your health with your health contacts", "Log in", "Skip to main content"],
+        ["Følg opp helsen din med helsekontaktene dine", "Logg inn", "Hopp til hovedinnhold"],
+    ),
     # allauth's own strings come from its shipped nb / en catalogs
     "login": (["Password", "Skip to main content"], ["Passord", "Hopp til hovedinnhold"]),
-    "contacts": (["Health contacts", "Here you can see your health contacts", "Renew prescription", "Log out"],
-                 ["Helsekontakter", "Her ser du helsekontaktene dine", "Fornye resept", "Logg ut"]),
+    "contacts": (
+        ["Health contacts", "Here you can see your health contacts", "Renew prescription", "Log out"],
+        ["Helsekontakter", "Her ser du helsekontaktene dine", "Fornye resept", "Logg ut"],
+    ),
 }
 
 

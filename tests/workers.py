@@ -64,13 +64,15 @@ def database_url_for_workers() -> str:
 
 def worker_env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "helsenorge.test_settings",
-        "HN_VAR_DIR": str(settings.VAR_DIR),
-        "DATABASE_URL": database_url_for_workers(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "helsenorge.test_settings",
+            "HN_VAR_DIR": str(settings.VAR_DIR),
+            "DATABASE_URL": database_url_for_workers(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
     env.update({k: str(v) for k, v in (extra or {}).items()})
@@ -80,8 +82,13 @@ def worker_env(extra: dict | None = None) -> dict:
 @contextlib.contextmanager
 def celery_workers(*, sides=("portal", "epj"), beat: bool = False, env: dict | None = None, concurrency: int = 1):
     try:
-        with worker_processes(env=worker_env(env), log_dir=Path(settings.VAR_DIR) / "workers", sides=sides,
-                              beat=beat, concurrency=concurrency) as workers:
+        with worker_processes(
+            env=worker_env(env),
+            log_dir=Path(settings.VAR_DIR) / "workers",
+            sides=sides,
+            beat=beat,
+            concurrency=concurrency,
+        ) as workers:
             yield workers
     except WorkerStartError as error:
         pytest.fail(str(error))

@@ -73,9 +73,7 @@ def dispatch_for_launch(*, user, dispatch_id) -> ToolDispatch:
     """Only the person the tool was given to may open it; a representative may not (domain brief §5)."""
     if not user.is_authenticated or not user.is_citizen:
         raise Http404
-    dispatch = (
-        ToolDispatch.objects.select_related("tool").filter(pk=dispatch_id, person_id=user.person_id).first()
-    )
+    dispatch = ToolDispatch.objects.select_related("tool").filter(pk=dispatch_id, person_id=user.person_id).first()
     if dispatch is None:
         raise Http404
     return dispatch

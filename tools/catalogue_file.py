@@ -17,8 +17,20 @@ from tools.models import Dimension, EventKind, Tool, ToolEvent, ToolStatus, Verd
 from tools.selectors import current_verdicts
 
 FIELDS = [
-    "slug", "name", "maker", "purpose", "target_group", "topic", "kind", "launch_url", "privacy_url",
-    "privacy_text", "evidence", "self_service", "status", "withdrawal_reason",
+    "slug",
+    "name",
+    "maker",
+    "purpose",
+    "target_group",
+    "topic",
+    "kind",
+    "launch_url",
+    "privacy_url",
+    "privacy_text",
+    "evidence",
+    "self_service",
+    "status",
+    "withdrawal_reason",
 ]
 REQUIRED = {"slug", "name", "maker", "purpose", "target_group", "topic", "kind", "launch_url", "evidence", "status"}
 STRING_FIELDS = set(FIELDS) - {"self_service"}
@@ -119,9 +131,13 @@ def _row_problems(row) -> list[str]:
         problems.append("assessments: must be a list")
         assessments = []
     for i, a in enumerate(assessments):
-        if (not isinstance(a, dict) or set(a) - {"dimension", "verdict", "notes"}
-                or a.get("dimension") not in Dimension.values or a.get("verdict") not in Verdict.values
-                or not isinstance(a.get("notes", ""), str)):
+        if (
+            not isinstance(a, dict)
+            or set(a) - {"dimension", "verdict", "notes"}
+            or a.get("dimension") not in Dimension.values
+            or a.get("verdict") not in Verdict.values
+            or not isinstance(a.get("notes", ""), str)
+        ):
             problems.append(f"assessments[{i}]: needs a known dimension and verdict (and optional notes text)")
         elif a["dimension"] in verdicts:
             problems.append(f"assessments[{i}]: {a['dimension']} assessed twice")
@@ -192,7 +208,11 @@ def catalogue_import(*, text: str, actor=None) -> ImportResult:
         ToolEvent.objects.create(tool=tool, kind=EventKind.IMPORTED, actor=actor)
         for a in row.get("assessments", []):
             ToolEvent.objects.create(
-                tool=tool, kind=EventKind.ASSESSED, actor=actor, dimension=a["dimension"], verdict=a["verdict"],
+                tool=tool,
+                kind=EventKind.ASSESSED,
+                actor=actor,
+                dimension=a["dimension"],
+                verdict=a["verdict"],
                 notes=a.get("notes", ""),
             )
         (result.updated if existing else result.created).append(tool.slug)

@@ -17,18 +17,66 @@ MAKER_EMAIL = "produsent@verktoy.demo"
 
 DEMO_TOOLS = [
     # (name, maker, purpose, target group, topic, form, self-service, final state)
-    ("Pusteskolen", "Pust og lunger AS", "Daglige pusteøvelser og opplæring for deg som lever med KOLS.",
-     TargetGroup.ADULTS, Topic.LUNGS, ToolKind.APP, False, "published"),
-    ("Søvndagboka", "Søvnsenteret (demo)", "Før søvndagbok og få råd om søvnvaner over seks uker.",
-     TargetGroup.ADULTS, Topic.SLEEP, ToolKind.WEB, True, "published"),
-    ("Blodtrykk hjemme", "Hjertevakt AS", "Mål blodtrykket hjemme; målingene deles med behandleren din.",
-     TargetGroup.ELDERLY, Topic.HEART, ToolKind.HOME_MONITORING, False, "published"),
-    ("Mestring av angst for unge", "Ung psykisk helse (demo)", "Selvhjelpsprogram mot angst, med videoer og øvelser.",
-     TargetGroup.CHILDREN, Topic.MENTAL_HEALTH, ToolKind.VIDEO, True, "published"),
-    ("Diabetesdagbok 1.0", "Sukkerfri AS", "Registrer blodsukker og måltider.",
-     TargetGroup.ADULTS, Topic.DIABETES, ToolKind.APP, False, "withdrawn"),
-    ("Smertekompasset", "Smerteklinikken (demo)", "Kartlegg smerte og få øvelser tilpasset deg.",
-     TargetGroup.ADULTS, Topic.PAIN, ToolKind.WEB, False, "pending"),
+    (
+        "Pusteskolen",
+        "Pust og lunger AS",
+        "Daglige pusteøvelser og opplæring for deg som lever med KOLS.",
+        TargetGroup.ADULTS,
+        Topic.LUNGS,
+        ToolKind.APP,
+        False,
+        "published",
+    ),
+    (
+        "Søvndagboka",
+        "Søvnsenteret (demo)",
+        "Før søvndagbok og få råd om søvnvaner over seks uker.",
+        TargetGroup.ADULTS,
+        Topic.SLEEP,
+        ToolKind.WEB,
+        True,
+        "published",
+    ),
+    (
+        "Blodtrykk hjemme",
+        "Hjertevakt AS",
+        "Mål blodtrykket hjemme; målingene deles med behandleren din.",
+        TargetGroup.ELDERLY,
+        Topic.HEART,
+        ToolKind.HOME_MONITORING,
+        False,
+        "published",
+    ),
+    (
+        "Mestring av angst for unge",
+        "Ung psykisk helse (demo)",
+        "Selvhjelpsprogram mot angst, med videoer og øvelser.",
+        TargetGroup.CHILDREN,
+        Topic.MENTAL_HEALTH,
+        ToolKind.VIDEO,
+        True,
+        "published",
+    ),
+    (
+        "Diabetesdagbok 1.0",
+        "Sukkerfri AS",
+        "Registrer blodsukker og måltider.",
+        TargetGroup.ADULTS,
+        Topic.DIABETES,
+        ToolKind.APP,
+        False,
+        "withdrawn",
+    ),
+    (
+        "Smertekompasset",
+        "Smerteklinikken (demo)",
+        "Kartlegg smerte og få øvelser tilpasset deg.",
+        TargetGroup.ADULTS,
+        Topic.PAIN,
+        ToolKind.WEB,
+        False,
+        "pending",
+    ),
 ]
 
 
@@ -48,13 +96,26 @@ def seed_tools():
             continue
         site = f"https://{_slug(name)}.example"
         tool = tool_submit(
-            submitted_by=maker, name=name, maker=maker_name, purpose=purpose, target_group=group, topic=topic,
-            kind=kind, launch_url=f"{site}/start", privacy_url=f"{site}/personvern",
-            evidence="Demo: beskrivelse av studier og erfaringer.", self_service=self_service,
+            submitted_by=maker,
+            name=name,
+            maker=maker_name,
+            purpose=purpose,
+            target_group=group,
+            topic=topic,
+            kind=kind,
+            launch_url=f"{site}/start",
+            privacy_url=f"{site}/personvern",
+            evidence="Demo: beskrivelse av studier og erfaringer.",
+            self_service=self_service,
         )
         if state == "pending":
-            tool_assess(tool=tool, reviewer=reviewer, dimension=Dimension.CLINICAL, verdict=Verdict.APPROVED,
-                        notes="Faglig godt begrunnet.")
+            tool_assess(
+                tool=tool,
+                reviewer=reviewer,
+                dimension=Dimension.CLINICAL,
+                verdict=Verdict.APPROVED,
+                notes="Faglig godt begrunnet.",
+            )
             continue
         for dimension in Dimension.values:
             tool = tool_assess(tool=tool, reviewer=reviewer, dimension=dimension, verdict=Verdict.APPROVED)
@@ -73,6 +134,11 @@ def _seed_dispatch():
     tool = Tool.objects.get(slug=_slug("Pusteskolen"))
     if nora is None or ToolDispatch.objects.filter(tool=tool, person=nora, organisation=organisation).exists():
         return
-    tool_send(tool=tool, organisation=organisation, sender=sender, patient_nin=nora.nin,
-              note="Gjør øvelsene hver morgen i to uker, så snakker vi om det på neste time.",
-              suitability_confirmed=True)
+    tool_send(
+        tool=tool,
+        organisation=organisation,
+        sender=sender,
+        patient_nin=nora.nin,
+        note="Gjør øvelsene hver morgen i to uker, så snakker vi om det på neste time.",
+        suitability_confirmed=True,
+    )

@@ -15,7 +15,9 @@ class ToolSubmissionForm(forms.ModelForm):
         help_texts = {
             "maker": _("Virksomheten som lager og har ansvaret for verktøyet."),
             "purpose": _("Hvilket problem hjelper verktøyet innbyggeren med, og hvordan?"),
-            "evidence": _("Studier, erfaringer eller standarder (for eksempel ISO 82304-2) som viser nytte og kvalitet."),
+            "evidence": _(
+                "Studier, erfaringer eller standarder (for eksempel ISO 82304-2) som viser nytte og kvalitet."
+            ),
             "privacy_text": _("Lim inn erklæringen her hvis den ikke ligger på en nettside."),
         }
         widgets = {
@@ -45,7 +47,10 @@ class AssessmentForm(forms.Form):
     dimension = forms.ChoiceField(label=_("Dimensjon"), choices=Dimension.choices)
     verdict = forms.ChoiceField(label=_("Konklusjon"), choices=Verdict.choices)
     notes = forms.CharField(
-        label=_("Merknader"), required=False, max_length=5000, widget=forms.Textarea,
+        label=_("Merknader"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea,
         help_text=_("Påkrevd når verktøyet må endres eller avvises."),
     )
 
@@ -63,7 +68,8 @@ class WithdrawForm(forms.Form):
 class ToolSendForm(forms.Form):
     tool = forms.ModelChoiceField(label=_("Verktøy"), queryset=Tool.objects.none(), empty_label=_("Velg verktøy"))
     patient_nin = forms.CharField(
-        label=_("Pasientens fødselsnummer"), max_length=13,
+        label=_("Pasientens fødselsnummer"),
+        max_length=13,
         help_text=_("11 siffer. Pasienten må ha en aktiv helsekontakt hos virksomheten."),
     )
     note = forms.CharField(label=_("Melding til pasienten"), required=False, max_length=2000, widget=forms.Textarea)

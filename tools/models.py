@@ -75,19 +75,28 @@ class Tool(models.Model):
     topic = models.CharField(_("tema"), max_length=20, choices=Topic.choices)
     kind = models.CharField(_("form"), max_length=20, choices=ToolKind.choices)
     launch_url = models.URLField(
-        _("adresse for å åpne verktøyet"), max_length=500, validators=[https_url],
+        _("adresse for å åpne verktøyet"),
+        max_length=500,
+        validators=[https_url],
         help_text=_("Nettadressen til verktøyet eller lenken i appbutikken."),
     )
-    privacy_url = models.URLField(_("lenke til personvernerklæring"), max_length=500, blank=True, validators=[https_url])
+    privacy_url = models.URLField(
+        _("lenke til personvernerklæring"), max_length=500, blank=True, validators=[https_url]
+    )
     privacy_text = models.TextField(_("personvernerklæring"), max_length=5000, blank=True)
     evidence = models.TextField(_("dokumentasjon av nytte"), max_length=5000)
     self_service = models.BooleanField(
-        _("innbyggere kan legge det til selv"), default=False,
+        _("innbyggere kan legge det til selv"),
+        default=False,
         help_text=_("Verktøyet kan brukes uten at en behandler sender det."),
     )
     status = models.CharField(_("status"), max_length=20, choices=ToolStatus.choices, default=ToolStatus.PENDING)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_tools",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_tools",
         verbose_name=_("meldt inn av"),
     )
     submitted_at = models.DateTimeField(_("meldt inn"), auto_now_add=True)
@@ -100,7 +109,9 @@ class Tool(models.Model):
         verbose_name_plural = _("verktøy")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(privacy_url="") | ~Q(privacy_text=""), name="tool_has_privacy_statement"),
+            models.CheckConstraint(
+                condition=~Q(privacy_url="") | ~Q(privacy_text=""), name="tool_has_privacy_statement"
+            ),
             models.CheckConstraint(
                 condition=~Q(status="trukket") | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
                 name="tool_withdrawn_has_reason",
@@ -143,7 +154,11 @@ class ToolEvent(models.Model):
     tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("hendelse"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("utført av"),
     )
     at = models.DateTimeField(_("tidspunkt"), auto_now_add=True)
@@ -181,11 +196,19 @@ class ToolDispatch(models.Model):
     tool = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="dispatches")
     person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="tool_dispatches")
     organisation = models.ForeignKey(
-        "clinics.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="tool_dispatches",
+        "clinics.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tool_dispatches",
         verbose_name=_("sendt fra"),
     )
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("sendt av"),
     )
     note = models.TextField(_("melding til pasienten"), max_length=2000, blank=True)

@@ -77,7 +77,10 @@ def patient_of_organisation(*, organisation: Organisation, nin: str) -> Person |
     organisation's active services that offers digital tools; otherwise None."""
     contact = (
         HealthContact.objects.filter(
-            person__nin=nin, active=True, service__organisation=organisation, service__active=True,
+            person__nin=nin,
+            active=True,
+            service__organisation=organisation,
+            service__active=True,
             service__processes__process=Process.TOOLS,
         )
         .select_related("person")

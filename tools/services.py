@@ -15,8 +15,17 @@ from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organi
 
 # What a maker fills in; everything else (status, dates) the catalogue decides.
 SUBMISSION_FIELDS = [
-    "name", "maker", "purpose", "target_group", "topic", "kind", "launch_url", "privacy_url", "privacy_text",
-    "evidence", "self_service",
+    "name",
+    "maker",
+    "purpose",
+    "target_group",
+    "topic",
+    "kind",
+    "launch_url",
+    "privacy_url",
+    "privacy_text",
+    "evidence",
+    "self_service",
 ]
 
 
@@ -29,12 +38,36 @@ def tool_slug_for(name: str) -> str:
 
 
 @transaction.atomic
-def tool_submit(*, submitted_by, name, maker, purpose, target_group, topic, kind, launch_url, evidence,
-                privacy_url="", privacy_text="", self_service=False) -> Tool:
+def tool_submit(
+    *,
+    submitted_by,
+    name,
+    maker,
+    purpose,
+    target_group,
+    topic,
+    kind,
+    launch_url,
+    evidence,
+    privacy_url="",
+    privacy_text="",
+    self_service=False,
+) -> Tool:
     tool = Tool(
-        slug=tool_slug_for(name), name=name, maker=maker, purpose=purpose, target_group=target_group, topic=topic,
-        kind=kind, launch_url=launch_url, privacy_url=privacy_url, privacy_text=privacy_text, evidence=evidence,
-        self_service=self_service, status=ToolStatus.PENDING, submitted_by=submitted_by,
+        slug=tool_slug_for(name),
+        name=name,
+        maker=maker,
+        purpose=purpose,
+        target_group=target_group,
+        topic=topic,
+        kind=kind,
+        launch_url=launch_url,
+        privacy_url=privacy_url,
+        privacy_text=privacy_text,
+        evidence=evidence,
+        self_service=self_service,
+        status=ToolStatus.PENDING,
+        submitted_by=submitted_by,
     )
     tool.full_clean()
     tool.save()
@@ -83,7 +116,9 @@ def tool_assess(*, tool: Tool, reviewer, dimension: str, verdict: str, notes: st
     if tool.submitted_by_id == reviewer.pk:
         raise ValidationError(_("Du kan ikke vurdere et verktøy du selv har meldt inn."))
     if tool.status not in AWAITING_REVIEW:
-        raise ValidationError(_("Verktøyet er ikke til vurdering (status: %(status)s).") % {"status": tool.get_status_display()})
+        raise ValidationError(
+            _("Verktøyet er ikke til vurdering (status: %(status)s).") % {"status": tool.get_status_display()}
+        )
     if dimension not in Dimension.values or verdict not in Verdict.values:
         raise ValidationError(_("Ukjent dimensjon eller konklusjon."))
     if verdict != Verdict.APPROVED and not notes.strip():
@@ -97,8 +132,13 @@ def tool_assess(*, tool: Tool, reviewer, dimension: str, verdict: str, notes: st
         tool.published_at = timezone.now()
         ToolEvent.objects.create(tool=tool, kind=EventKind.PUBLISHED, actor=reviewer)
     tool.save(update_fields=["status", "published_at"])
-    audit_write(actor=reviewer, organisation=None, action=Audit.TOOL_ASSESS, object_ref=f"tool:{tool.pk}",
-                detail=f"{dimension}:{verdict} status:{status}")
+    audit_write(
+        actor=reviewer,
+        organisation=None,
+        action=Audit.TOOL_ASSESS,
+        object_ref=f"tool:{tool.pk}",
+        detail=f"{dimension}:{verdict} status:{status}",
+    )
     return tool
 
 
@@ -127,8 +167,9 @@ def _notify_new_tool(person: Person) -> None:
 
 
 @transaction.atomic
-def tool_send(*, tool: Tool, organisation: Organisation, sender, patient_nin: str, note: str,
-              suitability_confirmed: bool) -> ToolDispatch:
+def tool_send(
+    *, tool: Tool, organisation: Organisation, sender, patient_nin: str, note: str, suitability_confirmed: bool
+) -> ToolDispatch:
     """A clinician sends a published tool to a patient of their organisation."""
     tool = Tool.objects.select_for_update().get(pk=tool.pk)
     if not sender.staff_memberships.filter(organisation=organisation, role=StaffRole.CLINICIAN).exists():
@@ -140,14 +181,26 @@ def tool_send(*, tool: Tool, organisation: Organisation, sender, patient_nin: st
     person = patient_of_organisation(organisation=organisation, nin=patient_nin)
     if person is None:
         # The same answer whether the number is unknown or belongs to someone else's patient.
-        raise ValidationError(_("Fant ingen pasient med dette fødselsnummeret som får digitale verktøy fra virksomheten."))
+        raise ValidationError(
+            _("Fant ingen pasient med dette fødselsnummeret som får digitale verktøy fra virksomheten.")
+        )
     dispatch = ToolDispatch.objects.create(
-        tool=tool, person=person, organisation=organisation, sent_by=sender, note=note.strip(),
+        tool=tool,
+        person=person,
+        organisation=organisation,
+        sent_by=sender,
+        note=note.strip(),
         suitability_confirmed_at=timezone.now(),
     )
     _notify_new_tool(person)
-    audit_write(actor=sender, organisation=organisation, action=Audit.TOOL_SEND, person=person,
-                object_ref=f"tool:{tool.pk}", detail=f"dispatch:{dispatch.pk}")
+    audit_write(
+        actor=sender,
+        organisation=organisation,
+        action=Audit.TOOL_SEND,
+        person=person,
+        object_ref=f"tool:{tool.pk}",
+        detail=f"dispatch:{dispatch.pk}",
+    )
     return dispatch
 
 

@@ -129,9 +129,15 @@ def submissions(request):
 @require_GET
 def submission_detail(request, tool_id):
     tool = tool_for_submitter(user=request.user, tool_id=tool_id)
-    return render(request, "tools/submission_detail.html", {
-        "tool": tool, "verdicts": _verdict_rows(tool), "history": tool_history(tool=tool),
-    })
+    return render(
+        request,
+        "tools/submission_detail.html",
+        {
+            "tool": tool,
+            "verdicts": _verdict_rows(tool),
+            "history": tool_history(tool=tool),
+        },
+    )
 
 
 @login_required
@@ -161,18 +167,30 @@ def submission_edit(request, tool_id):
 @require_GET
 def review_queue(request):
     reviewer_required(user=request.user)
-    return render(request, "tools/review_queue.html", {
-        "awaiting": _page(request, tools_awaiting_review()),
-        "published": _page(request, tools_by_status(status=ToolStatus.PUBLISHED), param="publisert"),
-    })
+    return render(
+        request,
+        "tools/review_queue.html",
+        {
+            "awaiting": _page(request, tools_awaiting_review()),
+            "published": _page(request, tools_by_status(status=ToolStatus.PUBLISHED), param="publisert"),
+        },
+    )
 
 
 def _review_page(request, tool, assessment_form=None, withdraw_form=None, status=200):
-    return render(request, "tools/review_detail.html", {
-        "tool": tool, "verdicts": _verdict_rows(tool), "history": tool_history(tool=tool),
-        "assessment_form": assessment_form or AssessmentForm(), "withdraw_form": withdraw_form or WithdrawForm(),
-        "own_submission": tool.submitted_by_id == request.user.pk,
-    }, status=status)
+    return render(
+        request,
+        "tools/review_detail.html",
+        {
+            "tool": tool,
+            "verdicts": _verdict_rows(tool),
+            "history": tool_history(tool=tool),
+            "assessment_form": assessment_form or AssessmentForm(),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+            "own_submission": tool.submitted_by_id == request.user.pk,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -194,7 +212,9 @@ def review_assess(request, tool_id):
             _add_errors(form, exc)
         else:
             if tool.status == ToolStatus.PUBLISHED:
-                messages.success(request, _("Vurderingen er lagret. Verktøyet er godkjent på alle tre områder og er publisert."))
+                messages.success(
+                    request, _("Vurderingen er lagret. Verktøyet er godkjent på alle tre områder og er publisert.")
+                )
             else:
                 messages.success(request, _("Vurderingen er lagret."))
             return redirect("tools:review_detail", tool_id=tool.pk)
@@ -255,9 +275,14 @@ def send(request, organisation_id):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("«%(tool)s» er sendt til %(patient)s.") % {
-                "tool": dispatch.tool.name, "patient": dispatch.person.full_name,
-            })
+            messages.success(
+                request,
+                _("«%(tool)s» er sendt til %(patient)s.")
+                % {
+                    "tool": dispatch.tool.name,
+                    "patient": dispatch.person.full_name,
+                },
+            )
             return redirect("tools:sent", organisation_id=organisation.pk)
     return render(request, "tools/send.html", {"form": form, "organisation": organisation})
 
@@ -268,6 +293,11 @@ def sent(request, organisation_id):
     """Follow-up: which tools the clinic sent, and whether and when each was first opened."""
     membership = sender_membership_for(user=request.user, organisation_id=organisation_id)
     organisation = membership.organisation
-    return render(request, "tools/sent.html", {
-        "organisation": organisation, "page": _page(request, dispatches_from_organisation(organisation=organisation)),
-    })
+    return render(
+        request,
+        "tools/sent.html",
+        {
+            "organisation": organisation,
+            "page": _page(request, dispatches_from_organisation(organisation=organisation)),
+        },
+    )

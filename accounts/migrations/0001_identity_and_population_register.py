@@ -7,70 +7,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nin', models.CharField(max_length=11, unique=True, validators=[accounts.models.validate_nin], verbose_name='fødselsnummer')),
-                ('given_name', models.CharField(max_length=100, verbose_name='fornavn')),
-                ('family_name', models.CharField(max_length=100, verbose_name='etternavn')),
-                ('birth_date', models.DateField(verbose_name='fødselsdato')),
-                ('address_code', models.CharField(blank=True, max_length=40, verbose_name='adressekode')),
-                ('confidentiality', models.CharField(blank=True, choices=[('', 'Ingen'), ('7', 'Fortrolig adresse'), ('6', 'Strengt fortrolig adresse')], default='', max_length=1, verbose_name='adressesperre')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='mobilnummer')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-post')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "nin",
+                    models.CharField(
+                        max_length=11,
+                        unique=True,
+                        validators=[accounts.models.validate_nin],
+                        verbose_name="fødselsnummer",
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="fornavn")),
+                ("family_name", models.CharField(max_length=100, verbose_name="etternavn")),
+                ("birth_date", models.DateField(verbose_name="fødselsdato")),
+                ("address_code", models.CharField(blank=True, max_length=40, verbose_name="adressekode")),
+                (
+                    "confidentiality",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "Ingen"), ("7", "Fortrolig adresse"), ("6", "Strengt fortrolig adresse")],
+                        default="",
+                        max_length=1,
+                        verbose_name="adressesperre",
+                    ),
+                ),
+                ("mobile", models.CharField(blank=True, max_length=20, verbose_name="mobilnummer")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-post")),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'personer',
-                'ordering': ['family_name', 'given_name'],
+                "verbose_name": "person",
+                "verbose_name_plural": "personer",
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='e-post')),
-                ('is_catalogue_reviewer', models.BooleanField(default=False, verbose_name='katalogvurderer')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('person', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='user', to='accounts.person', verbose_name='person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="e-post")),
+                ("is_catalogue_reviewer", models.BooleanField(default=False, verbose_name="katalogvurderer")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="user",
+                        to="accounts.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bruker',
-                'verbose_name_plural': 'brukere',
+                "verbose_name": "bruker",
+                "verbose_name_plural": "brukere",
             },
             managers=[
-                ('objects', accounts.models.UserManager()),
+                ("objects", accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ParentalResponsibility',
+            name="ParentalResponsibility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parent_links', to='accounts.person')),
-                ('parent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='children_links', to='accounts.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="parent_links", to="accounts.person"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="children_links", to="accounts.person"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'foreldreansvar',
-                'verbose_name_plural': 'foreldreansvar',
-                'constraints': [models.UniqueConstraint(fields=('parent', 'child'), name='parental_responsibility_unique'), models.CheckConstraint(condition=models.Q(('parent', models.F('child')), _negated=True), name='parental_responsibility_not_self')],
+                "verbose_name": "foreldreansvar",
+                "verbose_name_plural": "foreldreansvar",
+                "constraints": [
+                    models.UniqueConstraint(fields=("parent", "child"), name="parental_responsibility_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("parent", models.F("child")), _negated=True),
+                        name="parental_responsibility_not_self",
+                    ),
+                ],
             },
         ),
     ]

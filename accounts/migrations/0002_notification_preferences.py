@@ -5,25 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_identity_and_population_register'),
+        ("accounts", "0001_identity_and_population_register"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_enabled', models.BooleanField(default=False, verbose_name='varsel på e-post')),
-                ('sms_enabled', models.BooleanField(default=True, verbose_name='varsel på SMS')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='endret')),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to='accounts.person', verbose_name='person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email_enabled", models.BooleanField(default=False, verbose_name="varsel på e-post")),
+                ("sms_enabled", models.BooleanField(default=True, verbose_name="varsel på SMS")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="endret")),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to="accounts.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'varslingsvalg',
-                'verbose_name_plural': 'varslingsvalg',
-                'constraints': [models.CheckConstraint(condition=models.Q(('email_enabled', True), ('sms_enabled', True), _connector='OR'), name='notification_preference_one_channel')],
+                "verbose_name": "varslingsvalg",
+                "verbose_name_plural": "varslingsvalg",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("email_enabled", True), ("sms_enabled", True), _connector="OR"),
+                        name="notification_preference_one_channel",
+                    )
+                ],
             },
         ),
     ]

@@ -7,147 +7,253 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_notification_preferences'),
-        ('clinics', '0001_address_register'),
+        ("accounts", "0002_notification_preferences"),
+        ("clinics", "0001_address_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VideoService',
+            name="VideoService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='navn')),
-                ('url_prefix', models.URLField(help_text='For eksempel https://join.nhn.no/', verbose_name='adresse for lenker')),
-                ('approved', models.BooleanField(default=True, verbose_name='godkjent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="navn")),
+                (
+                    "url_prefix",
+                    models.URLField(help_text="For eksempel https://join.nhn.no/", verbose_name="adresse for lenker"),
+                ),
+                ("approved", models.BooleanField(default=True, verbose_name="godkjent")),
             ],
             options={
-                'verbose_name': 'videotjeneste',
-                'verbose_name_plural': 'videotjenester',
-                'ordering': ['name'],
+                "verbose_name": "videotjeneste",
+                "verbose_name_plural": "videotjenester",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('epj_uid', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('venter', 'Venter på svar'), ('bekreftet', 'Bekreftet'), ('avvist', 'Ikke bestilt'), ('avbestiller', 'Avbestilling sendt'), ('avbestilt', 'Avbestilt')], max_length=12, verbose_name='status')),
-                ('appointment_type', models.CharField(choices=[('oppmote', 'Oppmøte'), ('video', 'Video'), ('telefon', 'Telefon')], default='oppmote', max_length=10, verbose_name='timetype')),
-                ('title', models.CharField(max_length=200, verbose_name='hva')),
-                ('clinician', models.CharField(blank=True, max_length=200, verbose_name='behandler')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='sted')),
-                ('start', models.DateTimeField(verbose_name='start')),
-                ('end', models.DateTimeField(verbose_name='slutt')),
-                ('cancel_deadline', models.DateTimeField(blank=True, null=True, verbose_name='avbestillingsfrist')),
-                ('video_url', models.URLField(blank=True, verbose_name='videolenke')),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('epj_modified', models.DateTimeField(blank=True, null=True)),
-                ('status_note', models.CharField(blank=True, max_length=300, verbose_name='merknad')),
-                ('reservation_msg_id', models.CharField(blank=True, max_length=64)),
-                ('cancel_msg_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('booked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appointments', to='accounts.person')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='clinics.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("epj_uid", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("venter", "Venter på svar"),
+                            ("bekreftet", "Bekreftet"),
+                            ("avvist", "Ikke bestilt"),
+                            ("avbestiller", "Avbestilling sendt"),
+                            ("avbestilt", "Avbestilt"),
+                        ],
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "appointment_type",
+                    models.CharField(
+                        choices=[("oppmote", "Oppmøte"), ("video", "Video"), ("telefon", "Telefon")],
+                        default="oppmote",
+                        max_length=10,
+                        verbose_name="timetype",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="hva")),
+                ("clinician", models.CharField(blank=True, max_length=200, verbose_name="behandler")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="sted")),
+                ("start", models.DateTimeField(verbose_name="start")),
+                ("end", models.DateTimeField(verbose_name="slutt")),
+                ("cancel_deadline", models.DateTimeField(blank=True, null=True, verbose_name="avbestillingsfrist")),
+                ("video_url", models.URLField(blank=True, verbose_name="videolenke")),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("epj_modified", models.DateTimeField(blank=True, null=True)),
+                ("status_note", models.CharField(blank=True, max_length=300, verbose_name="merknad")),
+                ("reservation_msg_id", models.CharField(blank=True, max_length=64)),
+                ("cancel_msg_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "booked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appointments", to="accounts.person"
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appointments", to="clinics.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'timeavtale',
-                'verbose_name_plural': 'timeavtaler',
-                'ordering': ['start'],
+                "verbose_name": "timeavtale",
+                "verbose_name_plural": "timeavtaler",
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='AppointmentReminder',
+            name="AppointmentReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('for_start', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('appointment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reminder', to='appointments.appointment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("for_start", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "appointment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminder",
+                        to="appointments.appointment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'påminnelse',
-                'verbose_name_plural': 'påminnelser',
+                "verbose_name": "påminnelse",
+                "verbose_name_plural": "påminnelser",
             },
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=appointments.models.new_feed_token, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to='accounts.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(default=appointments.models.new_feed_token, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="calendar_feed", to="accounts.person"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kalenderabonnement',
-                'verbose_name_plural': 'kalenderabonnement',
+                "verbose_name": "kalenderabonnement",
+                "verbose_name_plural": "kalenderabonnement",
             },
         ),
         migrations.CreateModel(
-            name='DropInRoom',
+            name="DropInRoom",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(default='Drop-in på video', max_length=120, verbose_name='navn')),
-                ('room_url', models.URLField(verbose_name='lenke til rommet')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('service', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='drop_in_room', to='clinics.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(default="Drop-in på video", max_length=120, verbose_name="navn")),
+                ("room_url", models.URLField(verbose_name="lenke til rommet")),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "service",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="drop_in_room", to="clinics.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'drop-in-rom',
-                'verbose_name_plural': 'drop-in-rom',
+                "verbose_name": "drop-in-rom",
+                "verbose_name_plural": "drop-in-rom",
             },
         ),
         migrations.CreateModel(
-            name='DropInOpening',
+            name="DropInOpening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='ukedag')),
-                ('opens', models.TimeField(verbose_name='åpner')),
-                ('closes', models.TimeField(verbose_name='stenger')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openings', to='appointments.dropinroom')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        verbose_name="ukedag",
+                    ),
+                ),
+                ("opens", models.TimeField(verbose_name="åpner")),
+                ("closes", models.TimeField(verbose_name="stenger")),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="openings",
+                        to="appointments.dropinroom",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'åpningstid',
-                'verbose_name_plural': 'åpningstider',
-                'ordering': ['weekday', 'opens'],
+                "verbose_name": "åpningstid",
+                "verbose_name_plural": "åpningstider",
+                "ordering": ["weekday", "opens"],
             },
         ),
         migrations.CreateModel(
-            name='ClinicVideoService',
+            name="ClinicVideoService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='video_choice', to='clinics.organisation')),
-                ('video_service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clinics', to='appointments.videoservice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="video_choice",
+                        to="clinics.organisation",
+                    ),
+                ),
+                (
+                    "video_service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clinics",
+                        to="appointments.videoservice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'valgt videotjeneste',
-                'verbose_name_plural': 'valgte videotjenester',
+                "verbose_name": "valgt videotjeneste",
+                "verbose_name_plural": "valgte videotjenester",
             },
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['person', 'start'], name='appointment_person_start'),
+            model_name="appointment",
+            index=models.Index(fields=["person", "start"], name="appointment_person_start"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(condition=models.Q(('request_id', ''), _negated=True), fields=('person', 'request_id'), name='appointment_unique_request'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("request_id", ""), _negated=True),
+                fields=("person", "request_id"),
+                name="appointment_unique_request",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(condition=models.Q(('epj_uid', ''), _negated=True), fields=('service', 'epj_uid'), name='appointment_unique_epj_uid'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("epj_uid", ""), _negated=True),
+                fields=("service", "epj_uid"),
+                name="appointment_unique_epj_uid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='appointment_end_after_start'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="appointment_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dropinopening',
-            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='drop_in_opening_order'),
+            model_name="dropinopening",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes__gt", models.F("opens"))), name="drop_in_opening_order"
+            ),
         ),
     ]

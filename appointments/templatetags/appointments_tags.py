@@ -16,8 +16,9 @@ def contact_appointments(contact):
         "contact": contact,
         "appointments_offered": offered,
         "can_book": offered and selectors.can_book(service=service),
-        "upcoming": (list(selectors.appointments_for_contact(person=contact.person, service=service)[:5])
-                     if offered else []),
+        "upcoming": (
+            list(selectors.appointments_for_contact(person=contact.person, service=service)[:5]) if offered else []
+        ),
         "drop_in": room,
         "drop_in_open": room is not None and selectors.drop_in_open_now(room),
     }

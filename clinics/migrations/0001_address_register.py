@@ -6,93 +6,205 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_identity_and_population_register'),
+        ("accounts", "0001_identity_and_population_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('her_id', models.PositiveIntegerField(unique=True, verbose_name='HER-id')),
-                ('name', models.CharField(max_length=200, verbose_name='navn')),
-                ('org_number', models.CharField(blank=True, max_length=9, verbose_name='organisasjonsnummer')),
-                ('is_hospital', models.BooleanField(default=False, verbose_name='sykehus')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("her_id", models.PositiveIntegerField(unique=True, verbose_name="HER-id")),
+                ("name", models.CharField(max_length=200, verbose_name="navn")),
+                ("org_number", models.CharField(blank=True, max_length=9, verbose_name="organisasjonsnummer")),
+                ("is_hospital", models.BooleanField(default=False, verbose_name="sykehus")),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
             ],
             options={
-                'verbose_name': 'virksomhet',
-                'verbose_name_plural': 'virksomheter',
-                'ordering': ['name'],
+                "verbose_name": "virksomhet",
+                "verbose_name_plural": "virksomheter",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('her_id', models.PositiveIntegerField(unique=True, verbose_name='HER-id')),
-                ('name', models.CharField(max_length=200, verbose_name='navn')),
-                ('kind', models.CharField(choices=[('fastlege', 'Fastlege'), ('hjemmetjeneste', 'Kommunal hjemmetjeneste'), ('primaer', 'Øvrig primærhelsetjeneste'), ('spesialist', 'Spesialisthelsetjeneste')], max_length=20, verbose_name='type')),
-                ('response_days', models.PositiveSmallIntegerField(default=2, help_text='Lovet svartid for meldinger.', verbose_name='svartid (virkedager)')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='clinics.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("her_id", models.PositiveIntegerField(unique=True, verbose_name="HER-id")),
+                ("name", models.CharField(max_length=200, verbose_name="navn")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fastlege", "Fastlege"),
+                            ("hjemmetjeneste", "Kommunal hjemmetjeneste"),
+                            ("primaer", "Øvrig primærhelsetjeneste"),
+                            ("spesialist", "Spesialisthelsetjeneste"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "response_days",
+                    models.PositiveSmallIntegerField(
+                        default=2, help_text="Lovet svartid for meldinger.", verbose_name="svartid (virkedager)"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="services", to="clinics.organisation"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tjeneste',
-                'verbose_name_plural': 'tjenester',
-                'ordering': ['organisation__name', 'name'],
+                "verbose_name": "tjeneste",
+                "verbose_name_plural": "tjenester",
+                "ordering": ["organisation__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='HealthContact',
+            name="HealthContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('since', models.DateField(auto_now_add=True, verbose_name='fra')),
-                ('ended', models.DateField(blank=True, null=True, verbose_name='avsluttet')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='health_contacts', to='accounts.person')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='clinics.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
+                ("since", models.DateField(auto_now_add=True, verbose_name="fra")),
+                ("ended", models.DateField(blank=True, null=True, verbose_name="avsluttet")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="health_contacts",
+                        to="accounts.person",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="clinics.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'helsekontakt',
-                'verbose_name_plural': 'helsekontakter',
-                'indexes': [models.Index(fields=['person', 'active'], name='health_contact_person_active')],
-                'constraints': [models.UniqueConstraint(fields=('person', 'service'), name='health_contact_unique')],
+                "verbose_name": "helsekontakt",
+                "verbose_name_plural": "helsekontakter",
+                "indexes": [models.Index(fields=["person", "active"], name="health_contact_person_active")],
+                "constraints": [models.UniqueConstraint(fields=("person", "service"), name="health_contact_unique")],
             },
         ),
         migrations.CreateModel(
-            name='ServiceProcess',
+            name="ServiceProcess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('process', models.CharField(choices=[('ekontakt', 'Kontakt (e-kontakt)'), ('ekonsultasjon', 'E-konsultasjon'), ('reseptfornyelse', 'Fornye resept'), ('timer', 'Timeavtaler'), ('video', 'Videokonsultasjon'), ('journalkopi', 'Be om journalkopi'), ('dokumentdeling', 'Dokumenter fra sykehuset'), ('verktoy', 'Digitale verktøy')], max_length=20, verbose_name='prosess')),
-                ('appointment_level', models.CharField(choices=[('none', 'Ingen'), ('view', 'Se timer'), ('view_cancel', 'Se og avbestille timer'), ('book', 'Se, bestille og avbestille timer')], default='none', max_length=12, verbose_name='nivå for timer')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='processes', to='clinics.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "process",
+                    models.CharField(
+                        choices=[
+                            ("ekontakt", "Kontakt (e-kontakt)"),
+                            ("ekonsultasjon", "E-konsultasjon"),
+                            ("reseptfornyelse", "Fornye resept"),
+                            ("timer", "Timeavtaler"),
+                            ("video", "Videokonsultasjon"),
+                            ("journalkopi", "Be om journalkopi"),
+                            ("dokumentdeling", "Dokumenter fra sykehuset"),
+                            ("verktoy", "Digitale verktøy"),
+                        ],
+                        max_length=20,
+                        verbose_name="prosess",
+                    ),
+                ),
+                (
+                    "appointment_level",
+                    models.CharField(
+                        choices=[
+                            ("none", "Ingen"),
+                            ("view", "Se timer"),
+                            ("view_cancel", "Se og avbestille timer"),
+                            ("book", "Se, bestille og avbestille timer"),
+                        ],
+                        default="none",
+                        max_length=12,
+                        verbose_name="nivå for timer",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="processes", to="clinics.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kommunikasjonsprosess',
-                'verbose_name_plural': 'kommunikasjonsprosesser',
-                'constraints': [models.UniqueConstraint(fields=('service', 'process'), name='service_process_unique'), models.CheckConstraint(condition=models.Q(models.Q(('appointment_level__in', ['view', 'view_cancel', 'book']), ('process', 'timer')), models.Q(models.Q(('process', 'timer'), _negated=True), ('appointment_level', 'none')), _connector='OR'), name='service_process_level_matches')],
+                "verbose_name": "kommunikasjonsprosess",
+                "verbose_name_plural": "kommunikasjonsprosesser",
+                "constraints": [
+                    models.UniqueConstraint(fields=("service", "process"), name="service_process_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("appointment_level__in", ["view", "view_cancel", "book"]), ("process", "timer")),
+                            models.Q(models.Q(("process", "timer"), _negated=True), ("appointment_level", "none")),
+                            _connector="OR",
+                        ),
+                        name="service_process_level_matches",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StaffMembership',
+            name="StaffMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reception', 'Resepsjon'), ('clinician', 'Behandler'), ('clinic_admin', 'Klinikkadministrator')], max_length=20, verbose_name='rolle')),
-                ('hpr_number', models.CharField(blank=True, max_length=9, verbose_name='HPR-nummer')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='clinics.organisation')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='clinicians', to='clinics.service', verbose_name='egen tjeneste (fastlegeliste)')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reception", "Resepsjon"),
+                            ("clinician", "Behandler"),
+                            ("clinic_admin", "Klinikkadministrator"),
+                        ],
+                        max_length=20,
+                        verbose_name="rolle",
+                    ),
+                ),
+                ("hpr_number", models.CharField(blank=True, max_length=9, verbose_name="HPR-nummer")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="staff", to="clinics.organisation"
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="clinicians",
+                        to="clinics.service",
+                        verbose_name="egen tjeneste (fastlegeliste)",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ansattforhold',
-                'verbose_name_plural': 'ansattforhold',
-                'constraints': [models.UniqueConstraint(fields=('user', 'organisation'), name='staff_membership_unique')],
+                "verbose_name": "ansattforhold",
+                "verbose_name_plural": "ansattforhold",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "organisation"), name="staff_membership_unique")
+                ],
             },
         ),
     ]

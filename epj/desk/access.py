@@ -14,8 +14,11 @@ def desk_membership(*, user, organisation_id) -> StaffMembership:
 def case_for_staff(*, user, case_id) -> Case:
     if not user.is_authenticated:
         raise Http404
-    case = Case.objects.select_related("organisation", "service", "assignee").filter(
-        pk=case_id, organisation__staff__user=user).first()
+    case = (
+        Case.objects.select_related("organisation", "service", "assignee")
+        .filter(pk=case_id, organisation__staff__user=user)
+        .first()
+    )
     if case is None:
         raise Http404
     return case
@@ -24,8 +27,7 @@ def case_for_staff(*, user, case_id) -> Case:
 def desk_attachment_for_staff(*, user, attachment_id) -> DeskAttachment:
     if not user.is_authenticated:
         raise Http404
-    attachment = DeskAttachment.objects.filter(
-        pk=attachment_id, message__case__organisation__staff__user=user).first()
+    attachment = DeskAttachment.objects.filter(pk=attachment_id, message__case__organisation__staff__user=user).first()
     if attachment is None:
         raise Http404
     return attachment
@@ -34,8 +36,11 @@ def desk_attachment_for_staff(*, user, attachment_id) -> DeskAttachment:
 def absence_for_staff(*, user, notice_id) -> AbsenceNotice:
     if not user.is_authenticated:
         raise Http404
-    notice = AbsenceNotice.objects.select_related("service").filter(
-        pk=notice_id, service__organisation__staff__user=user).first()
+    notice = (
+        AbsenceNotice.objects.select_related("service")
+        .filter(pk=notice_id, service__organisation__staff__user=user)
+        .first()
+    )
     if notice is None:
         raise Http404
     return notice

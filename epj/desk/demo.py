@@ -29,12 +29,14 @@ def seed_desk_demo() -> int:
         if organisation is None or person is None:
             continue
         _row, was_created = Medication.objects.get_or_create(
-            organisation=organisation, patient_nin=person.nin, name=name, defaults={"dosage": dosage})
+            organisation=organisation, patient_nin=person.nin, name=name, defaults={"dosage": dosage}
+        )
         created += was_created
     year = timezone.localdate().year
     for given, family in FRIKORT:
         person = Person.objects.filter(given_name=given, family_name=family).first()
         if person:
-            Frikort.objects.get_or_create(patient_nin=person.nin, valid_from=datetime.date(year, 1, 1),
-                                          valid_to=datetime.date(year, 12, 31))
+            Frikort.objects.get_or_create(
+                patient_nin=person.nin, valid_from=datetime.date(year, 1, 1), valid_to=datetime.date(year, 12, 31)
+            )
     return created

@@ -8,25 +8,40 @@ from messaging.wire.attachments import MultipleFileField
 
 class CaseFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Alle typer")), *CaseKind.choices])
-    state = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("open", _("Ubesvarte")), ("", _("Alle")), *Case.State.choices])
-    age = forms.ChoiceField(label=_("Alder"), required=False, choices=[
-        ("", _("Alle")), ("overdue", _("Over svarfristen")), ("1", _("Eldre enn 1 døgn")),
-        ("3", _("Eldre enn 3 døgn")), ("7", _("Eldre enn 7 døgn"))])
+    state = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("open", _("Ubesvarte")), ("", _("Alle")), *Case.State.choices]
+    )
+    age = forms.ChoiceField(
+        label=_("Alder"),
+        required=False,
+        choices=[
+            ("", _("Alle")),
+            ("overdue", _("Over svarfristen")),
+            ("1", _("Eldre enn 1 døgn")),
+            ("3", _("Eldre enn 3 døgn")),
+            ("7", _("Eldre enn 7 døgn")),
+        ],
+    )
     assignee = forms.ChoiceField(label=_("Saksbehandler"), required=False)
 
     def __init__(self, *args, colleagues=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", _("Alle")), ("me", _("Mine")), ("none", _("Ikke tildelt"))] + [
-            (str(m.user_id), m.user.get_full_name() or m.user.email) for m in colleagues]
+            (str(m.user_id), m.user.get_full_name() or m.user.email) for m in colleagues
+        ]
 
 
 class DeskReplyForm(forms.Form):
     text = forms.CharField(label=_("Svar til pasienten"), widget=forms.Textarea, max_length=5000)
-    outcome = forms.ChoiceField(label=_("Reseptfornyelse"), required=False, widget=forms.RadioSelect, choices=[
-        ("renewed", _("Resept er fornyet")), ("refused", _("Resept fornyes ikke"))])
-    files = MultipleFileField(label=_("Vedlegg (valgfritt)"), required=False,
-                              help_text=_("PDF, PNG eller JPEG, høyst 3 filer på 5 MB."))
+    outcome = forms.ChoiceField(
+        label=_("Reseptfornyelse"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("renewed", _("Resept er fornyet")), ("refused", _("Resept fornyes ikke"))],
+    )
+    files = MultipleFileField(
+        label=_("Vedlegg (valgfritt)"), required=False, help_text=_("PDF, PNG eller JPEG, høyst 3 filer på 5 MB.")
+    )
     close = forms.BooleanField(label=_("Avslutt samtalen etter svaret (pasienten kan ikke svare)"), required=False)
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -44,13 +59,15 @@ class AssignForm(forms.Form):
     def __init__(self, *args, colleagues=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", _("Ingen (felles kø)"))] + [
-            (str(m.user_id), f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})") for m in colleagues]
+            (str(m.user_id), f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})") for m in colleagues
+        ]
 
 
 class AbsenceForm(forms.Form):
     service = forms.ModelChoiceField(label=_("Tjeneste"), queryset=None)
-    text = forms.CharField(label=_("Fraværsmelding"), max_length=300,
-                           help_text=_("Vises for innbyggere før de sender en melding."))
+    text = forms.CharField(
+        label=_("Fraværsmelding"), max_length=300, help_text=_("Vises for innbyggere før de sender en melding.")
+    )
     substitute = forms.CharField(label=_("Vikar"), max_length=200)
     starts = forms.DateField(label=_("Fra"), widget=forms.DateInput(attrs={"type": "date"}))
     ends = forms.DateField(label=_("Til"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -33,10 +33,17 @@ class Case(models.Model):
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     patient_name = models.CharField(_("pasient"), max_length=200)
     state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.NEW)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="desk_cases", verbose_name=_("saksbehandler"))
-    waiting_since = models.DateTimeField(_("venter siden"), null=True, blank=True,
-                                         help_text=_("Når siste ubesvarte melding fra innbyggeren kom."))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="desk_cases",
+        verbose_name=_("saksbehandler"),
+    )
+    waiting_since = models.DateTimeField(
+        _("venter siden"), null=True, blank=True, help_text=_("Når siste ubesvarte melding fra innbyggeren kom.")
+    )
     due_at = models.DateTimeField(_("svarfrist"), null=True, blank=True)
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
     closed_at = models.DateTimeField(_("avsluttet"), null=True, blank=True)
@@ -72,8 +79,9 @@ class DeskMessage(models.Model):
     on_behalf_name = models.CharField(_("skrevet på vegne av pasienten av"), max_length=200, blank=True)
     on_behalf_relation = models.CharField(_("relasjon"), max_length=10, blank=True)
     outcome = models.CharField(_("utfall"), max_length=10, blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True)
 
     class Meta:
@@ -111,7 +119,11 @@ class Tariff(models.Model):
         constraints = [models.UniqueConstraint(fields=["code", "valid_from"], name="tariff_code_from_unique")]
 
     def __str__(self):
-        return _("%(code)s (%(amount)s kr fra %(date)s)") % {"code": self.code, "amount": self.copayment, "date": self.valid_from}
+        return _("%(code)s (%(amount)s kr fra %(date)s)") % {
+            "code": self.code,
+            "amount": self.copayment,
+            "date": self.valid_from,
+        }
 
 
 class Frikort(models.Model):
@@ -159,8 +171,11 @@ class Medication(models.Model):
         verbose_name = _("legemiddel")
         verbose_name_plural = _("legemidler")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "patient_nin", "name"],
-                                               name="medication_unique_per_patient")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "patient_nin", "name"], name="medication_unique_per_patient"
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -181,7 +196,9 @@ class AbsenceNotice(models.Model):
         verbose_name = _("fraværsmelding")
         verbose_name_plural = _("fraværsmeldinger")
         ordering = ["-starts"]
-        constraints = [models.CheckConstraint(condition=Q(ends__gte=models.F("starts")), name="absence_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends__gte=models.F("starts")), name="absence_ends_after_start")
+        ]
 
     def __str__(self):
         return f"{self.service}: {self.starts}–{self.ends}"

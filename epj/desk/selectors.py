@@ -40,14 +40,20 @@ def is_overdue(case: Case, now=None) -> bool:
 
 
 def colleagues(*, organisation):
-    return (StaffMembership.objects.filter(organisation=organisation).select_related("user")
-            .order_by("user__first_name", "user__email"))
+    return (
+        StaffMembership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__first_name", "user__email")
+    )
 
 
 def absence_notices(*, organisation):
     today = timezone.localdate()
-    return (AbsenceNotice.objects.filter(service__organisation=organisation, cancelled=False, ends__gte=today)
-            .select_related("service").order_by("starts"))
+    return (
+        AbsenceNotice.objects.filter(service__organisation=organisation, cancelled=False, ends__gte=today)
+        .select_related("service")
+        .order_by("starts")
+    )
 
 
 def desk_open_count(*, organisation) -> int:
@@ -55,7 +61,7 @@ def desk_open_count(*, organisation) -> int:
 
 
 def desk_organisations(*, user):
-    return [m.organisation for m in StaffMembership.objects.filter(user=user).select_related("organisation")
-            .order_by("organisation__name")]
-
-
+    return [
+        m.organisation
+        for m in StaffMembership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+    ]

@@ -47,8 +47,11 @@ def _epj_patient(*, organisation: Organisation, service: Service, patient):
     except relay.Reject as rejection:
         if rejection.code != "E35":
             raise
-        contact = HealthContact.objects.select_related("person").filter(
-            person__nin=patient.nin, service=service, active=True).first()
+        contact = (
+            HealthContact.objects.select_related("person")
+            .filter(person__nin=patient.nin, service=service, active=True)
+            .first()
+        )
         if contact is None:
             raise
         return epj_patient_register(organisation=organisation, person=contact.person)
@@ -78,11 +81,17 @@ def citizen_message_receive(message, envelope=None):
     # Once per relay batch: a batch of a hundred messages to one service looks it up once.
     service = relay.batch_lookup(
         ("desk-service", receiver.her_id, receiver.sub_her_id),
-        lambda: Service.objects.select_related("organisation").filter(
-            her_id=receiver.sub_her_id, organisation__her_id=receiver.her_id).first())
+        lambda: (
+            Service.objects.select_related("organisation")
+            .filter(her_id=receiver.sub_her_id, organisation__her_id=receiver.her_id)
+            .first()
+        ),
+    )
     if service is None:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
-    offered = relay.batch_lookup(("desk-offers", service.pk, kind), lambda: service_offers(service=service, process=kind))
+    offered = relay.batch_lookup(
+        ("desk-offers", service.pk, kind), lambda: service_offers(service=service, process=kind)
+    )
     if not offered:
         raise relay.Reject("E21", "Tjenesten tilbyr ikke denne dialogen.")
     from epj.services import epj_outage_check, journal_file
@@ -93,15 +102,26 @@ def citizen_message_receive(message, envelope=None):
     conversation_ref = message.conversation_ref or message.msg_id
     case = relay.batch_lookup(
         ("desk-case", conversation_ref),
-        lambda: Case.objects.select_for_update().filter(conversation_ref=conversation_ref).first(), changing=True)
+        lambda: Case.objects.select_for_update().filter(conversation_ref=conversation_ref).first(),
+        changing=True,
+    )
     content = wire.content_of(message)
     now = timezone.now()
     if case is None:
-        case = relay.batch_insert(Case(
-            organisation=service.organisation, service=service, kind=kind, conversation_ref=conversation_ref,
-            subject=(content.subject or CaseKind(kind).label)[:200], patient_nin=patient.nin,
-            patient_name=f"{patient.given_name} {patient.family_name}".strip() or patient.nin,
-            state=Case.State.NEW, waiting_since=now, due_at=working_days_after(now, service.response_days)))
+        case = relay.batch_insert(
+            Case(
+                organisation=service.organisation,
+                service=service,
+                kind=kind,
+                conversation_ref=conversation_ref,
+                subject=(content.subject or CaseKind(kind).label)[:200],
+                patient_nin=patient.nin,
+                patient_name=f"{patient.given_name} {patient.family_name}".strip() or patient.nin,
+                state=Case.State.NEW,
+                waiting_since=now,
+                due_at=working_days_after(now, service.response_days),
+            )
+        )
         relay.batch_remember(("desk-case", conversation_ref), case)
     elif case.patient_nin != patient.nin or case.service_id != service.pk:
         raise relay.Reject("X99", "Samtalen tilhører en annen pasient eller tjeneste.")
@@ -115,17 +135,31 @@ def citizen_message_receive(message, envelope=None):
         if case.pk is not None:  # else it is still to be inserted, with these values
             case.save(update_fields=["waiting_since", "due_at", "state"])
     on_behalf = message.on_behalf
-    incoming = relay.batch_insert(DeskMessage(
-        case=case, direction=DeskMessage.Direction.IN, msg_id=message.msg_id, parent_ref=message.parent_ref or "",
-        subject=content.subject[:200], text=content.text,
-        medication=content.subject[:200] if kind == CaseKind.RENEWAL else "",
-        collect_code=content.collect_code, collect_text=content.collect_text,
-        author_name=message.author.name if message.author else case.patient_name,
-        on_behalf_name=on_behalf.name if on_behalf else "", on_behalf_relation=on_behalf.relation if on_behalf else "",
-    ))
+    incoming = relay.batch_insert(
+        DeskMessage(
+            case=case,
+            direction=DeskMessage.Direction.IN,
+            msg_id=message.msg_id,
+            parent_ref=message.parent_ref or "",
+            subject=content.subject[:200],
+            text=content.text,
+            medication=content.subject[:200] if kind == CaseKind.RENEWAL else "",
+            collect_code=content.collect_code,
+            collect_text=content.collect_text,
+            author_name=message.author.name if message.author else case.patient_name,
+            on_behalf_name=on_behalf.name if on_behalf else "",
+            on_behalf_relation=on_behalf.relation if on_behalf else "",
+        )
+    )
     for attachment in message.attachments:
-        relay.batch_insert(DeskAttachment(message=incoming, mime_type=attachment.mime_type[:50],
-                                          description=attachment.description[:200], data=attachment.data))
+        relay.batch_insert(
+            DeskAttachment(
+                message=incoming,
+                mime_type=attachment.mime_type[:50],
+                description=attachment.description[:200],
+                data=attachment.data,
+            )
+        )
     journal_file(organisation=service.organisation, patient=epj_patient, message=message)
     return relay.HandlerResult(status=codes.STATUS_OK)
 
@@ -135,9 +169,15 @@ def citizen_messages_prefetch(documents) -> None:
     in one query (absences remembered too)."""
     _relay().batch_remember_rows(
         "desk-case",
-        {d.conversation_ref or d.msg_id for d in documents if isinstance(d, Message) and d.msg_type in wire.FUNCTION_KIND},
-        lambda refs: {case.conversation_ref: case
-                      for case in Case.objects.select_for_update().filter(conversation_ref__in=refs)})
+        {
+            d.conversation_ref or d.msg_id
+            for d in documents
+            if isinstance(d, Message) and d.msg_type in wire.FUNCTION_KIND
+        },
+        lambda refs: {
+            case.conversation_ref: case for case in Case.objects.select_for_update().filter(conversation_ref__in=refs)
+        },
+    )
 
 
 # --- billing ----------------------------------------------------------------------------------
@@ -172,8 +212,12 @@ def _charge_record(*, case: Case, user) -> Charge:
         raise ValidationError(_("Takst 2ae mangler i takstlisten. Be klinikkadministratoren legge den inn."))
     exempt = has_frikort(patient_nin=case.patient_nin, on=today)
     return Charge.objects.create(
-        case=case, fee_code=tariff.code, copayment=Decimal("0.00") if exempt else tariff.copayment,
-        state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED, recorded_by=user)
+        case=case,
+        fee_code=tariff.code,
+        copayment=Decimal("0.00") if exempt else tariff.copayment,
+        state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
+        recorded_by=user,
+    )
 
 
 # --- outbound ---------------------------------------------------------------------------------
@@ -182,29 +226,54 @@ def _charge_record(*, case: Case, user) -> Charge:
 def _staff_author(*, user, case: Case) -> Author:
     membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
     her_id = membership.service.her_id if membership and membership.service_id else None
-    return Author(name=user.get_full_name() or user.email, her_id=her_id,
-                  hpr=membership.hpr_number if membership else "", is_professional=True)
+    return Author(
+        name=user.get_full_name() or user.email,
+        her_id=her_id,
+        hpr=membership.hpr_number if membership else "",
+        is_professional=True,
+    )
 
 
-def _send(*, case: Case, user, foresporsler=(), notater=(), attachments=(), text: str, outcome: str = "") -> DeskMessage:
+def _send(
+    *, case: Case, user, foresporsler=(), notater=(), attachments=(), text: str, outcome: str = ""
+) -> DeskMessage:
     last_in = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("-created_at", "-pk").first()
     message = wire.new_message(
-        msg_type=wire.KIND_FUNCTION[case.kind], sender=wire.clinic_party(service=case.service),
+        msg_type=wire.KIND_FUNCTION[case.kind],
+        sender=wire.clinic_party(service=case.service),
         receiver=wire.portal_party(),
-        patient=Patient(nin=case.patient_nin, given_name=case.patient_name.rsplit(" ", 1)[0],
-                        family_name=case.patient_name.rsplit(" ", 1)[-1]),
-        foresporsler=list(foresporsler), notater=list(notater), attachments=list(attachments),
+        patient=Patient(
+            nin=case.patient_nin,
+            given_name=case.patient_name.rsplit(" ", 1)[0],
+            family_name=case.patient_name.rsplit(" ", 1)[-1],
+        ),
+        foresporsler=list(foresporsler),
+        notater=list(notater),
+        attachments=list(attachments),
         conversation_ref=case.conversation_ref,
-        parent_ref=last_in.msg_id if last_in else None, author=_staff_author(user=user, case=case),
+        parent_ref=last_in.msg_id if last_in else None,
+        author=_staff_author(user=user, case=case),
     )
     if not case.messages.exists():
         message.msg_id = case.conversation_ref  # the first message's MsgId is the ConversationRef
     outgoing = DeskMessage.objects.create(
-        case=case, direction=DeskMessage.Direction.OUT, msg_id=message.msg_id, parent_ref=message.parent_ref or "",
-        subject=case.subject, text=text, author_name=message.author.name, outcome=outcome, sent_by=user)
+        case=case,
+        direction=DeskMessage.Direction.OUT,
+        msg_id=message.msg_id,
+        parent_ref=message.parent_ref or "",
+        subject=case.subject,
+        text=text,
+        author_name=message.author.name,
+        outcome=outcome,
+        sent_by=user,
+    )
     for attachment in message.attachments:
-        DeskAttachment.objects.create(message=outgoing, mime_type=attachment.mime_type,
-                                      description=attachment.description[:200], data=attachment.data)
+        DeskAttachment.objects.create(
+            message=outgoing,
+            mime_type=attachment.mime_type,
+            description=attachment.description[:200],
+            data=attachment.data,
+        )
     _relay().relay_send(side="epj", message=message)
     _journal_file(case=case, message=message, direction="out")
     return outgoing
@@ -214,8 +283,12 @@ def _answered_question(case: Case):
     """The citizen's original renewal question, echoed in the reply's Notat (as in the HM example)."""
     first = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("created_at", "pk").first()
     coded = wire.COLLECT_OPTIONS.get(first.collect_code) if first else None
-    return wire.foresporsel(codes.FORESP_RESEPTFORNYING, subject=first.medication if first else case.subject,
-                            text=first.text if first else "", coded=coded)
+    return wire.foresporsel(
+        codes.FORESP_RESEPTFORNYING,
+        subject=first.medication if first else case.subject,
+        text=first.text if first else "",
+        coded=coded,
+    )
 
 
 REPLY_OUTCOMES = ("", "renewed", "refused")
@@ -245,8 +318,9 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
         notater = [wire.notat(codes.TEMA_SVAR, text=text)]
     if case.kind == CaseKind.EKONSULTASJON:
         charge = _charge_record(case=case, user=user)
-        notater.append(wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment,
-                                                         state=charge.state)))
+        notater.append(
+            wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state))
+        )
     if close:
         notater.append(wire.notat(wire.TEMA_AVSLUTTET, text=_("Samtalen er avsluttet av helsetjenesten.")))
     attachments = [Attachment(mime_type=f.mime_type, data=f.data, description=f.filename) for f in files]
@@ -257,8 +331,14 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
     if case.assignee_id is None:
         case.assignee = user
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
-    audit_write(actor=user, organisation=case.organisation, action=Audit.CASE_REPLY, person=case.patient_nin,
-                object_ref=f"case:{case.pk}", detail=" ".join(filter(None, [outcome, "close" if close else ""])))
+    audit_write(
+        actor=user,
+        organisation=case.organisation,
+        action=Audit.CASE_REPLY,
+        person=case.patient_nin,
+        object_ref=f"case:{case.pk}",
+        detail=" ".join(filter(None, [outcome, "close" if close else ""])),
+    )
     return outgoing
 
 
@@ -269,26 +349,38 @@ def case_close(*, case: Case, user) -> DeskMessage:
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er allerede avsluttet."))
     text = _("Samtalen er avsluttet av helsetjenesten.")
-    outgoing = _send(case=case, user=user, notater=[wire.notat(wire.TEMA_AVSLUTTET, text=text)], text=text,
-                     outcome="closed")
+    outgoing = _send(
+        case=case, user=user, notater=[wire.notat(wire.TEMA_AVSLUTTET, text=text)], text=text, outcome="closed"
+    )
     case.state = Case.State.CLOSED
     case.closed_at = timezone.now()
     case.waiting_since = case.due_at = None
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at"])
-    audit_write(actor=user, organisation=case.organisation, action=Audit.CASE_CLOSE, person=case.patient_nin,
-                object_ref=f"case:{case.pk}")
+    audit_write(
+        actor=user,
+        organisation=case.organisation,
+        action=Audit.CASE_CLOSE,
+        person=case.patient_nin,
+        object_ref=f"case:{case.pk}",
+    )
     return outgoing
 
 
 @transaction.atomic
 def case_claim(*, case: Case, user) -> Case:
-    updated = Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(
-        assignee=user, state=Case.State.CLAIMED)
+    updated = (
+        Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(assignee=user, state=Case.State.CLAIMED)
+    )
     if not updated:
         raise ValidationError(_("Saken er avsluttet."))
     case = Case.objects.select_related("organisation").get(pk=case.pk)
-    audit_write(actor=user, organisation=case.organisation, action=Audit.CASE_CLAIM, person=case.patient_nin,
-                object_ref=f"case:{case.pk}")
+    audit_write(
+        actor=user,
+        organisation=case.organisation,
+        action=Audit.CASE_CLAIM,
+        person=case.patient_nin,
+        object_ref=f"case:{case.pk}",
+    )
     return case
 
 
@@ -300,17 +392,26 @@ def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
     """
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet."))
-    audit = dict(actor=user, organisation=case.organisation, action=Audit.CASE_ASSIGN, person=case.patient_nin,
-                 object_ref=f"case:{case.pk}", detail=f"assignee:{assignee_id or '-'}")
+    audit = dict(
+        actor=user,
+        organisation=case.organisation,
+        action=Audit.CASE_ASSIGN,
+        person=case.patient_nin,
+        object_ref=f"case:{case.pk}",
+        detail=f"assignee:{assignee_id or '-'}",
+    )
     if assignee_id is None:
-        Case.objects.filter(pk=case.pk).update(assignee=None, state=Case.State.NEW if case.waiting_since else case.state)
+        Case.objects.filter(pk=case.pk).update(
+            assignee=None, state=Case.State.NEW if case.waiting_since else case.state
+        )
         audit_write(**audit)
         return Case.objects.get(pk=case.pk)
     membership = StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).first()
     if membership is None:
         raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
-    Case.objects.filter(pk=case.pk).update(assignee_id=assignee_id, state=Case.State.CLAIMED
-                                           if case.waiting_since else case.state)
+    Case.objects.filter(pk=case.pk).update(
+        assignee_id=assignee_id, state=Case.State.CLAIMED if case.waiting_since else case.state
+    )
     audit_write(**audit)
     return Case.objects.get(pk=case.pk)
 
@@ -325,33 +426,58 @@ def charge_mark_paid(*, case: Case, user) -> Charge:
     charge.save(update_fields=["state"])
     info = wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state)
     _send(case=case, user=user, notater=[wire.charge_notat(info)], text=_("Egenandelen er betalt."), outcome="charge")
-    audit_write(actor=user, organisation=case.organisation, action=Audit.CHARGE_PAID, person=case.patient_nin,
-                object_ref=f"case:{case.pk}")
+    audit_write(
+        actor=user,
+        organisation=case.organisation,
+        action=Audit.CHARGE_PAID,
+        person=case.patient_nin,
+        object_ref=f"case:{case.pk}",
+    )
     return charge
 
 
 @transaction.atomic
-def clinic_thread_start(*, organisation: Organisation, service: Service, patient_nin: str, subject: str,
-                        text: str, user) -> Case:
+def clinic_thread_start(
+    *, organisation: Organisation, service: Service, patient_nin: str, subject: str, text: str, user
+) -> Case:
     """A clinician writes to a patient first (an e-kontakt the citizen can answer)."""
     if service.organisation_id != organisation.pk:
         raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
     if not service_offers(service=service, process=CaseKind.EKONTAKT):
         raise ValidationError(_("Tjenesten tilbyr ikke e-kontakt."))
-    contact = HealthContact.objects.select_related("person").filter(
-        person__nin=patient_nin, service=service, active=True).first()
+    contact = (
+        HealthContact.objects.select_related("person")
+        .filter(person__nin=patient_nin, service=service, active=True)
+        .first()
+    )
     if contact is None:
         raise ValidationError(_("Pasienten har ikke %(service)s som aktiv helsekontakt.") % {"service": service.name})
     if not subject.strip() or not text.strip():
         raise ValidationError(_("Skriv emne og melding."))
     case = Case.objects.create(
-        organisation=organisation, service=service, kind=CaseKind.EKONTAKT,
-        conversation_ref=new_msg_id(), subject=subject.strip()[:200], patient_nin=patient_nin,
-        patient_name=contact.person.full_name, state=Case.State.ANSWERED, assignee=user)
-    _send(case=case, user=user, text=text.strip(),
-                     foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text.strip())])
-    audit_write(actor=user, organisation=organisation, action=Audit.CASE_START, person=contact.person,
-                object_ref=f"case:{case.pk}")
+        organisation=organisation,
+        service=service,
+        kind=CaseKind.EKONTAKT,
+        conversation_ref=new_msg_id(),
+        subject=subject.strip()[:200],
+        patient_nin=patient_nin,
+        patient_name=contact.person.full_name,
+        state=Case.State.ANSWERED,
+        assignee=user,
+    )
+    _send(
+        case=case,
+        user=user,
+        text=text.strip(),
+        foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text.strip())],
+    )
+    audit_write(
+        actor=user,
+        organisation=organisation,
+        action=Audit.CASE_START,
+        person=contact.person,
+        object_ref=f"case:{case.pk}",
+    )
     return case
 
 
@@ -367,22 +493,30 @@ def desk_opened_log(*, user, case: Case) -> None:
     membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
     if person is None or membership is None:
         return
-    access_log_write(actor=user, organisation=case.organisation, role=membership.role, person=person,
-                     what="messages", object_ref=str(CaseKind(case.kind).label))
+    access_log_write(
+        actor=user,
+        organisation=case.organisation,
+        role=membership.role,
+        person=person,
+        what="messages",
+        object_ref=str(CaseKind(case.kind).label),
+    )
 
 
 # --- absence and the compose info the portal asks for ---------------------------------------
 
 
 @transaction.atomic
-def absence_set(*, service: Service, user, text: str, substitute: str, starts: datetime.date,
-                ends: datetime.date) -> AbsenceNotice:
+def absence_set(
+    *, service: Service, user, text: str, substitute: str, starts: datetime.date, ends: datetime.date
+) -> AbsenceNotice:
     if ends < starts:
         raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
     if not text.strip() or not substitute.strip():
         raise ValidationError(_("Skriv en fraværsmelding og hvem som er vikar."))
-    return AbsenceNotice.objects.create(service=service, text=text.strip(), substitute=substitute.strip(),
-                                        starts=starts, ends=ends, created_by=user)
+    return AbsenceNotice.objects.create(
+        service=service, text=text.strip(), substitute=substitute.strip(), starts=starts, ends=ends, created_by=user
+    )
 
 
 @transaction.atomic
@@ -402,8 +536,11 @@ def compose_info_answer(message):
     if not wire.is_compose_info_request(message):
         raise relay.Reject("T10", "Bare forespørsel om skjemainformasjon besvares synkront.")
     kind = wire.FUNCTION_KIND[message.msg_type]
-    service = Service.objects.select_related("organisation").filter(
-        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id).first()
+    service = (
+        Service.objects.select_related("organisation")
+        .filter(her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id)
+        .first()
+    )
     if service is None:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     if message.patient is None:
@@ -412,10 +549,15 @@ def compose_info_answer(message):
     notice = absence_current(service=service, on=today)
     medications = ()
     if kind == CaseKind.RENEWAL:
-        medications = tuple(Medication.objects.filter(organisation=service.organisation, patient_nin=message.patient.nin,
-                                                      active=True).values_list("name", "dosage"))
+        medications = tuple(
+            Medication.objects.filter(
+                organisation=service.organisation, patient_nin=message.patient.nin, active=True
+            ).values_list("name", "dosage")
+        )
     info = wire.ComposeInfo(
-        absence_text=notice.text if notice else "", absence_substitute=notice.substitute if notice else "",
+        absence_text=notice.text if notice else "",
+        absence_substitute=notice.substitute if notice else "",
         charge=copayment_quote(patient_nin=message.patient.nin, on=today) if kind == CaseKind.EKONSULTASJON else None,
-        medications=medications)
+        medications=medications,
+    )
     return wire.compose_info_reply(message, info)

@@ -47,17 +47,29 @@ def case_list(request, organisation_id):
     team = colleagues(organisation=organisation)
     form = CaseFilterForm(request.GET or {"state": "open"}, colleagues=team)
     filters = form.cleaned_data if form.is_valid() else {"state": "open"}
-    cases = desk_cases(organisation=organisation, user=request.user, **{k: filters.get(k) or "" for k in
-                                                                         ("kind", "state", "age", "assignee")})
+    cases = desk_cases(
+        organisation=organisation,
+        user=request.user,
+        **{k: filters.get(k) or "" for k in ("kind", "state", "age", "assignee")},
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("side"))
     now = timezone.now()
     rows = [(case, is_overdue(case, now)) for case in page.object_list]
     query = request.GET.copy()
     query.pop("side", None)
-    return render(request, "desk/case_list.html", {
-        "organisation": organisation, "membership": membership, "form": form, "page": page, "rows": rows,
-        "query": query.urlencode(), "notices": absence_notices(organisation=organisation),
-    })
+    return render(
+        request,
+        "desk/case_list.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "notices": absence_notices(organisation=organisation),
+        },
+    )
 
 
 @login_required
@@ -69,9 +81,14 @@ def case_detail(request, case_id):
         form = DeskReplyForm(request.POST, request.FILES, case=case)
         if form.is_valid():
             try:
-                case_reply(case=case, user=request.user, text=form.cleaned_data["text"],
-                           outcome=form.cleaned_data.get("outcome") or "", close=form.cleaned_data["close"],
-                           files=form.cleaned_data.get("files") or [])
+                case_reply(
+                    case=case,
+                    user=request.user,
+                    text=form.cleaned_data["text"],
+                    outcome=form.cleaned_data.get("outcome") or "",
+                    close=form.cleaned_data["close"],
+                    files=form.cleaned_data.get("files") or [],
+                )
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)
@@ -84,12 +101,19 @@ def case_detail(request, case_id):
     medications = []
     if case.kind == CaseKind.RENEWAL:
         medications = Medication.objects.filter(organisation=case.organisation, patient_nin=case.patient_nin)
-    return render(request, "desk/case_detail.html", {
-        "case": case, "form": form, "overdue": is_overdue(case),
-        "assign_form": AssignForm(initial={"assignee": case.assignee_id or ""}, colleagues=team),
-        "desk_messages": case.messages.prefetch_related("attachments"), "medications": medications,
-        "charge": getattr(case, "charge", None),
-    })
+    return render(
+        request,
+        "desk/case_detail.html",
+        {
+            "case": case,
+            "form": form,
+            "overdue": is_overdue(case),
+            "assign_form": AssignForm(initial={"assignee": case.assignee_id or ""}, colleagues=team),
+            "desk_messages": case.messages.prefetch_related("attachments"),
+            "medications": medications,
+            "charge": getattr(case, "charge", None),
+        },
+    )
 
 
 def _posted_action(request, case_id, action, success):
@@ -107,8 +131,9 @@ def _posted_action(request, case_id, action, success):
 @login_required
 @require_POST
 def case_claim_view(request, case_id):
-    return _posted_action(request, case_id, lambda case: case_claim(case=case, user=request.user),
-                          _("Du har tatt saken."))
+    return _posted_action(
+        request, case_id, lambda case: case_claim(case=case, user=request.user), _("Du har tatt saken.")
+    )
 
 
 @login_required
@@ -127,15 +152,23 @@ def case_assign_view(request, case_id):
 @login_required
 @require_POST
 def case_close_view(request, case_id):
-    return _posted_action(request, case_id, lambda case: case_close(case=case, user=request.user),
-                          _("Saken er avsluttet. Pasienten kan ikke svare i samtalen."))
+    return _posted_action(
+        request,
+        case_id,
+        lambda case: case_close(case=case, user=request.user),
+        _("Saken er avsluttet. Pasienten kan ikke svare i samtalen."),
+    )
 
 
 @login_required
 @require_POST
 def charge_paid_view(request, case_id):
-    return _posted_action(request, case_id, lambda case: charge_mark_paid(case=case, user=request.user),
-                          _("Egenandelen er registrert som betalt."))
+    return _posted_action(
+        request,
+        case_id,
+        lambda case: charge_mark_paid(case=case, user=request.user),
+        _("Egenandelen er registrert som betalt."),
+    )
 
 
 @login_required
@@ -173,19 +206,31 @@ def absence(request, organisation_id):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                absence_set(service=data["service"], user=request.user, text=data["text"],
-                            substitute=data["substitute"], starts=data["starts"], ends=data["ends"])
+                absence_set(
+                    service=data["service"],
+                    user=request.user,
+                    text=data["text"],
+                    substitute=data["substitute"],
+                    starts=data["starts"],
+                    ends=data["ends"],
+                )
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)
             else:
                 messages.success(request, _("Fraværsmeldingen er lagret."))
                 return redirect("desk:absence", organisation_id=organisation_id)
-    return render(request, "desk/absence.html", {
-        "organisation": membership.organisation, "form": form, "may_write": services.exists(),
-        "notices": absence_notices(organisation=membership.organisation),
-        "writable": set(services.values_list("pk", flat=True)),
-    })
+    return render(
+        request,
+        "desk/absence.html",
+        {
+            "organisation": membership.organisation,
+            "form": form,
+            "may_write": services.exists(),
+            "notices": absence_notices(organisation=membership.organisation),
+            "writable": set(services.values_list("pk", flat=True)),
+        },
+    )
 
 
 @login_required
@@ -214,9 +259,14 @@ def thread_start(request, organisation_id):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case = clinic_thread_start(organisation=membership.organisation, service=data["service"],
-                                           patient_nin=data["patient_nin"], subject=data["subject"],
-                                           text=data["text"], user=request.user)
+                case = clinic_thread_start(
+                    organisation=membership.organisation,
+                    service=data["service"],
+                    patient_nin=data["patient_nin"],
+                    subject=data["subject"],
+                    text=data["text"],
+                    user=request.user,
+                )
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)

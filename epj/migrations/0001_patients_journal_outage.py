@@ -5,68 +5,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clinics', '0001_address_register'),
+        ("clinics", "0001_address_register"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EpjOutage',
+            name="EpjOutage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='årsak')),
-                ('started', models.DateTimeField(auto_now_add=True, verbose_name='startet')),
-                ('organisation', models.ForeignKey(blank=True, help_text='Tom: alle klinikker.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='epj_outages', to='clinics.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="årsak")),
+                ("started", models.DateTimeField(auto_now_add=True, verbose_name="startet")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Tom: alle klinikker.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="epj_outages",
+                        to="clinics.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'driftsavbrudd (EPJ)',
-                'verbose_name_plural': 'driftsavbrudd (EPJ)',
+                "verbose_name": "driftsavbrudd (EPJ)",
+                "verbose_name_plural": "driftsavbrudd (EPJ)",
             },
         ),
         migrations.CreateModel(
-            name='EpjPatient',
+            name="EpjPatient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nin', models.CharField(max_length=11, verbose_name='fødselsnummer')),
-                ('given_name', models.CharField(max_length=100, verbose_name='fornavn')),
-                ('family_name', models.CharField(max_length=100, verbose_name='etternavn')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='registrert')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='epj_patients', to='clinics.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("nin", models.CharField(max_length=11, verbose_name="fødselsnummer")),
+                ("given_name", models.CharField(max_length=100, verbose_name="fornavn")),
+                ("family_name", models.CharField(max_length=100, verbose_name="etternavn")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="registrert")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="epj_patients",
+                        to="clinics.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pasient (EPJ)',
-                'verbose_name_plural': 'pasienter (EPJ)',
-                'ordering': ['family_name', 'given_name'],
+                "verbose_name": "pasient (EPJ)",
+                "verbose_name_plural": "pasienter (EPJ)",
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='JournalEntry',
+            name="JournalEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('msg_id', models.CharField(max_length=100, unique=True, verbose_name='MsgId')),
-                ('msg_type', models.CharField(max_length=60, verbose_name='meldingsfunksjon')),
-                ('direction', models.CharField(choices=[('in', 'Mottatt'), ('out', 'Sendt')], max_length=3, verbose_name='retning')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='emne')),
-                ('text', models.TextField(blank=True, verbose_name='tekst')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='arkivert')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='journal_entries', to='clinics.organisation')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='journal', to='epj.epjpatient')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("msg_id", models.CharField(max_length=100, unique=True, verbose_name="MsgId")),
+                ("msg_type", models.CharField(max_length=60, verbose_name="meldingsfunksjon")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Mottatt"), ("out", "Sendt")], max_length=3, verbose_name="retning"
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="emne")),
+                ("text", models.TextField(blank=True, verbose_name="tekst")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="arkivert")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="journal_entries",
+                        to="clinics.organisation",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="journal",
+                        to="epj.epjpatient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journalnotat',
-                'verbose_name_plural': 'journalnotater',
-                'ordering': ['-created'],
+                "verbose_name": "journalnotat",
+                "verbose_name_plural": "journalnotater",
+                "ordering": ["-created"],
             },
         ),
         migrations.AddConstraint(
-            model_name='epjpatient',
-            constraint=models.UniqueConstraint(fields=('organisation', 'nin'), name='epj_patient_unique_per_clinic'),
+            model_name="epjpatient",
+            constraint=models.UniqueConstraint(fields=("organisation", "nin"), name="epj_patient_unique_per_clinic"),
         ),
         migrations.AddIndex(
-            model_name='journalentry',
-            index=models.Index(fields=['organisation', 'created'], name='journal_entry_org_created'),
+            model_name="journalentry",
+            index=models.Index(fields=["organisation", "created"], name="journal_entry_org_created"),
         ),
     ]

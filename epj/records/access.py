@@ -20,9 +20,11 @@ def desk_membership_for(*, user, organisation_id) -> StaffMembership:
 def copy_request_for(*, user, organisation_id, request_id):
     """(membership, request) for staff of the organisation the request was sent to, or 404."""
     membership = desk_membership_for(user=user, organisation_id=organisation_id)
-    request = CopyRequest.objects.select_related("service").filter(
-        pk=request_id, organisation_id=membership.organisation_id
-    ).first()
+    request = (
+        CopyRequest.objects.select_related("service")
+        .filter(pk=request_id, organisation_id=membership.organisation_id)
+        .first()
+    )
     if request is None:
         raise Http404
     return membership, request
@@ -57,9 +59,11 @@ def treated_patient_for(*, user, organisation_id, person_id):
 def shared_document_for_clinician(*, user, organisation_id, person_id, document_id):
     """(membership, person, document) for a treating clinician, or 404."""
     membership, person = treated_patient_for(user=user, organisation_id=organisation_id, person_id=person_id)
-    document = HospitalDocument.objects.select_related("organisation").filter(
-        document_id=document_id, patient_nin=person.nin
-    ).first()
+    document = (
+        HospitalDocument.objects.select_related("organisation")
+        .filter(document_id=document_id, patient_nin=person.nin)
+        .first()
+    )
     if document is None:
         raise Http404
     return membership, person, document

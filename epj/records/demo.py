@@ -14,19 +14,41 @@ from clinics.models import HealthContact, Organisation, Process
 from epj.records.models import HospitalDocument, RecordNote
 
 NOTES = [
-    (120, "Konsultasjon", "Kommer for hodepine siste to uker. Ingen nevrologiske utfall. Blodtrykk 128/82. "
-                          "Råd om søvn og væske. Kontroll ved behov."),
+    (
+        120,
+        "Konsultasjon",
+        "Kommer for hodepine siste to uker. Ingen nevrologiske utfall. Blodtrykk 128/82. "
+        "Råd om søvn og væske. Kontroll ved behov.",
+    ),
     (45, "Telefonkontakt", "Ringer om prøvesvar. Normale blodprøver. Informert."),
     (10, "Kontroll", "Bedre. Ingen videre tiltak nå."),
 ]
 HOSPITAL_DOCUMENTS = [
-    (60, HospitalDocument.Kind.DISCHARGE, "Epikrise etter innleggelse", "Medisinsk avdeling", False,
-     "Innlagt for lungebetennelse. Behandlet med antibiotika intravenøst i tre døgn, deretter tabletter. "
-     "Utskrevet i god form.\n\nVidere oppfølging hos fastlege om fire uker."),
-    (20, HospitalDocument.Kind.OUTPATIENT, "Poliklinisk kontroll", "Medisinsk poliklinikk", False,
-     "Kontroll etter lungebetennelse. Normale funn ved undersøkelse. Ingen ny kontroll planlagt."),
-    (19, HospitalDocument.Kind.OUTPATIENT, "Vurdering fra psykolog", "Medisinsk poliklinikk", True,
-     "Notat skjermet for pasienten etter helsepersonelloven § 41 (demo)."),
+    (
+        60,
+        HospitalDocument.Kind.DISCHARGE,
+        "Epikrise etter innleggelse",
+        "Medisinsk avdeling",
+        False,
+        "Innlagt for lungebetennelse. Behandlet med antibiotika intravenøst i tre døgn, deretter tabletter. "
+        "Utskrevet i god form.\n\nVidere oppfølging hos fastlege om fire uker.",
+    ),
+    (
+        20,
+        HospitalDocument.Kind.OUTPATIENT,
+        "Poliklinisk kontroll",
+        "Medisinsk poliklinikk",
+        False,
+        "Kontroll etter lungebetennelse. Normale funn ved undersøkelse. Ingen ny kontroll planlagt.",
+    ),
+    (
+        19,
+        HospitalDocument.Kind.OUTPATIENT,
+        "Vurdering fra psykolog",
+        "Medisinsk poliklinikk",
+        True,
+        "Notat skjermet for pasienten etter helsepersonelloven § 41 (demo).",
+    ),
 ]
 
 
@@ -38,8 +60,9 @@ def _ago(days: int) -> datetime.datetime:
 def seed_records() -> tuple[int, int]:
     """(record notes, hospital documents) created now; 0, 0 when everything is already there."""
     notes = documents = 0
-    contacts = (HealthContact.objects.filter(active=True)
-                .select_related("person", "service__organisation").order_by("pk"))
+    contacts = (
+        HealthContact.objects.filter(active=True).select_related("person", "service__organisation").order_by("pk")
+    )
     seen = set()
     for contact in contacts:
         organisation, person = contact.service.organisation, contact.person
@@ -48,21 +71,39 @@ def seed_records() -> tuple[int, int]:
         seen.add((organisation.pk, person.pk))
         for days, title, text in NOTES:
             _note, created = RecordNote.objects.get_or_create(
-                organisation=organisation, patient_nin=person.nin, title=title,
-                defaults={"patient_name": person.full_name, "author_name": contact.service.name,
-                          "text": text, "written_at": _ago(days)},
+                organisation=organisation,
+                patient_nin=person.nin,
+                title=title,
+                defaults={
+                    "patient_name": person.full_name,
+                    "author_name": contact.service.name,
+                    "text": text,
+                    "written_at": _ago(days),
+                },
             )
             notes += created
     for hospital in Organisation.objects.filter(is_hospital=True, active=True):
-        patients = {c.person for c in HealthContact.objects.filter(
-            service__organisation=hospital, service__processes__process=Process.DOCUMENTS).select_related("person")}
+        patients = {
+            c.person
+            for c in HealthContact.objects.filter(
+                service__organisation=hospital, service__processes__process=Process.DOCUMENTS
+            ).select_related("person")
+        }
         for person in sorted(patients, key=lambda p: p.pk):
             for days, kind, title, department, confidential, text in HOSPITAL_DOCUMENTS:
                 _doc, created = HospitalDocument.objects.get_or_create(
-                    organisation=hospital, patient_nin=person.nin, title=title,
-                    defaults={"patient_name": person.full_name, "kind": kind, "department": department,
-                              "author_name": "Hans Overlege", "text": text, "confidential": confidential,
-                              "written_at": _ago(days)},
+                    organisation=hospital,
+                    patient_nin=person.nin,
+                    title=title,
+                    defaults={
+                        "patient_name": person.full_name,
+                        "kind": kind,
+                        "department": department,
+                        "author_name": "Hans Overlege",
+                        "text": text,
+                        "confidential": confidential,
+                        "written_at": _ago(days),
+                    },
                 )
                 documents += created
     return notes, documents

@@ -13,10 +13,14 @@ def _clean_nin(value: str) -> str:
 
 
 class CopyPushForm(forms.Form):
-    patient_nin = forms.CharField(label=_("Pasientens fødselsnummer"), max_length=11,
-                                  error_messages={"required": _("Skriv pasientens fødselsnummer.")})
-    service = forms.TypedChoiceField(label=_("Send fra tjeneste"), coerce=int,
-                                     error_messages={"required": _("Velg tjenesten kopien sendes fra.")})
+    patient_nin = forms.CharField(
+        label=_("Pasientens fødselsnummer"),
+        max_length=11,
+        error_messages={"required": _("Skriv pasientens fødselsnummer.")},
+    )
+    service = forms.TypedChoiceField(
+        label=_("Send fra tjeneste"), coerce=int, error_messages={"required": _("Velg tjenesten kopien sendes fra.")}
+    )
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,15 +35,24 @@ class CopyPushForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    patient_nin = forms.CharField(label=_("Pasientens fødselsnummer"), max_length=11,
-                                  error_messages={"required": _("Skriv pasientens fødselsnummer.")})
+    patient_nin = forms.CharField(
+        label=_("Pasientens fødselsnummer"),
+        max_length=11,
+        error_messages={"required": _("Skriv pasientens fødselsnummer.")},
+    )
     kind = forms.ChoiceField(label=_("Type dokument"), choices=HospitalDocument.Kind.choices)
     title = forms.CharField(label=_("Tittel"), max_length=200, error_messages={"required": _("Skriv en tittel.")})
     department = forms.CharField(label=_("Avdeling"), max_length=200, required=False)
-    text = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 8}),
-                           error_messages={"required": _("Skriv innholdet i dokumentet.")})
-    confidential = forms.BooleanField(label=_("Skjermet for pasienten"), required=False,
-                                      help_text=_("Skjermede dokumenter vises ikke for pasienten eller representanter."))
+    text = forms.CharField(
+        label=_("Tekst"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("Skriv innholdet i dokumentet.")},
+    )
+    confidential = forms.BooleanField(
+        label=_("Skjermet for pasienten"),
+        required=False,
+        help_text=_("Skjermede dokumenter vises ikke for pasienten eller representanter."),
+    )
 
     def clean_patient_nin(self):
         return _clean_nin(self.cleaned_data["patient_nin"])

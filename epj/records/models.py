@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RecordNote(models.Model):
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("virksomhet"))
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+    )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     patient_name = models.CharField(_("pasient"), max_length=200)
     written_at = models.DateTimeField(_("skrevet"), default=timezone.now)
@@ -41,10 +42,12 @@ class CopyRequest(models.Model):
         OPEN = "open", _("Ubehandlet")
         FULFILLED = "fulfilled", _("Kopi sendt")
 
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("virksomhet"))
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("tjeneste"))
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+    )
+    service = models.ForeignKey(
+        "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("tjeneste")
+    )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
     patient_name = models.CharField(_("pasient"), max_length=200)
     requested_by_name = models.CharField(_("bestilt av"), max_length=200, blank=True)
@@ -66,16 +69,25 @@ class CopyRequest(models.Model):
 class CopyDispatch(models.Model):
     """One copy sent to the portal. request is empty when the clinic pushed it unasked."""
 
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("virksomhet"))
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("tjeneste"))
-    request = models.OneToOneField(CopyRequest, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="dispatch", verbose_name=_("forespørsel"))
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+    )
+    service = models.ForeignKey(
+        "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("tjeneste")
+    )
+    request = models.OneToOneField(
+        CopyRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatch",
+        verbose_name=_("forespørsel"),
+    )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
     patient_name = models.CharField(_("pasient"), max_length=200)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("sendt av"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sendt av")
+    )
     msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
     sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
     size = models.PositiveIntegerField(_("størrelse"))
@@ -95,8 +107,13 @@ class HospitalDocument(models.Model):
         OUTPATIENT = "poliklinisk", _("Poliklinisk notat")
 
     document_id = models.UUIDField(_("dokument-id"), default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("sykehus"), limit_choices_to={"is_hospital": True})
+    organisation = models.ForeignKey(
+        "clinics.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sykehus"),
+        limit_choices_to={"is_hospital": True},
+    )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     patient_name = models.CharField(_("pasient"), max_length=200)
     kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)

@@ -21,8 +21,15 @@ def record_copy_pdf(*, organisation_name: str, patient_name: str, patient_nin: s
     buffer = io.BytesIO()
     generated = timezone.localtime()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
-        title=f"Journalkopi – {patient_name}", author=organisation_name, subject="Journalkopi",
+        buffer,
+        pagesize=A4,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        topMargin=2 * cm,
+        bottomMargin=2 * cm,
+        title=f"Journalkopi – {patient_name}",
+        author=organisation_name,
+        subject="Journalkopi",
     )
     story = [
         Paragraph("Journalkopi", styles["Title"]),

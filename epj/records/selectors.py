@@ -52,8 +52,9 @@ def hospital_documents_published(*, organisation):
 
 def shared_documents_for_patient(*, patient_nin: str, include_confidential: bool):
     """Every hospital's shared documents about the patient (the national sharing index, in our EPJ)."""
-    qs = HospitalDocument.objects.filter(patient_nin=patient_nin, organisation__is_hospital=True,
-                                         organisation__active=True).select_related("organisation")
+    qs = HospitalDocument.objects.filter(
+        patient_nin=patient_nin, organisation__is_hospital=True, organisation__active=True
+    ).select_related("organisation")
     if not include_confidential:
         qs = qs.filter(confidential=False)
     return qs

@@ -15,10 +15,13 @@ from epj.services import epj_outage_check
 from journal.services import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, access_log_write
 from messaging.relay import Reject, relay_send
 
+
 def _receiving_service(message) -> Service:
-    service = Service.objects.select_related("organisation").filter(
-        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id
-    ).first()
+    service = (
+        Service.objects.select_related("organisation")
+        .filter(her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id)
+        .first()
+    )
     if service is None:
         raise Reject("E21", "Mottaker finnes ikke")
     return service
@@ -47,8 +50,12 @@ def copy_request_receive(message, envelope=None) -> CopyRequest:
         raise Reject("E35", "Pasienten har ikke et aktivt forhold til tjenesten")
     written_by = message.on_behalf.name if message.on_behalf else (message.author.name if message.author else "")
     return CopyRequest.objects.create(
-        organisation=service.organisation, service=service, patient_nin=person.nin, patient_name=person.full_name,
-        requested_by_name=written_by, on_behalf_relation=message.on_behalf.relation if message.on_behalf else "",
+        organisation=service.organisation,
+        service=service,
+        patient_nin=person.nin,
+        patient_name=person.full_name,
+        requested_by_name=written_by,
+        on_behalf_relation=message.on_behalf.relation if message.on_behalf else "",
         msg_id=message.msg_id,
     )
 
@@ -56,8 +63,14 @@ def copy_request_receive(message, envelope=None) -> CopyRequest:
 def _log_record_read(*, membership, patient_nin: str, what: str, object_ref: str) -> None:
     person = Person.objects.filter(nin=patient_nin).first()
     if person is not None:
-        access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
-                         person=person, what=what, object_ref=object_ref)
+        access_log_write(
+            actor=membership.user,
+            organisation=membership.organisation,
+            role=membership.role,
+            person=person,
+            what=what,
+            object_ref=object_ref,
+        )
 
 
 @transaction.atomic
@@ -69,18 +82,34 @@ def record_open(*, membership, patient_nin: str, object_ref: str) -> list:
 
 def _copy_send(*, membership, service: Service, patient_nin: str, patient_name: str, request=None) -> CopyDispatch:
     organisation = membership.organisation
-    pdf = record_copy_pdf(organisation_name=organisation.name, patient_name=patient_name, patient_nin=patient_nin,
-                          entries=record_entries(organisation=organisation, patient_nin=patient_nin))
+    pdf = record_copy_pdf(
+        organisation_name=organisation.name,
+        patient_name=patient_name,
+        patient_nin=patient_nin,
+        entries=record_entries(organisation=organisation, patient_nin=patient_nin),
+    )
     given, _sep, family = patient_name.rpartition(" ")
-    message = wire.copy_message(service=service, patient_nin=patient_nin, patient_name=(given, family), pdf=pdf,
-                                answers=request.msg_id if request else None)
+    message = wire.copy_message(
+        service=service,
+        patient_nin=patient_nin,
+        patient_name=(given, family),
+        pdf=pdf,
+        answers=request.msg_id if request else None,
+    )
     relay_send(side="epj", message=message)
     dispatch = CopyDispatch.objects.create(
-        organisation=organisation, service=service, request=request, patient_nin=patient_nin,
-        patient_name=patient_name, sent_by=membership.user, msg_id=message.msg_id, size=len(pdf),
+        organisation=organisation,
+        service=service,
+        request=request,
+        patient_nin=patient_nin,
+        patient_name=patient_name,
+        sent_by=membership.user,
+        msg_id=message.msg_id,
+        size=len(pdf),
     )
-    _log_record_read(membership=membership, patient_nin=patient_nin, what=ACCESS_JOURNAL_COPY,
-                     object_ref=_("Journalkopi sendt"))
+    _log_record_read(
+        membership=membership, patient_nin=patient_nin, what=ACCESS_JOURNAL_COPY, object_ref=_("Journalkopi sendt")
+    )
     return dispatch
 
 
@@ -90,8 +119,13 @@ def copy_request_fulfil(*, membership, request: CopyRequest) -> CopyDispatch:
     request = CopyRequest.objects.select_for_update().get(pk=request.pk)
     if request.state == CopyRequest.State.FULFILLED:
         raise ValidationError(_("Denne forespørselen er allerede besvart."))
-    dispatch = _copy_send(membership=membership, service=request.service, patient_nin=request.patient_nin,
-                          patient_name=request.patient_name, request=request)
+    dispatch = _copy_send(
+        membership=membership,
+        service=request.service,
+        patient_nin=request.patient_nin,
+        patient_name=request.patient_name,
+        request=request,
+    )
     request.state = CopyRequest.State.FULFILLED
     request.save(update_fields=["state"])
     return dispatch
@@ -109,8 +143,9 @@ def copy_push(*, membership, service: Service, patient_nin: str) -> CopyDispatch
 
 
 @transaction.atomic
-def hospital_document_publish(*, membership, patient_nin: str, kind: str, title: str, text: str,
-                              department: str = "", confidential: bool = False) -> HospitalDocument:
+def hospital_document_publish(
+    *, membership, patient_nin: str, kind: str, title: str, text: str, department: str = "", confidential: bool = False
+) -> HospitalDocument:
     organisation: Organisation = membership.organisation
     if not organisation.is_hospital:
         raise ValidationError(_("Bare sykehus deler dokumenter."))
@@ -118,24 +153,43 @@ def hospital_document_publish(*, membership, patient_nin: str, kind: str, title:
     if person is None:
         raise ValidationError(_("Fødselsnummeret finnes ikke i folkeregisteret."))
     return HospitalDocument.objects.create(
-        organisation=organisation, patient_nin=patient_nin, patient_name=person.full_name, kind=kind, title=title,
-        text=text, department=department, confidential=confidential, author_name=membership.user.display_name,
+        organisation=organisation,
+        patient_nin=patient_nin,
+        patient_name=person.full_name,
+        kind=kind,
+        title=title,
+        text=text,
+        department=department,
+        confidential=confidential,
+        author_name=membership.user.display_name,
     )
 
 
 @transaction.atomic
 def shared_document_open(*, membership, person: Person, document: HospitalDocument) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
-    access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
-                     person=person, what=ACCESS_DOCUMENTS, object_ref=document.title)
+    access_log_write(
+        actor=membership.user,
+        organisation=membership.organisation,
+        role=membership.role,
+        person=person,
+        what=ACCESS_DOCUMENTS,
+        object_ref=document.title,
+    )
     return document
 
 
 @transaction.atomic
 def shared_documents_open(*, membership, person: Person):
     """A treating clinician lists a patient's shared documents; the list is a read too."""
-    access_log_write(actor=membership.user, organisation=membership.organisation, role=membership.role,
-                     person=person, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt"))
+    access_log_write(
+        actor=membership.user,
+        organisation=membership.organisation,
+        role=membership.role,
+        person=person,
+        what=ACCESS_DOCUMENTS,
+        object_ref=_("Dokumentoversikt"),
+    )
     return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
 
 
@@ -149,8 +203,9 @@ def _hospital_documents(message):
     if message.patient is None or not message.patient.nin:
         raise Reject("E30", "Pasientens fødselsnummer mangler")
     # The citizen (or their representative) asks: documents marked confidential stay out.
-    return HospitalDocument.objects.filter(organisation=service.organisation, patient_nin=message.patient.nin,
-                                           confidential=False)
+    return HospitalDocument.objects.filter(
+        organisation=service.organisation, patient_nin=message.patient.nin, confidential=False
+    )
 
 
 def documents_find(message):

@@ -9,8 +9,12 @@ urlpatterns = [
     path("<int:organisation_id>/kopier/send/", views.copy_push_new, name="copy_push"),
     path("<int:organisation_id>/dokumenter/", views.hospital_documents, name="hospital_documents"),
     path("<int:organisation_id>/pasienter/", views.patients, name="patients"),
-    path("<int:organisation_id>/pasienter/<int:person_id>/dokumenter/", views.patient_documents,
-         name="patient_documents"),
-    path("<int:organisation_id>/pasienter/<int:person_id>/dokumenter/<uuid:document_id>/", views.patient_document,
-         name="patient_document"),
+    path(
+        "<int:organisation_id>/pasienter/<int:person_id>/dokumenter/", views.patient_documents, name="patient_documents"
+    ),
+    path(
+        "<int:organisation_id>/pasienter/<int:person_id>/dokumenter/<uuid:document_id>/",
+        views.patient_document,
+        name="patient_document",
+    ),
 ]

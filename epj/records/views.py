@@ -38,16 +38,24 @@ def copy_requests(request, organisation_id):
     state = request.GET.get("status", CopyRequest.State.OPEN)
     qs = copy_requests_for_desk(organisation=membership.organisation, state=state)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("side"))
-    return render(request, "records/copy_requests.html", {
-        "organisation": membership.organisation, "page": page, "state": state, "states": CopyRequest.State.choices,
-    })
+    return render(
+        request,
+        "records/copy_requests.html",
+        {
+            "organisation": membership.organisation,
+            "page": page,
+            "state": state,
+            "states": CopyRequest.State.choices,
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def copy_request_detail(request, organisation_id, request_id):
-    membership, copy_request = copy_request_for(user=request.user, organisation_id=organisation_id,
-                                                request_id=request_id)
+    membership, copy_request = copy_request_for(
+        user=request.user, organisation_id=organisation_id, request_id=request_id
+    )
     if request.method == "POST":
         try:
             copy_request_fulfil(membership=membership, request=copy_request)
@@ -56,11 +64,18 @@ def copy_request_detail(request, organisation_id, request_id):
         else:
             messages.success(request, _("Journalkopien er sendt til %(name)s.") % {"name": copy_request.patient_name})
         return redirect("records:copy_requests", organisation_id=membership.organisation_id)
-    entries = record_open(membership=membership, patient_nin=copy_request.patient_nin,
-                          object_ref=_("Forespørsel om journalkopi"))
-    return render(request, "records/copy_request_detail.html", {
-        "organisation": membership.organisation, "copy_request": copy_request, "entries": entries,
-    })
+    entries = record_open(
+        membership=membership, patient_nin=copy_request.patient_nin, object_ref=_("Forespørsel om journalkopi")
+    )
+    return render(
+        request,
+        "records/copy_request_detail.html",
+        {
+            "organisation": membership.organisation,
+            "copy_request": copy_request,
+            "entries": entries,
+        },
+    )
 
 
 @login_required
@@ -71,8 +86,9 @@ def copy_push_new(request, organisation_id):
     form = CopyPushForm(request.POST or None, services=services)
     if request.method == "POST" and form.is_valid():
         try:
-            dispatch = copy_push(membership=membership, service=form.chosen_service(),
-                                 patient_nin=form.cleaned_data["patient_nin"])
+            dispatch = copy_push(
+                membership=membership, service=form.chosen_service(), patient_nin=form.cleaned_data["patient_nin"]
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -97,16 +113,22 @@ def hospital_documents(request, organisation_id):
             messages.success(request, _("«%(title)s» er delt.") % {"title": document.title})
             return redirect("records:hospital_documents", organisation_id=membership.organisation_id)
     page = Paginator(hospital_documents_published(organisation=membership.organisation), PAGE_SIZE).get_page(
-        request.GET.get("side"))
-    return render(request, "records/hospital_documents.html",
-                  {"organisation": membership.organisation, "form": form, "page": page})
+        request.GET.get("side")
+    )
+    return render(
+        request,
+        "records/hospital_documents.html",
+        {"organisation": membership.organisation, "form": form, "page": page},
+    )
 
 
 @login_required
 @require_GET
 def patients(request, organisation_id):
     membership = clinician_membership_for(user=request.user, organisation_id=organisation_id)
-    page = Paginator(treated_patients(organisation=membership.organisation), PAGE_SIZE).get_page(request.GET.get("side"))
+    page = Paginator(treated_patients(organisation=membership.organisation), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
     return render(request, "records/patients.html", {"organisation": membership.organisation, "page": page})
 
 
@@ -116,15 +138,22 @@ def patient_documents(request, organisation_id, person_id):
     membership, person = treated_patient_for(user=request.user, organisation_id=organisation_id, person_id=person_id)
     documents = shared_documents_open(membership=membership, person=person)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("side"))
-    return render(request, "records/patient_documents.html",
-                  {"organisation": membership.organisation, "person": person, "page": page})
+    return render(
+        request,
+        "records/patient_documents.html",
+        {"organisation": membership.organisation, "person": person, "page": page},
+    )
 
 
 @login_required
 @require_GET
 def patient_document(request, organisation_id, person_id, document_id):
     membership, person, document = shared_document_for_clinician(
-        user=request.user, organisation_id=organisation_id, person_id=person_id, document_id=document_id)
+        user=request.user, organisation_id=organisation_id, person_id=person_id, document_id=document_id
+    )
     shared_document_open(membership=membership, person=person, document=document)
-    return render(request, "records/patient_document.html",
-                  {"organisation": membership.organisation, "person": person, "document": document})
+    return render(
+        request,
+        "records/patient_document.html",
+        {"organisation": membership.organisation, "person": person, "document": document},
+    )

@@ -11,8 +11,9 @@ def _member(user, organisation_id) -> bool:
 
 
 def timebook_for_staff(*, user, timebook_id) -> Timebook:
-    timebook = Timebook.objects.select_related("organisation", "service", "clinician__user").filter(
-        pk=timebook_id).first()
+    timebook = (
+        Timebook.objects.select_related("organisation", "service", "clinician__user").filter(pk=timebook_id).first()
+    )
     if timebook is None or not _member(user, timebook.organisation_id):
         raise Http404
     return timebook

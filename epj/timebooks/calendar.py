@@ -20,7 +20,6 @@ RESULT_CONFIRMED = "CONFIRMED"
 RESULT_DECLINED = "DECLINED"
 
 
-
 @dataclass(frozen=True)
 class FreeSlotQuery:
     start: datetime.datetime

@@ -12,15 +12,24 @@ from epj.timebooks.models import AvailabilityException, AvailabilityRule, Timebo
 class TimebookForm(forms.ModelForm):
     class Meta:
         model = Timebook
-        fields = ["name", "kind", "resource_kind", "service", "clinician", "location", "video_base_url",
-                  "cancel_deadline_hours"]
+        fields = [
+            "name",
+            "kind",
+            "resource_kind",
+            "service",
+            "clinician",
+            "location",
+            "video_base_url",
+            "cancel_deadline_hours",
+        ]
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organisation = organisation
         self.fields["service"].queryset = Service.objects.filter(organisation=organisation)
         self.fields["clinician"].queryset = StaffMembership.objects.filter(
-            organisation=organisation, role=StaffRole.CLINICIAN).select_related("user")
+            organisation=organisation, role=StaffRole.CLINICIAN
+        ).select_related("user")
         self.fields["clinician"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
 
     def clean(self):
@@ -38,12 +47,23 @@ class TimebookForm(forms.ModelForm):
 class AvailabilityRuleForm(forms.ModelForm):
     class Meta:
         model = AvailabilityRule
-        fields = ["weekday", "start_time", "end_time", "slot_minutes", "capacity", "appointment_type",
-                  "bookable_online", "valid_from", "valid_until"]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}),
-                   "valid_until": forms.DateInput(attrs={"type": "date"}),
-                   "start_time": forms.TimeInput(attrs={"type": "time"}),
-                   "end_time": forms.TimeInput(attrs={"type": "time"})}
+        fields = [
+            "weekday",
+            "start_time",
+            "end_time",
+            "slot_minutes",
+            "capacity",
+            "appointment_type",
+            "bookable_online",
+            "valid_from",
+            "valid_until",
+        ]
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+        }
 
     def __init__(self, *args, timebook, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,13 +86,26 @@ class AvailabilityRuleForm(forms.ModelForm):
 class AvailabilityExceptionForm(forms.ModelForm):
     class Meta:
         model = AvailabilityException
-        fields = ["kind", "date", "start_time", "end_time", "reason", "slot_minutes", "capacity", "appointment_type",
-                  "bookable_online"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}),
-                   "start_time": forms.TimeInput(attrs={"type": "time"}),
-                   "end_time": forms.TimeInput(attrs={"type": "time"})}
-        help_texts = {"start_time": _("Stengt: la fra og til stå tomme for å stenge hele dagen."),
-                      "slot_minutes": _("Bare for ekstra åpningstid.")}
+        fields = [
+            "kind",
+            "date",
+            "start_time",
+            "end_time",
+            "reason",
+            "slot_minutes",
+            "capacity",
+            "appointment_type",
+            "bookable_online",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+        help_texts = {
+            "start_time": _("Stengt: la fra og til stå tomme for å stenge hele dagen."),
+            "slot_minutes": _("Bare for ekstra åpningstid."),
+        }
 
     def __init__(self, *args, timebook, **kwargs):
         super().__init__(*args, **kwargs)

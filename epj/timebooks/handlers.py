@@ -33,9 +33,11 @@ def _calendar(message) -> bytes:
 
 
 def _service(message) -> Service:
-    service = Service.objects.select_related("organisation").filter(
-        her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id
-    ).first()
+    service = (
+        Service.objects.select_related("organisation")
+        .filter(her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id)
+        .first()
+    )
     if service is None:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     return service
@@ -60,7 +62,10 @@ def free_slots_handle(message):
     """HentLedigeTimer → SvarLedigeTimer with the slots still free (sync, no AppRec)."""
     query = _request_of(message, codes.ACTION_HENT_LEDIGE_TIMER, free_slot_query_parse)
     slots = free_slots(
-        service=_service(message), start=query.start, end=query.end, timebook_ref=query.timebook_ref,
+        service=_service(message),
+        start=query.start,
+        end=query.end,
+        timebook_ref=query.timebook_ref,
         patient_nin=message.patient.nin if message.patient else "",
     )
     return messages.free_slots_reply(request=message, calendar=free_slots_build(slots))
@@ -79,13 +84,18 @@ def reservation_handle(message, envelope):
     else:
         try:
             booking = slot_book(
-                slot_id=slot.pk, patient_nin=message.patient.nin, patient_name=_patient_name(message),
-                request_id=request.request_id, source=BookingSource.PORTAL, online=True,
+                slot_id=slot.pk,
+                patient_nin=message.patient.nin,
+                patient_name=_patient_name(message),
+                request_id=request.request_id,
+                source=BookingSource.PORTAL,
+                online=True,
             ).booking
         except BookingError as exc:
             reason = str(exc)
-    messages.reservation_answer(request=message, booking=booking, slot=slot, request_id=request.request_id,
-                                reason=reason)
+    messages.reservation_answer(
+        request=message, booking=booking, slot=slot, request_id=request.request_id, reason=reason
+    )
     return relay.HandlerResult(status=codes.STATUS_OK)
 
 

@@ -20,14 +20,24 @@ def patient_of(booking: Booking) -> Patient:
 
 def _message(*, service, patient, msg_type, action, text, calendar: bytes, parent_ref=None) -> Message:
     return Message(
-        msg_type=msg_type, msg_id=new_msg_id(), gen_date=now(),
-        sender=clinic_party(service=service), receiver=portal_party(), patient=patient,
-        notater=[Notat(
-            theme_code=codes.TEMA_TIMEADMINISTRASJON.code, theme_system=codes.TEMA_TIMEADMINISTRASJON.system,
-            theme_dn=codes.TEMA_TIMEADMINISTRASJON.dn, text=text,
-        )],
+        msg_type=msg_type,
+        msg_id=new_msg_id(),
+        gen_date=now(),
+        sender=clinic_party(service=service),
+        receiver=portal_party(),
+        patient=patient,
+        notater=[
+            Notat(
+                theme_code=codes.TEMA_TIMEADMINISTRASJON.code,
+                theme_system=codes.TEMA_TIMEADMINISTRASJON.system,
+                theme_dn=codes.TEMA_TIMEADMINISTRASJON.dn,
+                text=text,
+            )
+        ],
         attachments=[Attachment(mime_type=codes.MIME_ICALENDAR, data=calendar, description="Timeavtale")],
-        parent_ref=parent_ref, conversation_ref=parent_ref, action=action,
+        parent_ref=parent_ref,
+        conversation_ref=parent_ref,
+        action=action,
         msg_type_dn=codes.function_dn(msg_type),
     )
 
@@ -39,15 +49,22 @@ def _status_text(booking: Booking) -> str:
 def booking_publish(*, booking: Booking):
     """Avtaleutsending: tell Helsenorge about a booking made or changed on the EPJ's side."""
     booking = Booking.objects.select_related("slot__timebook__service__organisation").get(pk=booking.pk)
-    return relay_send(side="epj", message=_message(
-        service=booking.slot.timebook.service, patient=patient_of(booking),
-        msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING, action=codes.ACTION_AVTALE,
-        text=_status_text(booking), calendar=booking_build(booking),
-    ))
+    return relay_send(
+        side="epj",
+        message=_message(
+            service=booking.slot.timebook.service,
+            patient=patient_of(booking),
+            msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING,
+            action=codes.ACTION_AVTALE,
+            text=_status_text(booking),
+            calendar=booking_build(booking),
+        ),
+    )
 
 
-def reservation_answer(*, request: Message, booking: Booking | None, slot: Slot | None, request_id: str,
-                       reason: str = ""):
+def reservation_answer(
+    *, request: Message, booking: Booking | None, slot: Slot | None, request_id: str, reason: str = ""
+):
     """SvarTimeReservasjon: the booking as made, or the refusal and why."""
     service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id)
     if booking is not None:
@@ -55,10 +72,18 @@ def reservation_answer(*, request: Message, booking: Booking | None, slot: Slot 
         calendar, text = booking_build(booking, result=RESULT_CONFIRMED), "Timen er bekreftet."
     else:
         calendar, text = declined_build(request_id=request_id, slot=slot, comment=reason), reason
-    return relay_send(side="epj", message=_message(
-        service=service, patient=request.patient, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_SVAR_TIMERESERVASJON, text=text, calendar=calendar, parent_ref=request.msg_id,
-    ))
+    return relay_send(
+        side="epj",
+        message=_message(
+            service=service,
+            patient=request.patient,
+            msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
+            action=codes.ACTION_SVAR_TIMERESERVASJON,
+            text=text,
+            calendar=calendar,
+            parent_ref=request.msg_id,
+        ),
+    )
 
 
 def cancellation_answer(*, request: Message, booking: Booking, refused_reason: str = ""):
@@ -69,17 +94,29 @@ def cancellation_answer(*, request: Message, booking: Booking, refused_reason: s
         text = refused_reason
     else:
         calendar, text = booking_build(booking, method="CANCEL", result=RESULT_CONFIRMED), _status_text(booking)
-    return relay_send(side="epj", message=_message(
-        service=booking.slot.timebook.service, patient=patient_of(booking),
-        msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, action=codes.ACTION_SVAR_AVBESTILLING,
-        text=text, calendar=calendar, parent_ref=request.msg_id,
-    ))
+    return relay_send(
+        side="epj",
+        message=_message(
+            service=booking.slot.timebook.service,
+            patient=patient_of(booking),
+            msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
+            action=codes.ACTION_SVAR_AVBESTILLING,
+            text=text,
+            calendar=calendar,
+            parent_ref=request.msg_id,
+        ),
+    )
 
 
 def free_slots_reply(*, request: Message, calendar: bytes) -> Message:
     service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id)
     reply = _message(
-        service=service, patient=request.patient, msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_SVAR_LEDIGE_TIMER, text="Ledige timer.", calendar=calendar, parent_ref=request.msg_id,
+        service=service,
+        patient=request.patient,
+        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
+        action=codes.ACTION_SVAR_LEDIGE_TIMER,
+        text="Ledige timer.",
+        calendar=calendar,
+        parent_ref=request.msg_id,
     )
     return reply

@@ -48,7 +48,11 @@ class Timebook(models.Model):
         _("ressurs"), max_length=15, choices=ResourceKind.choices, blank=True, default=ResourceKind.NONE
     )
     clinician = models.ForeignKey(
-        "clinics.StaffMembership", null=True, blank=True, on_delete=models.PROTECT, related_name="epj_timebooks",
+        "clinics.StaffMembership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="epj_timebooks",
         verbose_name=_("behandler"),
     )
     name = models.CharField(_("navn"), max_length=120)
@@ -56,7 +60,8 @@ class Timebook(models.Model):
     # Join links for video slots are rooms under this address (the video service the clinic uses).
     video_base_url = models.URLField(_("adresse til videotjenesten"), blank=True)
     cancel_deadline_hours = models.PositiveSmallIntegerField(
-        _("avbestillingsfrist (timer før)"), default=24,
+        _("avbestillingsfrist (timer før)"),
+        default=24,
         help_text=_("Innbyggeren kan avbestille på nett fram til så mange timer før timen."),
     )
     active = models.BooleanField(_("aktiv"), default=True)
@@ -67,8 +72,10 @@ class Timebook(models.Model):
         ordering = ["organisation__name", "kind", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="behandler", resource_kind="", clinician__isnull=False)
-                           | (Q(kind="ressurs") & ~Q(resource_kind=""))),
+                condition=(
+                    Q(kind="behandler", resource_kind="", clinician__isnull=False)
+                    | (Q(kind="ressurs") & ~Q(resource_kind=""))
+                ),
                 name="timebook_kind_matches_owner",
             ),
         ]
@@ -93,9 +100,7 @@ class AvailabilityRule(models.Model):
     """A recurring weekly opening: every <weekday> from start to end, cut into slots."""
 
     timebook = models.ForeignKey(Timebook, on_delete=models.CASCADE, related_name="rules")
-    weekday = models.PositiveSmallIntegerField(
-        _("ukedag"), choices=list(WEEKDAYS.items())
-    )
+    weekday = models.PositiveSmallIntegerField(_("ukedag"), choices=list(WEEKDAYS.items()))
     start_time = models.TimeField(_("fra"))
     end_time = models.TimeField(_("til"))
     slot_minutes = models.PositiveSmallIntegerField(_("varighet (minutter)"), default=20)
@@ -151,13 +156,15 @@ class AvailabilityException(models.Model):
         ordering = ["date", "start_time"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(start_time__isnull=True, end_time__isnull=True)
-                           | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time"))),
+                condition=(
+                    Q(start_time__isnull=True, end_time__isnull=True)
+                    | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time"))
+                ),
                 name="exception_whole_day_or_range",
             ),
             models.CheckConstraint(
-                condition=Q(kind="stengt") | Q(kind="ekstra", start_time__isnull=False, slot_minutes__gte=5,
-                                                 capacity__gte=1),
+                condition=Q(kind="stengt")
+                | Q(kind="ekstra", start_time__isnull=False, slot_minutes__gte=5, capacity__gte=1),
                 name="exception_extra_has_slots",
             ),
         ]

@@ -21,15 +21,26 @@ def timebooks_for_organisation(*, organisation_id: int):
     )
 
 
-def free_slots(*, service, start: datetime.datetime, end: datetime.datetime, timebook_ref: str = "",
-               patient_nin: str = "", now: datetime.datetime | None = None,
-               limit: int = FREE_SLOTS_PER_TIMEBOOK):
+def free_slots(
+    *,
+    service,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    timebook_ref: str = "",
+    patient_nin: str = "",
+    now: datetime.datetime | None = None,
+    limit: int = FREE_SLOTS_PER_TIMEBOOK,
+):
     """Slots citizens may book online at `service` between start and end with a seat left,
     the first `limit` of each timebook (so every timebook shows up for the citizen to choose)."""
     now = now or timezone.now()
     qs = Slot.objects.filter(
-        timebook__service=service, timebook__active=True, bookable_online=True,
-        start__gte=max(start, now), start__lt=end, booked__lt=F("capacity"),
+        timebook__service=service,
+        timebook__active=True,
+        bookable_online=True,
+        start__gte=max(start, now),
+        start__lt=end,
+        booked__lt=F("capacity"),
     ).select_related("timebook__clinician__user")
     if timebook_ref:
         pk = timebook_ref.removeprefix("tb-")

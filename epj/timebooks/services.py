@@ -76,7 +76,8 @@ def _cuts_for(day, rules, exceptions) -> list:
     ]
     cuts += [
         _Cut(e.start_time, e.end_time, e.slot_minutes, e.capacity, e.appointment_type, e.bookable_online)
-        for e in exceptions if e.kind == ExceptionKind.EXTRA
+        for e in exceptions
+        if e.kind == ExceptionKind.EXTRA
     ]
     return cuts
 
@@ -106,11 +107,18 @@ def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) 
             while start + step <= until:
                 end = start + step
                 if not any(_overlaps(day, e, start, end, tz) for e in closed):
-                    new.append(Slot(
-                        timebook=timebook, start=start, end=end, capacity=cut.capacity,
-                        appointment_type=cut.appointment_type, bookable_online=cut.online,
-                        cancel_deadline_hours=timebook.cancel_deadline_hours, rule=cut.rule,
-                    ))
+                    new.append(
+                        Slot(
+                            timebook=timebook,
+                            start=start,
+                            end=end,
+                            capacity=cut.capacity,
+                            appointment_type=cut.appointment_type,
+                            bookable_online=cut.online,
+                            cancel_deadline_hours=timebook.cancel_deadline_hours,
+                            rule=cut.rule,
+                        )
+                    )
                 start = end
     before = Slot.objects.filter(timebook=timebook).count()
     Slot.objects.bulk_create(new, ignore_conflicts=True)
@@ -129,8 +137,9 @@ def availability_rule_add(*, timebook: Timebook, **fields) -> AvailabilityRule:
 
 
 @transaction.atomic
-def availability_exception_add(*, timebook: Timebook, date, start_time=None, end_time=None, reason="",
-                               kind=ExceptionKind.CLOSED, **extra) -> dict:
+def availability_exception_add(
+    *, timebook: Timebook, date, start_time=None, end_time=None, reason="", kind=ExceptionKind.CLOSED, **extra
+) -> dict:
     """Record a one-off change. A closing removes the free slots it covers (booked slots stay for
     staff to move); an extra opening makes its slots at once.
 
@@ -163,8 +172,15 @@ def _video_url(slot: Slot) -> str:
 
 @transaction.atomic
 def slot_book(
-    *, slot_id: int, patient_nin: str, patient_name: str = "", request_id: str, source: str,
-    booked_by=None, online: bool, now: datetime.datetime | None = None,
+    *,
+    slot_id: int,
+    patient_nin: str,
+    patient_name: str = "",
+    request_id: str,
+    source: str,
+    booked_by=None,
+    online: bool,
+    now: datetime.datetime | None = None,
 ) -> BookResult:
     """Take one seat in the slot for the patient, or raise SlotTaken / SlotNotBookable.
 
@@ -187,8 +203,13 @@ def slot_book(
     try:
         with transaction.atomic():
             booking = Booking.objects.create(
-                slot=slot, patient_nin=patient_nin, patient_name=patient_name, request_id=request_id,
-                source=source, booked_by=booked_by, video_url=_video_url(slot),
+                slot=slot,
+                patient_nin=patient_nin,
+                patient_name=patient_name,
+                request_id=request_id,
+                source=source,
+                booked_by=booked_by,
+                video_url=_video_url(slot),
             )
     except IntegrityError:
         # Either a retry of this request won the race (return its booking) or the patient
@@ -218,9 +239,10 @@ def booking_cancel(*, booking: Booking, by_citizen: bool, now: datetime.datetime
     now = now or timezone.now()
     slot = booking.slot
     if by_citizen and now > cancel_deadline(slot):
-        raise CancelRefused(_(
-            "Fristen for å avbestille på nett gikk ut %(deadline)s. Ring legekontoret for å avbestille."
-        ) % {"deadline": timezone.localtime(cancel_deadline(slot)).strftime(_("%d.%m.%Y kl. %H:%M"))})
+        raise CancelRefused(
+            _("Fristen for å avbestille på nett gikk ut %(deadline)s. Ring legekontoret for å avbestille.")
+            % {"deadline": timezone.localtime(cancel_deadline(slot)).strftime(_("%d.%m.%Y kl. %H:%M"))}
+        )
     changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.ACTIVE).update(
         status=BookingStatus.CANCELLED, sequence=F("sequence") + 1, updated_at=now
     )
@@ -263,12 +285,18 @@ def desk_request_id() -> str:
 
 # --- the clinic desk: every change is pushed to Helsenorge as an Avtale (one message per appointment) ---
 
+
 @transaction.atomic
 def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user) -> Booking:
     """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
     booking = slot_book(
-        slot_id=slot.pk, patient_nin=patient_nin, patient_name=patient_name, request_id=desk_request_id(),
-        source=BookingSource.DESK, booked_by=user, online=False,
+        slot_id=slot.pk,
+        patient_nin=patient_nin,
+        patient_name=patient_name,
+        request_id=desk_request_id(),
+        source=BookingSource.DESK,
+        booked_by=user,
+        online=False,
     ).booking
     booking_publish(booking=booking)
     _desk_audit(user=user, action=Audit.BOOKING_BOOK, booking=booking)
@@ -295,9 +323,14 @@ def desk_move(*, booking: Booking, to_slot_id: int, user=None) -> Booking:
 
 def _desk_audit(*, user, action: str, booking: Booking, detail: str = "") -> None:
     """The staff audit trail gets the booking and slot ids, never the timebook's reason."""
-    audit_write(actor=user, organisation=booking.slot.timebook.organisation, action=action,
-                person=booking.patient_nin, object_ref=f"booking:{booking.pk}", detail=detail or f"slot:{booking.slot_id}")
-
+    audit_write(
+        actor=user,
+        organisation=booking.slot.timebook.organisation,
+        action=action,
+        person=booking.patient_nin,
+        object_ref=f"booking:{booking.pk}",
+        detail=detail or f"slot:{booking.slot_id}",
+    )
 
 
 def desk_opened_log(*, user, slot: Slot) -> int:
@@ -313,14 +346,34 @@ def desk_opened_log(*, user, slot: Slot) -> int:
     nins = set(slot.bookings.filter(status=BookingStatus.ACTIVE).values_list("patient_nin", flat=True))
     written = 0
     for person in Person.objects.filter(nin__in=nins):
-        access_log_write(actor=user, organisation=slot.timebook.organisation, role=membership.role, person=person,
-                         what=ACCESS_APPOINTMENTS,
-                         object_ref=timezone.localtime(slot.start).strftime("Time %d.%m.%Y %H:%M"))
+        access_log_write(
+            actor=user,
+            organisation=slot.timebook.organisation,
+            role=membership.role,
+            person=person,
+            what=ACCESS_APPOINTMENTS,
+            object_ref=timezone.localtime(slot.start).strftime("Time %d.%m.%Y %H:%M"),
+        )
         written += 1
     return written
 
+
 __all__ = [
-    "BookingError", "SlotTaken", "SlotNotBookable", "CancelRefused", "BookResult", "slots_generate",
-    "availability_rule_add", "availability_exception_add", "slot_book", "booking_cancel", "booking_move",
-    "cancel_deadline", "desk_request_id", "desk_book", "desk_cancel", "desk_move", "desk_opened_log",
+    "BookingError",
+    "SlotTaken",
+    "SlotNotBookable",
+    "CancelRefused",
+    "BookResult",
+    "slots_generate",
+    "availability_rule_add",
+    "availability_exception_add",
+    "slot_book",
+    "booking_cancel",
+    "booking_move",
+    "cancel_deadline",
+    "desk_request_id",
+    "desk_book",
+    "desk_cancel",
+    "desk_move",
+    "desk_opened_log",
 ]

@@ -38,11 +38,16 @@ def timebook_list(request, organisation_id):
             timebook = form.save()
             messages.success(request, _("Timeboken «%(name)s» er opprettet.") % {"name": timebook.name})
             return redirect("epj_timebooks:detail", timebook_id=timebook.pk)
-    return render(request, "epj_timebooks/timebook_list.html", {
-        "organisation": organisation, "is_admin": membership.role == StaffRole.CLINIC_ADMIN,
-        "timebooks": selectors.timebooks_for_organisation(organisation_id=organisation.pk),
-        "form": form,
-    })
+    return render(
+        request,
+        "epj_timebooks/timebook_list.html",
+        {
+            "organisation": organisation,
+            "is_admin": membership.role == StaffRole.CLINIC_ADMIN,
+            "timebooks": selectors.timebooks_for_organisation(organisation_id=organisation.pk),
+            "form": form,
+        },
+    )
 
 
 def _week_start(value) -> datetime.date:
@@ -77,27 +82,39 @@ def timebook_detail(request, timebook_id):
                         data[name] = None
                 result = services.availability_exception_add(timebook=timebook, **data)
                 if data["kind"] == "ekstra":
-                    messages.success(request, _("Den ekstra åpningstiden er lagret. %(created)s nye timer er laget.")
-                                     % result)
+                    messages.success(
+                        request, _("Den ekstra åpningstiden er lagret. %(created)s nye timer er laget.") % result
+                    )
                 else:
                     messages.success(request, _("Unntaket er lagret. %(removed)s ledige timer er fjernet.") % result)
                 if result["kept_booked"]:
-                    messages.warning(request, _("%(kept_booked)s timer med bestillinger er beholdt; flytt eller "
-                                                "avbestill dem.") % result)
+                    messages.warning(
+                        request,
+                        _("%(kept_booked)s timer med bestillinger er beholdt; flytt eller avbestill dem.") % result,
+                    )
                 return redirect(request.get_full_path())
         elif which == "generate":
             forms["generate"] = form = GenerateSlotsForm(request.POST, prefix="gen")
             if form.is_valid():
-                created = services.slots_generate(timebook=timebook, start_date=form.cleaned_data["start_date"],
-                                                  days=7 * form.cleaned_data["weeks"])
+                created = services.slots_generate(
+                    timebook=timebook, start_date=form.cleaned_data["start_date"], days=7 * form.cleaned_data["weeks"]
+                )
                 messages.success(request, _("%(n)s nye timer er laget.") % {"n": created})
                 return redirect(request.get_full_path())
-    return render(request, "epj_timebooks/timebook_detail.html", {
-        "timebook": timebook, "forms": forms, "week": week,
-        "previous_week": week - datetime.timedelta(days=7), "next_week": week + datetime.timedelta(days=7),
-        "slots": selectors.slots_for_week(timebook=timebook, week_start=week),
-        "rules": timebook.rules.all(), "exceptions": timebook.exceptions.filter(date__gte=timezone.localdate()),
-    })
+    return render(
+        request,
+        "epj_timebooks/timebook_detail.html",
+        {
+            "timebook": timebook,
+            "forms": forms,
+            "week": week,
+            "previous_week": week - datetime.timedelta(days=7),
+            "next_week": week + datetime.timedelta(days=7),
+            "slots": selectors.slots_for_week(timebook=timebook, week_start=week),
+            "rules": timebook.rules.all(),
+            "exceptions": timebook.exceptions.filter(date__gte=timezone.localdate()),
+        },
+    )
 
 
 @login_required
@@ -107,7 +124,10 @@ def slot_detail(request, slot_id):
     book_form = DeskBookingForm(prefix="book")
     now = timezone.now()
     move_slots = Slot.objects.filter(
-        timebook=slot.timebook, start__gt=now, start__lt=now + datetime.timedelta(days=28), booked__lt=F("capacity"),
+        timebook=slot.timebook,
+        start__gt=now,
+        start__lt=now + datetime.timedelta(days=28),
+        booked__lt=F("capacity"),
     ).exclude(pk=slot.pk)
     if request.method == "POST":
         which = request.POST.get("form")
@@ -115,8 +135,12 @@ def slot_detail(request, slot_id):
             if which == "book":
                 book_form = DeskBookingForm(request.POST, prefix="book")
                 if book_form.is_valid():
-                    services.desk_book(slot=slot, patient_nin=book_form.cleaned_data["nin"],
-                                       patient_name=book_form.cleaned_data["name"], user=request.user)
+                    services.desk_book(
+                        slot=slot,
+                        patient_nin=book_form.cleaned_data["nin"],
+                        patient_name=book_form.cleaned_data["name"],
+                        user=request.user,
+                    )
                     messages.success(request, _("Timen er bestilt og sendt til pasientens Helsenorge."))
                     return redirect("epj_timebooks:slot", slot_id=slot.pk)
             elif which in ("cancel", "move"):
@@ -127,7 +151,9 @@ def slot_detail(request, slot_id):
                     return redirect("epj_timebooks:slot", slot_id=slot.pk)
                 move_form = MoveBookingForm(request.POST, slots=move_slots, prefix=f"move{booking.pk}")
                 if move_form.is_valid():
-                    services.desk_move(booking=booking, to_slot_id=move_form.cleaned_data["to_slot"].pk, user=request.user)
+                    services.desk_move(
+                        booking=booking, to_slot_id=move_form.cleaned_data["to_slot"].pk, user=request.user
+                    )
                     messages.success(request, _("Timen er flyttet, og pasienten får beskjed."))
                     return redirect("epj_timebooks:slot", slot_id=move_form.cleaned_data["to_slot"].pk)
                 messages.error(request, _("Velg timen du vil flytte til."))
@@ -136,9 +162,17 @@ def slot_detail(request, slot_id):
     slot.refresh_from_db()
     if request.method == "GET":
         services.desk_opened_log(user=request.user, slot=slot)
-    bookings = [(b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}"))
-                for b in selectors.bookings_for_slot(slot=slot)]
-    return render(request, "epj_timebooks/slot_detail.html", {
-        "slot": slot, "timebook": slot.timebook, "book_form": book_form, "bookings": bookings,
-        "active": BookingStatus.ACTIVE,
-    })
+    bookings = [
+        (b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}")) for b in selectors.bookings_for_slot(slot=slot)
+    ]
+    return render(
+        request,
+        "epj_timebooks/slot_detail.html",
+        {
+            "slot": slot,
+            "timebook": slot.timebook,
+            "book_form": book_form,
+            "bookings": bookings,
+            "active": BookingStatus.ACTIVE,
+        },
+    )

@@ -7,79 +7,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_notification_preferences'),
-        ('clinics', '0001_address_register'),
+        ("accounts", "0002_notification_preferences"),
+        ("clinics", "0001_address_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JournalCopyRequest',
+            name="JournalCopyRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('msg_id', models.CharField(max_length=64, unique=True, verbose_name='meldings-id')),
-                ('state', models.CharField(choices=[('queued', 'Sendes'), ('delivered', 'Mottatt av helsetjenesten'), ('rejected', 'Avvist'), ('fulfilled', 'Kopi mottatt')], default='queued', max_length=10, verbose_name='status')),
-                ('error_text', models.CharField(blank=True, max_length=300, verbose_name='feiltekst')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='bestilt')),
-                ('fulfilled_at', models.DateTimeField(blank=True, null=True, verbose_name='besvart')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='journal_copy_requests', to='accounts.person', verbose_name='pasient')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.person', verbose_name='bestilt av')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.service', verbose_name='helsekontakt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("msg_id", models.CharField(max_length=64, unique=True, verbose_name="meldings-id")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Sendes"),
+                            ("delivered", "Mottatt av helsetjenesten"),
+                            ("rejected", "Avvist"),
+                            ("fulfilled", "Kopi mottatt"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("error_text", models.CharField(blank=True, max_length=300, verbose_name="feiltekst")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="bestilt")),
+                ("fulfilled_at", models.DateTimeField(blank=True, null=True, verbose_name="besvart")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="journal_copy_requests",
+                        to="accounts.person",
+                        verbose_name="pasient",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.person",
+                        verbose_name="bestilt av",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.service",
+                        verbose_name="helsekontakt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'forespørsel om journalkopi',
-                'verbose_name_plural': 'forespørsler om journalkopi',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "forespørsel om journalkopi",
+                "verbose_name_plural": "forespørsler om journalkopi",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_name', models.CharField(max_length=200, verbose_name='navn')),
-                ('organisation_name', models.CharField(max_length=200, verbose_name='virksomhetsnavn')),
-                ('role', models.CharField(choices=[('reception', 'Resepsjon'), ('clinician', 'Behandler'), ('clinic_admin', 'Klinikkadministrator')], max_length=20, verbose_name='rolle')),
-                ('what', models.CharField(choices=[('messages', 'Meldinger'), ('appointments', 'Timeavtaler'), ('record', 'Journal'), ('documents', 'Dokumenter fra sykehus'), ('journal_copy', 'Journalkopi')], max_length=20, verbose_name='hva')),
-                ('object_ref', models.CharField(blank=True, max_length=100, verbose_name='referanse')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='tidspunkt')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='hvem')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.organisation', verbose_name='virksomhet')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_log_entries', to='accounts.person', verbose_name='person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("actor_name", models.CharField(max_length=200, verbose_name="navn")),
+                ("organisation_name", models.CharField(max_length=200, verbose_name="virksomhetsnavn")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reception", "Resepsjon"),
+                            ("clinician", "Behandler"),
+                            ("clinic_admin", "Klinikkadministrator"),
+                        ],
+                        max_length=20,
+                        verbose_name="rolle",
+                    ),
+                ),
+                (
+                    "what",
+                    models.CharField(
+                        choices=[
+                            ("messages", "Meldinger"),
+                            ("appointments", "Timeavtaler"),
+                            ("record", "Journal"),
+                            ("documents", "Dokumenter fra sykehus"),
+                            ("journal_copy", "Journalkopi"),
+                        ],
+                        max_length=20,
+                        verbose_name="hva",
+                    ),
+                ),
+                ("object_ref", models.CharField(blank=True, max_length=100, verbose_name="referanse")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="tidspunkt"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="hvem",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.organisation",
+                        verbose_name="virksomhet",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_log_entries",
+                        to="accounts.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'oppslag i tilgangsloggen',
-                'verbose_name_plural': 'tilgangslogg',
-                'ordering': ['-created_at', '-pk'],
-                'default_permissions': ('add', 'view'),
-                'indexes': [models.Index(fields=['person', '-created_at'], name='access_log_person_recent')],
+                "verbose_name": "oppslag i tilgangsloggen",
+                "verbose_name_plural": "tilgangslogg",
+                "ordering": ["-created_at", "-pk"],
+                "default_permissions": ("add", "view"),
+                "indexes": [models.Index(fields=["person", "-created_at"], name="access_log_person_recent")],
             },
         ),
         migrations.CreateModel(
-            name='JournalDocument',
+            name="JournalDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('requested', 'Journalkopi du ba om'), ('pushed', 'Sendt fra helsetjenesten')], max_length=10, verbose_name='kilde')),
-                ('title', models.CharField(max_length=200, verbose_name='tittel')),
-                ('filename', models.CharField(max_length=120, verbose_name='filnavn')),
-                ('mime_type', models.CharField(max_length=60, verbose_name='filtype')),
-                ('size', models.PositiveIntegerField(verbose_name='størrelse')),
-                ('data', models.BinaryField(verbose_name='innhold')),
-                ('msg_id', models.CharField(max_length=64, unique=True, verbose_name='meldings-id')),
-                ('received_at', models.DateTimeField(auto_now_add=True, verbose_name='mottatt')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.organisation', verbose_name='fra virksomhet')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='journal_documents', to='accounts.person', verbose_name='pasient')),
-                ('request', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='document', to='journal.journalcopyrequest', verbose_name='forespørsel')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.service', verbose_name='fra tjeneste')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("requested", "Journalkopi du ba om"), ("pushed", "Sendt fra helsetjenesten")],
+                        max_length=10,
+                        verbose_name="kilde",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="tittel")),
+                ("filename", models.CharField(max_length=120, verbose_name="filnavn")),
+                ("mime_type", models.CharField(max_length=60, verbose_name="filtype")),
+                ("size", models.PositiveIntegerField(verbose_name="størrelse")),
+                ("data", models.BinaryField(verbose_name="innhold")),
+                ("msg_id", models.CharField(max_length=64, unique=True, verbose_name="meldings-id")),
+                ("received_at", models.DateTimeField(auto_now_add=True, verbose_name="mottatt")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.organisation",
+                        verbose_name="fra virksomhet",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="journal_documents",
+                        to="accounts.person",
+                        verbose_name="pasient",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="document",
+                        to="journal.journalcopyrequest",
+                        verbose_name="forespørsel",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.service",
+                        verbose_name="fra tjeneste",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dokument',
-                'verbose_name_plural': 'dokumenter',
-                'ordering': ['-received_at', '-pk'],
-                'indexes': [models.Index(fields=['person', '-received_at'], name='journal_document_person_recent')],
+                "verbose_name": "dokument",
+                "verbose_name_plural": "dokumenter",
+                "ordering": ["-received_at", "-pk"],
+                "indexes": [models.Index(fields=["person", "-received_at"], name="journal_document_person_recent")],
             },
         ),
     ]

@@ -47,35 +47,92 @@ def reverse(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_notification_preferences'),
-        ('clinics', '0001_address_register'),
-        ('journal', '0002_access_log_append_only_trigger'),
+        ("accounts", "0002_notification_preferences"),
+        ("clinics", "0001_address_register"),
+        ("journal", "0002_access_log_append_only_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StaffAuditEntry',
+            name="StaffAuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_name', models.CharField(max_length=200, verbose_name='navn')),
-                ('organisation_name', models.CharField(blank=True, max_length=200, verbose_name='virksomhetsnavn')),
-                ('action', models.CharField(choices=[('case.reply', 'Svar til pasient'), ('case.close', 'Sak avsluttet'), ('case.claim', 'Sak tatt'), ('case.assign', 'Sak tildelt'), ('case.start', 'Melding startet av helsetjenesten'), ('charge.paid', 'Egenandel betalt'), ('booking.book', 'Time bestilt i skranken'), ('booking.move', 'Time flyttet i skranken'), ('booking.cancel', 'Time avbestilt i skranken'), ('tool.send', 'Verktøy sendt'), ('tool.assess', 'Verktøy vurdert'), ('tool.withdraw', 'Verktøy trukket tilbake'), ('register.service_processes', 'Tjenester slått av eller på'), ('register.import', 'Registerimport')], max_length=40, verbose_name='handling')),
-                ('person_nin', models.CharField(blank=True, db_index=True, max_length=11, verbose_name='fødselsnummer')),
-                ('object_ref', models.CharField(blank=True, max_length=100, verbose_name='referanse')),
-                ('detail', models.CharField(blank=True, max_length=200, verbose_name='detalj')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='tidspunkt')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='hvem')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.organisation', verbose_name='virksomhet')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff_audit_entries', to='accounts.person', verbose_name='person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("actor_name", models.CharField(max_length=200, verbose_name="navn")),
+                ("organisation_name", models.CharField(blank=True, max_length=200, verbose_name="virksomhetsnavn")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("case.reply", "Svar til pasient"),
+                            ("case.close", "Sak avsluttet"),
+                            ("case.claim", "Sak tatt"),
+                            ("case.assign", "Sak tildelt"),
+                            ("case.start", "Melding startet av helsetjenesten"),
+                            ("charge.paid", "Egenandel betalt"),
+                            ("booking.book", "Time bestilt i skranken"),
+                            ("booking.move", "Time flyttet i skranken"),
+                            ("booking.cancel", "Time avbestilt i skranken"),
+                            ("tool.send", "Verktøy sendt"),
+                            ("tool.assess", "Verktøy vurdert"),
+                            ("tool.withdraw", "Verktøy trukket tilbake"),
+                            ("register.service_processes", "Tjenester slått av eller på"),
+                            ("register.import", "Registerimport"),
+                        ],
+                        max_length=40,
+                        verbose_name="handling",
+                    ),
+                ),
+                (
+                    "person_nin",
+                    models.CharField(blank=True, db_index=True, max_length=11, verbose_name="fødselsnummer"),
+                ),
+                ("object_ref", models.CharField(blank=True, max_length=100, verbose_name="referanse")),
+                ("detail", models.CharField(blank=True, max_length=200, verbose_name="detalj")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="tidspunkt"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="hvem",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.organisation",
+                        verbose_name="virksomhet",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff_audit_entries",
+                        to="accounts.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'oppføring i revisjonssporet',
-                'verbose_name_plural': 'revisjonsspor for ansatte',
-                'ordering': ['-created_at', '-pk'],
-                'default_permissions': ('add', 'view'),
+                "verbose_name": "oppføring i revisjonssporet",
+                "verbose_name_plural": "revisjonsspor for ansatte",
+                "ordering": ["-created_at", "-pk"],
+                "default_permissions": ("add", "view"),
             },
         ),
         migrations.RunPython(forward, reverse),

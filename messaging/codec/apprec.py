@@ -38,8 +38,9 @@ def _build_party(parent, ns: str, party: Party):
     sub(inst, ns, "TypeId", V=codes.ID_HER, DN=codes.ORG_ID_DN[codes.ID_HER])
     if party.sub_her_id is not None:
         # Inst's sequence is Name, Id, TypeId, Dept*, AdditionalId*, HCPerson*.
-        _build_hcp_entry(inst, ns, party.sub_name or "", party.sub_her_id,
-                         "HCPerson" if party.sub_is_person else "Dept")
+        _build_hcp_entry(
+            inst, ns, party.sub_name or "", party.sub_her_id, "HCPerson" if party.sub_is_person else "Dept"
+        )
 
 
 def _check_buildable(apprec: AppRec):
@@ -110,8 +111,12 @@ def apprec_from_element(root, *, validate: bool = True) -> AppRec:
         receiver=apprec_party(first(root, q(ns, "Receiver")), ns, "Receiver", header),
         status=int(status),
         errors=[
-            AppRecError(code=e.get("V") or "", text=e.get("DN") or codes.error_text(e.get("V") or ""),
-                        system=e.get("S") or "", detail=e.get("OT") or "")
+            AppRecError(
+                code=e.get("V") or "",
+                text=e.get("DN") or codes.error_text(e.get("V") or ""),
+                system=e.get("S") or "",
+                detail=e.get("OT") or "",
+            )
             for e in root.iterchildren(q(ns, "Error"))
         ],
         original_msg_id=(child_text(original, ns, "Id") or "").strip(),

@@ -48,11 +48,16 @@ def msghead_party(parent, what: str, header: Header | None) -> Party:
     inner = first(org, q(MH, "Organisation"))
     hcp = first(org, q(MH, "HealthcareProfessional"))
     if inner is not None and her_ident(inner, MH) is not None:
-        level2 = dict(sub_her_id=parse_her_id(her_ident(inner, MH), what, header),
-                      sub_name=child_text(inner, MH, "OrganisationName") or None)
+        level2 = dict(
+            sub_her_id=parse_her_id(her_ident(inner, MH), what, header),
+            sub_name=child_text(inner, MH, "OrganisationName") or None,
+        )
     elif hcp is not None and her_ident(hcp, MH) is not None:
-        level2 = dict(sub_her_id=parse_her_id(her_ident(hcp, MH), what, header),
-                      sub_name=person_name(hcp, MH) or None, sub_is_person=True)
+        level2 = dict(
+            sub_her_id=parse_her_id(her_ident(hcp, MH), what, header),
+            sub_name=person_name(hcp, MH) or None,
+            sub_is_person=True,
+        )
     her_id = her_ident(org, MH)
     if her_id is not None:
         return Party(her_id=parse_her_id(her_id, what, header), name=name, org_number=org_number, **(level2 or {}))

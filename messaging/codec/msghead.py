@@ -17,14 +17,40 @@ from accounts.nin import nin_has_valid_check_digits
 from messaging.codec import codes
 from messaging.codec.apprec import apprec_from_element
 from messaging.codec.elements import (
-    Node, child_text, cv, first, flat_text, format_datetime, parse_datetime, q, serialise, sub,
+    Node,
+    child_text,
+    cv,
+    first,
+    flat_text,
+    format_datetime,
+    parse_datetime,
+    q,
+    serialise,
+    sub,
 )
 from messaging.codec.headers import (
-    ident_value, is_apprec, is_msghead, msghead_header, msghead_party, parse_root, person_name, unsupported_root,
+    ident_value,
+    is_apprec,
+    is_msghead,
+    msghead_header,
+    msghead_party,
+    parse_root,
+    person_name,
+    unsupported_root,
 )
 from messaging.codec.schemas import validate_element
 from messaging.codec.types import (
-    AppRec, Attachment, Author, CodecError, Foresporsel, Header, Message, Notat, OnBehalf, Party, Patient,
+    AppRec,
+    Attachment,
+    Author,
+    CodecError,
+    Foresporsel,
+    Header,
+    Message,
+    Notat,
+    OnBehalf,
+    Party,
+    Patient,
 )
 
 MH = codes.NS_MSGHEAD
@@ -35,6 +61,7 @@ _CODE_SYSTEMS_COLLECT = {codes.OID_COLLECT_HOW, codes.OID_COLLECT_HOW_SHORT}
 
 
 # ============================================================================ build
+
 
 def _split_name(name: str) -> tuple[str, str]:
     """("given names", "family name"): the last word is the family name."""
@@ -223,12 +250,17 @@ def message_build(message: Message) -> bytes:
         if attachment.file_reference and not attachment.data:
             sub(refdoc, MH, "FileReference", attachment.file_reference)
         else:
-            sub(sub(refdoc, MH, "Content"), codes.NS_BASE64, "Base64Container",
-                base64.b64encode(attachment.data).decode("ascii"))
+            sub(
+                sub(refdoc, MH, "Content"),
+                codes.NS_BASE64,
+                "Base64Container",
+                base64.b64encode(attachment.data).decode("ascii"),
+            )
     return serialise(root)
 
 
 # ============================================================================ parse
+
 
 def _parse_patient(info, msg_type: str, header: Header) -> Patient | None:
     el = first(info, q(MH, "Patient"))
@@ -255,7 +287,9 @@ def _parse_foresporsel(el, ns: str) -> Foresporsel:
     type_code, type_system, type_dn = _cv_tuple(first(el, q(ns, "TypeForesp")))
     coded = first(el, q(ns, "KodetOpplysning"))
     return Foresporsel(
-        type_code=type_code, type_system=type_system, type_dn=type_dn,
+        type_code=type_code,
+        type_system=type_system,
+        type_dn=type_dn,
         subject=child_text(el, ns, "EmneSporsmal") or "",
         text=flat_text(first(el, q(ns, "Sporsmal"))),
         coded_info=codes.Code(*_cv_tuple(coded)) if coded is not None else None,
@@ -266,7 +300,9 @@ def _parse_notat(el, ns: str) -> Notat:
     theme_code, theme_system, theme_dn = _cv_tuple(first(el, q(ns, "TemaKodet")))
     answered = first(el, q(ns, "Foresporsel"))
     return Notat(
-        theme_code=theme_code, theme_system=theme_system, theme_dn=theme_dn,
+        theme_code=theme_code,
+        theme_system=theme_system,
+        theme_dn=theme_dn,
         text=flat_text(first(el, q(ns, "TekstNotatInnhold"))),
         answered=_parse_foresporsel(answered, ns) if answered is not None else None,
     )
@@ -281,20 +317,31 @@ def _parse_roles(part, ns: str) -> tuple[Author | None, OnBehalf | None]:
         hcp = first(roles, q(ns, "HealthcareProfessional"))
         if relation is not None and relation.get("S") == codes.OID_PROJECT_RELATION and person is not None:
             if on_behalf is None and relation.get("V") in codes.RELATION_BY_CODE:
-                on_behalf = OnBehalf(nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
-                                     name=person_name(person, ns),
-                                     relation=codes.RELATION_BY_CODE[relation.get("V")])
-        elif (author is None and rolle is not None and rolle.get("V") == codes.ROLLE_FORFATTER.code
-              and rolle.get("S") == codes.OID_ROLLE_NOTAT):
+                on_behalf = OnBehalf(
+                    nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
+                    name=person_name(person, ns),
+                    relation=codes.RELATION_BY_CODE[relation.get("V")],
+                )
+        elif (
+            author is None
+            and rolle is not None
+            and rolle.get("V") == codes.ROLLE_FORFATTER.code
+            and rolle.get("S") == codes.OID_ROLLE_NOTAT
+        ):
             if person is not None:
-                author = Author(name=person_name(person, ns),
-                                nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "")
+                author = Author(
+                    name=person_name(person, ns),
+                    nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
+                )
             elif hcp is not None:
                 her_id = ident_value(hcp, ns, (codes.ID_HER,), codes.NS_FELLES)
-                author = Author(name=person_name(hcp, ns), is_professional=True,
-                                her_id=int(her_id) if her_id and her_id.isdigit() else None,
-                                hpr=ident_value(hcp, ns, (codes.ID_HPR,), codes.NS_FELLES) or "",
-                                nin=ident_value(hcp, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "")
+                author = Author(
+                    name=person_name(hcp, ns),
+                    is_professional=True,
+                    her_id=int(her_id) if her_id and her_id.isdigit() else None,
+                    hpr=ident_value(hcp, ns, (codes.ID_HPR,), codes.NS_FELLES) or "",
+                    nin=ident_value(hcp, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
+                )
     return author, on_behalf
 
 
@@ -357,8 +404,11 @@ def _message_from_valid_root(root, validate: bool) -> Message:
         content = first(refdoc, q(MH, "Content"))
         if kind == codes.REFDOC_XML.code and dialog is None:
             payload = content[0] if content is not None and len(content) else None
-            if payload is None or etree.QName(payload).localname != "Dialogmelding" or \
-                    etree.QName(payload).namespace not in codes.DIALOG_NAMESPACES:
+            if (
+                payload is None
+                or etree.QName(payload).localname != "Dialogmelding"
+                or etree.QName(payload).namespace not in codes.DIALOG_NAMESPACES
+            ):
                 raise CodecError("T10", "the first XML document is not a Dialogmelding 1.0/1.1", header)
             dialog = payload
             dialog_version = codes.DIALOG_NAMESPACES[etree.QName(payload).namespace]

@@ -17,8 +17,9 @@ from lxml import etree
 
 from messaging.codec.types import CodecError
 
-_ACCEPTED_ENCODINGS = frozenset({"utf-8", "utf8", "iso-8859-1", "iso8859-1", "latin-1", "latin1",
-                                 "us-ascii", "ascii", "windows-1252", "cp1252"})
+_ACCEPTED_ENCODINGS = frozenset(
+    {"utf-8", "utf8", "iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+)
 _XML_DECL = re.compile(rb"\A<\?xml\s[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _WHITESPACE = b" \t\r\n"
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -81,7 +82,7 @@ def _check_encoding(data: bytes) -> None:
         len(data) > 1 and (data[0] == 0 or data[1] == 0)
     ):
         raise CodecError("T01", "UTF-16/UTF-32 input is not accepted; use UTF-8 or ISO-8859-1")
-    body = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
     match = _XML_DECL.match(body)
     if match:
         encoding = match.group(1).decode("ascii").lower()

@@ -19,8 +19,14 @@ from lxml import etree
 from messaging.codec import codes
 from messaging.codec.parser import secure_parse, xml_parser
 
-REQUIRED_NAMESPACES = (codes.NS_MSGHEAD, codes.NS_DIALOG_11, codes.NS_DIALOG_10, codes.NS_APPREC_10,
-                       codes.NS_APPREC_11, codes.NS_BASE64)
+REQUIRED_NAMESPACES = (
+    codes.NS_MSGHEAD,
+    codes.NS_DIALOG_11,
+    codes.NS_DIALOG_10,
+    codes.NS_APPREC_10,
+    codes.NS_APPREC_11,
+    codes.NS_BASE64,
+)
 _XS = "http://www.w3.org/2001/XMLSchema"
 # One compiled schema per thread and directory: lxml keeps a validator's error_log on the
 # XMLSchema object, so sharing one between threads would mix their errors. Compiling takes a
@@ -43,7 +49,7 @@ class _SchemaDirResolver(etree.Resolver):
         self.schema_dir = schema_dir.resolve()
 
     def resolve(self, url, public_id, context):
-        path = Path(url[len("file://"):] if url.startswith("file://") else url)
+        path = Path(url[len("file://") :] if url.startswith("file://") else url)
         if not path.is_absolute():
             path = self.schema_dir / path
         path = path.resolve()
@@ -102,8 +108,9 @@ def combined_schema() -> etree.XMLSchema | None:
     imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES)
     driver = f'<xs:schema xmlns:xs="{_XS}">{imports}</xs:schema>'.encode()
     try:
-        document = etree.fromstring(driver, _schema_parser(schema_dir),
-                                    base_url=str(schema_dir.resolve() / "codec-driver.xsd"))
+        document = etree.fromstring(
+            driver, _schema_parser(schema_dir), base_url=str(schema_dir.resolve() / "codec-driver.xsd")
+        )
         schema = cache[key] = etree.XMLSchema(document)
     except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
         # A broken schema directory is a deployment error, not a property of the message.

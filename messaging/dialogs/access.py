@@ -21,8 +21,11 @@ def dialog_subject(request) -> Subject:
 
 def thread_for_citizen(*, request, thread_id) -> Thread:
     subject = dialog_subject(request)
-    thread = Thread.objects.select_related("service__organisation", "person").filter(
-        pk=thread_id, person=subject.patient).first()
+    thread = (
+        Thread.objects.select_related("service__organisation", "person")
+        .filter(pk=thread_id, person=subject.patient)
+        .first()
+    )
     if thread is None:
         raise Http404
     return thread
@@ -57,8 +60,10 @@ def power_of_attorney_for_citizen(*, request, poa_id) -> PowerOfAttorney:
     if not subject.is_self:
         raise Http404
     person = subject.actor
-    poa = PowerOfAttorney.objects.filter(pk=poa_id).filter(grantor=person).first() or \
-        PowerOfAttorney.objects.filter(pk=poa_id, holder=person).first()
+    poa = (
+        PowerOfAttorney.objects.filter(pk=poa_id).filter(grantor=person).first()
+        or PowerOfAttorney.objects.filter(pk=poa_id, holder=person).first()
+    )
     if poa is None:
         raise Http404
     return poa

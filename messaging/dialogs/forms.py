@@ -10,8 +10,10 @@ from messaging.dialogs.models import ServiceArea
 
 def attachments_field():
     return MultipleFileField(
-        label=_("Vedlegg (valgfritt)"), required=False,
-        help_text=_("Høyst %(n)s filer: %(types)s, inntil 5 MB hver.") % {"n": MAX_FILES, "types": ALLOWED_DESCRIPTION})
+        label=_("Vedlegg (valgfritt)"),
+        required=False,
+        help_text=_("Høyst %(n)s filer: %(types)s, inntil 5 MB hver.") % {"n": MAX_FILES, "types": ALLOWED_DESCRIPTION},
+    )
 
 
 class EkontaktForm(forms.Form):
@@ -28,8 +30,13 @@ EKONSULTASJON_QUESTIONS = [
     ("medicines", _("Bruker du faste legemidler?")),
     ("wish", _("Hva ønsker du hjelp til?")),
 ]
-DURATION_CHOICES = [("", _("Velg")), ("dager", _("Noen dager")), ("uker", _("Noen uker")),
-                    ("maneder", _("Flere måneder")), ("lenger", _("Lenger enn et år"))]
+DURATION_CHOICES = [
+    ("", _("Velg")),
+    ("dager", _("Noen dager")),
+    ("uker", _("Noen uker")),
+    ("maneder", _("Flere måneder")),
+    ("lenger", _("Lenger enn et år")),
+]
 YES_NO = [("", _("Velg")), ("ja", _("Ja")), ("nei", _("Nei")), ("vet-ikke", _("Vet ikke"))]
 
 
@@ -38,12 +45,19 @@ class EkonsultasjonForm(forms.Form):
     complaint = forms.CharField(label=EKONSULTASJON_QUESTIONS[0][1], widget=forms.Textarea, max_length=3000)
     duration = forms.ChoiceField(label=EKONSULTASJON_QUESTIONS[1][1], choices=DURATION_CHOICES)
     fever = forms.ChoiceField(label=EKONSULTASJON_QUESTIONS[2][1], choices=YES_NO)
-    medicines = forms.CharField(label=EKONSULTASJON_QUESTIONS[3][1], required=False, max_length=1000,
-                                help_text=_("Skriv hvilke, eller la feltet stå tomt."))
+    medicines = forms.CharField(
+        label=EKONSULTASJON_QUESTIONS[3][1],
+        required=False,
+        max_length=1000,
+        help_text=_("Skriv hvilke, eller la feltet stå tomt."),
+    )
     wish = forms.CharField(label=EKONSULTASJON_QUESTIONS[4][1], widget=forms.Textarea, max_length=3000)
     files = attachments_field()
-    accept_copayment = forms.BooleanField(label=_("Jeg godtar egenandelen"), required=True,
-                                          error_messages={"required": _("Du må godta egenandelen for å sende.")})
+    accept_copayment = forms.BooleanField(
+        label=_("Jeg godtar egenandelen"),
+        required=True,
+        error_messages={"required": _("Du må godta egenandelen for å sende.")},
+    )
 
     def answers(self) -> list:
         data = self.cleaned_data
@@ -58,16 +72,21 @@ class EkonsultasjonForm(forms.Form):
 
 class RenewalForm(forms.Form):
     medication = forms.ChoiceField(label=_("Legemiddel"), choices=())
-    collect = forms.ChoiceField(label=_("Hvordan vil du hente legemiddelet?"), widget=forms.RadioSelect,
-                                choices=[(c.code, c.dn) for c in wire.COLLECT_OPTIONS.values()],
-                                initial=wire.COLLECT_PHARMACY.code)
-    text = forms.CharField(label=_("Melding til legen (valgfritt)"), widget=forms.Textarea, required=False,
-                           max_length=2000)
+    collect = forms.ChoiceField(
+        label=_("Hvordan vil du hente legemiddelet?"),
+        widget=forms.RadioSelect,
+        choices=[(c.code, c.dn) for c in wire.COLLECT_OPTIONS.values()],
+        initial=wire.COLLECT_PHARMACY.code,
+    )
+    text = forms.CharField(
+        label=_("Melding til legen (valgfritt)"), widget=forms.Textarea, required=False, max_length=2000
+    )
 
     def __init__(self, *args, medications=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["medication"].choices = [("", _("Velg legemiddel"))] + [
-            (name, f"{name} – {dosage}" if dosage else name) for name, dosage in medications]
+            (name, f"{name} – {dosage}" if dosage else name) for name, dosage in medications
+        ]
 
 
 class ReplyForm(forms.Form):
@@ -76,13 +95,21 @@ class ReplyForm(forms.Form):
 
 
 class PowerOfAttorneyForm(forms.Form):
-    holder_nin = forms.CharField(label=_("Fødselsnummeret til fullmektigen"), min_length=11, max_length=11,
-                                 help_text=_("11 siffer. Fullmektigen må være over 18 år."))
-    areas = forms.MultipleChoiceField(label=_("Tjenesteområder"), choices=ServiceArea.choices,
-                                      widget=forms.CheckboxSelectMultiple)
-    valid_until = forms.DateField(label=_("Gyldig til (valgfritt)"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}),
-                                  help_text=_("La feltet stå tomt for en fullmakt uten sluttdato."))
+    holder_nin = forms.CharField(
+        label=_("Fødselsnummeret til fullmektigen"),
+        min_length=11,
+        max_length=11,
+        help_text=_("11 siffer. Fullmektigen må være over 18 år."),
+    )
+    areas = forms.MultipleChoiceField(
+        label=_("Tjenesteområder"), choices=ServiceArea.choices, widget=forms.CheckboxSelectMultiple
+    )
+    valid_until = forms.DateField(
+        label=_("Gyldig til (valgfritt)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("La feltet stå tomt for en fullmakt uten sluttdato."),
+    )
 
     def clean_holder_nin(self):
         value = self.cleaned_data["holder_nin"].strip()

@@ -25,10 +25,12 @@ class Thread(models.Model):
         OPEN = "open", _("Åpen")
         CLOSED = "closed", _("Avsluttet")
 
-    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="dialog_threads",
-                               verbose_name=_("pasient"))
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="dialog_threads",
-                                verbose_name=_("tjeneste"))
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="dialog_threads", verbose_name=_("pasient")
+    )
+    service = models.ForeignKey(
+        "clinics.Service", on_delete=models.PROTECT, related_name="dialog_threads", verbose_name=_("tjeneste")
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     subject = models.CharField(_("emne"), max_length=200)
     conversation_ref = models.CharField(_("samtale-id"), max_length=64, unique=True)
@@ -84,8 +86,14 @@ class DialogMessage(models.Model):
     collect_code = models.CharField(_("utlevering"), max_length=10, blank=True)
     outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices, blank=True, default="")
     # Who wrote: the citizen (possibly for someone else) or the health professional.
-    written_by = models.ForeignKey("accounts.Person", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("skrevet av"))
+    written_by = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("skrevet av"),
+    )
     author_name = models.CharField(_("avsender"), max_length=200, blank=True)
     on_behalf_relation = models.CharField(_("på vegne av (relasjon)"), max_length=10, blank=True)
     delivery = models.CharField(_("levering"), max_length=10, choices=Delivery.choices, default=Delivery.QUEUED)
@@ -155,10 +163,12 @@ class ServiceArea(models.TextChoices):
 class PowerOfAttorney(models.Model):
     """A fullmakt: the grantor lets the holder act for them in one service area."""
 
-    grantor = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="granted_proxies",
-                                verbose_name=_("fullmaktsgiver"))
-    holder = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="held_proxies",
-                               verbose_name=_("fullmektig"))
+    grantor = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="granted_proxies", verbose_name=_("fullmaktsgiver")
+    )
+    holder = models.ForeignKey(
+        "accounts.Person", on_delete=models.CASCADE, related_name="held_proxies", verbose_name=_("fullmektig")
+    )
     area = models.CharField(_("tjenesteområde"), max_length=2, choices=ServiceArea.choices)
     valid_until = models.DateField(_("gyldig til"), null=True, blank=True)
     created_at = models.DateTimeField(_("gitt"), auto_now_add=True)
@@ -170,8 +180,11 @@ class PowerOfAttorney(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=~Q(grantor=F("holder")), name="power_of_attorney_not_self"),
-            models.UniqueConstraint(fields=["grantor", "holder", "area"], condition=Q(revoked_at__isnull=True),
-                                    name="power_of_attorney_one_live_per_area"),
+            models.UniqueConstraint(
+                fields=["grantor", "holder", "area"],
+                condition=Q(revoked_at__isnull=True),
+                name="power_of_attorney_one_live_per_area",
+            ),
         ]
 
     def __str__(self):

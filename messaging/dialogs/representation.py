@@ -72,7 +72,9 @@ def child_may_be_represented(*, child: Person, today: datetime.date, parent_at_h
     if child.age_on(today) >= CHILD_AGE_LIMIT or is_confidential(child) or not child.address_code:
         return False
     if parent_at_home is None:
-        parent_at_home = ParentalResponsibility.objects.filter(child=child, parent__address_code=child.address_code).exists()
+        parent_at_home = ParentalResponsibility.objects.filter(
+            child=child, parent__address_code=child.address_code
+        ).exists()
     return parent_at_home
 
 
@@ -121,8 +123,9 @@ def _options(*, actor_id: int, today: datetime.date) -> list[Subject]:
     children = sorted((p for p in people if p.relation == RELATION_PARENT), key=lambda p: (p.given_name, p.pk))
     for child in children:
         if child_may_be_represented(child=child, today=today, parent_at_home=bool(child.at_home)):
-            options.append(Subject(actor=actor, patient=child, relation=RELATION_PARENT,
-                                   areas=frozenset(ServiceArea.values)))
+            options.append(
+                Subject(actor=actor, patient=child, relation=RELATION_PARENT, areas=frozenset(ServiceArea.values))
+            )
     if actor.age_on(today) >= HOLDER_MIN_AGE:
         areas_by_grantor = {}
         for grantor in (p for p in people if p.relation == RELATION_PROXY):
@@ -201,10 +204,15 @@ def representatives_of(*, patient: Person, today: datetime.date | None = None) -
         return []
     people = []
     if child_may_be_represented(child=patient, today=today):
-        people += [link.parent for link in ParentalResponsibility.objects.filter(child=patient).select_related("parent")
-                   if not is_confidential(link.parent)]
+        people += [
+            link.parent
+            for link in ParentalResponsibility.objects.filter(child=patient).select_related("parent")
+            if not is_confidential(link.parent)
+        ]
     if patient.age_on(today) >= GRANTOR_MIN_AGE:
-        for poa in live_powers_of_attorney(today).filter(grantor=patient, area=ServiceArea.DIGITAL).select_related("holder"):
+        for poa in (
+            live_powers_of_attorney(today).filter(grantor=patient, area=ServiceArea.DIGITAL).select_related("holder")
+        ):
             if not is_confidential(poa.holder) and poa.holder.age_on(today) >= HOLDER_MIN_AGE:
                 people.append(poa.holder)
     return list(dict.fromkeys(people))

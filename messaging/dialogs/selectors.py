@@ -55,13 +55,19 @@ def inbox_threads(*, person):
     `unread` is a correlated subquery rather than COUNT over a join, so the page query needs no
     GROUP BY and the database counts messages only for the threads on the page.
     """
-    unread = (DialogMessage.objects.filter(thread=OuterRef("pk"), direction=DialogMessage.Direction.IN,
-                                           read_at__isnull=True)
-              .order_by().values("thread").annotate(n=Count("pk")).values("n"))
-    return (Thread.objects.filter(person=person)
-            .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at")
-            .annotate(service_name=F("service__name"), unread=Coalesce(Subquery(unread, output_field=_COUNT), _NONE))
-            .order_by("-last_activity_at", "-pk"))
+    unread = (
+        DialogMessage.objects.filter(thread=OuterRef("pk"), direction=DialogMessage.Direction.IN, read_at__isnull=True)
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Thread.objects.filter(person=person)
+        .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at")
+        .annotate(service_name=F("service__name"), unread=Coalesce(Subquery(unread, output_field=_COUNT), _NONE))
+        .order_by("-last_activity_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,9 @@ class InboxCounts:
 
 def inbox_counts(*, person) -> InboxCounts:
     """How many threads the patient has and how many clinic messages are unread, in one statement."""
-    totals = Thread.objects.filter(person=person).aggregate(threads=Count("pk", distinct=True),
-                                                            unread=Count("messages", filter=UNREAD))
+    totals = Thread.objects.filter(person=person).aggregate(
+        threads=Count("pk", distinct=True), unread=Count("messages", filter=UNREAD)
+    )
     return InboxCounts(threads=totals["threads"], unread=totals["unread"])
 
 
@@ -114,8 +121,9 @@ def inbox_page(*, person, number, per_page: int) -> InboxPage:
 
 def _page_threads(person_id):
     """`inbox_threads` with the totals over all the patient's threads on every row."""
-    return inbox_threads(person=person_id).annotate(total_threads=Window(Count("pk")),
-                                                    total_unread=Window(Sum("unread")))
+    return inbox_threads(person=person_id).annotate(
+        total_threads=Window(Count("pk")), total_unread=Window(Sum("unread"))
+    )
 
 
 def _page_rows(person_id: int, number: int, per_page: int) -> list[Thread]:
@@ -133,8 +141,9 @@ def _rows_for_display(rows) -> None:
 
 
 def unread_total(*, person) -> int:
-    return DialogMessage.objects.filter(thread__person=person, direction=DialogMessage.Direction.IN,
-                                        read_at__isnull=True).count()
+    return DialogMessage.objects.filter(
+        thread__person=person, direction=DialogMessage.Direction.IN, read_at__isnull=True
+    ).count()
 
 
 @dataclass(frozen=True)
@@ -171,11 +180,13 @@ class ComposeTarget:
 
 
 def _compose_rows(person_id):
-    return (HealthContact.objects.filter(person=person_id, active=True, service__active=True,
-                                         service__processes__process__in=Kind.values)
-            .order_by("service__organisation__name", "service__name", "pk")
-            .values_list("pk", "service_id", "service__name", "service__organisation__name",
-                         "service__processes__process"))
+    return (
+        HealthContact.objects.filter(
+            person=person_id, active=True, service__active=True, service__processes__process__in=Kind.values
+        )
+        .order_by("service__organisation__name", "service__name", "pk")
+        .values_list("pk", "service_id", "service__name", "service__organisation__name", "service__processes__process")
+    )
 
 
 def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
@@ -190,10 +201,18 @@ def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
     by_contact: dict[int, tuple[tuple, set]] = {}
     for pk, *service, offered in rows:
         by_contact.setdefault(pk, (service, set()))[1].add(offered)
-    return [ComposeTarget(service_name=name, organisation_name=organisation,
-                          kinds=[(str(label), reverse("dialogs:compose", args=[service_id, code]))
-                                 for code, label in Kind.choices if code in offered])
-            for (service_id, name, organisation), offered in by_contact.values()]
+    return [
+        ComposeTarget(
+            service_name=name,
+            organisation_name=organisation,
+            kinds=[
+                (str(label), reverse("dialogs:compose", args=[service_id, code]))
+                for code, label in Kind.choices
+                if code in offered
+            ],
+        )
+        for (service_id, name, organisation), offered in by_contact.values()
+    ]
 
 
 def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeInfo | None:
@@ -205,8 +224,9 @@ def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeI
 
     request = wire.compose_info_request(kind=kind, service=service, patient=subject.patient)
     try:
-        reply = relay.relay_request_sync(side="portal", message=request, timeout=min(settings.HN_SYNC_TIMEOUT_SECONDS,
-                                                                                      COMPOSE_INFO_TIMEOUT))
+        reply = relay.relay_request_sync(
+            side="portal", message=request, timeout=min(settings.HN_SYNC_TIMEOUT_SECONDS, COMPOSE_INFO_TIMEOUT)
+        )
     except (relay.RelayTimeout, relay.RelayRejected) as exc:
         log.warning("compose info from %s not available: %s", service.her_id, exc)
         return None
@@ -215,6 +235,10 @@ def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeI
 
 def powers_of_attorney(*, person):
     """(given, received): every proxy the person gave or holds, live ones first."""
-    given = PowerOfAttorney.objects.filter(grantor=person).select_related("holder").order_by("revoked_at", "-created_at")
-    received = PowerOfAttorney.objects.filter(holder=person).select_related("grantor").order_by("revoked_at", "-created_at")
+    given = (
+        PowerOfAttorney.objects.filter(grantor=person).select_related("holder").order_by("revoked_at", "-created_at")
+    )
+    received = (
+        PowerOfAttorney.objects.filter(holder=person).select_related("grantor").order_by("revoked_at", "-created_at")
+    )
     return given, received

@@ -53,11 +53,14 @@ def dialog_allowed_check(*, subject: Subject, service: Service, kind: str) -> No
     if not subject.may_use_dialogs:
         raise DialogRefused(_("Fullmakten din gjelder ikke digitale helsetjenester for denne personen."))
     if active_contact(person=subject.patient, service=service) is None:
-        raise DialogRefused(_("%(service)s er ikke en aktiv helsekontakt for %(name)s.")
-                            % {"service": service.name, "name": subject.patient.full_name})
+        raise DialogRefused(
+            _("%(service)s er ikke en aktiv helsekontakt for %(name)s.")
+            % {"service": service.name, "name": subject.patient.full_name}
+        )
     if not service_offers(service=service, process=kind):
-        raise DialogRefused(_("%(service)s tilbyr ikke «%(kind)s» på nett.")
-                            % {"service": service.name, "kind": Kind(kind).label})
+        raise DialogRefused(
+            _("%(service)s tilbyr ikke «%(kind)s» på nett.") % {"service": service.name, "kind": Kind(kind).label}
+        )
 
 
 def _author_of(subject: Subject) -> tuple[Author, OnBehalf | None]:
@@ -72,8 +75,13 @@ def _author_of(subject: Subject) -> tuple[Author, OnBehalf | None]:
 def _store_attachments(message: DialogMessage, files: list[CheckedFile]) -> list[Attachment]:
     wire_files = []
     for checked in files:
-        DialogAttachment.objects.create(message=message, filename=checked.filename, mime_type=checked.mime_type,
-                                        size=len(checked.data), data=checked.data)
+        DialogAttachment.objects.create(
+            message=message,
+            filename=checked.filename,
+            mime_type=checked.mime_type,
+            size=len(checked.data),
+            data=checked.data,
+        )
         wire_files.append(Attachment(mime_type=checked.mime_type, data=checked.data, description=checked.filename))
     return wire_files
 
@@ -84,9 +92,19 @@ def questions_text(answers: list) -> str:
 
 
 @transaction.atomic
-def dialog_send(*, subject: Subject, service: Service, kind: str, title: str, text: str,
-                answers: list | None = None, medication: str = "", collect_code: str = "",
-                files: list[CheckedFile] = (), accepted_amount: Decimal | None = None) -> Thread:
+def dialog_send(
+    *,
+    subject: Subject,
+    service: Service,
+    kind: str,
+    title: str,
+    text: str,
+    answers: list | None = None,
+    medication: str = "",
+    collect_code: str = "",
+    files: list[CheckedFile] = (),
+    accepted_amount: Decimal | None = None,
+) -> Thread:
     """Start a new thread: e-kontakt, e-konsultasjon (co-payment accepted) or renewal."""
     dialog_allowed_check(subject=subject, service=service, kind=kind)
     answers = answers or []
@@ -101,22 +119,44 @@ def dialog_send(*, subject: Subject, service: Service, kind: str, title: str, te
     author, on_behalf = _author_of(subject)
     body = "\n\n".join(filter(None, [questions_text(answers), text]))
     if kind == Kind.RENEWAL:
-        question = wire.foresporsel(codes.FORESP_RESEPTFORNYING, subject=medication, text=text or medication,
-                                    coded=wire.COLLECT_OPTIONS[collect_code])
+        question = wire.foresporsel(
+            codes.FORESP_RESEPTFORNYING,
+            subject=medication,
+            text=text or medication,
+            coded=wire.COLLECT_OPTIONS[collect_code],
+        )
     else:
         question = wire.foresporsel(codes.FORESP_DIALOG, subject=title, text=body)
     message = wire.new_message(
-        msg_type=wire.KIND_FUNCTION[kind], sender=wire.portal_party(), receiver=wire.clinic_party(service=service),
-        patient=wire.patient_of(subject.patient), foresporsler=[question], author=author, on_behalf=on_behalf,
+        msg_type=wire.KIND_FUNCTION[kind],
+        sender=wire.portal_party(),
+        receiver=wire.clinic_party(service=service),
+        patient=wire.patient_of(subject.patient),
+        foresporsler=[question],
+        author=author,
+        on_behalf=on_behalf,
     )
     message.conversation_ref = message.msg_id
-    thread = Thread.objects.create(person=subject.patient, service=service, kind=kind,
-                                   subject=(medication if kind == Kind.RENEWAL else title)[:200],
-                                   conversation_ref=message.msg_id, last_activity_at=timezone.now())
+    thread = Thread.objects.create(
+        person=subject.patient,
+        service=service,
+        kind=kind,
+        subject=(medication if kind == Kind.RENEWAL else title)[:200],
+        conversation_ref=message.msg_id,
+        last_activity_at=timezone.now(),
+    )
     copy = DialogMessage.objects.create(
-        thread=thread, direction=DialogMessage.Direction.OUT, msg_id=message.msg_id, subject=thread.subject,
-        text=text, answers=answers, medication=medication, collect_code=collect_code, written_by=subject.actor,
-        author_name=subject.actor.full_name, on_behalf_relation="" if subject.is_self else subject.relation,
+        thread=thread,
+        direction=DialogMessage.Direction.OUT,
+        msg_id=message.msg_id,
+        subject=thread.subject,
+        text=text,
+        answers=answers,
+        medication=medication,
+        collect_code=collect_code,
+        written_by=subject.actor,
+        author_name=subject.actor.full_name,
+        on_behalf_relation="" if subject.is_self else subject.relation,
     )
     message.attachments = _store_attachments(copy, list(files))
     if kind == Kind.EKONSULTASJON:
@@ -140,14 +180,25 @@ def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: list[Che
     author, on_behalf = _author_of(subject)
     code = codes.FORESP_RESEPTFORNYING if thread.kind == Kind.RENEWAL else codes.FORESP_DIALOG
     message = wire.new_message(
-        msg_type=wire.KIND_FUNCTION[thread.kind], sender=wire.portal_party(),
-        receiver=wire.clinic_party(service=thread.service), patient=wire.patient_of(subject.patient),
-        foresporsler=[wire.foresporsel(code, subject=thread.subject, text=text)], author=author, on_behalf=on_behalf,
-        conversation_ref=thread.conversation_ref, parent_ref=last_in.msg_id if last_in else thread.conversation_ref,
+        msg_type=wire.KIND_FUNCTION[thread.kind],
+        sender=wire.portal_party(),
+        receiver=wire.clinic_party(service=thread.service),
+        patient=wire.patient_of(subject.patient),
+        foresporsler=[wire.foresporsel(code, subject=thread.subject, text=text)],
+        author=author,
+        on_behalf=on_behalf,
+        conversation_ref=thread.conversation_ref,
+        parent_ref=last_in.msg_id if last_in else thread.conversation_ref,
     )
     copy = DialogMessage.objects.create(
-        thread=thread, direction=DialogMessage.Direction.OUT, msg_id=message.msg_id, parent_ref=message.parent_ref,
-        subject=thread.subject, text=text, written_by=subject.actor, author_name=subject.actor.full_name,
+        thread=thread,
+        direction=DialogMessage.Direction.OUT,
+        msg_id=message.msg_id,
+        parent_ref=message.parent_ref,
+        subject=thread.subject,
+        text=text,
+        written_by=subject.actor,
+        author_name=subject.actor.full_name,
         on_behalf_relation="" if subject.is_self else subject.relation,
     )
     message.attachments = _store_attachments(copy, list(files))
@@ -160,7 +211,8 @@ def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: list[Che
 @transaction.atomic
 def thread_mark_read(*, thread: Thread) -> int:
     return thread.messages.filter(direction=DialogMessage.Direction.IN, read_at__isnull=True).update(
-        read_at=timezone.now())
+        read_at=timezone.now()
+    )
 
 
 # --- what arrives from the clinics ----------------------------------------------------------
@@ -179,8 +231,11 @@ def clinic_message_receive(message, envelope=None):
     """A clinic's reply (or a thread the clinic starts) lands in the citizen's inbox."""
     relay = _relay()
     kind = wire.FUNCTION_KIND[message.msg_type]
-    service = Service.objects.select_related("organisation").filter(
-        her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id).first()
+    service = (
+        Service.objects.select_related("organisation")
+        .filter(her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id)
+        .first()
+    )
     if service is None:
         raise _reject("X99", "Avsenderen finnes ikke i adresseregisteret.")
     if message.patient is None:
@@ -196,9 +251,15 @@ def clinic_message_receive(message, envelope=None):
             raise _reject("X99", "Samtalen meldingen svarer på, finnes ikke.")
         if active_contact(person=person, service=service) is None:
             raise _reject("E35", "Pasienten har ikke denne tjenesten som helsekontakt.")
-        thread = Thread.objects.create(person=person, service=service, kind=kind, started_by_clinic=True,
-                                       subject=(content.subject or _("Melding fra %(name)s") % {"name": service.name})[:200],
-                                       conversation_ref=conversation_ref, last_activity_at=timezone.now())
+        thread = Thread.objects.create(
+            person=person,
+            service=service,
+            kind=kind,
+            started_by_clinic=True,
+            subject=(content.subject or _("Melding fra %(name)s") % {"name": service.name})[:200],
+            conversation_ref=conversation_ref,
+            last_activity_at=timezone.now(),
+        )
     elif thread.person_id != person.pk or thread.service_id != service.pk:
         raise _reject("X99", "Samtalen tilhører en annen pasient eller tjeneste.")
     elif thread.is_closed:
@@ -209,8 +270,13 @@ def clinic_message_receive(message, envelope=None):
     if not outcome and charge and not text:
         outcome = DialogMessage.Outcome.CHARGE
     copy = DialogMessage.objects.create(
-        thread=thread, direction=DialogMessage.Direction.IN, msg_id=message.msg_id,
-        parent_ref=message.parent_ref or "", subject=content.subject[:200], text=text, outcome=outcome,
+        thread=thread,
+        direction=DialogMessage.Direction.IN,
+        msg_id=message.msg_id,
+        parent_ref=message.parent_ref or "",
+        subject=content.subject[:200],
+        text=text,
+        outcome=outcome,
         author_name=(message.author.name if message.author else "") or service.name,
         delivery=DialogMessage.Delivery.RECEIVED,
     )
@@ -219,12 +285,22 @@ def clinic_message_receive(message, envelope=None):
         if mime_type is None:
             continue  # only PDF and images are shown to citizens; the EPJ keeps the rest
         DialogAttachment.objects.create(
-            message=copy, filename=f"{_('vedlegg')}-{index}.{EXTENSIONS[mime_type]}", mime_type=mime_type,
-            size=len(attachment.data), data=attachment.data)
+            message=copy,
+            filename=f"{_('vedlegg')}-{index}.{EXTENSIONS[mime_type]}",
+            mime_type=mime_type,
+            size=len(attachment.data),
+            data=attachment.data,
+        )
     if charge and charge.state in wire.CHARGE_STATES:
-        Charge.objects.update_or_create(thread=thread, defaults={
-            "fee_code": charge.fee_code, "amount": charge.amount, "state": charge.state,
-            "accepted_amount": charge.amount})
+        Charge.objects.update_or_create(
+            thread=thread,
+            defaults={
+                "fee_code": charge.fee_code,
+                "amount": charge.amount,
+                "state": charge.state,
+                "accepted_amount": charge.amount,
+            },
+        )
     update = ["last_activity_at"]
     thread.last_activity_at = timezone.now()
     if outcome == DialogMessage.Outcome.CLOSED:
@@ -272,8 +348,9 @@ def _sent_copies(msg_ids):
 @transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint
 def apprec_receive(envelope, apprec) -> None:
     """The AppRec for a citizen's message: received by the clinic, or rejected and why."""
-    copy = _relay().batch_lookup(("dialog-sent", apprec.original_msg_id),
-                                 lambda: _sent_copies([apprec.original_msg_id]).first(), changing=True)
+    copy = _relay().batch_lookup(
+        ("dialog-sent", apprec.original_msg_id), lambda: _sent_copies([apprec.original_msg_id]).first(), changing=True
+    )
     if copy is None:
         return
     if apprec.status == codes.STATUS_REJECTED:
@@ -297,8 +374,9 @@ def apprecs_prefetch(documents) -> None:
 
 
 @transaction.atomic
-def power_of_attorney_grant(*, grantor: Person, holder_nin: str, areas: list[str],
-                            valid_until: datetime.date | None = None) -> list[PowerOfAttorney]:
+def power_of_attorney_grant(
+    *, grantor: Person, holder_nin: str, areas: list[str], valid_until: datetime.date | None = None
+) -> list[PowerOfAttorney]:
     """The grantor (16+) lets an adult (18+) act for them in the chosen service areas."""
     today = timezone.localdate()
     holder = Person.objects.filter(nin=holder_nin).first()
@@ -325,7 +403,9 @@ def power_of_attorney_grant(*, grantor: Person, holder_nin: str, areas: list[str
     for area in areas:
         existing = PowerOfAttorney.objects.filter(grantor=grantor, holder=holder, area=area, revoked_at__isnull=True)
         existing.update(revoked_at=timezone.now())  # a new grant replaces the old end date
-        granted.append(PowerOfAttorney.objects.create(grantor=grantor, holder=holder, area=area, valid_until=valid_until))
+        granted.append(
+            PowerOfAttorney.objects.create(grantor=grantor, holder=holder, area=area, valid_until=valid_until)
+        )
     return granted
 
 

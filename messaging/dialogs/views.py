@@ -43,9 +43,16 @@ def inbox(request):
     subject = dialog_subject(request)
     listing = inbox_page(person=subject.patient, number=request.GET.get("side"), per_page=PAGE_SIZE)
     request.dialogs_unread = listing.unread  # the menu badge (context processor) reuses it
-    return render(request, "dialogs/inbox.html", {
-        "subject": subject, "page": listing.page, "query": "", "targets": compose_targets(subject=subject),
-    })
+    return render(
+        request,
+        "dialogs/inbox.html",
+        {
+            "subject": subject,
+            "page": listing.page,
+            "query": "",
+            "targets": compose_targets(subject=subject),
+        },
+    )
 
 
 FORMS = {Kind.EKONTAKT: EkontaktForm, Kind.EKONSULTASJON: EkonsultasjonForm, Kind.RENEWAL: RenewalForm}
@@ -72,7 +79,9 @@ def compose(request, service_id, kind):
         # Keep what the citizen wrote; nothing is sent until the clinic's terms are known.
         form = _form_for(kind, info, request.POST)
         form.is_valid()
-        form.add_error(None, _("Vi fikk ikke kontakt med helsetjenesten, så meldingen er ikke sendt. Prøv igjen om litt."))
+        form.add_error(
+            None, _("Vi fikk ikke kontakt med helsetjenesten, så meldingen er ikke sendt. Prøv igjen om litt.")
+        )
     elif request.method == "POST":
         form = _form_for(kind, info, request.POST, request.FILES)
         if form.is_valid():
@@ -84,16 +93,23 @@ def compose(request, service_id, kind):
                 except InvalidOperation:
                     accepted = None
                 if accepted != quote.amount:
-                    form.add_error("accept_copayment", _("Egenandelen er %(amount)s kr. Les den og godta på nytt.")
-                                   % {"amount": quote.amount})
+                    form.add_error(
+                        "accept_copayment",
+                        _("Egenandelen er %(amount)s kr. Les den og godta på nytt.") % {"amount": quote.amount},
+                    )
             if form.is_valid():
                 try:
                     thread = dialog_send(
-                        subject=subject, service=service, kind=kind, title=data.get("title", ""),
+                        subject=subject,
+                        service=service,
+                        kind=kind,
+                        title=data.get("title", ""),
                         text=data.get("text", ""),
                         answers=form.answers() if kind == Kind.EKONSULTASJON else None,
-                        medication=data.get("medication", ""), collect_code=data.get("collect", ""),
-                        files=data.get("files") or [], accepted_amount=accepted,
+                        medication=data.get("medication", ""),
+                        collect_code=data.get("collect", ""),
+                        files=data.get("files") or [],
+                        accepted_amount=accepted,
                     )
                 except DialogRefused as exc:
                     for error in exc.messages:
@@ -101,10 +117,20 @@ def compose(request, service_id, kind):
                 else:
                     messages.success(request, _("Meldingen er sendt til %(service)s.") % {"service": service.name})
                     return redirect("dialogs:thread", thread_id=thread.pk)
-    return render(request, "dialogs/compose.html", {
-        "subject": subject, "service": service, "kind": kind, "kind_label": Kind(kind).label, "form": form,
-        "info": info, "quote": quote, "unavailable": unavailable,
-    })
+    return render(
+        request,
+        "dialogs/compose.html",
+        {
+            "subject": subject,
+            "service": service,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "form": form,
+            "info": info,
+            "quote": quote,
+            "unavailable": unavailable,
+        },
+    )
 
 
 @login_required
@@ -117,8 +143,12 @@ def thread_detail(request, thread_id):
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                dialog_reply(subject=subject, thread=thread, text=form.cleaned_data["text"],
-                             files=form.cleaned_data.get("files") or [])
+                dialog_reply(
+                    subject=subject,
+                    thread=thread,
+                    text=form.cleaned_data["text"],
+                    files=form.cleaned_data.get("files") or [],
+                )
             except DialogRefused as exc:
                 for error in exc.messages:
                     form.add_error(None, error)
@@ -128,9 +158,17 @@ def thread_detail(request, thread_id):
     else:
         thread_mark_read(thread=thread)
     charge = getattr(thread, "charge", None) if thread.kind == Kind.EKONSULTASJON else None
-    return render(request, "dialogs/thread.html", {
-        "thread": thread, "subject": subject, "shown": thread_messages(thread=thread), "form": form, "charge": charge,
-    })
+    return render(
+        request,
+        "dialogs/thread.html",
+        {
+            "thread": thread,
+            "subject": subject,
+            "shown": thread_messages(thread=thread),
+            "form": form,
+            "charge": charge,
+        },
+    )
 
 
 @login_required
@@ -155,7 +193,9 @@ def acting_for(request):
     else:
         messages.info(request, _("Du bruker nå tjenestene på vegne av %(name)s.") % {"name": subject.patient.full_name})
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = ""
     # Another person's thread would be 404 now: land on the inbox rather than a page that vanished.
     if not target or target.startswith("/meldinger/") and target.rstrip("/") != "/meldinger":
@@ -176,8 +216,12 @@ def proxies(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                power_of_attorney_grant(grantor=subject.actor, holder_nin=data["holder_nin"], areas=data["areas"],
-                                        valid_until=data["valid_until"])
+                power_of_attorney_grant(
+                    grantor=subject.actor,
+                    holder_nin=data["holder_nin"],
+                    areas=data["areas"],
+                    valid_until=data["valid_until"],
+                )
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)
@@ -185,9 +229,16 @@ def proxies(request):
                 messages.success(request, _("Fullmakten er registrert."))
                 return redirect("dialogs:proxies")
     given, received = powers_of_attorney(person=subject.actor)
-    return render(request, "dialogs/proxies.html", {
-        "subject": subject, "form": form, "given": given, "received": received,
-    })
+    return render(
+        request,
+        "dialogs/proxies.html",
+        {
+            "subject": subject,
+            "form": form,
+            "given": given,
+            "received": received,
+        },
+    )
 
 
 @login_required

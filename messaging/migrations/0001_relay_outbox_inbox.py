@@ -5,76 +5,178 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RelayQueueKick',
+            name="RelayQueueKick",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('queue', models.CharField(max_length=20, unique=True)),
-                ('pending', models.BooleanField(default=False)),
-                ('kicked_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("queue", models.CharField(max_length=20, unique=True)),
+                ("pending", models.BooleanField(default=False)),
+                ("kicked_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Envelope',
+            name="Envelope",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('portal', 'Portalen'), ('epj', 'EPJ')], max_length=10, verbose_name='avsenderside')),
-                ('to_side', models.CharField(choices=[('portal', 'Portalen'), ('epj', 'EPJ')], max_length=10, verbose_name='mottakerside')),
-                ('channel', models.CharField(choices=[('async', 'Asynkron'), ('sync', 'Synkron')], default='async', max_length=5, verbose_name='kanal')),
-                ('kind', models.CharField(choices=[('message', 'Melding'), ('apprec', 'Applikasjonskvittering'), ('request', 'Synkron forespørsel'), ('reply', 'Synkront svar')], default='message', max_length=10, verbose_name='type')),
-                ('msg_id', models.CharField(max_length=100, verbose_name='MsgId')),
-                ('msg_type', models.CharField(blank=True, max_length=60, verbose_name='meldingsfunksjon')),
-                ('sender_her_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='avsender HER-id')),
-                ('sender_sub_her_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='avsender HER-id nivå 2')),
-                ('receiver_her_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='mottaker HER-id')),
-                ('receiver_sub_her_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='mottaker HER-id nivå 2')),
-                ('payload', models.BinaryField(verbose_name='innhold')),
-                ('metadata_trusted', models.BooleanField(default=True)),
-                ('original_msg_id', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='original MsgId')),
-                ('state', models.CharField(choices=[('queued', 'I kø'), ('sent', 'Levert til mottaker, venter på kvittering'), ('delivered', 'Levert'), ('rejected', 'Avvist'), ('dead', 'Død (krever behandling)'), ('expired', 'Tidsavbrudd'), ('discarded', 'Forkastet (for sent svar)')], default='queued', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='forsøk')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='neste forsøk')),
-                ('claimed_by', models.CharField(blank=True, max_length=200, verbose_name='tatt av')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='tatt')),
-                ('queued_at', models.DateTimeField(verbose_name='lagt i kø')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='levert til mottaker')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='kvittert OK')),
-                ('rejected_at', models.DateTimeField(blank=True, null=True, verbose_name='avvist')),
-                ('dead_at', models.DateTimeField(blank=True, null=True, verbose_name='død')),
-                ('apprec_status', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='kvitteringsstatus')),
-                ('error_text', models.TextField(blank=True, verbose_name='feiltekst')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("portal", "Portalen"), ("epj", "EPJ")], max_length=10, verbose_name="avsenderside"
+                    ),
+                ),
+                (
+                    "to_side",
+                    models.CharField(
+                        choices=[("portal", "Portalen"), ("epj", "EPJ")], max_length=10, verbose_name="mottakerside"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("async", "Asynkron"), ("sync", "Synkron")],
+                        default="async",
+                        max_length=5,
+                        verbose_name="kanal",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("message", "Melding"),
+                            ("apprec", "Applikasjonskvittering"),
+                            ("request", "Synkron forespørsel"),
+                            ("reply", "Synkront svar"),
+                        ],
+                        default="message",
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                ("msg_id", models.CharField(max_length=100, verbose_name="MsgId")),
+                ("msg_type", models.CharField(blank=True, max_length=60, verbose_name="meldingsfunksjon")),
+                ("sender_her_id", models.PositiveIntegerField(blank=True, null=True, verbose_name="avsender HER-id")),
+                (
+                    "sender_sub_her_id",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="avsender HER-id nivå 2"),
+                ),
+                ("receiver_her_id", models.PositiveIntegerField(blank=True, null=True, verbose_name="mottaker HER-id")),
+                (
+                    "receiver_sub_her_id",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="mottaker HER-id nivå 2"),
+                ),
+                ("payload", models.BinaryField(verbose_name="innhold")),
+                ("metadata_trusted", models.BooleanField(default=True)),
+                (
+                    "original_msg_id",
+                    models.CharField(blank=True, db_index=True, max_length=100, verbose_name="original MsgId"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "I kø"),
+                            ("sent", "Levert til mottaker, venter på kvittering"),
+                            ("delivered", "Levert"),
+                            ("rejected", "Avvist"),
+                            ("dead", "Død (krever behandling)"),
+                            ("expired", "Tidsavbrudd"),
+                            ("discarded", "Forkastet (for sent svar)"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="forsøk")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="neste forsøk")),
+                ("claimed_by", models.CharField(blank=True, max_length=200, verbose_name="tatt av")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="tatt")),
+                ("queued_at", models.DateTimeField(verbose_name="lagt i kø")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="levert til mottaker")),
+                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="kvittert OK")),
+                ("rejected_at", models.DateTimeField(blank=True, null=True, verbose_name="avvist")),
+                ("dead_at", models.DateTimeField(blank=True, null=True, verbose_name="død")),
+                (
+                    "apprec_status",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="kvitteringsstatus"),
+                ),
+                ("error_text", models.TextField(blank=True, verbose_name="feiltekst")),
             ],
             options={
-                'verbose_name': 'konvolutt',
-                'verbose_name_plural': 'konvolutter',
-                'indexes': [models.Index(fields=['to_side', 'channel', 'state', 'next_attempt_at'], name='envelope_due'), models.Index(fields=['state', 'dead_at'], name='envelope_state')],
-                'constraints': [models.UniqueConstraint(fields=('side', 'msg_id'), name='envelope_msg_id_unique_per_side'), models.CheckConstraint(condition=models.Q(('side', models.F('to_side')), _negated=True), name='envelope_crosses_sides')],
+                "verbose_name": "konvolutt",
+                "verbose_name_plural": "konvolutter",
+                "indexes": [
+                    models.Index(fields=["to_side", "channel", "state", "next_attempt_at"], name="envelope_due"),
+                    models.Index(fields=["state", "dead_at"], name="envelope_state"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("side", "msg_id"), name="envelope_msg_id_unique_per_side"),
+                    models.CheckConstraint(
+                        condition=models.Q(("side", models.F("to_side")), _negated=True), name="envelope_crosses_sides"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InboxMessage',
+            name="InboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('portal', 'Portalen'), ('epj', 'EPJ')], max_length=10, verbose_name='mottakerside')),
-                ('msg_id', models.CharField(max_length=100, verbose_name='MsgId')),
-                ('msg_type', models.CharField(blank=True, max_length=60, verbose_name='meldingsfunksjon')),
-                ('sender_her_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='avsender HER-id')),
-                ('outcome', models.CharField(choices=[('accepted', 'Mottatt'), ('rejected', 'Avvist'), ('applied', 'Kvittering registrert'), ('replied', 'Besvart (synkront)')], max_length=10, verbose_name='utfall')),
-                ('received_at', models.DateTimeField(auto_now_add=True, verbose_name='mottatt')),
-                ('answer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='answers_to', to='messaging.envelope')),
-                ('envelope', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbox_rows', to='messaging.envelope')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("portal", "Portalen"), ("epj", "EPJ")], max_length=10, verbose_name="mottakerside"
+                    ),
+                ),
+                ("msg_id", models.CharField(max_length=100, verbose_name="MsgId")),
+                ("msg_type", models.CharField(blank=True, max_length=60, verbose_name="meldingsfunksjon")),
+                ("sender_her_id", models.PositiveIntegerField(blank=True, null=True, verbose_name="avsender HER-id")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("accepted", "Mottatt"),
+                            ("rejected", "Avvist"),
+                            ("applied", "Kvittering registrert"),
+                            ("replied", "Besvart (synkront)"),
+                        ],
+                        max_length=10,
+                        verbose_name="utfall",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(auto_now_add=True, verbose_name="mottatt")),
+                (
+                    "answer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="answers_to",
+                        to="messaging.envelope",
+                    ),
+                ),
+                (
+                    "envelope",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbox_rows",
+                        to="messaging.envelope",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mottatt melding',
-                'verbose_name_plural': 'mottatte meldinger',
-                'constraints': [models.UniqueConstraint(fields=('side', 'msg_id'), name='inbox_msg_id_unique_per_side')],
+                "verbose_name": "mottatt melding",
+                "verbose_name_plural": "mottatte meldinger",
+                "constraints": [
+                    models.UniqueConstraint(fields=("side", "msg_id"), name="inbox_msg_id_unique_per_side")
+                ],
             },
         ),
     ]

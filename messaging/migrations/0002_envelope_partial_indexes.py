@@ -13,47 +13,54 @@ def queue_table_tune(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             f"ALTER TABLE {QUEUE_TABLE} SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, "
-            "autovacuum_analyze_scale_factor = 0.02)")
+            "autovacuum_analyze_scale_factor = 0.02)"
+        )
 
 
 def queue_table_untune(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             f"ALTER TABLE {QUEUE_TABLE} RESET (fillfactor, autovacuum_vacuum_scale_factor, "
-            "autovacuum_analyze_scale_factor)")
+            "autovacuum_analyze_scale_factor)"
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0001_relay_outbox_inbox'),
+        ("messaging", "0001_relay_outbox_inbox"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='envelope',
-            name='envelope_due',
+            model_name="envelope",
+            name="envelope_due",
         ),
         migrations.RemoveIndex(
-            model_name='envelope',
-            name='envelope_state',
+            model_name="envelope",
+            name="envelope_state",
         ),
         migrations.AlterField(
-            model_name='envelope',
-            name='original_msg_id',
-            field=models.CharField(blank=True, max_length=100, verbose_name='original MsgId'),
+            model_name="envelope",
+            name="original_msg_id",
+            field=models.CharField(blank=True, max_length=100, verbose_name="original MsgId"),
         ),
         migrations.AddIndex(
-            model_name='envelope',
-            index=models.Index(condition=models.Q(('state__in', ['queued', 'expired'])), fields=['to_side', 'channel', 'next_attempt_at'], name='envelope_due'),
+            model_name="envelope",
+            index=models.Index(
+                condition=models.Q(("state__in", ["queued", "expired"])),
+                fields=["to_side", "channel", "next_attempt_at"],
+                name="envelope_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='envelope',
-            index=models.Index(condition=models.Q(('kind', 'reply')), fields=['original_msg_id'], name='envelope_reply_for'),
+            model_name="envelope",
+            index=models.Index(
+                condition=models.Q(("kind", "reply")), fields=["original_msg_id"], name="envelope_reply_for"
+            ),
         ),
         migrations.AddIndex(
-            model_name='envelope',
-            index=models.Index(condition=models.Q(('state', 'dead')), fields=['dead_at'], name='envelope_dead'),
+            model_name="envelope",
+            index=models.Index(condition=models.Q(("state", "dead")), fields=["dead_at"], name="envelope_dead"),
         ),
         migrations.RunPython(queue_table_tune, queue_table_untune),
     ]

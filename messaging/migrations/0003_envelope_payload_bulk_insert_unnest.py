@@ -5,15 +5,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0002_envelope_partial_indexes'),
+        ("messaging", "0002_envelope_partial_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='envelope',
-            name='payload',
-            field=messaging.models.PayloadField(verbose_name='innhold'),
+            model_name="envelope",
+            name="payload",
+            field=messaging.models.PayloadField(verbose_name="innhold"),
         ),
     ]

@@ -72,7 +72,9 @@ def envelopes_claim(*, side: str, channel: str, worker: str, limit: int) -> list
             # Conditional: only rows still queued are taken (SQLite's IMMEDIATE transaction
             # already serialises claimers; on PostgreSQL the row locks do).
             Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE).update(
-                claimed_by=worker, claimed_at=now, attempts=F("attempts") + 1,
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
             )
     return ids
 
@@ -133,9 +135,11 @@ def _deliver_batch(ids, *, worker, careful):
         now = timezone.now()
         done = {"claimed_by": "", "claimed_at": None}
         Envelope.objects.filter(pk__in=marks[EnvelopeState.SENT], state=EnvelopeState.QUEUED).update(
-            state=EnvelopeState.SENT, sent_at=now, **done)
+            state=EnvelopeState.SENT, sent_at=now, **done
+        )
         Envelope.objects.filter(pk__in=marks[EnvelopeState.DELIVERED]).update(
-            state=EnvelopeState.DELIVERED, delivered_at=now, **done)
+            state=EnvelopeState.DELIVERED, delivered_at=now, **done
+        )
     return results
 
 
@@ -164,8 +168,9 @@ def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
     Envelope.objects.filter(pk=envelope.pk, state__in=DELIVERABLE).update(**fields)
 
 
-def relay_deliver_due(*, side: str, channel: str, worker: str | None = None,
-                      budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
+def relay_deliver_due(
+    *, side: str, channel: str, worker: str | None = None, budget_seconds: float = RUN_BUDGET_SECONDS
+) -> int:
     """Drain the due rows of one receiving queue; the body of the `relay.deliver` task."""
     worker = worker or worker_name()
     queue = queue_name(side, channel)
@@ -227,6 +232,8 @@ def relay_sweep() -> dict:
     # A synchronous caller that died never expires its own request.
     orphan_before = now - datetime.timedelta(seconds=settings.HN_SYNC_TIMEOUT_SECONDS + settings.HN_RELAY_STALE_SECONDS)
     expired = Envelope.objects.filter(
-        kind=EnvelopeKind.REQUEST, state=EnvelopeState.QUEUED, queued_at__lt=orphan_before,
+        kind=EnvelopeKind.REQUEST,
+        state=EnvelopeState.QUEUED,
+        queued_at__lt=orphan_before,
     ).update(state=EnvelopeState.EXPIRED, error_text="Ingen ventet lenger på svaret")
     return {"kicked": kicked, "expired": expired}

@@ -21,7 +21,14 @@ from django.utils import timezone
 from clinics.models import Organisation, Service
 from clinics.selectors import service_offers
 from messaging.codec import (
-    AppRec, CodecError, Message, Party, apprec_build, document_parse, message_build, new_msg_id,
+    AppRec,
+    CodecError,
+    Message,
+    Party,
+    apprec_build,
+    document_parse,
+    message_build,
+    new_msg_id,
 )
 from messaging.codec import now as codec_now
 from messaging.codec.codes import APPREC, STATUS_OK, STATUS_OK_WITH_ERRORS, STATUS_REJECTED
@@ -108,8 +115,13 @@ class BatchMemo:
         for (state, status, text), pks in groups.items():
             stamp = {"rejected_at" if state == EnvelopeState.REJECTED else "delivered_at": now}
             Envelope.objects.filter(pk__in=pks).update(
-                state=state, apprec_status=status, error_text=text, claimed_by="", claimed_at=None,
-                sent_at=Coalesce(F("sent_at"), now), **stamp,
+                state=state,
+                apprec_status=status,
+                error_text=text,
+                claimed_by="",
+                claimed_at=None,
+                sent_at=Coalesce(F("sent_at"), now),
+                **stamp,
             )
 
     def prefetch(self, envelopes) -> None:
@@ -124,7 +136,8 @@ class BatchMemo:
             originals = [e.original_msg_id for e in trusted if e.to_side == side and e.kind == EnvelopeKind.APPREC]
             if originals:
                 for row in Envelope.objects.select_for_update().filter(
-                        side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST]):
+                    side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST]
+                ):
                     self.originals[(side, row.msg_id)] = row
 
     def _documents_prefetch(self, envelopes) -> None:
@@ -189,15 +202,30 @@ def inbound_reject(envelope: Envelope, rejection: Reject, memo: BatchMemo | None
     apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
     if envelope.channel == Channel.SYNC:
         waiting = _sync_request_taken(envelope)
-        answer = _apprec_write(side, envelope, apprec, memo=memo, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
-                               state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
-                               note="" if waiting else LATE_NOTE)
+        answer = _apprec_write(
+            side,
+            envelope,
+            apprec,
+            memo=memo,
+            channel=Channel.SYNC,
+            kind=EnvelopeKind.REPLY,
+            state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
+            note="" if waiting else LATE_NOTE,
+        )
         outcome = InboundOutcome(REPLIED, answer=answer, detail=str(rejection))
     else:
         answer = _apprec_write(side, envelope, apprec, memo=memo)
         outcome = InboundOutcome(REJECTED, answer=answer, detail=str(rejection), mark=EnvelopeState.SENT)
-    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REJECTED, answer,
-               memo=memo)
+    _inbox_add(
+        side,
+        message.msg_id,
+        message.msg_type,
+        message.sender.her_id,
+        envelope,
+        InboxOutcome.REJECTED,
+        answer,
+        memo=memo,
+    )
     return outcome
 
 
@@ -205,6 +233,7 @@ LATE_NOTE = "Svaret kom etter tidsavbruddet og ble forkastet"
 
 
 # --- plain asynchronous messages ------------------------------------------------------------
+
 
 def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
@@ -219,31 +248,64 @@ def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> I
     result = handler(message, envelope) or HandlerResult()
     rejected = result.status == STATUS_REJECTED  # returned, not raised: the handler keeps its writes
     answer = _apprec_write(side, envelope, _apprec_for(message, result), memo=memo)
-    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope,
-               InboxOutcome.REJECTED if rejected else InboxOutcome.ACCEPTED, answer, memo=memo)
+    _inbox_add(
+        side,
+        message.msg_id,
+        message.msg_type,
+        message.sender.her_id,
+        envelope,
+        InboxOutcome.REJECTED if rejected else InboxOutcome.ACCEPTED,
+        answer,
+        memo=memo,
+    )
     return InboundOutcome(REJECTED if rejected else ACCEPTED, answer=answer, mark=EnvelopeState.SENT)
 
 
 def _apprec_for(message: Message, result: HandlerResult) -> AppRec:
     return AppRec(
-        msg_id=new_msg_id(), gen_date=codec_now(), sender=message.receiver, receiver=message.sender,
-        status=result.status, errors=list(result.errors), original_msg_id=message.msg_id,
-        original_msg_type=message.msg_type, original_issue_date=message.gen_date,
+        msg_id=new_msg_id(),
+        gen_date=codec_now(),
+        sender=message.receiver,
+        receiver=message.sender,
+        status=result.status,
+        errors=list(result.errors),
+        original_msg_id=message.msg_id,
+        original_msg_type=message.msg_type,
+        original_issue_date=message.gen_date,
     )
 
 
-def _apprec_write(side: str, envelope: Envelope, apprec: AppRec, *, memo: BatchMemo, channel=Channel.ASYNC,
-                  kind=EnvelopeKind.APPREC, state=EnvelopeState.QUEUED, note="") -> Envelope:
+def _apprec_write(
+    side: str,
+    envelope: Envelope,
+    apprec: AppRec,
+    *,
+    memo: BatchMemo,
+    channel=Channel.ASYNC,
+    kind=EnvelopeKind.APPREC,
+    state=EnvelopeState.QUEUED,
+    note="",
+) -> Envelope:
     """Put an AppRec in `side`'s outbox, addressed back to the envelope's sender side."""
     now = timezone.now()
     answer = memo.envelope_add(
-        side=side, to_side=other_side(side), channel=channel, kind=kind,
-        msg_id=apprec.msg_id, msg_type=APPREC,
-        sender_her_id=apprec.sender.her_id, sender_sub_her_id=apprec.sender.sub_her_id,
-        receiver_her_id=apprec.receiver.her_id, receiver_sub_her_id=apprec.receiver.sub_her_id,
-        payload=apprec_build(apprec), original_msg_id=apprec.original_msg_id[:100],
-        apprec_status=apprec.status, error_text=note or _errors_text(apprec.errors),
-        state=state, next_attempt_at=now, queued_at=now,
+        side=side,
+        to_side=other_side(side),
+        channel=channel,
+        kind=kind,
+        msg_id=apprec.msg_id,
+        msg_type=APPREC,
+        sender_her_id=apprec.sender.her_id,
+        sender_sub_her_id=apprec.sender.sub_her_id,
+        receiver_her_id=apprec.receiver.her_id,
+        receiver_sub_her_id=apprec.receiver.sub_her_id,
+        payload=apprec_build(apprec),
+        original_msg_id=apprec.original_msg_id[:100],
+        apprec_status=apprec.status,
+        error_text=note or _errors_text(apprec.errors),
+        state=state,
+        next_attempt_at=now,
+        queued_at=now,
     )
     if kind == EnvelopeKind.APPREC:
         kick_on_commit(answer.queue)
@@ -256,6 +318,7 @@ def _errors_text(errors) -> str:
 
 # --- AppRecs coming back to the original's sender -------------------------------------------
 
+
 def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
     if memo.seen(side, apprec.msg_id):
@@ -263,8 +326,12 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
     _inbox_add(side, apprec.msg_id, APPREC, apprec.sender.her_id, envelope, InboxOutcome.APPLIED, None, memo=memo)
     original = memo.original(side, apprec.original_msg_id)
     if original is None:
-        _mark(envelope, state=EnvelopeState.DELIVERED, delivered_at=timezone.now(),
-              error_text="Kvittering for ukjent melding")
+        _mark(
+            envelope,
+            state=EnvelopeState.DELIVERED,
+            delivered_at=timezone.now(),
+            error_text="Kvittering for ukjent melding",
+        )
         return InboundOutcome(APPLIED, detail="no original")
     if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
         return InboundOutcome(APPLIED, detail="already settled", mark=EnvelopeState.DELIVERED)
@@ -279,15 +346,26 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
         original.rejected_at = now
     else:
         original.delivered_at = now
-    memo.settle(original, [
-        "state", "apprec_status", "error_text", "claimed_by", "claimed_at", "sent_at", "rejected_at", "delivered_at",
-    ])
+    memo.settle(
+        original,
+        [
+            "state",
+            "apprec_status",
+            "error_text",
+            "claimed_by",
+            "claimed_at",
+            "sent_at",
+            "rejected_at",
+            "delivered_at",
+        ],
+    )
     for listener in registry.listeners_for(side, original.msg_type):
         listener(original, apprec)
     return InboundOutcome(APPLIED, mark=EnvelopeState.DELIVERED)
 
 
 # --- synchronous requests -------------------------------------------------------------------
+
 
 def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> InboundOutcome:
     side = envelope.to_side
@@ -305,21 +383,32 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
     reply = handler(message)
     now = timezone.now()
     answer = Envelope.objects.create(
-        side=side, to_side=envelope.side, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
-        msg_id=reply.msg_id, msg_type=reply.msg_type,
-        sender_her_id=reply.sender.her_id, sender_sub_her_id=reply.sender.sub_her_id,
-        receiver_her_id=reply.receiver.her_id, receiver_sub_her_id=reply.receiver.sub_her_id,
+        side=side,
+        to_side=envelope.side,
+        channel=Channel.SYNC,
+        kind=EnvelopeKind.REPLY,
+        msg_id=reply.msg_id,
+        msg_type=reply.msg_type,
+        sender_her_id=reply.sender.her_id,
+        sender_sub_her_id=reply.sender.sub_her_id,
+        receiver_her_id=reply.receiver.her_id,
+        receiver_sub_her_id=reply.receiver.sub_her_id,
         # A discarded reply reaches no one, so its content is not kept (shared documents leave no copy).
-        payload=message_build(reply) if waiting else b"", original_msg_id=message.msg_id[:100],
-        state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED, error_text="" if waiting else LATE_NOTE,
-        next_attempt_at=now, queued_at=now,
+        payload=message_build(reply) if waiting else b"",
+        original_msg_id=message.msg_id[:100],
+        state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
+        error_text="" if waiting else LATE_NOTE,
+        next_attempt_at=now,
+        queued_at=now,
     )
-    _inbox_add(side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REPLIED, answer,
-               memo=memo)
+    _inbox_add(
+        side, message.msg_id, message.msg_type, message.sender.her_id, envelope, InboxOutcome.REPLIED, answer, memo=memo
+    )
     return InboundOutcome(REPLIED, answer=answer)
 
 
 # --- unreadable documents -------------------------------------------------------------------
+
 
 def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> InboundOutcome:
     """Answer with the codec's T/E-code when we know whom to answer, else dead-letter the bytes.
@@ -349,14 +438,27 @@ def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> Inbou
             return InboundOutcome(DUPLICATE, answer=seen.answer)
         return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
     apprec = AppRec(
-        msg_id=new_msg_id(), gen_date=codec_now(), sender=receiver or Party(her_id=0, name=""), receiver=sender,
-        status=STATUS_REJECTED, errors=[error.as_apprec_error()], original_msg_id=msg_id[:100],
-        original_msg_type=msg_type, original_issue_date=header.gen_date if header else None,
+        msg_id=new_msg_id(),
+        gen_date=codec_now(),
+        sender=receiver or Party(her_id=0, name=""),
+        receiver=sender,
+        status=STATUS_REJECTED,
+        errors=[error.as_apprec_error()],
+        original_msg_id=msg_id[:100],
+        original_msg_type=msg_type,
+        original_issue_date=header.gen_date if header else None,
     )
     if envelope.channel == Channel.SYNC:
         waiting = _sync_request_taken(envelope)
-        answer = _apprec_write(side, envelope, apprec, memo=memo, channel=Channel.SYNC, kind=EnvelopeKind.REPLY,
-                               state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED)
+        answer = _apprec_write(
+            side,
+            envelope,
+            apprec,
+            memo=memo,
+            channel=Channel.SYNC,
+            kind=EnvelopeKind.REPLY,
+            state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
+        )
         outcome = InboundOutcome(REPLIED, answer=answer, detail=reason)
     else:
         answer = _apprec_write(side, envelope, apprec, memo=memo)
@@ -374,6 +476,7 @@ def _party_from_metadata(envelope: Envelope, role: str) -> Party | None:
 
 # --- shared steps ---------------------------------------------------------------------------
 
+
 def _inbox_seen(side: str, msg_id: str) -> InboxMessage | None:
     return InboxMessage.objects.select_related("answer").filter(side=side, msg_id=(msg_id or "")[:100]).first()
 
@@ -382,8 +485,13 @@ def _inbox_add(side, msg_id, msg_type, sender_her_id, envelope, outcome, answer,
     """Record the MsgId for `side`. Should a concurrent delivery of the same MsgId win the race,
     the unique constraint fails this document (or the optimistic batch) and the retry finds it seen."""
     memo.inbox_add(
-        side=side, msg_id=(msg_id or "")[:100], msg_type=(msg_type or "")[:60], sender_her_id=sender_her_id or None,
-        envelope=envelope, outcome=outcome, answer=answer,
+        side=side,
+        msg_id=(msg_id or "")[:100],
+        msg_type=(msg_type or "")[:60],
+        sender_her_id=sender_her_id or None,
+        envelope=envelope,
+        outcome=outcome,
+        answer=answer,
     )
 
 
@@ -391,7 +499,10 @@ def _sync_request_taken(envelope: Envelope) -> bool:
     """Mark a request received; False when its caller had already given up (expired)."""
     now = timezone.now()
     waiting = Envelope.objects.filter(pk=envelope.pk, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.SENT, sent_at=now, claimed_by="", claimed_at=None,
+        state=EnvelopeState.SENT,
+        sent_at=now,
+        claimed_by="",
+        claimed_at=None,
     )
     if not waiting:
         _mark(envelope, sent_at=now)
@@ -411,8 +522,11 @@ def _sender_check(envelope: Envelope, message: Message) -> None:
     An operator's file carries no from-party unless `relay receive --from-her-id` gives one.
     """
     if envelope.sender_her_id is not None and message.sender.her_id != envelope.sender_her_id:
-        raise Reject("S01", f"Avsenderen i MsgHead (HER-id {message.sender.her_id}) er ikke avsenderen "
-                            f"meldingen kom fra (HER-id {envelope.sender_her_id})")
+        raise Reject(
+            "S01",
+            f"Avsenderen i MsgHead (HER-id {message.sender.her_id}) er ikke avsenderen "
+            f"meldingen kom fra (HER-id {envelope.sender_her_id})",
+        )
 
 
 def _validate(side: str, message: Message, memo: BatchMemo) -> None:
@@ -452,6 +566,18 @@ def _validate_receiver(side: str, message: Message) -> None:
 
 
 __all__ = [
-    "ACCEPTED", "APPLIED", "DUPLICATE", "REJECTED", "REPLIED", "UNUSABLE", "BatchMemo", "InboundOutcome",
-    "apprec_error", "inbound_deliver", "inbound_reject", "other_side", "STATUS_OK", "STATUS_OK_WITH_ERRORS",
+    "ACCEPTED",
+    "APPLIED",
+    "DUPLICATE",
+    "REJECTED",
+    "REPLIED",
+    "UNUSABLE",
+    "BatchMemo",
+    "InboundOutcome",
+    "apprec_error",
+    "inbound_deliver",
+    "inbound_reject",
+    "other_side",
+    "STATUS_OK",
+    "STATUS_OK_WITH_ERRORS",
 ]

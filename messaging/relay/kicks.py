@@ -96,8 +96,13 @@ def _enqueue(queue: str, countdown: float | None) -> None:
     side, channel = queue.split(".")
     # Fail fast when the broker is down (the sender's request must not hang on it): the row
     # is committed and the sweeper delivers it once the broker is back.
-    app.send_task(DELIVER_TASK, args=(side, channel), queue=queue, countdown=countdown,
-                  retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
+    app.send_task(
+        DELIVER_TASK,
+        args=(side, channel),
+        queue=queue,
+        countdown=countdown,
+        retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+    )
 
 
 def kick_on_commit(queue: str) -> None:

@@ -12,15 +12,19 @@ PORTAL_SERVICE_NAME = "Digitale innbyggertjenester"
 def portal_party() -> Party:
     """The portal as a sender/receiver: level 1 Helsenorge, level 2 the citizen services."""
     return Party(
-        her_id=settings.HN_PORTAL_HER_ID, name=PORTAL_NAME,
-        sub_her_id=settings.HN_PORTAL_SERVICE_HER_ID, sub_name=PORTAL_SERVICE_NAME,
+        her_id=settings.HN_PORTAL_HER_ID,
+        name=PORTAL_NAME,
+        sub_her_id=settings.HN_PORTAL_SERVICE_HER_ID,
+        sub_name=PORTAL_SERVICE_NAME,
     )
 
 
 def clinic_party(*, service: Service) -> Party:
     return Party(
-        her_id=service.organisation.her_id, name=service.organisation.name,
-        sub_her_id=service.her_id, sub_name=service.name,
+        her_id=service.organisation.her_id,
+        name=service.organisation.name,
+        sub_her_id=service.her_id,
+        sub_name=service.name,
     )
 
 

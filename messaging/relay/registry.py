@@ -12,7 +12,6 @@ from messaging.codec import AppRecError
 from messaging.codec.codes import STATUS_OK, error_text
 
 
-
 def apprec_error(code: str, detail: str = "") -> AppRecError:
     """An 8221 error with its official text; `detail` goes in @OT."""
     return AppRecError(code=code, text=error_text(code), detail=detail[:200])

@@ -49,8 +49,11 @@ def relay_status(*, threshold_seconds: float | None = None) -> RelayStatus:
         oldest = (now - pending["since"]).total_seconds()
         queue = queue_name(pending["to_side"], pending["channel"])
     return RelayStatus(
-        counts=counts, oldest_pending_seconds=oldest, oldest_pending_queue=queue,
-        stuck=oldest is not None and oldest > threshold, threshold_seconds=threshold,
+        counts=counts,
+        oldest_pending_seconds=oldest,
+        oldest_pending_queue=queue,
+        stuck=oldest is not None and oldest > threshold,
+        threshold_seconds=threshold,
         dead=Envelope.objects.filter(state=EnvelopeState.DEAD).count(),
     )
 

@@ -31,11 +31,20 @@ def _check_side(side: str) -> None:
 def _envelope_new(*, side: str, message: Message, channel: str, kind: str) -> Envelope:
     now = timezone.now()
     return Envelope(
-        side=side, to_side=other_side(side), channel=channel, kind=kind,
-        msg_id=message.msg_id, msg_type=message.msg_type,
-        sender_her_id=message.sender.her_id, sender_sub_her_id=message.sender.sub_her_id,
-        receiver_her_id=message.receiver.her_id, receiver_sub_her_id=message.receiver.sub_her_id,
-        payload=message_build(message), state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
+        side=side,
+        to_side=other_side(side),
+        channel=channel,
+        kind=kind,
+        msg_id=message.msg_id,
+        msg_type=message.msg_type,
+        sender_her_id=message.sender.her_id,
+        sender_sub_her_id=message.sender.sub_her_id,
+        receiver_her_id=message.receiver.her_id,
+        receiver_sub_her_id=message.receiver.sub_her_id,
+        payload=message_build(message),
+        state=EnvelopeState.QUEUED,
+        next_attempt_at=now,
+        queued_at=now,
     )
 
 
@@ -68,7 +77,8 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     _check_side(side)
     if connection.in_atomic_block:
         raise RuntimeError(
-            "relay_request_sync must run outside transaction.atomic(): the receiver must see the request")
+            "relay_request_sync must run outside transaction.atomic(): the receiver must see the request"
+        )
     timeout = settings.HN_SYNC_TIMEOUT_SECONDS if timeout is None else timeout
     deadline = time.monotonic() + timeout
     with transaction.atomic():
@@ -87,7 +97,8 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
             pause = min(pause * 1.5, 0.05)
     # Give up, unless the receiver took the request first: then its reply is already committed.
     expired = Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.EXPIRED, error_text=f"Tidsavbrudd etter {timeout:g} s",
+        state=EnvelopeState.EXPIRED,
+        error_text=f"Tidsavbrudd etter {timeout:g} s",
     )
     reply = None if expired else _reply_for(request)
     if reply is not None:
@@ -97,7 +108,10 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
 
 def _reply_for(request: Envelope) -> Envelope | None:
     return Envelope.objects.filter(
-        to_side=request.side, kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id, state=EnvelopeState.QUEUED,
+        to_side=request.side,
+        kind=EnvelopeKind.REPLY,
+        original_msg_id=request.msg_id,
+        state=EnvelopeState.QUEUED,
     ).first()
 
 
@@ -110,8 +124,10 @@ def _reply_consume(request: Envelope, reply: Envelope, *, retain: bool = True) -
         Envelope.objects.filter(pk=reply.pk).update(state=EnvelopeState.DELIVERED, delivered_at=now, **consumed)
         Envelope.objects.filter(pk=request.pk).update(
             state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
-            rejected_at=now if rejected else None, delivered_at=None if rejected else now,
-            apprec_status=document.status if rejected else None, error_text=reply.error_text,
+            rejected_at=now if rejected else None,
+            delivered_at=None if rejected else now,
+            apprec_status=document.status if rejected else None,
+            error_text=reply.error_text,
         )
     if rejected:
         raise RelayRejected(document)
@@ -123,7 +139,12 @@ def envelope_replay(*, envelope_id: int) -> bool:
     with transaction.atomic():
         now = timezone.now()
         replayed = Envelope.objects.filter(pk=envelope_id, state=EnvelopeState.DEAD).update(
-            state=EnvelopeState.QUEUED, attempts=0, next_attempt_at=now, dead_at=None, claimed_by="", claimed_at=None,
+            state=EnvelopeState.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            dead_at=None,
+            claimed_by="",
+            claimed_at=None,
         )
         if replayed:
             kick_on_commit(Envelope.objects.get(pk=envelope_id).queue)
@@ -155,10 +176,20 @@ def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = No
     now = timezone.now()
     with transaction.atomic():
         envelope = Envelope.objects.create(
-            side=other_side(side), to_side=side, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE,
-            msg_id=f"operator-{uuid.uuid4()}", payload=payload, metadata_trusted=False, sender_her_id=from_her_id,
-            state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
-            attempts=1, claimed_by=OPERATOR, claimed_at=now,
+            side=other_side(side),
+            to_side=side,
+            channel=Channel.ASYNC,
+            kind=EnvelopeKind.MESSAGE,
+            msg_id=f"operator-{uuid.uuid4()}",
+            payload=payload,
+            metadata_trusted=False,
+            sender_her_id=from_her_id,
+            state=EnvelopeState.QUEUED,
+            next_attempt_at=now,
+            queued_at=now,
+            attempts=1,
+            claimed_by=OPERATOR,
+            claimed_at=now,
         )
     [(_, outcome)] = envelopes_deliver([envelope.pk], worker=OPERATOR)
     envelope.refresh_from_db()
@@ -171,12 +202,21 @@ def relay_ping(*, her_id: int, timeout: float | None = None) -> tuple[Message, f
     if receiver is None:
         raise LookupError(f"HER-id {her_id} finnes ikke i adresseregisteret")
     message = Message(
-        msg_type=codes.DIALOG_INNBYGGER_TEST, msg_id=new_msg_id(), gen_date=codec_now(),
-        sender=portal_party(), receiver=receiver, patient=None,
-        foresporsler=[Foresporsel(
-            type_code="KT", type_system=codes.OID_TYPE_FORESP_TEST, type_dn="Kommunikasjonstest",
-            subject="Kommunikasjonstest", text="Ping fra relay ping",
-        )],
+        msg_type=codes.DIALOG_INNBYGGER_TEST,
+        msg_id=new_msg_id(),
+        gen_date=codec_now(),
+        sender=portal_party(),
+        receiver=receiver,
+        patient=None,
+        foresporsler=[
+            Foresporsel(
+                type_code="KT",
+                type_system=codes.OID_TYPE_FORESP_TEST,
+                type_dn="Kommunikasjonstest",
+                subject="Kommunikasjonstest",
+                text="Ping fra relay ping",
+            )
+        ],
     )
     started = time.monotonic()
     reply = relay_request_sync(side=Side.PORTAL, message=message, timeout=timeout)
@@ -184,6 +224,13 @@ def relay_ping(*, her_id: int, timeout: float | None = None) -> tuple[Message, f
 
 
 __all__ = [
-    "OPERATOR", "RawReceipt", "envelope_replay", "envelopes_replay_dead", "queue_name", "relay_ping",
-    "relay_receive_raw", "relay_request_sync", "relay_send",
+    "OPERATOR",
+    "RawReceipt",
+    "envelope_replay",
+    "envelopes_replay_dead",
+    "queue_name",
+    "relay_ping",
+    "relay_receive_raw",
+    "relay_request_sync",
+    "relay_send",
 ]

@@ -39,9 +39,20 @@ class WorkerProcesses:
             schedule = self.log_dir / f"beat-{uuid.uuid4().hex[:8]}"
             return celery + ["beat", "-l", "INFO", "-s", str(schedule), "--max-interval", "1"]
         return celery + [
-            "worker", "-Q", f"{name}.async,{name}.sync", "-n", f"{name}-{uuid.uuid4().hex[:8]}@%h",
-            "--concurrency", str(self.concurrency), "-P", self.pool,
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+            "worker",
+            "-Q",
+            f"{name}.async,{name}.sync",
+            "-n",
+            f"{name}-{uuid.uuid4().hex[:8]}@%h",
+            "--concurrency",
+            str(self.concurrency),
+            "-P",
+            self.pool,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
         ]
 
     def start(self, name: str, *, wait: bool = True) -> None:
@@ -49,8 +60,12 @@ class WorkerProcesses:
         self.logs[name] = log
         with open(log, "wb") as out:
             self.procs[name] = subprocess.Popen(
-                self._command(name), env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                cwd=settings.BASE_DIR, start_new_session=True,
+                self._command(name),
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=settings.BASE_DIR,
+                start_new_session=True,
             )
         if wait and name != "beat":
             self.wait_ready(name)
@@ -108,8 +123,15 @@ class WorkerProcesses:
 
 
 @contextlib.contextmanager
-def worker_processes(*, env: dict, log_dir: Path, sides=("portal", "epj"), beat: bool = False,
-                     concurrency: int = 1, pool: str = "prefork"):
+def worker_processes(
+    *,
+    env: dict,
+    log_dir: Path,
+    sides=("portal", "epj"),
+    beat: bool = False,
+    concurrency: int = 1,
+    pool: str = "prefork",
+):
     """Start a worker per side (together, then wait for each) and optionally beat; stop on exit."""
     workers = WorkerProcesses(env=env, log_dir=log_dir, concurrency=concurrency, pool=pool)
     try:

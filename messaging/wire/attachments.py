@@ -50,14 +50,18 @@ def attachments_check(files) -> list[CheckedFile]:
     errors, checked, total = [], [], 0
     for upload in files:
         if upload.size > MAX_FILE_BYTES:
-            errors.append(_("%(name)s er for stor (høyst %(mb)s MB).") % {"name": upload.name, "mb": MAX_FILE_BYTES // 2**20})
+            errors.append(
+                _("%(name)s er for stor (høyst %(mb)s MB).") % {"name": upload.name, "mb": MAX_FILE_BYTES // 2**20}
+            )
             continue
         data = upload.read()
         total += len(data)
         mime_type = content_type_of(data)
         if mime_type is None:
-            errors.append(_("%(name)s er ikke en PDF eller et bilde (PNG/JPEG). Innholdet avgjør, ikke filnavnet.")
-                          % {"name": upload.name})
+            errors.append(
+                _("%(name)s er ikke en PDF eller et bilde (PNG/JPEG). Innholdet avgjør, ikke filnavnet.")
+                % {"name": upload.name}
+            )
             continue
         checked.append(CheckedFile(filename=safe_filename(upload.name, mime_type), mime_type=mime_type, data=data))
     if total > MAX_TOTAL_BYTES:

@@ -46,8 +46,14 @@ def patient_of(person) -> Patient:
 
 
 def foresporsel(code: codes.Code, *, subject="", text="", coded: codes.Code | None = None) -> Foresporsel:
-    return Foresporsel(type_code=code.code, type_system=code.system, type_dn=code.dn, subject=subject, text=text,
-                       coded_info=(coded.code, coded.system, coded.dn) if coded else None)
+    return Foresporsel(
+        type_code=code.code,
+        type_system=code.system,
+        type_dn=code.dn,
+        subject=subject,
+        text=text,
+        coded_info=(coded.code, coded.system, coded.dn) if coded else None,
+    )
 
 
 def notat(code: codes.Code, *, text="", answered: Foresporsel | None = None) -> Notat:
@@ -55,8 +61,16 @@ def notat(code: codes.Code, *, text="", answered: Foresporsel | None = None) -> 
 
 
 def new_message(*, msg_type, sender, receiver, patient, **fields) -> Message:
-    return Message(msg_type=msg_type, msg_id=new_msg_id(), gen_date=now(), sender=sender, receiver=receiver,
-                   patient=patient, msg_type_dn=codes.function_dn(msg_type), **fields)
+    return Message(
+        msg_type=msg_type,
+        msg_id=new_msg_id(),
+        gen_date=now(),
+        sender=sender,
+        receiver=receiver,
+        patient=patient,
+        msg_type_dn=codes.function_dn(msg_type),
+        **fields,
+    )
 
 
 # --- the co-payment -------------------------------------------------------------------------
@@ -99,9 +113,13 @@ class ComposeInfo:
 
 
 def compose_info_request(*, kind: str, service, patient) -> Message:
-    return new_message(msg_type=KIND_FUNCTION[kind], sender=portal_party(), receiver=clinic_party(service=service),
-                       patient=patient_of(patient),
-                       foresporsler=[foresporsel(FORESP_SKJEMAINFO, subject=FORESP_SKJEMAINFO.dn)])
+    return new_message(
+        msg_type=KIND_FUNCTION[kind],
+        sender=portal_party(),
+        receiver=clinic_party(service=service),
+        patient=patient_of(patient),
+        foresporsler=[foresporsel(FORESP_SKJEMAINFO, subject=FORESP_SKJEMAINFO.dn)],
+    )
 
 
 def compose_info_reply(request: Message, info: ComposeInfo) -> Message:
@@ -114,15 +132,22 @@ def compose_info_reply(request: Message, info: ComposeInfo) -> Message:
         notater.append(notat(TEMA_LEGEMIDDEL, text=f"{name}\n{dosage}" if dosage else name))
     if not notater:
         notater.append(notat(codes.TEMA_SVAR, text="-"))
-    return new_message(msg_type=request.msg_type, sender=request.receiver, receiver=request.sender,
-                       patient=request.patient, notater=notater,
-                       parent_ref=request.msg_id, conversation_ref=request.msg_id)
+    return new_message(
+        msg_type=request.msg_type,
+        sender=request.receiver,
+        receiver=request.sender,
+        patient=request.patient,
+        notater=notater,
+        parent_ref=request.msg_id,
+        conversation_ref=request.msg_id,
+    )
 
 
 def is_compose_info_request(message: Message) -> bool:
     """The sync channel carries only this request for the dialog functions (no CPA action exists)."""
-    return any((q.type_code, q.type_system) == (FORESP_SKJEMAINFO.code, FORESP_SKJEMAINFO.system)
-               for q in message.foresporsler)
+    return any(
+        (q.type_code, q.type_system) == (FORESP_SKJEMAINFO.code, FORESP_SKJEMAINFO.system) for q in message.foresporsler
+    )
 
 
 def compose_info_of(reply: Message) -> ComposeInfo:
@@ -136,8 +161,12 @@ def compose_info_of(reply: Message) -> ComposeInfo:
         elif key == (TEMA_LEGEMIDDEL.code, TEMA_LEGEMIDDEL.system):
             name, _sep, dosage = text.partition("\n")
             medications.append((name.strip(), dosage.strip()))
-    return ComposeInfo(absence_text=absence_text.strip(), absence_substitute=absence_substitute.strip(),
-                       charge=charge_of(reply), medications=tuple(medications))
+    return ComposeInfo(
+        absence_text=absence_text.strip(),
+        absence_substitute=absence_substitute.strip(),
+        charge=charge_of(reply),
+        medications=tuple(medications),
+    )
 
 
 # --- reading a dialog message ---------------------------------------------------------------
@@ -173,14 +202,23 @@ class Content:
 def content_of(message: Message) -> Content:
     """Subject and text of a dialog message, whichever part carries them."""
     question = message.foresporsler[0] if message.foresporsler else None
-    texts = [n.text for n in message.notater
-             if (n.theme_code, n.theme_system) not in ((TEMA_EGENANDEL.code, TEMA_EGENANDEL.system),)
-             and n.text and n.text != "-"]
+    texts = [
+        n.text
+        for n in message.notater
+        if (n.theme_code, n.theme_system) not in ((TEMA_EGENANDEL.code, TEMA_EGENANDEL.system),)
+        and n.text
+        and n.text != "-"
+    ]
     subject = (question.subject if question else "") or ""
     if not subject:
         answered = next((n.answered for n in message.notater if n.answered), None)
         subject = answered.subject if answered else ""
     text = "\n\n".join(filter(None, [question.text if question else "", *texts]))
     coded = question.coded_info if question and question.coded_info else None
-    return Content(subject=subject, text=text, collect_code=coded[0] if coded else "",
-                   collect_text=(coded[2] if coded and len(coded) > 2 else ""), question=question)
+    return Content(
+        subject=subject,
+        text=text,
+        collect_code=coded[0] if coded else "",
+        collect_text=(coded[2] if coded and len(coded) > 2 else ""),
+        question=question,
+    )

@@ -13,8 +13,14 @@ from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
 
-CITIZEN_MENU = ["home", "clinics:contact_list", "tools:mine", "notification_preferences", "tools:catalogue",
-                "mfa_index"]
+CITIZEN_MENU = [
+    "home",
+    "clinics:contact_list",
+    "tools:mine",
+    "notification_preferences",
+    "tools:catalogue",
+    "mfa_index",
+]
 
 
 def _hrefs(response) -> list[str]:

@@ -20,8 +20,10 @@ ALLOWED = 3
 
 @pytest.fixture(autouse=True)
 def short_window(settings):
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS,
-                                    "login_failed": f"10/m/ip,{ALLOWED}/{WINDOW_SECONDS}s/key"}
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login_failed": f"10/m/ip,{ALLOWED}/{WINDOW_SECONDS}s/key",
+    }
 
 
 def lock_out(client, email):
@@ -47,10 +49,13 @@ def test_wrong_passwords_after_the_window_lock_out_again(client, cast):
     lock_out(client, "nora@test.local")
 
 
-@pytest.mark.parametrize("fields", [
-    {"username": "drift@test.local", "password": f.PASSWORD},  # Django's own admin login form
-    {"login": "drift@test.local", "password": f.PASSWORD},  # allauth's field names, posted to the admin
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"username": "drift@test.local", "password": f.PASSWORD},  # Django's own admin login form
+        {"login": "drift@test.local", "password": f.PASSWORD},  # allauth's field names, posted to the admin
+    ],
+)
 def test_the_admin_login_does_not_bypass_the_lockout(client, cast, fields):
     operator = f.UserFactory(email="drift@test.local", is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
     lock_out(client, operator.email)

@@ -62,8 +62,9 @@ def test_staff_who_set_up_totp_can_then_use_the_portal(client, cast):
     user = _staff_without_totp(cast)
     post_login(client, user.email)
     assert client.get("/").status_code == 302
-    response = client.post(reverse("account_reauthenticate") + "?next=" + reverse("mfa_activate_totp"),
-                           {"password": f.PASSWORD})
+    response = client.post(
+        reverse("account_reauthenticate") + "?next=" + reverse("mfa_activate_totp"), {"password": f.PASSWORD}
+    )
     assert response.status_code == 302
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200

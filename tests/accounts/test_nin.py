@@ -19,13 +19,16 @@ def test_helsenorge_example_numbers_are_valid(nin):
     assert nin_parse(nin, allow_synthetic=False).kind == KIND_FNR
 
 
-@pytest.mark.parametrize("nin,code", [
-    ("31129956716", "checksum"),   # second check digit off by one
-    ("31129956705", "checksum"),   # first check digit wrong
-    ("3112995671", "format"),
-    ("3112995671a", "format"),
-    ("22067612345", "checksum"),   # the FHIR example value that does not pass mod-11
-])
+@pytest.mark.parametrize(
+    "nin,code",
+    [
+        ("31129956716", "checksum"),  # second check digit off by one
+        ("31129956705", "checksum"),  # first check digit wrong
+        ("3112995671", "format"),
+        ("3112995671a", "format"),
+        ("22067612345", "checksum"),  # the FHIR example value that does not pass mod-11
+    ],
+)
 def test_invalid_numbers_are_rejected_with_reason(nin, code):
     with pytest.raises(ValidationError) as exc:
         nin_parse(nin, allow_synthetic=True)
@@ -55,6 +58,7 @@ def test_synthetic_numbers_only_when_allowed(synthetic, offset):
 def test_impossible_date_is_rejected():
     # 30 February with valid check digits
     from accounts.nin import nin_check_digits
+
     first = next(f"300285{i:03d}" for i in range(100, 500) if nin_check_digits(f"300285{i:03d}"))
     check = nin_check_digits(first)
     with pytest.raises(ValidationError) as exc:

@@ -20,10 +20,13 @@ def test_valid_number_matching_the_birth_date_is_accepted():
     person(nin_generate(BORN, female=True, synthetic=None)).full_clean()
 
 
-@pytest.mark.parametrize("mutate,field", [
-    (lambda nin: nin[:10] + str((int(nin[10]) + 1) % 10), "nin"),  # check digit
-    (lambda nin: nin[:9], "nin"),                                   # length
-])
+@pytest.mark.parametrize(
+    "mutate,field",
+    [
+        (lambda nin: nin[:10] + str((int(nin[10]) + 1) % 10), "nin"),  # check digit
+        (lambda nin: nin[:9], "nin"),  # length
+    ],
+)
 def test_bad_numbers_are_refused(mutate, field):
     with pytest.raises(ValidationError) as exc:
         person(mutate(nin_generate(BORN, female=True, synthetic=None))).full_clean()

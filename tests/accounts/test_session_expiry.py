@@ -59,7 +59,8 @@ def session_age(client, seconds: float):
     row = Session.objects.get(session_key=key)
     data = _earlier(row.get_decoded(), seconds)
     Session.objects.filter(session_key=key).update(
-        session_data=Session.objects.encode(data), expire_date=row.expire_date - datetime.timedelta(seconds=seconds))
+        session_data=Session.objects.encode(data), expire_date=row.expire_date - datetime.timedelta(seconds=seconds)
+    )
 
 
 def logged_in_client(client, cast):

@@ -31,8 +31,11 @@ def _session_row(client) -> Session:
 def _session_writes(client, path=PAGE) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
-    return [q["sql"] for q in queries.captured_queries
-            if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
 
 
 def test_a_page_soon_after_the_last_save_does_not_write_the_session(client, cast):

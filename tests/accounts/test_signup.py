@@ -14,9 +14,15 @@ PASSWORD = "Et-langt-passord-2026"
 
 
 def signup(client, nin, email="ny@test.local"):
-    return client.post(reverse("account_signup"), {
-        "email": email, "password1": PASSWORD, "password2": PASSWORD, "nin": nin,
-    })
+    return client.post(
+        reverse("account_signup"),
+        {
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "nin": nin,
+        },
+    )
 
 
 def test_signup_links_the_new_user_to_the_person_in_the_register(client):
@@ -61,8 +67,9 @@ def test_synthetic_numbers_only_when_the_setting_allows_them(client, settings):
     assert response.status_code == 200 and "Syntetiske testnumre" in response.content.decode()
     assert not User.objects.filter(email="ny@test.local").exists()
 
-    real = f.PersonFactory(nin=nin_generate(datetime.date(1980, 7, 1), female=True, synthetic=None),
-                           birth_date=datetime.date(1980, 7, 1))
+    real = f.PersonFactory(
+        nin=nin_generate(datetime.date(1980, 7, 1), female=True, synthetic=None), birth_date=datetime.date(1980, 7, 1)
+    )
     response = signup(client, real.nin)
     assert response.status_code == 302
     assert User.objects.get(email="ny@test.local").person == real

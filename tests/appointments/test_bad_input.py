@@ -13,19 +13,31 @@ from tests.timebooks.helpers import deliver_all, make_slot, make_timebooks, rese
 
 def push(cast, calendar: bytes, *, action=codes.ACTION_AVTALE, msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING):
     person = cast.nora.person
-    message = _message(service=cast.gp_service, patient=Patient(nin=person.nin, given_name="Nora"),
-                       msg_type=msg_type, action=action, text="x", calendar=calendar)
+    message = _message(
+        service=cast.gp_service,
+        patient=Patient(nin=person.nin, given_name="Nora"),
+        msg_type=msg_type,
+        action=action,
+        text="x",
+        calendar=calendar,
+    )
     with transaction.atomic():
         return relay_send(side="epj", message=message)
 
 
-@pytest.mark.parametrize("calendar, code", [
-    (b"not a calendar at all", "T99"),
-    (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "T99"),
-    (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nSEQUENCE:abc\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "T99"),
-    (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20300101T100000\r\nDTEND:20300101T110000\r\n"
-     b"END:VEVENT\r\nEND:VCALENDAR\r\n", "T99"),  # floating times: no time zone
-])
+@pytest.mark.parametrize(
+    "calendar, code",
+    [
+        (b"not a calendar at all", "T99"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "T99"),
+        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nSEQUENCE:abc\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "T99"),
+        (
+            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20300101T100000\r\nDTEND:20300101T110000\r\n"
+            b"END:VEVENT\r\nEND:VCALENDAR\r\n",
+            "T99",
+        ),  # floating times: no time zone
+    ],
+)
 def test_broken_push_is_rejected(cast, calendar, code):
     envelope = push(cast, calendar)
     deliver_all()
@@ -35,8 +47,12 @@ def test_broken_push_is_rejected(cast, calendar, code):
 
 
 def test_wrong_action_is_t10(cast):
-    envelope = push(cast, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", action=codes.ACTION_AVTALE,
-                    msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON)
+    envelope = push(
+        cast,
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        action=codes.ACTION_AVTALE,
+        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
+    )
     deliver_all()
     envelope.refresh_from_db()
     assert envelope.state == "rejected" and "T10" in envelope.error_text
@@ -44,8 +60,9 @@ def test_wrong_action_is_t10(cast):
 
 def test_reservation_for_a_slot_of_another_service_is_declined(cast):
     make_timebooks(cast)
-    foreign = Timebook.objects.create(organisation=cast.other_org, service=cast.other_service, kind="ressurs",
-                                      resource_kind="lab", name="Annen lab")
+    foreign = Timebook.objects.create(
+        organisation=cast.other_org, service=cast.other_service, kind="ressurs", resource_kind="lab", name="Annen lab"
+    )
     appointment = reserve(cast, make_slot(foreign))  # the portal addresses Nora's GP with another clinic's slot
     deliver_all()
     appointment.refresh_from_db()

@@ -72,7 +72,8 @@ def test_tampered_slot_choice_is_refused(client, setup):
     cast, _treater, _lab, contact = setup
     response = login_as(client, cast.nora).post(
         reverse("appointments:book_confirm", args=[contact.pk]),
-        {"choice": "eyJmYWtlIjoxfQ:forged:sig", "request_id": "7d3c1a8e-5a57-4b0e-9bb9-4b8c0f0e0a11"})
+        {"choice": "eyJmYWtlIjoxfQ:forged:sig", "request_id": "7d3c1a8e-5a57-4b0e-9bb9-4b8c0f0e0a11"},
+    )
     assert response["Location"] == reverse("appointments:book", args=[contact.pk])
     assert "utløpt eller ugyldig" in str(list(get_messages(response.wsgi_request))[0])
     assert not Appointment.objects.exists() and not Envelope.objects.exists()

@@ -38,15 +38,18 @@ def test_reservation_cancellation_and_answers_validate(shared_dir, cast):
         action = _check(envelope).action
         actions[action] = actions.get(action, 0) + 1
     assert actions == {
-        codes.ACTION_RESERVER_AVTALE: 2, codes.ACTION_SVAR_TIMERESERVASJON: 2,
-        codes.ACTION_AVBESTILL_AVTALE: 1, codes.ACTION_SVAR_AVBESTILLING: 1,
+        codes.ACTION_RESERVER_AVTALE: 2,
+        codes.ACTION_SVAR_TIMERESERVASJON: 2,
+        codes.ACTION_AVBESTILL_AVTALE: 1,
+        codes.ACTION_SVAR_AVBESTILLING: 1,
     }
 
 
 def test_pushed_appointments_validate(shared_dir, cast):
     treater, _lab = make_timebooks(cast)
-    booking = desk_book(slot=make_slot(treater), patient_nin=cast.nora.person.nin, patient_name="Nora Nordmann",
-                        user=cast.reception)
+    booking = desk_book(
+        slot=make_slot(treater), patient_nin=cast.nora.person.nin, patient_name="Nora Nordmann", user=cast.reception
+    )
     desk_cancel(booking=booking)
     sent = Envelope.objects.filter(msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING)
     assert sent.count() == 2

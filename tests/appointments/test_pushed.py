@@ -42,8 +42,7 @@ def test_push_for_an_unknown_person_is_rejected_with_e35(cast, treater):
 
 def test_changes_delivered_in_reverse_order_leave_the_newest_state(cast, treater):
     first, second, third = (make_slot(treater, hours_ahead=h) for h in (30, 50, 70))
-    booking = desk_book(slot=first, patient_nin=cast.nora.person.nin, patient_name="Nora Nordmann",
-                        user=cast.reception)
+    booking = desk_book(slot=first, patient_nin=cast.nora.person.nin, patient_name="Nora Nordmann", user=cast.reception)
     desk_move(booking=booking, to_slot_id=second.pk)
     desk_move(booking=booking, to_slot_id=third.pk)
     sent = list(envelopes(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, "epj"))

@@ -47,8 +47,9 @@ def test_moved_appointment_is_reminded_again(cast, nora, django_capture_on_commi
     appointment = confirmed_appointment(cast, hours_ahead=5)
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders_send() == 1
-    Appointment.objects.filter(pk=appointment.pk).update(start=appointment.start + datetime.timedelta(hours=2),
-                                                         end=appointment.end + datetime.timedelta(hours=2))
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start=appointment.start + datetime.timedelta(hours=2), end=appointment.end + datetime.timedelta(hours=2)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert reminders_send() == 1
         assert reminders_send() == 0

@@ -31,8 +31,10 @@ def test_parent_books_for_her_child_and_the_message_says_on_whose_behalf(client,
     page = client.get(reverse("appointments:list")).content.decode()
     assert emma.full_name in page and reverse("appointments:book", args=[contact.pk]) in page
     choice = _slot_choice(contact, free_slot(make_slot(lab)))
-    response = client.post(reverse("appointments:book_confirm", args=[contact.pk]),
-                           {"choice": choice, "request_id": "5b0c4c1e-8a44-4a43-a1c7-0b7d9b2bb0a1"})
+    response = client.post(
+        reverse("appointments:book_confirm", args=[contact.pk]),
+        {"choice": choice, "request_id": "5b0c4c1e-8a44-4a43-a1c7-0b7d9b2bb0a1"},
+    )
     appointment = Appointment.objects.get()
     assert response.status_code == 302 and appointment.person == emma and appointment.booked_by == cast.nora
     message = message_parse(bytes(Envelope.objects.get().payload))

@@ -41,9 +41,13 @@ def appointment(cast):
 
 
 def snapshot():
-    return (list(Appointment.objects.values_list("pk", "status", "cancel_msg_id")), Envelope.objects.count(),
-            list(CalendarFeed.objects.values_list("token", flat=True)), ClinicVideoService.objects.count(),
-            DropInRoom.objects.count())
+    return (
+        list(Appointment.objects.values_list("pk", "status", "cancel_msg_id")),
+        Envelope.objects.count(),
+        list(CalendarFeed.objects.values_list("token", flat=True)),
+        ClinicVideoService.objects.count(),
+        DropInRoom.objects.count(),
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -162,9 +166,14 @@ def test_cancel_after_deadline_shows_the_reason_and_changes_nothing(client, cast
     assert late.status == AppointmentStatus.CONFIRMED and not Envelope.objects.exists()
 
 
-@pytest.mark.parametrize("level, can_cancel, can_book", [
-    ("view", False, False), ("view_cancel", True, False), ("book", True, True),
-])
+@pytest.mark.parametrize(
+    "level, can_cancel, can_book",
+    [
+        ("view", False, False),
+        ("view_cancel", True, False),
+        ("book", True, True),
+    ],
+)
 def test_offering_levels_are_enforced_server_side(client, cast, appointment, level, can_cancel, can_book):
     cast.gp_service.processes.filter(process="timer").update(appointment_level=level)
     contact = cast.nora.person.health_contacts.get()
@@ -197,6 +206,7 @@ def test_clinic_video_page(client, cast, persona, method):
 
 def test_clinic_staff_who_are_not_admins_cannot_pick_video(client, cast):
     service = VideoService.objects.create(name="NHN Video", url_prefix="https://join.nhn.no/")
-    response = login_as(client, cast.kari).post(reverse("appointments:clinic_video", args=[cast.gp_org.pk]),
-                                                {"form": "video", "video_service": service.pk})
+    response = login_as(client, cast.kari).post(
+        reverse("appointments:clinic_video", args=[cast.gp_org.pk]), {"form": "video", "video_service": service.pk}
+    )
     assert response.status_code == 404 and not ClinicVideoService.objects.exists()

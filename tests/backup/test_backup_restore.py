@@ -38,8 +38,13 @@ MESSAGES = 200
 def _pg_env() -> dict:
     db = connection.settings_dict
     env = dict(os.environ)
-    env.update({"PGHOST": db.get("HOST") or "127.0.0.1", "PGPORT": str(db.get("PORT") or 5432),
-                "PGUSER": db.get("USER") or "postgres"})
+    env.update(
+        {
+            "PGHOST": db.get("HOST") or "127.0.0.1",
+            "PGPORT": str(db.get("PORT") or 5432),
+            "PGUSER": db.get("USER") or "postgres",
+        }
+    )
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
     return env
@@ -58,20 +63,35 @@ def _seed():
     now = timezone.now()
     with transaction.atomic():
         for i in range(MESSAGES):
-            message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(contact.person),
-                                     subject=f"Sikkerhetskopi {i}", text=f"Blåbærsyltetøy nr. {i}")
+            message = probe_ekontakt(
+                receiver=clinic_party(service=service),
+                patient=patient_of(contact.person),
+                subject=f"Sikkerhetskopi {i}",
+                text=f"Blåbærsyltetøy nr. {i}",
+            )
             relay_send(side="portal", message=message)
-            thread = Thread.objects.create(person=contact.person, service=service, kind=Kind.EKONTAKT,
-                                           subject=message.foresporsler[0].subject,
-                                           conversation_ref=str(uuid.uuid4()), last_activity_at=now)
-            DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.OUT, msg_id=message.msg_id,
-                                         subject=thread.subject, text=message.foresporsler[0].text,
-                                         written_by=contact.person)
+            thread = Thread.objects.create(
+                person=contact.person,
+                service=service,
+                kind=Kind.EKONTAKT,
+                subject=message.foresporsler[0].subject,
+                conversation_ref=str(uuid.uuid4()),
+                last_activity_at=now,
+            )
+            DialogMessage.objects.create(
+                thread=thread,
+                direction=DialogMessage.Direction.OUT,
+                msg_id=message.msg_id,
+                subject=thread.subject,
+                text=message.foresporsler[0].text,
+                written_by=contact.person,
+            )
 
 
 def _table_counts(conn) -> dict[str, int]:
-    tables = [row[0] for row in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+    tables = [
+        row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    ]
     return {table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
 
 
@@ -87,8 +107,10 @@ def _sample(conn) -> list[tuple]:
 
 
 def test_pg_dump_and_restore_into_a_fresh_database_keeps_every_row(tmp_path):
-    require_or_skip(bool(shutil.which("pg_dump") and shutil.which("pg_restore")),
-                    "needs PostgreSQL client tools (pg_dump, pg_restore)")
+    require_or_skip(
+        bool(shutil.which("pg_dump") and shutil.which("pg_restore")),
+        "needs PostgreSQL client tools (pg_dump, pg_restore)",
+    )
     _seed()
     source = connection.settings_dict["NAME"]
     fresh = f"{source}_restore_{uuid.uuid4().hex[:8]}"
@@ -98,9 +120,16 @@ def test_pg_dump_and_restore_into_a_fresh_database_keeps_every_row(tmp_path):
     _run("createdb", fresh)
     try:
         _run("pg_restore", "--no-owner", "--exit-on-error", "--dbname", fresh, str(dump))
-        params = {k: v for k, v in {
-            "host": _pg_env()["PGHOST"], "port": _pg_env()["PGPORT"], "user": _pg_env()["PGUSER"],
-            "password": connection.settings_dict.get("PASSWORD") or None}.items() if v}
+        params = {
+            k: v
+            for k, v in {
+                "host": _pg_env()["PGHOST"],
+                "port": _pg_env()["PGPORT"],
+                "user": _pg_env()["PGUSER"],
+                "password": connection.settings_dict.get("PASSWORD") or None,
+            }.items()
+            if v
+        }
         with psycopg.connect(dbname=source, **params) as original, psycopg.connect(dbname=fresh, **params) as restored:
             counts = _table_counts(original)
             assert counts["messaging_envelope"] >= MESSAGES and counts["accounts_person"] > 0
@@ -108,8 +137,12 @@ def test_pg_dump_and_restore_into_a_fresh_database_keeps_every_row(tmp_path):
             sample = _sample(original)
             assert len(sample) >= MESSAGES // 7
             assert _sample(restored) == sample
-            digest = hashlib.md5(bytes(original.execute(
-                "SELECT payload FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()[0])).hexdigest()
-            assert digest == restored.execute("SELECT md5(payload) FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()[0]
+            digest = hashlib.md5(
+                bytes(original.execute("SELECT payload FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()[0])
+            ).hexdigest()
+            assert (
+                digest
+                == restored.execute("SELECT md5(payload) FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()[0]
+            )
     finally:
         _run("dropdb", "--if-exists", "--force", fresh)

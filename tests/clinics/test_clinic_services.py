@@ -33,21 +33,33 @@ def enabled(service):
 @pytest.fixture
 def home_service(cast):
     """A municipal home service in the GP organisation (kinds are per service, frames per kind)."""
-    return f.ServiceFactory(organisation=cast.gp_org, name="Hjemmetjenesten", kind=ServiceKind.HOME_SERVICE,
-                            processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.VIEW})
+    return f.ServiceFactory(
+        organisation=cast.gp_org,
+        name="Hjemmetjenesten",
+        kind=ServiceKind.HOME_SERVICE,
+        processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.VIEW},
+    )
 
 
 # --- who may open and use the page ------------------------------------------------------------------
 
 
-REFUSED = ["anonymous", "citizen", "reception of the same organisation", "clinician of the same organisation",
-           "admin of another organisation"]
+REFUSED = [
+    "anonymous",
+    "citizen",
+    "reception of the same organisation",
+    "clinician of the same organisation",
+    "admin of another organisation",
+]
 
 
 def _login(client, cast, who):
     user = {
-        "anonymous": None, "citizen": cast.nora, "reception of the same organisation": cast.reception,
-        "clinician of the same organisation": cast.kari, "admin of another organisation": cast.other_admin,
+        "anonymous": None,
+        "citizen": cast.nora,
+        "reception of the same organisation": cast.reception,
+        "clinician of the same organisation": cast.kari,
+        "admin of another organisation": cast.other_admin,
         "admin of the organisation": cast.clinic_admin,
     }[who]
     if user is not None:
@@ -72,18 +84,23 @@ def test_admin_switches_processes_of_the_organisations_service(client, cast):
     _login(client, cast, "admin of the organisation")
     assert client.get(page(cast.gp_org)).status_code == 200
 
-    response = client.post(page(cast.gp_org), form_data(
-        cast.gp_service, on=[Process.EKONTAKT, Process.RENEWAL], level=AppointmentLevel.VIEW))
+    response = client.post(
+        page(cast.gp_org),
+        form_data(cast.gp_service, on=[Process.EKONTAKT, Process.RENEWAL], level=AppointmentLevel.VIEW),
+    )
 
     assert response.status_code == 302
     assert enabled(cast.gp_service) == {
-        Process.EKONTAKT: AppointmentLevel.NONE, Process.RENEWAL: AppointmentLevel.NONE,
+        Process.EKONTAKT: AppointmentLevel.NONE,
+        Process.RENEWAL: AppointmentLevel.NONE,
         Process.APPOINTMENTS: AppointmentLevel.VIEW,
     }
     # The page now shows the saved state.
     form_page = client.get(page(cast.gp_org)).content.decode()
-    assert f'name="s{cast.gp_service.pk}-p_reseptfornyelse" id="id_s{cast.gp_service.pk}-p_reseptfornyelse" checked' \
+    assert (
+        f'name="s{cast.gp_service.pk}-p_reseptfornyelse" id="id_s{cast.gp_service.pk}-p_reseptfornyelse" checked'
         in form_page
+    )
 
 
 def test_admin_sees_only_the_own_organisations_services(client, cast):
@@ -100,8 +117,9 @@ def test_renewal_for_a_home_service_is_refused(client, cast, home_service):
     _login(client, cast, "admin of the organisation")
     before = processes_state()
     # The page never offers the box; this is a forged request.
-    response = client.post(page(cast.gp_org), form_data(
-        home_service, on=[Process.EKONTAKT, Process.RENEWAL], level=AppointmentLevel.VIEW))
+    response = client.post(
+        page(cast.gp_org), form_data(home_service, on=[Process.EKONTAKT, Process.RENEWAL], level=AppointmentLevel.VIEW)
+    )
     assert response.status_code == 200
     assert "Kommunal hjemmetjeneste kan ikke tilby Fornye resept." in response.content.decode()
     assert processes_state() == before
@@ -115,10 +133,13 @@ def test_home_service_page_offers_neither_renewal_nor_booking(client, cast, home
     assert f'<option value="view_cancel"' in text and text.count('<option value="book"') == 1  # the GP's only
 
 
-@pytest.mark.parametrize("level,refused", [
-    (AppointmentLevel.BOOK, True),
-    (AppointmentLevel.VIEW_CANCEL, False),
-])
+@pytest.mark.parametrize(
+    "level,refused",
+    [
+        (AppointmentLevel.BOOK, True),
+        (AppointmentLevel.VIEW_CANCEL, False),
+    ],
+)
 def test_appointment_level_above_view_cancel_is_refused_for_a_home_service(client, cast, home_service, level, refused):
     _login(client, cast, "admin of the organisation")
     before = processes_state()
@@ -148,14 +169,17 @@ def test_unknown_or_missing_service_id_is_404(client, cast):
     assert processes_state() == before
 
 
-@pytest.mark.parametrize("kind,process,level", [
-    (ServiceKind.HOME_SERVICE, Process.RENEWAL, None),
-    (ServiceKind.HOME_SERVICE, Process.APPOINTMENTS, AppointmentLevel.BOOK),
-    (ServiceKind.HOME_SERVICE, Process.EKONSULTASJON, None),
-    (ServiceKind.SPECIALIST, Process.RENEWAL, None),
-    (ServiceKind.GP, Process.DOCUMENTS, None),
-    (ServiceKind.GP, Process.APPOINTMENTS, AppointmentLevel.NONE),
-])
+@pytest.mark.parametrize(
+    "kind,process,level",
+    [
+        (ServiceKind.HOME_SERVICE, Process.RENEWAL, None),
+        (ServiceKind.HOME_SERVICE, Process.APPOINTMENTS, AppointmentLevel.BOOK),
+        (ServiceKind.HOME_SERVICE, Process.EKONSULTASJON, None),
+        (ServiceKind.SPECIALIST, Process.RENEWAL, None),
+        (ServiceKind.GP, Process.DOCUMENTS, None),
+        (ServiceKind.GP, Process.APPOINTMENTS, AppointmentLevel.NONE),
+    ],
+)
 def test_service_layer_refuses_processes_outside_the_frame(kind, process, level):
     service = f.ServiceFactory(kind=kind, processes={Process.EKONTAKT: None})
     before = processes_state()

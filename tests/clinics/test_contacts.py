@@ -30,8 +30,11 @@ def offered(cards, service_name):
 
 
 def test_contact_list_shows_each_contact_with_offered_and_unavailable_services(client, cast):
-    home = f.ServiceFactory(name="Hjemmesykepleien", kind=ServiceKind.HOME_SERVICE,
-                            processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.VIEW})
+    home = f.ServiceFactory(
+        name="Hjemmesykepleien",
+        kind=ServiceKind.HOME_SERVICE,
+        processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.VIEW},
+    )
     f.contact(cast.nora.person, home)
     login_as(client, cast.nora)
 
@@ -103,8 +106,12 @@ def test_home_page_lists_only_the_citizens_own_contacts(client, cast):
 
 def _as(client, cast, who):
     user = {
-        "anonymous": None, "right citizen": cast.nora, "other citizen": cast.ulf, "child's other parent": cast.ole,
-        "clinician at her GP office": cast.kari, "staff of another organisation": cast.ola,
+        "anonymous": None,
+        "right citizen": cast.nora,
+        "other citizen": cast.ulf,
+        "child's other parent": cast.ole,
+        "clinician at her GP office": cast.kari,
+        "staff of another organisation": cast.ola,
         "clinic admin of her GP office": cast.clinic_admin,
     }[who]
     if user is not None:
@@ -112,8 +119,15 @@ def _as(client, cast, who):
     return user
 
 
-WHO = ["anonymous", "other citizen", "child's other parent", "clinician at her GP office",
-       "staff of another organisation", "clinic admin of her GP office", "right citizen"]
+WHO = [
+    "anonymous",
+    "other citizen",
+    "child's other parent",
+    "clinician at her GP office",
+    "staff of another organisation",
+    "clinic admin of her GP office",
+    "right citizen",
+]
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -150,6 +164,9 @@ def test_contact_list_permissions(client, cast, who):
         return
     assert response.status_code == 200
     # Each citizen sees exactly their own contacts: Ulf his GP, Ole (Nora's partner) none, never Nora's.
-    expected = {"right citizen": {"Fastlege Kari Lege"}, "other citizen": {"Fastlege Ola Annen"},
-                "child's other parent": set()}[who]
+    expected = {
+        "right citizen": {"Fastlege Kari Lege"},
+        "other citizen": {"Fastlege Ola Annen"},
+        "child's other parent": set(),
+    }[who]
     assert set(contact_cards(response)) == expected

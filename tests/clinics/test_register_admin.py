@@ -25,7 +25,9 @@ def test_service_cannot_take_an_organisations_her_id():
     assert "her_id" in exc.value.message_dict
 
 
-@pytest.mark.parametrize("org_number,valid", [("974600005", True), ("974600001", False), ("97460000", False), ("", True)])
+@pytest.mark.parametrize(
+    "org_number,valid", [("974600005", True), ("974600001", False), ("97460000", False), ("", True)]
+)
 def test_organisation_number_check_digit(org_number, valid):
     org = Organisation(her_id=8199999, name="Test", org_number=org_number)
     if valid:
@@ -36,8 +38,14 @@ def test_organisation_number_check_digit(org_number, valid):
 
 
 def _kind_change(service, kind):
-    data = {"organisation": service.organisation_id, "her_id": service.her_id, "name": service.name, "kind": kind,
-            "response_days": service.response_days, "active": "on"}
+    data = {
+        "organisation": service.organisation_id,
+        "her_id": service.her_id,
+        "name": service.name,
+        "kind": kind,
+        "response_days": service.response_days,
+        "active": "on",
+    }
     return ServiceAdminForm(data=data, instance=service)
 
 
@@ -59,10 +67,17 @@ def test_changing_kind_is_allowed_once_the_processes_fit():
     assert Service.objects.get(pk=service.pk).kind == ServiceKind.HOME_SERVICE
 
 
-@pytest.mark.parametrize("path", [
-    "/drift/clinics/organisation/", "/drift/clinics/service/", "/drift/clinics/staffmembership/",
-    "/drift/clinics/healthcontact/", "/drift/accounts/person/", "/drift/accounts/user/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/drift/clinics/organisation/",
+        "/drift/clinics/service/",
+        "/drift/clinics/staffmembership/",
+        "/drift/clinics/healthcontact/",
+        "/drift/accounts/person/",
+        "/drift/accounts/user/",
+    ],
+)
 def test_operator_admin_pages_open(client, cast, path):
     operator = f.UserFactory(is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
     login_as(client, operator)

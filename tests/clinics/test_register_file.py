@@ -28,15 +28,29 @@ def document(*organisations):
 
 
 def organisation(her_id=8150001, name="Elvebakken legesenter", services=(), **extra):
-    return {"her_id": her_id, "name": name, "org_number": "974600005", "is_hospital": False, "active": True,
-            "services": list(services), **extra}
+    return {
+        "her_id": her_id,
+        "name": name,
+        "org_number": "974600005",
+        "is_hospital": False,
+        "active": True,
+        "services": list(services),
+        **extra,
+    }
 
 
 def service(her_id=8150011, name="Fastlege Berit Bakke", kind="fastlege", processes=None, **extra):
     if processes is None:
         processes = [{"process": "ekontakt"}, {"process": "timer", "appointment_level": "book"}]
-    return {"her_id": her_id, "name": name, "kind": kind, "response_days": 2, "active": True,
-            "processes": processes, **extra}
+    return {
+        "her_id": her_id,
+        "name": name,
+        "kind": kind,
+        "response_days": 2,
+        "active": True,
+        "processes": processes,
+        **extra,
+    }
 
 
 def as_text(doc):
@@ -60,15 +74,18 @@ def test_located_reader_knows_where_each_value_starts():
     assert value["a"][1].line == 4
 
 
-@pytest.mark.parametrize("text,line,column", [
-    ('{\n  "a": 1,\n}', 3, 1),               # trailing comma
-    ('{\n  "a": 1\n  "b": 2\n}', 3, 3),      # missing comma
-    ('{\n  "a": tru\n}', 2, 8),              # bad literal
-    ('{\n  "a": "x\ty"\n}', 2, 10),          # control character inside a string
-    ('{"a": 1} x', 1, 10),                   # trailing content
-    ('', 1, 1),
-    ('{\n "a": NaN\n}', 2, 7),                # not JSON, although json.loads takes it
-])
+@pytest.mark.parametrize(
+    "text,line,column",
+    [
+        ('{\n  "a": 1,\n}', 3, 1),  # trailing comma
+        ('{\n  "a": 1\n  "b": 2\n}', 3, 3),  # missing comma
+        ('{\n  "a": tru\n}', 2, 8),  # bad literal
+        ('{\n  "a": "x\ty"\n}', 2, 10),  # control character inside a string
+        ('{"a": 1} x', 1, 10),  # trailing content
+        ("", 1, 1),
+        ('{\n "a": NaN\n}', 2, 7),  # not JSON, although json.loads takes it
+    ],
+)
 def test_located_reader_reports_syntax_errors_with_line_and_column(text, line, column):
     with pytest.raises(JsonSyntaxError) as exc:
         located_json_parse(text)
@@ -86,11 +103,31 @@ def test_located_reader_refuses_duplicate_keys():
 
 def test_import_into_empty_register_then_export_gives_the_same_document():
     doc = document(
-        organisation(services=[service(), service(8150012, "Hjemmesykepleien", "hjemmetjeneste",
-                                                  [{"process": "timer", "appointment_level": "view_cancel"}])]),
-        organisation(8150100, "Elvebakken sykehus", is_hospital=True, org_number="974600013",
-                     services=[service(8150101, "Kirurgisk poliklinikk", "spesialist",
-                                       [{"process": "dokumentdeling"}, {"process": "journalkopi"}])]),
+        organisation(
+            services=[
+                service(),
+                service(
+                    8150012,
+                    "Hjemmesykepleien",
+                    "hjemmetjeneste",
+                    [{"process": "timer", "appointment_level": "view_cancel"}],
+                ),
+            ]
+        ),
+        organisation(
+            8150100,
+            "Elvebakken sykehus",
+            is_hospital=True,
+            org_number="974600013",
+            services=[
+                service(
+                    8150101,
+                    "Kirurgisk poliklinikk",
+                    "spesialist",
+                    [{"process": "dokumentdeling"}, {"process": "journalkopi"}],
+                )
+            ],
+        ),
     )
     report = register_import(text=as_text(doc))
     assert report.organisations["created"] == 2 and report.services["created"] == 3
@@ -149,9 +186,12 @@ def _bad(mutate):
     """A valid two-organisation document that `mutate` spoils; returns the text."""
     doc = document(
         organisation(services=[service()]),
-        organisation(8150100, "Elvebakken kommune", org_number="974600013",
-                     services=[service(8150101, "Hjemmetjenesten", "hjemmetjeneste",
-                                       [{"process": "ekontakt"}])]),
+        organisation(
+            8150100,
+            "Elvebakken kommune",
+            org_number="974600013",
+            services=[service(8150101, "Hjemmetjenesten", "hjemmetjeneste", [{"process": "ekontakt"}])],
+        ),
     )
     mutate(doc)
     return as_text(doc)
@@ -163,6 +203,7 @@ def _set(path, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -170,21 +211,34 @@ HOME = ("organisations", 1, "services", 0)
 CASES = {
     "unknown kind": (_set(HOME + ("kind",), "tannlege"), '"tannlege"', "ukjent tjenestetype"),
     "renewal for a home service": (
-        _set(HOME + ("processes",), [{"process": "reseptfornyelse"}]), '"reseptfornyelse"', "kan ikke tilby"),
+        _set(HOME + ("processes",), [{"process": "reseptfornyelse"}]),
+        '"reseptfornyelse"',
+        "kan ikke tilby",
+    ),
     "booking for a home service": (
-        _set(HOME + ("processes",), [{"process": "timer", "appointment_level": "book"}]), '"book"',
-        "kan høyst tilby", 2),
-    "appointments without a level": (
-        _set(HOME + ("processes",), [{"process": "timer"}]), '"timer"\n', "tilbudsnivå"),
+        _set(HOME + ("processes",), [{"process": "timer", "appointment_level": "book"}]),
+        '"book"',
+        "kan høyst tilby",
+        2,
+    ),
+    "appointments without a level": (_set(HOME + ("processes",), [{"process": "timer"}]), '"timer"\n', "tilbudsnivå"),
     "level on another process": (
-        _set(HOME + ("processes",), [{"process": "ekontakt", "appointment_level": "view"}]), '"view"',
-        "gjelder bare prosessen"),
+        _set(HOME + ("processes",), [{"process": "ekontakt", "appointment_level": "view"}]),
+        '"view"',
+        "gjelder bare prosessen",
+    ),
     "unknown process": (_set(HOME + ("processes",), [{"process": "telepati"}]), '"telepati"', "ukjent prosess"),
     "same process twice": (
-        _set(HOME + ("processes",), [{"process": "ekontakt"}, {"process": "ekontakt"}]), '"ekontakt"',
-        "to ganger", 3),
+        _set(HOME + ("processes",), [{"process": "ekontakt"}, {"process": "ekontakt"}]),
+        '"ekontakt"',
+        "to ganger",
+        3,
+    ),
     "org number with a wrong check digit": (
-        _set(("organisations", 1, "org_number"), "974600014"), '"974600014"', "Kontrollsifferet"),
+        _set(("organisations", 1, "org_number"), "974600014"),
+        '"974600014"',
+        "Kontrollsifferet",
+    ),
     "org number as a number": (_set(("organisations", 1, "org_number"), 974600013), "974600013", "må være tekst"),
     "org number too short": (_set(("organisations", 1, "org_number"), "97460"), '"97460"', "9 siffer"),
     "her_id as text": (_set(HOME + ("her_id",), "8150101"), '"8150101"', "heltall"),
@@ -198,7 +252,11 @@ CASES = {
     # The duplicate cases point at the second occurrence, the one that clashes.
     "duplicate HER-id in the file": (_set(HOME + ("her_id",), 8150011), "8150011", "allerede brukt på linje", 2),
     "service HER-id equal to an organisation in the file": (
-        _set(HOME + ("her_id",), 8150001), "8150001", "allerede brukt på linje", 2),
+        _set(HOME + ("her_id",), 8150001),
+        "8150001",
+        "allerede brukt på linje",
+        2,
+    ),
 }
 
 
@@ -221,8 +279,9 @@ def test_missing_required_field_points_at_the_object():
     text = _bad(lambda doc: doc["organisations"][1]["services"][0].pop("kind"))
     with pytest.raises(RegisterImportError) as exc:
         register_import(text=text)
-    assert [(e.line, "«kind»" in e.message) for e in exc.value.errors] == [(line_of(text, '"her_id": 8150101') - 1,
-                                                                            True)]
+    assert [(e.line, "«kind»" in e.message) for e in exc.value.errors] == [
+        (line_of(text, '"her_id": 8150101') - 1, True)
+    ]
 
 
 def test_her_id_clashes_with_the_database_are_refused():
@@ -238,8 +297,7 @@ def test_her_id_clashes_with_the_database_are_refused():
     with pytest.raises(RegisterImportError) as exc:
         register_import(text=text)
     found = {(e.line, e.message.split(";")[0]) for e in exc.value.errors}
-    assert {line for line, _ in found} == {line_of(text, "8140011"), line_of(text, "8140100"),
-                                           line_of(text, "8140301")}
+    assert {line for line, _ in found} == {line_of(text, "8140011"), line_of(text, "8140100"), line_of(text, "8140301")}
     assert any("annen virksomhet" in e.message for e in exc.value.errors)
     assert register_state() == before
 
@@ -249,20 +307,28 @@ def test_every_error_in_a_file_is_reported_at_once():
         doc["organisations"][0]["services"][0]["kind"] = "tannlege"
         doc["organisations"][1]["org_number"] = "123"
         doc["organisations"][1]["services"][0]["processes"] = [{"process": "reseptfornyelse"}]
+
     text = _bad(spoil)
     with pytest.raises(RegisterImportError) as exc:
         register_import(text=text)
     assert [e.line for e in exc.value.errors] == sorted(
-        [line_of(text, '"tannlege"'), line_of(text, '"123"'), line_of(text, '"reseptfornyelse"')])
+        [line_of(text, '"tannlege"'), line_of(text, '"123"'), line_of(text, '"reseptfornyelse"')]
+    )
 
 
-@pytest.mark.parametrize("text,line,reason", [
-    ('{\n  "format": "helsenorge-adresseregister",\n  "version": 1,\n  "organisations": [\n    {"her_id": 1,}\n  ]\n}',
-     5, "ugyldig JSON"),
-    ("[]", 1, "ett JSON-objekt"),
-    ('{\n  "format": "noe annet",\n  "version": 1,\n  "organisations": []\n}', 2, "«format»"),
-    ('{\n  "format": "helsenorge-adresseregister",\n  "version": 2,\n  "organisations": []\n}', 3, "versjon"),
-])
+@pytest.mark.parametrize(
+    "text,line,reason",
+    [
+        (
+            '{\n  "format": "helsenorge-adresseregister",\n  "version": 1,\n  "organisations": [\n    {"her_id": 1,}\n  ]\n}',
+            5,
+            "ugyldig JSON",
+        ),
+        ("[]", 1, "ett JSON-objekt"),
+        ('{\n  "format": "noe annet",\n  "version": 1,\n  "organisations": []\n}', 2, "«format»"),
+        ('{\n  "format": "helsenorge-adresseregister",\n  "version": 2,\n  "organisations": []\n}', 3, "versjon"),
+    ],
+)
 def test_malformed_documents_are_refused_with_a_line(text, line, reason):
     with pytest.raises(RegisterImportError) as exc:
         register_import(text=text)
@@ -313,8 +379,13 @@ def test_command_line_exits_non_zero_on_a_bad_file(tmp_path):
     path.write_text('{\n  "format": "helsenorge-adresseregister",\n  "version": 1\n  "organisations": []\n}\n')
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update(HN_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="helsenorge.test_settings")
-    result = subprocess.run([sys.executable, str(settings.BASE_DIR / "manage.py"), "register", "import", str(path)],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "register", "import", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert f"{path}:4: ugyldig JSON" in result.stderr
     assert "nothing was changed" in result.stderr
@@ -356,8 +427,11 @@ def test_documented_codes_and_frames_match_the_code():
     documented = {}
     for code, allowed in re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", doc, re.M):
         if code in Process.values:
-            kinds = set(ServiceKind.values) if allowed.startswith("all kinds") else set(
-                re.findall(r"`(\w+)`", allowed.split(";")[0]))
+            kinds = (
+                set(ServiceKind.values)
+                if allowed.startswith("all kinds")
+                else set(re.findall(r"`(\w+)`", allowed.split(";")[0]))
+            )
             documented[code] = kinds
     expected = {p: {k for k, allowed in PROCESS_FRAMES.items() if p in allowed} for p in Process.values}
     assert documented == expected

@@ -31,8 +31,15 @@ def three_cases(clinic_data):
     me = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=ALL)
     for_emma = Subject(actor=nora, patient=cast.emma, relation=RELATION_PARENT, areas=ALL)
     services.dialog_send(subject=me, service=cast.gp_service, kind=Kind.EKONTAKT, title="Gammel sak", text="Hei")
-    services.dialog_send(subject=for_emma, service=cast.gp_service, kind=Kind.RENEWAL, title="", text="",
-                         medication="Flixotide 50 mikrog/dose", collect_code="AP")
+    services.dialog_send(
+        subject=for_emma,
+        service=cast.gp_service,
+        kind=Kind.RENEWAL,
+        title="",
+        text="",
+        medication="Flixotide 50 mikrog/dose",
+        collect_code="AP",
+    )
     services.dialog_send(subject=me, service=cast.gp_service, kind=Kind.EKONTAKT, title="Ny sak", text="Hei")
     deliver_all()
     old = Case.objects.get(subject="Gammel sak")
@@ -53,7 +60,10 @@ def test_filters(three_cases):
     assert subjects(desk_cases(organisation=org, user=kari, age="overdue")) == ["Gammel sak"]
     assert subjects(desk_cases(organisation=org, user=kari, age="7")) == ["Gammel sak"]
     assert subjects(desk_cases(organisation=org, user=kari, assignee="me")) == ["Ny sak"]
-    assert subjects(desk_cases(organisation=org, user=kari, assignee="none")) == ["Flixotide 50 mikrog/dose", "Gammel sak"]
+    assert subjects(desk_cases(organisation=org, user=kari, assignee="none")) == [
+        "Flixotide 50 mikrog/dose",
+        "Gammel sak",
+    ]
     assert subjects(desk_cases(organisation=org, user=kari, state="claimed")) == ["Ny sak"]
     assert len(desk_cases(organisation=org, user=kari, state="open")) == 3
     assert not desk_cases(organisation=cast.other_org, user=cast.ola)
@@ -66,7 +76,9 @@ def test_overdue_cases_stand_out_in_the_list(client, three_cases):
     login_as(client, cast.kari)
     body = client.get(reverse("desk:cases", args=[cast.gp_org.pk])).content.decode()
     assert body.count("desk-table__row--overdue") == 1 and "Over fristen" in body
-    body = client.get(reverse("desk:cases", args=[cast.gp_org.pk]) + "?state=open&kind=ekontakt&assignee=me").content.decode()
+    body = client.get(
+        reverse("desk:cases", args=[cast.gp_org.pk]) + "?state=open&kind=ekontakt&assignee=me"
+    ).content.decode()
     assert "Ny sak" in body and "Gammel sak" not in body
 
 
@@ -99,8 +111,10 @@ def test_desk_home_goes_to_the_only_organisation(client, clinic_data):
 
 def test_empty_desk_says_so(client, clinic_data):
     login_as(client, clinic_data.kari)
-    assert "Ingen meldinger passer med filteret." in client.get(
-        reverse("desk:cases", args=[clinic_data.gp_org.pk])).content.decode()
+    assert (
+        "Ingen meldinger passer med filteret."
+        in client.get(reverse("desk:cases", args=[clinic_data.gp_org.pk])).content.decode()
+    )
 
 
 def test_opening_a_case_is_in_the_citizens_access_log_without_its_subject(client, three_cases):

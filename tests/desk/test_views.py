@@ -17,8 +17,14 @@ from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all, refus
 
 def snapshot():
     case = Case.objects.order_by("pk").values("state", "assignee_id").first()
-    return (Case.objects.count(), DeskMessage.objects.count(), Envelope.objects.count(), Charge.objects.count(),
-            AbsenceNotice.objects.filter(cancelled=False).count(), case)
+    return (
+        Case.objects.count(),
+        DeskMessage.objects.count(),
+        Envelope.objects.count(),
+        Charge.objects.count(),
+        AbsenceNotice.objects.filter(cancelled=False).count(),
+        case,
+    )
 
 
 def as_persona(client, cast, who):
@@ -40,6 +46,7 @@ def test_case_list(client, clinic_data, sent, who):
 
     def ok(response):
         assert response.status_code == 200 and "Vondt i halsen" in response.content.decode()
+
     check(response, who, before, ok)
 
 
@@ -52,6 +59,7 @@ def test_case_detail(client, clinic_data, sent, who):
     def ok(response):
         body = response.content.decode()
         assert response.status_code == 200 and "Sår hals" in body and "takst 2ae" in body
+
     check(response, who, before, ok)
 
 
@@ -67,6 +75,7 @@ def test_reply(client, clinic_data, sent, who):
         assert case.state == Case.State.ANSWERED and Charge.objects.get(case=case).state == "invoiced"
         deliver_all()
         assert thread.messages.filter(direction="in", text="Saltvann.").exists()
+
     check(response, who, before, ok)
 
 
@@ -79,6 +88,7 @@ def test_claim(client, clinic_data, sent, who):
     def ok(response):
         case.refresh_from_db()
         assert response.status_code == 302 and case.assignee == clinic_data.kari and case.state == "claimed"
+
     check(response, who, before, ok)
 
 
@@ -86,12 +96,14 @@ def test_claim(client, clinic_data, sent, who):
 def test_assign(client, clinic_data, sent, who):
     _thread, case = sent
     before = snapshot()
-    response = as_persona(client, clinic_data, who).post(reverse("desk:assign", args=[case.pk]),
-                                                          {"assignee": clinic_data.reception.pk})
+    response = as_persona(client, clinic_data, who).post(
+        reverse("desk:assign", args=[case.pk]), {"assignee": clinic_data.reception.pk}
+    )
 
     def ok(response):
         case.refresh_from_db()
         assert response.status_code == 302 and case.assignee == clinic_data.reception
+
     check(response, who, before, ok)
 
 
@@ -125,6 +137,7 @@ def test_close(client, clinic_data, sent, who):
         deliver_all()
         thread.refresh_from_db()
         assert thread.is_closed
+
     check(response, who, before, ok)
 
 
@@ -137,6 +150,7 @@ def test_charge_paid(client, clinic_data, sent, who):
 
     def ok(response):
         assert response.status_code == 302 and Charge.objects.get().state == "paid"
+
     check(response, who, before, ok)
     if who != "right_user":
         assert Charge.objects.get().state == "invoiced"
@@ -159,12 +173,21 @@ def test_absence_set(client, clinic_data, who):
     c = as_persona(client, clinic_data, who)
     url = reverse("desk:absence", args=[clinic_data.gp_org.pk])
     get = c.get(url)
-    response = c.post(url, {"service": clinic_data.gp_service.pk, "text": "Ferie", "substitute": "Per Doktor",
-                            "starts": today, "ends": today + datetime.timedelta(days=3)})
+    response = c.post(
+        url,
+        {
+            "service": clinic_data.gp_service.pk,
+            "text": "Ferie",
+            "substitute": "Per Doktor",
+            "starts": today,
+            "ends": today + datetime.timedelta(days=3),
+        },
+    )
 
     def ok(response):
         assert get.status_code == 200
         assert response.status_code == 302 and AbsenceNotice.objects.get().substitute == "Per Doktor"
+
     check(response, who, before, ok)
     if who != "right_user":
         assert refused(get, who)
@@ -174,22 +197,26 @@ def test_clinician_sets_absence_only_for_own_service(client, clinic_data):
     other = clinic_data.gp_org.services.create(her_id=9999991, name="Fastlege Per Doktor", kind="fastlege")
     login_as(client, clinic_data.kari)
     today = timezone.localdate()
-    response = client.post(reverse("desk:absence", args=[clinic_data.gp_org.pk]), {
-        "service": other.pk, "text": "Ferie", "substitute": "X", "starts": today, "ends": today})
+    response = client.post(
+        reverse("desk:absence", args=[clinic_data.gp_org.pk]),
+        {"service": other.pk, "text": "Ferie", "substitute": "X", "starts": today, "ends": today},
+    )
     assert response.status_code == 200 and not AbsenceNotice.objects.exists()
 
 
 @pytest.mark.parametrize("who", PERSONAS)
 def test_absence_cancel(client, clinic_data, who):
     today = timezone.localdate()
-    notice = absence_set(service=clinic_data.gp_service, user=clinic_data.kari, text="Ferie", substitute="Per",
-                         starts=today, ends=today)
+    notice = absence_set(
+        service=clinic_data.gp_service, user=clinic_data.kari, text="Ferie", substitute="Per", starts=today, ends=today
+    )
     before = snapshot()
     response = as_persona(client, clinic_data, who).post(reverse("desk:absence_cancel", args=[notice.pk]))
 
     def ok(response):
         notice.refresh_from_db()
         assert response.status_code == 302 and notice.cancelled
+
     check(response, who, before, ok)
 
 
@@ -199,13 +226,21 @@ def test_thread_start(client, clinic_data, who):
     c = as_persona(client, clinic_data, who)
     url = reverse("desk:thread_start", args=[clinic_data.gp_org.pk])
     get = c.get(url)
-    response = c.post(url, {"service": clinic_data.gp_service.pk, "patient_nin": clinic_data.nora.person.nin,
-                            "subject": "Innkalling", "text": "Ring oss."})
+    response = c.post(
+        url,
+        {
+            "service": clinic_data.gp_service.pk,
+            "patient_nin": clinic_data.nora.person.nin,
+            "subject": "Innkalling",
+            "text": "Ring oss.",
+        },
+    )
 
     def ok(response):
         assert get.status_code == 200 and response.status_code == 302
         deliver_all()
         assert Thread.objects.get().started_by_clinic
+
     check(response, who, before, ok)
     if who != "right_user":
         assert refused(get, who) and not DialogMessage.objects.exists()
@@ -229,7 +264,9 @@ def test_desk_attachment_keeps_a_type_only_for_real_pdf_and_images(client, clini
 def test_desk_home(client, clinic_data, who):
     response = as_persona(client, clinic_data, who).get(reverse("desk:home"))
     if who == "right_user":
-        assert response.status_code == 302 and response["Location"] == reverse("desk:cases", args=[clinic_data.gp_org.pk])
+        assert response.status_code == 302 and response["Location"] == reverse(
+            "desk:cases", args=[clinic_data.gp_org.pk]
+        )
     elif who == "other_org_staff":  # Ola lands on his own organisation's desk, never Kari's
         assert response["Location"] == reverse("desk:cases", args=[clinic_data.other_org.pk])
     else:

@@ -18,13 +18,24 @@ from tests.timebooks.helpers import SyncResponder, deliver_all  # noqa: F401 (de
 def clinic_data(cast):
     """The EPJ knows its list patients; Nora and Emma have medications on file."""
     seed_epj_patients()
-    Medication.objects.create(organisation=cast.gp_org, patient_nin=cast.nora.person.nin,
-                              name="Levaxin 50 mikrog tabletter", dosage="1 tablett om morgenen")
-    Medication.objects.create(organisation=cast.gp_org, patient_nin=cast.emma.nin,
-                              name="Flixotide 50 mikrog/dose", dosage="1 dose morgen og kveld")
+    Medication.objects.create(
+        organisation=cast.gp_org,
+        patient_nin=cast.nora.person.nin,
+        name="Levaxin 50 mikrog tabletter",
+        dosage="1 tablett om morgenen",
+    )
+    Medication.objects.create(
+        organisation=cast.gp_org,
+        patient_nin=cast.emma.nin,
+        name="Flixotide 50 mikrog/dose",
+        dosage="1 dose morgen og kveld",
+    )
     # The migration seeds it; transactional tests flush the table, so make sure it is there.
-    Tariff.objects.get_or_create(code="2ae", valid_from=datetime.date(2024, 7, 1),
-                                 defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")})
+    Tariff.objects.get_or_create(
+        code="2ae",
+        valid_from=datetime.date(2024, 7, 1),
+        defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")},
+    )
     return cast
 
 
@@ -49,10 +60,16 @@ def sent(clinic_data):
 
     nora = clinic_data.nora.person
     subject = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=frozenset(ServiceArea.values))
-    thread = services.dialog_send(subject=subject, service=clinic_data.gp_service, kind=Kind.EKONSULTASJON,
-                                  title="Vondt i halsen", text="", accepted_amount=Decimal("170.00"),
-                                  answers=[{"question": "Hva gjelder det?", "answer": "Sår hals"}],
-                                  files=[CheckedFile("resept.pdf", "application/pdf", PDF)])
+    thread = services.dialog_send(
+        subject=subject,
+        service=clinic_data.gp_service,
+        kind=Kind.EKONSULTASJON,
+        title="Vondt i halsen",
+        text="",
+        accepted_amount=Decimal("170.00"),
+        answers=[{"question": "Hva gjelder det?", "answer": "Sår hals"}],
+        files=[CheckedFile("resept.pdf", "application/pdf", PDF)],
+    )
     deliver_all()
     return thread, Case.objects.get(conversation_ref=thread.conversation_ref)
 

@@ -25,8 +25,14 @@ def compose_url(cast, kind):
 def test_ekontakt_shows_the_absence_notice_and_sends_with_attachment(client, clinic_data, epj_sync):
     cast = clinic_data
     today = timezone.localdate()
-    absence_set(service=cast.gp_service, user=cast.kari, text="Kari Lege har ferie.", substitute="Per Doktor",
-                starts=today, ends=today + datetime.timedelta(days=7))
+    absence_set(
+        service=cast.gp_service,
+        user=cast.kari,
+        text="Kari Lege har ferie.",
+        substitute="Per Doktor",
+        starts=today,
+        ends=today + datetime.timedelta(days=7),
+    )
     login_as(client, cast.nora)
     body = client.get(compose_url(cast, "ekontakt")).content.decode()
     assert "Kari Lege har ferie." in body and "Vikar: Per Doktor" in body
@@ -37,7 +43,9 @@ def test_ekontakt_shows_the_absence_notice_and_sends_with_attachment(client, cli
     assert not Thread.objects.exists()
 
     good = SimpleUploadedFile("skjema.pdf", PDF, content_type="application/pdf")
-    response = client.post(compose_url(cast, "ekontakt"), {"title": "Attest", "text": "Trenger attest", "files": [good]})
+    response = client.post(
+        compose_url(cast, "ekontakt"), {"title": "Attest", "text": "Trenger attest", "files": [good]}
+    )
     thread = Thread.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("dialogs:thread", args=[thread.pk])
     assert DialogAttachment.objects.get().data == PDF
@@ -83,8 +91,18 @@ def test_clinic_not_answering_means_try_again_not_a_blind_send(client, clinic_da
     url = compose_url(clinic_data, "ekonsultasjon")
     body = client.get(url).content.decode()
     assert "Vi fikk ikke kontakt med helsetjenesten" in body and "accept_copayment" not in body
-    response = client.post(url, {"title": "x", "complaint": "Mine ord", "duration": "uker", "fever": "nei",
-                                 "wish": "z", "quoted_amount": "170.00", "accept_copayment": "on"})
+    response = client.post(
+        url,
+        {
+            "title": "x",
+            "complaint": "Mine ord",
+            "duration": "uker",
+            "fever": "nei",
+            "wish": "z",
+            "quoted_amount": "170.00",
+            "accept_copayment": "on",
+        },
+    )
     body = response.content.decode()
     assert "meldingen er ikke sendt" in body and "Mine ord" in body  # what she wrote is kept
     assert not Thread.objects.exists()

@@ -68,8 +68,14 @@ def test_parent_writes_for_a_child_and_the_desk_sees_who(clinic_data):
 
 def test_ekonsultasjon_answer_records_2ae_and_the_citizen_sees_the_charge(clinic_data):
     cast = clinic_data
-    thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.EKONSULTASJON, text="",
-                  answers=[{"question": "Hva gjelder det?", "answer": "Hoste"}], accepted_amount=Decimal("170.00"))
+    thread = send(
+        me(cast.nora.person),
+        cast.gp_service,
+        kind=Kind.EKONSULTASJON,
+        text="",
+        answers=[{"question": "Hva gjelder det?", "answer": "Hoste"}],
+        accepted_amount=Decimal("170.00"),
+    )
     assert thread.charge.state == Charge.State.ACCEPTED
     case = Case.objects.get(conversation_ref=thread.conversation_ref)
     assert "Hoste" in case.messages.get().text
@@ -90,8 +96,11 @@ def test_ekonsultasjon_answer_records_2ae_and_the_citizen_sees_the_charge(clinic
 def test_frikort_makes_the_ekonsultasjon_free(clinic_data):
     cast = clinic_data
     today = timezone.localdate()
-    Frikort.objects.create(patient_nin=cast.nora.person.nin, valid_from=today.replace(month=1, day=1),
-                           valid_to=today.replace(month=12, day=31))
+    Frikort.objects.create(
+        patient_nin=cast.nora.person.nin,
+        valid_from=today.replace(month=1, day=1),
+        valid_to=today.replace(month=12, day=31),
+    )
     assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=today).state == "exempt"
     thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.EKONSULTASJON, accepted_amount=Decimal("0.00"))
     desk.case_reply(case=Case.objects.get(conversation_ref=thread.conversation_ref), user=cast.kari, text="Ok.")
@@ -102,16 +111,27 @@ def test_frikort_makes_the_ekonsultasjon_free(clinic_data):
 
 def test_the_tariff_table_is_configurable_by_date(clinic_data):
     cast = clinic_data
-    Tariff.objects.create(code="2ae", description="Ny sats", copayment=Decimal("185.00"),
-                          valid_from=timezone.localdate() - datetime.timedelta(days=1))
+    Tariff.objects.create(
+        code="2ae",
+        description="Ny sats",
+        copayment=Decimal("185.00"),
+        valid_from=timezone.localdate() - datetime.timedelta(days=1),
+    )
     assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=timezone.localdate()).amount == Decimal("185.00")
 
 
 @pytest.mark.parametrize("outcome, theme", [("renewed", "renewed"), ("refused", "refused")])
 def test_renewal_is_renewed_or_declined(clinic_data, outcome, theme):
     cast = clinic_data
-    thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.RENEWAL, title="", text="",
-                  medication="Levaxin 50 mikrog tabletter", collect_code="AP")
+    thread = send(
+        me(cast.nora.person),
+        cast.gp_service,
+        kind=Kind.RENEWAL,
+        title="",
+        text="",
+        medication="Levaxin 50 mikrog tabletter",
+        collect_code="AP",
+    )
     incoming = DeskMessage.objects.get(case__conversation_ref=thread.conversation_ref)
     assert (incoming.medication, incoming.collect_code) == ("Levaxin 50 mikrog tabletter", "AP")
     assert incoming.collect_text == "Hentes på apotek"
@@ -165,14 +185,23 @@ def test_a_service_that_does_not_offer_the_dialog_is_refused_on_the_server(clini
     cast = clinic_data
     cast.gp_service.processes.filter(process=Kind.EKONSULTASJON).delete()
     with pytest.raises(services.DialogRefused):
-        services.dialog_send(subject=me(cast.nora.person), service=cast.gp_service, kind=Kind.EKONSULTASJON,
-                             title="x", text="y", accepted_amount=Decimal("170"))
+        services.dialog_send(
+            subject=me(cast.nora.person),
+            service=cast.gp_service,
+            kind=Kind.EKONSULTASJON,
+            title="x",
+            text="y",
+            accepted_amount=Decimal("170"),
+        )
     assert not Thread.objects.exists()
     # And if a message arrives anyway, the EPJ rejects it with E21.
-    message = wire.new_message(msg_type=codes.DIALOG_INNBYGGER_EKONSULTASJON, sender=wire.portal_party(),
-                               receiver=wire.clinic_party(service=cast.gp_service),
-                               patient=wire.patient_of(cast.nora.person),
-                               foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject="x", text="y")])
+    message = wire.new_message(
+        msg_type=codes.DIALOG_INNBYGGER_EKONSULTASJON,
+        sender=wire.portal_party(),
+        receiver=wire.clinic_party(service=cast.gp_service),
+        patient=wire.patient_of(cast.nora.person),
+        foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject="x", text="y")],
+    )
     with transaction.atomic():
         relay_send(side="portal", message=message)
     deliver_all()
@@ -182,17 +211,24 @@ def test_a_service_that_does_not_offer_the_dialog_is_refused_on_the_server(clini
 def test_other_organisations_service_is_not_a_contact(clinic_data):
     cast = clinic_data
     with pytest.raises(services.DialogRefused):
-        services.dialog_send(subject=me(cast.nora.person), service=cast.other_service, kind=Kind.EKONTAKT,
-                             title="x", text="y")
+        services.dialog_send(
+            subject=me(cast.nora.person), service=cast.other_service, kind=Kind.EKONTAKT, title="x", text="y"
+        )
 
 
 def test_rejection_reason_is_plain_language(clinic_data):
     cast = clinic_data
     thread = send(me(cast.nora.person), cast.gp_service)
     out = thread.messages.get()
-    apprec = AppRec(msg_id="x", gen_date=timezone.now(), sender=wire.clinic_party(service=cast.gp_service),
-                    receiver=wire.portal_party(), status=2, errors=[AppRecError(code="E35", text="Pasienten finnes ikke")],
-                    original_msg_id=out.msg_id)
+    apprec = AppRec(
+        msg_id="x",
+        gen_date=timezone.now(),
+        sender=wire.clinic_party(service=cast.gp_service),
+        receiver=wire.portal_party(),
+        status=2,
+        errors=[AppRecError(code="E35", text="Pasienten finnes ikke")],
+        original_msg_id=out.msg_id,
+    )
     services.apprec_receive(None, apprec)
     out.refresh_from_db()
     assert out.delivery == "rejected" and "Kontakt dem på telefon" in out.error_text
@@ -200,8 +236,14 @@ def test_rejection_reason_is_plain_language(clinic_data):
 
 def test_clinic_starts_a_thread_the_citizen_can_answer(clinic_data):
     cast = clinic_data
-    case = desk.clinic_thread_start(organisation=cast.gp_org, service=cast.gp_service, patient_nin=cast.nora.person.nin,
-                                    subject="Prøvesvar", text="Prøvene dine er fine.", user=cast.kari)
+    case = desk.clinic_thread_start(
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        patient_nin=cast.nora.person.nin,
+        subject="Prøvesvar",
+        text="Prøvene dine er fine.",
+        user=cast.kari,
+    )
     deliver_all()
     thread = Thread.objects.get(conversation_ref=case.conversation_ref)
     assert thread.started_by_clinic and thread.person == cast.nora.person
@@ -215,6 +257,12 @@ def test_clinic_starts_a_thread_the_citizen_can_answer(clinic_data):
 def test_clinic_cannot_start_a_thread_with_someone_not_on_its_list(clinic_data):
     cast = clinic_data
     with pytest.raises(ValidationError):
-        desk.clinic_thread_start(organisation=cast.gp_org, service=cast.gp_service, patient_nin=cast.ulf.person.nin,
-                                 subject="x", text="y", user=cast.kari)
+        desk.clinic_thread_start(
+            organisation=cast.gp_org,
+            service=cast.gp_service,
+            patient_nin=cast.ulf.person.nin,
+            subject="x",
+            text="y",
+            user=cast.kari,
+        )
     assert not Case.objects.exists()

@@ -32,15 +32,33 @@ def grow(person, service, start, stop, *, unread_every=1):
     """Threads with one message out and one in; every `unread_every`-th thread's answer is unread."""
     now = timezone.now()
     for i in range(start, stop):
-        thread = Thread.objects.create(person=person, service=service, kind=Kind.EKONTAKT, subject=_subject(i),
-                                       conversation_ref=str(uuid.uuid4()), last_activity_at=now)
-        DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.OUT, msg_id=str(uuid.uuid4()),
-                                     subject=_subject(i), text="Hei", delivery=DialogMessage.Delivery.DELIVERED,
-                                     written_by=person)
+        thread = Thread.objects.create(
+            person=person,
+            service=service,
+            kind=Kind.EKONTAKT,
+            subject=_subject(i),
+            conversation_ref=str(uuid.uuid4()),
+            last_activity_at=now,
+        )
+        DialogMessage.objects.create(
+            thread=thread,
+            direction=DialogMessage.Direction.OUT,
+            msg_id=str(uuid.uuid4()),
+            subject=_subject(i),
+            text="Hei",
+            delivery=DialogMessage.Delivery.DELIVERED,
+            written_by=person,
+        )
         for _ in range(2 if i % 5 == 0 else 1):
-            DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.IN, msg_id=str(uuid.uuid4()),
-                                         text="Svar", delivery=DialogMessage.Delivery.RECEIVED, author_name="Kari Lege",
-                                         read_at=None if i % unread_every == 0 else now)
+            DialogMessage.objects.create(
+                thread=thread,
+                direction=DialogMessage.Direction.IN,
+                msg_id=str(uuid.uuid4()),
+                text="Svar",
+                delivery=DialogMessage.Delivery.RECEIVED,
+                author_name="Kari Lege",
+                read_at=None if i % unread_every == 0 else now,
+            )
 
 
 def _inbox(client):
@@ -74,7 +92,13 @@ def test_inbox_shows_each_threads_unread_count_and_the_menu_total(cast, client):
     page = response.content.decode()
     threads = {t.subject: t for t in response.context["page"].object_list}
     assert {s: t.unread for s, t in threads.items()} == {
-        _subject(0): 2, _subject(1): 0, _subject(2): 1, _subject(3): 0, _subject(4): 1, _subject(5): 0}
+        _subject(0): 2,
+        _subject(1): 0,
+        _subject(2): 1,
+        _subject(3): 0,
+        _subject(4): 1,
+        _subject(5): 0,
+    }
     assert response.context["page"].paginator.count == 6
     assert response.context["dialogs_unread"] == 4
     assert 'aria-label="4 uleste">4</span>' in page
@@ -116,8 +140,11 @@ def test_inbox_page_numbers(cast, client, side, shown):
     grow(cast.nora.person, cast.gp_service, 0, PAGE_SIZE + 1)
     page = client.get(reverse("dialogs:inbox"), {"side": side}).context["page"]
 
-    assert (page.number, page.paginator.count, len(page.object_list)) == (shown, PAGE_SIZE + 1,
-                                                                           PAGE_SIZE if shown == 1 else 1)
+    assert (page.number, page.paginator.count, len(page.object_list)) == (
+        shown,
+        PAGE_SIZE + 1,
+        PAGE_SIZE if shown == 1 else 1,
+    )
 
 
 @pytest.mark.django_db
@@ -139,13 +166,17 @@ def test_a_page_from_the_statement_compiled_once_matches_the_orm_for_each_person
     grow(cast.emma, cast.gp_service, 50, 52)
     for person, number in ((cast.nora.person, 1), (cast.nora.person, 2), (cast.emma, 1)):
         listing = inbox_page(person=person, number=number, per_page=PAGE_SIZE)
-        expected = list(inbox_threads(person=person)[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+        expected = list(inbox_threads(person=person)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
 
-        shown = [(t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
-                 for t in listing.page.object_list]
-        assert shown == [(t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
-                         for t in expected]
+        shown = [
+            (t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
+            for t in listing.page.object_list
+        ]
+        assert shown == [
+            (t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at) for t in expected
+        ]
         assert listing.page.paginator.count == Thread.objects.filter(person=person).count()
-        unread = DialogMessage.objects.filter(thread__person=person, direction=DialogMessage.Direction.IN,
-                                              read_at__isnull=True).count()
+        unread = DialogMessage.objects.filter(
+            thread__person=person, direction=DialogMessage.Direction.IN, read_at__isnull=True
+        ).count()
         assert listing.unread == unread and type(listing.unread) is int

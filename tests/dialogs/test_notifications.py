@@ -22,7 +22,11 @@ SECRETS = ["Diabetes type 2", "diabetes", "Levaxin", "mikrog", "Blodsukkeret er 
 @pytest.fixture
 def reachable(clinic_data):
     cast = clinic_data
-    for person, email, sms in ((cast.nora.person, True, True), (cast.ole.person, True, False), (cast.emma, False, True)):
+    for person, email, sms in (
+        (cast.nora.person, True, True),
+        (cast.ole.person, True, False),
+        (cast.emma, False, True),
+    ):
         person.mobile, person.email = f"+47 4000{person.pk:04d}", f"{person.given_name.lower()}@post.test"
         person.save()
         notification_channels_set(person=person, email_enabled=email, sms_enabled=sms)
@@ -39,19 +43,38 @@ def test_answers_notify_without_health_content(reachable, django_capture_on_comm
     me = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=ALL)
     for_emma = Subject(actor=nora, patient=cast.emma, relation=RELATION_PARENT, areas=ALL)
     with django_capture_on_commit_callbacks(execute=True):
-        konsultasjon = services.dialog_send(subject=me, service=cast.gp_service, kind=Kind.EKONSULTASJON,
-                                            title="Diabetes type 2", text="Blodsukkeret er 14",
-                                            answers=[{"question": "Hva gjelder det?", "answer": "HbA1c"}],
-                                            accepted_amount=Decimal("170.00"))
-        renewal = services.dialog_send(subject=for_emma, service=cast.gp_service, kind=Kind.RENEWAL, title="",
-                                       text="Hoste", medication="Flixotide 50 mikrog/dose", collect_code="AP")
+        konsultasjon = services.dialog_send(
+            subject=me,
+            service=cast.gp_service,
+            kind=Kind.EKONSULTASJON,
+            title="Diabetes type 2",
+            text="Blodsukkeret er 14",
+            answers=[{"question": "Hva gjelder det?", "answer": "HbA1c"}],
+            accepted_amount=Decimal("170.00"),
+        )
+        renewal = services.dialog_send(
+            subject=for_emma,
+            service=cast.gp_service,
+            kind=Kind.RENEWAL,
+            title="",
+            text="Hoste",
+            medication="Flixotide 50 mikrog/dose",
+            collect_code="AP",
+        )
         deliver_all()
     assert notices() == []  # sending notifies nobody
     with django_capture_on_commit_callbacks(execute=True):
-        desk.case_reply(case=Case.objects.get(conversation_ref=konsultasjon.conversation_ref), user=cast.kari,
-                        text="Diabetes type 2: HbA1c ser fin ut. Fortsett med Levaxin 50 mikrog.")
-        desk.case_reply(case=Case.objects.get(conversation_ref=renewal.conversation_ref), user=cast.kari,
-                        text="Flixotide er fornyet.", outcome="renewed")
+        desk.case_reply(
+            case=Case.objects.get(conversation_ref=konsultasjon.conversation_ref),
+            user=cast.kari,
+            text="Diabetes type 2: HbA1c ser fin ut. Fortsett med Levaxin 50 mikrog.",
+        )
+        desk.case_reply(
+            case=Case.objects.get(conversation_ref=renewal.conversation_ref),
+            user=cast.kari,
+            text="Flixotide er fornyet.",
+            outcome="renewed",
+        )
         deliver_all()
     texts = notices()
     # Nora (e-mail + SMS) for herself; for Emma: Emma (SMS), Nora (e-mail + SMS), Ole (e-mail).

@@ -89,7 +89,9 @@ def test_grant_refuses_self_unknown_and_confidential(cast):
 
 
 def test_revoked_proxy_falls_back_to_self_on_the_next_request(cast):
-    [poa] = power_of_attorney_grant(grantor=cast.nora.person, holder_nin=cast.ulf.person.nin, areas=[ServiceArea.DIGITAL])
+    [poa] = power_of_attorney_grant(
+        grantor=cast.nora.person, holder_nin=cast.ulf.person.nin, areas=[ServiceArea.DIGITAL]
+    )
     request = RequestFactory().get("/")
     request.user = cast.ulf
     request.session = {SESSION_KEY: cast.nora.person.pk}

@@ -14,9 +14,13 @@ from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all, refus
 
 
 def snapshot():
-    return (Thread.objects.count(), DialogMessage.objects.count(), Envelope.objects.count(),
-            PowerOfAttorney.objects.filter(revoked_at__isnull=True).count(),
-            DialogMessage.objects.filter(read_at__isnull=False).count())
+    return (
+        Thread.objects.count(),
+        DialogMessage.objects.count(),
+        Envelope.objects.count(),
+        PowerOfAttorney.objects.filter(revoked_at__isnull=True).count(),
+        DialogMessage.objects.filter(read_at__isnull=False).count(),
+    )
 
 
 def as_persona(client, cast, who):
@@ -51,8 +55,9 @@ def test_thread_view(client, clinic_data, answered, who):
 @pytest.mark.parametrize("who", PERSONAS)
 def test_thread_reply(client, clinic_data, answered, who):
     before = snapshot()
-    response = as_persona(client, clinic_data, who).post(reverse("dialogs:thread", args=[answered.pk]),
-                                                          {"text": "Takk for svar"})
+    response = as_persona(client, clinic_data, who).post(
+        reverse("dialogs:thread", args=[answered.pk]), {"text": "Takk for svar"}
+    )
     if who == "right_user":
         assert response.status_code == 302
         assert answered.messages.filter(text="Takk for svar", direction="out").exists()
@@ -91,8 +96,14 @@ def test_inbox_pages(client, clinic_data):
 
     nora = clinic_data.nora.person
     for i in range(25):
-        Thread.objects.create(person=nora, service=clinic_data.gp_service, kind="ekontakt", subject=f"Sak {i:02d}",
-                              conversation_ref=f"ref-{i}", last_activity_at=timezone.now())
+        Thread.objects.create(
+            person=nora,
+            service=clinic_data.gp_service,
+            kind="ekontakt",
+            subject=f"Sak {i:02d}",
+            conversation_ref=f"ref-{i}",
+            last_activity_at=timezone.now(),
+        )
     login_as(client, clinic_data.nora)
     first = client.get(reverse("dialogs:inbox")).content.decode()
     second = client.get(reverse("dialogs:inbox") + "?side=2").content.decode()
@@ -102,8 +113,9 @@ def test_inbox_pages(client, clinic_data):
 
 @pytest.mark.parametrize("who", PERSONAS)
 def test_proxy_revoke(client, clinic_data, who):
-    [poa] = power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
-                                    areas=[ServiceArea.DIGITAL])
+    [poa] = power_of_attorney_grant(
+        grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin, areas=[ServiceArea.DIGITAL]
+    )
     before = snapshot()
     response = as_persona(client, clinic_data, who).post(reverse("dialogs:proxy_revoke", args=[poa.pk]))
     poa.refresh_from_db()
@@ -115,8 +127,9 @@ def test_proxy_revoke(client, clinic_data, who):
 
 
 def test_holder_may_also_end_a_proxy_and_both_sides_see_it(client, clinic_data):
-    [poa] = power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
-                                    areas=[ServiceArea.DIGITAL])
+    [poa] = power_of_attorney_grant(
+        grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin, areas=[ServiceArea.DIGITAL]
+    )
     login_as(client, clinic_data.ole)
     assert "Nora" in client.get(reverse("dialogs:proxies")).content.decode()
     client.post(reverse("dialogs:proxy_revoke", args=[poa.pk]))
@@ -130,20 +143,24 @@ def test_grant_proxy_online_with_clear_errors(client, clinic_data):
     response = client.post(url, {"holder_nin": clinic_data.jonas.person.nin, "areas": [ServiceArea.DIGITAL]})
     assert response.status_code == 200 and "minst 18 år" in response.content.decode()
     assert not PowerOfAttorney.objects.exists()
-    response = client.post(url, {"holder_nin": clinic_data.ulf.person.nin, "areas": [ServiceArea.DIGITAL, ServiceArea.INSIGHT]})
+    response = client.post(
+        url, {"holder_nin": clinic_data.ulf.person.nin, "areas": [ServiceArea.DIGITAL, ServiceArea.INSIGHT]}
+    )
     assert response.status_code == 302 and PowerOfAttorney.objects.count() == 2
 
 
 def test_representative_cannot_pass_a_proxy_on(client, clinic_data):
     """Ole acts for Nora (her proxy); granting from there is refused and changes nothing."""
-    power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
-                            areas=[ServiceArea.DIGITAL])
+    power_of_attorney_grant(
+        grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin, areas=[ServiceArea.DIGITAL]
+    )
     login_as(client, clinic_data.ole)
     client.post(reverse("dialogs:acting_for"), {"person": clinic_data.nora.person.pk})
     assert client.session[SESSION_KEY] == clinic_data.nora.person.pk
     before = PowerOfAttorney.objects.count()
-    response = client.post(reverse("dialogs:proxies"), {"holder_nin": clinic_data.ulf.person.nin,
-                                                        "areas": [ServiceArea.DIGITAL]})
+    response = client.post(
+        reverse("dialogs:proxies"), {"holder_nin": clinic_data.ulf.person.nin, "areas": [ServiceArea.DIGITAL]}
+    )
     assert response.status_code == 404 and PowerOfAttorney.objects.count() == before
 
 
@@ -165,8 +182,12 @@ def test_thread_says_who_wrote_on_whose_behalf(client, clinic_data):
     from messaging.dialogs.representation import RELATION_PARENT, Subject
 
     nora = clinic_data.nora.person
-    subject = Subject(actor=nora, patient=clinic_data.emma, relation=RELATION_PARENT, areas=frozenset(ServiceArea.values))
-    thread = services.dialog_send(subject=subject, service=clinic_data.gp_service, kind="ekontakt", title="Emma", text="Hei")
+    subject = Subject(
+        actor=nora, patient=clinic_data.emma, relation=RELATION_PARENT, areas=frozenset(ServiceArea.values)
+    )
+    thread = services.dialog_send(
+        subject=subject, service=clinic_data.gp_service, kind="ekontakt", title="Emma", text="Hei"
+    )
     login_as(client, clinic_data.ole)  # the other parent sees it too, and who wrote
     client.post(reverse("dialogs:acting_for"), {"person": clinic_data.emma.pk})
     body = client.get(reverse("dialogs:thread", args=[thread.pk])).content.decode()
@@ -212,8 +233,9 @@ def test_proxies_page_shows_expired_and_revoked(client, clinic_data):
 
     from django.utils import timezone
 
-    [poa] = power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
-                                    areas=[ServiceArea.DIGITAL])
+    [poa] = power_of_attorney_grant(
+        grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin, areas=[ServiceArea.DIGITAL]
+    )
     PowerOfAttorney.objects.filter(pk=poa.pk).update(valid_until=timezone.localdate() - datetime.timedelta(days=1))
     login_as(client, clinic_data.nora)
     body = client.get(reverse("dialogs:proxies")).content.decode()
@@ -222,8 +244,9 @@ def test_proxies_page_shows_expired_and_revoked(client, clinic_data):
 
 @pytest.mark.parametrize("who", PERSONAS)
 def test_proxies_page(client, clinic_data, who):
-    power_of_attorney_grant(grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin,
-                            areas=[ServiceArea.DIGITAL])
+    power_of_attorney_grant(
+        grantor=clinic_data.nora.person, holder_nin=clinic_data.ole.person.nin, areas=[ServiceArea.DIGITAL]
+    )
     before = snapshot()
     c = as_persona(client, clinic_data, who)
     response = c.get(reverse("dialogs:proxies"))

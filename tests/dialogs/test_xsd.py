@@ -33,31 +33,68 @@ def png_bytes():
 def run_every_flow(cast):
     nora = cast.nora.person
     me = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=ALL)
-    files = [CheckedFile("brev.pdf", "application/pdf", b"%PDF-1.4\n%test\n"), CheckedFile("utslett.png", "image/png", png_bytes())]
-    ekontakt = services.dialog_send(subject=me, service=cast.gp_service, kind=Kind.EKONTAKT, title="Attest",
-                                    text="Trenger attest.", files=files)
+    files = [
+        CheckedFile("brev.pdf", "application/pdf", b"%PDF-1.4\n%test\n"),
+        CheckedFile("utslett.png", "image/png", png_bytes()),
+    ]
+    ekontakt = services.dialog_send(
+        subject=me, service=cast.gp_service, kind=Kind.EKONTAKT, title="Attest", text="Trenger attest.", files=files
+    )
     parent = Subject(actor=nora, patient=cast.emma, relation=RELATION_PARENT, areas=ALL)
     services.dialog_send(subject=parent, service=cast.gp_service, kind=Kind.EKONTAKT, title="For Emma", text="Hei")
-    proxy = Subject(actor=cast.ole.person, patient=nora, relation=RELATION_PROXY, areas=frozenset({ServiceArea.DIGITAL}))
+    proxy = Subject(
+        actor=cast.ole.person, patient=nora, relation=RELATION_PROXY, areas=frozenset({ServiceArea.DIGITAL})
+    )
     services.dialog_send(subject=proxy, service=cast.gp_service, kind=Kind.EKONTAKT, title="Fullmakt", text="Hei")
     konsultasjon = services.dialog_send(
-        subject=me, service=cast.gp_service, kind=Kind.EKONSULTASJON, title="Hoste", text="",
-        answers=[{"question": "Hva gjelder det?", "answer": "Hoste <3 uker> & feber"}], accepted_amount=Decimal("170"))
-    renewal = services.dialog_send(subject=me, service=cast.gp_service, kind=Kind.RENEWAL, title="", text="Takk",
-                                   medication="Levaxin 50 mikrog tabletter", collect_code="AP")
-    renewal2 = services.dialog_send(subject=me, service=cast.gp_service, kind=Kind.RENEWAL, title="", text="",
-                                    medication="Levaxin 50 mikrog tabletter", collect_code="LK")
+        subject=me,
+        service=cast.gp_service,
+        kind=Kind.EKONSULTASJON,
+        title="Hoste",
+        text="",
+        answers=[{"question": "Hva gjelder det?", "answer": "Hoste <3 uker> & feber"}],
+        accepted_amount=Decimal("170"),
+    )
+    renewal = services.dialog_send(
+        subject=me,
+        service=cast.gp_service,
+        kind=Kind.RENEWAL,
+        title="",
+        text="Takk",
+        medication="Levaxin 50 mikrog tabletter",
+        collect_code="AP",
+    )
+    renewal2 = services.dialog_send(
+        subject=me,
+        service=cast.gp_service,
+        kind=Kind.RENEWAL,
+        title="",
+        text="",
+        medication="Levaxin 50 mikrog tabletter",
+        collect_code="LK",
+    )
     deliver_all()
     case = lambda thread: Case.objects.get(conversation_ref=thread.conversation_ref)  # noqa: E731
-    desk.case_reply(case=case(ekontakt), user=cast.kari, text="Attesten er klar.", close=True,
-                    files=[CheckedFile("attest.pdf", "application/pdf", b"%PDF-1.4\n%attest\n")])
+    desk.case_reply(
+        case=case(ekontakt),
+        user=cast.kari,
+        text="Attesten er klar.",
+        close=True,
+        files=[CheckedFile("attest.pdf", "application/pdf", b"%PDF-1.4\n%attest\n")],
+    )
     desk.case_reply(case=case(konsultasjon), user=cast.kari, text="Drikk mye vann.")
     desk.charge_mark_paid(case=case(konsultasjon), user=cast.kari)
     desk.case_reply(case=case(renewal), user=cast.kari, text="Fornyet.", outcome="renewed")
     desk.case_reply(case=case(renewal2), user=cast.kari, text="Time trengs.", outcome="refused")
     desk.case_close(case=Case.objects.get(subject="For Emma"), user=cast.kari)
-    desk.clinic_thread_start(organisation=cast.gp_org, service=cast.gp_service, patient_nin=nora.nin,
-                             subject="Prøvesvar", text="Alt fint.", user=cast.kari)
+    desk.clinic_thread_start(
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        patient_nin=nora.nin,
+        subject="Prøvesvar",
+        text="Alt fint.",
+        user=cast.kari,
+    )
     deliver_all()
     for kind in Kind.values:  # the compose-info request and the clinic's reply
         request = wire.compose_info_request(kind=kind, service=cast.gp_service, patient=nora)
@@ -72,8 +109,12 @@ def test_every_dialog_message_validates(clinic_data, shared_dir):
     payloads = [(f"{e.kind} {e.msg_type}", bytes(e.payload)) for e in Envelope.objects.order_by("pk")]
     payloads += [(name, message_build(message)) for name, message in built]
     seen_kinds = {name.split(" ", 1)[1] for name, _ in payloads}
-    assert {codes.DIALOG_INNBYGGER_EKONTAKT, codes.DIALOG_INNBYGGER_EKONSULTASJON,
-            codes.DIALOG_INNBYGGER_RESEPTFORNYELSE, codes.APPREC} <= seen_kinds
+    assert {
+        codes.DIALOG_INNBYGGER_EKONTAKT,
+        codes.DIALOG_INNBYGGER_EKONSULTASJON,
+        codes.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+        codes.APPREC,
+    } <= seen_kinds
     assert len(payloads) > 25
     failures = {name: errors for name, data in payloads if (errors := schema_validate(data))}
     assert failures == {}

@@ -34,10 +34,12 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     slot = make_slot(lab, hours_ahead=50, capacity=3)
     video = VideoService.objects.create(name="Testvideo", url_prefix="https://video.example.no/")
     ClinicVideoService.objects.create(organisation=cast.gp_org, video_service=video)
-    room = DropInRoom.objects.create(service=cast.gp_service, title="Drop-in på video",
-                                     room_url="https://video.example.no/dropin/kari")
-    room.openings.create(weekday=timezone.localtime().weekday(), opens=datetime.time(0, 0),
-                         closes=datetime.time(23, 59))
+    room = DropInRoom.objects.create(
+        service=cast.gp_service, title="Drop-in på video", room_url="https://video.example.no/dropin/kari"
+    )
+    room.openings.create(
+        weekday=timezone.localtime().weekday(), opens=datetime.time(0, 0), closes=datetime.time(23, 59)
+    )
     contact = cast.nora.person.health_contacts.get()
 
     login(page, cast.nora.email, PASSWORD)

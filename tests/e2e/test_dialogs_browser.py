@@ -71,8 +71,10 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     screenshot(desk, "dialogs-clinic-case")
 
     # 3. Nora sees the answer and the charge.
-    wait_until(lambda: DialogMessage.objects.filter(direction="in", thread__subject="Vondt i halsen").exists(),
-               message="the answer in Nora's inbox")
+    wait_until(
+        lambda: DialogMessage.objects.filter(direction="in", thread__subject="Vondt i halsen").exists(),
+        message="the answer in Nora's inbox",
+    )
     page.goto(reverse("dialogs:inbox"))
     assert "1 ny" in page.locator("main").inner_text()
     axe_check(page)
@@ -102,8 +104,10 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     assert "Svaret er sendt" in desk.locator("main").inner_text()
     axe_check(desk)
 
-    wait_until(lambda: DialogMessage.objects.filter(direction="in", outcome="renewed").exists(),
-               message="the renewal answer in Nora's inbox")
+    wait_until(
+        lambda: DialogMessage.objects.filter(direction="in", outcome="renewed").exists(),
+        message="the renewal answer in Nora's inbox",
+    )
     page.goto(reverse("dialogs:inbox"))
     page.get_by_role("link", name="Levaxin 50 mikrog tabletter").click()
     text = page.locator("main").inner_text()

@@ -51,10 +51,15 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     assert heading(page) == "Helsekontakter"
     cards = page.locator("main section.card")
     names = [cards.nth(i).locator("h2").inner_text().strip() for i in range(cards.count())]
-    assert sorted(names) == sorted([
-        "Fastlege Kari Lege", "Hjemmesykepleien Nordby", "Medisinsk poliklinikk", "Laboratoriet",
-        "Vaksinasjonskontoret Nordby",
-    ])
+    assert sorted(names) == sorted(
+        [
+            "Fastlege Kari Lege",
+            "Hjemmesykepleien Nordby",
+            "Medisinsk poliklinikk",
+            "Laboratoriet",
+            "Vaksinasjonskontoret Nordby",
+        ]
+    )
     gp = cards.filter(has=page.get_by_role("heading", name="Fastlege Kari Lege"))
     assert gp.locator(".process--on").filter(has_text="Fornye resept").count() == 1
     vaccination = cards.filter(has=page.get_by_role("heading", name="Vaksinasjonskontoret Nordby"))

@@ -35,8 +35,10 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
     screenshot(page, "journal-1-request")
     page.get_by_role("button", name="Send forespørsel").click()
     assert "Forespørselen om journalkopi er sendt" in page.locator("main").inner_text()
-    wait_until(lambda: CopyRequest.objects.filter(patient_nin=cast.nora.person.nin).exists(),
-               message="the request on the clinic desk")
+    wait_until(
+        lambda: CopyRequest.objects.filter(patient_nin=cast.nora.person.nin).exists(),
+        message="the request on the clinic desk",
+    )
 
     # 2. The reception desk fulfils it.
     desk = new_page()
@@ -49,8 +51,10 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
     screenshot(desk, "journal-2-desk-request")
     desk.get_by_role("button", name="Lag PDF og send journalkopi").click()
     assert "Journalkopien er sendt" in desk.locator("main").inner_text()
-    wait_until(lambda: JournalDocument.objects.filter(person=cast.nora.person).exists(),
-               message="the copy in Nora's Dokumenter")
+    wait_until(
+        lambda: JournalDocument.objects.filter(person=cast.nora.person).exists(),
+        message="the copy in Nora's Dokumenter",
+    )
 
     # 3. Nora downloads the PDF.
     page.goto(reverse("journal:documents"))

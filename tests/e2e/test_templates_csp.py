@@ -14,7 +14,9 @@ BASE = Path(settings.BASE_DIR)
 INLINE = {
     "inline style attribute": re.compile(r"\sstyle\s*=", re.I),
     "inline <style> element": re.compile(r"<style[\s>]", re.I),
-    "inline <script> (no src)": re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I),
+    "inline <script> (no src)": re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I
+    ),
     "event-handler attribute": re.compile(r"\son[a-z]+\s*=\s*[\"']", re.I),
     "javascript: URL": re.compile(r"javascript:", re.I),
 }

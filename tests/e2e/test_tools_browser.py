@@ -30,11 +30,18 @@ def new_page(browser, live_server):
         context = browser.new_context(base_url=live_server.url, locale="nb-NO", viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         # The tool itself lives on another site; answer for it so the test never leaves the machine.
-        context.route("https://pusteappen.example/**", lambda route: route.fulfill(
-            status=200, content_type="text/html", body="<!doctype html><title>Pusteappen</title><h1>Pusteappen</h1>"))
+        context.route(
+            "https://pusteappen.example/**",
+            lambda route: route.fulfill(
+                status=200, content_type="text/html", body="<!doctype html><title>Pusteappen</title><h1>Pusteappen</h1>"
+            ),
+        )
         tab = context.new_page()
         tab.problems = []
-        tab.on("console", lambda m: tab.problems.append(f"console error on {tab.url}: {m.text}") if m.type == "error" else None)
+        tab.on(
+            "console",
+            lambda m: tab.problems.append(f"console error on {tab.url}: {m.text}") if m.type == "error" else None,
+        )
         contexts.append(context)
         return tab
 

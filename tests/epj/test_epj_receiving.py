@@ -30,15 +30,25 @@ def test_patient_list_is_seeded_from_active_health_contacts_once(gp):
     assert not EpjPatient.objects.filter(nin=former.nin).exists()
 
 
-@pytest.mark.parametrize("case, code", [
-    ("no_nin", "E30"), ("short", "E31"), ("check_digits", "E31"), ("not_in_register", "E53"), ("not_here", "E35"),
-])
+@pytest.mark.parametrize(
+    "case, code",
+    [
+        ("no_nin", "E30"),
+        ("short", "E31"),
+        ("check_digits", "E31"),
+        ("not_in_register", "E53"),
+        ("not_here", "E35"),
+    ],
+)
 def test_patient_identity_rejections(gp, case, code):
     service, nora, former = gp
     seed_epj_patients()
     nin = {
-        "no_nin": "", "short": "123", "check_digits": nora.nin[:10] + str((int(nora.nin[10]) + 1) % 10),
-        "not_in_register": f.PersonFactory.build().nin, "not_here": former.nin,
+        "no_nin": "",
+        "short": "123",
+        "check_digits": nora.nin[:10] + str((int(nora.nin[10]) + 1) % 10),
+        "not_in_register": f.PersonFactory.build().nin,
+        "not_here": former.nin,
     }[case]
     with pytest.raises(Reject) as rejection:
         epj_patient_for(organisation=service.organisation, patient=Patient(nin=nin))
@@ -48,12 +58,18 @@ def test_patient_identity_rejections(gp, case, code):
 def test_filing_handler_files_once_and_answers_ok(gp):
     service, nora, _ = gp
     seed_epj_patients()
-    message = probe_ekontakt(receiver=clinic_party(service=service), patient=Patient(nin=nora.nin), subject="Time?",
-                             text="Kan jeg få time?")
+    message = probe_ekontakt(
+        receiver=clinic_party(service=service), patient=Patient(nin=nora.nin), subject="Time?", text="Kan jeg få time?"
+    )
     assert message_file(message, None).status == codes.STATUS_OK
     assert journal_file(organisation=service.organisation, patient=None, message=message) == JournalEntry.objects.get()
     entry = JournalEntry.objects.get()
-    assert (entry.subject, entry.text, entry.direction, entry.patient.nin) == ("Time?", "Kan jeg få time?", "in", nora.nin)
+    assert (entry.subject, entry.text, entry.direction, entry.patient.nin) == (
+        "Time?",
+        "Kan jeg få time?",
+        "in",
+        nora.nin,
+    )
 
 
 def test_outage_is_a_transient_failure_until_it_ends(gp):

@@ -57,8 +57,12 @@ def filed() -> int:
 def assert_each_filed_once_and_answered(messages, timeout=600):
     ids = [m.msg_id for m in messages]
     originals = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids)
-    wait_until(lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(ids), timeout=timeout,
-               interval=0.5, message=f"all {len(ids)} originals delivered (status: {relay_status()})")
+    wait_until(
+        lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(ids),
+        timeout=timeout,
+        interval=0.5,
+        message=f"all {len(ids)} originals delivered (status: {relay_status()})",
+    )
     assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(ids)  # each exactly once
     assert InboxMessage.objects.filter(side="epj", msg_id__in=ids).count() == len(ids)
     apprecs = Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=ids)
@@ -99,14 +103,34 @@ def own_redis(tmp_path):
     if not shutil.which("redis-server"):
         pytest.fail("redis-server is not installed")
     port = _free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-               "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--save", ""]
+    command = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(tmp_path),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--maxmemory-policy",
+        "noeviction",
+        "--save",
+        "",
+    ]
     procs = []
 
     def start():
         procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_until(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip()
-                   == b"PONG", timeout=20, message="redis-server up")
+        wait_until(
+            lambda: (
+                subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG"
+            ),
+            timeout=20,
+            message="redis-server up",
+        )
 
     def kill():
         procs[-1].send_signal(signal.SIGKILL)
@@ -151,7 +175,7 @@ def test_redis_restart_mid_run_loses_nothing(django_db_setup, traffic, tmp_path)
                 send(message)
             wait_until(lambda: filed() >= MESSAGES // 10, message="delivery under way", timeout=300)
             kill_redis()  # SIGKILL: no shutdown save, queued kicks may be gone
-            for message in traffic[MESSAGES // 2:]:
+            for message in traffic[MESSAGES // 2 :]:
                 send(message)  # the outbox takes them while the broker is down
             time.sleep(2)
             start_redis()
@@ -164,12 +188,14 @@ def test_epj_failing_for_a_while_is_retried_until_it_recovers(django_db_setup, t
             send(message)
         wait_until(lambda: filed() >= 10, message="delivery under way", timeout=300)
         epj_outage_start(reason="Database-vedlikehold")
-        for message in traffic[MESSAGES // 5:]:
+        for message in traffic[MESSAGES // 5 :]:
             send(message)
         wait_until(
             lambda: Envelope.objects.filter(
-                kind=EnvelopeKind.MESSAGE, attempts__gte=3, state=EnvelopeState.QUEUED).exists(),
-            message="messages retried during the outage", timeout=120,
+                kind=EnvelopeKind.MESSAGE, attempts__gte=3, state=EnvelopeState.QUEUED
+            ).exists(),
+            message="messages retried during the outage",
+            timeout=120,
         )
         filed_during_outage = filed()
         time.sleep(3)

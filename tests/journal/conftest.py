@@ -68,27 +68,43 @@ class Hospital:
 def hospital(cast):
     org = f.OrganisationFactory(name="Innlandet sykehus", is_hospital=True)
     service = f.ServiceFactory(
-        organisation=org, name="Medisinsk poliklinikk", kind=ServiceKind.SPECIALIST,
-        processes={Process.EKONTAKT: None, Process.APPOINTMENTS: AppointmentLevel.BOOK, Process.JOURNAL_COPY: None,
-                   Process.DOCUMENTS: None},
+        organisation=org,
+        name="Medisinsk poliklinikk",
+        kind=ServiceKind.SPECIALIST,
+        processes={
+            Process.EKONTAKT: None,
+            Process.APPOINTMENTS: AppointmentLevel.BOOK,
+            Process.JOURNAL_COPY: None,
+            Process.DOCUMENTS: None,
+        },
     )
     for person in (cast.nora.person, cast.emma, cast.jonas.person):
         f.contact(person, service, active=False)  # discharged: documents stay readable
-    clinician = f.StaffFactory(email="lege@sykehus.test", totp_secret=TOTP_SECRET,
-                               membership=(org, StaffRole.CLINICIAN))
+    clinician = f.StaffFactory(
+        email="lege@sykehus.test", totp_secret=TOTP_SECRET, membership=(org, StaffRole.CLINICIAN)
+    )
 
     def doc(person, title, confidential=False, kind=HospitalDocument.Kind.DISCHARGE):
         return HospitalDocument.objects.create(
-            organisation=org, patient_nin=person.nin, patient_name=person.full_name, kind=kind, title=title,
-            department="Medisinsk avdeling", author_name="Lege Lise Sykehus",
-            text=f"{title}\n\n{SECRET_TEXT} for {person.given_name}.", confidential=confidential,
+            organisation=org,
+            patient_nin=person.nin,
+            patient_name=person.full_name,
+            kind=kind,
+            title=title,
+            department="Medisinsk avdeling",
+            author_name="Lege Lise Sykehus",
+            text=f"{title}\n\n{SECRET_TEXT} for {person.given_name}.",
+            confidential=confidential,
         )
 
     return Hospital(
-        org=org, service=service, clinician=clinician,
+        org=org,
+        service=service,
+        clinician=clinician,
         nora_doc=doc(cast.nora.person, "Epikrise etter innleggelse"),
-        nora_secret_doc=doc(cast.nora.person, "Skjermet notat", confidential=True,
-                            kind=HospitalDocument.Kind.OUTPATIENT),
+        nora_secret_doc=doc(
+            cast.nora.person, "Skjermet notat", confidential=True, kind=HospitalDocument.Kind.OUTPATIENT
+        ),
         emma_doc=doc(cast.emma, "Epikrise Emma"),
         jonas_doc=doc(cast.jonas.person, "Epikrise Jonas"),
     )
@@ -98,10 +114,18 @@ def hospital(cast):
 def gp_record(cast):
     """Nora's notes in her GP's record, and the EPJ's patient list."""
     seed_epj_patients()
-    for title, text in (("Konsultasjon", "Hodepine i to uker. Blodtrykk 128/82."),
-                        ("Kontroll", "Bedre. Ingen videre tiltak.")):
-        RecordNote.objects.create(organisation=cast.gp_org, patient_nin=cast.nora.person.nin,
-                                  patient_name=cast.nora.person.full_name, author_name="Kari Lege", title=title, text=text)
+    for title, text in (
+        ("Konsultasjon", "Hodepine i to uker. Blodtrykk 128/82."),
+        ("Kontroll", "Bedre. Ingen videre tiltak."),
+    ):
+        RecordNote.objects.create(
+            organisation=cast.gp_org,
+            patient_nin=cast.nora.person.nin,
+            patient_name=cast.nora.person.full_name,
+            author_name="Kari Lege",
+            title=title,
+            text=text,
+        )
     return cast
 
 

@@ -12,8 +12,14 @@ pytestmark = pytest.mark.django_db
 
 
 def write(cast, **overrides):
-    args = dict(actor=cast.kari, organisation=cast.gp_org, role="clinician", person=cast.nora.person,
-                what=AccessLogEntry.What.MESSAGES, object_ref="Melding om resept")
+    args = dict(
+        actor=cast.kari,
+        organisation=cast.gp_org,
+        role="clinician",
+        person=cast.nora.person,
+        what=AccessLogEntry.What.MESSAGES,
+        object_ref="Melding om resept",
+    )
     args.update(overrides)
     return access_log_write(**args)
 
@@ -21,7 +27,11 @@ def write(cast, **overrides):
 def test_write_records_who_where_role_what_and_when(cast):
     entry = write(cast)
     assert (entry.actor_name, entry.organisation_name, entry.role, entry.what) == (
-        str(cast.kari), cast.gp_org.name, "clinician", "messages")
+        str(cast.kari),
+        cast.gp_org.name,
+        "clinician",
+        "messages",
+    )
     assert entry.created_at is not None
 
 

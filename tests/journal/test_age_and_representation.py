@@ -19,11 +19,20 @@ def person_aged(years, **kwargs):
     return f.PersonFactory(birth_date=datetime.date(TODAY.year - years, 1, 1), **kwargs)
 
 
-@pytest.mark.parametrize("age, parent_sees, own_sees", [
-    (0, True, False), (8, True, False), (11, True, False),
-    (12, False, False), (13, False, False), (15, False, False),
-    (16, False, True), (17, False, True), (40, False, True),
-])
+@pytest.mark.parametrize(
+    "age, parent_sees, own_sees",
+    [
+        (0, True, False),
+        (8, True, False),
+        (11, True, False),
+        (12, False, False),
+        (13, False, False),
+        (15, False, False),
+        (16, False, True),
+        (17, False, True),
+        (40, False, True),
+    ],
+)
 def test_parents_under_12_nobody_12_to_15_only_the_person_from_16(age, parent_sees, own_sees):
     parent = person_aged(40, address_code="HJEM")
     child = person_aged(age, address_code="HJEM")
@@ -63,8 +72,12 @@ def test_power_of_attorney_for_insight_gives_access(area, sees):
 
 def test_revoked_power_of_attorney_gives_nothing():
     grantor, holder = person_aged(70), person_aged(45)
-    PowerOfAttorney.objects.create(grantor=grantor, holder=holder, area=ServiceArea.INSIGHT,
-                                   revoked_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    PowerOfAttorney.objects.create(
+        grantor=grantor,
+        holder=holder,
+        area=ServiceArea.INSIGHT,
+        revoked_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+    )
     assert not journal_access_allowed(viewer=holder, subject=grantor, today=TODAY)
 
 
@@ -80,9 +93,18 @@ def act_for(client, person):
 def test_parent_acting_for_a_child_under_12_sees_the_childs_documents(client, cast):
     from journal.models import JournalDocument
 
-    doc = JournalDocument.objects.create(person=cast.emma, organisation=cast.gp_org, service=cast.gp_service,
-                                         source="pushed", title="Journalkopi Emma", filename="e.pdf",
-                                         mime_type="application/pdf", size=5, data=b"%PDF-", msg_id="m-emma")
+    doc = JournalDocument.objects.create(
+        person=cast.emma,
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        source="pushed",
+        title="Journalkopi Emma",
+        filename="e.pdf",
+        mime_type="application/pdf",
+        size=5,
+        data=b"%PDF-",
+        msg_id="m-emma",
+    )
     login_as(client, cast.nora)
     act_for(client, cast.emma)
     page = client.get(reverse("journal:documents")).content.decode()
@@ -93,9 +115,18 @@ def test_parent_acting_for_a_child_under_12_sees_the_childs_documents(client, ca
 def test_fourteen_year_old_sees_no_documents_and_parents_none_either(client, cast):
     from journal.models import JournalDocument
 
-    doc = JournalDocument.objects.create(person=cast.jonas.person, organisation=cast.gp_org, service=cast.gp_service,
-                                         source="pushed", title="Journalkopi Jonas", filename="j.pdf",
-                                         mime_type="application/pdf", size=5, data=b"%PDF-", msg_id="m-jonas")
+    doc = JournalDocument.objects.create(
+        person=cast.jonas.person,
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        source="pushed",
+        title="Journalkopi Jonas",
+        filename="j.pdf",
+        mime_type="application/pdf",
+        size=5,
+        data=b"%PDF-",
+        msg_id="m-jonas",
+    )
     login_as(client, cast.jonas)
     page = client.get(reverse("journal:documents")).content.decode()
     assert "Journalkopi Jonas" not in page and "fra du er 16" in page

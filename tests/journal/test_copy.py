@@ -37,7 +37,11 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
     assert request.state == JournalCopyRequest.State.DELIVERED
     desk = CopyRequest.objects.get()
     assert (desk.organisation, desk.patient_nin, desk.msg_id, desk.state) == (
-        cast.gp_org, cast.nora.person.nin, request.msg_id, CopyRequest.State.OPEN)
+        cast.gp_org,
+        cast.nora.person.nin,
+        request.msg_id,
+        CopyRequest.State.OPEN,
+    )
 
     in_transaction(copy_request_fulfil, membership=membership(cast.reception, cast.gp_org), request=desk)
     deliver_all()
@@ -53,7 +57,10 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
     response = client.get(reverse("journal:document_download", args=[document.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith("attachment; filename=") and ".pdf" in response["Content-Disposition"]
+    assert (
+        response["Content-Disposition"].startswith("attachment; filename=")
+        and ".pdf" in response["Content-Disposition"]
+    )
     assert response.content == bytes(document.data)
 
 
@@ -64,8 +71,7 @@ def test_the_pdf_holds_the_record_notes(gp_record):
     cast = gp_record
     entries = record_entries(organisation=cast.gp_org, patient_nin=cast.nora.person.nin)
     assert [e[2] for e in entries] == ["Konsultasjon", "Kontroll"]
-    pdf = record_copy_pdf(organisation_name="X", patient_name="Nora", patient_nin=cast.nora.person.nin,
-                          entries=entries)
+    pdf = record_copy_pdf(organisation_name="X", patient_name="Nora", patient_nin=cast.nora.person.nin, entries=entries)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
 
 
@@ -78,11 +84,13 @@ def test_forged_free_text_is_refused_and_nothing_is_sent(client, gp_record):
 
 def test_the_request_message_carries_no_text(gp_record):
     cast = gp_record
-    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person,
-                   written_by=cast.nora.person)
+    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     message = message_parse(bytes(Envelope.objects.get().payload))
     (question,) = message.foresporsler
-    assert (question.type_code, question.type_system) == (codes.FORESP_JOURNALKOPI.code, codes.FORESP_JOURNALKOPI.system)
+    assert (question.type_code, question.type_system) == (
+        codes.FORESP_JOURNALKOPI.code,
+        codes.FORESP_JOURNALKOPI.system,
+    )
     assert question.text == "" and message.msg_type == codes.DIALOG_INNBYGGER_EKONTAKT
 
 
@@ -104,8 +112,7 @@ def test_request_only_to_an_active_contact_offering_the_copy(client, gp_record, 
 
 def test_desk_refuses_a_request_for_a_patient_without_an_active_contact(gp_record):
     cast = gp_record
-    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person,
-                   written_by=cast.nora.person)
+    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     cast.nora.person.health_contacts.update(active=False)  # ended before the clinic received it
     deliver_all()
     assert not CopyRequest.objects.exists()
@@ -114,8 +121,7 @@ def test_desk_refuses_a_request_for_a_patient_without_an_active_contact(gp_recor
 
 def test_fulfilling_twice_sends_one_copy(gp_record):
     cast = gp_record
-    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person,
-                   written_by=cast.nora.person)
+    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     desk = CopyRequest.objects.get()
     in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk)
@@ -129,8 +135,12 @@ def test_fulfilling_twice_sends_one_copy(gp_record):
 def test_pushed_copy_reaches_a_patient_without_an_active_contact(client, gp_record):
     cast = gp_record
     cast.nora.person.health_contacts.update(active=False)
-    in_transaction(copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service,
-                   patient_nin=cast.nora.person.nin)
+    in_transaction(
+        copy_push,
+        membership=membership(cast.kari, cast.gp_org),
+        service=cast.gp_service,
+        patient_nin=cast.nora.person.nin,
+    )
     deliver_all()
     document = JournalDocument.objects.get()
     assert (document.source, document.request, document.person) == ("pushed", None, cast.nora.person)
@@ -145,8 +155,9 @@ def test_push_needs_a_record_at_the_clinic(gp_record):
     cast = gp_record
     stranger = f.PersonFactory()
     with pytest.raises(ValidationError):
-        in_transaction(copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service,
-                       patient_nin=stranger.nin)
+        in_transaction(
+            copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service, patient_nin=stranger.nin
+        )
     assert not Envelope.objects.exists()
 
 
@@ -154,8 +165,12 @@ def test_redelivered_copy_is_stored_once(gp_record):
     from journal.services import journal_copy_receive
 
     cast = gp_record
-    in_transaction(copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service,
-                   patient_nin=cast.nora.person.nin)
+    in_transaction(
+        copy_push,
+        membership=membership(cast.kari, cast.gp_org),
+        service=cast.gp_service,
+        patient_nin=cast.nora.person.nin,
+    )
     message = message_parse(bytes(Envelope.objects.get(side="epj").payload))
     first = in_transaction(journal_copy_receive, message)
     again = in_transaction(journal_copy_receive, message)
@@ -176,12 +191,17 @@ def test_other_e_kontakt_messages_still_reach_their_own_handlers(gp_record):
 @pytest.mark.shared
 def test_every_journal_copy_message_validates_against_the_official_xsds(shared_dir, gp_record):
     cast = gp_record
-    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person,
-                   written_by=cast.nora.person)
+    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
-    in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=CopyRequest.objects.get())
-    in_transaction(copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service,
-                   patient_nin=cast.nora.person.nin)
+    in_transaction(
+        copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=CopyRequest.objects.get()
+    )
+    in_transaction(
+        copy_push,
+        membership=membership(cast.kari, cast.gp_org),
+        service=cast.gp_service,
+        patient_nin=cast.nora.person.nin,
+    )
     deliver_all()
     payloads = [bytes(e.payload) for e in Envelope.objects.all()]
     assert len(payloads) >= 6  # request, its AppRec, two copies, their AppRecs
@@ -196,8 +216,9 @@ def test_an_ordinary_e_kontakt_is_still_filed_by_the_epj(gp_record):
     from messaging.wire.dialogs import patient_of
 
     cast = gp_record
-    message = probe_ekontakt(receiver=clinic_party(service=cast.gp_service), patient=patient_of(cast.nora.person),
-                             subject="Spørsmål om time")
+    message = probe_ekontakt(
+        receiver=clinic_party(service=cast.gp_service), patient=patient_of(cast.nora.person), subject="Spørsmål om time"
+    )
     in_transaction(relay_send, side="portal", message=message)
     deliver_all()
     assert JournalEntry.objects.filter(msg_id=message.msg_id, subject="Spørsmål om time").exists()
@@ -222,7 +243,10 @@ def test_parent_requests_a_copy_for_a_child_under_12(client, gp_record):
     deliver_all()
     desk = CopyRequest.objects.get()
     assert (desk.patient_nin, desk.requested_by_name, desk.on_behalf_relation) == (
-        cast.emma.nin, cast.nora.person.full_name, "parent")
+        cast.emma.nin,
+        cast.nora.person.full_name,
+        "parent",
+    )
 
 
 def test_epj_refuses_a_request_to_a_service_without_journal_copy(gp_record):
@@ -231,10 +255,10 @@ def test_epj_refuses_a_request_to_a_service_without_journal_copy(gp_record):
     from messaging.relay import relay_send
 
     cast = gp_record
-    message = wire.copy_request_message(service=cast.gp_service, patient=cast.nora.person,
-                                        written_by=cast.nora.person)
-    JournalCopyRequest.objects.create(person=cast.nora.person, requested_by=cast.nora.person,
-                                      service=cast.gp_service, msg_id=message.msg_id)
+    message = wire.copy_request_message(service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
+    JournalCopyRequest.objects.create(
+        person=cast.nora.person, requested_by=cast.nora.person, service=cast.gp_service, msg_id=message.msg_id
+    )
     in_transaction(relay_send, side="portal", message=message)
     cast.gp_service.processes.filter(process="journalkopi").delete()
     deliver_all()

@@ -20,16 +20,28 @@ def user_for(cast, who):
 
 
 def state():
-    return (JournalCopyRequest.objects.count(), JournalDocument.objects.count(), AccessLogEntry.objects.count(),
-            Envelope.objects.count(), CopyRequest.objects.count())
+    return (
+        JournalCopyRequest.objects.count(),
+        JournalDocument.objects.count(),
+        AccessLogEntry.objects.count(),
+        Envelope.objects.count(),
+        CopyRequest.objects.count(),
+    )
 
 
 @pytest.fixture
 def nora_copy(cast):
     return JournalDocument.objects.create(
-        person=cast.nora.person, organisation=cast.gp_org, service=cast.gp_service, source="pushed",
-        title="Journalkopi fra Bakkehuset", filename="kopi.pdf", mime_type="application/pdf", size=9,
-        data=b"%PDF-1.4 x", msg_id="msg-nora-copy",
+        person=cast.nora.person,
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        source="pushed",
+        title="Journalkopi fra Bakkehuset",
+        filename="kopi.pdf",
+        mime_type="application/pdf",
+        size=9,
+        data=b"%PDF-1.4 x",
+        msg_id="msg-nora-copy",
     )
 
 
@@ -126,8 +138,14 @@ def test_shared_document(client, hospital, cast, who):
 def test_access_log(client, cast, who):
     from journal.services import access_log_write
 
-    access_log_write(actor=cast.kari, organisation=cast.gp_org, role="clinician", person=cast.nora.person,
-                     what="record", object_ref="Noras journal")
+    access_log_write(
+        actor=cast.kari,
+        organisation=cast.gp_org,
+        role="clinician",
+        person=cast.nora.person,
+        what="record",
+        object_ref="Noras journal",
+    )
     response = call(client, cast, who, "get", reverse("journal:access_log"))
     if who in ("anonymous", "other_staff"):
         assert_refused(response, who)

@@ -20,8 +20,11 @@ def portal_tables_containing(marker: str) -> list:
     for model in apps.get_models():
         if model._meta.app_label not in PORTAL_APPS:
             continue
-        fields = [f for f in model._meta.concrete_fields
-                  if isinstance(f, (models.CharField, models.TextField, models.BinaryField, models.JSONField))]
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.BinaryField, models.JSONField))
+        ]
         for row in model.objects.all().values_list("pk", *[f.attname for f in fields]):
             for value in row[1:]:
                 if value is None:
@@ -72,19 +75,28 @@ def test_sharing_messages_validate_against_the_official_xsds(shared_dir, client,
     from messaging.codec import message_build
 
     built = [
-        message_build(wire.find_documents_message(service=hospital.service, patient=cast.nora.person,
-                                                  written_by=cast.nora.person)),
-        message_build(wire.fetch_document_message(service=hospital.service, patient=cast.emma,
-                                                  written_by=cast.nora.person, relation="parent",
-                                                  document_id=hospital.emma_doc.document_id)),
+        message_build(
+            wire.find_documents_message(service=hospital.service, patient=cast.nora.person, written_by=cast.nora.person)
+        ),
+        message_build(
+            wire.fetch_document_message(
+                service=hospital.service,
+                patient=cast.emma,
+                written_by=cast.nora.person,
+                relation="parent",
+                document_id=hospital.emma_doc.document_id,
+            )
+        ),
     ]
     from epj.records import wire as epj_wire
     from messaging.codec import message_parse
 
     request = message_parse(built[1])
-    built += [message_build(epj_wire.document_reply(request, hospital.emma_doc)),
-              message_build(epj_wire.document_list_reply(request, [hospital.nora_doc, hospital.emma_doc])),
-              message_build(epj_wire.document_reply(request, None))]
+    built += [
+        message_build(epj_wire.document_reply(request, hospital.emma_doc)),
+        message_build(epj_wire.document_list_reply(request, [hospital.nora_doc, hospital.emma_doc])),
+        message_build(epj_wire.document_reply(request, None)),
+    ]
     for payload in payloads + built:
         assert schema_validate(payload) == [], payload[:300]
 
@@ -102,16 +114,20 @@ def nora_at_other_clinic(cast):
 
 
 @pytest.mark.django_db
-def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_logged(client, hospital,
-                                                                                     nora_at_other_clinic):
+def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_logged(
+    client, hospital, nora_at_other_clinic
+):
     cast = nora_at_other_clinic
     login_as(client, cast.ola)
     listing = client.get(reverse("records:patient_documents", args=[cast.other_org.pk, cast.nora.person.pk]))
     assert listing.status_code == 200
     text = listing.content.decode()
     assert "Epikrise etter innleggelse" in text and "Skjermet notat" in text  # personnel see it, marked
-    page = client.get(reverse("records:patient_document",
-                              args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]))
+    page = client.get(
+        reverse(
+            "records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]
+        )
+    )
     assert page.status_code == 200 and SECRET_TEXT in page.content.decode()
     entries = list(AccessLogEntry.objects.filter(person=cast.nora.person).order_by("pk"))
     assert [(e.actor, e.organisation, e.role, e.what) for e in entries] == [
@@ -128,8 +144,9 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
 @pytest.mark.django_db
 def test_clinician_who_does_not_treat_the_patient_reads_nothing(client, hospital, cast):
     login_as(client, cast.ola)  # Nora has no contact with Ola's organisation
-    url = reverse("records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk,
-                                                    hospital.nora_doc.document_id])
+    url = reverse(
+        "records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]
+    )
     assert client.get(url).status_code == 404
     assert not AccessLogEntry.objects.exists()
 
@@ -142,8 +159,12 @@ def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
     from messaging.relay import RelayTimeout, relay_request_sync
     from messaging.relay.delivery import envelopes_claim, envelopes_deliver
 
-    message = wire.fetch_document_message(service=hospital.service, patient=cast.nora.person,
-                                          written_by=cast.nora.person, document_id=hospital.nora_doc.document_id)
+    message = wire.fetch_document_message(
+        service=hospital.service,
+        patient=cast.nora.person,
+        written_by=cast.nora.person,
+        document_id=hospital.nora_doc.document_id,
+    )
     with pytest.raises(RelayTimeout):
         relay_request_sync(side="portal", message=message, timeout=0.05, retain=False)
     claimed = envelopes_claim(side="epj", channel="sync", worker="late", limit=1)
@@ -166,8 +187,12 @@ def test_parent_reads_a_young_childs_shared_documents_but_not_a_teenagers(client
         assert "Epikrise Emma" in listing and "Epikrise etter innleggelse" not in listing
         page = client.get(reverse("journal:shared_document", args=[hospital.service.pk, hospital.emma_doc.document_id]))
         assert page.status_code == 200
-        assert client.get(reverse("journal:shared_document",
-                                  args=[hospital.service.pk, hospital.jonas_doc.document_id])).status_code == 404
+        assert (
+            client.get(
+                reverse("journal:shared_document", args=[hospital.service.pk, hospital.jonas_doc.document_id])
+            ).status_code
+            == 404
+        )
     login_as(client, cast.jonas)  # 14: not even his own
     listing = client.get(reverse("journal:shared_documents")).content.decode()
     assert "Epikrise Jonas" not in listing and "fra du er 16" in listing

@@ -9,7 +9,13 @@ import random
 import pytest
 
 from messaging.codec import (
-    CodecError, apprec_build, apprec_parse, document_parse, message_build, message_parse, schema_validate,
+    CodecError,
+    apprec_build,
+    apprec_parse,
+    document_parse,
+    message_build,
+    message_parse,
+    schema_validate,
     secure_parse,
 )
 from tests.messaging.test_codec_kinds import APPRECS, MESSAGES
@@ -25,34 +31,81 @@ def _code_of(data, parse=document_parse) -> CodecError:
     return caught.value
 
 
-XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE MsgHead [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-       b'<MsgHead xmlns="' + MH_NS + b'"><MsgInfo>&xxe;</MsgInfo></MsgHead>')
-BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-                  + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                             for i in range(1, 10))
-                  + b']>\n<lolz>&lol9;</lolz>')
-EXTERNAL_DTD = (b'<?xml version="1.0"?>\n<!DOCTYPE MsgHead SYSTEM "http://127.0.0.1:9/evil.dtd">\n'
-                b'<MsgHead xmlns="' + MH_NS + b'"/>')
-PARAMETER_ENTITY = (b'<?xml version="1.0"?><!-- harmless? --><!DOCTYPE x [<!ENTITY % p SYSTEM '
-                    b'"http://127.0.0.1:9/p.dtd"> %p;]><x/>')
+XXE = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE MsgHead [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    b'<MsgHead xmlns="' + MH_NS + b'"><MsgInfo>&xxe;</MsgInfo></MsgHead>'
+)
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + b"".join(
+        b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
+    )
+    + b"]>\n<lolz>&lol9;</lolz>"
+)
+EXTERNAL_DTD = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE MsgHead SYSTEM "http://127.0.0.1:9/evil.dtd">\n<MsgHead xmlns="' + MH_NS + b'"/>'
+)
+PARAMETER_ENTITY = (
+    b'<?xml version="1.0"?><!-- harmless? --><!DOCTYPE x [<!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd"> %p;]><x/>'
+)
 
 
-@pytest.mark.parametrize("data", [XXE, BILLION_LAUGHS, EXTERNAL_DTD, PARAMETER_ENTITY,
-                                  b"<!DOCTYPE MsgHead>", b"\xef\xbb\xbf<!DOCTYPE a><a/>",
-                                  VALID.replace(b"?>", b"?><!DOCTYPE MsgHead>", 1)],
-                         ids=["xxe", "billion-laughs", "external-dtd", "parameter-entity", "doctype-only",
-                              "doctype-after-bom", "doctype-in-real-message"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        XXE,
+        BILLION_LAUGHS,
+        EXTERNAL_DTD,
+        PARAMETER_ENTITY,
+        b"<!DOCTYPE MsgHead>",
+        b"\xef\xbb\xbf<!DOCTYPE a><a/>",
+        VALID.replace(b"?>", b"?><!DOCTYPE MsgHead>", 1),
+    ],
+    ids=[
+        "xxe",
+        "billion-laughs",
+        "external-dtd",
+        "parameter-entity",
+        "doctype-only",
+        "doctype-after-bom",
+        "doctype-in-real-message",
+    ],
+)
 def test_any_doctype_is_refused_unread_with_t99(data):
     error = _code_of(data)
     assert error.code == "T99"
     assert "root:" not in error.detail and "lol" not in error.detail
 
 
-@pytest.mark.parametrize("data", [b"", b"   \n", b"hello", b"{\"MsgHead\": 1}", b"%PDF-1.4\n\x00\x01",
-                                  b"\x00\x01\x02\x03", b"<MsgHead", b"<a></b>", b"<a>&undefined;</a>",
-                                  b"<?xml version='1.0'?>", "<MsgHead/>"],
-                         ids=["empty", "blank", "text", "json", "pdf", "binary", "unclosed", "mismatched",
-                              "undefined-entity", "declaration-only", "str-not-bytes"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"   \n",
+        b"hello",
+        b'{"MsgHead": 1}',
+        b"%PDF-1.4\n\x00\x01",
+        b"\x00\x01\x02\x03",
+        b"<MsgHead",
+        b"<a></b>",
+        b"<a>&undefined;</a>",
+        b"<?xml version='1.0'?>",
+        "<MsgHead/>",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "text",
+        "json",
+        "pdf",
+        "binary",
+        "unclosed",
+        "mismatched",
+        "undefined-entity",
+        "declaration-only",
+        "str-not-bytes",
+    ],
+)
 def test_non_xml_is_t01(data):
     assert _code_of(data).code == "T01"
 
@@ -65,12 +118,16 @@ def test_truncated_message_is_t01_and_keeps_the_header_for_the_apprec():
     assert error.header.sender.her_id == MESSAGES["ekontakt"].sender.her_id
 
 
-@pytest.mark.parametrize("data", [
-    VALID.replace(MH_NS, b"http://www.kith.no/xmlstds/msghead/2099-01-01"),
-    VALID.replace(b"dialog/2013-01-23", b"dialog/2099-01-01"),
-    b"<foo xmlns='urn:x'/>",
-    b"<MsgHead/>",
-], ids=["msghead-namespace", "dialog-namespace", "unknown-root", "no-namespace"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        VALID.replace(MH_NS, b"http://www.kith.no/xmlstds/msghead/2099-01-01"),
+        VALID.replace(b"dialog/2013-01-23", b"dialog/2099-01-01"),
+        b"<foo xmlns='urn:x'/>",
+        b"<MsgHead/>",
+    ],
+    ids=["msghead-namespace", "dialog-namespace", "unknown-root", "no-namespace"],
+)
 def test_wrong_namespace_or_root_is_t10(data):
     assert _code_of(data).code == "T10"
 
@@ -140,13 +197,16 @@ def test_schema_invalid_is_t02_with_header(shared_dir, settings):
     assert error.code == "T02" and error.header.msg_id == MSG_ID
 
 
-@pytest.mark.parametrize("replace, code", [
-    ((b"<Id>13116900216</Id>", b"<Id>13116900217</Id>"), "E31"),
-    ((b"<MsgId>" + MSG_ID.encode() + b"</MsgId>", b"<MsgId></MsgId>"), "E10"),
-    ((b"<Id>8093244</Id>", b"<Id>80932x4</Id>"), "T99"),
-    ((b"<GenDate>2026-03-14T09:26:53Z</GenDate>", b"<GenDate>i morgen</GenDate>"), "T02"),
-    ((b"JVBERi0x", b"!!notbase64"), "T02"),
-])
+@pytest.mark.parametrize(
+    "replace, code",
+    [
+        ((b"<Id>13116900216</Id>", b"<Id>13116900217</Id>"), "E31"),
+        ((b"<MsgId>" + MSG_ID.encode() + b"</MsgId>", b"<MsgId></MsgId>"), "E10"),
+        ((b"<Id>8093244</Id>", b"<Id>80932x4</Id>"), "T99"),
+        ((b"<GenDate>2026-03-14T09:26:53Z</GenDate>", b"<GenDate>i morgen</GenDate>"), "T02"),
+        ((b"JVBERi0x", b"!!notbase64"), "T02"),
+    ],
+)
 def test_business_and_structure_errors_the_codec_can_see(replace, code):
     message = MESSAGES["journal_copy"] if code == "T02" and replace[0] == b"JVBERi0x" else MESSAGES["ekontakt"]
     data = message_build(message)
@@ -180,7 +240,7 @@ def test_random_corruption_never_escapes_as_another_exception_type():
             if action < 0.4:
                 data[pos] = rng.randrange(256)
             elif action < 0.7:
-                del data[pos:pos + rng.randint(1, 40)]
+                del data[pos : pos + rng.randint(1, 40)]
             else:
                 data[pos:pos] = rng.choice([b"<", b">", b"&", b"<!DOCTYPE x>", b"\x00", b"\xff", b"]]>", b"<x>"])
         try:

@@ -11,16 +11,33 @@ from django.core.exceptions import ImproperlyConfigured
 
 from accounts.nin import nin_check_digits
 from messaging.codec import (
-    AppRec, AppRecError, Attachment, Author, CodecError, Foresporsel, Message, Notat, OnBehalf, Party, Patient,
-    apprec_build, apprec_parse, codes, document_parse, message_build, message_parse, schema_validate,
+    AppRec,
+    AppRecError,
+    Attachment,
+    Author,
+    CodecError,
+    Foresporsel,
+    Message,
+    Notat,
+    OnBehalf,
+    Party,
+    Patient,
+    apprec_build,
+    apprec_parse,
+    codes,
+    document_parse,
+    message_build,
+    message_parse,
+    schema_validate,
     schemas_available,
 )
 
 GEN_DATE = datetime.datetime(2026, 3, 14, 9, 26, 53, tzinfo=datetime.timezone.utc)
 PORTAL = Party(her_id=8093244, name="Helsenorge.no", sub_her_id=8093238, sub_name="Digitale innbyggertjenester")
 CLINIC = Party(her_id=900101, name="Bakkehuset legekontor", sub_her_id=900102, sub_name="Fastlege Kari Lege")
-CLINIC_GP = Party(her_id=900101, name="Bakkehuset legekontor", sub_her_id=900103, sub_name="Kari Lege",
-                  sub_is_person=True)
+CLINIC_GP = Party(
+    her_id=900101, name="Bakkehuset legekontor", sub_her_id=900103, sub_name="Kari Lege", sub_is_person=True
+)
 FNR = "13116900216"  # from the Helsenorge examples; passes mod-11
 
 
@@ -38,39 +55,82 @@ CHILD = Patient(nin=DNR, given_name="Emma", family_name="Ødegård")
 CITIZEN = Author(name="Åse Marit Ødegård", nin=FNR)
 CLINICIAN = Author(name="Kari Lege", her_id=900103, hpr="565501872", is_professional=True)
 
-ICS_QUERY = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:REQUEST\r\n"
-             b"BEGIN:VFREEBUSY\r\nUID:q-1\r\nDTSTART:20260316T070000Z\r\nDTEND:20260320T150000Z\r\n"
-             b"END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
-ICS_EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:PUBLISH\r\n"
-             "BEGIN:VEVENT\r\nUID:slot-42@bakkehuset\r\nDTSTAMP:20260314T092653Z\r\n"
-             "DTSTART:20260317T080000Z\r\nDTEND:20260317T082000Z\r\nSUMMARY:Konsultasjon hos fastlege\r\n"
-             "LOCATION:Bakkehuset legekontor, Storgata 1, Tromsø\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+ICS_QUERY = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:REQUEST\r\n"
+    b"BEGIN:VFREEBUSY\r\nUID:q-1\r\nDTSTART:20260316T070000Z\r\nDTEND:20260320T150000Z\r\n"
+    b"END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+)
+ICS_EVENT = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:PUBLISH\r\n"
+    "BEGIN:VEVENT\r\nUID:slot-42@bakkehuset\r\nDTSTAMP:20260314T092653Z\r\n"
+    "DTSTART:20260317T080000Z\r\nDTEND:20260317T082000Z\r\nSUMMARY:Konsultasjon hos fastlege\r\n"
+    "LOCATION:Bakkehuset legekontor, Storgata 1, Tromsø\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+).encode()
 ICS_CANCEL = ICS_EVENT.replace(b"METHOD:PUBLISH", b"METHOD:CANCEL")
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + bytes(range(256))
 
-QUESTION = Foresporsel(*codes.FORESP_DIALOG, subject="Spørsmål om blodprøvesvar",
-                       text="Hei! Jeg lurer på svaret på blodprøven. Hilsen Åse (æøå ÆØÅ)")
-RENEWAL = Foresporsel(*codes.FORESP_RESEPTFORNYING, subject="Fornye resept",
-                      text="Jeg ønsker å fornye resepten på Ventoline.", coded_info=codes.COLLECT_PHARMACY)
+QUESTION = Foresporsel(
+    *codes.FORESP_DIALOG,
+    subject="Spørsmål om blodprøvesvar",
+    text="Hei! Jeg lurer på svaret på blodprøven. Hilsen Åse (æøå ÆØÅ)",
+)
+RENEWAL = Foresporsel(
+    *codes.FORESP_RESEPTFORNYING,
+    subject="Fornye resept",
+    text="Jeg ønsker å fornye resepten på Ventoline.",
+    coded_info=codes.COLLECT_PHARMACY,
+)
 COPY_REQUEST = Foresporsel(*codes.FORESP_JOURNALKOPI, subject="Forespørsel om journalkopi")
 TEST_QUESTION = Foresporsel(*codes.FORESP_KOMMUNIKASJONSTEST)
 APPOINTMENT_QUESTION = Foresporsel(*codes.FORESP_TIMEADMINISTRASJON, subject="Time hos fastlege")
 
 
-def _citizen(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT,
-             on_behalf=None, parent=None):
-    return Message(msg_type=msg_type, msg_id=msg_id, gen_date=GEN_DATE, sender=PORTAL, receiver=CLINIC,
-                   patient=patient, foresporsler=list(foresporsler), notater=list(notater),
-                   attachments=list(attachments), author=CITIZEN, on_behalf=on_behalf, action=action,
-                   conversation_ref=parent, parent_ref=parent)
+def _citizen(
+    msg_type,
+    msg_id,
+    *,
+    foresporsler=(),
+    notater=(),
+    attachments=(),
+    action="",
+    patient=PATIENT,
+    on_behalf=None,
+    parent=None,
+):
+    return Message(
+        msg_type=msg_type,
+        msg_id=msg_id,
+        gen_date=GEN_DATE,
+        sender=PORTAL,
+        receiver=CLINIC,
+        patient=patient,
+        foresporsler=list(foresporsler),
+        notater=list(notater),
+        attachments=list(attachments),
+        author=CITIZEN,
+        on_behalf=on_behalf,
+        action=action,
+        conversation_ref=parent,
+        parent_ref=parent,
+    )
 
 
-def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT,
-            parent=None):
-    return Message(msg_type=msg_type, msg_id=msg_id, gen_date=GEN_DATE, sender=CLINIC_GP, receiver=PORTAL,
-                   patient=patient, foresporsler=list(foresporsler), notater=list(notater),
-                   attachments=list(attachments), author=CLINICIAN, action=action,
-                   conversation_ref=parent, parent_ref=parent)
+def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT, parent=None):
+    return Message(
+        msg_type=msg_type,
+        msg_id=msg_id,
+        gen_date=GEN_DATE,
+        sender=CLINIC_GP,
+        receiver=PORTAL,
+        patient=patient,
+        foresporsler=list(foresporsler),
+        notater=list(notater),
+        attachments=list(attachments),
+        author=CLINICIAN,
+        action=action,
+        conversation_ref=parent,
+        parent_ref=parent,
+    )
 
 
 def _reply(theme, answered, **kwargs):
@@ -91,84 +151,171 @@ def emitted_messages() -> dict[str, Message]:
     return {
         "ekontakt": _citizen(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[QUESTION]),
         "ekontakt_for_child_by_parent": _citizen(
-            c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[QUESTION], patient=CHILD,
-            on_behalf=OnBehalf(nin=FNR, name="Åse Marit Ødegård", relation=c.RELATION_PARENT)),
+            c.DIALOG_INNBYGGER_EKONTAKT,
+            next(ids),
+            foresporsler=[QUESTION],
+            patient=CHILD,
+            on_behalf=OnBehalf(nin=FNR, name="Åse Marit Ødegård", relation=c.RELATION_PARENT),
+        ),
         "ekontakt_by_proxy": _citizen(
-            c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[QUESTION],
-            on_behalf=OnBehalf(nin=FNR, name="Ole Fullmektig", relation=c.RELATION_PROXY)),
-        "ekontakt_reply": _clinic(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), parent=PARENT_ID,
-                                  notater=[_reply(c.TEMA_SVAR, QUESTION)]),
+            c.DIALOG_INNBYGGER_EKONTAKT,
+            next(ids),
+            foresporsler=[QUESTION],
+            on_behalf=OnBehalf(nin=FNR, name="Ole Fullmektig", relation=c.RELATION_PROXY),
+        ),
+        "ekontakt_reply": _clinic(
+            c.DIALOG_INNBYGGER_EKONTAKT, next(ids), parent=PARENT_ID, notater=[_reply(c.TEMA_SVAR, QUESTION)]
+        ),
         "ekonsultasjon": _citizen(c.DIALOG_INNBYGGER_EKONSULTASJON, next(ids), foresporsler=[QUESTION]),
-        "ekonsultasjon_reply": _clinic(c.DIALOG_INNBYGGER_EKONSULTASJON, next(ids), parent=PARENT_ID,
-                                       notater=[_reply(c.TEMA_SVAR, QUESTION)]),
+        "ekonsultasjon_reply": _clinic(
+            c.DIALOG_INNBYGGER_EKONSULTASJON, next(ids), parent=PARENT_ID, notater=[_reply(c.TEMA_SVAR, QUESTION)]
+        ),
         "renewal": _citizen(c.DIALOG_INNBYGGER_RESEPTFORNYELSE, next(ids), foresporsler=[RENEWAL]),
-        "renewal_renewed": _clinic(c.DIALOG_INNBYGGER_RESEPTFORNYELSE, next(ids), parent=PARENT_ID,
-                                   notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")]),
-        "renewal_refused": _clinic(c.DIALOG_INNBYGGER_RESEPTFORNYELSE, next(ids), parent=PARENT_ID,
-                                   notater=[_reply(c.TEMA_RESEPT_IKKE_FORNYET, RENEWAL, text="Bestill time.")]),
-        "clinic_initiated": _clinic(c.DIALOG_INNBYGGER_EKONTAKT, next(ids),
-                                    notater=[Notat(*c.TEMA_MELDING, text="Husk influensavaksinen i høst.")]),
+        "renewal_renewed": _clinic(
+            c.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+            next(ids),
+            parent=PARENT_ID,
+            notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")],
+        ),
+        "renewal_refused": _clinic(
+            c.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+            next(ids),
+            parent=PARENT_ID,
+            notater=[_reply(c.TEMA_RESEPT_IKKE_FORNYET, RENEWAL, text="Bestill time.")],
+        ),
+        "clinic_initiated": _clinic(
+            c.DIALOG_INNBYGGER_EKONTAKT,
+            next(ids),
+            notater=[Notat(*c.TEMA_MELDING, text="Husk influensavaksinen i høst.")],
+        ),
         "communication_test": Message(
-            msg_type=c.DIALOG_INNBYGGER_TEST, msg_id=next(ids), gen_date=GEN_DATE, sender=PORTAL,
-            receiver=CLINIC, patient=None, foresporsler=[TEST_QUESTION]),
+            msg_type=c.DIALOG_INNBYGGER_TEST,
+            msg_id=next(ids),
+            gen_date=GEN_DATE,
+            sender=PORTAL,
+            receiver=CLINIC,
+            patient=None,
+            foresporsler=[TEST_QUESTION],
+        ),
         "communication_test_reply": Message(
-            msg_type=c.DIALOG_INNBYGGER_TEST, msg_id=next(ids), gen_date=GEN_DATE, sender=CLINIC,
-            receiver=PORTAL, patient=None, conversation_ref=PARENT_ID, parent_ref=PARENT_ID,
-            notater=[Notat(*c.TEMA_KOMMUNIKASJONSTEST, answered=TEST_QUESTION)]),
-        "hent_ledige_timer": _citizen(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_HENT_LEDIGE_TIMER,
-                                      foresporsler=[APPOINTMENT_QUESTION],
-                                      attachments=[_ics(ICS_QUERY, "Ønsket periode")]),
-        "svar_ledige_timer": _clinic(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_SVAR_LEDIGE_TIMER,
-                                     parent=PARENT_ID, notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
-                                     attachments=[_ics(ICS_EVENT, "Ledige timer")]),
-        "reserver_avtale": _citizen(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_RESERVER_AVTALE,
-                                    foresporsler=[APPOINTMENT_QUESTION], attachments=[_ics(ICS_EVENT, "Valgt time")]),
-        "svar_timereservasjon": _clinic(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids),
-                                        action=c.ACTION_SVAR_TIMERESERVASJON, parent=PARENT_ID,
-                                        notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Timen er reservert.")],
-                                        attachments=[_ics(ICS_EVENT, "Reservert time")]),
-        "avbestill_avtale": _citizen(c.DIALOG_INNBYGGER_TIMERESERVASJON, next(ids), action=c.ACTION_AVBESTILL_AVTALE,
-                                     foresporsler=[APPOINTMENT_QUESTION],
-                                     attachments=[_ics(ICS_CANCEL, "Avbestilt time")]),
+            msg_type=c.DIALOG_INNBYGGER_TEST,
+            msg_id=next(ids),
+            gen_date=GEN_DATE,
+            sender=CLINIC,
+            receiver=PORTAL,
+            patient=None,
+            conversation_ref=PARENT_ID,
+            parent_ref=PARENT_ID,
+            notater=[Notat(*c.TEMA_KOMMUNIKASJONSTEST, answered=TEST_QUESTION)],
+        ),
+        "hent_ledige_timer": _citizen(
+            c.DIALOG_INNBYGGER_TIMERESERVASJON,
+            next(ids),
+            action=c.ACTION_HENT_LEDIGE_TIMER,
+            foresporsler=[APPOINTMENT_QUESTION],
+            attachments=[_ics(ICS_QUERY, "Ønsket periode")],
+        ),
+        "svar_ledige_timer": _clinic(
+            c.DIALOG_INNBYGGER_TIMERESERVASJON,
+            next(ids),
+            action=c.ACTION_SVAR_LEDIGE_TIMER,
+            parent=PARENT_ID,
+            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
+            attachments=[_ics(ICS_EVENT, "Ledige timer")],
+        ),
+        "reserver_avtale": _citizen(
+            c.DIALOG_INNBYGGER_TIMERESERVASJON,
+            next(ids),
+            action=c.ACTION_RESERVER_AVTALE,
+            foresporsler=[APPOINTMENT_QUESTION],
+            attachments=[_ics(ICS_EVENT, "Valgt time")],
+        ),
+        "svar_timereservasjon": _clinic(
+            c.DIALOG_INNBYGGER_TIMERESERVASJON,
+            next(ids),
+            action=c.ACTION_SVAR_TIMERESERVASJON,
+            parent=PARENT_ID,
+            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Timen er reservert.")],
+            attachments=[_ics(ICS_EVENT, "Reservert time")],
+        ),
+        "avbestill_avtale": _citizen(
+            c.DIALOG_INNBYGGER_TIMERESERVASJON,
+            next(ids),
+            action=c.ACTION_AVBESTILL_AVTALE,
+            foresporsler=[APPOINTMENT_QUESTION],
+            attachments=[_ics(ICS_CANCEL, "Avbestilt time")],
+        ),
         "avbestill_avtale_split_process": _citizen(
-            c.DIALOG_INNBYGGER_AVTALEAVBESTILLING, next(ids), action=c.ACTION_AVBESTILL_AVTALE,
-            foresporsler=[APPOINTMENT_QUESTION], attachments=[_ics(ICS_CANCEL, "Avbestilt time")]),
-        "svar_avbestilling": _clinic(c.DIALOG_INNBYGGER_AVTALEAVBESTILLING, next(ids),
-                                     action=c.ACTION_SVAR_AVBESTILLING, parent=PARENT_ID,
-                                     notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
-                                     attachments=[_ics(ICS_CANCEL, "Avbestilt time")]),
-        "avtale_utsending": _clinic(c.DIALOG_INNBYGGER_AVTALEUTSENDING, next(ids), action=c.ACTION_AVTALE,
-                                    notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Du har fått en ny time.")],
-                                    attachments=[_ics(ICS_EVENT, "Timeavtale")]),
+            c.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
+            next(ids),
+            action=c.ACTION_AVBESTILL_AVTALE,
+            foresporsler=[APPOINTMENT_QUESTION],
+            attachments=[_ics(ICS_CANCEL, "Avbestilt time")],
+        ),
+        "svar_avbestilling": _clinic(
+            c.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
+            next(ids),
+            action=c.ACTION_SVAR_AVBESTILLING,
+            parent=PARENT_ID,
+            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
+            attachments=[_ics(ICS_CANCEL, "Avbestilt time")],
+        ),
+        "avtale_utsending": _clinic(
+            c.DIALOG_INNBYGGER_AVTALEUTSENDING,
+            next(ids),
+            action=c.ACTION_AVTALE,
+            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Du har fått en ny time.")],
+            attachments=[_ics(ICS_EVENT, "Timeavtale")],
+        ),
         "journal_copy_request": _citizen(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[COPY_REQUEST]),
-        "journal_copy": _clinic(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), parent=PARENT_ID,
-                                notater=[_reply(c.TEMA_JOURNALKOPI, COPY_REQUEST,
-                                                text="Journalkopien ligger vedlagt.")],
-                                attachments=[Attachment(mime_type=c.MIME_PDF, data=PDF,
-                                                        description="Journalkopi.pdf")]),
-        "document_list": _clinic(c.DIALOG_INNBYGGER_FINN_DOKUMENTER, next(ids), parent=PARENT_ID,
-                                 notater=[Notat(*c.TEMA_DOKUMENTLISTE, text="1 dokumenter")],
-                                 attachments=[Attachment(mime_type=c.MIME_JSON, data=b'[{"id": "d-1"}]')]),
+        "journal_copy": _clinic(
+            c.DIALOG_INNBYGGER_EKONTAKT,
+            next(ids),
+            parent=PARENT_ID,
+            notater=[_reply(c.TEMA_JOURNALKOPI, COPY_REQUEST, text="Journalkopien ligger vedlagt.")],
+            attachments=[Attachment(mime_type=c.MIME_PDF, data=PDF, description="Journalkopi.pdf")],
+        ),
+        "document_list": _clinic(
+            c.DIALOG_INNBYGGER_FINN_DOKUMENTER,
+            next(ids),
+            parent=PARENT_ID,
+            notater=[Notat(*c.TEMA_DOKUMENTLISTE, text="1 dokumenter")],
+            attachments=[Attachment(mime_type=c.MIME_JSON, data=b'[{"id": "d-1"}]')],
+        ),
     }
 
 
 def emitted_apprecs() -> dict[str, AppRec]:
-    base = dict(gen_date=GEN_DATE, sender=CLINIC_GP, receiver=PORTAL, original_msg_id=PARENT_ID,
-                original_msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
-                original_issue_date=datetime.datetime(2026, 3, 14, 9, 0, tzinfo=datetime.timezone.utc))
+    base = dict(
+        gen_date=GEN_DATE,
+        sender=CLINIC_GP,
+        receiver=PORTAL,
+        original_msg_id=PARENT_ID,
+        original_msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
+        original_issue_date=datetime.datetime(2026, 3, 14, 9, 0, tzinfo=datetime.timezone.utc),
+    )
     e = codes.error_text
     return {
         "ok": AppRec(msg_id="10000000-0000-4000-8000-000000000001", status=codes.STATUS_OK, **base),
-        "rejected": AppRec(msg_id="10000000-0000-4000-8000-000000000002", status=codes.STATUS_REJECTED,
-                           errors=[AppRecError("E35", e("E35"), detail="Pasienten står ikke på listen")], **base),
-        "ok_with_errors": AppRec(msg_id="10000000-0000-4000-8000-000000000003", status=codes.STATUS_OK_WITH_ERRORS,
-                                 errors=[AppRecError("T99", e("T99")),
-                                         AppRecError("X99", e("X99"), detail="vedlegg 2")],
-                                 **base),
+        "rejected": AppRec(
+            msg_id="10000000-0000-4000-8000-000000000002",
+            status=codes.STATUS_REJECTED,
+            errors=[AppRecError("E35", e("E35"), detail="Pasienten står ikke på listen")],
+            **base,
+        ),
+        "ok_with_errors": AppRec(
+            msg_id="10000000-0000-4000-8000-000000000003",
+            status=codes.STATUS_OK_WITH_ERRORS,
+            errors=[AppRecError("T99", e("T99")), AppRecError("X99", e("X99"), detail="vedlegg 2")],
+            **base,
+        ),
         "ok_v10": AppRec(msg_id="10000000-0000-4000-8000-000000000004", status=codes.STATUS_OK, version="1.0", **base),
         "rejected_to_portal_dept": AppRec(
-            msg_id="10000000-0000-4000-8000-000000000005", status=codes.STATUS_REJECTED,
-            errors=[AppRecError("E21", e("E21"))], **{**base, "sender": PORTAL, "receiver": CLINIC}),
+            msg_id="10000000-0000-4000-8000-000000000005",
+            status=codes.STATUS_REJECTED,
+            errors=[AppRecError("E21", e("E21"))],
+            **{**base, "sender": PORTAL, "receiver": CLINIC},
+        ),
     }
 
 
@@ -230,7 +377,7 @@ def test_output_is_utf8_with_real_namespaces_and_mig_version():
 
 def test_d_number_patient_is_written_as_dnr():
     data = message_build(MESSAGES["ekontakt_for_child_by_parent"])
-    assert f"<Id>{DNR}</Id><TypeId V=\"DNR\" S=\"{codes.OID_PERSON_ID}\"".encode() in data
+    assert f'<Id>{DNR}</Id><TypeId V="DNR" S="{codes.OID_PERSON_ID}"'.encode() in data
 
 
 def test_parsed_message_exposes_the_domain_not_xml():
@@ -253,19 +400,24 @@ def test_action_travels_and_is_checked_against_the_function():
         message_build(Message(**{**vars(wrong), "msg_type": codes.DIALOG_INNBYGGER_EKONTAKT}))
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"msg_type": "DIALOG_INNBYGGER_UKJENT"}, "unknown message function"),
-    ({"notater": [Notat(*codes.TEMA_SVAR)]}, "either Foresporsel or Notat"),
-    ({"foresporsler": []}, "need a Foresporsel or Notat"),
-    ({"msg_id": ""}, "msg_id"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"msg_type": "DIALOG_INNBYGGER_UKJENT"}, "unknown message function"),
+        ({"notater": [Notat(*codes.TEMA_SVAR)]}, "either Foresporsel or Notat"),
+        ({"foresporsler": []}, "need a Foresporsel or Notat"),
+        ({"msg_id": ""}, "msg_id"),
+    ],
+)
 def test_build_refuses_messages_that_cannot_be_expressed(change, problem):
     with pytest.raises(ValueError, match=problem):
         message_build(Message(**{**vars(MESSAGES["ekontakt"]), **change}))
 
 
-@pytest.mark.parametrize("change", [{"status": 4}, {"status": 2, "errors": []},
-                                    {"errors": [AppRecError("E21", "x")]}, {"original_msg_id": ""}])
+@pytest.mark.parametrize(
+    "change",
+    [{"status": 4}, {"status": 2, "errors": []}, {"errors": [AppRecError("E21", "x")]}, {"original_msg_id": ""}],
+)
 def test_apprec_build_refuses_inconsistent_receipts(change):
     with pytest.raises(ValueError):
         apprec_build(AppRec(**{**vars(APPRECS["ok"]), **change}))
@@ -274,8 +426,14 @@ def test_apprec_build_refuses_inconsistent_receipts(change):
 @pytest.mark.shared
 def test_apprec_for_an_unreadable_original_still_validates(official_schemas):
     """The relay answers a truncated message whose GenDate/type it could not read."""
-    apprec = AppRec(**{**vars(APPRECS["rejected"]), "original_issue_date": None, "original_msg_type": "",
-                       "receiver": Party(her_id=0, name="")})
+    apprec = AppRec(
+        **{
+            **vars(APPRECS["rejected"]),
+            "original_issue_date": None,
+            "original_msg_type": "",
+            "receiver": Party(her_id=0, name=""),
+        }
+    )
     data = apprec_build(apprec)
     assert schema_validate(data) == []
     parsed = apprec_parse(data)
@@ -302,9 +460,14 @@ def test_without_schema_dir_structural_checks_still_run(settings, tmp_path):
 
 def test_awkward_user_text_survives_and_xml_illegal_characters_are_dropped(official_schemas):
     text = "Linje 1\r\nLinje 2\ttab <b>&amp; \"sitat\" 'x' ]]> 😀 𝄞 æøå"
-    nasty = Message(**{**vars(MESSAGES["ekontakt"]),
-                       "foresporsler": [Foresporsel(*codes.FORESP_DIALOG, subject='Emne "<&>"\r\n',
-                                                    text=text + "\x00\x01\x0b\x1f\ufffe\ud800")]})
+    nasty = Message(
+        **{
+            **vars(MESSAGES["ekontakt"]),
+            "foresporsler": [
+                Foresporsel(*codes.FORESP_DIALOG, subject='Emne "<&>"\r\n', text=text + "\x00\x01\x0b\x1f\ufffe\ud800")
+            ],
+        }
+    )
     data = message_build(nasty)
     assert schema_validate(data) == []
     parsed = message_parse(data)
@@ -320,8 +483,14 @@ def test_schema_imports_outside_the_schema_dir_are_refused(shared_dir, settings,
     (tmp_path / "outside.xsd").write_text('<schema xmlns="http://www.w3.org/2001/XMLSchema"/>')
     kith_base64 = schema_dir / "kith-base64.xsd"
     text = kith_base64.read_text(encoding="utf-8")
-    kith_base64.write_text(text.replace('attributeFormDefault="unqualified">', 'attributeFormDefault="unqualified">'
-                                        f'<xs:include schemaLocation="{location}"/>', 1), encoding="utf-8")
+    kith_base64.write_text(
+        text.replace(
+            'attributeFormDefault="unqualified">',
+            f'attributeFormDefault="unqualified"><xs:include schemaLocation="{location}"/>',
+            1,
+        ),
+        encoding="utf-8",
+    )
     settings.HN_SCHEMA_DIR = schema_dir
     with pytest.raises(ImproperlyConfigured, match="do not compile"):
         schema_validate(message_build(MESSAGES["ekontakt"]))

@@ -64,10 +64,13 @@ def _xpath_one(root, path: str, ns: dict) -> str | None:
 def _expected_msghead(root) -> dict:
     party = "mh:MsgHead/mh:MsgInfo/mh:{side}/mh:Organisation"
     her = "mh:Ident[normalize-space(mh:TypeId/@V)='HER']/mh:Id"
-    expected = {"type": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:Type/@V", NS),
-                "msg_id": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:MsgId", NS),
-                "nin": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:Patient/mh:Ident"
-                                        "[mh:TypeId/@V='FNR' or mh:TypeId/@V='DNR']/mh:Id", NS)}
+    expected = {
+        "type": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:Type/@V", NS),
+        "msg_id": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:MsgId", NS),
+        "nin": _xpath_one(
+            root, "/mh:MsgHead/mh:MsgInfo/mh:Patient/mh:Ident[mh:TypeId/@V='FNR' or mh:TypeId/@V='DNR']/mh:Id", NS
+        ),
+    }
     for side in ("Sender", "Receiver"):
         base = "/" + party.format(side=side)
         level2 = f"{base}/mh:Organisation/{her} | {base}/mh:HealthcareProfessional/{her}"
@@ -77,10 +80,12 @@ def _expected_msghead(root) -> dict:
 
 def _expected_apprec(root) -> dict:
     ns = {"ar": etree.QName(root).namespace}
-    expected = {"original_type": _xpath_one(root, "/ar:AppRec/ar:OriginalMsgId/ar:MsgType/@V", ns),
-                "original_id": _xpath_one(root, "/ar:AppRec/ar:OriginalMsgId/ar:Id", ns),
-                "msg_id": _xpath_one(root, "/ar:AppRec/ar:Id", ns),
-                "status": _xpath_one(root, "/ar:AppRec/ar:Status/@V", ns)}
+    expected = {
+        "original_type": _xpath_one(root, "/ar:AppRec/ar:OriginalMsgId/ar:MsgType/@V", ns),
+        "original_id": _xpath_one(root, "/ar:AppRec/ar:OriginalMsgId/ar:Id", ns),
+        "msg_id": _xpath_one(root, "/ar:AppRec/ar:Id", ns),
+        "status": _xpath_one(root, "/ar:AppRec/ar:Status/@V", ns),
+    }
     for side in ("Sender", "Receiver"):
         inst = f"/ar:AppRec/ar:{side}/ar:HCP/ar:Inst"
         expected[side] = _xpath_one(root, f"{inst}[normalize-space(ar:TypeId/@V)='HER']/ar:Id", ns)
@@ -142,14 +147,16 @@ def test_hard_facts_of_known_samples(samples):
     assert test.msg_type == codes.DIALOG_INNBYGGER_TEST and test.patient is None
     assert test.sender.sub_is_person and test.sender.sub_her_id == 93238
 
-    helsefaglig = document_parse((samples / "ks_dialogmelding_1.1_helsefaglig-dialog_samsvar-test-message.xml")
-                                 .read_bytes())
+    helsefaglig = document_parse(
+        (samples / "ks_dialogmelding_1.1_helsefaglig-dialog_samsvar-test-message.xml").read_bytes()
+    )
     assert helsefaglig.msg_type == codes.DIALOG_HELSEFAGLIG
     assert helsefaglig.attachments and helsefaglig.attachments[0].mime_type == "application/pdf"
     assert helsefaglig.attachments[0].data.startswith(b"%PDF")
 
-    old = document_parse((samples / "ks_dialogmelding_1.0_foresporsel-og-svar_dialog-svar-webmed-test.xml")
-                         .read_bytes())
+    old = document_parse(
+        (samples / "ks_dialogmelding_1.0_foresporsel-og-svar_dialog-svar-webmed-test.xml").read_bytes()
+    )
     assert old.dialog_version == "1.0" and old.notater and old.parent_ref
 
     rejected = document_parse((samples / "ks_app-rec_1.1_example-avvist.xml").read_bytes())

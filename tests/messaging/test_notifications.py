@@ -46,8 +46,9 @@ def all_notice_text():
     return texts
 
 
-def test_tool_dispatch_notice_carries_no_health_content(both_channels, maker, reviewer,
-                                                        django_capture_on_commit_callbacks):
+def test_tool_dispatch_notice_carries_no_health_content(
+    both_channels, maker, reviewer, django_capture_on_commit_callbacks
+):
     cast = both_channels
     tool = approve_all(submit_tool(maker, name=SECRET_TOOL_NAME, purpose="Mot insomni ved diabetes."), reviewer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -62,7 +63,8 @@ def test_tool_dispatch_notice_carries_no_health_content(both_channels, maker, re
         for word in FORBIDDEN:
             assert word not in text, f"{word!r} leaked into a notice: {text!r}"
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [cast.nora.person.email, cast.nora.person.email, cast.ole.person.email])
+        [cast.nora.person.email, cast.nora.person.email, cast.ole.person.email]
+    )
 
 
 def test_default_is_sms_only(cast, django_capture_on_commit_callbacks):

@@ -53,8 +53,9 @@ def apprec_of(envelope) -> object:
 def test_message_is_filed_answered_and_marked_delivered(clinic):
     service, nora = clinic
     seen = []
-    register_apprec_listener("portal", codes.DIALOG_INNBYGGER_EKONTAKT,
-                             lambda env, rec: seen.append((env.msg_id, rec.status)))
+    register_apprec_listener(
+        "portal", codes.DIALOG_INNBYGGER_EKONTAKT, lambda env, rec: seen.append((env.msg_id, rec.status))
+    )
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora), subject="Resept?")
     envelope = send(message)
     assert envelope_for(message.msg_id).state == EnvelopeState.QUEUED
@@ -62,7 +63,11 @@ def test_message_is_filed_answered_and_marked_delivered(clinic):
     relay_deliver_due(side="epj", channel="async")
     entry = JournalEntry.objects.get()
     assert (entry.msg_id, entry.subject, entry.patient.nin, entry.organisation) == (
-        message.msg_id, "Resept?", nora.nin, service.organisation)
+        message.msg_id,
+        "Resept?",
+        nora.nin,
+        service.organisation,
+    )
     assert envelope_for(message.msg_id).state == EnvelopeState.SENT
 
     relay_deliver_due(side="portal", channel="async")
@@ -84,13 +89,16 @@ def test_redelivered_msg_id_is_a_no_op(clinic):
     assert InboxMessage.objects.filter(side="epj").count() == 1
 
 
-@pytest.mark.parametrize("case, code", [
-    ("unknown_patient", "E35"),
-    ("not_in_register", "E53"),
-    ("unknown_receiver", "E21"),
-    ("unknown_service", "E21"),
-    ("process_not_offered", "T10"),
-])
+@pytest.mark.parametrize(
+    "case, code",
+    [
+        ("unknown_patient", "E35"),
+        ("not_in_register", "E53"),
+        ("unknown_receiver", "E21"),
+        ("unknown_service", "E21"),
+        ("process_not_offered", "T10"),
+    ],
+)
 def test_business_rejections_answer_status_2_with_their_code(clinic, case, code):
     service, nora = clinic
     receiver, patient = clinic_party(service=service), patient_of(nora)

@@ -36,8 +36,15 @@ def _messages(service, person, n):
 def test_deferred_inserts_wait_for_the_flush_and_children_get_their_parents_ids(clinic):
     service, nora = clinic
     with batch_lookups(defer=True):
-        case = Case(organisation=service.organisation, service=service, kind="ekontakt", conversation_ref="c-1",
-                    subject="Emne", patient_nin=nora.nin, patient_name="Nora Nordmann")
+        case = Case(
+            organisation=service.organisation,
+            service=service,
+            kind="ekontakt",
+            conversation_ref="c-1",
+            subject="Emne",
+            patient_nin=nora.nin,
+            patient_name="Nora Nordmann",
+        )
         # The child is handed over before its parent: the flush must still insert the parent first.
         message = batch_insert(DeskMessage(case=case, direction=DeskMessage.Direction.IN, msg_id="m-1", subject="Emne"))
         batch_insert(case)
@@ -51,9 +58,17 @@ def test_outside_the_optimistic_pass_inserts_are_immediate_and_nothing_is_rememb
     for scope in (None, batch_lookups(defer=False)):
         if scope:
             scope.__enter__()
-        case = batch_insert(Case(organisation=service.organisation, service=service, kind="ekontakt",
-                                 conversation_ref=f"c-{scope is None}", subject="Emne", patient_nin=nora.nin,
-                                 patient_name="Nora Nordmann"))
+        case = batch_insert(
+            Case(
+                organisation=service.organisation,
+                service=service,
+                kind="ekontakt",
+                conversation_ref=f"c-{scope is None}",
+                subject="Emne",
+                patient_nin=nora.nin,
+                patient_name="Nora Nordmann",
+            )
+        )
         assert case.pk is not None
         batch_remember("key", "remembered")
         assert batch_lookup("key", lambda: "fetched") == "fetched"
@@ -105,8 +120,10 @@ def test_a_rejected_document_leaves_the_rest_of_its_batch_filed(clinic):
     assert filed == {good.msg_id, also_good.msg_id}
     assert set(Case.objects.values_list("conversation_ref", flat=True)) == {good.msg_id, also_good.msg_id}
     relay_deliver_due(side="portal", channel="async")
-    rows = {row.msg_id: row for row in Envelope.objects.filter(side="portal", msg_id__in=[good.msg_id, bad.msg_id,
-                                                                                          also_good.msg_id])}
+    rows = {
+        row.msg_id: row
+        for row in Envelope.objects.filter(side="portal", msg_id__in=[good.msg_id, bad.msg_id, also_good.msg_id])
+    }
     assert rows[bad.msg_id].state == EnvelopeState.REJECTED and rows[bad.msg_id].rejected_at is not None
     assert rows[bad.msg_id].apprec_status == codes.STATUS_REJECTED and "E35" in rows[bad.msg_id].error_text
     for msg_id in (good.msg_id, also_good.msg_id):
@@ -190,8 +207,19 @@ def test_a_batch_of_apprecs_is_one_insert_and_keeps_every_payload_byte(clinic):
     if connection.vendor == "postgresql":
         assert "UNNEST" in inserts[0]
     payload = bytes(range(256)) * 3  # every byte value, NUL included
-    Envelope.objects.bulk_create([
-        Envelope(side="portal", to_side="epj", msg_id=f"bytes-{i}", payload=payload, next_attempt_at=timezone.now(),
-                 queued_at=timezone.now()) for i in range(3)])
-    assert {bytes(p) for p in Envelope.objects.filter(msg_id__startswith="bytes-").values_list("payload", flat=True)} \
-        == {payload}
+    Envelope.objects.bulk_create(
+        [
+            Envelope(
+                side="portal",
+                to_side="epj",
+                msg_id=f"bytes-{i}",
+                payload=payload,
+                next_attempt_at=timezone.now(),
+                queued_at=timezone.now(),
+            )
+            for i in range(3)
+        ]
+    )
+    assert {
+        bytes(p) for p in Envelope.objects.filter(msg_id__startswith="bytes-").values_list("payload", flat=True)
+    } == {payload}

@@ -51,11 +51,14 @@ def test_receive_rejected_exits_1_with_the_code(clinic, tmp_path):
     assert not JournalEntry.objects.exists()
 
 
-@pytest.mark.parametrize("payload", [
-    b"not xml at all",
-    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
-    b"<MsgHead xmlns='http://www.kith.no/xmlstds/msghead/2006-05-24'><MsgInfo>",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not xml at all",
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        b"<MsgHead xmlns='http://www.kith.no/xmlstds/msghead/2006-05-24'><MsgInfo>",
+    ],
+)
 def test_receive_unusable_input_exits_2_and_keeps_a_dead_letter(db, tmp_path, payload):
     path = tmp_path / "junk.xml"
     path.write_bytes(payload)

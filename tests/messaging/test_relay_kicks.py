@@ -55,8 +55,11 @@ def test_a_send_with_no_fresh_kick_pending_kicks_after_commit(clinic, flag):
         envelope = relay_send(side="portal", message=_message(clinic))
         assert len(_kick_callbacks()) == 1
     stored = Envelope.objects.get(pk=envelope.pk)
-    assert (stored.msg_id, stored.state, bytes(stored.payload)) == (envelope.msg_id, EnvelopeState.QUEUED,
-                                                                     bytes(envelope.payload))
+    assert (stored.msg_id, stored.state, bytes(stored.payload)) == (
+        envelope.msg_id,
+        EnvelopeState.QUEUED,
+        bytes(envelope.payload),
+    )
 
 
 def test_a_send_that_finds_a_fresh_kick_pending(clinic):

@@ -68,8 +68,9 @@ def test_ping_is_a_synchronous_round_trip(relay_workers, clinic):
 
 def test_bench_relay_reports_rates_and_their_ratio(relay_workers):
     out = StringIO()
-    call_command("bench", "relay", "--messages", "5", "--senders", "2", "--external-workers", "--no-half-rate",
-                 stdout=out)
+    call_command(
+        "bench", "relay", "--messages", "5", "--senders", "2", "--external-workers", "--no-half-rate", stdout=out
+    )
     text = out.getvalue()
     for label in ("Relé:", "Celery:", "Forhold:", "p95"):
         assert label in text, text

@@ -19,8 +19,13 @@ WHO = ["anonymous", "another_citizen", "other_staff", "right_user"]
 
 
 def state():
-    return (CopyRequest.objects.filter(state="open").count(), CopyDispatch.objects.count(),
-            HospitalDocument.objects.count(), AccessLogEntry.objects.count(), Envelope.objects.count())
+    return (
+        CopyRequest.objects.filter(state="open").count(),
+        CopyDispatch.objects.count(),
+        HospitalDocument.objects.count(),
+        AccessLogEntry.objects.count(),
+        Envelope.objects.count(),
+    )
 
 
 def call(client, user, method, url, data=None):
@@ -39,8 +44,7 @@ def assert_refused(response, who):
 @pytest.fixture
 def desk_request(gp_record):
     cast = gp_record
-    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person,
-                   written_by=cast.nora.person)
+    in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     return CopyRequest.objects.get()
 
@@ -52,8 +56,9 @@ def desk_user(cast, who, right):
 @pytest.mark.parametrize("who", WHO)
 def test_copy_request_list(client, gp_record, desk_request, who):
     cast = gp_record
-    response = call(client, desk_user(cast, who, cast.reception), "get",
-                    reverse("records:copy_requests", args=[cast.gp_org.pk]))
+    response = call(
+        client, desk_user(cast, who, cast.reception), "get", reverse("records:copy_requests", args=[cast.gp_org.pk])
+    )
     if who == "right_user":
         assert response.status_code == 200 and cast.nora.person.full_name in response.content.decode()
     else:
@@ -64,8 +69,12 @@ def test_copy_request_list(client, gp_record, desk_request, who):
 def test_copy_request_detail_logs_only_the_right_users_read(client, gp_record, desk_request, who):
     cast = gp_record
     before = state()
-    response = call(client, desk_user(cast, who, cast.reception), "get",
-                    reverse("records:copy_request_detail", args=[cast.gp_org.pk, desk_request.pk]))
+    response = call(
+        client,
+        desk_user(cast, who, cast.reception),
+        "get",
+        reverse("records:copy_request_detail", args=[cast.gp_org.pk, desk_request.pk]),
+    )
     if who == "right_user":
         assert response.status_code == 200 and "Hodepine" in response.content.decode()
         entry = AccessLogEntry.objects.get()
@@ -79,8 +88,12 @@ def test_copy_request_detail_logs_only_the_right_users_read(client, gp_record, d
 def test_copy_request_fulfil(client, gp_record, desk_request, who):
     cast = gp_record
     before = state()
-    response = call(client, desk_user(cast, who, cast.reception), "post",
-                    reverse("records:copy_request_detail", args=[cast.gp_org.pk, desk_request.pk]))
+    response = call(
+        client,
+        desk_user(cast, who, cast.reception),
+        "post",
+        reverse("records:copy_request_detail", args=[cast.gp_org.pk, desk_request.pk]),
+    )
     if who == "right_user":
         assert response.status_code == 302
         desk_request.refresh_from_db()
@@ -95,8 +108,13 @@ def test_copy_push(client, gp_record, who):
     cast = gp_record
     before = state()
     url = reverse("records:copy_push", args=[cast.gp_org.pk])
-    response = call(client, desk_user(cast, who, cast.kari), "post", url,
-                    {"patient_nin": cast.nora.person.nin, "service": cast.gp_service.pk})
+    response = call(
+        client,
+        desk_user(cast, who, cast.kari),
+        "post",
+        url,
+        {"patient_nin": cast.nora.person.nin, "service": cast.gp_service.pk},
+    )
     if who == "right_user":
         assert response.status_code == 302 and CopyDispatch.objects.get().request is None
     else:
@@ -122,8 +140,13 @@ def test_copy_push_form_errors_lose_nothing(client, gp_record):
 def test_hospital_publish(client, hospital, cast, who):
     before = state()
     url = reverse("records:hospital_documents", args=[hospital.org.pk])
-    data = {"patient_nin": cast.nora.person.nin, "kind": "poliklinisk", "title": "Kontroll", "text": "Fint.",
-            "department": "Poliklinikk"}
+    data = {
+        "patient_nin": cast.nora.person.nin,
+        "kind": "poliklinisk",
+        "title": "Kontroll",
+        "text": "Fint.",
+        "department": "Poliklinikk",
+    }
     response = call(client, desk_user(cast, who, hospital.clinician), "post", url, data)
     if who == "right_user":
         assert response.status_code == 302
@@ -181,5 +204,6 @@ def test_demo_records_are_seeded_once_with_one_confidential_document_per_patient
     assert RecordNote.objects.filter(organisation=cast.gp_org, patient_nin=cast.nora.person.nin).count() == 3
     assert seed_records() == (0, 0)
     for nin in HospitalDocument.objects.filter(organisation=hospital.org, title="Vurdering fra psykolog").values_list(
-            "patient_nin", flat=True):
+        "patient_nin", flat=True
+    ):
         assert HospitalDocument.objects.get(patient_nin=nin, title="Vurdering fra psykolog").confidential

@@ -36,33 +36,61 @@ def _marker(i: int) -> str:
 
 def _maker():
     return f.UserFactory._meta.model.objects.filter(email="maker@test.local").first() or f.UserFactory(
-        email="maker@test.local")
+        email="maker@test.local"
+    )
 
 
 def _reviewer():
     return f.UserFactory._meta.model.objects.filter(email="reviewer@test.local").first() or f.UserFactory(
-        email="reviewer@test.local", is_catalogue_reviewer=True, totp_secret=TOTP_SECRET)
+        email="reviewer@test.local", is_catalogue_reviewer=True, totp_secret=TOTP_SECRET
+    )
 
 
 def grow_threads(cast, start, stop):
     now = timezone.now()
     for i in range(start, stop):
-        thread = Thread.objects.create(person=cast.nora.person, service=cast.gp_service, kind=Kind.EKONTAKT,
-                                       subject=_marker(i), conversation_ref=str(uuid.uuid4()), last_activity_at=now)
-        DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.OUT, msg_id=str(uuid.uuid4()),
-                                     subject=_marker(i), text="Hei", delivery=DialogMessage.Delivery.DELIVERED,
-                                     written_by=cast.nora.person)
-        DialogMessage.objects.create(thread=thread, direction=DialogMessage.Direction.IN, msg_id=str(uuid.uuid4()),
-                                     text="Svar", delivery=DialogMessage.Delivery.RECEIVED, author_name="Kari Lege")
+        thread = Thread.objects.create(
+            person=cast.nora.person,
+            service=cast.gp_service,
+            kind=Kind.EKONTAKT,
+            subject=_marker(i),
+            conversation_ref=str(uuid.uuid4()),
+            last_activity_at=now,
+        )
+        DialogMessage.objects.create(
+            thread=thread,
+            direction=DialogMessage.Direction.OUT,
+            msg_id=str(uuid.uuid4()),
+            subject=_marker(i),
+            text="Hei",
+            delivery=DialogMessage.Delivery.DELIVERED,
+            written_by=cast.nora.person,
+        )
+        DialogMessage.objects.create(
+            thread=thread,
+            direction=DialogMessage.Direction.IN,
+            msg_id=str(uuid.uuid4()),
+            text="Svar",
+            delivery=DialogMessage.Delivery.RECEIVED,
+            author_name="Kari Lege",
+        )
 
 
 def grow_cases(cast, start, stop):
     now = timezone.now()
     for i in range(start, stop):
-        Case.objects.create(organisation=cast.gp_org, service=cast.gp_service, kind=CaseKind.EKONTAKT,
-                            conversation_ref=str(uuid.uuid4()), subject=_marker(i), patient_nin=cast.nora.person.nin,
-                            patient_name="Nora Nordmann", assignee=cast.kari if i % 2 else None, waiting_since=now,
-                            due_at=now + datetime.timedelta(days=i - 3))
+        Case.objects.create(
+            organisation=cast.gp_org,
+            service=cast.gp_service,
+            kind=CaseKind.EKONTAKT,
+            conversation_ref=str(uuid.uuid4()),
+            subject=_marker(i),
+            patient_nin=cast.nora.person.nin,
+            patient_name="Nora Nordmann",
+            assignee=cast.kari if i % 2 else None,
+            waiting_since=now,
+            due_at=now + datetime.timedelta(days=i - 3),
+        )
 
 
 def grow_contacts(cast, start, stop):
@@ -83,24 +111,46 @@ def grow_pending(cast, start, stop):
 def grow_dispatches(cast, start, stop):
     for i in range(start, stop):
         tool = approve_all(submit_tool(_maker(), name=_marker(i)), _reviewer())
-        tool_send(tool=tool, organisation=cast.gp_org, sender=cast.kari, patient_nin=cast.nora.person.nin,
-                  note="", suitability_confirmed=True)
+        tool_send(
+            tool=tool,
+            organisation=cast.gp_org,
+            sender=cast.kari,
+            patient_nin=cast.nora.person.nin,
+            note="",
+            suitability_confirmed=True,
+        )
 
 
 def grow_appointments(cast, start, stop):
     soon = timezone.now() + datetime.timedelta(days=2)
     for i in range(start, stop):
         begins = soon + datetime.timedelta(days=i)
-        Appointment.objects.create(person=cast.nora.person, service=cast.gp_service, status=AppointmentStatus.CONFIRMED,
-                                   title=_marker(i), clinician="Kari Lege", start=begins,
-                                   end=begins + datetime.timedelta(minutes=20), epj_uid=str(uuid.uuid4()))
+        Appointment.objects.create(
+            person=cast.nora.person,
+            service=cast.gp_service,
+            status=AppointmentStatus.CONFIRMED,
+            title=_marker(i),
+            clinician="Kari Lege",
+            start=begins,
+            end=begins + datetime.timedelta(minutes=20),
+            epj_uid=str(uuid.uuid4()),
+        )
 
 
 def grow_documents(cast, start, stop):
     for i in range(start, stop):
-        JournalDocument.objects.create(person=cast.nora.person, organisation=cast.gp_org, service=cast.gp_service,
-                                       source=JournalDocument.Source.PUSHED, title=_marker(i), filename=f"kopi{i}.pdf",
-                                       mime_type="application/pdf", size=4, data=b"%PDF", msg_id=str(uuid.uuid4()))
+        JournalDocument.objects.create(
+            person=cast.nora.person,
+            organisation=cast.gp_org,
+            service=cast.gp_service,
+            source=JournalDocument.Source.PUSHED,
+            title=_marker(i),
+            filename=f"kopi{i}.pdf",
+            mime_type="application/pdf",
+            size=4,
+            data=b"%PDF",
+            msg_id=str(uuid.uuid4()),
+        )
 
 
 @dataclass

@@ -41,8 +41,18 @@ from tests.tools.conftest import approve_all, submit_tool
 from tools.services import tool_send
 
 ROLES = [
-    "anonymous", "citizen_a", "citizen_b", "parent", "proxy", "reception", "clinician", "clinic_admin",
-    "staff_no_totp", "other_org_staff", "reviewer", "operator",
+    "anonymous",
+    "citizen_a",
+    "citizen_b",
+    "parent",
+    "proxy",
+    "reception",
+    "clinician",
+    "clinic_admin",
+    "staff_no_totp",
+    "other_org_staff",
+    "reviewer",
+    "operator",
 ]
 MISSING = 987654321  # an id no row has
 
@@ -72,12 +82,22 @@ def world_build(cast) -> World:
     proxy = f.CitizenFactory(email="fullmektig@test.local", person__given_name="Per", person__age=50)
     reviewer = f.UserFactory(email="vurderer@test.local", is_catalogue_reviewer=True, totp_secret=TOTP_SECRET)
     operator = f.UserFactory(email="drift@test.local", is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
-    no_totp = f.StaffFactory(email="utentotp@test.local",
-                             membership=(cast.gp_org, StaffRole.CLINICIAN, cast.gp_service))
+    no_totp = f.StaffFactory(
+        email="utentotp@test.local", membership=(cast.gp_org, StaffRole.CLINICIAN, cast.gp_service)
+    )
     users = {
-        "anonymous": None, "citizen_a": cast.nora, "citizen_b": cast.ulf, "parent": cast.ole, "proxy": proxy,
-        "reception": cast.reception, "clinician": cast.kari, "clinic_admin": cast.clinic_admin,
-        "staff_no_totp": no_totp, "other_org_staff": cast.ola, "reviewer": reviewer, "operator": operator,
+        "anonymous": None,
+        "citizen_a": cast.nora,
+        "citizen_b": cast.ulf,
+        "parent": cast.ole,
+        "proxy": proxy,
+        "reception": cast.reception,
+        "clinician": cast.kari,
+        "clinic_admin": cast.clinic_admin,
+        "staff_no_totp": no_totp,
+        "other_org_staff": cast.ola,
+        "reviewer": reviewer,
+        "operator": operator,
     }
     world = World(users=users, acting_for={"parent": cast.emma.pk, "proxy": nora.pk})
 
@@ -86,58 +106,112 @@ def world_build(cast) -> World:
 
     # A thread with an attachment, delivered to the clinic's desk as a case with a charge.
     seed_epj_patients()
-    Tariff.objects.get_or_create(code="2ae", valid_from=datetime.date(2024, 7, 1),
-                                 defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")})
+    Tariff.objects.get_or_create(
+        code="2ae",
+        valid_from=datetime.date(2024, 7, 1),
+        defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")},
+    )
     subject = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=frozenset(ServiceArea.values))
-    thread = in_transaction(dialogs.dialog_send, subject=subject, service=cast.gp_service, kind=Kind.EKONSULTASJON,
-                            title="Vondt i halsen", text="", accepted_amount=Decimal("170.00"),
-                            answers=[{"question": "Hva gjelder det?", "answer": "Sår hals"}],
-                            files=[CheckedFile("resept.pdf", "application/pdf", PDF)])
+    thread = in_transaction(
+        dialogs.dialog_send,
+        subject=subject,
+        service=cast.gp_service,
+        kind=Kind.EKONSULTASJON,
+        title="Vondt i halsen",
+        text="",
+        accepted_amount=Decimal("170.00"),
+        answers=[{"question": "Hva gjelder det?", "answer": "Sår hals"}],
+        files=[CheckedFile("resept.pdf", "application/pdf", PDF)],
+    )
     in_transaction(journal_copy_request, service=cast.gp_service, patient=nora, written_by=nora)
     deliver_all()
     case = Case.objects.get(conversation_ref=thread.conversation_ref)
     in_transaction(case_reply, case=case, user=cast.kari, text="Drikk mye vann.")  # records the charge
     deliver_all()
     case.refresh_from_db()
-    notice = absence_set(service=cast.gp_service, user=cast.kari, text="Ferie", substitute="Lege Vikar",
-                         starts=timezone.localdate(), ends=timezone.localdate() + datetime.timedelta(days=3))
+    notice = absence_set(
+        service=cast.gp_service,
+        user=cast.kari,
+        text="Ferie",
+        substitute="Lege Vikar",
+        starts=timezone.localdate(),
+        ends=timezone.localdate() + datetime.timedelta(days=3),
+    )
 
-    appointment = confirmed_appointment(cast, hours_ahead=72,
-                                        cancel_deadline=timezone.now() + datetime.timedelta(hours=48))
+    appointment = confirmed_appointment(
+        cast, hours_ahead=72, cancel_deadline=timezone.now() + datetime.timedelta(hours=48)
+    )
     feed = calendar_feed_get(person=nora)
     treater, _lab = make_timebooks(cast)
     slot = make_slot(treater)
 
     document = JournalDocument.objects.create(
-        person=nora, organisation=cast.gp_org, service=cast.gp_service, source="pushed", title="Journalkopi",
-        filename="kopi.pdf", mime_type="application/pdf", size=9, data=b"%PDF-1.4 x", msg_id="msg-authz-copy")
+        person=nora,
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        source="pushed",
+        title="Journalkopi",
+        filename="kopi.pdf",
+        mime_type="application/pdf",
+        size=9,
+        data=b"%PDF-1.4 x",
+        msg_id="msg-authz-copy",
+    )
     hospital_org = f.OrganisationFactory(name="Innlandet sykehus", is_hospital=True)
-    hospital = f.ServiceFactory(organisation=hospital_org, kind=ServiceKind.SPECIALIST,
-                                processes={Process.DOCUMENTS: None, Process.JOURNAL_COPY: None})
+    hospital = f.ServiceFactory(
+        organisation=hospital_org,
+        kind=ServiceKind.SPECIALIST,
+        processes={Process.DOCUMENTS: None, Process.JOURNAL_COPY: None},
+    )
     f.contact(nora, hospital, active=False)
     hospital_doc = HospitalDocument.objects.create(
-        organisation=hospital_org, patient_nin=nora.nin, patient_name=nora.full_name,
-        kind=HospitalDocument.Kind.DISCHARGE, title="Epikrise", department="Medisin", author_name="Lege", text="x")
+        organisation=hospital_org,
+        patient_nin=nora.nin,
+        patient_name=nora.full_name,
+        kind=HospitalDocument.Kind.DISCHARGE,
+        title="Epikrise",
+        department="Medisin",
+        author_name="Lege",
+        text="x",
+    )
 
     published = approve_all(submit_tool(cast.nora, name="Pusteappen"), reviewer)
     pending = submit_tool(cast.nora, name="Ventende verktøy")
-    dispatch = tool_send(tool=published, organisation=cast.gp_org, sender=cast.kari, patient_nin=nora.nin,
-                         note="Prøv denne.", suitability_confirmed=True)
+    dispatch = tool_send(
+        tool=published,
+        organisation=cast.gp_org,
+        sender=cast.kari,
+        patient_nin=nora.nin,
+        note="Prøv denne.",
+        suitability_confirmed=True,
+    )
 
     # Rows for the admin's object pages (operator data the citizen flows above do not create).
     Group.objects.create(name="Drift")
     EmailAddress.objects.create(user=cast.nora, email=cast.nora.email, verified=True, primary=True)
     video = VideoService.objects.create(name="Video AS", url_prefix="https://video.example.no/", approved=True)
     clinic_video_service_set(organisation=cast.gp_org, video_service=video)
-    drop_in_room_set(service=cast.gp_service, title="Drop-in", room_url="https://video.example.no/rom", active=True,
-                     openings=[])
-    Frikort.objects.create(patient_nin=cast.ulf.person.nin, valid_from=datetime.date(2026, 1, 1),
-                           valid_to=datetime.date(2026, 12, 31))
+    drop_in_room_set(
+        service=cast.gp_service, title="Drop-in", room_url="https://video.example.no/rom", active=True, openings=[]
+    )
+    Frikort.objects.create(
+        patient_nin=cast.ulf.person.nin, valid_from=datetime.date(2026, 1, 1), valid_to=datetime.date(2026, 12, 31)
+    )
     Medication.objects.create(organisation=cast.gp_org, patient_nin=nora.nin, name="Levaxin", dosage="1 om morgenen")
-    RecordNote.objects.create(organisation=cast.gp_org, patient_nin=nora.nin, patient_name=nora.full_name,
-                              author_name="Kari Lege", title="Konsultasjon", text="Hodepine.")
-    in_transaction(copy_push, membership=cast.kari.staff_memberships.get(), service=cast.gp_service,
-                   patient_nin=cast.jonas.person.nin)
+    RecordNote.objects.create(
+        organisation=cast.gp_org,
+        patient_nin=nora.nin,
+        patient_name=nora.full_name,
+        author_name="Kari Lege",
+        title="Konsultasjon",
+        text="Hodepine.",
+    )
+    in_transaction(
+        copy_push,
+        membership=cast.kari.staff_memberships.get(),
+        service=cast.gp_service,
+        patient_nin=cast.jonas.person.nin,
+    )
     deliver_all()
 
     contact = HealthContact.objects.get(person=nora, service=cast.gp_service)
@@ -177,8 +251,11 @@ def world_build(cast) -> World:
         "records:hospital_documents": {"organisation_id": org},
         "records:patients": {"organisation_id": org},
         "records:patient_documents": {"organisation_id": org, "person_id": nora.pk},
-        "records:patient_document": {"organisation_id": org, "person_id": nora.pk,
-                                     "document_id": hospital_doc.document_id},
+        "records:patient_document": {
+            "organisation_id": org,
+            "person_id": nora.pk,
+            "document_id": hospital_doc.document_id,
+        },
         "appointments:detail": {"appointment_id": appointment.pk},
         "appointments:ics": {"appointment_id": appointment.pk},
         "appointments:cancel": {"appointment_id": appointment.pk},
@@ -246,20 +323,30 @@ PORTAL = {
     "account_reset_password_done": row("ok"),
     "mfa_index": row("ok", anonymous="login"),
     "mfa_authenticate": row("redirect", anonymous="login"),
-    "mfa_reauthenticate": row("ok", anonymous="login", citizen_a="redirect", citizen_b="redirect", parent="redirect",
-                              proxy="redirect", staff_no_totp="redirect"),
+    "mfa_reauthenticate": row(
+        "ok",
+        anonymous="login",
+        citizen_a="redirect",
+        citizen_b="redirect",
+        parent="redirect",
+        proxy="redirect",
+        staff_no_totp="redirect",
+    ),
     "mfa_activate_totp": row("redirect", anonymous="login"),
-    "mfa_deactivate_totp": row("redirect", anonymous="login", citizen_a="404", citizen_b="404", parent="404",
-                               proxy="404", staff_no_totp="404"),
+    "mfa_deactivate_totp": row(
+        "redirect", anonymous="login", citizen_a="404", citizen_b="404", parent="404", proxy="404", staff_no_totp="404"
+    ),
     "mfa_view_recovery_codes": row("404", anonymous="login"),
     "mfa_generate_recovery_codes": row("redirect", anonymous="login"),
     "mfa_download_recovery_codes": row("404", anonymous="login"),
-    "clinics:contact_list": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                                staff_no_totp="mfa"),
+    "clinics:contact_list": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "clinics:contact_detail": row("404", anonymous="login", citizen_a="ok", staff_no_totp="mfa"),
     "clinics:clinic_services": row("404", anonymous="login", clinic_admin="ok", staff_no_totp="mfa"),
-    "notification_preferences": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                                    staff_no_totp="mfa"),
+    "notification_preferences": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "tools:catalogue": row("ok", staff_no_totp="mfa"),
     "tools:tool_detail": row("ok", staff_no_totp="mfa"),
     "tools:tool_add": row("405", anonymous="login", staff_no_totp="mfa"),
@@ -271,86 +358,132 @@ PORTAL = {
     "tools:review_detail": row("404", anonymous="login", staff_no_totp="mfa", reviewer="ok"),
     "tools:review_assess": row("405", anonymous="login", staff_no_totp="mfa"),
     "tools:review_withdraw": row("405", anonymous="login", staff_no_totp="mfa"),
-    "tools:mine": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                      staff_no_totp="mfa"),
+    "tools:mine": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "tools:launch": row("404", anonymous="login", citizen_a="redirect", staff_no_totp="mfa"),
     "tools:send": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
     "tools:sent": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
-    "dialogs:inbox": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                         staff_no_totp="mfa"),
+    "dialogs:inbox": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "dialogs:compose": row("404", anonymous="login", citizen_a="ok", parent="ok", proxy="ok", staff_no_totp="mfa"),
     "dialogs:thread": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
     "dialogs:attachment": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
     "dialogs:acting_for": row("405", anonymous="login", staff_no_totp="mfa"),
-    "dialogs:proxies": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                           staff_no_totp="mfa"),
+    "dialogs:proxies": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "dialogs:proxy_revoke": row("405", anonymous="login", staff_no_totp="mfa"),
-    "desk:home": row("404", anonymous="login", reception="redirect", clinician="redirect", clinic_admin="redirect",
-                     staff_no_totp="mfa", other_org_staff="redirect"),
+    "desk:home": row(
+        "404",
+        anonymous="login",
+        reception="redirect",
+        clinician="redirect",
+        clinic_admin="redirect",
+        staff_no_totp="mfa",
+        other_org_staff="redirect",
+    ),
     "desk:cases": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
-    "desk:absence": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                        staff_no_totp="mfa"),
+    "desk:absence": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
     "desk:thread_start": row("404", anonymous="login", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
     "desk:case": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
     "desk:claim": row("405", anonymous="login", staff_no_totp="mfa"),
     "desk:assign": row("405", anonymous="login", staff_no_totp="mfa"),
     "desk:close": row("405", anonymous="login", staff_no_totp="mfa"),
     "desk:charge_paid": row("405", anonymous="login", staff_no_totp="mfa"),
-    "desk:attachment": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                           staff_no_totp="mfa"),
+    "desk:attachment": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
     "desk:absence_cancel": row("405", anonymous="login", staff_no_totp="mfa"),
-    "journal:documents": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                             staff_no_totp="mfa"),
+    "journal:documents": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "journal:document_download": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "journal:copy_request_new": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                                    staff_no_totp="mfa"),
-    "journal:shared_documents": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                                    staff_no_totp="mfa"),
+    "journal:copy_request_new": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
+    "journal:shared_documents": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "journal:shared_document": row("404", anonymous="login", citizen_a="503", proxy="503", staff_no_totp="mfa"),
-    "journal:access_log": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                              staff_no_totp="mfa"),
-    "records:copy_requests": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                                 staff_no_totp="mfa"),
-    "records:copy_request_detail": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                                       staff_no_totp="mfa"),
-    "records:copy_push": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                             staff_no_totp="mfa"),
+    "journal:access_log": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
+    "records:copy_requests": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
+    "records:copy_request_detail": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
+    "records:copy_push": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
     "records:hospital_documents": row("404", anonymous="login", staff_no_totp="mfa"),
     "records:patients": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
     "records:patient_documents": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
     "records:patient_document": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
-    "appointments:list": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                             staff_no_totp="mfa"),
+    "appointments:list": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "appointments:detail": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
     "appointments:ics": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
     "appointments:cancel": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
     "appointments:book": row("404", anonymous="login", citizen_a="503", proxy="503", staff_no_totp="mfa"),
-    "appointments:book_confirm": row("404", anonymous="login", citizen_a="redirect", proxy="redirect",
-                                     staff_no_totp="mfa"),
-    "appointments:calendar": row("404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok",
-                                 staff_no_totp="mfa"),
+    "appointments:book_confirm": row(
+        "404", anonymous="login", citizen_a="redirect", proxy="redirect", staff_no_totp="mfa"
+    ),
+    "appointments:calendar": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
     "appointments:feed": row("ok", staff_no_totp="mfa"),
     "appointments:clinic_video": row("404", anonymous="login", clinic_admin="ok", staff_no_totp="mfa"),
-    "epj_timebooks:list": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                              staff_no_totp="mfa"),
-    "epj_timebooks:detail": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                                staff_no_totp="mfa"),
-    "epj_timebooks:slot": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok",
-                              staff_no_totp="mfa"),
+    "epj_timebooks:list": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
+    "epj_timebooks:detail": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
+    "epj_timebooks:slot": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
 }
 
 # The Django admin (/drift/): only the operator (a superuser with TOTP) gets in; everyone else is
 # sent to log in (the admin login is allauth's, behind login_required), staff without TOTP to set it up.
 ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids add and delete (logs)
-    "auth_group": "rw", "account_emailaddress": "rw", "mfa_authenticator": "rw", "accounts_person": "rw",
-    "accounts_parentalresponsibility": "rw", "accounts_user": "rw", "clinics_organisation": "rw",
-    "clinics_service": "rw", "clinics_staffmembership": "rw", "clinics_healthcontact": "rw",
-    "appointments_videoservice": "rw", "appointments_clinicvideoservice": "rw", "appointments_dropinroom": "rw",
-    "tools_tool": "ro", "tools_tooldispatch": "ro", "dialogs_powerofattorney": "rw", "epj_desk_tariff": "rw",
-    "epj_desk_frikort": "rw", "epj_desk_medication": "rw", "epj_desk_absencenotice": "rw", "epj_desk_case": "ro",
-    "epj_desk_charge": "rw", "journal_accesslogentry": "ro", "journal_staffauditentry": "ro",
-    "journal_journalcopyrequest": "rw", "journal_journaldocument": "rw", "epj_records_recordnote": "rw",
-    "epj_records_copyrequest": "rw", "epj_records_copydispatch": "rw", "epj_records_hospitaldocument": "rw",
+    "auth_group": "rw",
+    "account_emailaddress": "rw",
+    "mfa_authenticator": "rw",
+    "accounts_person": "rw",
+    "accounts_parentalresponsibility": "rw",
+    "accounts_user": "rw",
+    "clinics_organisation": "rw",
+    "clinics_service": "rw",
+    "clinics_staffmembership": "rw",
+    "clinics_healthcontact": "rw",
+    "appointments_videoservice": "rw",
+    "appointments_clinicvideoservice": "rw",
+    "appointments_dropinroom": "rw",
+    "tools_tool": "ro",
+    "tools_tooldispatch": "ro",
+    "dialogs_powerofattorney": "rw",
+    "epj_desk_tariff": "rw",
+    "epj_desk_frikort": "rw",
+    "epj_desk_medication": "rw",
+    "epj_desk_absencenotice": "rw",
+    "epj_desk_case": "ro",
+    "epj_desk_charge": "rw",
+    "journal_accesslogentry": "ro",
+    "journal_staffauditentry": "ro",
+    "journal_journalcopyrequest": "rw",
+    "journal_journaldocument": "rw",
+    "epj_records_recordnote": "rw",
+    "epj_records_copyrequest": "rw",
+    "epj_records_copydispatch": "rw",
+    "epj_records_hospitaldocument": "rw",
 }
 
 
@@ -374,15 +507,22 @@ def admin_rows() -> dict:
         "admin:auth_user_password_change": admin_row("ok"),
     }
     for prefix, mode in ADMIN_MODELS.items():
-        app, model = prefix.split("_", 1) if not prefix.startswith(("epj_desk", "epj_records")) else (
-            "_".join(prefix.split("_")[:2]), prefix.split("_", 2)[2])
+        app, model = (
+            prefix.split("_", 1)
+            if not prefix.startswith(("epj_desk", "epj_records"))
+            else ("_".join(prefix.split("_")[:2]), prefix.split("_", 2)[2])
+        )
         writable = "ok" if mode == "rw" else "403"
-        rows.update({
-            f"admin:{prefix}_changelist": admin_row("ok"), f"admin:{prefix}_add": admin_row(writable),
-            f"admin:{prefix}_history": admin_row("ok"), f"admin:{prefix}_delete": admin_row(writable),
-            f"admin:{prefix}_change": admin_row("ok"),
-            f"admin:<drift/{app}/{model}/<path:object_id>/>": admin_row("redirect"),  # old URL -> change page
-        })
+        rows.update(
+            {
+                f"admin:{prefix}_changelist": admin_row("ok"),
+                f"admin:{prefix}_add": admin_row(writable),
+                f"admin:{prefix}_history": admin_row("ok"),
+                f"admin:{prefix}_delete": admin_row(writable),
+                f"admin:{prefix}_change": admin_row("ok"),
+                f"admin:<drift/{app}/{model}/<path:object_id>/>": admin_row("redirect"),  # old URL -> change page
+            }
+        )
     return rows
 
 

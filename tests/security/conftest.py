@@ -14,15 +14,24 @@ from tests.security.corpus import Clinic, hostile_cases
 RELAY_TABLES = {"messaging.envelope", "messaging.inboxmessage", "messaging.relayqueuekick"}
 
 # Case names for parametrisation, from a corpus built against placeholder parties.
-CASE_NAMES = [case.name for case in hostile_cases(Clinic(
-    receiver=Party(her_id=1, name="x", sub_her_id=2, sub_name="y"), patient=Patient(nin="0"), other_her_id=3,
-))]
+CASE_NAMES = [
+    case.name
+    for case in hostile_cases(
+        Clinic(
+            receiver=Party(her_id=1, name="x", sub_her_id=2, sub_name="y"),
+            patient=Patient(nin="0"),
+            other_her_id=3,
+        )
+    )
+]
 
 
 def make_clinic() -> Clinic:
     service, nora = gp_with_patient()
     other = f.gp_service(name="Fastlege Ola Annen")
-    return Clinic(receiver=clinic_party(service=service), patient=patient_of(nora), other_her_id=other.organisation.her_id)
+    return Clinic(
+        receiver=clinic_party(service=service), patient=patient_of(nora), other_her_id=other.organisation.her_id
+    )
 
 
 @pytest.fixture

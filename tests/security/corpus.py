@@ -43,10 +43,18 @@ class Clinic:
     other_her_id: int  # another organisation in the register (a would-be impostor)
 
 
-def legit_message(clinic: Clinic, *, subject: str = "Vanlig melding", text: str = "Hei", msg_id: str | None = None,
-                  sender: Party | None = None, receiver: Party | None = None) -> Message:
-    message = probe_ekontakt(receiver=receiver or clinic.receiver, patient=clinic.patient, subject=subject, text=text,
-                             msg_id=msg_id)
+def legit_message(
+    clinic: Clinic,
+    *,
+    subject: str = "Vanlig melding",
+    text: str = "Hei",
+    msg_id: str | None = None,
+    sender: Party | None = None,
+    receiver: Party | None = None,
+) -> Message:
+    message = probe_ekontakt(
+        receiver=receiver or clinic.receiver, patient=clinic.patient, subject=subject, text=text, msg_id=msg_id
+    )
     if sender is not None:
         message = dataclasses.replace(message, sender=sender)
     return message
@@ -84,24 +92,41 @@ def hostile_cases(clinic: Clinic) -> list[Case]:
 
     # Entity expansion and external entities: any DOCTYPE is refused unread (T99); with no
     # readable header an operator's file has nobody to answer.
-    laughs = b"[" + b"".join(
-        b'<!ENTITY l%d "%s">' % (i, (b"&l%d;" % (i - 1)) * 10 if i else b"ha") for i in range(10)
-    ) + b"]"
+    laughs = (
+        b"["
+        + b"".join(b'<!ENTITY l%d "%s">' % (i, (b"&l%d;" % (i - 1)) * 10 if i else b"ha") for i in range(10))
+        + b"]"
+    )
     doc, msg_id = build(text="Hei")
     add("billion-laughs", _with_doctype(doc, laughs, use=b"&l9;"), "T99", UNUSABLE, None)
     doc, msg_id = build(text="Hei")
-    add("quadratic-blowup", _with_doctype(doc, b'[<!ENTITY a "' + b"x" * 50_000 + b'">]', use=b"&a;" * 5_000),
-        "T99", UNUSABLE, None)
+    add(
+        "quadratic-blowup",
+        _with_doctype(doc, b'[<!ENTITY a "' + b"x" * 50_000 + b'">]', use=b"&a;" * 5_000),
+        "T99",
+        UNUSABLE,
+        None,
+    )
     doc, msg_id = build(text="Hei")
     add("xxe-file", _with_doctype(doc, b'[<!ENTITY x SYSTEM "file:///etc/passwd">]', use=b"&x;"), "T99", UNUSABLE, None)
     doc, msg_id = build(text="Hei")
-    add("xxe-network", _with_doctype(doc, b'[<!ENTITY x SYSTEM "http://127.0.0.1:9/secret">]', use=b"&x;"),
-        "T99", UNUSABLE, None)
+    add(
+        "xxe-network",
+        _with_doctype(doc, b'[<!ENTITY x SYSTEM "http://127.0.0.1:9/secret">]', use=b"&x;"),
+        "T99",
+        UNUSABLE,
+        None,
+    )
     doc, msg_id = build(text="Hei")
     add("external-dtd", _with_doctype(doc, b'SYSTEM "http://127.0.0.1:9/evil.dtd"'), "T99", UNUSABLE, None)
     doc, msg_id = build(text="Hei")
-    add("parameter-entity", _with_doctype(doc, b'[<!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd"> %p;]'),
-        "T99", UNUSABLE, None)
+    add(
+        "parameter-entity",
+        _with_doctype(doc, b'[<!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd"> %p;]'),
+        "T99",
+        UNUSABLE,
+        None,
+    )
 
     # Deep nesting: refused by libxml2's depth limit (T99) before anything is read.
     doc, msg_id = build(text="Hei")
@@ -115,8 +140,13 @@ def hostile_cases(clinic: Clinic) -> list[Case]:
     # Wrong encodings (T01): UTF-16 bytes, ISO-8859-1 bytes declared UTF-8, an encoding we refuse.
     # The codec still salvages the header, so even an operator's file gets its AppRec.
     doc, msg_id = build(text="Blåbærsyltetøy")
-    add("utf16", doc.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1).encode("utf-16"),
-        "T01", REJECTED, msg_id)
+    add(
+        "utf16",
+        doc.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1).encode("utf-16"),
+        "T01",
+        REJECTED,
+        msg_id,
+    )
     doc, msg_id = build(text="Blåbærsyltetøy")
     add("latin1-declared-utf8", doc.decode("utf-8").encode("iso-8859-1"), "T01", REJECTED, msg_id)
     doc, msg_id = build(text="Hei")
@@ -142,8 +172,13 @@ def hostile_cases(clinic: Clinic) -> list[Case]:
 
     # Unknown function code (T10), invalid MsgId (E10).
     doc, msg_id = build(text="Hei")
-    add("unknown-function", doc.replace(b"DIALOG_INNBYGGER_EKONTAKT", b"DIALOG_INNBYGGER_BITCOIN"), "T10",
-        REJECTED, msg_id)
+    add(
+        "unknown-function",
+        doc.replace(b"DIALOG_INNBYGGER_EKONTAKT", b"DIALOG_INNBYGGER_BITCOIN"),
+        "T10",
+        REJECTED,
+        msg_id,
+    )
     return cases
 
 
@@ -151,9 +186,25 @@ def replay_case(clinic: Clinic, original: Message) -> Case:
     """The MsgId of a message already filed, with new content: nothing is applied again, and the
     receiver answers with the AppRec it gave the first time (redelivery is a no-op)."""
     message = legit_message(clinic, msg_id=original.msg_id, subject="Gjentatt", text="Betal meg igjen")
-    return Case(name="replayed-msg-id", payload=message_build(message), code=None, exit_code=ACCEPTED,
-                msg_id=original.msg_id, replay_of=original.msg_id)
+    return Case(
+        name="replayed-msg-id",
+        payload=message_build(message),
+        code=None,
+        exit_code=ACCEPTED,
+        msg_id=original.msg_id,
+        replay_of=original.msg_id,
+    )
 
 
-__all__ = ["ACCEPTED", "Case", "Clinic", "REJECTED", "UNKNOWN_HER_ID", "UNUSABLE", "hostile_cases", "legit_message",
-           "portal_party", "replay_case"]
+__all__ = [
+    "ACCEPTED",
+    "Case",
+    "Clinic",
+    "REJECTED",
+    "UNKNOWN_HER_ID",
+    "UNUSABLE",
+    "hostile_cases",
+    "legit_message",
+    "portal_party",
+    "replay_case",
+]

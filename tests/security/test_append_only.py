@@ -29,16 +29,30 @@ class Log:
 
 LOGS = {
     "access log": Log(
-        AccessLogEntry, "object_ref",
-        lambda cast: access_log_write(actor=cast.kari, organisation=cast.gp_org, role="clinician",
-                                      person=cast.nora.person, what=AccessLogEntry.What.MESSAGES,
-                                      object_ref="Melding om resept"),
-        {"object_ref": "endret", "what": "record", "role": "clinician"}),
+        AccessLogEntry,
+        "object_ref",
+        lambda cast: access_log_write(
+            actor=cast.kari,
+            organisation=cast.gp_org,
+            role="clinician",
+            person=cast.nora.person,
+            what=AccessLogEntry.What.MESSAGES,
+            object_ref="Melding om resept",
+        ),
+        {"object_ref": "endret", "what": "record", "role": "clinician"},
+    ),
     "staff audit": Log(
-        StaffAuditEntry, "detail",
-        lambda cast: audit_write(actor=cast.kari, organisation=cast.gp_org, action=StaffAuditEntry.Action.CASE_CLAIM,
-                                 person=cast.nora.person, object_ref="case:1"),
-        {"detail": "endret", "action": "case.close"}),
+        StaffAuditEntry,
+        "detail",
+        lambda cast: audit_write(
+            actor=cast.kari,
+            organisation=cast.gp_org,
+            action=StaffAuditEntry.Action.CASE_CLAIM,
+            person=cast.nora.person,
+            object_ref="case:1",
+        ),
+        {"detail": "endret", "action": "case.close"},
+    ),
 }
 
 
@@ -120,7 +134,8 @@ def test_admin_lists_and_shows_but_cannot_add_change_or_delete(client, cast, log
     assert client.get(admin_url(log, "add")).status_code == 403
     assert client.post(admin_url(log, "change", entry.pk), log.admin_post).status_code == 403
     assert client.post(admin_url(log, "delete", entry.pk), {"post": "yes"}).status_code == 403
-    bulk = client.post(admin_url(log, "changelist"),
-                       {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
+    bulk = client.post(
+        admin_url(log, "changelist"), {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"}
+    )
     assert bulk.status_code in (200, 302)
     assert snapshot(log) == before

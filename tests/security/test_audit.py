@@ -93,10 +93,17 @@ def test_paid_charge_and_clinic_started_thread_write_one_entry_each(cast, sent):
     charge_mark_paid(case=case, user=cast.kari)
     one_new(n, action=Action.CHARGE_PAID, actor=cast.kari, person_nin=case.patient_nin, organisation=case.organisation)
     n = len(entries())
-    started = clinic_thread_start(organisation=case.organisation, service=case.service, patient_nin=case.patient_nin,
-                                  subject="Prøvesvar", text="Ring oss.", user=cast.kari)
-    entry = one_new(n, action=Action.CASE_START, actor=cast.kari, person_nin=case.patient_nin,
-                    organisation=case.organisation)
+    started = clinic_thread_start(
+        organisation=case.organisation,
+        service=case.service,
+        patient_nin=case.patient_nin,
+        subject="Prøvesvar",
+        text="Ring oss.",
+        user=cast.kari,
+    )
+    entry = one_new(
+        n, action=Action.CASE_START, actor=cast.kari, person_nin=case.patient_nin, organisation=case.organisation
+    )
     assert entry.object_ref == f"case:{started.pk}"
 
 
@@ -135,8 +142,9 @@ def test_review_decisions_withdrawal_and_dispatch_write_one_entry_each(cast, mak
     assert new[-1].detail.endswith(f"status:{ToolStatus.PUBLISHED}") and all(e.actor == reviewer for e in new)
     n = len(entries())
     dispatch = send(cast, tool, cast.nora.person)
-    entry = one_new(n, action=Action.TOOL_SEND, actor=cast.kari, person_nin=cast.nora.person.nin,
-                    organisation=cast.gp_org)
+    entry = one_new(
+        n, action=Action.TOOL_SEND, actor=cast.kari, person_nin=cast.nora.person.nin, organisation=cast.gp_org
+    )
     assert entry.detail == f"dispatch:{dispatch.pk}" and "Prøv" not in entry.detail
     n = len(entries())
     from tools.services import tool_withdraw
@@ -158,7 +166,11 @@ def test_clinic_admin_toggle_writes_one_entry_and_the_view_passes_the_admin(clie
     assert entry.object_ref == f"service:{service.her_id}"
     # Through the page as well: the admin's own toggle is audited as the admin.
     login_as(client, cast.clinic_admin)
-    data = {"service_id": str(service.pk), f"s{service.pk}-p_ekontakt": "on", f"s{service.pk}-appointment_level": "none"}
+    data = {
+        "service_id": str(service.pk),
+        f"s{service.pk}-p_ekontakt": "on",
+        f"s{service.pk}-appointment_level": "none",
+    }
     n = len(entries())
     response = client.post(reverse("clinics:clinic_services", args=[cast.gp_org.pk]), data)
     assert response.status_code == 302
@@ -188,21 +200,36 @@ def test_unknown_action_is_refused(cast):
 
 def test_export_holds_the_person_their_reads_and_their_changes_and_nobody_elses(cast, tmp_path, capsys):
     nora = cast.nora.person
-    access_log_write(actor=cast.kari, organisation=cast.gp_org, role="clinician", person=nora, what="messages",
-                     object_ref="E-kontakt")
-    access_log_write(actor=cast.ola, organisation=cast.other_org, role="clinician", person=cast.ulf.person,
-                     what="messages")
-    audit_write(actor=cast.kari, organisation=cast.gp_org, action=Action.CASE_REPLY, person=nora.nin,
-                object_ref="case:7", detail="renewed")
+    access_log_write(
+        actor=cast.kari,
+        organisation=cast.gp_org,
+        role="clinician",
+        person=nora,
+        what="messages",
+        object_ref="E-kontakt",
+    )
+    access_log_write(
+        actor=cast.ola, organisation=cast.other_org, role="clinician", person=cast.ulf.person, what="messages"
+    )
+    audit_write(
+        actor=cast.kari,
+        organisation=cast.gp_org,
+        action=Action.CASE_REPLY,
+        person=nora.nin,
+        object_ref="case:7",
+        detail="renewed",
+    )
     audit_write(actor=cast.ola, organisation=cast.other_org, action=Action.CASE_REPLY, person=cast.ulf.person)
     out = tmp_path / "innsyn.json"
     call_command("audit", "export", "--citizen", nora.nin, "--output", str(out))
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["person"]["nin"] == nora.nin and document["person"]["given_name"] == "Nora"
     assert [(e["actor"], e["organisation"], e["what"]) for e in document["access_log"]] == [
-        (cast.kari.display_name, cast.gp_org.name, "messages")]
+        (cast.kari.display_name, cast.gp_org.name, "messages")
+    ]
     assert [(e["actor"], e["action"], e["reference"], e["detail"]) for e in document["staff_audit"]] == [
-        (cast.kari.display_name, "case.reply", "case:7", "renewed")]
+        (cast.kari.display_name, "case.reply", "case:7", "renewed")
+    ]
     progress = capsys.readouterr().err
     assert "1 oppslag i tilgangsloggen." in progress and "1 oppføringer i revisjonssporet." in progress
 
@@ -214,11 +241,14 @@ def test_export_to_stdout_is_clean_json(cast, capsys):
     assert captured.err  # progress goes to stderr
 
 
-@pytest.mark.parametrize("number, message", [
-    ("123", "11 siffer"),
-    ("abcdefghijk", "11 siffer"),
-    ("01010112345", "Kontrollsifrene"),
-])
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        ("123", "11 siffer"),
+        ("abcdefghijk", "11 siffer"),
+        ("01010112345", "Kontrollsifrene"),
+    ],
+)
 def test_export_refuses_an_invalid_number(cast, number, message, tmp_path):
     out = tmp_path / "x.json"
     with pytest.raises(CommandError, match=message):

@@ -25,10 +25,26 @@ VOLATILE_FIELDS = {"last_login"}
 # The admin URLs that take a write (its history, autocomplete and JavaScript pages are reads).
 ADMIN_WRITES = re.compile(r"_(changelist|add|change|delete)$|password_change$|:logout$")
 POST_DATA = {
-    "text": "Skrevet av feil person", "subject": "x", "title": "x", "reason": "x", "note": "x",
-    "assignee": "", "verdict": "approved", "dimension": "clinical", "substitute": "x", "starts": "2030-01-01",
-    "ends": "2030-01-02", "patient_nin": "", "suitability_confirmed": "on", "slot": "x", "confirm": "on",
-    "person_id": "", "video_service": "", "action": "revoke", "email_enabled": "on", "sms_enabled": "on",
+    "text": "Skrevet av feil person",
+    "subject": "x",
+    "title": "x",
+    "reason": "x",
+    "note": "x",
+    "assignee": "",
+    "verdict": "approved",
+    "dimension": "clinical",
+    "substitute": "x",
+    "starts": "2030-01-01",
+    "ends": "2030-01-02",
+    "patient_nin": "",
+    "suitability_confirmed": "on",
+    "slot": "x",
+    "confirm": "on",
+    "person_id": "",
+    "video_service": "",
+    "action": "revoke",
+    "email_enabled": "on",
+    "sms_enabled": "on",
 }
 
 
@@ -122,8 +138,9 @@ def test_every_url_every_role(world):
             if missing is not None:
                 got = outcome(client.get(missing))
                 if got != missing_outcome(expected):
-                    problems.append(f"GET {key} with a missing id as {role}: "
-                                    f"expected {missing_outcome(expected)}, got {got}")
+                    problems.append(
+                        f"GET {key} with a missing id as {role}: expected {missing_outcome(expected)}, got {got}"
+                    )
             post_refused = expected in t.REFUSED or (expected == "405" and role not in t.POST_ALLOWED.get(key, ()))
             admin_write = role != "operator" and ADMIN_WRITES.search(key)
             if post_refused and (not key.startswith("admin:") or admin_write):

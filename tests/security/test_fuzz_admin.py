@@ -118,8 +118,11 @@ class AdminForm:
         names = sorted(self.fields)
         replaced = st.dictionaries(st.sampled_from(names), posted_value, max_size=3) if names else st.just({})
         dropped = st.sets(st.sampled_from(names), max_size=2) if names else st.just(set())
-        extra = st.dictionaries(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1,
-                                        max_size=12), posted_value, max_size=1)
+        extra = st.dictionaries(
+            st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
+            posted_value,
+            max_size=1,
+        )
         return st.tuples(replaced, dropped, extra)
 
 
@@ -142,13 +145,22 @@ def admin_forms(client, world) -> list[AdminForm]:
 
 
 def fuzz_one(client, form: AdminForm, outcomes: list):
-    @settings(max_examples=EXAMPLES_PER_FORM, deadline=None, database=None, derandomize=DERANDOMIZE,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_FORM,
+        deadline=None,
+        database=None,
+        derandomize=DERANDOMIZE,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(form.payload())
     def post(payload):
         replaced, dropped, extra = payload
-        data = {**extra, **{name: values for name, values in form.fields.items() if name not in dropped},
-                **replaced, "_save": "Lagre"}
+        data = {
+            **extra,
+            **{name: values for name, values in form.fields.items() if name not in dropped},
+            **replaced,
+            "_save": "Lagre",
+        }
         before = snapshot()
         response = client.post(form.url, data)
         outcomes.append(response.status_code)

@@ -94,9 +94,34 @@ hostile_value = st.one_of(
     st.text(st.characters(max_codepoint=0x1F), min_size=1, max_size=10),  # control characters, NUL included
     st.builds(lambda c, n: c * n, printable, st.integers(1_000, 70_000)),  # long strings
     st.integers(min_value=-(10**40), max_value=10**40).map(str),  # huge numbers
-    st.sampled_from(["", " ", "0", "-1", "1e309", "NaN", "inf", "None", "null", "true", "[]", "{}",
-                     "2026-02-30", "99999-12-31", "31.12.2026", "12:61", "25:00", "00000000000", "01010112345",
-                     "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --", "\u202eevil", "😀" * 50]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1e309",
+            "NaN",
+            "inf",
+            "None",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            "2026-02-30",
+            "99999-12-31",
+            "31.12.2026",
+            "12:61",
+            "25:00",
+            "00000000000",
+            "01010112345",
+            "../../etc/passwd",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "\u202eevil",
+            "😀" * 50,
+        ]
+    ),
 )
 # A key posted twice or more (request.POST.getlist), or once.
 posted_value = st.one_of(hostile_value, st.lists(hostile_value, min_size=2, max_size=3))
@@ -104,8 +129,11 @@ posted_value = st.one_of(hostile_value, st.lists(hostile_value, min_size=2, max_
 
 def payload_for(form: Form):
     named = {name: posted_value for name, kind in form.fields if kind != "file"}
-    extra = st.dictionaries(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
-                            posted_value, max_size=2)
+    extra = st.dictionaries(
+        st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
+        posted_value,
+        max_size=2,
+    )
     files = {name: st.binary(max_size=2048) for name, kind in form.fields if kind == "file"}
     return st.tuples(st.fixed_dictionaries({}, optional=named), extra, st.fixed_dictionaries({}, optional=files))
 
@@ -113,8 +141,14 @@ def payload_for(form: Form):
 def fuzz_one(client, form: Form) -> int:
     """Post hostile data to `form`; returns how many requests were made."""
     sent = []
-    @settings(max_examples=EXAMPLES_PER_FORM, deadline=None, database=None, derandomize=DERANDOMIZE,
-              suppress_health_check=list(HealthCheck))
+
+    @settings(
+        max_examples=EXAMPLES_PER_FORM,
+        deadline=None,
+        database=None,
+        derandomize=DERANDOMIZE,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(payload_for(form))
     def post(payload):
         named, extra, files = payload

@@ -36,17 +36,37 @@ class Endpoint:
     data: dict
 
 
-EKONSULTASJON = {"title": "Hoste", "complaint": "Tørrhoste", "duration": "uker", "fever": "nei", "wish": "Råd",
-                 "quoted_amount": "170.00", "accept_copayment": "on"}
+EKONSULTASJON = {
+    "title": "Hoste",
+    "complaint": "Tørrhoste",
+    "duration": "uker",
+    "fever": "nei",
+    "wish": "Råd",
+    "quoted_amount": "170.00",
+    "accept_copayment": "on",
+}
 ENDPOINTS = {
-    "ekontakt": Endpoint(EkontaktForm, "nora", lambda cast, thread, case: reverse(
-        "dialogs:compose", args=[cast.gp_service.pk, "ekontakt"]), {"title": "Attest", "text": "Trenger attest"}),
-    "ekonsultasjon": Endpoint(EkonsultasjonForm, "nora", lambda cast, thread, case: reverse(
-        "dialogs:compose", args=[cast.gp_service.pk, "ekonsultasjon"]), EKONSULTASJON),
-    "citizen reply": Endpoint(ReplyForm, "nora", lambda cast, thread, case: reverse(
-        "dialogs:thread", args=[thread.pk]), {"text": "Her er bildet"}),
-    "desk reply": Endpoint(DeskReplyForm, "kari", lambda cast, thread, case: reverse(
-        "desk:case", args=[case.pk]), {"text": "Attesten"}),
+    "ekontakt": Endpoint(
+        EkontaktForm,
+        "nora",
+        lambda cast, thread, case: reverse("dialogs:compose", args=[cast.gp_service.pk, "ekontakt"]),
+        {"title": "Attest", "text": "Trenger attest"},
+    ),
+    "ekonsultasjon": Endpoint(
+        EkonsultasjonForm,
+        "nora",
+        lambda cast, thread, case: reverse("dialogs:compose", args=[cast.gp_service.pk, "ekonsultasjon"]),
+        EKONSULTASJON,
+    ),
+    "citizen reply": Endpoint(
+        ReplyForm,
+        "nora",
+        lambda cast, thread, case: reverse("dialogs:thread", args=[thread.pk]),
+        {"text": "Her er bildet"},
+    ),
+    "desk reply": Endpoint(
+        DeskReplyForm, "kari", lambda cast, thread, case: reverse("desk:case", args=[case.pk]), {"text": "Attesten"}
+    ),
 }
 
 
@@ -56,8 +76,10 @@ def pdf(name="skjema.pdf", size=None):
 
 
 BAD_FILES = {
-    "not a pdf by content": (lambda: [SimpleUploadedFile("attest.pdf", b"MZ\x90\x00<html>not a pdf</html>",
-                                                         content_type="application/pdf")], "er ikke en PDF"),
+    "not a pdf by content": (
+        lambda: [SimpleUploadedFile("attest.pdf", b"MZ\x90\x00<html>not a pdf</html>", content_type="application/pdf")],
+        "er ikke en PDF",
+    ),
     "over the size limit": (lambda: [pdf(size=MAX_FILE_BYTES + 1)], "er for stor"),
     "too many files": (lambda: [pdf(f"{i}.pdf") for i in range(MAX_FILES + 1)], f"høyst {MAX_FILES} filer"),
 }
@@ -74,8 +96,12 @@ def project_forms_with_file_fields() -> set[type]:
         except ModuleNotFoundError:
             continue
         for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, forms.BaseForm) and value.__module__ == module.__name__
-                    and any(isinstance(fl, forms.FileField) for fl in value.base_fields.values())):
+            if (
+                isinstance(value, type)
+                and issubclass(value, forms.BaseForm)
+                and value.__module__ == module.__name__
+                and any(isinstance(fl, forms.FileField) for fl in value.base_fields.values())
+            ):
                 found.add(value)
     return found
 
@@ -84,8 +110,7 @@ def test_every_upload_field_is_covered():
     found = project_forms_with_file_fields()
     assert found == {endpoint.form for endpoint in ENDPOINTS.values()}, found
     # No model stores an upload through a FileField the admin would offer unchecked.
-    assert not [fl for model in apps.get_models() for fl in model._meta.fields
-                if isinstance(fl, models.FileField)]
+    assert not [fl for model in apps.get_models() for fl in model._meta.fields if isinstance(fl, models.FileField)]
 
 
 @pytest.mark.parametrize("bad", BAD_FILES)

@@ -17,10 +17,17 @@ from tests.test_settings_env import start
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("who, path", [
-    ("anonymous", "/konto/login/"), ("anonymous", "/finnes-ikke/"), ("anonymous", "/drift/"),
-    ("citizen", "/helsekontakter/"), ("operator", "/drift/"), ("anonymous", "/helse/"),
-])
+@pytest.mark.parametrize(
+    "who, path",
+    [
+        ("anonymous", "/konto/login/"),
+        ("anonymous", "/finnes-ikke/"),
+        ("anonymous", "/drift/"),
+        ("citizen", "/helsekontakter/"),
+        ("operator", "/drift/"),
+        ("anonymous", "/helse/"),
+    ],
+)
 def test_every_response_carries_the_strict_headers(client, cast, who, path):
     if who == "citizen":
         login_as(client, cast.nora)

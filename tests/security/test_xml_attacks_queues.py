@@ -33,13 +33,20 @@ def broker_delivers(case, clinic) -> Envelope:
     now = timezone.now()
     with transaction.atomic():
         envelope = Envelope.objects.create(
-            side="portal", to_side="epj", channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE,
+            side="portal",
+            to_side="epj",
+            channel=Channel.ASYNC,
+            kind=EnvelopeKind.MESSAGE,
             # A replay travels under a new transport id; its MsgHead repeats an old MsgId.
             msg_id=new_msg_id() if case.replay_of or not case.msg_id else case.msg_id,
             msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
             sender_her_id=case.from_her_id or settings.HN_PORTAL_HER_ID,
-            receiver_her_id=clinic.receiver.her_id, receiver_sub_her_id=clinic.receiver.sub_her_id,
-            payload=case.payload, state=EnvelopeState.QUEUED, next_attempt_at=now, queued_at=now,
+            receiver_her_id=clinic.receiver.her_id,
+            receiver_sub_her_id=clinic.receiver.sub_her_id,
+            payload=case.payload,
+            state=EnvelopeState.QUEUED,
+            next_attempt_at=now,
+            queued_at=now,
         )
         kick_on_commit(envelope.queue)
     return envelope
@@ -69,8 +76,10 @@ def rows_mentioning(msg_ids) -> dict[str, int]:
 def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
     clinic = make_clinic()
     legit = send_legit(clinic, 1, 0)
-    wait_until(lambda: Envelope.objects.filter(msg_id=legit[0].msg_id, state=EnvelopeState.DELIVERED).exists(),
-               message="the first legitimate message delivered (the replay target)")
+    wait_until(
+        lambda: Envelope.objects.filter(msg_id=legit[0].msg_id, state=EnvelopeState.DELIVERED).exists(),
+        message="the first legitimate message delivered (the replay target)",
+    )
     cases = hostile_cases(clinic) + [replay_case(clinic, legit[0])]
     hostile = []
     for case in cases:
@@ -80,11 +89,19 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
 
     legit_ids = [m.msg_id for m in legit]
     originals = Envelope.objects.filter(side="portal", msg_id__in=legit_ids)
-    wait_until(lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(legit), timeout=300,
-               interval=0.25, message=f"all {len(legit)} legitimate messages delivered")
+    wait_until(
+        lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(legit),
+        timeout=300,
+        interval=0.25,
+        message=f"all {len(legit)} legitimate messages delivered",
+    )
     answered = [envelope.pk for case, envelope in hostile if case.code]
-    wait_until(lambda: Envelope.objects.filter(pk__in=answered, state=EnvelopeState.REJECTED).count() == len(answered),
-               timeout=120, interval=0.25, message="every hostile document's AppRec back at the sender")
+    wait_until(
+        lambda: Envelope.objects.filter(pk__in=answered, state=EnvelopeState.REJECTED).count() == len(answered),
+        timeout=120,
+        interval=0.25,
+        message="every hostile document's AppRec back at the sender",
+    )
 
     # Each hostile document: rejected with its code, answered once.
     for case, envelope in hostile:
@@ -94,7 +111,9 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
             continue
         assert (envelope.state, envelope.apprec_status) == (EnvelopeState.REJECTED, 2), case.name
         assert envelope.error_text.startswith(f"{case.code} "), (case.name, envelope.error_text)
-        assert Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id).count() == 1
+        assert (
+            Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id).count() == 1
+        )
 
     # No side effect: no application row carries a hostile MsgId; the replayed one was filed once.
     hostile_ids = [envelope.msg_id for case, envelope in hostile if not case.replay_of]

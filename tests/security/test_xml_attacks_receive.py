@@ -31,7 +31,7 @@ def relay_receive(path, *, from_her_id=None) -> tuple[int, str, str]:
 
 
 def apprec_in(stdout: str):
-    return apprec_parse(stdout[stdout.index("<?xml"):].encode("utf-8"))
+    return apprec_parse(stdout[stdout.index("<?xml") :].encode("utf-8"))
 
 
 @pytest.mark.django_db

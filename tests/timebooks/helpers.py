@@ -18,23 +18,46 @@ from messaging.relay.delivery import relay_deliver_due
 def make_timebooks(cast):
     """Kari's treater timebook and a lab resource timebook at Nora's GP office."""
     treater = Timebook.objects.create(
-        organisation=cast.gp_org, service=cast.gp_service, kind=TimebookKind.TREATER,
-        clinician=cast.kari.staff_memberships.get(), name="Kari Lege", location="Bakkehuset, 2. etg.",
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        kind=TimebookKind.TREATER,
+        clinician=cast.kari.staff_memberships.get(),
+        name="Kari Lege",
+        location="Bakkehuset, 2. etg.",
         video_base_url="https://video.example.no/rom/",
     )
     lab = Timebook.objects.create(
-        organisation=cast.gp_org, service=cast.gp_service, kind=TimebookKind.RESOURCE,
-        resource_kind=ResourceKind.LAB, name="Blodprøver", location="Laben",
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        kind=TimebookKind.RESOURCE,
+        resource_kind=ResourceKind.LAB,
+        name="Blodprøver",
+        location="Laben",
     )
     return treater, lab
 
 
-def make_slot(timebook, *, hours_ahead=48, capacity=1, minutes=20, kind=AppointmentType.IN_PERSON,
-              online=True, deadline_hours=24, booked=0) -> Slot:
+def make_slot(
+    timebook,
+    *,
+    hours_ahead=48,
+    capacity=1,
+    minutes=20,
+    kind=AppointmentType.IN_PERSON,
+    online=True,
+    deadline_hours=24,
+    booked=0,
+) -> Slot:
     start = (timezone.now() + datetime.timedelta(hours=hours_ahead)).replace(second=0, microsecond=0)
     return Slot.objects.create(
-        timebook=timebook, start=start, end=start + datetime.timedelta(minutes=minutes), capacity=capacity,
-        booked=booked, appointment_type=kind, bookable_online=online, cancel_deadline_hours=deadline_hours,
+        timebook=timebook,
+        start=start,
+        end=start + datetime.timedelta(minutes=minutes),
+        capacity=capacity,
+        booked=booked,
+        appointment_type=kind,
+        bookable_online=online,
+        cancel_deadline_hours=deadline_hours,
     )
 
 
@@ -85,8 +108,9 @@ def free_slot(slot) -> FreeSlot:
 
 def reserve(cast, slot, request_id="req-1", person=None):
     person = person or cast.nora.person
-    return appointment_reserve(user=cast.nora, person=person, service=cast.gp_service, slot=free_slot(slot),
-                               request_id=request_id)
+    return appointment_reserve(
+        user=cast.nora, person=person, service=cast.gp_service, slot=free_slot(slot), request_id=request_id
+    )
 
 
 def confirmed_appointment(cast, *, hours_ahead=5, person=None, **fields):
@@ -95,9 +119,14 @@ def confirmed_appointment(cast, *, hours_ahead=5, person=None, **fields):
 
     start = (timezone.now() + datetime.timedelta(hours=hours_ahead)).replace(microsecond=0)
     values = {
-        "person": person or cast.nora.person, "service": cast.gp_service, "status": AppointmentStatus.CONFIRMED,
-        "title": "Blodprøve (kolesterol)", "start": start, "end": start + datetime.timedelta(minutes=20),
-        "epj_uid": f"uid-{uuid.uuid4()}", "sequence": 1,
+        "person": person or cast.nora.person,
+        "service": cast.gp_service,
+        "status": AppointmentStatus.CONFIRMED,
+        "title": "Blodprøve (kolesterol)",
+        "start": start,
+        "end": start + datetime.timedelta(minutes=20),
+        "epj_uid": f"uid-{uuid.uuid4()}",
+        "sequence": 1,
     }
     values.update(fields)
     return Appointment.objects.create(**values)

@@ -51,11 +51,17 @@ def race(n, fn):
 def test_fifty_bookers_for_the_last_seat_one_wins(cast):
     _treater, lab = make_timebooks(cast)
     slot = make_slot(lab, capacity=3, booked=2)
-    nins = [nin_generate(datetime.date(1950, 1, 1) + datetime.timedelta(days=i), female=i % 2 == 0, serial=i)
-            for i in range(BOOKERS)]
+    nins = [
+        nin_generate(datetime.date(1950, 1, 1) + datetime.timedelta(days=i), female=i % 2 == 0, serial=i)
+        for i in range(BOOKERS)
+    ]
 
-    results = race(BOOKERS, lambda i: slot_book(
-        slot_id=slot.pk, patient_nin=nins[i], request_id=f"r-{i}", source=BookingSource.PORTAL, online=True))
+    results = race(
+        BOOKERS,
+        lambda i: slot_book(
+            slot_id=slot.pk, patient_nin=nins[i], request_id=f"r-{i}", source=BookingSource.PORTAL, online=True
+        ),
+    )
 
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
@@ -72,8 +78,12 @@ def test_retried_reservation_with_the_same_request_id_books_once(cast):
     slot = make_slot(lab, capacity=5)
     nin = cast.nora.person.nin
 
-    results = race(20, lambda i: slot_book(
-        slot_id=slot.pk, patient_nin=nin, request_id="retry-me", source=BookingSource.PORTAL, online=True))
+    results = race(
+        20,
+        lambda i: slot_book(
+            slot_id=slot.pk, patient_nin=nin, request_id="retry-me", source=BookingSource.PORTAL, online=True
+        ),
+    )
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len({r.booking.pk for r in results}) == 1

@@ -12,8 +12,13 @@ def test_demo_timebooks_are_idempotent_and_pushed(db):
     first = seed_timebooks()
     assert first["timebooks"] == 8 and first["slots"] > 300
     kinds = set(Timebook.objects.values_list("kind", "resource_kind"))
-    assert {("behandler", ""), ("ressurs", "lab"), ("ressurs", "covidtest"), ("ressurs", "covidvaksine"),
-            ("ressurs", "vaksinasjon")} <= kinds
+    assert {
+        ("behandler", ""),
+        ("ressurs", "lab"),
+        ("ressurs", "covidtest"),
+        ("ressurs", "covidvaksine"),
+        ("ressurs", "vaksinasjon"),
+    } <= kinds
     assert Slot.objects.filter(capacity__gt=1).exists() and Slot.objects.filter(appointment_type="video").exists()
     assert Slot.objects.filter(bookable_online=False).exists()
     counts = (Timebook.objects.count(), Slot.objects.count(), Booking.objects.count())

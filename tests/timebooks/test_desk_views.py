@@ -34,9 +34,14 @@ def refused(response, persona):
 
 
 def state():
-    return (Timebook.objects.count(), AvailabilityRule.objects.count(), AvailabilityException.objects.count(),
-            list(Slot.objects.values_list("pk", "booked")), list(Booking.objects.values_list("pk", "status")),
-            Envelope.objects.count())
+    return (
+        Timebook.objects.count(),
+        AvailabilityRule.objects.count(),
+        AvailabilityException.objects.count(),
+        list(Slot.objects.values_list("pk", "booked")),
+        list(Booking.objects.values_list("pk", "status")),
+        Envelope.objects.count(),
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -45,8 +50,16 @@ def test_timebook_list(client, cast, books, persona):
     url = reverse("epj_timebooks:list", args=[cast.gp_org.pk])
     before = state()
     get = client.get(url)
-    post = client.post(url, {"name": "Vaksine", "kind": "ressurs", "resource_kind": "vaksinasjon",
-                             "service": cast.gp_service.pk, "cancel_deadline_hours": 12})
+    post = client.post(
+        url,
+        {
+            "name": "Vaksine",
+            "kind": "ressurs",
+            "resource_kind": "vaksinasjon",
+            "service": cast.gp_service.pk,
+            "cancel_deadline_hours": 12,
+        },
+    )
     if persona == "right_user":
         assert get.status_code == 200 and b"Blodpr" in get.content
         assert post.status_code == 302 and Timebook.objects.filter(name="Vaksine").exists()
@@ -63,13 +76,33 @@ def test_timebook_detail_rules_exceptions_and_generation(client, cast, books, pe
     before = state()
     get = client.get(url)
     posts = [
-        client.post(url, {"form": "rule", "rule-weekday": 0, "rule-start_time": "08:00", "rule-end_time": "10:00",
-                          "rule-slot_minutes": 30, "rule-capacity": 1, "rule-appointment_type": "oppmote",
-                          "rule-bookable_online": "on", "rule-valid_from": NEXT_MONDAY.isoformat()}),
+        client.post(
+            url,
+            {
+                "form": "rule",
+                "rule-weekday": 0,
+                "rule-start_time": "08:00",
+                "rule-end_time": "10:00",
+                "rule-slot_minutes": 30,
+                "rule-capacity": 1,
+                "rule-appointment_type": "oppmote",
+                "rule-bookable_online": "on",
+                "rule-valid_from": NEXT_MONDAY.isoformat(),
+            },
+        ),
         client.post(url, {"form": "generate", "gen-start_date": NEXT_MONDAY.isoformat(), "gen-weeks": 1}),
-        client.post(url, {"form": "exception", "exc-kind": "stengt", "exc-date": NEXT_MONDAY.isoformat(),
-                          "exc-start_time": "09:00", "exc-appointment_type": "oppmote",
-                          "exc-end_time": "10:00", "exc-reason": "Møte"}),
+        client.post(
+            url,
+            {
+                "form": "exception",
+                "exc-kind": "stengt",
+                "exc-date": NEXT_MONDAY.isoformat(),
+                "exc-start_time": "09:00",
+                "exc-appointment_type": "oppmote",
+                "exc-end_time": "10:00",
+                "exc-reason": "Møte",
+            },
+        ),
     ]
     if persona == "right_user":
         assert get.status_code == 200
@@ -82,9 +115,19 @@ def test_timebook_detail_rules_exceptions_and_generation(client, cast, books, pe
 
 def test_bad_rule_gets_a_clear_error_and_saves_nothing(client, cast, books):
     treater, _lab = books
-    response = login_as(client, cast.reception).post(reverse("epj_timebooks:detail", args=[treater.pk]), {
-        "form": "rule", "rule-weekday": 0, "rule-start_time": "10:00", "rule-end_time": "08:00", "rule-slot_minutes": 2,
-        "rule-capacity": 0, "rule-appointment_type": "oppmote", "rule-valid_from": NEXT_MONDAY.isoformat()})
+    response = login_as(client, cast.reception).post(
+        reverse("epj_timebooks:detail", args=[treater.pk]),
+        {
+            "form": "rule",
+            "rule-weekday": 0,
+            "rule-start_time": "10:00",
+            "rule-end_time": "08:00",
+            "rule-slot_minutes": 2,
+            "rule-capacity": 0,
+            "rule-appointment_type": "oppmote",
+            "rule-valid_from": NEXT_MONDAY.isoformat(),
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "Sluttid må være etter starttid" in page and "minst 5 minutter" in page
     assert not AvailabilityRule.objects.exists()
@@ -118,14 +161,18 @@ def test_other_org_staff_cannot_touch_a_booking_through_their_own_slot(client, c
     """A booking id from another organisation's slot is 404 even on a slot the caller may see."""
     treater, _lab = books
     slot = make_slot(treater)
-    login_as(client, cast.reception).post(reverse("epj_timebooks:slot", args=[slot.pk]),
-                                          {"form": "book", "book-nin": cast.nora.person.nin, "book-name": "Nora"})
+    login_as(client, cast.reception).post(
+        reverse("epj_timebooks:slot", args=[slot.pk]),
+        {"form": "book", "book-nin": cast.nora.person.nin, "book-name": "Nora"},
+    )
     booking = Booking.objects.get()
-    own = Timebook.objects.create(organisation=cast.other_org, service=cast.other_service, kind="ressurs",
-                                  resource_kind="lab", name="Lab")
+    own = Timebook.objects.create(
+        organisation=cast.other_org, service=cast.other_service, kind="ressurs", resource_kind="lab", name="Lab"
+    )
     own_slot = make_slot(own)
-    response = login_as(client, cast.ola).post(reverse("epj_timebooks:slot", args=[own_slot.pk]),
-                                               {"form": "cancel", "booking_id": booking.pk})
+    response = login_as(client, cast.ola).post(
+        reverse("epj_timebooks:slot", args=[own_slot.pk]), {"form": "cancel", "booking_id": booking.pk}
+    )
     booking.refresh_from_db()
     assert response.status_code == 404 and booking.status == BookingStatus.ACTIVE
 
@@ -133,8 +180,9 @@ def test_other_org_staff_cannot_touch_a_booking_through_their_own_slot(client, c
 def test_invalid_nin_at_the_desk_is_explained(client, cast, books):
     treater, _lab = books
     slot = make_slot(treater)
-    response = login_as(client, cast.reception).post(reverse("epj_timebooks:slot", args=[slot.pk]),
-                                                     {"form": "book", "book-nin": "12345678901", "book-name": "X"})
+    response = login_as(client, cast.reception).post(
+        reverse("epj_timebooks:slot", args=[slot.pk]), {"form": "book", "book-nin": "12345678901", "book-name": "X"}
+    )
     assert "Kontrollsifrene" in response.content.decode() and not Booking.objects.exists()
 
 
@@ -143,13 +191,31 @@ def test_desk_adds_an_extra_opening(client, cast, books):
     saturday = NEXT_MONDAY + datetime.timedelta(days=5)
     url = reverse("epj_timebooks:detail", args=[lab.pk])
     client = login_as(client, cast.reception)
-    missing = client.post(url, {"form": "exception", "exc-kind": "ekstra", "exc-date": saturday.isoformat(),
-                                "exc-appointment_type": "oppmote"})
+    missing = client.post(
+        url,
+        {
+            "form": "exception",
+            "exc-kind": "ekstra",
+            "exc-date": saturday.isoformat(),
+            "exc-appointment_type": "oppmote",
+        },
+    )
     assert "Må fylles ut for ekstra åpningstid" in missing.content.decode() and not Slot.objects.exists()
-    response = client.post(url, {"form": "exception", "exc-kind": "ekstra", "exc-date": saturday.isoformat(),
-                                 "exc-start_time": "10:00", "exc-end_time": "12:00", "exc-slot_minutes": 30,
-                                 "exc-capacity": 5, "exc-appointment_type": "oppmote", "exc-bookable_online": "on",
-                                 "exc-reason": "Vaksinelørdag"})
+    response = client.post(
+        url,
+        {
+            "form": "exception",
+            "exc-kind": "ekstra",
+            "exc-date": saturday.isoformat(),
+            "exc-start_time": "10:00",
+            "exc-end_time": "12:00",
+            "exc-slot_minutes": 30,
+            "exc-capacity": 5,
+            "exc-appointment_type": "oppmote",
+            "exc-bookable_online": "on",
+            "exc-reason": "Vaksinelørdag",
+        },
+    )
     assert response.status_code == 302
     assert Slot.objects.filter(timebook=lab, capacity=5).count() == 4
 

@@ -26,19 +26,33 @@ def books(cast):
 
 
 def _book(slot, person, request_id="r1", online=True):
-    return slot_book(slot_id=slot.pk, patient_nin=person.nin, patient_name=person.full_name, request_id=request_id,
-                     source=BookingSource.PORTAL, online=online)
+    return slot_book(
+        slot_id=slot.pk,
+        patient_nin=person.nin,
+        patient_name=person.full_name,
+        request_id=request_id,
+        source=BookingSource.PORTAL,
+        online=online,
+    )
 
 
 def test_weekly_pattern_generates_slots_and_exceptions_remove_them(books):
     treater, _lab = books
-    AvailabilityRule.objects.create(timebook=treater, weekday=0, start_time=datetime.time(8),
-                                    end_time=datetime.time(10), slot_minutes=20, capacity=1, valid_from=NEXT_MONDAY)
+    AvailabilityRule.objects.create(
+        timebook=treater,
+        weekday=0,
+        start_time=datetime.time(8),
+        end_time=datetime.time(10),
+        slot_minutes=20,
+        capacity=1,
+        valid_from=NEXT_MONDAY,
+    )
     assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 12  # 6 a Monday, two Mondays
     assert slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=14) == 0  # safe to run again
     second = NEXT_MONDAY + datetime.timedelta(days=7)
-    result = availability_exception_add(timebook=treater, date=second, start_time=datetime.time(9),
-                                        end_time=datetime.time(10), reason="Møte")
+    result = availability_exception_add(
+        timebook=treater, date=second, start_time=datetime.time(9), end_time=datetime.time(10), reason="Møte"
+    )
     assert result == {"removed": 3, "kept_booked": 0, "created": 0}
     availability_exception_add(timebook=treater, date=NEXT_MONDAY, reason="Fridag")
     assert Slot.objects.filter(timebook=treater).count() == 3
@@ -48,8 +62,15 @@ def test_weekly_pattern_generates_slots_and_exceptions_remove_them(books):
 
 def test_exception_keeps_booked_slots_for_staff(books, cast):
     treater, _lab = books
-    AvailabilityRule.objects.create(timebook=treater, weekday=0, start_time=datetime.time(8), end_time=datetime.time(9),
-                                    slot_minutes=30, capacity=1, valid_from=NEXT_MONDAY)
+    AvailabilityRule.objects.create(
+        timebook=treater,
+        weekday=0,
+        start_time=datetime.time(8),
+        end_time=datetime.time(9),
+        slot_minutes=30,
+        capacity=1,
+        valid_from=NEXT_MONDAY,
+    )
     slots_generate(timebook=treater, start_date=NEXT_MONDAY, days=1)
     first = Slot.objects.filter(timebook=treater).order_by("start").first()
     _book(first, cast.nora.person)
@@ -156,9 +177,16 @@ def test_extra_opening_makes_its_own_slots(books):
 
     _treater, lab = books
     saturday = NEXT_MONDAY + datetime.timedelta(days=5)
-    result = availability_exception_add(timebook=lab, date=saturday, kind=ExceptionKind.EXTRA,
-                                        start_time=datetime.time(10), end_time=datetime.time(11), slot_minutes=15,
-                                        capacity=6, reason="Vaksinelørdag")
+    result = availability_exception_add(
+        timebook=lab,
+        date=saturday,
+        kind=ExceptionKind.EXTRA,
+        start_time=datetime.time(10),
+        end_time=datetime.time(11),
+        slot_minutes=15,
+        capacity=6,
+        reason="Vaksinelørdag",
+    )
     assert result["created"] == 4
     slots = Slot.objects.filter(timebook=lab)
     assert {s.capacity for s in slots} == {6} and all(timezone.localtime(s.start).date() == saturday for s in slots)

@@ -15,10 +15,17 @@ SECRET_NOTE = "Bruk dette mot insomni; fortsett med metformin 500 mg"
 
 def tool_data(**overrides):
     data = dict(
-        name="Pusteappen", maker="Pust AS", purpose="Hjelper deg å trene pust ved KOLS.",
-        target_group=TargetGroup.ADULTS, topic=Topic.LUNGS, kind=ToolKind.APP,
-        launch_url="https://pusteappen.example/start", privacy_url="https://pusteappen.example/personvern",
-        privacy_text="", evidence="Pilotstudie med 40 pasienter.", self_service=False,
+        name="Pusteappen",
+        maker="Pust AS",
+        purpose="Hjelper deg å trene pust ved KOLS.",
+        target_group=TargetGroup.ADULTS,
+        topic=Topic.LUNGS,
+        kind=ToolKind.APP,
+        launch_url="https://pusteappen.example/start",
+        privacy_url="https://pusteappen.example/personvern",
+        privacy_text="",
+        evidence="Pilotstudie med 40 pasienter.",
+        self_service=False,
     )
     data.update(overrides)
     return data
@@ -56,8 +63,17 @@ def published(maker, reviewer):
 
 @pytest.fixture
 def self_service_tool(maker, reviewer):
-    return approve_all(submit_tool(maker, name="Søvndagboka", topic=Topic.SLEEP, kind=ToolKind.WEB,
-                                   launch_url="https://sovn.example/", self_service=True), reviewer)
+    return approve_all(
+        submit_tool(
+            maker,
+            name="Søvndagboka",
+            topic=Topic.SLEEP,
+            kind=ToolKind.WEB,
+            launch_url="https://sovn.example/",
+            self_service=True,
+        ),
+        reviewer,
+    )
 
 
 @pytest.fixture
@@ -67,8 +83,14 @@ def withdrawn(maker, reviewer):
 
 
 def send(cast, tool, patient, note="Prøv denne to ganger om dagen."):
-    return tool_send(tool=tool, organisation=cast.gp_org, sender=cast.kari, patient_nin=patient.nin, note=note,
-                     suitability_confirmed=True)
+    return tool_send(
+        tool=tool,
+        organisation=cast.gp_org,
+        sender=cast.kari,
+        patient_nin=patient.nin,
+        note=note,
+        suitability_confirmed=True,
+    )
 
 
 @pytest.fixture
@@ -79,8 +101,11 @@ def dispatch(cast, published):
 def db_state():
     """Everything a refused request must leave untouched."""
     return (
-        list(Tool.objects.order_by("pk").values_list(
-            "pk", "status", "name", "published_at", "withdrawn_at", "withdrawal_reason")),
+        list(
+            Tool.objects.order_by("pk").values_list(
+                "pk", "status", "name", "published_at", "withdrawn_at", "withdrawal_reason"
+            )
+        ),
         list(ToolEvent.objects.order_by("pk").values_list("pk", "kind", "dimension", "verdict")),
         list(ToolDispatch.objects.order_by("pk").values_list("pk", "tool_id", "person_id", "first_opened_at")),
         list(NotificationPreference.objects.order_by("pk").values_list("pk", "email_enabled", "sms_enabled")),

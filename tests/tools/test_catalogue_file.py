@@ -14,12 +14,24 @@ pytestmark = pytest.mark.django_db
 
 def row(**overrides):
     data = {
-        "slug": "ny-app", "name": "Ny app", "maker": "Lag AS", "purpose": "Hjelper.", "target_group": "voksne",
-        "topic": "smerte", "kind": "app", "launch_url": "https://ny.example/", "privacy_url": "https://ny.example/p",
-        "privacy_text": "", "evidence": "Studie.", "self_service": False, "status": "publisert",
+        "slug": "ny-app",
+        "name": "Ny app",
+        "maker": "Lag AS",
+        "purpose": "Hjelper.",
+        "target_group": "voksne",
+        "topic": "smerte",
+        "kind": "app",
+        "launch_url": "https://ny.example/",
+        "privacy_url": "https://ny.example/p",
+        "privacy_text": "",
+        "evidence": "Studie.",
+        "self_service": False,
+        "status": "publisert",
         "withdrawal_reason": "",
-        "assessments": [{"dimension": d, "verdict": "godkjent", "notes": ""}
-                        for d in ("helsefaglig", "informasjonssikkerhet", "personvern")],
+        "assessments": [
+            {"dimension": d, "verdict": "godkjent", "notes": ""}
+            for d in ("helsefaglig", "informasjonssikkerhet", "personvern")
+        ],
     }
     data.update(overrides)
     return data
@@ -60,18 +72,21 @@ def test_import_creates_and_updates(tmp_path, published):
     assert Tool.objects.get(slug="ny-app").status == ToolStatus.PUBLISHED
 
 
-@pytest.mark.parametrize("bad,message", [
-    (row(launch_url="http://ny.example/"), "launch_url"),
-    (row(kind="hologram"), "kind"),
-    (row(assessments=[]), "all three dimensions approved"),
-    (row(status="trukket"), "withdrawal_reason"),
-    (row(extra="x"), "unknown field"),
-    ({"slug": "x"}, "missing field"),
-    (row(self_service="yes"), "self_service"),
-    (row(privacy_url="", privacy_text=""), "personvernerklæringen"),
-    ("not an object", "JSON object"),
-    (row(slug="pusteappen-ny", assessments=[{"dimension": "smak", "verdict": "godkjent"}]), "assessments[0]"),
-])
+@pytest.mark.parametrize(
+    "bad,message",
+    [
+        (row(launch_url="http://ny.example/"), "launch_url"),
+        (row(kind="hologram"), "kind"),
+        (row(assessments=[]), "all three dimensions approved"),
+        (row(status="trukket"), "withdrawal_reason"),
+        (row(extra="x"), "unknown field"),
+        ({"slug": "x"}, "missing field"),
+        (row(self_service="yes"), "self_service"),
+        (row(privacy_url="", privacy_text=""), "personvernerklæringen"),
+        ("not an object", "JSON object"),
+        (row(slug="pusteappen-ny", assessments=[{"dimension": "smak", "verdict": "godkjent"}]), "assessments[0]"),
+    ],
+)
 def test_one_bad_row_rejects_the_whole_file_naming_it(tmp_path, published, bad, message):
     path = write(tmp_path, [row(slug="good-one"), bad])
     before = db_state()
@@ -99,13 +114,16 @@ def test_duplicate_slugs_are_rejected(tmp_path):
     assert not Tool.objects.exists()
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "must be a JSON array"),
-    ('{"slug": "a"}', "must be a JSON array"),
-    ('[{"slug": "a",}]', "row 0 (line 1): invalid JSON"),
-    ("[1, 2", "expected ',' or ']'"),
-    ("[] []", "unexpected content"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "must be a JSON array"),
+        ('{"slug": "a"}', "must be a JSON array"),
+        ('[{"slug": "a",}]', "row 0 (line 1): invalid JSON"),
+        ("[1, 2", "expected ',' or ']'"),
+        ("[] []", "unexpected content"),
+    ],
+)
 def test_broken_json_is_rejected(tmp_path, text, message):
     path = tmp_path / "c.json"
     path.write_text(text, encoding="utf-8")

@@ -12,24 +12,41 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def catalogue(maker, reviewer):
     return {
-        "sleep": approve_all(submit_tool(maker, name="Søvnskolen", topic=Topic.SLEEP, kind=ToolKind.WEB,
-                                         target_group=TargetGroup.ADULTS), reviewer),
-        "kids": approve_all(submit_tool(maker, name="Barnepusten", topic=Topic.LUNGS, kind=ToolKind.APP,
-                                        target_group=TargetGroup.CHILDREN, maker="Barnas AS"), reviewer),
-        "monitor": approve_all(submit_tool(maker, name="Hjemmemåleren", topic=Topic.HEART,
-                                           kind=ToolKind.HOME_MONITORING), reviewer),
+        "sleep": approve_all(
+            submit_tool(
+                maker, name="Søvnskolen", topic=Topic.SLEEP, kind=ToolKind.WEB, target_group=TargetGroup.ADULTS
+            ),
+            reviewer,
+        ),
+        "kids": approve_all(
+            submit_tool(
+                maker,
+                name="Barnepusten",
+                topic=Topic.LUNGS,
+                kind=ToolKind.APP,
+                target_group=TargetGroup.CHILDREN,
+                maker="Barnas AS",
+            ),
+            reviewer,
+        ),
+        "monitor": approve_all(
+            submit_tool(maker, name="Hjemmemåleren", topic=Topic.HEART, kind=ToolKind.HOME_MONITORING), reviewer
+        ),
     }
 
 
-@pytest.mark.parametrize("query,expected", [
-    ({}, {"sleep", "kids", "monitor"}),
-    ({"q": "barnas"}, {"kids"}),
-    ({"q": "søvn"}, {"sleep"}),
-    ({"kind": "hjemmeoppfolging"}, {"monitor"}),
-    ({"target_group": "barn_unge"}, {"kids"}),
-    ({"topic": "sovn"}, {"sleep"}),
-    ({"topic": "lunger", "kind": "web"}, set()),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ({}, {"sleep", "kids", "monitor"}),
+        ({"q": "barnas"}, {"kids"}),
+        ({"q": "søvn"}, {"sleep"}),
+        ({"kind": "hjemmeoppfolging"}, {"monitor"}),
+        ({"target_group": "barn_unge"}, {"kids"}),
+        ({"topic": "sovn"}, {"sleep"}),
+        ({"topic": "lunger", "kind": "web"}, set()),
+    ],
+)
 def test_filters(client, catalogue, query, expected):
     body = client.get(reverse("tools:catalogue"), query).content.decode()
     shown = {key for key, tool in catalogue.items() if tool.name in body}

@@ -18,4 +18,6 @@ def test_demo_tools_cover_each_state_and_seed_twice(django_capture_on_commit_cal
     assert statuses.count(ToolStatus.PUBLISHED) == 4
     assert statuses.count(ToolStatus.WITHDRAWN) == 1
     assert statuses.count(ToolStatus.PENDING) == 1
-    assert ToolDispatch.objects.filter(person__given_name="Nora", sent_by__email="kari.lege@bakkehuset.demo").count() == 1
+    assert (
+        ToolDispatch.objects.filter(person__given_name="Nora", sent_by__email="kari.lege@bakkehuset.demo").count() == 1
+    )

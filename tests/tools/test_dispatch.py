@@ -22,10 +22,20 @@ def test_send_records_sender_confirmation_and_note(cast, published):
     assert list(dispatches_from_organisation(organisation=cast.gp_org)) == [dispatch]
 
 
-@pytest.mark.parametrize("case", [
-    "not_confirmed", "not_published", "withdrawn", "other_orgs_patient", "inactive_contact", "unknown_nin",
-    "reception", "clinician_elsewhere", "service_without_tools",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "not_confirmed",
+        "not_published",
+        "withdrawn",
+        "other_orgs_patient",
+        "inactive_contact",
+        "unknown_nin",
+        "reception",
+        "clinician_elsewhere",
+        "service_without_tools",
+    ],
+)
 def test_refused_sends_change_nothing(case, cast, published, pending_tool, withdrawn, reviewer):
     tool, patient, sender, confirmed = published, cast.nora.person, cast.kari, True
     if case == "not_confirmed":
@@ -49,8 +59,14 @@ def test_refused_sends_change_nothing(case, cast, published, pending_tool, withd
         ServiceProcess.objects.filter(service=cast.gp_service, process=Process.TOOLS).delete()
     before = db_state()
     with pytest.raises(ValidationError):
-        tool_send(tool=tool, organisation=cast.gp_org, sender=sender, patient_nin=patient.nin, note="x",
-                  suitability_confirmed=confirmed)
+        tool_send(
+            tool=tool,
+            organisation=cast.gp_org,
+            sender=sender,
+            patient_nin=patient.nin,
+            note="x",
+            suitability_confirmed=confirmed,
+        )
     assert db_state() == before
 
 

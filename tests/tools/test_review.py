@@ -23,13 +23,16 @@ def test_same_name_gets_its_own_slug(maker):
     assert submit_tool(maker).slug != submit_tool(maker).slug
 
 
-@pytest.mark.parametrize("overrides", [
-    {"launch_url": "http://pusteappen.example/"},
-    {"launch_url": "javascript:alert(1)"},
-    {"privacy_url": "http://pusteappen.example/personvern"},
-    {"privacy_url": "", "privacy_text": "  "},
-    {"kind": "hologram"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"launch_url": "http://pusteappen.example/"},
+        {"launch_url": "javascript:alert(1)"},
+        {"privacy_url": "http://pusteappen.example/personvern"},
+        {"privacy_url": "", "privacy_text": "  "},
+        {"kind": "hologram"},
+    ],
+)
 def test_bad_submission_is_refused_and_stores_nothing(maker, overrides):
     before = db_state()
     with pytest.raises(ValidationError):
@@ -48,8 +51,13 @@ def test_publishes_only_when_all_three_dimensions_are_approved(pending_tool, rev
 
 
 def test_changes_requested_then_approved_publishes(pending_tool, reviewer):
-    tool = tool_assess(tool=pending_tool, reviewer=reviewer, dimension=Dimension.PRIVACY, verdict=Verdict.CHANGES,
-                       notes="Databehandleravtale mangler.")
+    tool = tool_assess(
+        tool=pending_tool,
+        reviewer=reviewer,
+        dimension=Dimension.PRIVACY,
+        verdict=Verdict.CHANGES,
+        notes="Databehandleravtale mangler.",
+    )
     assert tool.status == ToolStatus.CHANGES_REQUESTED
     tool = approve_all(tool, reviewer)
     assert tool.status == ToolStatus.PUBLISHED
@@ -60,8 +68,13 @@ def test_changes_requested_then_approved_publishes(pending_tool, reviewer):
 
 
 def test_one_rejection_blocks_publication(pending_tool, reviewer):
-    tool = tool_assess(tool=pending_tool, reviewer=reviewer, dimension=Dimension.SECURITY, verdict=Verdict.REJECTED,
-                       notes="Sender data ukryptert.")
+    tool = tool_assess(
+        tool=pending_tool,
+        reviewer=reviewer,
+        dimension=Dimension.SECURITY,
+        verdict=Verdict.REJECTED,
+        notes="Sender data ukryptert.",
+    )
     for dimension in (Dimension.CLINICAL, Dimension.PRIVACY):
         tool = tool_assess(tool=tool, reviewer=reviewer, dimension=dimension, verdict=Verdict.APPROVED)
     assert tool.status == ToolStatus.REJECTED and tool.published_at is None
@@ -124,8 +137,13 @@ def test_resubmission_is_assessed_afresh_on_all_three(maker, reviewer, pending_t
     tool = pending_tool
     for dimension in (Dimension.CLINICAL, Dimension.SECURITY):
         tool = tool_assess(tool=tool, reviewer=reviewer, dimension=dimension, verdict=Verdict.APPROVED)
-    tool = tool_assess(tool=tool, reviewer=reviewer, dimension=Dimension.PRIVACY, verdict=Verdict.CHANGES,
-                       notes="Lenke til personvernerklæringen virker ikke.")
+    tool = tool_assess(
+        tool=tool,
+        reviewer=reviewer,
+        dimension=Dimension.PRIVACY,
+        verdict=Verdict.CHANGES,
+        notes="Lenke til personvernerklæringen virker ikke.",
+    )
     tool = tool_resubmit(tool=tool, submitted_by=maker, privacy_url="https://pusteappen.example/ny-personvern")
     assert tool.status == ToolStatus.PENDING
     assert all(event is None for event in current_verdicts(tool=tool).values())
@@ -144,8 +162,13 @@ def test_refused_resubmissions_change_nothing(case, maker, reviewer, pending_too
 
     tool = pending_tool
     if case != "not_changes_requested":
-        tool = tool_assess(tool=tool, reviewer=reviewer, dimension=Dimension.CLINICAL, verdict=Verdict.CHANGES,
-                           notes="Mer dokumentasjon.")
+        tool = tool_assess(
+            tool=tool,
+            reviewer=reviewer,
+            dimension=Dimension.CLINICAL,
+            verdict=Verdict.CHANGES,
+            notes="Mer dokumentasjon.",
+        )
     actor, fields = maker, {"evidence": "Ny studie."}
     if case == "someone_else":
         actor = reviewer

@@ -22,9 +22,14 @@ LOGIN = "login"
 @pytest.fixture
 def actors(cast, maker, reviewer):
     return {
-        "anonymous": None, "other_citizen": cast.ulf,
-        "other_org_staff": cast.ola, "maker": maker, "reviewer": reviewer, "reception": cast.reception,
-        "clinician": cast.kari, "citizen": cast.nora,
+        "anonymous": None,
+        "other_citizen": cast.ulf,
+        "other_org_staff": cast.ola,
+        "maker": maker,
+        "reviewer": reviewer,
+        "reception": cast.reception,
+        "clinician": cast.kari,
+        "citizen": cast.nora,
     }
 
 
@@ -44,6 +49,7 @@ def assert_outcome(response, expected):
 
 # --- Reads --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("actor", ["anonymous", "other_citizen", "other_org_staff", "maker", "reviewer", "citizen"])
 def test_catalogue_is_public(client, actors, actor, published, pending_tool):
     response = call(client, actors, actor, "get", reverse("tools:catalogue"))
@@ -59,12 +65,21 @@ def test_tool_detail_shows_published_only(client, actors, actor, published, pend
         assert call(client, actors, actor, "get", reverse("tools:tool_detail", args=[hidden.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_citizen", 404), ("other_org_staff", 404), ("reviewer", 404),
-    ("citizen", 404), ("maker", 200),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_citizen", 404),
+        ("other_org_staff", 404),
+        ("reviewer", 404),
+        ("citizen", 404),
+        ("maker", 200),
+    ],
+)
 def test_submission_detail(client, actors, actor, expected, pending_tool):
-    assert_outcome(call(client, actors, actor, "get", reverse("tools:submission_detail", args=[pending_tool.pk])), expected)
+    assert_outcome(
+        call(client, actors, actor, "get", reverse("tools:submission_detail", args=[pending_tool.pk])), expected
+    )
 
 
 @pytest.mark.parametrize("actor,expected", [("anonymous", LOGIN), ("citizen", 200), ("maker", 200)])
@@ -76,18 +91,33 @@ def test_submissions_list_shows_own_only(client, actors, actor, expected, pendin
 
 
 @pytest.mark.parametrize("url_name", ["review_queue", "review_detail"])
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_citizen", 404), ("other_org_staff", 404), ("maker", 404), ("clinician", 404),
-    ("citizen", 404), ("reviewer", 200),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_citizen", 404),
+        ("other_org_staff", 404),
+        ("maker", 404),
+        ("clinician", 404),
+        ("citizen", 404),
+        ("reviewer", 200),
+    ],
+)
 def test_review_pages_for_reviewers_only(client, actors, actor, expected, url_name, pending_tool):
     args = [pending_tool.pk] if url_name == "review_detail" else []
     assert_outcome(call(client, actors, actor, "get", reverse(f"tools:{url_name}", args=args)), expected)
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_org_staff", 404), ("clinician", 404), ("reviewer", 404), ("citizen", 200),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_org_staff", 404),
+        ("clinician", 404),
+        ("reviewer", 404),
+        ("citizen", 200),
+    ],
+)
 def test_mine(client, actors, actor, expected, dispatch):
     response = call(client, actors, actor, "get", reverse("tools:mine"))
     assert_outcome(response, expected)
@@ -107,10 +137,16 @@ def act_for(client, person_id):
     return client.post(reverse("dialogs:acting_for"), {"person": person_id, "next": reverse("tools:mine")})
 
 
-@pytest.mark.parametrize("who,child,allowed", [
-    ("nora", "emma", True), ("ole", "emma", True), ("nora", "jonas", False), ("ulf", "emma", False),
-    ("nora", "nobody", False),
-])
+@pytest.mark.parametrize(
+    "who,child,allowed",
+    [
+        ("nora", "emma", True),
+        ("ole", "emma", True),
+        ("nora", "jonas", False),
+        ("ulf", "emma", False),
+        ("nora", "nobody", False),
+    ],
+)
 def test_acting_for_a_child(client, cast, published, who, child, allowed):
     from tests.tools.conftest import send
 
@@ -163,10 +199,17 @@ def test_no_self_add_while_acting_for_someone_else(client, cast, self_service_to
     assert db_state() == before
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("citizen", 404), ("other_org_staff", 404), ("reception", 404), ("reviewer", 404),
-    ("clinician", 200),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("citizen", 404),
+        ("other_org_staff", 404),
+        ("reception", 404),
+        ("reviewer", 404),
+        ("clinician", 200),
+    ],
+)
 @pytest.mark.parametrize("url_name", ["send", "sent"])
 def test_clinic_pages_for_the_clinics_clinicians_only(client, cast, actors, actor, expected, url_name, dispatch):
     response = call(client, actors, actor, "get", reverse(f"tools:{url_name}", args=[cast.gp_org.pk]))
@@ -180,15 +223,25 @@ def test_follow_up_shows_first_opening_and_only_own_organisation(client, cast, d
     assert cast.nora.person.full_name in body and "2. januar 2026" in body
     login_as(client, cast.ola)
     assert client.get(reverse("tools:sent", args=[cast.gp_org.pk])).status_code == 404
-    assert cast.nora.person.full_name not in client.get(reverse("tools:sent", args=[cast.other_org.pk])).content.decode()
+    assert (
+        cast.nora.person.full_name not in client.get(reverse("tools:sent", args=[cast.other_org.pk])).content.decode()
+    )
 
 
 # --- Writes -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_citizen", 404), ("other_org_staff", 404), ("maker", 404), ("clinician", 404),
-    ("citizen", 404),
-])
+
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_citizen", 404),
+        ("other_org_staff", 404),
+        ("maker", 404),
+        ("clinician", 404),
+        ("citizen", 404),
+    ],
+)
 @pytest.mark.parametrize("action", ["review_assess", "review_withdraw"])
 def test_refused_review_writes_change_nothing(client, actors, actor, expected, action, pending_tool, published):
     tool = pending_tool if action == "review_assess" else published
@@ -200,8 +253,10 @@ def test_refused_review_writes_change_nothing(client, actors, actor, expected, a
 
 def test_reviewer_assesses_and_withdraws(client, reviewer, pending_tool, published):
     login_as(client, reviewer)
-    response = client.post(reverse("tools:review_assess", args=[pending_tool.pk]),
-                           {"dimension": "personvern", "verdict": "endringer", "notes": "Mangler DPIA."})
+    response = client.post(
+        reverse("tools:review_assess", args=[pending_tool.pk]),
+        {"dimension": "personvern", "verdict": "endringer", "notes": "Mangler DPIA."},
+    )
     assert response.status_code == 302
     pending_tool.refresh_from_db()
     assert pending_tool.status == ToolStatus.CHANGES_REQUESTED
@@ -216,8 +271,10 @@ def test_reviewer_assesses_and_withdraws(client, reviewer, pending_tool, publish
 def test_reviewer_bad_input_is_shown_and_changes_nothing(client, reviewer, pending_tool, published):
     login_as(client, reviewer)
     before = db_state()
-    response = client.post(reverse("tools:review_assess", args=[pending_tool.pk]),
-                           {"dimension": "helsefaglig", "verdict": "avvist", "notes": ""})
+    response = client.post(
+        reverse("tools:review_assess", args=[pending_tool.pk]),
+        {"dimension": "helsefaglig", "verdict": "avvist", "notes": ""},
+    )
     assert response.status_code == 400 and "Skriv hva som må endres" in response.content.decode()
     response = client.post(reverse("tools:review_withdraw", args=[published.pk]), {"reason": ""})
     assert response.status_code == 400
@@ -233,14 +290,23 @@ def test_reviewer_cannot_assess_own_submission_through_the_view(client, reviewer
     login_as(client, reviewer)
     assert "kan derfor ikke vurdere" in client.get(reverse("tools:review_detail", args=[tool.pk])).content.decode()
     before = db_state()
-    response = client.post(reverse("tools:review_assess", args=[tool.pk]), {"dimension": "helsefaglig", "verdict": "godkjent"})
+    response = client.post(
+        reverse("tools:review_assess", args=[tool.pk]), {"dimension": "helsefaglig", "verdict": "godkjent"}
+    )
     assert response.status_code == 400
     assert db_state() == before
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("citizen", 404), ("other_org_staff", 404), ("reception", 404), ("reviewer", 404),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("citizen", 404),
+        ("other_org_staff", 404),
+        ("reception", 404),
+        ("reviewer", 404),
+    ],
+)
 def test_refused_sends_change_nothing(client, cast, actors, actor, expected, published):
     data = {"tool": published.pk, "patient_nin": cast.nora.person.nin, "note": "n", "suitability_confirmed": "on"}
     before = db_state()
@@ -276,9 +342,16 @@ def test_clinician_bad_send_is_explained_and_changes_nothing(client, cast, publi
     assert db_state() == before
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_citizen", 404), ("other_org_staff", 404), ("clinician", 404), ("citizen", 302),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_citizen", 404),
+        ("other_org_staff", 404),
+        ("clinician", 404),
+        ("citizen", 302),
+    ],
+)
 def test_launch(client, actors, actor, expected, dispatch):
     before = db_state()
     response = call(client, actors, actor, "get", reverse("tools:launch", args=[dispatch.pk]))
@@ -304,9 +377,15 @@ def test_launch_of_withdrawn_tool_is_refused(client, cast, dispatch, reviewer):
     assert "Trukket tilbake" in body and reverse("tools:launch", args=[dispatch.pk]) not in body
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_org_staff", 404), ("reviewer", 404), ("citizen", 302),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_org_staff", 404),
+        ("reviewer", 404),
+        ("citizen", 302),
+    ],
+)
 def test_self_add(client, actors, actor, expected, self_service_tool):
     before = db_state()
     response = call(client, actors, actor, "post", reverse("tools:tool_add", args=[self_service_tool.pk]))
@@ -355,12 +434,14 @@ def test_submit_rejects_plain_http_and_keeps_input(client, maker):
 
 # --- Notification settings (the Varslinger page) ------------------------------------------------
 
+
 @pytest.mark.parametrize("actor,expected", [("anonymous", LOGIN), ("other_org_staff", 404), ("reviewer", 404)])
 def test_notification_settings_refused(client, actors, actor, expected):
     before = db_state()
     assert_outcome(call(client, actors, actor, "get", reverse("notification_preferences")), expected)
-    assert_outcome(call(client, actors, actor, "post", reverse("notification_preferences"),
-                        {"email_enabled": "on"}), expected)
+    assert_outcome(
+        call(client, actors, actor, "post", reverse("notification_preferences"), {"email_enabled": "on"}), expected
+    )
     assert db_state() == before
 
 
@@ -380,13 +461,25 @@ def test_notification_settings_change_own_only(client, cast):
 def sent_back(pending_tool, reviewer):
     from tools.services import tool_assess
 
-    return tool_assess(tool=pending_tool, reviewer=reviewer, dimension="personvern", verdict="endringer",
-                       notes="Mangler databehandleravtale.")
+    return tool_assess(
+        tool=pending_tool,
+        reviewer=reviewer,
+        dimension="personvern",
+        verdict="endringer",
+        notes="Mangler databehandleravtale.",
+    )
 
 
-@pytest.mark.parametrize("actor,expected", [
-    ("anonymous", LOGIN), ("other_citizen", 404), ("other_org_staff", 404), ("reviewer", 404), ("citizen", 404),
-])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("anonymous", LOGIN),
+        ("other_citizen", 404),
+        ("other_org_staff", 404),
+        ("reviewer", 404),
+        ("citizen", 404),
+    ],
+)
 def test_refused_submission_edits_change_nothing(client, actors, actor, expected, sent_back):
     from tests.tools.conftest import tool_data
 

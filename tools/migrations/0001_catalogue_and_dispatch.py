@@ -7,113 +7,343 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_notification_preferences'),
-        ('clinics', '0001_address_register'),
+        ("accounts", "0002_notification_preferences"),
+        ("clinics", "0001_address_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tool',
+            name="Tool",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='kortnavn')),
-                ('name', models.CharField(max_length=120, verbose_name='navn')),
-                ('maker', models.CharField(max_length=160, verbose_name='produsent')),
-                ('purpose', models.TextField(max_length=2000, verbose_name='formål')),
-                ('target_group', models.CharField(choices=[('voksne', 'Voksne'), ('barn_unge', 'Barn og unge'), ('eldre', 'Eldre'), ('parorende', 'Pårørende'), ('alle', 'Alle')], max_length=20, verbose_name='målgruppe')),
-                ('topic', models.CharField(choices=[('psykisk_helse', 'Psykisk helse'), ('diabetes', 'Diabetes'), ('hjerte_kar', 'Hjerte og kar'), ('lunger', 'Lunger og pust'), ('smerte', 'Smerte'), ('fysisk_aktivitet', 'Fysisk aktivitet'), ('sovn', 'Søvn'), ('rus', 'Rus og avhengighet'), ('graviditet', 'Graviditet og barsel'), ('annet', 'Annet')], max_length=20, verbose_name='tema')),
-                ('kind', models.CharField(choices=[('video', 'Video'), ('app', 'App'), ('web', 'Nettside'), ('hjemmeoppfolging', 'Digital hjemmeoppfølging')], max_length=20, verbose_name='form')),
-                ('launch_url', models.URLField(help_text='Nettadressen til verktøyet eller lenken i appbutikken.', max_length=500, validators=[django.core.validators.URLValidator(message='Oppgi en fullstendig adresse som begynner med https://.', schemes=['https'])], verbose_name='adresse for å åpne verktøyet')),
-                ('privacy_url', models.URLField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(message='Oppgi en fullstendig adresse som begynner med https://.', schemes=['https'])], verbose_name='lenke til personvernerklæring')),
-                ('privacy_text', models.TextField(blank=True, max_length=5000, verbose_name='personvernerklæring')),
-                ('evidence', models.TextField(max_length=5000, verbose_name='dokumentasjon av nytte')),
-                ('self_service', models.BooleanField(default=False, help_text='Verktøyet kan brukes uten at en behandler sender det.', verbose_name='innbyggere kan legge det til selv')),
-                ('status', models.CharField(choices=[('til_vurdering', 'Til vurdering'), ('endringer', 'Må endres'), ('avvist', 'Avvist'), ('publisert', 'Publisert'), ('trukket', 'Trukket tilbake')], default='til_vurdering', max_length=20, verbose_name='status')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='meldt inn')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='publisert')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='trukket tilbake')),
-                ('withdrawal_reason', models.TextField(blank=True, verbose_name='begrunnelse for tilbaketrekking')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submitted_tools', to=settings.AUTH_USER_MODEL, verbose_name='meldt inn av')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="kortnavn")),
+                ("name", models.CharField(max_length=120, verbose_name="navn")),
+                ("maker", models.CharField(max_length=160, verbose_name="produsent")),
+                ("purpose", models.TextField(max_length=2000, verbose_name="formål")),
+                (
+                    "target_group",
+                    models.CharField(
+                        choices=[
+                            ("voksne", "Voksne"),
+                            ("barn_unge", "Barn og unge"),
+                            ("eldre", "Eldre"),
+                            ("parorende", "Pårørende"),
+                            ("alle", "Alle"),
+                        ],
+                        max_length=20,
+                        verbose_name="målgruppe",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("psykisk_helse", "Psykisk helse"),
+                            ("diabetes", "Diabetes"),
+                            ("hjerte_kar", "Hjerte og kar"),
+                            ("lunger", "Lunger og pust"),
+                            ("smerte", "Smerte"),
+                            ("fysisk_aktivitet", "Fysisk aktivitet"),
+                            ("sovn", "Søvn"),
+                            ("rus", "Rus og avhengighet"),
+                            ("graviditet", "Graviditet og barsel"),
+                            ("annet", "Annet"),
+                        ],
+                        max_length=20,
+                        verbose_name="tema",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("video", "Video"),
+                            ("app", "App"),
+                            ("web", "Nettside"),
+                            ("hjemmeoppfolging", "Digital hjemmeoppfølging"),
+                        ],
+                        max_length=20,
+                        verbose_name="form",
+                    ),
+                ),
+                (
+                    "launch_url",
+                    models.URLField(
+                        help_text="Nettadressen til verktøyet eller lenken i appbutikken.",
+                        max_length=500,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Oppgi en fullstendig adresse som begynner med https://.", schemes=["https"]
+                            )
+                        ],
+                        verbose_name="adresse for å åpne verktøyet",
+                    ),
+                ),
+                (
+                    "privacy_url",
+                    models.URLField(
+                        blank=True,
+                        max_length=500,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Oppgi en fullstendig adresse som begynner med https://.", schemes=["https"]
+                            )
+                        ],
+                        verbose_name="lenke til personvernerklæring",
+                    ),
+                ),
+                ("privacy_text", models.TextField(blank=True, max_length=5000, verbose_name="personvernerklæring")),
+                ("evidence", models.TextField(max_length=5000, verbose_name="dokumentasjon av nytte")),
+                (
+                    "self_service",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Verktøyet kan brukes uten at en behandler sender det.",
+                        verbose_name="innbyggere kan legge det til selv",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("til_vurdering", "Til vurdering"),
+                            ("endringer", "Må endres"),
+                            ("avvist", "Avvist"),
+                            ("publisert", "Publisert"),
+                            ("trukket", "Trukket tilbake"),
+                        ],
+                        default="til_vurdering",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now_add=True, verbose_name="meldt inn")),
+                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="publisert")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="trukket tilbake")),
+                ("withdrawal_reason", models.TextField(blank=True, verbose_name="begrunnelse for tilbaketrekking")),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="submitted_tools",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="meldt inn av",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verktøy',
-                'verbose_name_plural': 'verktøy',
-                'ordering': ['name'],
+                "verbose_name": "verktøy",
+                "verbose_name_plural": "verktøy",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ToolDispatch',
+            name="ToolDispatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField(blank=True, max_length=2000, verbose_name='melding til pasienten')),
-                ('suitability_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='egnethet bekreftet')),
-                ('self_added', models.BooleanField(default=False, verbose_name='lagt til av innbyggeren')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='sendt')),
-                ('first_opened_at', models.DateTimeField(blank=True, null=True, verbose_name='først åpnet')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tool_dispatches', to='clinics.organisation', verbose_name='sendt fra')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tool_dispatches', to='accounts.person')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sendt av')),
-                ('tool', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dispatches', to='tools.tool')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("note", models.TextField(blank=True, max_length=2000, verbose_name="melding til pasienten")),
+                (
+                    "suitability_confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="egnethet bekreftet"),
+                ),
+                ("self_added", models.BooleanField(default=False, verbose_name="lagt til av innbyggeren")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="sendt")),
+                ("first_opened_at", models.DateTimeField(blank=True, null=True, verbose_name="først åpnet")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tool_dispatches",
+                        to="clinics.organisation",
+                        verbose_name="sendt fra",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tool_dispatches",
+                        to="accounts.person",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sendt av",
+                    ),
+                ),
+                (
+                    "tool",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="dispatches", to="tools.tool"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tildelt verktøy',
-                'verbose_name_plural': 'tildelte verktøy',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "tildelt verktøy",
+                "verbose_name_plural": "tildelte verktøy",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ToolEvent',
+            name="ToolEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('innmeldt', 'Meldt inn'), ('endret', 'Endret og sendt inn på nytt'), ('vurdert', 'Vurdert'), ('publisert', 'Publisert'), ('trukket', 'Trukket tilbake'), ('importert', 'Importert')], max_length=20, verbose_name='hendelse')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='tidspunkt')),
-                ('dimension', models.CharField(blank=True, choices=[('helsefaglig', 'Helsefaglig'), ('informasjonssikkerhet', 'Informasjonssikkerhet'), ('personvern', 'Personvern')], max_length=30, verbose_name='dimensjon')),
-                ('verdict', models.CharField(blank=True, choices=[('godkjent', 'Godkjent'), ('endringer', 'Må endres'), ('avvist', 'Avvist')], max_length=20, verbose_name='konklusjon')),
-                ('notes', models.TextField(blank=True, verbose_name='merknader')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='utført av')),
-                ('tool', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tools.tool')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("innmeldt", "Meldt inn"),
+                            ("endret", "Endret og sendt inn på nytt"),
+                            ("vurdert", "Vurdert"),
+                            ("publisert", "Publisert"),
+                            ("trukket", "Trukket tilbake"),
+                            ("importert", "Importert"),
+                        ],
+                        max_length=20,
+                        verbose_name="hendelse",
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="tidspunkt")),
+                (
+                    "dimension",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("helsefaglig", "Helsefaglig"),
+                            ("informasjonssikkerhet", "Informasjonssikkerhet"),
+                            ("personvern", "Personvern"),
+                        ],
+                        max_length=30,
+                        verbose_name="dimensjon",
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        blank=True,
+                        choices=[("godkjent", "Godkjent"), ("endringer", "Må endres"), ("avvist", "Avvist")],
+                        max_length=20,
+                        verbose_name="konklusjon",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="merknader")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utført av",
+                    ),
+                ),
+                (
+                    "tool",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="tools.tool"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verktøyhendelse',
-                'verbose_name_plural': 'verktøyhendelser',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "verktøyhendelse",
+                "verbose_name_plural": "verktøyhendelser",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='tool',
-            index=models.Index(fields=['status', 'name'], name='tool_status_name'),
+            model_name="tool",
+            index=models.Index(fields=["status", "name"], name="tool_status_name"),
         ),
         migrations.AddConstraint(
-            model_name='tool',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('privacy_url', ''), _negated=True), models.Q(('privacy_text', ''), _negated=True), _connector='OR'), name='tool_has_privacy_statement'),
+            model_name="tool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("privacy_url", ""), _negated=True),
+                    models.Q(("privacy_text", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="tool_has_privacy_statement",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tool',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'trukket'), _negated=True), models.Q(('withdrawn_at__isnull', False), models.Q(('withdrawal_reason', ''), _negated=True)), _connector='OR'), name='tool_withdrawn_has_reason'),
+            model_name="tool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "trukket"), _negated=True),
+                    models.Q(("withdrawn_at__isnull", False), models.Q(("withdrawal_reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="tool_withdrawn_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tool',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['publisert', 'trukket']), _negated=True), ('published_at__isnull', False), _connector='OR'), name='tool_published_has_date'),
+            model_name="tool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["publisert", "trukket"]), _negated=True),
+                    ("published_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="tool_published_has_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tooldispatch',
-            index=models.Index(fields=['organisation', '-created_at'], name='tool_dispatch_org_created'),
+            model_name="tooldispatch",
+            index=models.Index(fields=["organisation", "-created_at"], name="tool_dispatch_org_created"),
         ),
         migrations.AddConstraint(
-            model_name='tooldispatch',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('self_added', True), ('organisation__isnull', True), ('suitability_confirmed_at__isnull', True)), models.Q(('self_added', False), ('organisation__isnull', False), ('suitability_confirmed_at__isnull', False)), _connector='OR'), name='tool_dispatch_sent_or_self_added'),
+            model_name="tooldispatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("self_added", True), ("organisation__isnull", True), ("suitability_confirmed_at__isnull", True)
+                    ),
+                    models.Q(
+                        ("self_added", False),
+                        ("organisation__isnull", False),
+                        ("suitability_confirmed_at__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="tool_dispatch_sent_or_self_added",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tooldispatch',
-            constraint=models.UniqueConstraint(condition=models.Q(('self_added', True)), fields=('tool', 'person'), name='tool_dispatch_self_added_once'),
+            model_name="tooldispatch",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("self_added", True)),
+                fields=("tool", "person"),
+                name="tool_dispatch_self_added_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='toolevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'vurdert'), models.Q(('dimension', ''), _negated=True), models.Q(('verdict', ''), _negated=True)), models.Q(models.Q(('kind', 'vurdert'), _negated=True), ('dimension', ''), ('verdict', '')), _connector='OR'), name='tool_event_assessment_has_verdict'),
+            model_name="toolevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind", "vurdert"),
+                        models.Q(("dimension", ""), _negated=True),
+                        models.Q(("verdict", ""), _negated=True),
+                    ),
+                    models.Q(models.Q(("kind", "vurdert"), _negated=True), ("dimension", ""), ("verdict", "")),
+                    _connector="OR",
+                ),
+                name="tool_event_assessment_has_verdict",
+            ),
         ),
     ]

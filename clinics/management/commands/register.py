@@ -46,9 +46,7 @@ class Command(BaseCommand):
         except RegisterImportError as exc:
             for error in exc.errors:
                 self.stderr.write(f"{name}:{error.line}: {error.message}")
-            raise CommandError(
-                f"Import refused: {len(exc.errors)} error(s) in {name}; nothing was changed."
-            ) from None
+            raise CommandError(f"Import refused: {len(exc.errors)} error(s) in {name}; nothing was changed.") from None
         orgs, services = report.organisations, report.services
         summary = (
             f"organisations: {orgs['created']} created, {orgs['updated']} updated, {orgs['unchanged']} unchanged; "

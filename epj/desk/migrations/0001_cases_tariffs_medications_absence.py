@@ -6,165 +6,297 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clinics', '0001_address_register'),
+        ("clinics", "0001_address_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Frikort',
+            name="Frikort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('patient_nin', models.CharField(db_index=True, max_length=11, verbose_name='fødselsnummer')),
-                ('valid_from', models.DateField(verbose_name='gyldig fra')),
-                ('valid_to', models.DateField(verbose_name='gyldig til')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("patient_nin", models.CharField(db_index=True, max_length=11, verbose_name="fødselsnummer")),
+                ("valid_from", models.DateField(verbose_name="gyldig fra")),
+                ("valid_to", models.DateField(verbose_name="gyldig til")),
             ],
             options={
-                'verbose_name': 'frikort',
-                'verbose_name_plural': 'frikort',
+                "verbose_name": "frikort",
+                "verbose_name_plural": "frikort",
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ekontakt', 'E-kontakt'), ('ekonsultasjon', 'E-konsultasjon'), ('reseptfornyelse', 'Reseptfornyelse')], max_length=20, verbose_name='type')),
-                ('conversation_ref', models.CharField(max_length=64, unique=True, verbose_name='samtale-id')),
-                ('subject', models.CharField(max_length=200, verbose_name='emne')),
-                ('patient_nin', models.CharField(db_index=True, max_length=11, verbose_name='fødselsnummer')),
-                ('patient_name', models.CharField(max_length=200, verbose_name='pasient')),
-                ('state', models.CharField(choices=[('new', 'Ny'), ('claimed', 'Under behandling'), ('answered', 'Besvart'), ('closed', 'Avsluttet')], default='new', max_length=10, verbose_name='status')),
-                ('waiting_since', models.DateTimeField(blank=True, help_text='Når siste ubesvarte melding fra innbyggeren kom.', null=True, verbose_name='venter siden')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='svarfrist')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='opprettet')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='avsluttet')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='desk_cases', to=settings.AUTH_USER_MODEL, verbose_name='saksbehandler')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='desk_cases', to='clinics.organisation')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='desk_cases', to='clinics.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ekontakt", "E-kontakt"),
+                            ("ekonsultasjon", "E-konsultasjon"),
+                            ("reseptfornyelse", "Reseptfornyelse"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("conversation_ref", models.CharField(max_length=64, unique=True, verbose_name="samtale-id")),
+                ("subject", models.CharField(max_length=200, verbose_name="emne")),
+                ("patient_nin", models.CharField(db_index=True, max_length=11, verbose_name="fødselsnummer")),
+                ("patient_name", models.CharField(max_length=200, verbose_name="pasient")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "Ny"),
+                            ("claimed", "Under behandling"),
+                            ("answered", "Besvart"),
+                            ("closed", "Avsluttet"),
+                        ],
+                        default="new",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "waiting_since",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Når siste ubesvarte melding fra innbyggeren kom.",
+                        null=True,
+                        verbose_name="venter siden",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="svarfrist")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="opprettet")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="avsluttet")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="desk_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="saksbehandler",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="desk_cases",
+                        to="clinics.organisation",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="desk_cases", to="clinics.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sak',
-                'verbose_name_plural': 'saker',
-                'ordering': ['due_at', 'pk'],
+                "verbose_name": "sak",
+                "verbose_name_plural": "saker",
+                "ordering": ["due_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Charge',
+            name="Charge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fee_code', models.CharField(max_length=10, verbose_name='takst')),
-                ('copayment', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='egenandel')),
-                ('state', models.CharField(choices=[('invoiced', 'Fakturert'), ('paid', 'Betalt'), ('exempt', 'Fritatt (frikort)')], max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registrert')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='charge', to='epj_desk.case')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fee_code", models.CharField(max_length=10, verbose_name="takst")),
+                ("copayment", models.DecimalField(decimal_places=2, max_digits=8, verbose_name="egenandel")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("invoiced", "Fakturert"), ("paid", "Betalt"), ("exempt", "Fritatt (frikort)")],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="registrert")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="charge", to="epj_desk.case"
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'egenandel',
-                'verbose_name_plural': 'egenandeler',
+                "verbose_name": "egenandel",
+                "verbose_name_plural": "egenandeler",
             },
         ),
         migrations.CreateModel(
-            name='DeskMessage',
+            name="DeskMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('in', 'Fra innbygger'), ('out', 'Fra klinikken')], max_length=3, verbose_name='retning')),
-                ('msg_id', models.CharField(max_length=64, unique=True, verbose_name='meldings-id')),
-                ('parent_ref', models.CharField(blank=True, max_length=64, verbose_name='svar på')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='emne')),
-                ('text', models.TextField(blank=True, verbose_name='tekst')),
-                ('medication', models.CharField(blank=True, max_length=200, verbose_name='legemiddel')),
-                ('collect_code', models.CharField(blank=True, max_length=10, verbose_name='utlevering')),
-                ('collect_text', models.CharField(blank=True, max_length=100, verbose_name='utlevering (tekst)')),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name='skrevet av')),
-                ('on_behalf_name', models.CharField(blank=True, max_length=200, verbose_name='skrevet på vegne av pasienten av')),
-                ('on_behalf_relation', models.CharField(blank=True, max_length=10, verbose_name='relasjon')),
-                ('outcome', models.CharField(blank=True, max_length=10, verbose_name='utfall')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tidspunkt')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='epj_desk.case')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Fra innbygger"), ("out", "Fra klinikken")],
+                        max_length=3,
+                        verbose_name="retning",
+                    ),
+                ),
+                ("msg_id", models.CharField(max_length=64, unique=True, verbose_name="meldings-id")),
+                ("parent_ref", models.CharField(blank=True, max_length=64, verbose_name="svar på")),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="emne")),
+                ("text", models.TextField(blank=True, verbose_name="tekst")),
+                ("medication", models.CharField(blank=True, max_length=200, verbose_name="legemiddel")),
+                ("collect_code", models.CharField(blank=True, max_length=10, verbose_name="utlevering")),
+                ("collect_text", models.CharField(blank=True, max_length=100, verbose_name="utlevering (tekst)")),
+                ("author_name", models.CharField(blank=True, max_length=200, verbose_name="skrevet av")),
+                (
+                    "on_behalf_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="skrevet på vegne av pasienten av"),
+                ),
+                ("on_behalf_relation", models.CharField(blank=True, max_length=10, verbose_name="relasjon")),
+                ("outcome", models.CharField(blank=True, max_length=10, verbose_name="utfall")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tidspunkt")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="epj_desk.case"
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'melding',
-                'verbose_name_plural': 'meldinger',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "melding",
+                "verbose_name_plural": "meldinger",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DeskAttachment',
+            name="DeskAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mime_type', models.CharField(max_length=50, verbose_name='filtype')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='beskrivelse')),
-                ('data', models.BinaryField(verbose_name='innhold')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='epj_desk.deskmessage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("mime_type", models.CharField(max_length=50, verbose_name="filtype")),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="beskrivelse")),
+                ("data", models.BinaryField(verbose_name="innhold")),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="epj_desk.deskmessage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vedlegg',
-                'verbose_name_plural': 'vedlegg',
+                "verbose_name": "vedlegg",
+                "verbose_name_plural": "vedlegg",
             },
         ),
         migrations.CreateModel(
-            name='Medication',
+            name="Medication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('patient_nin', models.CharField(db_index=True, max_length=11, verbose_name='fødselsnummer')),
-                ('name', models.CharField(max_length=200, verbose_name='legemiddel')),
-                ('dosage', models.CharField(blank=True, max_length=200, verbose_name='dosering')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='medications', to='clinics.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("patient_nin", models.CharField(db_index=True, max_length=11, verbose_name="fødselsnummer")),
+                ("name", models.CharField(max_length=200, verbose_name="legemiddel")),
+                ("dosage", models.CharField(blank=True, max_length=200, verbose_name="dosering")),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="medications",
+                        to="clinics.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'legemiddel',
-                'verbose_name_plural': 'legemidler',
-                'ordering': ['name'],
+                "verbose_name": "legemiddel",
+                "verbose_name_plural": "legemidler",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Tariff',
+            name="Tariff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=10, verbose_name='takstkode')),
-                ('description', models.CharField(max_length=200, verbose_name='beskrivelse')),
-                ('copayment', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='egenandel (kr)')),
-                ('valid_from', models.DateField(verbose_name='gyldig fra')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=10, verbose_name="takstkode")),
+                ("description", models.CharField(max_length=200, verbose_name="beskrivelse")),
+                ("copayment", models.DecimalField(decimal_places=2, max_digits=8, verbose_name="egenandel (kr)")),
+                ("valid_from", models.DateField(verbose_name="gyldig fra")),
             ],
             options={
-                'verbose_name': 'takst',
-                'verbose_name_plural': 'takster',
-                'ordering': ['code', '-valid_from'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'valid_from'), name='tariff_code_from_unique')],
+                "verbose_name": "takst",
+                "verbose_name_plural": "takster",
+                "ordering": ["code", "-valid_from"],
+                "constraints": [models.UniqueConstraint(fields=("code", "valid_from"), name="tariff_code_from_unique")],
             },
         ),
         migrations.CreateModel(
-            name='AbsenceNotice',
+            name="AbsenceNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300, verbose_name='melding')),
-                ('substitute', models.CharField(max_length=200, verbose_name='vikar')),
-                ('starts', models.DateField(verbose_name='fra')),
-                ('ends', models.DateField(verbose_name='til')),
-                ('cancelled', models.BooleanField(default=False, verbose_name='avlyst')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='absence_notices', to='clinics.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=300, verbose_name="melding")),
+                ("substitute", models.CharField(max_length=200, verbose_name="vikar")),
+                ("starts", models.DateField(verbose_name="fra")),
+                ("ends", models.DateField(verbose_name="til")),
+                ("cancelled", models.BooleanField(default=False, verbose_name="avlyst")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="absence_notices",
+                        to="clinics.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fraværsmelding',
-                'verbose_name_plural': 'fraværsmeldinger',
-                'ordering': ['-starts'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends__gte', models.F('starts'))), name='absence_ends_after_start')],
+                "verbose_name": "fraværsmelding",
+                "verbose_name_plural": "fraværsmeldinger",
+                "ordering": ["-starts"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends__gte", models.F("starts"))), name="absence_ends_after_start"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organisation', 'state'], name='desk_case_org_state'),
+            model_name="case",
+            index=models.Index(fields=["organisation", "state"], name="desk_case_org_state"),
         ),
         migrations.AddConstraint(
-            model_name='medication',
-            constraint=models.UniqueConstraint(fields=('organisation', 'patient_nin', 'name'), name='medication_unique_per_patient'),
+            model_name="medication",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "patient_nin", "name"), name="medication_unique_per_patient"
+            ),
         ),
     ]

@@ -13,7 +13,8 @@ from django.db import migrations
 def seed(apps, schema_editor):
     Tariff = apps.get_model("epj_desk", "Tariff")
     Tariff.objects.get_or_create(
-        code="2ae", valid_from=datetime.date(2024, 7, 1),
+        code="2ae",
+        valid_from=datetime.date(2024, 7, 1),
         defaults={"description": "E-konsultasjon (tekst eller video)", "copayment": Decimal("170.00")},
     )
 

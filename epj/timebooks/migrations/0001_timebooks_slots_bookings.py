@@ -7,160 +7,332 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clinics', '0001_address_register'),
+        ("clinics", "0001_address_register"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AvailabilityRule',
+            name="AvailabilityRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='ukedag')),
-                ('start_time', models.TimeField(verbose_name='fra')),
-                ('end_time', models.TimeField(verbose_name='til')),
-                ('slot_minutes', models.PositiveSmallIntegerField(default=20, verbose_name='varighet (minutter)')),
-                ('capacity', models.PositiveSmallIntegerField(default=1, verbose_name='plasser per time')),
-                ('appointment_type', models.CharField(choices=[('oppmote', 'Oppmøte'), ('video', 'Video'), ('telefon', 'Telefon')], default='oppmote', max_length=10, verbose_name='timetype')),
-                ('bookable_online', models.BooleanField(default=True, verbose_name='kan bestilles på nett')),
-                ('valid_from', models.DateField(verbose_name='gjelder fra')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='gjelder til')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        verbose_name="ukedag",
+                    ),
+                ),
+                ("start_time", models.TimeField(verbose_name="fra")),
+                ("end_time", models.TimeField(verbose_name="til")),
+                ("slot_minutes", models.PositiveSmallIntegerField(default=20, verbose_name="varighet (minutter)")),
+                ("capacity", models.PositiveSmallIntegerField(default=1, verbose_name="plasser per time")),
+                (
+                    "appointment_type",
+                    models.CharField(
+                        choices=[("oppmote", "Oppmøte"), ("video", "Video"), ("telefon", "Telefon")],
+                        default="oppmote",
+                        max_length=10,
+                        verbose_name="timetype",
+                    ),
+                ),
+                ("bookable_online", models.BooleanField(default=True, verbose_name="kan bestilles på nett")),
+                ("valid_from", models.DateField(verbose_name="gjelder fra")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="gjelder til")),
             ],
             options={
-                'verbose_name': 'fast åpningstid',
-                'verbose_name_plural': 'faste åpningstider',
-                'ordering': ['weekday', 'start_time'],
+                "verbose_name": "fast åpningstid",
+                "verbose_name_plural": "faste åpningstider",
+                "ordering": ["weekday", "start_time"],
             },
         ),
         migrations.CreateModel(
-            name='Timebook',
+            name="Timebook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('behandler', 'Behandlertimebok'), ('ressurs', 'Ressurstimebok')], max_length=10, verbose_name='type')),
-                ('resource_kind', models.CharField(blank=True, choices=[('', 'Ingen (behandler)'), ('lab', 'Laboratorium (blodprøve)'), ('covidtest', 'Koronatest'), ('covidvaksine', 'Koronavaksine'), ('vaksinasjon', 'Annen vaksinasjon')], default='', max_length=15, verbose_name='ressurs')),
-                ('name', models.CharField(max_length=120, verbose_name='navn')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='oppmøtested')),
-                ('video_base_url', models.URLField(blank=True, verbose_name='adresse til videotjenesten')),
-                ('cancel_deadline_hours', models.PositiveSmallIntegerField(default=24, help_text='Innbyggeren kan avbestille på nett fram til så mange timer før timen.', verbose_name='avbestillingsfrist (timer før)')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('clinician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='epj_timebooks', to='clinics.staffmembership', verbose_name='behandler')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='epj_timebooks', to='clinics.organisation', verbose_name='virksomhet')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='epj_timebooks', to='clinics.service', verbose_name='tjeneste')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("behandler", "Behandlertimebok"), ("ressurs", "Ressurstimebok")],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "resource_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Ingen (behandler)"),
+                            ("lab", "Laboratorium (blodprøve)"),
+                            ("covidtest", "Koronatest"),
+                            ("covidvaksine", "Koronavaksine"),
+                            ("vaksinasjon", "Annen vaksinasjon"),
+                        ],
+                        default="",
+                        max_length=15,
+                        verbose_name="ressurs",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="navn")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="oppmøtested")),
+                ("video_base_url", models.URLField(blank=True, verbose_name="adresse til videotjenesten")),
+                (
+                    "cancel_deadline_hours",
+                    models.PositiveSmallIntegerField(
+                        default=24,
+                        help_text="Innbyggeren kan avbestille på nett fram til så mange timer før timen.",
+                        verbose_name="avbestillingsfrist (timer før)",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="epj_timebooks",
+                        to="clinics.staffmembership",
+                        verbose_name="behandler",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="epj_timebooks",
+                        to="clinics.organisation",
+                        verbose_name="virksomhet",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="epj_timebooks",
+                        to="clinics.service",
+                        verbose_name="tjeneste",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'timebok',
-                'verbose_name_plural': 'timebøker',
-                'ordering': ['organisation__name', 'kind', 'name'],
+                "verbose_name": "timebok",
+                "verbose_name_plural": "timebøker",
+                "ordering": ["organisation__name", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Slot',
+            name="Slot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField(verbose_name='start')),
-                ('end', models.DateTimeField(verbose_name='slutt')),
-                ('capacity', models.PositiveSmallIntegerField(default=1, verbose_name='plasser')),
-                ('booked', models.PositiveSmallIntegerField(default=0, verbose_name='bestilt')),
-                ('appointment_type', models.CharField(choices=[('oppmote', 'Oppmøte'), ('video', 'Video'), ('telefon', 'Telefon')], default='oppmote', max_length=10, verbose_name='timetype')),
-                ('bookable_online', models.BooleanField(default=True, verbose_name='kan bestilles på nett')),
-                ('cancel_deadline_hours', models.PositiveSmallIntegerField(default=24, verbose_name='avbestillingsfrist (timer før)')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='slots', to='epj_timebooks.availabilityrule')),
-                ('timebook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='epj_timebooks.timebook')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField(verbose_name="start")),
+                ("end", models.DateTimeField(verbose_name="slutt")),
+                ("capacity", models.PositiveSmallIntegerField(default=1, verbose_name="plasser")),
+                ("booked", models.PositiveSmallIntegerField(default=0, verbose_name="bestilt")),
+                (
+                    "appointment_type",
+                    models.CharField(
+                        choices=[("oppmote", "Oppmøte"), ("video", "Video"), ("telefon", "Telefon")],
+                        default="oppmote",
+                        max_length=10,
+                        verbose_name="timetype",
+                    ),
+                ),
+                ("bookable_online", models.BooleanField(default=True, verbose_name="kan bestilles på nett")),
+                (
+                    "cancel_deadline_hours",
+                    models.PositiveSmallIntegerField(default=24, verbose_name="avbestillingsfrist (timer før)"),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="slots",
+                        to="epj_timebooks.availabilityrule",
+                    ),
+                ),
+                (
+                    "timebook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="slots", to="epj_timebooks.timebook"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'time',
-                'verbose_name_plural': 'timer',
-                'ordering': ['start'],
+                "verbose_name": "time",
+                "verbose_name_plural": "timer",
+                "ordering": ["start"],
             },
         ),
         migrations.AddField(
-            model_name='availabilityrule',
-            name='timebook',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='epj_timebooks.timebook'),
+            model_name="availabilityrule",
+            name="timebook",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="epj_timebooks.timebook"
+            ),
         ),
         migrations.CreateModel(
-            name='AvailabilityException',
+            name="AvailabilityException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='dato')),
-                ('start_time', models.TimeField(blank=True, null=True, verbose_name='stengt fra')),
-                ('end_time', models.TimeField(blank=True, null=True, verbose_name='stengt til')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='årsak')),
-                ('timebook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exceptions', to='epj_timebooks.timebook')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(verbose_name="dato")),
+                ("start_time", models.TimeField(blank=True, null=True, verbose_name="stengt fra")),
+                ("end_time", models.TimeField(blank=True, null=True, verbose_name="stengt til")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="årsak")),
+                (
+                    "timebook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exceptions",
+                        to="epj_timebooks.timebook",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unntak',
-                'verbose_name_plural': 'unntak',
-                'ordering': ['date', 'start_time'],
+                "verbose_name": "unntak",
+                "verbose_name_plural": "unntak",
+                "ordering": ["date", "start_time"],
             },
         ),
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('patient_nin', models.CharField(max_length=11, verbose_name='fødselsnummer')),
-                ('patient_name', models.CharField(blank=True, max_length=200, verbose_name='navn')),
-                ('request_id', models.CharField(max_length=64, verbose_name='forespørsel')),
-                ('source', models.CharField(choices=[('portal', 'Helsenorge'), ('desk', 'Skranke / telefon')], max_length=10, verbose_name='kanal')),
-                ('status', models.CharField(choices=[('aktiv', 'Bestilt'), ('avbestilt', 'Avbestilt')], default='aktiv', max_length=10, verbose_name='status')),
-                ('sequence', models.PositiveIntegerField(default=1, verbose_name='versjon')),
-                ('video_url', models.URLField(blank=True, verbose_name='videolenke')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='merknad')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('booked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='epj_timebooks.slot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("patient_nin", models.CharField(max_length=11, verbose_name="fødselsnummer")),
+                ("patient_name", models.CharField(blank=True, max_length=200, verbose_name="navn")),
+                ("request_id", models.CharField(max_length=64, verbose_name="forespørsel")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("portal", "Helsenorge"), ("desk", "Skranke / telefon")],
+                        max_length=10,
+                        verbose_name="kanal",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("aktiv", "Bestilt"), ("avbestilt", "Avbestilt")],
+                        default="aktiv",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField(default=1, verbose_name="versjon")),
+                ("video_url", models.URLField(blank=True, verbose_name="videolenke")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="merknad")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "booked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "slot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="bookings", to="epj_timebooks.slot"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bestilling',
-                'verbose_name_plural': 'bestillinger',
-                'ordering': ['slot__start', 'created_at'],
-                'constraints': [models.UniqueConstraint(fields=('patient_nin', 'request_id'), name='booking_unique_request'), models.UniqueConstraint(condition=models.Q(('status', 'aktiv')), fields=('slot', 'patient_nin'), name='booking_one_seat_per_patient')],
+                "verbose_name": "bestilling",
+                "verbose_name_plural": "bestillinger",
+                "ordering": ["slot__start", "created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("patient_nin", "request_id"), name="booking_unique_request"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "aktiv")),
+                        fields=("slot", "patient_nin"),
+                        name="booking_one_seat_per_patient",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='timebook',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('clinician__isnull', False), ('kind', 'behandler'), ('resource_kind', '')), models.Q(('kind', 'ressurs'), models.Q(('resource_kind', ''), _negated=True)), _connector='OR'), name='timebook_kind_matches_owner'),
+            model_name="timebook",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("clinician__isnull", False), ("kind", "behandler"), ("resource_kind", "")),
+                    models.Q(("kind", "ressurs"), models.Q(("resource_kind", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="timebook_kind_matches_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='slot',
-            index=models.Index(fields=['timebook', 'start'], name='slot_timebook_start'),
+            model_name="slot",
+            index=models.Index(fields=["timebook", "start"], name="slot_timebook_start"),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.UniqueConstraint(fields=('timebook', 'start'), name='slot_unique_start'),
+            model_name="slot",
+            constraint=models.UniqueConstraint(fields=("timebook", "start"), name="slot_unique_start"),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='slot_end_after_start'),
+            model_name="slot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="slot_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='slot_capacity_min'),
+            model_name="slot",
+            constraint=models.CheckConstraint(condition=models.Q(("capacity__gte", 1)), name="slot_capacity_min"),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.CheckConstraint(condition=models.Q(('booked__lte', models.F('capacity'))), name='slot_booked_within_capacity'),
+            model_name="slot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("booked__lte", models.F("capacity"))), name="slot_booked_within_capacity"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='availabilityrule',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='rule_end_after_start'),
+            model_name="availabilityrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))), name="rule_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='availabilityrule',
-            constraint=models.CheckConstraint(condition=models.Q(('slot_minutes__gte', 5)), name='rule_slot_minutes_min'),
+            model_name="availabilityrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slot_minutes__gte", 5)), name="rule_slot_minutes_min"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='availabilityrule',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='rule_capacity_min'),
+            model_name="availabilityrule",
+            constraint=models.CheckConstraint(condition=models.Q(("capacity__gte", 1)), name="rule_capacity_min"),
         ),
         migrations.AddConstraint(
-            model_name='availabilityexception',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_time__isnull', True), ('start_time__isnull', True)), models.Q(('end_time__gt', models.F('start_time')), ('end_time__isnull', False), ('start_time__isnull', False)), _connector='OR'), name='exception_whole_day_or_range'),
+            model_name="availabilityexception",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_time__isnull", True), ("start_time__isnull", True)),
+                    models.Q(
+                        ("end_time__gt", models.F("start_time")),
+                        ("end_time__isnull", False),
+                        ("start_time__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="exception_whole_day_or_range",
+            ),
         ),
     ]

@@ -4,49 +4,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('epj_timebooks', '0001_timebooks_slots_bookings'),
+        ("epj_timebooks", "0001_timebooks_slots_bookings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='availabilityexception',
-            name='appointment_type',
-            field=models.CharField(choices=[('oppmote', 'Oppmøte'), ('video', 'Video'), ('telefon', 'Telefon')], default='oppmote', max_length=10, verbose_name='timetype'),
+            model_name="availabilityexception",
+            name="appointment_type",
+            field=models.CharField(
+                choices=[("oppmote", "Oppmøte"), ("video", "Video"), ("telefon", "Telefon")],
+                default="oppmote",
+                max_length=10,
+                verbose_name="timetype",
+            ),
         ),
         migrations.AddField(
-            model_name='availabilityexception',
-            name='bookable_online',
-            field=models.BooleanField(default=True, verbose_name='kan bestilles på nett'),
+            model_name="availabilityexception",
+            name="bookable_online",
+            field=models.BooleanField(default=True, verbose_name="kan bestilles på nett"),
         ),
         migrations.AddField(
-            model_name='availabilityexception',
-            name='capacity',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='plasser per time'),
+            model_name="availabilityexception",
+            name="capacity",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="plasser per time"),
         ),
         migrations.AddField(
-            model_name='availabilityexception',
-            name='kind',
-            field=models.CharField(choices=[('stengt', 'Stengt'), ('ekstra', 'Ekstra åpningstid')], default='stengt', max_length=10, verbose_name='type'),
+            model_name="availabilityexception",
+            name="kind",
+            field=models.CharField(
+                choices=[("stengt", "Stengt"), ("ekstra", "Ekstra åpningstid")],
+                default="stengt",
+                max_length=10,
+                verbose_name="type",
+            ),
         ),
         migrations.AddField(
-            model_name='availabilityexception',
-            name='slot_minutes',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='varighet (minutter)'),
+            model_name="availabilityexception",
+            name="slot_minutes",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="varighet (minutter)"),
         ),
         migrations.AlterField(
-            model_name='availabilityexception',
-            name='end_time',
-            field=models.TimeField(blank=True, null=True, verbose_name='til'),
+            model_name="availabilityexception",
+            name="end_time",
+            field=models.TimeField(blank=True, null=True, verbose_name="til"),
         ),
         migrations.AlterField(
-            model_name='availabilityexception',
-            name='start_time',
-            field=models.TimeField(blank=True, null=True, verbose_name='fra'),
+            model_name="availabilityexception",
+            name="start_time",
+            field=models.TimeField(blank=True, null=True, verbose_name="fra"),
         ),
         migrations.AddConstraint(
-            model_name='availabilityexception',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'stengt'), models.Q(('capacity__gte', 1), ('kind', 'ekstra'), ('slot_minutes__gte', 5), ('start_time__isnull', False)), _connector='OR'), name='exception_extra_has_slots'),
+            model_name="availabilityexception",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "stengt"),
+                    models.Q(
+                        ("capacity__gte", 1),
+                        ("kind", "ekstra"),
+                        ("slot_minutes__gte", 5),
+                        ("start_time__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="exception_extra_has_slots",
+            ),
         ),
     ]

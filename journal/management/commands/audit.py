@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="{export}")
         export = actions.add_parser("export", help="Write one citizen's access log and staff audit trail as JSON.")
-        export.add_argument("--citizen", required=True, metavar="NUMBER", help="The citizen's national identity number.")
+        export.add_argument(
+            "--citizen", required=True, metavar="NUMBER", help="The citizen's national identity number."
+        )
         export.add_argument("--output", "-o", metavar="FILE", help="Write to FILE instead of standard output.")
 
     def handle(self, *args, action, citizen, output=None, **options):

@@ -5,123 +5,273 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_notification_preferences'),
-        ('clinics', '0001_address_register'),
+        ("accounts", "0002_notification_preferences"),
+        ("clinics", "0001_address_register"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DialogMessage',
+            name="DialogMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('out', 'Sendt av innbygger'), ('in', 'Fra helsetjenesten')], max_length=3, verbose_name='retning')),
-                ('msg_id', models.CharField(max_length=64, unique=True, verbose_name='meldings-id')),
-                ('parent_ref', models.CharField(blank=True, max_length=64, verbose_name='svar på')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='emne')),
-                ('text', models.TextField(blank=True, verbose_name='tekst')),
-                ('answers', models.JSONField(blank=True, default=list, verbose_name='strukturerte svar')),
-                ('medication', models.CharField(blank=True, max_length=200, verbose_name='legemiddel')),
-                ('collect_code', models.CharField(blank=True, max_length=10, verbose_name='utlevering')),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Svar'), ('renewed', 'Resept er fornyet'), ('refused', 'Resept ikke fornyet'), ('closed', 'Samtalen er avsluttet'), ('charge', 'Egenandel oppdatert')], default='', max_length=10, verbose_name='utfall')),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name='avsender')),
-                ('on_behalf_relation', models.CharField(blank=True, max_length=10, verbose_name='på vegne av (relasjon)')),
-                ('delivery', models.CharField(choices=[('queued', 'Sendes'), ('delivered', 'Mottatt av helsetjenesten'), ('rejected', 'Avvist'), ('received', 'Mottatt')], default='queued', max_length=10, verbose_name='levering')),
-                ('error_code', models.CharField(blank=True, max_length=10, verbose_name='feilkode')),
-                ('error_text', models.CharField(blank=True, max_length=300, verbose_name='feiltekst')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='lest')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='opprettet')),
-                ('written_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.person', verbose_name='skrevet av')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("out", "Sendt av innbygger"), ("in", "Fra helsetjenesten")],
+                        max_length=3,
+                        verbose_name="retning",
+                    ),
+                ),
+                ("msg_id", models.CharField(max_length=64, unique=True, verbose_name="meldings-id")),
+                ("parent_ref", models.CharField(blank=True, max_length=64, verbose_name="svar på")),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="emne")),
+                ("text", models.TextField(blank=True, verbose_name="tekst")),
+                ("answers", models.JSONField(blank=True, default=list, verbose_name="strukturerte svar")),
+                ("medication", models.CharField(blank=True, max_length=200, verbose_name="legemiddel")),
+                ("collect_code", models.CharField(blank=True, max_length=10, verbose_name="utlevering")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Svar"),
+                            ("renewed", "Resept er fornyet"),
+                            ("refused", "Resept ikke fornyet"),
+                            ("closed", "Samtalen er avsluttet"),
+                            ("charge", "Egenandel oppdatert"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="utfall",
+                    ),
+                ),
+                ("author_name", models.CharField(blank=True, max_length=200, verbose_name="avsender")),
+                (
+                    "on_behalf_relation",
+                    models.CharField(blank=True, max_length=10, verbose_name="på vegne av (relasjon)"),
+                ),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Sendes"),
+                            ("delivered", "Mottatt av helsetjenesten"),
+                            ("rejected", "Avvist"),
+                            ("received", "Mottatt"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="levering",
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=10, verbose_name="feilkode")),
+                ("error_text", models.CharField(blank=True, max_length=300, verbose_name="feiltekst")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="lest")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="opprettet")),
+                (
+                    "written_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.person",
+                        verbose_name="skrevet av",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'melding',
-                'verbose_name_plural': 'meldinger',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "melding",
+                "verbose_name_plural": "meldinger",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DialogAttachment',
+            name="DialogAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200, verbose_name='filnavn')),
-                ('mime_type', models.CharField(max_length=50, verbose_name='filtype')),
-                ('size', models.PositiveIntegerField(verbose_name='størrelse')),
-                ('data', models.BinaryField(verbose_name='innhold')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='dialogs.dialogmessage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("filename", models.CharField(max_length=200, verbose_name="filnavn")),
+                ("mime_type", models.CharField(max_length=50, verbose_name="filtype")),
+                ("size", models.PositiveIntegerField(verbose_name="størrelse")),
+                ("data", models.BinaryField(verbose_name="innhold")),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="dialogs.dialogmessage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vedlegg',
-                'verbose_name_plural': 'vedlegg',
+                "verbose_name": "vedlegg",
+                "verbose_name_plural": "vedlegg",
             },
         ),
         migrations.CreateModel(
-            name='Thread',
+            name="Thread",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ekontakt', 'Kontakt (e-kontakt)'), ('ekonsultasjon', 'E-konsultasjon'), ('reseptfornyelse', 'Fornye resept')], max_length=20, verbose_name='type')),
-                ('subject', models.CharField(max_length=200, verbose_name='emne')),
-                ('conversation_ref', models.CharField(max_length=64, unique=True, verbose_name='samtale-id')),
-                ('state', models.CharField(choices=[('open', 'Åpen'), ('closed', 'Avsluttet')], default='open', max_length=10, verbose_name='status')),
-                ('started_by_clinic', models.BooleanField(default=False, verbose_name='startet av helsetjenesten')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='opprettet')),
-                ('last_activity_at', models.DateTimeField(db_index=True, verbose_name='siste aktivitet')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dialog_threads', to='accounts.person', verbose_name='pasient')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dialog_threads', to='clinics.service', verbose_name='tjeneste')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ekontakt", "Kontakt (e-kontakt)"),
+                            ("ekonsultasjon", "E-konsultasjon"),
+                            ("reseptfornyelse", "Fornye resept"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="emne")),
+                ("conversation_ref", models.CharField(max_length=64, unique=True, verbose_name="samtale-id")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Åpen"), ("closed", "Avsluttet")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("started_by_clinic", models.BooleanField(default=False, verbose_name="startet av helsetjenesten")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="opprettet")),
+                ("last_activity_at", models.DateTimeField(db_index=True, verbose_name="siste aktivitet")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dialog_threads",
+                        to="accounts.person",
+                        verbose_name="pasient",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dialog_threads",
+                        to="clinics.service",
+                        verbose_name="tjeneste",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'samtale',
-                'verbose_name_plural': 'samtaler',
-                'ordering': ['-last_activity_at', '-pk'],
+                "verbose_name": "samtale",
+                "verbose_name_plural": "samtaler",
+                "ordering": ["-last_activity_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='dialogmessage',
-            name='thread',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='dialogs.thread'),
+            model_name="dialogmessage",
+            name="thread",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="dialogs.thread"
+            ),
         ),
         migrations.CreateModel(
-            name='Charge',
+            name="Charge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fee_code', models.CharField(default='2ae', max_length=10, verbose_name='takst')),
-                ('accepted_amount', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='godtatt egenandel')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='egenandel')),
-                ('state', models.CharField(choices=[('accepted', 'Godtatt – venter på svar'), ('invoiced', 'Fakturert'), ('paid', 'Betalt'), ('exempt', 'Fritatt (frikort)')], default='accepted', max_length=10, verbose_name='status')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='oppdatert')),
-                ('thread', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='charge', to='dialogs.thread')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fee_code", models.CharField(default="2ae", max_length=10, verbose_name="takst")),
+                (
+                    "accepted_amount",
+                    models.DecimalField(decimal_places=2, max_digits=8, verbose_name="godtatt egenandel"),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=8, null=True, verbose_name="egenandel"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("accepted", "Godtatt – venter på svar"),
+                            ("invoiced", "Fakturert"),
+                            ("paid", "Betalt"),
+                            ("exempt", "Fritatt (frikort)"),
+                        ],
+                        default="accepted",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="oppdatert")),
+                (
+                    "thread",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="charge", to="dialogs.thread"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'egenandel',
-                'verbose_name_plural': 'egenandeler',
+                "verbose_name": "egenandel",
+                "verbose_name_plural": "egenandeler",
             },
         ),
         migrations.CreateModel(
-            name='PowerOfAttorney',
+            name="PowerOfAttorney",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(choices=[('1', 'Innsyn i opplysninger registrert om deg'), ('3', 'Digitale helsetjenester')], max_length=2, verbose_name='tjenesteområde')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='gyldig til')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='gitt')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='trukket tilbake')),
-                ('grantor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='granted_proxies', to='accounts.person', verbose_name='fullmaktsgiver')),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='held_proxies', to='accounts.person', verbose_name='fullmektig')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[("1", "Innsyn i opplysninger registrert om deg"), ("3", "Digitale helsetjenester")],
+                        max_length=2,
+                        verbose_name="tjenesteområde",
+                    ),
+                ),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="gyldig til")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="gitt")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="trukket tilbake")),
+                (
+                    "grantor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="granted_proxies",
+                        to="accounts.person",
+                        verbose_name="fullmaktsgiver",
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="held_proxies",
+                        to="accounts.person",
+                        verbose_name="fullmektig",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fullmakt',
-                'verbose_name_plural': 'fullmakter',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('grantor', models.F('holder')), _negated=True), name='power_of_attorney_not_self'), models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('grantor', 'holder', 'area'), name='power_of_attorney_one_live_per_area')],
+                "verbose_name": "fullmakt",
+                "verbose_name_plural": "fullmakter",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("grantor", models.F("holder")), _negated=True),
+                        name="power_of_attorney_not_self",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True)),
+                        fields=("grantor", "holder", "area"),
+                        name="power_of_attorney_one_live_per_area",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['person', '-last_activity_at'], name='dialog_thread_person_recent'),
+            model_name="thread",
+            index=models.Index(fields=["person", "-last_activity_at"], name="dialog_thread_person_recent"),
         ),
         migrations.AddIndex(
-            model_name='dialogmessage',
-            index=models.Index(fields=['thread', 'direction', 'read_at'], name='dialog_message_unread'),
+            model_name="dialogmessage",
+            index=models.Index(fields=["thread", "direction", "read_at"], name="dialog_message_unread"),
         ),
     ]

@@ -29,18 +29,28 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         status = sub.add_parser("status", help="counts by queue and state, oldest pending, stuck-worker warning")
-        status.add_argument("--threshold", type=float, default=None,
-                            help="seconds a due row may wait before a worker counts as stuck (default HN_RELAY_STALE_SECONDS)")
+        status.add_argument(
+            "--threshold",
+            type=float,
+            default=None,
+            help="seconds a due row may wait before a worker counts as stuck (default HN_RELAY_STALE_SECONDS)",
+        )
         dead = sub.add_parser("dead", help="list dead letters with their reasons")
         dead.add_argument("--limit", type=int, default=100)
         replay = sub.add_parser("replay", help="give dead letters a fresh set of attempts")
         replay.add_argument("id", nargs="?", type=int)
         replay.add_argument("--all", action="store_true")
-        receive = sub.add_parser("receive", help="feed a file through the inbound path; exit 0 accepted, 1 rejected, 2 unusable")
+        receive = sub.add_parser(
+            "receive", help="feed a file through the inbound path; exit 0 accepted, 1 rejected, 2 unusable"
+        )
         receive.add_argument("--side", required=True, choices=Side.values)
         receive.add_argument("file")
-        receive.add_argument("--from-her-id", type=int, default=None,
-                             help="level-1 HER-id of the party the file came from; a MsgHead claiming another sender is refused (S01)")
+        receive.add_argument(
+            "--from-her-id",
+            type=int,
+            default=None,
+            help="level-1 HER-id of the party the file came from; a MsgHead claiming another sender is refused (S01)",
+        )
         ping = sub.add_parser("ping", help="DIALOG_INNBYGGER_TEST round trip to a clinic")
         ping.add_argument("her_id", type=int)
         ping.add_argument("--timeout", type=float, default=None)
@@ -60,10 +70,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Eldste ventende: {status.oldest_pending_seconds:.1f} s i {status.oldest_pending_queue}")
         if status.stuck:
-            self.stdout.write(self.style.ERROR(
-                f"ADVARSEL: en melding har ventet over {status.threshold_seconds:g} s i {status.oldest_pending_queue}: "
-                "arbeideren for køen kjører ikke eller har sluttet å hente (start den på nytt)."
-            ))
+            self.stdout.write(
+                self.style.ERROR(
+                    f"ADVARSEL: en melding har ventet over {status.threshold_seconds:g} s i {status.oldest_pending_queue}: "
+                    "arbeideren for køen kjører ikke eller har sluttet å hente (start den på nytt)."
+                )
+            )
         if status.dead:
             self.stdout.write(self.style.WARNING(f"{status.dead} døde meldinger: se `relay dead`."))
 
@@ -99,7 +111,9 @@ class Command(BaseCommand):
             self.stderr.write(f"Midlertidig feil, prøves igjen av arbeiderne: {receipt.envelope.error_text}")
             sys.exit(EXIT_RETRYING)
         if outcome.outcome == UNUSABLE:
-            self.stderr.write(f"Ubrukelig inndata, lagt til side som død melding #{receipt.envelope.pk}: {outcome.detail}")
+            self.stderr.write(
+                f"Ubrukelig inndata, lagt til side som død melding #{receipt.envelope.pk}: {outcome.detail}"
+            )
             sys.exit(EXIT_UNUSABLE)
         if outcome.outcome == APPLIED:
             self.stdout.write("Kvitteringen er registrert på den opprinnelige meldingen.")
@@ -125,6 +139,8 @@ class Command(BaseCommand):
             raise CommandError(f"Tidsavbrudd: {error}") from None
         except RelayRejected as error:
             raise CommandError(f"Avvist: {error}") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Svar fra {reply.sender.sub_name or reply.sender.name} ({reply.sender.her_id}) på {seconds * 1000:.0f} ms."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Svar fra {reply.sender.sub_name or reply.sender.name} ({reply.sender.her_id}) på {seconds * 1000:.0f} ms."
+            )
+        )

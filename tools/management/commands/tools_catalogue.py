@@ -32,10 +32,10 @@ class Command(BaseCommand):
         try:
             result = catalogue_import(text=text)
         except CatalogueFileError as exc:
-            raise CommandError(
-                f"{file} rejected; nothing was imported:\n  " + "\n  ".join(exc.errors)
-            ) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
-            f"{len(result.unchanged)} unchanged."
-        ))
+            raise CommandError(f"{file} rejected; nothing was imported:\n  " + "\n  ".join(exc.errors)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {file}: {len(result.created)} created, {len(result.updated)} updated, "
+                f"{len(result.unchanged)} unchanged."
+            )
+        )
