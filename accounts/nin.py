@@ -30,7 +30,7 @@ class NinInfo:
 
 
 def _check_digit(digits, weights):
-    remainder = sum(d * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(d * w for d, w in zip(digits, weights, strict=False)) % 11
     value = 11 - remainder
     if value == 11:
         return 0

@@ -70,7 +70,7 @@ def _when(component, name) -> datetime.datetime | None:
     moment = value.dt if hasattr(value, "dt") else value
     if isinstance(moment, str):
         try:
-            moment = datetime.datetime.strptime(moment, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            moment = datetime.datetime.strptime(moment, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
         except ValueError as exc:
             raise CalendarFormatError(f"{name} is not a UTC date-time") from exc
     if not isinstance(moment, datetime.datetime) or timezone.is_naive(moment):

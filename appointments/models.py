@@ -92,6 +92,9 @@ class AppointmentReminder(models.Model):
         verbose_name = _("påminnelse")
         verbose_name_plural = _("påminnelser")
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
@@ -107,6 +110,9 @@ class CalendarFeed(models.Model):
     class Meta:
         verbose_name = _("kalenderabonnement")
         verbose_name_plural = _("kalenderabonnement")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class VideoService(models.Model):
@@ -143,6 +149,9 @@ class ClinicVideoService(models.Model):
         verbose_name = _("valgt videotjeneste")
         verbose_name_plural = _("valgte videotjenester")
 
+    def __str__(self) -> str:
+        return str(self.video_service)
+
 
 class DropInRoom(models.Model):
     """A standing video room a health contact offers, open at set hours (a drop-in video entry)."""
@@ -171,3 +180,6 @@ class DropInOpening(models.Model):
         verbose_name_plural = _("åpningstider")
         ordering = ["weekday", "opens"]
         constraints = [models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="drop_in_opening_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

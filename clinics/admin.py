@@ -18,7 +18,7 @@ class ServiceAdminForm(forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (each ModelAdmin that uses this form names its own fields)
 
     def clean_kind(self):
         kind = self.cleaned_data["kind"]

@@ -6,7 +6,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
 _ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
 
@@ -14,7 +13,7 @@ def org_number_error(value: str):
     """Why `value` is not a Norwegian organisation number (9 digits, mod-11 check digit), or None."""
     if len(value) != 9 or not value.isdigit():
         return _("Organisasjonsnummeret må ha 9 siffer.")
-    remainder = sum(int(d) * w for d, w in zip(value, _ORG_NUMBER_WEIGHTS)) % 11
+    remainder = sum(int(d) * w for d, w in zip(value, _ORG_NUMBER_WEIGHTS, strict=False)) % 11
     check = 0 if remainder == 0 else 11 - remainder
     if check == 10 or check != int(value[8]):
         return _("Kontrollsifferet i organisasjonsnummeret stemmer ikke.")

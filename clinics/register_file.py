@@ -260,7 +260,7 @@ class _Fields:
 
 def _items(container: LocatedList, errors, what):
     """The items of a list that are objects; an error for each item that is not."""
-    for item, line in zip(container, container.lines):
+    for item, line in zip(container, container.lines, strict=False):
         if isinstance(item, LocatedDict):
             yield item
         else:
@@ -575,5 +575,7 @@ def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
         # Another writer changed the register between our checks and our writes.
-        raise RegisterImportError([RegisterError(1, _("databasen avviste importen: %(error)s") % {"error": exc})])
+        raise RegisterImportError(
+            [RegisterError(1, _("databasen avviste importen: %(error)s") % {"error": exc})]
+        ) from exc
     return report

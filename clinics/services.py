@@ -14,11 +14,10 @@ def service_processes_set(*, service: Service, enabled: dict, user=None) -> None
     """
     errors = []
     for process, level in enabled.items():
-        if process == Process.APPOINTMENTS:
-            level = level or AppointmentLevel.NONE
-        else:
-            level = AppointmentLevel.NONE
-        error = process_frame_error(service.kind, process, level if process == Process.APPOINTMENTS else None)
+        # Only the appointments process has levels; every other process is framed without one.
+        error = process_frame_error(
+            service.kind, process, (level or AppointmentLevel.NONE) if process == Process.APPOINTMENTS else None
+        )
         if error:
             errors.append(error)
     if errors:

@@ -2,8 +2,7 @@ import os
 import uuid
 
 from celery import Celery
-from kombu.transport import TRANSPORT_ALIASES
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helsenorge.settings")
 

@@ -24,8 +24,16 @@ from django.utils import timezone
 
 from accounts.models import Person, User
 from accounts.nin import nin_generate
-from clinics.models import HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess, StaffMembership
-from clinics.models import StaffRole
+from clinics.models import (
+    HealthContact,
+    Organisation,
+    Process,
+    Service,
+    ServiceKind,
+    ServiceProcess,
+    StaffMembership,
+    StaffRole,
+)
 from epj.desk.models import Case, CaseKind
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 
@@ -102,7 +110,7 @@ def _seed_clinics(count: int) -> list[Service]:
     )
     StaffMembership.objects.bulk_create(
         StaffMembership(user=user, organisation=org, role=StaffRole.CLINICIAN, service=service)
-        for user, org, service in zip(staff, organisations, services)
+        for user, org, service in zip(staff, organisations, services, strict=False)
     )
     for user in staff:  # staff must have TOTP to pass the MFA gate
         TOTP.activate(user, SCALE_TOTP_SECRET)
@@ -131,10 +139,11 @@ def _seed_citizens(count: int, services: list[Service], rng: random.Random, prog
                 )
             people = Person.objects.bulk_create(people)
             User.objects.bulk_create(
-                User(email=citizen_email(n), password=password, person=person) for n, person in zip(chunk, people)
+                User(email=citizen_email(n), password=password, person=person)
+                for n, person in zip(chunk, people, strict=False)
             )
             contacts = []
-            for n, person in zip(chunk, people):
+            for n, person in zip(chunk, people, strict=False):
                 service = services[n % len(services)]
                 contacts.append(HealthContact(person=person, service=service))
                 made.append((person.pk, person.nin, f"{person.given_name} {person.family_name}", service))
@@ -198,7 +207,7 @@ def _seed_dialogs(count: int, persons: list[tuple], rng: random.Random, progress
             threads = Thread.objects.bulk_create(threads)
             Case.objects.bulk_create(cases)
             messages = []
-            for thread, (started, answered) in zip(threads, plans):
+            for thread, (started, answered) in zip(threads, plans, strict=False):
                 for i in range(MESSAGES_PER_THREAD):
                     inbound = i % 2 == 1  # the clinic answers every citizen message
                     messages.append(

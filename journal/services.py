@@ -11,9 +11,9 @@ from clinics.models import Organisation, Process, Service, StaffMembership
 from clinics.selectors import active_contact, service_offers
 from journal import wire
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
+from messaging.codec import AppRec
 from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
-from messaging.codec import AppRec
 from messaging.relay import Reject, batch_lookup, batch_remember_rows, relay_send
 
 What = AccessLogEntry.What

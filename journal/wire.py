@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 
 from messaging.codec import Author, Message, OnBehalf, codes
-from messaging.wire.dialogs import foresporsel, new_message, patient_of
 from messaging.relay.parties import clinic_party, portal_party
+from messaging.wire.dialogs import foresporsel, new_message, patient_of
 
 
 def _is(code: codes.Code, code_value: str, system: str) -> bool:

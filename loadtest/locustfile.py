@@ -23,11 +23,12 @@ import re
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import gevent
 from locust import HttpUser, LoadTestShape, between, constant, events, task
 
-USERS = json.loads(open(os.environ["HN_LOAD_USERS"]).read()) if os.environ.get("HN_LOAD_USERS") else []
+USERS = json.loads(Path(os.environ["HN_LOAD_USERS"]).read_text()) if os.environ.get("HN_LOAD_USERS") else []
 _next_user = itertools.count()
 TIMEOUT = 30  # seconds; a request slower than this counts as a timeout (status 0)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -36,7 +37,8 @@ TIMEBOOK = re.compile(r'href="(\?timebok=[^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="(choice|request_id)" value="([^"]*)"')
 
 _log_lock = threading.Lock()
-_log = open(os.environ["HN_LOAD_LOG"], "a", buffering=1) if os.environ.get("HN_LOAD_LOG") else None
+# Kept open for the whole run (line-buffered); the process exit closes it.
+_log = open(os.environ["HN_LOAD_LOG"], "a", buffering=1) if os.environ.get("HN_LOAD_LOG") else None  # noqa: SIM115
 
 
 @events.request.add_listener

@@ -122,7 +122,7 @@ def test_web_command_serves_the_projects_wsgi_application(compose):
     import importlib
 
     assert callable(getattr(importlib.import_module(module), attribute))
-    assert settings.WSGI_APPLICATION == f"{module}.{attribute}"
+    assert f"{module}.{attribute}" == settings.WSGI_APPLICATION
 
 
 @pytest.mark.parametrize("service", [*WORKERS, "beat"])

@@ -103,6 +103,9 @@ class DeskAttachment(models.Model):
         verbose_name = _("vedlegg")
         verbose_name_plural = _("vedlegg")
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class Tariff(models.Model):
     """A fee code with the patient's co-payment (egenandel); set yearly in the Normaltariff."""
@@ -137,6 +140,9 @@ class Frikort(models.Model):
         verbose_name = _("frikort")
         verbose_name_plural = _("frikort")
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class Charge(models.Model):
     """A fee recorded when an e-konsultasjon is answered."""
@@ -156,6 +162,9 @@ class Charge(models.Model):
     class Meta:
         verbose_name = _("egenandel")
         verbose_name_plural = _("egenandeler")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Medication(models.Model):

@@ -15,7 +15,6 @@ from epj.desk.models import CaseKind, Medication
 from epj.desk.selectors import absence_notices, colleagues, desk_cases, desk_organisations, is_overdue
 from epj.desk.services import (
     absence_cancel,
-    desk_opened_log,
     absence_set,
     case_assign,
     case_claim,
@@ -23,6 +22,7 @@ from epj.desk.services import (
     case_reply,
     charge_mark_paid,
     clinic_thread_start,
+    desk_opened_log,
 )
 from messaging.wire.attachments import EXTENSIONS, content_type_of
 

@@ -3,8 +3,8 @@
 import json
 
 from messaging.codec import Attachment, Message, Patient, codes
-from messaging.wire.dialogs import new_message, notat
 from messaging.relay.parties import clinic_party, portal_party
+from messaging.wire.dialogs import new_message, notat
 
 
 def _is(code: codes.Code, code_value: str, system: str) -> bool:

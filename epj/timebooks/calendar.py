@@ -100,7 +100,7 @@ def _slot_props(event: Event, slot: Slot) -> None:
         event.add("x-hn-resource-kind", timebook.resource_kind)
     event.add("x-hn-appointment-type", slot.appointment_type)
     deadline = slot.start - datetime.timedelta(hours=slot.cancel_deadline_hours)
-    event["X-HN-CANCEL-DEADLINE"] = vText(deadline.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+    event["X-HN-CANCEL-DEADLINE"] = vText(deadline.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ"))
 
 
 def free_slots_build(slots) -> bytes:

@@ -14,18 +14,18 @@ from django.utils.translation import gettext as _
 
 from clinics.models import StaffMembership
 from epj.timebooks.messages import booking_publish
-from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from epj.timebooks.models import (
     AppointmentType,
     AvailabilityException,
     AvailabilityRule,
     Booking,
-    ExceptionKind,
     BookingSource,
     BookingStatus,
+    ExceptionKind,
     Slot,
     Timebook,
 )
+from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 
 
 class BookingError(Exception):

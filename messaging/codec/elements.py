@@ -93,7 +93,7 @@ def flat_text(el) -> str:
 
 def format_datetime(value: datetime.datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone.utc)
+        value = value.replace(tzinfo=datetime.UTC)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -56,7 +56,7 @@ from messaging.codec.types import (
 MH = codes.NS_MSGHEAD
 _DIA = codes.NS_DIALOG_11
 _MAX_MSG_ID = 100
-_MSG_ID = re.compile(r"\S{1,%d}" % _MAX_MSG_ID)
+_MSG_ID = re.compile(rf"\S{{1,{_MAX_MSG_ID}}}")
 _CODE_SYSTEMS_COLLECT = {codes.OID_COLLECT_HOW, codes.OID_COLLECT_HOW_SHORT}
 
 

@@ -3,9 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from messaging.dialogs.models import ServiceArea
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import ALLOWED_DESCRIPTION, MAX_FILES, MultipleFileField
-from messaging.dialogs.models import ServiceArea
 
 
 def attachments_field():

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clinics.models import HealthContact
-from messaging.wire import dialogs as wire
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject
+from messaging.wire import dialogs as wire
 
 log = logging.getLogger(__name__)
 COMPOSE_INFO_TIMEOUT = 5.0  # seconds the compose page waits for the clinic before saying "try again"

@@ -18,8 +18,6 @@ from accounts.models import Person
 from clinics.models import Service
 from clinics.selectors import active_contact, service_offers
 from messaging.codec import AppRec, Attachment, Author, OnBehalf, codes
-from messaging.wire import dialogs as wire
-from messaging.wire.attachments import EXTENSIONS, CheckedFile, content_type_of
 from messaging.dialogs.models import (
     Charge,
     DialogAttachment,
@@ -36,6 +34,8 @@ from messaging.dialogs.representation import (
     is_confidential,
     representatives_of,
 )
+from messaging.wire import dialogs as wire
+from messaging.wire.attachments import EXTENSIONS, CheckedFile, content_type_of
 
 
 class DialogRefused(ValidationError):

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
-from messaging.relay.registry import Reject, batch_flush, batch_lookups
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
+from messaging.relay.registry import Reject, batch_flush, batch_lookups
 from messaging.relay.wakeup import reply_wakeup_send
 
 logger = logging.getLogger(__name__)

@@ -82,7 +82,7 @@ def kick_pending(pending, kicked_at, *, now=None) -> bool:
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     # SQLite hands plain SQL timestamps back naive (in UTC); PostgreSQL aware.
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.timezone.utc)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
 
 
 def relay_kick_consumed(queue: str) -> None:

@@ -1,9 +1,9 @@
 """Logging in through allauth: TOTP required for staff, failed-login lockout, the admin behind allauth."""
 
 import pytest
+from allauth.core.internal.ratelimit import parse_rates
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
-from allauth.core.internal.ratelimit import parse_rates
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.urls import reverse

@@ -3,8 +3,8 @@
 import datetime
 
 import pytest
-from django.urls import reverse
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus

@@ -130,7 +130,7 @@ def test_home_service_page_offers_neither_renewal_nor_booking(client, cast, home
     text = client.get(page(cast.gp_org)).content.decode()
     assert f"s{home_service.pk}-p_reseptfornyelse" not in text
     assert f"s{cast.gp_service.pk}-p_reseptfornyelse" in text
-    assert f'<option value="view_cancel"' in text and text.count('<option value="book"') == 1  # the GP's only
+    assert '<option value="view_cancel"' in text and text.count('<option value="book"') == 1  # the GP's only
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,8 @@ ALL = frozenset(ServiceArea.values)
 
 
 def test_working_days_skip_weekends():
-    friday = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.timezone.utc)
-    assert working_days_after(friday, 2) == datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.timezone.utc)
+    friday = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
+    assert working_days_after(friday, 2) == datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC)
     assert working_days_after(friday, 0) == friday
 
 

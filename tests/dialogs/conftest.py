@@ -54,9 +54,9 @@ def sent(clinic_data):
     """Nora has sent an e-konsultasjon with a PDF; the clinic has it as a case. Returns (thread, case)."""
     from epj.desk.models import Case
     from messaging.dialogs import services
-    from messaging.wire.attachments import CheckedFile
     from messaging.dialogs.models import Kind, ServiceArea
     from messaging.dialogs.representation import RELATION_SELF, Subject
+    from messaging.wire.attachments import CheckedFile
 
     nora = clinic_data.nora.person
     subject = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=frozenset(ServiceArea.values))

@@ -7,6 +7,7 @@ passes axe-core; screenshots go to artifacts/screenshots/appointments-*.png.
 """
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -69,7 +70,7 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Last ned til kalender (.ics)").click()
-    [event] = Calendar.from_ical(open(download_info.value.path(), encoding="utf-8").read()).walk("VEVENT")
+    [event] = Calendar.from_ical(Path(download_info.value.path()).read_text(encoding="utf-8")).walk("VEVENT")
     assert event.decoded("dtstart") == slot.start
 
     desk = new_page()

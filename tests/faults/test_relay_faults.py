@@ -169,17 +169,20 @@ def this_process_sends_to(broker_url: str):
 def test_redis_restart_mid_run_loses_nothing(django_db_setup, traffic, tmp_path):
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("needs PostgreSQL + Redis (CI's second pass)")
-    with own_redis(tmp_path) as (url, start_redis, kill_redis), this_process_sends_to(url):
-        with celery_workers(beat=True, env={**FAULT_ENV, "CELERY_BROKER_URL": url}):
-            for message in traffic[: MESSAGES // 2]:
-                send(message)
-            wait_until(lambda: filed() >= MESSAGES // 10, message="delivery under way", timeout=300)
-            kill_redis()  # SIGKILL: no shutdown save, queued kicks may be gone
-            for message in traffic[MESSAGES // 2 :]:
-                send(message)  # the outbox takes them while the broker is down
-            time.sleep(2)
-            start_redis()
-            assert_each_filed_once_and_answered(traffic)
+    with (
+        own_redis(tmp_path) as (url, start_redis, kill_redis),
+        this_process_sends_to(url),
+        celery_workers(beat=True, env={**FAULT_ENV, "CELERY_BROKER_URL": url}),
+    ):
+        for message in traffic[: MESSAGES // 2]:
+            send(message)
+        wait_until(lambda: filed() >= MESSAGES // 10, message="delivery under way", timeout=300)
+        kill_redis()  # SIGKILL: no shutdown save, queued kicks may be gone
+        for message in traffic[MESSAGES // 2 :]:
+            send(message)  # the outbox takes them while the broker is down
+        time.sleep(2)
+        start_redis()
+        assert_each_filed_once_and_answered(traffic)
 
 
 def test_epj_failing_for_a_while_is_retried_until_it_recovers(django_db_setup, traffic):

@@ -76,7 +76,7 @@ def test_revoked_power_of_attorney_gives_nothing():
         grantor=grantor,
         holder=holder,
         area=ServiceArea.INSIGHT,
-        revoked_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+        revoked_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
     )
     assert not journal_access_allowed(viewer=holder, subject=grantor, today=TODAY)
 

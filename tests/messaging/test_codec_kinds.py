@@ -32,7 +32,7 @@ from messaging.codec import (
     schemas_available,
 )
 
-GEN_DATE = datetime.datetime(2026, 3, 14, 9, 26, 53, tzinfo=datetime.timezone.utc)
+GEN_DATE = datetime.datetime(2026, 3, 14, 9, 26, 53, tzinfo=datetime.UTC)
 PORTAL = Party(her_id=8093244, name="Helsenorge.no", sub_her_id=8093238, sub_name="Digitale innbyggertjenester")
 CLINIC = Party(her_id=900101, name="Bakkehuset legekontor", sub_her_id=900102, sub_name="Fastlege Kari Lege")
 CLINIC_GP = Party(
@@ -292,7 +292,7 @@ def emitted_apprecs() -> dict[str, AppRec]:
         receiver=PORTAL,
         original_msg_id=PARENT_ID,
         original_msg_type=codes.DIALOG_INNBYGGER_EKONTAKT,
-        original_issue_date=datetime.datetime(2026, 3, 14, 9, 0, tzinfo=datetime.timezone.utc),
+        original_issue_date=datetime.datetime(2026, 3, 14, 9, 0, tzinfo=datetime.UTC),
     )
     e = codes.error_text
     return {

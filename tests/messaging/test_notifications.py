@@ -9,10 +9,9 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.models import NotificationPreference
-from messaging.notifications import citizen_notify, notification_channels, notification_channels_set, notice_link
+from messaging.notifications import citizen_notify, notice_link, notification_channels, notification_channels_set
 from messaging.sms import FileSmsBackend, SmsBackend
-from tests.tools.conftest import SECRET_NOTE, SECRET_TOOL_NAME, approve_all, send, submit_tool
-from tests.tools.conftest import maker, reviewer  # noqa: F401 (fixtures)
+from tests.tools.conftest import SECRET_NOTE, SECRET_TOOL_NAME, approve_all, maker, reviewer, send, submit_tool  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,6 @@ from messaging.relay import (
     register_apprec_listener,
     relay_receive_raw,
     relay_request_sync,
-    relay_send,
     relay_status,
 )
 from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due, relay_sweep

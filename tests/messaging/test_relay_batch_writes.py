@@ -15,7 +15,7 @@ from epj.desk.models import Case, DeskMessage
 from epj.models import JournalEntry
 from messaging.codec import codes
 from messaging.models import Envelope, EnvelopeState
-from messaging.relay import batch_insert, batch_remember, batch_lookup, clinic_party
+from messaging.relay import batch_insert, batch_lookup, batch_remember, clinic_party
 from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.registry import batch_flush, batch_lookups
@@ -72,7 +72,7 @@ def test_outside_the_optimistic_pass_inserts_are_immediate_and_nothing_is_rememb
         assert case.pk is not None
         batch_remember("key", "remembered")
         assert batch_lookup("key", lambda: "fetched") == "fetched"
-        assert batch_lookup("changing", lambda: case, changing=True) is case
+        assert batch_lookup("changing", lambda case=case: case, changing=True) is case
         assert batch_lookup("changing", lambda: "again", changing=True) == "again"  # not remembered
         if scope:
             scope.__exit__(None, None, None)

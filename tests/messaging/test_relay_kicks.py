@@ -101,11 +101,10 @@ def test_the_worker_clears_the_flag_only_after_a_sender_that_saw_it_commits():
     thread.start()
     try:
         assert inserted.wait(30) and not errors
-        with pytest.raises(OperationalError, match="lock"):
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
-                relay_kick_consumed(QUEUE)
+        with pytest.raises(OperationalError, match="lock"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            relay_kick_consumed(QUEUE)
         assert RelayQueueKick.objects.get(queue=QUEUE).pending  # nothing cleared meanwhile
     finally:
         release.set()

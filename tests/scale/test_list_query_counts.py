@@ -8,8 +8,8 @@ empty list.
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.db import connection

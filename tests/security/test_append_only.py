@@ -3,8 +3,8 @@ audit trail (who changed what). Every path to change or delete an entry is refus
 the queryset's bulk paths, raw SQL (the database's own triggers) and the admin — and nothing moves.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied

@@ -21,8 +21,8 @@ from tests.conftest import login_as
 from tests.desk.test_desk import three_cases  # noqa: F401 (fixture)
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.timebooks.helpers import make_slot, make_timebooks
-from tools.models import ToolStatus
 from tests.tools.conftest import approve_all, maker, published, reviewer, send, submit_tool  # noqa: F401
+from tools.models import ToolStatus
 
 Action = StaffAuditEntry.Action
 pytestmark = pytest.mark.django_db

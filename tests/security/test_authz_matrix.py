@@ -11,7 +11,6 @@ import os
 import pprint
 import re
 
-import pytest
 from django.apps import apps
 from django.test import Client
 

@@ -12,8 +12,8 @@ The 500s found and not yet fixed are in KNOWN_500, each asserted to still crash.
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from html.parser import HTMLParser
 
 from django.conf import settings as django_settings
@@ -129,11 +129,11 @@ class AdminForm:
 def admin_forms(client, world) -> list[AdminForm]:
     """Every add page the admin offers and the change page of a real row, for the project's models."""
     found = []
-    for model, model_admin in own_model_admins():
+    for model, _model_admin in own_model_admins():
         info = model._meta.app_label, model._meta.model_name
         row = model._default_manager.order_by("pk").first()
         assert row is not None, f"the world has no {model._meta.label} row"
-        for name, args in (("admin:%s_%s_add" % info, []), ("admin:%s_%s_change" % info, [row.pk])):
+        for name, args in (("admin:{}_{}_add".format(*info), []), ("admin:{}_{}_change".format(*info), [row.pk])):
             url = reverse(name, args=args)
             response = client.get(url)
             assert response.status_code in (200, 403), f"GET {url}: {response.status_code}"

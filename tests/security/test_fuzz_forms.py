@@ -68,7 +68,7 @@ def pages(world):
             continue
         kwargs = world.kwargs.get(key, {})
         try:
-            path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
+            path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, kwargs=kwargs: str(kwargs[m.group(1)]), route)
         except KeyError:
             continue
         yield "/" + path
