@@ -161,6 +161,8 @@ def protect(
 
 
 def _choose_decryption_key(envelope: Envelope, decryption_keys: Sequence[DecryptionKey]) -> DecryptionKey:
+    if envelope.content_type_oid != OID_DATA:
+        raise InvalidCertificate(f"the encrypted content type is {envelope.content_type_oid}, not id-data")
     algorithm = envelope.content_encryption_oid
     if algorithm in REFUSED_CONTENT_ENCRYPTION:
         raise InvalidCertificate(f"content encrypted with {REFUSED_CONTENT_ENCRYPTION[algorithm]}, which is refused")

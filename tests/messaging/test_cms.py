@@ -1,7 +1,6 @@
 """CMS sign-then-encrypt: structure, OpenSSL interoperability, every refusal, rollover, the PKI."""
 
 import datetime as dt
-import os
 import random
 import shutil
 import stat
@@ -225,12 +224,26 @@ def test_message_for_another_party_is_refused(sender, receiver, stranger):
 
 
 def test_tampered_ciphertext_never_yields_content(sender, receiver):
-    blob = bytearray(_protect(PAYLOAD * 20, sender, receiver))
-    for offset in (len(blob) - 1, len(blob) - 40, len(blob) - 400):
+    payload = PAYLOAD * 20
+    blob = _protect(payload, sender, receiver)
+    encrypted = asn1_cms.ContentInfo.load(blob)["content"]["encrypted_content_info"]
+    start = len(blob) - len(encrypted["encrypted_content"].contents)
+    iv_offset = blob.index(encrypted["content_encryption_algorithm"]["parameters"].native)
+    # The IV, blocks inside the signed content, and the last block (padding).
+    for offset in (iv_offset, start + 100, start + 700, len(blob) - 1):
         tampered = bytearray(blob)
         tampered[offset] ^= 0x01
         with pytest.raises(CmsError):
             _unprotect(bytes(tampered), receiver, sender)
+
+
+def test_tampered_envelope_content_type_is_refused(sender, receiver):
+    blob = _protect(PAYLOAD, sender, receiver)
+    id_data = bytes.fromhex("06092a864886f70d010701")
+    tampered = blob.replace(id_data, bytes.fromhex("06092a864886f70d010702"), 1)
+    assert tampered != blob
+    with pytest.raises(InvalidCertificate, match="encrypted content type"):
+        _unprotect(tampered, receiver, sender)
 
 
 # --- Cannot verify: UnverifiedCertificate ------------------------------------------------------
@@ -481,8 +494,3 @@ def test_pki_command_init_rotate_show(tmp_path, capsys):
 
 def test_protect_unprotect_rate_measures_something():
     assert protect_unprotect_rate(0.2) > 0
-
-
-def test_keys_never_leave_their_directory(pki_dir):
-    # Everything the PKI writes is under its directory; nothing lands in the working directory.
-    assert not any(name.endswith("-key.pem") for name in os.listdir("."))
