@@ -277,6 +277,8 @@ HN_RELAY_STALE_SECONDS = env_float("HN_RELAY_STALE_SECONDS", 30.0, minimum=1.0)
 HN_RELAY_BATCH_SIZE = env_int("HN_RELAY_BATCH_SIZE", 500, minimum=1, maximum=5000)
 HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 8093244, minimum=1)
 HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=1)
+# Private keys and certificates of the local test PKI (`manage.py pki`); never in a database.
+HN_PKI_DIR = Path(env_str("HN_PKI_DIR", str(VAR_DIR / "pki")))
 
 # --- Demo data (manage.py seed_demo runs these in order; each is idempotent) ---
 HN_DEMO_SEEDERS = [
