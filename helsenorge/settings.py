@@ -105,6 +105,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The shared components' tags ({% load components %}); the project package is not an app.
+            "libraries": {"components": "helsenorge.templatetags.components"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
