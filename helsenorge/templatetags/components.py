@@ -12,6 +12,8 @@ def page_query(context, number, param="side"):
 
     Every other parameter (filters, search terms, another list's page on the same screen) is
     kept, so a pager never loses what the user chose. Escaped like any other output.
+    Django's own {% querystring %} cannot take the parameter's name from a variable, which a
+    screen with two lists (each paged by its own parameter) needs.
     """
     request = context.get("request")
     query = request.GET.copy() if request is not None else QueryDict(mutable=True)
