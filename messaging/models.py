@@ -41,7 +41,7 @@ class PayloadField(models.BinaryField):
 
     Django gives BinaryField a per-value `get_placeholder` hook (only MySQL needs it; on
     PostgreSQL and SQLite it returns "%s"), and a model with such a field is bulk-inserted as
-    VALUES (%s, …) with one placeholder per column per row: a batch of 500 AppRecs is 13,000
+    VALUES (%s, …) with one placeholder per column per row: a large batch is tens of thousands of
     placeholders that psycopg splits and PostgreSQL plans one by one (docs/benchmarks.md, relay).
     Without the hook the batch is one UNNEST of one array per column.
     """

@@ -1,7 +1,7 @@
 """The shared persona cast (DESIGN §8) and environment guards.
 
-Personas: Nora (a citizen, 40), Emma (her child, 8), Jonas (her child, 14), Ole (holds
-Nora's power of attorney once issue 4 lands; for now an adult at the same address),
+Personas: Nora (a citizen, 40), Emma (her child, 8), Jonas (her child, 14), Ole (the
+children's other parent, at the same address),
 Kari the clinician at Nora's GP office, Ola a clinician at another organisation, and
 Ulf, an unrelated citizen with his own GP.
 """

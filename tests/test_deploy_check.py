@@ -1,4 +1,4 @@
-"""`manage.py check --deploy` is clean with the production variables (issue 2, item 4)."""
+"""`manage.py check --deploy` is clean with the production variables."""
 
 import pytest
 

@@ -60,7 +60,7 @@ class ToolViewer:
 
 def tool_viewer_for(*, request) -> ToolViewer:
     """Whose "Mine verktøy" this request shows: the person chosen in the header's "acting for"
-    switch (issue 4's `acting_subject`, which re-checks the right on every request). A parent of a
+    switch (`acting_subject`, which re-checks the right on every request). A parent of a
     child under 12 sees the child's tools; a proxy only with a power of attorney for digital
     health services (tjenesteområde 3); neither may open them (domain brief §5)."""
     subject = acting_subject(request)

@@ -42,17 +42,8 @@ PAGE_SIZE = 10
 
 
 def _page(request, queryset, param="side"):
-    """One page of a list, with links to its neighbours that keep the other query parameters."""
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
-
-    def link(number):
-        query = request.GET.copy()
-        query[param] = number
-        return "?" + query.urlencode()
-
-    page.previous_link = link(page.previous_page_number()) if page.has_previous() else ""
-    page.next_link = link(page.next_page_number()) if page.has_next() else ""
-    return page
+    """One page of a list; components/pagination.html links its neighbours."""
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
 
 
 def _verdict_rows(tool):

@@ -55,8 +55,6 @@ def case_list(request, organisation_id):
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("side"))
     now = timezone.now()
     rows = [(case, is_overdue(case, now)) for case in page.object_list]
-    query = request.GET.copy()
-    query.pop("side", None)
     return render(
         request,
         "desk/case_list.html",
@@ -66,7 +64,6 @@ def case_list(request, organisation_id):
             "form": form,
             "page": page,
             "rows": rows,
-            "query": query.urlencode(),
             "notices": absence_notices(organisation=organisation),
         },
     )

@@ -3,13 +3,21 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.nin import nin_parse
-from epj.records.models import HospitalDocument
+from epj.records.models import CopyRequest, HospitalDocument
 
 
 def _clean_nin(value: str) -> str:
     value = (value or "").strip().replace(" ", "")
     nin_parse(value, allow_synthetic=settings.HN_ALLOW_SYNTHETIC_NIN)  # raises ValidationError with the reason
     return value
+
+
+class CopyRequestFilterForm(forms.Form):
+    """The desk's choice of which copy requests to list: one state, or all of them."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[*CopyRequest.State.choices, ("alle", _("Alle"))]
+    )
 
 
 class CopyPushForm(forms.Form):

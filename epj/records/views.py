@@ -16,7 +16,7 @@ from epj.records.access import (
     shared_document_for_clinician,
     treated_patient_for,
 )
-from epj.records.forms import CopyPushForm, PublishForm
+from epj.records.forms import CopyPushForm, CopyRequestFilterForm, PublishForm
 from epj.records.models import CopyRequest
 from epj.records.selectors import copy_requests_for_desk, hospital_documents_published, treated_patients
 from epj.records.services import (
@@ -44,8 +44,7 @@ def copy_requests(request, organisation_id):
         {
             "organisation": membership.organisation,
             "page": page,
-            "state": state,
-            "states": CopyRequest.State.choices,
+            "form": CopyRequestFilterForm(initial={"status": state}),
         },
     )
 

@@ -107,8 +107,8 @@ def _people(*, actor_id: int, today: datetime.date) -> list[Person]:
     UNION ALL of three index lookups: the actor (`relation` "self"), their children ("parent",
     with `at_home`: a parent is registered at the child's address) and the grantors of their
     live powers of attorney ("proxy", one row per `area`). The rules are applied by the caller.
-    Raw SQL because it runs on every citizen page: the ORM spent ≈ 2 ms of CPU compiling the
-    same statement each time.
+    Raw SQL because it runs on every citizen page, and the ORM would compile the same statement
+    again each time.
     """
     params = [RELATION_SELF, actor_id, RELATION_PARENT, actor_id, RELATION_PROXY, actor_id, today]
     return list(Person.objects.raw(_people_sql(), params))

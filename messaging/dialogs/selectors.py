@@ -32,7 +32,7 @@ def _compiled(build) -> tuple[str, tuple, int]:
     """`build(person_id)`'s queryset as SQL, compiled by the ORM once per process.
 
     The inbox runs these statements on every page and only the person differs, but the ORM
-    spent ~1 ms of CPU per page rebuilding and compiling them. Compiled once with a stand-in id;
+    spent a sizeable share of the page's CPU rebuilding and compiling them. Compiled once with a stand-in id;
     returns the SQL, its parameters and the position of the person's id among them.
     """
     sql, params = build(_ANY_PERSON).query.sql_with_params()

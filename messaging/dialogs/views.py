@@ -49,7 +49,6 @@ def inbox(request):
         {
             "subject": subject,
             "page": listing.page,
-            "query": "",
             "targets": compose_targets(subject=subject),
         },
     )

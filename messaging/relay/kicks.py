@@ -1,7 +1,7 @@
 """Waking the receiving side's worker: at most one delivery task on its way per queue.
 
 A delivery task drains *every* due row of its queue, so one task per burst of commits is
-enough; the broker round trip is paid per batch, not per message (issue 3, benchmark).
+enough; the broker round trip is paid per batch, not per message (docs/benchmarks.md, relay).
 
 The flag (RelayQueueKick.pending) is cleared by the worker before it scans. A sender that
 sees it set *after its own commit* therefore knows a scan will see its row, and enqueues

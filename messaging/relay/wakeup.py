@@ -1,13 +1,13 @@
 """Waking a synchronous caller when its reply is committed, instead of it polling the database.
 
-With fifty callers waiting at once, polling every 50 ms is a thousand queries a second spent on
+With many callers waiting at once, polling is a steady stream of queries spent on
 nothing, on the same CPUs the receiver needs to answer them (docs/benchmarks.md, booking). When
 Redis is configured (REDIS_URL) the receiver pushes the request's MsgId onto a short-lived list
 after its reply commits, and the caller blocks on that list (BLPOP) between database checks.
 
 The database stays the record: the caller still reads the reply from the outbox, and a lost
 wake-up only costs a slower check (every RECHECK_SECONDS). Without Redis (the embedded stack)
-the caller polls as before.
+the caller polls the database.
 """
 
 import logging

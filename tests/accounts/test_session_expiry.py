@@ -1,4 +1,4 @@
-"""Sessions (issue 8, item 2): idle expiry, a browser-session cookie, logout and fixation.
+"""Sessions: idle expiry, a browser-session cookie, logout and fixation.
 
 Time is moved, not waited for: `session_age` rewrites everything the server recorded about a
 session — its expiry row and any timestamp kept in its data (allauth's authentication records, a

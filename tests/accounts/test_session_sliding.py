@@ -1,6 +1,6 @@
-"""The sliding idle expiry writes the session at most once a minute (issue 8, load).
+"""The sliding idle expiry writes the session at most once a minute.
 
-SESSION_SAVE_EVERY_REQUEST wrote the session on every page; SessionSlidingExpiryMiddleware saves
+SESSION_SAVE_EVERY_REQUEST would write the session on every page; SessionSlidingExpiryMiddleware saves
 it only when its last save is older than REFRESH_SECONDS. test_session_expiry.py holds the
 behaviour (idle sessions end, used ones live on); these tests pin what the middleware adds: no
 write within the window, a write after it, and an idle limit that is never exceeded.

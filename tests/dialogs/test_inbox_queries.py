@@ -1,4 +1,4 @@
-"""The citizen inbox runs a small, fixed number of statements however many threads it lists (issue 8, load).
+"""The citizen inbox runs a small, fixed number of statements however many threads it lists.
 
 Measured with 2 and with 20 threads (one page): the same statements, at most CEILING, and the
 page still lists every thread with its own unread count and the menu badge with the total.
@@ -20,7 +20,7 @@ from tests.conftest import login_as
 # Session read + user + staff memberships (one read for the MFA gate and the menu) + acting-for
 # (the person, their children with the household check and their live powers of attorney, one
 # UNION ALL) + compose targets + the page of threads with its totals. No session write: the
-# sliding expiry saves it at most once a minute. It was 16, then 13.
+# sliding expiry saves it at most once a minute.
 CEILING = 6
 
 

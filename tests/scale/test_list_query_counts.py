@@ -1,4 +1,4 @@
-"""List views run a bounded number of queries however many rows they list (issue 8, scale).
+"""List views run a bounded number of queries however many rows they list.
 
 Each list is measured with 2 rows and again with 9 (below every page size, so all are shown):
 the second request may not run more queries than the first (no query per row), and neither

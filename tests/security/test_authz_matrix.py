@@ -1,4 +1,4 @@
-"""The authorisation matrix (issue 8, item 1): every URL pattern × every role, GET and POST.
+"""The authorisation matrix: every URL pattern × every role, GET and POST.
 
 One world of real objects (owned by citizen A / organisation A) is built once; each role then
 requests every URL in the URLconf. The outcome must match the explicit table in

@@ -1,4 +1,4 @@
-"""Fuzz pass over the Django admin's add and change forms of the project's own models (issue 8, item 2).
+"""Fuzz pass over the Django admin's add and change forms of the project's own models.
 
 The operator (a superuser with TOTP) opens every add page and the change page of a real row (the
 authorisation matrix's world has one of every model the admin lists), reads the form as a browser
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.security.test_authz_matrix import changed, client_as, snapshot
 from tests.security.test_fuzz_forms import DERANDOMIZE, posted_value
 
-# Few examples per form (the first is the form as it stands, the rest mutate it); 54 forms, ~20 s.
+# Few examples per form (the first is the form as it stands, the rest mutate it), so the pass stays quick.
 # FUZZ_RANDOM=1 FUZZ_ADMIN_EXAMPLES=25 hunts further with fresh random data.
 EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_ADMIN_EXAMPLES", "6"))
 

@@ -1,4 +1,4 @@
-"""Fuzz pass over the form endpoints (issue 8, item 2): hostile form data never gives a 500.
+"""Fuzz pass over the form endpoints: hostile form data never gives a 500.
 
 The forms are found, not listed: every page in the URLconf (admin excluded: see
 test_fuzz_admin.py) whose ids the authorisation matrix's world can fill is fetched as each role

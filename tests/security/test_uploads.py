@@ -1,4 +1,4 @@
-"""Upload checks on every upload field in the portal (issue 8, item 2): type by content, size, count.
+"""Upload checks on every upload field in the portal: type by content, size, count.
 
 Each upload endpoint is posted otherwise valid data with a bad file: a `.pdf` name and
 `application/pdf` claim over bytes that are not a PDF, one byte over the per-file limit, one file

@@ -1,4 +1,4 @@
-"""Response headers and cookies (issue 8, item 2): a strict CSP everywhere, HSTS and secure cookies
+"""Response headers and cookies: a strict CSP everywhere, HSTS and secure cookies
 in production.
 
 In development the portal runs on plain HTTP, so HSTS and the Secure flag are switched on by

@@ -133,7 +133,7 @@ def test_mine_hides_other_citizens_tools(client, cast, dispatch):
 
 
 def act_for(client, person_id):
-    """Issue 4's header switch: the session then says on whose behalf the citizen acts."""
+    """The header's "acting for" switch: the session then says on whose behalf the citizen acts."""
     return client.post(reverse("dialogs:acting_for"), {"person": person_id, "next": reverse("tools:mine")})
 
 
