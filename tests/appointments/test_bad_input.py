@@ -3,9 +3,9 @@
 import pytest
 from django.db import transaction
 
-from appointments.models import Appointment
+from appointments.models import Appointment, AppointmentStatus
 from epj.timebooks.messages import _message
-from epj.timebooks.models import Booking, Timebook
+from epj.timebooks.models import Booking, ResourceKind, Timebook, TimebookKind
 from messaging.codec import Patient, codes
 from messaging.relay import relay_send
 from tests.timebooks.helpers import deliver_all, make_slot, make_timebooks, reserve
@@ -61,10 +61,14 @@ def test_wrong_action_is_t10(cast):
 def test_reservation_for_a_slot_of_another_service_is_declined(cast):
     make_timebooks(cast)
     foreign = Timebook.objects.create(
-        organisation=cast.other_org, service=cast.other_service, kind="ressurs", resource_kind="lab", name="Annen lab"
+        organisation=cast.other_org,
+        service=cast.other_service,
+        kind=TimebookKind.RESOURCE,
+        resource_kind=ResourceKind.LAB,
+        name="Annen lab",
     )
     appointment = reserve(cast, make_slot(foreign))  # the portal addresses Nora's GP with another clinic's slot
     deliver_all()
     appointment.refresh_from_db()
-    assert appointment.status == "avvist" and "finnes ikke" in appointment.status_note
+    assert appointment.status == AppointmentStatus.DECLINED and "finnes ikke" in appointment.status_note
     assert not Booking.objects.exists()
