@@ -142,7 +142,7 @@ def test_hospital_publish(client, hospital, cast, who):
     url = reverse("records:hospital_documents", args=[hospital.org.pk])
     data = {
         "patient_nin": cast.nora.person.nin,
-        "kind": "poliklinisk",
+        "kind": HospitalDocument.Kind.OUTPATIENT,
         "title": "Kontroll",
         "text": "Fint.",
         "department": "Poliklinikk",
