@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import ServiceKind
 from epj.desk.models import AbsenceNotice, Case, Charge, DeskAttachment, DeskMessage
 from epj.desk.services import absence_set, case_reply
 from messaging.dialogs.models import DialogMessage, Thread
@@ -194,7 +195,7 @@ def test_absence_set(client, clinic_data, who):
 
 
 def test_clinician_sets_absence_only_for_own_service(client, clinic_data):
-    other = clinic_data.gp_org.services.create(her_id=9999991, name="Fastlege Per Doktor", kind="fastlege")
+    other = clinic_data.gp_org.services.create(her_id=9999991, name="Fastlege Per Doktor", kind=ServiceKind.GP)
     login_as(client, clinic_data.kari)
     today = timezone.localdate()
     response = client.post(
