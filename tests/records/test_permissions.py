@@ -97,7 +97,7 @@ def test_copy_request_fulfil(client, gp_record, desk_request, who):
     if who == "right_user":
         assert response.status_code == 302
         desk_request.refresh_from_db()
-        assert desk_request.state == "fulfilled" and CopyDispatch.objects.count() == 1
+        assert desk_request.state == CopyRequest.State.FULFILLED and CopyDispatch.objects.count() == 1
     else:
         assert_refused(response, who)
         assert state() == before
