@@ -127,13 +127,14 @@ def _measure(out, service, citizens, keep):
     lookups = [r[1] for r in results if r[0] not in ("unavailable",)]
     confirmations = [r[2] for r in results if r[2] is not None]
     outcome = {
-        k: sum(1 for r in results if r[0] == k) for k in ("bekreftet", "avvist", "unavailable", "no-slots", "timeout")
+        k: sum(1 for r in results if r[0] == k)
+        for k in (AppointmentStatus.CONFIRMED, AppointmentStatus.DECLINED, "unavailable", "no-slots", "timeout")
     }
     lines = [
         f"Relay ping (sync, {PINGS}×):        p50 {_ms(pings, 50)}, p95 {_ms(pings, 95)}",
         f"Ledige timer (sync, {len(lookups)}×):     p50 {_ms(lookups, 50)}, p95 {_ms(lookups, 95)}",
         f"Reservasjon → svar ({len(confirmations)}×):  p50 {_ms(confirmations, 50)}, p95 {_ms(confirmations, 95)}",
-        f"Utfall: {outcome['bekreftet']} bekreftet, {outcome['avvist']} avvist (tatt), "
+        f"Utfall: {outcome[AppointmentStatus.CONFIRMED]} bekreftet, {outcome[AppointmentStatus.DECLINED]} avvist (tatt), "
         f"{outcome['unavailable']} uten svar på ledige timer, {outcome['no-slots']} uten ledige timer, "
         f"{outcome['timeout']} uten svar på reservasjonen; {elapsed:.1f} s totalt",
     ]

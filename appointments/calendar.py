@@ -14,9 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, FreeBusy
 
+from appointments.models import AppointmentStatus, AppointmentType
 from messaging.wire.calendar import CalendarFormatError, calendar_new, calendar_parse
 
 PRODID = "-//Helsenorge-portal//Timeavtaler//NO"
+# X-HN-TIMEBOOK-KIND of a clinician's own timebook; the other kinds are resource timebooks.
+TIMEBOOK_KIND_CLINICIAN = "clinician"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,15 @@ class FreeSlot:
     appointment_type: str
     seats_left: int
     cancel_deadline: datetime.datetime | None
+
+    @property
+    def is_clinician_timebook(self) -> bool:
+        return self.timebook_kind == TIMEBOOK_KIND_CLINICIAN
+
+    def get_appointment_type_display(self) -> str:
+        if self.appointment_type in AppointmentType.values:
+            return str(AppointmentType(self.appointment_type).label)
+        return str(AppointmentType.IN_PERSON.label)
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def free_slots_parse(data: bytes) -> list[FreeSlot]:
                 timebook_ref=str(event.get("X-HN-TIMEBOOK", "")),
                 timebook_kind=str(event.get("X-HN-TIMEBOOK-KIND", "")),
                 resource_kind=str(event.get("X-HN-RESOURCE-KIND", "")),
-                appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", "oppmote")),
+                appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", AppointmentType.IN_PERSON)),
                 seats_left=seats,
                 cancel_deadline=_when(event, "X-HN-CANCEL-DEADLINE"),
             )
@@ -170,7 +182,7 @@ def appointment_event_parse(data: bytes) -> AppointmentEvent:
         title=str(event.get("SUMMARY", ""))[:200],
         location=str(event.get("LOCATION", ""))[:200],
         clinician=str(event.get("X-HN-CLINICIAN", ""))[:200],
-        appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", "oppmote")),
+        appointment_type=str(event.get("X-HN-APPOINTMENT-TYPE", AppointmentType.IN_PERSON)),
         cancel_deadline=_when(event, "X-HN-CANCEL-DEADLINE"),
         video_url=video[:200],
         request_id=str(event.get("X-HN-REQUEST-ID", ""))[:64],
@@ -197,7 +209,7 @@ def _export_event(appointment) -> Event:
         description.append(_("Videotime. Bli med fra timeoversikten på Helsenorge-portal."))
     event.add("description", "\n".join(description))
     event.add("url", f"{settings.SITE_URL}/timer/{appointment.pk}/")
-    event.add("status", "CANCELLED" if appointment.status == "avbestilt" else "CONFIRMED")
+    event.add("status", "CANCELLED" if appointment.status == AppointmentStatus.CANCELLED else "CONFIRMED")
     return event
 
 

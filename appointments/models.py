@@ -17,17 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AppointmentStatus(models.TextChoices):
-    PENDING = "venter", _("Venter på svar")
-    CONFIRMED = "bekreftet", _("Bekreftet")
-    DECLINED = "avvist", _("Ikke bestilt")
-    CANCEL_PENDING = "avbestiller", _("Avbestilling sendt")
-    CANCELLED = "avbestilt", _("Avbestilt")
+    PENDING = "pending", _("Venter på svar")
+    CONFIRMED = "confirmed", _("Bekreftet")
+    DECLINED = "declined", _("Ikke bestilt")
+    CANCEL_PENDING = "cancel_pending", _("Avbestilling sendt")
+    CANCELLED = "cancelled", _("Avbestilt")
 
 
 class AppointmentType(models.TextChoices):
-    IN_PERSON = "oppmote", _("Oppmøte")
+    IN_PERSON = "in_person", _("Oppmøte")
     VIDEO = "video", _("Video")
-    PHONE = "telefon", _("Telefon")
+    PHONE = "phone", _("Telefon")
 
 
 class Appointment(models.Model):
@@ -40,7 +40,7 @@ class Appointment(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     # The EPJ's UID for the appointment; empty until the EPJ has answered.
     epj_uid = models.CharField(max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=AppointmentStatus.choices)
+    status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices)
     appointment_type = models.CharField(
         _("timetype"), max_length=10, choices=AppointmentType.choices, default=AppointmentType.IN_PERSON
     )
@@ -78,6 +78,35 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.title} {self.start:%Y-%m-%d %H:%M}"
+
+    # Templates ask these instead of comparing against stored values.
+    @property
+    def is_pending(self) -> bool:
+        return self.status == AppointmentStatus.PENDING
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == AppointmentStatus.CONFIRMED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == AppointmentStatus.DECLINED
+
+    @property
+    def is_cancel_pending(self) -> bool:
+        return self.status == AppointmentStatus.CANCEL_PENDING
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == AppointmentStatus.CANCELLED
+
+    @property
+    def is_video(self) -> bool:
+        return self.appointment_type == AppointmentType.VIDEO
+
+    @property
+    def is_phone(self) -> bool:
+        return self.appointment_type == AppointmentType.PHONE
 
 
 class AppointmentReminder(models.Model):

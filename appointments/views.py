@@ -135,13 +135,14 @@ def _group_by_timebook(slots):
                 "ref": slot.timebook_ref,
                 "title": slot.title,
                 "kind": slot.timebook_kind,
+                "clinician": slot.is_clinician_timebook,
                 "resource_kind": slot.resource_kind,
                 "count": 0,
                 "first": slot.start,
             },
         )
         group["count"] += 1
-    return sorted(groups.values(), key=lambda g: (g["kind"] != "behandler", g["title"]))
+    return sorted(groups.values(), key=lambda g: (not g["clinician"], g["title"]))
 
 
 def _slot_choice(contact, slot) -> str:

@@ -50,21 +50,21 @@ class Organisation(models.Model):
 
 
 class ServiceKind(models.TextChoices):
-    GP = "fastlege", _("Fastlege")
-    HOME_SERVICE = "hjemmetjeneste", _("Kommunal hjemmetjeneste")
-    OTHER_PRIMARY = "primaer", _("Øvrig primærhelsetjeneste")
-    SPECIALIST = "spesialist", _("Spesialisthelsetjeneste")
+    GP = "gp", _("Fastlege")
+    HOME_SERVICE = "home_service", _("Kommunal hjemmetjeneste")
+    OTHER_PRIMARY = "other_primary", _("Øvrig primærhelsetjeneste")
+    SPECIALIST = "specialist", _("Spesialisthelsetjeneste")
 
 
 class Process(models.TextChoices):
-    EKONTAKT = "ekontakt", _("Kontakt (e-kontakt)")
-    EKONSULTASJON = "ekonsultasjon", _("E-konsultasjon")
-    RENEWAL = "reseptfornyelse", _("Fornye resept")
-    APPOINTMENTS = "timer", _("Timeavtaler")
+    EKONTAKT = "e_contact", _("Kontakt (e-kontakt)")
+    EKONSULTASJON = "e_consultation", _("E-konsultasjon")
+    RENEWAL = "renewal", _("Fornye resept")
+    APPOINTMENTS = "appointments", _("Timeavtaler")
     VIDEO = "video", _("Videokonsultasjon")
-    JOURNAL_COPY = "journalkopi", _("Be om journalkopi")
-    DOCUMENTS = "dokumentdeling", _("Dokumenter fra sykehuset")
-    TOOLS = "verktoy", _("Digitale verktøy")
+    JOURNAL_COPY = "journal_copy", _("Be om journalkopi")
+    DOCUMENTS = "documents", _("Dokumenter fra sykehuset")
+    TOOLS = "tools", _("Digitale verktøy")
 
 
 class AppointmentLevel(models.TextChoices):
@@ -177,8 +177,11 @@ class ServiceProcess(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "process"], name="service_process_unique"),
             models.CheckConstraint(
-                condition=Q(process="timer", appointment_level__in=["view", "view_cancel", "book"])
-                | (~Q(process="timer") & Q(appointment_level="none")),
+                condition=Q(
+                    process=Process.APPOINTMENTS,
+                    appointment_level__in=[AppointmentLevel.VIEW, AppointmentLevel.VIEW_CANCEL, AppointmentLevel.BOOK],
+                )
+                | (~Q(process=Process.APPOINTMENTS) & Q(appointment_level=AppointmentLevel.NONE)),
                 name="service_process_level_matches",
             ),
         ]
@@ -224,6 +227,19 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+    # Templates ask these instead of comparing against stored values.
+    @property
+    def is_reception(self) -> bool:
+        return self.role == StaffRole.RECEPTION
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == StaffRole.CLINICIAN
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == StaffRole.CLINIC_ADMIN
 
 
 class HealthContact(models.Model):

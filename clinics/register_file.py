@@ -33,6 +33,29 @@ RESPONSE_DAYS_MAX = 365
 NAME_MAX = 200
 DEFAULT_RESPONSE_DAYS = 2
 
+# The Norwegian codes files used before the codes became English; still read so an older
+# file imports unchanged. The export writes only the current codes.
+LEGACY_KINDS = {
+    "fastlege": ServiceKind.GP,
+    "hjemmetjeneste": ServiceKind.HOME_SERVICE,
+    "primaer": ServiceKind.OTHER_PRIMARY,
+    "spesialist": ServiceKind.SPECIALIST,
+}
+LEGACY_PROCESSES = {
+    "ekontakt": Process.EKONTAKT,
+    "ekonsultasjon": Process.EKONSULTASJON,
+    "reseptfornyelse": Process.RENEWAL,
+    "timer": Process.APPOINTMENTS,
+    "journalkopi": Process.JOURNAL_COPY,
+    "dokumentdeling": Process.DOCUMENTS,
+    "verktoy": Process.TOOLS,
+}
+
+
+def _current(value, legacy):
+    """The current code for a legacy one; anything else (also a non-string) unchanged."""
+    return legacy.get(value, value) if isinstance(value, str) else value
+
 
 @dataclass(frozen=True)
 class RegisterError:
@@ -198,7 +221,7 @@ def _check_org_number(value):
 
 
 def _check_kind(value):
-    if value not in ServiceKind.values:
+    if _current(value, LEGACY_KINDS) not in ServiceKind.values:
         return _("ukjent tjenestetype %(value)s; gyldige typer er %(choices)s.") % {
             "value": json.dumps(value, ensure_ascii=False),
             "choices": ", ".join(ServiceKind.values),
@@ -281,7 +304,7 @@ def _read_processes(items, kind, errors):
             "process",
             lambda v: (
                 None
-                if v in Process.values
+                if _current(v, LEGACY_PROCESSES) in Process.values
                 else _("ukjent prosess %(value)s; gyldige prosesser er %(choices)s.")
                 % {"value": json.dumps(v, ensure_ascii=False), "choices": ", ".join(Process.values)}
             ),
@@ -298,6 +321,7 @@ def _read_processes(items, kind, errors):
         )
         if not fields.ok:
             continue
+        process = _current(process, LEGACY_PROCESSES)
         if process in processes:
             fields.error(
                 fields.line("process"),
@@ -305,7 +329,9 @@ def _read_processes(items, kind, errors):
             )
             continue
         if process != Process.APPOINTMENTS and level not in (None, AppointmentLevel.NONE):
-            fields.error(fields.line("appointment_level"), _("«appointment_level» gjelder bare prosessen «timer»."))
+            fields.error(
+                fields.line("appointment_level"), _("«appointment_level» gjelder bare prosessen «appointments».")
+            )
             continue
         if kind is not None:
             problem = process_frame_error(kind, process, level if process == Process.APPOINTMENTS else None)
@@ -322,7 +348,7 @@ def _read_service(obj, errors):
     fields = _Fields(obj, errors, _("en tjeneste"), {"her_id", "name", "kind", "response_days", "active", "processes"})
     her_id = fields.take("her_id", _check_her_id)
     name = fields.take("name", _check_name)
-    kind = fields.take("kind", _check_kind)
+    kind = _current(fields.take("kind", _check_kind), LEGACY_KINDS)
     response_days = fields.take("response_days", _check_response_days, default=DEFAULT_RESPONSE_DAYS)
     active = fields.take("active", _check_bool, default=True)
     process_items = fields.take("processes", _check_list)

@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from clinics.models import AppointmentLevel, HealthContact, Process, Service, ServiceProcess
 
 
@@ -9,6 +11,17 @@ class OfferedProcess:
     label: str
     offered: bool
     appointment_level: str
+
+    @property
+    def level_label(self) -> str:
+        """How much of the appointments process is offered, in words; empty for other processes."""
+        if self.process != Process.APPOINTMENTS:
+            return ""
+        if self.appointment_level == AppointmentLevel.VIEW:
+            return _("kun se")
+        if self.appointment_level == AppointmentLevel.VIEW_CANCEL:
+            return _("se og avbestille")
+        return _("bestille")
 
 
 @dataclass(frozen=True)

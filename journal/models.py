@@ -47,6 +47,14 @@ class JournalCopyRequest(models.Model):
     def __str__(self):
         return f"{self.person} → {self.service.name}"
 
+    @property
+    def is_rejected(self) -> bool:
+        return self.state == self.State.REJECTED
+
+    @property
+    def is_fulfilled(self) -> bool:
+        return self.state == self.State.FULFILLED
+
 
 class JournalDocument(models.Model):
     """A document the citizen keeps in "Dokumenter". It does not update itself (domain brief §2.5)."""

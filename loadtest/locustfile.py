@@ -159,7 +159,7 @@ class CitizenUser(PortalUser):
 
     @task(1)
     def send(self):
-        url = f"/meldinger/ny/{self.profile['service_id']}/ekontakt/"
+        url = f"/meldinger/ny/{self.profile['service_id']}/e_contact/"
         form = self.page(url, name="send: form")
         token = CSRF.search(form.text) if form is not None else None
         if token:

@@ -108,12 +108,12 @@ class Envelope(models.Model):
             models.Index(
                 fields=["to_side", "channel", "next_attempt_at"],
                 name="envelope_due",
-                condition=Q(state__in=["queued", "expired"]),
+                condition=Q(state__in=[EnvelopeState.QUEUED, EnvelopeState.EXPIRED]),
             ),
             # A synchronous caller collecting its reply.
-            models.Index(fields=["original_msg_id"], name="envelope_reply_for", condition=Q(kind="reply")),
+            models.Index(fields=["original_msg_id"], name="envelope_reply_for", condition=Q(kind=EnvelopeKind.REPLY)),
             # `relay dead`.
-            models.Index(fields=["dead_at"], name="envelope_dead", condition=Q(state="dead")),
+            models.Index(fields=["dead_at"], name="envelope_dead", condition=Q(state=EnvelopeState.DEAD)),
         ]
 
     def __str__(self):

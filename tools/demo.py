@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from accounts.models import Person, User
 from clinics.demo import DEMO_PASSWORD, REVIEWER, STAFF
 from clinics.models import Organisation, StaffRole
-from tools.models import Dimension, TargetGroup, Tool, ToolDispatch, ToolKind, Topic, Verdict
+from tools.models import Dimension, TargetGroup, Tool, ToolDispatch, ToolKind, ToolStatus, Topic, Verdict
 from tools.services import tool_assess, tool_send, tool_submit, tool_withdraw
 
 MAKER_EMAIL = "produsent@verktoy.demo"
@@ -25,7 +25,7 @@ DEMO_TOOLS = [
         Topic.LUNGS,
         ToolKind.APP,
         False,
-        "published",
+        ToolStatus.PUBLISHED,
     ),
     (
         "Søvndagboka",
@@ -35,7 +35,7 @@ DEMO_TOOLS = [
         Topic.SLEEP,
         ToolKind.WEB,
         True,
-        "published",
+        ToolStatus.PUBLISHED,
     ),
     (
         "Blodtrykk hjemme",
@@ -45,7 +45,7 @@ DEMO_TOOLS = [
         Topic.HEART,
         ToolKind.HOME_MONITORING,
         False,
-        "published",
+        ToolStatus.PUBLISHED,
     ),
     (
         "Mestring av angst for unge",
@@ -55,7 +55,7 @@ DEMO_TOOLS = [
         Topic.MENTAL_HEALTH,
         ToolKind.VIDEO,
         True,
-        "published",
+        ToolStatus.PUBLISHED,
     ),
     (
         "Diabetesdagbok 1.0",
@@ -65,7 +65,7 @@ DEMO_TOOLS = [
         Topic.DIABETES,
         ToolKind.APP,
         False,
-        "withdrawn",
+        ToolStatus.WITHDRAWN,
     ),
     (
         "Smertekompasset",
@@ -75,7 +75,7 @@ DEMO_TOOLS = [
         Topic.PAIN,
         ToolKind.WEB,
         False,
-        "pending",
+        ToolStatus.PENDING,
     ),
 ]
 
@@ -108,7 +108,7 @@ def seed_tools():
             evidence="Demo: beskrivelse av studier og erfaringer.",
             self_service=self_service,
         )
-        if state == "pending":
+        if state == ToolStatus.PENDING:
             tool_assess(
                 tool=tool,
                 reviewer=reviewer,
@@ -119,7 +119,7 @@ def seed_tools():
             continue
         for dimension in Dimension.values:
             tool = tool_assess(tool=tool, reviewer=reviewer, dimension=dimension, verdict=Verdict.APPROVED)
-        if state == "withdrawn":
+        if state == ToolStatus.WITHDRAWN:
             tool_withdraw(tool=tool, reviewer=reviewer, reason="Produsenten har sluttet å vedlikeholde appen.")
     _seed_dispatch()
     return Tool.objects.count()

@@ -22,48 +22,48 @@ class ToolKind(models.TextChoices):
     VIDEO = "video", _("Video")
     APP = "app", _("App")
     WEB = "web", _("Nettside")
-    HOME_MONITORING = "hjemmeoppfolging", _("Digital hjemmeoppfølging")
+    HOME_MONITORING = "home_monitoring", _("Digital hjemmeoppfølging")
 
 
 class TargetGroup(models.TextChoices):
-    ADULTS = "voksne", _("Voksne")
-    CHILDREN = "barn_unge", _("Barn og unge")
-    ELDERLY = "eldre", _("Eldre")
-    RELATIVES = "parorende", _("Pårørende")
-    EVERYONE = "alle", _("Alle")
+    ADULTS = "adults", _("Voksne")
+    CHILDREN = "children", _("Barn og unge")
+    ELDERLY = "elderly", _("Eldre")
+    RELATIVES = "relatives", _("Pårørende")
+    EVERYONE = "everyone", _("Alle")
 
 
 class Topic(models.TextChoices):
-    MENTAL_HEALTH = "psykisk_helse", _("Psykisk helse")
+    MENTAL_HEALTH = "mental_health", _("Psykisk helse")
     DIABETES = "diabetes", _("Diabetes")
-    HEART = "hjerte_kar", _("Hjerte og kar")
-    LUNGS = "lunger", _("Lunger og pust")
-    PAIN = "smerte", _("Smerte")
-    ACTIVITY = "fysisk_aktivitet", _("Fysisk aktivitet")
-    SLEEP = "sovn", _("Søvn")
-    SUBSTANCE = "rus", _("Rus og avhengighet")
-    PREGNANCY = "graviditet", _("Graviditet og barsel")
-    OTHER = "annet", _("Annet")
+    HEART = "heart", _("Hjerte og kar")
+    LUNGS = "lungs", _("Lunger og pust")
+    PAIN = "pain", _("Smerte")
+    ACTIVITY = "physical_activity", _("Fysisk aktivitet")
+    SLEEP = "sleep", _("Søvn")
+    SUBSTANCE = "substance_use", _("Rus og avhengighet")
+    PREGNANCY = "pregnancy", _("Graviditet og barsel")
+    OTHER = "other", _("Annet")
 
 
 class ToolStatus(models.TextChoices):
-    PENDING = "til_vurdering", _("Til vurdering")
-    CHANGES_REQUESTED = "endringer", _("Må endres")
-    REJECTED = "avvist", _("Avvist")
-    PUBLISHED = "publisert", _("Publisert")
-    WITHDRAWN = "trukket", _("Trukket tilbake")
+    PENDING = "pending", _("Til vurdering")
+    CHANGES_REQUESTED = "changes_requested", _("Må endres")
+    REJECTED = "rejected", _("Avvist")
+    PUBLISHED = "published", _("Publisert")
+    WITHDRAWN = "withdrawn", _("Trukket tilbake")
 
 
 class Dimension(models.TextChoices):
-    CLINICAL = "helsefaglig", _("Helsefaglig")
-    SECURITY = "informasjonssikkerhet", _("Informasjonssikkerhet")
-    PRIVACY = "personvern", _("Personvern")
+    CLINICAL = "clinical", _("Helsefaglig")
+    SECURITY = "security", _("Informasjonssikkerhet")
+    PRIVACY = "privacy", _("Personvern")
 
 
 class Verdict(models.TextChoices):
-    APPROVED = "godkjent", _("Godkjent")
-    CHANGES = "endringer", _("Må endres")
-    REJECTED = "avvist", _("Avvist")
+    APPROVED = "approved", _("Godkjent")
+    CHANGES = "changes_requested", _("Må endres")
+    REJECTED = "rejected", _("Avvist")
 
 
 class Tool(models.Model):
@@ -113,11 +113,11 @@ class Tool(models.Model):
                 condition=~Q(privacy_url="") | ~Q(privacy_text=""), name="tool_has_privacy_statement"
             ),
             models.CheckConstraint(
-                condition=~Q(status="trukket") | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
+                condition=~Q(status=ToolStatus.WITHDRAWN) | (Q(withdrawn_at__isnull=False) & ~Q(withdrawal_reason="")),
                 name="tool_withdrawn_has_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["publisert", "trukket"]) | Q(published_at__isnull=False),
+                condition=~Q(status__in=[ToolStatus.PUBLISHED, ToolStatus.WITHDRAWN]) | Q(published_at__isnull=False),
                 name="tool_published_has_date",
             ),
         ]
@@ -126,26 +126,40 @@ class Tool(models.Model):
     def __str__(self):
         return self.name
 
+    # Templates ask these instead of comparing against stored values.
+    @property
+    def is_published(self) -> bool:
+        return self.status == ToolStatus.PUBLISHED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == ToolStatus.WITHDRAWN
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ToolStatus.REJECTED
+
+    @property
+    def needs_changes(self) -> bool:
+        return self.status == ToolStatus.CHANGES_REQUESTED
+
+    @property
+    def in_review(self) -> bool:
+        """Submitted and not yet published: still pending, sent back or rejected."""
+        return self.status in (ToolStatus.PENDING, ToolStatus.CHANGES_REQUESTED, ToolStatus.REJECTED)
+
     def clean(self):
         if not self.privacy_url and not self.privacy_text.strip():
             raise ValidationError(_("Oppgi en lenke til personvernerklæringen eller selve teksten."))
 
-    @property
-    def is_published(self):
-        return self.status == ToolStatus.PUBLISHED
-
-    @property
-    def is_withdrawn(self):
-        return self.status == ToolStatus.WITHDRAWN
-
 
 class EventKind(models.TextChoices):
-    SUBMITTED = "innmeldt", _("Meldt inn")
-    RESUBMITTED = "endret", _("Endret og sendt inn på nytt")
-    ASSESSED = "vurdert", _("Vurdert")
-    PUBLISHED = "publisert", _("Publisert")
-    WITHDRAWN = "trukket", _("Trukket tilbake")
-    IMPORTED = "importert", _("Importert")
+    SUBMITTED = "submitted", _("Meldt inn")
+    RESUBMITTED = "resubmitted", _("Endret og sendt inn på nytt")
+    ASSESSED = "assessed", _("Vurdert")
+    PUBLISHED = "published", _("Publisert")
+    WITHDRAWN = "withdrawn", _("Trukket tilbake")
+    IMPORTED = "imported", _("Importert")
 
 
 class ToolEvent(models.Model):
@@ -172,8 +186,8 @@ class ToolEvent(models.Model):
         ordering = ["at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="vurdert") & ~Q(dimension="") & ~Q(verdict=""))
-                | (~Q(kind="vurdert") & Q(dimension="") & Q(verdict="")),
+                condition=(Q(kind=EventKind.ASSESSED) & ~Q(dimension="") & ~Q(verdict=""))
+                | (~Q(kind=EventKind.ASSESSED) & Q(dimension="") & Q(verdict="")),
                 name="tool_event_assessment_has_verdict",
             ),
         ]

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from epj.desk.models import Case, CaseKind
+from epj.desk.models import Case, CaseKind, DeskMessage
 from messaging.wire.attachments import MultipleFileField
 
 
@@ -37,7 +37,10 @@ class DeskReplyForm(forms.Form):
         label=_("Reseptfornyelse"),
         required=False,
         widget=forms.RadioSelect,
-        choices=[("renewed", _("Resept er fornyet")), ("refused", _("Resept fornyes ikke"))],
+        choices=[
+            (DeskMessage.Outcome.RENEWED, _("Resept er fornyet")),
+            (DeskMessage.Outcome.REFUSED, _("Resept fornyes ikke")),
+        ],
     )
     files = MultipleFileField(
         label=_("Vedlegg (valgfritt)"), required=False, help_text=_("PDF, PNG eller JPEG, høyst 3 filer på 5 MB.")

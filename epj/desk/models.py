@@ -9,11 +9,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from messaging.codec import codes
+
 
 class CaseKind(models.TextChoices):
-    EKONTAKT = "ekontakt", _("E-kontakt")
-    EKONSULTASJON = "ekonsultasjon", _("E-konsultasjon")
-    RENEWAL = "reseptfornyelse", _("Reseptfornyelse")
+    EKONTAKT = "e_contact", _("E-kontakt")
+    EKONSULTASJON = "e_consultation", _("E-konsultasjon")
+    RENEWAL = "renewal", _("Reseptfornyelse")
 
 
 class Case(models.Model):
@@ -57,6 +59,27 @@ class Case(models.Model):
     def __str__(self):
         return self.subject
 
+    # Templates ask these instead of comparing against stored values.
+    @property
+    def is_new(self) -> bool:
+        return self.state == self.State.NEW
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.state == self.State.CLAIMED
+
+    @property
+    def is_answered(self) -> bool:
+        return self.state == self.State.ANSWERED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == self.State.CLOSED
+
+    @property
+    def is_econsultation(self) -> bool:
+        return self.kind == CaseKind.EKONSULTASJON
+
 
 class DeskMessage(models.Model):
     """The EPJ's copy of one message in a case."""
@@ -64,6 +87,13 @@ class DeskMessage(models.Model):
     class Direction(models.TextChoices):
         IN = "in", _("Fra innbygger")
         OUT = "out", _("Fra klinikken")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Svar")
+        RENEWED = "renewed", _("Resept er fornyet")
+        REFUSED = "refused", _("Resept er ikke fornyet")
+        CLOSED = "closed", _("Samtalen er avsluttet")
+        CHARGE = "charge", _("Egenandel oppdatert")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(_("retning"), max_length=3, choices=Direction.choices)
@@ -78,7 +108,7 @@ class DeskMessage(models.Model):
     # Pasientrelasjon: the citizen who wrote on the patient's behalf, and how they are related.
     on_behalf_name = models.CharField(_("skrevet på vegne av pasienten av"), max_length=200, blank=True)
     on_behalf_relation = models.CharField(_("relasjon"), max_length=10, blank=True)
-    outcome = models.CharField(_("utfall"), max_length=10, blank=True)
+    outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -91,6 +121,22 @@ class DeskMessage(models.Model):
 
     def __str__(self):
         return self.msg_id
+
+    @property
+    def is_from_patient(self) -> bool:
+        return self.direction == self.Direction.IN
+
+    @property
+    def written_by_parent(self) -> bool:
+        return self.on_behalf_relation == codes.RELATION_PARENT
+
+    @property
+    def is_renewed(self) -> bool:
+        return self.outcome == self.Outcome.RENEWED
+
+    @property
+    def is_refused(self) -> bool:
+        return self.outcome == self.Outcome.REFUSED
 
 
 class DeskAttachment(models.Model):
@@ -165,6 +211,10 @@ class Charge(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.pk}"
+
+    @property
+    def is_invoiced(self) -> bool:
+        return self.state == self.State.INVOICED
 
 
 class Medication(models.Model):

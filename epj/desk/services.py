@@ -197,7 +197,7 @@ def copayment_quote(*, patient_nin: str, on: datetime.date) -> wire.ChargeInfo |
     if tariff is None:
         return None
     if has_frikort(patient_nin=patient_nin, on=on):
-        return wire.ChargeInfo(fee_code=tariff.code, amount=Decimal("0.00"), state="exempt")
+        return wire.ChargeInfo(fee_code=tariff.code, amount=Decimal("0.00"), state=wire.CHARGE_EXEMPT)
     return wire.ChargeInfo(fee_code=tariff.code, amount=tariff.copayment, state="quote")
 
 
@@ -291,7 +291,7 @@ def _answered_question(case: Case):
     )
 
 
-REPLY_OUTCOMES = ("", "renewed", "refused")
+REPLY_OUTCOMES = (DeskMessage.Outcome.NONE, DeskMessage.Outcome.RENEWED, DeskMessage.Outcome.REFUSED)
 
 
 @transaction.atomic
@@ -310,9 +310,9 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
     if case.kind != CaseKind.RENEWAL and outcome:
         raise ValidationError(_("Bare reseptfornyelser kan fornyes eller avslås."))
     # A Dialogmelding carries either questions or notes; every answer is a Notat.
-    if outcome == "renewed":
+    if outcome == DeskMessage.Outcome.RENEWED:
         notater = [wire.notat(codes.TEMA_RESEPT_FORNYET, text=text, answered=_answered_question(case))]
-    elif outcome == "refused":
+    elif outcome == DeskMessage.Outcome.REFUSED:
         notater = [wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case))]
     else:
         notater = [wire.notat(codes.TEMA_SVAR, text=text)]
@@ -350,7 +350,11 @@ def case_close(*, case: Case, user) -> DeskMessage:
         raise ValidationError(_("Saken er allerede avsluttet."))
     text = _("Samtalen er avsluttet av helsetjenesten.")
     outgoing = _send(
-        case=case, user=user, notater=[wire.notat(wire.TEMA_AVSLUTTET, text=text)], text=text, outcome="closed"
+        case=case,
+        user=user,
+        notater=[wire.notat(wire.TEMA_AVSLUTTET, text=text)],
+        text=text,
+        outcome=DeskMessage.Outcome.CLOSED,
     )
     case.state = Case.State.CLOSED
     case.closed_at = timezone.now()
@@ -425,7 +429,13 @@ def charge_mark_paid(*, case: Case, user) -> Charge:
     charge.state = Charge.State.PAID
     charge.save(update_fields=["state"])
     info = wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state)
-    _send(case=case, user=user, notater=[wire.charge_notat(info)], text=_("Egenandelen er betalt."), outcome="charge")
+    _send(
+        case=case,
+        user=user,
+        notater=[wire.charge_notat(info)],
+        text=_("Egenandelen er betalt."),
+        outcome=DeskMessage.Outcome.CHARGE,
+    )
     audit_write(
         actor=user,
         organisation=case.organisation,

@@ -65,6 +65,10 @@ class CopyRequest(models.Model):
     def __str__(self):
         return f"{self.patient_name} ({self.received_at:%d.%m.%Y})"
 
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
 
 class CopyDispatch(models.Model):
     """One copy sent to the portal. request is empty when the clinic pushed it unasked."""
@@ -103,8 +107,8 @@ class CopyDispatch(models.Model):
 
 class HospitalDocument(models.Model):
     class Kind(models.TextChoices):
-        DISCHARGE = "epikrise", _("Epikrise")
-        OUTPATIENT = "poliklinisk", _("Poliklinisk notat")
+        DISCHARGE = "discharge", _("Epikrise")
+        OUTPATIENT = "outpatient", _("Poliklinisk notat")
 
     document_id = models.UUIDField(_("dokument-id"), default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.nin import nin_parse
 from clinics.models import Service, StaffMembership, StaffRole
-from epj.timebooks.models import AvailabilityException, AvailabilityRule, Timebook
+from epj.timebooks.models import AvailabilityException, AvailabilityRule, ExceptionKind, Timebook, TimebookKind
 
 
 class TimebookForm(forms.ModelForm):
@@ -34,12 +34,12 @@ class TimebookForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == "behandler":
+        if data.get("kind") == TimebookKind.TREATER:
             if not data.get("clinician"):
                 self.add_error("clinician", _("En behandlertimebok må ha en behandler."))
             if data.get("resource_kind"):
                 self.add_error("resource_kind", _("En behandlertimebok har ingen ressurs."))
-        elif data.get("kind") == "ressurs" and not data.get("resource_kind"):
+        elif data.get("kind") == TimebookKind.RESOURCE and not data.get("resource_kind"):
             self.add_error("resource_kind", _("Velg hva ressurstimeboken gjelder (lab, vaksine …)."))
         return data
 
@@ -114,7 +114,7 @@ class AvailabilityExceptionForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("start_time"), data.get("end_time")
-        if data.get("kind") == "ekstra":
+        if data.get("kind") == ExceptionKind.EXTRA:
             for name in ("start_time", "end_time", "slot_minutes", "capacity"):
                 if data.get(name) in (None, ""):
                     self.add_error(name, _("Må fylles ut for ekstra åpningstid."))

@@ -15,22 +15,22 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TimebookKind(models.TextChoices):
-    TREATER = "behandler", _("Behandlertimebok")
-    RESOURCE = "ressurs", _("Ressurstimebok")
+    TREATER = "clinician", _("Behandlertimebok")
+    RESOURCE = "resource", _("Ressurstimebok")
 
 
 class ResourceKind(models.TextChoices):
     NONE = "", _("Ingen (behandler)")
     LAB = "lab", _("Laboratorium (blodprøve)")
-    COVID_TEST = "covidtest", _("Koronatest")
-    COVID_VACCINE = "covidvaksine", _("Koronavaksine")
-    VACCINATION = "vaksinasjon", _("Annen vaksinasjon")
+    COVID_TEST = "covid_test", _("Koronatest")
+    COVID_VACCINE = "covid_vaccine", _("Koronavaksine")
+    VACCINATION = "vaccination", _("Annen vaksinasjon")
 
 
 class AppointmentType(models.TextChoices):
-    IN_PERSON = "oppmote", _("Oppmøte")
+    IN_PERSON = "in_person", _("Oppmøte")
     VIDEO = "video", _("Video")
-    PHONE = "telefon", _("Telefon")
+    PHONE = "phone", _("Telefon")
 
 
 class Timebook(models.Model):
@@ -73,8 +73,8 @@ class Timebook(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="behandler", resource_kind="", clinician__isnull=False)
-                    | (Q(kind="ressurs") & ~Q(resource_kind=""))
+                    Q(kind=TimebookKind.TREATER, resource_kind="", clinician__isnull=False)
+                    | (Q(kind=TimebookKind.RESOURCE) & ~Q(resource_kind=""))
                 ),
                 name="timebook_kind_matches_owner",
             ),
@@ -127,8 +127,8 @@ class AvailabilityRule(models.Model):
 
 
 class ExceptionKind(models.TextChoices):
-    CLOSED = "stengt", _("Stengt")
-    EXTRA = "ekstra", _("Ekstra åpningstid")
+    CLOSED = "closed", _("Stengt")
+    EXTRA = "extra", _("Ekstra åpningstid")
 
 
 class AvailabilityException(models.Model):
@@ -163,8 +163,8 @@ class AvailabilityException(models.Model):
                 name="exception_whole_day_or_range",
             ),
             models.CheckConstraint(
-                condition=Q(kind="stengt")
-                | Q(kind="ekstra", start_time__isnull=False, slot_minutes__gte=5, capacity__gte=1),
+                condition=Q(kind=ExceptionKind.CLOSED)
+                | Q(kind=ExceptionKind.EXTRA, start_time__isnull=False, slot_minutes__gte=5, capacity__gte=1),
                 name="exception_extra_has_slots",
             ),
         ]
@@ -223,8 +223,8 @@ class BookingSource(models.TextChoices):
 
 
 class BookingStatus(models.TextChoices):
-    ACTIVE = "aktiv", _("Bestilt")
-    CANCELLED = "avbestilt", _("Avbestilt")
+    ACTIVE = "active", _("Bestilt")
+    CANCELLED = "cancelled", _("Avbestilt")
 
 
 class Booking(models.Model):
@@ -254,7 +254,9 @@ class Booking(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["patient_nin", "request_id"], name="booking_unique_request"),
             models.UniqueConstraint(
-                fields=["slot", "patient_nin"], condition=Q(status="aktiv"), name="booking_one_seat_per_patient"
+                fields=["slot", "patient_nin"],
+                condition=Q(status=BookingStatus.ACTIVE),
+                name="booking_one_seat_per_patient",
             ),
         ]
 

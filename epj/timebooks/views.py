@@ -23,7 +23,7 @@ from epj.timebooks.forms import (
     MoveBookingForm,
     TimebookForm,
 )
-from epj.timebooks.models import BookingStatus, Slot
+from epj.timebooks.models import BookingStatus, ExceptionKind, Slot
 
 
 @login_required
@@ -77,11 +77,11 @@ def timebook_detail(request, timebook_id):
             forms["exception"] = form = AvailabilityExceptionForm(request.POST, timebook=timebook, prefix="exc")
             if form.is_valid():
                 data = dict(form.cleaned_data)
-                if data["kind"] != "ekstra":
+                if data["kind"] != ExceptionKind.EXTRA:
                     for name in ("slot_minutes", "capacity"):
                         data[name] = None
                 result = services.availability_exception_add(timebook=timebook, **data)
-                if data["kind"] == "ekstra":
+                if data["kind"] == ExceptionKind.EXTRA:
                     messages.success(
                         request, _("Den ekstra åpningstiden er lagret. %(created)s nye timer er laget.") % result
                     )

@@ -9,13 +9,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from messaging.codec import codes
+
 
 class Kind(models.TextChoices):
     """The dialog processes a citizen can start; values equal clinics.models.Process codes."""
 
-    EKONTAKT = "ekontakt", _("Kontakt (e-kontakt)")
-    EKONSULTASJON = "ekonsultasjon", _("E-konsultasjon")
-    RENEWAL = "reseptfornyelse", _("Fornye resept")
+    EKONTAKT = "e_contact", _("Kontakt (e-kontakt)")
+    EKONSULTASJON = "e_consultation", _("E-konsultasjon")
+    RENEWAL = "renewal", _("Fornye resept")
 
 
 class Thread(models.Model):
@@ -111,6 +113,27 @@ class DialogMessage(models.Model):
     def __str__(self):
         return self.msg_id
 
+    # Templates ask these instead of comparing against stored values.
+    @property
+    def is_outbound(self) -> bool:
+        return self.direction == self.Direction.OUT
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.delivery == self.Delivery.REJECTED
+
+    @property
+    def is_renewed(self) -> bool:
+        return self.outcome == self.Outcome.RENEWED
+
+    @property
+    def is_refused(self) -> bool:
+        return self.outcome == self.Outcome.REFUSED
+
+    @property
+    def collect_at_pharmacy(self) -> bool:
+        return self.collect_code == codes.COLLECT_PHARMACY.code
+
 
 class DialogAttachment(models.Model):
     """An attachment, stored with the message (checked by content before it gets here)."""
@@ -151,6 +174,14 @@ class Charge(models.Model):
 
     def __str__(self):
         return f"{self.fee_code} {self.amount or self.accepted_amount}"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.state in (self.State.PAID, self.State.EXEMPT)
+
+    @property
+    def is_invoiced(self) -> bool:
+        return self.state == self.State.INVOICED
 
 
 class ServiceArea(models.TextChoices):

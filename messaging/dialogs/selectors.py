@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from clinics.models import HealthContact
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject
+from messaging.models import EnvelopeState
 from messaging.wire import dialogs as wire
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def thread_messages(*, thread: Thread) -> list[ShownMessage]:
         label, tag = message.get_delivery_display(), "neutral"
         if message.delivery == DialogMessage.Delivery.QUEUED:
             envelope = envelope_for(message.msg_id)
-            if envelope is not None and envelope.state == "sent":
+            if envelope is not None and envelope.state == EnvelopeState.SENT:
                 label, tag = _("Sendt"), "info"
         elif message.delivery == DialogMessage.Delivery.DELIVERED:
             tag = "success"

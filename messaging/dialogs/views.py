@@ -124,6 +124,7 @@ def compose(request, service_id, kind):
             "service": service,
             "kind": kind,
             "kind_label": Kind(kind).label,
+            "is_renewal": kind == Kind.RENEWAL,
             "form": form,
             "info": info,
             "quote": quote,

@@ -1,8 +1,8 @@
 """How the three citizen dialogs look on the wire, for both ends (docs/dialogs.md).
 
 This module is an extension of the codec, not part of the portal's state: it only turns
-domain values into codec dataclasses and back, and imports nothing but the codec and
-the relay's party helpers, so the simulated EPJ uses it exactly as a vendor would implement the same spec.
+domain values into codec dataclasses and back, and imports nothing but the codec, the
+relay's party helpers and the register's process codes, so the simulated EPJ uses it exactly as a vendor would implement the same spec.
 
 National values come from `messaging.codec.codes`. Where no national code exists (the
 co-payment, a closed conversation, the medication list and absence notice the portal asks
@@ -12,13 +12,15 @@ for before composing) the values are PROJECT-DEFINED under the codec's OID_PROJE
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from clinics.models import Process
 from messaging.codec import Foresporsel, Message, Notat, Patient, codes, new_msg_id, now
 from messaging.relay.parties import clinic_party, portal_party
 
+# A dialog's kind (a thread's or a desk case's) is the register process it belongs to.
 KIND_FUNCTION = {
-    "ekontakt": codes.DIALOG_INNBYGGER_EKONTAKT,
-    "ekonsultasjon": codes.DIALOG_INNBYGGER_EKONSULTASJON,
-    "reseptfornyelse": codes.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+    Process.EKONTAKT: codes.DIALOG_INNBYGGER_EKONTAKT,
+    Process.EKONSULTASJON: codes.DIALOG_INNBYGGER_EKONSULTASJON,
+    Process.RENEWAL: codes.DIALOG_INNBYGGER_RESEPTFORNYELSE,
 }
 FUNCTION_KIND = {function: kind for kind, function in KIND_FUNCTION.items()}
 DIALOG_FUNCTIONS = tuple(KIND_FUNCTION.values())
@@ -38,7 +40,8 @@ COLLECT_PHARMACY = codes.COLLECT_PHARMACY
 COLLECT_CLINIC = codes.Code("LK", codes.OID_PROJECT_TEMA, "Hentes på legekontoret")
 COLLECT_OPTIONS = {c.code: c for c in (COLLECT_PHARMACY, COLLECT_CLINIC)}
 
-CHARGE_STATES = ("invoiced", "paid", "exempt")
+CHARGE_INVOICED, CHARGE_PAID, CHARGE_EXEMPT = "invoiced", "paid", "exempt"
+CHARGE_STATES = (CHARGE_INVOICED, CHARGE_PAID, CHARGE_EXEMPT)
 
 
 def patient_of(person) -> Patient:
@@ -81,6 +84,10 @@ class ChargeInfo:
     fee_code: str
     amount: Decimal
     state: str  # "quote" in a compose-info reply, else one of CHARGE_STATES
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.state == CHARGE_EXEMPT
 
 
 def charge_notat(info: ChargeInfo) -> Notat:

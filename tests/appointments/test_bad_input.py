@@ -3,10 +3,11 @@
 import pytest
 from django.db import transaction
 
-from appointments.models import Appointment
+from appointments.models import Appointment, AppointmentStatus
 from epj.timebooks.messages import _message
-from epj.timebooks.models import Booking, Timebook
+from epj.timebooks.models import Booking, ResourceKind, Timebook, TimebookKind
 from messaging.codec import Patient, codes
+from messaging.models import EnvelopeState
 from messaging.relay import relay_send
 from tests.timebooks.helpers import deliver_all, make_slot, make_timebooks, reserve
 
@@ -42,7 +43,7 @@ def test_broken_push_is_rejected(cast, calendar, code):
     envelope = push(cast, calendar)
     deliver_all()
     envelope.refresh_from_db()
-    assert envelope.state == "rejected" and code in envelope.error_text
+    assert envelope.state == EnvelopeState.REJECTED and code in envelope.error_text
     assert not Appointment.objects.exists()
 
 
@@ -55,16 +56,20 @@ def test_wrong_action_is_t10(cast):
     )
     deliver_all()
     envelope.refresh_from_db()
-    assert envelope.state == "rejected" and "T10" in envelope.error_text
+    assert envelope.state == EnvelopeState.REJECTED and "T10" in envelope.error_text
 
 
 def test_reservation_for_a_slot_of_another_service_is_declined(cast):
     make_timebooks(cast)
     foreign = Timebook.objects.create(
-        organisation=cast.other_org, service=cast.other_service, kind="ressurs", resource_kind="lab", name="Annen lab"
+        organisation=cast.other_org,
+        service=cast.other_service,
+        kind=TimebookKind.RESOURCE,
+        resource_kind=ResourceKind.LAB,
+        name="Annen lab",
     )
     appointment = reserve(cast, make_slot(foreign))  # the portal addresses Nora's GP with another clinic's slot
     deliver_all()
     appointment.refresh_from_db()
-    assert appointment.status == "avvist" and "finnes ikke" in appointment.status_note
+    assert appointment.status == AppointmentStatus.DECLINED and "finnes ikke" in appointment.status_note
     assert not Booking.objects.exists()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
 from appointments.services import AppointmentRefused, appointment_cancel
+from clinics.models import AppointmentLevel, Process
 from epj.timebooks.models import Booking, BookingStatus, Slot
 from messaging.codec import codes
 from messaging.models import Envelope
@@ -97,7 +98,7 @@ def test_rejected_reservation_apprec_declines_the_pending_appointment(cast, lab)
     slot = make_slot(lab, capacity=1)
     appointment = reserve(cast, slot)
     # The clinic switched appointments off before the message arrived: the relay answers AppRec 2.
-    cast.gp_service.processes.filter(process="timer").delete()
+    cast.gp_service.processes.filter(process=Process.APPOINTMENTS).delete()
     deliver_all()
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.DECLINED
@@ -105,7 +106,7 @@ def test_rejected_reservation_apprec_declines_the_pending_appointment(cast, lab)
 
 
 def test_reserve_refused_when_the_service_only_shows_appointments(cast, lab):
-    cast.gp_service.processes.filter(process="timer").update(appointment_level="view")
+    cast.gp_service.processes.filter(process=Process.APPOINTMENTS).update(appointment_level=AppointmentLevel.VIEW)
     with pytest.raises(AppointmentRefused, match="tilbyr ikke timebestilling"):
         reserve(cast, make_slot(lab))
     assert not Appointment.objects.exists() and not Envelope.objects.exists()

@@ -9,6 +9,7 @@ from appointments.models import Appointment, AppointmentStatus
 from epj.timebooks.models import Booking, BookingStatus
 from epj.timebooks.services import desk_book, desk_cancel, desk_move
 from messaging.codec import codes
+from messaging.models import EnvelopeState
 from messaging.relay import relay_receive_raw
 from messaging.relay.delivery import relay_deliver_due
 from tests.timebooks.helpers import deliver_all, envelopes, make_slot, make_timebooks, reserve
@@ -27,7 +28,7 @@ def test_phone_booking_at_the_desk_appears_on_the_portal(cast, treater):
     assert appointment.epj_uid == str(booking.uid)
     assert appointment.status == AppointmentStatus.CONFIRMED
     assert appointment.clinician == cast.kari.get_full_name() and appointment.request_id == ""
-    assert envelopes(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, "epj").get().state == "delivered"
+    assert envelopes(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, "epj").get().state == EnvelopeState.DELIVERED
 
 
 def test_push_for_an_unknown_person_is_rejected_with_e35(cast, treater):
@@ -36,7 +37,7 @@ def test_push_for_an_unknown_person_is_rejected_with_e35(cast, treater):
     desk_book(slot=slot, patient_nin=stranger, patient_name="Ukjent Person", user=cast.reception)
     deliver_all()
     envelope = envelopes(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, "epj").get()
-    assert envelope.state == "rejected" and "E35" in envelope.error_text
+    assert envelope.state == EnvelopeState.REJECTED and "E35" in envelope.error_text
     assert not Appointment.objects.exists()
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from appointments.models import Appointment
+from appointments.models import Appointment, AppointmentStatus
 from appointments.views import _slot_choice
 from messaging.codec import codes, message_parse
 from messaging.dialogs.representation import SESSION_KEY
@@ -42,7 +42,7 @@ def test_parent_books_for_her_child_and_the_message_says_on_whose_behalf(client,
     assert message.on_behalf.nin == cast.nora.person.nin and message.on_behalf.relation == codes.RELATION_PARENT
     deliver_all()
     appointment.refresh_from_db()
-    assert appointment.status == "bekreftet"
+    assert appointment.status == AppointmentStatus.CONFIRMED
     assert client.get(reverse("appointments:detail", args=[appointment.pk])).status_code == 200
 
 
@@ -60,4 +60,6 @@ def test_someone_else_cannot_act_for_the_child(client, cast):
     assert client.get(reverse("appointments:detail", args=[childs.pk])).status_code == 404
     response = client.post(reverse("appointments:cancel", args=[childs.pk]))
     childs.refresh_from_db()
-    assert response.status_code == 404 and childs.status == "bekreftet" and not Envelope.objects.exists()
+    assert (
+        response.status_code == 404 and childs.status == AppointmentStatus.CONFIRMED and not Envelope.objects.exists()
+    )

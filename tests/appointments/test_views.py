@@ -15,6 +15,7 @@ from appointments.models import (
     DropInRoom,
     VideoService,
 )
+from clinics.models import Process
 from messaging.models import Envelope
 from tests.conftest import login_as
 from tests.timebooks.helpers import confirmed_appointment
@@ -175,7 +176,7 @@ def test_cancel_after_deadline_shows_the_reason_and_changes_nothing(client, cast
     ],
 )
 def test_offering_levels_are_enforced_server_side(client, cast, appointment, level, can_cancel, can_book):
-    cast.gp_service.processes.filter(process="timer").update(appointment_level=level)
+    cast.gp_service.processes.filter(process=Process.APPOINTMENTS).update(appointment_level=level)
     contact = cast.nora.person.health_contacts.get()
     client = login_as(client, cast.nora)
     response = client.post(reverse("appointments:cancel", args=[appointment.pk]))

@@ -98,7 +98,7 @@ def test_admin_switches_processes_of_the_organisations_service(client, cast):
     # The page now shows the saved state.
     form_page = client.get(page(cast.gp_org)).content.decode()
     assert (
-        f'name="s{cast.gp_service.pk}-p_reseptfornyelse" id="id_s{cast.gp_service.pk}-p_reseptfornyelse" checked'
+        f'name="s{cast.gp_service.pk}-p_{Process.RENEWAL}" id="id_s{cast.gp_service.pk}-p_{Process.RENEWAL}" checked'
         in form_page
     )
 
@@ -128,8 +128,8 @@ def test_renewal_for_a_home_service_is_refused(client, cast, home_service):
 def test_home_service_page_offers_neither_renewal_nor_booking(client, cast, home_service):
     _login(client, cast, "admin of the organisation")
     text = client.get(page(cast.gp_org)).content.decode()
-    assert f"s{home_service.pk}-p_reseptfornyelse" not in text
-    assert f"s{cast.gp_service.pk}-p_reseptfornyelse" in text
+    assert f"s{home_service.pk}-p_{Process.RENEWAL}" not in text
+    assert f"s{cast.gp_service.pk}-p_{Process.RENEWAL}" in text
     assert '<option value="view_cancel"' in text and text.count('<option value="book"') == 1  # the GP's only
 
 

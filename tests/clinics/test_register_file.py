@@ -39,9 +39,9 @@ def organisation(her_id=8150001, name="Elvebakken legesenter", services=(), **ex
     }
 
 
-def service(her_id=8150011, name="Fastlege Berit Bakke", kind="fastlege", processes=None, **extra):
+def service(her_id=8150011, name="Fastlege Berit Bakke", kind="gp", processes=None, **extra):
     if processes is None:
-        processes = [{"process": "ekontakt"}, {"process": "timer", "appointment_level": "book"}]
+        processes = [{"process": "e_contact"}, {"process": "appointments", "appointment_level": "book"}]
     return {
         "her_id": her_id,
         "name": name,
@@ -109,8 +109,8 @@ def test_import_into_empty_register_then_export_gives_the_same_document():
                 service(
                     8150012,
                     "Hjemmesykepleien",
-                    "hjemmetjeneste",
-                    [{"process": "timer", "appointment_level": "view_cancel"}],
+                    "home_service",
+                    [{"process": "appointments", "appointment_level": "view_cancel"}],
                 ),
             ]
         ),
@@ -123,8 +123,8 @@ def test_import_into_empty_register_then_export_gives_the_same_document():
                 service(
                     8150101,
                     "Kirurgisk poliklinikk",
-                    "spesialist",
-                    [{"process": "dokumentdeling"}, {"process": "journalkopi"}],
+                    "specialist",
+                    [{"process": "documents"}, {"process": "journal_copy"}],
                 )
             ],
         ),
@@ -133,7 +133,7 @@ def test_import_into_empty_register_then_export_gives_the_same_document():
     assert report.organisations["created"] == 2 and report.services["created"] == 3
     exported = register_export()
     # Export orders processes the way Process lists them.
-    doc["organisations"][1]["services"][0]["processes"] = [{"process": "journalkopi"}, {"process": "dokumentdeling"}]
+    doc["organisations"][1]["services"][0]["processes"] = [{"process": "journal_copy"}, {"process": "documents"}]
     assert exported == doc
     assert ServiceProcess.objects.get(service__her_id=8150012).appointment_level == AppointmentLevel.VIEW_CANCEL
 
@@ -160,7 +160,7 @@ def test_import_upserts_and_leaves_unlisted_rows_alone():
     unlisted = f.gp_service(organisation=org, her_id=8150019, name="Står ikke i filen")
     unlisted_processes = set(unlisted.processes.values_list("process", flat=True))
 
-    register_import(text=as_text(document(organisation(services=[service(processes=[{"process": "ekontakt"}])]))))
+    register_import(text=as_text(document(organisation(services=[service(processes=[{"process": "e_contact"}])]))))
 
     org.refresh_from_db()
     assert org.name == "Elvebakken legesenter"
@@ -168,6 +168,17 @@ def test_import_upserts_and_leaves_unlisted_rows_alone():
     assert Service.objects.get(pk=listed.pk).organisation == org
     assert set(unlisted.processes.values_list("process", flat=True)) == unlisted_processes
     assert Service.objects.get(pk=unlisted.pk).name == "Står ikke i filen"
+
+
+def test_a_file_with_the_older_norwegian_codes_still_imports():
+    legacy = service(
+        kind="fastlege", processes=[{"process": "ekontakt"}, {"process": "timer", "appointment_level": "book"}]
+    )
+    register_import(text=as_text(document(organisation(services=[legacy]))))
+    imported = Service.objects.get(her_id=8150011)
+    assert imported.kind == ServiceKind.GP
+    assert set(imported.processes.values_list("process", flat=True)) == {Process.EKONTAKT, Process.APPOINTMENTS}
+    assert register_export() == document(organisation(services=[service()]))
 
 
 def test_dry_run_reports_but_changes_nothing():
@@ -190,7 +201,7 @@ def _bad(mutate):
             8150100,
             "Elvebakken kommune",
             org_number="974600013",
-            services=[service(8150101, "Hjemmetjenesten", "hjemmetjeneste", [{"process": "ekontakt"}])],
+            services=[service(8150101, "Hjemmetjenesten", "home_service", [{"process": "e_contact"}])],
         ),
     )
     mutate(doc)
@@ -211,26 +222,30 @@ HOME = ("organisations", 1, "services", 0)
 CASES = {
     "unknown kind": (_set(HOME + ("kind",), "tannlege"), '"tannlege"', "ukjent tjenestetype"),
     "renewal for a home service": (
-        _set(HOME + ("processes",), [{"process": "reseptfornyelse"}]),
-        '"reseptfornyelse"',
+        _set(HOME + ("processes",), [{"process": "renewal"}]),
+        '"renewal"',
         "kan ikke tilby",
     ),
     "booking for a home service": (
-        _set(HOME + ("processes",), [{"process": "timer", "appointment_level": "book"}]),
+        _set(HOME + ("processes",), [{"process": "appointments", "appointment_level": "book"}]),
         '"book"',
         "kan høyst tilby",
         2,
     ),
-    "appointments without a level": (_set(HOME + ("processes",), [{"process": "timer"}]), '"timer"\n', "tilbudsnivå"),
+    "appointments without a level": (
+        _set(HOME + ("processes",), [{"process": "appointments"}]),
+        '"appointments"\n',
+        "tilbudsnivå",
+    ),
     "level on another process": (
-        _set(HOME + ("processes",), [{"process": "ekontakt", "appointment_level": "view"}]),
+        _set(HOME + ("processes",), [{"process": "e_contact", "appointment_level": "view"}]),
         '"view"',
         "gjelder bare prosessen",
     ),
     "unknown process": (_set(HOME + ("processes",), [{"process": "telepati"}]), '"telepati"', "ukjent prosess"),
     "same process twice": (
-        _set(HOME + ("processes",), [{"process": "ekontakt"}, {"process": "ekontakt"}]),
-        '"ekontakt"',
+        _set(HOME + ("processes",), [{"process": "e_contact"}, {"process": "e_contact"}]),
+        '"e_contact"',
         "to ganger",
         3,
     ),
@@ -306,13 +321,13 @@ def test_every_error_in_a_file_is_reported_at_once():
     def spoil(doc):
         doc["organisations"][0]["services"][0]["kind"] = "tannlege"
         doc["organisations"][1]["org_number"] = "123"
-        doc["organisations"][1]["services"][0]["processes"] = [{"process": "reseptfornyelse"}]
+        doc["organisations"][1]["services"][0]["processes"] = [{"process": "renewal"}]
 
     text = _bad(spoil)
     with pytest.raises(RegisterImportError) as exc:
         register_import(text=text)
     assert [e.line for e in exc.value.errors] == sorted(
-        [line_of(text, '"tannlege"'), line_of(text, '"123"'), line_of(text, '"reseptfornyelse"')]
+        [line_of(text, '"tannlege"'), line_of(text, '"123"'), line_of(text, '"renewal"')]
     )
 
 

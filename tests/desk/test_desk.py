@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from epj.desk.models import Case
+from epj.desk.models import Case, CaseKind
 from epj.desk.selectors import desk_cases, is_overdue
 from epj.desk.services import case_claim, working_days_after
 from messaging.dialogs import services
@@ -56,7 +56,7 @@ def subjects(cases):
 def test_filters(three_cases):
     cast = three_cases
     org, kari = cast.gp_org, cast.kari
-    assert subjects(desk_cases(organisation=org, user=kari, kind="reseptfornyelse")) == ["Flixotide 50 mikrog/dose"]
+    assert subjects(desk_cases(organisation=org, user=kari, kind=CaseKind.RENEWAL)) == ["Flixotide 50 mikrog/dose"]
     assert subjects(desk_cases(organisation=org, user=kari, age="overdue")) == ["Gammel sak"]
     assert subjects(desk_cases(organisation=org, user=kari, age="7")) == ["Gammel sak"]
     assert subjects(desk_cases(organisation=org, user=kari, assignee="me")) == ["Ny sak"]
@@ -77,14 +77,14 @@ def test_overdue_cases_stand_out_in_the_list(client, three_cases):
     body = client.get(reverse("desk:cases", args=[cast.gp_org.pk])).content.decode()
     assert body.count("desk-table__row--overdue") == 1 and "Over fristen" in body
     body = client.get(
-        reverse("desk:cases", args=[cast.gp_org.pk]) + "?state=open&kind=ekontakt&assignee=me"
+        reverse("desk:cases", args=[cast.gp_org.pk]) + f"?state=open&kind={CaseKind.EKONTAKT}&assignee=me"
     ).content.decode()
     assert "Ny sak" in body and "Gammel sak" not in body
 
 
 def test_desk_shows_who_wrote_on_whose_behalf_and_the_medication_list(client, three_cases):
     cast = three_cases
-    case = Case.objects.get(kind="reseptfornyelse")
+    case = Case.objects.get(kind=CaseKind.RENEWAL)
     login_as(client, cast.kari)
     body = client.get(reverse("desk:case", args=[case.pk])).content.decode()
     assert f"{cast.nora.person.full_name} på vegne av {cast.emma.full_name}" in body
@@ -93,7 +93,7 @@ def test_desk_shows_who_wrote_on_whose_behalf_and_the_medication_list(client, th
 
 def test_renewal_reply_without_a_decision_is_a_clear_error(client, three_cases):
     cast = three_cases
-    case = Case.objects.get(kind="reseptfornyelse")
+    case = Case.objects.get(kind=CaseKind.RENEWAL)
     login_as(client, cast.kari)
     response = client.post(reverse("desk:case", args=[case.pk]), {"text": "Hei"})
     assert response.status_code == 200 and "Velg om resepten fornyes eller ikke." in response.content.decode()

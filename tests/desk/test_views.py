@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinics.models import ServiceKind
 from epj.desk.models import AbsenceNotice, Case, Charge, DeskAttachment, DeskMessage
 from epj.desk.services import absence_set, case_reply
 from messaging.dialogs.models import DialogMessage, Thread
@@ -72,7 +73,7 @@ def test_reply(client, clinic_data, sent, who):
     def ok(response):
         assert response.status_code == 302
         case.refresh_from_db()
-        assert case.state == Case.State.ANSWERED and Charge.objects.get(case=case).state == "invoiced"
+        assert case.state == Case.State.ANSWERED and Charge.objects.get(case=case).state == Charge.State.INVOICED
         deliver_all()
         assert thread.messages.filter(direction="in", text="Saltvann.").exists()
 
@@ -87,7 +88,7 @@ def test_claim(client, clinic_data, sent, who):
 
     def ok(response):
         case.refresh_from_db()
-        assert response.status_code == 302 and case.assignee == clinic_data.kari and case.state == "claimed"
+        assert response.status_code == 302 and case.assignee == clinic_data.kari and case.state == Case.State.CLAIMED
 
     check(response, who, before, ok)
 
@@ -149,11 +150,11 @@ def test_charge_paid(client, clinic_data, sent, who):
     response = as_persona(client, clinic_data, who).post(reverse("desk:charge_paid", args=[case.pk]))
 
     def ok(response):
-        assert response.status_code == 302 and Charge.objects.get().state == "paid"
+        assert response.status_code == 302 and Charge.objects.get().state == Charge.State.PAID
 
     check(response, who, before, ok)
     if who != "right_user":
-        assert Charge.objects.get().state == "invoiced"
+        assert Charge.objects.get().state == Charge.State.INVOICED
 
 
 @pytest.mark.parametrize("who", PERSONAS)
@@ -194,7 +195,7 @@ def test_absence_set(client, clinic_data, who):
 
 
 def test_clinician_sets_absence_only_for_own_service(client, clinic_data):
-    other = clinic_data.gp_org.services.create(her_id=9999991, name="Fastlege Per Doktor", kind="fastlege")
+    other = clinic_data.gp_org.services.create(her_id=9999991, name="Fastlege Per Doktor", kind=ServiceKind.GP)
     login_as(client, clinic_data.kari)
     today = timezone.localdate()
     response = client.post(

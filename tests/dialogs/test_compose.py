@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from epj.desk.services import absence_set
-from messaging.dialogs.models import Charge, DialogAttachment, Thread
+from messaging.dialogs.models import Charge, DialogAttachment, Kind, Thread
 from messaging.models import Envelope
 from tests.conftest import login_as
 from tests.dialogs.conftest import PDF
@@ -34,17 +34,19 @@ def test_ekontakt_shows_the_absence_notice_and_sends_with_attachment(client, cli
         ends=today + datetime.timedelta(days=7),
     )
     login_as(client, cast.nora)
-    body = client.get(compose_url(cast, "ekontakt")).content.decode()
+    body = client.get(compose_url(cast, Kind.EKONTAKT)).content.decode()
     assert "Kari Lege har ferie." in body and "Vikar: Per Doktor" in body
 
     bad = SimpleUploadedFile("bilde.png", b"not really a png", content_type="image/png")
-    response = client.post(compose_url(cast, "ekontakt"), {"title": "Attest", "text": "Trenger attest", "files": [bad]})
+    response = client.post(
+        compose_url(cast, Kind.EKONTAKT), {"title": "Attest", "text": "Trenger attest", "files": [bad]}
+    )
     assert response.status_code == 200 and "er ikke en PDF eller et bilde" in response.content.decode()
     assert not Thread.objects.exists()
 
     good = SimpleUploadedFile("skjema.pdf", PDF, content_type="application/pdf")
     response = client.post(
-        compose_url(cast, "ekontakt"), {"title": "Attest", "text": "Trenger attest", "files": [good]}
+        compose_url(cast, Kind.EKONTAKT), {"title": "Attest", "text": "Trenger attest", "files": [good]}
     )
     thread = Thread.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("dialogs:thread", args=[thread.pk])
@@ -54,7 +56,7 @@ def test_ekontakt_shows_the_absence_notice_and_sends_with_attachment(client, cli
 def test_ekonsultasjon_copayment_is_shown_and_must_be_accepted(client, clinic_data, epj_sync):
     cast = clinic_data
     login_as(client, cast.nora)
-    url = compose_url(cast, "ekonsultasjon")
+    url = compose_url(cast, Kind.EKONSULTASJON)
     body = client.get(url).content.decode()
     assert "170,00 kr" in body and "takst 2ae" in body and 'value="170.00"' in body
     answers = {"title": "Hoste", "complaint": "Tørrhoste", "duration": "uker", "fever": "nei", "wish": "Råd"}
@@ -73,7 +75,7 @@ def test_ekonsultasjon_copayment_is_shown_and_must_be_accepted(client, clinic_da
 def test_renewal_offers_only_the_medications_the_epj_returns(client, clinic_data, epj_sync):
     cast = clinic_data
     login_as(client, cast.nora)
-    url = compose_url(cast, "reseptfornyelse")
+    url = compose_url(cast, Kind.RENEWAL)
     body = client.get(url).content.decode()
     assert "Levaxin 50 mikrog tabletter" in body and "Flixotide" not in body  # Emma's, not Nora's
     assert "Hentes på apotek" in body
@@ -88,7 +90,7 @@ def test_renewal_offers_only_the_medications_the_epj_returns(client, clinic_data
 def test_clinic_not_answering_means_try_again_not_a_blind_send(client, clinic_data, settings):
     settings.HN_SYNC_TIMEOUT_SECONDS = 0.2  # no EPJ worker is running in this test
     login_as(client, clinic_data.nora)
-    url = compose_url(clinic_data, "ekonsultasjon")
+    url = compose_url(clinic_data, Kind.EKONSULTASJON)
     body = client.get(url).content.decode()
     assert "Vi fikk ikke kontakt med helsetjenesten" in body and "accept_copayment" not in body
     response = client.post(

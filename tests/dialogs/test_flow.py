@@ -102,7 +102,7 @@ def test_frikort_makes_the_ekonsultasjon_free(clinic_data):
         valid_from=today.replace(month=1, day=1),
         valid_to=today.replace(month=12, day=31),
     )
-    assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=today).state == "exempt"
+    assert desk.copayment_quote(patient_nin=cast.nora.person.nin, on=today).is_exempt
     thread = send(me(cast.nora.person), cast.gp_service, kind=Kind.EKONSULTASJON, accepted_amount=Decimal("0.00"))
     desk.case_reply(case=Case.objects.get(conversation_ref=thread.conversation_ref), user=cast.kari, text="Ok.")
     deliver_all()
@@ -232,7 +232,7 @@ def test_rejection_reason_is_plain_language(clinic_data):
     )
     services.apprec_receive(None, apprec)
     out.refresh_from_db()
-    assert out.delivery == "rejected" and "Kontakt dem på telefon" in out.error_text
+    assert out.delivery == DialogMessage.Delivery.REJECTED and "Kontakt dem på telefon" in out.error_text
 
 
 def test_clinic_starts_a_thread_the_citizen_can_answer(clinic_data):

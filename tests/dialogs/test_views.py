@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from epj.desk.models import Case
-from messaging.dialogs.models import DialogAttachment, DialogMessage, PowerOfAttorney, ServiceArea, Thread
+from messaging.dialogs.models import DialogAttachment, DialogMessage, Kind, PowerOfAttorney, ServiceArea, Thread
 from messaging.dialogs.representation import SESSION_KEY
 from messaging.dialogs.services import power_of_attorney_grant
 from messaging.models import Envelope
@@ -99,7 +99,7 @@ def test_inbox_pages(client, clinic_data):
         Thread.objects.create(
             person=nora,
             service=clinic_data.gp_service,
-            kind="ekontakt",
+            kind=Kind.EKONTAKT,
             subject=f"Sak {i:02d}",
             conversation_ref=f"ref-{i}",
             last_activity_at=timezone.now(),
@@ -186,7 +186,7 @@ def test_thread_says_who_wrote_on_whose_behalf(client, clinic_data):
         actor=nora, patient=clinic_data.emma, relation=RELATION_PARENT, areas=frozenset(ServiceArea.values)
     )
     thread = services.dialog_send(
-        subject=subject, service=clinic_data.gp_service, kind="ekontakt", title="Emma", text="Hei"
+        subject=subject, service=clinic_data.gp_service, kind=Kind.EKONTAKT, title="Emma", text="Hei"
     )
     login_as(client, clinic_data.ole)  # the other parent sees it too, and who wrote
     client.post(reverse("dialogs:acting_for"), {"person": clinic_data.emma.pk})
@@ -204,7 +204,7 @@ def test_acting_for_a_child_shows_the_childs_threads_only(client, clinic_data, a
 @pytest.mark.parametrize("who", [p for p in PERSONAS if p != "right_user"])  # the right user: test_compose.py
 def test_compose_refused_before_any_message(client, clinic_data, who):
     """Wrong people never reach the clinic: no sync request, no outbox row."""
-    url = reverse("dialogs:compose", args=[clinic_data.gp_service.pk, "ekontakt"])
+    url = reverse("dialogs:compose", args=[clinic_data.gp_service.pk, Kind.EKONTAKT])
     c = as_persona(client, clinic_data, who)
     for response in (c.get(url), c.post(url, {"title": "x", "text": "y"})):
         assert refused(response, who)
@@ -212,9 +212,9 @@ def test_compose_refused_before_any_message(client, clinic_data, who):
 
 
 def test_compose_for_a_service_that_does_not_offer_it_is_404(client, clinic_data):
-    clinic_data.gp_service.processes.filter(process="ekonsultasjon").delete()
+    clinic_data.gp_service.processes.filter(process=Kind.EKONSULTASJON).delete()
     login_as(client, clinic_data.nora)
-    url = reverse("dialogs:compose", args=[clinic_data.gp_service.pk, "ekonsultasjon"])
+    url = reverse("dialogs:compose", args=[clinic_data.gp_service.pk, Kind.EKONSULTASJON])
     assert client.get(url).status_code == 404
     assert client.post(url, {"title": "x"}).status_code == 404
     assert Envelope.objects.count() == 0
@@ -224,7 +224,7 @@ def test_compose_for_a_service_that_does_not_offer_it_is_404(client, clinic_data
 def test_inactive_contact_cannot_be_written_to(client, clinic_data):
     clinic_data.gp_service.contacts.filter(person=clinic_data.nora.person).update(active=False)
     login_as(client, clinic_data.nora)
-    assert client.get(reverse("dialogs:compose", args=[clinic_data.gp_service.pk, "ekontakt"])).status_code == 404
+    assert client.get(reverse("dialogs:compose", args=[clinic_data.gp_service.pk, Kind.EKONTAKT])).status_code == 404
     assert not Case.objects.exists()
 
 

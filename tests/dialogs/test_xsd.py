@@ -127,6 +127,6 @@ def test_every_dialog_message_validates(clinic_data, shared_dir):
     assert any(n.theme_code == wire.TEMA_EGENANDEL.code and "takst=2ae" in n.text for n in notes)
     behalf = [d.on_behalf for d in documents if getattr(d, "on_behalf", None)]
     assert {b.relation for b in behalf} == {codes.RELATION_PARENT, codes.RELATION_PROXY}
-    assert DeskCharge.objects.get().state == "paid"
+    assert DeskCharge.objects.get().state == DeskCharge.State.PAID
     pdfs = [a for d in documents for a in getattr(d, "attachments", []) if a.mime_type == "application/pdf"]
     assert pdfs and pdfs[0].data.startswith(b"%PDF-")

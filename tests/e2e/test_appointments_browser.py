@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from appointments.models import Appointment, ClinicVideoService, DropInRoom, VideoService
-from epj.timebooks.models import Booking
+from appointments.models import Appointment, AppointmentStatus, ClinicVideoService, DropInRoom, VideoService
+from epj.timebooks.models import Booking, BookingStatus
 from tests.conftest import TOTP_SECRET
 from tests.e2e.conftest import axe_check, login, screenshot
 from tests.factories import PASSWORD
@@ -62,7 +62,9 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     page.get_by_role("button", name="Bestill timen").click()
     appointment = Appointment.objects.get()
     assert "ikke bekreftet" in main.inner_text()
-    wait_until(lambda: status_of(appointment.pk) == "bekreftet", message="the EPJ's SvarTimeReservasjon")
+    wait_until(
+        lambda: status_of(appointment.pk) == AppointmentStatus.CONFIRMED, message="the EPJ's SvarTimeReservasjon"
+    )
     page.reload()
     assert "Bekreftet" in main.inner_text()
     axe_check(page)
@@ -83,8 +85,8 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     axe_check(page)
     page.get_by_role("button", name="Ja, avbestill timen").click()
     assert "Avbestillingen er sendt" in main.inner_text()
-    wait_until(lambda: status_of(appointment.pk) == "avbestilt", message="the EPJ's SvarAvbestilling")
+    wait_until(lambda: status_of(appointment.pk) == AppointmentStatus.CANCELLED, message="the EPJ's SvarAvbestilling")
     page.reload()
     assert "Avbestilt" in main.inner_text()
-    assert Booking.objects.get().status == "avbestilt"
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
     screenshot(page, "appointments-4-cancelled")

@@ -10,7 +10,7 @@ desk go to artifacts/screenshots/dialogs-*.png; every page passes axe-core.
 import pytest
 from django.urls import reverse
 
-from epj.desk.models import Case
+from epj.desk.models import Case, CaseKind
 from messaging.dialogs.models import DialogMessage, Thread
 from tests.conftest import TOTP_SECRET
 from tests.dialogs.conftest import clinic_data  # noqa: F401 (fixture)
@@ -93,7 +93,7 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     axe_check(page)
     page.get_by_role("button", name="Send").click()
     assert "Meldingen er sendt" in page.locator("main").inner_text()
-    wait_until(lambda: Case.objects.filter(kind="reseptfornyelse").exists(), message="the renewal at the clinic")
+    wait_until(lambda: Case.objects.filter(kind=CaseKind.RENEWAL).exists(), message="the renewal at the clinic")
 
     desk.goto(reverse("desk:cases", args=[cast.gp_org.pk]))
     desk.get_by_role("link", name="Levaxin 50 mikrog tabletter").click()

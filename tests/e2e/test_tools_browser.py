@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.conftest import TOTP_SECRET
 from tests.e2e.conftest import axe_check, login, screenshot
 from tests.factories import PASSWORD
-from tools.models import Tool, ToolDispatch, ToolStatus
+from tools.models import Dimension, TargetGroup, Tool, ToolDispatch, ToolStatus, Topic, Verdict
 
 pytestmark = pytest.mark.browser
 
@@ -63,8 +63,8 @@ def test_tool_round_trip(page, new_page, cast):
     page.get_by_label("Navn").fill("Pusteappen")
     page.get_by_label("Produsent").fill("Pust AS")
     page.get_by_label("Formål").fill("Pusteøvelser for voksne med KOLS.")
-    page.get_by_label("Målgruppe").select_option("voksne")
-    page.get_by_label("Tema").select_option("lunger")
+    page.get_by_label("Målgruppe").select_option(TargetGroup.ADULTS)
+    page.get_by_label("Tema").select_option(Topic.LUNGS)
     page.locator("#id_kind").select_option("app")
     page.get_by_label("Adresse for å åpne verktøyet").fill("http://pusteappen.example/start")
     page.get_by_label("Lenke til personvernerklæring").fill("https://pusteappen.example/personvern")
@@ -93,9 +93,9 @@ def test_tool_round_trip(page, new_page, cast):
     rev.goto(reverse("tools:review_queue"))
     axe_check(rev)
     rev.get_by_role("link", name="Pusteappen").click()
-    for dimension in ("helsefaglig", "informasjonssikkerhet", "personvern"):
+    for dimension in Dimension.values:
         rev.get_by_label("Dimensjon").select_option(dimension)
-        rev.get_by_label("Konklusjon").select_option("godkjent")
+        rev.get_by_label("Konklusjon").select_option(Verdict.APPROVED)
         rev.get_by_role("button", name="Lagre vurdering").click()
     assert "er publisert" in rev.locator(".messages").inner_text()
     axe_check(rev)

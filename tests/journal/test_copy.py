@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from clinics.models import Process
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
@@ -101,7 +102,7 @@ def test_request_only_to_an_active_contact_offering_the_copy(client, gp_record, 
     if case == "inactive":
         cast.nora.person.health_contacts.filter(service=service).update(active=False)
     elif case == "not_offered":
-        service.processes.filter(process="journalkopi").delete()
+        service.processes.filter(process=Process.JOURNAL_COPY).delete()
     else:
         service = cast.other_service
     login_as(client, cast.nora)
@@ -260,7 +261,7 @@ def test_epj_refuses_a_request_to_a_service_without_journal_copy(gp_record):
         person=cast.nora.person, requested_by=cast.nora.person, service=cast.gp_service, msg_id=message.msg_id
     )
     in_transaction(relay_send, side="portal", message=message)
-    cast.gp_service.processes.filter(process="journalkopi").delete()
+    cast.gp_service.processes.filter(process=Process.JOURNAL_COPY).delete()
     deliver_all()
     assert not CopyRequest.objects.exists()
     request = JournalCopyRequest.objects.get()

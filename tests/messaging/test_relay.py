@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.db import transaction
 
+from clinics.models import Process
 from epj.models import EpjOutage, JournalEntry
 from epj.services import epj_outage_end, epj_outage_start
 from messaging.codec import Patient, apprec_parse, codes
@@ -110,7 +111,7 @@ def test_business_rejections_answer_status_2_with_their_code(clinic, case, code)
     elif case == "unknown_service":
         receiver = receiver.__class__(her_id=receiver.her_id, name=receiver.name, sub_her_id=8999998, sub_name="Ingen")
     elif case == "process_not_offered":
-        service.processes.filter(process="ekontakt").delete()
+        service.processes.filter(process=Process.EKONTAKT).delete()
     message = probe_ekontakt(receiver=receiver, patient=patient)
     send(message)
     deliver_all()

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from epj.desk.models import Case, DeskMessage
+from epj.desk.models import Case, CaseKind, DeskMessage
 from epj.models import JournalEntry
 from messaging.codec import codes
 from messaging.models import Envelope, EnvelopeState
@@ -39,7 +39,7 @@ def test_deferred_inserts_wait_for_the_flush_and_children_get_their_parents_ids(
         case = Case(
             organisation=service.organisation,
             service=service,
-            kind="ekontakt",
+            kind=CaseKind.EKONTAKT,
             conversation_ref="c-1",
             subject="Emne",
             patient_nin=nora.nin,
@@ -62,7 +62,7 @@ def test_outside_the_optimistic_pass_inserts_are_immediate_and_nothing_is_rememb
             Case(
                 organisation=service.organisation,
                 service=service,
-                kind="ekontakt",
+                kind=CaseKind.EKONTAKT,
                 conversation_ref=f"c-{scope is None}",
                 subject="Emne",
                 patient_nin=nora.nin,

@@ -97,7 +97,7 @@ def test_copy_request_fulfil(client, gp_record, desk_request, who):
     if who == "right_user":
         assert response.status_code == 302
         desk_request.refresh_from_db()
-        assert desk_request.state == "fulfilled" and CopyDispatch.objects.count() == 1
+        assert desk_request.state == CopyRequest.State.FULFILLED and CopyDispatch.objects.count() == 1
     else:
         assert_refused(response, who)
         assert state() == before
@@ -142,7 +142,7 @@ def test_hospital_publish(client, hospital, cast, who):
     url = reverse("records:hospital_documents", args=[hospital.org.pk])
     data = {
         "patient_nin": cast.nora.person.nin,
-        "kind": "poliklinisk",
+        "kind": HospitalDocument.Kind.OUTPATIENT,
         "title": "Kontroll",
         "text": "Fint.",
         "department": "Poliklinikk",

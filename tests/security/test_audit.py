@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.nin import nin_generate
 from clinics.register_file import register_export_text, register_import
 from clinics.services import service_processes_set
-from epj.desk.models import Case
+from epj.desk.models import Case, CaseKind
 from epj.desk.services import case_assign, case_claim, case_close, case_reply, charge_mark_paid, clinic_thread_start
 from epj.timebooks import services as timebooks
 from journal.models import StaffAuditEntry
@@ -70,7 +70,7 @@ def test_claim_reply_assign_close_each_write_one_entry(three_cases):  # noqa: F8
 @pytest.mark.parametrize("outcome", ["renewed", "refused"])
 def test_renewal_decision_is_in_the_entry_without_the_medication(three_cases, outcome):  # noqa: F811
     cast = three_cases
-    case = Case.objects.get(kind="reseptfornyelse")
+    case = Case.objects.get(kind=CaseKind.RENEWAL)
     n = len(entries())
     case_reply(case=case, user=cast.kari, text="Svar", outcome=outcome)
     entry = one_new(n, action=Action.CASE_REPLY, actor=cast.kari, person_nin=cast.emma.nin, organisation=cast.gp_org)
@@ -79,7 +79,7 @@ def test_renewal_decision_is_in_the_entry_without_the_medication(three_cases, ou
 
 def test_refused_reply_writes_nothing(three_cases):  # noqa: F811
     cast = three_cases
-    case = Case.objects.get(kind="reseptfornyelse")
+    case = Case.objects.get(kind=CaseKind.RENEWAL)
     n = len(entries())
     with pytest.raises(ValidationError):
         case_reply(case=case, user=cast.kari, text="Svar")  # a renewal needs a decision

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from epj.desk.forms import DeskReplyForm
 from messaging.dialogs.forms import EkonsultasjonForm, EkontaktForm, ReplyForm
+from messaging.dialogs.models import Kind
 from messaging.wire.attachments import MAX_FILE_BYTES, MAX_FILES
 from tests.conftest import login_as
 from tests.dialogs.conftest import PDF, clinic_data, epj_sync, sent  # noqa: F401 (fixtures)
@@ -49,13 +50,13 @@ ENDPOINTS = {
     "ekontakt": Endpoint(
         EkontaktForm,
         "nora",
-        lambda cast, thread, case: reverse("dialogs:compose", args=[cast.gp_service.pk, "ekontakt"]),
+        lambda cast, thread, case: reverse("dialogs:compose", args=[cast.gp_service.pk, Kind.EKONTAKT]),
         {"title": "Attest", "text": "Trenger attest"},
     ),
     "ekonsultasjon": Endpoint(
         EkonsultasjonForm,
         "nora",
-        lambda cast, thread, case: reverse("dialogs:compose", args=[cast.gp_service.pk, "ekonsultasjon"]),
+        lambda cast, thread, case: reverse("dialogs:compose", args=[cast.gp_service.pk, Kind.EKONSULTASJON]),
         EKONSULTASJON,
     ),
     "citizen reply": Endpoint(

@@ -6,7 +6,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from epj.timebooks.models import AvailabilityException, AvailabilityRule, Booking, BookingStatus, Slot, Timebook
+from epj.timebooks.models import (
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    ExceptionKind,
+    ResourceKind,
+    Slot,
+    Timebook,
+    TimebookKind,
+)
 from messaging.models import Envelope
 from tests.conftest import login_as
 from tests.timebooks.helpers import make_slot, make_timebooks
@@ -54,8 +65,8 @@ def test_timebook_list(client, cast, books, persona):
         url,
         {
             "name": "Vaksine",
-            "kind": "ressurs",
-            "resource_kind": "vaksinasjon",
+            "kind": TimebookKind.RESOURCE,
+            "resource_kind": ResourceKind.VACCINATION,
             "service": cast.gp_service.pk,
             "cancel_deadline_hours": 12,
         },
@@ -85,7 +96,7 @@ def test_timebook_detail_rules_exceptions_and_generation(client, cast, books, pe
                 "rule-end_time": "10:00",
                 "rule-slot_minutes": 30,
                 "rule-capacity": 1,
-                "rule-appointment_type": "oppmote",
+                "rule-appointment_type": AppointmentType.IN_PERSON,
                 "rule-bookable_online": "on",
                 "rule-valid_from": NEXT_MONDAY.isoformat(),
             },
@@ -95,10 +106,10 @@ def test_timebook_detail_rules_exceptions_and_generation(client, cast, books, pe
             url,
             {
                 "form": "exception",
-                "exc-kind": "stengt",
+                "exc-kind": ExceptionKind.CLOSED,
                 "exc-date": NEXT_MONDAY.isoformat(),
                 "exc-start_time": "09:00",
-                "exc-appointment_type": "oppmote",
+                "exc-appointment_type": AppointmentType.IN_PERSON,
                 "exc-end_time": "10:00",
                 "exc-reason": "Møte",
             },
@@ -124,7 +135,7 @@ def test_bad_rule_gets_a_clear_error_and_saves_nothing(client, cast, books):
             "rule-end_time": "08:00",
             "rule-slot_minutes": 2,
             "rule-capacity": 0,
-            "rule-appointment_type": "oppmote",
+            "rule-appointment_type": AppointmentType.IN_PERSON,
             "rule-valid_from": NEXT_MONDAY.isoformat(),
         },
     )
@@ -167,7 +178,11 @@ def test_other_org_staff_cannot_touch_a_booking_through_their_own_slot(client, c
     )
     booking = Booking.objects.get()
     own = Timebook.objects.create(
-        organisation=cast.other_org, service=cast.other_service, kind="ressurs", resource_kind="lab", name="Lab"
+        organisation=cast.other_org,
+        service=cast.other_service,
+        kind=TimebookKind.RESOURCE,
+        resource_kind=ResourceKind.LAB,
+        name="Lab",
     )
     own_slot = make_slot(own)
     response = login_as(client, cast.ola).post(
@@ -195,9 +210,9 @@ def test_desk_adds_an_extra_opening(client, cast, books):
         url,
         {
             "form": "exception",
-            "exc-kind": "ekstra",
+            "exc-kind": ExceptionKind.EXTRA,
             "exc-date": saturday.isoformat(),
-            "exc-appointment_type": "oppmote",
+            "exc-appointment_type": AppointmentType.IN_PERSON,
         },
     )
     assert "Må fylles ut for ekstra åpningstid" in missing.content.decode() and not Slot.objects.exists()
@@ -205,13 +220,13 @@ def test_desk_adds_an_extra_opening(client, cast, books):
         url,
         {
             "form": "exception",
-            "exc-kind": "ekstra",
+            "exc-kind": ExceptionKind.EXTRA,
             "exc-date": saturday.isoformat(),
             "exc-start_time": "10:00",
             "exc-end_time": "12:00",
             "exc-slot_minutes": 30,
             "exc-capacity": 5,
-            "exc-appointment_type": "oppmote",
+            "exc-appointment_type": AppointmentType.IN_PERSON,
             "exc-bookable_online": "on",
             "exc-reason": "Vaksinelørdag",
         },

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from tests.tools.conftest import db_state
 from tools.catalogue_file import catalogue_export
-from tools.models import EventKind, Tool, ToolStatus
+from tools.models import Dimension, EventKind, TargetGroup, Tool, ToolStatus, Topic, Verdict
 
 pytestmark = pytest.mark.django_db
 
@@ -18,20 +18,17 @@ def row(**overrides):
         "name": "Ny app",
         "maker": "Lag AS",
         "purpose": "Hjelper.",
-        "target_group": "voksne",
-        "topic": "smerte",
+        "target_group": TargetGroup.ADULTS,
+        "topic": Topic.PAIN,
         "kind": "app",
         "launch_url": "https://ny.example/",
         "privacy_url": "https://ny.example/p",
         "privacy_text": "",
         "evidence": "Studie.",
         "self_service": False,
-        "status": "publisert",
+        "status": ToolStatus.PUBLISHED,
         "withdrawal_reason": "",
-        "assessments": [
-            {"dimension": d, "verdict": "godkjent", "notes": ""}
-            for d in ("helsefaglig", "informasjonssikkerhet", "personvern")
-        ],
+        "assessments": [{"dimension": d, "verdict": Verdict.APPROVED, "notes": ""} for d in Dimension.values],
     }
     data.update(overrides)
     return data
@@ -78,13 +75,13 @@ def test_import_creates_and_updates(tmp_path, published):
         (row(launch_url="http://ny.example/"), "launch_url"),
         (row(kind="hologram"), "kind"),
         (row(assessments=[]), "all three dimensions approved"),
-        (row(status="trukket"), "withdrawal_reason"),
+        (row(status=ToolStatus.WITHDRAWN), "withdrawal_reason"),
         (row(extra="x"), "unknown field"),
         ({"slug": "x"}, "missing field"),
         (row(self_service="yes"), "self_service"),
         (row(privacy_url="", privacy_text=""), "personvernerklæringen"),
         ("not an object", "JSON object"),
-        (row(slug="pusteappen-ny", assessments=[{"dimension": "smak", "verdict": "godkjent"}]), "assessments[0]"),
+        (row(slug="pusteappen-ny", assessments=[{"dimension": "smak", "verdict": Verdict.APPROVED}]), "assessments[0]"),
     ],
 )
 def test_one_bad_row_rejects_the_whole_file_naming_it(tmp_path, published, bad, message):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import NotificationPreference
 from tests.conftest import login_as
 from tests.tools.conftest import db_state
-from tools.models import EventKind, ToolDispatch, ToolEvent, ToolStatus
+from tools.models import Dimension, EventKind, ToolDispatch, ToolEvent, ToolStatus, Verdict
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +245,7 @@ def test_follow_up_shows_first_opening_and_only_own_organisation(client, cast, d
 @pytest.mark.parametrize("action", ["review_assess", "review_withdraw"])
 def test_refused_review_writes_change_nothing(client, actors, actor, expected, action, pending_tool, published):
     tool = pending_tool if action == "review_assess" else published
-    data = {"dimension": "helsefaglig", "verdict": "godkjent", "reason": "Grunn"}
+    data = {"dimension": Dimension.CLINICAL, "verdict": Verdict.APPROVED, "reason": "Grunn"}
     before = db_state()
     assert_outcome(call(client, actors, actor, "post", reverse(f"tools:{action}", args=[tool.pk]), data), expected)
     assert db_state() == before
@@ -255,7 +255,7 @@ def test_reviewer_assesses_and_withdraws(client, reviewer, pending_tool, publish
     login_as(client, reviewer)
     response = client.post(
         reverse("tools:review_assess", args=[pending_tool.pk]),
-        {"dimension": "personvern", "verdict": "endringer", "notes": "Mangler DPIA."},
+        {"dimension": Dimension.PRIVACY, "verdict": Verdict.CHANGES, "notes": "Mangler DPIA."},
     )
     assert response.status_code == 302
     pending_tool.refresh_from_db()
@@ -273,7 +273,7 @@ def test_reviewer_bad_input_is_shown_and_changes_nothing(client, reviewer, pendi
     before = db_state()
     response = client.post(
         reverse("tools:review_assess", args=[pending_tool.pk]),
-        {"dimension": "helsefaglig", "verdict": "avvist", "notes": ""},
+        {"dimension": Dimension.CLINICAL, "verdict": Verdict.REJECTED, "notes": ""},
     )
     assert response.status_code == 400 and "Skriv hva som må endres" in response.content.decode()
     response = client.post(reverse("tools:review_withdraw", args=[published.pk]), {"reason": ""})
@@ -291,7 +291,7 @@ def test_reviewer_cannot_assess_own_submission_through_the_view(client, reviewer
     assert "kan derfor ikke vurdere" in client.get(reverse("tools:review_detail", args=[tool.pk])).content.decode()
     before = db_state()
     response = client.post(
-        reverse("tools:review_assess", args=[tool.pk]), {"dimension": "helsefaglig", "verdict": "godkjent"}
+        reverse("tools:review_assess", args=[tool.pk]), {"dimension": Dimension.CLINICAL, "verdict": Verdict.APPROVED}
     )
     assert response.status_code == 400
     assert db_state() == before
@@ -464,8 +464,8 @@ def sent_back(pending_tool, reviewer):
     return tool_assess(
         tool=pending_tool,
         reviewer=reviewer,
-        dimension="personvern",
-        verdict="endringer",
+        dimension=Dimension.PRIVACY,
+        verdict=Verdict.CHANGES,
         notes="Mangler databehandleravtale.",
     )
 

@@ -1,0 +1,43 @@
+"""Rewrite stored choice values from the Norwegian codes to the English ones (and back).
+
+The labels users see are unchanged; only the values in the database move.
+"""
+
+from django.db import migrations
+
+# (model, field): {old value: new value}
+RENAMES = {
+    ("appointment", "status"): {
+        "venter": "pending",
+        "bekreftet": "confirmed",
+        "avvist": "declined",
+        "avbestiller": "cancel_pending",
+        "avbestilt": "cancelled",
+    },
+    ("appointment", "appointment_type"): {
+        "oppmote": "in_person",
+        "telefon": "phone",
+    },
+}
+
+
+def _rename(apps, *, backwards):
+    for (model_name, field), values in RENAMES.items():
+        model = apps.get_model("appointments", model_name)
+        for old, new in values.items():
+            before, after = (new, old) if backwards else (old, new)
+            model.objects.filter(**{field: before}).update(**{field: after})
+
+
+def forwards(apps, schema_editor):
+    _rename(apps, backwards=False)
+
+
+def backwards(apps, schema_editor):
+    _rename(apps, backwards=True)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("appointments", "0002_english_choice_values")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
