@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from helsenorge.clock import local_today, working_days_after
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import Attachment, Author, Message, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
@@ -24,17 +25,6 @@ def _relay():
     import messaging.relay as relay  # late: the relay package loads models
 
     return relay
-
-
-def working_days_after(start: datetime.datetime, days: int) -> datetime.datetime:
-    """`days` working days (Monday–Friday) after `start`; public holidays are not modelled."""
-    moment = start
-    added = 0
-    while added < days:
-        moment += datetime.timedelta(days=1)
-        if moment.weekday() < 5:
-            added += 1
-    return moment
 
 
 def _epj_patient(*, organisation: Organisation, service: Service, patient):
@@ -206,7 +196,7 @@ def _charge_record(*, case: Case, user) -> Charge:
     existing = Charge.objects.filter(case=case).first()
     if existing:
         return existing
-    today = timezone.localdate()
+    today = local_today()
     tariff = tariff_for(code=wire.FEE_EKONSULTASJON, on=today)
     if tariff is None:
         raise ValidationError(_("Takst 2ae mangler i takstlisten. Be klinikkadministratoren legge den inn."))
@@ -545,7 +535,7 @@ def compose_info_answer(message):
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     if message.patient is None:
         raise relay.Reject("E30", "")
-    today = timezone.localdate()
+    today = local_today()
     notice = absence_current(service=service, on=today)
     medications = ()
     if kind == CaseKind.RENEWAL:
