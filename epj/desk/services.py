@@ -358,6 +358,7 @@ def case_close(*, case: Case, user) -> DeskMessage:
 
 @transaction.atomic
 def case_claim(*, case: Case, user) -> Case:
+    # A conditional update: the database checks the state on the latest row version.
     updated = (
         Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(assignee=user, state=Case.State.CLAIMED)
     )
@@ -378,11 +379,22 @@ def case_claim(*, case: Case, user) -> Case:
 def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
     """Hand the case to a colleague in the same organisation (or back to the shared queue).
 
-    `user` (who handed it over) goes into the staff audit trail.
+    The row is locked before its state is read, so a close committed a moment earlier is seen
+    and refused, never overwritten. `user` (who handed it over) goes into the staff audit trail.
     """
+    case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet."))
-    audit = dict(
+    if (
+        assignee_id is not None
+        and not StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).exists()
+    ):
+        raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
+    if case.waiting_since:
+        case.state = Case.State.CLAIMED if assignee_id is not None else Case.State.NEW
+    case.assignee_id = assignee_id
+    case.save(update_fields=["assignee", "state"])
+    audit_write(
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_ASSIGN,
@@ -390,25 +402,14 @@ def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
         object_ref=f"case:{case.pk}",
         detail=f"assignee:{assignee_id or '-'}",
     )
-    if assignee_id is None:
-        Case.objects.filter(pk=case.pk).update(
-            assignee=None, state=Case.State.NEW if case.waiting_since else case.state
-        )
-        audit_write(**audit)
-        return Case.objects.get(pk=case.pk)
-    membership = StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).first()
-    if membership is None:
-        raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
-    Case.objects.filter(pk=case.pk).update(
-        assignee_id=assignee_id, state=Case.State.CLAIMED if case.waiting_since else case.state
-    )
-    audit_write(**audit)
-    return Case.objects.get(pk=case.pk)
+    return case
 
 
 @transaction.atomic
 def charge_mark_paid(*, case: Case, user) -> Charge:
-    """The patient paid: the portal's copy of the charge follows by message."""
+    """The patient paid: the portal's copy of the charge follows by message.
+
+    The charge row is locked before its state is read, so two clicks on "paid" send one message."""
     charge = Charge.objects.select_for_update().filter(case=case).first()
     if charge is None or charge.state != Charge.State.INVOICED:
         raise ValidationError(_("Det finnes ingen ubetalt egenandel i saken."))
