@@ -28,7 +28,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable runs with production behaviour
+# (and then needs DJANGO_SECRET_KEY). The demo (`make run`) asks with DJANGO_DEBUG=true.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 
 def _secret_key():
@@ -201,8 +203,9 @@ MFA_TOTP_ISSUER = "Helsenorge-portal"
 SESSION_COOKIE_AGE = env_int("HN_SESSION_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.SessionSlidingExpiryMiddleware slides it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# Synthetic national identity numbers (+40/+80 on the month) are test data only.
-HN_ALLOW_SYNTHETIC_NIN = env_bool("HN_ALLOW_SYNTHETIC_NIN", default=DEBUG)
+# Synthetic national identity numbers (+40/+80 on the month) are test data only: accepted only
+# when asked for explicitly (the demo and the test suite do), never because debug is on.
+HN_ALLOW_SYNTHETIC_NIN = env_bool("HN_ALLOW_SYNTHETIC_NIN", default=False)
 
 # --- Web security ------------------------------------------------------------
 HTTPS = env_bool("HN_HTTPS", default=False)
