@@ -74,6 +74,10 @@ class Envelope(models.Model):
     receiver_her_id = models.PositiveIntegerField(_("mottaker HER-id"), null=True, blank=True)
     receiver_sub_her_id = models.PositiveIntegerField(_("mottaker HER-id nivå 2"), null=True, blank=True)
     payload = PayloadField(_("innhold"))
+    # A document refused for its size is never stored: its dead letter keeps only the size (when
+    # the transport knew it) and the SHA-256 of the bytes read (messaging/relay/intake.py).
+    payload_size = models.PositiveBigIntegerField(_("størrelse (byte)"), null=True, blank=True)
+    payload_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # Raw bytes injected by an operator carry no trustworthy transport metadata.
     metadata_trusted = models.BooleanField(default=True)
     original_msg_id = models.CharField(_("original MsgId"), max_length=100, blank=True)
