@@ -64,6 +64,11 @@ MALFORMED = [
     ("HN_LOGIN_FAILED_RATE", "lots", {}),
     ("HN_ALLOW_SYNTHETIC_NIN", "perhaps", {}),
     ("DJANGO_SECRET_KEY", "too-short", {}),
+    ("HN_SMS_GATEWAY_URL", "ftp://sms.example.no/send", {}),
+    ("HN_SMS_GATEWAY_URL", None, {"HN_SMS_BACKEND": "messaging.sms.HttpSmsBackend"}),  # the gateway needs one
+    ("HN_SMS_GATEWAY_TIMEOUT_SECONDS", "0", {}),
+    ("HN_NOTICE_MAX_ATTEMPTS", "0", {}),
+    ("HN_NOTICE_BACKOFF_MAX_SECONDS", "4000", {}),  # beyond the broker's visibility timeout
     # Production without a key: the message names the missing variable, with debug off said or not.
     ("DJANGO_SECRET_KEY", None, {"DJANGO_DEBUG": "false"}),
     ("DJANGO_SECRET_KEY", None, {}),
@@ -98,6 +103,11 @@ def test_the_same_variables_well_formed_start(tmp_path):
         HN_LOG_LEVEL="WARNING",
         HN_LOGIN_FAILED_RATE="5/m/ip,3/300s/key",
         HN_ALLOW_SYNTHETIC_NIN="false",
+        HN_SMS_BACKEND="messaging.sms.HttpSmsBackend",
+        HN_SMS_GATEWAY_URL="https://sms.example.no/v1/sms",
+        HN_SMS_GATEWAY_TIMEOUT_SECONDS="5",
+        HN_NOTICE_MAX_ATTEMPTS="4",
+        HN_NOTICE_BACKOFF_MAX_SECONDS="600",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
