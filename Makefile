@@ -20,6 +20,11 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo asks for debug and synthetic identity numbers explicitly (both are off by default);
+# prerequisites (migrate) inherit these, and a value set in the shell wins.
+run seed: export DJANGO_DEBUG ?= true
+run seed: export HN_ALLOW_SYNTHETIC_NIN ?= true
+
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 

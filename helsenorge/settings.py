@@ -28,7 +28,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable runs with production behaviour
+# (and then needs DJANGO_SECRET_KEY). The demo (`make run`) asks with DJANGO_DEBUG=true.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 
 def _secret_key():
@@ -203,8 +205,9 @@ MFA_TOTP_ISSUER = "Helsenorge-portal"
 SESSION_COOKIE_AGE = env_int("HN_SESSION_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.SessionSlidingExpiryMiddleware slides it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# Synthetic national identity numbers (+40/+80 on the month) are test data only.
-HN_ALLOW_SYNTHETIC_NIN = env_bool("HN_ALLOW_SYNTHETIC_NIN", default=DEBUG)
+# Synthetic national identity numbers (+40/+80 on the month) are test data only: accepted only
+# when asked for explicitly (the demo and the test suite do), never because debug is on.
+HN_ALLOW_SYNTHETIC_NIN = env_bool("HN_ALLOW_SYNTHETIC_NIN", default=False)
 
 # --- Web security ------------------------------------------------------------
 HTTPS = env_bool("HN_HTTPS", default=False)
@@ -264,6 +267,24 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Helsenorge-portal <ikke-svar@helsenorge.local>")
 HN_SMS_BACKEND = env_str("HN_SMS_BACKEND", "messaging.sms.FileSmsBackend")
 HN_SMS_FILE_PATH = VAR_DIR / "sms"
+# messaging.sms.HttpSmsBackend: the gateway's endpoint, its bearer token and how long one send may take.
+HN_SMS_GATEWAY_URL = env_url("HN_SMS_GATEWAY_URL", {"http", "https"})
+HN_SMS_GATEWAY_TOKEN = env_str("HN_SMS_GATEWAY_TOKEN")
+HN_SMS_GATEWAY_TIMEOUT_SECONDS = env_float("HN_SMS_GATEWAY_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+if HN_SMS_BACKEND == "messaging.sms.HttpSmsBackend" and not HN_SMS_GATEWAY_URL:
+    raise ImproperlyConfigured(
+        "Environment variable HN_SMS_GATEWAY_URL is required when HN_SMS_BACKEND is messaging.sms.HttpSmsBackend."
+    )
+# Notices wait in an outbox (messaging.models.Notice) and a worker sends them: a failed send is
+# tried again after base × 2^(n-1) seconds (at most max) until the attempts are used up; then the
+# notice is `failed` for an operator (`manage.py notices failed`, `notices replay`).
+HN_NOTICE_MAX_ATTEMPTS = env_int("HN_NOTICE_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
+HN_NOTICE_BACKOFF_BASE_SECONDS = env_float("HN_NOTICE_BACKOFF_BASE_SECONDS", 30.0, minimum=0.0)
+# Each retry is a Celery countdown: keep it far below the Redis visibility timeout (3600 s).
+HN_NOTICE_BACKOFF_MAX_SECONDS = env_float("HN_NOTICE_BACKOFF_MAX_SECONDS", 1800.0, minimum=0.0)
+if HN_NOTICE_BACKOFF_MAX_SECONDS > 3000:
+    raise ImproperlyConfigured("Environment variable HN_NOTICE_BACKOFF_MAX_SECONDS must be at most 3000.")
+HN_NOTICE_SWEEP_SECONDS = env_float("HN_NOTICE_SWEEP_SECONDS", 60.0, minimum=1.0)
 
 # --- Message relay -------------------------------------------------------------
 # The national XSDs and sample messages are third-party data kept outside the
@@ -331,6 +352,7 @@ RELAY_QUEUES = ("portal.async", "portal.sync", "epj.async", "epj.sync")
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "relay.sweep": {"queue": "portal.async"},
+    "notices.*": {"queue": "portal.async"},
     "bench.*": {"queue": "epj.async"},
 }
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
@@ -341,6 +363,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4},
     },
     "appointment-reminders": {"task": "appointments.reminders", "schedule": 300.0, "options": {"expires": 600}},
+    # Re-sends pending notices whose worker message was lost (broker down at commit, worker killed).
+    "notices-sweep": {
+        "task": "notices.sweep",
+        "schedule": HN_NOTICE_SWEEP_SECONDS,
+        "options": {"expires": HN_NOTICE_SWEEP_SECONDS * 2},
+    },
 }
 
 LOGGING = {

@@ -5,7 +5,13 @@ runs the same code paths as production on either stack.
 """
 
 import os
+import secrets
 
+# Production behaviour (debug off, as when DJANGO_DEBUG is missing), with what that needs set
+# explicitly: a secret key (one per run; setdefault hands it to the worker processes the tests
+# start, so their sessions and signatures agree) and the synthetic identity numbers of the cast.
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + secrets.token_urlsafe(48))
 os.environ.setdefault("HN_FAST_PASSWORD_HASHER", "true")
 os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
@@ -16,3 +22,11 @@ os.environ.setdefault(
 )
 
 from helsenorge.settings import *  # noqa: E402,F401,F403
+
+# Tests never run collectstatic: the hashed manifest storage production uses would refuse every
+# {% static %} tag, so pages get the source files, served from the app folders as in development.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+# WhiteNoise also looks in STATIC_ROOT at start-up; a per-run empty folder keeps it quiet.
+STATIC_ROOT = VAR_DIR / "static-root"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

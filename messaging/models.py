@@ -74,6 +74,10 @@ class Envelope(models.Model):
     receiver_her_id = models.PositiveIntegerField(_("mottaker HER-id"), null=True, blank=True)
     receiver_sub_her_id = models.PositiveIntegerField(_("mottaker HER-id nivå 2"), null=True, blank=True)
     payload = PayloadField(_("innhold"))
+    # A document refused for its size is never stored: its dead letter keeps only the size (when
+    # the transport knew it) and the SHA-256 of the bytes read (messaging/relay/intake.py).
+    payload_size = models.PositiveBigIntegerField(_("størrelse (byte)"), null=True, blank=True)
+    payload_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # Raw bytes injected by an operator carry no trustworthy transport metadata.
     metadata_trusted = models.BooleanField(default=True)
     original_msg_id = models.CharField(_("original MsgId"), max_length=100, blank=True)
@@ -168,3 +172,50 @@ class RelayQueueKick(models.Model):
 
     def __str__(self):
         return f"{self.queue} ({'pending' if self.pending else 'idle'})"
+
+
+# --- notices to citizens (messaging/notifications.py) -------------------------------------------
+
+
+class NoticeChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-post")
+
+
+class NoticeState(models.TextChoices):
+    PENDING = "pending", _("Venter")
+    SENT = "sent", _("Sendt")
+    FAILED = "failed", _("Feilet (krever behandling)")
+
+
+class Notice(models.Model):
+    """One notice to one citizen on one channel: the outbox row, written in the event's transaction.
+
+    It holds where to send and which portal path to link to, never any wording: the text is fixed
+    in `messaging.notifications.notice_texts`, so no health content can reach a notice.
+    """
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="notices")
+    channel = models.CharField(_("kanal"), max_length=5, choices=NoticeChannel.choices)
+    recipient = models.CharField(_("mottaker"), max_length=254)  # the mobile number or e-mail address
+    path = models.CharField(_("lenke"), max_length=500)
+    state = models.CharField(_("status"), max_length=10, choices=NoticeState.choices, default=NoticeState.PENDING)
+    attempts = models.PositiveIntegerField(_("forsøk"), default=0)
+    next_attempt_at = models.DateTimeField(_("neste forsøk"))
+    created_at = models.DateTimeField(_("lagt i kø"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("feilet"), null=True, blank=True)
+    last_error = models.TextField(_("siste feil"), blank=True)
+
+    class Meta:
+        verbose_name = _("varsel")
+        verbose_name_plural = _("varsler")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sweeper's scan for pending notices whose worker message was lost.
+            models.Index(fields=["next_attempt_at"], name="notice_pending_due", condition=Q(state="pending")),
+            models.Index(fields=["failed_at"], name="notice_failed", condition=Q(state="failed")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} #{self.pk} ({self.state})"

@@ -1,10 +1,13 @@
-"""Celery tasks of the relay. Thin: they take queue names, not objects, and are safe to run twice."""
+"""Celery tasks of the relay and the notice outbox. Thin: they take ids or queue names, not objects,
+and are safe to run twice."""
 
 import time
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
+from messaging.notifications import notice_deliver, notices_due
 from messaging.relay.delivery import relay_deliver_due, relay_sweep
 
 
@@ -17,6 +20,24 @@ def relay_deliver(side: str, channel: str) -> int:
 @shared_task(name="relay.sweep", ignore_result=True)
 def relay_sweep_task() -> dict:
     return relay_sweep()
+
+
+@shared_task(name="notices.send", ignore_result=True)
+def notice_send(notice_id: int) -> str:
+    """One attempt at a notice; a failure schedules the next after its back-off."""
+    attempt = notice_deliver(notice_id=notice_id)
+    if attempt.retry_in is not None:
+        notice_send.apply_async((notice_id,), countdown=attempt.retry_in)
+    return attempt.state
+
+
+@shared_task(name="notices.sweep", ignore_result=True)
+def notices_sweep() -> int:
+    """Re-send pending notices whose worker message was lost (broker down at commit, worker gone)."""
+    ids = notices_due(stale_seconds=settings.HN_NOTICE_SWEEP_SECONDS)
+    for notice_id in ids:
+        notice_send.delay(notice_id)
+    return len(ids)
 
 
 @shared_task(name="bench.noop", ignore_result=True)

@@ -60,8 +60,12 @@ def interpolate(value, provided):
     return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, str(value))
 
 
+# What an operator's .env provides (see .env.example).
+DOT_ENV = {"DJANGO_SECRET_KEY": SECRET, "POSTGRES_PASSWORD": "test-only-postgres-password"}
+
+
 def container_env(compose, service, provided=None):
-    provided = {"DJANGO_SECRET_KEY": SECRET, **(provided or {})}
+    provided = {**DOT_ENV, **(provided or {})}
     env = compose["services"][service].get("environment", {})
     return {key: interpolate(value, provided) for key, value in env.items()}
 
@@ -102,6 +106,27 @@ def test_services_health_checks_and_volumes(compose):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
     for name in WORKERS:
         assert services[name]["deploy"]["replicas"] >= 1
+
+
+def test_no_secret_or_password_has_a_default(compose):
+    """Every secret comes from the operator's .env: compose stops, naming it, when one is missing,
+    and .env.example lists each one without a value."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    references = re.findall(r"\$\{([A-Z0-9_]+)(:-|:\?)?", text)
+    secret = [(name, op) for name, op in references if re.search("PASSWORD|SECRET|TOKEN|KEY", name)]
+    assert {name for name, _op in secret} == {"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert all(op == ":?" for _name, op in secret), secret
+    for name in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"):
+        with pytest.raises(AssertionError, match=f"compose requires {name}"):
+            for service in ("postgres", "web"):
+                container_env(compose, service, {name: ""})
+    example = dict(
+        line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if re.match(r"^[A-Z_]+=", line)
+    )
+    assert example == {"DJANGO_SECRET_KEY": "", "POSTGRES_PASSWORD": ""}
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert container_env(compose, "postgres")["POSTGRES_PASSWORD"] == DOT_ENV["POSTGRES_PASSWORD"]
+    assert DOT_ENV["POSTGRES_PASSWORD"] in container_env(compose, "web")["DATABASE_URL"]
 
 
 def test_redis_keeps_queued_messages(compose):

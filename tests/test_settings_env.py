@@ -12,6 +12,8 @@ import sys
 import pytest
 from django.conf import settings
 
+SECRET = secrets.token_urlsafe(64)
+
 # Our configuration variables; everything else (PATH, HOME, …) passes through to the child.
 _OURS = ("DJANGO_", "HN_", "DATABASE_URL", "DB_", "CELERY_", "REDIS_URL", "EMAIL_", "DEFAULT_FROM_EMAIL", "CI")
 
@@ -22,8 +24,15 @@ def clean_environ():
 
 
 def start(tmp_path, *args, settings_module="helsenorge.settings", **variables):
+    """`manage.py ARGS` in a clean environment plus `variables`; a variable given as None is unset.
+
+    DJANGO_SECRET_KEY is set unless named: with debug off by default, start-up needs one, and a
+    case about another variable must not stop at the missing key first.
+    """
     env = clean_environ()
-    env.update(DJANGO_SETTINGS_MODULE=settings_module, HN_VAR_DIR=str(tmp_path / "var"), **variables)
+    env.update(DJANGO_SETTINGS_MODULE=settings_module, HN_VAR_DIR=str(tmp_path / "var"), DJANGO_SECRET_KEY=SECRET)
+    env.update(variables)
+    env = {k: v for k, v in env.items() if v is not None}
     return subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), *(args or ("check",))],
         capture_output=True,
@@ -37,8 +46,6 @@ def start(tmp_path, *args, settings_module="helsenorge.settings", **variables):
 def last_line(text):
     return text.strip().splitlines()[-1] if text.strip() else ""
 
-
-SECRET = secrets.token_urlsafe(64)
 
 MALFORMED = [
     ("DJANGO_DEBUG", "maybe", {}),
@@ -57,17 +64,20 @@ MALFORMED = [
     ("HN_LOGIN_FAILED_RATE", "lots", {}),
     ("HN_ALLOW_SYNTHETIC_NIN", "perhaps", {}),
     ("DJANGO_SECRET_KEY", "too-short", {}),
-    # Production without a key: the message names the missing variable.
+    ("HN_SMS_GATEWAY_URL", "ftp://sms.example.no/send", {}),
+    ("HN_SMS_GATEWAY_URL", None, {"HN_SMS_BACKEND": "messaging.sms.HttpSmsBackend"}),  # the gateway needs one
+    ("HN_SMS_GATEWAY_TIMEOUT_SECONDS", "0", {}),
+    ("HN_NOTICE_MAX_ATTEMPTS", "0", {}),
+    ("HN_NOTICE_BACKOFF_MAX_SECONDS", "4000", {}),  # beyond the broker's visibility timeout
+    # Production without a key: the message names the missing variable, with debug off said or not.
     ("DJANGO_SECRET_KEY", None, {"DJANGO_DEBUG": "false"}),
+    ("DJANGO_SECRET_KEY", None, {}),
 ]
 
 
 @pytest.mark.parametrize("name,value,extra", MALFORMED, ids=[f"{n}={v}" for n, v, _ in MALFORMED])
 def test_malformed_variable_stops_start_up_and_names_it(tmp_path, name, value, extra):
-    variables = dict(extra)
-    if value is not None:
-        variables[name] = value
-    result = start(tmp_path, **variables)
+    result = start(tmp_path, **{**extra, name: value})
     assert result.returncode != 0
     # The last line is the exception that stopped the process: it must be ours and name the variable.
     assert last_line(result.stderr).startswith("django.core.exceptions.ImproperlyConfigured: Environment variable ")
@@ -93,6 +103,11 @@ def test_the_same_variables_well_formed_start(tmp_path):
         HN_LOG_LEVEL="WARNING",
         HN_LOGIN_FAILED_RATE="5/m/ip,3/300s/key",
         HN_ALLOW_SYNTHETIC_NIN="false",
+        HN_SMS_BACKEND="messaging.sms.HttpSmsBackend",
+        HN_SMS_GATEWAY_URL="https://sms.example.no/v1/sms",
+        HN_SMS_GATEWAY_TIMEOUT_SECONDS="5",
+        HN_NOTICE_MAX_ATTEMPTS="4",
+        HN_NOTICE_BACKOFF_MAX_SECONDS="600",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -129,11 +144,58 @@ def test_values_reach_settings(tmp_path):
     ]
 
 
-def test_embedded_default_needs_no_variables(tmp_path):
-    code = (
-        "from django.conf import settings as s; "
-        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.HN_ALLOW_SYNTHETIC_NIN)"
-    )
-    result = start(tmp_path, "shell", "--no-imports", "-c", code)
+PROBE = (
+    "from django.conf import settings as s; "
+    "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.HN_ALLOW_SYNTHETIC_NIN, "
+    "s.STORAGES['staticfiles']['BACKEND'].rsplit('.', 1)[-1])"
+)
+
+
+def test_without_django_debug_a_process_runs_with_debug_off(tmp_path):
+    """A deployment that forgets DJANGO_DEBUG gets production behaviour, not debug: no synthetic
+    identity numbers and the hashed static files."""
+    result = start(tmp_path, "shell", "--no-imports", "-c", PROBE)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "filesystem://", "True"]
+    assert result.stdout.split() == [
+        "False",
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "False",
+        "CompressedManifestStaticFilesStorage",
+    ]
+
+
+def test_debug_alone_does_not_allow_synthetic_identity_numbers(tmp_path):
+    result = start(tmp_path, "shell", "--no-imports", "-c", PROBE, DJANGO_DEBUG="true", DJANGO_SECRET_KEY=None)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "False",
+        "StaticFilesStorage",
+    ]
+
+
+def test_the_demo_asks_for_debug_and_synthetic_numbers_explicitly(tmp_path):
+    """What `make run` sets: the embedded default then needs no other variable (not even a key)."""
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    assert "export DJANGO_DEBUG ?= true" in makefile and "export HN_ALLOW_SYNTHETIC_NIN ?= true" in makefile
+    result = start(
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        PROBE,
+        DJANGO_DEBUG="true",
+        HN_ALLOW_SYNTHETIC_NIN="true",
+        DJANGO_SECRET_KEY=None,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "True",
+        "StaticFilesStorage",
+    ]

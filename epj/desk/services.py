@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from helsenorge.clock import local_today, working_days_after
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import Attachment, Author, Message, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
@@ -24,17 +25,6 @@ def _relay():
     import messaging.relay as relay  # late: the relay package loads models
 
     return relay
-
-
-def working_days_after(start: datetime.datetime, days: int) -> datetime.datetime:
-    """`days` working days (Monday–Friday) after `start`; public holidays are not modelled."""
-    moment = start
-    added = 0
-    while added < days:
-        moment += datetime.timedelta(days=1)
-        if moment.weekday() < 5:
-            added += 1
-    return moment
 
 
 def _epj_patient(*, organisation: Organisation, service: Service, patient):
@@ -206,7 +196,7 @@ def _charge_record(*, case: Case, user) -> Charge:
     existing = Charge.objects.filter(case=case).first()
     if existing:
         return existing
-    today = timezone.localdate()
+    today = local_today()
     tariff = tariff_for(code=wire.FEE_EKONSULTASJON, on=today)
     if tariff is None:
         raise ValidationError(_("Takst 2ae mangler i takstlisten. Be klinikkadministratoren legge den inn."))
@@ -372,6 +362,7 @@ def case_close(*, case: Case, user) -> DeskMessage:
 
 @transaction.atomic
 def case_claim(*, case: Case, user) -> Case:
+    # A conditional update: the database checks the state on the latest row version.
     updated = (
         Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(assignee=user, state=Case.State.CLAIMED)
     )
@@ -392,11 +383,22 @@ def case_claim(*, case: Case, user) -> Case:
 def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
     """Hand the case to a colleague in the same organisation (or back to the shared queue).
 
-    `user` (who handed it over) goes into the staff audit trail.
+    The row is locked before its state is read, so a close committed a moment earlier is seen
+    and refused, never overwritten. `user` (who handed it over) goes into the staff audit trail.
     """
+    case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet."))
-    audit = dict(
+    if (
+        assignee_id is not None
+        and not StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).exists()
+    ):
+        raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
+    if case.waiting_since:
+        case.state = Case.State.CLAIMED if assignee_id is not None else Case.State.NEW
+    case.assignee_id = assignee_id
+    case.save(update_fields=["assignee", "state"])
+    audit_write(
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_ASSIGN,
@@ -404,25 +406,14 @@ def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
         object_ref=f"case:{case.pk}",
         detail=f"assignee:{assignee_id or '-'}",
     )
-    if assignee_id is None:
-        Case.objects.filter(pk=case.pk).update(
-            assignee=None, state=Case.State.NEW if case.waiting_since else case.state
-        )
-        audit_write(**audit)
-        return Case.objects.get(pk=case.pk)
-    membership = StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).first()
-    if membership is None:
-        raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
-    Case.objects.filter(pk=case.pk).update(
-        assignee_id=assignee_id, state=Case.State.CLAIMED if case.waiting_since else case.state
-    )
-    audit_write(**audit)
-    return Case.objects.get(pk=case.pk)
+    return case
 
 
 @transaction.atomic
 def charge_mark_paid(*, case: Case, user) -> Charge:
-    """The patient paid: the portal's copy of the charge follows by message."""
+    """The patient paid: the portal's copy of the charge follows by message.
+
+    The charge row is locked before its state is read, so two clicks on "paid" send one message."""
     charge = Charge.objects.select_for_update().filter(case=case).first()
     if charge is None or charge.state != Charge.State.INVOICED:
         raise ValidationError(_("Det finnes ingen ubetalt egenandel i saken."))
@@ -555,7 +546,7 @@ def compose_info_answer(message):
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     if message.patient is None:
         raise relay.Reject("E30", "")
-    today = timezone.localdate()
+    today = local_today()
     notice = absence_current(service=service, on=today)
     medications = ()
     if kind == CaseKind.RENEWAL:

@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.nin import nin_parse
 from clinics.models import Service, StaffMembership, StaffRole
 from epj.timebooks.models import AvailabilityException, AvailabilityRule, ExceptionKind, Timebook, TimebookKind
+from helsenorge.clock import local_today
 
 
 class TimebookForm(forms.ModelForm):
@@ -68,7 +67,7 @@ class AvailabilityRuleForm(forms.ModelForm):
     def __init__(self, *args, timebook, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.timebook = timebook
-        self.fields["valid_from"].initial = datetime.date.today()
+        self.fields["valid_from"].initial = local_today()
 
     def clean(self):
         data = super().clean()

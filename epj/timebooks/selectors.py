@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
+from helsenorge.clock import holiday_name, local_at
 
 # Per timebook: enough for a citizen to choose from, small enough to keep the synchronous reply quick
 # (each slot is a VEVENT both sides must write and read within the 15 s budget).
@@ -69,13 +70,19 @@ def booking_by_uid(uid: str) -> Booking | None:
 
 
 def slots_for_week(*, timebook: Timebook, week_start: datetime.date):
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(week_start, datetime.time.min, tz)
+    start = local_at(week_start, datetime.time.min)
+    end = local_at(week_start + datetime.timedelta(days=7), datetime.time.min)
     return (
-        Slot.objects.filter(timebook=timebook, start__gte=start, start__lt=start + datetime.timedelta(days=7))
+        Slot.objects.filter(timebook=timebook, start__gte=start, start__lt=end)
         .prefetch_related("bookings")
         .order_by("start")
     )
+
+
+def holidays_in_week(*, week_start: datetime.date) -> list[tuple[datetime.date, str]]:
+    """The public holidays of the week (date, Norwegian name): every timebook is closed on them."""
+    days = (week_start + datetime.timedelta(days=offset) for offset in range(7))
+    return [(day, name) for day in days if (name := holiday_name(day))]
 
 
 def bookings_for_slot(*, slot: Slot):

@@ -3,10 +3,8 @@
 import datetime
 import secrets
 import uuid
-import zoneinfo
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +23,7 @@ from epj.timebooks.models import (
     Slot,
     Timebook,
 )
+from helsenorge.clock import instant_add, is_public_holiday, local_at, local_day_bounds
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 
 
@@ -49,10 +48,6 @@ class CancelRefused(BookingError):
 class BookResult:
     booking: Booking
     created: bool
-
-
-def _local_tz():
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)
@@ -85,8 +80,15 @@ def _cuts_for(day, rules, exceptions) -> list:
 @transaction.atomic
 def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) -> int:
     """Cut the weekly pattern (and extra openings) into slots for `days` days from `start_date`,
-    leaving out closings. Safe to run again: existing slots (unique per timebook and start) stay."""
-    tz = _local_tz()
+    leaving out closings and public holidays. Safe to run again: existing slots (unique per
+    timebook and start) stay.
+
+    Opening hours are Oslo clock times; the slots between them are cut in elapsed time, so a night
+    opening across a daylight-saving change gets one slot fewer in March (02:00–03:00 never
+    happens) and one more in October (02:00–03:00 happens twice), each at its real local time.
+    A public holiday gets no slots from the weekly pattern; an extra opening staff add for that
+    date still makes its slots (an emergency clinic open on Christmas Day).
+    """
     rules = list(timebook.rules.all())
     exceptions = {}
     for exc in AvailabilityException.objects.filter(
@@ -100,13 +102,12 @@ def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) 
         closed = [e for e in todays if e.kind == ExceptionKind.CLOSED]
         if any(e.start_time is None for e in closed):
             continue
-        for cut in _cuts_for(day, rules, todays):
-            start = datetime.datetime.combine(day, cut.start, tz)
-            until = datetime.datetime.combine(day, cut.end, tz)
+        for cut in _cuts_for(day, [] if is_public_holiday(day) else rules, todays):
+            start = local_at(day, cut.start)
+            until = local_at(day, cut.end)
             step = datetime.timedelta(minutes=cut.minutes)
-            while start + step <= until:
-                end = start + step
-                if not any(_overlaps(day, e, start, end, tz) for e in closed):
+            while (end := instant_add(start, step)) <= until:
+                if not any(_overlaps(day, e, start, end) for e in closed):
                     new.append(
                         Slot(
                             timebook=timebook,
@@ -125,9 +126,9 @@ def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) 
     return Slot.objects.filter(timebook=timebook).count() - before
 
 
-def _overlaps(day, exception, start, end, tz) -> bool:
-    closed_from = datetime.datetime.combine(day, exception.start_time, tz)
-    closed_to = datetime.datetime.combine(day, exception.end_time, tz)
+def _overlaps(day, exception, start, end) -> bool:
+    closed_from = local_at(day, exception.start_time)
+    closed_to = local_at(day, exception.end_time)
     return start < closed_to and closed_from < end
 
 
@@ -150,13 +151,9 @@ def availability_exception_add(
     )
     if kind == ExceptionKind.EXTRA:
         return {"removed": 0, "kept_booked": 0, "created": slots_generate(timebook=timebook, start_date=date, days=1)}
-    tz = _local_tz()
-    day_slots = Slot.objects.filter(
-        timebook=timebook,
-        start__gte=datetime.datetime.combine(date, datetime.time.min, tz),
-        start__lt=datetime.datetime.combine(date + datetime.timedelta(days=1), datetime.time.min, tz),
-    )
-    hit = [s for s in day_slots if exception.start_time is None or _overlaps(date, exception, s.start, s.end, tz)]
+    day_start, day_end = local_day_bounds(date)
+    day_slots = Slot.objects.filter(timebook=timebook, start__gte=day_start, start__lt=day_end)
+    hit = [s for s in day_slots if exception.start_time is None or _overlaps(date, exception, s.start, s.end)]
     free = [s.pk for s in hit if s.booked == 0]
     # Only slots still empty at delete time: a booking racing in keeps its slot.
     removed, _detail = Slot.objects.filter(pk__in=free, booked=0).delete()
@@ -227,7 +224,9 @@ def slot_book(
 
 
 def cancel_deadline(slot: Slot) -> datetime.datetime:
-    return slot.start - datetime.timedelta(hours=slot.cancel_deadline_hours)
+    """`cancel_deadline_hours` of elapsed time before the start (24 h before is not always the
+    same clock time the day before: the night between may be 23 or 25 hours long)."""
+    return instant_add(slot.start, -datetime.timedelta(hours=slot.cancel_deadline_hours))
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from epj.timebooks.forms import (
     TimebookForm,
 )
 from epj.timebooks.models import BookingStatus, ExceptionKind, Slot
+from helsenorge.clock import local_today
 
 
 @login_required
@@ -51,7 +52,7 @@ def timebook_list(request, organisation_id):
 
 
 def _week_start(value) -> datetime.date:
-    day = parse_date(value or "") or timezone.localdate()
+    day = parse_date(value or "") or local_today()
     return day - datetime.timedelta(days=day.weekday())
 
 
@@ -111,8 +112,9 @@ def timebook_detail(request, timebook_id):
             "previous_week": week - datetime.timedelta(days=7),
             "next_week": week + datetime.timedelta(days=7),
             "slots": selectors.slots_for_week(timebook=timebook, week_start=week),
+            "holidays": selectors.holidays_in_week(week_start=week),
             "rules": timebook.rules.all(),
-            "exceptions": timebook.exceptions.filter(date__gte=timezone.localdate()),
+            "exceptions": timebook.exceptions.filter(date__gte=local_today()),
         },
     )
 

@@ -39,6 +39,7 @@ from messaging.relay.services import (
     envelopes_replay_dead,
     relay_ping,
     relay_receive_raw,
+    relay_receive_stream,
     relay_request_sync,
     relay_send,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "register_sync_handler",
     "relay_ping",
     "relay_receive_raw",
+    "relay_receive_stream",
     "relay_request_sync",
     "relay_send",
     "relay_status",

@@ -34,6 +34,7 @@ from messaging.codec import now as codec_now
 from messaging.codec.codes import APPREC, STATUS_OK, STATUS_OK_WITH_ERRORS, STATUS_REJECTED
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage, InboxOutcome, Side
 from messaging.relay import registry
+from messaging.relay.intake import oversize_of
 from messaging.relay.kicks import kick_on_commit
 from messaging.relay.processes import process_for_function
 from messaging.relay.registry import HandlerResult, Reject, apprec_error
@@ -428,8 +429,15 @@ def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> Inbou
     an_apprec = envelope.kind in (EnvelopeKind.APPREC, EnvelopeKind.REPLY) or is_apprec or msg_type == APPREC
     if an_apprec or not msg_id or sender is None:
         # No AppRec answers an AppRec, and with no MsgId/sender there is nobody to answer:
-        # keep the bytes as a dead letter (the broker's error channel) for an operator.
-        _mark(envelope, state=EnvelopeState.DEAD, dead_at=timezone.now(), error_text=f"Uleselig: {reason}")
+        # keep the bytes as a dead letter (the broker's error channel) for an operator; bytes
+        # over the size limit are not kept, only their size and digest.
+        oversize = oversize_of(envelope.payload)
+        if oversize is not None:
+            reason = oversize.reason
+            digest = {"payload": b"", "payload_size": oversize.size, "payload_sha256": oversize.sha256}
+        else:
+            digest = {}
+        _mark(envelope, state=EnvelopeState.DEAD, dead_at=timezone.now(), error_text=f"Uleselig: {reason}", **digest)
         return InboundOutcome(UNUSABLE, detail=reason)
     seen = memo.seen(side, msg_id)
     if seen:

@@ -13,7 +13,8 @@ from messaging.codec import AppRec, Foresporsel, Message, codes, document_parse,
 from messaging.codec import now as codec_now
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay.delivery import envelopes_deliver
-from messaging.relay.inbound import InboundOutcome, other_side
+from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
+from messaging.relay.intake import Oversize, oversize_dead_letter, oversize_of, payload_read_bounded
 from messaging.relay.kicks import kick_on_commit, relay_kick
 from messaging.relay.outbox import outbox_insert
 from messaging.relay.parties import party_for_her_id, portal_party
@@ -135,10 +136,11 @@ def _reply_consume(request: Envelope, reply: Envelope, *, retain: bool = True) -
 
 
 def envelope_replay(*, envelope_id: int) -> bool:
-    """Give a dead letter a fresh set of attempts; False when it is not dead."""
+    """Give a dead letter a fresh set of attempts; False when it is not dead (or has no bytes)."""
     with transaction.atomic():
         now = timezone.now()
-        replayed = Envelope.objects.filter(pk=envelope_id, state=EnvelopeState.DEAD).update(
+        # A document refused for its size was never stored: there is nothing to send again.
+        replayed = Envelope.objects.filter(pk=envelope_id, state=EnvelopeState.DEAD, payload_sha256="").update(
             state=EnvelopeState.QUEUED,
             attempts=0,
             next_attempt_at=now,
@@ -152,7 +154,7 @@ def envelope_replay(*, envelope_id: int) -> bool:
 
 
 def envelopes_replay_dead() -> int:
-    ids = list(Envelope.objects.filter(state=EnvelopeState.DEAD).values_list("pk", flat=True))
+    ids = list(Envelope.objects.filter(state=EnvelopeState.DEAD, payload_sha256="").values_list("pk", flat=True))
     return sum(envelope_replay(envelope_id=pk) for pk in ids)
 
 
@@ -173,6 +175,9 @@ def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = No
     `from_her_id` names the party the transport delivered it from, so the sender check applies.
     """
     _check_side(side)
+    oversize = oversize_of(payload)
+    if oversize is not None:
+        return _oversize_receipt(side=side, oversize=oversize, from_her_id=from_her_id)
     now = timezone.now()
     with transaction.atomic():
         envelope = Envelope.objects.create(
@@ -194,6 +199,23 @@ def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = No
     [(_, outcome)] = envelopes_deliver([envelope.pk], worker=OPERATOR)
     envelope.refresh_from_db()
     return RawReceipt(envelope=envelope, outcome=outcome)
+
+
+def relay_receive_stream(*, side: str, stream, from_her_id: int | None = None) -> RawReceipt:
+    """`relay_receive_raw` for a file or pipe, reading at most HN_XML_MAX_BYTES + 1 bytes of it:
+    a larger document is refused (T99) and dead-lettered as its size and digest only."""
+    _check_side(side)
+    payload = payload_read_bounded(stream)
+    if isinstance(payload, Oversize):
+        return _oversize_receipt(side=side, oversize=payload, from_her_id=from_her_id)
+    return relay_receive_raw(side=side, payload=payload, from_her_id=from_her_id)
+
+
+def _oversize_receipt(*, side: str, oversize: Oversize, from_her_id: int | None) -> RawReceipt:
+    # An operator's bytes carry no MsgId or sender to answer, so this is a dead letter (T99).
+    envelope = oversize_dead_letter(side=other_side(side), to_side=side, oversize=oversize, from_her_id=from_her_id)
+    logger.warning("refused an oversize document for %s: %s", side, oversize.reason)
+    return RawReceipt(envelope=envelope, outcome=InboundOutcome(UNUSABLE, detail=oversize.reason))
 
 
 def relay_ping(*, her_id: int, timeout: float | None = None) -> tuple[Message, float]:
@@ -231,6 +253,7 @@ __all__ = [
     "queue_name",
     "relay_ping",
     "relay_receive_raw",
+    "relay_receive_stream",
     "relay_request_sync",
     "relay_send",
 ]

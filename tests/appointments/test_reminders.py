@@ -8,10 +8,12 @@ from django.core import mail
 from appointments.models import Appointment, AppointmentReminder, AppointmentStatus
 from appointments.services import reminders_send
 from messaging.notifications import notification_channels_set
+from tests.messaging.test_notifications import notices_send_pending
 from tests.timebooks.helpers import confirmed_appointment
 
 
 def sms_texts():
+    notices_send_pending()  # the portal worker's part
     path = Path(settings.HN_SMS_FILE_PATH)
     return [p.read_text(encoding="utf-8") for p in sorted(path.glob("*.sms"))] if path.exists() else []
 

@@ -13,7 +13,11 @@ from messaging.dialogs.models import Kind, ServiceArea
 from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from messaging.notifications import notification_channels_set
 from tests.dialogs.conftest import deliver_all
-from tests.messaging.test_notifications import clean_sms_dir, sms_files  # noqa: F401 (autouse fixture)
+from tests.messaging.test_notifications import (  # noqa: F401 (autouse fixture)
+    clean_sms_dir,
+    notices_send_pending,
+    sms_files,
+)
 
 ALL = frozenset(ServiceArea.values)
 SECRETS = ["Diabetes type 2", "diabetes", "Levaxin", "mikrog", "Blodsukkeret er 14", "Hoste", "HbA1c", "2ae", "170"]
@@ -34,6 +38,7 @@ def reachable(clinic_data):
 
 
 def notices():
+    notices_send_pending()  # the portal worker's part
     return [f"{m.subject}\n{m.body}" for m in mail.outbox] + [p.read_text(encoding="utf-8") for p in sms_files()]
 
 

@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.models import NotificationPreference
+from messaging.models import Notice, NoticeState
 from messaging.notifications import citizen_notify, notice_link, notification_channels, notification_channels_set
 from messaging.sms import FileSmsBackend, SmsBackend
 from tests.tools.conftest import SECRET_NOTE, SECRET_TOOL_NAME, approve_all, maker, reviewer, send, submit_tool  # noqa: F401 (fixtures)
@@ -16,6 +17,14 @@ from tests.tools.conftest import SECRET_NOTE, SECRET_TOOL_NAME, approve_all, mak
 pytestmark = pytest.mark.django_db
 
 FORBIDDEN = [SECRET_TOOL_NAME, SECRET_NOTE, "Søvnhjelpen", "metformin", "insomni", "Diabetes", "diabetes"]
+
+
+def notices_send_pending():
+    """What the portal worker does after commit: one attempt per queued notice (the task itself)."""
+    from messaging.tasks import notice_send
+
+    for notice_id in Notice.objects.filter(state=NoticeState.PENDING).values_list("pk", flat=True):
+        notice_send(notice_id)
 
 
 def sms_files():
@@ -53,6 +62,8 @@ def test_tool_dispatch_notice_carries_no_health_content(
     with django_capture_on_commit_callbacks(execute=True):
         send(cast, tool, cast.nora.person, note=SECRET_NOTE)
         send(cast, tool, cast.emma, note=SECRET_NOTE)  # a child: her parents are told
+    assert mail.outbox == [] and sms_files() == []  # queued, for the worker
+    notices_send_pending()
     texts = all_notice_text()
     # Nora for herself + Nora and Ole for Emma; each by e-mail and SMS.
     assert len(mail.outbox) == 3 and len(sms_files()) == 3
@@ -75,6 +86,7 @@ def test_default_is_sms_only(cast, django_capture_on_commit_callbacks):
     assert (channels.sms_enabled, channels.email_enabled) == (True, False)
     with django_capture_on_commit_callbacks(execute=True):
         citizen_notify(person=person, path="/verktoy/mine/")
+    notices_send_pending()
     assert mail.outbox == [] and len(sms_files()) == 1
     assert sms_files()[0].read_text(encoding="utf-8").startswith("To: +47 40000001\n")
 
@@ -90,13 +102,15 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(cast):
     with pytest.raises(Boom), transaction.atomic():
         citizen_notify(person=person, path="/verktoy/mine/")
         raise Boom
-    assert sms_files() == [] and mail.outbox == []
+    notices_send_pending()
+    assert sms_files() == [] and mail.outbox == [] and not Notice.objects.exists()
 
 
 def test_no_contact_data_sends_nothing(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         citizen_notify(person=cast.ulf.person, path="/verktoy/mine/")
-    assert sms_files() == [] and mail.outbox == []
+    notices_send_pending()
+    assert sms_files() == [] and mail.outbox == [] and not Notice.objects.exists()
 
 
 @pytest.mark.parametrize("path", ["https://evil.example/", "//evil.example/x", "verktoy/"])
@@ -132,6 +146,7 @@ def test_sms_backend_is_pluggable(settings, cast, django_capture_on_commit_callb
     person.save()
     with django_capture_on_commit_callbacks(execute=True):
         citizen_notify(person=person, path="/verktoy/mine/")
+    notices_send_pending()
     assert [to for to, _text in sent] == ["+47 40000001"] and sms_files() == []
     del sys.modules["recording_sms"]
     assert issubclass(FileSmsBackend, SmsBackend)

@@ -32,6 +32,7 @@ from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, ServiceArea
 from messaging.dialogs.representation import RELATION_SELF, Subject
+from messaging.models import Notice
 from messaging.wire.attachments import CheckedFile
 from tests import factories as f
 from tests.conftest import TOTP_SECRET
@@ -198,6 +199,9 @@ def world_build(cast) -> World:
         patient_nin=cast.ulf.person.nin, valid_from=datetime.date(2026, 1, 1), valid_to=datetime.date(2026, 12, 31)
     )
     Medication.objects.create(organisation=cast.gp_org, patient_nin=nora.nin, name="Levaxin", dosage="1 om morgenen")
+    Notice.objects.create(
+        person=nora, channel="sms", recipient="+47 40000001", path="/meldinger/", next_attempt_at=timezone.now()
+    )
     RecordNote.objects.create(
         organisation=cast.gp_org,
         patient_nin=nora.nin,
@@ -484,6 +488,7 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
     "epj_records_copyrequest": "rw",
     "epj_records_copydispatch": "rw",
     "epj_records_hospitaldocument": "rw",
+    "messaging_notice": "ro",
 }
 
 

@@ -15,6 +15,17 @@ from messaging.models import Envelope
 from messaging.relay.delivery import relay_deliver_due
 
 
+def next_monday() -> datetime.date:
+    """A coming Monday that, like the Monday after it, is no public holiday (no slots on those)."""
+    from helsenorge.clock import is_public_holiday, local_today
+
+    today = local_today()
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    while is_public_holiday(monday) or is_public_holiday(monday + datetime.timedelta(days=7)):
+        monday += datetime.timedelta(days=7)
+    return monday
+
+
 def make_timebooks(cast):
     """Kari's treater timebook and a lab resource timebook at Nora's GP office."""
     treater = Timebook.objects.create(

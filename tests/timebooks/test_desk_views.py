@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from epj.timebooks.models import (
     AppointmentType,
@@ -20,10 +19,10 @@ from epj.timebooks.models import (
 )
 from messaging.models import Envelope
 from tests.conftest import login_as
-from tests.timebooks.helpers import make_slot, make_timebooks
+from tests.timebooks.helpers import make_slot, make_timebooks, next_monday
 
 PERSONAS = ["anonymous", "other_citizen", "other_org_staff", "right_user"]
-NEXT_MONDAY = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
+NEXT_MONDAY = next_monday()
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from epj.timebooks.services import (
     slot_book,
     slots_generate,
 )
-from tests.timebooks.helpers import make_slot, make_timebooks
+from tests.timebooks.helpers import make_slot, make_timebooks, next_monday
 
-NEXT_MONDAY = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
+NEXT_MONDAY = next_monday()
 
 
 @pytest.fixture

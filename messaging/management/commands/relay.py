@@ -14,7 +14,7 @@ from messaging.relay import (
     envelope_replay,
     envelopes_replay_dead,
     relay_ping,
-    relay_receive_raw,
+    relay_receive_stream,
     relay_status,
 )
 from messaging.relay.inbound import APPLIED, DUPLICATE, REJECTED, UNUSABLE
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             "receive", help="feed a file through the inbound path; exit 0 accepted, 1 rejected, 2 unusable"
         )
         receive.add_argument("--side", required=True, choices=Side.values)
-        receive.add_argument("file")
+        receive.add_argument("file", help="the document, or - for standard input")
         receive.add_argument(
             "--from-her-id",
             type=int,
@@ -84,9 +84,10 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("Ingen døde meldinger.")
         for row in rows:
+            kept = f" [ikke lagret, sha256 {row.payload_sha256}]" if row.payload_sha256 else ""
             self.stdout.write(
                 f"#{row.pk} {row.queue} {row.msg_type or '(ukjent type)'} {row.msg_id} "
-                f"forsøk {row.attempts}, død {row.dead_at:%Y-%m-%d %H:%M:%S}: {row.error_text}"
+                f"forsøk {row.attempts}, død {row.dead_at:%Y-%m-%d %H:%M:%S}: {row.error_text}{kept}"
             )
 
     def do_replay(self, *, id, all, **_):
@@ -98,14 +99,19 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{envelopes_replay_dead()} lagt i kø igjen."))
             return
         if not envelope_replay(envelope_id=id):
-            raise CommandError(f"#{id} er ikke en død melding.")
+            raise CommandError(f"#{id} er ikke en død melding med innhold som kan sendes på nytt.")
         self.stdout.write(self.style.SUCCESS(f"#{id} lagt i kø igjen."))
 
     def do_receive(self, *, side, file, from_her_id=None, **_):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"Finner ikke filen {file}.")
-        receipt = relay_receive_raw(side=side, payload=path.read_bytes(), from_her_id=from_her_id)
+        # Streamed: a document over HN_XML_MAX_BYTES is refused after reading at most limit + 1 bytes.
+        if file == "-":
+            receipt = relay_receive_stream(side=side, stream=sys.stdin.buffer, from_her_id=from_her_id)
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise CommandError(f"Finner ikke filen {file}.")
+            with path.open("rb") as stream:
+                receipt = relay_receive_stream(side=side, stream=stream, from_her_id=from_her_id)
         outcome = receipt.outcome
         if outcome is None:
             self.stderr.write(f"Midlertidig feil, prøves igjen av arbeiderne: {receipt.envelope.error_text}")
