@@ -1,12 +1,12 @@
 """Settings for the test suite: the production module with test-friendly defaults.
 
-Only defaults change here (explicit environment variables still win), so the suite
-runs the same code paths as production on either stack.
+Environment defaults change here (explicit environment variables still win), so the suite runs
+the same code paths as production on either stack; the few settings below exist for tests only.
+The worker processes the tests start load this module too.
 """
 
 import os
 
-os.environ.setdefault("HN_FAST_PASSWORD_HASHER", "true")
 os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
@@ -16,3 +16,6 @@ os.environ.setdefault(
 )
 
 from helsenorge.settings import *  # noqa: E402,F401,F403
+
+# The production hasher is deliberately slow; thousands of test logins need a cheap one.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
