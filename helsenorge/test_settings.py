@@ -19,3 +19,7 @@ from helsenorge.settings import *  # noqa: E402,F401,F403
 
 # The production hasher is deliberately slow; thousands of test logins need a cheap one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Nothing is collected before a test run: WhiteNoise looks static files up per request through
+# the finders (as in development) instead of indexing a STATIC_ROOT that does not exist.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
