@@ -14,6 +14,12 @@ os.environ.setdefault(
     "HN_VAR_DIR",
     os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "test", f"run-{os.getpid()}"),
 )
+# pytest-xdist starts its workers from a process that has already chosen the folder: each worker
+# takes a subfolder of its own (file cache, broker folders), once, and hands it on as above.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker and os.environ.get("HN_TEST_XDIST_WORKER") != _xdist_worker:
+    os.environ["HN_VAR_DIR"] = os.path.join(os.environ["HN_VAR_DIR"], _xdist_worker)
+    os.environ["HN_TEST_XDIST_WORKER"] = _xdist_worker
 
 from helsenorge.settings import *  # noqa: E402,F401,F403
 
