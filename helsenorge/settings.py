@@ -313,7 +313,6 @@ RELAY_QUEUES = ("portal.async", "portal.sync", "epj.async", "epj.sync")
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "relay.sweep": {"queue": "portal.async"},
-    "bench.*": {"queue": "epj.async"},
 }
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
 CELERY_BEAT_SCHEDULE = {
