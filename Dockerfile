@@ -1,6 +1,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# The runtime requirements only: test, load-test and lint tools stay out of the image
+# (requirements-dev.txt; tests/test_requirements.py checks it).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

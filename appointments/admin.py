@@ -1,12 +1,17 @@
 """The operator's side of appointments: which video services are approved for integration."""
 
 from django.contrib import admin
+from django.db import models
 
 from appointments.models import ClinicVideoService, DropInRoom, VideoService
+
+# A URL typed without a scheme means https (Django 6's default).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(VideoService)
 class VideoServiceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "url_prefix", "approved"]
     list_filter = ["approved"]
     search_fields = ["name", "url_prefix"]
@@ -20,5 +25,6 @@ class ClinicVideoServiceAdmin(admin.ModelAdmin):
 
 @admin.register(DropInRoom)
 class DropInRoomAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["service", "title", "active"]
     list_select_related = ["service__organisation"]

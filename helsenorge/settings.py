@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     # journal and epj.records take journal copies out of the e-kontakt handlers registered above.
     "journal",
     "epj.records",
+    # Cross-system management commands (seeding, benchmarks).
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -179,9 +181,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if env_bool("HN_FAST_PASSWORD_HASHER", default=False):
-    # Test runs only: the default hasher is slow by design, and the tests log in thousands of times.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -231,8 +230,6 @@ if HTTPS:
 # Requests one web process runs at once (0: no limit); more get 503 + Retry-After.
 HN_MAX_CONCURRENT_REQUESTS = env_int("HN_MAX_CONCURRENT_REQUESTS", 12, minimum=0, maximum=1000)
 HN_RETRY_AFTER_SECONDS = env_int("HN_RETRY_AFTER_SECONDS", 2, minimum=1, maximum=3600)
-# The one-row yardstick view for `manage.py bench web` (never in production).
-HN_BENCH_VIEWS = env_bool("HN_BENCH_VIEWS", default=False)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "nb"
@@ -303,17 +300,6 @@ HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=
 # Private keys and certificates of the local test PKI (`manage.py pki`); never in a database.
 HN_PKI_DIR = Path(env_str("HN_PKI_DIR", str(VAR_DIR / "pki")))
 
-# --- Demo data (manage.py seed_demo runs these in order; each is idempotent) ---
-HN_DEMO_SEEDERS = [
-    "clinics.demo.seed_all",
-    "epj.demo.seed_epj_patients",
-    "epj.desk.demo.seed_desk_demo",
-    "epj.timebooks.demo.seed_timebooks",
-    "appointments.demo.seed_video",
-    "epj.records.demo.seed_records",
-    "tools.demo.seed_tools",
-]
-
 # --- Celery ----------------------------------------------------------------------
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", {"redis", "rediss", "filesystem", "amqp"}, default="filesystem://")
 BROKER_IS_FILESYSTEM = CELERY_BROKER_URL.startswith("filesystem")
@@ -353,7 +339,6 @@ CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "relay.sweep": {"queue": "portal.async"},
     "notices.*": {"queue": "portal.async"},
-    "bench.*": {"queue": "epj.async"},
 }
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
 CELERY_BEAT_SCHEDULE = {

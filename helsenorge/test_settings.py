@@ -1,7 +1,8 @@
 """Settings for the test suite: the production module with test-friendly defaults.
 
-Only defaults change here (explicit environment variables still win), so the suite
-runs the same code paths as production on either stack.
+Environment defaults change here (explicit environment variables still win), so the suite runs
+the same code paths as production on either stack; the few settings below exist for tests only.
+The worker processes the tests start load this module too.
 """
 
 import os
@@ -12,7 +13,6 @@ import secrets
 # start, so their sessions and signatures agree) and the synthetic identity numbers of the cast.
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + secrets.token_urlsafe(48))
-os.environ.setdefault("HN_FAST_PASSWORD_HASHER", "true")
 os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
@@ -20,6 +20,12 @@ os.environ.setdefault(
     "HN_VAR_DIR",
     os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var", "test", f"run-{os.getpid()}"),
 )
+# pytest-xdist starts its workers from a process that has already chosen the folder: each worker
+# takes a subfolder of its own (file cache, broker folders), once, and hands it on as above.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker and os.environ.get("HN_TEST_XDIST_WORKER") != _xdist_worker:
+    os.environ["HN_VAR_DIR"] = os.path.join(os.environ["HN_VAR_DIR"], _xdist_worker)
+    os.environ["HN_TEST_XDIST_WORKER"] = _xdist_worker
 
 from helsenorge.settings import *  # noqa: E402,F401,F403
 
@@ -30,3 +36,8 @@ WHITENOISE_USE_FINDERS = True
 # WhiteNoise also looks in STATIC_ROOT at start-up; a per-run empty folder keeps it quiet.
 STATIC_ROOT = VAR_DIR / "static-root"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The production hasher is deliberately slow; thousands of test logins need a cheap one.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Nothing is collected before a test run: WhiteNoise looks static files up per request through
+# the finders (as in development) instead of indexing the empty STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True

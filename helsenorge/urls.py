@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
@@ -6,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import notification_views
 from accounts import views as account_views
-from helsenorge.bench_views import bench_row
 from helsenorge.views import health
 
 # The admin logs in through allauth, so its rate limits and MFA apply there too.
@@ -30,5 +28,3 @@ urlpatterns = [
     path("epj/timeboker/", include("epj.timebooks.urls")),
     path("drift/", admin.site.urls),
 ]
-if settings.HN_BENCH_VIEWS:  # the yardstick for `manage.py bench web`, never in production
-    urlpatterns.append(path("bench/rad/<int:her_id>/", bench_row, name="bench_row"))

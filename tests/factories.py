@@ -75,6 +75,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 class ServiceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Service
+        skip_postgeneration_save = True  # the hook writes other rows, never the service
 
     organisation = factory.SubFactory(OrganisationFactory)
     her_id = factory.LazyFunction(lambda: next(_her))

@@ -2,11 +2,14 @@
 history (ToolEvent) stays complete."""
 
 from django.contrib import admin
+from django.db import models
 
 from tools.models import Tool, ToolDispatch, ToolEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
+
     def has_add_permission(self, request):
         return False
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.nin import nin_parse
@@ -8,10 +9,18 @@ from tools.selectors import published_tools
 from tools.services import SUBMISSION_FIELDS
 
 
+def https_url_formfield(field, **kwargs):
+    """The model field's form field; a URL typed without a scheme means https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class ToolSubmissionForm(forms.ModelForm):
     class Meta:
         model = Tool
         fields = SUBMISSION_FIELDS
+        formfield_callback = https_url_formfield
         help_texts = {
             "maker": _("Virksomheten som lager og har ansvaret for verktøyet."),
             "purpose": _("Hvilket problem hjelper verktøyet innbyggeren med, og hvordan?"),

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.nin import nin_parse
@@ -8,9 +9,17 @@ from epj.timebooks.models import AvailabilityException, AvailabilityRule, Except
 from helsenorge.clock import local_today
 
 
+def https_url_formfield(field, **kwargs):
+    """The model field's form field; a URL typed without a scheme means https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class TimebookForm(forms.ModelForm):
     class Meta:
         model = Timebook
+        formfield_callback = https_url_formfield
         fields = [
             "name",
             "kind",

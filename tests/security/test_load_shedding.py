@@ -100,7 +100,6 @@ def test_the_middleware_is_installed_after_static_files_and_before_sessions(clie
         ("HN_MAX_CONCURRENT_REQUESTS", "-1"),
         ("HN_RETRY_AFTER_SECONDS", "0"),
         ("HN_LOGIN_RATE", "lots"),
-        ("HN_BENCH_VIEWS", "perhaps"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_naming_it(tmp_path, name, value):

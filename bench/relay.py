@@ -12,7 +12,7 @@ Method (docs/benchmarks.md):
    with sends paced at half the measured relay rate.
 Bench rows use their own clinic (HER-ids 8149900/8149901) and are deleted afterwards.
 
-It lives in the project package, not in `messaging`, because it plays both sides at once
+It lives in the dev-only bench package, not in `messaging`, because it plays both sides at once
 (it registers the bench patient in the EPJ and clears the EPJ's bench journal), which the
 portal's own code may never do (import-linter contract).
 """

@@ -1,19 +1,26 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils.module_loading import import_string
 
-from clinics.demo import DEMO_PASSWORD, demo_logins
+from appointments.demo import seed_video
+from clinics.demo import DEMO_PASSWORD, demo_logins, seed_all
+from epj.demo import seed_epj_patients
+from epj.desk.demo import seed_desk_demo
+from epj.records.demo import seed_records
+from epj.timebooks.demo import seed_timebooks
+from tools.demo import seed_tools
+
+# Each app seeds its own side; in this order, because later seeders use what earlier ones wrote
+# (the register first, then the EPJ's patients, desk and timebooks, then what builds on them).
+SEEDERS = (seed_all, seed_epj_patients, seed_desk_demo, seed_timebooks, seed_video, seed_records, seed_tools)
 
 
 class Command(BaseCommand):
     help = "Create (or bring up to date) the demo data of every app. Safe to run again."
 
     def handle(self, *args, **options):
-        # Each app seeds its own side; the list lives in settings so the register does not
-        # import the EPJ or the portal's feature apps.
-        for dotted in settings.HN_DEMO_SEEDERS:
-            self.stdout.write(f"Seeding: {dotted} …")
-            import_string(dotted)()
+        for seeder in SEEDERS:
+            self.stdout.write(f"Seeding: {seeder.__module__}.{seeder.__name__} …")
+            seeder()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("")
         self.stdout.write(f"  Portal:   {settings.SITE_URL}/")

@@ -1,11 +1,8 @@
 """`manage.py seed_scale --citizens 100000 --messages 1000000`: a national-size database for `bench scale`."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
 
-# By name: the seeder writes both sides' tables, which the messaging app itself never imports
-# (import-linter keeps the portal and the EPJ apart; see helsenorge/scale.py).
-SEEDER = "helsenorge.scale.seed_scale"
+from bench.scale_data import seed_scale
 
 
 class Command(BaseCommand):
@@ -20,7 +17,7 @@ class Command(BaseCommand):
         if citizens < 1 or messages < 0:
             raise CommandError("--citizens må være minst 1 og --messages kan ikke være negativ.")
         try:
-            written = import_string(SEEDER)(citizens=citizens, messages=messages, seed=seed, write=self.stdout.write)
+            written = seed_scale(citizens=citizens, messages=messages, seed=seed, write=self.stdout.write)
         except RuntimeError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS("Ferdig: " + ", ".join(f"{k} {v}" for k, v in written.items())))

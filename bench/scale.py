@@ -20,8 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from bench.scale_data import SCALE_DOMAIN
 from clinics.models import StaffMembership
-from helsenorge.scale import SCALE_DOMAIN
 
 
 def add_arguments(parser):

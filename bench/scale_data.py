@@ -7,8 +7,8 @@ version of each thread as a desk case (EPJ side). Nothing passes through the rel
 bulk history, not traffic. Every row is synthetic: HER-ids from 70 000 000 up, national
 identity numbers with +80 on the month (Tenor), e-mails at `scale.local`.
 
-Lives in the project package because it writes both sides' tables (DESIGN §2 keeps the portal
-apps and the EPJ apart; only operators' tooling sees both).
+Lives in the dev-only bench package because it writes both sides' tables (DESIGN §2 keeps the
+portal apps and the EPJ apart; only operators' tooling sees both).
 """
 
 import datetime

@@ -1,6 +1,6 @@
 """A yardstick view for `manage.py bench web`: the least a Django page can do with the database.
 
-Mounted only when HN_BENCH_VIEWS is on (never in production): it reads one row by a unique
+Mounted only by bench/urls.py under bench.settings (never in production): it reads one row by a unique
 index through the full middleware stack, so the load benchmark can say what fraction of that
 a real page achieves on the same machine in the same run.
 """

@@ -7,7 +7,7 @@ Method (docs/benchmarks.md, "Web load"), all in one run on the same machine:
 2. gunicorn (gthread: `--workers` processes × `--threads` threads, DEBUG off, collected static)
    with load shedding at HN_MAX_CONCURRENT_REQUESTS per process, and one Celery worker per
    side for the messages the scenario sends.
-3. Phases, each `--duration` seconds, each a headless locust run of loadtest/locustfile.py:
+3. Phases, each `--duration` seconds, each a headless locust run of bench/locustfile.py:
    a. capacity of the yardstick (a view reading one row by unique index), closed loop with
       `--limit` users (as many as one process admits, so nothing is shed), no think time;
    b. capacity of the inbox page, the same way: throughput ratio b / a;
@@ -20,6 +20,7 @@ Method (docs/benchmarks.md, "Web load"), all in one run on the same machine:
 """
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -42,9 +43,9 @@ from django.utils import timezone
 
 from accounts.models import Person, User
 from accounts.nin import nin_generate
+from bench.scale import percentile
 from clinics.models import HealthContact, Service
 from epj.services import epj_patient_register
-from helsenorge.bench_scale import percentile
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from messaging.relay.workers import worker_processes
 
@@ -53,7 +54,8 @@ BENCH_PASSWORD = "Lasttest-passord-2026"
 DEMO_GP_HER_ID = 8140011  # "Fastlege Kari Lege" in clinics/demo.py: offers e-kontakt and booking
 THREADS_EACH = 3
 SPIKE_FACTOR = 10
-TIMEOUT_MS = 29_000  # loadtest/locustfile.py gives up after 30 s
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+TIMEOUT_MS = 29_000  # bench/locustfile.py gives up after 30 s
 
 
 def add_arguments(parser):
@@ -69,6 +71,11 @@ def add_arguments(parser):
 
 
 def run(command, *, users, duration, workers, threads, limit, login_users, spike_seconds, no_spike, port, **_):
+    if importlib.util.find_spec("locust") is None:
+        raise RuntimeError(
+            "bench web drives locust, a dev-only tool that is not installed here: "
+            "install requirements-dev.txt (make install-dev)."
+        )
     out = command.stdout
     work = Path(settings.VAR_DIR) / "bench" / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
     work.mkdir(parents=True, exist_ok=True)
@@ -213,7 +220,8 @@ def _server_env(limit: int) -> dict:
         PYTHONUNBUFFERED="1",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        HN_BENCH_VIEWS="true",
+        # Production settings plus the yardstick URL, for gunicorn, collectstatic and the workers.
+        DJANGO_SETTINGS_MODULE="bench.settings",
         HN_MAX_CONCURRENT_REQUESTS=str(limit),
         HN_ALLOW_SYNTHETIC_NIN="true",
         HN_VAR_DIR=str(settings.VAR_DIR),
@@ -300,7 +308,7 @@ def _locust(base, user_class, users, seconds, users_file, log, out, extra_env=No
         "-m",
         "locust",
         "-f",
-        str(Path(settings.BASE_DIR) / "loadtest" / "locustfile.py"),
+        str(LOCUSTFILE),
         "--headless",
         "--host",
         base,
