@@ -4,6 +4,7 @@ emitted_messages()/emitted_apprecs() are also used by test_codec_hostile.py. Val
 """
 
 import datetime
+import re
 import shutil
 
 import pytest
@@ -456,6 +457,17 @@ def test_without_schema_dir_structural_checks_still_run(settings, tmp_path):
     with pytest.raises(CodecError) as caught:
         message_parse(unknown)
     assert caught.value.code == "T10"
+
+
+def test_without_schema_dir_a_question_without_its_type_is_a_clear_error(settings, tmp_path):
+    settings.HN_SCHEMA_DIR = tmp_path / "no-schemas-here"
+    data = message_build(MESSAGES["ekontakt"])
+    untyped = re.sub(rb"<TypeForesp [^>]*/>", b"", data)
+    assert untyped != data
+    with pytest.raises(CodecError) as caught:
+        message_parse(untyped)
+    assert caught.value.code == "T02" and "TypeForesp" in str(caught.value)
+    assert caught.value.header is not None and caught.value.header.msg_id == MESSAGES["ekontakt"].msg_id
 
 
 def test_awkward_user_text_survives_and_xml_illegal_characters_are_dropped(official_schemas):
