@@ -50,8 +50,9 @@ def _page(request, queryset, param="side"):
         query[param] = number
         return "?" + query.urlencode()
 
-    page.previous_link = link(page.previous_page_number()) if page.has_previous() else ""
-    page.next_link = link(page.next_page_number()) if page.has_next() else ""
+    # The template reads the neighbours' links from the page itself.
+    page.previous_link = link(page.previous_page_number()) if page.has_previous() else ""  # type: ignore[attr-defined]
+    page.next_link = link(page.next_page_number()) if page.has_next() else ""  # type: ignore[attr-defined]
     return page
 
 
