@@ -312,7 +312,7 @@ def desk_request_id() -> str:
 
 
 @transaction.atomic
-def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User) -> Booking:
+def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | None) -> Booking:
     """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
     booking = slot_book(
         slot_id=slot.pk,
