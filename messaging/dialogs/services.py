@@ -359,7 +359,7 @@ def _sent_copies(msg_ids: Iterable[str]) -> QuerySet[DialogMessage]:
 
 
 @transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint
-def apprec_receive(envelope: "Envelope", apprec: AppRec) -> None:
+def apprec_receive(envelope: "Envelope | None", apprec: AppRec) -> None:
     """The AppRec for a citizen's message: received by the clinic, or rejected and why."""
     copy: DialogMessage | None = _relay().batch_lookup(
         ("dialog-sent", apprec.original_msg_id), lambda: _sent_copies([apprec.original_msg_id]).first(), changing=True

@@ -6,6 +6,7 @@ emitted_messages()/emitted_apprecs() are also used by test_codec_hostile.py. Val
 import datetime
 import re
 import shutil
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -134,7 +135,7 @@ def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), ac
     )
 
 
-def _reply(theme, answered, **kwargs):
+def _reply(theme: codes.Code, answered, **kwargs):
     return Notat(*theme, text=kwargs.pop("text", "Svar fra legekontoret."), answered=answered)
 
 
@@ -287,7 +288,7 @@ def emitted_messages() -> dict[str, Message]:
 
 
 def emitted_apprecs() -> dict[str, AppRec]:
-    base = dict(
+    base: dict[str, Any] = dict(
         gen_date=GEN_DATE,
         sender=CLINIC_GP,
         receiver=PORTAL,
