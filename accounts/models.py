@@ -78,7 +78,7 @@ class ParentalResponsibility(models.Model):
         return f"{self.parent} → {self.child}"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
@@ -103,7 +103,7 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A login. Citizens link to their Person; clinic staff carry memberships in clinics."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # logins are by email
     email = models.EmailField(_("e-post"), unique=True)
     person = models.OneToOneField(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="user", verbose_name=_("person")
@@ -112,14 +112,14 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc,assignment]  # email logins, not AbstractUser's username manager
 
     class Meta:
         verbose_name = _("bruker")
         verbose_name_plural = _("brukere")
 
     def __str__(self):
-        if self.person_id:
+        if self.person is not None:
             return self.person.full_name
         return self.get_full_name() or self.email
 

@@ -17,7 +17,7 @@ class NotificationChannelsForm(forms.Form):
     email_enabled = forms.BooleanField(label=gettext_lazy("Varsle meg på e-post"), required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("sms_enabled") and not data.get("email_enabled"):
             raise forms.ValidationError(
                 _("Velg minst én kanal. Noen varsler, som meldinger fra helsepersonell, sendes alltid.")

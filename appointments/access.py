@@ -5,7 +5,7 @@ themselves, a child they have parental responsibility for, or someone who gave t
 attorney for digital health services), validated on every request by messaging.dialogs.
 """
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from appointments.models import Appointment, CalendarFeed
 from clinics.models import HealthContact
@@ -13,7 +13,7 @@ from messaging.codec import OnBehalf, codes
 from messaging.dialogs.representation import Subject, acting_subject
 
 
-def appointment_subject(request) -> Subject:
+def appointment_subject(request: HttpRequest) -> Subject:
     subject = acting_subject(request)  # 404 for anyone who is not a citizen
     if not subject.may_use_dialogs:
         raise Http404
@@ -28,7 +28,7 @@ def on_behalf_of(subject: Subject) -> OnBehalf | None:
     return OnBehalf(nin=subject.actor.nin, name=subject.actor.full_name, relation=relation)
 
 
-def appointment_for_citizen(*, request, appointment_id) -> Appointment:
+def appointment_for_citizen(*, request: HttpRequest, appointment_id: int) -> Appointment:
     """An appointment of the person the citizen is acting for."""
     subject = appointment_subject(request)
     appointment = (
@@ -41,7 +41,7 @@ def appointment_for_citizen(*, request, appointment_id) -> Appointment:
     return appointment
 
 
-def contact_for_booking(*, request, contact_id) -> tuple[Subject, HealthContact]:
+def contact_for_booking(*, request: HttpRequest, contact_id: int) -> tuple[Subject, HealthContact]:
     """A health contact of the person the citizen is acting for."""
     subject = appointment_subject(request)
     contact = (

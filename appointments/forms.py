@@ -21,7 +21,9 @@ class ClinicVideoForm(forms.Form):
 
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["video_service"].queryset = queryset
+        field = self.fields["video_service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
 
 
 class DropInRoomForm(forms.Form):
@@ -30,7 +32,7 @@ class DropInRoomForm(forms.Form):
     active = forms.BooleanField(label=_("Vis rommet for innbyggerne"), required=False, initial=True)
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Åpne dager"),
-        choices=DropInOpening._meta.get_field("weekday").choices,
+        choices=DropInOpening._meta.get_field("weekday").choices or (),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -38,7 +40,7 @@ class DropInRoomForm(forms.Form):
     closes = forms.TimeField(label=_("Stenger (tt:mm)"))
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("opens") and data.get("closes") and data["closes"] <= data["opens"]:
             self.add_error("closes", _("Stengetid må være etter åpningstid."))
         return data

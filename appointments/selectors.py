@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import Person
 from appointments.models import (
     Appointment,
     AppointmentStatus,
@@ -12,7 +14,7 @@ from appointments.models import (
     DropInRoom,
     VideoService,
 )
-from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel, HealthContact
+from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel, HealthContact, Service
 from clinics.selectors import service_appointment_level
 from messaging.models import EnvelopeState
 from messaging.relay import envelope_for
@@ -21,7 +23,7 @@ JOIN_OPENS_BEFORE = datetime.timedelta(minutes=10)
 ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED, AppointmentStatus.CANCEL_PENDING)
 
 
-def level_allows(*, service, needed: str) -> bool:
+def level_allows(*, service: Service, needed: str) -> bool:
     """Does the service's appointment level in the address register cover `needed`?"""
     if not service.active:
         return False
@@ -29,11 +31,13 @@ def level_allows(*, service, needed: str) -> bool:
     return APPOINTMENT_LEVEL_ORDER.index(level) >= APPOINTMENT_LEVEL_ORDER.index(needed)
 
 
-def can_book(*, service) -> bool:
+def can_book(*, service: Service) -> bool:
     return level_allows(service=service, needed=AppointmentLevel.BOOK)
 
 
-def appointments_for_person(*, person, upcoming: bool, at=None):
+def appointments_for_person(
+    *, person: Person, upcoming: bool, at: datetime.datetime | None = None
+) -> QuerySet[Appointment]:
     at = at or timezone.now()
     qs = Appointment.objects.filter(person=person).select_related("service__organisation")
     if upcoming:
@@ -41,12 +45,14 @@ def appointments_for_person(*, person, upcoming: bool, at=None):
     return qs.exclude(end__gte=at, status__in=ACTIVE_STATUSES).order_by("-start")
 
 
-def appointments_for_contact(*, person, service, at=None):
+def appointments_for_contact(
+    *, person: Person, service: Service, at: datetime.datetime | None = None
+) -> QuerySet[Appointment]:
     at = at or timezone.now()
     return Appointment.objects.filter(person=person, service=service, end__gte=at, status__in=ACTIVE_STATUSES)
 
 
-def bookable_contacts(*, person):
+def bookable_contacts(*, person: Person) -> list[HealthContact]:
     """The person's active health contacts that take bookings online."""
     contacts = (
         HealthContact.objects.filter(person=person, active=True, service__active=True)
@@ -56,7 +62,7 @@ def bookable_contacts(*, person):
     return [c for c in contacts if can_book(service=c.service)]
 
 
-def feed_appointments(*, person):
+def feed_appointments(*, person: Person) -> QuerySet[Appointment]:
     """What the private calendar feed shows: confirmed and cancelled appointments from 30 days back."""
     since = timezone.now() - datetime.timedelta(days=30)
     return (
@@ -69,7 +75,7 @@ def feed_appointments(*, person):
     )
 
 
-def join_available(appointment: Appointment, *, at=None) -> bool:
+def join_available(appointment: Appointment, *, at: datetime.datetime | None = None) -> bool:
     """The video join button shows from shortly before the start until the end."""
     at = at or timezone.now()
     return (
@@ -82,14 +88,14 @@ def join_available(appointment: Appointment, *, at=None) -> bool:
 def request_undeliverable(appointment: Appointment) -> bool:
     """Did our pending reservation or cancellation end up as a dead letter (no answer will come)?"""
     msg_id = {
-        AppointmentStatus.PENDING: appointment.reservation_msg_id,
+        str(AppointmentStatus.PENDING): appointment.reservation_msg_id,
         AppointmentStatus.CANCEL_PENDING: appointment.cancel_msg_id,
     }.get(appointment.status)
     envelope = envelope_for(msg_id) if msg_id else None
     return envelope is not None and envelope.state == EnvelopeState.DEAD
 
 
-def approved_video_service_for(*, organisation_id) -> VideoService | None:
+def approved_video_service_for(*, organisation_id: int) -> VideoService | None:
     choice = (
         ClinicVideoService.objects.select_related("video_service")
         .filter(organisation_id=organisation_id, video_service__approved=True)
@@ -98,11 +104,11 @@ def approved_video_service_for(*, organisation_id) -> VideoService | None:
     return choice.video_service if choice else None
 
 
-def approved_video_services():
+def approved_video_services() -> QuerySet[VideoService]:
     return VideoService.objects.filter(approved=True).order_by("name")
 
 
-def drop_in_room_for(*, service) -> DropInRoom | None:
+def drop_in_room_for(*, service: Service) -> DropInRoom | None:
     """The service's active drop-in room, if its link still comes from an approved video service."""
     room = DropInRoom.objects.filter(service=service, active=True).prefetch_related("openings").first()
     if room is None:
@@ -113,10 +119,10 @@ def drop_in_room_for(*, service) -> DropInRoom | None:
     return room
 
 
-def drop_in_open_now(room: DropInRoom, *, at=None) -> bool:
+def drop_in_open_now(room: DropInRoom, *, at: datetime.datetime | None = None) -> bool:
     local = timezone.localtime(at or timezone.now())
     return any(o.weekday == local.weekday() and o.opens <= local.time() < o.closes for o in room.openings.all())
 
 
-def calendar_feed_for(*, person) -> CalendarFeed | None:
+def calendar_feed_for(*, person: Person) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(person=person).first()

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Person, User
 from appointments.calendar import (
     AppointmentEvent,
     CalendarFormatError,
@@ -35,7 +36,7 @@ from appointments.models import (
     new_feed_token,
 )
 from appointments.selectors import approved_video_service_for, level_allows
-from clinics.models import AppointmentLevel, Service
+from clinics.models import AppointmentLevel, Organisation, Service
 from messaging.codec import Attachment, CodecError, Foresporsel, Message, OnBehalf, Patient, codes, new_msg_id, now
 from messaging.notifications import citizen_notify
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync, relay_send
@@ -55,14 +56,14 @@ class FreeSlotsUnavailable(Exception):
     """The free-slot lookup failed (timeout, refusal, garbage); str() says so plainly."""
 
 
-def _patient(person) -> Patient:
+def _patient(person: Person) -> Patient:
     return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
 def _request(
     *,
     service: Service,
-    person,
+    person: Person,
     msg_type: str,
     action: str,
     subject: str,
@@ -95,9 +96,9 @@ def calendar_attachment(message: Message) -> bytes:
 def free_slots_fetch(
     *,
     service: Service,
-    person,
+    person: Person,
     timebook_ref: str = "",
-    start=None,
+    start: datetime.datetime | None = None,
     days: int = FREE_SLOT_DAYS,
     timeout: float | None = None,
     on_behalf: OnBehalf | None = None,
@@ -152,7 +153,13 @@ def _require_level(service: Service, needed: str) -> None:
 
 @transaction.atomic
 def appointment_reserve(
-    *, user, person, service: Service, slot: FreeSlot, request_id: str, on_behalf: OnBehalf | None = None
+    *,
+    user: User | None,
+    person: Person,
+    service: Service,
+    slot: FreeSlot,
+    request_id: str,
+    on_behalf: OnBehalf | None = None,
 ) -> Appointment:
     """Record a pending appointment and send ReserverAvtale. The same request id returns the same row."""
     _require_level(service, AppointmentLevel.BOOK)
@@ -197,7 +204,7 @@ def appointment_reserve(
     return appointment
 
 
-def cancel_refusal(appointment: Appointment, *, at=None) -> str:
+def cancel_refusal(appointment: Appointment, *, at: datetime.datetime | None = None) -> str:
     """Why this appointment cannot be cancelled online now, or "" when it can."""
     at = at or timezone.now()
     if not level_allows(service=appointment.service, needed=AppointmentLevel.VIEW_CANCEL):
@@ -216,7 +223,9 @@ def cancel_refusal(appointment: Appointment, *, at=None) -> str:
 
 
 @transaction.atomic
-def appointment_cancel(*, user, appointment: Appointment, on_behalf: OnBehalf | None = None) -> Appointment:
+def appointment_cancel(
+    *, user: User | None, appointment: Appointment, on_behalf: OnBehalf | None = None
+) -> Appointment:
     """Send AvbestillAvtale; refused here (and again in the EPJ) after the deadline."""
     appointment = Appointment.objects.select_for_update().select_related("service__organisation").get(pk=appointment.pk)
     reason = cancel_refusal(appointment)
@@ -255,7 +264,7 @@ def _type(value: str) -> str:
     return value if value in AppointmentType.values else AppointmentType.IN_PERSON
 
 
-def _fields(*, service: Service, event: AppointmentEvent) -> dict:
+def _fields(*, service: Service, event: AppointmentEvent) -> dict[str, object]:
     if event.result == "DECLINED":
         status = AppointmentStatus.DECLINED
     elif event.cancelled:
@@ -292,7 +301,7 @@ def _newer(event: AppointmentEvent) -> Q:
 
 
 @transaction.atomic
-def appointment_apply(*, service: Service, person, event: AppointmentEvent) -> tuple[Appointment | None, bool]:
+def appointment_apply(*, service: Service, person: Person, event: AppointmentEvent) -> tuple[Appointment | None, bool]:
     """Apply the EPJ's description of one appointment if it is newer than ours. (appointment, changed)."""
     if event.result == "DECLINED" and not event.request_id:
         return None, False
@@ -389,13 +398,13 @@ def _reminder_claim(appointment: Appointment) -> bool:
 
 
 @transaction.atomic
-def calendar_feed_get(*, person) -> CalendarFeed:
+def calendar_feed_get(*, person: Person) -> CalendarFeed:
     feed, _created = CalendarFeed.objects.get_or_create(person=person)
     return feed
 
 
 @transaction.atomic
-def calendar_feed_revoke(*, person) -> CalendarFeed:
+def calendar_feed_revoke(*, person: Person) -> CalendarFeed:
     """A new private address; the old one stops working at once."""
     feed, created = CalendarFeed.objects.get_or_create(person=person)
     if not created:
@@ -405,7 +414,7 @@ def calendar_feed_revoke(*, person) -> CalendarFeed:
 
 
 @transaction.atomic
-def clinic_video_service_set(*, organisation, video_service: VideoService | None) -> None:
+def clinic_video_service_set(*, organisation: Organisation, video_service: VideoService | None) -> None:
     if video_service is None:
         ClinicVideoService.objects.filter(organisation=organisation).delete()
         return
@@ -415,7 +424,14 @@ def clinic_video_service_set(*, organisation, video_service: VideoService | None
 
 
 @transaction.atomic
-def drop_in_room_set(*, service: Service, title: str, room_url: str, active: bool, openings: list) -> DropInRoom:
+def drop_in_room_set(
+    *,
+    service: Service,
+    title: str,
+    room_url: str,
+    active: bool,
+    openings: list[tuple[int, datetime.time, datetime.time]],
+) -> DropInRoom:
     """Create or replace the service's drop-in video room; the link must come from the clinic's video service."""
     video = approved_video_service_for(organisation_id=service.organisation_id)
     if video is None:

@@ -127,7 +127,7 @@ def _booking_contact(request, contact_id):
 
 
 def _group_by_timebook(slots):
-    groups = {}
+    groups: dict[str, dict] = {}
     for slot in slots:
         group = groups.setdefault(
             slot.timebook_ref,
@@ -171,10 +171,13 @@ def _slot_from_choice(contact, value):
         return None
     if data.get("service") != contact.service_id:
         return None
+    start, end = parse_datetime(data["start"]), parse_datetime(data["end"])
+    if start is None or end is None:
+        return None
     return calendar.FreeSlot(
         slot_ref=data["slot"],
-        start=parse_datetime(data["start"]),
-        end=parse_datetime(data["end"]),
+        start=start,
+        end=end,
         title=data["title"],
         location=data["location"],
         timebook_ref=data["timebook"],

@@ -115,7 +115,7 @@ def _measure(out, service, citizens, keep):
         _reply, seconds = relay_ping(her_id=service.her_id)
         pings.append(seconds)
     people = _citizens(service, citizens)
-    results = []
+    results: list[tuple[str, float, float | None, str]] = []
     barrier = threading.Barrier(citizens)
     threads = [threading.Thread(target=_one_citizen, args=(service, p, results, barrier)) for p in people]
     started = time.monotonic()

@@ -177,7 +177,8 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
             f"{bad.count()} messages were not delivered; the first is {first.state}: "
             f"{first.error_text or '-'} (`relay status`, `relay dead`)"
         )
-    timings = list(rows.values_list("queued_at", "delivered_at"))
+    # Every row is delivered here (checked just above), so each has its delivery time.
+    timings = [(queued, delivered) for queued, delivered in rows.values_list("queued_at", "delivered_at") if delivered]
     last = max(delivered for _, delivered in timings)
     elapsed = last.timestamp() - started
     latencies = sorted((delivered - queued).total_seconds() for queued, delivered in timings)
@@ -285,7 +286,7 @@ def _percentile(values, p):
 def run(command, *, messages, senders, external_workers, pool, concurrency, no_half_rate, keep, **_):
     out = command.stdout
 
-    last_shown = {}
+    last_shown: dict[str, int] = {}
 
     def progress(what, done, total):
         step = max(total // 10, 1)

@@ -49,7 +49,7 @@ def percentile(values, fraction: float) -> float:
 
 
 def _measure(name: str, requests: list[tuple[User | None, str]]) -> Figures:
-    clients = {}
+    clients: dict[int | None, Client] = {}
     timings, queries = [], []
     for user, url in requests[: min(20, len(requests))]:  # warm-up: connections, template cache
         _client_for(clients, user).get(url)

@@ -1,11 +1,17 @@
 """Access functions: one per object kind. Forbidden and missing both answer 404."""
 
+from collections.abc import Collection
+
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from accounts.models import User
 from clinics.models import HealthContact, Organisation, StaffMembership, StaffRole
 
 
-def membership_for(*, user, organisation_id, roles=None) -> StaffMembership:
+def membership_for(
+    *, user: User | AnonymousUser, organisation_id: int, roles: Collection[str] | None = None
+) -> StaffMembership:
     """The user's membership in the organisation (optionally with one of `roles`), or 404."""
     if not user.is_authenticated:
         raise Http404
@@ -18,12 +24,12 @@ def membership_for(*, user, organisation_id, roles=None) -> StaffMembership:
     return membership
 
 
-def organisation_for_admin(*, user, organisation_id) -> Organisation:
+def organisation_for_admin(*, user: User | AnonymousUser, organisation_id: int) -> Organisation:
     return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINIC_ADMIN]).organisation
 
 
-def health_contact_for_citizen(*, user, contact_id) -> HealthContact:
-    if not user.is_authenticated or not user.is_citizen:
+def health_contact_for_citizen(*, user: User | AnonymousUser, contact_id: int) -> HealthContact:
+    if not user.is_authenticated or user.person_id is None:  # not a citizen
         raise Http404
     contact = (
         HealthContact.objects.select_related("service__organisation")

@@ -31,7 +31,7 @@ from clinics.models import (
 DEMO_PASSWORD = "Demo-passord-2026"
 
 P = Process
-ORGANISATIONS = [
+ORGANISATIONS: list[tuple[int, str, str, bool, list[tuple[int, str, str, int, dict[str, str | None]]]]] = [
     # (her_id, name, org_number, is_hospital, [services])
     (
         8140001,

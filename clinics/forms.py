@@ -49,11 +49,13 @@ class ServiceProcessesForm(forms.Form):
             name = "appointment_level" if code == Process.APPOINTMENTS else f"p_{code}"
             asked = self.data.get(self.add_prefix(name))
             if name not in self.fields and asked not in (None, "", AppointmentLevel.NONE):
-                self.add_error(None, process_frame_error(self.service.kind, code, AppointmentLevel.BOOK))
+                error = process_frame_error(self.service.kind, code, AppointmentLevel.BOOK)
+                if error:
+                    self.add_error(None, error)
         return cleaned
 
-    def enabled(self) -> dict:
-        result = {}
+    def enabled(self) -> dict[str, str | None]:
+        result: dict[str, str | None] = {}
         for code, _label in Process.choices:
             if self.cleaned_data.get(f"p_{code}"):
                 result[code] = None

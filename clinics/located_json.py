@@ -10,7 +10,7 @@ collapses. Syntax errors are reported with line and column.
 import bisect
 import json
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner's helper, not in the stubs
 from json.scanner import NUMBER_RE
 
 from django.utils.translation import gettext as _
@@ -55,7 +55,9 @@ class _Reader:
         raise JsonSyntaxError(message, line, pos - self._line_starts[line - 1] + 1)
 
     def skip(self, pos):
-        return _WHITESPACE.match(self.text, pos).end()
+        match = _WHITESPACE.match(self.text, pos)
+        assert match is not None  # the pattern also matches nothing
+        return match.end()
 
     def value(self, pos, depth):
         """Parse the value at `pos` (no leading whitespace); return (value, end)."""

@@ -1,10 +1,15 @@
 """The address register (Adresseregisteret) and health-contact relationships."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -77,7 +82,7 @@ class AppointmentLevel(models.TextChoices):
 # Which processes each kind of service may switch on (domain brief §1.2, §2.5, §3, §4).
 # Renewal only for GPs; video only in primary care and hospitals; document sharing only in
 # specialist care; the highest appointment level each kind may offer.
-PROCESS_FRAMES = {
+PROCESS_FRAMES: dict[str, set[str]] = {
     ServiceKind.GP: {
         Process.EKONTAKT,
         Process.EKONSULTASJON,
@@ -105,13 +110,13 @@ PROCESS_FRAMES = {
         Process.TOOLS,
     },
 }
-APPOINTMENT_LEVEL_MAX = {
+APPOINTMENT_LEVEL_MAX: dict[str, str] = {
     ServiceKind.GP: AppointmentLevel.BOOK,
     ServiceKind.HOME_SERVICE: AppointmentLevel.VIEW_CANCEL,
     ServiceKind.OTHER_PRIMARY: AppointmentLevel.BOOK,
     ServiceKind.SPECIALIST: AppointmentLevel.BOOK,
 }
-APPOINTMENT_LEVEL_ORDER = [
+APPOINTMENT_LEVEL_ORDER: list[str] = [
     AppointmentLevel.NONE,
     AppointmentLevel.VIEW,
     AppointmentLevel.VIEW_CANCEL,
@@ -119,7 +124,7 @@ APPOINTMENT_LEVEL_ORDER = [
 ]
 
 
-def process_frame_error(kind, process, level=None):
+def process_frame_error(kind: str, process: str, level: str | None = None) -> "StrOrPromise | None":
     """Why `kind` may not offer `process` (at `level`), or None when it may."""
     if process not in PROCESS_FRAMES[kind]:
         return _("%(kind)s kan ikke tilby %(process)s.") % {

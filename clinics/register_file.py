@@ -435,7 +435,7 @@ def _read_document(text, errors):
 
 def _check_her_ids(rows, errors):
     """HER-ids are one namespace across both levels: unique in the file and consistent with the database."""
-    seen = {}
+    seen: dict[object, object] = {}
     for org in rows:
         for her_id, line, what in [(org.her_id, org.her_id_line, _("virksomheten"))] + [
             (s.her_id, s.her_id_line, _("tjenesten")) for s in org.services
@@ -585,7 +585,7 @@ def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
     With `dry_run` the writes are made and rolled back, so the report and any database
     refusal are the same as for a real import.
     """
-    errors = []
+    errors: list[RegisterError] = []
     rows = _read_document(text, errors)
     _check_her_ids(rows, errors)
     if errors:

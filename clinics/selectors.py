@@ -1,7 +1,9 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from accounts.models import Person
 from clinics.models import AppointmentLevel, HealthContact, Process, Service, ServiceProcess
 
 
@@ -28,10 +30,10 @@ class OfferedProcess:
 class ContactSummary:
     contact: HealthContact
     service: Service
-    processes: list
+    processes: list[OfferedProcess]
 
 
-def service_processes(*, service: Service) -> dict:
+def service_processes(*, service: Service) -> dict[str, ServiceProcess]:
     """process code → ServiceProcess for the processes the service has switched on."""
     return {sp.process: sp for sp in service.processes.all()}
 
@@ -48,14 +50,14 @@ def service_appointment_level(*, service: Service) -> str:
     return sp.appointment_level if sp else AppointmentLevel.NONE
 
 
-def contact_summaries(contacts):
+def contact_summaries(contacts: Iterable[HealthContact]) -> list[ContactSummary]:
     summaries = []
     for contact in contacts:
         on = {sp.process: sp for sp in contact.service.processes.all()}
         processes = [
             OfferedProcess(
                 process=code,
-                label=label,
+                label=str(label),
                 offered=code in on
                 and contact.active
                 and contact.service.active
@@ -68,7 +70,7 @@ def contact_summaries(contacts):
     return summaries
 
 
-def health_contacts_for_person(*, person) -> list:
+def health_contacts_for_person(*, person: Person) -> list[ContactSummary]:
     """The person's health contacts, active first, each with every process marked offered or not."""
     contacts = (
         HealthContact.objects.filter(person=person)
@@ -79,7 +81,7 @@ def health_contacts_for_person(*, person) -> list:
     return contact_summaries(contacts)
 
 
-def active_contact(*, person, service) -> HealthContact | None:
+def active_contact(*, person: Person, service: Service) -> HealthContact | None:
     return HealthContact.objects.filter(
         person=person, service=service, active=True, service__active=True, service__organisation__active=True
     ).first()

@@ -1,11 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import User
 from clinics.models import AppointmentLevel, Process, Service, ServiceProcess, process_frame_error
 
 
 @transaction.atomic
-def service_processes_set(*, service: Service, enabled: dict, user=None) -> None:
+def service_processes_set(*, service: Service, enabled: dict[str, str | None], user: User | None = None) -> None:
     """Switch the service's processes to exactly `enabled` (process → appointment level or None).
 
     Refuses, changing nothing, when any process falls outside the frames its kind allows. With

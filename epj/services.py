@@ -3,13 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import Person
 from accounts.nin import nin_has_valid_check_digits, nin_parse
 from clinics.models import Organisation
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
-from messaging.codec import Message
+from messaging.codec import AppRec, Message, Patient
 from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember, batch_remember_rows
 
 
@@ -18,7 +18,7 @@ class EpjUnavailable(Exception):
 
 
 def epj_outage_check(*, organisation: Organisation) -> None:
-    def outages():
+    def outages() -> QuerySet[EpjOutage]:
         return EpjOutage.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
 
     # Once per relay batch, not per message: an outage that starts mid-batch applies from the next.
@@ -34,7 +34,7 @@ def epj_organisation(*, her_id: int) -> Organisation:
     return organisation
 
 
-def epj_patient_for(*, organisation: Organisation, patient) -> EpjPatient:
+def epj_patient_for(*, organisation: Organisation, patient: Patient | None) -> EpjPatient:
     """The clinic's patient for a message's Patient, or the 8221 rejection that says why not.
 
     E30 no number, E31 wrong number (length or check digits), E53 not in the population
@@ -60,7 +60,7 @@ def epj_patient_for(*, organisation: Organisation, patient) -> EpjPatient:
     raise Reject("E35", f"Pasienten er ikke registrert hos {organisation.name}")
 
 
-def _message_text(message) -> tuple[str, str]:
+def _message_text(message: Message) -> tuple[str, str]:
     subject = ""
     parts = []
     for question in message.foresporsler:
@@ -72,7 +72,7 @@ def _message_text(message) -> tuple[str, str]:
 
 
 def journal_file(
-    *, organisation: Organisation, patient: EpjPatient | None, message, direction: str = Direction.INBOUND
+    *, organisation: Organisation, patient: EpjPatient | None, message: Message, direction: str = Direction.INBOUND
 ) -> JournalEntry:
     """File the clinic's version of a message; filing the same MsgId again returns the first.
 
@@ -101,7 +101,7 @@ def journal_file(
     return entry
 
 
-def journal_entries_prefetch(documents) -> None:
+def journal_entries_prefetch(documents: list[Message | AppRec]) -> None:
     """The relay's batch prefetch: which of the batch's messages are filed already, in one query."""
     batch_remember_rows(
         "epj-journal",

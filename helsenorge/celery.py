@@ -1,8 +1,13 @@
 import os
+import time
 import uuid
+from typing import Any
 
 from celery import Celery
+from kombu.exceptions import ChannelError
 from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helsenorge.settings")
 
@@ -15,17 +20,16 @@ class _AtomicFilesystemChannel(filesystem.Channel):
     queue matches and renaming it into place makes the message appear whole or not at all.
     """
 
-    def _put(self, queue, payload, **kwargs):
-        final = os.path.join(
-            self.data_folder_out, f"{int(round(filesystem.monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
-        )
+    # Typed as filesystem.Channel._put is; the stubs' base class names the argument differently.
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
+        final = os.path.join(self.data_folder_out, f"{int(round(time.monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg")
         partial = os.path.join(self.data_folder_out, f".partial-{uuid.uuid4()}")
         try:
             with open(partial, "wb") as f:
-                f.write(filesystem.str_to_bytes(filesystem.dumps(payload)))
+                f.write(str_to_bytes(dumps(payload)))
             os.replace(partial, final)
         except OSError as exc:
-            raise filesystem.ChannelError(f"Cannot add file {final!r} to directory") from exc
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
 
 
 class AtomicFilesystemTransport(filesystem.Transport):

@@ -64,5 +64,6 @@ def overloaded() -> HttpResponse:
     )
     response["Retry-After"] = str(settings.HN_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
-    response._has_been_logged = True  # counted by the middleware instead (django.request skips it)
+    # Counted by the middleware instead (django.request skips it).
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own private flag
     return response

@@ -148,7 +148,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "portal.sqlite3",
+            "NAME": str(VAR_DIR / "portal.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not memory, so real worker processes share the test database.
             "TEST": {"NAME": str(VAR_DIR / "test-portal.sqlite3")},

@@ -8,7 +8,7 @@ from accounts import views as account_views
 from helsenorge.views import health
 
 # The admin logs in through allauth, so its rate limits and MFA apply there too.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]  # wrapped, not replaced
 admin.site.site_header = _("Helsenorge-portal – drift")
 
 urlpatterns = [

@@ -14,15 +14,18 @@ Who the citizen is acting for comes from the dialogs' "acting for" switch
 
 import datetime
 
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from accounts.models import Person
+from accounts.models import Person, User
+from clinics.models import Service
 from journal.models import JournalDocument
 from messaging.dialogs.models import ServiceArea
 from messaging.dialogs.representation import (
     RELATION_PARENT,
     RELATION_PROXY,
+    Subject,
     acting_subject,
     representation_options,
 )
@@ -47,7 +50,7 @@ def journal_access_allowed(*, viewer: Person, subject: Person, today: datetime.d
     return False
 
 
-def journal_subject(request):
+def journal_subject(request: HttpRequest) -> tuple[Subject, bool]:
     """The "acting for" subject and whether the journal pages may show their information.
 
     Lists render an explanation when not allowed; object views use the functions below (404).
@@ -56,14 +59,14 @@ def journal_subject(request):
     return subject, journal_access_allowed(viewer=subject.actor, subject=subject.patient)
 
 
-def journal_subject_or_404(request):
+def journal_subject_or_404(request: HttpRequest) -> Subject:
     subject, allowed = journal_subject(request)
     if not allowed:
         raise Http404
     return subject
 
 
-def sharing_service_for(*, patient: Person, service_id):
+def sharing_service_for(*, patient: Person, service_id: int) -> Service:
     """A hospital service that shares documents with the patient, or 404."""
     from journal.selectors import document_sharing_services
 
@@ -73,9 +76,9 @@ def sharing_service_for(*, patient: Person, service_id):
     return service
 
 
-def journal_document_for(*, user, document_id) -> JournalDocument:
+def journal_document_for(*, user: User | AnonymousUser, document_id: int) -> JournalDocument:
     """A stored copy in "Dokumenter", for a citizen allowed to see its patient's documents, or 404."""
-    if not user.is_authenticated or not user.is_citizen:
+    if not user.is_authenticated or user.person is None:  # not a citizen
         raise Http404
     document = JournalDocument.objects.select_related("person", "organisation").filter(pk=document_id).first()
     if document is None or not journal_access_allowed(viewer=user.person, subject=document.person):

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib import admin
 
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
@@ -8,8 +10,8 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     """Operators may read the access log; nobody may add, change or delete entries here."""
 
     list_display = ("created_at", "person", "actor_name", "organisation_name", "role", "what", "object_ref")
-    list_filter = ("what", "role")
-    search_fields = ("person__nin", "actor_name", "organisation_name")
+    list_filter: ClassVar[tuple[str, ...]] = ("what", "role")
+    search_fields: ClassVar[tuple[str, ...]] = ("person__nin", "actor_name", "organisation_name")
     date_hierarchy = "created_at"
     actions = None
 

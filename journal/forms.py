@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,9 @@ class CopyRequestForm(forms.Form):
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
         self.services = {s.pk: s for s in services}
-        self.fields["service"].choices = [(s.pk, f"{s.name} – {s.organisation.name}") for s in services]
+        cast(forms.ChoiceField, self.fields["service"]).choices = [
+            (s.pk, f"{s.name} – {s.organisation.name}") for s in services
+        ]
 
     def clean(self):
         extra = set(self.data.keys()) - ALLOWED_FIELDS

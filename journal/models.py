@@ -105,7 +105,7 @@ class JournalDocument(models.Model):
         return self.title
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet["AppendOnlyModel"]):
     """Bulk paths that would bypass the model's save()/delete() are closed too."""
 
     def update(self, **kwargs):

@@ -4,27 +4,30 @@ Shared hospital documents are read live from the hospital on every page view thr
 relay's synchronous channel; nothing from them is written on the portal side.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Person
 from clinics.models import HealthContact, Process, Service
 from journal import wire
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
+from journal.wire import SharedDocumentInfo
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync
 
 
-def journal_documents_for(*, person):
+def journal_documents_for(*, person: Person) -> QuerySet[JournalDocument]:
     return JournalDocument.objects.filter(person=person).select_related("organisation", "service").defer("data")
 
 
-def copy_requests_for(*, person):
+def copy_requests_for(*, person: Person) -> QuerySet[JournalCopyRequest]:
     return JournalCopyRequest.objects.filter(person=person).select_related("service__organisation")
 
 
-def copy_request_services(*, person) -> list:
+def copy_request_services(*, person: Person) -> list[Service]:
     """The person's active health contacts that offer a journal copy: the request form's choices."""
     contacts = (
         HealthContact.objects.filter(
@@ -36,11 +39,11 @@ def copy_request_services(*, person) -> list:
     return [contact.service for contact in contacts]
 
 
-def access_log_for(*, person):
+def access_log_for(*, person: Person) -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.filter(person=person)
 
 
-def document_sharing_services(*, person) -> list:
+def document_sharing_services(*, person: Person) -> list[Service]:
     """Hospital services sharing documents with the person: any health contact, past or present."""
     return list(
         Service.objects.filter(
@@ -56,16 +59,16 @@ def document_sharing_services(*, person) -> list:
 class SharedDocuments:
     """What the hospitals answered just now: the documents, and which hospitals did not answer."""
 
-    documents: list = field(default_factory=list)  # (service, SharedDocumentInfo)
-    unavailable: list = field(default_factory=list)  # (service, reason)
+    documents: list[tuple[Service, SharedDocumentInfo]] = field(default_factory=list)
+    unavailable: list[tuple[Service, str]] = field(default_factory=list)  # (service, reason)
 
 
-def _visible_to_citizen(info) -> bool:
+def _visible_to_citizen(info: SharedDocumentInfo) -> bool:
     # The hospital already leaves confidential documents out; this is the portal's own guard.
     return not info.confidential
 
 
-def shared_documents_live(*, patient, written_by, relation: str = "") -> SharedDocuments:
+def shared_documents_live(*, patient: Person, written_by: Person, relation: str = "") -> SharedDocuments:
     result = SharedDocuments()
     for service in document_sharing_services(person=patient):
         message = wire.find_documents_message(
@@ -88,7 +91,9 @@ class SharedDocumentUnavailable(Exception):
     """The hospital did not answer; the message is for the citizen."""
 
 
-def shared_document_live(*, service, patient, written_by, document_id, relation: str = ""):
+def shared_document_live(
+    *, service: Service, patient: Person, written_by: Person, document_id: str, relation: str = ""
+) -> tuple[SharedDocumentInfo, str] | None:
     """(metadata, text) of one shared document read from the hospital now, or None if it has none for them."""
     message = wire.fetch_document_message(
         service=service, patient=patient, written_by=written_by, document_id=document_id, relation=relation
@@ -105,7 +110,7 @@ def shared_document_live(*, service, patient, written_by, document_id, relation:
     return document
 
 
-def citizen_access_export(*, person, progress=None) -> dict:
+def citizen_access_export(*, person: Person, progress: Callable[[str], object] | None = None) -> dict[str, object]:
     """Everything the trails hold about `person`, for a data-access request (`manage.py audit export`).
 
     The access log (who read) and the staff audit trail (who changed), oldest first, plus who
@@ -113,7 +118,7 @@ def citizen_access_export(*, person, progress=None) -> dict:
     history does not load into memory at once.
     """
 
-    def say(text):
+    def say(text: str) -> None:
         if progress:
             progress(text)
 

@@ -6,13 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Person
+from accounts.models import Person, User
 from clinics.models import Organisation, Process, Service, StaffMembership
 from clinics.selectors import active_contact, service_offers
 from journal import wire
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
-from messaging.codec import AppRec
+from messaging.codec import AppRec, Message
 from messaging.dialogs.representation import representatives_of
+from messaging.models import Envelope
 from messaging.notifications import citizen_notify
 from messaging.relay import Reject, batch_lookup, batch_remember_rows, relay_send
 
@@ -24,7 +25,7 @@ ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY = What.DOCUMENTS, What.JOURNAL_COPY
 
 @transaction.atomic
 def access_log_write(
-    *, actor, organisation: Organisation, role: str, person: Person, what: str, object_ref: str = ""
+    *, actor: User, organisation: Organisation, role: str, person: Person, what: str, object_ref: str = ""
 ) -> AccessLogEntry:
     """Record that `actor` (staff of `organisation` in `role`) opened `person`'s information.
 
@@ -53,7 +54,13 @@ Audit = StaffAuditEntry.Action
 
 @transaction.atomic
 def audit_write(
-    *, actor, organisation: Organisation | None, action: str, person=None, object_ref: str = "", detail: str = ""
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    action: str,
+    person: Person | str | None = None,
+    object_ref: object = "",
+    detail: object = "",
 ) -> StaffAuditEntry:
     """Record a change staff (or an operator: `actor=None`) made, inside the caller's transaction.
 
@@ -79,7 +86,7 @@ def audit_write(
     )
 
 
-def copy_request_error(*, service: Service, patient: Person):
+def copy_request_error(*, service: Service, patient: Person) -> str | None:
     """Why `patient` cannot ask `service` for a journal copy now, or None."""
     if not service_offers(service=service, process=Process.JOURNAL_COPY):
         return _("%(service)s tilbyr ikke journalkopi på nett.") % {"service": service.name}
@@ -104,7 +111,7 @@ def journal_copy_request(
     return request
 
 
-def journal_copy_apprec(envelope, apprec) -> None:
+def journal_copy_apprec(envelope: Envelope, apprec: AppRec) -> None:
     """The clinic's AppRec for a copy request: show the citizen it arrived or was refused."""
     request = batch_lookup(
         ("journal-copy-request", apprec.original_msg_id),
@@ -121,7 +128,7 @@ def journal_copy_apprec(envelope, apprec) -> None:
     request.save(update_fields=["state", "error_text"])
 
 
-def journal_copy_apprecs_prefetch(documents) -> None:
+def journal_copy_apprecs_prefetch(documents: list[Message | AppRec]) -> None:
     """The relay's batch prefetch: the copy requests the batch's AppRecs answer, in one query."""
     originals = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
     batch_remember_rows(
@@ -131,7 +138,7 @@ def journal_copy_apprecs_prefetch(documents) -> None:
     )
 
 
-def journal_copy_receive(message, envelope=None) -> JournalDocument:
+def journal_copy_receive(message: Message, envelope: Envelope | None = None) -> JournalDocument:
     """Store a journal copy from a clinic: an answer to a request, or pushed without one.
 
     Runs in the relay's receiving transaction. A pushed copy needs no health contact: the clinic
@@ -151,7 +158,10 @@ def journal_copy_receive(message, envelope=None) -> JournalDocument:
     organisation = Organisation.objects.filter(her_id=message.sender.her_id).first()
     if organisation is None:
         raise Reject("E21", "Ukjent avsender")
-    service = Service.objects.filter(her_id=message.sender.sub_her_id, organisation=organisation).first()
+    sub_her_id = message.sender.sub_her_id
+    service = (
+        Service.objects.filter(her_id=sub_her_id, organisation=organisation).first() if sub_her_id is not None else None
+    )
     request = None
     if message.parent_ref:
         request = JournalCopyRequest.objects.filter(

@@ -137,7 +137,7 @@ def document_list_of(reply: Message) -> list:
     return [_info_of(item) for item in _metadata(reply)]
 
 
-def document_of(reply: Message):
+def document_of(reply: Message) -> tuple[SharedDocumentInfo, str] | None:
     """(metadata, text) of a HENT reply, or None when the hospital sent no document."""
     metadata = _metadata(reply)
     body = next((n.text for n in reply.notater if _is(codes.TEMA_DOKUMENT, n.theme_code, n.theme_system)), None)

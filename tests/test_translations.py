@@ -39,7 +39,7 @@ SOURCE_SUFFIXES = {".py", ".html", ".txt"}  # what makemessages reads for the "d
 
 @dataclass
 class Entry:
-    msgid: str
+    msgid: str | None
     msgctxt: str | None = None
     msgid_plural: str | None = None
     msgstr: str = ""
@@ -67,7 +67,11 @@ class Entry:
 
 def po_read(path: Path) -> list[Entry]:
     """Entries of a .po file, obsolete (#~) ones left out; the header is the entry with msgid ""."""
-    entries, current, last, flags, locations = [], None, None, set(), []
+    entries: list[Entry] = []
+    current: Entry | None = None
+    last: str | None = None
+    flags: set[str] = set()
+    locations: list[str] = []
 
     def finish():
         nonlocal current, flags, locations

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
 
-from accounts.models import Person
+from accounts.models import Person, User
 from clinics.access import membership_for
 from clinics.models import StaffMembership, StaffRole
 from messaging.dialogs.models import ServiceArea
@@ -12,12 +13,12 @@ from messaging.dialogs.representation import acting_subject
 from tools.models import Tool, ToolDispatch, ToolStatus
 
 
-def reviewer_required(*, user) -> None:
+def reviewer_required(*, user: User | AnonymousUser) -> None:
     if not (user.is_authenticated and user.is_catalogue_reviewer):
         raise Http404
 
 
-def tool_for_reviewer(*, user, tool_id) -> Tool:
+def tool_for_reviewer(*, user: User | AnonymousUser, tool_id: int) -> Tool:
     reviewer_required(user=user)
     tool = Tool.objects.filter(pk=tool_id).first()
     if tool is None:
@@ -25,7 +26,7 @@ def tool_for_reviewer(*, user, tool_id) -> Tool:
     return tool
 
 
-def tool_for_submitter(*, user, tool_id) -> Tool:
+def tool_for_submitter(*, user: User | AnonymousUser, tool_id: int) -> Tool:
     """A tool as its maker sees it: only the user who submitted it."""
     if not user.is_authenticated:
         raise Http404
@@ -35,7 +36,7 @@ def tool_for_submitter(*, user, tool_id) -> Tool:
     return tool
 
 
-def published_tool(*, tool_id) -> Tool:
+def published_tool(*, tool_id: int) -> Tool:
     """The public catalogue shows published tools only."""
     tool = Tool.objects.filter(pk=tool_id, status=ToolStatus.PUBLISHED).first()
     if tool is None:
@@ -43,7 +44,7 @@ def published_tool(*, tool_id) -> Tool:
     return tool
 
 
-def sender_membership_for(*, user, organisation_id) -> StaffMembership:
+def sender_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
     """Sending a tool is a clinical judgement, and so is following it up: clinicians only."""
     return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINICIAN])
 
@@ -58,7 +59,7 @@ class ToolViewer:
     may_see: bool
 
 
-def tool_viewer_for(*, request) -> ToolViewer:
+def tool_viewer_for(*, request: HttpRequest) -> ToolViewer:
     """Whose "Mine verktøy" this request shows: the person chosen in the header's "acting for"
     switch (`acting_subject`, which re-checks the right on every request). A parent of a
     child under 12 sees the child's tools; a proxy only with a power of attorney for digital
@@ -69,9 +70,9 @@ def tool_viewer_for(*, request) -> ToolViewer:
     return ToolViewer(person=subject.patient, acting_for=True, may_see=ServiceArea.DIGITAL in subject.areas)
 
 
-def dispatch_for_launch(*, user, dispatch_id) -> ToolDispatch:
+def dispatch_for_launch(*, user: User | AnonymousUser, dispatch_id: int) -> ToolDispatch:
     """Only the person the tool was given to may open it; a representative may not (domain brief §5)."""
-    if not user.is_authenticated or not user.is_citizen:
+    if not user.is_authenticated or user.person_id is None:  # not a citizen
         raise Http404
     dispatch = ToolDispatch.objects.select_related("tool").filter(pk=dispatch_id, person_id=user.person_id).first()
     if dispatch is None:

@@ -8,6 +8,7 @@ publish what the review rules would not.
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -62,14 +63,14 @@ def catalogue_export() -> list[dict]:
     return rows
 
 
-def catalogue_rows_with_lines(text: str) -> list[tuple[int, object]]:
+def catalogue_rows_with_lines(text: str) -> list[tuple[int, Any]]:
     """Parse a JSON array, keeping the line each element starts on (json alone loses it)."""
     decoder = json.JSONDecoder()
     pos = _skip_space(text, 0)
     if pos >= len(text) or text[pos] != "[":
         raise CatalogueFileError([f"line {_line(text, pos)}: the file must be a JSON array of tools"])
     pos = _skip_space(text, pos + 1)
-    rows = []
+    rows: list[tuple[int, Any]] = []  # JSON values, checked row by row later
     if pos < len(text) and text[pos] == "]":
         return _expect_end(text, pos + 1, rows)
     while True:
@@ -168,7 +169,8 @@ def _tool_from_row(row) -> Tool:
 
 def catalogue_validate(text: str) -> list[tuple[int, dict]]:
     rows = catalogue_rows_with_lines(text)
-    errors, seen = [], {}
+    errors: list[str] = []
+    seen: dict[str, int] = {}
     for index, (line, row) in enumerate(rows):
         problems = _row_problems(row)
         if not problems and row["slug"] in seen:

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.db import models
@@ -35,7 +37,7 @@ class ToolSubmissionForm(forms.ModelForm):
         }
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("privacy_url") and not (data.get("privacy_text") or "").strip():
             self.add_error("privacy_url", _("Oppgi en lenke til personvernerklæringen eller selve teksten."))
         return data
@@ -64,7 +66,7 @@ class AssessmentForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("verdict") and data["verdict"] != Verdict.APPROVED and not (data.get("notes") or "").strip():
             self.add_error("notes", _("Skriv hva som må endres eller hvorfor verktøyet avvises."))
         return data
@@ -89,7 +91,7 @@ class ToolSendForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tool"].queryset = published_tools()
+        cast(forms.ModelChoiceField, self.fields["tool"]).queryset = published_tools()
 
     def clean_patient_nin(self):
         return nin_parse(self.cleaned_data["patient_nin"], allow_synthetic=settings.HN_ALLOW_SYNTHETIC_NIN).nin

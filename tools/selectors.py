@@ -1,13 +1,13 @@
 from django.db.models import Q, QuerySet
 
-from accounts.models import Person
+from accounts.models import Person, User
 from clinics.models import HealthContact, Organisation, Process
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus
 
 AWAITING_REVIEW = [ToolStatus.PENDING, ToolStatus.CHANGES_REQUESTED, ToolStatus.REJECTED]
 
 
-def catalogue_search(*, q: str = "", kind: str = "", target_group: str = "", topic: str = "") -> QuerySet:
+def catalogue_search(*, q: str = "", kind: str = "", target_group: str = "", topic: str = "") -> QuerySet[Tool]:
     tools = Tool.objects.filter(status=ToolStatus.PUBLISHED)
     if q:
         tools = tools.filter(Q(name__icontains=q) | Q(purpose__icontains=q) | Q(maker__icontains=q))
@@ -20,31 +20,31 @@ def catalogue_search(*, q: str = "", kind: str = "", target_group: str = "", top
     return tools.order_by("name", "pk")
 
 
-def published_tools() -> QuerySet:
+def published_tools() -> QuerySet[Tool]:
     return Tool.objects.filter(status=ToolStatus.PUBLISHED).order_by("name", "pk")
 
 
-def tools_awaiting_review() -> QuerySet:
+def tools_awaiting_review() -> QuerySet[Tool]:
     return Tool.objects.filter(status__in=AWAITING_REVIEW).order_by("submitted_at", "pk")
 
 
-def tools_by_status(*, status: str) -> QuerySet:
+def tools_by_status(*, status: str) -> QuerySet[Tool]:
     return Tool.objects.filter(status=status).order_by("name", "pk")
 
 
-def tools_submitted_by(*, user) -> QuerySet:
+def tools_submitted_by(*, user: User) -> QuerySet[Tool]:
     return Tool.objects.filter(submitted_by=user).order_by("-submitted_at", "-pk")
 
 
-def tool_history(*, tool: Tool) -> QuerySet:
+def tool_history(*, tool: Tool) -> QuerySet[ToolEvent]:
     return ToolEvent.objects.filter(tool=tool).select_related("actor").order_by("at", "pk")
 
 
-def current_verdicts(*, tool: Tool) -> dict:
+def current_verdicts(*, tool: Tool) -> dict[str, ToolEvent | None]:
     """dimension → the latest assessment of the current version (or None): what decides publication.
 
     A (re)submission or an import starts a new version, which is assessed afresh on all three."""
-    latest = {dimension: None for dimension in Dimension.values}
+    latest: dict[str, ToolEvent | None] = {dimension: None for dimension in Dimension.values}
     events = ToolEvent.objects.filter(
         tool=tool, kind__in=[EventKind.SUBMITTED, EventKind.RESUBMITTED, EventKind.IMPORTED, EventKind.ASSESSED]
     ).order_by("pk")
@@ -56,7 +56,7 @@ def current_verdicts(*, tool: Tool) -> dict:
     return latest
 
 
-def tools_for_person(*, person: Person) -> QuerySet:
+def tools_for_person(*, person: Person) -> QuerySet[ToolDispatch]:
     return (
         ToolDispatch.objects.filter(person=person)
         .select_related("tool", "organisation", "sent_by")
@@ -64,7 +64,7 @@ def tools_for_person(*, person: Person) -> QuerySet:
     )
 
 
-def dispatches_from_organisation(*, organisation: Organisation) -> QuerySet:
+def dispatches_from_organisation(*, organisation: Organisation) -> QuerySet[ToolDispatch]:
     return (
         ToolDispatch.objects.filter(organisation=organisation, self_added=False)
         .select_related("tool", "person", "sent_by")

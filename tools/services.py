@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import Person
+from accounts.models import Person, User
 from clinics.models import Organisation, StaffRole
 from journal.services import Audit, audit_write
 from messaging.dialogs.representation import representatives_of
@@ -40,18 +40,18 @@ def tool_slug_for(name: str) -> str:
 @transaction.atomic
 def tool_submit(
     *,
-    submitted_by,
-    name,
-    maker,
-    purpose,
-    target_group,
-    topic,
-    kind,
-    launch_url,
-    evidence,
-    privacy_url="",
-    privacy_text="",
-    self_service=False,
+    submitted_by: User,
+    name: str,
+    maker: str,
+    purpose: str,
+    target_group: str,
+    topic: str,
+    kind: str,
+    launch_url: str,
+    evidence: str,
+    privacy_url: str = "",
+    privacy_text: str = "",
+    self_service: bool = False,
 ) -> Tool:
     tool = Tool(
         slug=tool_slug_for(name),
@@ -76,7 +76,7 @@ def tool_submit(
 
 
 @transaction.atomic
-def tool_resubmit(*, tool: Tool, submitted_by, **fields) -> Tool:
+def tool_resubmit(*, tool: Tool, submitted_by: User, **fields: object) -> Tool:
     """The maker revises a tool the reviewers sent back; the new version is assessed afresh."""
     tool = Tool.objects.select_for_update().get(pk=tool.pk)
     if tool.submitted_by_id != submitted_by.pk:
@@ -95,7 +95,7 @@ def tool_resubmit(*, tool: Tool, submitted_by, **fields) -> Tool:
     return tool
 
 
-def status_from_verdicts(verdicts: dict) -> str:
+def status_from_verdicts(verdicts: dict[str, ToolEvent | None]) -> str:
     """All three approved publishes; any rejection rejects; any request for changes holds it."""
     values = [event.verdict if event else None for event in verdicts.values()]
     if all(v == Verdict.APPROVED for v in values):
@@ -108,7 +108,7 @@ def status_from_verdicts(verdicts: dict) -> str:
 
 
 @transaction.atomic
-def tool_assess(*, tool: Tool, reviewer, dimension: str, verdict: str, notes: str = "") -> Tool:
+def tool_assess(*, tool: Tool, reviewer: User, dimension: str, verdict: str, notes: str = "") -> Tool:
     """Record one reviewer's verdict on one dimension; publish when all three are approved."""
     tool = Tool.objects.select_for_update().get(pk=tool.pk)
     if not reviewer.is_catalogue_reviewer:
@@ -143,7 +143,7 @@ def tool_assess(*, tool: Tool, reviewer, dimension: str, verdict: str, notes: st
 
 
 @transaction.atomic
-def tool_withdraw(*, tool: Tool, reviewer, reason: str) -> Tool:
+def tool_withdraw(*, tool: Tool, reviewer: User, reason: str) -> Tool:
     tool = Tool.objects.select_for_update().get(pk=tool.pk)
     if not reviewer.is_catalogue_reviewer:
         raise ValidationError(_("Bare katalogvurderere kan trekke tilbake verktøy."))
@@ -168,7 +168,7 @@ def _notify_new_tool(person: Person) -> None:
 
 @transaction.atomic
 def tool_send(
-    *, tool: Tool, organisation: Organisation, sender, patient_nin: str, note: str, suitability_confirmed: bool
+    *, tool: Tool, organisation: Organisation, sender: User, patient_nin: str, note: str, suitability_confirmed: bool
 ) -> ToolDispatch:
     """A clinician sends a published tool to a patient of their organisation."""
     tool = Tool.objects.select_for_update().get(pk=tool.pk)

@@ -1,17 +1,19 @@
 """Access functions for the clinic desk: staff see only their own organisation's cases (else 404)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from accounts.models import User
 from clinics.access import membership_for
 from clinics.models import StaffMembership
 from epj.desk.models import AbsenceNotice, Case, DeskAttachment
 
 
-def desk_membership(*, user, organisation_id) -> StaffMembership:
+def desk_membership(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
     return membership_for(user=user, organisation_id=organisation_id)
 
 
-def case_for_staff(*, user, case_id) -> Case:
+def case_for_staff(*, user: User | AnonymousUser, case_id: int) -> Case:
     if not user.is_authenticated:
         raise Http404
     case = (
@@ -24,7 +26,7 @@ def case_for_staff(*, user, case_id) -> Case:
     return case
 
 
-def desk_attachment_for_staff(*, user, attachment_id) -> DeskAttachment:
+def desk_attachment_for_staff(*, user: User | AnonymousUser, attachment_id: int) -> DeskAttachment:
     if not user.is_authenticated:
         raise Http404
     attachment = DeskAttachment.objects.filter(pk=attachment_id, message__case__organisation__staff__user=user).first()
@@ -33,7 +35,7 @@ def desk_attachment_for_staff(*, user, attachment_id) -> DeskAttachment:
     return attachment
 
 
-def absence_for_staff(*, user, notice_id) -> AbsenceNotice:
+def absence_for_staff(*, user: User | AnonymousUser, notice_id: int) -> AbsenceNotice:
     if not user.is_authenticated:
         raise Http404
     notice = (

@@ -1,7 +1,10 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import Service
 from epj.desk.models import Case, CaseKind, DeskMessage
 from messaging.wire.attachments import MultipleFileField
 
@@ -26,9 +29,11 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, colleagues=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Alle")), ("me", _("Mine")), ("none", _("Ikke tildelt"))] + [
-            (str(m.user_id), m.user.get_full_name() or m.user.email) for m in colleagues
-        ]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Alle")),
+            ("me", _("Mine")),
+            ("none", _("Ikke tildelt")),
+        ] + [(str(m.user_id), m.user.get_full_name() or m.user.email) for m in colleagues]
 
 
 class DeskReplyForm(forms.Form):
@@ -42,7 +47,8 @@ class DeskReplyForm(forms.Form):
             (DeskMessage.Outcome.REFUSED, _("Resept fornyes ikke")),
         ],
     )
-    files = MultipleFileField(
+    # The metaclass moves declared fields into base_fields, so this never hides BaseForm.files.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Vedlegg (valgfritt)"), required=False, help_text=_("PDF, PNG eller JPEG, høyst 3 filer på 5 MB.")
     )
     close = forms.BooleanField(label=_("Avslutt samtalen etter svaret (pasienten kan ikke svare)"), required=False)
@@ -61,13 +67,13 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, colleagues=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Ingen (felles kø)"))] + [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [("", _("Ingen (felles kø)"))] + [
             (str(m.user_id), f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})") for m in colleagues
         ]
 
 
 class AbsenceForm(forms.Form):
-    service = forms.ModelChoiceField(label=_("Tjeneste"), queryset=None)
+    service: "forms.ModelChoiceField[Service]" = forms.ModelChoiceField(label=_("Tjeneste"), queryset=None)
     text = forms.CharField(
         label=_("Fraværsmelding"), max_length=300, help_text=_("Vises for innbyggere før de sender en melding.")
     )
@@ -77,21 +83,21 @@ class AbsenceForm(forms.Form):
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = services
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
             raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
         return data
 
 
 class ThreadStartForm(forms.Form):
-    service = forms.ModelChoiceField(label=_("Fra tjeneste"), queryset=None)
+    service: "forms.ModelChoiceField[Service]" = forms.ModelChoiceField(label=_("Fra tjeneste"), queryset=None)
     patient_nin = forms.CharField(label=_("Pasientens fødselsnummer"), min_length=11, max_length=11)
     subject = forms.CharField(label=_("Emne"), max_length=200)
     text = forms.CharField(label=_("Melding"), widget=forms.Textarea, max_length=5000)
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = services
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services

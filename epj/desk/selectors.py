@@ -2,16 +2,20 @@
 
 import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from clinics.models import StaffMembership
+from accounts.models import User
+from clinics.models import Organisation, StaffMembership
 from epj.desk.models import AbsenceNotice, Case
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
 OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
 
 
-def desk_cases(*, organisation, user, kind: str = "", state: str = "", age: str = "", assignee: str = ""):
+def desk_cases(
+    *, organisation: Organisation, user: User, kind: str = "", state: str = "", age: str = "", assignee: str = ""
+) -> QuerySet[Case]:
     """The organisation's cases, filtered; overdue unanswered ones first."""
     cases = Case.objects.filter(organisation=organisation).select_related("service", "assignee")
     if kind:
@@ -34,12 +38,12 @@ def desk_cases(*, organisation, user, kind: str = "", state: str = "", age: str 
     return cases.order_by("due_at", "-created_at", "-pk")
 
 
-def is_overdue(case: Case, now=None) -> bool:
+def is_overdue(case: Case, now: datetime.datetime | None = None) -> bool:
     now = now or timezone.now()
     return case.state in OPEN_STATES and case.due_at is not None and case.due_at < now
 
 
-def colleagues(*, organisation):
+def colleagues(*, organisation: Organisation) -> QuerySet[StaffMembership]:
     return (
         StaffMembership.objects.filter(organisation=organisation)
         .select_related("user")
@@ -47,7 +51,7 @@ def colleagues(*, organisation):
     )
 
 
-def absence_notices(*, organisation):
+def absence_notices(*, organisation: Organisation) -> QuerySet[AbsenceNotice]:
     today = timezone.localdate()
     return (
         AbsenceNotice.objects.filter(service__organisation=organisation, cancelled=False, ends__gte=today)
@@ -56,11 +60,11 @@ def absence_notices(*, organisation):
     )
 
 
-def desk_open_count(*, organisation) -> int:
+def desk_open_count(*, organisation: Organisation) -> int:
     return Case.objects.filter(organisation=organisation, state__in=OPEN_STATES).count()
 
 
-def desk_organisations(*, user):
+def desk_organisations(*, user: User) -> list[Organisation]:
     return [
         m.organisation
         for m in StaffMembership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")

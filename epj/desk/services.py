@@ -5,29 +5,39 @@ and is filed in the EPJ journal.
 """
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from epj.models import EpjPatient
 from helsenorge.clock import local_today, working_days_after
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
-from messaging.codec import Attachment, Author, Message, Patient, codes, new_msg_id
+from messaging.codec import AppRec, Attachment, Author, Foresporsel, Message, Notat, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
+from messaging.wire.attachments import CheckedFile
+
+if TYPE_CHECKING:
+    from messaging.models import Envelope
+    from messaging.relay.registry import HandlerResult
 
 
-def _relay():
+def _relay() -> ModuleType:
     import messaging.relay as relay  # late: the relay package loads models
 
     return relay
 
 
-def _epj_patient(*, organisation: Organisation, service: Service, patient):
+def _epj_patient(*, organisation: Organisation, service: Service, patient: Patient | None) -> EpjPatient:
     """The clinic's patient record, registering a patient on the service's list on first contact."""
     from epj.services import epj_patient_for, epj_patient_register
 
@@ -35,7 +45,7 @@ def _epj_patient(*, organisation: Organisation, service: Service, patient):
     try:
         return epj_patient_for(organisation=organisation, patient=patient)
     except relay.Reject as rejection:
-        if rejection.code != "E35":
+        if rejection.code != "E35" or patient is None:
             raise
         contact = (
             HealthContact.objects.select_related("person")
@@ -47,7 +57,7 @@ def _epj_patient(*, organisation: Organisation, service: Service, patient):
         return epj_patient_register(organisation=organisation, person=contact.person)
 
 
-def _journal_file(*, case: Case, message, direction: str) -> None:
+def _journal_file(*, case: Case, message: Message, direction: str) -> None:
     """File the clinic's version of the message in the patient's EPJ journal."""
     from epj.services import journal_file
 
@@ -59,7 +69,7 @@ def _journal_file(*, case: Case, message, direction: str) -> None:
 
 
 @transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint; a rejection rolls that back
-def citizen_message_receive(message, envelope=None):
+def citizen_message_receive(message: Message, envelope: "Envelope | None" = None) -> "HandlerResult":
     """A citizen's e-kontakt, e-konsultasjon or renewal request arrives at the clinic.
 
     Inside a relay batch the case, the desk message and the journal entry are inserted with the
@@ -75,6 +85,8 @@ def citizen_message_receive(message, envelope=None):
             Service.objects.select_related("organisation")
             .filter(her_id=receiver.sub_her_id, organisation__her_id=receiver.her_id)
             .first()
+            if receiver.sub_her_id is not None
+            else None
         ),
     )
     if service is None:
@@ -89,6 +101,7 @@ def citizen_message_receive(message, envelope=None):
     epj_outage_check(organisation=service.organisation)
     epj_patient = _epj_patient(organisation=service.organisation, service=service, patient=message.patient)
     patient = message.patient
+    assert patient is not None  # _epj_patient refused a message without one (E30)
     conversation_ref = message.conversation_ref or message.msg_id
     case = relay.batch_lookup(
         ("desk-case", conversation_ref),
@@ -151,10 +164,11 @@ def citizen_message_receive(message, envelope=None):
             )
         )
     journal_file(organisation=service.organisation, patient=epj_patient, message=message)
-    return relay.HandlerResult(status=codes.STATUS_OK)
+    result: HandlerResult = relay.HandlerResult(status=codes.STATUS_OK)
+    return result
 
 
-def citizen_messages_prefetch(documents) -> None:
+def citizen_messages_prefetch(documents: list[Message | AppRec]) -> None:
     """The relay's batch prefetch: the cases of every citizen dialog message in the batch, locked,
     in one query (absences remembered too)."""
     _relay().batch_remember_rows(
@@ -191,7 +205,7 @@ def copayment_quote(*, patient_nin: str, on: datetime.date) -> wire.ChargeInfo |
     return wire.ChargeInfo(fee_code=tariff.code, amount=tariff.copayment, state="quote")
 
 
-def _charge_record(*, case: Case, user) -> Charge:
+def _charge_record(*, case: Case, user: User) -> Charge:
     """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered."""
     existing = Charge.objects.filter(case=case).first()
     if existing:
@@ -213,9 +227,9 @@ def _charge_record(*, case: Case, user) -> Charge:
 # --- outbound ---------------------------------------------------------------------------------
 
 
-def _staff_author(*, user, case: Case) -> Author:
+def _staff_author(*, user: User, case: Case) -> Author:
     membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
-    her_id = membership.service.her_id if membership and membership.service_id else None
+    her_id = membership.service.her_id if membership and membership.service else None
     return Author(
         name=user.get_full_name() or user.email,
         her_id=her_id,
@@ -225,9 +239,17 @@ def _staff_author(*, user, case: Case) -> Author:
 
 
 def _send(
-    *, case: Case, user, foresporsler=(), notater=(), attachments=(), text: str, outcome: str = ""
+    *,
+    case: Case,
+    user: User,
+    foresporsler: Sequence[Foresporsel] = (),
+    notater: Sequence[Notat] = (),
+    attachments: Sequence[Attachment] = (),
+    text: str,
+    outcome: str = "",
 ) -> DeskMessage:
     last_in = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("-created_at", "-pk").first()
+    author = _staff_author(user=user, case=case)
     message = wire.new_message(
         msg_type=wire.KIND_FUNCTION[case.kind],
         sender=wire.clinic_party(service=case.service),
@@ -242,7 +264,7 @@ def _send(
         attachments=list(attachments),
         conversation_ref=case.conversation_ref,
         parent_ref=last_in.msg_id if last_in else None,
-        author=_staff_author(user=user, case=case),
+        author=author,
     )
     if not case.messages.exists():
         message.msg_id = case.conversation_ref  # the first message's MsgId is the ConversationRef
@@ -253,7 +275,7 @@ def _send(
         parent_ref=message.parent_ref or "",
         subject=case.subject,
         text=text,
-        author_name=message.author.name,
+        author_name=author.name,
         outcome=outcome,
         sent_by=user,
     )
@@ -269,7 +291,7 @@ def _send(
     return outgoing
 
 
-def _answered_question(case: Case):
+def _answered_question(case: Case) -> Foresporsel:
     """The citizen's original renewal question, echoed in the reply's Notat (as in the HM example)."""
     first = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("created_at", "pk").first()
     coded = wire.COLLECT_OPTIONS.get(first.collect_code) if first else None
@@ -285,7 +307,9 @@ REPLY_OUTCOMES = (DeskMessage.Outcome.NONE, DeskMessage.Outcome.RENEWED, DeskMes
 
 
 @transaction.atomic
-def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = False, files=()) -> DeskMessage:
+def case_reply(
+    *, case: Case, user: User, text: str, outcome: str = "", close: bool = False, files: Sequence[CheckedFile] = ()
+) -> DeskMessage:
     """Answer the citizen. Renewals must be renewed or declined; e-konsultasjon records 2ae."""
     case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
     if case.state == Case.State.CLOSED:
@@ -333,7 +357,7 @@ def case_reply(*, case: Case, user, text: str, outcome: str = "", close: bool = 
 
 
 @transaction.atomic
-def case_close(*, case: Case, user) -> DeskMessage:
+def case_close(*, case: Case, user: User) -> DeskMessage:
     """Close without a further answer; the citizen's thread closes too and cannot be answered."""
     case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
     if case.state == Case.State.CLOSED:
@@ -361,7 +385,7 @@ def case_close(*, case: Case, user) -> DeskMessage:
 
 
 @transaction.atomic
-def case_claim(*, case: Case, user) -> Case:
+def case_claim(*, case: Case, user: User) -> Case:
     # A conditional update: the database checks the state on the latest row version.
     updated = (
         Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(assignee=user, state=Case.State.CLAIMED)
@@ -380,7 +404,7 @@ def case_claim(*, case: Case, user) -> Case:
 
 
 @transaction.atomic
-def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
+def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None) -> Case:
     """Hand the case to a colleague in the same organisation (or back to the shared queue).
 
     The row is locked before its state is read, so a close committed a moment earlier is seen
@@ -410,7 +434,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user=None) -> Case:
 
 
 @transaction.atomic
-def charge_mark_paid(*, case: Case, user) -> Charge:
+def charge_mark_paid(*, case: Case, user: User) -> Charge:
     """The patient paid: the portal's copy of the charge follows by message.
 
     The charge row is locked before its state is read, so two clicks on "paid" send one message."""
@@ -439,7 +463,7 @@ def charge_mark_paid(*, case: Case, user) -> Charge:
 
 @transaction.atomic
 def clinic_thread_start(
-    *, organisation: Organisation, service: Service, patient_nin: str, subject: str, text: str, user
+    *, organisation: Organisation, service: Service, patient_nin: str, subject: str, text: str, user: User
 ) -> Case:
     """A clinician writes to a patient first (an e-kontakt the citizen can answer)."""
     if service.organisation_id != organisation.pk:
@@ -482,7 +506,7 @@ def clinic_thread_start(
     return case
 
 
-def desk_opened_log(*, user, case: Case) -> None:
+def desk_opened_log(*, user: User, case: Case) -> None:
     """Staff opened a citizen's messages: the citizen reads it in "who has seen my information" (DESIGN §7).
 
     Only the kind of dialog is logged, never its subject: the log is shown in the portal.
@@ -509,7 +533,7 @@ def desk_opened_log(*, user, case: Case) -> None:
 
 @transaction.atomic
 def absence_set(
-    *, service: Service, user, text: str, substitute: str, starts: datetime.date, ends: datetime.date
+    *, service: Service, user: User, text: str, substitute: str, starts: datetime.date, ends: datetime.date
 ) -> AbsenceNotice:
     if ends < starts:
         raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
@@ -529,7 +553,7 @@ def absence_current(*, service: Service, on: datetime.date) -> AbsenceNotice | N
     return AbsenceNotice.objects.filter(service=service, cancelled=False, starts__lte=on, ends__gte=on).first()
 
 
-def compose_info_answer(message):
+def compose_info_answer(message: Message) -> Message:
     """Sync handler: what the citizen must see before writing to this service."""
     from epj.desk.models import Medication
 
@@ -537,10 +561,13 @@ def compose_info_answer(message):
     if not wire.is_compose_info_request(message):
         raise relay.Reject("T10", "Bare forespørsel om skjemainformasjon besvares synkront.")
     kind = wire.FUNCTION_KIND[message.msg_type]
+    sub_her_id = message.receiver.sub_her_id
     service = (
         Service.objects.select_related("organisation")
-        .filter(her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id)
+        .filter(her_id=sub_her_id, organisation__her_id=message.receiver.her_id)
         .first()
+        if sub_her_id is not None
+        else None
     )
     if service is None:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
@@ -548,7 +575,7 @@ def compose_info_answer(message):
         raise relay.Reject("E30", "")
     today = local_today()
     notice = absence_current(service=service, on=today)
-    medications = ()
+    medications: tuple[tuple[str, str], ...] = ()
     if kind == CaseKind.RENEWAL:
         medications = tuple(
             Medication.objects.filter(

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -95,7 +97,7 @@ def case_detail(request, case_id):
     if request.method == "GET":
         desk_opened_log(user=request.user, case=case)
     team = colleagues(organisation=case.organisation)
-    medications = []
+    medications: Iterable[Medication] = []
     if case.kind == CaseKind.RENEWAL:
         medications = Medication.objects.filter(organisation=case.organisation, patient_nin=case.patient_nin)
     return render(
@@ -174,7 +176,7 @@ def desk_attachment(request, attachment_id):
     data = bytes(attachment.data)
     # The declared type came over the wire; only bytes that really are PDF/PNG/JPEG keep a type.
     mime_type = content_type_of(data)
-    extension = EXTENSIONS.get(mime_type, "bin")
+    extension = EXTENSIONS.get(mime_type or "", "bin")
     response = HttpResponse(data, content_type=mime_type or "application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="vedlegg-{attachment.pk}.{extension}"'
     return response

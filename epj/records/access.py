@@ -1,8 +1,9 @@
 """Access functions for the clinic desk's journal pages. Forbidden and missing both answer 404."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from accounts.models import Person
+from accounts.models import Person, User
 from clinics.access import membership_for
 from clinics.models import HealthContact, StaffMembership, StaffRole
 from epj.records.models import CopyRequest, HospitalDocument
@@ -13,11 +14,13 @@ COPY_ROLES = [StaffRole.RECEPTION, StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
 PUBLISH_ROLES = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
 
 
-def desk_membership_for(*, user, organisation_id) -> StaffMembership:
+def desk_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
     return membership_for(user=user, organisation_id=organisation_id, roles=COPY_ROLES)
 
 
-def copy_request_for(*, user, organisation_id, request_id):
+def copy_request_for(
+    *, user: User | AnonymousUser, organisation_id: int, request_id: int
+) -> tuple[StaffMembership, CopyRequest]:
     """(membership, request) for staff of the organisation the request was sent to, or 404."""
     membership = desk_membership_for(user=user, organisation_id=organisation_id)
     request = (
@@ -30,18 +33,20 @@ def copy_request_for(*, user, organisation_id, request_id):
     return membership, request
 
 
-def hospital_membership_for(*, user, organisation_id) -> StaffMembership:
+def hospital_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
     membership = membership_for(user=user, organisation_id=organisation_id, roles=PUBLISH_ROLES)
     if not membership.organisation.is_hospital:
         raise Http404
     return membership
 
 
-def clinician_membership_for(*, user, organisation_id) -> StaffMembership:
+def clinician_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
     return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINICIAN])
 
 
-def treated_patient_for(*, user, organisation_id, person_id):
+def treated_patient_for(
+    *, user: User | AnonymousUser, organisation_id: int, person_id: int
+) -> tuple[StaffMembership, Person]:
     """(membership, person) for a clinician whose organisation treats the person now, or 404.
 
     "Treats" means an active health contact with one of the organisation's services.
@@ -56,7 +61,9 @@ def treated_patient_for(*, user, organisation_id, person_id):
     return membership, person
 
 
-def shared_document_for_clinician(*, user, organisation_id, person_id, document_id):
+def shared_document_for_clinician(
+    *, user: User | AnonymousUser, organisation_id: int, person_id: int, document_id: str
+) -> tuple[StaffMembership, Person, HospitalDocument]:
     """(membership, person, document) for a treating clinician, or 404."""
     membership, person = treated_patient_for(user=user, organisation_id=organisation_id, person_id=person_id)
     document = (

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +35,7 @@ class CopyPushForm(forms.Form):
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
         self.services = {s.pk: s for s in services}
-        self.fields["service"].choices = [(s.pk, s.name) for s in services]
+        cast(forms.ChoiceField, self.fields["service"]).choices = [(s.pk, s.name) for s in services]
 
     def clean_patient_nin(self):
         return _clean_nin(self.cleaned_data["patient_nin"])

@@ -1,19 +1,23 @@
 """Reads on the clinic side of journal access."""
 
+import datetime
+
+from django.db.models import QuerySet
+
 from accounts.models import Person
-from clinics.models import HealthContact
+from clinics.models import HealthContact, Organisation
 from epj.models import EpjPatient, JournalEntry
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
 
 
-def copy_requests_for_desk(*, organisation, state: str = ""):
+def copy_requests_for_desk(*, organisation: Organisation, state: str = "") -> QuerySet[CopyRequest]:
     qs = CopyRequest.objects.filter(organisation=organisation).select_related("service")
     if state in CopyRequest.State.values:
         qs = qs.filter(state=state)
     return qs
 
 
-def record_entries(*, organisation, patient_nin: str) -> list:
+def record_entries(*, organisation: Organisation, patient_nin: str) -> list[tuple[datetime.datetime, str, str, str]]:
     """The patient's record at the organisation, oldest first: written notes and filed messages.
 
     Tuples of (written_at, author, title, text), the shape the PDF takes.
@@ -31,7 +35,7 @@ def record_entries(*, organisation, patient_nin: str) -> list:
     return sorted(entries, key=lambda entry: entry[0])
 
 
-def record_patient_name(*, organisation, patient_nin: str) -> str:
+def record_patient_name(*, organisation: Organisation, patient_nin: str) -> str:
     """The name the clinic's own record holds for the patient, or "" when the clinic has no record."""
     note = RecordNote.objects.filter(organisation=organisation, patient_nin=patient_nin).first()
     if note is not None:
@@ -40,17 +44,17 @@ def record_patient_name(*, organisation, patient_nin: str) -> str:
     return f"{patient.given_name} {patient.family_name}" if patient else ""
 
 
-def treated_patients(*, organisation):
+def treated_patients(*, organisation: Organisation) -> QuerySet[Person]:
     """People with an active health contact at one of the organisation's services."""
     person_ids = HealthContact.objects.filter(active=True, service__organisation=organisation).values("person_id")
     return Person.objects.filter(pk__in=person_ids).order_by("family_name", "given_name")
 
 
-def hospital_documents_published(*, organisation):
+def hospital_documents_published(*, organisation: Organisation) -> QuerySet[HospitalDocument]:
     return HospitalDocument.objects.filter(organisation=organisation)
 
 
-def shared_documents_for_patient(*, patient_nin: str, include_confidential: bool):
+def shared_documents_for_patient(*, patient_nin: str, include_confidential: bool) -> QuerySet[HospitalDocument]:
     """Every hospital's shared documents about the patient (the national sharing index, in our EPJ)."""
     qs = HospitalDocument.objects.filter(
         patient_nin=patient_nin, organisation__is_hospital=True, organisation__active=True

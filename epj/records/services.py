@@ -1,11 +1,14 @@
 """Writes on the clinic side of journal access: receiving requests, sending copies, publishing documents."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
-from clinics.models import HealthContact, Organisation, Process, Service
+from clinics.models import HealthContact, Organisation, Process, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
@@ -13,21 +16,26 @@ from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
 from epj.services import epj_outage_check
 from journal.services import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, access_log_write
+from messaging.codec import Message
+from messaging.models import Envelope
 from messaging.relay import Reject, relay_send
 
 
-def _receiving_service(message) -> Service:
+def _receiving_service(message: Message) -> Service:
+    sub_her_id = message.receiver.sub_her_id
     service = (
         Service.objects.select_related("organisation")
-        .filter(her_id=message.receiver.sub_her_id, organisation__her_id=message.receiver.her_id)
+        .filter(her_id=sub_her_id, organisation__her_id=message.receiver.her_id)
         .first()
+        if sub_her_id is not None
+        else None
     )
     if service is None:
         raise Reject("E21", "Mottaker finnes ikke")
     return service
 
 
-def _patient_person(message) -> Person:
+def _patient_person(message: Message) -> Person:
     if message.patient is None or not message.patient.nin:
         raise Reject("E30", "Pasientens fødselsnummer mangler")
     person = Person.objects.filter(nin=message.patient.nin).first()
@@ -36,7 +44,7 @@ def _patient_person(message) -> Person:
     return person
 
 
-def copy_request_receive(message, envelope=None) -> CopyRequest:
+def copy_request_receive(message: Message, envelope: Envelope | None = None) -> CopyRequest:
     """A journal-copy request from the portal lands on the desk's list (idempotent on MsgId)."""
     existing = CopyRequest.objects.filter(msg_id=message.msg_id).first()
     if existing:
@@ -60,7 +68,7 @@ def copy_request_receive(message, envelope=None) -> CopyRequest:
     )
 
 
-def _log_record_read(*, membership, patient_nin: str, what: str, object_ref: str) -> None:
+def _log_record_read(*, membership: StaffMembership, patient_nin: str, what: str, object_ref: str) -> None:
     person = Person.objects.filter(nin=patient_nin).first()
     if person is not None:
         access_log_write(
@@ -74,13 +82,22 @@ def _log_record_read(*, membership, patient_nin: str, what: str, object_ref: str
 
 
 @transaction.atomic
-def record_open(*, membership, patient_nin: str, object_ref: str) -> list:
+def record_open(
+    *, membership: StaffMembership, patient_nin: str, object_ref: str
+) -> list[tuple[datetime.datetime, str, str, str]]:
     """Staff open the patient's record (e.g. to check a copy request): the read is logged."""
     _log_record_read(membership=membership, patient_nin=patient_nin, what=ACCESS_RECORD, object_ref=object_ref)
     return record_entries(organisation=membership.organisation, patient_nin=patient_nin)
 
 
-def _copy_send(*, membership, service: Service, patient_nin: str, patient_name: str, request=None) -> CopyDispatch:
+def _copy_send(
+    *,
+    membership: StaffMembership,
+    service: Service,
+    patient_nin: str,
+    patient_name: str,
+    request: CopyRequest | None = None,
+) -> CopyDispatch:
     organisation = membership.organisation
     pdf = record_copy_pdf(
         organisation_name=organisation.name,
@@ -114,7 +131,7 @@ def _copy_send(*, membership, service: Service, patient_nin: str, patient_name: 
 
 
 @transaction.atomic
-def copy_request_fulfil(*, membership, request: CopyRequest) -> CopyDispatch:
+def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) -> CopyDispatch:
     """Generate the copy of the patient's record and send it as the answer to the request."""
     request = CopyRequest.objects.select_for_update().get(pk=request.pk)
     if request.state == CopyRequest.State.FULFILLED:
@@ -132,7 +149,7 @@ def copy_request_fulfil(*, membership, request: CopyRequest) -> CopyDispatch:
 
 
 @transaction.atomic
-def copy_push(*, membership, service: Service, patient_nin: str) -> CopyDispatch:
+def copy_push(*, membership: StaffMembership, service: Service, patient_nin: str) -> CopyDispatch:
     """Send a copy of the record unasked, e.g. after a treatment ended (no health contact needed)."""
     if service.organisation_id != membership.organisation_id:
         raise ValidationError(_("Tjenesten hører ikke til virksomheten din."))
@@ -144,7 +161,14 @@ def copy_push(*, membership, service: Service, patient_nin: str) -> CopyDispatch
 
 @transaction.atomic
 def hospital_document_publish(
-    *, membership, patient_nin: str, kind: str, title: str, text: str, department: str = "", confidential: bool = False
+    *,
+    membership: StaffMembership,
+    patient_nin: str,
+    kind: str,
+    title: str,
+    text: str,
+    department: str = "",
+    confidential: bool = False,
 ) -> HospitalDocument:
     organisation: Organisation = membership.organisation
     if not organisation.is_hospital:
@@ -166,7 +190,9 @@ def hospital_document_publish(
 
 
 @transaction.atomic
-def shared_document_open(*, membership, person: Person, document: HospitalDocument) -> HospitalDocument:
+def shared_document_open(
+    *, membership: StaffMembership, person: Person, document: HospitalDocument
+) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
     access_log_write(
         actor=membership.user,
@@ -180,7 +206,7 @@ def shared_document_open(*, membership, person: Person, document: HospitalDocume
 
 
 @transaction.atomic
-def shared_documents_open(*, membership, person: Person):
+def shared_documents_open(*, membership: StaffMembership, person: Person) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
     access_log_write(
         actor=membership.user,
@@ -196,7 +222,7 @@ def shared_documents_open(*, membership, person: Person):
 # --- the hospital's answers to the portal's live queries (synchronous) ----------------------
 
 
-def _hospital_documents(message):
+def _hospital_documents(message: Message) -> QuerySet[HospitalDocument]:
     service = _receiving_service(message)
     if not service.organisation.is_hospital or not service_offers(service=service, process=Process.DOCUMENTS):
         raise Reject("X99", "Mottakeren deler ikke dokumenter")
@@ -208,11 +234,11 @@ def _hospital_documents(message):
     )
 
 
-def documents_find(message):
+def documents_find(message: Message) -> Message:
     return wire.document_list_reply(message, list(_hospital_documents(message)))
 
 
-def document_fetch(message):
+def document_fetch(message: Message) -> Message:
     document_id = wire.requested_document_id(message)
     documents = _hospital_documents(message)
     document = None

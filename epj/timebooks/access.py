@@ -1,16 +1,18 @@
 """Access for the clinic desk: staff see only their own organisation's timebooks (404 otherwise)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from accounts.models import User
 from clinics.models import StaffMembership
 from epj.timebooks.models import Booking, Slot, Timebook
 
 
-def _member(user, organisation_id) -> bool:
+def _member(user: User | AnonymousUser, organisation_id: int) -> bool:
     return user.is_authenticated and StaffMembership.objects.filter(user=user, organisation_id=organisation_id).exists()
 
 
-def timebook_for_staff(*, user, timebook_id) -> Timebook:
+def timebook_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> Timebook:
     timebook = (
         Timebook.objects.select_related("organisation", "service", "clinician__user").filter(pk=timebook_id).first()
     )
@@ -19,14 +21,14 @@ def timebook_for_staff(*, user, timebook_id) -> Timebook:
     return timebook
 
 
-def slot_for_staff(*, user, slot_id) -> Slot:
+def slot_for_staff(*, user: User | AnonymousUser, slot_id: int) -> Slot:
     slot = Slot.objects.select_related("timebook__organisation", "timebook__service").filter(pk=slot_id).first()
     if slot is None or not _member(user, slot.timebook.organisation_id):
         raise Http404
     return slot
 
 
-def booking_for_staff(*, user, slot: Slot, booking_id) -> Booking:
+def booking_for_staff(*, user: User | AnonymousUser, slot: Slot, booking_id: int) -> Booking:
     """A booking in a slot the caller already holds through slot_for_staff."""
     booking = Booking.objects.filter(pk=booking_id, slot=slot).first()
     if booking is None:

@@ -131,7 +131,7 @@ def booking_build(booking: Booking, *, method: str = "PUBLISH", result: str = ""
     event.add("status", "CONFIRMED" if booking.status == BookingStatus.ACTIVE else "CANCELLED")
     event.add("x-hn-request-id", booking.request_id)
     event.add("x-hn-source", booking.source)
-    if booking.slot.timebook.clinician_id:
+    if booking.slot.timebook.clinician is not None:
         event.add("x-hn-clinician", booking.slot.timebook.clinician.user.get_full_name())
     if booking.slot.appointment_type == AppointmentType.VIDEO and booking.video_url:
         # RFC 7986 CONFERENCE for clients that know it, URL for those that do not.

@@ -28,7 +28,8 @@ DEMO_VIDEO_BASE = "https://video.helsenorge-demo.no/rom/"
 WEEKDAYS = (0, 1, 2, 3, 4)
 # (service HER-id, name, kind, resource, clinician e-mail, location, deadline hours,
 #  [(weekdays, start, end, minutes, capacity, type, online)])
-TIMEBOOKS = [
+_Rule = tuple[tuple[int, ...], str, str, int, int, str, bool]
+TIMEBOOKS: list[tuple[int, str, str, str, str | None, str, int, list[_Rule]]] = [
     (
         8140011,
         "Kari Lege",

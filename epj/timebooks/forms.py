@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.db import models
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.nin import nin_parse
 from clinics.models import Service, StaffMembership, StaffRole
-from epj.timebooks.models import AvailabilityException, AvailabilityRule, ExceptionKind, Timebook, TimebookKind
+from epj.timebooks.models import AvailabilityException, AvailabilityRule, ExceptionKind, Slot, Timebook, TimebookKind
 from helsenorge.clock import local_today
 
 
@@ -34,14 +36,17 @@ class TimebookForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organisation = organisation
-        self.fields["service"].queryset = Service.objects.filter(organisation=organisation)
-        self.fields["clinician"].queryset = StaffMembership.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
+            organisation=organisation
+        )
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = StaffMembership.objects.filter(
             organisation=organisation, role=StaffRole.CLINICIAN
         ).select_related("user")
-        self.fields["clinician"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email
+        # Each choice's label, for this form only.
+        self.fields["clinician"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email  # type: ignore[attr-defined]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") == TimebookKind.TREATER:
             if not data.get("clinician"):
                 self.add_error("clinician", _("En behandlertimebok må ha en behandler."))
@@ -79,7 +84,7 @@ class AvailabilityRuleForm(forms.ModelForm):
         self.fields["valid_from"].initial = local_today()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
             self.add_error("end_time", _("Sluttid må være etter starttid."))
         if data.get("slot_minutes") is not None and data["slot_minutes"] < 5:
@@ -120,7 +125,7 @@ class AvailabilityExceptionForm(forms.ModelForm):
         self.instance.timebook = timebook
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start_time"), data.get("end_time")
         if data.get("kind") == ExceptionKind.EXTRA:
             for name in ("start_time", "end_time", "slot_minutes", "capacity"):
@@ -153,9 +158,9 @@ class DeskBookingForm(forms.Form):
 
 
 class MoveBookingForm(forms.Form):
-    to_slot = forms.ModelChoiceField(label=_("Flytt til"), queryset=None)
+    to_slot: "forms.ModelChoiceField[Slot]" = forms.ModelChoiceField(label=_("Flytt til"), queryset=None)
 
     def __init__(self, *args, slots, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_slot"].queryset = slots
-        self.fields["to_slot"].label_from_instance = lambda s: f"{s.start:%d.%m %H:%M} ({s.seats_left} ledig)"
+        cast(forms.ModelChoiceField, self.fields["to_slot"]).queryset = slots
+        self.fields["to_slot"].label_from_instance = lambda s: f"{s.start:%d.%m %H:%M} ({s.seats_left} ledig)"  # type: ignore[attr-defined]

@@ -66,7 +66,7 @@ def reservation_answer(
     *, request: Message, booking: Booking | None, slot: Slot | None, request_id: str, reason: str = ""
 ):
     """SvarTimeReservasjon: the booking as made, or the refusal and why."""
-    service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id)
+    service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id or 0)  # 0: none
     if booking is not None:
         booking = Booking.objects.select_related("slot__timebook__service").get(pk=booking.pk)
         calendar, text = booking_build(booking, result=RESULT_CONFIRMED), "Timen er bekreftet."
@@ -109,7 +109,7 @@ def cancellation_answer(*, request: Message, booking: Booking, refused_reason: s
 
 
 def free_slots_reply(*, request: Message, calendar: bytes) -> Message:
-    service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id)
+    service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id or 0)  # 0: none
     reply = _message(
         service=service,
         patient=request.patient,

@@ -92,7 +92,7 @@ class Timebook(models.Model):
     def reason(self) -> str:
         """What a citizen picks: the clinician's name, or the reason for a resource visit."""
         if self.kind == TimebookKind.RESOURCE:
-            return ResourceKind(self.resource_kind).label
+            return str(ResourceKind(self.resource_kind).label)
         return self.name
 
 

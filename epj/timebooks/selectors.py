@@ -3,9 +3,10 @@
 import datetime
 import uuid
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from clinics.models import Service
 from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
 from helsenorge.clock import holiday_name, local_at
 
@@ -14,7 +15,7 @@ from helsenorge.clock import holiday_name, local_at
 FREE_SLOTS_PER_TIMEBOOK = 40
 
 
-def timebooks_for_organisation(*, organisation_id: int):
+def timebooks_for_organisation(*, organisation_id: int) -> QuerySet[Timebook]:
     return (
         Timebook.objects.filter(organisation_id=organisation_id)
         .select_related("service", "clinician__user")
@@ -24,14 +25,14 @@ def timebooks_for_organisation(*, organisation_id: int):
 
 def free_slots(
     *,
-    service,
+    service: Service,
     start: datetime.datetime,
     end: datetime.datetime,
     timebook_ref: str = "",
     patient_nin: str = "",
     now: datetime.datetime | None = None,
     limit: int = FREE_SLOTS_PER_TIMEBOOK,
-):
+) -> list[Slot]:
     """Slots citizens may book online at `service` between start and end with a seat left,
     the first `limit` of each timebook (so every timebook shows up for the citizen to choose)."""
     now = now or timezone.now()
@@ -48,7 +49,7 @@ def free_slots(
         qs = qs.filter(timebook_id=int(pk) if pk.isdigit() else -1)
     if patient_nin:
         qs = qs.exclude(bookings__patient_nin=patient_nin, bookings__status=BookingStatus.ACTIVE)
-    slots = []
+    slots: list[Slot] = []
     for timebook_id in qs.order_by().values_list("timebook_id", flat=True).distinct():
         slots.extend(qs.filter(timebook_id=timebook_id).order_by("start")[:limit])
     return sorted(slots, key=lambda slot: (slot.start, slot.timebook.name))
@@ -69,7 +70,7 @@ def booking_by_uid(uid: str) -> Booking | None:
     return Booking.objects.select_related("slot__timebook__service").filter(uid=value).first()
 
 
-def slots_for_week(*, timebook: Timebook, week_start: datetime.date):
+def slots_for_week(*, timebook: Timebook, week_start: datetime.date) -> QuerySet[Slot]:
     start = local_at(week_start, datetime.time.min)
     end = local_at(week_start + datetime.timedelta(days=7), datetime.time.min)
     return (
@@ -85,5 +86,5 @@ def holidays_in_week(*, week_start: datetime.date) -> list[tuple[datetime.date, 
     return [(day, name) for day in days if (name := holiday_name(day))]
 
 
-def bookings_for_slot(*, slot: Slot):
+def bookings_for_slot(*, slot: Slot) -> QuerySet[Booking]:
     return slot.bookings.order_by("status", "created_at")

@@ -3,13 +3,16 @@
 import datetime
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from clinics.models import StaffMembership
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
@@ -32,7 +35,7 @@ class BookingError(Exception):
 
 
 class SlotTaken(BookingError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_("Timen er dessverre tatt. Velg en annen time."))
 
 
@@ -63,7 +66,9 @@ class _Cut:
     rule: AvailabilityRule | None = None
 
 
-def _cuts_for(day, rules, exceptions) -> list:
+def _cuts_for(
+    day: datetime.date, rules: Iterable[AvailabilityRule], exceptions: Iterable[AvailabilityException]
+) -> list[_Cut]:
     cuts = [
         _Cut(r.start_time, r.end_time, r.slot_minutes, r.capacity, r.appointment_type, r.bookable_online, r)
         for r in rules
@@ -73,6 +78,11 @@ def _cuts_for(day, rules, exceptions) -> list:
         _Cut(e.start_time, e.end_time, e.slot_minutes, e.capacity, e.appointment_type, e.bookable_online)
         for e in exceptions
         if e.kind == ExceptionKind.EXTRA
+        # the database's check constraints require all four on an extra opening
+        and e.start_time is not None
+        and e.end_time is not None
+        and e.slot_minutes is not None
+        and e.capacity is not None
     ]
     return cuts
 
@@ -90,7 +100,7 @@ def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) 
     date still makes its slots (an emergency clinic open on Christmas Day).
     """
     rules = list(timebook.rules.all())
-    exceptions = {}
+    exceptions: dict[datetime.date, list[AvailabilityException]] = {}
     for exc in AvailabilityException.objects.filter(
         timebook=timebook, date__gte=start_date, date__lt=start_date + datetime.timedelta(days=days)
     ):
@@ -126,21 +136,32 @@ def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) 
     return Slot.objects.filter(timebook=timebook).count() - before
 
 
-def _overlaps(day, exception, start, end) -> bool:
+def _overlaps(
+    day: datetime.date, exception: AvailabilityException, start: datetime.datetime, end: datetime.datetime
+) -> bool:
+    if exception.start_time is None or exception.end_time is None:
+        return True  # closed all day
     closed_from = local_at(day, exception.start_time)
     closed_to = local_at(day, exception.end_time)
     return start < closed_to and closed_from < end
 
 
 @transaction.atomic
-def availability_rule_add(*, timebook: Timebook, **fields) -> AvailabilityRule:
+def availability_rule_add(*, timebook: Timebook, **fields: Any) -> AvailabilityRule:
     return AvailabilityRule.objects.create(timebook=timebook, **fields)
 
 
 @transaction.atomic
 def availability_exception_add(
-    *, timebook: Timebook, date, start_time=None, end_time=None, reason="", kind=ExceptionKind.CLOSED, **extra
-) -> dict:
+    *,
+    timebook: Timebook,
+    date: datetime.date,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    reason: str = "",
+    kind: str = ExceptionKind.CLOSED,
+    **extra: Any,
+) -> dict[str, int]:
     """Record a one-off change. A closing removes the free slots it covers (booked slots stay for
     staff to move); an extra opening makes its slots at once.
 
@@ -175,7 +196,7 @@ def slot_book(
     patient_name: str = "",
     request_id: str,
     source: str,
-    booked_by=None,
+    booked_by: User | None = None,
     online: bool,
     now: datetime.datetime | None = None,
 ) -> BookResult:
@@ -286,7 +307,7 @@ def desk_request_id() -> str:
 
 
 @transaction.atomic
-def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user) -> Booking:
+def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | None) -> Booking:
     """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
     booking = slot_book(
         slot_id=slot.pk,
@@ -303,7 +324,7 @@ def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user) -> Booki
 
 
 @transaction.atomic
-def desk_cancel(*, booking: Booking, user=None) -> bool:
+def desk_cancel(*, booking: Booking, user: User | None = None) -> bool:
     changed = booking_cancel(booking=booking, by_citizen=False)
     if changed:
         booking_publish(booking=booking)
@@ -312,7 +333,7 @@ def desk_cancel(*, booking: Booking, user=None) -> bool:
 
 
 @transaction.atomic
-def desk_move(*, booking: Booking, to_slot_id: int, user=None) -> Booking:
+def desk_move(*, booking: Booking, to_slot_id: int, user: User | None = None) -> Booking:
     from_slot_id = booking.slot_id
     booking = booking_move(booking=booking, to_slot_id=to_slot_id)
     booking_publish(booking=booking)
@@ -320,7 +341,7 @@ def desk_move(*, booking: Booking, to_slot_id: int, user=None) -> Booking:
     return booking
 
 
-def _desk_audit(*, user, action: str, booking: Booking, detail: str = "") -> None:
+def _desk_audit(*, user: User | None, action: str, booking: Booking, detail: str = "") -> None:
     """The staff audit trail gets the booking and slot ids, never the timebook's reason."""
     audit_write(
         actor=user,
@@ -332,7 +353,7 @@ def _desk_audit(*, user, action: str, booking: Booking, detail: str = "") -> Non
     )
 
 
-def desk_opened_log(*, user, slot: Slot) -> int:
+def desk_opened_log(*, user: User, slot: Slot) -> int:
     """Staff opened a slot with patients' bookings: each patient reads it in "who has seen my
     information" (DESIGN §7). Only that appointments were seen and when, never the timebook's
     reason (the log is shown in the portal). Returns the number of entries written."""

@@ -1,7 +1,9 @@
 """The clinic desk's timebook pages (EPJ side): timebooks, weekly patterns, exceptions, slots, phone bookings."""
 
 import datetime
+from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
@@ -61,11 +63,12 @@ def _week_start(value) -> datetime.date:
 def timebook_detail(request, timebook_id):
     timebook = timebook_for_staff(user=request.user, timebook_id=timebook_id)
     week = _week_start(request.GET.get("uke"))
-    forms = {
+    forms: dict[str, django_forms.BaseForm] = {
         "rule": AvailabilityRuleForm(timebook=timebook, prefix="rule"),
         "exception": AvailabilityExceptionForm(timebook=timebook, prefix="exc"),
         "generate": GenerateSlotsForm(prefix="gen", initial={"start_date": week, "weeks": 4}),
     }
+    form: Any  # whichever of the three was posted
     if request.method == "POST":
         which = request.POST.get("form")
         if which == "rule":

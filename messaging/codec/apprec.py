@@ -9,7 +9,14 @@ from lxml import etree
 
 from messaging.codec import codes
 from messaging.codec.elements import Node, child_text, cv, first, format_datetime, parse_datetime, q, serialise, sub
-from messaging.codec.headers import apprec_header, apprec_party, is_apprec, parse_root, unsupported_root
+from messaging.codec.headers import (
+    apprec_header,
+    apprec_party,
+    is_apprec,
+    parse_root,
+    root_namespace,
+    unsupported_root,
+)
 from messaging.codec.schemas import validate_element
 from messaging.codec.types import AppRec, AppRecError, CodecError, Party
 
@@ -23,7 +30,7 @@ def _ns_for(version: str) -> str:
     raise ValueError(f"unknown AppRec version {version!r}; use '1.1' or '1.0'")
 
 
-def _build_hcp_entry(parent, ns: str, name: str, her_id: int, tag: str):
+def _build_hcp_entry(parent: Node, ns: str, name: str, her_id: int, tag: str) -> Node:
     el = sub(parent, ns, tag)
     sub(el, ns, "Name", name or "")
     sub(el, ns, "Id", str(int(her_id)))
@@ -31,7 +38,7 @@ def _build_hcp_entry(parent, ns: str, name: str, her_id: int, tag: str):
     return el
 
 
-def _build_party(parent, ns: str, party: Party):
+def _build_party(parent: Node, ns: str, party: Party) -> None:
     inst = sub(sub(parent, ns, "HCP"), ns, "Inst")
     sub(inst, ns, "Name", party.name or "")
     sub(inst, ns, "Id", str(int(party.her_id)))
@@ -43,7 +50,7 @@ def _build_party(parent, ns: str, party: Party):
         )
 
 
-def _check_buildable(apprec: AppRec):
+def _check_buildable(apprec: AppRec) -> None:
     if apprec.status not in codes.STATUS_DN:
         raise ValueError(f"AppRec status must be 1, 2 or 3, not {apprec.status!r}")
     if apprec.status == codes.STATUS_OK and apprec.errors:
@@ -82,9 +89,9 @@ def apprec_build(apprec: AppRec) -> bytes:
     return serialise(root)
 
 
-def apprec_from_element(root, *, validate: bool = True) -> AppRec:
+def apprec_from_element(root: etree._Element, *, validate: bool = True) -> AppRec:
     header = apprec_header(root)
-    ns = etree.QName(root).namespace
+    ns = root_namespace(root)
     version = codes.APPREC_NAMESPACES[ns]
     msg_type = first(root, q(ns, "MsgType"))
     if msg_type is None or msg_type.get("V") != codes.APPREC:

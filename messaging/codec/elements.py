@@ -12,6 +12,8 @@ import datetime
 import re
 import zoneinfo
 
+from lxml.etree import _Element
+
 from messaging.codec.types import CodecError, Header
 
 _OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -36,10 +38,11 @@ class Node:
 
     __slots__ = ("ns", "name", "attrs", "text", "children")
 
-    def __init__(self, ns: str, name: str, text: str | None = None, attrs: dict | None = None):
-        self.ns, self.name, self.text, self.attrs, self.children = ns, name, text, attrs or {}, []
+    def __init__(self, ns: str, name: str, text: str | None = None, attrs: dict[str, object] | None = None) -> None:
+        self.ns, self.name, self.text, self.attrs = ns, name, text, attrs or {}
+        self.children: list[Node] = []
 
-    def write(self, out: list, parent_ns: str | None) -> None:
+    def write(self, out: list[str], parent_ns: str | None) -> None:
         out.append("<" + self.name)
         if self.ns != parent_ns:
             out.append(f' xmlns="{self.ns}"')
@@ -56,25 +59,25 @@ class Node:
         out.append(f"</{self.name}>")
 
 
-def sub(parent: Node, ns: str, name: str, text: str | None = None, **attrs) -> Node:
+def sub(parent: Node, ns: str, name: str, text: str | None = None, **attrs: object) -> Node:
     node = Node(ns, name, text, {k: v for k, v in attrs.items() if v not in (None, "")})
     parent.children.append(node)
     return node
 
 
-def cv(parent, ns: str, name: str, code: str, system: str = "", dn: str = "", ot: str = ""):
+def cv(parent: Node, ns: str, name: str, code: str, system: str = "", dn: str = "", ot: str = "") -> Node:
     # Attribute order V, S, DN, OT only matters to human readers; the standard examples use it.
     return sub(parent, ns, name, V=code, S=system, DN=dn, OT=ot)
 
 
-def first(parent, tag: str):
+def first(parent: _Element, tag: str) -> _Element | None:
     """The first child with this tag, or None. iterchildren is C-level; find() parses a path."""
     for child in parent.iterchildren(tag):
         return child
     return None
 
 
-def child_text(parent, ns: str, name: str) -> str | None:
+def child_text(parent: _Element | None, ns: str, name: str) -> str | None:
     if parent is None:
         return None
     for child in parent.iterchildren(q(ns, name)):
@@ -82,7 +85,7 @@ def child_text(parent, ns: str, name: str) -> str | None:
     return None
 
 
-def flat_text(el) -> str:
+def flat_text(el: _Element | None) -> str:
     """Plain text of an anyType element (plain text or XHTML), whitespace kept for plain text."""
     if el is None:
         return ""

@@ -36,6 +36,7 @@ from messaging.codec.headers import (
     msghead_party,
     parse_root,
     person_name,
+    root_namespace,
     unsupported_root,
 )
 from messaging.codec.schemas import validate_element
@@ -73,20 +74,20 @@ def _nin_type(nin: str) -> str:
     return codes.ID_DNR if nin[:1].isdigit() and int(nin[0]) > 3 else codes.ID_FNR
 
 
-def _person_ident(parent, ns: str, id_value: str, id_type: str):
+def _person_ident(parent: Node, ns: str, id_value: str, id_type: str) -> None:
     ident = sub(parent, ns, "Ident")
     child_ns = codes.NS_FELLES if ns == _DIA else ns  # Dialogmelding uses fk1:Ident
     sub(ident, child_ns, "Id", id_value)
     cv(ident, child_ns, "TypeId", id_type, codes.OID_PERSON_ID, codes.PERSON_ID_DN.get(id_type, ""))
 
 
-def _org_ident(parent, her_id: int):
+def _org_ident(parent: Node, her_id: int) -> None:
     ident = sub(parent, MH, "Ident")
     sub(ident, MH, "Id", str(her_id))
     cv(ident, MH, "TypeId", codes.ID_HER, codes.OID_ORG_ID, codes.ORG_ID_DN[codes.ID_HER])
 
 
-def _build_party(parent, party: Party):
+def _build_party(parent: Node, party: Party) -> None:
     org = sub(parent, MH, "Organisation")
     sub(org, MH, "OrganisationName", party.name or "")
     _org_ident(org, int(party.her_id))
@@ -106,7 +107,7 @@ def _build_party(parent, party: Party):
         _org_ident(inner, int(party.sub_her_id))
 
 
-def _build_patient(parent, patient: Patient):
+def _build_patient(parent: Node, patient: Patient) -> None:
     el = sub(parent, MH, "Patient")
     if patient.family_name:
         sub(el, MH, "FamilyName", patient.family_name)
@@ -115,12 +116,12 @@ def _build_patient(parent, patient: Patient):
     _person_ident(el, MH, patient.nin, _nin_type(patient.nin))
 
 
-def _code_parts(value) -> tuple[str, str, str]:
+def _code_parts(value: tuple[str, ...]) -> tuple[str, str, str]:
     parts = tuple(value) + ("", "")
     return str(parts[0]), str(parts[1] or ""), str(parts[2] or "")
 
 
-def _build_person(parent, name: str, nin: str):
+def _build_person(parent: Node, name: str, nin: str) -> None:
     person = sub(parent, _DIA, "Person")
     given, family = _split_name(name)
     if given:
@@ -131,7 +132,7 @@ def _build_person(parent, name: str, nin: str):
         _person_ident(person, _DIA, nin, _nin_type(nin))
 
 
-def _build_author(parent, author: Author):
+def _build_author(parent: Node, author: Author) -> None:
     roles = sub(parent, _DIA, "RollerRelatertNotat")
     rolle = codes.ROLLE_FORFATTER
     cv(roles, _DIA, "RolleNotat", rolle.code, rolle.system, rolle.dn)
@@ -152,7 +153,7 @@ def _build_author(parent, author: Author):
         _person_ident(hcp, _DIA, author.nin, _nin_type(author.nin))
 
 
-def _build_on_behalf(parent, on_behalf: OnBehalf):
+def _build_on_behalf(parent: Node, on_behalf: OnBehalf) -> None:
     relation = codes.RELATION_CODES.get(on_behalf.relation)
     if relation is None:
         raise ValueError(f"unknown representation relation {on_behalf.relation!r}; use codes.RELATION_*")
@@ -161,7 +162,7 @@ def _build_on_behalf(parent, on_behalf: OnBehalf):
     _build_person(roles, on_behalf.name, on_behalf.nin)
 
 
-def _build_foresporsel(parent, foresporsel: Foresporsel):
+def _build_foresporsel(parent: Node, foresporsel: Foresporsel) -> Node:
     el = sub(parent, _DIA, "Foresporsel")
     cv(el, _DIA, "TypeForesp", foresporsel.type_code, foresporsel.type_system, foresporsel.type_dn)
     if foresporsel.subject:
@@ -173,7 +174,7 @@ def _build_foresporsel(parent, foresporsel: Foresporsel):
     return el
 
 
-def _build_notat(parent, notat: Notat):
+def _build_notat(parent: Node, notat: Notat) -> Node:
     el = sub(parent, _DIA, "Notat")
     cv(el, _DIA, "TemaKodet", notat.theme_code, notat.theme_system, notat.theme_dn)
     if notat.text:
@@ -183,7 +184,7 @@ def _build_notat(parent, notat: Notat):
     return el
 
 
-def _check_buildable(message: Message):
+def _check_buildable(message: Message) -> None:
     if message.msg_type not in codes.MSGHEAD_FUNCTIONS:
         raise ValueError(f"unknown message function {message.msg_type!r}")
     if message.action:
@@ -262,7 +263,7 @@ def message_build(message: Message) -> bytes:
 # ============================================================================ parse
 
 
-def _parse_patient(info, msg_type: str, header: Header) -> Patient | None:
+def _parse_patient(info: etree._Element, msg_type: str, header: Header | None) -> Patient | None:
     el = first(info, q(MH, "Patient"))
     if el is None:
         if msg_type in codes.PATIENT_REQUIRED:
@@ -279,12 +280,19 @@ def _parse_patient(info, msg_type: str, header: Header) -> Patient | None:
     return Patient(nin=nin, given_name=given, family_name=child_text(el, MH, "FamilyName") or "")
 
 
-def _cv_tuple(el) -> tuple[str, str, str]:
+def _cv_tuple(el: etree._Element) -> tuple[str, str, str]:
     return (el.get("V") or "", el.get("S") or "", el.get("DN") or "")
 
 
-def _parse_foresporsel(el, ns: str) -> Foresporsel:
-    type_code, type_system, type_dn = _cv_tuple(first(el, q(ns, "TypeForesp")))
+def _required_cv(parent: etree._Element, ns: str, name: str) -> tuple[str, str, str]:
+    el = first(parent, q(ns, name))
+    if el is None:
+        raise CodecError("T02", f"{etree.QName(parent).localname} has no {name}")
+    return _cv_tuple(el)
+
+
+def _parse_foresporsel(el: etree._Element, ns: str) -> Foresporsel:
+    type_code, type_system, type_dn = _required_cv(el, ns, "TypeForesp")
     coded = first(el, q(ns, "KodetOpplysning"))
     return Foresporsel(
         type_code=type_code,
@@ -296,8 +304,8 @@ def _parse_foresporsel(el, ns: str) -> Foresporsel:
     )
 
 
-def _parse_notat(el, ns: str) -> Notat:
-    theme_code, theme_system, theme_dn = _cv_tuple(first(el, q(ns, "TemaKodet")))
+def _parse_notat(el: etree._Element, ns: str) -> Notat:
+    theme_code, theme_system, theme_dn = _required_cv(el, ns, "TemaKodet")
     answered = first(el, q(ns, "Foresporsel"))
     return Notat(
         theme_code=theme_code,
@@ -308,8 +316,9 @@ def _parse_notat(el, ns: str) -> Notat:
     )
 
 
-def _parse_roles(part, ns: str) -> tuple[Author | None, OnBehalf | None]:
-    author = on_behalf = None
+def _parse_roles(part: etree._Element, ns: str) -> tuple[Author | None, OnBehalf | None]:
+    author: Author | None = None
+    on_behalf: OnBehalf | None = None
     for roles in part.iterchildren(q(ns, "RollerRelatertNotat")):
         relation = first(roles, q(ns, "RoleToPatient"))
         rolle = first(roles, q(ns, "RolleNotat"))
@@ -320,7 +329,7 @@ def _parse_roles(part, ns: str) -> tuple[Author | None, OnBehalf | None]:
                 on_behalf = OnBehalf(
                     nin=ident_value(person, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
                     name=person_name(person, ns),
-                    relation=codes.RELATION_BY_CODE[relation.get("V")],
+                    relation=codes.RELATION_BY_CODE[relation.get("V") or ""],
                 )
         elif (
             author is None
@@ -345,7 +354,7 @@ def _parse_roles(part, ns: str) -> tuple[Author | None, OnBehalf | None]:
     return author, on_behalf
 
 
-def _parse_attachment(refdoc, header: Header) -> Attachment:
+def _parse_attachment(refdoc: etree._Element, header: Header | None) -> Attachment:
     content = first(refdoc, q(MH, "Content"))
     container = first(content, q(codes.NS_BASE64, "Base64Container")) if content is not None else None
     data = b""
@@ -364,7 +373,7 @@ def _parse_attachment(refdoc, header: Header) -> Attachment:
     )
 
 
-def _check_msghead_format(info, msg_type: str):
+def _check_msghead_format(info: etree._Element | None, msg_type: str) -> etree._Element:
     if info is None:
         raise CodecError("T02", "MsgHead has no MsgInfo")
     mig = (child_text(info, MH, "MIGversion") or "").strip()
@@ -372,9 +381,10 @@ def _check_msghead_format(info, msg_type: str):
         raise CodecError("T10", f"MIGversion {mig!r} is not {codes.MIG_MSGHEAD!r}")
     if msg_type not in codes.MSGHEAD_FUNCTIONS:
         raise CodecError("T10", f"unsupported message function (MsgInfo/Type) {msg_type!r}")
+    return info
 
 
-def _message_from_element(root, *, validate: bool = True) -> Message:
+def _message_from_element(root: etree._Element, *, validate: bool = True) -> Message:
     try:
         return _message_from_valid_root(root, validate)
     except CodecError as exc:
@@ -385,16 +395,16 @@ def _message_from_element(root, *, validate: bool = True) -> Message:
         raise
 
 
-def _message_from_valid_root(root, validate: bool) -> Message:
+def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     header = None  # _message_from_element adds the header to any CodecError raised here
     info = first(root, q(MH, "MsgInfo"))
     type_el = first(info, q(MH, "Type")) if info is not None else None
     msg_type = (type_el.get("V") or "") if type_el is not None else ""
-    _check_msghead_format(info, msg_type)
+    info = _check_msghead_format(info, msg_type)
     action = ""
-    dialog = None
+    dialog: etree._Element | None = None
     dialog_version = "1.1"
-    attachments = []
+    attachments: list[Attachment] = []
     for document in root.iterchildren(q(MH, "Document")):
         refdoc = first(document, q(MH, "RefDoc"))
         if refdoc is None:
@@ -411,7 +421,7 @@ def _message_from_valid_root(root, validate: bool) -> Message:
             ):
                 raise CodecError("T10", "the first XML document is not a Dialogmelding 1.0/1.1", header)
             dialog = payload
-            dialog_version = codes.DIALOG_NAMESPACES[etree.QName(payload).namespace]
+            dialog_version = codes.DIALOG_NAMESPACES[root_namespace(payload)]
             content_type = first(document, q(MH, "ContentType"))
             if content_type is not None and content_type.get("S") == codes.OID_PROJECT_ACTION:
                 action = content_type.get("V") or ""
@@ -439,7 +449,7 @@ def _message_from_valid_root(root, validate: bool) -> Message:
     ref = first(info, q(MH, "ConversationRef"))
     ack = first(info, q(MH, "Ack"))
 
-    ns = etree.QName(dialog).namespace
+    ns = root_namespace(dialog)
     parts = list(dialog.iterchildren(q(ns, "Foresporsel"))) + list(dialog.iterchildren(q(ns, "Notat")))
     author, on_behalf = _parse_roles(parts[0], ns) if parts else (None, None)
     return Message(
@@ -457,7 +467,7 @@ def _message_from_valid_root(root, validate: bool) -> Message:
         author=author,
         on_behalf=on_behalf,
         action=action,
-        msg_type_dn=type_el.get("DN") or "",
+        msg_type_dn=(type_el.get("DN") or "") if type_el is not None else "",
         dialog_version=dialog_version,
         ack_requested=None if ack is None else ack.get("V") == "J",
     )

@@ -126,7 +126,7 @@ def secure_parse(data: bytes) -> etree._Element:
     return root
 
 
-def recover_parse(data: bytes):
+def recover_parse(data: bytes) -> etree._Element | None:
     """Best-effort parse of a document secure_parse refused as malformed, to find its header.
 
     Only called after the size, encoding and DOCTYPE checks passed; same hardened settings,

@@ -11,6 +11,7 @@ the schema directory (no network, nothing else on disk).
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +19,9 @@ from lxml import etree
 
 from messaging.codec import codes
 from messaging.codec.parser import secure_parse, xml_parser
+
+if TYPE_CHECKING:
+    from lxml.etree._docloader import _InputDocument
 
 REQUIRED_NAMESPACES = (
     codes.NS_MSGHEAD,
@@ -34,8 +38,8 @@ _XS = "http://www.w3.org/2001/XMLSchema"
 _local = threading.local()
 
 
-def _cache() -> dict:
-    cache = getattr(_local, "schemas", None)
+def _cache() -> dict[str, etree.XMLSchema]:
+    cache: dict[str, etree.XMLSchema] | None = getattr(_local, "schemas", None)
     if cache is None:
         cache = _local.schemas = {}
     return cache
@@ -44,11 +48,13 @@ def _cache() -> dict:
 class _SchemaDirResolver(etree.Resolver):
     """Serves schema imports from the schema directory only; refuses everything else."""
 
-    def __init__(self, schema_dir: Path):
+    def __init__(self, schema_dir: Path) -> None:
         super().__init__()
         self.schema_dir = schema_dir.resolve()
 
-    def resolve(self, url, public_id, context):
+    def resolve(self, url: str | None, public_id: str | None, context: object) -> "_InputDocument":
+        if url is None:
+            raise etree.XMLSchemaParseError("schema import without a location refused")
         path = Path(url[len("file://") :] if url.startswith("file://") else url)
         if not path.is_absolute():
             path = self.schema_dir / path
@@ -65,7 +71,7 @@ def _schema_parser(schema_dir: Path) -> etree.XMLParser:
 
 
 def _namespace_files(schema_dir: Path) -> dict[str, Path]:
-    found = {}
+    found: dict[str, Path] = {}
     for path in sorted(schema_dir.glob("*.xsd")):
         try:
             root = etree.parse(str(path), xml_parser()).getroot()
@@ -118,7 +124,7 @@ def combined_schema() -> etree.XMLSchema | None:
     return schema
 
 
-def validate_element(root) -> list[str]:
+def validate_element(root: etree._Element) -> list[str]:
     """Errors of an already parsed document against the combined schema ([] when unavailable)."""
     schema = combined_schema()
     if schema is None or schema.validate(root):

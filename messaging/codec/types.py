@@ -53,7 +53,7 @@ class Foresporsel:
     type_dn: str = ""
     subject: str = ""
     text: str = ""
-    coded_info: tuple | None = None
+    coded_info: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,9 @@ class Message:
     sender: Party
     receiver: Party
     patient: Patient | None
-    foresporsler: list = field(default_factory=list)
-    notater: list = field(default_factory=list)
-    attachments: list = field(default_factory=list)
+    foresporsler: list[Foresporsel] = field(default_factory=list)
+    notater: list[Notat] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     conversation_ref: str | None = None  # RefToConversation: MsgId of the dialog's first message
     parent_ref: str | None = None  # RefToParent: MsgId of the message this one answers
     author: Author | None = None
@@ -140,7 +140,7 @@ class AppRec:
     sender: Party
     receiver: Party
     status: int  # 1 OK, 2 Avvist, 3 OK med feil i delmelding (kodeverk 8258)
-    errors: list = field(default_factory=list)
+    errors: list[AppRecError] = field(default_factory=list)
     original_msg_id: str = ""
     original_msg_type: str = ""
     original_issue_date: datetime.datetime | None = None

@@ -4,14 +4,14 @@ Every one of them goes through `acting_subject`, so the person the citizen acts 
 re-validated on each request.
 """
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from clinics.models import Service
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject, acting_subject
 
 
-def dialog_subject(request) -> Subject:
+def dialog_subject(request: HttpRequest) -> Subject:
     """The acting subject, when they may use dialogs at all."""
     subject = acting_subject(request)
     if not subject.may_use_dialogs:
@@ -19,7 +19,7 @@ def dialog_subject(request) -> Subject:
     return subject
 
 
-def thread_for_citizen(*, request, thread_id) -> Thread:
+def thread_for_citizen(*, request: HttpRequest, thread_id: int) -> Thread:
     subject = dialog_subject(request)
     thread = (
         Thread.objects.select_related("service__organisation", "person")
@@ -31,7 +31,7 @@ def thread_for_citizen(*, request, thread_id) -> Thread:
     return thread
 
 
-def attachment_for_citizen(*, request, attachment_id) -> DialogAttachment:
+def attachment_for_citizen(*, request: HttpRequest, attachment_id: int) -> DialogAttachment:
     subject = dialog_subject(request)
     attachment = DialogAttachment.objects.filter(pk=attachment_id, message__thread__person=subject.patient).first()
     if attachment is None:
@@ -39,7 +39,7 @@ def attachment_for_citizen(*, request, attachment_id) -> DialogAttachment:
     return attachment
 
 
-def service_for_compose(*, request, service_id, kind) -> tuple[Subject, Service]:
+def service_for_compose(*, request: HttpRequest, service_id: int, kind: str) -> tuple[Subject, Service]:
     """The service, when the acting subject has it as an active contact that offers `kind`."""
     from clinics.selectors import active_contact, service_offers
 
@@ -54,7 +54,7 @@ def service_for_compose(*, request, service_id, kind) -> tuple[Subject, Service]
     return subject, service
 
 
-def power_of_attorney_for_citizen(*, request, poa_id) -> PowerOfAttorney:
+def power_of_attorney_for_citizen(*, request: HttpRequest, poa_id: int) -> PowerOfAttorney:
     """A proxy the signed-in citizen THEMSELVES gave or holds (never while acting for someone)."""
     subject = acting_subject(request)
     if not subject.is_self:

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -84,7 +86,7 @@ class RenewalForm(forms.Form):
 
     def __init__(self, *args, medications=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["medication"].choices = [("", _("Velg legemiddel"))] + [
+        cast(forms.ChoiceField, self.fields["medication"]).choices = [("", _("Velg legemiddel"))] + [
             (name, f"{name} – {dosage}" if dosage else name) for name, dosage in medications
         ]
 

@@ -10,6 +10,7 @@ pass access on: acting for someone gives no options of theirs.
 import datetime
 import functools
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import connection
 from django.http import Http404
@@ -87,7 +88,7 @@ def _people_sql() -> str:
     """The statement behind `_people`, built once from the models' table and column names."""
     q = connection.ops.quote_name
     person, link, poa = (q(m._meta.db_table) for m in (Person, ParentalResponsibility, PowerOfAttorney))
-    columns = ", ".join(f"p.{q(f.column)}" for f in Person._meta.concrete_fields)
+    columns = ", ".join(f"p.{q(cast(str, f.column))}" for f in Person._meta.concrete_fields)
     return f"""
         SELECT {columns}, %s AS relation, '' AS area, 0 AS at_home FROM {person} p WHERE p.id = %s
         UNION ALL
@@ -101,14 +102,14 @@ def _people_sql() -> str:
          WHERE a.holder_id = %s AND a.revoked_at IS NULL AND (a.valid_until IS NULL OR a.valid_until >= %s)"""
 
 
-def _people(*, actor_id: int, today: datetime.date) -> list[Person]:
+def _people(*, actor_id: int, today: datetime.date) -> list[Any]:
     """The actor and everyone they are linked to, in one statement, each row marked with the link.
 
     UNION ALL of three index lookups: the actor (`relation` "self"), their children ("parent",
     with `at_home`: a parent is registered at the child's address) and the grantors of their
     live powers of attorney ("proxy", one row per `area`). The rules are applied by the caller.
     Raw SQL because it runs on every citizen page, and the ORM would compile the same statement
-    again each time.
+    again each time. Rows are Persons with the extra columns as attributes.
     """
     params = [RELATION_SELF, actor_id, RELATION_PARENT, actor_id, RELATION_PROXY, actor_id, today]
     return list(Person.objects.raw(_people_sql(), params))
@@ -127,7 +128,7 @@ def _options(*, actor_id: int, today: datetime.date) -> list[Subject]:
                 Subject(actor=actor, patient=child, relation=RELATION_PARENT, areas=frozenset(ServiceArea.values))
             )
     if actor.age_on(today) >= HOLDER_MIN_AGE:
-        areas_by_grantor = {}
+        areas_by_grantor: dict[Person, set[str]] = {}
         for grantor in (p for p in people if p.relation == RELATION_PROXY):
             if is_confidential(grantor) or grantor.age_on(today) < GRANTOR_MIN_AGE:
                 continue

@@ -2,17 +2,20 @@
 
 import functools
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from clinics.models import HealthContact
+from accounts.models import Person
+from clinics.models import HealthContact, Service
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject
 from messaging.models import EnvelopeState
@@ -26,10 +29,12 @@ _COUNT = IntegerField()  # built once: a model field's __init__ is not free, and
 _NONE = Value(0, output_field=_COUNT)
 _ANY_THREAD = 987654321  # stands in for a thread id when the inbox builds its links from one reverse()
 _ANY_PERSON = -987654321  # stands in for the person id when a per-page statement is compiled once
+# A per-person statement: person id → the queryset whose SQL is compiled once (`_compiled`).
+_Build: TypeAlias = Callable[[int], "QuerySet[Any, Any]"]
 
 
 @functools.cache
-def _compiled(build) -> tuple[str, tuple, int]:
+def _compiled(build: _Build) -> tuple[str, tuple[object, ...], int]:
     """`build(person_id)`'s queryset as SQL, compiled by the ORM once per process.
 
     The inbox runs these statements on every page and only the person differs, but the ORM
@@ -43,14 +48,14 @@ def _compiled(build) -> tuple[str, tuple, int]:
     return sql, params, slots[0]
 
 
-def _params_for(build, person_id: int, *extra) -> tuple[str, list]:
-    sql, params, slot = _compiled(build)
-    params = list(params)
+def _params_for(build: _Build, person_id: int, *extra: object) -> tuple[str, list[Any]]:
+    sql, compiled, slot = _compiled(build)
+    params = list(compiled)
     params[slot] = person_id
     return sql, params + list(extra)
 
 
-def inbox_threads(*, person):
+def inbox_threads(*, person: Person | int) -> QuerySet[Thread]:
     """The patient's threads, most recent first, each with `unread` (messages from the clinic not yet read).
 
     `unread` is a correlated subquery rather than COUNT over a join, so the page query needs no
@@ -77,7 +82,7 @@ class InboxCounts:
     unread: int
 
 
-def inbox_counts(*, person) -> InboxCounts:
+def inbox_counts(*, person: Person) -> InboxCounts:
     """How many threads the patient has and how many clinic messages are unread, in one statement."""
     totals = Thread.objects.filter(person=person).aggregate(
         threads=Count("pk", distinct=True), unread=Count("messages", filter=UNREAD)
@@ -87,11 +92,11 @@ def inbox_counts(*, person) -> InboxCounts:
 
 @dataclass(frozen=True)
 class InboxPage:
-    page: Page
+    page: Page[Thread]
     unread: int  # unread clinic messages in ALL the patient's threads: the menu badge
 
 
-def inbox_page(*, person, number, per_page: int) -> InboxPage:
+def inbox_page(*, person: Person, number: str | int | None, per_page: int) -> InboxPage:
     """One page of the patient's threads plus the totals the pager and the menu badge need.
 
     One statement: every row also carries COUNT(*) OVER () and SUM(unread) OVER (), which the
@@ -100,18 +105,22 @@ def inbox_page(*, person, number, per_page: int) -> InboxPage:
     the end the last; only that case (and an empty inbox past page 1) costs a separate count.
     """
     try:
-        number = max(int(number), 1)
+        number = max(int(number or ""), 1)
     except (TypeError, ValueError):
         number = 1
     rows = _page_rows(person.pk, number, per_page)
     if rows:
         # int(): raw rows skip the ORM's converters, and PostgreSQL's SUM of a count is a numeric (Decimal).
-        counts = InboxCounts(threads=rows[0].total_threads, unread=int(rows[0].total_unread or 0))
+        first = rows[0]
+        counts = InboxCounts(
+            threads=first.total_threads,  # type: ignore[attr-defined]  # the raw row's window totals
+            unread=int(first.total_unread or 0),  # type: ignore[attr-defined]
+        )
     elif number == 1:
         counts = InboxCounts(threads=0, unread=0)
     else:
         counts = inbox_counts(person=person)
-    paginator = Paginator((), per_page)
+    paginator: Paginator[Thread] = Paginator((), per_page)
     paginator.count = counts.threads  # counted above: the pager runs no COUNT of its own
     if not rows and number > paginator.num_pages:
         number = paginator.num_pages
@@ -120,7 +129,7 @@ def inbox_page(*, person, number, per_page: int) -> InboxPage:
     return InboxPage(page=Page(rows, number, paginator), unread=counts.unread)
 
 
-def _page_threads(person_id):
+def _page_threads(person_id: int) -> "QuerySet[Thread, Any]":
     """`inbox_threads` with the totals over all the patient's threads on every row."""
     return inbox_threads(person=person_id).annotate(
         total_threads=Window(Count("pk")), total_unread=Window(Sum("unread"))
@@ -132,7 +141,7 @@ def _page_rows(person_id: int, number: int, per_page: int) -> list[Thread]:
     return list(Thread.objects.raw(f"{sql} LIMIT %s OFFSET %s", params))
 
 
-def _rows_for_display(rows) -> None:
+def _rows_for_display(rows: Sequence[Any]) -> None:
     """Give each row its link and its kind's label, so the template does no reverse() or gettext per row."""
     link = reverse("dialogs:thread", args=[_ANY_THREAD])
     labels = {code: str(label) for code, label in Kind.choices}
@@ -141,7 +150,7 @@ def _rows_for_display(rows) -> None:
         row.kind_label = labels[row.kind]
 
 
-def unread_total(*, person) -> int:
+def unread_total(*, person: Person) -> int:
     return DialogMessage.objects.filter(
         thread__person=person, direction=DialogMessage.Direction.IN, read_at__isnull=True
     ).count()
@@ -177,10 +186,10 @@ def thread_messages(*, thread: Thread) -> list[ShownMessage]:
 class ComposeTarget:
     service_name: str
     organisation_name: str
-    kinds: list  # (label, url of the compose page) per offered dialog, in Kind order
+    kinds: list[tuple[str, str]]  # (label, url of the compose page) per offered dialog, in Kind order
 
 
-def _compose_rows(person_id):
+def _compose_rows(person_id: int) -> "QuerySet[HealthContact, Any]":
     return (
         HealthContact.objects.filter(
             person=person_id, active=True, service__active=True, service__processes__process__in=Kind.values
@@ -199,7 +208,7 @@ def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
     with connection.cursor() as cursor:
         cursor.execute(*_params_for(_compose_rows, subject.patient.pk))
         rows = cursor.fetchall()
-    by_contact: dict[int, tuple[tuple, set]] = {}
+    by_contact: dict[int, tuple[list[Any], set[str]]] = {}
     for pk, *service, offered in rows:
         by_contact.setdefault(pk, (service, set()))[1].add(offered)
     return [
@@ -216,7 +225,7 @@ def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
     ]
 
 
-def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeInfo | None:
+def compose_info_fetch(*, subject: Subject, service: Service, kind: str) -> wire.ComposeInfo | None:
     """Ask the clinic (sync, by message) for its absence notice, co-payment or medication list.
 
     None when the clinic does not answer in time; the caller tells the citizen to try again.
@@ -234,7 +243,7 @@ def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeI
     return wire.compose_info_of(reply)
 
 
-def powers_of_attorney(*, person):
+def powers_of_attorney(*, person: Person) -> tuple[QuerySet[PowerOfAttorney], QuerySet[PowerOfAttorney]]:
     """(given, received): every proxy the person gave or holds, live ones first."""
     given = (
         PowerOfAttorney.objects.filter(grantor=person).select_related("holder").order_by("revoked_at", "-created_at")

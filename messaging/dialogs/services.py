@@ -6,10 +6,14 @@ the relay's outbox row in one transaction, and says who wrote on whose behalf.
 """
 
 import datetime
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Person
 from clinics.models import Service
 from clinics.selectors import active_contact, service_offers
-from messaging.codec import AppRec, Attachment, Author, OnBehalf, codes
+from messaging.codec import AppRec, Attachment, Author, Message, OnBehalf, codes
 from messaging.dialogs.models import (
     Charge,
     DialogAttachment,
@@ -37,12 +41,16 @@ from messaging.dialogs.representation import (
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import EXTENSIONS, CheckedFile, content_type_of
 
+if TYPE_CHECKING:
+    from messaging.models import Envelope
+    from messaging.relay.registry import HandlerResult, Reject
+
 
 class DialogRefused(ValidationError):
     """The server refuses the request; the message says why in plain language."""
 
 
-def _relay():
+def _relay() -> ModuleType:
     import messaging.relay as relay  # late: the relay package loads models
 
     return relay
@@ -86,7 +94,7 @@ def _store_attachments(message: DialogMessage, files: list[CheckedFile]) -> list
     return wire_files
 
 
-def questions_text(answers: list) -> str:
+def questions_text(answers: list[dict[str, str]]) -> str:
     """The structured e-konsultasjon answers as plain text for the clinic."""
     return "\n\n".join(f"{item['question']}\n{item['answer']}" for item in answers if item.get("answer"))
 
@@ -99,10 +107,10 @@ def dialog_send(
     kind: str,
     title: str,
     text: str,
-    answers: list | None = None,
+    answers: list[dict[str, str]] | None = None,
     medication: str = "",
     collect_code: str = "",
-    files: list[CheckedFile] = (),
+    files: Sequence[CheckedFile] = (),
     accepted_amount: Decimal | None = None,
 ) -> Thread:
     """Start a new thread: e-kontakt, e-konsultasjon (co-payment accepted) or renewal."""
@@ -159,14 +167,14 @@ def dialog_send(
         on_behalf_relation="" if subject.is_self else subject.relation,
     )
     message.attachments = _store_attachments(copy, list(files))
-    if kind == Kind.EKONSULTASJON:
+    if kind == Kind.EKONSULTASJON and accepted_amount is not None:  # refused above without one
         Charge.objects.create(thread=thread, fee_code=wire.FEE_EKONSULTASJON, accepted_amount=accepted_amount)
     _relay().relay_send(side="portal", message=message)
     return thread
 
 
 @transaction.atomic
-def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: list[CheckedFile] = ()) -> DialogMessage:
+def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: Sequence[CheckedFile] = ()) -> DialogMessage:
     """The citizen continues a thread (same ConversationRef); closed threads cannot be answered."""
     thread = Thread.objects.select_for_update().select_related("service__organisation").get(pk=thread.pk)
     if thread.is_closed:
@@ -194,7 +202,7 @@ def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: list[Che
         thread=thread,
         direction=DialogMessage.Direction.OUT,
         msg_id=message.msg_id,
-        parent_ref=message.parent_ref,
+        parent_ref=message.parent_ref or "",
         subject=thread.subject,
         text=text,
         written_by=subject.actor,
@@ -218,8 +226,9 @@ def thread_mark_read(*, thread: Thread) -> int:
 # --- what arrives from the clinics ----------------------------------------------------------
 
 
-def _reject(code: str, text: str):
-    return _relay().Reject(code, text)
+def _reject(code: str, text: str) -> "Reject":
+    reject: Reject = _relay().Reject(code, text)
+    return reject
 
 
 def thread_path(thread: Thread) -> str:
@@ -227,14 +236,17 @@ def thread_path(thread: Thread) -> str:
 
 
 @transaction.atomic
-def clinic_message_receive(message, envelope=None):
+def clinic_message_receive(message: Message, envelope: "Envelope | None" = None) -> "HandlerResult":
     """A clinic's reply (or a thread the clinic starts) lands in the citizen's inbox."""
     relay = _relay()
     kind = wire.FUNCTION_KIND[message.msg_type]
+    sub_her_id = message.sender.sub_her_id
     service = (
         Service.objects.select_related("organisation")
-        .filter(her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id)
+        .filter(her_id=sub_her_id, organisation__her_id=message.sender.her_id)
         .first()
+        if sub_her_id is not None
+        else None
     )
     if service is None:
         raise _reject("X99", "Avsenderen finnes ikke i adresseregisteret.")
@@ -308,7 +320,8 @@ def clinic_message_receive(message, envelope=None):
         update.append("state")
     thread.save(update_fields=update)
     _notify(thread)
-    return relay.HandlerResult(status=codes.STATUS_OK)
+    result: HandlerResult = relay.HandlerResult(status=codes.STATUS_OK)
+    return result
 
 
 def _notify(thread: Thread) -> None:
@@ -341,14 +354,14 @@ def plain_reason(code: str, detail: str = "") -> str:
     return f"{reason} ({detail})" if detail and code not in PLAIN_REASONS else reason
 
 
-def _sent_copies(msg_ids):
+def _sent_copies(msg_ids: Iterable[str]) -> QuerySet[DialogMessage]:
     return DialogMessage.objects.select_for_update().filter(msg_id__in=msg_ids, direction=DialogMessage.Direction.OUT)
 
 
 @transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint
-def apprec_receive(envelope, apprec) -> None:
+def apprec_receive(envelope: "Envelope | None", apprec: AppRec) -> None:
     """The AppRec for a citizen's message: received by the clinic, or rejected and why."""
-    copy = _relay().batch_lookup(
+    copy: DialogMessage | None = _relay().batch_lookup(
         ("dialog-sent", apprec.original_msg_id), lambda: _sent_copies([apprec.original_msg_id]).first(), changing=True
     )
     if copy is None:
@@ -364,7 +377,7 @@ def apprec_receive(envelope, apprec) -> None:
     copy.save(update_fields=["delivery", "error_code", "error_text"])
 
 
-def apprecs_prefetch(documents) -> None:
+def apprecs_prefetch(documents: list[Message | AppRec]) -> None:
     """The relay's batch prefetch: the citizen's copies that the batch's AppRecs settle, in one query."""
     originals = {d.original_msg_id for d in documents if isinstance(d, AppRec) and d.original_msg_id}
     _relay().batch_remember_rows("dialog-sent", originals, lambda ids: {c.msg_id: c for c in _sent_copies(ids)})
@@ -399,6 +412,7 @@ def power_of_attorney_grant(
         errors.append(_("Sluttdatoen kan ikke være i fortiden."))
     if errors:
         raise ValidationError(errors)
+    assert holder is not None  # refused above
     granted = []
     for area in areas:
         existing = PowerOfAttorney.objects.filter(grantor=grantor, holder=holder, area=area, revoked_at__isnull=True)

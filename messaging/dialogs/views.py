@@ -87,6 +87,7 @@ def compose(request, service_id, kind):
             data = form.cleaned_data
             accepted = None
             if kind == Kind.EKONSULTASJON:
+                assert quote is not None  # without one the clinic's terms are unavailable (above)
                 try:
                     accepted = Decimal(request.POST.get("quoted_amount", ""))
                 except InvalidOperation:

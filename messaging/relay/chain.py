@@ -7,10 +7,28 @@ feature chains itself in front of the handler registered before it, taking only 
 registers the default handler.
 """
 
-from messaging.relay.registry import Reject, handler_for, register_handler
+from collections.abc import Callable
+
+from messaging.codec import Message
+from messaging.models import Envelope
+from messaging.relay.registry import Handler, HandlerResult, Reject, handler_for, register_handler
 
 
-def handler_chain(*, side: str, msg_type: str, claims, fn) -> None:
+class _Dispatch:
+    """The chained handler: `claims` and `previous` stay readable for the idempotence check."""
+
+    def __init__(self, claims: Callable[[Message], bool], fn: Handler, previous: Handler | None) -> None:
+        self.claims, self.fn, self.previous = claims, fn, previous
+
+    def __call__(self, message: Message, envelope: Envelope) -> HandlerResult | None:
+        if self.claims(message):
+            return self.fn(message, envelope)
+        if self.previous is None:
+            raise Reject("T10", "Mottakeren tar ikke imot denne meldingen")
+        return self.previous(message, envelope)
+
+
+def handler_chain(*, side: str, msg_type: str, claims: Callable[[Message], bool], fn: Handler) -> None:
     """Route messages for which claims(message) is true to fn; pass the rest to the earlier handler.
 
     Idempotent for the same `claims` function.
@@ -19,13 +37,4 @@ def handler_chain(*, side: str, msg_type: str, claims, fn) -> None:
     if getattr(previous, "claims", None) is claims:
         return
 
-    def dispatch(message, envelope):
-        if claims(message):
-            return fn(message, envelope)
-        if previous is None:
-            raise Reject("T10", "Mottakeren tar ikke imot denne meldingen")
-        return previous(message, envelope)
-
-    dispatch.claims = claims
-    dispatch.previous = previous
-    register_handler(side, msg_type, dispatch)
+    register_handler(side, msg_type, _Dispatch(claims, fn, previous))

@@ -21,7 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
@@ -48,10 +48,10 @@ def worker_name() -> str:
 def retry_delay(attempts: int) -> float:
     """Seconds before attempt `attempts + 1`: exponential back-off with ±50 % jitter, capped."""
     base = settings.HN_RELAY_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0))
-    return min(settings.HN_RELAY_BACKOFF_MAX_SECONDS, base) * random.uniform(0.5, 1.5)
+    return float(min(settings.HN_RELAY_BACKOFF_MAX_SECONDS, base) * random.uniform(0.5, 1.5))
 
 
-def _due(side: str, channel: str, now):
+def _due(side: str, channel: str, now: datetime.datetime) -> QuerySet[Envelope]:
     stale = now - datetime.timedelta(seconds=settings.HN_RELAY_STALE_SECONDS)
     return (
         Envelope.objects.filter(to_side=side, channel=channel, state__in=DELIVERABLE, next_attempt_at__lte=now)
@@ -99,10 +99,10 @@ def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, Inbound
     return _deliver_batch(ids, worker=worker, careful=True)
 
 
-def _deliver_batch(ids, *, worker, careful):
-    results = []
+def _deliver_batch(ids: list[int], *, worker: str, careful: bool) -> list[tuple[int, InboundOutcome | None]]:
+    results: list[tuple[int, InboundOutcome | None]] = []
     memo = BatchMemo()
-    marks = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
+    marks: dict[str, list[int]] = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
     with transaction.atomic(), batch_lookups(defer=not careful):
         envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
         if careful:
@@ -143,7 +143,7 @@ def _deliver_batch(ids, *, worker, careful):
     return results
 
 
-def _deliver_carefully(envelope, memo) -> InboundOutcome | None:
+def _deliver_carefully(envelope: Envelope, memo: BatchMemo) -> InboundOutcome | None:
     try:
         try:
             with transaction.atomic():
@@ -160,7 +160,7 @@ def _deliver_carefully(envelope, memo) -> InboundOutcome | None:
 def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
     now = timezone.now()
     text = f"{type(error).__name__}: {error}"[:2000]
-    fields = {"claimed_by": "", "claimed_at": None, "error_text": text}
+    fields: dict[str, object] = {"claimed_by": "", "claimed_at": None, "error_text": text}
     if envelope.attempts >= settings.HN_RELAY_MAX_ATTEMPTS:
         fields.update(state=EnvelopeState.DEAD, dead_at=now)
     else:
@@ -211,14 +211,14 @@ def _wake_for_retries(side: str, channel: str, queue: str) -> None:
         relay_kick(queue, force=True, countdown=max((soonest - now).total_seconds(), 0.0) + 0.05)
 
 
-def relay_sweep() -> dict:
+def relay_sweep() -> dict[str, object]:
     """The beat sweeper: re-kick every queue with due or stale-claimed rows; expire orphaned waits.
 
     Nothing depends on the broker keeping a kick: a lost enqueue, a crashed worker or a
     restarted Redis is repaired here from the rows themselves.
     """
     now = timezone.now()
-    kicked = {}
+    kicked: dict[str, bool] = {}
     pairs = (
         Envelope.objects.filter(state=EnvelopeState.QUEUED, next_attempt_at__lte=now)
         .exclude(kind=EnvelopeKind.REPLY)

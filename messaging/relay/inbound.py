@@ -22,6 +22,7 @@ from clinics.models import Organisation, Service
 from clinics.selectors import service_offers
 from messaging.codec import (
     AppRec,
+    AppRecError,
     CodecError,
     Message,
     Party,
@@ -68,15 +69,16 @@ class BatchMemo:
     a document whose parsed ids differ from its metadata is simply looked up on its own.
     """
 
-    def __init__(self):
-        self.validations: dict = {}
-        self.checked: set = set()  # (side, msg_id) whose inbox state `received` holds
-        self.received: dict = {}  # (side, msg_id) → InboxMessage already there
-        self.originals: dict = {}  # (side, msg_id) → the original Envelope, locked
-        self.settled: list = []  # originals whose AppRec arrived, in the optimistic pass: updated by `flush`
-        self.documents: dict = {}  # envelope pk → parsed document or CodecError (`parse`)
+    def __init__(self) -> None:
+        self.validations: dict[tuple[str, int, int | None, str], Reject | None] = {}
+        self.checked: set[tuple[str, str]] = set()  # (side, msg_id) whose inbox state `received` holds
+        self.received: dict[tuple[str, str], InboxMessage] = {}  # (side, msg_id) → InboxMessage already there
+        self.originals: dict[tuple[str, str], Envelope] = {}  # (side, msg_id) → the original Envelope, locked
+        self.settled: list[Envelope] = []  # originals whose AppRec arrived, in the optimistic pass: updated by `flush`
+        # envelope pk → parsed document or CodecError (`parse`)
+        self.documents: dict[int, Message | AppRec | CodecError] = {}
 
-    def parse(self, envelope: Envelope):
+    def parse(self, envelope: Envelope) -> Message | AppRec:
         """The envelope's document; raises CodecError. Parsed once per batch (`prefetch`)."""
         document = self.documents.pop(envelope.pk, None)
         if document is None:
@@ -94,10 +96,10 @@ class BatchMemo:
     # AppRec envelopes and inbox rows go through `batch_insert` like the handlers' rows: in the
     # optimistic pass one statement per table per batch, in the careful pass as they come.
 
-    def envelope_add(self, **fields) -> Envelope:
+    def envelope_add(self, **fields: object) -> Envelope:
         return registry.batch_insert(Envelope(**fields))
 
-    def inbox_add(self, **fields) -> InboxMessage:
+    def inbox_add(self, **fields: object) -> InboxMessage:
         row = registry.batch_insert(InboxMessage(**fields))
         key = (row.side, row.msg_id)
         self.checked.add(key)
@@ -108,7 +110,7 @@ class BatchMemo:
         """After `batch_flush`: the settled originals, one UPDATE per distinct outcome (nearly
         always one: "delivered, no errors"), stamped with the time of the write rather than each
         AppRec's turn in the batch."""
-        groups: dict = {}
+        groups: dict[tuple[str, int | None, str], list[int]] = {}
         for original in self.settled:
             groups.setdefault((original.state, original.apprec_status, original.error_text), []).append(original.pk)
         self.settled = []
@@ -125,7 +127,7 @@ class BatchMemo:
                 **stamp,
             )
 
-    def prefetch(self, envelopes) -> None:
+    def prefetch(self, envelopes: list[Envelope]) -> None:
         if registry.batch_deferring():
             self._documents_prefetch(envelopes)
         trusted = [e for e in envelopes if e.metadata_trusted]
@@ -136,15 +138,16 @@ class BatchMemo:
                 self.received[(side, row.msg_id)] = row
             originals = [e.original_msg_id for e in trusted if e.to_side == side and e.kind == EnvelopeKind.APPREC]
             if originals:
-                for row in Envelope.objects.select_for_update().filter(
+                for original in Envelope.objects.select_for_update().filter(
                     side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST]
                 ):
-                    self.originals[(side, row.msg_id)] = row
+                    self.originals[(side, original.msg_id)] = original
 
-    def _documents_prefetch(self, envelopes) -> None:
+    def _documents_prefetch(self, envelopes: list[Envelope]) -> None:
         """Parse the batch, then let each side's registered prefetchers read for all of it."""
-        by_side: dict = {}
+        by_side: dict[str, list[Message | AppRec]] = {}
         for envelope in envelopes:
+            document: Message | AppRec | CodecError
             try:
                 document = document_parse(bytes(envelope.payload))
                 by_side.setdefault(envelope.to_side, []).append(document)
@@ -199,6 +202,8 @@ def inbound_reject(envelope: Envelope, rejection: Reject, memo: BatchMemo | None
     a reply that is that AppRec). Runs in a fresh savepoint after the rejected one rolled back."""
     memo = memo or BatchMemo()
     message = document_parse(bytes(envelope.payload))
+    if not isinstance(message, Message):  # no AppRec answers an AppRec
+        raise TypeError(f"an AppRec ({message.msg_id}) cannot be rejected")
     side = envelope.to_side
     apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
     if envelope.channel == Channel.SYNC:
@@ -282,10 +287,10 @@ def _apprec_write(
     apprec: AppRec,
     *,
     memo: BatchMemo,
-    channel=Channel.ASYNC,
-    kind=EnvelopeKind.APPREC,
-    state=EnvelopeState.QUEUED,
-    note="",
+    channel: str = Channel.ASYNC,
+    kind: str = EnvelopeKind.APPREC,
+    state: str = EnvelopeState.QUEUED,
+    note: str = "",
 ) -> Envelope:
     """Put an AppRec in `side`'s outbox, addressed back to the envelope's sender side."""
     now = timezone.now()
@@ -313,7 +318,7 @@ def _apprec_write(
     return answer
 
 
-def _errors_text(errors) -> str:
+def _errors_text(errors: list[AppRecError]) -> str:
     return "; ".join(f"{e.code} {e.text}" + (f": {e.detail}" if getattr(e, "detail", "") else "") for e in errors)
 
 
@@ -489,7 +494,17 @@ def _inbox_seen(side: str, msg_id: str) -> InboxMessage | None:
     return InboxMessage.objects.select_related("answer").filter(side=side, msg_id=(msg_id or "")[:100]).first()
 
 
-def _inbox_add(side, msg_id, msg_type, sender_her_id, envelope, outcome, answer, *, memo: BatchMemo) -> None:
+def _inbox_add(
+    side: str,
+    msg_id: str,
+    msg_type: str,
+    sender_her_id: int | None,
+    envelope: Envelope,
+    outcome: str,
+    answer: Envelope | None,
+    *,
+    memo: BatchMemo,
+) -> None:
     """Record the MsgId for `side`. Should a concurrent delivery of the same MsgId win the race,
     the unique constraint fails this document (or the optimistic batch) and the retry finds it seen."""
     memo.inbox_add(
@@ -517,7 +532,7 @@ def _sync_request_taken(envelope: Envelope) -> bool:
     return bool(waiting)
 
 
-def _mark(envelope: Envelope, **fields) -> None:
+def _mark(envelope: Envelope, **fields: object) -> None:
     Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None, **fields)
 
 
@@ -550,8 +565,9 @@ def _validate(side: str, message: Message, memo: BatchMemo) -> None:
             memo.validations[key] = None
         except Reject as rejection:
             memo.validations[key] = rejection
-    if memo.validations[key] is not None:
-        raise memo.validations[key]
+    known = memo.validations[key]
+    if known is not None:
+        raise known
 
 
 def _validate_receiver(side: str, message: Message) -> None:

@@ -12,7 +12,6 @@ the same guarantee one round trip cheaper.
 
 import datetime
 import logging
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -47,7 +46,7 @@ def relay_kick(queue: str, *, force: bool = False, countdown: float | None = Non
         return False
 
 
-def _flip_pending(queue: str, now) -> bool:
+def _flip_pending(queue: str, now: datetime.datetime) -> bool:
     # Read first: a pending kick seen after our commit will be consumed by a scan that
     # starts after it, so it covers our rows; skipping the write keeps senders cheap.
     # Every send after commit asks this: plain SQL, a third of the ORM's CPU per send.
@@ -72,7 +71,7 @@ def _flip_pending(queue: str, now) -> bool:
     return bool(flipped)
 
 
-def kick_pending(pending, kicked_at, *, now=None) -> bool:
+def kick_pending(pending: object, kicked_at: datetime.datetime | None, *, now: datetime.datetime | None = None) -> bool:
     """Whether a flag read as (pending, kicked_at) promises a delivery task still to come: set,
     and set recently enough that its task is not presumed lost (KICK_REFRESH)."""
     if not pending or kicked_at is None:
@@ -112,6 +111,14 @@ def kick_on_commit(queue: str) -> None:
     for entry in connection.run_on_commit:
         if getattr(entry[1], "relay_queue", None) == queue:
             return
-    callback = partial(relay_kick, queue)
-    callback.relay_queue = queue
-    transaction.on_commit(callback)
+    transaction.on_commit(_QueueKick(queue))
+
+
+class _QueueKick:
+    """relay_kick(queue) as an on-commit callback that says which queue it kicks."""
+
+    def __init__(self, queue: str) -> None:
+        self.relay_queue = queue
+
+    def __call__(self) -> None:
+        relay_kick(self.relay_queue)

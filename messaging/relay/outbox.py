@@ -17,29 +17,36 @@ Django's cursor, it is not in `connection.queries`.
 """
 
 from functools import cache
+from typing import Any
 
 import psycopg
 from django.db import connection
+from django.db.models import Field
 
 from messaging.models import Envelope, RelayQueueKick
 from messaging.relay.kicks import kick_pending
 
 
 @cache
-def _fields():
+def _fields() -> "list[Field[Any, Any]]":
     return [f for f in Envelope._meta.concrete_fields if not f.primary_key]
+
+
+def _column(field: "Field[Any, Any]") -> str:
+    assert field.column is not None  # every concrete field has a column
+    return field.column
 
 
 @cache
 def _insert_sql() -> str:
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in _fields())
+    columns = ", ".join(qn(_column(f)) for f in _fields())
     placeholders = ", ".join(["%s"] * len(_fields()))
     return (
         f"WITH kick AS (SELECT pending, kicked_at FROM {qn(RelayQueueKick._meta.db_table)} "
         f"WHERE queue = %s FOR SHARE) "
         f"INSERT INTO {qn(Envelope._meta.db_table)} ({columns}) VALUES ({placeholders}) "
-        f"RETURNING {qn(Envelope._meta.pk.column)}, (SELECT pending FROM kick), (SELECT kicked_at FROM kick)"
+        f"RETURNING {qn(_column(Envelope._meta.pk))}, (SELECT pending FROM kick), (SELECT kicked_at FROM kick)"
     )
 
 
@@ -53,7 +60,9 @@ def outbox_insert(envelope: Envelope) -> bool:
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_insert_sql(), [envelope.queue, *values], prepare=True)
-        envelope.pk, pending, kicked_at = cursor.fetchone()
+        row = cursor.fetchone()
+        assert row is not None  # INSERT … RETURNING returns the inserted row
+        envelope.pk, pending, kicked_at = row
     envelope._state.adding = False
     envelope._state.db = connection.alias
     return not kick_pending(pending, kicked_at)

@@ -8,7 +8,7 @@ communication test, AppRecs) are open to every party.
 from clinics.models import Process
 from messaging.codec import codes
 
-_FUNCTION_PROCESS = {
+_FUNCTION_PROCESS: dict[str, Process] = {
     codes.DIALOG_INNBYGGER_EKONTAKT: Process.EKONTAKT,
     codes.DIALOG_INNBYGGER_EKONSULTASJON: Process.EKONSULTASJON,
     codes.DIALOG_INNBYGGER_RESEPTFORNYELSE: Process.RENEWAL,
@@ -23,11 +23,8 @@ _FUNCTION_PROCESS = {
     codes.DIALOG_INNBYGGER_HENT_DOKUMENTER: Process.DOCUMENTS,
     codes.DIALOG_INNBYGGER_HL7_DOKUMENTNOTIFIKASJON: Process.DOCUMENTS,
 }
-# The journal copy has no national function code; the codec defines a project code for it.
-if getattr(codes, "DIALOG_INNBYGGER_JOURNALKOPI", None):
-    _FUNCTION_PROCESS[codes.DIALOG_INNBYGGER_JOURNALKOPI] = Process.JOURNAL_COPY
 
 
-def process_for_function(msg_type: str) -> str | None:
+def process_for_function(msg_type: str) -> Process | None:
     """The clinics.Process a message function belongs to, or None when it needs no process."""
     return _FUNCTION_PROCESS.get(msg_type)

@@ -6,10 +6,21 @@ the earlier function, so a feature can take over a default handler (e.g. the EPJ
 
 import contextlib
 import contextvars
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
 
-from messaging.codec import AppRecError
+from django.db.models import Model
+
+from messaging.codec import AppRec, AppRecError, Message
 from messaging.codec.codes import STATUS_OK, error_text
+
+if TYPE_CHECKING:
+    from messaging.models import Envelope
+
+_T = TypeVar("_T")
+_K = TypeVar("_K", bound=Hashable)
+_M = TypeVar("_M", bound=Model)
 
 
 def apprec_error(code: str, detail: str = "") -> AppRecError:
@@ -20,13 +31,19 @@ def apprec_error(code: str, detail: str = "") -> AppRecError:
 @dataclass
 class HandlerResult:
     status: int = STATUS_OK
-    errors: list = field(default_factory=list)
+    errors: list[AppRecError] = field(default_factory=list)
+
+
+Handler: TypeAlias = Callable[[Message, "Envelope"], HandlerResult | None]
+SyncHandler: TypeAlias = Callable[[Message], Message]
+AppRecListener: TypeAlias = Callable[["Envelope", AppRec], None]
+BatchPrefetch: TypeAlias = Callable[[list[Message | AppRec]], None]
 
 
 class Reject(Exception):
     """A business rejection: the relay answers AppRec status 2 with this 8221 code."""
 
-    def __init__(self, code: str, text: str = ""):
+    def __init__(self, code: str, text: str = "") -> None:
         self.code = code
         self.text = text
         super().__init__(f"{code}: {text}" if text else code)
@@ -42,7 +59,7 @@ class RelayTimeout(Exception):
 class RelayRejected(Exception):
     """The receiver answered a synchronous request with an AppRec (status 2) instead of a reply."""
 
-    def __init__(self, apprec):
+    def __init__(self, apprec: AppRec) -> None:
         self.apprec = apprec
         super().__init__("; ".join(f"{e.code} {e.text}" for e in apprec.errors) or "avvist")
 
@@ -50,22 +67,22 @@ class RelayRejected(Exception):
 class _BatchScope:
     """What one delivery batch shares: remembered reads and, in the optimistic pass, deferred inserts."""
 
-    def __init__(self, defer: bool):
-        self.memo: dict = {}
+    def __init__(self, defer: bool) -> None:
+        self.memo: dict[Hashable, object] = {}
         self.defer = defer
-        self.inserts: dict = {}  # model → instances, in the order models were first seen
+        self.inserts: dict[type[Model], list[Model]] = {}  # model → instances, in the order models were first seen
 
     def flush(self) -> None:
         """Insert the deferred rows, one statement per model, parents before children."""
         inserts, self.inserts = self.inserts, {}
         for model in _parents_first(list(inserts)):
             # bulk_create gives a child the id of a parent inserted just before it.
-            model.objects.bulk_create(inserts[model])
+            model._default_manager.bulk_create(inserts[model])
 
 
-def _parents_first(models: list) -> list:
+def _parents_first(models: list[type[Model]]) -> list[type[Model]]:
     """`models` ordered so that each comes after the models among them that it points to."""
-    ordered: list = []
+    ordered: list[type[Model]] = []
     waiting = list(models)
     while waiting:
         for model in waiting:
@@ -79,11 +96,11 @@ def _parents_first(models: list) -> list:
     return ordered
 
 
-_batch: contextvars.ContextVar = contextvars.ContextVar("relay_batch", default=None)
+_batch: contextvars.ContextVar[_BatchScope | None] = contextvars.ContextVar("relay_batch", default=None)
 
 
 @contextlib.contextmanager
-def batch_lookups(*, defer: bool = False):
+def batch_lookups(*, defer: bool = False) -> Iterator[None]:
     """The delivery batch's scope for `batch_lookup`, `batch_remember` and `batch_insert`.
 
     The relay enters it around each batch; defer=True in the optimistic pass, where the whole
@@ -97,7 +114,7 @@ def batch_lookups(*, defer: bool = False):
         _batch.reset(token)
 
 
-def batch_lookup(key, fetch, *, changing: bool = False):
+def batch_lookup(key: Hashable, fetch: Callable[[], _T], *, changing: bool = False) -> _T:
     """`fetch()`, done once per delivery batch for the same `key` (once per call outside one).
 
     For handlers' reads that a hundred messages of one batch would otherwise repeat: the
@@ -114,14 +131,14 @@ def batch_lookup(key, fetch, *, changing: bool = False):
     if scope is None or (changing and not scope.defer):
         return fetch()
     if key in scope.memo:
-        return scope.memo[key]
+        return cast(_T, scope.memo[key])
     value = fetch()
     if value is not None:
         scope.memo[key] = value
     return value
 
 
-def batch_remember(key, value) -> None:
+def batch_remember(key: Hashable, value: object) -> None:
     """Tell later `batch_lookup(key, …)` calls of this batch the answer (None: "no such row").
 
     For a batch prefetch (one query for every document, see `register_batch_prefetch`) and for
@@ -133,7 +150,9 @@ def batch_remember(key, value) -> None:
         scope.memo[key] = value
 
 
-def batch_remember_rows(name: str, keys, fetch) -> None:
+def batch_remember_rows(
+    name: str, keys: Collection[_K], fetch: Callable[[Collection[_K]], Mapping[_K, object]]
+) -> None:
     """A batch prefetch's usual shape: `fetch(keys)` → {key: row} in one query, then each key's
     row — or its absence — remembered under (name, key). Nothing is read when `keys` is empty."""
     found = fetch(keys) if keys else {}
@@ -148,7 +167,7 @@ def batch_deferring() -> bool:
     return scope is not None and scope.defer
 
 
-def batch_insert(instance):
+def batch_insert(instance: _M) -> _M:
     """Insert a model instance: at once, or in the optimistic pass at the end of the batch, with
     every other deferred row of its model in one statement. Returns the instance; its primary
     key is None until then, so a deferred row must not be saved again or used in a query — set
@@ -168,23 +187,23 @@ def batch_flush() -> None:
         scope.flush()
 
 
-_handlers: dict = {}
-_sync_handlers: dict = {}
-_listeners: dict = {}
-_prefetchers: dict = {}
+_handlers: dict[tuple[str, str], Handler] = {}
+_sync_handlers: dict[tuple[str, str], SyncHandler] = {}
+_listeners: dict[tuple[str, str], list[AppRecListener]] = {}
+_prefetchers: dict[str, list[BatchPrefetch]] = {}
 
 
-def register_handler(side: str, msg_type: str, fn) -> None:
+def register_handler(side: str, msg_type: str, fn: Handler) -> None:
     """fn(message, envelope) -> HandlerResult, run inside the receiving transaction."""
     _handlers[(side, msg_type)] = fn
 
 
-def register_sync_handler(side: str, msg_type: str, fn) -> None:
+def register_sync_handler(side: str, msg_type: str, fn: SyncHandler) -> None:
     """fn(message) -> reply Message."""
     _sync_handlers[(side, msg_type)] = fn
 
 
-def register_apprec_listener(side: str, msg_type: str, fn) -> None:
+def register_apprec_listener(side: str, msg_type: str, fn: AppRecListener) -> None:
     """fn(envelope, apprec) after `side`'s original of `msg_type` is marked delivered/rejected.
 
     The envelope passed carries its new state; in the database the original's row is updated
@@ -195,7 +214,7 @@ def register_apprec_listener(side: str, msg_type: str, fn) -> None:
         _listeners[(side, msg_type)].append(fn)
 
 
-def register_batch_prefetch(side: str, fn) -> None:
+def register_batch_prefetch(side: str, fn: BatchPrefetch) -> None:
     """fn(documents) once per optimistic delivery batch on `side`, before any handler runs.
 
     `documents` are the batch's parsed Messages and AppRecs (those that parsed). Read in one
@@ -207,17 +226,17 @@ def register_batch_prefetch(side: str, fn) -> None:
         _prefetchers[side].append(fn)
 
 
-def prefetchers_for(side: str) -> list:
+def prefetchers_for(side: str) -> list[BatchPrefetch]:
     return list(_prefetchers.get(side, ()))
 
 
-def handler_for(side: str, msg_type: str):
+def handler_for(side: str, msg_type: str) -> Handler | None:
     return _handlers.get((side, msg_type))
 
 
-def sync_handler_for(side: str, msg_type: str):
+def sync_handler_for(side: str, msg_type: str) -> SyncHandler | None:
     return _sync_handlers.get((side, msg_type))
 
 
-def listeners_for(side: str, msg_type: str) -> list:
+def listeners_for(side: str, msg_type: str) -> list[AppRecListener]:
     return list(_listeners.get((side, msg_type), ()))

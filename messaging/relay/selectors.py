@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, queue_name
@@ -21,7 +21,7 @@ def envelope_for(msg_id: str) -> Envelope | None:
 
 @dataclass(frozen=True)
 class RelayStatus:
-    counts: dict  # queue → {state: count}
+    counts: dict[str, dict[str, int]]  # queue → {state: count}
     oldest_pending_seconds: float | None  # the longest a due, queued row has waited
     oldest_pending_queue: str | None
     stuck: bool  # a due row has waited longer than the threshold: no worker is consuming
@@ -32,7 +32,7 @@ class RelayStatus:
 def relay_status(*, threshold_seconds: float | None = None) -> RelayStatus:
     now = timezone.now()
     threshold = settings.HN_RELAY_STALE_SECONDS if threshold_seconds is None else threshold_seconds
-    counts: dict = {}
+    counts: dict[str, dict[str, int]] = {}
     rows = Envelope.objects.values("to_side", "channel", "state").annotate(n=Count("pk")).order_by()
     for row in rows:
         counts.setdefault(queue_name(row["to_side"], row["channel"]), {})[row["state"]] = row["n"]
@@ -58,11 +58,11 @@ def relay_status(*, threshold_seconds: float | None = None) -> RelayStatus:
     )
 
 
-def dead_letters(*, limit: int = 100):
+def dead_letters(*, limit: int = 100) -> QuerySet[Envelope]:
     return Envelope.objects.filter(state=EnvelopeState.DEAD).order_by("dead_at", "pk")[:limit]
 
 
-def envelopes_unsettled(*, since: datetime.datetime | None = None):
+def envelopes_unsettled(*, since: datetime.datetime | None = None) -> QuerySet[Envelope]:
     """Messages still on their way (queued or waiting for their AppRec)."""
     rows = Envelope.objects.filter(kind=EnvelopeKind.MESSAGE, state__in=[EnvelopeState.QUEUED, EnvelopeState.SENT])
     return rows.filter(queued_at__gte=since) if since else rows

@@ -127,10 +127,10 @@ def _reply_consume(request: Envelope, reply: Envelope, *, retain: bool = True) -
             state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
             rejected_at=now if rejected else None,
             delivered_at=None if rejected else now,
-            apprec_status=document.status if rejected else None,
+            apprec_status=document.status if isinstance(document, AppRec) else None,
             error_text=reply.error_text,
         )
-    if rejected:
+    if isinstance(document, AppRec):
         raise RelayRejected(document)
     return document
 

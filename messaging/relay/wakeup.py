@@ -12,8 +12,12 @@ the caller polls the database.
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +29,15 @@ KEY_TTL_SECONDS = 60
 _local = threading.local()
 
 
-def _client():
+def _client() -> "redis.Redis | None":
     """One Redis client per process (its connection pool is thread-safe); None without Redis."""
     if not settings.REDIS_URL:
         return None
-    client = getattr(_local, "client", None)
+    client: redis.Redis | None = getattr(_local, "client", None)
     if client is None:
-        import redis
+        from redis import Redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=RECHECK_SECONDS + 5)
+        client = Redis.from_url(settings.REDIS_URL, socket_timeout=RECHECK_SECONDS + 5)
         _local.client = client
     return client
 

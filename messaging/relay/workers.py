@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -26,9 +27,9 @@ class WorkerStartError(RuntimeError):
 class WorkerProcesses:
     """The running processes by name ("portal", "epj", "beat")."""
 
-    def __init__(self, *, env: dict, log_dir: Path, concurrency: int = 1, pool: str = "prefork"):
+    def __init__(self, *, env: dict[str, str], log_dir: Path, concurrency: int = 1, pool: str = "prefork") -> None:
         self.env, self.concurrency, self.pool = env, concurrency, pool
-        self.procs: dict[str, subprocess.Popen] = {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.logs: dict[str, Path] = {}
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -125,13 +126,13 @@ class WorkerProcesses:
 @contextlib.contextmanager
 def worker_processes(
     *,
-    env: dict,
+    env: dict[str, str],
     log_dir: Path,
-    sides=("portal", "epj"),
+    sides: Iterable[str] = ("portal", "epj"),
     beat: bool = False,
     concurrency: int = 1,
     pool: str = "prefork",
-):
+) -> Iterator[WorkerProcesses]:
     """Start a worker per side (together, then wait for each) and optionally beat; stop on exit."""
     workers = WorkerProcesses(env=env, log_dir=log_dir, concurrency=concurrency, pool=pool)
     try:

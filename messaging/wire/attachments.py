@@ -34,7 +34,7 @@ def content_type_of(data: bytes) -> str | None:
             image.verify()  # catches truncated and corrupt images, not just a forged header
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
-    return IMAGE_FORMATS.get(fmt)
+    return IMAGE_FORMATS.get(fmt or "")
 
 
 def safe_filename(name: str, mime_type: str) -> str:

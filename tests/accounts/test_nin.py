@@ -61,6 +61,7 @@ def test_impossible_date_is_rejected():
 
     first = next(f"300285{i:03d}" for i in range(100, 500) if nin_check_digits(f"300285{i:03d}"))
     check = nin_check_digits(first)
+    assert check is not None
     with pytest.raises(ValidationError) as exc:
         nin_parse(first + check, allow_synthetic=False)
     assert exc.value.code == "date"

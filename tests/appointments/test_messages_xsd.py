@@ -33,7 +33,7 @@ def test_reservation_cancellation_and_answers_validate(shared_dir, cast):
     appointment.refresh_from_db()
     appointment_cancel(user=cast.nora, appointment=appointment)
     deliver_all()
-    actions = {}
+    actions: dict[str, int] = {}
     for envelope in Envelope.objects.filter(kind="message"):
         action = _check(envelope).action
         actions[action] = actions.get(action, 0) + 1

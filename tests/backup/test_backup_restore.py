@@ -59,6 +59,7 @@ def _run(*args):
 def _seed():
     call_command("seed_demo", verbosity=0)
     service = Service.objects.select_related("organisation").filter(contacts__active=True).first()
+    assert service is not None
     contact = service.contacts.filter(active=True).select_related("person").first()
     now = timezone.now()
     with transaction.atomic():
@@ -137,12 +138,9 @@ def test_pg_dump_and_restore_into_a_fresh_database_keeps_every_row(tmp_path):
             sample = _sample(original)
             assert len(sample) >= MESSAGES // 7
             assert _sample(restored) == sample
-            digest = hashlib.md5(
-                bytes(original.execute("SELECT payload FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()[0])
-            ).hexdigest()
-            assert (
-                digest
-                == restored.execute("SELECT md5(payload) FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()[0]
-            )
+            first = original.execute("SELECT payload FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()
+            copied = restored.execute("SELECT md5(payload) FROM messaging_envelope ORDER BY id LIMIT 1").fetchone()
+            assert first is not None and copied is not None
+            assert hashlib.md5(bytes(first[0])).hexdigest() == copied[0]
     finally:
         _run("dropdb", "--if-exists", "--force", fresh)

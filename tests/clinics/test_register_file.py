@@ -277,8 +277,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_row_is_reported_on_its_line_and_nothing_changes(case):
-    mutate, needle, reason, *occurrence = CASES[case]
-    occurrence = occurrence[0] if occurrence else 1
+    mutate, needle, reason, *extra = CASES[case]
+    occurrence = extra[0] if extra else 1
     seed_register()
     before = register_state()
     text = _bad(mutate)

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,7 +29,7 @@ def me(person):
 
 
 def send(subject, service, kind=Kind.EKONTAKT, **fields):
-    defaults = {"title": "Spørsmål om blodprøve", "text": "Når kommer svaret?"}
+    defaults: dict[str, Any] = {"title": "Spørsmål om blodprøve", "text": "Når kommer svaret?"}
     defaults.update(fields)
     thread = services.dialog_send(subject=subject, service=service, kind=kind, **defaults)
     deliver_all()

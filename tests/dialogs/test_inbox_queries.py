@@ -5,6 +5,7 @@ page still lists every thread with its own unread count and the menu badge with 
 """
 
 import uuid
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -158,6 +159,11 @@ def test_empty_inbox(cast, client, side):
     assert "Du har ingen meldinger ennå" in response.content.decode()
 
 
+def _listed(t: Any) -> tuple:
+    """What the inbox shows of a thread row (the annotated service name and unread count too)."""
+    return (t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
+
+
 @pytest.mark.django_db
 def test_a_page_from_the_statement_compiled_once_matches_the_orm_for_each_person(cast):
     # The page query is compiled once per process with a stand-in person id: every later call must
@@ -168,13 +174,8 @@ def test_a_page_from_the_statement_compiled_once_matches_the_orm_for_each_person
         listing = inbox_page(person=person, number=number, per_page=PAGE_SIZE)
         expected = list(inbox_threads(person=person)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
 
-        shown = [
-            (t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at)
-            for t in listing.page.object_list
-        ]
-        assert shown == [
-            (t.pk, t.subject, t.kind, t.state, t.service_name, t.unread, t.last_activity_at) for t in expected
-        ]
+        shown = [_listed(t) for t in listing.page.object_list]
+        assert shown == [_listed(t) for t in expected]
         assert listing.page.paginator.count == Thread.objects.filter(person=person).count()
         unread = DialogMessage.objects.filter(
             thread__person=person, direction=DialogMessage.Direction.IN, read_at__isnull=True

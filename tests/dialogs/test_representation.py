@@ -94,12 +94,12 @@ def test_revoked_proxy_falls_back_to_self_on_the_next_request(cast):
     )
     request = RequestFactory().get("/")
     request.user = cast.ulf
-    request.session = {SESSION_KEY: cast.nora.person.pk}
+    request.session = {SESSION_KEY: cast.nora.person.pk}  # type: ignore[assignment]  # a dict as the session
     assert acting_subject(request).patient == cast.nora.person
     power_of_attorney_revoke(poa=poa)
     request = RequestFactory().get("/")
     request.user = cast.ulf
-    request.session = {SESSION_KEY: cast.nora.person.pk}
+    request.session = {SESSION_KEY: cast.nora.person.pk}  # type: ignore[assignment]  # a dict as the session
     assert acting_subject(request).patient == cast.ulf.person
     assert SESSION_KEY not in request.session
 

@@ -153,16 +153,16 @@ def this_process_sends_to(broker_url: str):
 
     def reset():
         # Celery caches the producer pool; drop it so the next send connects to the new URL.
-        app._pool = None
-        app.amqp._producer_pool = None
+        app._pool = None  # type: ignore[attr-defined]  # Celery's private cache
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     previous = app.conf.broker_url
-    app.conf.broker_url = broker_url
+    app.conf.broker_url = broker_url  # type: ignore[misc]  # read-only in the stubs, settable in Celery
     reset()
     try:
         yield
     finally:
-        app.conf.broker_url = previous
+        app.conf.broker_url = previous  # type: ignore[misc]
         reset()
 
 

@@ -25,7 +25,7 @@ def portal_tables_containing(marker: str) -> list:
             for f in model._meta.concrete_fields
             if isinstance(f, (models.CharField, models.TextField, models.BinaryField, models.JSONField))
         ]
-        for row in model.objects.all().values_list("pk", *[f.attname for f in fields]):
+        for row in model._default_manager.all().values_list("pk", *[f.attname for f in fields]):
             for value in row[1:]:
                 if value is None:
                     continue

@@ -8,7 +8,7 @@ from messaging.models import EnvelopeState
 from messaging.relay import envelope_for, relay_send
 from tests import factories as f
 
-SETTLED = (EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD)
+SETTLED: tuple[str, ...] = (EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD)
 
 
 def gp_with_patient():

@@ -225,7 +225,7 @@ def test_secure_parse_keeps_working_after_refusals():
     for data in (XXE, b"<a", b"<a>" * 300):
         with pytest.raises(CodecError):
             secure_parse(data)
-    assert secure_parse(VALID).tag.endswith("MsgHead")
+    assert str(secure_parse(VALID).tag).endswith("MsgHead")
 
 
 def test_random_corruption_never_escapes_as_another_exception_type():

@@ -4,7 +4,9 @@ emitted_messages()/emitted_apprecs() are also used by test_codec_hostile.py. Val
 """
 
 import datetime
+import re
 import shutil
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -133,7 +135,7 @@ def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), ac
     )
 
 
-def _reply(theme, answered, **kwargs):
+def _reply(theme: codes.Code, answered, **kwargs):
     return Notat(*theme, text=kwargs.pop("text", "Svar fra legekontoret."), answered=answered)
 
 
@@ -286,7 +288,7 @@ def emitted_messages() -> dict[str, Message]:
 
 
 def emitted_apprecs() -> dict[str, AppRec]:
-    base = dict(
+    base: dict[str, Any] = dict(
         gen_date=GEN_DATE,
         sender=CLINIC_GP,
         receiver=PORTAL,
@@ -456,6 +458,17 @@ def test_without_schema_dir_structural_checks_still_run(settings, tmp_path):
     with pytest.raises(CodecError) as caught:
         message_parse(unknown)
     assert caught.value.code == "T10"
+
+
+def test_without_schema_dir_a_question_without_its_type_is_a_clear_error(settings, tmp_path):
+    settings.HN_SCHEMA_DIR = tmp_path / "no-schemas-here"
+    data = message_build(MESSAGES["ekontakt"])
+    untyped = re.sub(rb"<TypeForesp [^>]*/>", b"", data)
+    assert untyped != data
+    with pytest.raises(CodecError) as caught:
+        message_parse(untyped)
+    assert caught.value.code == "T02" and "TypeForesp" in str(caught.value)
+    assert caught.value.header is not None and caught.value.header.msg_id == MESSAGES["ekontakt"].msg_id
 
 
 def test_awkward_user_text_survives_and_xml_illegal_characters_are_dropped(official_schemas):

@@ -64,7 +64,7 @@ def _xpath_one(root, path: str, ns: dict) -> str | None:
 def _expected_msghead(root) -> dict:
     party = "mh:MsgHead/mh:MsgInfo/mh:{side}/mh:Organisation"
     her = "mh:Ident[normalize-space(mh:TypeId/@V)='HER']/mh:Id"
-    expected = {
+    expected: dict[str, object] = {
         "type": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:Type/@V", NS),
         "msg_id": _xpath_one(root, "/mh:MsgHead/mh:MsgInfo/mh:MsgId", NS),
         "nin": _xpath_one(
@@ -97,7 +97,7 @@ def _check_party(party, level1: str | None, level2: str | None):
         assert party.her_id == int(level1)
         assert party.sub_her_id == (int(level2) if level2 else None)
     else:  # the top level is named by ENH only: the level with a HER-id is the party
-        assert party.her_id == int(level2)
+        assert level2 is not None and party.her_id == int(level2)
 
 
 def test_every_valid_sample_parses_into_domain_objects(samples, shared_dir):

@@ -138,7 +138,7 @@ def test_sms_backend_is_pluggable(settings, cast, django_capture_on_commit_callb
     import types
 
     module = types.ModuleType("recording_sms")
-    module.Recording = Recording
+    module.Recording = Recording  # type: ignore[attr-defined]  # a module made here for the test
     sys.modules["recording_sms"] = module
     settings.HN_SMS_BACKEND = "recording_sms.Recording"
     person = cast.nora.person

@@ -12,7 +12,7 @@ from django.db import transaction
 from clinics.models import Process
 from epj.models import EpjOutage, JournalEntry
 from epj.services import epj_outage_end, epj_outage_start
-from messaging.codec import Patient, apprec_parse, codes
+from messaging.codec import AppRec, Patient, apprec_parse, codes
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay import (
     RelayTimeout,
@@ -45,7 +45,7 @@ def deliver_all():
         pass
 
 
-def apprec_of(envelope) -> object:
+def apprec_of(envelope) -> AppRec:
     answer = Envelope.objects.get(kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id)
     return apprec_parse(bytes(answer.payload))
 
@@ -212,7 +212,7 @@ def test_sync_reply_after_the_timeout_is_discarded(clinic):
     thread = threading.Thread(target=caller)
     thread.start()
     # A worker takes the request while the caller still waits, and finishes too late.
-    claimed = []
+    claimed: list[int] = []
     while not claimed:
         claimed = envelopes_claim(side="epj", channel="sync", worker="slow", limit=1)
     thread.join()

@@ -16,11 +16,11 @@ from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
 
-def run(*args) -> tuple[int, str, str]:
+def run(*args) -> tuple[int | str | None, str, str]:
     out, err = StringIO(), StringIO()
+    code: int | str | None = 0
     try:
         call_command("relay", *args, stdout=out, stderr=err)
-        code = 0
     except SystemExit as exit_:
         code = exit_.code
     return code, out.getvalue(), err.getvalue()

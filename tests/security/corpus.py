@@ -12,7 +12,7 @@ import dataclasses
 
 from django.conf import settings
 
-from messaging.codec import Message, Party, message_build, new_msg_id
+from messaging.codec import Message, Party, Patient, message_build, new_msg_id
 from messaging.relay import portal_party
 from messaging.relay.probe import probe_ekontakt
 
@@ -39,7 +39,7 @@ class Clinic:
     """Where the corpus is addressed: a real GP service with a patient on its list."""
 
     receiver: Party
-    patient: object  # messaging.codec.Patient
+    patient: Patient
     other_her_id: int  # another organisation in the register (a would-be impostor)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
 from django.urls import reverse
 
 from journal.models import AccessLogEntry, StaffAuditEntry
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @dataclass(frozen=True)
 class Log:
-    model: type
+    model: type[Model]
     text_field: str  # a free-text column an attacker would rewrite
     write: Callable  # cast -> a new entry, through the service that writes it
     admin_post: dict  # a change-form post that would rewrite the entry
@@ -63,7 +64,7 @@ def log(request) -> Log:
 
 def snapshot(log: Log) -> list:
     fields = [fl.attname for fl in log.model._meta.concrete_fields]
-    return list(log.model.objects.order_by("pk").values_list(*fields))
+    return list(log.model._default_manager.order_by("pk").values_list(*fields))
 
 
 def admin_url(log: Log, view: str, *args) -> str:

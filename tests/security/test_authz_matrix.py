@@ -10,6 +10,7 @@ forbidden one, and every write endpoint refuses a POST without a CSRF token.
 import os
 import pprint
 import re
+from typing import Any
 
 from django.apps import apps
 from django.test import Client
@@ -97,7 +98,7 @@ def urls(world):
     for key, route, _pattern in t.url_patterns():
         if key.startswith("admin:"):
             kwargs = t.admin_kwargs(route, world)
-            missing = None
+            missing: Any = None
         else:
             kwargs = world.kwargs.get(key, {})
             missing = {k: t.MISSING if isinstance(v, int) else v for k, v in kwargs.items()}
@@ -125,7 +126,8 @@ def test_the_table_names_every_url_pattern_and_nothing_else():
 
 def test_every_url_every_role(world):
     """GET every URL as every role; object URLs also with an id that does not exist; refused POSTs change nothing."""
-    observed, problems = {}, []
+    observed: dict[Any, Any] = {}
+    problems: list[str] = []
     for role in t.ROLES:
         client = client_as(world, role)
         refused_posts = []

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib import admin
@@ -189,7 +190,8 @@ def test_hostile_admin_form_data_never_gives_a_500(world):
     # Discovery must reach the project's models, or the test would pass by fuzzing nothing.
     assert {"accounts.User", "clinics.Service", "epj_desk.Case", "journal.AccessLogEntry"} <= labels
     assert sum(1 for form in forms if form.fields) >= len(labels), "too few forms with fields were read"
-    outcomes, failures = [], []
+    outcomes: list[Any] = []
+    failures: list[str] = []
     for form in forms:
         started = time.monotonic()
         if form.name in KNOWN_500:

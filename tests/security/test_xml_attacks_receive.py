@@ -19,7 +19,7 @@ from tests.security.corpus import ACCEPTED, REJECTED, UNUSABLE, legit_message, r
 from tests.workers import worker_env
 
 
-def relay_receive(path, *, from_her_id=None) -> tuple[int, str, str]:
+def relay_receive(path, *, from_her_id=None) -> tuple[int | str | None, str, str]:
     """Run the command in-process; (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
     args = ["relay", "receive", "--side", "epj", str(path)]

@@ -29,7 +29,7 @@ BOOKERS = 50
 def race(n, fn):
     """Run fn(i) in n threads released at the same instant, each on its own connection."""
     barrier = threading.Barrier(n)
-    results = [None] * n
+    results: list[object] = [None] * n
 
     def run(i):
         try:

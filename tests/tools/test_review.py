@@ -82,7 +82,8 @@ def test_one_rejection_blocks_publication(pending_tool, reviewer):
 
 @pytest.mark.parametrize("case", ["not_reviewer", "own_submission", "no_notes", "already_published", "bad_dimension"])
 def test_refused_assessments_change_nothing(case, maker, reviewer, pending_tool, published):
-    tool, actor, kwargs = pending_tool, reviewer, {"dimension": Dimension.CLINICAL, "verdict": Verdict.APPROVED}
+    tool, actor = pending_tool, reviewer
+    kwargs: dict[str, str] = {"dimension": Dimension.CLINICAL, "verdict": Verdict.APPROVED}
     if case == "not_reviewer":
         actor = maker
     elif case == "own_submission":
