@@ -268,6 +268,9 @@ HN_SMS_FILE_PATH = VAR_DIR / "sms"
 # repository; when the folder is missing the schema checks are skipped (and CI fails).
 HN_SHARED_DIR = Path(env_str("HN_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 HN_SCHEMA_DIR = Path(env_str("HN_SCHEMA_DIR", str(HN_SHARED_DIR / "schemas")))
+# Validation against the official XSDs is required wherever debug is off: such a process
+# refuses to start without them (messaging.apps) instead of silently validating nothing.
+HN_REQUIRE_SCHEMAS = env_bool("HN_REQUIRE_SCHEMAS", default=not DEBUG)
 HN_XML_MAX_BYTES = env_int("HN_XML_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 HN_SYNC_TIMEOUT_SECONDS = env_float("HN_SYNC_TIMEOUT_SECONDS", 15.0, minimum=0.1)
 HN_RELAY_MAX_ATTEMPTS = env_int("HN_RELAY_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
