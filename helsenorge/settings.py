@@ -278,6 +278,13 @@ HN_RELAY_BACKOFF_BASE_SECONDS = env_float("HN_RELAY_BACKOFF_BASE_SECONDS", 2.0, 
 HN_RELAY_BACKOFF_MAX_SECONDS = env_float("HN_RELAY_BACKOFF_MAX_SECONDS", 300.0, minimum=0.0)
 HN_RELAY_STALE_SECONDS = env_float("HN_RELAY_STALE_SECONDS", 30.0, minimum=1.0)
 HN_RELAY_BATCH_SIZE = env_int("HN_RELAY_BATCH_SIZE", 500, minimum=1, maximum=5000)
+# Retention: the relay's copy of a settled document (health text, attachments) is purged this
+# many days after anything last happened to it; metadata, a SHA-256 digest and the size stay.
+# 90 days leaves a quarter for complaints, audits and "did my message arrive?" questions,
+# while the citizen's own inbox and the clinic's journal keep their copies.
+HN_RETENTION_DAYS = env_int("HN_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+HN_RETENTION_BATCH_SIZE = env_int("HN_RETENTION_BATCH_SIZE", 200, minimum=1, maximum=5000)
+HN_RETENTION_BUDGET_SECONDS = env_float("HN_RETENTION_BUDGET_SECONDS", 30.0, minimum=0.0)
 HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 8093244, minimum=1)
 HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=1)
 
@@ -340,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4},
     },
     "appointment-reminders": {"task": "appointments.reminders", "schedule": 300.0, "options": {"expires": 600}},
+    "relay-retention": {"task": "relay.purge_settled", "schedule": 3600.0, "options": {"expires": 1800}},
 }
 
 LOGGING = {

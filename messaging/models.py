@@ -92,6 +92,11 @@ class Envelope(models.Model):
 
     apprec_status = models.PositiveSmallIntegerField(_("kvitteringsstatus"), null=True, blank=True)
     error_text = models.TextField(_("feiltekst"), blank=True)
+    # Retention (messaging/relay/retention.py): once purged, `payload` is empty and these say
+    # what it was.
+    purged_at = models.DateTimeField(_("innhold slettet"), null=True, blank=True)
+    payload_sha256 = models.CharField(_("SHA-256 av innholdet"), max_length=64, blank=True)
+    payload_size = models.PositiveIntegerField(_("størrelse på innholdet (byte)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("konvolutt")
@@ -114,6 +119,9 @@ class Envelope(models.Model):
             models.Index(fields=["original_msg_id"], name="envelope_reply_for", condition=Q(kind="reply")),
             # `relay dead`.
             models.Index(fields=["dead_at"], name="envelope_dead", condition=Q(state="dead")),
+            # The retention purge: rows still holding content, oldest first. The predicate names
+            # no column a state change touches, so claims and settling stay HOT updates.
+            models.Index(fields=["queued_at"], name="envelope_unpurged", condition=Q(purged_at__isnull=True)),
         ]
 
     def __str__(self):

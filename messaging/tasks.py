@@ -6,6 +6,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from messaging.relay.delivery import relay_deliver_due, relay_sweep
+from messaging.relay.retention import envelopes_purge
 
 
 @shared_task(name="relay.deliver", ignore_result=True)
@@ -17,6 +18,12 @@ def relay_deliver(side: str, channel: str) -> int:
 @shared_task(name="relay.sweep", ignore_result=True)
 def relay_sweep_task() -> dict:
     return relay_sweep()
+
+
+@shared_task(name="relay.purge_settled", ignore_result=True)
+def relay_purge_settled() -> int:
+    """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch."""
+    return envelopes_purge()
 
 
 @shared_task(name="bench.noop", ignore_result=True)
