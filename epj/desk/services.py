@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from epj.services import epj_relationship_required
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import Attachment, Author, Message, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
@@ -545,6 +546,9 @@ def compose_info_answer(message):
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     if message.patient is None:
         raise relay.Reject("E30", "")
+    if kind in (CaseKind.RENEWAL, CaseKind.EKONSULTASJON):
+        # The medication list and the frikort behind the co-payment are the patient's own data.
+        epj_relationship_required(service=service, patient=message.patient)
     today = timezone.localdate()
     notice = absence_current(service=service, on=today)
     medications = ()
