@@ -95,6 +95,10 @@ def citizen_message_receive(message, envelope=None):
     )
     if not offered:
         raise relay.Reject("E21", "Tjenesten tilbyr ikke denne dialogen.")
+    too_large = wire.limits_exceeded(message)
+    if too_large:
+        # The same limits the portal's forms enforce: nothing larger reaches the desk.
+        raise relay.Reject("T99", too_large)
     from epj.services import epj_outage_check, journal_file
 
     epj_outage_check(organisation=service.organisation)
