@@ -33,9 +33,9 @@ TEMA_FRAVAER = codes.Code("FRAVAER", codes.OID_PROJECT_TEMA, "Fraværsmelding")
 FORESP_SKJEMAINFO = codes.Code("SKJEMAINFO", codes.OID_PROJECT_TYPE_FORESP, "Opplysninger før innsending")
 
 # KodetOpplysning 8324 (how a renewed prescription is collected). AP is national; the clinic
-# pick-up is PROJECT-DEFINED because the rest of 8324 is not public.
+# pick-up is PROJECT-DEFINED, in its own arc, because the rest of 8324 is not public.
 COLLECT_PHARMACY = codes.COLLECT_PHARMACY
-COLLECT_CLINIC = codes.Code("LK", codes.OID_PROJECT_TEMA, "Hentes på legekontoret")
+COLLECT_CLINIC = codes.Code("LK", codes.OID_PROJECT_COLLECT, "Hentes på legekontoret")
 COLLECT_OPTIONS = {c.code: c for c in (COLLECT_PHARMACY, COLLECT_CLINIC)}
 
 CHARGE_STATES = ("invoiced", "paid", "exempt")
