@@ -285,8 +285,10 @@ HN_RELAY_BATCH_SIZE = env_int("HN_RELAY_BATCH_SIZE", 500, minimum=1, maximum=500
 HN_RETENTION_DAYS = env_int("HN_RETENTION_DAYS", 90, minimum=1, maximum=3650)
 HN_RETENTION_BATCH_SIZE = env_int("HN_RETENTION_BATCH_SIZE", 200, minimum=1, maximum=5000)
 HN_RETENTION_BUDGET_SECONDS = env_float("HN_RETENTION_BUDGET_SECONDS", 30.0, minimum=0.0)
-HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 8093244, minimum=1)
-HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=1)
+# Helsenorge's identities as the real messages in ../shared/samples address it: the
+# organisation (HER-id 115851, Direktoratet for e-helse) and its Helsenorge.no service (8093244).
+HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 115851, minimum=1)
+HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093244, minimum=1)
 
 # --- Demo data (manage.py seed_demo runs these in order; each is idempotent) ---
 HN_DEMO_SEEDERS = [
