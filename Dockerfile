@@ -1,3 +1,12 @@
+# syntax=docker/dockerfile:1
+# The official XSDs are third-party data kept outside this repository. The build takes them from
+# the `schemas` build context, which replaces the empty stage below:
+#   docker build --build-context schemas=../shared/schemas .
+# (docker-compose.yml passes HN_SCHEMAS_SOURCE, default ../shared/schemas). Without that context
+# the image has no schemas, and the collectstatic step stops the build with a message naming
+# HN_SCHEMA_DIR: an image that cannot validate messages is never produced.
+FROM scratch AS schemas
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
@@ -5,6 +14,9 @@ WORKDIR /app
 # (requirements-dev.txt; tests/test_requirements.py checks it).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
+COPY --from=schemas / /opt/hn-schemas/
+# Validation is required in the image whatever DJANGO_DEBUG says (messaging.apps checks at start-up).
+ENV HN_SCHEMA_DIR=/opt/hn-schemas HN_REQUIRE_SCHEMAS=true
 COPY . .
 # collectstatic needs settings that load; this key (50+ characters) is used for nothing else.
 RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-run-time-build-only-key-0123456789 DJANGO_DEBUG=false python manage.py collectstatic --noinput \

@@ -50,7 +50,7 @@ def nin_check_digits(first_nine: str) -> str | None:
 
 
 def nin_has_valid_check_digits(nin: str) -> bool:
-    if len(nin) != 11 or not nin.isdigit():
+    if len(nin) != 11 or not (nin.isascii() and nin.isdigit()):
         return False
     return nin_check_digits(nin[:9]) == nin[9:]
 
@@ -70,7 +70,7 @@ def _century(two_digit_year: int, individual: int) -> int | None:
 def nin_parse(nin: str, *, allow_synthetic: bool) -> NinInfo:
     """Validate and decode a number; raise ValidationError with a plain reason."""
     nin = (nin or "").strip().replace(" ", "")
-    if len(nin) != 11 or not nin.isdigit():
+    if len(nin) != 11 or not (nin.isascii() and nin.isdigit()):
         raise ValidationError(_("Fødselsnummeret må ha nøyaktig 11 siffer."), code="format")
     if not nin_has_valid_check_digits(nin):
         raise ValidationError(_("Kontrollsifrene i fødselsnummeret stemmer ikke."), code="checksum")

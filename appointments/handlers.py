@@ -8,6 +8,7 @@ from accounts.models import Person
 from appointments.calendar import CalendarFormatError, appointment_event_parse
 from appointments.services import (
     appointment_apply,
+    appointment_push_unrelated,
     calendar_attachment,
     cancellation_refused_apply,
     request_rejected_apply,
@@ -46,7 +47,13 @@ def appointment_message_handle(message, envelope):
     if message.msg_type == codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING and event.result == "DECLINED":
         cancellation_refused_apply(service=service, event=event)
     else:
-        appointment_apply(service=service, person=person, event=event)
+        # A push from an organisation she has no contact with is still her appointment (a first
+        # hospital appointment after a referral), but flagged. Only a new appointment takes the
+        # flag: one she booked here exists already and is matched by its request id.
+        unrelated = message.msg_type == codes.DIALOG_INNBYGGER_AVTALEUTSENDING and appointment_push_unrelated(
+            service=service, person=person
+        )
+        appointment_apply(service=service, person=person, event=event, without_relationship=unrelated)
     return relay.HandlerResult(status=codes.STATUS_OK)
 
 

@@ -56,6 +56,10 @@ class Appointment(models.Model):
     epj_modified = models.DateTimeField(null=True, blank=True)
     # Why the EPJ declined a reservation or refused a cancellation, shown to the citizen.
     status_note = models.CharField(_("merknad"), max_length=300, blank=True)
+    # A pushed appointment from an organisation the citizen has no health contact with (a first
+    # hospital appointment after a referral looks like this; so would a stranger's): kept, and
+    # flagged to the citizen (docs/appointments.md).
+    without_relationship = models.BooleanField(_("fra virksomhet uten registrert forhold"), default=False)
     reservation_msg_id = models.CharField(max_length=64, blank=True)
     cancel_msg_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,7 +36,7 @@ from appointments.models import (
     new_feed_token,
 )
 from appointments.selectors import approved_video_service_for, level_allows
-from clinics.models import AppointmentLevel, Organisation, Service
+from clinics.models import AppointmentLevel, HealthContact, Organisation, Service
 from messaging.codec import Attachment, CodecError, Foresporsel, Message, OnBehalf, Patient, codes, new_msg_id, now
 from messaging.notifications import citizen_notify
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync, relay_send
@@ -301,8 +301,14 @@ def _newer(event: AppointmentEvent) -> Q:
 
 
 @transaction.atomic
-def appointment_apply(*, service: Service, person: Person, event: AppointmentEvent) -> tuple[Appointment | None, bool]:
-    """Apply the EPJ's description of one appointment if it is newer than ours. (appointment, changed)."""
+def appointment_apply(
+    *, service: Service, person: Person, event: AppointmentEvent, without_relationship: bool = False
+) -> tuple[Appointment | None, bool]:
+    """Apply the EPJ's description of one appointment if it is newer than ours. (appointment, changed).
+
+    without_relationship flags a new appointment pushed by an organisation the citizen has no
+    health contact with (appointment_push_unrelated).
+    """
     if event.result == "DECLINED" and not event.request_id:
         return None, False
     match = Q(service=service, epj_uid=event.uid) if event.uid and event.result != "DECLINED" else Q(pk__in=[])
@@ -319,6 +325,7 @@ def appointment_apply(*, service: Service, person: Person, event: AppointmentEve
                     person=person,
                     service=service,
                     request_id=event.request_id if event.result else "",
+                    without_relationship=without_relationship,
                     **{k: v for k, v in fields.items() if k != "updated_at"},
                 )
             citizen_notify(person=person, path=f"/timer/{appointment.pk}/")
@@ -333,6 +340,11 @@ def appointment_apply(*, service: Service, person: Person, event: AppointmentEve
     if changed:
         citizen_notify(person=appointment.person, path=f"/timer/{appointment.pk}/")
     return appointment, changed
+
+
+def appointment_push_unrelated(*, service: Service, person) -> bool:
+    """True when the citizen has no health contact, past or present, with the pushing organisation."""
+    return not HealthContact.objects.filter(person=person, service__organisation=service.organisation_id).exists()
 
 
 @transaction.atomic

@@ -38,9 +38,7 @@ def communication_test_answer(message: Message) -> Message:
         patient=message.patient,
         notater=[
             Notat(
-                theme_code=question.type_code if question else "KT",
-                theme_system=question.type_system if question else codes.OID_TYPE_FORESP_TEST,
-                theme_dn="Kommunikasjonstest",
+                *codes.TEMA_KOMMUNIKASJONSTEST,
                 text=question.text if question else "",
                 answered=question,
             )

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Person
 from accounts.nin import nin_has_valid_check_digits, nin_parse
-from clinics.models import Organisation
+from clinics.models import HealthContact, Organisation, Service
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
 from messaging.codec import AppRec, Message, Patient
 from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember, batch_remember_rows
@@ -58,6 +58,30 @@ def epj_patient_for(*, organisation: Organisation, patient: Patient | None) -> E
     if not Person.objects.filter(nin=nin).exists():
         raise Reject("E53", "Fødselsnummeret finnes ikke i folkeregisteret")
     raise Reject("E35", f"Pasienten er ikke registrert hos {organisation.name}")
+
+
+def epj_relationship_required(*, service: Service, patient: Patient | None, current: bool = True) -> None:
+    """Refuse a lookup of a patient who has no relationship with the service asked.
+
+    A synchronous lookup (medication list, co-payment, shared documents) answers with the
+    patient's own data, so the clinic answers only for its own patients: an active health
+    contact with the service (`current`), or for a hospital's documents any contact, past or
+    present, with the organisation (a discharged patient keeps reading them). Otherwise E35
+    "Pasienten finnes ikke i mottakersystemet", with nothing of the patient in the answer.
+    E30/E31 first, as for any message about a patient.
+    """
+    nin = (getattr(patient, "nin", "") or "").strip()
+    if not nin:
+        raise Reject("E30", "Meldingen mangler pasientens fødselsnummer")
+    if not nin_has_valid_check_digits(nin):
+        raise Reject("E31", "Fødselsnummeret har feil lengde eller kontrollsiffer")
+    contacts = HealthContact.objects.filter(person__nin=nin)
+    if current:
+        contacts = contacts.filter(service=service, active=True)
+    else:
+        contacts = contacts.filter(service__organisation=service.organisation_id)
+    if not contacts.exists():
+        raise Reject("E35", f"Pasienten har ikke et forhold til {service.name}")
 
 
 def _message_text(message: Message) -> tuple[str, str]:

@@ -288,6 +288,9 @@ HN_NOTICE_SWEEP_SECONDS = env_float("HN_NOTICE_SWEEP_SECONDS", 60.0, minimum=1.0
 # repository; when the folder is missing the schema checks are skipped (and CI fails).
 HN_SHARED_DIR = Path(env_str("HN_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 HN_SCHEMA_DIR = Path(env_str("HN_SCHEMA_DIR", str(HN_SHARED_DIR / "schemas")))
+# Validation against the official XSDs is required wherever debug is off: such a process
+# refuses to start without them (messaging.apps) instead of silently validating nothing.
+HN_REQUIRE_SCHEMAS = env_bool("HN_REQUIRE_SCHEMAS", default=not DEBUG)
 HN_XML_MAX_BYTES = env_int("HN_XML_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 HN_SYNC_TIMEOUT_SECONDS = env_float("HN_SYNC_TIMEOUT_SECONDS", 15.0, minimum=0.1)
 HN_RELAY_MAX_ATTEMPTS = env_int("HN_RELAY_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
@@ -295,8 +298,18 @@ HN_RELAY_BACKOFF_BASE_SECONDS = env_float("HN_RELAY_BACKOFF_BASE_SECONDS", 2.0, 
 HN_RELAY_BACKOFF_MAX_SECONDS = env_float("HN_RELAY_BACKOFF_MAX_SECONDS", 300.0, minimum=0.0)
 HN_RELAY_STALE_SECONDS = env_float("HN_RELAY_STALE_SECONDS", 30.0, minimum=1.0)
 HN_RELAY_BATCH_SIZE = env_int("HN_RELAY_BATCH_SIZE", 500, minimum=1, maximum=5000)
-HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 8093244, minimum=1)
-HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=1)
+# Retention: the relay's copy of a settled document (health text, attachments) is purged this
+# many days after anything last happened to it; metadata, a SHA-256 digest and the size stay.
+# 90 days leaves a quarter for complaints, audits and "did my message arrive?" questions,
+# while the citizen's own inbox and the clinic's journal keep their copies.
+HN_RETENTION_DAYS = env_int("HN_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+HN_RETENTION_BATCH_SIZE = env_int("HN_RETENTION_BATCH_SIZE", 200, minimum=1, maximum=5000)
+HN_RETENTION_BUDGET_SECONDS = env_float("HN_RETENTION_BUDGET_SECONDS", 30.0, minimum=0.0)
+# Helsenorge's identities as the real messages in ../shared/samples address it: the
+# organisation (HER-id 115851, Direktoratet for e-helse) and its Helsenorge.no service (8093244).
+HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 115851, minimum=1)
+HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093244, minimum=1)
+
 # Private keys and certificates of the local test PKI (`manage.py pki`); never in a database.
 HN_PKI_DIR = Path(env_str("HN_PKI_DIR", str(VAR_DIR / "pki")))
 
@@ -354,6 +367,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HN_NOTICE_SWEEP_SECONDS,
         "options": {"expires": HN_NOTICE_SWEEP_SECONDS * 2},
     },
+    "relay-retention": {"task": "relay.purge_settled", "schedule": 3600.0, "options": {"expires": 1800}},
 }
 
 LOGGING = {

@@ -14,6 +14,9 @@ import secrets
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + secrets.token_urlsafe(48))
 os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
+# A clone without ../shared must still run the suite (the schema tests skip, CI requires them),
+# so the production start-up refusal is tested in its own processes, not imposed here.
+os.environ.setdefault("HN_REQUIRE_SCHEMAS", "false")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
 os.environ.setdefault(

@@ -74,8 +74,10 @@ class Envelope(models.Model):
     receiver_her_id = models.PositiveIntegerField(_("mottaker HER-id"), null=True, blank=True)
     receiver_sub_her_id = models.PositiveIntegerField(_("mottaker HER-id nivå 2"), null=True, blank=True)
     payload = PayloadField(_("innhold"))
-    # A document refused for its size is never stored: its dead letter keeps only the size (when
-    # the transport knew it) and the SHA-256 of the bytes read (messaging/relay/intake.py).
+    # When `payload` no longer holds the document these say what it was: a document refused for
+    # its size is never stored (its dead letter keeps the size, when the transport knew it, and the
+    # SHA-256 of the bytes read; messaging/relay/intake.py), and retention empties a settled one
+    # (messaging/relay/retention.py).
     payload_size = models.PositiveBigIntegerField(_("størrelse (byte)"), null=True, blank=True)
     payload_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # Raw bytes injected by an operator carry no trustworthy transport metadata.
@@ -96,6 +98,9 @@ class Envelope(models.Model):
 
     apprec_status = models.PositiveSmallIntegerField(_("kvitteringsstatus"), null=True, blank=True)
     error_text = models.TextField(_("feiltekst"), blank=True)
+    # Retention (messaging/relay/retention.py): once purged, `payload` is empty and
+    # payload_size/payload_sha256 say what it was.
+    purged_at = models.DateTimeField(_("innhold slettet"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("konvolutt")
@@ -118,6 +123,9 @@ class Envelope(models.Model):
             models.Index(fields=["original_msg_id"], name="envelope_reply_for", condition=Q(kind=EnvelopeKind.REPLY)),
             # `relay dead`.
             models.Index(fields=["dead_at"], name="envelope_dead", condition=Q(state=EnvelopeState.DEAD)),
+            # The retention purge: rows still holding content, oldest first. The predicate names
+            # no column a state change touches, so claims and settling stay HOT updates.
+            models.Index(fields=["queued_at"], name="envelope_unpurged", condition=Q(purged_at__isnull=True)),
         ]
 
     def __str__(self):

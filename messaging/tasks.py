@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from messaging.notifications import notice_deliver, notices_due
 from messaging.relay.delivery import relay_deliver_due, relay_sweep
+from messaging.relay.retention import envelopes_purge
 
 
 @shared_task(name="relay.deliver", ignore_result=True)
@@ -38,6 +39,12 @@ def notices_sweep() -> int:
     for notice_id in ids:
         notice_send.delay(notice_id)
     return len(ids)
+
+
+@shared_task(name="relay.purge_settled", ignore_result=True)
+def relay_purge_settled() -> int:
+    """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch."""
+    return envelopes_purge()
 
 
 @shared_task(name="bench.noop", ignore_result=True)

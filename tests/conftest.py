@@ -42,6 +42,19 @@ def shared_dir() -> Path:
     return path
 
 
+@pytest.fixture
+def production_schemas() -> dict:
+    """HN_SCHEMA_DIR for a child process started with debug off, where the XSDs are required."""
+    from messaging.codec.schemas import schemas_available
+
+    require_or_skip(
+        schemas_available(),
+        f"official schemas not found in {settings.HN_SCHEMA_DIR} (a process with debug off refuses to start "
+        "without them); set HN_SHARED_DIR",
+    )
+    return {"HN_SCHEMA_DIR": str(settings.HN_SCHEMA_DIR)}
+
+
 @dataclass
 class Cast:
     nora: object

@@ -70,6 +70,25 @@ def container_env(compose, service, provided=None):
     return {key: interpolate(value, provided) for key, value in env.items()}
 
 
+def dockerfile_text():
+    return (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+
+
+def image_variables(schema_dir):
+    """Our variables the Dockerfile sets with ENV, with the image's schema folder mapped to schema_dir."""
+    found = {}
+    for line in re.findall(r"^ENV (.*)$", dockerfile_text(), re.M):
+        found.update(word.split("=", 1) for word in shlex.split(line))
+    ours = {key: value for key, value in found.items() if key.startswith("HN_")}
+    assert "HN_SCHEMA_DIR" in ours, "the image must say where its XSDs are"
+    return {**ours, "HN_SCHEMA_DIR": str(schema_dir)}
+
+
+@pytest.fixture
+def image_env(production_schemas):
+    return image_variables(production_schemas["HN_SCHEMA_DIR"])
+
+
 def celery_args(command):
     """Options of a `celery -A app <sub> ...` command as a dict (flag -> value)."""
     assert command[:3] == ["celery", "-A", "helsenorge"] or command[0].endswith("celery"), command
@@ -251,8 +270,9 @@ def run_manage(env, *args):
     )
 
 
-def test_container_environment_passes_the_deploy_check(compose, tmp_path):
+def test_container_environment_passes_the_deploy_check(compose, tmp_path, image_env):
     env = {
+        **image_env,
         **container_env(compose, "web"),
         "HN_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "helsenorge.settings",
@@ -271,18 +291,49 @@ def test_container_environment_passes_the_deploy_check(compose, tmp_path):
     assert shown.stdout.strip() == "True", shown.stderr
 
 
-def test_image_build_steps_run(tmp_path):
-    """The Dockerfile's `manage.py` build steps start with the variables the Dockerfile gives them."""
-    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    steps = re.findall(r"^RUN (.*manage\.py.*)$", text, re.M)
+def build_steps():
+    steps = re.findall(r"^RUN (.*manage\.py.*)$", dockerfile_text(), re.M)
     assert steps
     for step in steps:
         words = shlex.split(step)
         env = dict(w.split("=", 1) for w in words[: words.index("python")])
         command = words[words.index("manage.py") + 1]
         assert command in get_commands()
-        result = run_manage({**env, "HN_VAR_DIR": str(tmp_path)}, "check")
+        yield step, env
+
+
+def test_image_build_steps_run(tmp_path, image_env):
+    """The Dockerfile's `manage.py` build steps start with the variables the Dockerfile gives them."""
+    for step, env in build_steps():
+        result = run_manage({**image_env, **env, "HN_VAR_DIR": str(tmp_path)}, "check")
         assert result.returncode == 0, f"{step}: {result.stderr.strip().splitlines()[-1:]}"
+
+
+def test_image_takes_the_xsds_from_the_schemas_build_context(compose):
+    """The XSDs come from a build context outside the repository, land where HN_SCHEMA_DIR points."""
+    text = dockerfile_text()
+    target = re.search(r"^COPY --from=schemas \S+ (\S+)$", text, re.M)
+    assert target, "the Dockerfile copies the XSDs from the `schemas` build context"
+    assert re.search(r"^FROM scratch AS schemas$", text, re.M), "an empty default stage, so a build without them fails"
+    assert image_variables("x")["HN_REQUIRE_SCHEMAS"] == "true"
+    env_line = re.search(r"^ENV .*HN_SCHEMA_DIR=(\S+)", text, re.M)
+    assert env_line and env_line.group(1).rstrip("/") == target.group(1).rstrip("/")
+    contexts = compose["x-app"]["build"]["additional_contexts"]
+    assert interpolate(contexts["schemas"], {}) == "../shared/schemas"
+    tracked = subprocess.run(["git", "ls-files", "*.xsd"], cwd=ROOT, capture_output=True, text=True)
+    assert tracked.returncode != 0 or not tracked.stdout.strip(), "third-party XSDs never go into the repository"
+
+
+def test_image_build_without_the_schemas_context_stops_naming_hn_schema_dir(tmp_path):
+    """Built without `--build-context schemas=…` the image has an empty schema folder: the build step refuses."""
+    empty = tmp_path / "hn-schemas"
+    empty.mkdir()
+    for _step, env in build_steps():
+        result = run_manage({**image_variables(empty), **env, "HN_VAR_DIR": str(tmp_path / "var")}, "check")
+        assert result.returncode != 0
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("django.core.exceptions.ImproperlyConfigured: HN_SCHEMA_DIR="), last
+        assert str(empty) in last
 
 
 # --- the web container's command and health check, run for real ----------------------------------
@@ -294,10 +345,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_web_command_and_health_check_work_with_production_settings(compose, tmp_path):
+def test_web_command_and_health_check_work_with_production_settings(compose, tmp_path, image_env):
     service = compose["services"]["web"]
     port = free_port()
-    env = {**clean_environ(), **container_env(compose, "web")}
+    env = {**clean_environ(), **image_env, **container_env(compose, "web")}
     # Only the database host differs from the container: a local SQLite file stands in for `postgres`.
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -369,11 +420,11 @@ def redis_for_workers():
 
 
 @pytest.mark.parametrize("service", WORKERS)
-def test_worker_command_and_health_check_work_on_redis(compose, tmp_path, service):
+def test_worker_command_and_health_check_work_on_redis(compose, tmp_path, service, image_env):
     broker = redis_for_workers()
     spec = compose["services"][service]
     hostname = f"test-{os.getpid()}-{service}"  # unique, so no other worker on this broker answers
-    env = {**clean_environ(), **container_env(compose, service)}
+    env = {**clean_environ(), **image_env, **container_env(compose, service)}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         HN_VAR_DIR=str(tmp_path / "var"),

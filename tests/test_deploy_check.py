@@ -19,15 +19,25 @@ SERVERS = {
 
 
 @pytest.mark.parametrize("servers", [{}, SERVERS], ids=["embedded", "postgres+redis"])
-def test_check_deploy_reports_no_issues_with_production_variables(tmp_path, servers):
-    result = start(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **servers)
+def test_check_deploy_reports_no_issues_with_production_variables(tmp_path, servers, production_schemas):
+    result = start(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **servers, **production_schemas
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_check_deploy_does_complain_without_https(tmp_path):
+def test_check_deploy_does_complain_without_https(tmp_path, production_schemas):
     """The control: the same check does find problems when HTTPS is off, so the test above can fail."""
-    result = start(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "HN_HTTPS": "false"})
+    result = start(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **{**PRODUCTION, "HN_HTTPS": "false"},
+        **production_schemas,
+    )
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # no HSTS
     assert "security.W008" in result.stderr + result.stdout  # no SSL redirect

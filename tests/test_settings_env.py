@@ -84,10 +84,11 @@ def test_malformed_variable_stops_start_up_and_names_it(tmp_path, name, value, e
     assert name in last_line(result.stderr)
 
 
-def test_the_same_variables_well_formed_start(tmp_path):
+def test_the_same_variables_well_formed_start(tmp_path, production_schemas):
     """The control: every variable above with a good value, so the failures above come from the values."""
     result = start(
         tmp_path,
+        **production_schemas,
         DJANGO_DEBUG="false",
         HN_HTTPS="true",
         DJANGO_SECRET_KEY=SECRET,

@@ -20,6 +20,7 @@ from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
 from epj.models import EpjPatient
+from epj.services import epj_relationship_required
 from helsenorge.clock import local_today, working_days_after
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import AppRec, Attachment, Author, Foresporsel, Message, Notat, Patient, codes, new_msg_id
@@ -96,6 +97,10 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
     )
     if not offered:
         raise relay.Reject("E21", "Tjenesten tilbyr ikke denne dialogen.")
+    too_large = wire.limits_exceeded(message)
+    if too_large:
+        # The same limits the portal's forms enforce: nothing larger reaches the desk.
+        raise relay.Reject("T99", too_large)
     from epj.services import epj_outage_check, journal_file
 
     epj_outage_check(organisation=service.organisation)
@@ -573,6 +578,9 @@ def compose_info_answer(message: Message) -> Message:
         raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
     if message.patient is None:
         raise relay.Reject("E30", "")
+    if kind in (CaseKind.RENEWAL, CaseKind.EKONSULTASJON):
+        # The medication list and the frikort behind the co-payment are the patient's own data.
+        epj_relationship_required(service=service, patient=message.patient)
     today = local_today()
     notice = absence_current(service=service, on=today)
     medications: tuple[tuple[str, str], ...] = ()

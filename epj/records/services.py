@@ -14,7 +14,7 @@ from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
 from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
-from epj.services import epj_outage_check
+from epj.services import epj_outage_check, epj_relationship_required
 from journal.services import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, access_log_write
 from messaging.codec import Message
 from messaging.models import Envelope
@@ -228,6 +228,7 @@ def _hospital_documents(message: Message) -> QuerySet[HospitalDocument]:
         raise Reject("X99", "Mottakeren deler ikke dokumenter")
     if message.patient is None or not message.patient.nin:
         raise Reject("E30", "Pasientens fødselsnummer mangler")
+    epj_relationship_required(service=service, patient=message.patient, current=False)
     # The citizen (or their representative) asks: documents marked confidential stay out.
     return HospitalDocument.objects.filter(
         organisation=service.organisation, patient_nin=message.patient.nin, confidential=False

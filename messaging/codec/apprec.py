@@ -103,14 +103,20 @@ def apprec_from_element(root: etree._Element, *, validate: bool = True) -> AppRe
     if not header.msg_id:
         raise CodecError("E10", "AppRec has no Id", header)
     status_el = first(root, q(ns, "Status"))
-    status = (status_el.get("V") or "").strip() if status_el is not None else ""
-    if not status.isdigit():
+    if status_el is None:
+        raise CodecError("T02", "AppRec has no Status", header)
+    status = (status_el.get("V") or "").strip()
+    if not (status.isascii() and status.isdigit()):
         # Unknown numeric statuses are passed on (the application decides); non-numbers are not.
         raise CodecError("T99", f"AppRec Status {status!r} is not a number", header)
     original = first(root, q(ns, "OriginalMsgId"))
     if original is None:
         raise CodecError("T02", "AppRec has no OriginalMsgId", header)
     original_type = first(original, q(ns, "MsgType"))
+    original_id = (child_text(original, ns, "Id") or "").strip()
+    if not original_id:
+        # Without it the receipt cannot be matched to anything the receiver sent.
+        raise CodecError("T02", "AppRec OriginalMsgId has no Id", header)
     return AppRec(
         msg_id=header.msg_id,
         gen_date=parse_datetime(child_text(root, ns, "GenDate"), "GenDate", header),
@@ -126,7 +132,7 @@ def apprec_from_element(root: etree._Element, *, validate: bool = True) -> AppRe
             )
             for e in root.iterchildren(q(ns, "Error"))
         ],
-        original_msg_id=(child_text(original, ns, "Id") or "").strip(),
+        original_msg_id=original_id,
         original_msg_type=(original_type.get("V") or "") if original_type is not None else "",
         original_issue_date=parse_datetime(child_text(original, ns, "IssueDate"), "OriginalMsgId/IssueDate", header),
         version=version,

@@ -67,6 +67,13 @@ OID_PROJECT_ACTION = OID_PROJECT + ".2"  # alias urn:helsenorge-portal:prosessha
 OID_PROJECT_TEMA = OID_PROJECT + ".3"  # alias urn:helsenorge-portal:tema
 OID_PROJECT_RELATION = OID_PROJECT + ".4"  # alias urn:helsenorge-portal:representasjon
 OID_PROJECT_DOCUMENT_ID = OID_PROJECT + ".5"  # KodetOpplysning V = a shared document's id
+OID_PROJECT_COLLECT = OID_PROJECT + ".6"  # KodetOpplysning: how a renewal is collected, beyond 8324 AP
+
+# Which code systems each coded element may use: a TypeForesp code never names a TemaKodet
+# system or the other way round (tests/messaging/test_code_systems.py holds every emitted
+# message to this).
+TYPE_FORESP_SYSTEMS = frozenset({"2.16.578.1.12.4.1.1.7601", "2.16.578.1.12.4.1.1.7603", OID_PROJECT_TYPE_FORESP})
+TEMA_KODET_SYSTEMS = frozenset({"2.16.578.1.12.4.1.1.7602", "2.16.578.1.12.4.1.1.7322", OID_PROJECT_TEMA})
 
 # --- MsgInfo/Type: message functions (domain brief §2.3) --------------------------------------
 DIALOG_INNBYGGER_EKONTAKT = "DIALOG_INNBYGGER_EKONTAKT"
@@ -215,8 +222,9 @@ FORESP_BESTILLE_ATTEST = Code("BA", OID_TYPE_FORESP, "Bestille attest")
 FORESP_KOMMUNIKASJONSTEST = Code("KT", OID_TYPE_FORESP_TEST, "Kommunikasjonstest")
 # TemaKodet 7602 (national)
 TEMA_RESEPT_FORNYET = Code("14", OID_TEMA_KODET, "Resept er fornyet")
-# The reply to a communication test reuses 7603 KT as its theme (no national reply code found).
-TEMA_KOMMUNIKASJONSTEST = Code("KT", OID_TYPE_FORESP_TEST, "Kommunikasjonstest")
+# PROJECT-DEFINED: the theme of the answer to a communication test. 7603 is a TypeForesp code
+# system and cannot name a TemaKodet; no national TemaKodet for this answer is published.
+TEMA_KOMMUNIKASJONSTEST = Code("KT", OID_PROJECT_TEMA, "Kommunikasjonstest")
 # KodetOpplysning 8324: how a renewed prescription is collected (national)
 COLLECT_PHARMACY = Code("AP", OID_COLLECT_HOW, "Hentes på apotek")
 # RolleNotat 9057 (national)

@@ -120,7 +120,7 @@ def parse_datetime_lenient(text: str | None) -> datetime.datetime | None:
 def parse_her_id(text: str | None, what: str, header: Header | None = None, *, allow_zero: bool = False) -> int:
     """A HER-id. allow_zero: AppRec parties may say 0 for "unknown" (an unreadable original)."""
     value = (text or "").strip()
-    if not value.isdigit() or len(value) > 9 or (int(value) == 0 and not allow_zero):
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or (int(value) == 0 and not allow_zero):
         raise CodecError("T99", f"{what} HER-id is not a positive integer: {value!r}", header)
     return int(value)
 

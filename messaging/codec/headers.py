@@ -155,13 +155,17 @@ def apprec_header(root: etree._Element) -> Header:
     )
 
 
+_APPREC_TAGS = frozenset(q(ns, "AppRec") for ns in codes.APPREC_NAMESPACES)
+
+
 def is_msghead(root: etree._Element) -> bool:
     return root.tag == q(MH, "MsgHead")
 
 
 def is_apprec(root: etree._Element) -> bool:
-    name = etree.QName(root)
-    return name.localname == "AppRec" and name.namespace in codes.APPREC_NAMESPACES
+    # String comparison, not etree.QName: a recovered (broken) document may carry a tag that
+    # QName refuses, and header salvage must never raise.
+    return root.tag in _APPREC_TAGS
 
 
 def header_of(root: etree._Element) -> Header | None:

@@ -284,15 +284,23 @@ def _cv_tuple(el: etree._Element) -> tuple[str, str, str]:
     return (el.get("V") or "", el.get("S") or "", el.get("DN") or "")
 
 
-def _required_cv(parent: etree._Element, ns: str, name: str) -> tuple[str, str, str]:
+def _required_code(parent: etree._Element, ns: str, name: str) -> tuple[str, str, str]:
+    """A mandatory coded element (TypeForesp, TemaKodet): present and with a value, else T02.
+
+    The schema makes the element mandatory but V optional; a question or note without its code
+    cannot be routed to any handler, so the codec refuses it as missing structure.
+    """
     el = first(parent, q(ns, name))
     if el is None:
         raise CodecError("T02", f"{etree.QName(parent).localname} has no {name}")
-    return _cv_tuple(el)
+    value = _cv_tuple(el)
+    if not value[0].strip():
+        raise CodecError("T02", f"{etree.QName(parent).localname}/{name} has no V")
+    return value
 
 
 def _parse_foresporsel(el: etree._Element, ns: str) -> Foresporsel:
-    type_code, type_system, type_dn = _required_cv(el, ns, "TypeForesp")
+    type_code, type_system, type_dn = _required_code(el, ns, "TypeForesp")
     coded = first(el, q(ns, "KodetOpplysning"))
     return Foresporsel(
         type_code=type_code,
@@ -305,7 +313,7 @@ def _parse_foresporsel(el: etree._Element, ns: str) -> Foresporsel:
 
 
 def _parse_notat(el: etree._Element, ns: str) -> Notat:
-    theme_code, theme_system, theme_dn = _required_cv(el, ns, "TemaKodet")
+    theme_code, theme_system, theme_dn = _required_code(el, ns, "TemaKodet")
     answered = first(el, q(ns, "Foresporsel"))
     return Notat(
         theme_code=theme_code,
@@ -347,7 +355,7 @@ def _parse_roles(part: etree._Element, ns: str) -> tuple[Author | None, OnBehalf
                 author = Author(
                     name=person_name(hcp, ns),
                     is_professional=True,
-                    her_id=int(her_id) if her_id and her_id.isdigit() else None,
+                    her_id=int(her_id) if her_id and her_id.isascii() and her_id.isdigit() else None,
                     hpr=ident_value(hcp, ns, (codes.ID_HPR,), codes.NS_FELLES) or "",
                     nin=ident_value(hcp, ns, (codes.ID_FNR, codes.ID_DNR), codes.NS_FELLES) or "",
                 )
@@ -371,6 +379,19 @@ def _parse_attachment(refdoc: etree._Element, header: Header | None) -> Attachme
         description=child_text(refdoc, MH, "Description") or "",
         file_reference=(child_text(refdoc, MH, "FileReference") or "").strip(),
     )
+
+
+def _parse_conversation_ref(ref: etree._Element | None) -> tuple[str | None, str | None]:
+    """(RefToParent, RefToConversation): both are mandatory inside ConversationRef."""
+    if ref is None:
+        return None, None
+    values: list[str | None] = []
+    for name in ("RefToParent", "RefToConversation"):
+        text = child_text(ref, MH, name)
+        if text is None:
+            raise CodecError("T02", f"ConversationRef has no {name}")
+        values.append(text.strip() or None)
+    return values[0], values[1]
 
 
 def _check_msghead_format(info: etree._Element | None, msg_type: str) -> etree._Element:
@@ -410,7 +431,9 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
         if refdoc is None:
             raise CodecError("T02", "Document has no RefDoc", header)
         refdoc_type = first(refdoc, q(MH, "MsgType"))
-        kind = refdoc_type.get("V") if refdoc_type is not None else ""
+        if refdoc_type is None:
+            raise CodecError("T02", "RefDoc has no MsgType", header)
+        kind = (refdoc_type.get("V") or "").strip()
         content = first(refdoc, q(MH, "Content"))
         if kind == codes.REFDOC_XML.code and dialog is None:
             payload = content[0] if content is not None and len(content) else None
@@ -446,11 +469,16 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     sender = msghead_party(first(info, q(MH, "Sender")), "Sender", header)
     receiver = msghead_party(first(info, q(MH, "Receiver")), "Receiver", header)
     patient = _parse_patient(info, msg_type, header)
-    ref = first(info, q(MH, "ConversationRef"))
+    parent_ref, conversation_ref = _parse_conversation_ref(first(info, q(MH, "ConversationRef")))
     ack = first(info, q(MH, "Ack"))
 
     ns = root_namespace(dialog)
-    parts = list(dialog.iterchildren(q(ns, "Foresporsel"))) + list(dialog.iterchildren(q(ns, "Notat")))
+    questions = list(dialog.iterchildren(q(ns, "Foresporsel")))
+    notes = list(dialog.iterchildren(q(ns, "Notat")))
+    if questions and notes:
+        # The schema's choice: one Dialogmelding holds questions or notes, never both.
+        raise CodecError("T02", "a Dialogmelding carries either Foresporsel or Notat elements, not both", header)
+    parts = questions + notes
     author, on_behalf = _parse_roles(parts[0], ns) if parts else (None, None)
     return Message(
         msg_type=msg_type,
@@ -459,11 +487,11 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
         sender=sender,
         receiver=receiver,
         patient=patient,
-        foresporsler=[_parse_foresporsel(el, ns) for el in dialog.iterchildren(q(ns, "Foresporsel"))],
-        notater=[_parse_notat(el, ns) for el in dialog.iterchildren(q(ns, "Notat"))],
+        foresporsler=[_parse_foresporsel(el, ns) for el in questions],
+        notater=[_parse_notat(el, ns) for el in notes],
         attachments=attachments,
-        conversation_ref=(child_text(ref, MH, "RefToConversation") or "").strip() or None if ref is not None else None,
-        parent_ref=(child_text(ref, MH, "RefToParent") or "").strip() or None if ref is not None else None,
+        conversation_ref=conversation_ref,
+        parent_ref=parent_ref,
         author=author,
         on_behalf=on_behalf,
         action=action,

@@ -124,6 +124,25 @@ def combined_schema() -> etree.XMLSchema | None:
     return schema
 
 
+def check_required_schemas() -> None:
+    """Start-up guard: with settings.HN_REQUIRE_SCHEMAS on, the XSDs must be there and compile.
+
+    Raises ImproperlyConfigured naming HN_SCHEMA_DIR (and the namespaces it lacks); XSDs that do
+    not compile raise it from combined_schema().
+    """
+    if not settings.HN_REQUIRE_SCHEMAS or combined_schema() is not None:
+        return
+    schema_dir = _schema_dir()
+    found = _namespace_files(schema_dir) if schema_dir.is_dir() else {}
+    missing = [ns for ns in REQUIRED_NAMESPACES if ns not in found]
+    where = "does not exist" if not schema_dir.is_dir() else f"lacks the XSDs for {', '.join(missing)}"
+    raise ImproperlyConfigured(
+        f"HN_SCHEMA_DIR={schema_dir} {where}. Schema validation is required (HN_REQUIRE_SCHEMAS, on when "
+        "DJANGO_DEBUG is off): point HN_SCHEMA_DIR at the official XSDs (the Docker image copies them from "
+        "the `schemas` build context) or set HN_REQUIRE_SCHEMAS=false."
+    )
+
+
 def validate_element(root: etree._Element) -> list[str]:
     """Errors of an already parsed document against the combined schema ([] when unavailable)."""
     schema = combined_schema()

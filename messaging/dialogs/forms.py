@@ -19,8 +19,8 @@ def attachments_field():
 
 
 class EkontaktForm(forms.Form):
-    title = forms.CharField(label=_("Emne"), max_length=200)
-    text = forms.CharField(label=_("Melding"), widget=forms.Textarea, max_length=5000)
+    title = forms.CharField(label=_("Emne"), max_length=wire.SUBJECT_MAX_CHARS)
+    text = forms.CharField(label=_("Melding"), widget=forms.Textarea, max_length=wire.TEXT_MAX_CHARS)
     files = attachments_field()
 
 
@@ -43,17 +43,21 @@ YES_NO = [("", _("Velg")), ("ja", _("Ja")), ("nei", _("Nei")), ("vet-ikke", _("V
 
 
 class EkonsultasjonForm(forms.Form):
-    title = forms.CharField(label=_("Emne"), max_length=200)
-    complaint = forms.CharField(label=EKONSULTASJON_QUESTIONS[0][1], widget=forms.Textarea, max_length=3000)
+    title = forms.CharField(label=_("Emne"), max_length=wire.SUBJECT_MAX_CHARS)
+    complaint = forms.CharField(
+        label=EKONSULTASJON_QUESTIONS[0][1], widget=forms.Textarea, max_length=wire.EKONSULTASJON_ANSWER_MAX_CHARS
+    )
     duration = forms.ChoiceField(label=EKONSULTASJON_QUESTIONS[1][1], choices=DURATION_CHOICES)
     fever = forms.ChoiceField(label=EKONSULTASJON_QUESTIONS[2][1], choices=YES_NO)
     medicines = forms.CharField(
         label=EKONSULTASJON_QUESTIONS[3][1],
         required=False,
-        max_length=1000,
+        max_length=wire.EKONSULTASJON_MEDICINES_MAX_CHARS,
         help_text=_("Skriv hvilke, eller la feltet stå tomt."),
     )
-    wish = forms.CharField(label=EKONSULTASJON_QUESTIONS[4][1], widget=forms.Textarea, max_length=3000)
+    wish = forms.CharField(
+        label=EKONSULTASJON_QUESTIONS[4][1], widget=forms.Textarea, max_length=wire.EKONSULTASJON_ANSWER_MAX_CHARS
+    )
     files = attachments_field()
     accept_copayment = forms.BooleanField(
         label=_("Jeg godtar egenandelen"),
@@ -81,7 +85,10 @@ class RenewalForm(forms.Form):
         initial=wire.COLLECT_PHARMACY.code,
     )
     text = forms.CharField(
-        label=_("Melding til legen (valgfritt)"), widget=forms.Textarea, required=False, max_length=2000
+        label=_("Melding til legen (valgfritt)"),
+        widget=forms.Textarea,
+        required=False,
+        max_length=wire.RENEWAL_TEXT_MAX_CHARS,
     )
 
     def __init__(self, *args, medications=(), **kwargs):
@@ -92,7 +99,7 @@ class RenewalForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(label=_("Svar"), widget=forms.Textarea, max_length=5000)
+    text = forms.CharField(label=_("Svar"), widget=forms.Textarea, max_length=wire.TEXT_MAX_CHARS)
     files = attachments_field()
 
 

@@ -5,8 +5,9 @@ from django.conf import settings
 from clinics.models import Organisation, Service
 from messaging.codec import Party
 
-PORTAL_NAME = "Helsenorge.no"
-PORTAL_SERVICE_NAME = "Digitale innbyggertjenester"
+# The names the real messages give the default HER-ids (settings.HN_PORTAL_HER_ID / _SERVICE_).
+PORTAL_NAME = "Direktoratet for e-helse"
+PORTAL_SERVICE_NAME = "Helsenorge.no"
 
 
 def portal_party() -> Party:

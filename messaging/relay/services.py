@@ -232,9 +232,7 @@ def relay_ping(*, her_id: int, timeout: float | None = None) -> tuple[Message, f
         patient=None,
         foresporsler=[
             Foresporsel(
-                type_code="KT",
-                type_system=codes.OID_TYPE_FORESP_TEST,
-                type_dn="Kommunikasjonstest",
+                *codes.FORESP_KOMMUNIKASJONSTEST,
                 subject="Kommunikasjonstest",
                 text="Ping fra relay ping",
             )

@@ -35,13 +35,26 @@ TEMA_FRAVAER = codes.Code("FRAVAER", codes.OID_PROJECT_TEMA, "Fraværsmelding")
 FORESP_SKJEMAINFO = codes.Code("SKJEMAINFO", codes.OID_PROJECT_TYPE_FORESP, "Opplysninger før innsending")
 
 # KodetOpplysning 8324 (how a renewed prescription is collected). AP is national; the clinic
-# pick-up is PROJECT-DEFINED because the rest of 8324 is not public.
+# pick-up is PROJECT-DEFINED, in its own arc, because the rest of 8324 is not public.
 COLLECT_PHARMACY = codes.COLLECT_PHARMACY
-COLLECT_CLINIC = codes.Code("LK", codes.OID_PROJECT_TEMA, "Hentes på legekontoret")
+COLLECT_CLINIC = codes.Code("LK", codes.OID_PROJECT_COLLECT, "Hentes på legekontoret")
 COLLECT_OPTIONS = {c.code: c for c in (COLLECT_PHARMACY, COLLECT_CLINIC)}
 
 CHARGE_INVOICED, CHARGE_PAID, CHARGE_EXEMPT = "invoiced", "paid", "exempt"
 CHARGE_STATES = (CHARGE_INVOICED, CHARGE_PAID, CHARGE_EXEMPT)
+
+# --- limits: what the portal lets a citizen send, and what the EPJ accepts -------------------
+# One definition for both ends: the portal's forms (messaging/dialogs/forms.py) enforce these
+# on input, the EPJ's inbound path on what arrives, so a sender that skips the portal's forms
+# gets nothing larger in.
+SUBJECT_MAX_CHARS = 200
+TEXT_MAX_CHARS = 5000  # e-kontakt and every reply in a thread
+RENEWAL_TEXT_MAX_CHARS = 2000
+EKONSULTASJON_ANSWER_MAX_CHARS = 3000  # "what is it about" and "what help do you want"
+EKONSULTASJON_MEDICINES_MAX_CHARS = 1000
+# An e-konsultasjon's text is its answers under their questions: the free-text answers, room for
+# the questions and the short answers, and no more.
+EKONSULTASJON_TEXT_MAX_CHARS = 2 * EKONSULTASJON_ANSWER_MAX_CHARS + EKONSULTASJON_MEDICINES_MAX_CHARS + 1000
 
 
 def patient_of(person) -> Patient:
@@ -229,3 +242,32 @@ def content_of(message: Message) -> Content:
         collect_text=(coded[2] if coded and len(coded) > 2 else ""),
         question=question,
     )
+
+
+def limits_exceeded(message: Message) -> str:
+    """Why a citizen dialog message is larger than the portal would ever send, or "" when it is not.
+
+    Text per kind (a reply in a thread is never longer than TEXT_MAX_CHARS, an e-konsultasjon's
+    first message carries its answers), the number of attachments, each one's size and their total.
+    """
+    from messaging.wire.attachments import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+
+    content = content_of(message)
+    kind = FUNCTION_KIND.get(message.msg_type, "ekontakt")
+    # A renewal's first message is shorter (RENEWAL_TEXT_MAX_CHARS), but replies in its thread
+    # may use TEXT_MAX_CHARS.
+    text_limit = EKONSULTASJON_TEXT_MAX_CHARS if kind == "ekonsultasjon" else TEXT_MAX_CHARS
+    if len(content.subject) > SUBJECT_MAX_CHARS:
+        return f"Emnet har {len(content.subject)} tegn; høyst {SUBJECT_MAX_CHARS} er tillatt."
+    if len(content.text) > text_limit:
+        return f"Teksten har {len(content.text)} tegn; høyst {text_limit} er tillatt."
+    attachments = message.attachments
+    if len(attachments) > MAX_FILES:
+        return f"Meldingen har {len(attachments)} vedlegg; høyst {MAX_FILES} er tillatt."
+    for number, attachment in enumerate(attachments, start=1):
+        if len(attachment.data) > MAX_FILE_BYTES:
+            return f"Vedlegg {number} er {len(attachment.data)} byte; høyst {MAX_FILE_BYTES} er tillatt."
+    total = sum(len(a.data) for a in attachments)
+    if total > MAX_TOTAL_BYTES:
+        return f"Vedleggene er til sammen {total} byte; høyst {MAX_TOTAL_BYTES} er tillatt."
+    return ""

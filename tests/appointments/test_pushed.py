@@ -82,3 +82,35 @@ def test_push_overtaking_the_reservation_answer_does_not_duplicate(cast, treater
     assert Appointment.objects.count() == 1
     expected = (AppointmentStatus.CONFIRMED, 2, later.start)
     assert (appointment.status, appointment.sequence, appointment.start) == expected
+
+
+def test_push_from_an_organisation_without_a_relationship_is_kept_but_flagged(client, cast, treater):
+    """Nora has no contact with Sentrum legesenter: its appointment arrives, flagged to her (docs/appointments.md)."""
+    from django.urls import reverse
+
+    from epj.timebooks.models import ResourceKind, Timebook, TimebookKind
+    from tests.conftest import login_as
+
+    elsewhere = Timebook.objects.create(
+        organisation=cast.other_org,
+        service=cast.other_service,
+        kind=TimebookKind.RESOURCE,
+        resource_kind=ResourceKind.LAB,
+        name="Blodprøver",
+        location="Sentrum",
+    )
+    desk_book(slot=make_slot(elsewhere), patient_nin=cast.nora.person.nin, patient_name="Nora", user=cast.other_admin)
+    desk_book(slot=make_slot(treater), patient_nin=cast.nora.person.nin, patient_name="Nora", user=cast.reception)
+    deliver_all()
+    unrelated = Appointment.objects.get(service=cast.other_service)
+    own = Appointment.objects.get(service=cast.gp_service)
+    assert unrelated.without_relationship and not own.without_relationship
+    assert envelopes(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, "epj").filter(state="delivered").count() == 2
+
+    login_as(client, cast.nora)
+    page = client.get(reverse("appointments:detail", args=[unrelated.pk])).content.decode()
+    assert "som du ikke har et registrert forhold til" in page and cast.other_org.name in page
+    own_page = client.get(reverse("appointments:detail", args=[own.pk])).content.decode()
+    assert "registrert forhold" not in own_page
+    listing = client.get(reverse("appointments:list")).content.decode()
+    assert listing.count("Ukjent avsender") == 1

@@ -63,8 +63,8 @@ print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, 
 """
 
 
-def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(tmp_path):
-    result = start(tmp_path, "shell", "--no-imports", "-c", PRODUCTION_PROBE, **PRODUCTION)
+def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(tmp_path, production_schemas):
+    result = start(tmp_path, "shell", "--no-imports", "-c", PRODUCTION_PROBE, **PRODUCTION, **production_schemas)
     assert result.returncode == 0, result.stderr
     hsts, redirect, cookies = result.stdout.strip().splitlines()[-3:]
     assert hsts == "200 max-age=31536000; includeSubDomains; preload"
@@ -72,9 +72,10 @@ def test_production_sends_hsts_redirects_to_https_and_marks_cookies_secure(tmp_p
     assert cookies == "True True True True"
 
 
-def test_development_does_not_claim_https(tmp_path):
+def test_development_does_not_claim_https(tmp_path, production_schemas):
     """The control: without HN_HTTPS the same probe sees no HSTS and no redirect, so the test above can fail."""
-    result = start(tmp_path, "shell", "--no-imports", "-c", PRODUCTION_PROBE, **{**PRODUCTION, "HN_HTTPS": "false"})
+    variables = {**PRODUCTION, "HN_HTTPS": "false", **production_schemas}
+    result = start(tmp_path, "shell", "--no-imports", "-c", PRODUCTION_PROBE, **variables)
     assert result.returncode == 0, result.stderr
     hsts, redirect, cookies = result.stdout.strip().splitlines()[-3:]
     assert hsts == "200 None" and redirect == "200 None" and cookies == "False False True True"
