@@ -253,10 +253,10 @@ def limits_exceeded(message: Message) -> str:
     from messaging.wire.attachments import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
 
     content = content_of(message)
-    kind = FUNCTION_KIND.get(message.msg_type, "ekontakt")
+    kind = FUNCTION_KIND.get(message.msg_type, Process.EKONTAKT)
     # A renewal's first message is shorter (RENEWAL_TEXT_MAX_CHARS), but replies in its thread
     # may use TEXT_MAX_CHARS.
-    text_limit = EKONSULTASJON_TEXT_MAX_CHARS if kind == "ekonsultasjon" else TEXT_MAX_CHARS
+    text_limit = EKONSULTASJON_TEXT_MAX_CHARS if kind == Process.EKONSULTASJON else TEXT_MAX_CHARS
     if len(content.subject) > SUBJECT_MAX_CHARS:
         return f"Emnet har {len(content.subject)} tegn; høyst {SUBJECT_MAX_CHARS} er tillatt."
     if len(content.text) > text_limit:

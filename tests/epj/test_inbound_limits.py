@@ -7,6 +7,7 @@ gets nothing larger onto the clinic desk: the message is answered with AppRec st
 
 import pytest
 
+from clinics.models import Process
 from epj.demo import seed_epj_patients
 from epj.desk.models import Case
 from messaging.codec import Attachment, apprec_parse, codes, message_build
@@ -26,7 +27,7 @@ def gp(cast):
     return cast
 
 
-def ekontakt(cast, *, text="Hei", subject="Spørsmål", attachments=(), kind="ekontakt"):
+def ekontakt(cast, *, text="Hei", subject="Spørsmål", attachments=(), kind=Process.EKONTAKT):
     return wire.new_message(
         msg_type=wire.KIND_FUNCTION[kind],
         sender=wire.portal_party(),
@@ -88,6 +89,6 @@ def test_over_a_limit_is_refused_with_t99_and_nothing_filed(gp, settings, change
 
 def test_an_e_konsultasjon_may_carry_its_answers(gp):
     text = "x" * (wire.EKONSULTASJON_TEXT_MAX_CHARS - 10)
-    assert receive(ekontakt(gp, text=text, kind="ekonsultasjon")).status == codes.STATUS_OK
+    assert receive(ekontakt(gp, text=text, kind=Process.EKONSULTASJON)).status == codes.STATUS_OK
     too_long = "x" * (wire.EKONSULTASJON_TEXT_MAX_CHARS + 1)
-    assert receive(ekontakt(gp, text=too_long, kind="ekonsultasjon")).errors[0].code == "T99"
+    assert receive(ekontakt(gp, text=too_long, kind=Process.EKONSULTASJON)).errors[0].code == "T99"
