@@ -120,3 +120,8 @@ def drop_in_open_now(room: DropInRoom, *, at=None) -> bool:
 
 def calendar_feed_for(*, person) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(person=person).first()
+
+
+def upcoming_appointments(*, person, limit: int = 5, at=None) -> list[Appointment]:
+    """The next few appointments that still stand (booked, awaiting an answer or being cancelled)."""
+    return list(appointments_for_person(person=person, upcoming=True, at=at)[:limit])

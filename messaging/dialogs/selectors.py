@@ -242,3 +242,24 @@ def powers_of_attorney(*, person):
         PowerOfAttorney.objects.filter(holder=person).select_related("grantor").order_by("revoked_at", "-created_at")
     )
     return given, received
+
+
+# --- the overview page ------------------------------------------------------------------------
+
+
+def unread_threads(*, person, limit: int = 5) -> list[Thread]:
+    """The patient's threads with clinic messages not yet read, most recent first, each with `unread`."""
+    return list(inbox_threads(person=person).filter(unread__gt=0)[:limit])
+
+
+def threads_awaiting_answer(*, person, limit: int = 10) -> list[Thread]:
+    """Open renewals and e-konsultasjoner where the citizen had the last word: the clinic has not answered."""
+    last_direction = (
+        DialogMessage.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-pk").values("direction")[:1]
+    )
+    return list(
+        Thread.objects.filter(person=person, state=Thread.State.OPEN, kind__in=[Kind.RENEWAL, Kind.EKONSULTASJON])
+        .annotate(service_name=F("service__name"), last_direction=Subquery(last_direction))
+        .filter(last_direction=DialogMessage.Direction.OUT)
+        .order_by("-last_activity_at", "-pk")[:limit]
+    )
