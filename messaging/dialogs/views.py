@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from messaging.dialogs.access import (
@@ -36,6 +37,9 @@ from messaging.dialogs.services import (
 )
 
 PAGE_SIZE = 20
+CLOSED_REFUSAL = _lazy(
+    "Helsetjenesten har avsluttet samtalen, så svaret ditt er ikke sendt. Skriv en ny melding i stedet."
+)
 
 
 @login_required
@@ -138,7 +142,12 @@ def thread_detail(request, thread_id):
     thread = thread_for_citizen(request=request, thread_id=thread_id)
     subject = dialog_subject(request)
     form = ReplyForm()
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and thread.is_closed:
+        # The page offers no reply form then; a reply posted anyway is refused here, before anything is stored.
+        messages.error(request, CLOSED_REFUSAL)
+        status = 409
+    elif request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -167,6 +176,7 @@ def thread_detail(request, thread_id):
             "form": form,
             "charge": charge,
         },
+        status=status,
     )
 
 
