@@ -5,10 +5,7 @@ citizen acts for and what the representation covers, which sections may be read 
 section that is not covered is never queried, so nothing of it can reach the page.
 """
 
-import datetime
 from dataclasses import dataclass, field
-
-from django.utils import timezone
 
 from appointments.selectors import upcoming_appointments
 from clinics.selectors import health_contacts_for_person
@@ -25,7 +22,6 @@ class Overview:
     subject: Subject
     may_use_dialogs: bool  # messages, appointments, renewals, e-konsultasjon, tools
     may_see_journal: bool  # documents, journal copies and copy requests
-    now: datetime.datetime = field(default_factory=timezone.now)  # to tell a passed cancellation deadline
     unread_count: int = 0
     unread_threads: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
