@@ -233,6 +233,44 @@ def compose_info_fetch(*, subject: Subject, service, kind: str) -> wire.ComposeI
     return wire.compose_info_of(reply)
 
 
+@dataclass(frozen=True)
+class ProxyGroup:
+    """One power of attorney as a person sees it: one counterpart, its service areas, one state."""
+
+    counterpart: object  # the holder (given) or the grantor (received)
+    powers: list  # PowerOfAttorney rows, one per service area
+
+    @property
+    def first(self) -> PowerOfAttorney:
+        return self.powers[0]
+
+    @property
+    def areas(self) -> list[str]:
+        return [poa.get_area_display() for poa in self.powers]
+
+
+def _grouped(powers, counterpart) -> list[ProxyGroup]:
+    groups: dict = {}
+    for poa in powers:
+        key = (counterpart(poa).pk, poa.is_live, poa.revoked_at, poa.valid_until)
+        groups.setdefault(key, []).append(poa)
+    return [ProxyGroup(counterpart=counterpart(rows[0]), powers=rows) for rows in groups.values()]
+
+
+def proxy_groups(*, person) -> tuple[list[ProxyGroup], list[ProxyGroup]]:
+    """(given, received) grouped per counterpart, so one power of attorney is one row, however many areas."""
+    given, received = powers_of_attorney(person=person)
+    return _grouped(given, lambda poa: poa.holder), _grouped(received, lambda poa: poa.grantor)
+
+
+def live_powers_between(*, grantor_id: int, holder_id: int) -> list[PowerOfAttorney]:
+    return [
+        poa
+        for poa in PowerOfAttorney.objects.filter(grantor_id=grantor_id, holder_id=holder_id, revoked_at__isnull=True)
+        if poa.is_live
+    ]
+
+
 def powers_of_attorney(*, person):
     """(given, received): every proxy the person gave or holds, live ones first."""
     given = (

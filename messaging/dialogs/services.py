@@ -419,6 +419,14 @@ def power_of_attorney_grant(
 
 
 @transaction.atomic
-def power_of_attorney_revoke(*, poa: PowerOfAttorney) -> None:
-    """Either side may end it; it stops working on the next request (acting_subject re-checks)."""
-    PowerOfAttorney.objects.filter(pk=poa.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def power_of_attorney_revoke(*, poa: PowerOfAttorney) -> int:
+    """End the power of attorney between `poa`'s grantor and holder, for every service area at once.
+
+    Either side may end it; it stops working on the next request (acting_subject re-checks).
+    Returns how many areas were ended.
+    """
+    return (
+        PowerOfAttorney.objects.filter(grantor_id=poa.grantor_id, holder_id=poa.holder_id, revoked_at__isnull=True)
+        .exclude(valid_until__lt=timezone.localdate())
+        .update(revoked_at=timezone.now())
+    )

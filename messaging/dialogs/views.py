@@ -24,7 +24,8 @@ from messaging.dialogs.selectors import (
     compose_info_fetch,
     compose_targets,
     inbox_page,
-    powers_of_attorney,
+    live_powers_between,
+    proxy_groups,
     thread_messages,
 )
 from messaging.dialogs.services import (
@@ -237,7 +238,7 @@ def proxies(request):
             else:
                 messages.success(request, _("Fullmakten er registrert."))
                 return redirect("dialogs:proxies")
-    given, received = powers_of_attorney(person=subject.actor)
+    given, received = proxy_groups(person=subject.actor)
     return render(
         request,
         "dialogs/proxies.html",
@@ -251,9 +252,26 @@ def proxies(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def proxy_revoke(request, poa_id):
+    """Withdraw a power of attorney, all its service areas at once, after a confirmation page."""
     poa = power_of_attorney_for_citizen(request=request, poa_id=poa_id)
-    power_of_attorney_revoke(poa=poa)
-    messages.success(request, _("Fullmakten er trukket tilbake."))
-    return redirect("dialogs:proxies")
+    live = live_powers_between(grantor_id=poa.grantor_id, holder_id=poa.holder_id)
+    if not live:
+        messages.info(request, _("Fullmakten er allerede trukket tilbake eller utløpt."))
+        return redirect("dialogs:proxies")
+    if request.method == "POST":
+        power_of_attorney_revoke(poa=poa)
+        messages.success(request, _("Fullmakten er trukket tilbake for alle tjenesteområder."))
+        return redirect("dialogs:proxies")
+    given = poa.grantor_id == acting_subject(request).actor.pk
+    return render(
+        request,
+        "dialogs/proxy_revoke.html",
+        {
+            "poa": poa,
+            "given": given,
+            "counterpart": poa.holder if given else poa.grantor,
+            "areas": [p.get_area_display() for p in live],
+        },
+    )
