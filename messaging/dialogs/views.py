@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from messaging.dialogs.access import (
@@ -38,7 +38,7 @@ from messaging.dialogs.services import (
 )
 
 PAGE_SIZE = 20
-CLOSED_REFUSAL = _lazy(
+CLOSED_REFUSAL = gettext_lazy(
     "Helsetjenesten har avsluttet samtalen, så svaret ditt er ikke sendt. Skriv en ny melding i stedet."
 )
 
