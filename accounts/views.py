@@ -1,12 +1,17 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from clinics.selectors import health_contacts_for_person
+from accounts.selectors import overview_for
+from messaging.dialogs.representation import acting_subject
 
 
+@require_safe
 def home(request):
-    """Landing page; for a citizen, a summary of their health contacts."""
+    """Landing page; for a citizen, the overview ("Min side") of the person they act for."""
     context = {}
     user = request.user
     if user.is_authenticated and user.is_citizen:
-        context["contacts"] = health_contacts_for_person(person=user.person)
+        overview = overview_for(subject=acting_subject(request))
+        request.dialogs_unread = overview.unread_count  # the menu badge reuses the count
+        context["overview"] = overview
     return render(request, "accounts/home.html", context)

@@ -43,11 +43,23 @@ def journal_access_allowed(*, viewer: Person, subject: Person, today: datetime.d
     option = next((o for o in representation_options(actor=viewer, today=today) if o.patient.pk == subject.pk), None)
     if option is None:
         return False
+    return _option_allows(option, age)
+
+
+def _option_allows(option: Subject, age: int) -> bool:
+    if option.is_self:
+        return age >= OWN_ACCESS_AGE
     if option.relation == RELATION_PARENT:
         return age < PARENT_ACCESS_BELOW_AGE
     if option.relation == RELATION_PROXY:
         return age >= OWN_ACCESS_AGE and ServiceArea.INSIGHT in option.areas
     return False
+
+
+def journal_allowed_for(subject: Subject, *, today: datetime.date | None = None) -> bool:
+    """THE rule for a subject `acting_subject` has already validated (no second look-up)."""
+    today = today or timezone.localdate()
+    return _option_allows(subject, subject.patient.age_on(today))
 
 
 def journal_subject(request: HttpRequest) -> tuple[Subject, bool]:

@@ -4,6 +4,7 @@ Shared hospital documents are read live from the hospital on every page view thr
 relay's synchronous channel; nothing from them is written on the portal side.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,23 @@ def journal_documents_for(*, person: Person) -> QuerySet[JournalDocument]:
 
 def copy_requests_for(*, person: Person) -> QuerySet[JournalCopyRequest]:
     return JournalCopyRequest.objects.filter(person=person).select_related("service__organisation")
+
+
+NEW_DOCUMENT_DAYS = 30  # how long a received document counts as new on the overview page
+
+
+def recent_documents_for(
+    *, person: Person, limit: int = 5, at: datetime.datetime | None = None
+) -> list[JournalDocument]:
+    """Documents and journal copies received lately, newest first."""
+    since = (at or timezone.now()) - datetime.timedelta(days=NEW_DOCUMENT_DAYS)
+    return list(journal_documents_for(person=person).filter(received_at__gte=since)[:limit])
+
+
+def open_copy_requests_for(*, person: Person) -> list[JournalCopyRequest]:
+    """Copy requests still waiting for the copy: sent or received by the clinic, not yet answered."""
+    pending = [JournalCopyRequest.State.QUEUED, JournalCopyRequest.State.DELIVERED]
+    return list(copy_requests_for(person=person).filter(state__in=pending).order_by("-created_at"))
 
 
 def copy_request_services(*, person: Person) -> list[Service]:

@@ -87,3 +87,12 @@ def patient_of_organisation(*, organisation: Organisation, nin: str) -> Person |
         .first()
     )
     return contact.person if contact else None
+
+
+def new_tools_for_person(*, person: Person, limit: int = 5) -> list[ToolDispatch]:
+    """Tools a health service sent the person that nobody has opened yet."""
+    return list(
+        tools_for_person(person=person)
+        .filter(first_opened_at__isnull=True, self_added=False)
+        .order_by("-created_at")[:limit]
+    )

@@ -22,3 +22,9 @@ def contact_appointments(contact):
         "drop_in": room,
         "drop_in_open": room is not None and selectors.drop_in_open_now(room),
     }
+
+
+@register.filter
+def deadline_passed(deadline) -> bool:
+    """`{% if slot.cancel_deadline|deadline_passed %}`: the cancellation deadline is already behind us."""
+    return selectors.cancel_deadline_passed(deadline)

@@ -1,7 +1,9 @@
 """Demo data for the clinic side of journal access (called by `manage.py seed_demo`).
 
 Record notes for every patient with an active health contact (so every desk has something to
-copy), and the demo hospital's shared documents, one of them confidential. Synthetic text only.
+copy), older notes for former patients (a health contact that has ended: Kari Hansen at
+Bakkehuset, so the desk can push a copy to someone no longer on its list), and the demo
+hospital's shared documents, one of them confidential. Synthetic text only.
 Idempotent: rows are looked up by their natural keys.
 """
 
@@ -23,6 +25,7 @@ NOTES = [
     (45, "Telefonkontakt", "Ringer om prøvesvar. Normale blodprøver. Informert."),
     (10, "Kontroll", "Bedre. Ingen videre tiltak nå."),
 ]
+FORMER_PATIENT_LEFT_DAYS_AGO = 400
 HOSPITAL_DOCUMENTS = [
     (
         60,
@@ -60,15 +63,16 @@ def _ago(days: int) -> datetime.datetime:
 def seed_records() -> tuple[int, int]:
     """(record notes, hospital documents) created now; 0, 0 when everything is already there."""
     notes = documents = 0
-    contacts = (
-        HealthContact.objects.filter(active=True).select_related("person", "service__organisation").order_by("pk")
-    )
+    # Active contacts first: a person who is both a current and a former patient of one clinic is current.
+    contacts = HealthContact.objects.select_related("person", "service__organisation").order_by("-active", "pk")
     seen = set()
     for contact in contacts:
         organisation, person = contact.service.organisation, contact.person
         if (organisation.pk, person.pk) in seen:
             continue
         seen.add((organisation.pk, person.pk))
+        # A former patient's record ends when they left the list.
+        offset = 0 if contact.active else FORMER_PATIENT_LEFT_DAYS_AGO
         for days, title, text in NOTES:
             _note, created = RecordNote.objects.get_or_create(
                 organisation=organisation,
@@ -78,7 +82,7 @@ def seed_records() -> tuple[int, int]:
                     "patient_name": person.full_name,
                     "author_name": contact.service.name,
                     "text": text,
-                    "written_at": _ago(days),
+                    "written_at": _ago(days + offset),
                 },
             )
             notes += created

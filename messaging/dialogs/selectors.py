@@ -2,7 +2,7 @@
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -243,6 +243,44 @@ def compose_info_fetch(*, subject: Subject, service: Service, kind: str) -> wire
     return wire.compose_info_of(reply)
 
 
+@dataclass(frozen=True)
+class ProxyGroup:
+    """One power of attorney as a person sees it: one counterpart, its service areas, one state."""
+
+    counterpart: Person  # the holder (given) or the grantor (received)
+    powers: list[PowerOfAttorney]  # PowerOfAttorney rows, one per service area
+
+    @property
+    def first(self) -> PowerOfAttorney:
+        return self.powers[0]
+
+    @property
+    def areas(self) -> list[str]:
+        return [poa.get_area_display() for poa in self.powers]
+
+
+def _grouped(powers: Iterable[PowerOfAttorney], counterpart: Callable[[PowerOfAttorney], Person]) -> list[ProxyGroup]:
+    groups: dict[tuple[object, ...], list[PowerOfAttorney]] = {}
+    for poa in powers:
+        key = (counterpart(poa).pk, poa.is_live, poa.revoked_at, poa.valid_until)
+        groups.setdefault(key, []).append(poa)
+    return [ProxyGroup(counterpart=counterpart(rows[0]), powers=rows) for rows in groups.values()]
+
+
+def proxy_groups(*, person: Person) -> tuple[list[ProxyGroup], list[ProxyGroup]]:
+    """(given, received) grouped per counterpart, so one power of attorney is one row, however many areas."""
+    given, received = powers_of_attorney(person=person)
+    return _grouped(given, lambda poa: poa.holder), _grouped(received, lambda poa: poa.grantor)
+
+
+def live_powers_between(*, grantor_id: int, holder_id: int) -> list[PowerOfAttorney]:
+    return [
+        poa
+        for poa in PowerOfAttorney.objects.filter(grantor_id=grantor_id, holder_id=holder_id, revoked_at__isnull=True)
+        if poa.is_live
+    ]
+
+
 def powers_of_attorney(*, person: Person) -> tuple[QuerySet[PowerOfAttorney], QuerySet[PowerOfAttorney]]:
     """(given, received): every proxy the person gave or holds, live ones first."""
     given = (
@@ -252,3 +290,24 @@ def powers_of_attorney(*, person: Person) -> tuple[QuerySet[PowerOfAttorney], Qu
         PowerOfAttorney.objects.filter(holder=person).select_related("grantor").order_by("revoked_at", "-created_at")
     )
     return given, received
+
+
+# --- the overview page ------------------------------------------------------------------------
+
+
+def unread_threads(*, person, limit: int = 5) -> list[Thread]:
+    """The patient's threads with clinic messages not yet read, most recent first, each with `unread`."""
+    return list(inbox_threads(person=person).filter(unread__gt=0)[:limit])
+
+
+def threads_awaiting_answer(*, person, limit: int = 10) -> list[Thread]:
+    """Open renewals and e-konsultasjoner where the citizen had the last word: the clinic has not answered."""
+    last_direction = (
+        DialogMessage.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-pk").values("direction")[:1]
+    )
+    return list(
+        Thread.objects.filter(person=person, state=Thread.State.OPEN, kind__in=[Kind.RENEWAL, Kind.EKONSULTASJON])
+        .annotate(service_name=F("service__name"), last_direction=Subquery(last_direction))
+        .filter(last_direction=DialogMessage.Direction.OUT)
+        .order_by("-last_activity_at", "-pk")[:limit]
+    )

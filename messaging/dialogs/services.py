@@ -235,6 +235,19 @@ def thread_path(thread: Thread) -> str:
     return reverse("dialogs:thread", args=[thread.pk])
 
 
+def _charge_update(*, thread: Thread, charge: wire.ChargeInfo) -> None:
+    if charge.state in wire.CHARGE_STATES:
+        Charge.objects.update_or_create(
+            thread=thread,
+            defaults={
+                "fee_code": charge.fee_code,
+                "amount": charge.amount,
+                "state": charge.state,
+                "accepted_amount": charge.amount,
+            },
+        )
+
+
 @transaction.atomic
 def clinic_message_receive(message: Message, envelope: "Envelope | None" = None) -> "HandlerResult":
     """A clinic's reply (or a thread the clinic starts) lands in the citizen's inbox."""
@@ -274,13 +287,16 @@ def clinic_message_receive(message: Message, envelope: "Envelope | None" = None)
         )
     elif thread.person_id != person.pk or thread.service_id != service.pk:
         raise _reject("X99", "Samtalen tilhører en annen pasient eller tjeneste.")
-    elif thread.is_closed:
-        raise _reject("X99", "Samtalen er avsluttet.")
     outcome = wire.outcome_of(message)
     charge = wire.charge_of(message)
     text = content.text
-    if not outcome and charge and not text:
-        outcome = DialogMessage.Outcome.CHARGE
+    if charge and not outcome and not text and not message.attachments:
+        # Only the co-payment changed (paid at the clinic, often after the conversation ended):
+        # the charge card shows it, so nothing new appears in the thread and no notice goes out.
+        _charge_update(thread=thread, charge=charge)
+        return relay.HandlerResult(status=codes.STATUS_OK)
+    if thread.is_closed:
+        raise _reject("X99", "Samtalen er avsluttet.")
     copy = DialogMessage.objects.create(
         thread=thread,
         direction=DialogMessage.Direction.IN,
@@ -303,19 +319,12 @@ def clinic_message_receive(message: Message, envelope: "Envelope | None" = None)
             size=len(attachment.data),
             data=attachment.data,
         )
-    if charge and charge.state in wire.CHARGE_STATES:
-        Charge.objects.update_or_create(
-            thread=thread,
-            defaults={
-                "fee_code": charge.fee_code,
-                "amount": charge.amount,
-                "state": charge.state,
-                "accepted_amount": charge.amount,
-            },
-        )
+    if charge:
+        _charge_update(thread=thread, charge=charge)
     update = ["last_activity_at"]
     thread.last_activity_at = timezone.now()
-    if outcome == DialogMessage.Outcome.CLOSED:
+    # An answer that also ends the conversation carries the closing note after the answer's own.
+    if outcome == DialogMessage.Outcome.CLOSED or wire.is_closing(message):
         thread.state = Thread.State.CLOSED
         update.append("state")
     thread.save(update_fields=update)
@@ -424,6 +433,14 @@ def power_of_attorney_grant(
 
 
 @transaction.atomic
-def power_of_attorney_revoke(*, poa: PowerOfAttorney) -> None:
-    """Either side may end it; it stops working on the next request (acting_subject re-checks)."""
-    PowerOfAttorney.objects.filter(pk=poa.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def power_of_attorney_revoke(*, poa: PowerOfAttorney) -> int:
+    """End the power of attorney between `poa`'s grantor and holder, for every service area at once.
+
+    Either side may end it; it stops working on the next request (acting_subject re-checks).
+    Returns how many areas were ended.
+    """
+    return (
+        PowerOfAttorney.objects.filter(grantor_id=poa.grantor_id, holder_id=poa.holder_id, revoked_at__isnull=True)
+        .exclude(valid_until__lt=timezone.localdate())
+        .update(revoked_at=timezone.now())
+    )

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from messaging.dialogs.access import (
@@ -23,7 +24,8 @@ from messaging.dialogs.selectors import (
     compose_info_fetch,
     compose_targets,
     inbox_page,
-    powers_of_attorney,
+    live_powers_between,
+    proxy_groups,
     thread_messages,
 )
 from messaging.dialogs.services import (
@@ -36,6 +38,9 @@ from messaging.dialogs.services import (
 )
 
 PAGE_SIZE = 20
+CLOSED_REFUSAL = gettext_lazy(
+    "Helsetjenesten har avsluttet samtalen, så svaret ditt er ikke sendt. Skriv en ny melding i stedet."
+)
 
 
 @login_required
@@ -140,7 +145,12 @@ def thread_detail(request, thread_id):
     thread = thread_for_citizen(request=request, thread_id=thread_id)
     subject = dialog_subject(request)
     form = ReplyForm()
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and thread.is_closed:
+        # The page offers no reply form then; a reply posted anyway is refused here, before anything is stored.
+        messages.error(request, CLOSED_REFUSAL)
+        status = 409
+    elif request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -169,6 +179,7 @@ def thread_detail(request, thread_id):
             "form": form,
             "charge": charge,
         },
+        status=status,
     )
 
 
@@ -229,7 +240,7 @@ def proxies(request):
             else:
                 messages.success(request, _("Fullmakten er registrert."))
                 return redirect("dialogs:proxies")
-    given, received = powers_of_attorney(person=subject.actor)
+    given, received = proxy_groups(person=subject.actor)
     return render(
         request,
         "dialogs/proxies.html",
@@ -243,9 +254,26 @@ def proxies(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def proxy_revoke(request, poa_id):
+    """Withdraw a power of attorney, all its service areas at once, after a confirmation page."""
     poa = power_of_attorney_for_citizen(request=request, poa_id=poa_id)
-    power_of_attorney_revoke(poa=poa)
-    messages.success(request, _("Fullmakten er trukket tilbake."))
-    return redirect("dialogs:proxies")
+    live = live_powers_between(grantor_id=poa.grantor_id, holder_id=poa.holder_id)
+    if not live:
+        messages.info(request, _("Fullmakten er allerede trukket tilbake eller utløpt."))
+        return redirect("dialogs:proxies")
+    if request.method == "POST":
+        power_of_attorney_revoke(poa=poa)
+        messages.success(request, _("Fullmakten er trukket tilbake for alle tjenesteområder."))
+        return redirect("dialogs:proxies")
+    given = poa.grantor_id == acting_subject(request).actor.pk
+    return render(
+        request,
+        "dialogs/proxy_revoke.html",
+        {
+            "poa": poa,
+            "given": given,
+            "counterpart": poa.holder if given else poa.grantor,
+            "areas": [p.get_area_display() for p in live],
+        },
+    )

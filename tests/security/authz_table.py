@@ -378,7 +378,8 @@ PORTAL = {
     "dialogs:proxies": row(
         "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
     ),
-    "dialogs:proxy_revoke": row("405", anonymous="login", staff_no_totp="mfa"),
+    # GET is the confirmation page, POST withdraws (either side may end it, acting for themselves).
+    "dialogs:proxy_revoke": row("404", anonymous="login", citizen_a="ok", staff_no_totp="mfa"),
     "desk:home": row(
         "404",
         anonymous="login",
@@ -544,7 +545,6 @@ POST_ALLOWED = {
     "tools:review_assess": {"reviewer"},
     "tools:review_withdraw": {"reviewer"},
     "dialogs:acting_for": {"citizen_a", "citizen_b", "parent", "proxy"},
-    "dialogs:proxy_revoke": {"citizen_a", "proxy"},  # either side of a power of attorney may end it
     "desk:claim": {"reception", "clinician", "clinic_admin"},
     "desk:assign": {"reception", "clinician", "clinic_admin"},
     "desk:close": {"reception", "clinician", "clinic_admin"},

@@ -1,0 +1,29 @@
+"""The demo has a former patient with a journal, so a copy can be pushed to someone without an active contact."""
+
+from clinics.demo import seed_all
+from clinics.models import HealthContact, Organisation, StaffMembership
+from epj.records.demo import seed_records
+from epj.records.models import RecordNote
+from epj.records.services import copy_push
+from journal.models import JournalDocument
+from tests.timebooks.helpers import deliver_all
+
+BAKKEHUSET = 8140001
+
+
+def test_a_former_patient_with_a_journal_can_be_sent_a_copy_unasked(db):
+    _services, persons = seed_all()
+    seed_records()
+    former = persons["kari"]
+    clinic = Organisation.objects.get(her_id=BAKKEHUSET)
+    contacts = HealthContact.objects.filter(person=former, service__organisation=clinic)
+    assert contacts.exists() and not contacts.filter(active=True).exists()  # she left the list
+    notes = RecordNote.objects.filter(organisation=clinic, patient_nin=former.nin)
+    assert notes.count() == 3
+
+    membership = StaffMembership.objects.get(user__email="kari.lege@bakkehuset.demo", organisation=clinic)
+    dispatch = copy_push(membership=membership, service=contacts.get().service, patient_nin=former.nin)
+    deliver_all()
+    document = JournalDocument.objects.get(person=former)
+    assert document.source == JournalDocument.Source.PUSHED and dispatch.patient_name == former.full_name
+    assert seed_records() == (0, 0)  # idempotent
