@@ -57,9 +57,9 @@ def test_explicitly_not_required_or_debug_on_starts_without_schemas(tmp_path):
     missing = str(tmp_path / "no-schemas")
     relaxed = start(tmp_path, **PRODUCTION, HN_SCHEMA_DIR=missing, HN_REQUIRE_SCHEMAS="false")
     assert relaxed.returncode == 0, relaxed.stderr
-    development = start(tmp_path, HN_SCHEMA_DIR=missing)
+    development = start(tmp_path, HN_SCHEMA_DIR=missing, DJANGO_DEBUG="true")
     assert development.returncode == 0, development.stderr
-    forced = start(tmp_path, HN_SCHEMA_DIR=missing, HN_REQUIRE_SCHEMAS="true")
+    forced = start(tmp_path, HN_SCHEMA_DIR=missing, DJANGO_DEBUG="true", HN_REQUIRE_SCHEMAS="true")
     assert forced.returncode != 0 and last_line(forced.stderr).startswith(REFUSAL)
 
 
