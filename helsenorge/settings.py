@@ -278,6 +278,20 @@ HN_RELAY_BATCH_SIZE = env_int("HN_RELAY_BATCH_SIZE", 500, minimum=1, maximum=500
 HN_PORTAL_HER_ID = env_int("HN_PORTAL_HER_ID", 8093244, minimum=1)
 HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093238, minimum=1)
 
+# --- National transport (messaging/transport, docs/transport.md) -------------------
+# `embedded` keeps the queues in one SQLite file under var/ (no server); `amqp` speaks
+# AMQP 1.0 to RabbitMQ with the rabbitmq_amqp1_0 plugin at HN_AMQP_URL.
+HN_TRANSPORT = env_choice("HN_TRANSPORT", ("embedded", "amqp"), "embedded")
+HN_AMQP_URL = env_url("HN_AMQP_URL", {"amqp", "amqps"})
+if HN_TRANSPORT == "amqp" and not HN_AMQP_URL:
+    raise ImproperlyConfigured("Environment variable HN_AMQP_URL is required when HN_TRANSPORT=amqp.")
+HN_AMQP_TIMEOUT_SECONDS = env_float("HN_AMQP_TIMEOUT_SECONDS", 10.0, minimum=0.5)
+HN_TRANSPORT_DIR = Path(env_str("HN_TRANSPORT_DIR", str(VAR_DIR / "transport")))
+# Deliveries that may fail before a message is moved to <queue>_dead (Helsenorge.Messaging: 10).
+HN_TRANSPORT_MAX_DELIVERIES = env_int("HN_TRANSPORT_MAX_DELIVERIES", 10, minimum=1, maximum=100)
+# The embedded transport's message lock: an unsettled message comes back after this long.
+HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minimum=1.0)
+
 # --- Demo data (manage.py seed_demo runs these in order; each is idempotent) ---
 HN_DEMO_SEEDERS = [
     "clinics.demo.seed_all",
