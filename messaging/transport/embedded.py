@@ -46,12 +46,13 @@ CREATE TABLE IF NOT EXISTS message (
     body BLOB NOT NULL,
     enqueued_at REAL NOT NULL,
     expires_at REAL,
+    position REAL NOT NULL,
     deliveries INTEGER NOT NULL DEFAULT 0,
     leased_until REAL,
     lease_token TEXT,
     dead_reason TEXT
 );
-CREATE INDEX IF NOT EXISTS message_next ON message (queue, id);
+CREATE INDEX IF NOT EXISTS message_next ON message (queue, position, id);
 """
 
 _COLUMNS = (
@@ -78,8 +79,11 @@ class EmbeddedTransport(Transport):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
-        # Autocommit mode: each statement is its own transaction unless we BEGIN one.
-        self._db: sqlite3.Connection | None = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        # Autocommit mode: each statement is its own transaction unless we BEGIN one. Like the AMQP
+        # transport, an instance serves one thread at a time, though not always the one that made it.
+        self._db: sqlite3.Connection | None = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         # A publish is confirmed once committed; FULL also survives a power cut, like a durable queue.
         self._db.execute("PRAGMA synchronous=FULL")
@@ -109,8 +113,8 @@ class EmbeddedTransport(Transport):
         try:
             self.db.execute(
                 "INSERT INTO message (queue, message_id, correlation_id, subject, to_queue, reply_to, content_type, "
-                "ttl_ms, properties, body, enqueued_at, expires_at, deliveries, dead_reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "ttl_ms, properties, body, enqueued_at, expires_at, position, deliveries, dead_reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     queue,
                     message.message_id,
@@ -124,6 +128,7 @@ class EmbeddedTransport(Transport):
                     message.body,
                     now,
                     expires,
+                    now,
                     deliveries,
                     dead_reason,
                 ),
@@ -159,7 +164,7 @@ class EmbeddedTransport(Transport):
             while True:
                 row = db.execute(
                     f"SELECT {_COLUMNS} FROM message WHERE queue = ? AND (leased_until IS NULL OR leased_until <= ?) "
-                    "ORDER BY id LIMIT 1",
+                    "ORDER BY position, id LIMIT 1",
                     (queue, now),
                 ).fetchone()
                 if row is None:
@@ -170,8 +175,13 @@ class EmbeddedTransport(Transport):
                     # Every earlier delivery failed: this one goes to the dead-letter queue instead.
                     db.execute(
                         "UPDATE message SET queue = ?, deliveries = 0, leased_until = NULL, lease_token = NULL, "
-                        "ttl_ms = NULL, expires_at = NULL, dead_reason = ? WHERE id = ?",
-                        (dead_letter_queue(queue), f"{DEAD_REASON_TOO_MANY} ({deliveries} failed deliveries)", row_id),
+                        "ttl_ms = NULL, expires_at = NULL, position = ?, dead_reason = ? WHERE id = ?",
+                        (
+                            dead_letter_queue(queue),
+                            now,
+                            f"{DEAD_REASON_TOO_MANY} ({deliveries} failed deliveries)",
+                            row_id,
+                        ),
                     )
                     continue
                 token = uuid.uuid4().hex
@@ -207,16 +217,21 @@ class EmbeddedTransport(Transport):
         self._settle(delivery, "DELETE FROM message WHERE id = ? AND lease_token = ?")
 
     def release(self, delivery: Delivery) -> None:
+        # To the back of the queue, as the AMQP transport's requeued copy goes: a message that keeps
+        # failing does not hold up the ones behind it.
         self._settle(
-            delivery, "UPDATE message SET leased_until = NULL, lease_token = NULL WHERE id = ? AND lease_token = ?"
+            delivery,
+            "UPDATE message SET leased_until = NULL, lease_token = NULL, position = ? WHERE id = ? AND lease_token = ?",
+            time.time(),
         )
 
     def reject(self, delivery: Delivery, reason: str) -> None:
         self._settle(
             delivery,
             "UPDATE message SET queue = ?, deliveries = 0, leased_until = NULL, lease_token = NULL, ttl_ms = NULL, "
-            "expires_at = NULL, dead_reason = ? WHERE id = ? AND lease_token = ?",
+            "expires_at = NULL, position = ?, dead_reason = ? WHERE id = ? AND lease_token = ?",
             dead_letter_queue(delivery.queue),
+            time.time(),
             reason,
         )
 
