@@ -218,7 +218,7 @@ class AmqpTransport(Transport):
             if state == ProtonDelivery.ACCEPTED:
                 return
             condition = delivery.remote.condition
-            error = PublishError(f"the broker answered {state} for message {outgoing.id} to {queue} ({condition})")
+            error = PublishError(f"the broker answered {state} for message {outgoing.id!s} to {queue} ({condition})")
             if state in (ProtonDelivery.RELEASED, ProtonDelivery.MODIFIED):
                 raise _Retryable(error)  # not taken; safe to send again
             raise error
@@ -234,7 +234,7 @@ class AmqpTransport(Transport):
             if got is None:
                 return None
             incoming, proton_delivery, epoch = got
-            annotations = incoming.annotations or {}
+            annotations: dict[Any, Any] = dict(incoming.annotations or {})
             count = _failed_before(incoming)
             redelivered = not incoming.first_acquirer
             if count >= self.max_deliveries:
@@ -381,12 +381,14 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
         channel = connection.channel()
         for queue in dict.fromkeys(queues):
             try:
-                _name, count, _consumers = channel.queue_declare(queue=queue, passive=True)
+                declared = channel.queue_declare(queue=queue, passive=True)
             except amqp.exceptions.NotFound:
                 depths[queue] = 0
                 channel = connection.channel()  # the broker closed the channel on the 404
                 continue
-            depths[queue] = int(count)
+            if declared is None:
+                raise TransportError(f"the broker did not answer the declare of {queue}")
+            depths[queue] = int(declared[1])  # (queue, message_count, consumer_count)
     except (OSError, amqp.exceptions.AMQPError) as exc:
         raise TransportError(f"could not read queue depths from the broker: {exc}") from exc
     finally:
@@ -400,7 +402,7 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
 # --- envelope <-> proton Message ------------------------------------------------------------------
 
 
-def _to_proton(message: TransportMessage, annotations: dict[str, object] | None = None) -> Message:
+def _to_proton(message: TransportMessage, annotations: dict[str, int | str] | None = None) -> Message:
     outgoing = Message(
         id=message.message_id,
         correlation_id=message.correlation_id,
@@ -420,9 +422,9 @@ def _to_proton(message: TransportMessage, annotations: dict[str, object] | None 
     return outgoing
 
 
-def _copy(incoming: Message, annotations: dict[str, object]) -> Message:
+def _copy(incoming: Message, annotations: dict[str, int | str]) -> Message:
     copy = _to_proton(_from_proton(incoming))
-    merged = {str(k): v for k, v in (incoming.annotations or {}).items()}
+    merged: dict[str, Any] = {str(k): v for k, v in dict(incoming.annotations or {}).items()}
     merged.update(annotations)
     copy.annotations = {symbol(k): v for k, v in merged.items()}
     return copy
@@ -430,8 +432,13 @@ def _copy(incoming: Message, annotations: dict[str, object]) -> Message:
 
 def _failed_before(incoming: Message) -> int:
     """Failed deliveries so far: our annotation, plus one if the broker redelivers it (a consumer vanished)."""
-    count = int((incoming.annotations or {}).get(symbol(DELIVERY_COUNT_ANNOTATION), 0) or 0)
+    annotations: dict[Any, Any] = dict(incoming.annotations or {})
+    count = int(annotations.get(symbol(DELIVERY_COUNT_ANNOTATION), 0) or 0)
     return count if incoming.first_acquirer else count + 1
+
+
+def _properties(incoming: Message) -> dict[Any, Any]:
+    return dict(incoming.properties or {})
 
 
 def _text(value: object) -> str:
@@ -457,6 +464,6 @@ def _from_proton(incoming: Message) -> TransportMessage:
         reply_to=None if incoming.reply_to is None else str(incoming.reply_to),
         content_type=_text(incoming.content_type),
         ttl_ms=int(round(ttl * 1000)) if ttl else None,
-        application_properties={str(k): str(v) for k, v in (incoming.properties or {}).items() if v is not None},
+        application_properties={str(k): str(v) for k, v in _properties(incoming).items() if v is not None},
         body=raw,
     )

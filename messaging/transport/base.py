@@ -78,8 +78,8 @@ class RetryPolicy:
     max_backoff: float = 30.0
 
     def delay(self, retry: int, rng: random.Random | None = None) -> float:
-        spread = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
-        return min(self.min_backoff + (2**retry - 1) * self.delta * spread, self.max_backoff)
+        spread = float((rng or random).uniform(1 - self.jitter, 1 + self.jitter))
+        return min(self.min_backoff + (2.0**retry - 1) * self.delta * spread, self.max_backoff)
 
 
 class Transport(abc.ABC):

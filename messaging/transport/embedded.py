@@ -205,7 +205,9 @@ class EmbeddedTransport(Transport):
 
     def _settle(self, delivery: Delivery, sql: str, *params: object) -> None:
         self._settling(delivery)
-        row_id, token = delivery.token  # type: ignore[misc]
+        if not isinstance(delivery.token, tuple):
+            raise TransportError(f"message {delivery.message.message_id} was not received from the embedded transport")
+        row_id, token = delivery.token
         changed = self.db.execute(sql, (*params, row_id, token)).rowcount
         if changed != 1:
             raise TransportError(
