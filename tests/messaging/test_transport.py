@@ -702,3 +702,19 @@ def test_malformed_transport_settings_stop_start_up(tmp_path, variables, named):
 
 def test_application_timestamp_format():
     assert application_timestamp(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
+
+
+def test_compose_broker_speaks_amqp_1_0_without_a_default_password():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    service = compose["services"]["rabbitmq"]
+    plugins = {
+        compose["configs"][c["source"]]["content"]
+        for c in service["configs"]
+        if c["target"].endswith("enabled_plugins")
+    }
+    assert any("rabbitmq_amqp1_0" in content for content in plugins)
+    assert service["environment"]["RABBITMQ_DEFAULT_PASS"].startswith("${RABBITMQ_PASSWORD:?")
+    assert "rabbitmqdata:/var/lib/rabbitmq" in service["volumes"]
+    assert service["healthcheck"]["test"]
