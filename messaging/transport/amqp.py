@@ -167,12 +167,20 @@ class AmqpTransport(Transport):
     def _with_retry(self, what: str, operation: Callable[[], T]) -> T:
         """Run `operation`, reconnecting with bounded exponential back-off on connection failures."""
         attempt = 0
+        stale_checked = False
         while True:
+            reused = self._conn is not None
             try:
                 return operation()
             except (ProtonException, OSError, _Retryable) as exc:
                 cause: Exception = exc.error if isinstance(exc, _Retryable) else exc
                 self._drop_connection()
+                if reused and not stale_checked and not isinstance(exc, _Retryable):
+                    # A connection left idle past its heartbeat is found dead only when used
+                    # again: reconnect at once, before the back-off counts.
+                    stale_checked = True
+                    logger.info("%s: the connection had gone (%s); reconnecting", what, cause)
+                    continue
                 if attempt >= self.retry.max_retries:
                     if isinstance(cause, TransportError):
                         raise cause from exc

@@ -486,6 +486,30 @@ def test_an_unsettled_delivery_comes_back_counted_when_its_consumer_dies(broker)
     assert survivor.receive(queue, 0.3) is None
 
 
+def test_a_broken_amqp_connection_is_replaced_at_once(tmp_path, caplog):
+    broker = Broker("amqp", tmp_path)
+    try:
+        broken_connection_is_replaced(broker, caplog)
+    finally:
+        broker.cleanup()
+
+
+def broken_connection_is_replaced(broker, caplog):
+    queue = broker.queue()
+    transport = broker.transport()
+    transport.publish(message(queue))
+    # The socket goes away under the transport, as after an idle timeout or a broker restart.
+    broken = transport._conn.conn.transport
+    broken.close_tail()
+    broken.close_head()
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="messaging.transport.amqp"):
+        transport.publish(message(queue))
+    assert time.monotonic() - started < 2, "a stale connection is replaced before any back-off"
+    assert "reconnecting" in caplog.text
+    assert transport.queue_depths([queue]) == {queue: 2}
+
+
 def test_expired_messages_are_not_delivered(broker):
     queue = broker.queue()
     transport = broker.transport()
