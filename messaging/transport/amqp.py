@@ -30,11 +30,12 @@ What RabbitMQ 3.10's plugin does, and what we do about it (checked against the b
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
@@ -360,6 +361,49 @@ class AmqpTransport(Transport):
     def queue_depths(self, queues: Iterable[str]) -> dict[str, int]:
         return broker_queue_depths(self.url, queues, timeout=self.timeout)
 
+    def delete_queues(self, queues: Iterable[str]) -> None:
+        """AMQP 1.0 has no queue deletion; AMQP 0-9-1 on the same port has."""
+        names = list(dict.fromkeys(queues))
+        if any(queue in self._receivers or queue in self._senders for queue in names):
+            # Our own links on those queues would be cancelled under us; start afresh instead.
+            self.close()
+        with _classic_channel(self.url, self.timeout) as (connection, channel):
+            for queue in names:
+                channel.queue_delete(queue)
+
+
+def _classic_connection(url: str, timeout: float) -> Any:
+    import amqp
+
+    parsed = urlparse(url)
+    vhost = unquote(parsed.path[1:]) if parsed.path and parsed.path != "/" else "/"
+    return amqp.Connection(
+        host=f"{parsed.hostname}:{parsed.port or (5671 if parsed.scheme == 'amqps' else 5672)}",
+        userid=unquote(parsed.username or "guest"),
+        password=unquote(parsed.password or "guest"),
+        virtual_host=vhost,
+        ssl=parsed.scheme == "amqps",
+        connect_timeout=timeout,
+    )
+
+
+@contextlib.contextmanager
+def _classic_channel(url: str, timeout: float) -> Iterator[tuple[Any, Any]]:
+    """An AMQP 0-9-1 connection and channel to the same broker (py-amqp, Celery's own client)."""
+    import amqp
+
+    connection = _classic_connection(url, timeout)
+    try:
+        connection.connect()
+        yield connection, connection.channel()
+    except (OSError, amqp.exceptions.AMQPError) as exc:
+        raise TransportError(f"the broker's AMQP 0-9-1 side failed: {exc}") from exc
+    finally:
+        try:
+            connection.close()
+        except Exception:  # already closed by the failure above
+            logger.debug("closing the AMQP 0-9-1 connection failed", exc_info=True)
+
 
 def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.0) -> dict[str, int]:
     """Ready messages per queue on the RabbitMQ behind `url`; a queue that does not exist has 0.
@@ -373,20 +417,8 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
     """
     import amqp
 
-    parsed = urlparse(url)
-    vhost = unquote(parsed.path[1:]) if parsed.path and parsed.path != "/" else "/"
-    connection = amqp.Connection(
-        host=f"{parsed.hostname}:{parsed.port or (5671 if parsed.scheme == 'amqps' else 5672)}",
-        userid=unquote(parsed.username or "guest"),
-        password=unquote(parsed.password or "guest"),
-        virtual_host=vhost,
-        ssl=parsed.scheme == "amqps",
-        connect_timeout=timeout,
-    )
     depths: dict[str, int] = {}
-    try:
-        connection.connect()
-        channel = connection.channel()
+    with _classic_channel(url, timeout) as (connection, channel):
         for queue in dict.fromkeys(queues):
             try:
                 declared = channel.queue_declare(queue=queue, passive=True)
@@ -397,13 +429,6 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
             if declared is None:
                 raise TransportError(f"the broker did not answer the declare of {queue}")
             depths[queue] = int(declared[1])  # (queue, message_count, consumer_count)
-    except (OSError, amqp.exceptions.AMQPError) as exc:
-        raise TransportError(f"could not read queue depths from the broker: {exc}") from exc
-    finally:
-        try:
-            connection.close()
-        except Exception:  # already closed by the failure above
-            logger.debug("closing the depth connection failed", exc_info=True)
     return depths
 
 

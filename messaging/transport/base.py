@@ -114,6 +114,10 @@ class Transport(abc.ABC):
         """Messages waiting per queue (not counting those a consumer holds right now)."""
 
     @abc.abstractmethod
+    def delete_queues(self, queues: Iterable[str]) -> None:
+        """Remove queues and everything on them (tests, yardsticks, operators clearing scratch queues)."""
+
+    @abc.abstractmethod
     def close(self) -> None: ...
 
     def __enter__(self) -> Self:

@@ -254,6 +254,11 @@ class EmbeddedTransport(Transport):
         depths.update({queue: count for queue, count in rows})
         return depths
 
+    def delete_queues(self, queues: Iterable[str]) -> None:
+        names = list(dict.fromkeys(queues))
+        if names:
+            self.db.execute(f"DELETE FROM message WHERE queue IN ({','.join('?' * len(names))})", names)
+
     def all_queue_depths(self) -> dict[str, int]:
         """Every queue that holds a message, with its waiting count."""
         now = time.time()

@@ -73,25 +73,6 @@ def amqp_url():
     return url
 
 
-def delete_queues(url, names):
-    """Remove the queues a test made (AMQP 1.0 cannot delete a queue; AMQP 0-9-1 on the same port can)."""
-    from urllib.parse import urlparse
-
-    import amqp
-
-    parsed = urlparse(url)
-    connection = amqp.Connection(
-        host=f"{parsed.hostname}:{parsed.port or 5672}", userid=parsed.username, password=parsed.password
-    )
-    connection.connect()
-    try:
-        channel = connection.channel()
-        for name in names:
-            channel.queue_delete(name)
-    finally:
-        connection.close()
-
-
 class Broker:
     """Makes transports of one kind and unique queue names, and cleans up after the test."""
 
@@ -122,7 +103,10 @@ class Broker:
         for transport in self.open:
             transport.close()
         if self.kind == "amqp" and self.queues:
-            delete_queues(self.url, sorted(self.queues))
+            from messaging.transport.amqp import AmqpTransport
+
+            with AmqpTransport(self.url) as transport:
+                transport.delete_queues(sorted(self.queues))
 
 
 @pytest.fixture(params=["embedded", "amqp"])
@@ -630,9 +614,12 @@ def test_queue_depths_count_waiting_messages(broker):
     transport.accept(held)
 
 
-def test_round_trip_yardstick_runs(broker):
-    rate = amqp_round_trip_rate(0.3, 2048, transport=broker.transport())
-    assert rate > 0
+def test_round_trip_yardstick_runs_and_cleans_up(broker):
+    transport = broker.transport()
+    assert amqp_round_trip_rate(0.3, 2048, transport=transport) > 0
+    assert amqp_round_trip_rate(0.3, 2048, transport=transport, batch=20) > 0
+    if broker.kind == "embedded":
+        assert transport.all_queue_depths() == {}
 
 
 # --- the embedded transport on its own --------------------------------------------------------------
@@ -685,6 +672,8 @@ def test_embedded_lists_every_queue_for_operators(tmp_path):
     transport.publish(message("91468_async"))
     transport.publish(message("8093244_error"))
     assert transport.all_queue_depths() == {"8093244_error": 1, "91468_async": 2}
+    transport.delete_queues(["91468_async"])
+    assert transport.all_queue_depths() == {"8093244_error": 1}
     transport.close()
 
 
