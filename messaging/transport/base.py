@@ -133,6 +133,18 @@ class Transport(abc.ABC):
             raise AlreadySettled(f"message {delivery.message.message_id} on {delivery.queue} is already settled")
         delivery.settled = True
 
+    def _settle_quietly(self, settle: Callable[..., None], delivery: Delivery, *args: str) -> None:
+        """Settle in the consumer loop; a lost lease or connection means the broker redelivers it."""
+        try:
+            settle(delivery, *args)
+        except TransportError:
+            logger.warning(
+                "Could not settle %s on %s; it will be delivered again",
+                delivery.message.message_id,
+                delivery.queue,
+                exc_info=True,
+            )
+
     def consume(
         self,
         queue: str,
@@ -158,7 +170,7 @@ class Transport(abc.ABC):
                 handler(delivery)
             except RejectMessage as exc:
                 logger.warning("Rejecting %s from %s: %s", delivery.message.message_id, queue, exc.reason)
-                self.reject(delivery, exc.reason)
+                self._settle_quietly(self.reject, delivery, exc.reason)
                 continue
             except Exception:
                 logger.exception(
@@ -167,10 +179,10 @@ class Transport(abc.ABC):
                     queue,
                     delivery.delivery_count + 1,
                 )
-                self.release(delivery)
+                self._settle_quietly(self.release, delivery)
                 continue
             if not delivery.settled:
-                self.accept(delivery)
+                self._settle_quietly(self.accept, delivery)
         return handled
 
 

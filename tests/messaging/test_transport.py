@@ -666,6 +666,26 @@ def test_embedded_transport_is_shared_safely_by_processes(tmp_path):
     producer.close()
 
 
+def test_consumer_loop_survives_a_lease_that_ran_out_while_handling(tmp_path, caplog):
+    transport = EmbeddedTransport(tmp_path, lease_seconds=0.2)
+    other = EmbeddedTransport(tmp_path, lease_seconds=30)
+    transport.publish(message("91468_async"))
+    taken = []
+
+    def slow(delivery):
+        time.sleep(0.3)  # longer than the lease: another consumer takes the message meanwhile
+        taken.append(other.receive("91468_async", 1))
+
+    with caplog.at_level(logging.WARNING, logger="messaging.transport.base"):
+        assert transport.consume("91468_async", slow, stop=threading.Event(), poll_seconds=0.5, limit=1) == 1
+    assert "will be delivered again" in caplog.text
+    assert taken[0].delivery_count == 1
+    other.accept(taken[0])  # the holder of the lease can still settle it
+    assert transport.queue_depths(["91468_async"]) == {"91468_async": 0}
+    transport.close()
+    other.close()
+
+
 def test_embedded_lists_every_queue_for_operators(tmp_path):
     transport = EmbeddedTransport(tmp_path)
     transport.publish(message("91468_async"))
