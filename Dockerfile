@@ -7,6 +7,12 @@
 # HN_SCHEMA_DIR: an image that cannot validate messages is never produced.
 FROM scratch AS schemas
 
+# The AMQP 1.0 client has no wheels: build it where a compiler is, install only the wheel.
+FROM python:3.11-slim AS amqp-wheel
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+COPY requirements-amqp.txt .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements-amqp.txt
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
@@ -14,6 +20,9 @@ WORKDIR /app
 # (requirements-dev.txt; tests/test_requirements.py checks it).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
+COPY requirements-amqp.txt .
+COPY --from=amqp-wheel /wheels /wheels
+RUN pip install --no-cache-dir --no-index --find-links=/wheels -r requirements-amqp.txt && rm -rf /wheels
 COPY --from=schemas / /opt/hn-schemas/
 # Validation is required in the image whatever DJANGO_DEBUG says (messaging.apps checks at start-up).
 ENV HN_SCHEMA_DIR=/opt/hn-schemas HN_REQUIRE_SCHEMAS=true

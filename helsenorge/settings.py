@@ -313,6 +313,20 @@ HN_PORTAL_SERVICE_HER_ID = env_int("HN_PORTAL_SERVICE_HER_ID", 8093244, minimum=
 # Private keys and certificates of the local test PKI (`manage.py pki`); never in a database.
 HN_PKI_DIR = Path(env_str("HN_PKI_DIR", str(VAR_DIR / "pki")))
 
+# --- National transport (messaging/transport, docs/transport.md) -------------------
+# `embedded` keeps the queues in one SQLite file under var/ (no server); `amqp` speaks
+# AMQP 1.0 to RabbitMQ with the rabbitmq_amqp1_0 plugin at HN_AMQP_URL.
+HN_TRANSPORT = env_choice("HN_TRANSPORT", ("embedded", "amqp"), "embedded")
+HN_AMQP_URL = env_url("HN_AMQP_URL", {"amqp", "amqps"})
+if HN_TRANSPORT == "amqp" and not HN_AMQP_URL:
+    raise ImproperlyConfigured("Environment variable HN_AMQP_URL is required when HN_TRANSPORT=amqp.")
+HN_AMQP_TIMEOUT_SECONDS = env_float("HN_AMQP_TIMEOUT_SECONDS", 10.0, minimum=0.5)
+HN_TRANSPORT_DIR = Path(env_str("HN_TRANSPORT_DIR", str(VAR_DIR / "transport")))
+# Deliveries that may fail before a message is moved to <queue>_dead (Helsenorge.Messaging: 10).
+HN_TRANSPORT_MAX_DELIVERIES = env_int("HN_TRANSPORT_MAX_DELIVERIES", 10, minimum=1, maximum=100)
+# The embedded transport's message lock: an unsettled message comes back after this long.
+HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minimum=1.0)
+
 # --- Celery ----------------------------------------------------------------------
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", {"redis", "rediss", "filesystem", "amqp"}, default="filesystem://")
 BROKER_IS_FILESYSTEM = CELERY_BROKER_URL.startswith("filesystem")

@@ -61,7 +61,11 @@ def interpolate(value, provided):
 
 
 # What an operator's .env provides (see .env.example).
-DOT_ENV = {"DJANGO_SECRET_KEY": SECRET, "POSTGRES_PASSWORD": "test-only-postgres-password"}
+DOT_ENV = {
+    "DJANGO_SECRET_KEY": SECRET,
+    "POSTGRES_PASSWORD": "test-only-postgres-password",
+    "RABBITMQ_PASSWORD": "test-only-rabbitmq-password",
+}
 
 
 def container_env(compose, service, provided=None):
@@ -133,16 +137,20 @@ def test_no_secret_or_password_has_a_default(compose):
     text = (ROOT / "docker-compose.yml").read_text()
     references = re.findall(r"\$\{([A-Z0-9_]+)(:-|:\?)?", text)
     secret = [(name, op) for name, op in references if re.search("PASSWORD|SECRET|TOKEN|KEY", name)]
-    assert {name for name, _op in secret} == {"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert {name for name, _op in secret} == {"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD"}
     assert all(op == ":?" for _name, op in secret), secret
-    for name in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"):
+    for name, services in (
+        ("DJANGO_SECRET_KEY", ("postgres", "web")),
+        ("POSTGRES_PASSWORD", ("postgres", "web")),
+        ("RABBITMQ_PASSWORD", ("rabbitmq",)),
+    ):
         with pytest.raises(AssertionError, match=f"compose requires {name}"):
-            for service in ("postgres", "web"):
+            for service in services:
                 container_env(compose, service, {name: ""})
     example = dict(
         line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if re.match(r"^[A-Z_]+=", line)
     )
-    assert example == {"DJANGO_SECRET_KEY": "", "POSTGRES_PASSWORD": ""}
+    assert example == {"DJANGO_SECRET_KEY": "", "POSTGRES_PASSWORD": "", "RABBITMQ_PASSWORD": ""}
     assert ".env" in (ROOT / ".gitignore").read_text().split()
     assert container_env(compose, "postgres")["POSTGRES_PASSWORD"] == DOT_ENV["POSTGRES_PASSWORD"]
     assert DOT_ENV["POSTGRES_PASSWORD"] in container_env(compose, "web")["DATABASE_URL"]

@@ -1,0 +1,59 @@
+"""A raw yardstick for the relay benchmark: publish, consume and accept, one message at a time."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from messaging.transport.base import Transport
+from messaging.transport.envelope import new_message
+
+
+def amqp_round_trip_rate(
+    seconds: float, payload_size: int, transport: Transport | None = None, *, batch: int = 1
+) -> float:
+    """Messages per second through publish → receive → accept on the configured broker.
+
+    Each message carries every envelope property and a random body of `payload_size` bytes
+    (standing in for the CMS blob), on a scratch queue deleted afterwards. With `batch` = 1 a
+    message is published only after the previous one was accepted (the latency-bound rate);
+    a larger batch publishes that many, each confirmed, before consuming them.
+    """
+    if seconds <= 0 or payload_size < 0 or batch < 1:
+        raise ValueError("seconds must be positive, payload_size not negative and batch at least 1")
+    from messaging.transport import get_transport
+
+    owned = transport is None
+    active = transport or get_transport()
+    queue = f"yardstick-{uuid.uuid4().hex[:12]}"
+    body = os.urandom(payload_size)
+    try:
+        done = 0
+        start = time.perf_counter()
+        end = start + seconds
+        while time.perf_counter() < end:
+            sent = [str(uuid.uuid4()) for _ in range(batch)]
+            for message_id in sent:
+                active.publish(
+                    new_message(
+                        message_id=message_id,
+                        subject="DIALOG_INNBYGGER_TEST",
+                        from_her_id=1,
+                        to_her_id=2,
+                        to=queue,
+                        reply_to="1_async",
+                        body=body,
+                    )
+                )
+            for message_id in sent:
+                delivery = active.receive(queue, 10.0)
+                if delivery is None or delivery.message.message_id != message_id:
+                    raise RuntimeError(f"the yardstick lost message {message_id} on {queue}")
+                active.accept(delivery)
+            done += batch
+        return done / (time.perf_counter() - start)
+    finally:
+        active.delete_queues([queue])
+        if owned:
+            active.close()
