@@ -3,7 +3,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from appointments.access import (
 from appointments.forms import BookingConfirmForm, ClinicVideoForm, DropInRoomForm
 from appointments.models import DropInRoom
 from clinics.access import organisation_for_admin
+from helsenorge.pagination import paginate
 
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
@@ -37,14 +37,19 @@ def _citizen(request):
 @require_GET
 def appointment_list(request):
     person = _citizen(request)
-    upcoming = Paginator(selectors.appointments_for_person(person=person, upcoming=True), PAGE_SIZE)
-    past = Paginator(selectors.appointments_for_person(person=person, upcoming=False), PAGE_SIZE)
     return render(
         request,
         "appointments/appointment_list.html",
         {
-            "upcoming": upcoming.get_page(request.GET.get("side")),
-            "past": past.get_page(request.GET.get("tidligere")),
+            "upcoming": paginate(
+                request, selectors.appointments_for_person(person=person, upcoming=True), per_page=PAGE_SIZE
+            ),
+            "past": paginate(
+                request,
+                selectors.appointments_for_person(person=person, upcoming=False),
+                per_page=PAGE_SIZE,
+                param="tidligere",
+            ),
             "bookable": selectors.bookable_contacts(person=person),
             "subject": appointment_subject(request),
         },
@@ -214,7 +219,7 @@ def booking_start(request, contact_id):
             "appointments/booking_choose.html",
             {"contact": contact, "groups": groups, "contact_url": _contact_url(request, contact)},
         )
-    page = Paginator(slots, PAGE_SIZE).get_page(request.GET.get("side"))
+    page = paginate(request, slots, per_page=PAGE_SIZE)
     rows = [(slot, _slot_choice(contact, slot)) for slot in page.object_list]
     return render(
         request,
