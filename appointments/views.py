@@ -22,6 +22,8 @@ from appointments.forms import BookingConfirmForm, ClinicVideoForm, DropInRoomFo
 from appointments.models import DropInRoom
 from clinics.access import organisation_for_admin
 from helsenorge.pagination import paginate
+from helsenorge.syncwaits import bounded_sync_waits
+from messaging.wire.calendar import timebook_id_of
 
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
@@ -113,12 +115,12 @@ def _contact_url(request, contact):
     return reverse("appointments:list")
 
 
-def _refused(request, contact, reason):
+def _refused(request, contact, reason, *, status=403):
     return render(
         request,
         "appointments/booking_refused.html",
         {"contact": contact, "reason": reason, "contact_url": _contact_url(request, contact)},
-        status=403,
+        status=status,
     )
 
 
@@ -197,7 +199,16 @@ def booking_start(request, contact_id):
     contact, refusal = _booking_contact(request, contact_id)
     if refusal:
         return _refused(request, contact, refusal)
-    timebook_ref = request.GET.get("timebok", "")[:40]
+    timebook_ref = request.GET.get("timebok", "")
+    if timebook_ref and timebook_id_of(timebook_ref) is None:
+        # Only a reference the EPJ gave us (tb-<id>) is worth a live look-up; anything else is refused here.
+        reason = _("Vi kjenner ikke igjen timeboken i lenken. Gå tilbake og velg behandler eller årsak på nytt.")
+        return _refused(request, contact, reason, status=400)
+    return _booking_slots(request, contact, timebook_ref)
+
+
+@bounded_sync_waits  # checked above first: a request refused outright never takes a wait slot
+def _booking_slots(request, contact, timebook_ref):
     try:
         slots = services.free_slots_fetch(
             service=contact.service,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from helsenorge.pagination import paginate
+from helsenorge.syncwaits import bounded_sync_waits
 from journal.access import journal_document_for, journal_subject, journal_subject_or_404, sharing_service_for
 from journal.forms import CopyRequestForm
 from journal.selectors import (
@@ -78,6 +79,7 @@ def copy_request_new(request):
 
 @login_required
 @require_GET
+@bounded_sync_waits
 def shared_documents(request):
     subject, allowed = journal_subject(request)
     result = page = None
@@ -93,6 +95,7 @@ def shared_documents(request):
 
 @login_required
 @require_GET
+@bounded_sync_waits
 def shared_document(request, service_id, document_id):
     subject = journal_subject_or_404(request)
     service = sharing_service_for(patient=subject.patient, service_id=service_id)

@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from helsenorge.syncwaits import bounded_sync_waits
 from messaging.dialogs.access import (
     attachment_for_citizen,
     dialog_subject,
@@ -66,6 +67,7 @@ def _form_for(kind, info, data=None, files=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@bounded_sync_waits
 def compose(request, service_id, kind):
     """Write to a health contact; the server refuses services that do not offer `kind`."""
     subject, service = service_for_compose(request=request, service_id=service_id, kind=kind)

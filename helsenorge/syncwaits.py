@@ -1,0 +1,97 @@
+"""Bounded waits for the clinics: one user cannot hold more than a few web workers at once.
+
+A page that asks a clinic's system live (free slots, shared hospital documents, what the compose
+form needs) holds its web worker for as long as the relay's synchronous wait lasts, up to
+HN_SYNC_TIMEOUT_SECONDS. Load shedding bounds the workers of a whole process, not whose they
+are: one citizen firing a dozen such requests at once would hold every worker and every other
+user would get 503 until the waits ended. So each user (by account, or by IP address when
+logged out) may have at most HN_SYNC_WAITS_PER_USER of these pages in flight; one more is
+answered 429 with Retry-After at once, before any message is sent.
+
+The slots live in the shared cache, so the limit holds across web processes: slot i of a user
+is the cache key `syncwait:<who>:<i>`, taken with `cache.add` (SET NX on Redis, atomic across
+processes) and given back on the way out, whatever the view raised. A slot also expires on its
+own after the longest wait a page can make, so a process killed mid-request cannot lock a user
+out. With the embedded file cache `add` is not atomic between processes, so the limit is exact
+only within one web process (the lock below); run Redis (REDIS_URL) with several processes.
+"""
+
+import functools
+import logging
+import secrets
+import threading
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+
+KEY_PREFIX = "syncwait"
+# A page may make a few sequential waits (a retry, a second look-up); the slot outlives them all.
+SLOT_LIFETIME_WAITS = 3
+logger = logging.getLogger(__name__)
+# Serialises check-and-take within this process; the cache makes it atomic across processes on Redis.
+_lock = threading.Lock()
+
+
+def _who(request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _slot_keys(who: str, limit: int) -> list[str]:
+    return [f"{KEY_PREFIX}:{who}:{i}" for i in range(limit)]
+
+
+def slot_take(request) -> tuple[str, str] | None:
+    """A free wait slot for the user behind `request` as (key, token), or None when all are taken."""
+    limit = settings.HN_SYNC_WAITS_PER_USER
+    token = secrets.token_hex(8)
+    lifetime = settings.HN_SYNC_TIMEOUT_SECONDS * SLOT_LIFETIME_WAITS + 5
+    with _lock:
+        try:
+            for key in _slot_keys(_who(request), limit):
+                if cache.add(key, token, timeout=lifetime):
+                    return key, token
+        except Exception:  # the cache is down: admit (load shedding still bounds the process) and say so
+            logger.warning("sync waits: the cache failed; admitting without a per-user limit", exc_info=True)
+            return "", ""
+    return None
+
+
+def slot_give_back(key: str, token: str) -> None:
+    """Free the slot, unless it already expired and someone else holds it now."""
+    if not key:
+        return
+    with _lock:
+        try:
+            if cache.get(key) == token:
+                cache.delete(key)
+        except Exception:  # the slot expires on its own
+            logger.warning("sync waits: could not give slot %s back", key, exc_info=True)
+
+
+def too_many_waits(request):
+    response = render(request, "sync_busy.html", status=429)
+    response["Retry-After"] = str(settings.HN_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bounded_sync_waits(view):
+    """Decorate a view that waits for a clinic: at most HN_SYNC_WAITS_PER_USER at once per user."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.HN_SYNC_WAITS_PER_USER:
+            return view(request, *args, **kwargs)
+        slot = slot_take(request)
+        if slot is None:
+            return too_many_waits(request)
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            slot_give_back(*slot)
+
+    return wrapper
