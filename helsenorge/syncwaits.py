@@ -44,11 +44,16 @@ def _slot_keys(who: str, limit: int) -> list[str]:
     return [f"{KEY_PREFIX}:{who}:{i}" for i in range(limit)]
 
 
+def slot_lifetime() -> float:
+    """Seconds a slot lives if never given back: longer than any page's waits, then it frees itself."""
+    return settings.HN_SYNC_TIMEOUT_SECONDS * SLOT_LIFETIME_WAITS + 1
+
+
 def slot_take(request) -> tuple[str, str] | None:
     """A free wait slot for the user behind `request` as (key, token), or None when all are taken."""
     limit = settings.HN_SYNC_WAITS_PER_USER
     token = secrets.token_hex(8)
-    lifetime = settings.HN_SYNC_TIMEOUT_SECONDS * SLOT_LIFETIME_WAITS + 5
+    lifetime = slot_lifetime()
     with _lock:
         try:
             for key in _slot_keys(_who(request), limit):

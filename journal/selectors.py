@@ -74,14 +74,16 @@ def _visible_to_citizen(info) -> bool:
 
 # Hospitals asked at once for one page; more wait for a free thread (still within the one deadline).
 SHARED_DOCUMENT_THREADS = 8
+MIN_WAIT_SECONDS = 0.05
 
 
-def _documents_ask(message, timeout: float):
+def _documents_ask(message, deadline: float):
     """One hospital's answer, in a worker thread: ("ok", reply), ("timeout", None) or ("refused", None).
 
     No gettext here: the active language belongs to the request's thread.
     """
     try:
+        timeout = max(deadline - time.monotonic(), MIN_WAIT_SECONDS)  # a queued ask gets what is left
         return "ok", relay_request_sync(side="portal", message=message, timeout=timeout, retain=False)
     except RelayTimeout:
         return "timeout", None
@@ -108,11 +110,10 @@ def shared_documents_live(*, patient, written_by, relation: str = "") -> SharedD
         wire.find_documents_message(service=service, patient=patient, written_by=written_by, relation=relation)
         for service in services
     ]
-    timeout = settings.HN_SYNC_TIMEOUT_SECONDS
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + settings.HN_SYNC_TIMEOUT_SECONDS
     pool = ThreadPoolExecutor(max_workers=min(len(services), SHARED_DOCUMENT_THREADS))
     try:
-        futures = [pool.submit(_documents_ask, message, timeout) for message in messages]
+        futures = [pool.submit(_documents_ask, message, deadline) for message in messages]
         # Each wait ends by the deadline on its own; the margin covers queueing for a thread.
         wait(futures, timeout=max(deadline - time.monotonic(), 0) + 1.0)
     finally:
