@@ -16,6 +16,7 @@ out. With the embedded file cache `add` is not atomic between processes, so the 
 only within one web process (the lock below); run Redis (REDIS_URL) with several processes.
 """
 
+import contextlib
 import functools
 import logging
 import secrets
@@ -77,11 +78,30 @@ def slot_give_back(key: str, token: str) -> None:
             logger.warning("sync waits: could not give slot %s back", key, exc_info=True)
 
 
-def too_many_waits(request):
-    response = render(request, "sync_busy.html", status=429)
+@contextlib.contextmanager
+def sync_wait_slot(request):
+    """Hold one of the user's wait slots for the block; yields False (and holds nothing) when all are taken."""
+    if not settings.HN_SYNC_WAITS_PER_USER:
+        yield True
+        return
+    slot = slot_take(request)
+    try:
+        yield slot is not None
+    finally:
+        if slot is not None:
+            slot_give_back(*slot)
+
+
+def retry_after(response):
+    """Mark `response` as "come back shortly": 429 with Retry-After, never cached."""
+    response.status_code = 429
     response["Retry-After"] = str(settings.HN_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def too_many_waits(request):
+    return retry_after(render(request, "sync_busy.html"))
 
 
 def bounded_sync_waits(view):
@@ -89,14 +109,9 @@ def bounded_sync_waits(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not settings.HN_SYNC_WAITS_PER_USER:
+        with sync_wait_slot(request) as admitted:
+            if not admitted:
+                return too_many_waits(request)
             return view(request, *args, **kwargs)
-        slot = slot_take(request)
-        if slot is None:
-            return too_many_waits(request)
-        try:
-            return view(request, *args, **kwargs)
-        finally:
-            slot_give_back(*slot)
 
     return wrapper

@@ -11,10 +11,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import reverse
 
 from helsenorge import syncwaits
 from helsenorge.syncwaits import bounded_sync_waits
 from tests import factories as f
+from tests.conftest import login_as
 from tests.workers import worker_env
 
 
@@ -143,3 +145,25 @@ def test_the_bound_holds_across_web_processes(limit_two):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "2"
     assert syncwaits.slot_take(request_as(nora)) is None  # both of Nora's slots are held elsewhere
+
+
+@pytest.mark.django_db
+def test_compose_while_busy_keeps_what_the_citizen_wrote_and_sends_nothing(limit_two, cast, client):
+    from messaging.dialogs.models import Kind, Thread
+
+    held = [syncwaits.slot_take(request_as(cast.nora)) for _ in range(2)]  # two look-ups still waiting
+    assert all(held)
+    url = reverse("dialogs:compose", args=[cast.gp_service.pk, Kind.EKONTAKT])
+    login_as(client, cast.nora)
+
+    page = client.get(url)
+    assert page.status_code == 429 and page["Retry-After"] == "4"
+
+    sent = client.post(url, {"title": "Vondt i ryggen", "text": "Det har vart i tre uker."})
+    body = sent.content.decode()
+    assert sent.status_code == 429 and sent["Retry-After"] == "4"
+    assert "meldingen er ikke sendt" in body
+    assert "Vondt i ryggen" in body and "Det har vart i tre uker." in body  # nothing typed is lost
+    assert not Thread.objects.exists()
+    for slot in held:
+        syncwaits.slot_give_back(*slot)
