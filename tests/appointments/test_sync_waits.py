@@ -116,13 +116,22 @@ def burst_setup(setup, settings, live_server):
     return cast, lab, book, session_for(cast.nora), session_for(cast.ulf)
 
 
+def outcome(status, retry_after) -> str:
+    """400 refused, "waited" (the booking page's own 503: no answer in time), or "come back" (429, or
+    the load shedder's 503: thirteen requests landing at once are one over its limit of twelve)."""
+    if status in (429, 503) and retry_after and int(retry_after) > 0:
+        return "come back"
+    return {400: "refused", 503: "waited"}.get(status, str(status))
+
+
 def test_a_burst_by_one_citizen_leaves_the_portal_to_everyone_else(live_server, burst_setup):
     cast, lab, book, nora, ulf = burst_setup
 
     # Malformed references: refused at once, no worker held.
     results, thread = burst(f"{book}?timebok={FORTY_DIGITS}", nora)
     thread.join(60)
-    assert [status for status, _retry, _took in results] == [400] * BURST
+    outcomes = [outcome(status, retry) for status, retry, _took in results]
+    assert set(outcomes) <= {"refused", "come back"} and outcomes.count("refused") >= BURST - 1, outcomes
     assert max(took for _status, _retry, took in results) < 2.5
 
     # Valid references at a clinic that is slow to answer: two wait, the rest are told to come back.
@@ -131,17 +140,17 @@ def test_a_burst_by_one_citizen_leaves_the_portal_to_everyone_else(live_server, 
     status, took = others_page(live_server, ulf)
     assert status == 200 and took < 2.5, "another citizen's page must be served meanwhile"
     thread.join(60)
-    statuses = sorted(status for status, _retry, _took in results)
-    assert statuses.count(503) == 2, statuses  # the two that waited: "no answer in time, try again"
-    assert statuses.count(429) == BURST - 2, statuses
-    turned_away = [(retry, took) for status, retry, took in results if status == 429]
-    assert all(retry and int(retry) > 0 and took < 2.5 for retry, took in turned_away)
+    outcomes = sorted(outcome(status, retry) for status, retry, _took in results)
+    assert outcomes.count("waited") == 2, outcomes  # the two that waited: "no answer in time, try again"
+    assert outcomes.count("come back") == BURST - 2, outcomes
+    assert [status for status, _retry, _took in results].count(429) >= BURST - 3
+    assert all(took < 2.5 for status, retry, took in results if outcome(status, retry) == "come back")
 
     # Every slot was given back: the citizen may look again at once.
     assert requests.get(f"{book}?timebok=x", cookies=nora, timeout=30).status_code == 400
     results, thread = burst(f"{book}?timebok={lab.ref}", nora, n=2)
     thread.join(60)
-    assert sorted(status for status, _retry, _took in results) == [503, 503]
+    assert [outcome(status, retry) for status, retry, _took in results] == ["waited", "waited"]
 
 
 def test_without_the_per_user_bound_the_same_burst_takes_the_portal_offline(live_server, burst_setup, settings):
