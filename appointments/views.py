@@ -3,7 +3,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,9 @@ from appointments.access import (
 from appointments.forms import BookingConfirmForm, ClinicVideoForm, DropInRoomForm
 from appointments.models import DropInRoom
 from clinics.access import organisation_for_admin
+from helsenorge.pagination import paginate
+from helsenorge.syncwaits import bounded_sync_waits
+from messaging.wire.calendar import timebook_id_of
 
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
@@ -37,14 +39,19 @@ def _citizen(request):
 @require_GET
 def appointment_list(request):
     person = _citizen(request)
-    upcoming = Paginator(selectors.appointments_for_person(person=person, upcoming=True), PAGE_SIZE)
-    past = Paginator(selectors.appointments_for_person(person=person, upcoming=False), PAGE_SIZE)
     return render(
         request,
         "appointments/appointment_list.html",
         {
-            "upcoming": upcoming.get_page(request.GET.get("side")),
-            "past": past.get_page(request.GET.get("tidligere")),
+            "upcoming": paginate(
+                request, selectors.appointments_for_person(person=person, upcoming=True), per_page=PAGE_SIZE
+            ),
+            "past": paginate(
+                request,
+                selectors.appointments_for_person(person=person, upcoming=False),
+                per_page=PAGE_SIZE,
+                param="tidligere",
+            ),
             "bookable": selectors.bookable_contacts(person=person),
             "subject": appointment_subject(request),
         },
@@ -108,12 +115,12 @@ def _contact_url(request, contact):
     return reverse("appointments:list")
 
 
-def _refused(request, contact, reason):
+def _refused(request, contact, reason, *, status=403):
     return render(
         request,
         "appointments/booking_refused.html",
         {"contact": contact, "reason": reason, "contact_url": _contact_url(request, contact)},
-        status=403,
+        status=status,
     )
 
 
@@ -196,7 +203,16 @@ def booking_start(request, contact_id):
     contact, refusal = _booking_contact(request, contact_id)
     if refusal:
         return _refused(request, contact, refusal)
-    timebook_ref = request.GET.get("timebok", "")[:40]
+    timebook_ref = request.GET.get("timebok", "")
+    if timebook_ref and timebook_id_of(timebook_ref) is None:
+        # Only a reference the EPJ gave us (tb-<id>) is worth a live look-up; anything else is refused here.
+        reason = _("Vi kjenner ikke igjen timeboken i lenken. Gå tilbake og velg behandler eller årsak på nytt.")
+        return _refused(request, contact, reason, status=400)
+    return _booking_slots(request, contact, timebook_ref)
+
+
+@bounded_sync_waits  # checked above first: a request refused outright never takes a wait slot
+def _booking_slots(request, contact, timebook_ref):
     try:
         slots = services.free_slots_fetch(
             service=contact.service,
@@ -218,7 +234,7 @@ def booking_start(request, contact_id):
             "appointments/booking_choose.html",
             {"contact": contact, "groups": groups, "contact_url": _contact_url(request, contact)},
         )
-    page = Paginator(slots, PAGE_SIZE).get_page(request.GET.get("side"))
+    page = paginate(request, slots, per_page=PAGE_SIZE)
     rows = [(slot, _slot_choice(contact, slot)) for slot in page.object_list]
     return render(
         request,

@@ -5,6 +5,6 @@ from clinics import views
 app_name = "clinics"
 urlpatterns = [
     path("", views.contact_list, name="contact_list"),
-    path("<int:contact_id>/", views.contact_detail, name="contact_detail"),
-    path("klinikk/<int:organisation_id>/tjenester/", views.clinic_services, name="clinic_services"),
+    path("<id:contact_id>/", views.contact_detail, name="contact_detail"),
+    path("klinikk/<id:organisation_id>/tjenester/", views.clinic_services, name="clinic_services"),
 ]

@@ -230,6 +230,9 @@ if HTTPS:
 # Requests one web process runs at once (0: no limit); more get 503 + Retry-After.
 HN_MAX_CONCURRENT_REQUESTS = env_int("HN_MAX_CONCURRENT_REQUESTS", 12, minimum=0, maximum=1000)
 HN_RETRY_AFTER_SECONDS = env_int("HN_RETRY_AFTER_SECONDS", 2, minimum=1, maximum=3600)
+# Pages one user (or, logged out, one IP address) may have waiting for a clinic's live answer at
+# once (helsenorge/syncwaits.py; 0: no limit); one more gets 429 + Retry-After at once.
+HN_SYNC_WAITS_PER_USER = env_int("HN_SYNC_WAITS_PER_USER", 2, minimum=0, maximum=100)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "nb"

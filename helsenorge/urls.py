@@ -1,15 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.utils.translation import gettext_lazy as _
 
 from accounts import notification_views
 from accounts import views as account_views
+from helsenorge.converters import IdConverter
 from helsenorge.views import health
 
 # The admin logs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]  # wrapped, not replaced
 admin.site.site_header = _("Helsenorge-portal – drift")
+
+# Before the includes below: every app's URLconf names ids `<id:…>` (see helsenorge.converters).
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", account_views.home, name="home"),

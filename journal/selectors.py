@@ -5,9 +5,14 @@ relay's synchronous channel; nothing from them is written on the portal side.
 """
 
 import datetime
+import logging
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +22,10 @@ from clinics.models import HealthContact, Process, Service
 from journal import wire
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
 from journal.wire import SharedDocumentInfo
+from messaging.codec import Message
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync
+
+logger = logging.getLogger(__name__)
 
 
 def journal_documents_for(*, person: Person) -> QuerySet[JournalDocument]:
@@ -86,21 +94,61 @@ def _visible_to_citizen(info: SharedDocumentInfo) -> bool:
     return not info.confidential
 
 
+# Hospitals asked at once for one page; more wait for a free thread (still within the one deadline).
+SHARED_DOCUMENT_THREADS = 8
+MIN_WAIT_SECONDS = 0.05
+
+
+def _documents_ask(message: Message, deadline: float) -> tuple[str, Message | None]:
+    """One hospital's answer, in a worker thread: ("ok", reply), ("timeout", None) or ("refused", None).
+
+    No gettext here: the active language belongs to the request's thread.
+    """
+    try:
+        timeout = max(deadline - time.monotonic(), MIN_WAIT_SECONDS)  # a queued ask gets what is left
+        return "ok", relay_request_sync(side="portal", message=message, timeout=timeout, retain=False)
+    except RelayTimeout:
+        return "timeout", None
+    except RelayRejected:
+        return "refused", None
+    except Exception:  # a broken answer from one hospital must not take the others' documents with it
+        logger.warning("shared documents: the look-up failed", exc_info=True)
+        return "refused", None
+    finally:
+        connections.close_all()  # this thread's own database connections; the request's are untouched
+
+
 def shared_documents_live(*, patient: Person, written_by: Person, relation: str = "") -> SharedDocuments:
+    """Every sharing hospital's documents, asked in parallel under one deadline (HN_SYNC_TIMEOUT_SECONDS).
+
+    One after another, a page with several hospitals would wait the sum of their answers (and a
+    silent one a whole timeout each); in parallel it waits for the slowest, at most the deadline.
+    """
     result = SharedDocuments()
-    for service in document_sharing_services(person=patient):
-        message = wire.find_documents_message(
-            service=service, patient=patient, written_by=written_by, relation=relation
-        )
-        try:
-            reply = relay_request_sync(side="portal", message=message, retain=False)
-        except RelayTimeout:
+    services = document_sharing_services(person=patient)
+    if not services:
+        return result
+    messages = [
+        wire.find_documents_message(service=service, patient=patient, written_by=written_by, relation=relation)
+        for service in services
+    ]
+    deadline = time.monotonic() + settings.HN_SYNC_TIMEOUT_SECONDS
+    pool = ThreadPoolExecutor(max_workers=min(len(services), SHARED_DOCUMENT_THREADS))
+    try:
+        futures = [pool.submit(_documents_ask, message, deadline) for message in messages]
+        # Each wait ends by the deadline on its own; the margin covers queueing for a thread.
+        wait(futures, timeout=max(deadline - time.monotonic(), 0) + 1.0)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for service, future in zip(services, futures, strict=True):
+        outcome, value = future.result() if future.done() and not future.cancelled() else ("timeout", None)
+        if outcome == "timeout":
             result.unavailable.append((service, _("Sykehuset svarte ikke i tide. Prøv igjen senere.")))
             continue
-        except RelayRejected:
+        if outcome != "ok":
             result.unavailable.append((service, _("Sykehuset kunne ikke vise dokumentene nå.")))
             continue
-        result.documents += [(service, info) for info in wire.document_list_of(reply) if _visible_to_citizen(info)]
+        result.documents += [(service, info) for info in wire.document_list_of(value) if _visible_to_citizen(info)]
     result.documents.sort(key=lambda pair: pair[1].written_at.isoformat() if pair[1].written_at else "", reverse=True)
     return result
 

@@ -5,12 +5,13 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from helsenorge.pagination import paginate
+from helsenorge.syncwaits import bounded_sync_waits
 from journal.access import journal_document_for, journal_subject, journal_subject_or_404, sharing_service_for
 from journal.forms import CopyRequestForm
 from journal.selectors import (
@@ -37,9 +38,7 @@ def documents(request):
     subject, allowed = journal_subject(request)
     context = {"subject": subject, "allowed": allowed}
     if allowed:
-        context["page"] = Paginator(journal_documents_for(person=subject.patient), PAGE_SIZE).get_page(
-            request.GET.get("side")
-        )
+        context["page"] = paginate(request, journal_documents_for(person=subject.patient), per_page=PAGE_SIZE)
         context["copy_requests"] = copy_requests_for(person=subject.patient)[:5]
         context["can_request"] = bool(copy_request_services(person=subject.patient))
     return render(request, "journal/documents.html", context)
@@ -80,12 +79,13 @@ def copy_request_new(request):
 
 @login_required
 @require_GET
+@bounded_sync_waits
 def shared_documents(request):
     subject, allowed = journal_subject(request)
     result = page = None
     if allowed:
         result = shared_documents_live(patient=subject.patient, written_by=subject.actor, relation=_relation(subject))
-        page = Paginator(result.documents, PAGE_SIZE).get_page(request.GET.get("side"))
+        page = paginate(request, result.documents, per_page=PAGE_SIZE)
     return render(
         request,
         "journal/shared_documents.html",
@@ -95,6 +95,7 @@ def shared_documents(request):
 
 @login_required
 @require_GET
+@bounded_sync_waits
 def shared_document(request, service_id, document_id):
     subject = journal_subject_or_404(request)
     service = sharing_service_for(patient=subject.patient, service_id=service_id)
@@ -131,5 +132,5 @@ def access_log(request):
     subject, allowed = journal_subject(request)
     context = {"subject": subject, "allowed": allowed}
     if allowed:
-        context["page"] = Paginator(access_log_for(person=subject.patient), PAGE_SIZE).get_page(request.GET.get("side"))
+        context["page"] = paginate(request, access_log_for(person=subject.patient), per_page=PAGE_SIZE)
     return render(request, "journal/access_log.html", context)

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helsenorge.pagination import paginate
 from tools.access import (
     dispatch_for_launch,
     published_tool,
@@ -43,7 +43,7 @@ PAGE_SIZE = 10
 
 def _page(request, queryset, param="side"):
     """One page of a list; components/pagination.html links its neighbours."""
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+    return paginate(request, queryset, per_page=PAGE_SIZE, param=param)
 
 
 def _verdict_rows(tool):

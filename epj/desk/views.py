@@ -3,7 +3,6 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +25,7 @@ from epj.desk.services import (
     clinic_thread_start,
     desk_opened_log,
 )
+from helsenorge.pagination import paginate
 from messaging.wire.attachments import EXTENSIONS, content_type_of
 
 PAGE_SIZE = 25
@@ -54,7 +54,7 @@ def case_list(request, organisation_id):
         user=request.user,
         **{k: filters.get(k) or "" for k in ("kind", "state", "age", "assignee")},
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("side"))
+    page = paginate(request, cases, per_page=PAGE_SIZE)
     now = timezone.now()
     rows = [(case, is_overdue(case, now)) for case in page.object_list]
     return render(

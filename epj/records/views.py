@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,6 +26,7 @@ from epj.records.services import (
     shared_document_open,
     shared_documents_open,
 )
+from helsenorge.pagination import paginate
 
 PAGE_SIZE = 25
 
@@ -37,7 +37,7 @@ def copy_requests(request, organisation_id):
     membership = desk_membership_for(user=request.user, organisation_id=organisation_id)
     state = request.GET.get("status", CopyRequest.State.OPEN)
     qs = copy_requests_for_desk(organisation=membership.organisation, state=state)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("side"))
+    page = paginate(request, qs, per_page=PAGE_SIZE)
     return render(
         request,
         "records/copy_requests.html",
@@ -111,9 +111,7 @@ def hospital_documents(request, organisation_id):
         else:
             messages.success(request, _("«%(title)s» er delt.") % {"title": document.title})
             return redirect("records:hospital_documents", organisation_id=membership.organisation_id)
-    page = Paginator(hospital_documents_published(organisation=membership.organisation), PAGE_SIZE).get_page(
-        request.GET.get("side")
-    )
+    page = paginate(request, hospital_documents_published(organisation=membership.organisation), per_page=PAGE_SIZE)
     return render(
         request,
         "records/hospital_documents.html",
@@ -125,9 +123,7 @@ def hospital_documents(request, organisation_id):
 @require_GET
 def patients(request, organisation_id):
     membership = clinician_membership_for(user=request.user, organisation_id=organisation_id)
-    page = Paginator(treated_patients(organisation=membership.organisation), PAGE_SIZE).get_page(
-        request.GET.get("side")
-    )
+    page = paginate(request, treated_patients(organisation=membership.organisation), per_page=PAGE_SIZE)
     return render(request, "records/patients.html", {"organisation": membership.organisation, "page": page})
 
 
@@ -136,7 +132,7 @@ def patients(request, organisation_id):
 def patient_documents(request, organisation_id, person_id):
     membership, person = treated_patient_for(user=request.user, organisation_id=organisation_id, person_id=person_id)
     documents = shared_documents_open(membership=membership, person=person)
-    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("side"))
+    page = paginate(request, documents, per_page=PAGE_SIZE)
     return render(
         request,
         "records/patient_documents.html",

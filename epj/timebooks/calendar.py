@@ -13,7 +13,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
 from epj.timebooks.models import AppointmentType, Booking, BookingStatus, Slot
-from messaging.wire.calendar import CalendarFormatError, calendar_new, calendar_parse
+from messaging.wire.calendar import CalendarFormatError, calendar_new, calendar_parse, timebook_id_of
 
 PRODID = "-//Helsenorge-portal//EPJ-simulator timebok//NO"
 RESULT_CONFIRMED = "CONFIRMED"
@@ -69,7 +69,12 @@ def free_slot_query_parse(data: bytes) -> FreeSlotQuery:
     start, end = _aware(busy["DTSTART"]), _aware(busy["DTEND"])
     if end <= start:
         raise CalendarFormatError("DTEND must be after DTSTART")
-    return FreeSlotQuery(start=start, end=end, timebook_ref=str(busy.get("X-HN-TIMEBOOK", "")))
+    timebook_ref = str(busy.get("X-HN-TIMEBOOK", ""))
+    if timebook_ref and timebook_id_of(timebook_ref) is None:
+        # Refused as malformed (an AppRec reply at once), never looked up: a number past the
+        # database's range would fail the lookup, and a failure is retried until the caller gives up.
+        raise CalendarFormatError(f"X-HN-TIMEBOOK {timebook_ref[:40]!r} is no timebook reference (tb-<id>)")
+    return FreeSlotQuery(start=start, end=end, timebook_ref=timebook_ref)
 
 
 def reservation_parse(data: bytes) -> ReservationRequest:

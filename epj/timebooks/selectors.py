@@ -9,6 +9,7 @@ from django.utils import timezone
 from clinics.models import Service
 from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
 from helsenorge.clock import holiday_name, local_at
+from messaging.wire.calendar import slot_id_of, timebook_id_of
 
 # Per timebook: enough for a citizen to choose from, small enough to keep the synchronous reply quick
 # (each slot is a VEVENT both sides must write and read within the 15 s budget).
@@ -45,8 +46,7 @@ def free_slots(
         booked__lt=F("capacity"),
     ).select_related("timebook__clinician__user")
     if timebook_ref:
-        pk = timebook_ref.removeprefix("tb-")
-        qs = qs.filter(timebook_id=int(pk) if pk.isdigit() else -1)
+        qs = qs.filter(timebook_id=timebook_id_of(timebook_ref) or -1)
     if patient_nin:
         qs = qs.exclude(bookings__patient_nin=patient_nin, bookings__status=BookingStatus.ACTIVE)
     slots: list[Slot] = []
@@ -56,10 +56,10 @@ def free_slots(
 
 
 def slot_by_ref(ref: str) -> Slot | None:
-    pk = ref.removeprefix("slot-").split("@", 1)[0]
-    if not pk.isdigit():
+    pk = slot_id_of(ref)
+    if pk is None:
         return None
-    return Slot.objects.select_related("timebook__service__organisation").filter(pk=int(pk)).first()
+    return Slot.objects.select_related("timebook__service__organisation").filter(pk=pk).first()
 
 
 def booking_by_uid(uid: str) -> Booking | None:

@@ -4,7 +4,7 @@ from epj.timebooks import views
 
 app_name = "epj_timebooks"
 urlpatterns = [
-    path("virksomhet/<int:organisation_id>/", views.timebook_list, name="list"),
-    path("<int:timebook_id>/", views.timebook_detail, name="detail"),
-    path("time/<int:slot_id>/", views.slot_detail, name="slot"),
+    path("virksomhet/<id:organisation_id>/", views.timebook_list, name="list"),
+    path("<id:timebook_id>/", views.timebook_detail, name="detail"),
+    path("time/<id:slot_id>/", views.slot_detail, name="slot"),
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import HealthContact, Service
+from helsenorge.pagination import page_number
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject
 from messaging.models import EnvelopeState
@@ -101,13 +102,10 @@ def inbox_page(*, person: Person, number: str | int | None, per_page: int) -> In
 
     One statement: every row also carries COUNT(*) OVER () and SUM(unread) OVER (), which the
     database computes over all the patient's threads before LIMIT/OFFSET. Like
-    `Paginator.get_page`, a page number that is not a number shows the first page and one past
+    `Paginator.get_page`, a page number that is not a short number (helsenorge.pagination) shows the first page and one past
     the end the last; only that case (and an empty inbox past page 1) costs a separate count.
     """
-    try:
-        number = max(int(number or ""), 1)
-    except (TypeError, ValueError):
-        number = 1
+    number = page_number(number)
     rows = _page_rows(person.pk, number, per_page)
     if rows:
         # int(): raw rows skip the ORM's converters, and PostgreSQL's SUM of a count is a numeric (Decimal).

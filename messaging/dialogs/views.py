@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from helsenorge.syncwaits import retry_after, sync_wait_slot, too_many_waits
 from messaging.dialogs.access import (
     attachment_for_citizen,
     dialog_subject,
@@ -73,8 +74,13 @@ def _form_for(kind, info, data=None, files=None):
 def compose(request, service_id, kind):
     """Write to a health contact; the server refuses services that do not offer `kind`."""
     subject, service = service_for_compose(request=request, service_id=service_id, kind=kind)
-    info = compose_info_fetch(subject=subject, service=service, kind=kind)
-    unavailable = info is None and kind != Kind.EKONTAKT
+    # Asking the clinic holds this web worker: at most a few such waits per user (helsenorge/syncwaits.py).
+    with sync_wait_slot(request) as admitted:
+        if not admitted and request.method == "GET":
+            return too_many_waits(request)
+        info = compose_info_fetch(subject=subject, service=service, kind=kind) if admitted else None
+    busy = not admitted
+    unavailable = busy or (info is None and kind != Kind.EKONTAKT)
     quote = info.charge if info and kind == Kind.EKONSULTASJON else None
     if kind == Kind.EKONSULTASJON and info is not None and quote is None:
         unavailable = True
@@ -84,7 +90,13 @@ def compose(request, service_id, kind):
         form = _form_for(kind, info, request.POST)
         form.is_valid()
         form.add_error(
-            None, _("Vi fikk ikke kontakt med helsetjenesten, så meldingen er ikke sendt. Prøv igjen om litt.")
+            None,
+            _(
+                "Du venter allerede på svar fra helsetjenesten i en annen fane eller et annet vindu, "
+                "så meldingen er ikke sendt. Prøv igjen om et øyeblikk."
+            )
+            if busy
+            else _("Vi fikk ikke kontakt med helsetjenesten, så meldingen er ikke sendt. Prøv igjen om litt."),
         )
     elif request.method == "POST":
         form = _form_for(kind, info, request.POST, request.FILES)
@@ -122,7 +134,7 @@ def compose(request, service_id, kind):
                 else:
                     messages.success(request, _("Meldingen er sendt til %(service)s.") % {"service": service.name})
                     return redirect("dialogs:thread", thread_id=thread.pk)
-    return render(
+    response = render(
         request,
         "dialogs/compose.html",
         {
@@ -137,6 +149,7 @@ def compose(request, service_id, kind):
             "unavailable": unavailable,
         },
     )
+    return retry_after(response) if busy else response
 
 
 @login_required
