@@ -294,7 +294,8 @@ def clinic_message_receive(message: Message, envelope: "Envelope | None" = None)
         # Only the co-payment changed (paid at the clinic, often after the conversation ended):
         # the charge card shows it, so nothing new appears in the thread and no notice goes out.
         _charge_update(thread=thread, charge=charge)
-        return relay.HandlerResult(status=codes.STATUS_OK)
+        unchanged: HandlerResult = relay.HandlerResult(status=codes.STATUS_OK)
+        return unchanged
     if thread.is_closed:
         raise _reject("X99", "Samtalen er avsluttet.")
     copy = DialogMessage.objects.create(
