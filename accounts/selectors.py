@@ -21,7 +21,7 @@ from tools.models import ToolDispatch
 from tools.selectors import new_tools_for_person
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    from django.utils.functional import _StrOrPromise as StrOrPromise  # stubs only: a str or a lazy translation
 
 
 @dataclass

@@ -398,7 +398,7 @@ def apprecs_prefetch(documents: list[Message | AppRec]) -> None:
 
 @transaction.atomic
 def power_of_attorney_grant(
-    *, grantor: Person, holder_nin: str, areas: list[str], valid_until: datetime.date | None = None
+    *, grantor: Person, holder_nin: str, areas: Sequence[str], valid_until: datetime.date | None = None
 ) -> list[PowerOfAttorney]:
     """The grantor (16+) lets an adult (18+) act for them in the chosen service areas."""
     today = timezone.localdate()
