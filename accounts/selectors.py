@@ -6,15 +6,22 @@ section that is not covered is never queried, so nothing of it can reach the pag
 """
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from appointments.models import Appointment
 from appointments.selectors import upcoming_appointments
-from clinics.selectors import health_contacts_for_person
+from clinics.selectors import ContactSummary, health_contacts_for_person
 from journal.access import journal_allowed_for
+from journal.models import JournalCopyRequest, JournalDocument
 from journal.selectors import open_copy_requests_for, recent_documents_for
-from messaging.dialogs.models import Kind, ServiceArea
+from messaging.dialogs.models import Kind, ServiceArea, Thread
 from messaging.dialogs.representation import Subject
 from messaging.dialogs.selectors import threads_awaiting_answer, unread_threads, unread_total
+from tools.models import ToolDispatch
 from tools.selectors import new_tools_for_person
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise  # stubs only: a str or a lazy translation
 
 
 @dataclass
@@ -23,21 +30,23 @@ class Overview:
     may_use_dialogs: bool  # messages, appointments, renewals, e-konsultasjon, tools
     may_see_journal: bool  # documents, journal copies and copy requests
     unread_count: int = 0
-    unread_threads: list = field(default_factory=list)
-    appointments: list = field(default_factory=list)
-    documents: list = field(default_factory=list)
-    tools: list = field(default_factory=list)
-    renewals: list = field(default_factory=list)
-    consultations: list = field(default_factory=list)
-    copy_requests: list = field(default_factory=list)
-    contacts: list = field(default_factory=list)  # only the citizen's own: they are health information too
+    unread_threads: list[Thread] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+    documents: list[JournalDocument] = field(default_factory=list)
+    tools: list[ToolDispatch] = field(default_factory=list)
+    renewals: list[Thread] = field(default_factory=list)
+    consultations: list[Thread] = field(default_factory=list)
+    copy_requests: list[JournalCopyRequest] = field(default_factory=list)
+    contacts: list[ContactSummary] = field(
+        default_factory=list
+    )  # only the citizen's own: they are health information too
 
     @property
     def open_requests(self) -> int:
         return len(self.renewals) + len(self.consultations) + len(self.copy_requests)
 
     @property
-    def uncovered_areas(self) -> list:
+    def uncovered_areas(self) -> "list[StrOrPromise]":
         """The service areas a power of attorney does not cover, to say so instead of staying silent."""
         return [label for value, label in ServiceArea.choices if value not in self.subject.areas]
 

@@ -1,12 +1,15 @@
 """The operator's side of appointments: which video services are approved for integration."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
 
 from appointments.models import ClinicVideoService, DropInRoom, VideoService
 
 # A URL typed without a scheme means https (Django 6's default).
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URLS: Mapping[type[models.Field], Mapping[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(VideoService)

@@ -128,11 +128,11 @@ def calendar_feed_for(*, person: Person) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(person=person).first()
 
 
-def upcoming_appointments(*, person, limit: int = 5, at=None) -> list[Appointment]:
+def upcoming_appointments(*, person: Person, limit: int = 5, at: datetime.datetime | None = None) -> list[Appointment]:
     """The next few appointments that still stand (booked, awaiting an answer or being cancelled)."""
     return list(appointments_for_person(person=person, upcoming=True, at=at)[:limit])
 
 
-def cancel_deadline_passed(deadline: datetime.datetime | None, *, at=None) -> bool:
+def cancel_deadline_passed(deadline: datetime.datetime | None, *, at: datetime.datetime | None = None) -> bool:
     """Has the last moment to cancel online already gone (a slot booked now could not be cancelled online)?"""
     return deadline is not None and (at or timezone.now()) > deadline

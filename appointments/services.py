@@ -342,7 +342,7 @@ def appointment_apply(
     return appointment, changed
 
 
-def appointment_push_unrelated(*, service: Service, person) -> bool:
+def appointment_push_unrelated(*, service: Service, person: Person) -> bool:
     """True when the citizen has no health contact, past or present, with the pushing organisation."""
     return not HealthContact.objects.filter(person=person, service__organisation=service.organisation_id).exists()
 

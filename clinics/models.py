@@ -1,11 +1,15 @@
 """The address register (Adresseregisteret) and health-contact relationships."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise  # stubs only: a str or a lazy translation
 
 _ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -120,7 +124,7 @@ APPOINTMENT_LEVEL_ORDER: list[str] = [
 ]
 
 
-def process_frame_error(kind: str, process: str, level: str | None = None) -> str | Promise | None:
+def process_frame_error(kind: str, process: str, level: str | None = None) -> "StrOrPromise | None":
     """Why `kind` may not offer `process` (at `level`), or None when it may."""
     if process not in PROCESS_FRAMES[kind]:
         return _("%(kind)s kan ikke tilby %(process)s.") % {

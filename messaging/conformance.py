@@ -16,6 +16,7 @@ import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +24,7 @@ from django.db import transaction
 from accounts.models import Person
 from accounts.nin import nin_parse
 from clinics.models import AppointmentLevel, HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess
-from messaging.codec import AppRec, CodecError, apprec_parse, document_parse
+from messaging.codec import AppRec, CodecError, Message, apprec_parse, document_parse
 from messaging.codec.types import Header
 from messaging.relay import relay_receive_raw
 from messaging.relay.inbound import ACCEPTED, APPLIED, DUPLICATE
@@ -69,7 +70,7 @@ def provenance_verdicts(samples: Path) -> dict[str, str]:
     return verdicts
 
 
-def _header(data: bytes) -> tuple[object | None, Header | None]:
+def _header(data: bytes) -> tuple[Message | AppRec | None, Header | Message | AppRec | None]:
     """The parsed document (or None) and whatever addressing could be read."""
     try:
         document = document_parse(data)
@@ -130,13 +131,15 @@ def sample_check(path: Path, provenance: str) -> SampleResult:
         _register_patient(getattr(document, "patient", None), service)
     receipt = relay_receive_raw(side="portal", payload=data, from_her_id=sender.her_id if sender else None)
     outcome = receipt.outcome
-    facts = dict(
+    facts: dict[str, Any] = dict(
         name=path.name,
         provenance=provenance,
         is_receipt=is_receipt,
         receiver=(receiver.her_id, receiver.sub_her_id) if receiver else (None, None),
         addressed_to_portal=to_portal,
     )
+    if outcome is None:  # a transient failure the workers retry: no verdict on the message yet
+        return SampleResult(**facts, accepted=False, code="", reason=receipt.envelope.error_text)
     if outcome.outcome in (ACCEPTED, APPLIED, DUPLICATE) and outcome.answer is None:
         reason = receipt.envelope.error_text or outcome.detail or outcome.outcome
         return SampleResult(**facts, accepted=True, code="", reason=reason)

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.utils.datastructures import MultiValueDict
 
 
 class _Elements(HTMLParser):
@@ -95,7 +96,7 @@ def test_each_input_has_its_label_and_help_text_and_no_error_marks_when_valid():
 def test_errors_are_announced_before_the_input_and_linked_from_it():
     form = EveryWidget(
         data={"name": "", "text": "", "choice": "zz", "radios": "", "days": [], "agree": ""},
-        files={"attachment": SimpleUploadedFile("a.txt", b"")},
+        files=MultiValueDict({"attachment": [SimpleUploadedFile("a.txt", b"")]}),
     )
     assert not form.is_valid()
     html, page = _render_fields(form)

@@ -80,9 +80,11 @@ def dockerfile_text():
 
 def image_variables(schema_dir):
     """Our variables the Dockerfile sets with ENV, with the image's schema folder mapped to schema_dir."""
-    found = {}
+    found: dict[str, str] = {}
     for line in re.findall(r"^ENV (.*)$", dockerfile_text(), re.M):
-        found.update(word.split("=", 1) for word in shlex.split(line))
+        for word in shlex.split(line):
+            key, value = word.split("=", 1)
+            found[key] = value
     ours = {key: value for key, value in found.items() if key.startswith("HN_")}
     assert "HN_SCHEMA_DIR" in ours, "the image must say where its XSDs are"
     return {**ours, "HN_SCHEMA_DIR": str(schema_dir)}

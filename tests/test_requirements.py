@@ -184,7 +184,7 @@ def test_the_application_imports_nothing_the_runtime_requirements_lack():
     runtime = set(pins(ROOT / "requirements.txt")) | set(pins(ROOT / "requirements-amqp.txt"))
     providers = metadata.packages_distributions()
     local = {p.name for p in ROOT.iterdir() if p.is_dir() or p.suffix == ".py"} | {"manage"}
-    missing = {}
+    missing: dict[str, list[str]] = {}
     for path in application_modules():
         for name in imported_top_level_names(path) - set(sys.stdlib_module_names) - local:
             distributions = {canonicalize_name(d) for d in providers.get(name, [])}

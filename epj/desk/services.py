@@ -77,7 +77,7 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
     batch's other rows (`batch_insert`); `citizen_messages_prefetch` reads the cases up front.
     """
     relay = _relay()
-    kind = wire.FUNCTION_KIND[message.msg_type]
+    kind = CaseKind(wire.FUNCTION_KIND[message.msg_type])
     receiver = message.receiver
     # Once per relay batch: a batch of a hundred messages to one service looks it up once.
     service = relay.batch_lookup(
@@ -565,7 +565,7 @@ def compose_info_answer(message: Message) -> Message:
     relay = _relay()
     if not wire.is_compose_info_request(message):
         raise relay.Reject("T10", "Bare forespørsel om skjemainformasjon besvares synkront.")
-    kind = wire.FUNCTION_KIND[message.msg_type]
+    kind = CaseKind(wire.FUNCTION_KIND[message.msg_type])
     sub_her_id = message.receiver.sub_her_id
     service = (
         Service.objects.select_related("organisation")

@@ -293,12 +293,13 @@ def powers_of_attorney(*, person: Person) -> tuple[QuerySet[PowerOfAttorney], Qu
 # --- the overview page ------------------------------------------------------------------------
 
 
-def unread_threads(*, person, limit: int = 5) -> list[Thread]:
+def unread_threads(*, person: Person, limit: int = 5) -> list[Thread]:
     """The patient's threads with clinic messages not yet read, most recent first, each with `unread`."""
-    return list(inbox_threads(person=person).filter(unread__gt=0)[:limit])
+    # `unread` is annotated by inbox_threads, which the stubs' QuerySet[Thread] cannot say.
+    return list(inbox_threads(person=person).filter(unread__gt=0)[:limit])  # type: ignore[misc]
 
 
-def threads_awaiting_answer(*, person, limit: int = 10) -> list[Thread]:
+def threads_awaiting_answer(*, person: Person, limit: int = 10) -> list[Thread]:
     """Open renewals and e-konsultasjoner where the citizen had the last word: the clinic has not answered."""
     last_direction = (
         DialogMessage.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-pk").values("direction")[:1]

@@ -294,7 +294,8 @@ def clinic_message_receive(message: Message, envelope: "Envelope | None" = None)
         # Only the co-payment changed (paid at the clinic, often after the conversation ended):
         # the charge card shows it, so nothing new appears in the thread and no notice goes out.
         _charge_update(thread=thread, charge=charge)
-        return relay.HandlerResult(status=codes.STATUS_OK)
+        unchanged: HandlerResult = relay.HandlerResult(status=codes.STATUS_OK)
+        return unchanged
     if thread.is_closed:
         raise _reject("X99", "Samtalen er avsluttet.")
     copy = DialogMessage.objects.create(
@@ -397,7 +398,7 @@ def apprecs_prefetch(documents: list[Message | AppRec]) -> None:
 
 @transaction.atomic
 def power_of_attorney_grant(
-    *, grantor: Person, holder_nin: str, areas: list[str], valid_until: datetime.date | None = None
+    *, grantor: Person, holder_nin: str, areas: Sequence[str], valid_until: datetime.date | None = None
 ) -> list[PowerOfAttorney]:
     """The grantor (16+) lets an adult (18+) act for them in the chosen service areas."""
     today = timezone.localdate()

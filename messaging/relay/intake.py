@@ -8,10 +8,12 @@ each, not their size in memory and in the database.
 """
 
 import hashlib
+import io
 import os
 import stat
 import uuid
 from dataclasses import dataclass
+from typing import IO, TypeAlias
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,6 +21,9 @@ from django.utils import timezone
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState
 
 CHUNK_BYTES = 1024 * 1024
+
+# An open binary file or pipe (sys.stdin.buffer, open(path, "rb")) or a raw stream.
+ByteStream: TypeAlias = IO[bytes] | io.RawIOBase
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class Oversize:
         )
 
 
-def _known_size(stream) -> int | None:
+def _known_size(stream: ByteStream) -> int | None:
     try:
         status = os.fstat(stream.fileno())
     except (AttributeError, OSError, ValueError):
@@ -47,7 +52,7 @@ def _known_size(stream) -> int | None:
     return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
-def payload_read_bounded(stream, *, limit: int | None = None) -> bytes | Oversize:
+def payload_read_bounded(stream: ByteStream, *, limit: int | None = None) -> bytes | Oversize:
     """The stream's bytes, or `Oversize` once more than `limit` have come (never more read).
 
     A regular file's size is known up front, so an oversize file is only hashed, chunk by chunk;
@@ -73,7 +78,7 @@ def payload_read_bounded(stream, *, limit: int | None = None) -> bytes | Oversiz
     return bytes(buffer)
 
 
-def oversize_of(payload: bytes, *, limit: int | None = None) -> Oversize | None:
+def oversize_of(payload: bytes | memoryview, *, limit: int | None = None) -> Oversize | None:
     """For bytes already in memory: `Oversize` when they are over the limit, else None."""
     limit = settings.HN_XML_MAX_BYTES if limit is None else limit
     if len(payload) <= limit:

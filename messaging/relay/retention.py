@@ -19,7 +19,7 @@ import time
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from messaging.models import Envelope, EnvelopeState
@@ -34,7 +34,7 @@ SETTLED_STATES = (
 _TIMESTAMPS = ("sent_at", "delivered_at", "rejected_at", "claimed_at", "dead_at")
 
 
-def purgeable(*, now: datetime.datetime | None = None, days: int | None = None):
+def purgeable(*, now: datetime.datetime | None = None, days: int | None = None) -> QuerySet[Envelope]:
     """Settled envelopes with content that nothing has touched for the retention period."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.HN_RETENTION_DAYS if days is None else days)
     quiet = Q()

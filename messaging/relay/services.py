@@ -14,7 +14,7 @@ from messaging.codec import now as codec_now
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay.delivery import envelopes_deliver
 from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
-from messaging.relay.intake import Oversize, oversize_dead_letter, oversize_of, payload_read_bounded
+from messaging.relay.intake import ByteStream, Oversize, oversize_dead_letter, oversize_of, payload_read_bounded
 from messaging.relay.kicks import kick_on_commit, relay_kick
 from messaging.relay.outbox import outbox_insert
 from messaging.relay.parties import party_for_her_id, portal_party
@@ -201,7 +201,7 @@ def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = No
     return RawReceipt(envelope=envelope, outcome=outcome)
 
 
-def relay_receive_stream(*, side: str, stream, from_her_id: int | None = None) -> RawReceipt:
+def relay_receive_stream(*, side: str, stream: ByteStream, from_her_id: int | None = None) -> RawReceipt:
     """`relay_receive_raw` for a file or pipe, reading at most HN_XML_MAX_BYTES + 1 bytes of it:
     a larger document is refused (T99) and dead-lettered as its size and digest only."""
     _check_side(side)

@@ -16,13 +16,14 @@ from clinics.models import Process
 from messaging.codec import Foresporsel, Message, Notat, Patient, codes, new_msg_id, now
 from messaging.relay.parties import clinic_party, portal_party
 
-# A dialog's kind (a thread's or a desk case's) is the register process it belongs to.
-KIND_FUNCTION = {
+# A dialog's kind (a thread's or a desk case's) is the register process it belongs to; keyed by
+# the stored string too (a Process is a str), as the models keep the kind in a CharField.
+KIND_FUNCTION: dict[str, str] = {
     Process.EKONTAKT: codes.DIALOG_INNBYGGER_EKONTAKT,
     Process.EKONSULTASJON: codes.DIALOG_INNBYGGER_EKONSULTASJON,
     Process.RENEWAL: codes.DIALOG_INNBYGGER_RESEPTFORNYELSE,
 }
-FUNCTION_KIND = {function: kind for kind, function in KIND_FUNCTION.items()}
+FUNCTION_KIND = {function: Process(kind) for kind, function in KIND_FUNCTION.items()}
 DIALOG_FUNCTIONS = tuple(KIND_FUNCTION.values())
 
 FEE_EKONSULTASJON = "2ae"

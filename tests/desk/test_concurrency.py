@@ -39,7 +39,7 @@ def test_assign_waiting_on_an_uncommitted_close_sees_it_and_refuses(clinic_data)
     case = _new_case(cast, "Lukkes nå")
     stale = Case.objects.get(pk=case.pk)  # what the assigning page read: open, waiting
     closed_not_committed = threading.Event()
-    outcome = {}
+    outcome: dict[str, str | ValidationError] = {}
 
     def close():
         try:

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from epj.desk.models import Case, CaseKind
 from epj.desk.selectors import desk_cases, is_overdue
-from epj.desk.services import case_claim, working_days_after
+from epj.desk.services import case_claim
+from helsenorge.clock import working_days_after
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
 from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject

@@ -11,8 +11,8 @@ OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 UTC = datetime.UTC
 
 
-def oslo(*args):
-    return datetime.datetime(*args, tzinfo=OSLO)
+def oslo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=OSLO)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 def answer(message):
     """What the EPJ's registered sync handler answers for this request, after a codec round trip."""
     parsed = message_parse(message_build(message))
-    return sync_handler_for("epj", parsed.msg_type)(parsed)
+    handler = sync_handler_for("epj", parsed.msg_type)
+    assert handler is not None, f"no sync handler for {parsed.msg_type}"
+    return handler(parsed)
 
 
 @pytest.fixture

@@ -154,6 +154,7 @@ def test_any_payload_size_round_trips(sender, receiver, size, seed):
 def openssl(tmp_path):
     binary = shutil.which("openssl")
     require_or_skip(binary is not None, "the openssl command is not installed")
+    assert binary is not None  # require_or_skip has skipped or failed the test otherwise
 
     def run(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([binary, *map(str, args)], capture_output=True, check=True, cwd=tmp_path)

@@ -2,6 +2,7 @@
 codes from TemaKodet systems, and every project-defined code documented in docs/message-codes.md."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def wire_messages():
     info = wire.ComposeInfo(
         absence_text="Ferie",
         absence_substitute="Per",
-        charge=wire.ChargeInfo(fee_code="2ae", amount=170, state="quote"),
+        charge=wire.ChargeInfo(fee_code="2ae", amount=Decimal(170), state="quote"),
         medications=(("Ventoline", "2 doser"),),
     )
     return {

@@ -6,6 +6,7 @@ import io
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -29,7 +30,8 @@ class Gateway:
     (then the last one for ever) and records every request."""
 
     def __init__(self, statuses, delay=0.0):
-        self.statuses, self.delay, self.requests = list(statuses), delay, []
+        self.statuses, self.delay = list(statuses), delay
+        self.requests: list[dict[str, object]] = []
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -199,7 +201,7 @@ def test_a_failed_attempt_waits_its_back_off_before_the_next(
     attempt = notice_deliver(notice_id=notice.pk)
     assert attempt.retry_in == 30
     assert notice_deliver(notice_id=notice.pk).state == "skipped"  # not due yet
-    later = timezone.now() + timezone.timedelta(seconds=31)
+    later = timezone.now() + timedelta(seconds=31)
     assert notice_deliver(notice_id=notice.pk, now=later).state == NoticeState.SENT
     assert len(gateway.requests) == 2
 
@@ -237,7 +239,7 @@ def test_the_portal_worker_sends_retries_and_sweeps_up_lost_notices(settings, no
                 channel=NoticeChannel.SMS,
                 recipient=nora.mobile,
                 path="/meldinger/",
-                next_attempt_at=timezone.now() - timezone.timedelta(minutes=5),
+                next_attempt_at=timezone.now() - timedelta(minutes=5),
             )
             settings.HN_NOTICE_SWEEP_SECONDS = 60
             assert notices_sweep() == 1

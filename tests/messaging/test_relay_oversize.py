@@ -49,7 +49,7 @@ def test_a_pipe_is_read_to_one_byte_over_the_limit_and_no_further():
     assert payload_read_bounded(CountingPipe(4096), limit=4096) == b"<" * 4096
 
 
-def _run_receive(path, *extra) -> tuple[int, str, str]:
+def _run_receive(path, *extra) -> tuple[str | int | None, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit) as exited:
         call_command("relay", "receive", "--side", "epj", str(path), *extra, stdout=out, stderr=err)
