@@ -148,6 +148,8 @@ def shared_documents_live(*, patient: Person, written_by: Person, relation: str 
         if outcome != "ok":
             result.unavailable.append((service, _("Sykehuset kunne ikke vise dokumentene nå.")))
             continue
+        if value is None:  # an "ok" outcome always carries the reply
+            continue
         result.documents += [(service, info) for info in wire.document_list_of(value) if _visible_to_citizen(info)]
     result.documents.sort(key=lambda pair: pair[1].written_at.isoformat() if pair[1].written_at else "", reverse=True)
     return result

@@ -85,7 +85,7 @@ def session_for(user) -> dict:
 
 def burst(url: str, cookies: dict, n: int = BURST) -> tuple[list, threading.Thread]:
     """Fire `n` GETs at once from threads; returns the (status, Retry-After, seconds) list and the thread."""
-    results = []
+    results: list[tuple[int, str | None, float]] = []
 
     def one(_):
         started = time.monotonic()

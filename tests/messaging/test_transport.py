@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -41,6 +42,9 @@ from messaging.transport.envelope import (
 )
 from messaging.transport.sync import SyncClient, SyncTimeout
 from messaging.transport.yardstick import amqp_round_trip_rate
+
+if TYPE_CHECKING:
+    from messaging.transport.amqp import AmqpTransport
 from tests.conftest import require_or_skip
 from tests.test_settings_env import last_line, start
 
@@ -79,7 +83,7 @@ class Broker:
     def __init__(self, kind, tmp_path):
         self.kind = kind
         self.tmp_path = tmp_path
-        self.url = amqp_url() if kind == "amqp" else None
+        self.url: str = amqp_url() or "" if kind == "amqp" else ""
         self.prefix = f"amqp-test-{uuid.uuid4().hex[:8]}"
         self.queues = set()
         self.open = []
@@ -89,11 +93,12 @@ class Broker:
         self.queues |= {queue, dead_letter_queue(queue)}
         return queue
 
-    def transport(self, **options):
+    def transport(self, **options) -> "AmqpTransport | EmbeddedTransport":
+        transport: AmqpTransport | EmbeddedTransport
         if self.kind == "amqp":
-            from messaging.transport.amqp import AmqpTransport
+            from messaging.transport import amqp
 
-            transport = AmqpTransport(self.url, timeout=10, **options)
+            transport = amqp.AmqpTransport(self.url, timeout=10, **options)
         else:
             transport = EmbeddedTransport(self.tmp_path / "broker", **options)
         self.open.append(transport)
@@ -145,7 +150,7 @@ def test_queue_names_per_party():
     assert dead_letter_queue("91468_async") == "91468_async_dead"
     for bad in (0, -3, "91468", True):
         with pytest.raises(ValueError):
-            async_queue(bad)
+            async_queue(bad)  # type: ignore[arg-type]  # the wrong types are the point
     with pytest.raises(ValueError):
         syncreply_queue(PORTAL, "@@")
 
@@ -512,7 +517,7 @@ def test_two_consumers_on_one_queue_get_each_message_once(broker):
     producer = broker.transport()
     for message_id in sent:
         producer.publish(message(queue, message_id=message_id))
-    seen = {"a": [], "b": []}
+    seen: dict[str, list[str]] = {"a": [], "b": []}
     consumers = {name: broker.transport() for name in seen}
 
     def consume(name):
@@ -680,6 +685,7 @@ def test_consumer_loop_survives_a_lease_that_ran_out_while_handling(tmp_path, ca
         assert transport.consume("91468_async", slow, stop=threading.Event(), poll_seconds=0.5, limit=1) == 1
     assert "will be delivered again" in caplog.text
     assert taken[0].delivery_count == 1
+    assert taken[0] is not None
     other.accept(taken[0])  # the holder of the lease can still settle it
     assert transport.queue_depths(["91468_async"]) == {"91468_async": 0}
     transport.close()

@@ -35,7 +35,7 @@ class HeldView:
 def request_as(user, ip="10.0.0.1"):
     request = RequestFactory().get("/timer/bestill/1/", REMOTE_ADDR=ip)
     request.user = user
-    request.session = {}
+    request.session = {}  # type: ignore[assignment]  # the limiter reads no session
     return request
 
 
@@ -166,4 +166,5 @@ def test_compose_while_busy_keeps_what_the_citizen_wrote_and_sends_nothing(limit
     assert "Vondt i ryggen" in body and "Det har vart i tre uker." in body  # nothing typed is lost
     assert not Thread.objects.exists()
     for slot in held:
+        assert slot is not None
         syncwaits.slot_give_back(*slot)
