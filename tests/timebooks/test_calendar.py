@@ -165,7 +165,7 @@ def test_week_grid_shows_each_state_in_words(client, cast, books):
 
     login_as(client, cast.reception)
     page = client.get(week_url(treater)).content.decode()
-    for text in ("Bestilt", "Ledig", "Delvis bestilt", "1 av 3", "Stengt", "Personalmøte", "I stengt tid"):
+    for text in ("Bestilt", "Ledig", "Delvis bestilt", "1 av 3 bestilt", "Stengt", "Personalmøte", "I stengt tid"):
         assert text in page
     assert "Stengt hele dagen: Kurs" in page
     assert '<th scope="row" class="cal-time">09:00</th>' in page
@@ -341,3 +341,14 @@ def test_daylight_saving_days_have_the_right_rows(client, cast, books, month, ro
         assert labels[2:4] == ["02:00 (sommertid)", "02:00 (normaltid)"]
     page = client.get(day_url(cast.gp_org, sunday)).content.decode()
     assert page.count('<th scope="row"') == rows
+
+
+def test_the_calendar_speaks_english_when_chosen(client, cast, books, settings):
+    treater, _lab = books
+    book(slot_at(treater, MONDAY, 9), cast.ole.person)
+    slot_at(treater, MONDAY, 10)
+    login_as(client, cast.reception)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in (week_url(treater), day_url(cast.gp_org)):
+        page = client.get(url).content.decode()
+        assert "Booked" in page and "Free" in page and "Key" in page and "Bestilt" not in page
