@@ -1,5 +1,7 @@
 """Writes on the portal's side of journal access: the access log, copy requests and received copies."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -50,7 +52,7 @@ def access_log_write(
 
 
 def access_log_write_many(
-    *, actor: User, organisation: Organisation, role: str, persons, what: str, object_ref: str = ""
+    *, actor: User, organisation: Organisation, role: str, persons: Iterable[Person], what: str, object_ref: str = ""
 ) -> int:
     """`access_log_write` for a page that shows many citizens at once (the clinic's calendar):
     one entry per person, written in one bulk insert. Returns the number of entries written."""

@@ -352,3 +352,30 @@ def test_the_calendar_speaks_english_when_chosen(client, cast, books, settings):
     for url in (week_url(treater), day_url(cast.gp_org)):
         page = client.get(url).content.decode()
         assert "Booked" in page and "Free" in page and "Key" in page and "Bestilt" not in page
+
+
+def test_the_bulk_access_log_write_refuses_what_the_single_one_refuses(cast):
+    from journal.services import access_log_write_many
+
+    persons = [cast.nora.person, cast.ole.person]
+    with pytest.raises(ValueError, match="not staff"):
+        access_log_write_many(
+            actor=cast.ola, organisation=cast.gp_org, role="clinician", persons=persons, what="appointments"
+        )
+    with pytest.raises(ValueError, match="unknown access-log kind"):
+        access_log_write_many(
+            actor=cast.kari, organisation=cast.gp_org, role="clinician", persons=persons, what="gossip"
+        )
+    assert not AccessLogEntry.objects.exists()
+    written = access_log_write_many(
+        actor=cast.kari,
+        organisation=cast.gp_org,
+        role="clinician",
+        persons=persons,
+        what="appointments",
+        object_ref="Timeoversikt " + "x" * 200,
+    )
+    assert written == 2
+    entries = list(AccessLogEntry.objects.order_by("person__nin"))
+    assert {e.person for e in entries} == set(persons)
+    assert all(e.actor_name == cast.kari.display_name and len(e.object_ref) == 100 for e in entries)
