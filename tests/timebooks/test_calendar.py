@@ -192,6 +192,8 @@ def test_week_view_marks_public_holidays_as_closed(client, cast, books):
     assert "Stengt" in page
     grid = schedule.week_grid(timebook=treater, week_start=week)
     assert grid.rows[0].cells[christmas.weekday()].state == "blocked"
+    day_page = client.get(day_url(cast.gp_org, christmas)).content.decode()
+    assert "Helligdag: Første juledag. Alle timebøker er stengt." in day_page
 
 
 def test_day_view_has_a_column_per_timebook(client, cast, books):
