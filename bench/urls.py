@@ -7,5 +7,5 @@ from helsenorge.urls import urlpatterns as production_urlpatterns
 
 urlpatterns = [
     *production_urlpatterns,
-    path("bench/rad/<int:her_id>/", bench_row, name="bench_row"),
+    path("bench/rad/<id:her_id>/", bench_row, name="bench_row"),
 ]

@@ -34,3 +34,18 @@ def booking_for_staff(*, user: User | AnonymousUser, slot: Slot, booking_id: int
     if booking is None:
         raise Http404
     return booking
+
+
+def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> tuple[Timebook, StaffMembership]:
+    """The timebook and the caller's membership in its organisation (the role goes in the access log)."""
+    timebook = Timebook.objects.select_related("organisation", "clinician__user").filter(pk=timebook_id).first()
+    if timebook is None or not user.is_authenticated:
+        raise Http404
+    membership = (
+        StaffMembership.objects.select_related("organisation")
+        .filter(user=user, organisation_id=timebook.organisation_id)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return timebook, membership

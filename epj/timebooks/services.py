@@ -378,6 +378,28 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     return written
 
 
+def calendar_viewed_log(
+    *, user: User, membership: StaffMembership, patient_nins: Iterable[str], object_ref: str
+) -> int:
+    """Staff saw the names of patients booked in the calendar: each of them reads it in "who has
+    seen my information", one entry per patient however many of their slots were shown, all in one
+    insert. Only the calendar's day or week, never a timebook's reason. Returns the entries written."""
+    from accounts.models import Person
+    from journal.services import ACCESS_APPOINTMENTS, access_log_write_many  # the citizen-readable log
+
+    nins = sorted(set(patient_nins))
+    if not nins:
+        return 0
+    return access_log_write_many(
+        actor=user,
+        organisation=membership.organisation,
+        role=membership.role,
+        persons=Person.objects.filter(nin__in=nins),
+        what=ACCESS_APPOINTMENTS,
+        object_ref=object_ref,
+    )
+
+
 __all__ = [
     "BookingError",
     "SlotTaken",
@@ -396,4 +418,5 @@ __all__ = [
     "desk_cancel",
     "desk_move",
     "desk_opened_log",
+    "calendar_viewed_log",
 ]

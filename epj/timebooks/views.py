@@ -11,12 +11,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clinics.access import membership_for
 from clinics.models import StaffRole
-from epj.timebooks import selectors, services
-from epj.timebooks.access import booking_for_staff, slot_for_staff, timebook_for_staff
+from epj.timebooks import schedule, selectors, services
+from epj.timebooks.access import (
+    booking_for_staff,
+    slot_for_staff,
+    timebook_for_staff,
+    timebook_membership_for_staff,
+)
 from epj.timebooks.forms import (
     AvailabilityExceptionForm,
     AvailabilityRuleForm,
@@ -26,7 +31,7 @@ from epj.timebooks.forms import (
     TimebookForm,
 )
 from epj.timebooks.models import BookingStatus, ExceptionKind, Slot
-from helsenorge.clock import local_today
+from helsenorge.clock import holiday_name, local_today
 
 
 @login_required
@@ -179,5 +184,100 @@ def slot_detail(request, slot_id):
             "book_form": book_form,
             "bookings": bookings,
             "active": BookingStatus.ACTIVE,
+        },
+    )
+
+
+# The earliest and latest dates the calendar pages accept (a week on either side stays a real date).
+CALENDAR_FIRST_DAY = datetime.date(2000, 1, 1)
+CALENDAR_LAST_DAY = datetime.date(2099, 12, 31)
+
+
+def _calendar_day(request, name: str) -> datetime.date | None:
+    """The date in ?<name>=YYYY-MM-DD, Oslo's today when it is absent, None when it is no usable date."""
+    value = request.GET.get(name, "")
+    if not value:
+        return local_today()
+    try:
+        day = parse_date(value)
+    except ValueError:  # well-formed but not a date (2026-02-30)
+        return None
+    if day is None or not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        return None
+    return day
+
+
+def _bad_date(request, organisation, value: str):
+    return render(
+        request,
+        "epj_timebooks/calendar_bad_date.html",
+        {"organisation": organisation, "value": value[:40]},
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+def calendar_week(request, timebook_id):
+    timebook, membership = timebook_membership_for_staff(user=request.user, timebook_id=timebook_id)
+    day = _calendar_day(request, "uke")
+    if day is None:
+        return _bad_date(request, membership.organisation, request.GET.get("uke", ""))
+    week = day - datetime.timedelta(days=day.weekday())
+    grid = schedule.week_grid(timebook=timebook, week_start=week)
+    year, number, _weekday = week.isocalendar()
+    services.calendar_viewed_log(
+        user=request.user,
+        membership=membership,
+        patient_nins=grid.patient_nins,
+        object_ref=f"Timeoversikt uke {number} {year}",
+    )
+    today = local_today()
+    return render(
+        request,
+        "epj_timebooks/calendar_week.html",
+        {
+            "organisation": membership.organisation,
+            "timebook": timebook,
+            "grid": grid,
+            "week": week,
+            "week_end": week + datetime.timedelta(days=6),
+            "week_number": number,
+            "today": today,
+            "previous_week": week - datetime.timedelta(days=7),
+            "next_week": week + datetime.timedelta(days=7),
+            "this_week": today - datetime.timedelta(days=today.weekday()),
+            "legend": schedule.STATE_LEGEND,
+        },
+    )
+
+
+@login_required
+@require_GET
+def calendar_day(request, organisation_id):
+    membership = membership_for(user=request.user, organisation_id=organisation_id)
+    day = _calendar_day(request, "dato")
+    if day is None:
+        return _bad_date(request, membership.organisation, request.GET.get("dato", ""))
+    grid = schedule.day_grid(timebooks=schedule.calendar_timebooks(organisation_id=organisation_id), day=day)
+    services.calendar_viewed_log(
+        user=request.user,
+        membership=membership,
+        patient_nins=grid.patient_nins,
+        object_ref=f"Timeoversikt {day:%d.%m.%Y}",
+    )
+    return render(
+        request,
+        "epj_timebooks/calendar_day.html",
+        {
+            "organisation": membership.organisation,
+            "grid": grid,
+            "day": day,
+            "week": day - datetime.timedelta(days=day.weekday()),
+            "holiday": holiday_name(day),
+            "today": local_today(),
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
+            "legend": schedule.STATE_LEGEND,
         },
     )
