@@ -15,7 +15,7 @@ from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
 from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
-from epj.roles import StaffAction, action_required
+from epj.roles import StaffAction, StaffActionRefused, action_required
 from epj.services import epj_outage_check, epj_relationship_required
 from messaging.codec import Message
 from messaging.models import Envelope
@@ -181,12 +181,23 @@ def hospital_document_publish(
     )
 
 
+def _treating_clinician_required(*, membership: StaffMembership, person: Person) -> None:
+    """Shared documents are read by a clinician whose organisation treats the person now."""
+    action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
+    if not HealthContact.objects.filter(
+        person=person, active=True, service__organisation_id=membership.organisation_id
+    ).exists():
+        raise StaffActionRefused(_("Virksomheten din behandler ikke denne pasienten nå."))
+
+
 @transaction.atomic
 def shared_document_open(
     *, membership: StaffMembership, person: Person, document: HospitalDocument
 ) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
-    action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
+    _treating_clinician_required(membership=membership, person=person)
+    if document.patient_nin != person.nin:
+        raise StaffActionRefused(_("Dokumentet gjelder en annen pasient."))
     patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=document.title)
     return document
 
@@ -194,7 +205,7 @@ def shared_document_open(
 @transaction.atomic
 def shared_documents_open(*, membership: StaffMembership, person: Person) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
-    action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
+    _treating_clinician_required(membership=membership, person=person)
     patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt"))
     return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
 
