@@ -12,14 +12,25 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
+from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
 from epj.models import EpjPatient
+from epj.roles import (
+    ANSWER_ACTION,
+    StaffAction,
+    StaffActionRefused,
+    action_required,
+    membership_may,
+    staff_action_required,
+    staff_membership,
+)
 from epj.services import epj_relationship_required
 from helsenorge.clock import local_today, working_days_after
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
@@ -315,8 +326,13 @@ REPLY_OUTCOMES = (DeskMessage.Outcome.NONE, DeskMessage.Outcome.RENEWED, DeskMes
 def case_reply(
     *, case: Case, user: User, text: str, outcome: str = "", close: bool = False, files: Sequence[CheckedFile] = ()
 ) -> DeskMessage:
-    """Answer the citizen. Renewals must be renewed or declined; e-konsultasjon records 2ae."""
+    """Answer the citizen. Renewals must be renewed or declined; e-konsultasjon records 2ae.
+
+    Only a role that may answer the case's kind answers it (epj/roles.py): e-konsultasjon and
+    renewals are clinicians' work, so the fee is never recorded by reception.
+    """
     case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
+    staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet og kan ikke besvares."))
     text = text.strip()
@@ -363,8 +379,12 @@ def case_reply(
 
 @transaction.atomic
 def case_close(*, case: Case, user: User) -> DeskMessage:
-    """Close without a further answer; the citizen's thread closes too and cannot be answered."""
+    """Close without a further answer; the citizen's thread closes too and cannot be answered.
+
+    Closing is an answer too (the citizen reads it), so it takes the role that answers the kind.
+    """
     case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
+    staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er allerede avsluttet."))
     text = _("Samtalen er avsluttet av helsetjenesten.")
@@ -391,6 +411,7 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
 
 @transaction.atomic
 def case_claim(*, case: Case, user: User) -> Case:
+    staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
     # A conditional update: the database checks the state on the latest row version.
     updated = (
         Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(assignee=user, state=Case.State.CLAIMED)
@@ -416,6 +437,8 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
     and refused, never overwritten. `user` (who handed it over) goes into the staff audit trail.
     """
     case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+    if user is not None:
+        staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet."))
     if (
@@ -443,6 +466,7 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
     """The patient paid: the portal's copy of the charge follows by message.
 
     The charge row is locked before its state is read, so two clicks on "paid" send one message."""
+    staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CHARGE_PAID)
     charge = Charge.objects.select_for_update().filter(case=case).first()
     if charge is None or charge.state != Charge.State.INVOICED:
         raise ValidationError(_("Det finnes ingen ubetalt egenandel i saken."))
@@ -470,7 +494,8 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
 def clinic_thread_start(
     *, organisation: Organisation, service: Service, patient_nin: str, subject: str, text: str, user: User
 ) -> Case:
-    """A clinician writes to a patient first (an e-kontakt the citizen can answer)."""
+    """A clinician (or the clinic admin) writes to a patient first (an e-kontakt the citizen can answer)."""
+    staff_action_required(user=user, organisation=organisation, action=StaffAction.THREAD_START)
     if service.organisation_id != organisation.pk:
         raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
     if not service_offers(service=service, process=CaseKind.EKONTAKT):
@@ -511,35 +536,48 @@ def clinic_thread_start(
     return case
 
 
-def desk_opened_log(*, user: User, case: Case) -> None:
-    """Staff opened a citizen's messages: the citizen reads it in "who has seen my information" (DESIGN §7).
+def desk_opened_log(*, user: User, case: Case, object_ref: str = "") -> bool:
+    """Staff opened a citizen's messages (or one attachment): the citizen reads it in "who has
+    seen my information" (DESIGN §7).
 
     Only the kind of dialog is logged, never its subject: the log is shown in the portal.
     """
-    from accounts.models import Person
-    from journal.services import access_log_write  # the citizen-readable log lives with journal access
-
-    person = Person.objects.filter(nin=case.patient_nin).first()
-    membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
-    if person is None or membership is None:
-        return
-    access_log_write(
-        actor=user,
-        organisation=case.organisation,
-        role=membership.role,
-        person=person,
-        what="messages",
-        object_ref=str(CaseKind(case.kind).label),
+    membership = staff_membership(user=user, organisation=case.organisation)
+    if membership is None:
+        return False
+    return patient_read_log(
+        membership=membership,
+        patient_nin=case.patient_nin,
+        what=ACCESS_MESSAGES,
+        object_ref=object_ref or str(CaseKind(case.kind).label),
     )
 
 
 # --- absence and the compose info the portal asks for ---------------------------------------
 
 
+def absence_writable_services(*, membership: StaffMembership) -> QuerySet[Service]:
+    """A clinician sets notices for their own service; a clinic admin for every service."""
+    services = Service.objects.filter(organisation_id=membership.organisation_id).order_by("name")
+    if membership_may(membership=membership, action=StaffAction.ABSENCE_ANY_SERVICE):
+        return services
+    if membership_may(membership=membership, action=StaffAction.ABSENCE_OWN_SERVICE) and membership.service_id:
+        return services.filter(pk=membership.service_id)
+    return services.none()
+
+
+def _absence_required(*, user: User, service: Service) -> None:
+    membership = staff_membership(user=user, organisation=service.organisation)
+    if membership is None or not absence_writable_services(membership=membership).filter(pk=service.pk).exists():
+        action_required(membership=membership, action=StaffAction.ABSENCE_OWN_SERVICE)  # the role's reason
+        raise StaffActionRefused(_("Du kan bare legge inn fravær for din egen tjeneste."))
+
+
 @transaction.atomic
 def absence_set(
     *, service: Service, user: User, text: str, substitute: str, starts: datetime.date, ends: datetime.date
 ) -> AbsenceNotice:
+    _absence_required(user=user, service=service)
     if ends < starts:
         raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
     if not text.strip() or not substitute.strip():
@@ -550,7 +588,8 @@ def absence_set(
 
 
 @transaction.atomic
-def absence_cancel(*, notice: AbsenceNotice) -> None:
+def absence_cancel(*, notice: AbsenceNotice, user: User) -> None:
+    _absence_required(user=user, service=notice.service)
     AbsenceNotice.objects.filter(pk=notice.pk).update(cancelled=True)
 
 

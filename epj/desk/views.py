@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinics.models import Process, StaffRole
+from clinics.models import Process
 from epj.desk.access import absence_for_staff, case_for_staff, desk_attachment_for_staff, desk_membership
 from epj.desk.forms import AbsenceForm, AssignForm, CaseFilterForm, DeskReplyForm, ThreadStartForm
 from epj.desk.models import CaseKind, Medication
@@ -17,6 +17,7 @@ from epj.desk.selectors import absence_notices, colleagues, desk_cases, desk_org
 from epj.desk.services import (
     absence_cancel,
     absence_set,
+    absence_writable_services,
     case_assign,
     case_claim,
     case_close,
@@ -25,11 +26,12 @@ from epj.desk.services import (
     clinic_thread_start,
     desk_opened_log,
 )
+from epj.roles import ANSWER_ACTION, StaffAction, StaffActionRefused, membership_may, staff_membership
+from epj.views import refused_response
 from helsenorge.pagination import paginate
 from messaging.wire.attachments import EXTENSIONS, content_type_of
 
 PAGE_SIZE = 25
-WRITERS = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
 
 
 @login_required
@@ -75,6 +77,7 @@ def case_list(request, organisation_id):
 @require_http_methods(["GET", "POST"])
 def case_detail(request, case_id):
     case = case_for_staff(user=request.user, case_id=case_id)
+    membership = staff_membership(user=request.user, organisation=case.organisation)
     form = DeskReplyForm(case=case)
     if request.method == "POST":
         form = DeskReplyForm(request.POST, request.FILES, case=case)
@@ -88,12 +91,16 @@ def case_detail(request, case_id):
                     close=form.cleaned_data["close"],
                     files=form.cleaned_data.get("files") or [],
                 )
+            except StaffActionRefused as exc:
+                return refused_response(request, exc)
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)
             else:
                 messages.success(request, _("Svaret er sendt til pasienten og arkivert i journalen."))
                 return redirect("desk:case", case_id=case.pk)
+    # Opening the case (messages, and a renewal's medication list) is the read; the page shown
+    # again after a failed reply re-shows what the same person just opened.
     if request.method == "GET":
         desk_opened_log(user=request.user, case=case)
     team = colleagues(organisation=case.organisation)
@@ -111,6 +118,7 @@ def case_detail(request, case_id):
             "desk_messages": case.messages.prefetch_related("attachments"),
             "medications": medications,
             "charge": getattr(case, "charge", None),
+            "may_answer": membership_may(membership=membership, action=ANSWER_ACTION[case.kind]),
         },
     )
 
@@ -119,6 +127,8 @@ def _posted_action(request, case_id, action, success):
     case = case_for_staff(user=request.user, case_id=case_id)
     try:
         action(case)
+    except StaffActionRefused as exc:
+        return refused_response(request, exc)
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
@@ -173,6 +183,7 @@ def charge_paid_view(request, case_id):
 @login_required
 def desk_attachment(request, attachment_id):
     attachment = desk_attachment_for_staff(user=request.user, attachment_id=attachment_id)
+    desk_opened_log(user=request.user, case=attachment.message.case, object_ref=_("Vedlegg"))
     data = bytes(attachment.data)
     # The declared type came over the wire; only bytes that really are PDF/PNG/JPEG keep a type.
     mime_type = content_type_of(data)
@@ -182,25 +193,15 @@ def desk_attachment(request, attachment_id):
     return response
 
 
-def _writable_services(membership):
-    """A clinician sets notices for their own service; a clinic admin for every service."""
-    services = membership.organisation.services.all().order_by("name")
-    if membership.role == StaffRole.CLINIC_ADMIN:
-        return services
-    if membership.role == StaffRole.CLINICIAN and membership.service_id:
-        return services.filter(pk=membership.service_id)
-    return services.none()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def absence(request, organisation_id):
     membership = desk_membership(user=request.user, organisation_id=organisation_id)
-    services = _writable_services(membership)
+    services = absence_writable_services(membership=membership)
     form = AbsenceForm(services=services)
     if request.method == "POST":
         if not services.exists():
-            raise Http404
+            return refused_response(request, StaffActionRefused(_("Rollen din kan ikke legge inn fravær.")))
         form = AbsenceForm(request.POST, services=services)
         if form.is_valid():
             data = form.cleaned_data
@@ -213,6 +214,8 @@ def absence(request, organisation_id):
                     starts=data["starts"],
                     ends=data["ends"],
                 )
+            except StaffActionRefused as exc:
+                return refused_response(request, exc)
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)
@@ -236,10 +239,10 @@ def absence(request, organisation_id):
 @require_POST
 def absence_cancel_view(request, notice_id):
     notice = absence_for_staff(user=request.user, notice_id=notice_id)
-    membership = desk_membership(user=request.user, organisation_id=notice.service.organisation_id)
-    if not _writable_services(membership).filter(pk=notice.service_id).exists():
-        raise Http404
-    absence_cancel(notice=notice)
+    try:
+        absence_cancel(notice=notice, user=request.user)
+    except StaffActionRefused as exc:
+        return refused_response(request, exc)
     messages.success(request, _("Fraværsmeldingen er fjernet."))
     return redirect("desk:absence", organisation_id=notice.service.organisation_id)
 
@@ -249,7 +252,7 @@ def absence_cancel_view(request, notice_id):
 def thread_start(request, organisation_id):
     """A clinician writes to a patient first."""
     membership = desk_membership(user=request.user, organisation_id=organisation_id)
-    if membership.role not in WRITERS:
+    if not membership_may(membership=membership, action=StaffAction.THREAD_START):
         raise Http404
     services = membership.organisation.services.filter(processes__process=Process.EKONTAKT).order_by("name")
     form = ThreadStartForm(services=services)
@@ -266,6 +269,8 @@ def thread_start(request, organisation_id):
                     text=data["text"],
                     user=request.user,
                 )
+            except StaffActionRefused as exc:
+                return refused_response(request, exc)
             except ValidationError as exc:
                 for error in exc.messages:
                     form.add_error(None, error)

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Person
 from clinics.models import HealthContact, Organisation, Process, Service, StaffMembership
 from clinics.selectors import service_offers
+from epj.access_log import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, patient_read_log
 from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
 from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
+from epj.roles import StaffAction, StaffActionRefused, action_required
 from epj.services import epj_outage_check, epj_relationship_required
-from journal.services import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, access_log_write
 from messaging.codec import Message
 from messaging.models import Envelope
 from messaging.relay import Reject, relay_send
@@ -68,25 +69,13 @@ def copy_request_receive(message: Message, envelope: Envelope | None = None) -> 
     )
 
 
-def _log_record_read(*, membership: StaffMembership, patient_nin: str, what: str, object_ref: str) -> None:
-    person = Person.objects.filter(nin=patient_nin).first()
-    if person is not None:
-        access_log_write(
-            actor=membership.user,
-            organisation=membership.organisation,
-            role=membership.role,
-            person=person,
-            what=what,
-            object_ref=object_ref,
-        )
-
-
 @transaction.atomic
 def record_open(
     *, membership: StaffMembership, patient_nin: str, object_ref: str
 ) -> list[tuple[datetime.datetime, str, str, str]]:
     """Staff open the patient's record (e.g. to check a copy request): the read is logged."""
-    _log_record_read(membership=membership, patient_nin=patient_nin, what=ACCESS_RECORD, object_ref=object_ref)
+    action_required(membership=membership, action=StaffAction.COPY_SEND)
+    patient_read_log(membership=membership, patient_nin=patient_nin, what=ACCESS_RECORD, object_ref=object_ref)
     return record_entries(organisation=membership.organisation, patient_nin=patient_nin)
 
 
@@ -124,7 +113,7 @@ def _copy_send(
         msg_id=message.msg_id,
         size=len(pdf),
     )
-    _log_record_read(
+    patient_read_log(
         membership=membership, patient_nin=patient_nin, what=ACCESS_JOURNAL_COPY, object_ref=_("Journalkopi sendt")
     )
     return dispatch
@@ -133,6 +122,7 @@ def _copy_send(
 @transaction.atomic
 def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) -> CopyDispatch:
     """Generate the copy of the patient's record and send it as the answer to the request."""
+    action_required(membership=membership, action=StaffAction.COPY_SEND)
     request = CopyRequest.objects.select_for_update().get(pk=request.pk)
     if request.state == CopyRequest.State.FULFILLED:
         raise ValidationError(_("Denne forespørselen er allerede besvart."))
@@ -151,6 +141,7 @@ def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) ->
 @transaction.atomic
 def copy_push(*, membership: StaffMembership, service: Service, patient_nin: str) -> CopyDispatch:
     """Send a copy of the record unasked, e.g. after a treatment ended (no health contact needed)."""
+    action_required(membership=membership, action=StaffAction.COPY_SEND)
     if service.organisation_id != membership.organisation_id:
         raise ValidationError(_("Tjenesten hører ikke til virksomheten din."))
     patient_name = record_patient_name(organisation=membership.organisation, patient_nin=patient_nin)
@@ -170,6 +161,7 @@ def hospital_document_publish(
     department: str = "",
     confidential: bool = False,
 ) -> HospitalDocument:
+    action_required(membership=membership, action=StaffAction.DOCUMENT_PUBLISH)
     organisation: Organisation = membership.organisation
     if not organisation.is_hospital:
         raise ValidationError(_("Bare sykehus deler dokumenter."))
@@ -189,33 +181,32 @@ def hospital_document_publish(
     )
 
 
+def _treating_clinician_required(*, membership: StaffMembership, person: Person) -> None:
+    """Shared documents are read by a clinician whose organisation treats the person now."""
+    action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
+    if not HealthContact.objects.filter(
+        person=person, active=True, service__organisation_id=membership.organisation_id
+    ).exists():
+        raise StaffActionRefused(_("Virksomheten din behandler ikke denne pasienten nå."))
+
+
 @transaction.atomic
 def shared_document_open(
     *, membership: StaffMembership, person: Person, document: HospitalDocument
 ) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
-    access_log_write(
-        actor=membership.user,
-        organisation=membership.organisation,
-        role=membership.role,
-        person=person,
-        what=ACCESS_DOCUMENTS,
-        object_ref=document.title,
-    )
+    _treating_clinician_required(membership=membership, person=person)
+    if document.patient_nin != person.nin:
+        raise StaffActionRefused(_("Dokumentet gjelder en annen pasient."))
+    patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=document.title)
     return document
 
 
 @transaction.atomic
 def shared_documents_open(*, membership: StaffMembership, person: Person) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
-    access_log_write(
-        actor=membership.user,
-        organisation=membership.organisation,
-        role=membership.role,
-        person=person,
-        what=ACCESS_DOCUMENTS,
-        object_ref=_("Dokumentoversikt"),
-    )
+    _treating_clinician_required(membership=membership, person=person)
+    patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt"))
     return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
 
 

@@ -26,6 +26,8 @@ from epj.records.services import (
     shared_document_open,
     shared_documents_open,
 )
+from epj.roles import StaffActionRefused
+from epj.views import refused_response
 from helsenorge.pagination import paginate
 
 PAGE_SIZE = 25
@@ -58,14 +60,19 @@ def copy_request_detail(request, organisation_id, request_id):
     if request.method == "POST":
         try:
             copy_request_fulfil(membership=membership, request=copy_request)
+        except StaffActionRefused as exc:
+            return refused_response(request, exc)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Journalkopien er sendt til %(name)s.") % {"name": copy_request.patient_name})
         return redirect("records:copy_requests", organisation_id=membership.organisation_id)
-    entries = record_open(
-        membership=membership, patient_nin=copy_request.patient_nin, object_ref=_("Forespørsel om journalkopi")
-    )
+    try:
+        entries = record_open(
+            membership=membership, patient_nin=copy_request.patient_nin, object_ref=_("Forespørsel om journalkopi")
+        )
+    except StaffActionRefused as exc:
+        return refused_response(request, exc)
     return render(
         request,
         "records/copy_request_detail.html",
@@ -88,6 +95,8 @@ def copy_push_new(request, organisation_id):
             dispatch = copy_push(
                 membership=membership, service=form.chosen_service(), patient_nin=form.cleaned_data["patient_nin"]
             )
+        except StaffActionRefused as exc:
+            return refused_response(request, exc)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -105,6 +114,8 @@ def hospital_documents(request, organisation_id):
     if request.method == "POST" and form.is_valid():
         try:
             document = hospital_document_publish(membership=membership, **form.cleaned_data)
+        except StaffActionRefused as exc:
+            return refused_response(request, exc)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -131,7 +142,10 @@ def patients(request, organisation_id):
 @require_GET
 def patient_documents(request, organisation_id, person_id):
     membership, person = treated_patient_for(user=request.user, organisation_id=organisation_id, person_id=person_id)
-    documents = shared_documents_open(membership=membership, person=person)
+    try:
+        documents = shared_documents_open(membership=membership, person=person)
+    except StaffActionRefused as exc:
+        return refused_response(request, exc)
     page = paginate(request, documents, per_page=PAGE_SIZE)
     return render(
         request,
@@ -146,7 +160,10 @@ def patient_document(request, organisation_id, person_id, document_id):
     membership, person, document = shared_document_for_clinician(
         user=request.user, organisation_id=organisation_id, person_id=person_id, document_id=document_id
     )
-    shared_document_open(membership=membership, person=person, document=document)
+    try:
+        shared_document_open(membership=membership, person=person, document=document)
+    except StaffActionRefused as exc:
+        return refused_response(request, exc)
     return render(
         request,
         "records/patient_document.html",

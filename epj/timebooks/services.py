@@ -309,6 +309,7 @@ def desk_request_id() -> str:
 @transaction.atomic
 def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | None) -> Booking:
     """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
+    _booking_role_required(user=user, timebook=slot.timebook)
     booking = slot_book(
         slot_id=slot.pk,
         patient_nin=patient_nin,
@@ -325,6 +326,7 @@ def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | N
 
 @transaction.atomic
 def desk_cancel(*, booking: Booking, user: User | None = None) -> bool:
+    _booking_role_required(user=user, timebook=booking.slot.timebook)
     changed = booking_cancel(booking=booking, by_citizen=False)
     if changed:
         booking_publish(booking=booking)
@@ -334,11 +336,22 @@ def desk_cancel(*, booking: Booking, user: User | None = None) -> bool:
 
 @transaction.atomic
 def desk_move(*, booking: Booking, to_slot_id: int, user: User | None = None) -> Booking:
+    _booking_role_required(user=user, timebook=booking.slot.timebook)
     from_slot_id = booking.slot_id
     booking = booking_move(booking=booking, to_slot_id=to_slot_id)
     booking_publish(booking=booking)
     _desk_audit(user=user, action=Audit.BOOKING_MOVE, booking=booking, detail=f"slot:{from_slot_id}->{to_slot_id}")
     return booking
+
+
+def _booking_role_required(*, user: User | None, timebook: Timebook) -> None:
+    """Staff book for patients only in their own organisation, in a role that books (epj/roles.py).
+
+    `user` None is the clinic system itself (demo seeding, imports), which acts for no role."""
+    from epj.roles import StaffAction, staff_action_required
+
+    if user is not None:
+        staff_action_required(user=user, organisation=timebook.organisation, action=StaffAction.BOOKING)
 
 
 def _desk_audit(*, user: User | None, action: str, booking: Booking, detail: str = "") -> None:
@@ -358,7 +371,7 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     information" (DESIGN §7). Only that appointments were seen and when, never the timebook's
     reason (the log is shown in the portal). Returns the number of entries written."""
     from accounts.models import Person
-    from journal.services import ACCESS_APPOINTMENTS, access_log_write  # the citizen-readable log
+    from epj.access_log import ACCESS_APPOINTMENTS, patient_read_log
 
     membership = StaffMembership.objects.filter(user=user, organisation_id=slot.timebook.organisation_id).first()
     if membership is None:
@@ -366,15 +379,12 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     nins = set(slot.bookings.filter(status=BookingStatus.ACTIVE).values_list("patient_nin", flat=True))
     written = 0
     for person in Person.objects.filter(nin__in=nins):
-        access_log_write(
-            actor=user,
-            organisation=slot.timebook.organisation,
-            role=membership.role,
+        written += patient_read_log(
+            membership=membership,
             person=person,
             what=ACCESS_APPOINTMENTS,
             object_ref=timezone.localtime(slot.start).strftime("Time %d.%m.%Y %H:%M"),
         )
-        written += 1
     return written
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clinics.access import membership_for
 from clinics.models import StaffRole
+from epj.roles import StaffActionRefused
 from epj.timebooks import schedule, selectors, services
 from epj.timebooks.access import (
     booking_for_staff,
@@ -31,6 +32,7 @@ from epj.timebooks.forms import (
     TimebookForm,
 )
 from epj.timebooks.models import BookingStatus, ExceptionKind, Slot
+from epj.views import refused_response
 from helsenorge.clock import holiday_name, local_today
 
 
@@ -169,8 +171,10 @@ def slot_detail(request, slot_id):
                 messages.error(request, _("Velg timen du vil flytte til."))
         except services.BookingError as exc:
             messages.error(request, str(exc))
+        except StaffActionRefused as exc:
+            return refused_response(request, exc)
     slot.refresh_from_db()
-    if request.method == "GET":
+    if request.method == "GET":  # opening the slot is the read (a failed form re-shows it)
         services.desk_opened_log(user=request.user, slot=slot)
     bookings = [
         (b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}")) for b in selectors.bookings_for_slot(slot=slot)

@@ -547,8 +547,18 @@ POST_ALLOWED = {
     "dialogs:acting_for": {"citizen_a", "citizen_b", "parent", "proxy"},
     "desk:claim": {"reception", "clinician", "clinic_admin"},
     "desk:assign": {"reception", "clinician", "clinic_admin"},
-    "desk:close": {"reception", "clinician", "clinic_admin"},
+    # The world's case is an e-konsultasjon: closing it is an answer, a clinician's (epj/roles.py).
+    "desk:close": {"clinician"},
     "desk:charge_paid": {"reception", "clinician", "clinic_admin"},
-    "desk:absence_cancel": {"reception", "clinician", "clinic_admin"},
+    # Absence for Kari's own service: Kari, or the clinic admin for every service; not reception.
+    "desk:absence_cancel": {"clinician", "clinic_admin"},
+}
+
+# Pages a role may read (GET ok) but whose POST its role may not make: the service refuses with
+# 403 and changes nothing (epj/roles.py). The world's case is an e-konsultasjon, answered with
+# fee 2ae by clinicians only; the absence page's form is for clinicians and the clinic admin.
+ROLE_REFUSED_POSTS = {
+    "desk:case": {"reception", "clinic_admin"},
+    "desk:absence": {"reception"},
 }
 REFUSED = {"login", "404", "mfa", "403"}

@@ -4,7 +4,9 @@ One world of real objects (owned by citizen A / organisation A) is built once; e
 requests every URL in the URLconf. The outcome must match the explicit table in
 `tests/security/authz_table.py`; a URL pattern without a row fails. Refused POSTs must leave
 every application table unchanged, object URLs answer a non-existent id exactly as they answer a
-forbidden one, and every write endpoint refuses a POST without a CSRF token.
+forbidden one, every write endpoint refuses a POST without a CSRF token, and a page a role may read
+but not write through (`ROLE_REFUSED_POSTS`: reception answering an e-konsultasjon) answers its
+POST with 403 and changes nothing.
 """
 
 import os
@@ -142,7 +144,11 @@ def test_every_url_every_role(world):
                     problems.append(
                         f"GET {key} with a missing id as {role}: expected {missing_outcome(expected)}, got {got}"
                     )
-            post_refused = expected in t.REFUSED or (expected == "405" and role not in t.POST_ALLOWED.get(key, ()))
+            post_refused = (
+                expected in t.REFUSED
+                or (expected == "405" and role not in t.POST_ALLOWED.get(key, ()))
+                or role in t.ROLE_REFUSED_POSTS.get(key, ())
+            )
             admin_write = role != "operator" and ADMIN_WRITES.search(key)
             if post_refused and (not key.startswith("admin:") or admin_write):
                 refused_posts.append((key, path))
@@ -153,6 +159,8 @@ def test_every_url_every_role(world):
             got = outcome(client.post(path, POST_DATA))
             if got not in t.REFUSED | {"405"}:  # 405: a read-only page, refused before any lookup
                 problems.append(f"POST {key} ({path}) as {role}: expected a refusal, got {got}")
+            elif role in t.ROLE_REFUSED_POSTS.get(key, ()) and not key.endswith("(missing id)") and got != "403":
+                problems.append(f"POST {key} ({path}) as {role}: the role rule must answer 403, got {got}")
         if diff := changed(before, snapshot()):
             problems.append(f"refused POSTs as {role} changed {diff}")
     if os.environ.get("AUTHZ_DUMP"):
