@@ -121,6 +121,8 @@ def routing_table(side: str, routes: Iterable[Route]) -> RoutingTable:
         return RoutingError(f"routing table for {side!r}: {problem}")
 
     for route in routes:
+        if not isinstance(route, OnMessage | OnRequest | OnAppRec | Prefetch):
+            raise fail(f"{route!r} is not a route")
         if isinstance(route, Prefetch):
             if route.fn in prefetchers:
                 raise fail(f"prefetch {_name(route.fn)} listed twice")
@@ -130,22 +132,20 @@ def routing_table(side: str, routes: Iterable[Route]) -> RoutingTable:
             raise fail(f"{route.function!r} is not a message function the codec knows")
         if isinstance(route, OnMessage):
             earlier = messages.setdefault(route.function, [])
-            if any(e.when is None for e in earlier):
-                raise fail(f"{route.function} ({ASYNC}) after its catch-all entry is never reached")
             if any(e.when == route.when for e in earlier):
                 raise fail(f"{route.function} ({ASYNC}) listed twice")
+            if any(e.when is None for e in earlier):
+                raise fail(f"{route.function} ({ASYNC}) after its catch-all entry is never reached")
             earlier.append(route)
         elif isinstance(route, OnRequest):
             if route.function in requests:
                 raise fail(f"{route.function} ({SYNC}) listed twice")
             requests[route.function] = route.handler
-        elif isinstance(route, OnAppRec):
+        else:
             listeners = apprecs.setdefault(route.function, [])
             if route.listener in listeners:
                 raise fail(f"AppRec listener {_name(route.listener)} for {route.function} listed twice")
             listeners.append(route.listener)
-        else:
-            raise fail(f"{route!r} is not a route")
     return RoutingTable(
         side=side,
         messages={f: tuple(entries) for f, entries in messages.items()},
