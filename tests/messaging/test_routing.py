@@ -121,6 +121,8 @@ def _functions_in_source() -> set[str]:
                 value = node.value
                 if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "codes":
                     found.add(getattr(codes, value.attr))
+                elif isinstance(value, ast.Name) and hasattr(codes, value.id):  # imported from codes by name
+                    found.add(getattr(codes, value.id))
                 elif isinstance(value, ast.Subscript) and "KIND_FUNCTION" in ast.unparse(value.value):
                     dialog_kinds = True
     # An AppRec answers a message and goes to the AppRec listeners of its original's function.
