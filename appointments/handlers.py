@@ -62,10 +62,3 @@ def request_apprec_listen(envelope, apprec):
         return
     reason = "; ".join(f"{e.text} {e.detail}".strip() for e in apprec.errors) or "Avvist av mottakeren."
     request_rejected_apply(msg_id=envelope.msg_id, reason=f"Legekontoret kunne ikke ta imot forespørselen: {reason}")
-
-
-def register():
-    for msg_type in EXPECTED_ACTIONS:
-        relay.register_handler("portal", msg_type, appointment_message_handle)
-    for msg_type in (codes.DIALOG_INNBYGGER_TIMERESERVASJON, codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING):
-        relay.register_apprec_listener("portal", msg_type, request_apprec_listen)

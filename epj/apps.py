@@ -3,8 +3,3 @@ from django.apps import AppConfig
 
 class EpjConfig(AppConfig):
     name = "epj"
-
-    def ready(self):
-        from epj import handlers
-
-        handlers.register()

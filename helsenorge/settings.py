@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "epj.timebooks",
     "messaging.dialogs",
     "epj.desk",
-    # journal and epj.records take journal copies out of the e-kontakt handlers registered above.
+    # The order of these apps does not decide who receives a message: HN_ROUTING does.
     "journal",
     "epj.records",
     # Cross-system management commands (seeding, benchmarks).
@@ -294,6 +294,8 @@ HN_SCHEMA_DIR = Path(env_str("HN_SCHEMA_DIR", str(HN_SHARED_DIR / "schemas")))
 # Validation against the official XSDs is required wherever debug is off: such a process
 # refuses to start without them (messaging.apps) instead of silently validating nothing.
 HN_REQUIRE_SCHEMAS = env_bool("HN_REQUIRE_SCHEMAS", default=not DEBUG)
+# Which handler receives each message on each side: both systems' routing tables (docs/relay.md).
+HN_ROUTING = "helsenorge.routing.ROUTING"
 HN_XML_MAX_BYTES = env_int("HN_XML_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 HN_SYNC_TIMEOUT_SECONDS = env_float("HN_SYNC_TIMEOUT_SECONDS", 15.0, minimum=0.1)
 HN_RELAY_MAX_ATTEMPTS = env_int("HN_RELAY_MAX_ATTEMPTS", 8, minimum=1, maximum=50)

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class JournalConfig(AppConfig):
     name = "journal"
     verbose_name = _("Journalinnsyn")
-
-    def ready(self):
-        from journal import inbound
-
-        inbound.register()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class MessagingConfig(AppConfig):
@@ -10,3 +11,10 @@ class MessagingConfig(AppConfig):
         from messaging.codec.schemas import check_required_schemas
 
         check_required_schemas()
+
+        # Not a registration of routes: the check compiles both routing tables (HN_ROUTING), so a
+        # table that cannot route unambiguously fails `check`, `migrate` and `runserver` (a
+        # worker refuses it before its first delivery).
+        from messaging.relay.routing import routing_check
+
+        checks.register(routing_check, "relay")

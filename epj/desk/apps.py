@@ -6,8 +6,3 @@ class DeskConfig(AppConfig):
     name = "epj.desk"
     label = "epj_desk"
     verbose_name = _("Ekspedisjonen (EPJ)")
-
-    def ready(self):
-        from epj.desk import inbound
-
-        inbound.register()

@@ -1,11 +1,7 @@
-"""The clinic desk's relay registrations (called from AppConfig.ready).
+"""The clinic desk's handlers for the three citizen dialogs (routed in epj/routes.py).
 
-They replace the EPJ's default filing handlers for the three citizen dialogs (the last
-registration wins; `epj.desk` is installed after `epj`): the desk files the message too, and
-also opens or continues the case.
+The desk files each message in the journal and opens or continues its case.
 """
-
-from messaging.wire import dialogs as wire
 
 
 def citizen_message_handle(message, envelope):
@@ -24,12 +20,3 @@ def citizen_messages_prefetch(documents):
     from epj.desk.services import citizen_messages_prefetch
 
     citizen_messages_prefetch(documents)
-
-
-def register():
-    from messaging.relay.registry import register_batch_prefetch, register_handler, register_sync_handler
-
-    register_batch_prefetch("epj", citizen_messages_prefetch)
-    for function in wire.DIALOG_FUNCTIONS:
-        register_handler("epj", function, citizen_message_handle)
-        register_sync_handler("epj", function, compose_info_handle)

@@ -6,8 +6,3 @@ class RecordsConfig(AppConfig):
     name = "epj.records"
     label = "epj_records"
     verbose_name = _("Journal og dokumenter (EPJ)")
-
-    def ready(self):
-        from epj.records import inbound
-
-        inbound.register()

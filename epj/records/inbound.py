@@ -1,36 +1,28 @@
-"""What the EPJ does with journal messages from the portal (registered in RecordsConfig.ready)."""
+"""What the EPJ does with journal messages from the portal (routed in epj/routes.py)."""
 
-from messaging.codec import codes
-from messaging.relay.chain import handler_chain
-from messaging.relay.registry import HandlerResult, register_sync_handler
+from messaging.relay.registry import HandlerResult
 
 
-def _is_copy_request(message):
+def is_copy_request(message):
     from epj.records.wire import is_copy_request
 
     return is_copy_request(message)
 
 
-def _copy_request(message, envelope):
+def copy_request_handle(message, envelope):
     from epj.records.services import copy_request_receive
 
     copy_request_receive(message, envelope)
     return HandlerResult()
 
 
-def _find(message):
+def documents_find_handle(message):
     from epj.records.services import documents_find
 
     return documents_find(message)
 
 
-def _fetch(message):
+def document_fetch_handle(message):
     from epj.records.services import document_fetch
 
     return document_fetch(message)
-
-
-def register():
-    handler_chain(side="epj", msg_type=codes.DIALOG_INNBYGGER_EKONTAKT, claims=_is_copy_request, fn=_copy_request)
-    register_sync_handler("epj", codes.DIALOG_INNBYGGER_FINN_DOKUMENTER, _find)
-    register_sync_handler("epj", codes.DIALOG_INNBYGGER_HENT_DOKUMENTER, _fetch)

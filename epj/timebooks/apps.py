@@ -8,9 +8,3 @@ class TimebooksConfig(AppConfig):
     name = "epj.timebooks"
     label = "epj_timebooks"
     verbose_name = _("EPJ: timebøker")
-
-    def ready(self):
-        # Hook the EPJ's message handlers into the relay (HentLedigeTimer, ReserverAvtale, AvbestillAvtale).
-        from epj.timebooks import handlers
-
-        handlers.register()

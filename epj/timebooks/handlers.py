@@ -113,9 +113,3 @@ def cancellation_handle(message, envelope):
         refused = str(exc)
     messages.cancellation_answer(request=message, booking=booking, refused_reason=refused)
     return relay.HandlerResult(status=codes.STATUS_OK)
-
-
-def register():
-    relay.register_sync_handler("epj", codes.DIALOG_INNBYGGER_TIMERESERVASJON, free_slots_handle)
-    relay.register_handler("epj", codes.DIALOG_INNBYGGER_TIMERESERVASJON, reservation_handle)
-    relay.register_handler("epj", codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, cancellation_handle)

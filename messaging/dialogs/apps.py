@@ -10,8 +10,3 @@ class DialogsConfig(AppConfig):
     name = "messaging.dialogs"
     label = "dialogs"
     verbose_name = _("Dialoger med helsekontakter")
-
-    def ready(self):
-        from messaging.dialogs import inbound
-
-        inbound.register()

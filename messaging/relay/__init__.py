@@ -4,12 +4,13 @@ Feature code on either side uses only this API plus the codec:
 
 - `relay_send(side=, message=)` inside the caller's transaction → Envelope (outbox row)
 - `relay_request_sync(side=, message=, timeout=None)` → reply Message (RelayTimeout, RelayRejected)
-- `register_handler(side, msg_type, fn)`: fn(message, envelope) → HandlerResult, or raise Reject
-- `register_sync_handler(side, msg_type, fn)`: fn(message) → reply Message
-- `register_apprec_listener(side, msg_type, fn)`: fn(envelope, apprec) once the original settles
+- a routing table per system (`messaging.relay.routing`): `OnMessage(function, fn)` with
+  fn(message, envelope) → HandlerResult, or raise Reject; `OnRequest(function, fn)` with
+  fn(message) → reply Message; `OnAppRec(function, fn)` with fn(envelope, apprec) once the
+  original settles; `Prefetch(fn)`
 - `envelope_for(msg_id)` → Envelope with state queued/sent/delivered/rejected/dead, error_text
 - `batch_lookup(key, fetch)`: a handler's read done once per delivery batch, not per message
-- `register_batch_prefetch(side, fn)`, `batch_remember(key, value)`, `batch_remember_rows(name, keys, fetch)`:
+- `batch_remember(key, value)`, `batch_remember_rows(name, keys, fetch)`:
   read for a whole batch up front
 - `batch_insert(instance)`: a handler's insert, made with the batch's other rows in one statement
 
@@ -27,11 +28,6 @@ from messaging.relay.registry import (
     batch_lookup,
     batch_remember,
     batch_remember_rows,
-    handler_for,
-    register_apprec_listener,
-    register_batch_prefetch,
-    register_handler,
-    register_sync_handler,
 )
 from messaging.relay.selectors import dead_letters, envelope_for, relay_status
 from messaging.relay.services import (
@@ -58,14 +54,9 @@ __all__ = [
     "dead_letters",
     "envelope_for",
     "envelope_replay",
-    "handler_for",
     "envelopes_replay_dead",
     "party_for_her_id",
     "portal_party",
-    "register_apprec_listener",
-    "register_batch_prefetch",
-    "register_handler",
-    "register_sync_handler",
     "relay_ping",
     "relay_receive_raw",
     "relay_receive_stream",

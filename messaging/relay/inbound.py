@@ -34,7 +34,7 @@ from messaging.codec import (
 from messaging.codec import now as codec_now
 from messaging.codec.codes import APPREC, STATUS_OK, STATUS_OK_WITH_ERRORS, STATUS_REJECTED
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage, InboxOutcome, Side
-from messaging.relay import registry
+from messaging.relay import registry, routing
 from messaging.relay.intake import oversize_of
 from messaging.relay.kicks import kick_on_commit
 from messaging.relay.processes import process_for_function
@@ -155,7 +155,7 @@ class BatchMemo:
                 document = error
             self.documents[envelope.pk] = document
         for side, documents in by_side.items():
-            for prefetch in registry.prefetchers_for(side):
+            for prefetch in routing.routes_for(side).prefetchers:
                 prefetch(documents)
 
     def seen(self, side: str, msg_id: str) -> InboxMessage | None:
@@ -248,7 +248,7 @@ def _message_receive(envelope: Envelope, message: Message, memo: BatchMemo) -> I
         return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
     _sender_check(envelope, message)
     _validate(side, message, memo)
-    handler = registry.handler_for(side, message.msg_type)
+    handler = routing.routes_for(side).handler(message)
     if handler is None:
         raise Reject("T10", f"Mottakeren tar ikke imot {message.msg_type}")
     result = handler(message, envelope) or HandlerResult()
@@ -365,7 +365,7 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
             "delivered_at",
         ],
     )
-    for listener in registry.listeners_for(side, original.msg_type):
+    for listener in routing.routes_for(side).listeners(original.msg_type):
         listener(original, apprec)
     return InboundOutcome(APPLIED, mark=EnvelopeState.DELIVERED)
 
@@ -383,7 +383,7 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
     waiting = _sync_request_taken(envelope)
     _sender_check(envelope, message)
     _validate(side, message, memo)
-    handler = registry.sync_handler_for(side, message.msg_type)
+    handler = routing.routes_for(side).sync_handler(message.msg_type)
     if handler is None:
         raise Reject("T10", f"Mottakeren svarer ikke på {message.msg_type}")
     reply = handler(message)

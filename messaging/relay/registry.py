@@ -1,7 +1,7 @@
-"""Who handles what on each side: inbound handlers, synchronous handlers and AppRec listeners.
+"""What handlers work with: their signatures, results and refusals, and the delivery batch's scope.
 
-Apps register in their AppConfig.ready(); registering the same (side, msg_type) again replaces
-the earlier function, so a feature can take over a default handler (e.g. the EPJ's filing one).
+Which handler receives which message is said by each system's routing table
+(`messaging.relay.routing`), not here.
 """
 
 import contextlib
@@ -141,7 +141,7 @@ def batch_lookup(key: Hashable, fetch: Callable[[], _T], *, changing: bool = Fal
 def batch_remember(key: Hashable, value: object) -> None:
     """Tell later `batch_lookup(key, …)` calls of this batch the answer (None: "no such row").
 
-    For a batch prefetch (one query for every document, see `register_batch_prefetch`) and for
+    For a batch prefetch (one query for every document, a routing table's `Prefetch`) and for
     a row a handler has just created. Only in the optimistic pass: there nothing rolls back
     one document alone, so what is remembered stays true; elsewhere it does nothing.
     """
@@ -185,58 +185,3 @@ def batch_flush() -> None:
     scope = _batch.get()
     if scope is not None:
         scope.flush()
-
-
-_handlers: dict[tuple[str, str], Handler] = {}
-_sync_handlers: dict[tuple[str, str], SyncHandler] = {}
-_listeners: dict[tuple[str, str], list[AppRecListener]] = {}
-_prefetchers: dict[str, list[BatchPrefetch]] = {}
-
-
-def register_handler(side: str, msg_type: str, fn: Handler) -> None:
-    """fn(message, envelope) -> HandlerResult, run inside the receiving transaction."""
-    _handlers[(side, msg_type)] = fn
-
-
-def register_sync_handler(side: str, msg_type: str, fn: SyncHandler) -> None:
-    """fn(message) -> reply Message."""
-    _sync_handlers[(side, msg_type)] = fn
-
-
-def register_apprec_listener(side: str, msg_type: str, fn: AppRecListener) -> None:
-    """fn(envelope, apprec) after `side`'s original of `msg_type` is marked delivered/rejected.
-
-    The envelope passed carries its new state; in the database the original's row is updated
-    at the end of the delivery batch (one statement for the batch), so read it from the object.
-    """
-    _listeners.setdefault((side, msg_type), [])
-    if fn not in _listeners[(side, msg_type)]:
-        _listeners[(side, msg_type)].append(fn)
-
-
-def register_batch_prefetch(side: str, fn: BatchPrefetch) -> None:
-    """fn(documents) once per optimistic delivery batch on `side`, before any handler runs.
-
-    `documents` are the batch's parsed Messages and AppRecs (those that parsed). Read in one
-    query what handlers or listeners would otherwise read per document, and `batch_remember`
-    it — including absences — under the keys they pass to `batch_lookup`.
-    """
-    _prefetchers.setdefault(side, [])
-    if fn not in _prefetchers[side]:
-        _prefetchers[side].append(fn)
-
-
-def prefetchers_for(side: str) -> list[BatchPrefetch]:
-    return list(_prefetchers.get(side, ()))
-
-
-def handler_for(side: str, msg_type: str) -> Handler | None:
-    return _handlers.get((side, msg_type))
-
-
-def sync_handler_for(side: str, msg_type: str) -> SyncHandler | None:
-    return _sync_handlers.get((side, msg_type))
-
-
-def listeners_for(side: str, msg_type: str) -> list[AppRecListener]:
-    return list(_listeners.get((side, msg_type), ()))

@@ -4,7 +4,7 @@ The medication list and the co-payment (frikort) behind the renewal and e-konsul
 and a hospital's shared documents, are the patient's data: the EPJ answers a lookup only when
 the patient has a relationship with the service asked, and otherwise refuses with AppRec E35
 and nothing of the patient in the answer. The requests travel the real relay's sync channel
-and are answered by the registered handlers.
+and are answered by the handlers of the EPJ's routing table.
 """
 
 import pytest
@@ -15,7 +15,7 @@ from journal import wire as journal_wire
 from messaging.codec import message_build, message_parse
 from messaging.dialogs.models import Kind
 from messaging.relay import Reject
-from messaging.relay.registry import sync_handler_for
+from messaging.relay.routing import routes_for
 from messaging.wire import dialogs as wire
 from tests import factories as f
 from tests.journal.conftest import hospital  # noqa: F401 (fixture)
@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def answer(message):
-    """What the EPJ's registered sync handler answers for this request, after a codec round trip."""
+    """What the sync handler of the EPJ's routing table answers for this request, after a codec round trip."""
     parsed = message_parse(message_build(message))
-    handler = sync_handler_for("epj", parsed.msg_type)
+    handler = routes_for("epj").sync_handler(parsed.msg_type)
     assert handler is not None, f"no sync handler for {parsed.msg_type}"
     return handler(parsed)
 

@@ -179,14 +179,18 @@ def test_redelivered_copy_is_stored_once(gp_record):
 
 
 def test_other_e_kontakt_messages_still_reach_their_own_handlers(gp_record):
-    """Journal copies share the e-kontakt slot; the chained handler passes everything else on."""
-    from messaging.relay import handler_for
+    """Journal copies share the e-kontakt function: each table routes only copies to the journal."""
+    from messaging.relay.routing import routes_for
 
-    portal = handler_for("portal", codes.DIALOG_INNBYGGER_EKONTAKT)
-    epj = handler_for("epj", codes.DIALOG_INNBYGGER_EKONTAKT)
-    assert portal.claims.__module__ == "journal.inbound"
-    assert epj.claims.__module__ == "epj.records.inbound"
-    assert epj.previous is not None  # the EPJ's filing handler keeps ordinary e-kontakt
+    portal, epj = routes_for("portal"), routes_for("epj")
+    assert [route.handler.__module__ for route in portal.messages[codes.DIALOG_INNBYGGER_EKONTAKT]] == [
+        "journal.inbound",
+        "messaging.dialogs.inbound",
+    ]
+    assert [route.handler.__module__ for route in epj.messages[codes.DIALOG_INNBYGGER_EKONTAKT]] == [
+        "epj.records.inbound",
+        "epj.desk.inbound",
+    ]
 
 
 @pytest.mark.shared

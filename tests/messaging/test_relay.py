@@ -20,7 +20,6 @@ from messaging.relay import (
     dead_letters,
     envelope_for,
     envelope_replay,
-    register_apprec_listener,
     relay_receive_raw,
     relay_request_sync,
     relay_status,
@@ -29,9 +28,11 @@ from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_d
 from messaging.relay.inbound import ACCEPTED, DUPLICATE, REJECTED, UNUSABLE
 from messaging.relay.parties import portal_party
 from messaging.relay.probe import probe_ekontakt
+from messaging.relay.routing import OnAppRec
 from messaging.relay.services import relay_ping
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.messaging.routing_support import routes_added
 
 
 @pytest.fixture
@@ -53,9 +54,7 @@ def apprec_of(envelope) -> AppRec:
 def test_message_is_filed_answered_and_marked_delivered(clinic):
     service, nora = clinic
     seen = []
-    register_apprec_listener(
-        "portal", codes.DIALOG_INNBYGGER_EKONTAKT, lambda env, rec: seen.append((env.msg_id, rec.status))
-    )
+    listener = OnAppRec(codes.DIALOG_INNBYGGER_EKONTAKT, lambda env, rec: seen.append((env.msg_id, rec.status)))
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora), subject="Resept?")
     envelope = send(message)
     assert envelope_for(message.msg_id).state == EnvelopeState.QUEUED
@@ -70,12 +69,13 @@ def test_message_is_filed_answered_and_marked_delivered(clinic):
     )
     assert envelope_for(message.msg_id).state == EnvelopeState.SENT
 
-    relay_deliver_due(side="portal", channel="async")
+    with routes_added("portal", listener):
+        relay_deliver_due(side="portal", channel="async")
     settled = envelope_for(message.msg_id)
     assert settled.state == EnvelopeState.DELIVERED
     assert settled.apprec_status == 1 and settled.delivered_at and settled.sent_at
     assert apprec_of(envelope).original_msg_id == message.msg_id
-    assert (message.msg_id, 1) in seen
+    assert seen == [(message.msg_id, 1)]
 
 
 def test_redelivered_msg_id_is_a_no_op(clinic):

@@ -176,7 +176,8 @@ def test_a_batch_costs_the_same_statements_for_3_and_for_30_messages(clinic, sid
 
 def test_a_failing_prefetcher_sends_the_batch_the_careful_way(clinic):
     """A prefetcher that raises costs the batch its shortcut, not its delivery."""
-    from messaging.relay import registry
+    from messaging.relay.routing import Prefetch
+    from tests.messaging.routing_support import routes_added
 
     service, nora = clinic
     messages = _messages(service, nora, 3)
@@ -186,11 +187,8 @@ def test_a_failing_prefetcher_sends_the_batch_the_careful_way(clinic):
     def broken(documents):
         raise RuntimeError("prefetch bug")
 
-    registry.register_batch_prefetch("epj", broken)
-    try:
+    with routes_added("epj", Prefetch(broken)):
         assert relay_deliver_due(side="epj", channel="async") == 3
-    finally:
-        registry._prefetchers["epj"].remove(broken)
     assert JournalEntry.objects.filter(msg_id__in=[m.msg_id for m in messages]).count() == 3
     assert Case.objects.count() == 3
 

@@ -1,0 +1,36 @@
+"""The EPJ's routing table: which handler receives each message from the portal.
+
+Read top to bottom; `messaging.relay.routing` says what each entry means and refuses a table
+that repeats or hides an entry. Every message function the portal sends is here exactly once per
+channel; anything else is refused (T10).
+"""
+
+from epj.desk.inbound import citizen_message_handle, citizen_messages_prefetch, compose_info_handle
+from epj.handlers import communication_test_answer
+from epj.records.inbound import copy_request_handle, document_fetch_handle, documents_find_handle, is_copy_request
+from epj.services import journal_entries_prefetch
+from epj.timebooks.handlers import cancellation_handle, free_slots_handle, reservation_handle
+from messaging.codec import codes
+from messaging.relay.routing import OnMessage, OnRequest, Prefetch, Route
+
+ROUTES: tuple[Route, ...] = (
+    # Reads for a whole delivery batch: the journal entries already filed, then the desk's cases.
+    Prefetch(journal_entries_prefetch),
+    Prefetch(citizen_messages_prefetch),
+    # Asynchronous messages (each answered with an AppRec).
+    # A journal copy request travels as an e-kontakt with its own TypeForesp (docs/journal.md).
+    OnMessage(codes.DIALOG_INNBYGGER_EKONTAKT, copy_request_handle, when=is_copy_request),
+    OnMessage(codes.DIALOG_INNBYGGER_EKONTAKT, citizen_message_handle),
+    OnMessage(codes.DIALOG_INNBYGGER_EKONSULTASJON, citizen_message_handle),
+    OnMessage(codes.DIALOG_INNBYGGER_RESEPTFORNYELSE, citizen_message_handle),
+    OnMessage(codes.DIALOG_INNBYGGER_TIMERESERVASJON, reservation_handle),  # ReserverAvtale
+    OnMessage(codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, cancellation_handle),  # AvbestillAvtale
+    # Synchronous requests (answered with a reply on the sync channel).
+    OnRequest(codes.DIALOG_INNBYGGER_EKONTAKT, compose_info_handle),
+    OnRequest(codes.DIALOG_INNBYGGER_EKONSULTASJON, compose_info_handle),
+    OnRequest(codes.DIALOG_INNBYGGER_RESEPTFORNYELSE, compose_info_handle),
+    OnRequest(codes.DIALOG_INNBYGGER_TIMERESERVASJON, free_slots_handle),  # HentLedigeTimer
+    OnRequest(codes.DIALOG_INNBYGGER_FINN_DOKUMENTER, documents_find_handle),
+    OnRequest(codes.DIALOG_INNBYGGER_HENT_DOKUMENTER, document_fetch_handle),
+    OnRequest(codes.DIALOG_INNBYGGER_TEST, communication_test_answer),
+)
