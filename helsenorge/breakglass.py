@@ -54,7 +54,7 @@ class Item:
 
     heading: str
     when: Any = None
-    lines: list[tuple[str, str]] = field(default_factory=list)
+    lines: list[tuple[Any, Any]] = field(default_factory=list)  # (label, value); labels are lazy
 
 
 class BreakGlassForm(forms.Form):

@@ -10,7 +10,7 @@ from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, 
 class AccessLogEntryAdmin(admin.ModelAdmin):
     """Operators may read the access log; nobody may add, change or delete entries here."""
 
-    list_display = (
+    list_display: tuple[str, ...] = (
         "created_at",
         "person",
         "actor_name",
