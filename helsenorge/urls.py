@@ -11,6 +11,7 @@ from helsenorge.views import health
 # The admin logs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]  # wrapped, not replaced
 admin.site.site_header = _("Helsenorge-portal – drift")
+admin.site.index_template = "admin/drift_index.html"  # links the break-glass page
 
 urlpatterns = [
     path("", account_views.home, name="home"),

@@ -129,6 +129,7 @@ def test_a_number_not_in_the_register_is_refused(client, operator, record):
 
 def test_a_get_shows_the_form_only(client, operator, record):
     login_as(client, operator)
+    assert URL in client.get(reverse("admin:index")).content.decode()  # the admin's front page links it
     before = snapshot()
     page = client.get(URL, {"nin": record.nin, "what": "record", "reason": REASON}).content.decode()
     assert "Begrunnelse" in page and NOTE not in page
