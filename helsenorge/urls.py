@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import notification_views
 from accounts import views as account_views
+from helsenorge.breakglass import break_glass
 from helsenorge.converters import IdConverter
 from helsenorge.views import health
 
 # The admin logs in through allauth, so its rate limits and MFA apply there too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]  # wrapped, not replaced
 admin.site.site_header = _("Helsenorge-portal – drift")
+admin.site.index_template = "admin/drift_index.html"  # links the break-glass page
 
 # Before the includes below: every app's URLconf names ids `<id:…>` (see helsenorge.converters).
 register_converter(IdConverter, "id")
@@ -30,5 +32,7 @@ urlpatterns = [
     path("klinikk/journal/", include("epj.records.urls")),
     path("timer/", include("appointments.urls")),
     path("epj/timeboker/", include("epj.timebooks.urls")),
+    # Before the admin's own patterns; admin_view gives it the admin's login (allauth, with TOTP).
+    path("drift/nodtilgang/", admin.site.admin_view(break_glass), name="break_glass"),
     path("drift/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from typing import ClassVar
 
 from django.contrib import admin
 
+from helsenorge.admin_metadata import MetadataOnlyAdmin
 from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
 
 
@@ -9,7 +10,16 @@ from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, 
 class AccessLogEntryAdmin(admin.ModelAdmin):
     """Operators may read the access log; nobody may add, change or delete entries here."""
 
-    list_display = ("created_at", "person", "actor_name", "organisation_name", "role", "what", "object_ref")
+    list_display: tuple[str, ...] = (
+        "created_at",
+        "person",
+        "actor_name",
+        "organisation_name",
+        "role",
+        "what",
+        "object_ref",
+        "reason",
+    )
     list_filter: ClassVar[tuple[str, ...]] = ("what", "role")
     search_fields: ClassVar[tuple[str, ...]] = ("person__nin", "actor_name", "organisation_name")
     date_hierarchy = "created_at"
@@ -35,16 +45,15 @@ class StaffAuditEntryAdmin(AccessLogEntryAdmin):
 
 
 @admin.register(JournalCopyRequest)
-class JournalCopyRequestAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "person", "service", "state")
+class JournalCopyRequestAdmin(MetadataOnlyAdmin):
+    list_display = ("pk", "created_at", "service", "state")
     list_filter = ("state",)
-    readonly_fields = ("msg_id",)
+    fields = ("person", "service", "state", "msg_id", "created_at", "fulfilled_at")
 
 
 @admin.register(JournalDocument)
-class JournalDocumentAdmin(admin.ModelAdmin):
+class JournalDocumentAdmin(MetadataOnlyAdmin):
     # Operators see that a copy exists, not its content.
-    list_display = ("received_at", "person", "organisation", "source", "size")
+    list_display = ("pk", "received_at", "organisation", "source", "size")
     list_filter = ("source",)
-    exclude = ("data",)
-    readonly_fields = ("msg_id",)
+    fields = ("person", "organisation", "service", "source", "request", "mime_type", "size", "msg_id", "received_at")

@@ -2,7 +2,8 @@
 
 - `JournalCopyRequest`: the citizen's copy of a journal-copy request sent to a health contact.
 - `JournalDocument`: a copy the portal received ("Dokumenter"), on request or pushed by a clinic.
-- `AccessLogEntry`: who among health personnel opened the citizen's information. Append-only.
+- `AccessLogEntry`: who among health personnel (or an operator, through break-glass) opened the
+  citizen's information. Append-only.
 
 Hospital documents that are *shared* are deliberately absent: the portal reads them live from
 the hospital through the relay and never stores them (journal/selectors.py).
@@ -143,8 +144,13 @@ class AppendOnlyModel(models.Model):
         raise PermissionDenied(self.refused_delete)
 
 
+# An operator acts for no organisation; the citizen reads this name and role instead.
+OPERATOR_ROLE = "operator"
+OPERATOR_ORGANISATION_NAME = "Helsenorge-portalen (drift)"
+
+
 class AccessLogEntry(AppendOnlyModel):
-    """One time health personnel opened a citizen's information.
+    """One time health personnel (or an operator, through the break-glass page) opened a citizen's information.
 
     Names are copied at write time so the entry still reads right after someone changes job or
     name. Append-only: save() refuses updates, delete() refuses, the queryset refuses bulk
@@ -157,6 +163,9 @@ class AccessLogEntry(AppendOnlyModel):
         RECORD = "record", _("Journal")
         DOCUMENTS = "documents", _("Dokumenter fra sykehus")
         JOURNAL_COPY = "journal_copy", _("Journalkopi")
+        TOOLS = "tools", _("Verktøy fra helsetjenesten")
+
+    ROLES = [*StaffRole.choices, (OPERATOR_ROLE, _("Driftsoperatør (nødtilgang)"))]
 
     person = models.ForeignKey(
         "accounts.Person", on_delete=models.PROTECT, related_name="access_log_entries", verbose_name=_("person")
@@ -165,13 +174,21 @@ class AccessLogEntry(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("hvem")
     )
     actor_name = models.CharField(_("navn"), max_length=200)
+    # Empty only for an operator's break-glass read (role "operator"): operators act for no clinic.
     organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+        "clinics.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("virksomhet"),
     )
     organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200)
-    role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
+    role = models.CharField(_("rolle"), max_length=20, choices=ROLES)
     what = models.CharField(_("hva"), max_length=20, choices=What.choices)
     object_ref = models.CharField(_("referanse"), max_length=100, blank=True)
+    # The operator's stated reason for a break-glass read; the citizen reads it. Empty for staff.
+    reason = models.CharField(_("begrunnelse"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
 
     refused_change = "Tilgangsloggen kan ikke endres."
@@ -183,6 +200,7 @@ class AccessLogEntry(AppendOnlyModel):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["person", "-created_at"], name="access_log_person_recent")]
         default_permissions = ("add", "view")
+        permissions = [("break_glass", _("Kan lese en innbyggers helseopplysninger med nødtilgang"))]
 
     def __str__(self):
         return f"{self.actor_name} ({self.organisation_name}) – {self.get_what_display()}"
@@ -213,6 +231,7 @@ class StaffAuditEntry(AppendOnlyModel):
         TOOL_WITHDRAW = "tool.withdraw", _("Verktøy trukket tilbake")
         SERVICE_PROCESSES = "register.service_processes", _("Tjenester slått av eller på")
         REGISTER_IMPORT = "register.import", _("Registerimport")
+        BREAK_GLASS_READ = "breakglass.read", _("Nødtilgang: driftsoperatør leste helseopplysninger")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -196,10 +196,11 @@ def citizen_access_export(*, person: Person, progress: Callable[[str], object] |
             "at": e.created_at.isoformat(),
             "actor": e.actor_name,
             "organisation": e.organisation_name,
-            "organisation_her_id": e.organisation.her_id,
+            "organisation_her_id": e.organisation.her_id if e.organisation else None,
             "role": e.role,
             "what": e.what,
             "reference": e.object_ref,
+            "reason": e.reason,
         }
         for e in AccessLogEntry.objects.filter(person=person)
         .select_related("organisation")

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,14 @@ from accounts.models import Person, User
 from clinics.models import Organisation, Process, Service, StaffMembership
 from clinics.selectors import active_contact, service_offers
 from journal import wire
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
+from journal.models import (
+    OPERATOR_ORGANISATION_NAME,
+    OPERATOR_ROLE,
+    AccessLogEntry,
+    JournalCopyRequest,
+    JournalDocument,
+    StaffAuditEntry,
+)
 from messaging.codec import AppRec, Message
 from messaging.dialogs.representation import representatives_of
 from messaging.models import Envelope
@@ -113,6 +120,60 @@ def audit_write(
         object_ref=str(object_ref)[:100],
         detail=str(detail)[:200],
     )
+
+
+# Long enough to say what is being fixed and for whom; short enough to fit the audit trail's detail.
+BREAK_GLASS_REASON_MIN = 20
+BREAK_GLASS_REASON_MAX = 180
+BREAK_GLASS_PERMISSION = "journal.break_glass"
+
+
+def break_glass_allowed(user: User) -> bool:
+    """Operators only: active admin users holding the break-glass permission (superusers hold it)."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(BREAK_GLASS_PERMISSION))
+
+
+@transaction.atomic
+def break_glass_log(*, operator: User, person: Person, what: str, reason: str) -> AccessLogEntry:
+    """Record an operator's look at `person`'s health data, before anything is shown.
+
+    One entry in the citizen's access log (role "operator", no organisation, the reason) and one
+    in the staff audit trail (`breakglass.read`, detail "<what>: <reason>"). Refuses, writing
+    nothing, a user who is not an operator and a reason that is missing or too short.
+    """
+    if not break_glass_allowed(operator):
+        raise PermissionDenied("only operators may use break-glass access")
+    if what not in What.values:
+        raise ValueError(f"unknown access-log kind {what!r}")
+    reason = " ".join((reason or "").split())
+    if len(reason) < BREAK_GLASS_REASON_MIN:
+        raise ValidationError(
+            _("Skriv en begrunnelse på minst %(n)d tegn.") % {"n": BREAK_GLASS_REASON_MIN}, code="reason"
+        )
+    if len(reason) > BREAK_GLASS_REASON_MAX:
+        raise ValidationError(
+            _("Begrunnelsen kan være på høyst %(n)d tegn.") % {"n": BREAK_GLASS_REASON_MAX}, code="reason"
+        )
+    entry = AccessLogEntry.objects.create(
+        person=person,
+        actor=operator,
+        actor_name=operator.display_name,
+        organisation=None,
+        organisation_name=OPERATOR_ORGANISATION_NAME,
+        role=OPERATOR_ROLE,
+        what=what,
+        object_ref="nødtilgang",
+        reason=reason,
+    )
+    audit_write(
+        actor=operator,
+        organisation=None,
+        action=Audit.BREAK_GLASS_READ,
+        person=person,
+        object_ref=f"access:{entry.pk}",
+        detail=f"{what}: {reason}",
+    )
+    return entry
 
 
 def copy_request_error(*, service: Service, patient: Person) -> str | None:

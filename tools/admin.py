@@ -4,7 +4,7 @@ history (ToolEvent) stays complete."""
 from django.contrib import admin
 from django.db import models
 
-from tools.models import Tool, ToolDispatch, ToolEvent
+from tools.models import Tool, ToolEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,8 +39,5 @@ class ToolAdmin(ReadOnlyAdmin):
     inlines = [ToolEventInline]
 
 
-@admin.register(ToolDispatch)
-class ToolDispatchAdmin(ReadOnlyAdmin):
-    list_display = ("tool", "organisation", "created_at", "first_opened_at", "self_added")
-    list_filter = ("self_added",)
-    raw_id_fields = ("tool", "person", "organisation", "sent_by")
+# A tool sent to a patient (with the sender's note) is the patient's health content: absent here,
+# read through the break-glass page.

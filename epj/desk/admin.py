@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from epj.desk.models import AbsenceNotice, Case, Charge, Frikort, Medication, Tariff
+from epj.desk.models import AbsenceNotice, Case, Charge, Frikort, Tariff
+from helsenorge.admin_metadata import MetadataOnlyAdmin
 
 
 @admin.register(Tariff)
@@ -16,34 +17,36 @@ class FrikortAdmin(admin.ModelAdmin):
     search_fields = ("patient_nin",)
 
 
-@admin.register(Medication)
-class MedicationAdmin(admin.ModelAdmin):
-    list_display = ("name", "dosage", "patient_nin", "organisation", "active")
-    list_filter = ("organisation", "active")
-    search_fields = ("patient_nin", "name")
-
-
 @admin.register(AbsenceNotice)
 class AbsenceNoticeAdmin(admin.ModelAdmin):
     list_display = ("service", "starts", "ends", "substitute", "cancelled")
 
 
+# Medications are absent: the list is the patient's health content (break-glass page).
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    list_display = ("subject", "organisation", "kind", "state", "due_at")
+class CaseAdmin(MetadataOnlyAdmin):
+    """A case as workflow: who has it and when it is due. Subject, messages and attachments stay out."""
+
+    list_display = ("pk", "organisation", "service", "kind", "state", "due_at", "created_at")
     list_filter = ("organisation", "kind", "state")
-    readonly_fields = [f.name for f in Case._meta.fields]
-
-    # A case is opened by a citizen's message and kept as part of the record: the operator may
-    # look, not create or delete (every field is read-only, so an add could only fail).
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = (
+        "organisation",
+        "service",
+        "kind",
+        "state",
+        "conversation_ref",
+        "patient_nin",
+        "assignee",
+        "waiting_since",
+        "due_at",
+        "created_at",
+        "closed_at",
+    )
+    search_fields = ("patient_nin", "conversation_ref")
 
 
 @admin.register(Charge)
-class ChargeAdmin(admin.ModelAdmin):
-    list_display = ("case", "fee_code", "copayment", "state", "created_at")
+class ChargeAdmin(MetadataOnlyAdmin):
+    list_display = ("pk", "case_id", "fee_code", "copayment", "state", "created_at")
     list_filter = ("state",)
+    fields = ("case_id", "fee_code", "copayment", "state", "recorded_by", "created_at")

@@ -57,7 +57,8 @@ class Case(models.Model):
         indexes = [models.Index(fields=["organisation", "state"], name="desk_case_org_state")]
 
     def __str__(self):
-        return self.subject
+        # No subject: a case's name shows up in the admin, logs and error reports.
+        return f"{self._meta.verbose_name} {self.pk}"
 
     # Templates ask these instead of comparing against stored values.
     @property

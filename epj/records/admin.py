@@ -1,26 +1,22 @@
+"""Record notes and hospital documents are absent from the admin: they are the patient's health
+content, read only through the break-glass page. Copy requests and dispatches show metadata."""
+
 from django.contrib import admin
 
-from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument, RecordNote
-
-
-@admin.register(RecordNote)
-class RecordNoteAdmin(admin.ModelAdmin):
-    list_display = ("written_at", "organisation", "patient_name", "title")
-    search_fields = ("patient_nin", "patient_name", "title")
+from epj.records.models import CopyDispatch, CopyRequest
+from helsenorge.admin_metadata import MetadataOnlyAdmin
 
 
 @admin.register(CopyRequest)
-class CopyRequestAdmin(admin.ModelAdmin):
-    list_display = ("received_at", "organisation", "patient_name", "state")
+class CopyRequestAdmin(MetadataOnlyAdmin):
+    list_display = ("pk", "received_at", "organisation", "service", "state")
     list_filter = ("state",)
+    fields = ("organisation", "service", "patient_nin", "msg_id", "received_at", "state")
+    search_fields = ("patient_nin", "msg_id")
 
 
 @admin.register(CopyDispatch)
-class CopyDispatchAdmin(admin.ModelAdmin):
-    list_display = ("sent_at", "organisation", "patient_name", "request", "size")
-
-
-@admin.register(HospitalDocument)
-class HospitalDocumentAdmin(admin.ModelAdmin):
-    list_display = ("written_at", "organisation", "patient_name", "kind", "title", "confidential")
-    list_filter = ("kind", "confidential")
+class CopyDispatchAdmin(MetadataOnlyAdmin):
+    list_display = ("pk", "sent_at", "organisation", "service", "request_id", "size")
+    fields = ("organisation", "service", "request_id", "patient_nin", "sent_by", "msg_id", "sent_at", "size")
+    search_fields = ("patient_nin", "msg_id")
