@@ -270,6 +270,8 @@ def world_build(cast) -> World:
         "epj_timebooks:list": {"organisation_id": org},
         "epj_timebooks:detail": {"timebook_id": treater.pk},
         "epj_timebooks:slot": {"slot_id": slot.pk},
+        "epj_timebooks:calendar_day": {"organisation_id": org},
+        "epj_timebooks:calendar_week": {"timebook_id": treater.pk},
         "account_confirm_email": {"key": "ugyldig-nokkel"},
         "account_reset_password_from_key": {"uidb36": "1", "key": "ugyldig-nokkel"},
     }
@@ -446,6 +448,12 @@ PORTAL = {
     "appointments:feed": row("ok", staff_no_totp="mfa"),
     "appointments:clinic_video": row("404", anonymous="login", clinic_admin="ok", staff_no_totp="mfa"),
     "epj_timebooks:list": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
+    "epj_timebooks:calendar_day": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
+    "epj_timebooks:calendar_week": row(
         "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
     ),
     "epj_timebooks:detail": row(
