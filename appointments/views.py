@@ -22,6 +22,7 @@ from appointments.access import (
 from appointments.forms import BookingConfirmForm, ClinicVideoForm, DropInRoomForm
 from appointments.models import DropInRoom
 from clinics.access import organisation_for_admin
+from submissions.decorators import idempotent
 
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
@@ -79,6 +80,7 @@ def appointment_ics(request, appointment_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def appointment_cancel(request, appointment_id):
     appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
     if request.method == "POST":
@@ -237,6 +239,7 @@ def booking_start(request, contact_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def booking_confirm(request, contact_id):
     contact, refusal = _booking_contact(request, contact_id)
     if refusal:
@@ -275,6 +278,7 @@ def booking_confirm(request, contact_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def calendar_settings(request):
     person = _citizen(request)
     if request.method == "POST":
@@ -301,6 +305,7 @@ def calendar_feed(request, token):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def clinic_video(request, organisation_id):
     """A clinic admin picks the organisation's video service and sets up drop-in rooms."""
     organisation = organisation_for_admin(user=request.user, organisation_id=organisation_id)
