@@ -68,6 +68,8 @@ def idempotent(view: View) -> View:
         if request.method != "POST":
             return view(request, *args, **kwargs)
         user_id = request.user.pk
+        if user_id is None:  # below @login_required this cannot happen; an anonymous POST has no key
+            return _refused(request, _("Skjemaet ble ikke sendt. Last inn siden på nytt og send igjen."))
         try:
             token = verified_key(value=request.POST.get(FIELD_NAME, ""), user_id=user_id)
         except KeyRefused as refused:

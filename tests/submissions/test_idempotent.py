@@ -3,11 +3,11 @@
 import datetime
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core import signing
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -116,7 +116,7 @@ def _tool_submit(cast, maker):  # noqa: F811
     return maker, reverse("tools:submit"), data
 
 
-FORMS = {
+FORMS: dict[str, Callable[..., tuple]] = {
     "reply": _reply,
     "proxy_grant": _proxy_grant,
     "proxy_revoke": _proxy_revoke,
@@ -154,13 +154,11 @@ def test_each_form_kind_answers_a_second_submit_with_the_first_result(client, fo
 
 
 def _expired_key(user_id):
-    real = time.time
-    signer_time = signing.time
-    try:
-        signer_time.time = lambda: real() - settings.HN_SUBMISSION_KEY_SECONDS - 60  # type: ignore[assignment]
+    """A key issued longer ago than keys are honoured (the signer reads the wall clock)."""
+    issued_at = time.time() - settings.HN_SUBMISSION_KEY_SECONDS - 60
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: issued_at)
         return issue_key(user_id=user_id)
-    finally:
-        signer_time.time = real  # type: ignore[assignment]
 
 
 @pytest.mark.django_db
@@ -237,11 +235,11 @@ def test_concurrent_double_submit_yields_one_case(clinic_data, epj_sync):  # noq
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    submitters = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for submitter in submitters:
+        submitter.start()
+    for submitter in submitters:
+        submitter.join(60)
     deliver_all()
 
     thread = Thread.objects.get()
