@@ -1,6 +1,7 @@
 """One-time submission keys: a double submit or a retry after a lost response changes nothing twice."""
 
 import datetime
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -247,3 +248,22 @@ def test_concurrent_double_submit_yields_one_case(clinic_data, epj_sync):  # noq
     assert {r["Location"] for r in responses} == {reverse("dialogs:thread", args=[thread.pk])}
     assert DialogMessage.objects.count() == 1
     assert Case.objects.filter(conversation_ref=thread.conversation_ref).count() == 1
+
+
+# The header's language and logout forms and the acting-for switch change only the session.
+SESSION_ONLY_FORMS = {"templates/base.html", "messaging/dialogs/templates/dialogs/_acting_for.html"}
+PORTAL_TEMPLATE_DIRS = ("templates", "accounts", "messaging", "appointments", "journal", "tools", "clinics")
+
+
+def test_every_state_changing_portal_form_template_carries_a_key():
+    root = settings.BASE_DIR
+    missing = []
+    for folder in PORTAL_TEMPLATE_DIRS:
+        for path in sorted((root / folder).rglob("*.html")):
+            name = str(path.relative_to(root))
+            if name in SESSION_ONLY_FORMS or name.startswith("templates/allauth/"):
+                continue
+            for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>.*?</form>", path.read_text(), re.S):
+                if "{% submission_key %}" not in form:
+                    missing.append(name)
+    assert not missing, missing
