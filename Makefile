@@ -1,5 +1,6 @@
 # Two commands on a fresh machine (only Python >= 3.11, make and a shell):
-#   make run   - venv, runtime install, migrate, demo data, then web + workers + beat (Ctrl-C stops all)
+#   make run   - venv, runtime install, migrate, collectstatic, demo data, then web + workers + beat
+#                (debug off, as in production; PORT=8123 make run for another port; Ctrl-C stops all)
 #   make test  - venv, runtime + dev install, then the whole test suite
 # and for contributors:
 #   make lint  - ruff (lint and format), mypy, the migration check and the import boundaries
@@ -11,7 +12,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint install install-dev migrate seed lock clean
+.PHONY: run test lint install install-dev migrate static seed lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -30,20 +31,39 @@ install: $(RUNTIME_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-migrate: install
+# The demo runs as production does, with debug off (the project's own error pages, hashed static
+# files served by WhiteNoise), and asks explicitly for what only a demo may have: synthetic
+# identity numbers and a secret key kept under var/ (made once, never committed). The schema
+# requirement follows ../shared: a clone without the official XSDs still starts (validation is
+# then skipped, as the start-up log says). Prerequisites inherit these; a value set in the shell wins.
+PORT ?= 8000
+SHARED_DIR := $(or $(HN_SHARED_DIR),../shared)
+DEMO_SECRET_KEY := var/dev-secret-key
+DEMO_TARGETS := migrate static seed run
+$(DEMO_TARGETS): export DJANGO_DEBUG ?= false
+$(DEMO_TARGETS): export HN_ALLOW_SYNTHETIC_NIN ?= true
+$(DEMO_TARGETS): export DJANGO_SECRET_KEY ?= $(shell cat $(DEMO_SECRET_KEY) 2>/dev/null)
+$(DEMO_TARGETS): export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
+$(DEMO_TARGETS): export HN_SITE_URL ?= http://127.0.0.1:$(PORT)
+$(DEMO_TARGETS): export HN_REQUIRE_SCHEMAS ?= $(if $(wildcard $(SHARED_DIR)/schemas),true,false)
+
+$(DEMO_SECRET_KEY): | $(BIN)/python
+	@mkdir -p $(@D)
+	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
+	@chmod 600 $@
+
+migrate: install $(DEMO_SECRET_KEY)
 	$(BIN)/python manage.py migrate --noinput
 
-# The demo asks for debug and synthetic identity numbers explicitly (both are off by default);
-# prerequisites (migrate) inherit these, and a value set in the shell wins.
-migrate run seed: export DJANGO_DEBUG ?= true
-migrate run seed: export HN_ALLOW_SYNTHETIC_NIN ?= true
+static: install $(DEMO_SECRET_KEY)
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
-seed: migrate
+seed: migrate static
 	$(BIN)/python manage.py seed_demo
 
 run: seed
-	@echo "Starting web (http://127.0.0.1:8000/), a worker per side and beat. Ctrl-C stops them all."
-	-@$(BIN)/honcho -f Procfile start -p 8000
+	@echo "Starting web (http://127.0.0.1:$(PORT)/), a worker per side and beat. Ctrl-C stops them all."
+	-@$(BIN)/honcho -f Procfile start -p $(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from messaging.notifications import notification_channels, notification_channels_set
+from submissions.decorators import idempotent
 
 
 class NotificationChannelsForm(forms.Form):
@@ -27,6 +28,7 @@ class NotificationChannelsForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def notification_preferences(request):
     if not request.user.is_citizen:
         raise Http404

@@ -24,6 +24,7 @@ from clinics.access import organisation_for_admin
 from helsenorge.pagination import paginate
 from helsenorge.syncwaits import bounded_sync_waits
 from messaging.wire.calendar import timebook_id_of
+from submissions.decorators import idempotent
 
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
@@ -86,6 +87,7 @@ def appointment_ics(request, appointment_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def appointment_cancel(request, appointment_id):
     appointment = appointment_for_citizen(request=request, appointment_id=appointment_id)
     if request.method == "POST":
@@ -253,6 +255,7 @@ def _booking_slots(request, contact, timebook_ref):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def booking_confirm(request, contact_id):
     contact, refusal = _booking_contact(request, contact_id)
     if refusal:
@@ -291,6 +294,7 @@ def booking_confirm(request, contact_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def calendar_settings(request):
     person = _citizen(request)
     if request.method == "POST":
@@ -317,6 +321,7 @@ def calendar_feed(request, token):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def clinic_video(request, organisation_id):
     """A clinic admin picks the organisation's video service and sets up drop-in rooms."""
     organisation = organisation_for_admin(user=request.user, organisation_id=organisation_id)

@@ -32,9 +32,11 @@ USERS = json.loads(Path(os.environ["HN_LOAD_USERS"]).read_text()) if os.environ.
 _next_user = itertools.count()
 TIMEOUT = 30  # seconds; a request slower than this counts as a timeout (status 0)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Every state-changing portal form carries a one-time key (submissions/); a post without it is refused.
+SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 SLOT = re.compile(r'href="([^"]*/bestill/\d+/bekreft/\?valg=[^"]+)"')
 TIMEBOOK = re.compile(r'href="(\?timebok=[^"]+)"')
-HIDDEN = re.compile(r'<input type="hidden" name="(choice|request_id)" value="([^"]*)"')
+HIDDEN = re.compile(r'<input type="hidden" name="(choice|request_id|submission_key)" value="([^"]*)"')
 
 _log_lock = threading.Lock()
 # Kept open for the whole run (line-buffered); the process exit closes it.
@@ -152,6 +154,7 @@ class CitizenUser(PortalUser):
                 method="POST",
                 data={
                     "csrfmiddlewaretoken": token.group(1),
+                    "submission_key": fields.get("submission_key", ""),
                     "choice": fields["choice"],
                     "request_id": fields.get("request_id") or str(uuid.uuid4()),
                 },
@@ -162,13 +165,15 @@ class CitizenUser(PortalUser):
         url = f"/meldinger/ny/{self.profile['service_id']}/e_contact/"
         form = self.page(url, name="send: form")
         token = CSRF.search(form.text) if form is not None else None
-        if token:
+        key = SUBMISSION_KEY.search(form.text) if form is not None else None
+        if token and key:
             self.page(
                 url,
                 name="send: post",
                 method="POST",
                 data={
                     "csrfmiddlewaretoken": token.group(1),
+                    "submission_key": key.group(1),
                     "title": "Spørsmål fra lasttest",
                     "text": "Hei, dette er en melding fra lasttesten.",
                 },

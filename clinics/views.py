@@ -10,6 +10,7 @@ from clinics.access import health_contact_for_citizen, organisation_for_admin
 from clinics.forms import ServiceProcessesForm
 from clinics.selectors import contact_summaries, health_contacts_for_person
 from clinics.services import service_processes_set
+from submissions.decorators import idempotent
 
 
 @login_required
@@ -29,6 +30,7 @@ def contact_detail(request, contact_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def clinic_services(request, organisation_id):
     """A clinic admin switches the organisation's own services on and off."""
     organisation = organisation_for_admin(user=request.user, organisation_id=organisation_id)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "accounts",
+    "submissions",
     "clinics",
     "messaging",
     "appointments",
@@ -111,6 +112,8 @@ TEMPLATES = [
         "OPTIONS": {
             # The shared components' tags ({% load components %}); the project package is not an app.
             "libraries": {"components": "helsenorge.templatetags.components"},
+            # {% submission_key %} goes in every state-changing portal form, so it needs no {% load %}.
+            "builtins": ["submissions.templatetags.submissions"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -207,6 +210,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Synthetic national identity numbers (+40/+80 on the month) are test data only: accepted only
 # when asked for explicitly (the demo and the test suite do), never because debug is on.
 HN_ALLOW_SYNTHETIC_NIN = env_bool("HN_ALLOW_SYNTHETIC_NIN", default=False)
+# How long a form's one-time submission key is honoured (submissions/): a retry within this time
+# gets the first result; an older form is refused and must be loaded again. Records are pruned then.
+HN_SUBMISSION_KEY_SECONDS = env_int("HN_SUBMISSION_KEY_SECONDS", 24 * 3600, minimum=60, maximum=30 * 24 * 3600)
 
 # --- Web security ------------------------------------------------------------
 HTTPS = env_bool("HN_HTTPS", default=False)
@@ -386,6 +392,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HN_NOTICE_SWEEP_SECONDS,
         "options": {"expires": HN_NOTICE_SWEEP_SECONDS * 2},
     },
+    "submission-keys-prune": {"task": "submissions.prune", "schedule": 3600.0, "options": {"expires": 1800}},
     "relay-retention": {"task": "relay.purge_settled", "schedule": 3600.0, "options": {"expires": 1800}},
 }
 

@@ -3,8 +3,10 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from submissions.services import FIELD_NAME
+
 # A journal-copy request is pre-formulated: the only thing the citizen chooses is where it goes.
-ALLOWED_FIELDS = {"csrfmiddlewaretoken", "service"}
+ALLOWED_FIELDS = {"csrfmiddlewaretoken", FIELD_NAME, "service"}
 
 
 class CopyRequestForm(forms.Form):

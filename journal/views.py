@@ -24,6 +24,7 @@ from journal.selectors import (
     shared_documents_live,
 )
 from journal.services import journal_copy_request
+from submissions.decorators import idempotent
 
 PAGE_SIZE = 20
 
@@ -56,6 +57,7 @@ def document_download(request, document_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def copy_request_new(request):
     subject = journal_subject_or_404(request)
     services = copy_request_services(person=subject.patient)

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from clinics.models import StaffRole
 from tests import factories as f
+from tests.formclient import FormClient
 from tests.workers import relay_workers  # noqa: F401 (module fixture: real Celery workers)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -137,6 +138,12 @@ def cast(db):
         ola=ola,
         other_admin=other_admin,
     )
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, sending each POST with a submission key as a rendered form would."""
+    return FormClient()
 
 
 def login_as(client, user):

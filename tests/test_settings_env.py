@@ -178,25 +178,34 @@ def test_debug_alone_does_not_allow_synthetic_identity_numbers(tmp_path):
     ]
 
 
-def test_the_demo_asks_for_debug_and_synthetic_numbers_explicitly(tmp_path):
-    """What `make run` sets: the embedded default then needs no other variable (not even a key)."""
+def test_the_demo_runs_with_debug_off_and_asks_for_synthetic_numbers_explicitly(tmp_path):
+    """What `make run` sets: debug off with its own key, collected static files, synthetic numbers."""
     makefile = (settings.BASE_DIR / "Makefile").read_text()
-    assert "export DJANGO_DEBUG ?= true" in makefile and "export HN_ALLOW_SYNTHETIC_NIN ?= true" in makefile
+    for line in (
+        "export DJANGO_DEBUG ?= false",
+        "export HN_ALLOW_SYNTHETIC_NIN ?= true",
+        "export DJANGO_SECRET_KEY ?= $(shell cat $(DEMO_SECRET_KEY) 2>/dev/null)",
+        "export HN_REQUIRE_SCHEMAS ?= $(if $(wildcard $(SHARED_DIR)/schemas),true,false)",
+        "manage.py collectstatic --noinput",
+        "seed: migrate static",
+    ):
+        assert line in makefile, line
     result = start(
         tmp_path,
         "shell",
         "--no-imports",
         "-c",
         PROBE,
-        DJANGO_DEBUG="true",
+        DJANGO_DEBUG="false",
         HN_ALLOW_SYNTHETIC_NIN="true",
-        DJANGO_SECRET_KEY=None,
+        HN_REQUIRE_SCHEMAS="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,[::1]",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "True",
+        "False",
         "django.db.backends.sqlite3",
         "filesystem://",
         "True",
-        "StaticFilesStorage",
+        "CompressedManifestStaticFilesStorage",
     ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helsenorge.pagination import paginate
+from submissions.decorators import idempotent
 from tools.access import (
     dispatch_for_launch,
     published_tool,
@@ -75,6 +76,7 @@ def tool_detail(request, tool_id):
 
 @login_required
 @require_POST
+@idempotent
 def tool_add(request, tool_id):
     """A citizen adds a self-service tool to their own list."""
     tool = published_tool(tool_id=tool_id)
@@ -97,6 +99,7 @@ def tool_add(request, tool_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def submit(request):
     form = ToolSubmissionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -133,6 +136,7 @@ def submission_detail(request, tool_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def submission_edit(request, tool_id):
     """The maker revises a tool the reviewers sent back, and sends it in again."""
     tool = tool_for_submitter(user=request.user, tool_id=tool_id)
@@ -193,6 +197,7 @@ def review_detail(request, tool_id):
 
 @login_required
 @require_POST
+@idempotent
 def review_assess(request, tool_id):
     tool = tool_for_reviewer(user=request.user, tool_id=tool_id)
     form = AssessmentForm(request.POST)
@@ -214,6 +219,7 @@ def review_assess(request, tool_id):
 
 @login_required
 @require_POST
+@idempotent
 def review_withdraw(request, tool_id):
     tool = tool_for_reviewer(user=request.user, tool_id=tool_id)
     form = WithdrawForm(request.POST)
@@ -256,6 +262,7 @@ def launch(request, dispatch_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def send(request, organisation_id):
     membership = sender_membership_for(user=request.user, organisation_id=organisation_id)
     organisation = membership.organisation

@@ -37,6 +37,7 @@ from messaging.dialogs.services import (
     power_of_attorney_revoke,
     thread_mark_read,
 )
+from submissions.decorators import idempotent
 
 PAGE_SIZE = 20
 CLOSED_REFUSAL = gettext_lazy(
@@ -71,6 +72,7 @@ def _form_for(kind, info, data=None, files=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def compose(request, service_id, kind):
     """Write to a health contact; the server refuses services that do not offer `kind`."""
     subject, service = service_for_compose(request=request, service_id=service_id, kind=kind)
@@ -154,6 +156,7 @@ def compose(request, service_id, kind):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def thread_detail(request, thread_id):
     thread = thread_for_citizen(request=request, thread_id=thread_id)
     subject = dialog_subject(request)
@@ -230,6 +233,7 @@ def acting_for(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def proxies(request):
     """Powers of attorney the citizen gave and holds. Only for yourself: access cannot be passed on."""
     subject = acting_subject(request)
@@ -268,6 +272,7 @@ def proxies(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent
 def proxy_revoke(request, poa_id):
     """Withdraw a power of attorney, all its service areas at once, after a confirmation page."""
     poa = power_of_attorney_for_citizen(request=request, poa_id=poa_id)

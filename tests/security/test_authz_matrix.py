@@ -15,9 +15,9 @@ import re
 from typing import Any
 
 from django.apps import apps
-from django.test import Client
 
 from messaging.dialogs.representation import SESSION_KEY
+from tests.formclient import FormClient
 from tests.security import authz_table as t
 
 # Tables a refused request may legitimately touch: the session itself and the login-attempt log.
@@ -83,8 +83,8 @@ def changed(before: dict, after: dict) -> list[str]:
     return [label for label in before if before[label] != after[label]]
 
 
-def client_as(world, role, **client_kwargs) -> Client:
-    client = Client(**client_kwargs)
+def client_as(world, role, **client_kwargs) -> FormClient:
+    client = FormClient(**client_kwargs)
     user = world.users[role]
     if user is not None:
         client.force_login(user)
