@@ -14,10 +14,25 @@ OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
 
 
 def desk_cases(
-    *, organisation: Organisation, user: User, kind: str = "", state: str = "", age: str = "", assignee: str = ""
+    *,
+    organisation: Organisation,
+    user: User,
+    kind: str = "",
+    state: str = "",
+    age: str = "",
+    assignee: str = "",
+    patient: str = "",
 ) -> QuerySet[Case]:
-    """The organisation's cases, filtered; overdue unanswered ones first."""
+    """The organisation's cases, filtered; overdue unanswered ones first.
+
+    `patient` is a patient's name (any part, any case) or the start of their identity number.
+    """
     cases = Case.objects.filter(organisation=organisation).select_related("service", "assignee")
+    patient = " ".join(patient.split())
+    if patient.isdigit():
+        cases = cases.filter(patient_nin__startswith=patient)
+    elif patient:
+        cases = cases.filter(patient_name__icontains=patient)
     if kind:
         cases = cases.filter(kind=kind)
     if state == "open":

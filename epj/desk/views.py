@@ -25,6 +25,7 @@ from epj.desk.services import (
     charge_mark_paid,
     clinic_thread_start,
     desk_opened_log,
+    desk_search_log,
 )
 from messaging.wire.attachments import EXTENSIONS, content_type_of
 
@@ -52,9 +53,12 @@ def case_list(request, organisation_id):
     cases = desk_cases(
         organisation=organisation,
         user=request.user,
+        patient=filters.get("q") or "",
         **{k: filters.get(k) or "" for k in ("kind", "state", "age", "assignee")},
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("side"))
+    if filters.get("q", "").strip():
+        desk_search_log(user=request.user, membership=membership, cases=page.object_list)
     now = timezone.now()
     rows = [(case, is_overdue(case, now)) for case in page.object_list]
     return render(
