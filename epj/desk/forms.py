@@ -107,3 +107,12 @@ class ThreadStartForm(forms.Form):
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
+
+
+class PatientLookupForm(forms.Form):
+    q = forms.CharField(
+        label=_("Finn pasient"),
+        required=False,
+        max_length=100,
+        help_text=_("Navn (for eksempel «Nora Sørensen») eller fødselsnummer"),
+    )

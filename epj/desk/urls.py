@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.desk_home, name="home"),
     path("<int:organisation_id>/saker/", views.case_list, name="cases"),
     path("<int:organisation_id>/fravaer/", views.absence, name="absence"),
+    path("<int:organisation_id>/pasienter/", views.patient_lookup, name="patients"),
     path("<int:organisation_id>/ny-melding/", views.thread_start, name="thread_start"),
     path("sak/<int:case_id>/", views.case_detail, name="case"),
     path("sak/<int:case_id>/ta/", views.case_claim_view, name="claim"),
