@@ -23,7 +23,10 @@ def contact_cards(response):
     cards = {}
     for card in tree.xpath("//section[starts-with(@aria-labelledby, 'contact-')]"):
         name = card.xpath(".//h2")[0].text_content().strip()
-        cards[name] = {_text(li.xpath("./span")[0]): True for li in card.xpath(".//li[@class='contact-action']")}
+        cards[name] = {
+            _text((li.xpath("./span") or li.xpath("./a"))[0]): True
+            for li in card.xpath(".//li[@class='contact-action']")
+        }
         cards[name].update(
             {_text(li.xpath("./span[2]")[0]): False for li in card.xpath(".//details//li[contains(@class, 'process')]")}
         )
