@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 from messaging.notifications import (
     notice_events,
     notice_follow,
-    notice_topic,
     notification_channels,
     notification_channels_set,
 )
@@ -67,8 +66,6 @@ def notice_list(request):
     if not request.user.is_citizen:
         raise Http404
     page = Paginator(notice_events(person=request.user.person_id), NOTICES_PER_PAGE).get_page(request.GET.get("side"))
-    for event in page.object_list:
-        event.topic = notice_topic(event.path)
     return render(request, "accounts/notice_list.html", {"page": page})
 
 

@@ -48,7 +48,7 @@ class ContactStart:
 def _action_label(process: str, appointment_level: str) -> str:
     if process == Process.APPOINTMENTS:
         return _("Bestill time") if appointment_level == AppointmentLevel.BOOK else _("Se timer")
-    return {
+    labels: dict[str, str] = {
         Process.EKONTAKT: _("Skriv en melding"),
         Process.EKONSULTASJON: _("Start en e-konsultasjon"),
         Process.RENEWAL: _("Forny resept"),
@@ -56,7 +56,8 @@ def _action_label(process: str, appointment_level: str) -> str:
         Process.JOURNAL_COPY: _("Be om journalkopi"),
         Process.DOCUMENTS: _("Se dokumenter fra sykehuset"),
         Process.TOOLS: _("Se digitale verktøy"),
-    }[process]
+    }
+    return labels[process]
 
 
 def _action_url(summary: ContactSummary, process: str, appointment_level: str) -> str:

@@ -6,6 +6,7 @@ The relay owns these rows; portal and EPJ feature code reach them only through
 
 from django.db import models
 from django.db.models import Q
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +198,15 @@ class NoticeState(models.TextChoices):
     FAILED = "failed", _("Feilet (krever behandling)")
 
 
+# What a notice was about, from the app its link leads to: never any wording of the event itself.
+NOTICE_TOPICS = {
+    "dialogs": _("Ny melding"),
+    "appointments": _("Timeavtale"),
+    "journal": _("Nye dokumenter"),
+    "tools": _("Nytt verktøy"),
+}
+
+
 class NoticeEvent(models.Model):
     """One thing the citizen was told about, however many channels told them: the portal's "Varsler" row.
 
@@ -220,6 +230,15 @@ class NoticeEvent(models.Model):
 
     def __str__(self):
         return f"{self.path} #{self.pk}"
+
+    @property
+    def topic(self) -> str:
+        """What the notice was about in words, from where its link leads (no content of the event)."""
+        try:
+            namespace = resolve(self.path).namespace
+        except Resolver404:
+            namespace = ""
+        return str(NOTICE_TOPICS.get(namespace, _("Noe nytt på Helsenorge-portal")))
 
 
 class Notice(models.Model):

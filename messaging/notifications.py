@@ -21,10 +21,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import NotificationPreference, Person
 from messaging.models import Notice, NoticeChannel, NoticeEvent, NoticeState
@@ -118,23 +116,6 @@ def notice_events(*, person: Person | int) -> QuerySet[NoticeEvent]:
     may follow, so acting for someone never shows that person's notices.
     """
     return NoticeEvent.objects.filter(person=person).order_by("-created_at", "-pk")
-
-
-# What a notice was about, from the app its link leads to: never any wording of the event itself.
-NOTICE_TOPICS = {
-    "dialogs": _lazy("Ny melding"),
-    "appointments": _lazy("Timeavtale"),
-    "journal": _lazy("Nye dokumenter"),
-    "tools": _lazy("Nytt verktøy"),
-}
-
-
-def notice_topic(path: str) -> str:
-    try:
-        namespace = resolve(path).namespace
-    except Resolver404:
-        namespace = ""
-    return str(NOTICE_TOPICS.get(namespace, _lazy("Noe nytt på Helsenorge-portal")))
 
 
 def notice_unread_count(*, person: Person | int) -> int:

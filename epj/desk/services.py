@@ -5,7 +5,7 @@ and is filed in the EPJ journal.
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -533,7 +533,7 @@ def desk_opened_log(*, user: User, case: Case) -> None:
     )
 
 
-def desk_search_log(*, user: User, membership: StaffMembership, cases: Sequence[Case]) -> int:
+def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[Case]) -> int:
     """A desk search for a patient showed these cases (their subjects): each patient shown is logged once.
 
     Searching narrows the desk to chosen patients' messages, so it is a look at them like opening
