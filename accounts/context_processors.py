@@ -12,7 +12,8 @@ _HEADER_LINKS = {
     "logout": "account_logout",
     "contacts": "clinics:contact_list",
     "my_tools": "tools:mine",
-    "notices": "notification_preferences",
+    "notices": "notices",
+    "notification_preferences": "notification_preferences",
     "review_queue": "tools:review_queue",
     "catalogue": "tools:catalogue",
     "admin": "admin:index",
@@ -32,4 +33,9 @@ def portal_user(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_citizen": False, "staff_memberships": [], "header_links": links}
-    return {"is_citizen": user.is_citizen, "staff_memberships": staff_memberships_load(user), "header_links": links}
+    context = {"is_citizen": user.is_citizen, "staff_memberships": staff_memberships_load(user), "header_links": links}
+    if user.is_citizen:
+        from messaging.notifications import notice_unread_count  # late: it imports accounts.models
+
+        context["notices_unread"] = notice_unread_count(person=user.person_id)
+    return context

@@ -1,16 +1,26 @@
-"""The citizen's "Varslinger" page: which channels notices come on."""
+"""The citizen's notices: the list of what e-mail and SMS announced ("Varsler") and their channels ("Varslinger")."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from messaging.notifications import notification_channels, notification_channels_set
+from messaging.notifications import (
+    notice_events,
+    notice_follow,
+    notification_channels,
+    notification_channels_set,
+)
 from submissions.decorators import idempotent
+
+NOTICES_PER_PAGE = 20
+_LARGEST_ID = 2**63 - 1  # the database's integer: a larger id is no notice, not an error
 
 
 class NotificationChannelsForm(forms.Form):
@@ -49,3 +59,27 @@ def notification_preferences(request):
             initial={"sms_enabled": channels.sms_enabled, "email_enabled": channels.email_enabled}
         )
     return render(request, "accounts/notification_preferences.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET"])
+def notice_list(request):
+    """The signed-in citizen's own notices, newest first, one row per event."""
+    if not request.user.is_citizen:
+        raise Http404
+    page = Paginator(notice_events(person=request.user.person_id), NOTICES_PER_PAGE).get_page(request.GET.get("side"))
+    return render(request, "accounts/notice_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET"])
+def notice_open(request, event_id):
+    """Follow a notice: it is marked read and the citizen goes on to the thing it was about."""
+    if not request.user.is_citizen or event_id > _LARGEST_ID:
+        raise Http404
+    event = notice_follow(person=request.user.person_id, event_id=event_id)
+    if event is None:
+        raise Http404
+    if not url_has_allowed_host_and_scheme(event.path, allowed_hosts={request.get_host()}):
+        return redirect("notices")  # only our own site: a stored link is never followed elsewhere
+    return redirect(event.path)

@@ -5,7 +5,7 @@ from collections.abc import Collection
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Person, User
 from clinics.models import HealthContact, Organisation, StaffMembership, StaffRole
 
 
@@ -28,12 +28,12 @@ def organisation_for_admin(*, user: User | AnonymousUser, organisation_id: int) 
     return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINIC_ADMIN]).organisation
 
 
-def health_contact_for_citizen(*, user: User | AnonymousUser, contact_id: int) -> HealthContact:
-    if not user.is_authenticated or user.person_id is None:  # not a citizen
-        raise Http404
+def health_contact_of(*, person: Person, contact_id: int) -> HealthContact:
+    """A health contact of `person` (the person the citizen acts for, already checked); else 404."""
     contact = (
         HealthContact.objects.select_related("service__organisation")
-        .filter(pk=contact_id, person_id=user.person_id)
+        .prefetch_related("service__processes")
+        .filter(pk=contact_id, person=person)
         .first()
     )
     if contact is None:

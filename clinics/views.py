@@ -6,26 +6,31 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clinics.access import health_contact_for_citizen, organisation_for_admin
+from clinics.access import health_contact_of, organisation_for_admin
+from clinics.contact_actions import contact_starts
 from clinics.forms import ServiceProcessesForm
 from clinics.selectors import contact_summaries, health_contacts_for_person
 from clinics.services import service_processes_set
+from messaging.dialogs.representation import acting_subject
 from submissions.decorators import idempotent
 
 
 @login_required
 def contact_list(request):
-    if not request.user.is_citizen:
-        raise Http404
-    contacts = health_contacts_for_person(person=request.user.person)
-    return render(request, "clinics/contact_list.html", {"contacts": contacts})
+    """The health contacts of the person acted for, each offered service a link into its flow."""
+    subject = acting_subject(request)  # 404 for anyone who is not a citizen
+    starts = contact_starts(subject=subject, summaries=health_contacts_for_person(person=subject.patient))
+    return render(request, "clinics/contact_list.html", {"subject": subject, "contacts": starts})
 
 
 @login_required
 def contact_detail(request, contact_id):
-    contact = health_contact_for_citizen(user=request.user, contact_id=contact_id)
-    summary = contact_summaries([contact])[0]
-    return render(request, "clinics/contact_detail.html", {"summary": summary})
+    subject = acting_subject(request)
+    contact = health_contact_of(person=subject.patient, contact_id=contact_id)
+    start = contact_starts(subject=subject, summaries=contact_summaries([contact]))[0]
+    return render(
+        request, "clinics/contact_detail.html", {"subject": subject, "summary": start.summary, "start": start}
+    )
 
 
 @login_required

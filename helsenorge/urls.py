@@ -25,6 +25,8 @@ urlpatterns = [
     path("konto/", include("accounts.urls")),
     path("helsekontakter/", include("clinics.urls")),
     path("varslinger/", notification_views.notification_preferences, name="notification_preferences"),
+    path("varsler/", notification_views.notice_list, name="notices"),
+    path("varsler/<id:event_id>/", notification_views.notice_open, name="notice_open"),
     path("verktoy/", include("tools.urls")),
     path("meldinger/", include("messaging.dialogs.urls")),
     path("klinikk/", include("epj.desk.urls")),

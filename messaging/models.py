@@ -6,6 +6,8 @@ The relay owns these rows; portal and EPJ feature code reach them only through
 
 from django.db import models
 from django.db.models import Q
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -196,6 +198,49 @@ class NoticeState(models.TextChoices):
     FAILED = "failed", _("Feilet (krever behandling)")
 
 
+# What a notice was about, from the app its link leads to: never any wording of the event itself.
+NOTICE_TOPICS = {
+    "dialogs": _("Ny melding"),
+    "appointments": _("Timeavtale"),
+    "journal": _("Nye dokumenter"),
+    "tools": _("Nytt verktøy"),
+}
+
+
+class NoticeEvent(models.Model):
+    """One thing the citizen was told about, however many channels told them: the portal's "Varsler" row.
+
+    `citizen_notify` writes it with its channel rows (`Notice`), so the list shows one row per event;
+    it carries the same portal path and no wording, and `read_at` is when the citizen followed it.
+    """
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="notice_events")
+    path = models.CharField(_("lenke"), max_length=500)
+    created_at = models.DateTimeField(_("varslet"), default=timezone.now)
+    read_at = models.DateTimeField(_("lest"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("varsel i portalen")
+        verbose_name_plural = _("varsler i portalen")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["person", "-created_at"], name="notice_event_person_recent"),
+            models.Index(fields=["person"], name="notice_event_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.path} #{self.pk}"
+
+    @property
+    def topic(self) -> str:
+        """What the notice was about in words, from where its link leads (no content of the event)."""
+        try:
+            namespace = resolve(self.path).namespace
+        except Resolver404:
+            namespace = ""
+        return str(NOTICE_TOPICS.get(namespace, _("Noe nytt på Helsenorge-portal")))
+
+
 class Notice(models.Model):
     """One notice to one citizen on one channel: the outbox row, written in the event's transaction.
 
@@ -204,6 +249,9 @@ class Notice(models.Model):
     """
 
     person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="notices")
+    event = models.ForeignKey(
+        NoticeEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="notices", verbose_name=_("varsel")
+    )
     channel = models.CharField(_("kanal"), max_length=5, choices=NoticeChannel.choices)
     recipient = models.CharField(_("mottaker"), max_length=254)  # the mobile number or e-mail address
     path = models.CharField(_("lenke"), max_length=500)

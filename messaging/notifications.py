@@ -20,12 +20,12 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationPreference, Person
-from messaging.models import Notice, NoticeChannel, NoticeState
+from messaging.models import Notice, NoticeChannel, NoticeEvent, NoticeState
 from messaging.sms import sms_send
 
 logger = logging.getLogger(__name__)
@@ -90,8 +90,9 @@ def citizen_notify(*, person: Person, path: str) -> list[Notice]:
     if not rows:
         logger.info("notice for person %s not queued: no contact data for the chosen channels", person.pk)
         return []
+    event = NoticeEvent.objects.create(person=person, path=path, created_at=now)
     for row in rows:
-        row.person, row.path, row.next_attempt_at = person, path, now
+        row.person, row.path, row.next_attempt_at, row.event = person, path, now, event
     Notice.objects.bulk_create(rows)
     transaction.on_commit(partial(notices_enqueue, [row.pk for row in rows]), robust=True)
     return rows
@@ -103,6 +104,33 @@ def notices_enqueue(notice_ids) -> None:
 
     for notice_id in notice_ids:
         notice_send.delay(notice_id)
+
+
+# --- the citizen's list ("Varsler"): one row per event, whatever channels carried it -----------
+
+
+def notice_events(*, person: Person | int) -> QuerySet[NoticeEvent]:
+    """The notices sent to `person` themselves (their own phone and e-mail), newest first.
+
+    Always the signed-in citizen's own: a parent or proxy got their own notice for what they
+    may follow, so acting for someone never shows that person's notices.
+    """
+    return NoticeEvent.objects.filter(person=person).order_by("-created_at", "-pk")
+
+
+def notice_unread_count(*, person: Person | int) -> int:
+    return NoticeEvent.objects.filter(person=person, read_at__isnull=True).count()
+
+
+def notice_follow(*, person: Person | int, event_id: int) -> NoticeEvent | None:
+    """Mark the person's notice read (the first time) and return it; None when it is not theirs."""
+    event = NoticeEvent.objects.filter(person=person, pk=event_id).first()
+    if event is None:
+        return None
+    if event.read_at is None:
+        event.read_at = timezone.now()
+        NoticeEvent.objects.filter(pk=event.pk, read_at__isnull=True).update(read_at=event.read_at)
+    return event
 
 
 # --- sending: one attempt per call, by the worker -----------------------------------------------

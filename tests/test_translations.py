@@ -407,8 +407,8 @@ PAGES = {
     # allauth's own strings come from its shipped nb / en catalogs
     "login": (["Password", "Skip to main content"], ["Passord", "Hopp til hovedinnhold"]),
     "contacts": (
-        ["Health contacts", "Here you can see your health contacts", "Renew prescription", "Log out"],
-        ["Helsekontakter", "Her ser du helsekontaktene dine", "Fornye resept", "Logg ut"],
+        ["Health contacts", "Start here: choose what you want to do", "Renew a prescription", "Log out"],
+        ["Helsekontakter", "Start her: velg hva du vil gjøre", "Forny resept", "Logg ut"],
     ),
 }
 

@@ -10,6 +10,12 @@ from messaging.wire.attachments import MultipleFileField
 
 
 class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Pasient"),
+        required=False,
+        max_length=100,
+        help_text=_("Navn eller fødselsnummer"),
+    )
     kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Alle typer")), *CaseKind.choices])
     state = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("open", _("Ubesvarte")), ("", _("Alle")), *Case.State.choices]
@@ -101,3 +107,12 @@ class ThreadStartForm(forms.Form):
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
+
+
+class PatientLookupForm(forms.Form):
+    q = forms.CharField(
+        label=_("Finn pasient"),
+        required=False,
+        max_length=100,
+        help_text=_("Navn (for eksempel «Nora Sørensen») eller fødselsnummer"),
+    )

@@ -2,22 +2,38 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from clinics.models import Organisation, StaffMembership
 from epj.desk.models import AbsenceNotice, Case
+from epj.models import EpjPatient
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
 OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
 
 
 def desk_cases(
-    *, organisation: Organisation, user: User, kind: str = "", state: str = "", age: str = "", assignee: str = ""
+    *,
+    organisation: Organisation,
+    user: User,
+    kind: str = "",
+    state: str = "",
+    age: str = "",
+    assignee: str = "",
+    patient: str = "",
 ) -> QuerySet[Case]:
-    """The organisation's cases, filtered; overdue unanswered ones first."""
+    """The organisation's cases, filtered; overdue unanswered ones first.
+
+    `patient` is a patient's name (any part, any case) or the start of their identity number.
+    """
     cases = Case.objects.filter(organisation=organisation).select_related("service", "assignee")
+    patient = " ".join(patient.split())
+    if patient.isdigit():
+        cases = cases.filter(patient_nin__startswith=patient)
+    elif patient:
+        cases = cases.filter(patient_name__icontains=patient)
     if kind:
         cases = cases.filter(kind=kind)
     if state == "open":
@@ -69,3 +85,17 @@ def desk_organisations(*, user: User) -> list[Organisation]:
         m.organisation
         for m in StaffMembership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
     ]
+
+
+def epj_patients_find(*, organisation: Organisation, text: str) -> QuerySet[EpjPatient]:
+    """The organisation's own patients whose names hold every word of `text` (any case), or whose
+    identity number starts with it. Empty text finds no one: this is a lookup, not a register dump."""
+    words = text.split()
+    patients = EpjPatient.objects.filter(organisation=organisation)
+    if not words:
+        return patients.none()
+    if len(words) == 1 and words[0].isdigit():
+        return patients.filter(nin__startswith=words[0]).order_by("family_name", "given_name", "pk")
+    for word in words:
+        patients = patients.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
+    return patients.order_by("family_name", "given_name", "pk")

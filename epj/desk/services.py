@@ -5,7 +5,7 @@ and is filed in the EPJ journal.
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -551,6 +551,31 @@ def desk_opened_log(*, user: User, case: Case, object_ref: str = "") -> bool:
         what=ACCESS_MESSAGES,
         object_ref=object_ref or str(CaseKind(case.kind).label),
     )
+
+
+def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[Case]) -> int:
+    """A desk search for a patient showed these cases (their subjects): each patient shown is logged once.
+
+    Searching narrows the desk to chosen patients' messages, so it is a look at them like opening
+    a case; the citizen reads it in "who has seen my information". Only the fact is logged, never
+    the search words or a subject. Returns how many entries were written.
+    """
+    from accounts.models import Person
+    from journal.services import ACCESS_MESSAGES, access_log_write
+
+    nins = {case.patient_nin for case in cases}
+    written = 0
+    for person in Person.objects.filter(nin__in=nins).order_by("pk"):
+        access_log_write(
+            actor=user,
+            organisation=membership.organisation,
+            role=membership.role,
+            person=person,
+            what=ACCESS_MESSAGES,
+            object_ref=_("Søk i ekspedisjonen"),
+        )
+        written += 1
+    return written
 
 
 # --- absence and the compose info the portal asks for ---------------------------------------

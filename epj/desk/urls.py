@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.desk_home, name="home"),
     path("<id:organisation_id>/saker/", views.case_list, name="cases"),
     path("<id:organisation_id>/fravaer/", views.absence, name="absence"),
+    path("<id:organisation_id>/pasienter/", views.patient_lookup, name="patients"),
     path("<id:organisation_id>/ny-melding/", views.thread_start, name="thread_start"),
     path("sak/<id:case_id>/", views.case_detail, name="case"),
     path("sak/<id:case_id>/ta/", views.case_claim_view, name="claim"),

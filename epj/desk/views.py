@@ -7,13 +7,27 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinics.models import Process
 from epj.desk.access import absence_for_staff, case_for_staff, desk_attachment_for_staff, desk_membership
-from epj.desk.forms import AbsenceForm, AssignForm, CaseFilterForm, DeskReplyForm, ThreadStartForm
+from epj.desk.forms import (
+    AbsenceForm,
+    AssignForm,
+    CaseFilterForm,
+    DeskReplyForm,
+    PatientLookupForm,
+    ThreadStartForm,
+)
 from epj.desk.models import CaseKind, Medication
-from epj.desk.selectors import absence_notices, colleagues, desk_cases, desk_organisations, is_overdue
+from epj.desk.selectors import (
+    absence_notices,
+    colleagues,
+    desk_cases,
+    desk_organisations,
+    epj_patients_find,
+    is_overdue,
+)
 from epj.desk.services import (
     absence_cancel,
     absence_set,
@@ -25,7 +39,9 @@ from epj.desk.services import (
     charge_mark_paid,
     clinic_thread_start,
     desk_opened_log,
+    desk_search_log,
 )
+from epj.models import EpjPatient
 from epj.roles import ANSWER_ACTION, StaffAction, StaffActionRefused, membership_may, staff_membership
 from epj.views import refused_response
 from helsenorge.pagination import paginate
@@ -54,9 +70,12 @@ def case_list(request, organisation_id):
     cases = desk_cases(
         organisation=organisation,
         user=request.user,
+        patient=filters.get("q") or "",
         **{k: filters.get(k) or "" for k in ("kind", "state", "age", "assignee")},
     )
     page = paginate(request, cases, per_page=PAGE_SIZE)
+    if filters.get("q", "").strip():
+        desk_search_log(user=request.user, membership=membership, cases=page.object_list)
     now = timezone.now()
     rows = [(case, is_overdue(case, now)) for case in page.object_list]
     return render(
@@ -247,6 +266,39 @@ def absence_cancel_view(request, notice_id):
     return redirect("desk:absence", organisation_id=notice.service.organisation_id)
 
 
+def _thread_start_initial(request, membership) -> dict:
+    """From the patient lookup: the chosen patient's number, when they are this organisation's patient."""
+    nin = request.GET.get("pasient", "")
+    if nin.isdigit() and EpjPatient.objects.filter(organisation=membership.organisation, nin=nin).exists():
+        return {"patient_nin": nin}
+    return {}
+
+
+@login_required
+@require_GET
+def patient_lookup(request, organisation_id):
+    """Staff find one of their own organisation's patients by name or number.
+
+    Only register data (name, number) is shown, no health content, so a lookup is not in the
+    patient's access log; opening their cases or writing to them is.
+    """
+    membership = desk_membership(user=request.user, organisation_id=organisation_id)
+    form = PatientLookupForm(request.GET)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    page = paginate(request, epj_patients_find(organisation=membership.organisation, text=text), per_page=PAGE_SIZE)
+    return render(
+        request,
+        "desk/patients.html",
+        {
+            "organisation": membership.organisation,
+            "membership": membership,
+            "form": form,
+            "searched": bool(text.strip()),
+            "page": page,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_start(request, organisation_id):
@@ -255,7 +307,7 @@ def thread_start(request, organisation_id):
     if not membership_may(membership=membership, action=StaffAction.THREAD_START):
         raise Http404
     services = membership.organisation.services.filter(processes__process=Process.EKONTAKT).order_by("name")
-    form = ThreadStartForm(services=services)
+    form = ThreadStartForm(services=services, initial=_thread_start_initial(request, membership))
     if request.method == "POST":
         form = ThreadStartForm(request.POST, services=services)
         if form.is_valid():

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from messaging.dialogs.models import ServiceArea
+from messaging.dialogs.models import Kind, ServiceArea, Thread
+from messaging.dialogs.selectors import UNREAD_FILTER, InboxFilter
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import ALLOWED_DESCRIPTION, MAX_FILES, MultipleFileField
 
@@ -131,3 +132,32 @@ class PowerOfAttorneyForm(forms.Form):
         if value and value < timezone.localdate():
             raise ValidationError(_("Sluttdatoen kan ikke være i fortiden."))
         return value
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's search: free text, contact, kind and state; every field optional."""
+
+    q = forms.CharField(label=_("Søk i meldingene"), required=False, max_length=100, strip=True)
+    contact = forms.TypedChoiceField(label=_("Helsekontakt"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Alle typer")), *Kind.choices])
+    state = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Alle")), (UNREAD_FILTER, _("Uleste")), *Thread.State.choices],
+    )
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["contact"]).choices = [
+            ("", _("Alle helsekontakter")),
+            *((str(pk), name) for pk, name in contacts),
+        ]
+
+    def filters(self) -> InboxFilter:
+        data = self.cleaned_data
+        return InboxFilter(
+            text=data.get("q") or "",
+            service_id=data.get("contact"),
+            kind=data.get("kind") or "",
+            state=data.get("state") or "",
+        )

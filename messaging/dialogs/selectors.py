@@ -310,3 +310,63 @@ def threads_awaiting_answer(*, person: Person, limit: int = 10) -> list[Thread]:
         .filter(last_direction=DialogMessage.Direction.OUT)
         .order_by("-last_activity_at", "-pk")[:limit]
     )
+
+
+# --- inbox search and filters -------------------------------------------------------------------
+
+UNREAD_FILTER = "unread"  # the state filter's extra choice: threads with clinic messages not yet read
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the citizen searched for; empty values filter nothing."""
+
+    text: str = ""
+    service_id: int | None = None
+    kind: str = ""
+    state: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.service_id or self.kind or self.state)
+
+
+def inbox_contacts(*, person: Person) -> list[tuple[int, str]]:
+    """The services the patient has threads with: the contact filter's choices."""
+    return list(
+        Service.objects.filter(dialog_threads__person=person)
+        .distinct()
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+
+
+def inbox_search(*, person: Person, filters: InboxFilter) -> QuerySet[Thread]:
+    """`inbox_threads` narrowed by contact, kind, state and free text over the patient's own threads.
+
+    The text matches a thread's subject or any of its messages' subject or text; the message
+    subquery is limited to this patient's threads, so no one else's words are ever searched.
+    """
+    threads = inbox_threads(person=person)
+    if filters.service_id:
+        threads = threads.filter(service_id=filters.service_id)
+    if filters.kind:
+        threads = threads.filter(kind=filters.kind)
+    if filters.state == UNREAD_FILTER:
+        threads = threads.filter(unread__gt=0)  # type: ignore[misc]  # an annotation inbox_threads adds
+    elif filters.state:
+        threads = threads.filter(state=filters.state)
+    if filters.text:
+        matching = DialogMessage.objects.filter(thread__person=person).filter(
+            Q(subject__icontains=filters.text) | Q(text__icontains=filters.text)
+        )
+        threads = threads.filter(Q(subject__icontains=filters.text) | Q(pk__in=matching.values("thread_id")))
+    return threads
+
+
+def inbox_search_page(*, person: Person, filters: InboxFilter, number: str | int | None, per_page: int) -> Page[Thread]:
+    """One page of the search's threads, ready for the inbox template (links and kind labels)."""
+    page = Paginator(inbox_search(person=person, filters=filters), per_page).get_page(number)
+    page.object_list = list(page.object_list)
+    _rows_for_display(page.object_list)
+    return page

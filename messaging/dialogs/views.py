@@ -18,13 +18,23 @@ from messaging.dialogs.access import (
     service_for_compose,
     thread_for_citizen,
 )
-from messaging.dialogs.forms import EkonsultasjonForm, EkontaktForm, PowerOfAttorneyForm, RenewalForm, ReplyForm
+from messaging.dialogs.forms import (
+    EkonsultasjonForm,
+    EkontaktForm,
+    InboxFilterForm,
+    PowerOfAttorneyForm,
+    RenewalForm,
+    ReplyForm,
+)
 from messaging.dialogs.models import Kind
 from messaging.dialogs.representation import acting_for_set, acting_subject
 from messaging.dialogs.selectors import (
+    InboxFilter,
     compose_info_fetch,
     compose_targets,
+    inbox_contacts,
     inbox_page,
+    inbox_search_page,
     live_powers_between,
     proxy_groups,
     thread_messages,
@@ -48,14 +58,24 @@ CLOSED_REFUSAL = gettext_lazy(
 @login_required
 def inbox(request):
     subject = dialog_subject(request)
-    listing = inbox_page(person=subject.patient, number=request.GET.get("side"), per_page=PAGE_SIZE)
-    request.dialogs_unread = listing.unread  # the menu badge (context processor) reuses it
+    person, number = subject.patient, request.GET.get("side")
+    form = InboxFilterForm(request.GET, contacts=inbox_contacts(person=person))
+    filters = form.filters() if form.is_valid() else InboxFilter()
+    if filters.active:
+        # A search is a plain queryset and paginator; the menu badge counts all threads itself.
+        page = inbox_search_page(person=person, filters=filters, number=number, per_page=PAGE_SIZE)
+    else:
+        listing = inbox_page(person=person, number=number, per_page=PAGE_SIZE)
+        request.dialogs_unread = listing.unread  # the menu badge (context processor) reuses it
+        page = listing.page
     return render(
         request,
         "dialogs/inbox.html",
         {
             "subject": subject,
-            "page": listing.page,
+            "page": page,
+            "form": form,
+            "searching": filters.active,
             "targets": compose_targets(subject=subject),
         },
     )

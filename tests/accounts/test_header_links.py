@@ -17,6 +17,7 @@ CITIZEN_MENU = [
     "home",
     "clinics:contact_list",
     "tools:mine",
+    "notices",
     "notification_preferences",
     "tools:catalogue",
     "mfa_index",
@@ -29,13 +30,16 @@ def _hrefs(response) -> list[str]:
 
 def test_a_citizen_sees_every_menu_link_and_the_current_page_marked(cast, client):
     login_as(client, cast.nora)
-    response = client.get(reverse("notification_preferences"))
+    response = client.get(reverse("notices"))
 
     hrefs = _hrefs(response)
     for name in CITIZEN_MENU:
         assert reverse(name) in hrefs, name
     page = response.content.decode()
-    assert f'<a href="{reverse("notification_preferences")}" aria-current="page">' in page
+    assert f'<a href="{reverse("notices")}" aria-current="page">' in page
+    # The settings page belongs to the notices' menu item.
+    settings_page = client.get(reverse("notification_preferences")).content.decode()
+    assert f'<a href="{reverse("notices")}" aria-current="true">' in settings_page
     assert f'<a href="{reverse("home")}" aria-current="page">' not in page
     assert f'action="{reverse("account_logout")}"' in page and f'action="{reverse("set_language")}"' in page
 

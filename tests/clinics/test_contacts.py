@@ -2,7 +2,7 @@
 
 import lxml.html
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from clinics.models import AppointmentLevel, HealthContact, Process, ServiceKind
 from clinics.selectors import health_contacts_for_person
@@ -12,16 +12,24 @@ from tests.conftest import login_as
 pytestmark = pytest.mark.django_db
 
 
+def _text(element):
+    return " ".join(element.text_content().split())
+
+
 def contact_cards(response):
-    """{service name: {process label: (offered?, text)}} from the rendered Helsekontakter page."""
+    """{service name: {service label: offered?}} from the rendered Helsekontakter page: an offered
+    service is an action link, an unavailable one is listed (with its reason) in the collapsed part."""
     tree = lxml.html.fromstring(response.content.decode())
     cards = {}
     for card in tree.xpath("//section[starts-with(@aria-labelledby, 'contact-')]"):
         name = card.xpath(".//h2")[0].text_content().strip()
         cards[name] = {
-            " ".join(li.xpath("./span[2]")[0].text_content().split()): "process--on" in li.get("class")
-            for li in card.xpath(".//li[contains(@class, 'process')]")
+            _text((li.xpath("./span") or li.xpath("./a"))[0]): True
+            for li in card.xpath(".//li[@class='contact-action']")
         }
+        cards[name].update(
+            {_text(li.xpath("./span[2]")[0]): False for li in card.xpath(".//details//li[contains(@class, 'process')]")}
+        )
     return cards
 
 
@@ -50,7 +58,7 @@ def test_contact_list_shows_each_contact_with_offered_and_unavailable_services(c
     assert "Fornye resept" in offered(cards, "Fastlege Kari Lege")
     assert "Dokumenter fra sykehuset" not in offered(cards, "Fastlege Kari Lege")
     unavailable = [label for label, on in cards["Hjemmesykepleien"].items() if not on]
-    assert all(label.endswith("ikke tilgjengelig") for label in unavailable)
+    assert all(label.endswith(": tilbys ikke") for label in unavailable)
     assert any(label.startswith("Fornye resept") for label in unavailable)
 
 
@@ -170,3 +178,77 @@ def test_contact_list_permissions(client, cast, who):
         "child's other parent": set(),
     }[who]
     assert set(contact_cards(response)) == expected
+
+
+# --- services as actions, unavailable ones collapsed, representation respected ------------------------
+
+
+def _actions(response, service_name):
+    """{action text: link} of one contact's card or page."""
+    tree = lxml.html.fromstring(response.content.decode())
+    scope = tree.xpath(f"//section[.//h2[normalize-space()='{service_name}']]") or tree.xpath("//main")
+    return {_text(a): a.get("href") for a in scope[0].xpath(".//li[@class='contact-action']/a")}
+
+
+def _unavailable(response):
+    tree = lxml.html.fromstring(response.content.decode())
+    return {_text(li.xpath("./span[2]")[0]) for li in tree.xpath("//details[@class='unavailable-services']//li")}
+
+
+def test_offered_services_are_links_that_start_their_flow(client, cast):
+    login_as(client, cast.nora)
+    response = client.get(reverse("clinics:contact_list"))
+
+    contact = HealthContact.objects.get(person=cast.nora.person, service=cast.gp_service)
+    assert _actions(response, "Fastlege Kari Lege") == {
+        "Skriv en melding": reverse("dialogs:compose", args=[cast.gp_service.pk, Process.EKONTAKT]),
+        "Start en e-konsultasjon": reverse("dialogs:compose", args=[cast.gp_service.pk, Process.EKONSULTASJON]),
+        "Forny resept": reverse("dialogs:compose", args=[cast.gp_service.pk, Process.RENEWAL]),
+        "Bestill time": reverse("appointments:book", args=[contact.pk]),
+        "Se videotimer": reverse("appointments:list"),
+        "Be om journalkopi": reverse("journal:copy_request_new"),
+        "Se digitale verktøy": reverse("tools:mine"),
+    }
+    page = response.content.decode()
+    assert "1 tjeneste er ikke tilgjengelig" in page
+    assert _unavailable(response) == {"Dokumenter fra sykehuset: tilbys ikke"}
+    # Each is a real route (following them needs the clinic's side: the flows' own tests do that).
+    for url in _actions(response, "Fastlege Kari Lege").values():
+        resolve(url)
+
+    detail = client.get(reverse("clinics:contact_detail", args=[contact.pk]))
+    assert _actions(detail, "Fastlege Kari Lege")["Bestill time"] == reverse("appointments:book", args=[contact.pk])
+
+
+def test_a_parent_acting_for_a_child_starts_the_childs_flows(client, cast):
+    login_as(client, cast.nora)
+    client.post(reverse("dialogs:acting_for"), {"person": cast.emma.pk})
+    emmas = HealthContact.objects.get(person=cast.emma, service=cast.gp_service)
+    noras = HealthContact.objects.get(person=cast.nora.person, service=cast.gp_service)
+
+    response = client.get(reverse("clinics:contact_list"))
+    assert _actions(response, "Fastlege Kari Lege")["Bestill time"] == reverse("appointments:book", args=[emmas.pk])
+    assert client.get(reverse("clinics:contact_detail", args=[emmas.pk])).status_code == 200
+    assert client.get(reverse("clinics:contact_detail", args=[noras.pk])).status_code == 404
+
+
+def test_a_proxy_with_insight_only_may_ask_for_a_copy_but_not_write(client, cast):
+    from messaging.dialogs.models import ServiceArea
+    from messaging.dialogs.services import power_of_attorney_grant
+
+    power_of_attorney_grant(grantor=cast.nora.person, holder_nin=cast.ulf.person.nin, areas=[ServiceArea.INSIGHT])
+    login_as(client, cast.ulf)
+    client.post(reverse("dialogs:acting_for"), {"person": cast.nora.person.pk})
+
+    response = client.get(reverse("clinics:contact_list"))
+    assert set(_actions(response, "Fastlege Kari Lege")) == {"Be om journalkopi"}
+    name = cast.nora.person.full_name
+    assert f"Kontakt (e-kontakt): ikke når du handler for {name}" in _unavailable(response)
+    assert "Fastlege Ola Annen" not in response.content.decode(), "Ulf's own contacts are not Nora's"
+
+
+def test_a_young_teenager_may_write_but_not_ask_for_a_copy(client, cast):
+    login_as(client, cast.jonas)
+    response = client.get(reverse("clinics:contact_list"))
+    assert "Skriv en melding" in _actions(response, "Fastlege Kari Lege")
+    assert "Be om journalkopi: ikke tilgjengelig for deg" in _unavailable(response)

@@ -186,7 +186,8 @@ def test_tool_round_trip(page, new_page, cast):
     screenshot(nora, "tools-05-withdrawn")
 
     # The notice settings page: channels only, one must stay on.
-    nora.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Varslinger").click()
+    nora.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Varsler").click()
+    nora.get_by_role("link", name="Velg hvordan du blir varslet").click()
     axe_check(nora)
     nora.get_by_label("Varsle meg på SMS").uncheck()
     nora.get_by_role("button", name="Lagre").click()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
 from epj.desk.models import Case, CaseKind
+from epj.models import EpjPatient
 from journal.models import JournalDocument
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from tests import factories as f
@@ -98,6 +99,13 @@ def grow_contacts(cast, start, stop):
         f.contact(cast.nora.person, f.gp_service(name=_marker(i)))
 
 
+def grow_epj_patients(cast, start, stop):
+    for i in range(start, stop):
+        EpjPatient.objects.create(
+            organisation=cast.gp_org, nin=f"0101{i:07d}", given_name=_marker(i), family_name="Pasient"
+        )
+
+
 def grow_published(cast, start, stop):
     for i in range(start, stop):
         approve_all(submit_tool(_maker(), name=_marker(i)), _reviewer())
@@ -162,7 +170,16 @@ class ListView:
 
 LISTS = {
     "citizen-inbox": ListView(lambda c: c.nora, lambda c: reverse("dialogs:inbox"), grow_threads),
+    "citizen-inbox-search": ListView(
+        lambda c: c.nora, lambda c: reverse("dialogs:inbox") + "?q=nummer&state=open", grow_threads
+    ),
     "desk-inbox": ListView(lambda c: c.kari, lambda c: reverse("desk:cases", args=[c.gp_org.pk]), grow_cases),
+    "desk-search": ListView(
+        lambda c: c.kari, lambda c: reverse("desk:cases", args=[c.gp_org.pk]) + "?state=&q=Nora", grow_cases
+    ),
+    "desk-patient-lookup": ListView(
+        lambda c: c.reception, lambda c: reverse("desk:patients", args=[c.gp_org.pk]) + "?q=nummer", grow_epj_patients
+    ),
     "contacts": ListView(lambda c: c.nora, lambda c: reverse("clinics:contact_list"), grow_contacts),
     "tools-catalogue": ListView(lambda c: c.nora, lambda c: reverse("tools:catalogue"), grow_published),
     "tools-mine": ListView(lambda c: c.nora, lambda c: reverse("tools:mine"), grow_dispatches),

@@ -32,7 +32,7 @@ from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, ServiceArea
 from messaging.dialogs.representation import RELATION_SELF, Subject
-from messaging.models import Notice
+from messaging.models import Notice, NoticeEvent
 from messaging.wire.attachments import CheckedFile
 from tests import factories as f
 from tests.conftest import TOTP_SECRET
@@ -199,8 +199,14 @@ def world_build(cast) -> World:
         patient_nin=cast.ulf.person.nin, valid_from=datetime.date(2026, 1, 1), valid_to=datetime.date(2026, 12, 31)
     )
     Medication.objects.create(organisation=cast.gp_org, patient_nin=nora.nin, name="Levaxin", dosage="1 om morgenen")
+    notice_event = NoticeEvent.objects.create(person=nora, path="/meldinger/")
     Notice.objects.create(
-        person=nora, channel="sms", recipient="+47 40000001", path="/meldinger/", next_attempt_at=timezone.now()
+        person=nora,
+        event=notice_event,
+        channel="sms",
+        recipient="+47 40000001",
+        path="/meldinger/",
+        next_attempt_at=timezone.now(),
     )
     RecordNote.objects.create(
         organisation=cast.gp_org,
@@ -237,7 +243,9 @@ def world_build(cast) -> World:
         "dialogs:thread": {"thread_id": thread.pk},
         "dialogs:attachment": {"attachment_id": DialogAttachment.objects.get(message__thread=thread).pk},
         "dialogs:proxy_revoke": {"poa_id": poa.pk},
+        "notice_open": {"event_id": notice_event.pk},
         "desk:cases": {"organisation_id": org},
+        "desk:patients": {"organisation_id": org},
         "desk:absence": {"organisation_id": org},
         "desk:thread_start": {"organisation_id": org},
         "desk:case": {"case_id": case.pk},
@@ -348,11 +356,17 @@ PORTAL = {
     "clinics:contact_list": row(
         "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
     ),
-    "clinics:contact_detail": row("404", anonymous="login", citizen_a="ok", staff_no_totp="mfa"),
+    # The proxy acts for citizen A: her contacts are where the proxy starts what the power allows.
+    "clinics:contact_detail": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
     "clinics:clinic_services": row("404", anonymous="login", clinic_admin="ok", staff_no_totp="mfa"),
     "notification_preferences": row(
         "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
     ),
+    "notices": row(
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+    ),
+    # Only the citizen the notice went to; following it marks it read and goes on to its link.
+    "notice_open": row("404", anonymous="login", citizen_a="redirect", staff_no_totp="mfa"),
     "tools:catalogue": row("ok", staff_no_totp="mfa"),
     "tools:tool_detail": row("ok", staff_no_totp="mfa"),
     "tools:tool_add": row("405", anonymous="login", staff_no_totp="mfa"),
@@ -392,6 +406,9 @@ PORTAL = {
         other_org_staff="redirect",
     ),
     "desk:cases": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
+    "desk:patients": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+    ),
     "desk:absence": row(
         "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
     ),
