@@ -1,0 +1,40 @@
+from django import template
+
+register = template.Library()
+
+# Where a page's organisation sits in its context, in the order the EPJ's views name it.
+_ORGANISATION_PATHS = (
+    ("organisation",),
+    ("case", "organisation"),
+    ("copy_request", "organisation"),
+    ("timebook", "organisation"),
+    ("slot", "timebook", "organisation"),
+)
+
+
+def _lookup(context, path):
+    value = context.get(path[0])
+    for name in path[1:]:
+        if value is None:
+            return None
+        value = getattr(value, name, None)
+    return value
+
+
+@register.simple_tag(takes_context=True)
+def epj_membership(context):
+    """The staff member's membership in the organisation the page is about, for the EPJ header.
+
+    A page about one organisation shows that organisation and the user's role there; a page about
+    none (the desk's start page) shows the only organisation a single-clinic user works for.
+    """
+    memberships = context.get("staff_memberships") or []
+    for path in _ORGANISATION_PATHS:
+        organisation = _lookup(context, path)
+        if organisation is not None and getattr(organisation, "pk", None) is not None:
+            for membership in memberships:
+                if membership.organisation_id == organisation.pk:
+                    return membership
+    if len(memberships) == 1:
+        return memberships[0]
+    return None
