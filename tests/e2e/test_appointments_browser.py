@@ -51,7 +51,7 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     axe_check(page)
     screenshot(page, "appointments-1-contact")
 
-    page.get_by_role("link", name="Bestill time").click()
+    page.get_by_role("link", name="Bestill time").first.click()
     page.get_by_role("link", name="Laboratorium (blodprøve)").click()
     assert "3 plasser igjen" in main.inner_text()
     axe_check(page)
