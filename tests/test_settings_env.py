@@ -27,16 +27,18 @@ def start(tmp_path, *args, settings_module="helsenorge.settings", **variables):
     """`manage.py ARGS` in a clean environment plus `variables`; a variable given as None is unset.
 
     DJANGO_SECRET_KEY is set unless named: with debug off by default, start-up needs one, and a
-    case about another variable must not stop at the missing key first. For the same reason, on a
-    clone without the official XSDs the schema requirement is switched off unless the case names
-    HN_SCHEMA_DIR or HN_REQUIRE_SCHEMAS (tests/messaging/test_schema_requirement.py does).
+    case about another variable must not stop at the missing key first. For the same reason, unless
+    the case names HN_SCHEMA_DIR or HN_REQUIRE_SCHEMAS (tests/messaging/test_schema_requirement.py
+    does), the child gets this run's XSD folder, and on a clone without the XSDs no requirement.
     """
     from messaging.codec.schemas import schemas_available
 
     env = clean_environ()
     env.update(DJANGO_SETTINGS_MODULE=settings_module, HN_VAR_DIR=str(tmp_path / "var"), DJANGO_SECRET_KEY=SECRET)
-    if not ({"HN_SCHEMA_DIR", "HN_REQUIRE_SCHEMAS"} & set(variables)) and not schemas_available():
-        env["HN_REQUIRE_SCHEMAS"] = "false"
+    if not {"HN_SCHEMA_DIR", "HN_REQUIRE_SCHEMAS"} & set(variables):
+        env["HN_SCHEMA_DIR"] = str(settings.HN_SCHEMA_DIR)
+        if not schemas_available():
+            env["HN_REQUIRE_SCHEMAS"] = "false"
     env.update(variables)
     env = {k: v for k, v in env.items() if v is not None}
     return subprocess.run(
