@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "submissions",
     "clinics",
+    "national",
     "messaging",
     "appointments",
     "tools",

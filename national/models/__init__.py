@@ -1,0 +1,1 @@
+"""One module per register; each model is re-exported here so Django finds it."""
