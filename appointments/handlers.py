@@ -1,33 +1,34 @@
 """The portal's inbound appointment messages: the EPJ's answers and its pushed appointments.
 
-All three carry one appointment's whole state as iCalendar; appointment_apply keeps only news
-newer than what the portal holds, so the order they arrive in does not matter.
+All three carry one appointment's whole state as an xCal document; appointment_apply keeps only
+news newer than what the portal holds, so the order they arrive in does not matter. The action
+is the message function plus the calendar's METHOD (messaging.wire.appointments.action_of).
 """
 
 from accounts.models import Person
-from appointments.calendar import CalendarFormatError, appointment_event_parse
 from appointments.services import (
     appointment_apply,
     appointment_push_unrelated,
-    calendar_attachment,
     cancellation_refused_apply,
     request_rejected_apply,
 )
 from clinics.models import Service
 from messaging import relay
 from messaging.codec import codes
+from messaging.wire import appointments as wire
 
-EXPECTED_ACTIONS = {
-    codes.DIALOG_INNBYGGER_TIMERESERVASJON: codes.ACTION_SVAR_TIMERESERVASJON,
-    codes.DIALOG_INNBYGGER_AVTALEUTSENDING: codes.ACTION_AVTALE,
-    codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING: codes.ACTION_SVAR_AVBESTILLING,
-}
+# The actions the portal receives (Helsenorge's role in each process).
+RECEIVED_ACTIONS = frozenset({wire.AVTALE, wire.SVAR_AVTALE_RESERVASJON, wire.SVAR_AVBESTILLING})
 
 
 def appointment_message_handle(message, envelope):
-    expected = EXPECTED_ACTIONS[message.msg_type]
-    if message.action and message.action != expected:
-        raise relay.Reject("T10", f"Handlingen {message.action} støttes ikke av Helsenorge-portalen.")
+    if message.calendar is None:
+        raise relay.Reject("T99", "Meldingen mangler iCalendar-dokumentet med timen.")
+    action = wire.action_of(message)
+    if action not in RECEIVED_ACTIONS:
+        raise relay.Reject(
+            "T10", f"METHOD {message.calendar.method or '(ingen)'} er ingen handling portalen tar imot her."
+        )
     service = (
         Service.objects.select_related("organisation")
         .filter(her_id=message.sender.sub_her_id, organisation__her_id=message.sender.her_id)
@@ -39,20 +40,18 @@ def appointment_message_handle(message, envelope):
     if person is None:
         raise relay.Reject("E35", "Pasienten finnes ikke i Helsenorge-portalen.")
     try:
-        event = appointment_event_parse(calendar_attachment(message))
-    except CalendarFormatError as exc:
+        event = wire.appointment_event_of(message)
+    except wire.WireFormatError as exc:
         raise relay.Reject("T99", str(exc)) from exc
     if not event.uid and not event.request_id:
         raise relay.Reject("T99", "Timeavtalen mangler UID.")
-    if message.msg_type == codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING and event.result == "DECLINED":
+    if action == wire.SVAR_AVBESTILLING and event.result == wire.RESULT_DECLINED:
         cancellation_refused_apply(service=service, event=event)
     else:
         # A push from an organisation she has no contact with is still her appointment (a first
         # hospital appointment after a referral), but flagged. Only a new appointment takes the
         # flag: one she booked here exists already and is matched by its request id.
-        unrelated = message.msg_type == codes.DIALOG_INNBYGGER_AVTALEUTSENDING and appointment_push_unrelated(
-            service=service, person=person
-        )
+        unrelated = action == wire.AVTALE and appointment_push_unrelated(service=service, person=person)
         appointment_apply(service=service, person=person, event=event, without_relationship=unrelated)
     return relay.HandlerResult(status=codes.STATUS_OK)
 

@@ -7,7 +7,6 @@ only when newer than what we hold, by a conditional UPDATE, so out-of-order deli
 
 import datetime
 import logging
-import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -15,15 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Person, User
-from appointments.calendar import (
-    AppointmentEvent,
-    CalendarFormatError,
-    FreeSlot,
-    cancellation_build,
-    free_slot_query_build,
-    free_slots_parse,
-    reservation_build,
-)
+from appointments.calendar import FreeSlot
 from appointments.models import (
     Appointment,
     AppointmentReminder,
@@ -37,15 +28,19 @@ from appointments.models import (
 )
 from appointments.selectors import approved_video_service_for, level_allows
 from clinics.models import AppointmentLevel, HealthContact, Organisation, Service
-from messaging.codec import Attachment, CodecError, Foresporsel, Message, OnBehalf, Patient, codes, new_msg_id, now
+from helsenorge.clock import local_today
+from messaging.codec import CodecError, OnBehalf, Patient
 from messaging.notifications import citizen_notify
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync, relay_send
 from messaging.relay.parties import clinic_party, portal_party
+from messaging.wire import appointments as wire
+from messaging.wire.appointments import AppointmentEvent
 
 logger = logging.getLogger(__name__)
 
 REMINDER_LEAD = datetime.timedelta(hours=24)
-FREE_SLOT_DAYS = 28
+# One lookup asks for one week: a reply the EPJ writes and the portal reads in milliseconds.
+FREE_SLOT_DAYS = 7
 
 
 class AppointmentRefused(Exception):
@@ -60,60 +55,29 @@ def _patient(person: Person) -> Patient:
     return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
-def _request(
-    *,
-    service: Service,
-    person: Person,
-    msg_type: str,
-    action: str,
-    subject: str,
-    calendar: bytes,
-    on_behalf: OnBehalf | None = None,
-) -> Message:
-    code = codes.FORESP_TIMEADMINISTRASJON
-    return Message(
-        msg_type=msg_type,
-        msg_id=new_msg_id(),
-        gen_date=now(),
-        sender=portal_party(),
-        receiver=clinic_party(service=service),
-        patient=_patient(person),
-        foresporsler=[Foresporsel(type_code=code.code, type_system=code.system, type_dn=code.dn, subject=subject)],
-        attachments=[Attachment(mime_type=codes.MIME_ICALENDAR, data=calendar, description="Timeavtale")],
-        action=action,
-        msg_type_dn=codes.function_dn(msg_type),
-        on_behalf=on_behalf,
-    )
-
-
-def calendar_attachment(message: Message) -> bytes:
-    for attachment in message.attachments:
-        if attachment.mime_type.split(";")[0].strip().lower() == codes.MIME_ICALENDAR:
-            return attachment.data
-    raise CalendarFormatError("no text/calendar attachment")
-
-
 def free_slots_fetch(
     *,
     service: Service,
     person: Person,
     timebook_ref: str = "",
-    start: datetime.datetime | None = None,
+    start: datetime.date | None = None,
     days: int = FREE_SLOT_DAYS,
     timeout: float | None = None,
-    on_behalf: OnBehalf | None = None,
 ) -> list[FreeSlot]:
-    """HentLedigeTimer, synchronously. Nothing is written; a failure raises FreeSlotsUnavailable."""
-    start = start or timezone.now()
-    message = _request(
-        service=service,
-        person=person,
-        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_HENT_LEDIGE_TIMER,
-        subject="Hent ledige timer",
-        on_behalf=on_behalf,
-        calendar=free_slot_query_build(
-            start=start, end=start + datetime.timedelta(days=days), timebook_ref=timebook_ref
+    """HentLedigeTimer for `days` Oslo dates from `start` (today), synchronously.
+
+    Nothing is written; a failure raises FreeSlotsUnavailable. The process's lookup carries no
+    Pasientrelasjon (CPA package_dia_v1.1): the reservation says who acts for the patient.
+    """
+    first_day = start or local_today()
+    message = wire.free_slot_request(
+        sender=portal_party(),
+        receiver=clinic_party(service=service),
+        patient=_patient(person),
+        query=wire.FreeSlotQuery(
+            from_date=first_day,
+            to_date=first_day + datetime.timedelta(days=days - 1),
+            timebook_ref=timebook_ref,
         ),
     )
     try:
@@ -133,8 +97,8 @@ def free_slots_fetch(
             % {"name": service.name}
         ) from None
     try:
-        return free_slots_parse(calendar_attachment(reply))
-    except CalendarFormatError as exc:
+        return [FreeSlot.of(slot) for slot in wire.free_slots_of(reply)]
+    except wire.WireFormatError as exc:
         logger.warning("free-slot reply from %s unreadable: %s", service.her_id, exc)
         raise FreeSlotsUnavailable(
             _("Svaret fra %(name)s kunne ikke leses. Ingenting er bestilt. Prøv igjen senere, eller ring.")
@@ -187,16 +151,13 @@ def appointment_reserve(
         return Appointment.objects.get(person=person, request_id=request_id)
     envelope = relay_send(
         side="portal",
-        message=_request(
-            service=service,
-            person=person,
-            msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-            action=codes.ACTION_RESERVER_AVTALE,
-            subject="Bestill time",
-            on_behalf=on_behalf,
-            calendar=reservation_build(
-                slot_ref=slot.slot_ref, request_id=request_id, start=slot.start, end=slot.end, title=slot.title
-            ),
+        message=wire.reservation_request(
+            sender=portal_party(),
+            receiver=clinic_party(service=service),
+            patient=_patient(person),
+            slot=slot,
+            request_id=request_id,
+            patient_relation=on_behalf,
         ),
     )
     Appointment.objects.filter(pk=appointment.pk).update(reservation_msg_id=envelope.msg_id)
@@ -231,23 +192,17 @@ def appointment_cancel(
     reason = cancel_refusal(appointment)
     if reason:
         raise AppointmentRefused(reason)
-    request_id = str(uuid.uuid4())
     envelope = relay_send(
         side="portal",
-        message=_request(
-            service=appointment.service,
-            person=appointment.person,
-            msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
-            action=codes.ACTION_AVBESTILL_AVTALE,
-            subject="Avbestill time",
-            on_behalf=on_behalf,
-            calendar=cancellation_build(
-                uid=appointment.epj_uid,
-                request_id=request_id,
-                sequence=appointment.sequence,
-                start=appointment.start,
-                end=appointment.end,
-            ),
+        message=wire.cancellation_request(
+            sender=portal_party(),
+            receiver=clinic_party(service=appointment.service),
+            patient=_patient(appointment.person),
+            uid=appointment.epj_uid,
+            sequence=appointment.sequence,
+            start=appointment.start,
+            end=appointment.end,
+            patient_relation=on_behalf,
         ),
     )
     Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.CONFIRMED).update(

@@ -23,7 +23,7 @@ from appointments.models import DropInRoom
 from clinics.access import organisation_for_admin
 from helsenorge.pagination import paginate
 from helsenorge.syncwaits import bounded_sync_waits
-from messaging.wire.calendar import timebook_id_of
+from messaging.wire.appointments import timebook_id_of
 from submissions.decorators import idempotent
 
 SLOT_SALT = "appointments.free-slot"
@@ -220,7 +220,6 @@ def _booking_slots(request, contact, timebook_ref):
             service=contact.service,
             person=contact.person,
             timebook_ref=timebook_ref,
-            on_behalf=on_behalf_of(appointment_subject(request)),
         )
     except services.FreeSlotsUnavailable as exc:
         return render(

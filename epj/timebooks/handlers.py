@@ -5,31 +5,23 @@ and the AppRec commit together or not at all. A repeated message id never reache
 de-duplicates); a repeated *request id* in a new message returns the first booking.
 """
 
+import datetime
 import logging
 
 from clinics.models import Service
 from epj.timebooks import messages
-from epj.timebooks.calendar import (
-    CalendarFormatError,
-    cancellation_parse,
-    free_slot_query_parse,
-    free_slots_build,
-    reservation_parse,
-)
 from epj.timebooks.models import BookingSource
 from epj.timebooks.selectors import booking_by_uid, free_slots, slot_by_ref
 from epj.timebooks.services import BookingError, booking_cancel, slot_book
+from helsenorge.clock import local_at
 from messaging import relay
 from messaging.codec import codes
+from messaging.wire import appointments as wire
 
 logger = logging.getLogger(__name__)
 
-
-def _calendar(message) -> bytes:
-    for attachment in message.attachments:
-        if attachment.mime_type.split(";")[0].strip().lower() == codes.MIME_ICALENDAR:
-            return attachment.data
-    raise relay.Reject("T99", "Meldingen mangler iCalendar-vedlegget med timen.")
+# The longest period one lookup may ask for: the reply stays small whatever the portal asks.
+MAX_LOOKUP_DAYS = 31
 
 
 def _service(message) -> Service:
@@ -44,12 +36,16 @@ def _service(message) -> Service:
 
 
 def _request_of(message, action: str, parse):
-    """The iCalendar request of `action`, parsed; anything else is refused with the right 8221 code."""
-    if message.action != action:
-        raise relay.Reject("T10", f"Handlingen {message.action or '(ingen)'} støttes ikke her.")
+    """The calendar request of `action`, read; anything else is refused with the right 8221 code."""
+    if message.calendar is None:
+        raise relay.Reject("T99", "Meldingen mangler iCalendar-dokumentet med timen.")
+    found = wire.action_of(message)
+    if found != action:
+        method = message.calendar.method or "(ingen)"
+        raise relay.Reject("T10", f"Handlingen {found or method} støttes ikke her.")
     try:
-        return parse(_calendar(message))
-    except CalendarFormatError as exc:
+        return parse(message)
+    except wire.WireFormatError as exc:
         raise relay.Reject("T99", str(exc)) from exc
 
 
@@ -60,20 +56,29 @@ def _patient_name(message) -> str:
 
 def free_slots_handle(message):
     """HentLedigeTimer → SvarLedigeTimer with the slots still free (sync, no AppRec)."""
-    query = _request_of(message, codes.ACTION_HENT_LEDIGE_TIMER, free_slot_query_parse)
+    try:
+        query = wire.free_slot_query_of(message)
+    except wire.WireFormatError as exc:
+        raise relay.Reject("T99", str(exc)) from exc
+    if query.timebook_ref and wire.timebook_id_of(query.timebook_ref) is None:
+        # Refused as malformed (an answer at once), never looked up: a number past the database's
+        # range would fail the lookup, and a failure is retried until the caller gives up.
+        raise relay.Reject("T99", f"{query.timebook_ref[:40]!r} is no timebook reference (tb-<id>)")
+    if (query.to_date - query.from_date).days >= MAX_LOOKUP_DAYS:
+        raise relay.Reject("T99", f"Høyst {MAX_LOOKUP_DAYS} dager per oppslag.")
     slots = free_slots(
         service=_service(message),
-        start=query.start,
-        end=query.end,
+        start=local_at(query.from_date, datetime.time.min),
+        end=local_at(query.to_date + datetime.timedelta(days=1), datetime.time.min),
         timebook_ref=query.timebook_ref,
         patient_nin=message.patient.nin if message.patient else "",
     )
-    return messages.free_slots_reply(request=message, calendar=free_slots_build(slots))
+    return messages.free_slots_reply(request=message, slots=slots)
 
 
 def reservation_handle(message, envelope):
-    """ReserverAvtale: book the seat (or refuse) and answer SvarTimeReservasjon."""
-    request = _request_of(message, codes.ACTION_RESERVER_AVTALE, reservation_parse)
+    """ReserverAvtale: book the seat (or refuse) and answer SvarAvtaleReservasjon."""
+    request = _request_of(message, wire.RESERVER_AVTALE, wire.reservation_of)
     service = _service(message)
     slot = slot_by_ref(request.slot_ref)
     if slot is not None and slot.timebook.service_id != service.pk:
@@ -101,7 +106,7 @@ def reservation_handle(message, envelope):
 
 def cancellation_handle(message, envelope):
     """AvbestillAvtale: cancel before the deadline (or refuse with the reason) and answer SvarAvbestilling."""
-    request = _request_of(message, codes.ACTION_AVBESTILL_AVTALE, cancellation_parse)
+    request = _request_of(message, wire.AVBESTILL_AVTALE, wire.cancellation_of)
     service = _service(message)
     booking = booking_by_uid(request.uid.split("@", 1)[0])
     if booking is None or booking.slot.timebook.service_id != service.pk or booking.patient_nin != message.patient.nin:

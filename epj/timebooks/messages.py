@@ -1,16 +1,20 @@
-"""What the EPJ sends about appointments: Avtale pushes and its answers to reservations and cancellations.
+"""What the EPJ sends about appointments: free slots, Avtale pushes and its answers to reservations and cancellations.
 
 Every message is a Dialogmelding 1.1 with a short Notat for people and the appointment's whole
-state as an iCalendar attachment (see epj.timebooks.calendar). Call these inside the
-transaction that changed the booking: the relay writes its outbox row in the same transaction.
+state as an xCal document (messaging.wire.appointments): every booking it sends carries a
+growing SEQUENCE, so the receiver can drop anything older than what it holds (messages may
+arrive in any order). Call these inside the transaction that changed the booking: the relay
+writes its outbox row in the same transaction.
 """
 
+import datetime
+
 from clinics.models import Service
-from epj.timebooks.calendar import RESULT_CONFIRMED, RESULT_DECLINED, booking_build, declined_build
-from epj.timebooks.models import Booking, BookingStatus, Slot
-from messaging.codec import Attachment, Message, Notat, Patient, codes, new_msg_id, now
+from epj.timebooks.models import AppointmentType, Booking, BookingStatus, Slot
+from messaging.codec import Message, Patient
 from messaging.relay import relay_send
 from messaging.relay.parties import clinic_party, portal_party
+from messaging.wire import appointments as wire
 
 
 def patient_of(booking: Booking) -> Patient:
@@ -18,27 +22,53 @@ def patient_of(booking: Booking) -> Patient:
     return Patient(nin=booking.patient_nin, given_name=given or family, family_name=family if given else "")
 
 
-def _message(*, service, patient, msg_type, action, text, calendar: bytes, parent_ref=None) -> Message:
-    return Message(
-        msg_type=msg_type,
-        msg_id=new_msg_id(),
-        gen_date=now(),
-        sender=clinic_party(service=service),
-        receiver=portal_party(),
-        patient=patient,
-        notater=[
-            Notat(
-                theme_code=codes.TEMA_TIMEADMINISTRASJON.code,
-                theme_system=codes.TEMA_TIMEADMINISTRASJON.system,
-                theme_dn=codes.TEMA_TIMEADMINISTRASJON.dn,
-                text=text,
-            )
-        ],
-        attachments=[Attachment(mime_type=codes.MIME_ICALENDAR, data=calendar, description="Timeavtale")],
-        parent_ref=parent_ref,
-        conversation_ref=parent_ref,
-        action=action,
-        msg_type_dn=codes.function_dn(msg_type),
+def _deadline(slot: Slot) -> datetime.datetime:
+    return slot.start - datetime.timedelta(hours=slot.cancel_deadline_hours)
+
+
+def free_slot_of(slot: Slot) -> wire.FreeSlot:
+    timebook = slot.timebook
+    return wire.FreeSlot(
+        slot_ref=slot.ref,
+        start=slot.start,
+        end=slot.end,
+        title=timebook.reason,
+        location=timebook.location,
+        timebook_ref=timebook.ref,
+        timebook_kind=timebook.kind,
+        resource_kind=timebook.resource_kind,
+        appointment_type=slot.appointment_type,
+        seats_left=slot.seats_left,
+        cancel_deadline=_deadline(slot),
+    )
+
+
+def event_of(booking: Booking, *, result: str = "", comment: str = "") -> wire.AppointmentEvent:
+    """One booking's whole current state."""
+    slot = booking.slot
+    timebook = slot.timebook
+    clinician = timebook.clinician.user.get_full_name() if timebook.clinician is not None else ""
+    video = booking.video_url if slot.appointment_type == AppointmentType.VIDEO else ""
+    return wire.AppointmentEvent(
+        uid=str(booking.uid),
+        sequence=booking.sequence,
+        last_modified=booking.updated_at,
+        start=slot.start,
+        end=slot.end,
+        cancelled=booking.status != BookingStatus.ACTIVE,
+        title=timebook.reason,
+        location=timebook.location,
+        clinician=clinician,
+        appointment_type=slot.appointment_type,
+        cancel_deadline=_deadline(slot),
+        video_url=video or "",
+        request_id=booking.request_id,
+        result=result,
+        comment=comment,
+        timebook_ref=timebook.ref,
+        timebook_kind=timebook.kind,
+        resource_kind=timebook.resource_kind,
+        organiser_her_id=timebook.service.her_id,
     )
 
 
@@ -46,77 +76,92 @@ def _status_text(booking: Booking) -> str:
     return "Timen er bestilt." if booking.status == BookingStatus.ACTIVE else "Timen er avbestilt."
 
 
-def booking_publish(*, booking: Booking):
-    """Avtaleutsending: tell Helsenorge about a booking made or changed on the EPJ's side."""
-    booking = Booking.objects.select_related("slot__timebook__service__organisation").get(pk=booking.pk)
+def _send(*, action: str, service: Service, patient: Patient | None, event, text: str, parent_ref=None):
     return relay_send(
         side="epj",
-        message=_message(
-            service=booking.slot.timebook.service,
-            patient=patient_of(booking),
-            msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING,
-            action=codes.ACTION_AVTALE,
-            text=_status_text(booking),
-            calendar=booking_build(booking),
+        message=wire.appointment_message(
+            action=action,
+            sender=clinic_party(service=service),
+            receiver=portal_party(),
+            patient=patient,
+            event=event,
+            text=text,
+            parent_ref=parent_ref,
         ),
+    )
+
+
+def _booking(booking: Booking) -> Booking:
+    return Booking.objects.select_related(
+        "slot__timebook__service__organisation", "slot__timebook__clinician__user"
+    ).get(pk=booking.pk)
+
+
+def booking_publish(*, booking: Booking):
+    """Avtaleutsending: tell Helsenorge about a booking made or changed on the EPJ's side."""
+    booking = _booking(booking)
+    return _send(
+        action=wire.AVTALE,
+        service=booking.slot.timebook.service,
+        patient=patient_of(booking),
+        event=event_of(booking),
+        text=_status_text(booking),
     )
 
 
 def reservation_answer(
     *, request: Message, booking: Booking | None, slot: Slot | None, request_id: str, reason: str = ""
 ):
-    """SvarTimeReservasjon: the booking as made, or the refusal and why."""
+    """SvarAvtaleReservasjon: the booking as made, or the refusal and why."""
     service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id or 0)  # 0: none
     if booking is not None:
-        booking = Booking.objects.select_related("slot__timebook__service").get(pk=booking.pk)
-        calendar, text = booking_build(booking, result=RESULT_CONFIRMED), "Timen er bekreftet."
+        event, text = event_of(_booking(booking), result=wire.RESULT_CONFIRMED), "Timen er bekreftet."
     else:
-        calendar, text = declined_build(request_id=request_id, slot=slot, comment=reason), reason
-    return relay_send(
-        side="epj",
-        message=_message(
-            service=service,
-            patient=request.patient,
-            msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-            action=codes.ACTION_SVAR_TIMERESERVASJON,
-            text=text,
-            calendar=calendar,
-            parent_ref=request.msg_id,
-        ),
+        event = wire.AppointmentEvent(
+            uid=f"declined-{request_id}",
+            sequence=1,
+            last_modified=None,
+            start=slot.start if slot is not None else None,
+            end=slot.end if slot is not None else None,
+            cancelled=True,
+            title=slot.timebook.reason if slot is not None else "",
+            location=slot.timebook.location if slot is not None else "",
+            clinician="",
+            appointment_type=slot.appointment_type if slot is not None else wire.APPOINTMENT_TYPE_DEFAULT,
+            cancel_deadline=None,
+            video_url="",
+            request_id=request_id,
+            result=wire.RESULT_DECLINED,
+            comment=reason,
+        )
+        text = reason
+    return _send(
+        action=wire.SVAR_AVTALE_RESERVASJON,
+        service=service,
+        patient=request.patient,
+        event=event,
+        text=text,
+        parent_ref=request.msg_id,
     )
 
 
 def cancellation_answer(*, request: Message, booking: Booking, refused_reason: str = ""):
     """SvarAvbestilling: the appointment's state after the cancellation, or why it stands."""
-    booking = Booking.objects.select_related("slot__timebook__service__organisation").get(pk=booking.pk)
+    booking = _booking(booking)
     if refused_reason:
-        calendar = booking_build(booking, result=RESULT_DECLINED, comment=refused_reason)
-        text = refused_reason
+        event, text = event_of(booking, result=wire.RESULT_DECLINED, comment=refused_reason), refused_reason
     else:
-        calendar, text = booking_build(booking, method="CANCEL", result=RESULT_CONFIRMED), _status_text(booking)
-    return relay_send(
-        side="epj",
-        message=_message(
-            service=booking.slot.timebook.service,
-            patient=patient_of(booking),
-            msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
-            action=codes.ACTION_SVAR_AVBESTILLING,
-            text=text,
-            calendar=calendar,
-            parent_ref=request.msg_id,
-        ),
-    )
-
-
-def free_slots_reply(*, request: Message, calendar: bytes) -> Message:
-    service = Service.objects.select_related("organisation").get(her_id=request.receiver.sub_her_id or 0)  # 0: none
-    reply = _message(
-        service=service,
-        patient=request.patient,
-        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_SVAR_LEDIGE_TIMER,
-        text="Ledige timer.",
-        calendar=calendar,
+        event, text = event_of(booking, result=wire.RESULT_CONFIRMED), _status_text(booking)
+    return _send(
+        action=wire.SVAR_AVBESTILLING,
+        service=booking.slot.timebook.service,
+        patient=patient_of(booking),
+        event=event,
+        text=text,
         parent_ref=request.msg_id,
     )
-    return reply
+
+
+def free_slots_reply(*, request: Message, slots) -> Message:
+    """SvarLedigeTimer (sync, no AppRec)."""
+    return wire.free_slots_reply(request=request, slots=[free_slot_of(slot) for slot in slots])

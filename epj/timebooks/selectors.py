@@ -9,7 +9,7 @@ from django.utils import timezone
 from clinics.models import Service
 from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
 from helsenorge.clock import holiday_name, local_at
-from messaging.wire.calendar import slot_id_of, timebook_id_of
+from messaging.wire.appointments import slot_id_of, timebook_id_of
 
 # Per timebook: enough for a citizen to choose from, small enough to keep the synchronous reply quick
 # (each slot is a VEVENT both sides must write and read within the 15 s budget).

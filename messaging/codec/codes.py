@@ -28,6 +28,9 @@ NS_FELLES = "http://www.kith.no/xmlstds/felleskomponent1"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NS_DSIG = "http://www.w3.org/2000/09/xmldsig#"
 NS_XHTML = "http://www.w3.org/1999/xhtml"
+# Further Documents of a Dialogmelding message (CPA packages, domain brief §12).
+NS_XCAL = "urn:ietf:params:xml:ns:icalendar-2.0"  # iCalendar 2.0 in XML, RFC 6321
+NS_PASIENTRELASJON = "http://www.kith.no/xmlstds/pasientrelasjon/2014-03-28"
 
 DIALOG_NAMESPACES = {NS_DIALOG_11: "1.1", NS_DIALOG_10: "1.0"}
 APPREC_NAMESPACES = {NS_APPREC_11: "1.1", NS_APPREC_10: "1.0"}
@@ -63,7 +66,7 @@ ORG_ID_DN = {ID_HER: "HER-id", ID_ENH: "Organisasjonsnummeret i Enhetsregister"}
 # --- PROJECT-DEFINED code systems (no national equivalent exists) ------------------------------
 OID_PROJECT = "2.25.94125725523107619707457383291403464230"
 OID_PROJECT_TYPE_FORESP = OID_PROJECT + ".1"  # alias urn:helsenorge-portal:typeforesp
-OID_PROJECT_ACTION = OID_PROJECT + ".2"  # alias urn:helsenorge-portal:prosesshandling
+# ".2" named process actions in Document/ContentType; retired: the action is no longer written.
 OID_PROJECT_TEMA = OID_PROJECT + ".3"  # alias urn:helsenorge-portal:tema
 OID_PROJECT_RELATION = OID_PROJECT + ".4"  # alias urn:helsenorge-portal:representasjon
 OID_PROJECT_DOCUMENT_ID = OID_PROJECT + ".5"  # KodetOpplysning V = a shared document's id
@@ -181,38 +184,6 @@ PATIENT_REQUIRED = frozenset(
     }
 )
 
-# --- process actions (CPA action names, domain brief §1.3/§3) ---------------------------------
-# Real Helsenorge carries the action in the ebXML/AMQP layer. Our relay has no such layer, so
-# the codec writes it in the first Document's ContentType as a CV in the PROJECT-DEFINED system
-# OID_PROJECT_ACTION (Document/ContentType is an optional CV in MsgHead 1.2).
-ACTION_HENT_LEDIGE_TIMER = "HentLedigeTimer"
-ACTION_SVAR_LEDIGE_TIMER = "SvarLedigeTimer"
-ACTION_HENT_PLANLAGTE_TIMER = "HentPlanlagteTimer"
-ACTION_SVAR_PLANLAGTE_TIMER = "SvarPlanlagteTimer"
-ACTION_RESERVER_AVTALE = "ReserverAvtale"
-ACTION_SVAR_TIMERESERVASJON = "SvarTimeReservasjon"
-ACTION_AVBESTILL_AVTALE = "AvbestillAvtale"
-ACTION_SVAR_AVBESTILLING = "SvarAvbestilling"
-ACTION_AVTALE = "Avtale"
-
-ACTIONS = {
-    ACTION_HENT_LEDIGE_TIMER: ("Hent ledige timer", {DIALOG_INNBYGGER_TIMERESERVASJON}),
-    ACTION_SVAR_LEDIGE_TIMER: ("Svar ledige timer", {DIALOG_INNBYGGER_TIMERESERVASJON}),
-    ACTION_HENT_PLANLAGTE_TIMER: ("Hent planlagte timer", {DIALOG_INNBYGGER_TIMERESERVASJON}),
-    ACTION_SVAR_PLANLAGTE_TIMER: ("Svar planlagte timer", {DIALOG_INNBYGGER_TIMERESERVASJON}),
-    ACTION_RESERVER_AVTALE: ("Reserver avtale", {DIALOG_INNBYGGER_TIMERESERVASJON}),
-    ACTION_SVAR_TIMERESERVASJON: ("Svar timereservasjon", {DIALOG_INNBYGGER_TIMERESERVASJON}),
-    ACTION_AVBESTILL_AVTALE: (
-        "Avbestill avtale",
-        {DIALOG_INNBYGGER_TIMERESERVASJON, DIALOG_INNBYGGER_AVTALEAVBESTILLING},
-    ),
-    ACTION_SVAR_AVBESTILLING: (
-        "Svar avbestilling",
-        {DIALOG_INNBYGGER_TIMERESERVASJON, DIALOG_INNBYGGER_AVTALEAVBESTILLING},
-    ),
-    ACTION_AVTALE: ("Avtale", {DIALOG_INNBYGGER_TIMERESERVASJON, DIALOG_INNBYGGER_AVTALEUTSENDING}),
-}
-
 # --- Dialogmelding code values ----------------------------------------------------------------
 # TypeForesp 7601 (national; seen in HM examples/tests)
 FORESP_DIALOG = Code("DI", OID_TYPE_FORESP, "Dialog med innbygger")
@@ -269,7 +240,8 @@ RELATION_BY_CODE = {c.code: relation for relation, c in RELATION_CODES.items()}
 REFDOC_XML = Code("XML", "", "XML-instans")
 REFDOC_ATTACHMENT = Code("A", "", "Vedlegg")
 
-MIME_ICALENDAR = "text/calendar"
+MIME_XCAL = "application/calendar+xml"  # RFC 6321 §7
+MIME_XML = "application/xml"
 MIME_PDF = "application/pdf"
 MIME_JSON = "application/json"
 

@@ -1,14 +1,18 @@
-"""MsgHead v1.2 with a Dialogmelding payload and Base64Container attachments: build and parse.
+"""MsgHead v1.2 with a Dialogmelding payload, further XML Documents and Base64Container attachments.
+
+Further XML Documents the codec knows: iCalendar 2.0 XML (xCal, messaging/codec/xcal.py) and
+Pasientrelasjon; any other is T10.
 
 Parsing order (each step's failure has its own 8221 code, see docs/message-codes.md):
 hardened parse (T01/T99) → root element and namespace (T10) → MIGversion and MsgInfo/Type in
-codes.MSGHEAD_FUNCTIONS, action known for that function (T10) → official XSDs when configured
+codes.MSGHEAD_FUNCTIONS, Documents the codec knows (T10) → official XSDs when configured
 (T02) → the codec's own structural checks, which always run (T02/T99/T10, E10 MsgId, E30/E31
 patient identity).
 """
 
 import base64
 import binascii
+import datetime
 import re
 
 from lxml import etree
@@ -53,6 +57,7 @@ from messaging.codec.types import (
     Party,
     Patient,
 )
+from messaging.codec.xcal import calendar_from_element, calendar_node
 
 MH = codes.NS_MSGHEAD
 _DIA = codes.NS_DIALOG_11
@@ -169,6 +174,10 @@ def _build_foresporsel(parent: Node, foresporsel: Foresporsel) -> Node:
         sub(el, _DIA, "EmneSporsmal", foresporsel.subject)
     if foresporsel.text:
         sub(el, _DIA, "Sporsmal", foresporsel.text)
+    if foresporsel.from_date:
+        sub(el, _DIA, "FraDato", foresporsel.from_date.isoformat())
+    if foresporsel.to_date:
+        sub(el, _DIA, "TilDato", foresporsel.to_date.isoformat())
     if foresporsel.coded_info:
         cv(el, _DIA, "KodetOpplysning", *_code_parts(foresporsel.coded_info))
     return el
@@ -184,13 +193,57 @@ def _build_notat(parent: Node, notat: Notat) -> Node:
     return el
 
 
+def _xml_document(root: Node, gen_date: str, mime_type: str, description: str = "") -> Node:
+    """A further Document holding one XML instance; returns its (empty) Content."""
+    refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
+    sub(refdoc, MH, "IssueDate", V=gen_date)
+    cv(refdoc, MH, "MsgType", codes.REFDOC_XML.code, dn=codes.REFDOC_XML.dn)
+    sub(refdoc, MH, "MimeType", mime_type)
+    if description:
+        sub(refdoc, MH, "Description", description)
+    return sub(refdoc, MH, "Content")
+
+
+# Pasientrelasjon 2014-03-28: the schema is not public (domain brief §10), so these element names
+# are the project's reading of the standard's name; docs/message-codes.md says so.
+_PR = codes.NS_PASIENTRELASJON
+
+
+def _build_patient_relation(parent: Node, relation: OnBehalf) -> None:
+    code = codes.RELATION_CODES.get(relation.relation)
+    if code is None:
+        raise ValueError(f"unknown representation relation {relation.relation!r}; use codes.RELATION_*")
+    el = sub(parent, _PR, "Pasientrelasjon")
+    cv(el, _PR, "Relasjon", code.code, code.system, code.dn)
+    person = sub(el, _PR, "Person")
+    given, family = _split_name(relation.name)
+    if given:
+        sub(person, _PR, "GivenName", given)
+    if family:
+        sub(person, _PR, "FamilyName", family)
+    ident = sub(person, _PR, "Ident")
+    sub(ident, _PR, "Id", relation.nin)
+    id_type = _nin_type(relation.nin)
+    cv(ident, _PR, "TypeId", id_type, codes.OID_PERSON_ID, codes.PERSON_ID_DN.get(id_type, ""))
+
+
+def _parse_patient_relation(el: etree._Element, header: Header | None) -> OnBehalf:
+    relation = first(el, q(_PR, "Relasjon"))
+    person = first(el, q(_PR, "Person"))
+    if relation is None or person is None:
+        raise CodecError("T02", "Pasientrelasjon needs Relasjon and Person", header)
+    kind = codes.RELATION_BY_CODE.get(relation.get("V") or "")
+    if kind is None or relation.get("S") != codes.OID_PROJECT_RELATION:
+        raise CodecError("T99", f"unknown Pasientrelasjon/Relasjon {relation.get('V')!r}", header)
+    nin = ident_value(person, _PR, (codes.ID_FNR, codes.ID_DNR)) or ""
+    if not nin:
+        raise CodecError("T02", "Pasientrelasjon/Person has no FNR/DNR ident", header)
+    return OnBehalf(nin=nin, name=person_name(person, _PR), relation=kind)
+
+
 def _check_buildable(message: Message) -> None:
     if message.msg_type not in codes.MSGHEAD_FUNCTIONS:
         raise ValueError(f"unknown message function {message.msg_type!r}")
-    if message.action:
-        allowed = codes.ACTIONS.get(message.action, ("", set()))[1]
-        if message.msg_type not in allowed:
-            raise ValueError(f"action {message.action!r} does not belong to {message.msg_type}")
     if message.foresporsler and message.notater:
         raise ValueError("a Dialogmelding carries either Foresporsel or Notat elements, not both")
     if (message.author or message.on_behalf) and not (message.foresporsler or message.notater):
@@ -227,8 +280,6 @@ def message_build(message: Message) -> bytes:
         _build_patient(info, message.patient)
 
     document = sub(root, MH, "Document")
-    if message.action:
-        cv(document, MH, "ContentType", message.action, codes.OID_PROJECT_ACTION, codes.ACTIONS[message.action][0])
     refdoc = sub(document, MH, "RefDoc")
     sub(refdoc, MH, "IssueDate", V=gen_date)
     cv(refdoc, MH, "MsgType", codes.REFDOC_XML.code, dn=codes.REFDOC_XML.dn)
@@ -240,6 +291,10 @@ def message_build(message: Message) -> bytes:
         _build_author(parts[0], message.author)
     if message.on_behalf is not None:
         _build_on_behalf(parts[0], message.on_behalf)
+    if message.calendar is not None:
+        _xml_document(root, gen_date, codes.MIME_XCAL, "Timeavtale").children.append(calendar_node(message.calendar))
+    if message.patient_relation is not None:
+        _build_patient_relation(_xml_document(root, gen_date, codes.MIME_XML), message.patient_relation)
 
     for attachment in message.attachments:
         refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
@@ -299,6 +354,16 @@ def _required_code(parent: etree._Element, ns: str, name: str) -> tuple[str, str
     return value
 
 
+def _date(el: etree._Element, ns: str, name: str) -> datetime.date | None:
+    text = child_text(el, ns, name)
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CodecError("T02", f"{name} is not an xs:date: {text[:20]!r}") from None
+
+
 def _parse_foresporsel(el: etree._Element, ns: str) -> Foresporsel:
     type_code, type_system, type_dn = _required_code(el, ns, "TypeForesp")
     coded = first(el, q(ns, "KodetOpplysning"))
@@ -309,6 +374,8 @@ def _parse_foresporsel(el: etree._Element, ns: str) -> Foresporsel:
         subject=child_text(el, ns, "EmneSporsmal") or "",
         text=flat_text(first(el, q(ns, "Sporsmal"))),
         coded_info=codes.Code(*_cv_tuple(coded)) if coded is not None else None,
+        from_date=_date(el, ns, "FraDato"),
+        to_date=_date(el, ns, "TilDato"),
     )
 
 
@@ -422,8 +489,9 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     type_el = first(info, q(MH, "Type")) if info is not None else None
     msg_type = (type_el.get("V") or "") if type_el is not None else ""
     info = _check_msghead_format(info, msg_type)
-    action = ""
     dialog: etree._Element | None = None
+    calendar_el: etree._Element | None = None
+    relation_el: etree._Element | None = None
     dialog_version = "1.1"
     attachments: list[Attachment] = []
     for document in root.iterchildren(q(MH, "Document")):
@@ -445,13 +513,15 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
                 raise CodecError("T10", "the first XML document is not a Dialogmelding 1.0/1.1", header)
             dialog = payload
             dialog_version = codes.DIALOG_NAMESPACES[root_namespace(payload)]
-            content_type = first(document, q(MH, "ContentType"))
-            if content_type is not None and content_type.get("S") == codes.OID_PROJECT_ACTION:
-                action = content_type.get("V") or ""
-                if msg_type not in codes.ACTIONS.get(action, ("", set()))[1]:
-                    raise CodecError("T10", f"action {action!r} is not part of {msg_type}", header)
         elif kind == codes.REFDOC_XML.code:
-            raise CodecError("T10", "only one XML payload (the Dialogmelding) is supported", header)
+            payload = content[0] if content is not None and len(content) == 1 else None
+            where = (etree.QName(payload).namespace, etree.QName(payload).localname) if payload is not None else None
+            if where == (codes.NS_XCAL, "icalendar") and calendar_el is None:
+                calendar_el = payload
+            elif where == (codes.NS_PASIENTRELASJON, "Pasientrelasjon") and relation_el is None:
+                relation_el = payload
+            else:
+                raise CodecError("T10", f"unsupported further XML document {where}", header)
         else:
             attachments.append(_parse_attachment(refdoc, header))
     if dialog is None:
@@ -494,7 +564,8 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
         parent_ref=parent_ref,
         author=author,
         on_behalf=on_behalf,
-        action=action,
+        calendar=calendar_from_element(calendar_el) if calendar_el is not None else None,
+        patient_relation=_parse_patient_relation(relation_el, header) if relation_el is not None else None,
         msg_type_dn=(type_el.get("DN") or "") if type_el is not None else "",
         dialog_version=dialog_version,
         ack_requested=None if ack is None else ack.get("V") == "J",

@@ -32,6 +32,25 @@ REQUIRED_NAMESPACES = (
     codes.NS_BASE64,
 )
 _XS = "http://www.w3.org/2001/XMLSchema"
+# Documents whose official schema is not public (domain brief §10): RefDoc/Content is a strict
+# wildcard, so each gets a lax stub that declares only its root element. The codec checks their
+# structure itself (messaging/codec/xcal.py, msghead's Pasientrelasjon reader).
+STUB_ROOTS = {
+    codes.NS_XCAL: "icalendar",
+    codes.NS_PASIENTRELASJON: "Pasientrelasjon",
+}
+
+
+def _stub(namespace: str, root: str) -> str:
+    return (
+        f'<xs:schema xmlns:xs="{_XS}" targetNamespace="{namespace}" elementFormDefault="qualified">'
+        f'<xs:element name="{root}"><xs:complexType><xs:sequence>'
+        '<xs:any processContents="lax" minOccurs="0" maxOccurs="unbounded" namespace="##any"/>'
+        '</xs:sequence><xs:anyAttribute processContents="lax"/></xs:complexType></xs:element></xs:schema>'
+    )
+
+
+_STUB_FILES = {f"codec-stub-{n}.xsd": _stub(ns, root) for n, (ns, root) in enumerate(STUB_ROOTS.items())}
 # One compiled schema per thread and directory: lxml keeps a validator's error_log on the
 # XMLSchema object, so sharing one between threads would mix their errors. Compiling takes a
 # few milliseconds, once per worker thread.
@@ -56,6 +75,8 @@ class _SchemaDirResolver(etree.Resolver):
         if url is None:
             raise etree.XMLSchemaParseError("schema import without a location refused")
         path = Path(url[len("file://") :] if url.startswith("file://") else url)
+        if path.name in _STUB_FILES:
+            return self.resolve_string(_STUB_FILES[path.name], context)
         if not path.is_absolute():
             path = self.schema_dir / path
         path = path.resolve()
@@ -112,6 +133,11 @@ def combined_schema() -> etree.XMLSchema | None:
     if not all(ns in files for ns in REQUIRED_NAMESPACES):
         return None
     imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES)
+    # The official schema of a stubbed namespace is used as soon as the directory holds it.
+    imports += "".join(
+        f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name if ns in files else f"codec-stub-{n}.xsd"}"/>'
+        for n, ns in enumerate(STUB_ROOTS)
+    )
     driver = f'<xs:schema xmlns:xs="{_XS}">{imports}</xs:schema>'.encode()
     try:
         document = etree.fromstring(

@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from messaging.codec.xcal import Calendar
 
 ERROR_SYSTEM_8221 = "2.16.578.1.12.4.1.1.8221"
 
@@ -54,6 +58,8 @@ class Foresporsel:
     subject: str = ""
     text: str = ""
     coded_info: tuple[str, ...] | None = None
+    from_date: datetime.date | None = None  # FraDato: the period asked about (free-slot lookup)
+    to_date: datetime.date | None = None  # TilDato
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,8 @@ class Message:
     author: Author | None = None
     on_behalf: OnBehalf | None = None
     # extensions (optional)
-    action: str = ""
+    calendar: Calendar | None = None
+    patient_relation: OnBehalf | None = None
     msg_type_dn: str = field(default="", compare=False)  # display text only
     dialog_version: str = "1.1"  # "1.0" only when parsed from an old Dialogmelding 1.0 payload
     ack_requested: bool | None = None  # MsgInfo/Ack J/N; None = leave out

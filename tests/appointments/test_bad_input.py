@@ -4,39 +4,53 @@ import pytest
 from django.db import transaction
 
 from appointments.models import Appointment, AppointmentStatus
-from epj.timebooks.messages import _message
 from epj.timebooks.models import Booking, ResourceKind, Timebook, TimebookKind
-from messaging.codec import Patient, codes
+from messaging.codec import Message, Notat, Patient, codes, new_msg_id, now
+from messaging.codec.xcal import CalComponent, Calendar, CalProperty
 from messaging.models import EnvelopeState
 from messaging.relay import relay_send
+from messaging.relay.parties import clinic_party, portal_party
 from tests.timebooks.helpers import deliver_all, make_slot, make_timebooks, reserve
 
 
-def push(cast, calendar: bytes, *, action=codes.ACTION_AVTALE, msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING):
+def push(cast, calendar: Calendar | None, *, msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING):
     person = cast.nora.person
-    message = _message(
-        service=cast.gp_service,
-        patient=Patient(nin=person.nin, given_name="Nora"),
+    message = Message(
         msg_type=msg_type,
-        action=action,
-        text="x",
+        msg_id=new_msg_id(),
+        gen_date=now(),
+        sender=clinic_party(service=cast.gp_service),
+        receiver=portal_party(),
+        patient=Patient(nin=person.nin, given_name="Nora"),
+        notater=[Notat(*codes.TEMA_TIMEADMINISTRASJON, text="x")],
         calendar=calendar,
     )
     with transaction.atomic():
         return relay_send(side="epj", message=message)
 
 
+def event(*props: CalProperty, method="PUBLISH") -> Calendar:
+    return Calendar(prodid="-//test//NO", method=method, components=(CalComponent("vevent", props),))
+
+
+UID = CalProperty("uid", "x")
+
+
 @pytest.mark.parametrize(
     "calendar, code",
     [
-        (b"not a calendar at all", "T99"),
-        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "T99"),
-        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nSEQUENCE:abc\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "T99"),
+        (None, "T99"),  # no calendar document
+        (Calendar(prodid="-//test//NO", method="PUBLISH"), "T99"),  # no VEVENT
+        (event(UID, CalProperty("sequence", "abc")), "T99"),  # SEQUENCE as text
         (
-            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20300101T100000\r\nDTEND:20300101T110000\r\n"
-            b"END:VEVENT\r\nEND:VCALENDAR\r\n",
+            event(
+                UID,
+                CalProperty("dtstart", "2030-01-01T10:00:00", "date-time"),
+                CalProperty("dtend", "2030-01-01T11:00:00", "date-time"),
+            ),
             "T99",
         ),  # floating times: no time zone
+        (event(UID, CalProperty("dtstart", "not a time", "date-time")), "T99"),  # the codec's lexical check
     ],
 )
 def test_broken_push_is_rejected(cast, calendar, code):
@@ -47,13 +61,9 @@ def test_broken_push_is_rejected(cast, calendar, code):
     assert not Appointment.objects.exists()
 
 
-def test_wrong_action_is_t10(cast):
-    envelope = push(
-        cast,
-        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-        action=codes.ACTION_AVTALE,
-        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-    )
+def test_a_method_the_portal_does_not_receive_is_t10(cast):
+    """ReserverAvtale (METHOD REQUEST) is the citizen's action; the portal never takes it in."""
+    envelope = push(cast, event(UID, method="REQUEST"), msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON)
     deliver_all()
     envelope.refresh_from_db()
     assert envelope.state == EnvelopeState.REJECTED and "T10" in envelope.error_text

@@ -1,13 +1,13 @@
 """Every appointment message the project emits validates against the official MsgHead/Dialogmelding XSDs."""
 
 import pytest
-from icalendar import Calendar
 
 from appointments.models import Appointment
 from appointments.services import appointment_cancel, free_slots_fetch
 from epj.timebooks.services import desk_book, desk_cancel
 from messaging.codec import codes, message_parse, schema_validate
 from messaging.models import Envelope
+from messaging.wire import appointments as wire
 from tests.timebooks.helpers import SyncResponder, deliver_all, make_slot, make_timebooks, reserve
 
 pytestmark = pytest.mark.shared
@@ -17,9 +17,7 @@ def _check(envelope):
     payload = bytes(envelope.payload)
     assert schema_validate(payload) == [], f"{envelope.msg_type} {envelope.msg_id}"
     message = message_parse(payload)
-    [attachment] = message.attachments
-    assert attachment.mime_type == codes.MIME_ICALENDAR
-    Calendar.from_ical(attachment.data.decode())  # the attachment is real iCalendar
+    assert message.attachments == [] and b"ContentType" not in payload
     return message
 
 
@@ -35,13 +33,13 @@ def test_reservation_cancellation_and_answers_validate(shared_dir, cast):
     deliver_all()
     actions: dict[str, int] = {}
     for envelope in Envelope.objects.filter(kind="message"):
-        action = _check(envelope).action
+        action = wire.action_of(_check(envelope))
         actions[action] = actions.get(action, 0) + 1
     assert actions == {
-        codes.ACTION_RESERVER_AVTALE: 2,
-        codes.ACTION_SVAR_TIMERESERVASJON: 2,
-        codes.ACTION_AVBESTILL_AVTALE: 1,
-        codes.ACTION_SVAR_AVBESTILLING: 1,
+        wire.RESERVER_AVTALE: 2,
+        wire.SVAR_AVTALE_RESERVASJON: 2,
+        wire.AVBESTILL_AVTALE: 1,
+        wire.SVAR_AVBESTILLING: 1,
     }
 
 
@@ -54,7 +52,7 @@ def test_pushed_appointments_validate(shared_dir, cast):
     sent = Envelope.objects.filter(msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING)
     assert sent.count() == 2
     for envelope in sent:
-        assert _check(envelope).action == codes.ACTION_AVTALE
+        assert wire.action_of(_check(envelope)) == wire.AVTALE
 
 
 @pytest.mark.django_db(transaction=True)
@@ -66,6 +64,10 @@ def test_free_slot_request_and_reply_validate(shared_dir, cast):
     assert len(slots) == 1 and slots[0].seats_left == 4
     sync = Envelope.objects.filter(channel="sync")
     assert sync.count() == 2
+    request, reply = (message_parse(bytes(e.payload)) for e in sync.order_by("pk"))
     for envelope in sync:
         _check(envelope)
+    # HentLedigeTimer is a Dialogmelding alone (CPA package_dia_v1.1); the reply carries the xCal.
+    assert request.calendar is None and request.foresporsler[0].from_date is not None
+    assert reply.calendar is not None and reply.calendar.method == wire.METHOD_PUBLISH
     assert not Appointment.objects.exists()

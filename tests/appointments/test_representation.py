@@ -39,7 +39,10 @@ def test_parent_books_for_her_child_and_the_message_says_on_whose_behalf(client,
     assert response.status_code == 302 and appointment.person == emma and appointment.booked_by == cast.nora
     message = message_parse(bytes(Envelope.objects.get().payload))
     assert message.patient.nin == emma.nin
-    assert message.on_behalf.nin == cast.nora.person.nin and message.on_behalf.relation == codes.RELATION_PARENT
+    # As its own Pasientrelasjon document (the CPA's package for ReserverAvtale), not in the Dialogmelding.
+    relation = message.patient_relation
+    assert relation.nin == cast.nora.person.nin and relation.relation == codes.RELATION_PARENT
+    assert message.on_behalf is None
     deliver_all()
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CONFIRMED

@@ -18,11 +18,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.calendar import free_slot_query_build
-from appointments.services import FreeSlotsUnavailable, _request, free_slots_fetch
-from messaging.codec import codes
+from appointments.services import FreeSlotsUnavailable, free_slots_fetch
+from messaging.codec import Patient
 from messaging.models import Envelope
 from messaging.relay import RelayRejected, relay_request_sync
+from messaging.relay.parties import clinic_party, portal_party
+from messaging.wire import appointments as wire
 from tests.conftest import login_as
 from tests.timebooks.helpers import SyncResponder, make_slot, make_timebooks
 
@@ -60,14 +61,12 @@ def test_the_epj_refuses_a_malformed_timebook_reference_at_once(setup, settings)
     assert request.state == "rejected" and request.attempts == 1  # answered with the refusal, never retried
     assert request.error_text.startswith("T99")
 
-    now = timezone.now()
-    message = _request(
-        service=contact.service,
-        person=cast.nora.person,
-        msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
-        action=codes.ACTION_HENT_LEDIGE_TIMER,
-        subject="Hent ledige timer",
-        calendar=free_slot_query_build(start=now, end=now + datetime.timedelta(days=7), timebook_ref="tb-" + "9" * 19),
+    today = timezone.now().date()
+    message = wire.free_slot_request(
+        sender=portal_party(),
+        receiver=clinic_party(service=contact.service),
+        patient=Patient(nin=cast.nora.person.nin),
+        query=wire.FreeSlotQuery(today, today + datetime.timedelta(days=6), timebook_ref="tb-" + "9" * 19),
     )
     with SyncResponder(), pytest.raises(RelayRejected) as refused:
         relay_request_sync(side="portal", message=message, timeout=10)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from lxml import etree
 
 from accounts.nin import nin_check_digits
 from messaging.codec import (
@@ -33,6 +34,7 @@ from messaging.codec import (
     schema_validate,
     schemas_available,
 )
+from messaging.wire import appointments as wire
 
 GEN_DATE = datetime.datetime(2026, 3, 14, 9, 26, 53, tzinfo=datetime.UTC)
 PORTAL = Party(her_id=8093244, name="Helsenorge.no", sub_her_id=8093238, sub_name="Digitale innbyggertjenester")
@@ -57,18 +59,6 @@ CHILD = Patient(nin=DNR, given_name="Emma", family_name="Ødegård")
 CITIZEN = Author(name="Åse Marit Ødegård", nin=FNR)
 CLINICIAN = Author(name="Kari Lege", her_id=900103, hpr="565501872", is_professional=True)
 
-ICS_QUERY = (
-    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:REQUEST\r\n"
-    b"BEGIN:VFREEBUSY\r\nUID:q-1\r\nDTSTART:20260316T070000Z\r\nDTEND:20260320T150000Z\r\n"
-    b"END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
-)
-ICS_EVENT = (
-    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//helsenorge-portal//NO\r\nMETHOD:PUBLISH\r\n"
-    "BEGIN:VEVENT\r\nUID:slot-42@bakkehuset\r\nDTSTAMP:20260314T092653Z\r\n"
-    "DTSTART:20260317T080000Z\r\nDTEND:20260317T082000Z\r\nSUMMARY:Konsultasjon hos fastlege\r\n"
-    "LOCATION:Bakkehuset legekontor, Storgata 1, Tromsø\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-).encode()
-ICS_CANCEL = ICS_EVENT.replace(b"METHOD:PUBLISH", b"METHOD:CANCEL")
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + bytes(range(256))
 
 QUESTION = Foresporsel(
@@ -84,7 +74,39 @@ RENEWAL = Foresporsel(
 )
 COPY_REQUEST = Foresporsel(*codes.FORESP_JOURNALKOPI, subject="Forespørsel om journalkopi")
 TEST_QUESTION = Foresporsel(*codes.FORESP_KOMMUNIKASJONSTEST)
-APPOINTMENT_QUESTION = Foresporsel(*codes.FORESP_TIMEADMINISTRASJON, subject="Time hos fastlege")
+SLOT = wire.FreeSlot(
+    slot_ref="slot-42",
+    start=datetime.datetime(2026, 3, 17, 8, 0, tzinfo=datetime.UTC),
+    end=datetime.datetime(2026, 3, 17, 8, 20, tzinfo=datetime.UTC),
+    title="Kari Lege",
+    location="Bakkehuset legekontor, Storgata 1, Tromsø",
+    timebook_ref="tb-7",
+    timebook_kind=wire.TIMEBOOK_KIND_CLINICIAN,
+    resource_kind="",
+    appointment_type="video",
+    seats_left=2,
+    cancel_deadline=datetime.datetime(2026, 3, 16, 8, 0, tzinfo=datetime.UTC),
+)
+EVENT = wire.AppointmentEvent(
+    uid="6f0e9d55-1a52-4e55-9d55-5b1f0d5a0c11",
+    sequence=3,
+    last_modified=GEN_DATE,
+    start=SLOT.start,
+    end=SLOT.end,
+    cancelled=False,
+    title=SLOT.title,
+    location=SLOT.location,
+    clinician="Kari Lege",
+    appointment_type="video",
+    cancel_deadline=SLOT.cancel_deadline,
+    video_url="https://video.example.no/rom/abc",
+    request_id="req-1",
+    result="",
+    comment="",
+    timebook_ref="tb-7",
+    timebook_kind=wire.TIMEBOOK_KIND_CLINICIAN,
+    organiser_her_id=CLINIC_GP.sub_her_id,
+)
 
 
 def _citizen(
@@ -94,7 +116,6 @@ def _citizen(
     foresporsler=(),
     notater=(),
     attachments=(),
-    action="",
     patient=PATIENT,
     on_behalf=None,
     parent=None,
@@ -111,13 +132,12 @@ def _citizen(
         attachments=list(attachments),
         author=CITIZEN,
         on_behalf=on_behalf,
-        action=action,
         conversation_ref=parent,
         parent_ref=parent,
     )
 
 
-def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT, parent=None):
+def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), patient=PATIENT, parent=None):
     return Message(
         msg_type=msg_type,
         msg_id=msg_id,
@@ -129,7 +149,6 @@ def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), ac
         notater=list(notater),
         attachments=list(attachments),
         author=CLINICIAN,
-        action=action,
         conversation_ref=parent,
         parent_ref=parent,
     )
@@ -142,8 +161,70 @@ def _reply(theme: codes.Code, answered, **kwargs):
 PARENT_ID = "3f1c1a52-6f0e-4e55-9d55-5b1f0d5a0c11"
 
 
-def _ics(data, description):
-    return Attachment(mime_type=codes.MIME_ICALENDAR, data=data, description=description)
+def _fixed(message: Message, msg_id: str) -> Message:
+    """A wire-built message with a fixed id and time, so the kinds are reproducible."""
+    return Message(**{**vars(message), "msg_id": msg_id, "gen_date": GEN_DATE})
+
+
+def _appointment_kinds(ids) -> dict[str, Message]:
+    """The appointment messages as messaging.wire.appointments builds them."""
+    c = codes
+    query = wire.FreeSlotQuery(datetime.date(2026, 3, 16), datetime.date(2026, 3, 22), timebook_ref="tb-7")
+    lookup = _fixed(wire.free_slot_request(sender=PORTAL, receiver=CLINIC, patient=PATIENT, query=query), next(ids))
+    parent = OnBehalf(nin=FNR, name="Åse Marit Ødegård", relation=c.RELATION_PARENT)
+    cancel = {"uid": EVENT.uid, "sequence": 3, "start": SLOT.start, "end": SLOT.end}
+    tell = {"sender": CLINIC_GP, "receiver": PORTAL, "patient": PATIENT}
+    declined = wire.AppointmentEvent(**{**vars(EVENT), "result": wire.RESULT_DECLINED, "comment": "Timen er tatt."})
+    return {
+        "hent_ledige_timer": lookup,
+        "svar_ledige_timer": _fixed(wire.free_slots_reply(request=lookup, slots=[SLOT]), next(ids)),
+        "reserver_avtale": _fixed(
+            wire.reservation_request(sender=PORTAL, receiver=CLINIC, patient=PATIENT, slot=SLOT, request_id="req-1"),
+            next(ids),
+        ),
+        "reserver_avtale_for_child": _fixed(
+            wire.reservation_request(
+                sender=PORTAL, receiver=CLINIC, patient=CHILD, slot=SLOT, request_id="req-2", patient_relation=parent
+            ),
+            next(ids),
+        ),
+        "svar_timereservasjon": _fixed(
+            wire.appointment_message(
+                action=wire.SVAR_AVTALE_RESERVASJON,
+                event=wire.AppointmentEvent(**{**vars(EVENT), "result": wire.RESULT_CONFIRMED}),
+                text="Timen er reservert.",
+                parent_ref=PARENT_ID,
+                **tell,
+            ),
+            next(ids),
+        ),
+        "svar_timereservasjon_declined": _fixed(
+            wire.appointment_message(
+                action=wire.SVAR_AVTALE_RESERVASJON, event=declined, text="Timen er tatt.", parent_ref=PARENT_ID, **tell
+            ),
+            next(ids),
+        ),
+        "avbestill_avtale_split_process": _fixed(
+            wire.cancellation_request(
+                sender=PORTAL, receiver=CLINIC, patient=PATIENT, patient_relation=parent, **cancel
+            ),
+            next(ids),
+        ),
+        "svar_avbestilling": _fixed(
+            wire.appointment_message(
+                action=wire.SVAR_AVBESTILLING,
+                event=wire.AppointmentEvent(**{**vars(EVENT), "cancelled": True, "result": wire.RESULT_CONFIRMED}),
+                text="Timen er avbestilt.",
+                parent_ref=PARENT_ID,
+                **tell,
+            ),
+            next(ids),
+        ),
+        "avtale_utsending": _fixed(
+            wire.appointment_message(action=wire.AVTALE, event=EVENT, text="Du har fått en ny time.", **tell),
+            next(ids),
+        ),
+    }
 
 
 def emitted_messages() -> dict[str, Message]:
@@ -210,65 +291,7 @@ def emitted_messages() -> dict[str, Message]:
             parent_ref=PARENT_ID,
             notater=[Notat(*c.TEMA_KOMMUNIKASJONSTEST, answered=TEST_QUESTION)],
         ),
-        "hent_ledige_timer": _citizen(
-            c.DIALOG_INNBYGGER_TIMERESERVASJON,
-            next(ids),
-            action=c.ACTION_HENT_LEDIGE_TIMER,
-            foresporsler=[APPOINTMENT_QUESTION],
-            attachments=[_ics(ICS_QUERY, "Ønsket periode")],
-        ),
-        "svar_ledige_timer": _clinic(
-            c.DIALOG_INNBYGGER_TIMERESERVASJON,
-            next(ids),
-            action=c.ACTION_SVAR_LEDIGE_TIMER,
-            parent=PARENT_ID,
-            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
-            attachments=[_ics(ICS_EVENT, "Ledige timer")],
-        ),
-        "reserver_avtale": _citizen(
-            c.DIALOG_INNBYGGER_TIMERESERVASJON,
-            next(ids),
-            action=c.ACTION_RESERVER_AVTALE,
-            foresporsler=[APPOINTMENT_QUESTION],
-            attachments=[_ics(ICS_EVENT, "Valgt time")],
-        ),
-        "svar_timereservasjon": _clinic(
-            c.DIALOG_INNBYGGER_TIMERESERVASJON,
-            next(ids),
-            action=c.ACTION_SVAR_TIMERESERVASJON,
-            parent=PARENT_ID,
-            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Timen er reservert.")],
-            attachments=[_ics(ICS_EVENT, "Reservert time")],
-        ),
-        "avbestill_avtale": _citizen(
-            c.DIALOG_INNBYGGER_TIMERESERVASJON,
-            next(ids),
-            action=c.ACTION_AVBESTILL_AVTALE,
-            foresporsler=[APPOINTMENT_QUESTION],
-            attachments=[_ics(ICS_CANCEL, "Avbestilt time")],
-        ),
-        "avbestill_avtale_split_process": _citizen(
-            c.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
-            next(ids),
-            action=c.ACTION_AVBESTILL_AVTALE,
-            foresporsler=[APPOINTMENT_QUESTION],
-            attachments=[_ics(ICS_CANCEL, "Avbestilt time")],
-        ),
-        "svar_avbestilling": _clinic(
-            c.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
-            next(ids),
-            action=c.ACTION_SVAR_AVBESTILLING,
-            parent=PARENT_ID,
-            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON)],
-            attachments=[_ics(ICS_CANCEL, "Avbestilt time")],
-        ),
-        "avtale_utsending": _clinic(
-            c.DIALOG_INNBYGGER_AVTALEUTSENDING,
-            next(ids),
-            action=c.ACTION_AVTALE,
-            notater=[Notat(*c.TEMA_TIMEADMINISTRASJON, text="Du har fått en ny time.")],
-            attachments=[_ics(ICS_EVENT, "Timeavtale")],
-        ),
+        **_appointment_kinds(ids),
         "journal_copy_request": _citizen(c.DIALOG_INNBYGGER_EKONTAKT, next(ids), foresporsler=[COPY_REQUEST]),
         "journal_copy": _clinic(
             c.DIALOG_INNBYGGER_EKONTAKT,
@@ -393,13 +416,23 @@ def test_parsed_message_exposes_the_domain_not_xml():
         assert "lxml" not in type(value).__module__
 
 
-def test_action_travels_and_is_checked_against_the_function():
-    parsed = message_parse(message_build(MESSAGES["hent_ledige_timer"]))
-    assert parsed.action == codes.ACTION_HENT_LEDIGE_TIMER
-    assert parsed.attachments[0].mime_type == codes.MIME_ICALENDAR
-    wrong = MESSAGES["hent_ledige_timer"]
-    with pytest.raises(ValueError):
-        message_build(Message(**{**vars(wrong), "msg_type": codes.DIALOG_INNBYGGER_EKONTAKT}))
+def test_appointment_documents_travel_as_their_own_xml_documents():
+    """Dialogmelding first, then the xCal calendar, then Pasientrelasjon; nothing in ContentType."""
+    data = message_build(MESSAGES["reserver_avtale_for_child"])
+    assert b"ContentType" not in data and codes.OID_PROJECT.encode() + b".2" not in data
+    root = etree.fromstring(data)
+    payloads = [content[0] for content in root.iter(f"{{{codes.NS_MSGHEAD}}}Content")]
+    assert [etree.QName(p).text for p in payloads] == [
+        f"{{{codes.NS_DIALOG_11}}}Dialogmelding",
+        f"{{{codes.NS_XCAL}}}icalendar",
+        f"{{{codes.NS_PASIENTRELASJON}}}Pasientrelasjon",
+    ]
+    mime = [el.text for el in root.iter(f"{{{codes.NS_MSGHEAD}}}MimeType")]
+    assert mime == ["text/xml", codes.MIME_XCAL, codes.MIME_XML]
+    parsed = message_parse(data)
+    assert parsed.calendar == MESSAGES["reserver_avtale_for_child"].calendar
+    assert parsed.patient_relation == MESSAGES["reserver_avtale_for_child"].patient_relation
+    assert parsed.on_behalf is None and parsed.attachments == []
 
 
 @pytest.mark.parametrize(

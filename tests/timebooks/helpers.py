@@ -7,10 +7,11 @@ import uuid
 from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments.calendar import FreeSlot, free_slots_parse
+from appointments.calendar import FreeSlot
 from appointments.services import appointment_reserve
-from epj.timebooks.calendar import free_slots_build
+from epj.timebooks.messages import free_slots_reply
 from epj.timebooks.models import AppointmentType, ResourceKind, Slot, Timebook, TimebookKind
+from messaging.codec import message_build, message_parse
 from messaging.models import Envelope
 from messaging.relay.delivery import relay_deliver_due
 
@@ -113,8 +114,18 @@ def in_transaction(fn, *args, **kwargs):
 
 def free_slot(slot) -> FreeSlot:
     """The slot as the portal learns it from SvarLedigeTimer (through the real wire format)."""
-    [parsed] = free_slots_parse(free_slots_build([slot]))
-    return parsed
+    from messaging.wire import appointments as wire
+    from tests.messaging.test_codec_kinds import CLINIC, PATIENT, PORTAL
+
+    request = wire.free_slot_request(
+        sender=PORTAL,
+        receiver=CLINIC,
+        patient=PATIENT,
+        query=wire.FreeSlotQuery(from_date=slot.start.date(), to_date=slot.start.date()),
+    )
+    reply = message_parse(message_build(free_slots_reply(request=message_parse(message_build(request)), slots=[slot])))
+    [parsed] = wire.free_slots_of(reply)
+    return FreeSlot.of(parsed)
 
 
 def reserve(cast, slot, request_id="req-1", person=None):
