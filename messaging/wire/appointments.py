@@ -64,7 +64,6 @@ APPOINTMENT_TYPE_DEFAULT = "in_person"
 # REQUEST-STATUS (RFC 5546 §3.6) on the EPJ's answers.
 STATUS_SUCCESS = "2.0;Success"
 STATUS_DECLINED = "4.0;Event conflict. Date-time is busy."
-STATUS_REFUSED = "5.1;Service unavailable."
 RESULT_CONFIRMED, RESULT_DECLINED = "CONFIRMED", "DECLINED"
 
 # Informational extension properties (RFC 6321 §5 allows x- names); never needed to decide anything.
@@ -531,20 +530,26 @@ def appointment_message(
     parent_ref: str | None = None,
 ) -> Message:
     """Avtale (PUBLISH), SvarAvtaleReservasjon or SvarAvbestilling (REPLY with REQUEST-STATUS)."""
-    msg_type, method = {
-        AVTALE: (codes.DIALOG_INNBYGGER_AVTALEUTSENDING, METHOD_PUBLISH),
-        SVAR_AVTALE_RESERVASJON: (codes.DIALOG_INNBYGGER_TIMERESERVASJON, METHOD_REPLY),
-        SVAR_AVBESTILLING: (codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, METHOD_REPLY),
-    }[action]
-    return _message(
-        msg_type=msg_type,
-        sender=sender,
-        receiver=receiver,
-        patient=patient,
-        text=text,
-        calendar=appointment_calendar(event, method=method),
-        parent_ref=parent_ref,
-    )
+
+    def tell(*, msg_type: str, method: str) -> Message:
+        calendar = appointment_calendar(event, method=method)
+        return _message(
+            msg_type=msg_type,
+            sender=sender,
+            receiver=receiver,
+            patient=patient,
+            text=text,
+            calendar=calendar,
+            parent_ref=parent_ref,
+        )
+
+    if action == AVTALE:
+        return tell(msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING, method=METHOD_PUBLISH)
+    if action == SVAR_AVTALE_RESERVASJON:
+        return tell(msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON, method=METHOD_REPLY)
+    if action == SVAR_AVBESTILLING:
+        return tell(msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, method=METHOD_REPLY)
+    raise ValueError(f"the EPJ does not send {action!r}")
 
 
 def appointment_event_of(message: Message) -> AppointmentEvent:

@@ -172,8 +172,13 @@ def _appointment_kinds(ids) -> dict[str, Message]:
     query = wire.FreeSlotQuery(datetime.date(2026, 3, 16), datetime.date(2026, 3, 22), timebook_ref="tb-7")
     lookup = _fixed(wire.free_slot_request(sender=PORTAL, receiver=CLINIC, patient=PATIENT, query=query), next(ids))
     parent = OnBehalf(nin=FNR, name="Åse Marit Ødegård", relation=c.RELATION_PARENT)
-    cancel = {"uid": EVENT.uid, "sequence": 3, "start": SLOT.start, "end": SLOT.end}
-    tell = {"sender": CLINIC_GP, "receiver": PORTAL, "patient": PATIENT}
+
+    def cancel(**fields: Any) -> Message:
+        return wire.cancellation_request(uid=EVENT.uid, sequence=3, start=SLOT.start, end=SLOT.end, **fields)
+
+    def tell(**fields: Any) -> Message:
+        return wire.appointment_message(sender=CLINIC_GP, receiver=PORTAL, patient=PATIENT, **fields)
+
     declined = wire.AppointmentEvent(**{**vars(EVENT), "result": wire.RESULT_DECLINED, "comment": "Timen er tatt."})
     return {
         "hent_ledige_timer": lookup,
@@ -189,39 +194,33 @@ def _appointment_kinds(ids) -> dict[str, Message]:
             next(ids),
         ),
         "svar_timereservasjon": _fixed(
-            wire.appointment_message(
+            tell(
                 action=wire.SVAR_AVTALE_RESERVASJON,
                 event=wire.AppointmentEvent(**{**vars(EVENT), "result": wire.RESULT_CONFIRMED}),
                 text="Timen er reservert.",
                 parent_ref=PARENT_ID,
-                **tell,
             ),
             next(ids),
         ),
         "svar_timereservasjon_declined": _fixed(
-            wire.appointment_message(
-                action=wire.SVAR_AVTALE_RESERVASJON, event=declined, text="Timen er tatt.", parent_ref=PARENT_ID, **tell
-            ),
+            tell(action=wire.SVAR_AVTALE_RESERVASJON, event=declined, text="Timen er tatt.", parent_ref=PARENT_ID),
             next(ids),
         ),
         "avbestill_avtale_split_process": _fixed(
-            wire.cancellation_request(
-                sender=PORTAL, receiver=CLINIC, patient=PATIENT, patient_relation=parent, **cancel
-            ),
+            cancel(sender=PORTAL, receiver=CLINIC, patient=PATIENT, patient_relation=parent),
             next(ids),
         ),
         "svar_avbestilling": _fixed(
-            wire.appointment_message(
+            tell(
                 action=wire.SVAR_AVBESTILLING,
                 event=wire.AppointmentEvent(**{**vars(EVENT), "cancelled": True, "result": wire.RESULT_CONFIRMED}),
                 text="Timen er avbestilt.",
                 parent_ref=PARENT_ID,
-                **tell,
             ),
             next(ids),
         ),
         "avtale_utsending": _fixed(
-            wire.appointment_message(action=wire.AVTALE, event=EVENT, text="Du har fått en ny time.", **tell),
+            tell(action=wire.AVTALE, event=EVENT, text="Du har fått en ny time."),
             next(ids),
         ),
     }
