@@ -6,6 +6,7 @@ is the message function plus the calendar's METHOD (messaging.wire.appointments.
 """
 
 from accounts.models import Person
+from appointments.freeslots import free_slots_changed
 from appointments.services import (
     appointment_apply,
     appointment_push_unrelated,
@@ -45,6 +46,8 @@ def appointment_message_handle(message, envelope):
         raise relay.Reject("T99", str(exc)) from exc
     if not event.uid and not event.request_id:
         raise relay.Reject("T99", "Timeavtalen mangler UID.")
+    # A seat changed at the clinic: no citizen is offered the shared copy of its free slots again.
+    free_slots_changed(service_id=service.pk)
     if action == wire.SVAR_AVBESTILLING and event.result == wire.RESULT_DECLINED:
         cancellation_refused_apply(service=service, event=event)
     else:

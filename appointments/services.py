@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person, User
 from appointments.calendar import FreeSlot
+from appointments.freeslots import SharedLookupTimeout, free_slots_shared
 from appointments.models import (
     Appointment,
     AppointmentReminder,
@@ -55,6 +56,27 @@ def _patient(person: Person) -> Patient:
     return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
+def _free_slots_ask(*, service: Service, person: Person, query: wire.FreeSlotQuery, timeout: float | None):
+    message = wire.free_slot_request(
+        sender=portal_party(), receiver=clinic_party(service=service), patient=_patient(person), query=query
+    )
+    reply = relay_request_sync(side="portal", message=message, timeout=timeout)
+    return [FreeSlot.of(slot) for slot in wire.free_slots_of(reply)]
+
+
+def _not_own(slots: list[FreeSlot], *, service: Service, person: Person) -> list[FreeSlot]:
+    """The slots without those she holds already (a shared reply was not asked for her alone)."""
+    held = set(
+        Appointment.objects.filter(
+            person=person,
+            service=service,
+            status__in=[AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED, AppointmentStatus.CANCEL_PENDING],
+            start__in=[slot.start for slot in slots],
+        ).values_list("start", "title")
+    )
+    return [slot for slot in slots if (slot.start, slot.title[:200]) not in held]
+
+
 def free_slots_fetch(
     *,
     service: Service,
@@ -67,22 +89,20 @@ def free_slots_fetch(
     """HentLedigeTimer for `days` Oslo dates from `start` (today), synchronously.
 
     Nothing is written; a failure raises FreeSlotsUnavailable. The process's lookup carries no
-    Pasientrelasjon (CPA package_dia_v1.1): the reservation says who acts for the patient.
+    Pasientrelasjon (CPA package_dia_v1.1): the reservation says who acts for the patient. One
+    answer serves every citizen asking for the same week soon after (appointments/freeslots.py).
     """
     first_day = start or local_today()
-    message = wire.free_slot_request(
-        sender=portal_party(),
-        receiver=clinic_party(service=service),
-        patient=_patient(person),
-        query=wire.FreeSlotQuery(
-            from_date=first_day,
-            to_date=first_day + datetime.timedelta(days=days - 1),
-            timebook_ref=timebook_ref,
-        ),
+    query = wire.FreeSlotQuery(
+        from_date=first_day, to_date=first_day + datetime.timedelta(days=days - 1), timebook_ref=timebook_ref
     )
     try:
-        reply = relay_request_sync(side="portal", message=message, timeout=timeout)
-    except RelayTimeout:
+        slots = free_slots_shared(
+            service_id=service.pk,
+            scope=f"{timebook_ref}:{query.from_date}:{query.to_date}",
+            fetch=lambda: _free_slots_ask(service=service, person=person, query=query, timeout=timeout),
+        )
+    except (RelayTimeout, SharedLookupTimeout):
         raise FreeSlotsUnavailable(
             _(
                 "Vi fikk ikke svar fra %(name)s i tide, så vi kan ikke vise ledige timer nå. "
@@ -96,14 +116,13 @@ def free_slots_fetch(
             _("%(name)s kunne ikke vise ledige timer nå. Ingenting er bestilt. Prøv igjen senere, eller ring.")
             % {"name": service.name}
         ) from None
-    try:
-        return [FreeSlot.of(slot) for slot in wire.free_slots_of(reply)]
     except wire.WireFormatError as exc:
         logger.warning("free-slot reply from %s unreadable: %s", service.her_id, exc)
         raise FreeSlotsUnavailable(
             _("Svaret fra %(name)s kunne ikke leses. Ingenting er bestilt. Prøv igjen senere, eller ring.")
             % {"name": service.name}
         ) from None
+    return _not_own(slots, service=service, person=person)
 
 
 def _require_level(service: Service, needed: str) -> None:

@@ -240,6 +240,10 @@ HN_RETRY_AFTER_SECONDS = env_int("HN_RETRY_AFTER_SECONDS", 2, minimum=1, maximum
 # Pages one user (or, logged out, one IP address) may have waiting for a clinic's live answer at
 # once (helsenorge/syncwaits.py; 0: no limit); one more gets 429 + Retry-After at once.
 HN_SYNC_WAITS_PER_USER = env_int("HN_SYNC_WAITS_PER_USER", 2, minimum=0, maximum=100)
+# How long one free-slot lookup at a clinic serves every citizen who asks the same week of it
+# (appointments/freeslots.py; 0: every citizen asks the clinic herself). The EPJ still decides
+# every reservation, and news from the clinic drops the shared copy at once.
+HN_FREE_SLOTS_CACHE_SECONDS = env_int("HN_FREE_SLOTS_CACHE_SECONDS", 30, minimum=0, maximum=600)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "nb"

@@ -17,6 +17,8 @@ os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 # A clone without ../shared must still run the suite (the schema tests skip, CI requires them),
 # so the production start-up refusal is tested in its own processes, not imposed here.
 os.environ.setdefault("HN_REQUIRE_SCHEMAS", "false")
+# Each test sees the EPJ's slots as it just made them; the shared lookup has its own tests.
+os.environ.setdefault("HN_FREE_SLOTS_CACHE_SECONDS", "0")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
 os.environ.setdefault(
