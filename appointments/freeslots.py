@@ -21,7 +21,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 T = TypeVar("T")
-_WAIT_STEP = 0.02
+# A waiter looks for the answer after 10 ms, then less often, up to every 100 ms: fifty waiters
+# polling fast would take the CPU the one caller needs to read the answer.
+_FIRST_STEP, _MAX_STEP = 0.01, 0.1
 
 
 class SharedLookupTimeout(Exception):
@@ -55,8 +57,10 @@ def free_slots_shared(*, service_id: int, scope: str, fetch: Callable[[], T]) ->
         return found
     wait = float(settings.HN_SYNC_TIMEOUT_SECONDS)
     deadline = time.monotonic() + wait
+    step = _FIRST_STEP
     while not cache.add(f"{key}:asking", 1, timeout=int(wait) + 1):
-        time.sleep(_WAIT_STEP)
+        time.sleep(step)
+        step = min(step * 1.5, _MAX_STEP)
         found = cache.get(key)
         if found is not None:
             return found
