@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.contrib import messages
@@ -21,11 +22,14 @@ from appointments.access import (
 from appointments.forms import BookingConfirmForm, ClinicVideoForm, DropInRoomForm
 from appointments.models import DropInRoom
 from clinics.access import organisation_for_admin
+from helsenorge.clock import local_today
 from helsenorge.pagination import paginate
 from helsenorge.syncwaits import bounded_sync_waits
 from messaging.wire.appointments import timebook_id_of
 from submissions.decorators import idempotent
 
+# How far ahead the booking pages let a citizen step, a week at a time.
+BOOKING_WEEKS_AHEAD = 26
 SLOT_SALT = "appointments.free-slot"
 SLOT_CHOICE_MAX_AGE = 60 * 60
 PAGE_SIZE = 20
@@ -210,16 +214,35 @@ def booking_start(request, contact_id):
         # Only a reference the EPJ gave us (tb-<id>) is worth a live look-up; anything else is refused here.
         reason = _("Vi kjenner ikke igjen timeboken i lenken. Gå tilbake og velg behandler eller årsak på nytt.")
         return _refused(request, contact, reason, status=400)
-    return _booking_slots(request, contact, timebook_ref)
+    week = _booking_week(request.GET.get("uke", ""))
+    if week is None:
+        reason = _("Uken i lenken er ingen uke du kan bestille time i. Gå tilbake og velg på nytt.")
+        return _refused(request, contact, reason, status=400)
+    return _booking_slots(request, contact, timebook_ref, week)
+
+
+def _booking_week(value: str) -> datetime.date | None:
+    """The first day of the week asked for (today when none), or None outside today … 26 weeks ahead."""
+    today = local_today()
+    if not value:
+        return today
+    try:
+        day = datetime.date.fromisoformat(value[:10]) if len(value) == 10 else None
+    except ValueError:
+        return None
+    if day is None or not today <= day <= today + datetime.timedelta(weeks=BOOKING_WEEKS_AHEAD):
+        return None
+    return day
 
 
 @bounded_sync_waits  # checked above first: a request refused outright never takes a wait slot
-def _booking_slots(request, contact, timebook_ref):
+def _booking_slots(request, contact, timebook_ref, week):
     try:
         slots = services.free_slots_fetch(
             service=contact.service,
             person=contact.person,
             timebook_ref=timebook_ref,
+            start=week,
         )
     except services.FreeSlotsUnavailable as exc:
         return render(
@@ -228,12 +251,23 @@ def _booking_slots(request, contact, timebook_ref):
             {"contact": contact, "reason": str(exc), "contact_url": _contact_url(request, contact)},
             status=503,
         )
+    today = local_today()
+    days = services.FREE_SLOT_DAYS
+    weeks = {
+        "first": week,
+        "last": week + datetime.timedelta(days=days - 1),
+        "previous": max(today, week - datetime.timedelta(days=days)).isoformat() if week > today else "",
+        "next": (week + datetime.timedelta(days=days)).isoformat()
+        if week + datetime.timedelta(days=days) <= today + datetime.timedelta(weeks=BOOKING_WEEKS_AHEAD)
+        else "",
+        "timebook": timebook_ref,
+    }
     groups = _group_by_timebook(slots)
     if not timebook_ref and len(groups) != 1:
         return render(
             request,
             "appointments/booking_choose.html",
-            {"contact": contact, "groups": groups, "contact_url": _contact_url(request, contact)},
+            {"contact": contact, "groups": groups, "contact_url": _contact_url(request, contact), "weeks": weeks},
         )
     page = paginate(request, slots, per_page=PAGE_SIZE)
     rows = [(slot, _slot_choice(contact, slot)) for slot in page.object_list]
@@ -248,6 +282,7 @@ def _booking_slots(request, contact, timebook_ref):
             "contact_url": _contact_url(request, contact),
             "timebook_ref": timebook_ref,
             "several_groups": not timebook_ref and len(groups) > 1,
+            "weeks": weeks,
         },
     )
 

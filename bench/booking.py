@@ -6,8 +6,9 @@ Method (docs/benchmarks.md, "Booking"):
 3. N citizens (bench persons with a health contact at the target service) each in their own
    thread and database connection, released together: HentLedigeTimer (timed: free-slot round
    trip), then ReserverAvtale for a random free slot, and the time until the portal's copy is
-   confirmed or declined (reservation-to-confirmed: portal outbox → EPJ books → SvarTimeReservasjon
-   → portal applies it).
+   confirmed or declined (reservation-to-confirmed: portal outbox → EPJ books → SvarAvtaleReservasjon
+   → portal applies it). The lookup goes through the portal's shared free-slot lookup
+   (HN_FREE_SLOTS_CACHE_SECONDS), as the booking page's does.
 4. Afterwards the confirmed bench bookings are cancelled through AvbestillAvtale (unless --keep).
 The EPJ needs slots at the target service (seed_demo's timebooks: Laboratoriet, HER-id 8140202).
 The bench touches only the portal's side; the EPJ is reached through the relay as in production.

@@ -21,7 +21,7 @@ ROUTES: tuple[Route, ...] = (
     OnMessage(codes.DIALOG_INNBYGGER_EKONTAKT, clinic_message_handle),
     OnMessage(codes.DIALOG_INNBYGGER_EKONSULTASJON, clinic_message_handle),
     OnMessage(codes.DIALOG_INNBYGGER_RESEPTFORNYELSE, clinic_message_handle),
-    OnMessage(codes.DIALOG_INNBYGGER_TIMERESERVASJON, appointment_message_handle),  # SvarTimeReservasjon
+    OnMessage(codes.DIALOG_INNBYGGER_TIMERESERVASJON, appointment_message_handle),  # SvarAvtaleReservasjon, Avtale
     OnMessage(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, appointment_message_handle),  # Avtale
     OnMessage(codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, appointment_message_handle),  # SvarAvbestilling
     # AppRecs for what the portal sent, every listener of a function in this order.

@@ -77,3 +77,25 @@ def test_tampered_slot_choice_is_refused(client, setup):
     assert response["Location"] == reverse("appointments:book", args=[contact.pk])
     assert "utløpt eller ugyldig" in str(list(get_messages(response.wsgi_request))[0])
     assert not Appointment.objects.exists() and not Envelope.objects.exists()
+
+
+def test_the_citizen_steps_a_week_at_a_time_and_each_week_is_one_lookup(client, setup):
+    cast, _treater, lab, contact = setup
+    make_slot(lab, hours_ahead=24 * 9)  # next week, not this one
+    client = login_as(client, cast.nora)
+    url = reverse("appointments:book", args=[contact.pk])
+    with SyncResponder():
+        page = client.get(url, {"timebok": lab.ref}).content.decode()
+        assert "ingen ledige timer her denne uken" in page.lower()
+        next_week = re.search(r'href="\?uke=([0-9-]+)&amp;timebok=([^"]+)"', page)
+        assert next_week and next_week.group(2) == lab.ref
+        page = client.get(url, {"timebok": lab.ref, "uke": next_week.group(1)}).content.decode()
+    assert page.count('class="card"') == 1 and "Forrige uke" in page
+    assert Envelope.objects.filter(channel="sync", kind="request").count() == 2
+
+
+@pytest.mark.parametrize("week", ["not-a-date", "2000-01-01", "2999-01-01", "9" * 40])
+def test_a_week_outside_what_can_be_booked_is_refused_without_asking_the_clinic(client, setup, week):
+    cast, _treater, _lab, contact = setup
+    response = login_as(client, cast.nora).get(reverse("appointments:book", args=[contact.pk]), {"uke": week})
+    assert response.status_code == 400 and not Envelope.objects.exists()

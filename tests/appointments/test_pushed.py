@@ -72,7 +72,7 @@ def test_push_overtaking_the_reservation_answer_does_not_duplicate(cast, treater
     """A staff change (Avtale v2) may reach the portal before the answer to the citizen's booking (v1)."""
     slot, later = make_slot(treater, hours_ahead=30), make_slot(treater, hours_ahead=60)
     appointment = reserve(cast, slot)
-    relay_deliver_due(side="epj", channel="async")  # the EPJ books and queues SvarTimeReservasjon
+    relay_deliver_due(side="epj", channel="async")  # the EPJ books and queues SvarAvtaleReservasjon
     desk_move(booking=Booking.objects.get(), to_slot_id=later.pk)
     answer = envelopes(codes.DIALOG_INNBYGGER_TIMERESERVASJON, "epj").get()
     push = envelopes(codes.DIALOG_INNBYGGER_AVTALEUTSENDING, "epj").get()

@@ -63,7 +63,7 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     appointment = Appointment.objects.get()
     assert "ikke bekreftet" in main.inner_text()
     wait_until(
-        lambda: status_of(appointment.pk) == AppointmentStatus.CONFIRMED, message="the EPJ's SvarTimeReservasjon"
+        lambda: status_of(appointment.pk) == AppointmentStatus.CONFIRMED, message="the EPJ's SvarAvtaleReservasjon"
     )
     page.reload()
     assert "Bekreftet" in main.inner_text()

@@ -61,7 +61,7 @@ SENT = {
     },
     "epj": {
         *((f, ASYNC) for f in DIALOGS),  # the clinic's answers (and, as e-kontakt, journal copies)
-        (codes.DIALOG_INNBYGGER_TIMERESERVASJON, ASYNC),  # SvarTimeReservasjon
+        (codes.DIALOG_INNBYGGER_TIMERESERVASJON, ASYNC),  # SvarAvtaleReservasjon
         (codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, ASYNC),  # SvarAvbestilling
         (codes.DIALOG_INNBYGGER_AVTALEUTSENDING, ASYNC),  # Avtale pushed by the clinic
     },
