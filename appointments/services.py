@@ -56,7 +56,9 @@ def _patient(person: Person) -> Patient:
     return Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
-def _free_slots_ask(*, service: Service, person: Person, query: wire.FreeSlotQuery, timeout: float | None):
+def _free_slots_ask(
+    *, service: Service, person: Person, query: wire.FreeSlotQuery, timeout: float | None
+) -> list[FreeSlot]:
     message = wire.free_slot_request(
         sender=portal_party(), receiver=clinic_party(service=service), patient=_patient(person), query=query
     )

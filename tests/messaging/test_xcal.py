@@ -185,6 +185,7 @@ def test_a_second_calendar_or_an_unknown_xml_document_is_t10():
         message_parse(etree.tostring(root))
     assert refused.value.code == "T10"
     content = root.findall(f"{{{codes.NS_MSGHEAD}}}Document")[1].find(f".//{{{codes.NS_MSGHEAD}}}Content")
+    assert content is not None
     content[0] = etree.fromstring('<Other xmlns="urn:other"/>')
     with pytest.raises(CodecError) as refused:
         message_parse(etree.tostring(root))
