@@ -138,7 +138,9 @@ class CitizenUser(PortalUser):
             return
         choice = SLOT.search(slots.text)
         if choice is None and (timebook := TIMEBOOK.search(slots.text)):
-            slots = self.page(f"/timer/bestill/{contact}/{timebook.group(1)}", name="booking: free slots")
+            slots = self.page(
+                f"/timer/bestill/{contact}/{timebook.group(1).replace('&amp;', '&')}", name="booking: free slots"
+            )
             choice = SLOT.search(slots.text) if slots is not None else None
         if choice is None:
             return  # no free slot left: a real answer, not an error
