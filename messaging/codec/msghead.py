@@ -39,6 +39,7 @@ from messaging.codec.headers import (
     root_namespace,
     unsupported_root,
 )
+from messaging.codec.m1 import is_resept, resept_from_element, resept_node
 from messaging.codec.schemas import validate_element
 from messaging.codec.types import (
     AppRec,
@@ -52,6 +53,7 @@ from messaging.codec.types import (
     OnBehalf,
     Party,
     Patient,
+    Resept,
 )
 
 MH = codes.NS_MSGHEAD
@@ -199,6 +201,8 @@ def _check_buildable(message: Message) -> None:
         raise ValueError("msg_id must be a non-empty id (a UUID)")
     if message.patient is not None and not message.patient.nin:
         raise ValueError("patient.nin is required")
+    if message.prescriptions and message.msg_type not in codes.M1_FUNCTIONS:
+        raise ValueError(f"{message.msg_type} carries no e-resept M1 documents")
 
 
 def message_build(message: Message) -> bytes:
@@ -240,6 +244,13 @@ def message_build(message: Message) -> bytes:
         _build_author(parts[0], message.author)
     if message.on_behalf is not None:
         _build_on_behalf(parts[0], message.on_behalf)
+
+    for resept in message.prescriptions:
+        refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
+        sub(refdoc, MH, "IssueDate", V=gen_date)
+        cv(refdoc, MH, "MsgType", codes.REFDOC_XML.code, dn=codes.REFDOC_XML.dn)
+        sub(refdoc, MH, "MimeType", "text/xml")
+        sub(refdoc, MH, "Content").children.append(resept_node(resept))
 
     for attachment in message.attachments:
         refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
@@ -426,6 +437,7 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     dialog: etree._Element | None = None
     dialog_version = "1.1"
     attachments: list[Attachment] = []
+    m1_documents: list[etree._Element] = []
     for document in root.iterchildren(q(MH, "Document")):
         refdoc = first(document, q(MH, "RefDoc"))
         if refdoc is None:
@@ -451,7 +463,13 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
                 if msg_type not in codes.ACTIONS.get(action, ("", set()))[1]:
                     raise CodecError("T10", f"action {action!r} is not part of {msg_type}", header)
         elif kind == codes.REFDOC_XML.code:
-            raise CodecError("T10", "only one XML payload (the Dialogmelding) is supported", header)
+            elements = [el for el in content.iterchildren() if isinstance(el.tag, str)] if content is not None else []
+            payload = elements[0] if len(elements) == 1 else None
+            if payload is None or not is_resept(payload) or msg_type not in codes.M1_FUNCTIONS:
+                # The CPA's packages allow M1 documents after a renewal answer's Dialogmelding
+                # and nothing else: any other XML payload is a format the codec does not read.
+                raise CodecError("T10", "an XML document after the Dialogmelding that is not an e-resept M1", header)
+            m1_documents.append(payload)
         else:
             attachments.append(_parse_attachment(refdoc, header))
     if dialog is None:
@@ -472,6 +490,7 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     parent_ref, conversation_ref = _parse_conversation_ref(first(info, q(MH, "ConversationRef")))
     ack = first(info, q(MH, "Ack"))
 
+    prescriptions: list[Resept] = [resept_from_element(el, header) for el in m1_documents]
     ns = root_namespace(dialog)
     questions = list(dialog.iterchildren(q(ns, "Foresporsel")))
     notes = list(dialog.iterchildren(q(ns, "Notat")))
@@ -498,6 +517,7 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
         msg_type_dn=(type_el.get("DN") or "") if type_el is not None else "",
         dialog_version=dialog_version,
         ack_requested=None if ack is None else ack.get("V") == "J",
+        prescriptions=prescriptions,
     )
 
 

@@ -24,6 +24,7 @@ from messaging.codec import (
     OnBehalf,
     Party,
     Patient,
+    Resept,
     apprec_build,
     apprec_parse,
     codes,
@@ -76,6 +77,15 @@ QUESTION = Foresporsel(
     subject="Spørsmål om blodprøvesvar",
     text="Hei! Jeg lurer på svaret på blodprøven. Hilsen Åse (æøå ÆØÅ)",
 )
+RENEWED = Resept(
+    name="Ventoline inhalasjonsaerosol 0,1 mg/dose",
+    prescribed_on=datetime.date(2026, 3, 14),
+    expires_on=datetime.date(2027, 3, 14),
+    dosage="1–2 doser ved behov, høyst 8 doser i døgnet",
+    atc_code="R03AC02",
+    atc_dn="Salbutamol",
+    quantity="1",
+)
 RENEWAL = Foresporsel(
     *codes.FORESP_RESEPTFORNYING,
     subject="Fornye resept",
@@ -117,7 +127,9 @@ def _citizen(
     )
 
 
-def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT, parent=None):
+def _clinic(
+    msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), action="", patient=PATIENT, parent=None, **extra
+):
     return Message(
         msg_type=msg_type,
         msg_id=msg_id,
@@ -132,6 +144,7 @@ def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), ac
         action=action,
         conversation_ref=parent,
         parent_ref=parent,
+        **extra,
     )
 
 
@@ -178,6 +191,21 @@ def emitted_messages() -> dict[str, Message]:
             next(ids),
             parent=PARENT_ID,
             notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")],
+        ),
+        "renewal_renewed_with_m1": _clinic(
+            c.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+            next(ids),
+            parent=PARENT_ID,
+            notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")],
+            prescriptions=[
+                RENEWED,
+                Resept(
+                    name="Ventoline 0,1 mg/dose",
+                    prescribed_on=GEN_DATE.date(),
+                    expires_on=GEN_DATE.date(),
+                    version="2.4",
+                ),
+            ],
         ),
         "renewal_refused": _clinic(
             c.DIALOG_INNBYGGER_RESEPTFORNYELSE,
