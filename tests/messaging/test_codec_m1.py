@@ -139,3 +139,47 @@ def test_the_real_renewal_answer_is_read_with_its_two_prescriptions(shared_dir, 
     assert [p.name for p in message.prescriptions] == names and len(names) == 2
     assert [p.expires_on.isoformat() for p in message.prescriptions] == expires
     assert {p.version for p in message.prescriptions} == {"2.4"}
+
+
+FAKE_M1_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="{codes.NS_M1_25}"
+    elementFormDefault="qualified">
+  <xs:element name="Resept">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="Forskrivningsdato" type="xs:date"/>
+        <xs:element name="Utloper" type="xs:date"/>
+        <xs:element name="ReseptDokLegemiddel">
+          <xs:complexType>
+            <xs:sequence><xs:any processContents="lax" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+          </xs:complexType>
+        </xs:element>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+"""
+
+
+@pytest.mark.shared
+def test_an_m1_schema_in_the_schema_dir_is_used(shared_dir, settings, tmp_path):
+    """The official M1 XSD is not public; a stand-in with the same namespace shows it would be applied."""
+    for xsd in (shared_dir / "schemas").glob("*.xsd"):
+        (tmp_path / xsd.name).write_bytes(xsd.read_bytes())
+    extra = message_build(answer()).replace(b"</Utloper>", b"</Utloper><Ekstra>1</Ekstra>")
+
+    settings.HN_SCHEMA_DIR = tmp_path
+    assert schema_validate(extra) == []  # without the M1 XSD the M1 document is not schema-checked
+
+    with_m1 = tmp_path / "with-m1"
+    with_m1.mkdir()
+    for xsd in tmp_path.glob("*.xsd"):
+        (with_m1 / xsd.name).write_bytes(xsd.read_bytes())
+    (with_m1 / "ER-M1-stand-in.xsd").write_text(FAKE_M1_XSD, encoding="utf-8")
+    settings.HN_SCHEMA_DIR = with_m1
+    assert schema_validate(message_build(answer())) == []
+    errors = schema_validate(extra)
+    assert errors and "Ekstra" in errors[0]
+    with pytest.raises(CodecError) as caught:
+        document_parse(extra)
+    assert caught.value.code == "T02"
