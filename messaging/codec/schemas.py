@@ -3,7 +3,8 @@
 One combined XMLSchema per process (per thread, see _cache): an in-memory driver schema
 imports the MsgHead, Dialogmelding 1.1 and 1.0, AppRec 1.0 and 1.1 and Base64Container
 namespaces from settings.HN_SCHEMA_DIR (kith, felleskomponent1 and xmldsig follow
-transitively). RefDoc/Content is a strict wildcard, so the payload namespaces must be in the
+transitively), plus the e-resept M1 namespaces when the directory holds their XSDs (not public;
+without them M1 documents are left out of the schema check, see OPTIONAL_NAMESPACES). RefDoc/Content is a strict wildcard, so the payload namespaces must be in the
 same schema set. Files are found by their targetNamespace, so local file names do not matter.
 The XSDs are read with the hardened parser; a resolver only lets libxml2 open .xsd files inside
 the schema directory (no network, nothing else on disk).
