@@ -167,6 +167,35 @@ class Service(models.Model):
             raise ValidationError({"her_id": _("HER-id-en er allerede brukt av en virksomhet.")})
 
 
+class ServiceAbsence(models.Model):
+    """An absence a service publishes in the register: citizens see it before they write.
+
+    The clinic's record system publishes it (and withdraws it) when staff set or cancel their
+    notice; `reference` is the publisher's own id for it, so a withdrawal finds its row.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="published_absences")
+    reference = models.CharField(_("avsenderens referanse"), max_length=64)
+    text = models.CharField(_("melding"), max_length=300)
+    substitute = models.CharField(_("vikar"), max_length=200)
+    starts = models.DateField(_("fra"))
+    ends = models.DateField(_("til"))
+    withdrawn = models.BooleanField(_("trukket tilbake"), default=False)
+    published_at = models.DateTimeField(_("publisert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("publisert fravær")
+        verbose_name_plural = _("publiserte fravær")
+        ordering = ["-starts"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "reference"], name="service_absence_one_per_reference"),
+            models.CheckConstraint(condition=Q(ends__gte=models.F("starts")), name="service_absence_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.service}: {self.starts}–{self.ends}"
+
+
 class ServiceProcess(models.Model):
     """A communication process a service has switched on, with its level for appointments."""
 

@@ -1,10 +1,11 @@
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
-from clinics.models import AppointmentLevel, HealthContact, Process, Service, ServiceProcess
+from clinics.models import AppointmentLevel, HealthContact, Process, Service, ServiceAbsence, ServiceProcess
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,12 @@ def active_contact(*, person: Person, service: Service) -> HealthContact | None:
     return HealthContact.objects.filter(
         person=person, service=service, active=True, service__active=True, service__organisation__active=True
     ).first()
+
+
+def service_absence_current(*, service: Service, on: datetime.date) -> ServiceAbsence | None:
+    """The absence the service has published for `on`, or None when it published nothing."""
+    return (
+        ServiceAbsence.objects.filter(service=service, withdrawn=False, starts__lte=on, ends__gte=on)
+        .order_by("-starts", "-pk")
+        .first()
+    )

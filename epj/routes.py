@@ -5,7 +5,7 @@ that repeats or hides an entry. Every message function the portal sends is here 
 channel; anything else is refused (T10).
 """
 
-from epj.desk.inbound import citizen_message_handle, citizen_messages_prefetch, compose_info_handle
+from epj.desk.inbound import citizen_message_handle, citizen_messages_prefetch
 from epj.handlers import communication_test_answer
 from epj.records.inbound import copy_request_handle, document_fetch_handle, documents_find_handle, is_copy_request
 from epj.services import journal_entries_prefetch
@@ -26,9 +26,6 @@ ROUTES: tuple[Route, ...] = (
     OnMessage(codes.DIALOG_INNBYGGER_TIMERESERVASJON, reservation_handle),  # ReserverAvtale
     OnMessage(codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, cancellation_handle),  # AvbestillAvtale
     # Synchronous requests (answered with a reply on the sync channel).
-    OnRequest(codes.DIALOG_INNBYGGER_EKONTAKT, compose_info_handle),
-    OnRequest(codes.DIALOG_INNBYGGER_EKONSULTASJON, compose_info_handle),
-    OnRequest(codes.DIALOG_INNBYGGER_RESEPTFORNYELSE, compose_info_handle),
     OnRequest(codes.DIALOG_INNBYGGER_TIMERESERVASJON, free_slots_handle),  # HentLedigeTimer
     OnRequest(codes.DIALOG_INNBYGGER_FINN_DOKUMENTER, documents_find_handle),
     OnRequest(codes.DIALOG_INNBYGGER_HENT_DOKUMENTER, document_fetch_handle),

@@ -1,10 +1,10 @@
 """Bounded waits for the clinics: one user cannot hold more than a few web workers at once.
 
-A page that asks a clinic's system live (free slots, shared hospital documents, what the compose
-form needs) holds its web worker for as long as the relay's synchronous wait lasts, up to
-HN_SYNC_TIMEOUT_SECONDS. Load shedding bounds the workers of a whole process, not whose they
-are: one citizen firing a dozen such requests at once would hold every worker and every other
-user would get 503 until the waits ended. So each user (by account, or by IP address when
+A page that asks a clinic's system live (free slots, shared hospital documents) holds its web
+worker for as long as the relay's synchronous wait lasts, up to HN_SYNC_TIMEOUT_SECONDS. Load
+shedding bounds the workers of a whole process, not whose they are: one citizen firing a dozen
+such requests at once would hold every worker and every other user would get 503 until the
+waits ended. So each user (by account, or by IP address when
 logged out) may have at most HN_SYNC_WAITS_PER_USER of these pages in flight; one more is
 answered 429 with Retry-After at once, before any message is sent.
 

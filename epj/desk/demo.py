@@ -1,4 +1,6 @@
-"""Demo data for the clinic desk: medication lists in the EPJ and one frikort (used by seed_demo)."""
+"""Demo data for the clinic desk: medication lists in the EPJ, the e-prescriptions the clinic has
+issued for them (in the national prescription register, which the renewal form lists from), and
+one frikort (used by seed_demo)."""
 
 import datetime
 
@@ -8,6 +10,8 @@ from django.utils import timezone
 from accounts.models import Person
 from clinics.models import Organisation
 from epj.desk.models import Frikort, Medication
+from epj.desk.services import prescription_issue
+from national.selectors import prescriptions_valid
 
 # (organisation HER-id, patient given name, family name, medication, dosage)
 MEDICATIONS = [
@@ -32,6 +36,20 @@ def seed_desk_demo() -> int:
             organisation=organisation, patient_nin=person.nin, name=name, defaults={"dosage": dosage}
         )
         created += was_created
+        if (
+            was_created
+            or not prescriptions_valid(patient_nin=person.nin, on=timezone.localdate(), issuer_her_id=her_id)
+            .filter(name=name)
+            .exists()
+        ):
+            # Prescribed some months ago, so a renewal has something to renew.
+            prescription_issue(
+                organisation=organisation,
+                service=organisation.services.order_by("pk").first(),
+                patient_nin=person.nin,
+                name=name,
+                on=timezone.localdate() - datetime.timedelta(days=200),
+            )
     year = timezone.localdate().year
     for given, family in FRIKORT:
         person = Person.objects.filter(given_name=given, family_name=family).first()

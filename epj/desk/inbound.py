@@ -10,12 +10,6 @@ def citizen_message_handle(message, envelope):
     return citizen_message_receive(message, envelope)
 
 
-def compose_info_handle(message):
-    from epj.desk.services import compose_info_answer
-
-    return compose_info_answer(message)
-
-
 def citizen_messages_prefetch(documents):
     from epj.desk.services import citizen_messages_prefetch
 

@@ -4,6 +4,7 @@ Every answer goes out as MsgHead through the relay in the same transaction as th
 and is filed in the EPJ journal.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
+from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
@@ -31,12 +33,26 @@ from epj.roles import (
     staff_action_required,
     staff_membership,
 )
-from epj.services import epj_relationship_required
 from helsenorge.clock import local_today, working_days_after
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
-from messaging.codec import AppRec, Attachment, Author, Foresporsel, Message, Notat, Patient, codes, new_msg_id
+from messaging.codec import (
+    AppRec,
+    Attachment,
+    Author,
+    Foresporsel,
+    Message,
+    Notat,
+    Patient,
+    Resept,
+    codes,
+    new_msg_id,
+    resept_build,
+    resept_parse,
+)
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile
+from national.selectors import prescription_latest
+from national.services import prescription_register
 
 if TYPE_CHECKING:
     from messaging.models import Envelope
@@ -261,6 +277,7 @@ def _send(
     foresporsler: Sequence[Foresporsel] = (),
     notater: Sequence[Notat] = (),
     attachments: Sequence[Attachment] = (),
+    prescriptions: Sequence[Resept] = (),
     text: str,
     outcome: str = "",
 ) -> DeskMessage:
@@ -278,6 +295,7 @@ def _send(
         foresporsler=list(foresporsler),
         notater=list(notater),
         attachments=list(attachments),
+        prescriptions=list(prescriptions),
         conversation_ref=case.conversation_ref,
         parent_ref=last_in.msg_id if last_in else None,
         author=author,
@@ -319,6 +337,44 @@ def _answered_question(case: Case) -> Foresporsel:
     )
 
 
+# --- e-prescriptions ----------------------------------------------------------------------------
+
+# An e-resept is valid for a year unless the prescriber sets a shorter time.
+PRESCRIPTION_VALID_DAYS = 365
+
+
+def prescription_issue(
+    *, organisation: Organisation, service: Service | None, patient_nin: str, name: str, on: datetime.date
+) -> Resept:
+    """Issue an e-prescription and register its M1 in the national prescription register.
+
+    A renewal re-issues the clinic's registered prescription of the drug with new dates (so its
+    dosage and ATC code carry over); a drug the register has no prescription of is prescribed
+    from the clinic's medication list. The register replaces the earlier one.
+    """
+    from epj.desk.models import Medication
+
+    earlier = prescription_latest(patient_nin=patient_nin, issuer_her_id=organisation.her_id, name=name)
+    expires_on = on + datetime.timedelta(days=PRESCRIPTION_VALID_DAYS)
+    if earlier is not None:
+        resept = dataclasses.replace(
+            resept_parse(bytes(earlier.m1)), prescribed_on=on, expires_on=expires_on, version=codes.M1_VERSION
+        )
+    else:
+        listed = Medication.objects.filter(organisation=organisation, patient_nin=patient_nin, name=name).first()
+        resept = Resept(
+            name=name, prescribed_on=on, expires_on=expires_on, dosage=listed.dosage if listed else "", quantity="1"
+        )
+    prescription_register(
+        patient_nin=patient_nin,
+        issuer_her_id=organisation.her_id,
+        issuer_service_her_id=service.her_id if service else None,
+        issuer_name=service.name if service else organisation.name,
+        m1=resept_build(resept),
+    )
+    return resept
+
+
 REPLY_OUTCOMES = (DeskMessage.Outcome.NONE, DeskMessage.Outcome.RENEWED, DeskMessage.Outcome.REFUSED)
 
 
@@ -345,8 +401,21 @@ def case_reply(
     if case.kind != CaseKind.RENEWAL and outcome:
         raise ValidationError(_("Bare reseptfornyelser kan fornyes eller avslås."))
     # A Dialogmelding carries either questions or notes; every answer is a Notat.
+    prescriptions: list[Resept] = []
     if outcome == DeskMessage.Outcome.RENEWED:
-        notater = [wire.notat(codes.TEMA_RESEPT_FORNYET, text=text, answered=_answered_question(case))]
+        question = _answered_question(case)
+        notater = [wire.notat(codes.TEMA_RESEPT_FORNYET, text=text, answered=question)]
+        # The renewed prescription travels as an e-resept M1 after the Dialogmelding (the CPA's
+        # answer package) and goes to the prescription register, where the pharmacy finds it.
+        prescriptions.append(
+            prescription_issue(
+                organisation=case.organisation,
+                service=case.service,
+                patient_nin=case.patient_nin,
+                name=question.subject,
+                on=local_today(),
+            )
+        )
     elif outcome == DeskMessage.Outcome.REFUSED:
         notater = [wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case))]
     else:
@@ -359,7 +428,15 @@ def case_reply(
     if close:
         notater.append(wire.notat(wire.TEMA_AVSLUTTET, text=_("Samtalen er avsluttet av helsetjenesten.")))
     attachments = [Attachment(mime_type=f.mime_type, data=f.data, description=f.filename) for f in files]
-    outgoing = _send(case=case, user=user, notater=notater, attachments=attachments, text=text, outcome=outcome)
+    outgoing = _send(
+        case=case,
+        user=user,
+        notater=notater,
+        attachments=attachments,
+        prescriptions=prescriptions,
+        text=text,
+        outcome=outcome,
+    )
     case.state = Case.State.CLOSED if close else Case.State.ANSWERED
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None
@@ -578,7 +655,7 @@ def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[
     return written
 
 
-# --- absence and the compose info the portal asks for ---------------------------------------
+# --- absence, published in the address register ---------------------------------------------
 
 
 def absence_writable_services(*, membership: StaffMembership) -> QuerySet[Service]:
@@ -607,57 +684,32 @@ def absence_set(
         raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
     if not text.strip() or not substitute.strip():
         raise ValidationError(_("Skriv en fraværsmelding og hvem som er vikar."))
-    return AbsenceNotice.objects.create(
+    notice = AbsenceNotice.objects.create(
         service=service, text=text.strip(), substitute=substitute.strip(), starts=starts, ends=ends, created_by=user
     )
+    # Citizens see the notice before they write: the portal reads it from the register, never
+    # from the EPJ, so the EPJ publishes it there as a clinic's record system would.
+    service_absence_publish(
+        service=service,
+        reference=_absence_reference(notice),
+        text=notice.text,
+        substitute=notice.substitute,
+        starts=notice.starts,
+        ends=notice.ends,
+    )
+    return notice
+
+
+def _absence_reference(notice: AbsenceNotice) -> str:
+    return f"epj-absence-{notice.pk}"
 
 
 @transaction.atomic
 def absence_cancel(*, notice: AbsenceNotice, user: User) -> None:
     _absence_required(user=user, service=notice.service)
     AbsenceNotice.objects.filter(pk=notice.pk).update(cancelled=True)
+    service_absence_withdraw(service=notice.service, reference=_absence_reference(notice))
 
 
 def absence_current(*, service: Service, on: datetime.date) -> AbsenceNotice | None:
     return AbsenceNotice.objects.filter(service=service, cancelled=False, starts__lte=on, ends__gte=on).first()
-
-
-def compose_info_answer(message: Message) -> Message:
-    """Sync handler: what the citizen must see before writing to this service."""
-    from epj.desk.models import Medication
-
-    relay = _relay()
-    if not wire.is_compose_info_request(message):
-        raise relay.Reject("T10", "Bare forespørsel om skjemainformasjon besvares synkront.")
-    kind = CaseKind(wire.FUNCTION_KIND[message.msg_type])
-    sub_her_id = message.receiver.sub_her_id
-    service = (
-        Service.objects.select_related("organisation")
-        .filter(her_id=sub_her_id, organisation__her_id=message.receiver.her_id)
-        .first()
-        if sub_her_id is not None
-        else None
-    )
-    if service is None:
-        raise relay.Reject("E21", "Tjenesten finnes ikke hos mottakeren.")
-    if message.patient is None:
-        raise relay.Reject("E30", "")
-    if kind in (CaseKind.RENEWAL, CaseKind.EKONSULTASJON):
-        # The medication list and the frikort behind the co-payment are the patient's own data.
-        epj_relationship_required(service=service, patient=message.patient)
-    today = local_today()
-    notice = absence_current(service=service, on=today)
-    medications: tuple[tuple[str, str], ...] = ()
-    if kind == CaseKind.RENEWAL:
-        medications = tuple(
-            Medication.objects.filter(
-                organisation=service.organisation, patient_nin=message.patient.nin, active=True
-            ).values_list("name", "dosage")
-        )
-    info = wire.ComposeInfo(
-        absence_text=notice.text if notice else "",
-        absence_substitute=notice.substitute if notice else "",
-        charge=copayment_quote(patient_nin=message.patient.nin, on=today) if kind == CaseKind.EKONSULTASJON else None,
-        medications=medications,
-    )
-    return wire.compose_info_reply(message, info)

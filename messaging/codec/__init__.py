@@ -5,6 +5,7 @@ Everything the rest of the project needs is importable from here; see docs/messa
 
 from messaging.codec import codes
 from messaging.codec.apprec import apprec_build, apprec_parse
+from messaging.codec.m1 import resept_build, resept_parse
 from messaging.codec.msghead import document_parse, message_build, message_parse
 from messaging.codec.parser import secure_parse, xml_parser
 from messaging.codec.schemas import schema_validate, schemas_available
@@ -21,6 +22,7 @@ from messaging.codec.types import (
     OnBehalf,
     Party,
     Patient,
+    Resept,
     new_msg_id,
     now,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "OnBehalf",
     "Party",
     "Patient",
+    "Resept",
     "apprec_build",
     "apprec_parse",
     "codes",
@@ -46,6 +49,8 @@ __all__ = [
     "message_parse",
     "new_msg_id",
     "now",
+    "resept_build",
+    "resept_parse",
     "schema_validate",
     "schemas_available",
     "secure_parse",

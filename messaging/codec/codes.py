@@ -32,7 +32,18 @@ NS_XHTML = "http://www.w3.org/1999/xhtml"
 NS_XCAL = "urn:ietf:params:xml:ns:icalendar-2.0"  # iCalendar 2.0 in XML, RFC 6321
 NS_PASIENTRELASJON = "http://www.kith.no/xmlstds/pasientrelasjon/2014-03-28"
 
+# e-resept M1 (Resept), the documents a renewal answer carries after its Dialogmelding: v2.5 is
+# what the CPA names for Dialog_Innbygger_Reseptfornyelse, v2.4 what the Helsenorge example
+# sends. Each M1 version pairs with its own Forskrivning namespace (the `fs:` elements).
+NS_M1_24 = "http://www.kith.no/xmlstds/eresept/m1/2010-05-01"
+NS_M1_25 = "http://www.kith.no/xmlstds/eresept/m1/2013-10-08"
+NS_FORSKRIVNING_24 = "http://www.kith.no/xmlstds/eresept/forskrivning/2010-04-01"
+NS_FORSKRIVNING_25 = "http://www.kith.no/xmlstds/eresept/forskrivning/2013-10-08"
+
 DIALOG_NAMESPACES = {NS_DIALOG_11: "1.1", NS_DIALOG_10: "1.0"}
+M1_NAMESPACES = {NS_M1_24: "2.4", NS_M1_25: "2.5"}
+M1_FORSKRIVNING = {"2.4": NS_FORSKRIVNING_24, "2.5": NS_FORSKRIVNING_25}
+M1_VERSION = "2.5"
 APPREC_NAMESPACES = {NS_APPREC_11: "1.1", NS_APPREC_10: "1.0"}
 
 MIG_MSGHEAD = "v1.2 2006-05-24"
@@ -53,6 +64,10 @@ OID_COLLECT_HOW = "2.16.578.1.12.4.1.1.8324"
 OID_COLLECT_HOW_SHORT = "8324"
 OID_ROLE_TO_PATIENT = "2.16.578.1.12.4.1.1.9034"  # helsepersonells funksjon (6 = Fastlege)
 OID_MSG_FUNCTION = "2.16.578.1.12.4.1.1.8279"  # meldingens funksjon (health-to-health dialog)
+OID_ATC = "2.16.578.1.12.4.1.1.7180"  # ATC, the drug's substance class in an M1 Resept
+# Which message functions may carry e-resept M1 documents after the Dialogmelding (the CPA's
+# payload package for the renewal answer); anywhere else an extra XML document is refused.
+M1_FUNCTIONS = frozenset({"DIALOG_INNBYGGER_RESEPTFORNYELSE"})
 
 # Person ident types (8116) and organisation ident types (9051).
 ID_FNR = "FNR"

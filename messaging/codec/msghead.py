@@ -43,6 +43,7 @@ from messaging.codec.headers import (
     root_namespace,
     unsupported_root,
 )
+from messaging.codec.m1 import is_resept, resept_from_element, resept_node
 from messaging.codec.schemas import validate_element
 from messaging.codec.types import (
     AppRec,
@@ -56,6 +57,7 @@ from messaging.codec.types import (
     OnBehalf,
     Party,
     Patient,
+    Resept,
 )
 from messaging.codec.xcal import calendar_from_element, calendar_node
 
@@ -252,6 +254,8 @@ def _check_buildable(message: Message) -> None:
         raise ValueError("msg_id must be a non-empty id (a UUID)")
     if message.patient is not None and not message.patient.nin:
         raise ValueError("patient.nin is required")
+    if message.prescriptions and message.msg_type not in codes.M1_FUNCTIONS:
+        raise ValueError(f"{message.msg_type} carries no e-resept M1 documents")
 
 
 def message_build(message: Message) -> bytes:
@@ -295,6 +299,13 @@ def message_build(message: Message) -> bytes:
         _xml_document(root, gen_date, codes.MIME_XCAL, "Timeavtale").children.append(calendar_node(message.calendar))
     if message.patient_relation is not None:
         _build_patient_relation(_xml_document(root, gen_date, codes.MIME_XML), message.patient_relation)
+
+    for resept in message.prescriptions:
+        refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
+        sub(refdoc, MH, "IssueDate", V=gen_date)
+        cv(refdoc, MH, "MsgType", codes.REFDOC_XML.code, dn=codes.REFDOC_XML.dn)
+        sub(refdoc, MH, "MimeType", "text/xml")
+        sub(refdoc, MH, "Content").children.append(resept_node(resept))
 
     for attachment in message.attachments:
         refdoc = sub(sub(root, MH, "Document"), MH, "RefDoc")
@@ -494,6 +505,7 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     relation_el: etree._Element | None = None
     dialog_version = "1.1"
     attachments: list[Attachment] = []
+    m1_documents: list[etree._Element] = []
     for document in root.iterchildren(q(MH, "Document")):
         refdoc = first(document, q(MH, "RefDoc"))
         if refdoc is None:
@@ -514,12 +526,16 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
             dialog = payload
             dialog_version = codes.DIALOG_NAMESPACES[root_namespace(payload)]
         elif kind == codes.REFDOC_XML.code:
-            payload = content[0] if content is not None and len(content) == 1 else None
+            elements = [el for el in content.iterchildren() if isinstance(el.tag, str)] if content is not None else []
+            payload = elements[0] if len(elements) == 1 else None
             where = (etree.QName(payload).namespace, etree.QName(payload).localname) if payload is not None else None
             if where == (codes.NS_XCAL, "icalendar") and calendar_el is None:
                 calendar_el = payload
             elif where == (codes.NS_PASIENTRELASJON, "Pasientrelasjon") and relation_el is None:
                 relation_el = payload
+            elif payload is not None and is_resept(payload) and msg_type in codes.M1_FUNCTIONS:
+                # The CPA's packages allow M1 documents after a renewal answer's Dialogmelding.
+                m1_documents.append(payload)
             else:
                 raise CodecError("T10", f"unsupported further XML document {where}", header)
         else:
@@ -542,6 +558,7 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
     parent_ref, conversation_ref = _parse_conversation_ref(first(info, q(MH, "ConversationRef")))
     ack = first(info, q(MH, "Ack"))
 
+    prescriptions: list[Resept] = [resept_from_element(el, header) for el in m1_documents]
     ns = root_namespace(dialog)
     questions = list(dialog.iterchildren(q(ns, "Foresporsel")))
     notes = list(dialog.iterchildren(q(ns, "Notat")))
@@ -569,6 +586,7 @@ def _message_from_valid_root(root: etree._Element, validate: bool) -> Message:
         msg_type_dn=(type_el.get("DN") or "") if type_el is not None else "",
         dialog_version=dialog_version,
         ack_requested=None if ack is None else ack.get("V") == "J",
+        prescriptions=prescriptions,
     )
 
 

@@ -3,12 +3,14 @@
 One combined XMLSchema per process (per thread, see _cache): an in-memory driver schema
 imports the MsgHead, Dialogmelding 1.1 and 1.0, AppRec 1.0 and 1.1 and Base64Container
 namespaces from settings.HN_SCHEMA_DIR (kith, felleskomponent1 and xmldsig follow
-transitively). RefDoc/Content is a strict wildcard, so the payload namespaces must be in the
+transitively), plus the e-resept M1 namespaces when the directory holds their XSDs (not public;
+without them M1 documents are left out of the schema check, see OPTIONAL_NAMESPACES). RefDoc/Content is a strict wildcard, so the payload namespaces must be in the
 same schema set. Files are found by their targetNamespace, so local file names do not matter.
 The XSDs are read with the hardened parser; a resolver only lets libxml2 open .xsd files inside
 the schema directory (no network, nothing else on disk).
 """
 
+import copy as copy_module
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +33,10 @@ REQUIRED_NAMESPACES = (
     codes.NS_APPREC_11,
     codes.NS_BASE64,
 )
+# Validated when HN_SCHEMA_DIR holds them; without them an M1 document is left out of the schema
+# check (the strict wildcard in RefDoc/Content would otherwise refuse every renewal answer), and
+# the codec's own M1 checks (messaging/codec/m1.py) still run.
+OPTIONAL_NAMESPACES = (codes.NS_M1_24, codes.NS_M1_25)
 _XS = "http://www.w3.org/2001/XMLSchema"
 # Documents whose official schema is not public (domain brief §10): RefDoc/Content is a strict
 # wildcard, so each gets a lax stub that declares only its root element. The codec checks their
@@ -119,6 +125,20 @@ def schemas_available() -> bool:
     return all(ns in files for ns in REQUIRED_NAMESPACES)
 
 
+def _optional_cache() -> dict[str, frozenset[str]]:
+    cache: dict[str, frozenset[str]] | None = getattr(_local, "optional", None)
+    if cache is None:
+        cache = _local.optional = {}
+    return cache
+
+
+def validated_optional_namespaces() -> frozenset[str]:
+    """Which OPTIONAL_NAMESPACES the combined schema knows (empty without a schema)."""
+    if combined_schema() is None:
+        return frozenset()
+    return _optional_cache().get(str(settings.HN_SCHEMA_DIR), frozenset())
+
+
 def combined_schema() -> etree.XMLSchema | None:
     """The process-wide combined schema, or None when no (complete) schema directory exists."""
     key = str(settings.HN_SCHEMA_DIR)
@@ -132,7 +152,9 @@ def combined_schema() -> etree.XMLSchema | None:
     files = _namespace_files(schema_dir)
     if not all(ns in files for ns in REQUIRED_NAMESPACES):
         return None
-    imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in REQUIRED_NAMESPACES)
+    namespaces = REQUIRED_NAMESPACES + tuple(ns for ns in OPTIONAL_NAMESPACES if ns in files)
+    _optional_cache()[key] = frozenset(ns for ns in OPTIONAL_NAMESPACES if ns in files)
+    imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name}"/>' for ns in namespaces)
     # The official schema of a stubbed namespace is used as soon as the directory holds it.
     imports += "".join(
         f'<xs:import namespace="{ns}" schemaLocation="{files[ns].name if ns in files else f"codec-stub-{n}.xsd"}"/>'
@@ -169,10 +191,39 @@ def check_required_schemas() -> None:
     )
 
 
+_CONTENTS = f"{{{codes.NS_MSGHEAD}}}Document/{{{codes.NS_MSGHEAD}}}RefDoc/{{{codes.NS_MSGHEAD}}}Content"
+
+
+def _unknown_payloads(root: etree._Element, known: frozenset[str]) -> list[etree._Element]:
+    return [
+        el
+        for content in root.iterfind(_CONTENTS)
+        for el in content.iterchildren()
+        if isinstance(el.tag, str)
+        and etree.QName(el).namespace in OPTIONAL_NAMESPACES
+        and etree.QName(el).namespace not in known
+    ]
+
+
+def _without_unknown_payloads(root: etree._Element, known: frozenset[str]) -> etree._Element:
+    """root, or a copy without the optional payloads (M1) whose XSDs the schema lacks."""
+    if not _unknown_payloads(root, known):
+        return root
+    stripped = copy_module.deepcopy(root)
+    for el in _unknown_payloads(stripped, known):
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+    return stripped
+
+
 def validate_element(root: etree._Element) -> list[str]:
     """Errors of an already parsed document against the combined schema ([] when unavailable)."""
     schema = combined_schema()
-    if schema is None or schema.validate(root):
+    if schema is None:
+        return []
+    root = _without_unknown_payloads(root, validated_optional_namespaces())
+    if schema.validate(root):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
 

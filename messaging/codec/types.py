@@ -74,6 +74,25 @@ class Notat:
 
 
 @dataclass(frozen=True)
+class Resept:
+    """An e-resept M1 prescription (`Resept`), one per Document after the Dialogmelding.
+
+    Only what the portal and the registers use: the dates, the drug as prescribed (its
+    NavnFormStyrke and ATC), the simple dosage text and the quantity. version is the M1 version
+    its namespace names ("2.4" for 2010-05-01, "2.5" for 2013-10-08).
+    """
+
+    name: str  # fs:NavnFormStyrke (or the goods' name)
+    prescribed_on: datetime.date  # Forskrivningsdato
+    expires_on: datetime.date  # Utloper
+    dosage: str = ""  # fs:DosVeiledEnkel
+    atc_code: str = ""
+    atc_dn: str = ""
+    quantity: str = ""  # Antall
+    version: str = "2.5"
+
+
+@dataclass(frozen=True)
 class Author:
     """Who wrote the message (RollerRelatertNotat with RolleNotat 9057 "1" Forfatter).
 
@@ -128,6 +147,8 @@ class Message:
     msg_type_dn: str = field(default="", compare=False)  # display text only
     dialog_version: str = "1.1"  # "1.0" only when parsed from an old Dialogmelding 1.0 payload
     ack_requested: bool | None = None  # MsgInfo/Ack J/N; None = leave out
+    # e-resept M1 documents after the Dialogmelding (a renewal answer, codes.M1_FUNCTIONS)
+    prescriptions: list[Resept] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

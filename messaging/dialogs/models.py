@@ -152,6 +152,24 @@ class DialogAttachment(models.Model):
         return self.filename
 
 
+class RenewedPrescription(models.Model):
+    """A prescription the clinic renewed, as the e-resept M1 in its answer says (the citizen's copy)."""
+
+    message = models.ForeignKey(DialogMessage, on_delete=models.CASCADE, related_name="prescriptions")
+    name = models.CharField(_("legemiddel"), max_length=500)
+    dosage = models.CharField(_("dosering"), max_length=500, blank=True)
+    prescribed_on = models.DateField(_("forskrevet"))
+    expires_on = models.DateField(_("gyldig til"))
+
+    class Meta:
+        verbose_name = _("fornyet resept")
+        verbose_name_plural = _("fornyede resepter")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+
 class Charge(models.Model):
     """The e-konsultasjon co-payment as the citizen sees it: accepted, then invoiced, paid or exempt."""
 

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
@@ -16,14 +15,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import HealthContact, Service
+from clinics.selectors import service_absence_current
+from helsenorge.clock import local_today
 from helsenorge.pagination import page_number
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject
 from messaging.models import EnvelopeState
 from messaging.wire import dialogs as wire
+from national.selectors import TariffQuote, prescriptions_valid, tariff_quote
 
 log = logging.getLogger(__name__)
-COMPOSE_INFO_TIMEOUT = 5.0  # seconds the compose page waits for the clinic before saying "try again"
 
 UNREAD = Q(messages__direction=DialogMessage.Direction.IN, messages__read_at__isnull=True)
 _COUNT = IntegerField()  # built once: a model field's __init__ is not free, and these never change
@@ -166,7 +167,7 @@ def thread_messages(*, thread: Thread) -> list[ShownMessage]:
     from messaging.relay import envelope_for
 
     shown = []
-    for message in thread.messages.prefetch_related("attachments").select_related("written_by"):
+    for message in thread.messages.prefetch_related("attachments", "prescriptions").select_related("written_by"):
         label, tag = message.get_delivery_display(), "neutral"
         if message.delivery == DialogMessage.Delivery.QUEUED:
             envelope = envelope_for(message.msg_id)
@@ -223,22 +224,38 @@ def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
     ]
 
 
-def compose_info_fetch(*, subject: Subject, service: Service, kind: str) -> wire.ComposeInfo | None:
-    """Ask the clinic (sync, by message) for its absence notice, co-payment or medication list.
+@dataclass(frozen=True)
+class ComposeFacts:
+    """What the citizen sees before writing, from the national services, never from the clinic's EPJ.
 
-    None when the clinic does not answer in time; the caller tells the citizen to try again.
+    The absence notice is what the service published in the address register, the co-payment
+    the national tariff's rate for takst 2ae today, and the prescriptions the ones the
+    prescription register holds from this clinic. Each is empty when nothing is published.
     """
-    import messaging.relay as relay
 
-    request = wire.compose_info_request(kind=kind, service=service, patient=subject.patient)
-    try:
-        reply = relay.relay_request_sync(
-            side="portal", message=request, timeout=min(settings.HN_SYNC_TIMEOUT_SECONDS, COMPOSE_INFO_TIMEOUT)
-        )
-    except (relay.RelayTimeout, relay.RelayRejected) as exc:
-        log.warning("compose info from %s not available: %s", service.her_id, exc)
-        return None
-    return wire.compose_info_of(reply)
+    absence_text: str = ""
+    absence_substitute: str = ""
+    quote: TariffQuote | None = None
+    medications: tuple[tuple[str, str], ...] = ()  # (name, dosage) of each renewable prescription
+
+
+def compose_facts(*, subject: Subject, service: Service, kind: str) -> ComposeFacts:
+    today = local_today()
+    absence = service_absence_current(service=service, on=today)
+    quote = tariff_quote(code=wire.FEE_EKONSULTASJON, on=today) if kind == Kind.EKONSULTASJON else None
+    medications: tuple[tuple[str, str], ...] = ()
+    if kind == Kind.RENEWAL:
+        rows = prescriptions_valid(
+            patient_nin=subject.patient.nin, on=today, issuer_her_id=service.organisation.her_id
+        ).values_list("name", "dosage")
+        # One choice per drug: the register may hold the same drug from two of the clinic's services.
+        medications = tuple(dict(rows).items())
+    return ComposeFacts(
+        absence_text=absence.text if absence else "",
+        absence_substitute=absence.substitute if absence else "",
+        quote=quote,
+        medications=medications,
+    )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from messaging.dialogs.models import (
     DialogMessage,
     Kind,
     PowerOfAttorney,
+    RenewedPrescription,
     ServiceArea,
     Thread,
 )
@@ -308,6 +309,16 @@ def clinic_message_receive(message: Message, envelope: "Envelope | None" = None)
         outcome=outcome,
         author_name=(message.author.name if message.author else "") or service.name,
         delivery=DialogMessage.Delivery.RECEIVED,
+    )
+    RenewedPrescription.objects.bulk_create(
+        RenewedPrescription(
+            message=copy,
+            name=resept.name[:500],
+            dosage=resept.dosage[:500],
+            prescribed_on=resept.prescribed_on,
+            expires_on=resept.expires_on,
+        )
+        for resept in message.prescriptions
     )
     for index, attachment in enumerate(message.attachments, start=1):
         mime_type = content_type_of(attachment.data)

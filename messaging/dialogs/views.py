@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helsenorge.syncwaits import retry_after, sync_wait_slot, too_many_waits
 from messaging.dialogs.access import (
     attachment_for_citizen,
     dialog_subject,
@@ -30,7 +29,7 @@ from messaging.dialogs.models import Kind
 from messaging.dialogs.representation import acting_for_set, acting_subject
 from messaging.dialogs.selectors import (
     InboxFilter,
-    compose_info_fetch,
+    compose_facts,
     compose_targets,
     inbox_contacts,
     inbox_page,
@@ -86,7 +85,7 @@ FORMS = {Kind.EKONTAKT: EkontaktForm, Kind.EKONSULTASJON: EkonsultasjonForm, Kin
 
 def _form_for(kind, info, data=None, files=None):
     if kind == Kind.RENEWAL:
-        return RenewalForm(data, medications=info.medications if info else ())
+        return RenewalForm(data, medications=info.medications)
     return FORMS[kind](data, files)
 
 
@@ -96,37 +95,23 @@ def _form_for(kind, info, data=None, files=None):
 def compose(request, service_id, kind):
     """Write to a health contact; the server refuses services that do not offer `kind`."""
     subject, service = service_for_compose(request=request, service_id=service_id, kind=kind)
-    # Asking the clinic holds this web worker: at most a few such waits per user (helsenorge/syncwaits.py).
-    with sync_wait_slot(request) as admitted:
-        if not admitted and request.method == "GET":
-            return too_many_waits(request)
-        info = compose_info_fetch(subject=subject, service=service, kind=kind) if admitted else None
-    busy = not admitted
-    unavailable = busy or (info is None and kind != Kind.EKONTAKT)
-    quote = info.charge if info and kind == Kind.EKONSULTASJON else None
-    if kind == Kind.EKONSULTASJON and info is not None and quote is None:
-        unavailable = True
+    info = compose_facts(subject=subject, service=service, kind=kind)
+    quote = info.quote
+    # Without a rate for takst 2ae today there is nothing the citizen could accept.
+    unavailable = kind == Kind.EKONSULTASJON and quote is None
     form = _form_for(kind, info)
     if request.method == "POST" and unavailable:
-        # Keep what the citizen wrote; nothing is sent until the clinic's terms are known.
+        # Keep what the citizen wrote; nothing is sent until the co-payment is known.
         form = _form_for(kind, info, request.POST)
         form.is_valid()
-        form.add_error(
-            None,
-            _(
-                "Du venter allerede på svar fra helsetjenesten i en annen fane eller et annet vindu, "
-                "så meldingen er ikke sendt. Prøv igjen om et øyeblikk."
-            )
-            if busy
-            else _("Vi fikk ikke kontakt med helsetjenesten, så meldingen er ikke sendt. Prøv igjen om litt."),
-        )
+        form.add_error(None, _("Egenandelen for e-konsultasjon er ikke kjent akkurat nå, så meldingen er ikke sendt."))
     elif request.method == "POST":
         form = _form_for(kind, info, request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             accepted = None
             if kind == Kind.EKONSULTASJON:
-                assert quote is not None  # without one the clinic's terms are unavailable (above)
+                assert quote is not None  # without one the form is unavailable (above)
                 try:
                     accepted = Decimal(request.POST.get("quoted_amount", ""))
                 except InvalidOperation:
@@ -156,7 +141,7 @@ def compose(request, service_id, kind):
                 else:
                     messages.success(request, _("Meldingen er sendt til %(service)s.") % {"service": service.name})
                     return redirect("dialogs:thread", thread_id=thread.pk)
-    response = render(
+    return render(
         request,
         "dialogs/compose.html",
         {
@@ -171,7 +156,6 @@ def compose(request, service_id, kind):
             "unavailable": unavailable,
         },
     )
-    return retry_after(response) if busy else response
 
 
 @login_required

@@ -5,8 +5,9 @@ domain values into codec dataclasses and back, and imports nothing but the codec
 relay's party helpers and the register's process codes, so the simulated EPJ uses it exactly as a vendor would implement the same spec.
 
 National values come from `messaging.codec.codes`. Where no national code exists (the
-co-payment, a closed conversation, the medication list and absence notice the portal asks
-for before composing) the values are PROJECT-DEFINED under the codec's OID_PROJECT_* arcs.
+co-payment, a closed conversation) the values are PROJECT-DEFINED under the codec's
+OID_PROJECT_* arcs. What the citizen sees before writing (absence, co-payment, renewable
+prescriptions) is not asked of the clinic: it comes from the national services.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,10 @@ from decimal import Decimal, InvalidOperation
 
 from clinics.models import Process
 from messaging.codec import Foresporsel, Message, Notat, Patient, codes, new_msg_id, now
-from messaging.relay.parties import clinic_party, portal_party
+
+# Re-exported: both ends address a dialog through this module.
+from messaging.relay.parties import clinic_party as clinic_party
+from messaging.relay.parties import portal_party as portal_party
 
 # A dialog's kind (a thread's or a desk case's) is the register process it belongs to; keyed by
 # the stored string too (a Process is a str), as the models keep the kind in a CharField.
@@ -28,12 +32,9 @@ DIALOG_FUNCTIONS = tuple(KIND_FUNCTION.values())
 
 FEE_EKONSULTASJON = "2ae"
 
-# PROJECT-DEFINED themes (Notat/TemaKodet) and question type (Foresporsel/TypeForesp).
+# PROJECT-DEFINED themes (Notat/TemaKodet).
 TEMA_EGENANDEL = codes.Code("EGENANDEL", codes.OID_PROJECT_TEMA, "Egenandel for e-konsultasjon")
 TEMA_AVSLUTTET = codes.Code("AVSLUTTET", codes.OID_PROJECT_TEMA, "Samtalen er avsluttet")
-TEMA_LEGEMIDDEL = codes.Code("LEGEMIDDEL", codes.OID_PROJECT_TEMA, "Legemiddel i legemiddellisten")
-TEMA_FRAVAER = codes.Code("FRAVAER", codes.OID_PROJECT_TEMA, "Fraværsmelding")
-FORESP_SKJEMAINFO = codes.Code("SKJEMAINFO", codes.OID_PROJECT_TYPE_FORESP, "Opplysninger før innsending")
 
 # KodetOpplysning 8324 (how a renewed prescription is collected). AP is national; the clinic
 # pick-up is PROJECT-DEFINED, in its own arc, because the rest of 8324 is not public.
@@ -97,7 +98,7 @@ def new_message(*, msg_type, sender, receiver, patient, **fields) -> Message:
 class ChargeInfo:
     fee_code: str
     amount: Decimal
-    state: str  # "quote" in a compose-info reply, else one of CHARGE_STATES
+    state: str  # one of CHARGE_STATES
 
     @property
     def is_exempt(self) -> bool:
@@ -118,76 +119,6 @@ def charge_of(message: Message) -> ChargeInfo | None:
                 return None
             return ChargeInfo(fee_code=fields.get("takst", ""), amount=amount, state=fields.get("status", ""))
     return None
-
-
-# --- what the EPJ answers before the citizen writes -----------------------------------------
-
-
-@dataclass(frozen=True)
-class ComposeInfo:
-    """Absence notice, co-payment quote and medication list for one service and patient."""
-
-    absence_text: str = ""
-    absence_substitute: str = ""
-    charge: ChargeInfo | None = None
-    medications: tuple = ()  # (name, dosage)
-
-
-def compose_info_request(*, kind: str, service, patient) -> Message:
-    return new_message(
-        msg_type=KIND_FUNCTION[kind],
-        sender=portal_party(),
-        receiver=clinic_party(service=service),
-        patient=patient_of(patient),
-        foresporsler=[foresporsel(FORESP_SKJEMAINFO, subject=FORESP_SKJEMAINFO.dn)],
-    )
-
-
-def compose_info_reply(request: Message, info: ComposeInfo) -> Message:
-    notater = []
-    if info.absence_text:
-        notater.append(notat(TEMA_FRAVAER, text=f"{info.absence_substitute}\n{info.absence_text}"))
-    if info.charge:
-        notater.append(charge_notat(info.charge))
-    for name, dosage in info.medications:
-        notater.append(notat(TEMA_LEGEMIDDEL, text=f"{name}\n{dosage}" if dosage else name))
-    if not notater:
-        notater.append(notat(codes.TEMA_SVAR, text="-"))
-    return new_message(
-        msg_type=request.msg_type,
-        sender=request.receiver,
-        receiver=request.sender,
-        patient=request.patient,
-        notater=notater,
-        parent_ref=request.msg_id,
-        conversation_ref=request.msg_id,
-    )
-
-
-def is_compose_info_request(message: Message) -> bool:
-    """The sync channel carries only this request for the dialog functions (no CPA action exists)."""
-    return any(
-        (q.type_code, q.type_system) == (FORESP_SKJEMAINFO.code, FORESP_SKJEMAINFO.system) for q in message.foresporsler
-    )
-
-
-def compose_info_of(reply: Message) -> ComposeInfo:
-    absence_text = absence_substitute = ""
-    medications = []
-    for item in reply.notater:
-        key = (item.theme_code, item.theme_system)
-        text = (item.text or "").strip()
-        if key == (TEMA_FRAVAER.code, TEMA_FRAVAER.system):
-            absence_substitute, _sep, absence_text = text.partition("\n")
-        elif key == (TEMA_LEGEMIDDEL.code, TEMA_LEGEMIDDEL.system):
-            name, _sep, dosage = text.partition("\n")
-            medications.append((name.strip(), dosage.strip()))
-    return ComposeInfo(
-        absence_text=absence_text.strip(),
-        absence_substitute=absence_substitute.strip(),
-        charge=charge_of(reply),
-        medications=tuple(medications),
-    )
 
 
 # --- reading a dialog message ---------------------------------------------------------------

@@ -1,1 +1,1 @@
-from tests.dialogs.conftest import clinic_data, epj_sync, sent  # noqa: F401 (fixtures)
+from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)

@@ -8,28 +8,37 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from epj.demo import seed_epj_patients
 from epj.desk.models import Medication, Tariff
-from tests.timebooks.helpers import SyncResponder, deliver_all  # noqa: F401 (deliver_all re-exported)
+from epj.desk.services import prescription_issue
+from national.models import FrikortLimit, TariffRate
+from tests.timebooks.helpers import deliver_all  # noqa: F401 (re-exported)
 
 
 @pytest.fixture
 def clinic_data(cast):
-    """The EPJ knows its list patients; Nora and Emma have medications on file."""
+    """The EPJ knows its list patients; Nora and Emma have medications on file, each with a
+    valid e-prescription from the GP in the national prescription register."""
     seed_epj_patients()
-    Medication.objects.create(
-        organisation=cast.gp_org,
-        patient_nin=cast.nora.person.nin,
-        name="Levaxin 50 mikrog tabletter",
-        dosage="1 tablett om morgenen",
+    for person, name, dosage in (
+        (cast.nora.person, "Levaxin 50 mikrog tabletter", "1 tablett om morgenen"),
+        (cast.emma, "Flixotide 50 mikrog/dose", "1 dose morgen og kveld"),
+    ):
+        Medication.objects.create(organisation=cast.gp_org, patient_nin=person.nin, name=name, dosage=dosage)
+        prescription_issue(
+            organisation=cast.gp_org,
+            service=cast.gp_service,
+            patient_nin=person.nin,
+            name=name,
+            on=timezone.localdate() - datetime.timedelta(days=200),
+        )
+    # The migration seeds the national rate; transactional tests flush the table.
+    TariffRate.objects.get_or_create(
+        code="2ae", valid_from=datetime.date(2024, 7, 1), defaults={"copayment": Decimal("170.00")}
     )
-    Medication.objects.create(
-        organisation=cast.gp_org,
-        patient_nin=cast.emma.nin,
-        name="Flixotide 50 mikrog/dose",
-        dosage="1 dose morgen og kveld",
-    )
+    FrikortLimit.objects.get_or_create(valid_from=datetime.date(2025, 1, 1), defaults={"amount": Decimal("3278.00")})
     # The migration seeds it; transactional tests flush the table, so make sure it is there.
     Tariff.objects.get_or_create(
         code="2ae",
@@ -37,13 +46,6 @@ def clinic_data(cast):
         defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")},
     )
     return cast
-
-
-@pytest.fixture
-def epj_sync(transactional_db):
-    """The clinic answers compose-info requests (needs committed rows: a transactional database)."""
-    with SyncResponder() as server:
-        yield server
 
 
 PDF = b"%PDF-1.4\n% a tiny test document\n"

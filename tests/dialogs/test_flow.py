@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from epj.desk import services as desk
 from epj.desk.models import Case, DeskMessage, Frikort, Tariff
 from epj.desk.models import Charge as DeskCharge
 from epj.models import JournalEntry
-from messaging.codec import AppRec, AppRecError, codes
+from messaging.codec import AppRec, AppRecError, codes, document_parse, resept_parse
 from messaging.dialogs import services
 from messaging.dialogs.models import Charge, DialogMessage, Kind, ServiceArea, Thread
 from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
@@ -142,7 +143,48 @@ def test_renewal_is_renewed_or_declined(clinic_data, outcome, theme):
         desk.case_reply(case=case, user=cast.kari, text="Hei")  # a renewal must be decided
     desk.case_reply(case=case, user=cast.kari, text="Sendt som e-resept.", outcome=outcome)
     deliver_all()
-    assert thread.messages.get(direction="in").outcome == theme
+    answer = thread.messages.get(direction="in")
+    assert answer.outcome == theme
+    # Only a renewal carries a new e-prescription (an M1 after the Dialogmelding).
+    assert answer.prescriptions.count() == (1 if outcome == "renewed" else 0)
+
+
+def test_a_renewal_answer_carries_the_m1_and_updates_the_prescription_register(client, clinic_data):
+    from national.models import Prescription
+    from national.selectors import prescriptions_valid
+    from tests.conftest import login_as
+
+    cast = clinic_data
+    nin, name, today = cast.nora.person.nin, "Levaxin 50 mikrog tabletter", timezone.localdate()
+    before = prescriptions_valid(patient_nin=nin, on=today).get(name=name)
+    thread = send(
+        me(cast.nora.person), cast.gp_service, kind=Kind.RENEWAL, title="", text="", medication=name, collect_code="AP"
+    )
+    case = Case.objects.get(conversation_ref=thread.conversation_ref)
+    outgoing = desk.case_reply(case=case, user=cast.kari, text="Fornyet.", outcome="renewed")
+
+    # The answer on the wire: Dialogmelding (7602 14) plus one e-resept M1 v2.5 for the drug.
+    from messaging.models import Envelope
+
+    sent = Envelope.objects.get(msg_id=outgoing.msg_id, side="epj", kind="message")
+    parsed = document_parse(bytes(sent.payload))
+    assert parsed.notater[0].theme_code == codes.TEMA_RESEPT_FORNYET.code
+    [resept] = parsed.prescriptions
+    assert (resept.name, resept.dosage, resept.version) == (name, before.dosage, "2.5")
+    assert (resept.prescribed_on, resept.expires_on) == (today, today + datetime.timedelta(days=365))
+
+    # The register lists the renewed prescription only; the one it replaces is kept, replaced.
+    renewed = prescriptions_valid(patient_nin=nin, on=today).get(name=name)
+    assert renewed.pk != before.pk and renewed.prescribed_on == today
+    assert Prescription.objects.get(pk=before.pk).replaced_by_id == renewed.pk
+    assert resept_parse(bytes(renewed.m1)) == resept
+
+    deliver_all()
+    copy = thread.messages.get(direction="in").prescriptions.get()
+    assert (copy.name, copy.expires_on) == (name, resept.expires_on)
+    login_as(client, cast.nora)
+    body = client.get(reverse("dialogs:thread", args=[thread.pk])).content.decode()
+    assert "E-resept" in body and name in body and "gyldig til" in body
 
 
 def test_closed_threads_cannot_be_answered_on_either_side(clinic_data):

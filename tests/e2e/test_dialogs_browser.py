@@ -3,7 +3,9 @@
 Round trip 1: Nora sends an e-konsultasjon (the co-payment shown and accepted first), Kari
 answers it in the clinic desk (another browser context, with TOTP), Nora sees the reply and
 the invoiced charge. Round trip 2: the same for a prescription renewal, choosing from the
-medication list the EPJ returns by message. Screenshots of the citizen inbox and the clinic
+valid e-prescriptions in the national prescription register; the clinic's answer carries the
+renewed prescription as an e-resept M1, which Nora sees in the thread. The compose pages ask
+the EPJ nothing (the co-payment comes from the national tariff). Screenshots of the citizen inbox and the clinic
 desk go to artifacts/screenshots/dialogs-*.png; every page passes axe-core.
 """
 
@@ -29,7 +31,7 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     cast = clinic_data
     login(page, cast.nora.email, PASSWORD)
 
-    # 1. Nora starts an e-konsultasjon: the clinic's co-payment is shown and must be accepted.
+    # 1. Nora starts an e-konsultasjon: the national tariff's co-payment is shown and must be accepted.
     page.goto(reverse("dialogs:inbox"))
     assert "Du har ingen meldinger ennå" in page.locator("main").inner_text()
     axe_check(page)
@@ -85,7 +87,7 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     axe_check(page)
     screenshot(page, "dialogs-citizen-thread")
 
-    # 4. Renewal: the medication list comes from the EPJ, by message.
+    # 4. Renewal: the choices are her valid e-prescriptions from this clinic in the national register.
     page.goto(reverse("dialogs:inbox"))
     page.get_by_role("link", name="Fornye resept").click()
     page.get_by_label("Legemiddel").select_option("Levaxin 50 mikrog tabletter")
@@ -112,5 +114,6 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     page.get_by_role("link", name="Levaxin 50 mikrog tabletter").click()
     text = page.locator("main").inner_text()
     assert "Resept er fornyet" in text and "Resepten er sendt som e-resept." in text
+    assert "E-resept: Levaxin 50 mikrog tabletter" in text and "gyldig til" in text  # from the M1
     axe_check(page)
     screenshot(page, "dialogs-citizen-renewal")

@@ -47,16 +47,17 @@ def wire_messages():
         patient=PATIENT,
         foresporsler=[wire.foresporsel(codes.FORESP_RESEPTFORNYING, subject="Ventoline", coded=wire.COLLECT_CLINIC)],
     )
-    info = wire.ComposeInfo(
-        absence_text="Ferie",
-        absence_substitute="Per",
-        charge=wire.ChargeInfo(fee_code="2ae", amount=Decimal(170), state="quote"),
-        medications=(("Ventoline", "2 doser"),),
+    charge = wire.new_message(
+        msg_type=codes.DIALOG_INNBYGGER_EKONSULTASJON,
+        sender=CLINIC,
+        receiver=PORTAL,
+        patient=PATIENT,
+        notater=[wire.charge_notat(wire.ChargeInfo(fee_code="2ae", amount=Decimal(170), state=wire.CHARGE_INVOICED))],
     )
     return {
         "communication_test_answer": communication_test_answer(question),
         "renewal_collected_at_clinic": request,
-        "compose_info_reply": wire.compose_info_reply(request, info),
+        "charge_invoiced": charge,
     }
 
 

@@ -25,6 +25,7 @@ from messaging.codec import (
     OnBehalf,
     Party,
     Patient,
+    Resept,
     apprec_build,
     apprec_parse,
     codes,
@@ -65,6 +66,15 @@ QUESTION = Foresporsel(
     *codes.FORESP_DIALOG,
     subject="Spørsmål om blodprøvesvar",
     text="Hei! Jeg lurer på svaret på blodprøven. Hilsen Åse (æøå ÆØÅ)",
+)
+RENEWED = Resept(
+    name="Ventoline inhalasjonsaerosol 0,1 mg/dose",
+    prescribed_on=datetime.date(2026, 3, 14),
+    expires_on=datetime.date(2027, 3, 14),
+    dosage="1–2 doser ved behov, høyst 8 doser i døgnet",
+    atc_code="R03AC02",
+    atc_dn="Salbutamol",
+    quantity="1",
 )
 RENEWAL = Foresporsel(
     *codes.FORESP_RESEPTFORNYING,
@@ -137,7 +147,7 @@ def _citizen(
     )
 
 
-def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), patient=PATIENT, parent=None):
+def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), patient=PATIENT, parent=None, **extra):
     return Message(
         msg_type=msg_type,
         msg_id=msg_id,
@@ -151,6 +161,7 @@ def _clinic(msg_type, msg_id, *, foresporsler=(), notater=(), attachments=(), pa
         author=CLINICIAN,
         conversation_ref=parent,
         parent_ref=parent,
+        **extra,
     )
 
 
@@ -258,6 +269,21 @@ def emitted_messages() -> dict[str, Message]:
             next(ids),
             parent=PARENT_ID,
             notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")],
+        ),
+        "renewal_renewed_with_m1": _clinic(
+            c.DIALOG_INNBYGGER_RESEPTFORNYELSE,
+            next(ids),
+            parent=PARENT_ID,
+            notater=[_reply(c.TEMA_RESEPT_FORNYET, RENEWAL, text="Resepten er fornyet.")],
+            prescriptions=[
+                RENEWED,
+                Resept(
+                    name="Ventoline 0,1 mg/dose",
+                    prescribed_on=GEN_DATE.date(),
+                    expires_on=GEN_DATE.date(),
+                    version="2.4",
+                ),
+            ],
         ),
         "renewal_refused": _clinic(
             c.DIALOG_INNBYGGER_RESEPTFORNYELSE,

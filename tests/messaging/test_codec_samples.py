@@ -44,15 +44,26 @@ def _is_valid(verdict: str) -> bool:
 
 
 def _is_invalid(verdict: str) -> bool:
-    return verdict.startswith("**invalid**")
+    return verdict.startswith("**invalid**") and not _only_the_m1_schema_missing(verdict)
+
+
+def _only_the_m1_schema_missing(verdict: str) -> bool:
+    """Invalid only because the M1 XSD is not public: the codec reads M1 itself and accepts it."""
+    return verdict.startswith("**invalid**") and "M1 schema is not available" in verdict
+
+
+def _is_readable(verdict: str) -> bool:
+    return _is_valid(verdict) or _only_the_m1_schema_missing(verdict)
 
 
 def test_provenance_lists_the_samples_we_expect(shared_dir):
     valid = _samples_where(shared_dir, _is_valid)
     invalid = _samples_where(shared_dir, _is_invalid)
-    # PROVENANCE: 19 of the 21 MsgHead/AppRec instances are valid, 2 are not.
-    assert len(valid) >= 19 and len(invalid) >= 2
-    for name in valid + invalid:
+    m1 = _samples_where(shared_dir, _only_the_m1_schema_missing)
+    # PROVENANCE: 19 of the 21 MsgHead/AppRec instances are valid; of the other 2, one only
+    # lacks the (unpublished) M1 schema.
+    assert len(valid) >= 19 and len(invalid) >= 1 and m1 == ["hn_DIALOG_INNBYGGER_RESEPTFORNYELSE.xml"]
+    for name in valid + invalid + m1:
         assert (shared_dir / "samples" / name).is_file(), name
 
 
@@ -102,7 +113,7 @@ def _check_party(party, level1: str | None, level2: str | None):
 
 def test_every_valid_sample_parses_into_domain_objects(samples, shared_dir):
     checked = 0
-    for name in _samples_where(shared_dir, _is_valid):
+    for name in _samples_where(shared_dir, _is_readable):
         data = (samples / name).read_bytes()
         root = etree.fromstring(data, xml_parser())
         parsed = document_parse(data)

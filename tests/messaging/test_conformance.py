@@ -2,8 +2,8 @@
 
 Every sample PROVENANCE.md marks valid and that is addressed to the portal's default HER-ids is
 accepted; every other message is refused with the reason PROVENANCE predicts; every valid AppRec
-is read as a receipt. The renewal answer with its e-resept M1 documents is still refused (T10)
-until the portal accepts M1 documents.
+is read as a receipt. The renewal answer with its e-resept M1 documents is accepted: PROVENANCE
+calls it invalid only because the M1 schema is not public.
 """
 
 import io
@@ -30,8 +30,9 @@ def test_the_portal_answers_to_the_national_her_ids_the_samples_use():
 def test_every_valid_sample_addressed_to_the_portal_is_accepted_and_the_rest_as_predicted(shared_dir):
     verdicts = run(shared_dir)
     assert verdicts["hn_DIALOG_INNBYGGER_EKONTAKT.xml"].startswith(" accepted")
-    # Invalid per PROVENANCE: the renewal's M1 documents, the fixture's misspelt XSI namespace.
-    assert verdicts["hn_DIALOG_INNBYGGER_RESEPTFORNYELSE.xml"].startswith(" rejected T10")
+    # A real GP's renewal answer: Dialogmelding 1.1 plus two e-resept M1 documents.
+    assert verdicts["hn_DIALOG_INNBYGGER_RESEPTFORNYELSE.xml"].startswith(" accepted")
+    # Invalid per PROVENANCE: the fixture's misspelt XSI namespace.
     assert verdicts["hn_MetadataTestsDialogmelding11.xml"].startswith(" rejected T02")
     # Valid, but addressed to another party: the portal is not the receiver.
     for name in ("hn_Helsenorge_Message.xml", "hn_Ekontakt.xml", "hn_Dialogtjeneste12_Kommunikasjonstest_Request.xml"):

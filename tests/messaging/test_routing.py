@@ -51,7 +51,6 @@ DIALOGS = (
 SENT = {
     "portal": {
         *((f, ASYNC) for f in DIALOGS),  # citizen messages (and, as e-kontakt, journal copy requests)
-        *((f, SYNC) for f in DIALOGS),  # what the clinic needs to know before the form is sent
         (codes.DIALOG_INNBYGGER_TIMERESERVASJON, ASYNC),  # ReserverAvtale
         (codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING, ASYNC),  # AvbestillAvtale
         (codes.DIALOG_INNBYGGER_TIMERESERVASJON, SYNC),  # HentLedigeTimer

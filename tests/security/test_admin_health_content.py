@@ -34,6 +34,8 @@ HEALTH_FIELDS = {
     "dialogs.Thread": ["subject"],
     "dialogs.DialogMessage": ["subject", "text", "answers", "medication", "error_text"],
     "dialogs.DialogAttachment": ["filename", "data"],
+    "dialogs.RenewedPrescription": ["name", "dosage"],
+    "national.Prescription": ["name", "dosage", "m1"],
     "appointments.Appointment": ["title", "status_note"],
     "journal.JournalDocument": ["data"],
     "tools.ToolDispatch": ["note"],

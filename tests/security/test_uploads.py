@@ -24,7 +24,7 @@ from messaging.dialogs.forms import EkonsultasjonForm, EkontaktForm, ReplyForm
 from messaging.dialogs.models import Kind
 from messaging.wire.attachments import MAX_FILE_BYTES, MAX_FILES
 from tests.conftest import login_as
-from tests.dialogs.conftest import PDF, clinic_data, epj_sync, sent  # noqa: F401 (fixtures)
+from tests.dialogs.conftest import PDF, clinic_data, sent  # noqa: F401 (fixtures)
 from tests.security.conftest import application_row_counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,7 +117,7 @@ def test_every_upload_field_is_covered():
 
 @pytest.mark.parametrize("bad", BAD_FILES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_a_bad_upload_is_refused_and_changes_nothing(client, clinic_data, epj_sync, sent, endpoint, bad):  # noqa: F811
+def test_a_bad_upload_is_refused_and_changes_nothing(client, clinic_data, sent, endpoint, bad):  # noqa: F811
     thread, case = sent
     spec = ENDPOINTS[endpoint]
     login_as(client, getattr(clinic_data, spec.role))

@@ -19,7 +19,7 @@ from messaging.dialogs.services import power_of_attorney_grant
 from submissions.models import SubmissionKey
 from submissions.services import FIELD_NAME, issue_key, prune_expired_keys
 from tests.conftest import login_as
-from tests.dialogs.conftest import clinic_data, deliver_all, epj_sync, sent  # noqa: F401 (fixtures)
+from tests.dialogs.conftest import clinic_data, deliver_all, sent  # noqa: F401 (fixtures)
 from tests.formclient import FormClient
 from tests.journal.conftest import gp_record  # noqa: F401 (fixture)
 from tests.timebooks.helpers import confirmed_appointment
@@ -54,7 +54,7 @@ def ekonsultasjon_url(cast):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_double_submitted_ekonsultasjon_yields_one_case_and_one_message(client, clinic_data, epj_sync):  # noqa: F811
+def test_double_submitted_ekonsultasjon_yields_one_case_and_one_message(client, clinic_data):  # noqa: F811
     cast = clinic_data
     login_as(client, cast.nora)
     key = issue_key(user_id=cast.nora.pk)
@@ -220,7 +220,7 @@ def test_expired_records_are_pruned(cast, settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL (concurrent writers on a unique index)")
-def test_concurrent_double_submit_yields_one_case(clinic_data, epj_sync):  # noqa: F811
+def test_concurrent_double_submit_yields_one_case(transactional_db, clinic_data):  # noqa: F811
     cast = clinic_data
     key = issue_key(user_id=cast.nora.pk)
     barrier = threading.Barrier(2)
