@@ -519,15 +519,19 @@ def test_two_consumers_on_one_queue_get_each_message_once(broker):
         producer.publish(message(queue, message_id=message_id))
     seen: dict[str, list[str]] = {"a": [], "b": []}
     consumers = {name: broker.transport() for name in seen}
+    start = threading.Barrier(len(seen))
 
     def consume(name):
+        # An empty receive on a busy machine is not the end: stop when every message is taken.
         transport = consumers[name]
-        while True:
-            got = transport.receive(queue, 1.0)
+        start.wait()
+        deadline = time.monotonic() + 30
+        while len(seen["a"]) + len(seen["b"]) < len(sent) and time.monotonic() < deadline:
+            got = transport.receive(queue, 0.5)
             if got is None:
-                return
+                continue
             seen[name].append(got.message.message_id)
-            time.sleep(0.002)  # give the other consumer a turn
+            time.sleep(0.01)  # give the other consumer a turn
             transport.accept(got)
 
     threads = [threading.Thread(target=consume, args=(name,)) for name in seen]
