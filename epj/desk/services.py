@@ -21,7 +21,7 @@ from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
-from epj.models import EpjPatient
+from epj.models import Delivery, EpjPatient
 from epj.roles import (
     ANSWER_ACTION,
     StaffAction,
@@ -139,6 +139,7 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
                 state=Case.State.NEW,
                 waiting_since=now,
                 due_at=working_days_after(now, service.response_days),
+                accepted_copayment=_accepted_copayment(message, kind),
             )
         )
         relay.batch_remember(("desk-case", conversation_ref), case)
@@ -200,6 +201,14 @@ def citizen_messages_prefetch(documents: list[Message | AppRec]) -> None:
     )
 
 
+def desk_apprec_receive(envelope: "Envelope | None", apprec: AppRec) -> None:
+    """The portal's AppRec for a desk answer (reply, close, paid co-payment, a thread the clinic
+    started): filed on the sent message, shown on the case page and flagged in the case list."""
+    from epj.receipts import apprec_file
+
+    apprec_file(DeskMessage.objects.filter(direction=DeskMessage.Direction.OUT), apprec)
+
+
 # --- billing ----------------------------------------------------------------------------------
 
 
@@ -221,11 +230,26 @@ def copayment_quote(*, patient_nin: str, on: datetime.date) -> wire.ChargeInfo |
     return wire.ChargeInfo(fee_code=tariff.code, amount=tariff.copayment, state="quote")
 
 
-def _charge_record(*, case: Case, user: User) -> Charge:
-    """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered."""
+def _accepted_copayment(message: Message, kind: str) -> Decimal | None:
+    """The co-payment the citizen accepted, as her e-konsultasjon states it (None for other kinds)."""
+    if kind != CaseKind.EKONSULTASJON:
+        return None
+    accepted = wire.accepted_copayment_of(message)
+    return accepted.amount if accepted else None
+
+
+def _charge_record(*, case: Case, user: User) -> Charge | None:
+    """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered.
+
+    Never more than the patient accepted: the tariff's amount is capped at what her message
+    says she accepted, and a message that names no accepted amount is not billed at all (the
+    case page says why). None when nothing is billed.
+    """
     existing = Charge.objects.filter(case=case).first()
     if existing:
         return existing
+    if case.accepted_copayment is None:
+        return None
     today = local_today()
     tariff = tariff_for(code=wire.FEE_EKONSULTASJON, on=today)
     if tariff is None:
@@ -234,7 +258,9 @@ def _charge_record(*, case: Case, user: User) -> Charge:
     return Charge.objects.create(
         case=case,
         fee_code=tariff.code,
-        copayment=Decimal("0.00") if exempt else tariff.copayment,
+        copayment=Decimal("0.00") if exempt else min(tariff.copayment, case.accepted_copayment),
+        tariff_copayment=tariff.copayment,
+        accepted_copayment=case.accepted_copayment,
         state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
         recorded_by=user,
     )
@@ -294,6 +320,7 @@ def _send(
         author_name=author.name,
         outcome=outcome,
         sent_by=user,
+        delivery=Delivery.SENT,
     )
     for attachment in message.attachments:
         DeskAttachment.objects.create(
@@ -351,8 +378,8 @@ def case_reply(
         notater = [wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case))]
     else:
         notater = [wire.notat(codes.TEMA_SVAR, text=text)]
-    if case.kind == CaseKind.EKONSULTASJON:
-        charge = _charge_record(case=case, user=user)
+    charge = _charge_record(case=case, user=user) if case.kind == CaseKind.EKONSULTASJON else None
+    if charge is not None:
         notater.append(
             wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state))
         )

@@ -6,8 +6,9 @@ transaction that changed the booking: the relay writes its outbox row in the sam
 """
 
 from clinics.models import Service
+from epj.models import Delivery
 from epj.timebooks.calendar import RESULT_CONFIRMED, RESULT_DECLINED, booking_build, declined_build
-from epj.timebooks.models import Booking, BookingStatus, Slot
+from epj.timebooks.models import AppointmentMessage, Booking, BookingStatus, Slot
 from messaging.codec import Attachment, Message, Notat, Patient, codes, new_msg_id, now
 from messaging.relay import relay_send
 from messaging.relay.parties import clinic_party, portal_party
@@ -42,6 +43,22 @@ def _message(*, service, patient, msg_type, action, text, calendar: bytes, paren
     )
 
 
+def _send(message: Message, *, service: Service, slot: Slot | None, booking: Booking | None, action: str):
+    """Send through the relay and record the message, so its AppRec is filed against the booking
+    (or, for a refused reservation, the slot) and staff see it (epj/receipts.py)."""
+    envelope = relay_send(side="epj", message=message)
+    AppointmentMessage.objects.create(
+        service=service,
+        slot=slot if slot is not None else (booking.slot if booking is not None else None),
+        booking=booking,
+        msg_id=message.msg_id,
+        action=action,
+        patient_nin=(message.patient.nin if message.patient else "")[:11],
+        delivery=Delivery.SENT,
+    )
+    return envelope
+
+
 def _status_text(booking: Booking) -> str:
     return "Timen er bestilt." if booking.status == BookingStatus.ACTIVE else "Timen er avbestilt."
 
@@ -49,9 +66,8 @@ def _status_text(booking: Booking) -> str:
 def booking_publish(*, booking: Booking):
     """Avtaleutsending: tell Helsenorge about a booking made or changed on the EPJ's side."""
     booking = Booking.objects.select_related("slot__timebook__service__organisation").get(pk=booking.pk)
-    return relay_send(
-        side="epj",
-        message=_message(
+    return _send(
+        _message(
             service=booking.slot.timebook.service,
             patient=patient_of(booking),
             msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING,
@@ -59,6 +75,10 @@ def booking_publish(*, booking: Booking):
             text=_status_text(booking),
             calendar=booking_build(booking),
         ),
+        service=booking.slot.timebook.service,
+        slot=booking.slot,
+        booking=booking,
+        action=codes.ACTION_AVTALE,
     )
 
 
@@ -72,9 +92,8 @@ def reservation_answer(
         calendar, text = booking_build(booking, result=RESULT_CONFIRMED), "Timen er bekreftet."
     else:
         calendar, text = declined_build(request_id=request_id, slot=slot, comment=reason), reason
-    return relay_send(
-        side="epj",
-        message=_message(
+    return _send(
+        _message(
             service=service,
             patient=request.patient,
             msg_type=codes.DIALOG_INNBYGGER_TIMERESERVASJON,
@@ -83,6 +102,10 @@ def reservation_answer(
             calendar=calendar,
             parent_ref=request.msg_id,
         ),
+        service=service,
+        slot=slot,
+        booking=booking,
+        action=codes.ACTION_SVAR_TIMERESERVASJON,
     )
 
 
@@ -94,9 +117,8 @@ def cancellation_answer(*, request: Message, booking: Booking, refused_reason: s
         text = refused_reason
     else:
         calendar, text = booking_build(booking, method="CANCEL", result=RESULT_CONFIRMED), _status_text(booking)
-    return relay_send(
-        side="epj",
-        message=_message(
+    return _send(
+        _message(
             service=booking.slot.timebook.service,
             patient=patient_of(booking),
             msg_type=codes.DIALOG_INNBYGGER_AVTALEAVBESTILLING,
@@ -105,6 +127,10 @@ def cancellation_answer(*, request: Message, booking: Booking, refused_reason: s
             calendar=calendar,
             parent_ref=request.msg_id,
         ),
+        service=booking.slot.timebook.service,
+        slot=booking.slot,
+        booking=booking,
+        action=codes.ACTION_SVAR_AVBESTILLING,
     )
 
 
