@@ -10,7 +10,7 @@ from epj.models import Delivery
 from epj.timebooks.calendar import RESULT_CONFIRMED, RESULT_DECLINED, booking_build, declined_build
 from epj.timebooks.models import AppointmentMessage, Booking, BookingStatus, Slot
 from messaging.codec import Attachment, Message, Notat, Patient, codes, new_msg_id, now
-from messaging.relay import relay_send
+from messaging.relay import batch_insert, relay_send
 from messaging.relay.parties import clinic_party, portal_party
 
 
@@ -47,14 +47,17 @@ def _send(message: Message, *, service: Service, slot: Slot | None, booking: Boo
     """Send through the relay and record the message, so its AppRec is filed against the booking
     (or, for a refused reservation, the slot) and staff see it (epj/receipts.py)."""
     envelope = relay_send(side="epj", message=message)
-    AppointmentMessage.objects.create(
-        service=service,
-        slot=slot if slot is not None else (booking.slot if booking is not None else None),
-        booking=booking,
-        msg_id=message.msg_id,
-        action=action,
-        patient_nin=(message.patient.nin if message.patient else "")[:11],
-        delivery=Delivery.SENT,
+    # Inside a relay batch (an answer to a reservation) the row goes in with the batch's others.
+    batch_insert(
+        AppointmentMessage(
+            service=service,
+            slot=slot if slot is not None else (booking.slot if booking is not None else None),
+            booking=booking,
+            msg_id=message.msg_id,
+            action=action,
+            patient_nin=(message.patient.nin if message.patient else "")[:11],
+            delivery=Delivery.SENT,
+        )
     )
     return envelope
 

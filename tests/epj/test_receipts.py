@@ -22,12 +22,14 @@ from epj.timebooks.models import AppointmentMessage
 from epj.timebooks.services import desk_book, desk_cancel
 from helsenorge.clock import local_tz
 from journal.services import journal_copy_request
+from messaging.codec import codes
 from messaging.dialogs.models import Thread
 from messaging.models import Envelope, EnvelopeState
+from messaging.relay.delivery import relay_deliver_due
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.journal.conftest import deliver_all, gp_record, in_transaction  # noqa: F401 (fixtures)
-from tests.timebooks.helpers import make_slot, make_timebooks
+from tests.timebooks.helpers import make_slot, make_timebooks, reserve
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +225,33 @@ def test_appointment_messages_the_portal_accepts_are_marked_received(client, cas
     login_as(client, cast.reception)
     page = client.get(reverse("epj_timebooks:slot", args=[slot.pk])).content.decode()
     assert "Mottatt av Helsenorge" in page and "Avvist av Helsenorge" not in page
+
+
+def test_reservation_answers_are_filed_on_the_booking_or_the_slot(cast):
+    treater, _lab = make_timebooks(cast)
+    slot = make_slot(treater)
+    reserve(cast, slot, "first")
+    deliver_all()
+    booked = AppointmentMessage.objects.get(action=codes.ACTION_SVAR_TIMERESERVASJON)
+    assert (booked.booking.slot, booked.delivery) == (slot, Delivery.DELIVERED)
+
+    reserve(cast, slot, "second")  # the slot is full now: declined, filed on the slot alone
+    deliver_all()
+    declined = AppointmentMessage.objects.filter(action=codes.ACTION_SVAR_TIMERESERVASJON).latest("pk")
+    assert (declined.booking, declined.slot, declined.delivery) == (None, slot, Delivery.DELIVERED)
+
+
+def test_a_reservation_answer_the_portal_rejects_is_shown_on_the_slot(client, cast):
+    treater, _lab = make_timebooks(cast)
+    slot = make_slot(treater)
+    nora = cast.nora.person
+    reserve(cast, slot)
+    relay_deliver_due(side="epj", channel="async")  # the EPJ books and answers
+    Person.objects.filter(pk=nora.pk).update(nin=stranger_nin())  # the portal no longer knows her number
+    deliver_all()
+    answer = AppointmentMessage.objects.get(action=codes.ACTION_SVAR_TIMERESERVASJON)
+    assert answer.delivery == Delivery.REJECTED and answer.delivery_error.startswith("E35")
+    login_as(client, cast.reception)
+    page = client.get(reverse("epj_timebooks:slot", args=[slot.pk])).content.decode()
+    assert "Svar på timebestilling" in page and "E35" in page
+    assert "pasienten ser ikke siste endring av timen på Helsenorge" in page
