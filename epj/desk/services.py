@@ -206,7 +206,21 @@ def desk_apprec_receive(envelope: "Envelope | None", apprec: AppRec) -> None:
     started): filed on the sent message, shown on the case page and flagged in the case list."""
     from epj.receipts import apprec_file
 
-    apprec_file(DeskMessage.objects.filter(direction=DeskMessage.Direction.OUT), apprec)
+    for sent in apprec_file(DeskMessage.objects.filter(direction=DeskMessage.Direction.OUT), apprec):
+        if sent.is_delivery_rejected and sent.outcome in REPLY_OUTCOMES:
+            _case_reopen_unanswered(case_id=sent.case_id, answer=sent)
+
+
+def _case_reopen_unanswered(*, case_id: int, answer: DeskMessage) -> None:
+    """A rejected answer reached nobody: an open case is unanswered again, due now, at the top of
+    the queue. A closed case stays closed (its page shows the rejection); a later answer counts."""
+    case = Case.objects.select_for_update().filter(pk=case_id, state=Case.State.ANSWERED).first()
+    if case is None or case.messages.filter(direction=DeskMessage.Direction.OUT, pk__gt=answer.pk).exists():
+        return
+    now = timezone.now()
+    case.state = Case.State.CLAIMED if case.assignee_id else Case.State.NEW
+    case.waiting_since = case.due_at = now
+    case.save(update_fields=["state", "waiting_since", "due_at"])
 
 
 # --- billing ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import Person
 from accounts.nin import nin_generate
 from epj.desk import services as desk
-from epj.desk.models import DeskMessage
+from epj.desk.models import Case, DeskMessage
 from epj.models import Delivery
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
@@ -57,12 +57,14 @@ def test_an_answer_the_portal_rejects_is_shown_with_its_reason_on_the_case_and_i
     assert answer.delivery == Delivery.REJECTED
     assert answer.delivery_error.startswith("X99") and "Samtalen er avsluttet" in answer.delivery_error
     assert answer.delivery_settled_at is not None
+    case.refresh_from_db()
+    assert case.state == Case.State.CLAIMED and case.due_at is not None  # unanswered again, on the queue
 
     login_as(client, clinic_data.kari)
     page = client.get(reverse("desk:case", args=[case.pk])).content.decode()
     assert "Avvist av Helsenorge: pasienten har ikke fått denne meldingen." in page
     assert "Samtalen er avsluttet" in page
-    listing = client.get(reverse("desk:cases", args=[case.organisation_id]), {"state": ""}).content.decode()
+    listing = client.get(reverse("desk:cases", args=[case.organisation_id])).content.decode()  # the open cases
     assert "Svar avvist" in listing
 
 
@@ -77,6 +79,8 @@ def test_an_answer_the_portal_accepts_is_marked_received(client, clinic_data, se
     deliver_all()
     answer.refresh_from_db()
     assert (answer.delivery, answer.delivery_error) == (Delivery.DELIVERED, "")
+    case.refresh_from_db()
+    assert case.state == Case.State.ANSWERED
     page = client.get(reverse("desk:case", args=[case.pk])).content.decode()
     assert "Mottatt av Helsenorge" in page and "Avvist av Helsenorge" not in page
     listing = client.get(reverse("desk:cases", args=[case.organisation_id]), {"state": ""}).content.decode()
