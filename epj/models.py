@@ -79,3 +79,33 @@ class EpjOutage(models.Model):
 
     def __str__(self):
         return self.reason or str(self.pk)
+
+
+class Delivery(models.TextChoices):
+    """What the EPJ knows of a message it sent: waiting, received (AppRec OK) or rejected (AppRec avvist)."""
+
+    SENT = "sent", _("Sendt – venter på kvittering")
+    DELIVERED = "delivered", _("Mottatt av Helsenorge")
+    REJECTED = "rejected", _("Avvist av Helsenorge")
+
+
+class DeliveryTracked(models.Model):
+    """A record of something the EPJ sent, with the receipt that came back for it (epj/receipts.py).
+
+    `msg_id` is the sent message's MsgId, which the AppRec names as its original.
+    """
+
+    delivery = models.CharField(_("levering"), max_length=10, choices=Delivery.choices, blank=True)
+    delivery_error = models.CharField(_("årsak til avvisning"), max_length=300, blank=True)
+    delivery_settled_at = models.DateTimeField(_("kvittering mottatt"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_delivery_rejected(self) -> bool:
+        return self.delivery == Delivery.REJECTED
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.delivery == Delivery.DELIVERED

@@ -14,3 +14,9 @@ def citizen_messages_prefetch(documents):
     from epj.desk.services import citizen_messages_prefetch
 
     citizen_messages_prefetch(documents)
+
+
+def desk_apprec_handle(envelope, apprec):
+    from epj.desk.services import desk_apprec_receive
+
+    desk_apprec_receive(envelope, apprec)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from epj.models import DeliveryTracked
 from messaging.codec import codes
 
 
@@ -47,6 +48,11 @@ class Case(models.Model):
         _("venter siden"), null=True, blank=True, help_text=_("Når siste ubesvarte melding fra innbyggeren kom.")
     )
     due_at = models.DateTimeField(_("svarfrist"), null=True, blank=True)
+    # The co-payment the citizen accepted when she sent an e-konsultasjon (None: the message named
+    # none); the clinic never bills more.
+    accepted_copayment = models.DecimalField(
+        _("godtatt egenandel (kr)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
     closed_at = models.DateTimeField(_("avsluttet"), null=True, blank=True)
 
@@ -82,8 +88,8 @@ class Case(models.Model):
         return self.kind == CaseKind.EKONSULTASJON
 
 
-class DeskMessage(models.Model):
-    """The EPJ's copy of one message in a case."""
+class DeskMessage(DeliveryTracked):
+    """The EPJ's copy of one message in a case; an outgoing one carries its receipt (epj/receipts.py)."""
 
     class Direction(models.TextChoices):
         IN = "in", _("Fra innbygger")
@@ -202,6 +208,14 @@ class Charge(models.Model):
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="charge")
     fee_code = models.CharField(_("takst"), max_length=10)
     copayment = models.DecimalField(_("egenandel"), max_digits=8, decimal_places=2)
+    # Beside what was billed: what the tariff said and what the patient accepted; the billed
+    # amount is the lower of the two.
+    tariff_copayment = models.DecimalField(
+        _("egenandel i takstlisten"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    accepted_copayment = models.DecimalField(
+        _("godtatt egenandel"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
     state = models.CharField(_("status"), max_length=10, choices=State.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
@@ -216,6 +230,15 @@ class Charge(models.Model):
     @property
     def is_invoiced(self) -> bool:
         return self.state == self.State.INVOICED
+
+    @property
+    def is_capped(self) -> bool:
+        """Billed less than the tariff because the patient accepted less."""
+        return self.tariff_copayment is not None and self.copayment < self.tariff_copayment and not self.is_exempt
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.state == self.State.EXEMPT
 
 
 class Medication(models.Model):

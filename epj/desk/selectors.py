@@ -2,13 +2,13 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from clinics.models import Organisation, StaffMembership
-from epj.desk.models import AbsenceNotice, Case
-from epj.models import EpjPatient
+from epj.desk.models import AbsenceNotice, Case, DeskMessage
+from epj.models import Delivery, EpjPatient
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
 OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
@@ -28,7 +28,14 @@ def desk_cases(
 
     `patient` is a patient's name (any part, any case) or the start of their identity number.
     """
-    cases = Case.objects.filter(organisation=organisation).select_related("service", "assignee")
+    answer_rejected = DeskMessage.objects.filter(
+        case=OuterRef("pk"), direction=DeskMessage.Direction.OUT, delivery=Delivery.REJECTED
+    )
+    cases = (
+        Case.objects.filter(organisation=organisation)
+        .select_related("service", "assignee")
+        .annotate(answer_rejected=Exists(answer_rejected))
+    )
     patient = " ".join(patient.split())
     if patient.isdigit():
         cases = cases.filter(patient_nin__startswith=patient)

@@ -23,7 +23,7 @@ from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
-from epj.models import EpjPatient
+from epj.models import Delivery, EpjPatient
 from epj.roles import (
     ANSWER_ACTION,
     StaffAction,
@@ -155,6 +155,7 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
                 state=Case.State.NEW,
                 waiting_since=now,
                 due_at=working_days_after(now, service.response_days),
+                accepted_copayment=_accepted_copayment(message, kind),
             )
         )
         relay.batch_remember(("desk-case", conversation_ref), case)
@@ -216,6 +217,28 @@ def citizen_messages_prefetch(documents: list[Message | AppRec]) -> None:
     )
 
 
+def desk_apprec_receive(envelope: "Envelope | None", apprec: AppRec) -> None:
+    """The portal's AppRec for a desk answer (reply, close, paid co-payment, a thread the clinic
+    started): filed on the sent message, shown on the case page and flagged in the case list."""
+    from epj.receipts import apprec_file
+
+    for sent in apprec_file(DeskMessage.objects.filter(direction=DeskMessage.Direction.OUT), apprec):
+        if sent.is_delivery_rejected and sent.outcome in REPLY_OUTCOMES:
+            _case_reopen_unanswered(case_id=sent.case_id, answer=sent)
+
+
+def _case_reopen_unanswered(*, case_id: int, answer: DeskMessage) -> None:
+    """A rejected answer reached nobody: an open case is unanswered again, due now, at the top of
+    the queue. A closed case stays closed (its page shows the rejection); a later answer counts."""
+    case = Case.objects.select_for_update().filter(pk=case_id, state=Case.State.ANSWERED).first()
+    if case is None or case.messages.filter(direction=DeskMessage.Direction.OUT, pk__gt=answer.pk).exists():
+        return
+    now = timezone.now()
+    case.state = Case.State.CLAIMED if case.assignee_id else Case.State.NEW
+    case.waiting_since = case.due_at = now
+    case.save(update_fields=["state", "waiting_since", "due_at"])
+
+
 # --- billing ----------------------------------------------------------------------------------
 
 
@@ -237,11 +260,26 @@ def copayment_quote(*, patient_nin: str, on: datetime.date) -> wire.ChargeInfo |
     return wire.ChargeInfo(fee_code=tariff.code, amount=tariff.copayment, state="quote")
 
 
-def _charge_record(*, case: Case, user: User) -> Charge:
-    """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered."""
+def _accepted_copayment(message: Message, kind: str) -> Decimal | None:
+    """The co-payment the citizen accepted, as her e-konsultasjon states it (None for other kinds)."""
+    if kind != CaseKind.EKONSULTASJON:
+        return None
+    accepted = wire.accepted_copayment_of(message)
+    return accepted.amount if accepted else None
+
+
+def _charge_record(*, case: Case, user: User) -> Charge | None:
+    """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered.
+
+    Never more than the patient accepted: the tariff's amount is capped at what her message
+    says she accepted, and a message that names no accepted amount is not billed at all (the
+    case page says why). None when nothing is billed.
+    """
     existing = Charge.objects.filter(case=case).first()
     if existing:
         return existing
+    if case.accepted_copayment is None:
+        return None
     today = local_today()
     tariff = tariff_for(code=wire.FEE_EKONSULTASJON, on=today)
     if tariff is None:
@@ -250,7 +288,9 @@ def _charge_record(*, case: Case, user: User) -> Charge:
     return Charge.objects.create(
         case=case,
         fee_code=tariff.code,
-        copayment=Decimal("0.00") if exempt else tariff.copayment,
+        copayment=Decimal("0.00") if exempt else min(tariff.copayment, case.accepted_copayment),
+        tariff_copayment=tariff.copayment,
+        accepted_copayment=case.accepted_copayment,
         state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
         recorded_by=user,
     )
@@ -312,6 +352,7 @@ def _send(
         author_name=author.name,
         outcome=outcome,
         sent_by=user,
+        delivery=Delivery.SENT,
     )
     for attachment in message.attachments:
         DeskAttachment.objects.create(
@@ -420,8 +461,8 @@ def case_reply(
         notater = [wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case))]
     else:
         notater = [wire.notat(codes.TEMA_SVAR, text=text)]
-    if case.kind == CaseKind.EKONSULTASJON:
-        charge = _charge_record(case=case, user=user)
+    charge = _charge_record(case=case, user=user) if case.kind == CaseKind.EKONSULTASJON else None
+    if charge is not None:
         notater.append(
             wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state))
         )

@@ -42,6 +42,7 @@ from epj.desk.services import (
     desk_search_log,
 )
 from epj.models import EpjPatient
+from epj.receipts import delivery_shown
 from epj.roles import ANSWER_ACTION, StaffAction, StaffActionRefused, membership_may, staff_membership
 from epj.views import refused_response
 from helsenorge.pagination import paginate
@@ -134,7 +135,10 @@ def case_detail(request, case_id):
             "form": form,
             "overdue": is_overdue(case),
             "assign_form": AssignForm(initial={"assignee": case.assignee_id or ""}, colleagues=team),
-            "desk_messages": case.messages.prefetch_related("attachments"),
+            "desk_messages": [
+                (message, None if message.is_from_patient else delivery_shown(message))
+                for message in case.messages.prefetch_related("attachments")
+            ],
             "medications": medications,
             "charge": getattr(case, "charge", None),
             "may_answer": membership_may(membership=membership, action=ANSWER_ACTION[case.kind]),

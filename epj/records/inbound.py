@@ -26,3 +26,9 @@ def document_fetch_handle(message):
     from epj.records.services import document_fetch
 
     return document_fetch(message)
+
+
+def copy_apprec_handle(envelope, apprec):
+    from epj.records.services import copy_apprec_receive
+
+    copy_apprec_receive(envelope, apprec)

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from epj.models import DeliveryTracked
+
 
 class RecordNote(models.Model):
     organisation = models.ForeignKey(
@@ -41,6 +43,8 @@ class CopyRequest(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Ubehandlet")
         FULFILLED = "fulfilled", _("Kopi sendt")
+        # Helsenorge refused the copy sent: the citizen has nothing, so it is work again.
+        REJECTED = "rejected", _("Kopien ble avvist")
 
     organisation = models.ForeignKey(
         "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
@@ -69,9 +73,19 @@ class CopyRequest(models.Model):
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
 
+    @property
+    def is_rejected(self) -> bool:
+        return self.state == self.State.REJECTED
 
-class CopyDispatch(models.Model):
-    """One copy sent to the portal. request is empty when the clinic pushed it unasked."""
+    @property
+    def may_send(self) -> bool:
+        """Nothing has reached the citizen yet: a copy may be sent (again)."""
+        return self.state in (self.State.OPEN, self.State.REJECTED)
+
+
+class CopyDispatch(DeliveryTracked):
+    """One copy sent to the portal, with its receipt. request is empty when the clinic pushed it
+    unasked; a request whose copy was rejected gets a further dispatch when it is sent again."""
 
     organisation = models.ForeignKey(
         "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
@@ -79,12 +93,12 @@ class CopyDispatch(models.Model):
     service = models.ForeignKey(
         "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("tjeneste")
     )
-    request = models.OneToOneField(
+    request = models.ForeignKey(
         CopyRequest,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="dispatch",
+        related_name="dispatches",
         verbose_name=_("forespørsel"),
     )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)

@@ -2,19 +2,51 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import Person
 from clinics.models import HealthContact, Organisation
-from epj.models import EpjPatient, JournalEntry
-from epj.records.models import CopyRequest, HospitalDocument, RecordNote
+from epj.models import Delivery, EpjPatient, JournalEntry
+from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument, RecordNote
 
 
 def copy_requests_for_desk(*, organisation: Organisation, state: str = "") -> QuerySet[CopyRequest]:
-    qs = CopyRequest.objects.filter(organisation=organisation).select_related("service")
-    if state in CopyRequest.State.values:
+    """The desk's copy requests in one state, each with its copies sent, newest first.
+
+    "Open" lists the work to do: requests not answered yet and those whose copy Helsenorge
+    rejected.
+    """
+    qs = (
+        CopyRequest.objects.filter(organisation=organisation)
+        .select_related("service")
+        .prefetch_related(Prefetch("dispatches", queryset=CopyDispatch.objects.order_by("-pk")))
+    )
+    if state == CopyRequest.State.OPEN:
+        qs = qs.filter(state__in=[CopyRequest.State.OPEN, CopyRequest.State.REJECTED])
+    elif state in CopyRequest.State.values:
         qs = qs.filter(state=state)
     return qs
+
+
+def last_dispatch(request: CopyRequest) -> CopyDispatch | None:
+    """The copy sent last for the request (from the prefetch of `copy_requests_for_desk` when there)."""
+    dispatches = list(request.dispatches.all())
+    return max(dispatches, key=lambda d: d.pk) if dispatches else None
+
+
+PUSHED_COPIES_SHOWN_DAYS = 14
+
+
+def pushed_copies_unconfirmed(*, organisation: Organisation, limit: int = 50) -> QuerySet[CopyDispatch]:
+    """Copies the clinic pushed unasked lately that Helsenorge has not confirmed (waiting or rejected)."""
+    since = timezone.now() - datetime.timedelta(days=PUSHED_COPIES_SHOWN_DAYS)
+    return (
+        CopyDispatch.objects.filter(organisation=organisation, request__isnull=True, sent_at__gte=since)
+        .exclude(delivery=Delivery.DELIVERED)
+        .select_related("service")
+        .order_by("-sent_at", "-pk")[:limit]
+    )
 
 
 def record_entries(*, organisation: Organisation, patient_nin: str) -> list[tuple[datetime.datetime, str, str, str]]:

@@ -11,13 +11,15 @@ from accounts.models import Person
 from clinics.models import HealthContact, Organisation, Process, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, patient_read_log
+from epj.models import Delivery
+from epj.receipts import apprec_file, transport_failure
 from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
 from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
 from epj.roles import StaffAction, StaffActionRefused, action_required
 from epj.services import epj_outage_check, epj_relationship_required
-from messaging.codec import Message
+from messaging.codec import AppRec, Message
 from messaging.models import Envelope
 from messaging.relay import Reject, relay_send
 
@@ -112,6 +114,7 @@ def _copy_send(
         sent_by=membership.user,
         msg_id=message.msg_id,
         size=len(pdf),
+        delivery=Delivery.SENT,
     )
     patient_read_log(
         membership=membership, patient_nin=patient_nin, what=ACCESS_JOURNAL_COPY, object_ref=_("Journalkopi sendt")
@@ -119,12 +122,18 @@ def _copy_send(
     return dispatch
 
 
+def _last_copy_undeliverable(request: CopyRequest) -> bool:
+    """The last copy sent never reached Helsenorge (the relay gave up): it may be sent again."""
+    last = CopyDispatch.objects.filter(request=request).order_by("-pk").first()
+    return last is not None and last.delivery == Delivery.SENT and bool(transport_failure(msg_id=last.msg_id))
+
+
 @transaction.atomic
 def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) -> CopyDispatch:
     """Generate the copy of the patient's record and send it as the answer to the request."""
     action_required(membership=membership, action=StaffAction.COPY_SEND)
     request = CopyRequest.objects.select_for_update().get(pk=request.pk)
-    if request.state == CopyRequest.State.FULFILLED:
+    if not request.may_send and not _last_copy_undeliverable(request):
         raise ValidationError(_("Denne forespørselen er allerede besvart."))
     dispatch = _copy_send(
         membership=membership,
@@ -136,6 +145,19 @@ def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) ->
     request.state = CopyRequest.State.FULFILLED
     request.save(update_fields=["state"])
     return dispatch
+
+
+def copy_apprec_receive(envelope: Envelope | None, apprec: AppRec) -> None:
+    """The portal's AppRec for a journal copy: filed on the dispatch. A rejected copy did not
+    reach the citizen, so the request it answered is no longer fulfilled but work again."""
+    for dispatch in apprec_file(CopyDispatch.objects.all(), apprec):
+        if not dispatch.is_delivery_rejected or dispatch.request_id is None:
+            continue
+        if CopyDispatch.objects.filter(request_id=dispatch.request_id, pk__gt=dispatch.pk).exists():
+            continue  # sent again since: the newer copy's receipt decides
+        CopyRequest.objects.filter(pk=dispatch.request_id, state=CopyRequest.State.FULFILLED).update(
+            state=CopyRequest.State.REJECTED
+        )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from epj.receipts import delivery_shown
 from epj.records.access import (
     clinician_membership_for,
     copy_request_for,
@@ -17,7 +18,13 @@ from epj.records.access import (
 )
 from epj.records.forms import CopyPushForm, CopyRequestFilterForm, PublishForm
 from epj.records.models import CopyRequest
-from epj.records.selectors import copy_requests_for_desk, hospital_documents_published, treated_patients
+from epj.records.selectors import (
+    copy_requests_for_desk,
+    hospital_documents_published,
+    last_dispatch,
+    pushed_copies_unconfirmed,
+    treated_patients,
+)
 from epj.records.services import (
     copy_push,
     copy_request_fulfil,
@@ -40,12 +47,19 @@ def copy_requests(request, organisation_id):
     state = request.GET.get("status", CopyRequest.State.OPEN)
     qs = copy_requests_for_desk(organisation=membership.organisation, state=state)
     page = paginate(request, qs, per_page=PAGE_SIZE)
+    rows = []
+    for item in page.object_list:
+        dispatch = last_dispatch(item)
+        rows.append((item, delivery_shown(dispatch) if dispatch else None))
+    pushed = [(d, delivery_shown(d)) for d in pushed_copies_unconfirmed(organisation=membership.organisation)]
     return render(
         request,
         "records/copy_requests.html",
         {
             "organisation": membership.organisation,
             "page": page,
+            "rows": rows,
+            "pushed_failed": [(d, shown) for d, shown in pushed if shown and shown.failed],
             "form": CopyRequestFilterForm(initial={"status": state}),
         },
     )
@@ -73,6 +87,8 @@ def copy_request_detail(request, organisation_id, request_id):
         )
     except StaffActionRefused as exc:
         return refused_response(request, exc)
+    dispatch = last_dispatch(copy_request)
+    delivery = delivery_shown(dispatch) if dispatch else None
     return render(
         request,
         "records/copy_request_detail.html",
@@ -80,6 +96,8 @@ def copy_request_detail(request, organisation_id, request_id):
             "organisation": membership.organisation,
             "copy_request": copy_request,
             "entries": entries,
+            "delivery": delivery,
+            "may_send": copy_request.may_send or bool(delivery and delivery.failed),
         },
     )
 

@@ -118,3 +118,10 @@ def cancellation_handle(message, envelope):
         refused = str(exc)
     messages.cancellation_answer(request=message, booking=booking, refused_reason=refused)
     return relay.HandlerResult(status=codes.STATUS_OK)
+
+
+def appointment_apprec_handle(envelope, apprec):
+    """The AppRec for an appointment message the EPJ sent (Avtale, SvarTimeReservasjon, SvarAvbestilling)."""
+    from epj.timebooks.services import appointment_apprec_receive
+
+    appointment_apprec_receive(envelope, apprec)

@@ -10,9 +10,10 @@ writes its outbox row in the same transaction.
 import datetime
 
 from clinics.models import Service
-from epj.timebooks.models import AppointmentType, Booking, BookingStatus, Slot
+from epj.models import Delivery
+from epj.timebooks.models import AppointmentMessage, AppointmentType, Booking, BookingStatus, Slot
 from messaging.codec import Message, Patient
-from messaging.relay import relay_send
+from messaging.relay import batch_insert, relay_send
 from messaging.relay.parties import clinic_party, portal_party
 from messaging.wire import appointments as wire
 
@@ -76,19 +77,42 @@ def _status_text(booking: Booking) -> str:
     return "Timen er bestilt." if booking.status == BookingStatus.ACTIVE else "Timen er avbestilt."
 
 
-def _send(*, action: str, service: Service, patient: Patient | None, event, text: str, parent_ref=None):
-    return relay_send(
-        side="epj",
-        message=wire.appointment_message(
-            action=action,
-            sender=clinic_party(service=service),
-            receiver=portal_party(),
-            patient=patient,
-            event=event,
-            text=text,
-            parent_ref=parent_ref,
-        ),
+def _send(
+    *,
+    action: str,
+    service: Service,
+    patient: Patient | None,
+    event,
+    text: str,
+    slot: Slot | None,
+    booking: Booking | None,
+    parent_ref=None,
+):
+    """Send through the relay and record the message, so its AppRec is filed against the booking
+    (or, for a refused reservation, the slot) and staff see it (epj/receipts.py)."""
+    message = wire.appointment_message(
+        action=action,
+        sender=clinic_party(service=service),
+        receiver=portal_party(),
+        patient=patient,
+        event=event,
+        text=text,
+        parent_ref=parent_ref,
     )
+    envelope = relay_send(side="epj", message=message)
+    # Inside a relay batch (an answer to a reservation) the row goes in with the batch's others.
+    batch_insert(
+        AppointmentMessage(
+            service=service,
+            slot=slot if slot is not None else (booking.slot if booking is not None else None),
+            booking=booking,
+            msg_id=message.msg_id,
+            action=action,
+            patient_nin=(patient.nin if patient else "")[:11],
+            delivery=Delivery.SENT,
+        )
+    )
+    return envelope
 
 
 def _booking(booking: Booking) -> Booking:
@@ -106,6 +130,8 @@ def booking_publish(*, booking: Booking):
         patient=patient_of(booking),
         event=event_of(booking),
         text=_status_text(booking),
+        slot=booking.slot,
+        booking=booking,
     )
 
 
@@ -141,6 +167,8 @@ def reservation_answer(
         patient=request.patient,
         event=event,
         text=text,
+        slot=slot,
+        booking=booking,
         parent_ref=request.msg_id,
     )
 
@@ -158,6 +186,8 @@ def cancellation_answer(*, request: Message, booking: Booking, refused_reason: s
         patient=patient_of(booking),
         event=event,
         text=text,
+        slot=booking.slot,
+        booking=booking,
         parent_ref=request.msg_id,
     )
 

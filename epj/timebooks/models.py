@@ -13,6 +13,9 @@ from django.db.models import F, Q
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from epj.models import DeliveryTracked
+from messaging.wire import appointments as appointment_wire
+
 
 class TimebookKind(models.TextChoices):
     TREATER = "clinician", _("Behandlertimebok")
@@ -262,3 +265,37 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.patient_name or self.patient_nin} – {self.slot}"
+
+
+class AppointmentMessage(DeliveryTracked):
+    """One appointment message the EPJ sent (an Avtale push, a reservation or cancellation answer),
+    with the receipt Helsenorge sent back for it (epj/receipts.py)."""
+
+    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+")
+    # The slot the message was about (a refused reservation has no booking, only the slot, if any).
+    slot = models.ForeignKey(Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_messages")
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="sent_messages")
+    msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
+    action = models.CharField(_("handling"), max_length=40)
+    patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
+    created_at = models.DateTimeField(_("sendt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("timemelding sendt")
+        verbose_name_plural = _("timemeldinger sendt")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.msg_id}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+# What staff read for each action the EPJ sends (the CPA's names are for machines).
+ACTION_LABELS = {
+    appointment_wire.AVTALE: _("Time sendt til Helsenorge"),
+    appointment_wire.SVAR_AVTALE_RESERVASJON: _("Svar på timebestilling"),
+    appointment_wire.SVAR_AVBESTILLING: _("Svar på avbestilling"),
+}

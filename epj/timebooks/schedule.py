@@ -9,11 +9,20 @@ night that skips one gets none: every instant with a slot has exactly one row.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from epj.timebooks.models import AvailabilityException, Booking, BookingStatus, ExceptionKind, Slot, Timebook
+from epj.models import Delivery
+from epj.timebooks.models import (
+    AppointmentMessage,
+    AvailabilityException,
+    Booking,
+    BookingStatus,
+    ExceptionKind,
+    Slot,
+    Timebook,
+)
 from helsenorge.clock import holiday_name, local_day_bounds, local_tz
 
 FREE, PARTLY, FULL, BLOCKED, EMPTY = "free", "partly", "full", "blocked", "empty"
@@ -41,6 +50,8 @@ class SlotEntry:
     patients: list[str]
     # A booked slot kept inside time the clinic has since closed (the exception's reason, or "").
     in_closed_time: str | None = None
+    # Helsenorge rejected the last appointment message about this slot (the slot page says why).
+    delivery_rejected: bool = False
 
     @property
     def state(self) -> str:
@@ -119,9 +130,11 @@ class Grid:
 
 def _slots(**filters) -> list[Slot]:
     active = Booking.objects.filter(status=BookingStatus.ACTIVE).order_by("created_at")
+    last_sent = AppointmentMessage.objects.filter(slot=OuterRef("pk")).order_by("-pk").values("delivery")[:1]
     return list(
         Slot.objects.filter(**filters)
         .prefetch_related(Prefetch("bookings", queryset=active, to_attr="active_bookings"))
+        .annotate(last_delivery=Subquery(last_sent))
         .order_by("start")
     )
 
@@ -157,6 +170,7 @@ def _build(columns: list[Column], slots: list[Slot], column_of) -> Grid:
             local_end=end,
             patients=[b.patient_name or b.patient_nin for b in bookings],
             in_closed_time=columns[index].closed_at(start.time()),
+            delivery_rejected=getattr(slot, "last_delivery", "") == Delivery.REJECTED,
         )
         by_key.setdefault((start.time(), start.fold), {}).setdefault(index, []).append(entry)
     repeated = {time for time, fold in by_key if fold}

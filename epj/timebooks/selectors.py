@@ -3,11 +3,11 @@
 import datetime
 import uuid
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from clinics.models import Service
-from epj.timebooks.models import Booking, BookingStatus, Slot, Timebook
+from epj.timebooks.models import AppointmentMessage, Booking, BookingStatus, Slot, Timebook
 from helsenorge.clock import holiday_name, local_at
 from messaging.wire.appointments import slot_id_of, timebook_id_of
 
@@ -88,3 +88,8 @@ def holidays_in_week(*, week_start: datetime.date) -> list[tuple[datetime.date, 
 
 def bookings_for_slot(*, slot: Slot) -> QuerySet[Booking]:
     return slot.bookings.order_by("status", "created_at")
+
+
+def slot_messages_sent(*, slot: Slot, limit: int = 50) -> QuerySet[AppointmentMessage]:
+    """What the EPJ sent Helsenorge about this slot or the bookings in it, newest first."""
+    return AppointmentMessage.objects.filter(Q(slot=slot) | Q(booking__slot=slot)).order_by("-pk")[:limit]

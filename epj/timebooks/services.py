@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from clinics.models import StaffMembership
+from epj.receipts import apprec_file
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
+    AppointmentMessage,
     AppointmentType,
     AvailabilityException,
     AvailabilityRule,
@@ -28,6 +30,7 @@ from epj.timebooks.models import (
 )
 from helsenorge.clock import instant_add, is_public_holiday, local_at, local_day_bounds
 from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
+from messaging.codec import AppRec
 
 
 class BookingError(Exception):
@@ -342,6 +345,12 @@ def desk_move(*, booking: Booking, to_slot_id: int, user: User | None = None) ->
     booking_publish(booking=booking)
     _desk_audit(user=user, action=Audit.BOOKING_MOVE, booking=booking, detail=f"slot:{from_slot_id}->{to_slot_id}")
     return booking
+
+
+def appointment_apprec_receive(envelope: object, apprec: AppRec) -> None:
+    """The portal's AppRec for an appointment message (a push, a reservation or cancellation
+    answer): filed on the record of what was sent, shown on the slot and in the calendar."""
+    apprec_file(AppointmentMessage.objects.all(), apprec)
 
 
 def _booking_role_required(*, user: User | None, timebook: Timebook) -> None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clinics.access import membership_for
 from clinics.models import StaffRole
+from epj.receipts import delivery_shown
 from epj.roles import StaffActionRefused
 from epj.timebooks import schedule, selectors, services
 from epj.timebooks.access import (
@@ -176,8 +177,16 @@ def slot_detail(request, slot_id):
     slot.refresh_from_db()
     if request.method == "GET":  # opening the slot is the read (a failed form re-shows it)
         services.desk_opened_log(user=request.user, slot=slot)
+    sent = [(m, delivery_shown(m)) for m in selectors.slot_messages_sent(slot=slot)]
+    # Per booking, its latest message's receipt: a rejected push means the patient does not see
+    # the booking (or its change) on Helsenorge.
+    last_failed = {}
+    for message, shown in sent:
+        if message.booking_id is not None and message.booking_id not in last_failed:
+            last_failed[message.booking_id] = shown if shown and shown.failed else None
     bookings = [
-        (b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}")) for b in selectors.bookings_for_slot(slot=slot)
+        (b, MoveBookingForm(slots=move_slots, prefix=f"move{b.pk}"), last_failed.get(b.pk))
+        for b in selectors.bookings_for_slot(slot=slot)
     ]
     return render(
         request,
@@ -187,6 +196,7 @@ def slot_detail(request, slot_id):
             "timebook": slot.timebook,
             "book_form": book_form,
             "bookings": bookings,
+            "sent": sent,
             "active": BookingStatus.ACTIVE,
         },
     )

@@ -123,9 +123,8 @@ class OnBehalf:
 class Message:
     """A MsgHead v1.2 document with a Dialogmelding payload and optional attachments.
 
-    msg_type is MsgInfo/Type (codes.DIALOG_INNBYGGER_*). action is the process action
-    (codes.ACTION_*, e.g. "HentLedigeTimer") for processes with several actions; it travels in
-    the first Document's ContentDescription.
+    msg_type is MsgInfo/Type (codes.DIALOG_INNBYGGER_*). A process's action is not a field: it
+    follows from the function, the channel and a calendar's METHOD (messaging.wire.appointments).
     """
 
     msg_type: str

@@ -181,8 +181,10 @@ class Charge(models.Model):
 
     thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="charge")
     fee_code = models.CharField(_("takst"), max_length=10, default="2ae")
-    accepted_amount = models.DecimalField(_("godtatt egenandel"), max_digits=8, decimal_places=2)
-    amount = models.DecimalField(_("egenandel"), max_digits=8, decimal_places=2, null=True, blank=True)
+    # What she accepted on the form (None: the clinic billed a thread she accepted nothing for),
+    # and what the clinic billed; both are kept and shown.
+    accepted_amount = models.DecimalField(_("godtatt egenandel"), max_digits=8, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(_("fakturert egenandel"), max_digits=8, decimal_places=2, null=True, blank=True)
     state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.ACCEPTED)
     updated_at = models.DateTimeField(_("oppdatert"), auto_now=True)
 

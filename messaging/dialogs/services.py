@@ -169,6 +169,10 @@ def dialog_send(
     )
     message.attachments = _store_attachments(copy, list(files))
     if kind == Kind.EKONSULTASJON and accepted_amount is not None:  # refused above without one
+        # What she accepted travels with the message, so the clinic never bills more.
+        message.foresporsler.append(
+            wire.accepted_copayment_foresporsel(fee_code=wire.FEE_EKONSULTASJON, amount=accepted_amount)
+        )
         Charge.objects.create(thread=thread, fee_code=wire.FEE_EKONSULTASJON, accepted_amount=accepted_amount)
     _relay().relay_send(side="portal", message=message)
     return thread
@@ -237,15 +241,11 @@ def thread_path(thread: Thread) -> str:
 
 
 def _charge_update(*, thread: Thread, charge: wire.ChargeInfo) -> None:
+    """The clinic's billing, kept beside what the citizen accepted (never overwriting it)."""
     if charge.state in wire.CHARGE_STATES:
         Charge.objects.update_or_create(
             thread=thread,
-            defaults={
-                "fee_code": charge.fee_code,
-                "amount": charge.amount,
-                "state": charge.state,
-                "accepted_amount": charge.amount,
-            },
+            defaults={"fee_code": charge.fee_code, "amount": charge.amount, "state": charge.state},
         )
 
 

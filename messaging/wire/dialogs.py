@@ -105,19 +105,54 @@ class ChargeInfo:
         return self.state == CHARGE_EXEMPT
 
 
+def _charge_text(info: ChargeInfo) -> str:
+    return f"takst={info.fee_code};belop={info.amount:.2f};status={info.state}"
+
+
+def _charge_parse(text: str) -> ChargeInfo | None:
+    fields = dict(part.split("=", 1) for part in (text or "").split(";") if "=" in part)
+    try:
+        amount = Decimal(fields.get("belop", ""))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    return ChargeInfo(fee_code=fields.get("takst", ""), amount=amount, state=fields.get("status", ""))
+
+
 def charge_notat(info: ChargeInfo) -> Notat:
-    return notat(TEMA_EGENANDEL, text=f"takst={info.fee_code};belop={info.amount:.2f};status={info.state}")
+    return notat(TEMA_EGENANDEL, text=_charge_text(info))
 
 
 def charge_of(message: Message) -> ChargeInfo | None:
     for item in message.notater:
         if (item.theme_code, item.theme_system) == (TEMA_EGENANDEL.code, TEMA_EGENANDEL.system):
-            fields = dict(part.split("=", 1) for part in (item.text or "").split(";") if "=" in part)
-            try:
-                amount = Decimal(fields.get("belop", ""))
-            except InvalidOperation:
-                return None
-            return ChargeInfo(fee_code=fields.get("takst", ""), amount=amount, state=fields.get("status", ""))
+            return _charge_parse(item.text or "")
+    return None
+
+
+# The co-payment the citizen accepted travels with her e-konsultasjon, so the clinic never bills
+# more. A question carries no Notat (a Dialogmelding holds questions or notes, never both), so
+# it is a second Foresporsel after the citizen's own, with a PROJECT-DEFINED TypeForesp: no
+# national code for a co-payment exists in Dialogmelding (docs/message-codes.md).
+FORESP_EGENANDEL = codes.Code("EGENANDEL", codes.OID_PROJECT_TYPE_FORESP, "Godtatt egenandel")
+CHARGE_ACCEPTED = "accepted"
+
+
+def _is_accepted_copayment(question: Foresporsel) -> bool:
+    return (question.type_code, question.type_system) == (FORESP_EGENANDEL.code, FORESP_EGENANDEL.system)
+
+
+def accepted_copayment_foresporsel(*, fee_code: str, amount: Decimal) -> Foresporsel:
+    info = ChargeInfo(fee_code=fee_code, amount=amount, state=CHARGE_ACCEPTED)
+    return foresporsel(FORESP_EGENANDEL, subject=FORESP_EGENANDEL.dn, text=_charge_text(info))
+
+
+def accepted_copayment_of(message: Message) -> ChargeInfo | None:
+    """The co-payment the citizen accepted for this e-konsultasjon, or None when the message names none."""
+    for question in message.foresporsler:
+        if _is_accepted_copayment(question):
+            return _charge_parse(question.text or "")
     return None
 
 
@@ -153,7 +188,7 @@ class Content:
 
 def content_of(message: Message) -> Content:
     """Subject and text of a dialog message, whichever part carries them."""
-    question = message.foresporsler[0] if message.foresporsler else None
+    question = next((q for q in message.foresporsler if not _is_accepted_copayment(q)), None)
     texts = [
         n.text
         for n in message.notater

@@ -100,10 +100,11 @@ def test_every_function_a_side_sends_has_exactly_one_catch_all_handler_on_the_ot
                 assert len(catch_alls) == 1 and table.messages[function][-1] is catch_alls[0], function
 
 
-def test_every_async_function_the_portal_sends_has_its_apprec_listened_to():
-    """The portal shows the citizen whether each thing she sent arrived, so no AppRec is unheard."""
-    portal = routes_for("portal")
-    assert set(portal.apprecs) == {f for f, channel in SENT["portal"] if channel == ASYNC}
+@pytest.mark.parametrize("side", sorted(SENT))
+def test_every_async_function_a_side_sends_has_its_apprec_listened_to(side):
+    """The portal shows the citizen, and the EPJ its staff, whether each thing sent arrived, so no
+    AppRec is unheard."""
+    assert set(routes_for(side).apprecs) == {f for f, channel in SENT[side] if channel == ASYNC}
 
 
 def _functions_in_source() -> set[str]:
