@@ -17,6 +17,9 @@ os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 # A clone without ../shared must still run the suite (the schema tests skip, CI requires them),
 # so the production start-up refusal is tested in its own processes, not imposed here.
 os.environ.setdefault("HN_REQUIRE_SCHEMAS", "false")
+# Every party the factories invent gets certificates from the run's own test CA on first use
+# (HN_PKI_DIR is under the per-run HN_VAR_DIR), on either transport.
+os.environ.setdefault("HN_PKI_ISSUE_ON_DEMAND", "true")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
 os.environ.setdefault(

@@ -214,6 +214,15 @@ class AmqpTransport(Transport):
             self._receivers[queue] = entry
         return entry
 
+    def buffered(self, queue: str) -> bool:
+        """Whether a message of `queue` may already be on its way to this connection (credit is
+        out, or one arrived unasked): the broker's queue depth does not count it."""
+        entry = self._receivers.get(queue)
+        if entry is None:
+            return False
+        receiver, inbox = entry
+        return bool(inbox.incoming) or receiver.link.credit > 0
+
     # --- publish ----------------------------------------------------------------------------
 
     def publish(self, message: TransportMessage) -> None:
