@@ -15,16 +15,18 @@ nobody can be answered, released for redelivery when it failed unexpectedly.
 on this process's `_syncreply` queue.
 """
 
+import dataclasses
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 
 from messaging.cms.errors import CmsError
 from messaging.cms.pki import PkiError
-from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay import edge
 from messaging.relay.delivery import (
     RUN_BUDGET_SECONDS,
@@ -36,6 +38,7 @@ from messaging.relay.delivery import (
 from messaging.relay.inbound import UNUSABLE, InboundOutcome
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.transport import Delivery, TransportError, TransportMessage
+from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue, sync_queue
 from messaging.transport.sync import SyncClient, SyncTimeout
 
 logger = logging.getLogger(__name__)
@@ -257,3 +260,55 @@ def sync_call(request: Envelope, *, timeout: float) -> bytes | None:
 def _request_published(request: Envelope) -> None:
     Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(sent_at=timezone.now())
     relay_kick(edge.inbound_kick_queue(request.to_side, Channel.SYNC), force=True)
+
+
+# --- operators -----------------------------------------------------------------------------------
+
+
+def transport_queue_depths() -> dict[str, int]:
+    """Messages waiting on every queue of both sides (async, sync, error and their dead letters)."""
+    names: list[str] = []
+    for side in (Side.PORTAL, Side.EPJ):
+        for her_id in edge.side_her_ids(side):
+            for queue in (async_queue(her_id), sync_queue(her_id), error_queue(her_id)):
+                names += [queue, dead_letter_queue(queue)]
+    return edge.transport().queue_depths(names)
+
+
+def dead_queue_replay(queue: str) -> int:
+    """Move every message of a dead-letter queue back to its queue, with a fresh delivery count."""
+    if not queue.endswith("_dead"):
+        raise ValueError(f"{queue} is not a dead-letter queue")
+    target = queue.removesuffix("_dead")
+    t = edge.transport()
+    moved = 0
+    while True:
+        delivery = t.receive(queue, 0.2)
+        if delivery is None:
+            return moved
+        edge.publish(dataclasses.replace(delivery.message, to=target))
+        t.accept(delivery)
+        moved += 1
+
+
+@dataclass
+class WireReceipt:
+    """What `relay receive --cms` made of one protected message."""
+
+    outcome: InboundOutcome | None
+    fault: edge.TransportFault | None = None
+
+
+def wire_receive(message: TransportMessage, *, side: str) -> WireReceipt:
+    """Run one protected message (a CMS blob and its properties) through the consumer's checks and
+    the inbound path here and now, as if it came off `side`'s queue. A transport fault is
+    returned, not published (an operator's file has no sender waiting on an error queue)."""
+    her_id = message.to_her_id or 0
+    channel = Channel.SYNC if message.to.endswith("_sync") else Channel.ASYNC
+    delivery = Delivery(message=message, queue=message.to, delivery_count=0)
+    try:
+        received = edge.received_envelope(delivery, side=side, her_id=her_id, channel=channel)
+    except edge.TransportFault as fault:
+        return WireReceipt(outcome=None, fault=fault)
+    [(_, outcome)] = envelopes_receive([received.envelope])
+    return WireReceipt(outcome=outcome)

@@ -4,10 +4,13 @@ files it from there into its own records. Runs on the configured transport (embe
 with HN_TRANSPORT=amqp)."""
 
 import dataclasses
+import json
 import threading
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from epj.models import JournalEntry
@@ -206,3 +209,64 @@ def test_a_sync_request_nobody_answers_times_out_and_expires_on_the_queue():
     assert request.state == EnvelopeState.EXPIRED
     # The request carried the caller's timeout as its time to live: nobody answers it any more.
     assert inbox_consume_due(side="epj", channel="sync") == 0
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    code = 0
+    try:
+        call_command("relay", *args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_operators_see_queue_depths_and_dead_letter_queues_and_replay_them(clinic, settings):
+    service, nora = clinic
+    her_id = service.organisation.her_id
+    epj_outage_start(reason="Planlagt vedlikehold")
+    send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
+    outbox_publish_due(to_side="epj")
+    _code, out, _ = run("status")
+    assert f"{async_queue(her_id)}" in out
+
+    for _ in range(3 * settings.HN_TRANSPORT_MAX_DELIVERIES):
+        inbox_consume_due(side="epj", channel="async")
+        if waiting(dead_letter_queue(async_queue(her_id))):
+            break
+    _code, out, _ = run("dead")
+    assert f"{dead_letter_queue(async_queue(her_id))}: 1" in out
+
+    epj_outage_end()
+    _code, out, _ = run("replay", "--queue", dead_letter_queue(async_queue(her_id)))
+    assert "1 meldinger flyttet tilbake" in out
+    for _ in range(3):
+        inbox_consume_due(side="epj", channel="async")
+    assert JournalEntry.objects.count() == 1
+
+
+def test_receive_takes_a_cms_blob_and_its_properties(clinic, tmp_path):
+    service, nora = clinic
+    envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
+    wire = edge.wire_message(envelope)
+    (tmp_path / "msg.p7m").write_bytes(wire.body)
+    properties = {
+        "message_id": wire.message_id,
+        "subject": wire.subject,
+        "to": wire.to,
+        "reply_to": wire.reply_to,
+        "content_type": wire.content_type,
+        "application_properties": dict(wire.application_properties),
+    }
+    (tmp_path / "msg.json").write_text(json.dumps(properties))
+    code, out, _ = run(
+        "receive", "--side", "epj", str(tmp_path / "msg.p7m"), "--properties", str(tmp_path / "msg.json")
+    )
+    assert code == 0 and "AppRec" in out
+    assert JournalEntry.objects.count() == 1
+
+    (tmp_path / "bad.p7m").write_bytes(b"not cms")
+    code, _out, err = run(
+        "receive", "--side", "epj", str(tmp_path / "bad.p7m"), "--properties", str(tmp_path / "msg.json")
+    )
+    assert code == 2 and "transport:invalid-certificate" in err
