@@ -343,7 +343,7 @@ HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minim
 # row, CMS signed and encrypted, on the receiver's queue (docs/relay.md); `table` is the
 # shared-table hand-over. `table` stays the default only until every flow's tests pass over the
 # transport (docs/relay.md lists what is left); it is a temporary fallback, not a second design.
-HN_RELAY_HANDOVER = env_choice("HN_RELAY_HANDOVER", ("transport", "table"), "table")
+HN_RELAY_HANDOVER = env_choice("HN_RELAY_HANDOVER", ("transport", "table"), "transport")
 # A party without certificates in HN_PKI_DIR gets them from the local test CA on first use. Only
 # for the test PKI (demo, tests, CI): with real certificates a missing one must stop the send.
 HN_PKI_ISSUE_ON_DEMAND = env_bool("HN_PKI_ISSUE_ON_DEMAND", default=HN_TRANSPORT == "embedded" or DEBUG)

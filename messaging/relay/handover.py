@@ -30,9 +30,11 @@ from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Sid
 from messaging.relay import edge
 from messaging.relay.delivery import (
     RUN_BUDGET_SECONDS,
+    SHORT_WAKE_SECONDS,
     _retry_or_dead,
     envelopes_claim,
     envelopes_receive,
+    retry_delay,
     worker_name,
 )
 from messaging.relay.inbound import UNUSABLE, InboundOutcome
@@ -130,6 +132,12 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
         waiting = [queue for queue in queues if (depths.get(queue) or queue in unasked) and queue not in failing]
         unasked = set()
         if not waiting:
+            if failing:  # come back after a back-off rather than wait for the sweeper
+                relay_kick(
+                    edge.inbound_kick_queue(side, channel),
+                    force=True,
+                    countdown=min(retry_delay(1), SHORT_WAKE_SECONDS),
+                )
             return handled
         for queue in waiting:
             deliveries = _take(queue, limit)
