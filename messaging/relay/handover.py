@@ -16,12 +16,14 @@ on this process's `_syncreply` queue.
 """
 
 import dataclasses
+import hashlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from messaging.cms.errors import CmsError
@@ -207,8 +209,17 @@ def _answer(received: edge.Received, outcome: InboundOutcome | None) -> None:
     if received.envelope.channel == Channel.SYNC and answer is not None and answer.kind == EnvelopeKind.REPLY:
         try:
             edge.reply_publish(delivery.message, answer)
+            payload = bytes(answer.payload)
+            # Gone once on the wire: a sync reply is read live by its caller (shared hospital
+            # documents must leave no copy behind), so only its size and digest stay.
             Envelope.objects.filter(pk=answer.pk, state=EnvelopeState.QUEUED).update(
-                state=EnvelopeState.DELIVERED, sent_at=timezone.now(), delivered_at=timezone.now()
+                state=EnvelopeState.DELIVERED,
+                sent_at=timezone.now(),
+                delivered_at=timezone.now(),
+                payload=b"",
+                payload_size=len(payload),
+                payload_sha256=hashlib.sha256(payload).hexdigest(),
+                purged_at=timezone.now(),
             )
         except (TransportError, CmsError, PkiError, ValueError) as error:
             # The reply is recorded; the caller times out rather than wait on a redelivery.
@@ -266,7 +277,9 @@ def sync_call(request: Envelope, *, timeout: float) -> bytes | None:
 
 
 def _request_published(request: Envelope) -> None:
-    Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(sent_at=timezone.now())
+    Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1
+    )
     relay_kick(edge.inbound_kick_queue(request.to_side, Channel.SYNC), force=True)
 
 
