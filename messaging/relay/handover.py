@@ -47,6 +47,8 @@ from messaging.transport.sync import SyncClient, SyncTimeout
 
 logger = logging.getLogger(__name__)
 
+TAKE_WAIT_SECONDS = 0.05
+
 
 # --- the sender's publisher ----------------------------------------------------------------------
 
@@ -156,7 +158,9 @@ def _take(queue: str, limit: int) -> list[Delivery]:
     deliveries: list[Delivery] = []
     try:
         while len(deliveries) < limit:
-            delivery = edge.transport().receive(queue, 0.0 if deliveries else 0.02)
+            # A short wait, not none: on AMQP each message is asked for (credit) and takes a
+            # round trip to arrive; the queue depth already said something is there.
+            delivery = edge.transport().receive(queue, TAKE_WAIT_SECONDS)
             if delivery is None:
                 break
             deliveries.append(delivery)
