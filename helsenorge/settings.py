@@ -341,8 +341,7 @@ HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minim
 
 # How the relay hands a document from one system to the other: `transport` publishes each outbox
 # row, CMS signed and encrypted, on the receiver's queue (docs/relay.md); `table` is the
-# shared-table hand-over. `table` stays the default only until every flow's tests pass over the
-# transport (docs/relay.md lists what is left); it is a temporary fallback, not a second design.
+# shared-table hand-over, a temporary fallback until the stores are split.
 HN_RELAY_HANDOVER = env_choice("HN_RELAY_HANDOVER", ("transport", "table"), "transport")
 # A party without certificates in HN_PKI_DIR gets them from the local test CA on first use. Only
 # for the test PKI (demo, tests, CI): with real certificates a missing one must stop the send.
