@@ -213,7 +213,7 @@ def test_a_sync_request_nobody_answers_times_out_and_expires_on_the_queue():
 
 def run(*args):
     out, err = StringIO(), StringIO()
-    code = 0
+    code: object = 0
     try:
         call_command("relay", *args, stdout=out, stderr=err)
     except SystemExit as exit_:
