@@ -39,7 +39,7 @@ from messaging.cms.errors import CmsError
 from messaging.cms.pki import PartyCerts, PartyKeys, PkiError, party_keys, party_public_certs, pki_init
 from messaging.cms.protection import protect, unprotect
 from messaging.codec import AppRec, CodecError, document_parse
-from messaging.codec.codes import APPREC
+from messaging.codec.codes import APPREC, MSGHEAD_FUNCTIONS
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.transport import Delivery, Transport, TransportError, TransportMessage, get_transport
 from messaging.transport.envelope import (
@@ -268,6 +268,12 @@ def received_envelope(delivery: Delivery, *, side: str, her_id: int, channel: st
     problem = validate_header(message, expected_to_her_id=her_id)
     if problem is not None:
         raise TransportFault(problem.condition, problem.description, problem.fields)
+    if message.subject not in MSGHEAD_FUNCTIONS and message.subject != APPREC:
+        raise TransportFault(
+            ErrorCondition.UNSUPPORTED_MESSAGE,
+            f"The message function {message.subject!r} is not one this receiver knows",
+            ("Label", message.subject),
+        )
     from_her_id = message.from_her_id
     assert from_her_id is not None  # validate_header checked it
     receiver = own_keys(her_id)

@@ -130,6 +130,16 @@ def test_a_bad_header_goes_to_the_senders_error_queue_and_the_original_is_comple
     assert props["originalMessageId"] == envelope.msg_id and APPLICATION_TIMESTAMP in props["errorConditionData"]
 
 
+def test_a_function_nobody_knows_is_an_unsupported_message(clinic):
+    service, nora = clinic
+    envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
+    edge.publish(dataclasses.replace(edge.wire_message(envelope), subject="DIALOG_INNBYGGER_UKJENT"))
+    inbox_consume_due(side="epj", channel="async")
+    assert JournalEntry.objects.count() == 0
+    error = take(error_queue(settings_portal()))
+    assert error.application_properties["errorCondition"] == "transport:unsupported-message"
+
+
 def test_a_payload_sender_other_than_the_header_is_a_spoofing_attack(clinic):
     service, nora = clinic
     other = f.gp_service(name="Annen lege").organisation
