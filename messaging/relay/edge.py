@@ -387,14 +387,20 @@ def sync_ttl_ms(timeout: float) -> int:
 
 def transport_clear() -> None:
     """Empty the queues this process used (tests: nothing carries over from one test to the next)."""
+    from messaging.transport.amqp import AmqpTransport
     from messaging.transport.embedded import EmbeddedTransport
 
     t = transport()
     if isinstance(t, EmbeddedTransport):
         t.db.execute("DELETE FROM message")
         return
+    # What this connection holds goes back to its queue first, then the queues are purged (not
+    # deleted: the workers' links on them must stay usable).
+    transport_reset()
     portal = settings.HN_PORTAL_HER_ID
     queues = _touched | {async_queue(portal), sync_queue(portal), f"{portal}_error"}
     queues |= {f"{queue}_dead" for queue in queues}
     _touched.clear()
-    t.delete_queues(sorted(queues))
+    t = transport()
+    if isinstance(t, AmqpTransport):
+        t.purge_queues(sorted(queues))

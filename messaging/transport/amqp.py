@@ -380,6 +380,17 @@ class AmqpTransport(Transport):
             for queue in names:
                 channel.queue_delete(queue)
 
+    def purge_queues(self, queues: Iterable[str]) -> None:
+        """Drop the waiting messages of existing queues, leaving the queues and everyone's links.
+
+        Unlike deleting, this does not cancel another consumer's link on the queue (RabbitMQ
+        detaches the links of a deleted queue, and such a consumer would wait on it forever)."""
+        existing = [queue for queue, depth in self.queue_depths(queues).items() if depth]
+        if existing:
+            with _classic_channel(self.url, self.timeout) as (connection, channel):
+                for queue in existing:
+                    channel.queue_purge(queue)
+
 
 def _classic_connection(url: str, timeout: float) -> Any:
     import amqp
