@@ -19,6 +19,9 @@ os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
 os.environ.setdefault("HN_REQUIRE_SCHEMAS", "false")
 # Each test sees the EPJ's slots as it just made them; the shared lookup has its own tests.
 os.environ.setdefault("HN_FREE_SLOTS_CACHE_SECONDS", "0")
+# Every party the factories invent gets certificates from the run's own test CA on first use
+# (HN_PKI_DIR is under the per-run HN_VAR_DIR), on either transport.
+os.environ.setdefault("HN_PKI_ISSUE_ON_DEMAND", "true")
 # One folder per test run (SQLite test database, broker folders), so parallel runs never
 # share files; setdefault also hands it to the worker processes the tests start.
 os.environ.setdefault(

@@ -9,13 +9,24 @@ from django.core.cache import cache
 
 from messaging.notifications import notice_deliver, notices_due
 from messaging.relay.delivery import relay_deliver_due, relay_sweep
+from messaging.relay.edge import over_transport
+from messaging.relay.handover import inbox_consume_due, outbox_publish_due
 from messaging.relay.retention import envelopes_purge
 
 
 @shared_task(name="relay.deliver", ignore_result=True)
 def relay_deliver(side: str, channel: str) -> int:
-    """Deliver every due envelope for `side` on `channel` (routed to the queue "side.channel")."""
+    """The receiving side's work on the queue "side.channel": over the transport, consume its
+    queues; with the table hand-over, deliver every due envelope addressed to it."""
+    if over_transport():
+        return inbox_consume_due(side=side, channel=channel)
     return relay_deliver_due(side=side, channel=channel)
+
+
+@shared_task(name="relay.publish", ignore_result=True)
+def relay_publish(to_side: str) -> int:
+    """The SENDING side's worker publishes its due outbox rows addressed to `to_side`."""
+    return outbox_publish_due(to_side=to_side)
 
 
 @shared_task(name="relay.sweep", ignore_result=True)

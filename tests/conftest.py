@@ -56,6 +56,15 @@ def production_schemas() -> dict:
     return {"HN_SCHEMA_DIR": str(settings.HN_SCHEMA_DIR)}
 
 
+@pytest.fixture(autouse=True)
+def _transport_queues_emptied():
+    """Nothing a test left on the transport's queues reaches the next test's consumers."""
+    yield
+    from messaging.relay.edge import transport_clear
+
+    transport_clear()
+
+
 @dataclass
 class Cast:
     nora: object

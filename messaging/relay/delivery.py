@@ -17,6 +17,7 @@ import os
 import random
 import socket
 import time
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -24,7 +25,8 @@ from django.db import transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
-from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
+from messaging.relay.edge import inbound_kick_queue, over_transport
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.relay.registry import Reject, batch_flush, batch_lookups
@@ -91,20 +93,39 @@ def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, Inbound
     transaction is rolled back whole and the batch is received again with a savepoint per
     document, so each one's effects stand or fall alone.
     """
-    if len(ids) > 1:
+
+    def load() -> list[Envelope]:
+        return list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
+
+    return [(envelope.pk, outcome) for envelope, outcome in _deliver_loaded(load, several=len(ids) > 1)]
+
+
+def envelopes_receive(envelopes: list[Envelope]) -> list[tuple[Envelope, InboundOutcome | None]]:
+    """Receive documents that came off the transport: envelopes built from the messages, never
+    saved (the receiver's record is its inbox row). Same passes as `envelopes_deliver`; outcome
+    None when a document failed and its delivery is to be released."""
+    return _deliver_loaded(lambda: list(envelopes), several=len(envelopes) > 1)
+
+
+def _deliver_loaded(
+    load: Callable[[], list[Envelope]], *, several: bool
+) -> list[tuple[Envelope, InboundOutcome | None]]:
+    if several:
         try:
-            return _deliver_batch(ids, worker=worker, careful=False)
+            return _deliver_batch(load, careful=False)
         except _BatchNeedsCare:
             pass
-    return _deliver_batch(ids, worker=worker, careful=True)
+    return _deliver_batch(load, careful=True)
 
 
-def _deliver_batch(ids: list[int], *, worker: str, careful: bool) -> list[tuple[int, InboundOutcome | None]]:
-    results: list[tuple[int, InboundOutcome | None]] = []
+def _deliver_batch(
+    load: Callable[[], list[Envelope]], *, careful: bool
+) -> list[tuple[Envelope, InboundOutcome | None]]:
+    results: list[tuple[Envelope, InboundOutcome | None]] = []
     memo = BatchMemo()
     marks: dict[str, list[int]] = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
     with transaction.atomic(), batch_lookups(defer=not careful):
-        envelopes = list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
+        envelopes = load()
         if careful:
             memo.prefetch(envelopes)
         else:
@@ -120,16 +141,16 @@ def _deliver_batch(ids: list[int], *, worker: str, careful: bool) -> list[tuple[
                     outcome = inbound_deliver(envelope, memo)
                 except Exception as error:
                     raise _BatchNeedsCare from error
-            if outcome is not None and outcome.mark:
+            if outcome is not None and outcome.mark and envelope.pk is not None:
                 marks[outcome.mark].append(envelope.pk)
-            results.append((envelope.pk, outcome))
+            results.append((envelope, outcome))
         if not careful:
             try:
                 batch_flush()  # the handlers' rows, the AppRecs and the inbox rows
                 memo.flush()  # then the settled originals
             except Exception as error:  # e.g. a MsgId a concurrent delivery recorded first
                 raise _BatchNeedsCare from error
-        answered = [e.msg_id for e in envelopes if e.channel == Channel.SYNC]
+        answered = [e.msg_id for e in envelopes if e.channel == Channel.SYNC and e.pk is not None]
         if answered:  # the waiting callers block on this instead of polling (wakeup.py)
             transaction.on_commit(partial(reply_wakeup_send, side=envelopes[0].side, msg_ids=answered))
         now = timezone.now()
@@ -158,6 +179,8 @@ def _deliver_carefully(envelope: Envelope, memo: BatchMemo) -> InboundOutcome | 
 
 
 def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
+    if envelope.pk is None:  # off the transport: the consumer releases the delivery instead
+        return
     now = timezone.now()
     text = f"{type(error).__name__}: {error}"[:2000]
     fields: dict[str, object] = {"claimed_by": "", "claimed_at": None, "error_text": text}
@@ -171,8 +194,19 @@ def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
 def relay_deliver_due(
     *, side: str, channel: str, worker: str | None = None, budget_seconds: float = RUN_BUDGET_SECONDS
 ) -> int:
-    """Drain the due rows of one receiving queue; the body of the `relay.deliver` task."""
+    """Drain the due rows of one receiving queue; the body of the `relay.deliver` task.
+
+    Over the transport this runs both halves of the direction in this process — the sender's
+    publisher for rows addressed to `side`, then `side`'s consumer — as the in-process stand-in
+    for the two workers (tests, `bench`); the workers run the halves separately (messaging/tasks.py).
+    """
     worker = worker or worker_name()
+    if over_transport():
+        from messaging.relay.handover import inbox_consume_due, outbox_publish_due
+
+        published = outbox_publish_due(to_side=side, worker=worker) if channel == Channel.ASYNC else 0
+        consumed = inbox_consume_due(side=side, channel=channel, budget_seconds=budget_seconds)
+        return consumed or published
     queue = queue_name(side, channel)
     relay_kick_consumed(queue)
     deadline = time.monotonic() + budget_seconds
@@ -229,6 +263,13 @@ def relay_sweep() -> dict[str, object]:
         if _due(side, channel, now).exists():
             queue = queue_name(side, channel)
             kicked[queue] = relay_kick(queue, force=True)
+    if over_transport():
+        # Messages may wait on a side's queues with no kick coming (a redelivery, a broker restart,
+        # another party's sender): every consumer looks once per sweep (the flag keeps it to one).
+        for side in Side.values:
+            for channel in Channel.values:
+                queue = inbound_kick_queue(side, channel)
+                kicked[queue] = relay_kick(queue)
     # A synchronous caller that died never expires its own request.
     orphan_before = now - datetime.timedelta(seconds=settings.HN_SYNC_TIMEOUT_SECONDS + settings.HN_RELAY_STALE_SECONDS)
     expired = Envelope.objects.filter(

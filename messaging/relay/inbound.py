@@ -75,12 +75,12 @@ class BatchMemo:
         self.received: dict[tuple[str, str], InboxMessage] = {}  # (side, msg_id) → InboxMessage already there
         self.originals: dict[tuple[str, str], Envelope] = {}  # (side, msg_id) → the original Envelope, locked
         self.settled: list[Envelope] = []  # originals whose AppRec arrived, in the optimistic pass: updated by `flush`
-        # envelope pk → parsed document or CodecError (`parse`)
+        # id(envelope) → parsed document or CodecError (`parse`); envelopes off the transport have no pk
         self.documents: dict[int, Message | AppRec | CodecError] = {}
 
     def parse(self, envelope: Envelope) -> Message | AppRec:
         """The envelope's document; raises CodecError. Parsed once per batch (`prefetch`)."""
-        document = self.documents.pop(envelope.pk, None)
+        document = self.documents.pop(id(envelope), None)
         if document is None:
             return document_parse(bytes(envelope.payload))
         if isinstance(document, CodecError):
@@ -153,7 +153,7 @@ class BatchMemo:
                 by_side.setdefault(envelope.to_side, []).append(document)
             except CodecError as error:
                 document = error
-            self.documents[envelope.pk] = document
+            self.documents[id(envelope)] = document
         for side, documents in by_side.items():
             for prefetch in routing.routes_for(side).prefetchers:
                 prefetch(documents)
@@ -512,14 +512,19 @@ def _inbox_add(
         msg_id=(msg_id or "")[:100],
         msg_type=(msg_type or "")[:60],
         sender_her_id=sender_her_id or None,
-        envelope=envelope,
+        # Off the transport the envelope is only the message as received, never a saved row.
+        envelope=envelope if envelope.pk is not None else None,
         outcome=outcome,
         answer=answer,
     )
 
 
 def _sync_request_taken(envelope: Envelope) -> bool:
-    """Mark a request received; False when its caller had already given up (expired)."""
+    """Mark a request received; False when its caller had already given up (expired).
+
+    A request off the transport has no row here: its caller discards a late reply itself."""
+    if envelope.pk is None:
+        return True
     now = timezone.now()
     waiting = Envelope.objects.filter(pk=envelope.pk, state=EnvelopeState.QUEUED).update(
         state=EnvelopeState.SENT,
@@ -533,6 +538,8 @@ def _sync_request_taken(envelope: Envelope) -> bool:
 
 
 def _mark(envelope: Envelope, **fields: object) -> None:
+    if envelope.pk is None:  # off the transport: the delivery is settled instead (edge.py)
+        return
     Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None, **fields)
 
 

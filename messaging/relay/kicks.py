@@ -89,16 +89,28 @@ def relay_kick_consumed(queue: str) -> None:
     RelayQueueKick.objects.filter(queue=queue, pending=True).update(pending=False)
 
 
+PUBLISH_TASK = "relay.publish"
+
+
 def _enqueue(queue: str, countdown: float | None) -> None:
+    from django.conf import settings
+
     from helsenorge.celery import app
 
-    side, channel = queue.split(".")
+    side, channel, *inbound = queue.split(".")
+    task, celery_queue = DELIVER_TASK, f"{side}.{channel}"
+    args: tuple[str, ...] = (side, channel)
+    if settings.HN_RELAY_HANDOVER == "transport" and channel == "async" and not inbound:
+        # Rows addressed to `side` are published by the SENDER's worker (handover.py); the
+        # receiver's consumer is kicked as `<side>.<channel>.in` once they are on its queue.
+        sender = "epj" if side == "portal" else "portal"
+        task, args, celery_queue = PUBLISH_TASK, (side,), f"{sender}.async"
     # Fail fast when the broker is down (the sender's request must not hang on it): the row
     # is committed and the sweeper delivers it once the broker is back.
     app.send_task(
-        DELIVER_TASK,
-        args=(side, channel),
-        queue=queue,
+        task,
+        args=args,
+        queue=celery_queue,
         countdown=countdown,
         retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
     )

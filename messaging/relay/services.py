@@ -13,6 +13,8 @@ from messaging.codec import AppRec, Foresporsel, Message, codes, document_parse,
 from messaging.codec import now as codec_now
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay.delivery import envelopes_deliver
+from messaging.relay.edge import over_transport
+from messaging.relay.handover import sync_call
 from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
 from messaging.relay.intake import ByteStream, Oversize, oversize_dead_letter, oversize_of, payload_read_bounded
 from messaging.relay.kicks import kick_on_commit, relay_kick
@@ -84,6 +86,8 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     deadline = time.monotonic() + timeout
     with transaction.atomic():
         request = _envelope_create(side=side, message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
+    if over_transport():
+        return _request_over_transport(request, message=message, timeout=timeout, retain=retain)
     relay_kick(request.queue, force=True)  # one delivery task per request: answered in parallel
     pause = 0.002
     while time.monotonic() < deadline:
@@ -105,6 +109,38 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
     if reply is not None:
         return _reply_consume(request, reply, retain=retain)
     raise RelayTimeout(f"no reply to {message.msg_type} {message.msg_id} within {timeout:g} s")
+
+
+def _request_over_transport(request: Envelope, *, message: Message, timeout: float, retain: bool) -> Message:
+    """The request on the receiver's `_sync` queue, the reply from this process's `_syncreply` queue.
+
+    The caller's request row records the outcome (delivered, rejected or expired); the reply is
+    handed over and not kept here (`retain` matters only for the table hand-over's shared row).
+    A reply after the timeout is discarded by the reply queue's reader (logged), never returned."""
+    payload = sync_call(request, timeout=timeout)
+    now = timezone.now()
+    if payload is None:
+        Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
+            state=EnvelopeState.EXPIRED, error_text=f"Tidsavbrudd etter {timeout:g} s"
+        )
+        raise RelayTimeout(f"no reply to {message.msg_type} {message.msg_id} within {timeout:g} s")
+    document = document_parse(payload)
+    rejected = isinstance(document, AppRec)
+    Envelope.objects.filter(pk=request.pk).update(
+        state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
+        sent_at=now,
+        rejected_at=now if rejected else None,
+        delivered_at=None if rejected else now,
+        apprec_status=document.status if isinstance(document, AppRec) else None,
+        error_text=_apprec_text(document) if isinstance(document, AppRec) else "",
+    )
+    if isinstance(document, AppRec):
+        raise RelayRejected(document)
+    return document
+
+
+def _apprec_text(apprec: AppRec) -> str:
+    return "; ".join(f"{e.code} {e.text}" for e in apprec.errors)
 
 
 def _reply_for(request: Envelope) -> Envelope | None:

@@ -214,6 +214,15 @@ class AmqpTransport(Transport):
             self._receivers[queue] = entry
         return entry
 
+    def buffered(self, queue: str) -> bool:
+        """Whether a message of `queue` may already be on its way to this connection (credit is
+        out, or one arrived unasked): the broker's queue depth does not count it."""
+        entry = self._receivers.get(queue)
+        if entry is None:
+            return False
+        receiver, inbox = entry
+        return bool(inbox.incoming) or receiver.link.credit > 0
+
     # --- publish ----------------------------------------------------------------------------
 
     def publish(self, message: TransportMessage) -> None:
@@ -370,6 +379,17 @@ class AmqpTransport(Transport):
         with _classic_channel(self.url, self.timeout) as (connection, channel):
             for queue in names:
                 channel.queue_delete(queue)
+
+    def purge_queues(self, queues: Iterable[str]) -> None:
+        """Drop the waiting messages of existing queues, leaving the queues and everyone's links.
+
+        Unlike deleting, this does not cancel another consumer's link on the queue (RabbitMQ
+        detaches the links of a deleted queue, and such a consumer would wait on it forever)."""
+        existing = [queue for queue, depth in self.queue_depths(queues).items() if depth]
+        if existing:
+            with _classic_channel(self.url, self.timeout) as (connection, channel):
+                for queue in existing:
+                    channel.queue_purge(queue)
 
 
 def _classic_connection(url: str, timeout: float) -> Any:

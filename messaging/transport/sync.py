@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from messaging.transport.base import Transport, monotonic_deadline
 from messaging.transport.envelope import TransportMessage
@@ -36,8 +37,16 @@ class SyncClient:
         self._replies: dict[str, TransportMessage] = {}
         self.discarded = 0
 
-    def call(self, request: TransportMessage, *, timeout: float | None = None) -> TransportMessage:
-        """Publish `request` and return its reply; :class:`SyncTimeout` when none comes in time."""
+    def call(
+        self,
+        request: TransportMessage,
+        *,
+        timeout: float | None = None,
+        on_published: Callable[[], None] | None = None,
+    ) -> TransportMessage:
+        """Publish `request` and return its reply; :class:`SyncTimeout` when none comes in time.
+
+        `on_published` runs once the broker holds the request (to wake the responder, say)."""
         if request.reply_to != self.reply_queue:
             raise ValueError(f"request reply-to is {request.reply_to!r}, not this client's queue {self.reply_queue!r}")
         key = request.message_id
@@ -46,6 +55,8 @@ class SyncClient:
         try:
             with self._io:
                 self.transport.publish(request)
+            if on_published is not None:
+                on_published()
             left = monotonic_deadline(self.timeout if timeout is None else timeout)
             while True:
                 with self._state:

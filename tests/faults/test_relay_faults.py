@@ -185,8 +185,12 @@ def test_redis_restart_mid_run_loses_nothing(django_db_setup, traffic, tmp_path)
         assert_each_filed_once_and_answered(traffic)
 
 
-def test_epj_failing_for_a_while_is_retried_until_it_recovers(django_db_setup, traffic):
-    with celery_workers(beat=True, env=FAULT_ENV):
+def test_epj_failing_for_a_while_is_retried_until_it_recovers(django_db_setup, traffic, settings):
+    # The table hand-over's retries on the sender's rows. Over the transport a failing EPJ's
+    # deliveries are released and dead-lettered after HN_TRANSPORT_MAX_DELIVERIES, with a back-off
+    # of one consumer run (docs/relay.md, "Not done yet"): that fault test is still to be written.
+    settings.HN_RELAY_HANDOVER = "table"
+    with celery_workers(beat=True, env={**FAULT_ENV, "HN_RELAY_HANDOVER": "table"}):
         for message in traffic[: MESSAGES // 5]:
             send(message)
         wait_until(lambda: filed() >= 10, message="delivery under way", timeout=300)

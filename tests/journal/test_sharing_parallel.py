@@ -5,8 +5,9 @@ import time
 import pytest
 from django.urls import reverse
 
-from clinics.models import Process, ServiceKind
+from clinics.models import Organisation, Process, ServiceKind
 from epj.records.models import HospitalDocument
+from messaging.relay import edge
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import epj_sync_responder
@@ -36,6 +37,11 @@ def test_silent_hospitals_cost_one_deadline_not_one_each(client, hospital, cast,
     another_hospital(cast, "Vestre sykehus", "Epikrise vest")
     another_hospital(cast, "Nordre sykehus", "Epikrise nord")
     login_as(client, cast.nora)
+    # Certificates come with a party's registration, not during a citizen's wait (the test PKI
+    # would otherwise issue them for these new hospitals inside the timed page).
+    for her_id in Organisation.objects.values_list("her_id", flat=True):
+        edge.own_keys(her_id)
+    edge.own_keys(settings.HN_PORTAL_HER_ID)
     started = time.monotonic()
     page = client.get(reverse("journal:shared_documents"))  # no EPJ worker: nobody answers
     took = time.monotonic() - started

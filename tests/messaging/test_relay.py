@@ -94,7 +94,6 @@ def test_redelivered_msg_id_is_a_no_op(clinic):
     [
         ("unknown_patient", "E35"),
         ("not_in_register", "E53"),
-        ("unknown_receiver", "E21"),
         ("unknown_service", "E21"),
         ("process_not_offered", "T10"),
     ],
@@ -106,8 +105,6 @@ def test_business_rejections_answer_status_2_with_their_code(clinic, case, code)
         patient = patient_of(f.PersonFactory())
     elif case == "not_in_register":
         patient = Patient(nin=f.PersonFactory.build().nin)
-    elif case == "unknown_receiver":
-        receiver = receiver.__class__(her_id=8999999, name="Ingen")
     elif case == "unknown_service":
         receiver = receiver.__class__(her_id=receiver.her_id, name=receiver.name, sub_her_id=8999998, sub_name="Ingen")
     elif case == "process_not_offered":
@@ -121,6 +118,31 @@ def test_business_rejections_answer_status_2_with_their_code(clinic, case, code)
     assert settled.rejected_at is not None
     assert JournalEntry.objects.count() == 0
     assert [e.code for e in apprec_of(settled).errors] == [code]
+
+
+def test_a_receiver_the_register_does_not_know_is_a_dead_letter_at_the_sender(clinic):
+    # Over the transport there is no queue and no certificate to send to: nothing is published,
+    # and an operator sees why.
+    service, nora = clinic
+    nobody = clinic_party(service=service).__class__(her_id=8999999, name="Ingen")
+    message = probe_ekontakt(receiver=nobody, patient=patient_of(nora))
+    send(message)
+    deliver_all()
+    settled = envelope_for(message.msg_id)
+    assert settled.state == EnvelopeState.DEAD and settled.dead_at is not None
+    assert "finnes ikke i adresseregisteret" in settled.error_text
+    assert JournalEntry.objects.count() == 0
+
+
+def test_over_the_table_a_receiver_nobody_knows_is_rejected_with_e21(clinic, settings):
+    settings.HN_RELAY_HANDOVER = "table"  # the temporary fallback: the EPJ reads every row for it
+    service, nora = clinic
+    nobody = clinic_party(service=service).__class__(her_id=8999999, name="Ingen")
+    message = probe_ekontakt(receiver=nobody, patient=patient_of(nora))
+    send(message)
+    deliver_all()
+    settled = envelope_for(message.msg_id)
+    assert settled.state == EnvelopeState.REJECTED and settled.error_text.startswith("E21")
 
 
 def test_wrong_check_digits_are_rejected_with_e31(clinic):
@@ -138,6 +160,9 @@ def _built(service, patient) -> bytes:
 
 
 def test_transient_failure_backs_off_then_dead_letters_then_replays(clinic, settings):
+    # The table hand-over's retries live on the sender's row; over the transport the delivery is
+    # released and dead-lettered by the transport (test_relay_over_transport.py).
+    settings.HN_RELAY_HANDOVER = "table"
     settings.HN_RELAY_MAX_ATTEMPTS = 2
     service, nora = clinic
     epj_outage_start(reason="Planlagt vedlikehold")
@@ -193,7 +218,8 @@ def test_status_flags_a_pending_row_nobody_takes(clinic):
     status = relay_status(threshold_seconds=0)
     assert status.stuck and status.oldest_pending_queue == "epj.async"
     assert status.counts["epj.async"] == {"queued": 1}
-    assert relay_sweep()["kicked"] == {"epj.async": True}
+    kicked = relay_sweep()["kicked"]
+    assert isinstance(kicked, dict) and kicked["epj.async"] is True
     deliver_all()
     assert not relay_status(threshold_seconds=0).stuck
 
@@ -230,7 +256,11 @@ def test_sync_request_must_not_run_inside_a_transaction(clinic):
         relay_request_sync(side="portal", message=probe_ekontakt(receiver=clinic_party(service=service), patient=None))
 
 
-def test_portal_rejects_messages_not_addressed_to_it(clinic):
+def test_portal_rejects_messages_not_addressed_to_it(clinic, settings):
+    # Over the transport a message goes to the queue of the HER-id it is addressed to (the
+    # consumer checks toHerId against its queue); only the table hand-over can put a clinic's
+    # message in the portal's way.
+    settings.HN_RELAY_HANDOVER = "table"
     service, nora = clinic
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
     message.sender = clinic_party(service=service)  # EPJ → "portal", but addressed to a clinic

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ from django.conf import settings
 from messaging.codec import apprec_parse, codes
 from messaging.models import Envelope, EnvelopeKind
 from messaging.relay import RelayRejected, clinic_party, relay_request_sync
-from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due
+from messaging.relay.delivery import relay_deliver_due
+from messaging.relay.handover import inbox_consume_due
 from messaging.relay.parties import portal_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.routing import (
@@ -284,10 +286,8 @@ def test_an_unrouted_sync_request_is_refused_with_t10(transactional_db):
     assert not routes_for("epj").accepts(request.msg_type, SYNC)
     thread = threading.Thread(target=caller, args=(request,))
     thread.start()
-    claimed: list[int] = []
-    while not claimed and thread.is_alive():
-        claimed = envelopes_claim(side="epj", channel="sync", worker="routing-test", limit=1)
-    envelopes_deliver(claimed, worker="routing-test")
+    while thread.is_alive() and not inbox_consume_due(side="epj", channel="sync"):  # the EPJ's sync consumer
+        time.sleep(0.01)
     thread.join(timeout=15)
     assert [(e.code, e.detail) for e in rejected[0].apprec.errors] == [
         ("T10", "Mottakeren svarer ikke på DIALOG_INNBYGGER_KOORDINATOR")

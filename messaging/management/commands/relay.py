@@ -1,8 +1,10 @@
 """Operator commands for the relay: status, dead letters, replay, raw receive, ping."""
 
+import json
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from messaging.codec import apprec_parse
@@ -17,7 +19,10 @@ from messaging.relay import (
     relay_receive_stream,
     relay_status,
 )
+from messaging.relay.edge import over_transport
+from messaging.relay.handover import dead_queue_replay, transport_queue_depths, wire_receive
 from messaging.relay.inbound import APPLIED, DUPLICATE, REJECTED, UNUSABLE
+from messaging.transport import TransportMessage
 
 # `relay receive` exit codes.
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_RETRYING = 0, 1, 2, 3
@@ -40,6 +45,9 @@ class Command(BaseCommand):
         replay = sub.add_parser("replay", help="give dead letters a fresh set of attempts")
         replay.add_argument("id", nargs="?", type=int)
         replay.add_argument("--all", action="store_true")
+        replay.add_argument(
+            "--queue", default=None, help="a transport dead-letter queue (<queue>_dead): move its messages back"
+        )
         receive = sub.add_parser(
             "receive", help="feed a file through the inbound path; exit 0 accepted, 1 rejected, 2 unusable"
         )
@@ -50,6 +58,12 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="level-1 HER-id of the party the file came from; a MsgHead claiming another sender is refused (S01)",
+        )
+        receive.add_argument(
+            "--properties",
+            default=None,
+            help="the file is a CMS blob off the wire; this JSON file holds its AMQP properties "
+            "(message_id, correlation_id, subject, to, reply_to, content_type, ttl_ms, application_properties)",
         )
         ping = sub.add_parser("ping", help="DIALOG_INNBYGGER_TEST round trip to a clinic")
         ping.add_argument("her_id", type=int)
@@ -78,10 +92,21 @@ class Command(BaseCommand):
             )
         if status.dead:
             self.stdout.write(self.style.WARNING(f"{status.dead} døde meldinger: se `relay dead`."))
+        if over_transport():
+            depths = transport_queue_depths()
+            self.stdout.write(f"Køer i transporten ({settings.HN_TRANSPORT}), meldinger som venter:")
+            for queue, depth in sorted(depths.items()):
+                if depth or not queue.endswith("_dead"):
+                    self.stdout.write(f"  {queue:<40} {depth}")
 
     def do_dead(self, *, limit, **_):
         rows = list(dead_letters(limit=limit))
-        if not rows:
+        dead_queues = (
+            {q: n for q, n in transport_queue_depths().items() if q.endswith("_dead") and n} if over_transport() else {}
+        )
+        for queue, depth in sorted(dead_queues.items()):
+            self.stdout.write(f"{queue}: {depth} melding(er) i transportens dødkø (`relay replay --queue {queue}`)")
+        if not rows and not dead_queues:
             self.stdout.write("Ingen døde meldinger.")
         for row in rows:
             kept = f" [ikke lagret, sha256 {row.payload_sha256}]" if row.payload_sha256 else ""
@@ -90,7 +115,14 @@ class Command(BaseCommand):
                 f"forsøk {row.attempts}, død {row.dead_at:%Y-%m-%d %H:%M:%S}: {row.error_text}{kept}"
             )
 
-    def do_replay(self, *, id, all, **_):
+    def do_replay(self, *, id, all, queue=None, **_):
+        if queue is not None:
+            try:
+                moved = dead_queue_replay(queue)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(self.style.SUCCESS(f"{moved} meldinger flyttet tilbake fra {queue}."))
+            return
         if all == (id is not None):
             raise CommandError("Oppgi enten en ID eller --all.")
         if all:
@@ -102,7 +134,9 @@ class Command(BaseCommand):
             raise CommandError(f"#{id} er ikke en død melding med innhold som kan sendes på nytt.")
         self.stdout.write(self.style.SUCCESS(f"#{id} lagt i kø igjen."))
 
-    def do_receive(self, *, side, file, from_her_id=None, **_):
+    def do_receive(self, *, side, file, from_her_id=None, properties=None, **_):
+        if properties is not None:
+            return self._receive_wire(side=side, file=file, properties=properties)
         # Streamed: a document over HN_XML_MAX_BYTES is refused after reading at most limit + 1 bytes.
         if file == "-":
             receipt = relay_receive_stream(side=side, stream=sys.stdin.buffer, from_her_id=from_her_id)
@@ -133,6 +167,43 @@ class Command(BaseCommand):
         note = " (allerede mottatt: samme kvittering som før)" if outcome.outcome == DUPLICATE else ""
         self.stderr.write(f"AppRec status {apprec.status}{note}{': ' + errors if errors else ''}")
         rejected = outcome.outcome == REJECTED or apprec.status == 2
+        sys.exit(EXIT_REJECTED if rejected else EXIT_ACCEPTED)
+
+    def _receive_wire(self, *, side, file, properties):
+        try:
+            props = json.loads(Path(properties).read_text())
+            body = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+            message = TransportMessage(
+                message_id=str(props.get("message_id", "")),
+                correlation_id=str(props.get("correlation_id") or props.get("message_id", "")),
+                subject=str(props.get("subject", "")),
+                to=str(props.get("to", "")),
+                reply_to=props.get("reply_to"),
+                content_type=str(props.get("content_type", "")),
+                ttl_ms=props.get("ttl_ms"),
+                application_properties={str(k): str(v) for k, v in props.get("application_properties", {}).items()},
+                body=body,
+            )
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            raise CommandError(f"Kan ikke lese meldingen: {error}") from None
+        receipt = wire_receive(message, side=side)
+        if receipt.fault is not None:
+            self.stderr.write(f"Transportfeil {receipt.fault.condition.value}: {receipt.fault.description}")
+            sys.exit(EXIT_UNUSABLE)
+        outcome = receipt.outcome
+        if outcome is None:
+            self.stderr.write("Midlertidig feil: meldingen ble ikke arkivert.")
+            sys.exit(EXIT_RETRYING)
+        if outcome.outcome == UNUSABLE:
+            self.stderr.write(f"Ubrukelig inndata: {outcome.detail}")
+            sys.exit(EXIT_UNUSABLE)
+        if outcome.answer is None:
+            self.stdout.write(
+                "Mottatt." if outcome.outcome == APPLIED else "Allerede mottatt; ingenting gjort på nytt."
+            )
+            sys.exit(EXIT_ACCEPTED)
+        self.stdout.write(bytes(outcome.answer.payload).decode("utf-8"))
+        rejected = outcome.outcome == REJECTED
         sys.exit(EXIT_REJECTED if rejected else EXIT_ACCEPTED)
 
     def do_ping(self, *, her_id, timeout, **_):

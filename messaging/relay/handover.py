@@ -1,0 +1,339 @@
+"""The two halves of the hand-over over the transport: the sender's publisher, the receiver's consumer.
+
+`outbox_publish_due` runs on the SENDING side's worker: it claims due outbox rows as the
+delivery claim does (attempt counted, rows taken), publishes each on the receiver's queue and
+marks it sent only after the broker accepted it; a publish that fails is scheduled again with
+back-off and, after HN_RELAY_MAX_ATTEMPTS, dead (a row the sweeper finds due is published again).
+
+`inbox_consume_due` runs on the RECEIVING side's worker: it takes what waits on the side's
+queues, answers transport faults on the sender's `_error` queue (completing the original),
+files the rest through the inbound path in one transaction per batch, and only then settles
+each delivery: accepted when filed (or a duplicate), rejected to the dead-letter queue when
+nobody can be answered, released for redelivery when it failed unexpectedly.
+
+`sync_call` is the synchronous caller: request to the receiver's `_sync` queue, reply awaited
+on this process's `_syncreply` queue.
+"""
+
+import dataclasses
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from messaging.cms.errors import CmsError
+from messaging.cms.pki import PkiError
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
+from messaging.relay import edge
+from messaging.relay.delivery import (
+    RUN_BUDGET_SECONDS,
+    SHORT_WAKE_SECONDS,
+    _retry_or_dead,
+    envelopes_claim,
+    envelopes_receive,
+    retry_delay,
+    worker_name,
+)
+from messaging.relay.inbound import UNUSABLE, InboundOutcome
+from messaging.relay.kicks import relay_kick, relay_kick_consumed
+from messaging.transport import Delivery, TransportError, TransportMessage
+from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue, sync_queue
+from messaging.transport.sync import SyncClient, SyncTimeout
+
+logger = logging.getLogger(__name__)
+
+TAKE_WAIT_SECONDS = 0.05
+
+
+# --- the sender's publisher ----------------------------------------------------------------------
+
+
+def outbox_publish_due(*, to_side: str, worker: str | None = None, budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
+    """Publish every due asynchronous outbox row addressed to `to_side`; how many were published."""
+    worker = worker or worker_name()
+    queue = queue_name(to_side, Channel.ASYNC)
+    relay_kick_consumed(queue)
+    deadline = time.monotonic() + budget_seconds
+    published = 0
+    while True:
+        ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
+        if not ids:
+            break
+        published += _publish_claimed(ids, worker=worker)
+        if time.monotonic() > deadline:
+            relay_kick(queue, force=True)
+            break
+    if published:
+        relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))
+    return published
+
+
+def _publish_claimed(ids: list[int], *, worker: str) -> int:
+    sent: list[int] = []
+    settled: list[int] = []
+    for envelope in Envelope.objects.filter(pk__in=ids, state=EnvelopeState.QUEUED, claimed_by=worker).order_by("pk"):
+        if not envelope.metadata_trusted:  # an operator's bytes were received here; they go nowhere
+            Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None)
+            continue
+        if not edge.party_known(envelope.receiver_her_id):
+            # No queue and no certificate to send to: the register is the only address book.
+            Envelope.objects.filter(pk=envelope.pk).update(
+                state=EnvelopeState.DEAD,
+                dead_at=timezone.now(),
+                claimed_by="",
+                claimed_at=None,
+                error_text=f"Mottakeren (HER-id {envelope.receiver_her_id}) finnes ikke i adresseregisteret",
+            )
+            continue
+        try:
+            edge.publish(edge.wire_message(envelope))
+        except (TransportError, CmsError, PkiError, ValueError) as error:
+            logger.warning("relay: publishing %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, error)
+            _retry_or_dead(envelope, error)
+            continue
+        # An AppRec's journey ends at the broker: nothing answers it.
+        (settled if envelope.kind == EnvelopeKind.APPREC else sent).append(envelope.pk)
+    now = timezone.now()
+    done = {"claimed_by": "", "claimed_at": None}
+    Envelope.objects.filter(pk__in=sent, state=EnvelopeState.QUEUED).update(
+        state=EnvelopeState.SENT, sent_at=now, **done
+    )
+    Envelope.objects.filter(pk__in=settled, state=EnvelopeState.QUEUED).update(
+        state=EnvelopeState.DELIVERED, sent_at=now, delivered_at=now, **done
+    )
+    return len(sent) + len(settled)
+
+
+# --- the receiver's consumer ---------------------------------------------------------------------
+
+
+def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
+    """Take and file what waits on `side`'s queues of `channel`; how many messages were handled."""
+    relay_kick_consumed(edge.inbound_kick_queue(side, channel))
+    deadline = time.monotonic() + budget_seconds
+    queues = edge.side_queues(side, channel)
+    limit = 1 if channel == Channel.SYNC else settings.HN_RELAY_BATCH_SIZE
+    handled = 0
+    # A queue whose delivery failed in this run is left until the next one (a kick or the
+    # sweeper): its released message would otherwise come straight back and use up its
+    # deliveries in a moment, where the next run gives the fault time to pass.
+    failing: set[str] = set()
+    # On AMQP a message may already sit with this connection, uncounted by the queue depth:
+    # such queues are tried once per run.
+    buffered = getattr(edge.transport(), "buffered", lambda queue: False)
+    unasked = {queue for queue in queues if buffered(queue)}
+    while True:
+        try:
+            depths = edge.transport().queue_depths(queues)
+        except TransportError:
+            edge.transport_reset()
+            raise
+        waiting = [queue for queue in queues if (depths.get(queue) or queue in unasked) and queue not in failing]
+        unasked = set()
+        if not waiting:
+            if failing:  # come back after a back-off rather than wait for the sweeper
+                relay_kick(
+                    edge.inbound_kick_queue(side, channel),
+                    force=True,
+                    countdown=min(retry_delay(1), SHORT_WAKE_SECONDS),
+                )
+            return handled
+        for queue in waiting:
+            deliveries = _take(queue, limit)
+            if deliveries:
+                handled += len(deliveries)
+                if not _file(deliveries, side=side, her_id=queues[queue], channel=channel):
+                    failing.add(queue)
+        if time.monotonic() > deadline:
+            relay_kick(edge.inbound_kick_queue(side, channel), force=True)
+            return handled
+
+
+def _take(queue: str, limit: int) -> list[Delivery]:
+    deliveries: list[Delivery] = []
+    try:
+        while len(deliveries) < limit:
+            # A short wait, not none: on AMQP each message is asked for (credit) and takes a
+            # round trip to arrive; the queue depth already said something is there.
+            delivery = edge.transport().receive(queue, TAKE_WAIT_SECONDS)
+            if delivery is None:
+                break
+            deliveries.append(delivery)
+    except TransportError:
+        edge.transport_reset()  # what we held comes back to the queue
+        raise
+    return deliveries
+
+
+def _file(deliveries: list[Delivery], *, side: str, her_id: int, channel: str) -> bool:
+    """File a batch of deliveries and settle each; False when one was released for redelivery."""
+    released = False
+    received: list[edge.Received] = []
+    for delivery in deliveries:
+        try:
+            received.append(edge.received_envelope(delivery, side=side, her_id=her_id, channel=channel))
+        except edge.TransportFault as fault:
+            _settle(delivery, "error", fault=fault)
+        except Exception:
+            logger.exception(
+                "relay: checking %s from %s failed; releasing it", delivery.message.message_id, delivery.queue
+            )
+            _settle(delivery, "release")
+            released = True
+    if not received:
+        return not released
+    by_envelope = {id(r.envelope): r for r in received}
+    try:
+        outcomes = envelopes_receive([r.envelope for r in received])
+    except Exception:
+        logger.exception("relay: filing a batch from %s failed; releasing it", deliveries[0].queue)
+        for r in received:
+            _settle(r.delivery, "release")
+        return False
+    for envelope, outcome in outcomes:
+        _answer(by_envelope[id(envelope)], outcome)
+        released = released or outcome is None
+    return not released
+
+
+def _answer(received: edge.Received, outcome: InboundOutcome | None) -> None:
+    delivery = received.delivery
+    if outcome is None:
+        _settle(delivery, "release")
+        return
+    if outcome.outcome == UNUSABLE:
+        _settle(delivery, "reject", reason=f"Uleselig: {outcome.detail}")
+        return
+    answer = outcome.answer
+    if received.envelope.channel == Channel.SYNC and answer is not None and answer.kind == EnvelopeKind.REPLY:
+        try:
+            edge.reply_publish(delivery.message, answer)
+            payload = bytes(answer.payload)
+            # Gone once on the wire: a sync reply is read live by its caller (shared hospital
+            # documents must leave no copy behind), so only its size and digest stay.
+            Envelope.objects.filter(pk=answer.pk, state=EnvelopeState.QUEUED).update(
+                state=EnvelopeState.DELIVERED,
+                sent_at=timezone.now(),
+                delivered_at=timezone.now(),
+                payload=b"",
+                payload_size=len(payload),
+                payload_sha256=hashlib.sha256(payload).hexdigest(),
+                purged_at=timezone.now(),
+            )
+        except (TransportError, CmsError, PkiError, ValueError) as error:
+            # The reply is recorded; the caller times out rather than wait on a redelivery.
+            logger.warning("relay: could not publish the reply to %s: %s", delivery.message.message_id, error)
+    _settle(delivery, "accept")
+
+
+def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None = None, reason: str = "") -> None:
+    t = edge.transport()
+    try:
+        if how == "error" and fault is not None:
+            edge.error_publish(delivery, fault)
+            t.accept(delivery)
+        elif how == "accept":
+            t.accept(delivery)
+        elif how == "reject":
+            t.reject(delivery, reason)
+        else:
+            t.release(delivery)
+    except TransportError:
+        # The broker delivers it again; the inbox's unique MsgId keeps it from being filed twice.
+        logger.warning("relay: could not settle %s on %s", delivery.message.message_id, delivery.queue, exc_info=True)
+        edge.transport_reset()
+
+
+# --- the synchronous caller ----------------------------------------------------------------------
+
+_clients_lock = threading.Lock()
+_clients: dict[tuple[object, str], SyncClient] = {}
+
+
+def _client(her_id: int) -> SyncClient:
+    """One SyncClient per process and reply queue, shared by the process's waiting threads."""
+    queue = edge.caller_reply_queue(her_id)
+    key = (edge.transport_key(), queue)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = SyncClient(edge.dedicated_transport(), queue)
+        return client
+
+
+def sync_call(request: Envelope, *, timeout: float) -> bytes | None:
+    """Publish a committed request row and wait for the reply's payload; None after `timeout`."""
+    assert request.sender_her_id is not None
+    client = _client(request.sender_her_id)
+    message: TransportMessage = edge.wire_message(
+        request, reply_to=client.reply_queue, ttl_ms=edge.sync_ttl_ms(timeout)
+    )
+    try:
+        reply = client.call(message, timeout=timeout, on_published=lambda: _request_published(request))
+    except SyncTimeout:
+        return None
+    return edge.reply_payload(reply, her_id=request.sender_her_id)
+
+
+def _request_published(request: Envelope) -> None:
+    Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    relay_kick(edge.inbound_kick_queue(request.to_side, Channel.SYNC), force=True)
+
+
+# --- operators -----------------------------------------------------------------------------------
+
+
+def transport_queue_depths() -> dict[str, int]:
+    """Messages waiting on every queue of both sides (async, sync, error and their dead letters)."""
+    names: list[str] = []
+    for side in (Side.PORTAL, Side.EPJ):
+        for her_id in edge.side_her_ids(side):
+            for queue in (async_queue(her_id), sync_queue(her_id), error_queue(her_id)):
+                names += [queue, dead_letter_queue(queue)]
+    return edge.transport().queue_depths(names)
+
+
+def dead_queue_replay(queue: str) -> int:
+    """Move every message of a dead-letter queue back to its queue, with a fresh delivery count."""
+    if not queue.endswith("_dead"):
+        raise ValueError(f"{queue} is not a dead-letter queue")
+    target = queue.removesuffix("_dead")
+    t = edge.transport()
+    moved = 0
+    while True:
+        delivery = t.receive(queue, 0.2)
+        if delivery is None:
+            return moved
+        edge.publish(dataclasses.replace(delivery.message, to=target))
+        t.accept(delivery)
+        moved += 1
+
+
+@dataclass
+class WireReceipt:
+    """What `relay receive --cms` made of one protected message."""
+
+    outcome: InboundOutcome | None
+    fault: edge.TransportFault | None = None
+
+
+def wire_receive(message: TransportMessage, *, side: str) -> WireReceipt:
+    """Run one protected message (a CMS blob and its properties) through the consumer's checks and
+    the inbound path here and now, as if it came off `side`'s queue. A transport fault is
+    returned, not published (an operator's file has no sender waiting on an error queue)."""
+    her_id = message.to_her_id or 0
+    channel = Channel.SYNC if message.to.endswith("_sync") else Channel.ASYNC
+    delivery = Delivery(message=message, queue=message.to, delivery_count=0)
+    try:
+        received = edge.received_envelope(delivery, side=side, her_id=her_id, channel=channel)
+    except edge.TransportFault as fault:
+        return WireReceipt(outcome=None, fault=fault)
+    [(_, outcome)] = envelopes_receive([received.envelope])
+    return WireReceipt(outcome=outcome)
