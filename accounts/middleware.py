@@ -39,8 +39,6 @@ class StaffMfaRequiredMiddleware:
         user = request.user
         if user.is_authenticated:
             staff_memberships_load(user)
-        if user.is_authenticated and not user.requires_mfa and request.path.startswith(_MFA_PAGES):
-            raise Http404
         if (
             user.is_authenticated
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)
@@ -50,6 +48,13 @@ class StaffMfaRequiredMiddleware:
             messages.warning(request, _("Du må sette opp tofaktorautentisering (TOTP) før du kan fortsette."))
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # After the CSRF check (a view hook, like it): a forged POST is refused as such first.
+        user = request.user
+        if user.is_authenticated and not user.requires_mfa and request.path.startswith(_MFA_PAGES):
+            raise Http404
+        return None
 
 
 class SessionSlidingExpiryMiddleware:

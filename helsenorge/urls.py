@@ -1,5 +1,4 @@
 from allauth.account import views as allauth_views
-from allauth.socialaccount import views as social_views
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
@@ -33,8 +32,6 @@ login_urlpatterns = [
     path("2fa/", include("allauth.mfa.urls")),
     path("oidc/<slug:provider_id>/login/", oidc_views.login, name="openid_connect_login"),
     path("oidc/<slug:provider_id>/login/callback/", oidc_views.callback, name="openid_connect_callback"),
-    path("3rdparty/login/cancelled/", social_views.login_cancelled, name="socialaccount_login_cancelled"),
-    path("3rdparty/login/error/", social_views.login_error, name="socialaccount_login_error"),
 ]
 
 urlpatterns = [
