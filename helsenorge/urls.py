@@ -28,7 +28,7 @@ login_urlpatterns = [
     path("logout/", allauth_views.logout, name="account_logout"),
     path("inactive/", allauth_views.account_inactive, name="account_inactive"),
     path("reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
-    path("password/change/", allauth_views.password_change, name="account_change_password"),
+    path("password/change/", account_views.password_change, name="account_change_password"),
     path("2fa/", include("allauth.mfa.urls")),
     path("oidc/<slug:provider_id>/login/", oidc_views.login, name="openid_connect_login"),
     path("oidc/<slug:provider_id>/login/callback/", oidc_views.callback, name="openid_connect_callback"),

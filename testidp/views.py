@@ -20,7 +20,7 @@ class TestIdAuthorizeView(AuthorizationView):
     def dispatch(self, request, *args, **kwargs):
         # No login at the provider: the tester says who they are on the page itself.
         ensure_clients(f"{request.scheme}://{request.get_host()}")
-        return super(LoginRequiredMixin, self).dispatch(request, *args, **kwargs)
+        return super(LoginRequiredMixin, self).dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def _form_class(self, request):
         provider_id = client_ids().get(request.GET.get("client_id", ""))

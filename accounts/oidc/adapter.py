@@ -2,6 +2,7 @@
 the page shown when a login is refused."""
 
 import logging
+from typing import NoReturn
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -57,12 +58,12 @@ class NationalLoginAdapter(DefaultSocialAccountAdapter):
     def _citizen(self, request, data):
         person = person_for_pid(str(data["pid"]))
         if person is None:
-            self._refuse(request, Reason.NOT_IN_REGISTER, "pid not in the population register")
+            return self._refuse(request, Reason.NOT_IN_REGISTER, "pid not in the population register")
         if not may_use_portal_alone(person, timezone.localdate()):
             self._refuse(request, Reason.TOO_YOUNG, "under the age for using the portal alone")
         return identity.citizen_user_for(person=person)
 
-    def _refuse(self, request, reason: Reason, detail: str):
+    def _refuse(self, request, reason: Reason, detail: str) -> NoReturn:
         logger.warning("login refused: %s (%s)", reason.value, detail)
         raise ImmediateHttpResponse(refused_page(request, reason))
 

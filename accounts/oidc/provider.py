@@ -58,7 +58,7 @@ class PrivateKeyJwtClient(OAuth2Client):
 
 class NationalOIDCAdapter(OpenIDConnectOAuth2Adapter):
     client_class = PrivateKeyJwtClient
-    basic_auth = False  # type: ignore[assignment]  # the parent computes it; we never send a secret
+    basic_auth = False  # the parent computes it; we never send a secret
 
     def get_client(self, request, app):
         client = super().get_client(request, app)

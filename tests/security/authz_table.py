@@ -326,7 +326,7 @@ PORTAL = {
     "account_logout": row("ok", anonymous="redirect"),
     "account_inactive": row("ok"),
     "account_reauthenticate": row("ok", anonymous="login"),
-    "account_change_password": row("ok", anonymous="login"),
+    "account_change_password": row("404", anonymous="login", operator="ok", operator_no_totp="ok"),
     # Logging in through ID-porten or HelseID starts with a POST (the button); a GET is a confirmation page.
     "openid_connect_login": row("ok"),
     # Without the state this browser stashed, the callback is refused (403) before any token request.
