@@ -159,3 +159,27 @@ def test_staff_password_no_longer_logs_in(client, cast, role):
     response = client.post("/konto/login/", {"login": cast.kari.email, "password": f.PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db(transaction=False)
+def test_every_demo_login_is_pickable_on_the_testid_page():
+    """`make run`'s people: every demo citizen with a login and the tool maker on the ID-porten page,
+    every demo staff member and the reviewer (by identity number and HPR number) on HelseID's."""
+    from clinics.demo import CITIZENS, REVIEWER, STAFF, citizen_email, personnel_nin, seed_all
+    from testidp.selectors import pickable_citizens, pickable_personnel
+    from tools.demo import seed_tools
+
+    seed_all()
+    seed_tools()
+    citizens = {p.nin for p in pickable_citizens()}
+    for citizen in CITIZENS:
+        if citizen.login:
+            assert User.objects.get(email=citizen_email(citizen)).person.nin in citizens, citizen.key
+    assert User.objects.get(email="produsent@verktoy.demo").person.nin in citizens
+    personnel = {row["pid"]: row for row in pickable_personnel()}
+    for staff in STAFF:
+        assert staff.nin in personnel, staff.email
+        assert personnel[staff.nin]["hpr_number"] == staff.hpr_number
+    assert personnel_nin(REVIEWER[0]) in personnel
+    # Nobody but the operator keeps a password.
+    assert [u.email for u in User.objects.all() if u.has_usable_password()] == ["drift@helsenorge.demo"]

@@ -4,6 +4,8 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
 
 - `browser` (session): one headless Chromium (`shutil.which("chromium")`). Missing Chromium
   skips the test on a user's machine and fails it in CI (`require_or_skip`).
+- `stand_in`: points the portal at the local ID-porten/HelseID stand-in the live server runs;
+  `page` and `new_page` use it (request it yourself for a context made by hand).
 - `page`: a fresh browser context (own cookies, Norwegian locale) pointed at `live_server`,
   so `page.goto("/helsekontakter/")` works with relative URLs. The fixture requests
   `transactional_db` (the live server runs in another thread and must see committed rows) and
@@ -84,11 +86,17 @@ def _open_tab(browser, base_url):
 
 
 @pytest.fixture
-def new_page(browser, live_server, transactional_db, settings):
-    """A factory for more tabs, each in its own context (own cookies): one per actor in a test."""
-    cache.clear()
+def stand_in(settings, live_server):
+    """Point the portal at the ID-porten/HelseID stand-in the live server runs (testidp/)."""
     settings.HN_IDPORTEN_ISSUER = live_server.url + "/testid"
     settings.HN_HELSEID_ISSUER = live_server.url + "/testid"
+    return live_server.url
+
+
+@pytest.fixture
+def new_page(browser, live_server, transactional_db, stand_in):
+    """A factory for more tabs, each in its own context (own cookies): one per actor in a test."""
+    cache.clear()
     contexts = []
 
     def make():
