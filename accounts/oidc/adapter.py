@@ -17,6 +17,9 @@ from accounts.population import may_use_portal_alone, person_for_pid
 
 logger = logging.getLogger("accounts.login")
 END_SESSION_KEY = "hn.oidc_end_session"
+LOCALE_ATTR = "hn_login_locale"
+# ID-porten's `locale` (nb, nn, en, se) to the portal's languages: English, else bokmål.
+_LANGUAGE_FOR_LOCALE = {"en": "en", "nb": "nb", "nn": "nb", "se": "nb"}
 
 
 def refused_page(request, reason: Reason):
@@ -61,6 +64,8 @@ class NationalLoginAdapter(DefaultSocialAccountAdapter):
             return self._refuse(request, Reason.NOT_IN_REGISTER, "pid not in the population register")
         if not may_use_portal_alone(person, timezone.localdate()):
             self._refuse(request, Reason.TOO_YOUNG, "under the age for using the portal alone")
+        if data.get("locale") in _LANGUAGE_FOR_LOCALE:
+            setattr(request, LOCALE_ATTR, _LANGUAGE_FOR_LOCALE[data["locale"]])
         return identity.citizen_user_for(person=person)
 
     def _refuse(self, request, reason: Reason, detail: str) -> NoReturn:

@@ -183,3 +183,12 @@ def test_every_demo_login_is_pickable_on_the_testid_page():
     assert personnel_nin(REVIEWER[0]) in personnel
     # Nobody but the operator keeps a password.
     assert [u.email for u in User.objects.all() if u.has_usable_password()] == ["drift@helsenorge.demo"]
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("en", "en"), ("nn", "nb")])
+def test_the_locale_chosen_at_id_porten_becomes_the_page_language(base, locale, lang):
+    person = f.PersonFactory()
+    session, response = browser_login(base, pid=person.nin, locale=locale)
+    assert response.status_code == 302
+    assert session.cookies.get("django_language") == lang
+    assert f'<html lang="{lang}">' in session.get(base + "/").text
