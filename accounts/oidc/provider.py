@@ -18,6 +18,7 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.providers.oauth2.client import OAuth2Client
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+from django.conf import settings
 from django.utils import translation
 
 from accounts.oidc import claims as claim_rules
@@ -136,10 +137,6 @@ class NationalOIDCProvider(OpenIDConnectProvider):
     def get_auth_params(self):
         params = super().get_auth_params()
         params["ui_locales"] = translation.get_language() or "nb"
-        if self.app.provider_id == IDPORTEN:
-            from django.conf import settings
-
-            params["acr_values"] = settings.HN_IDPORTEN_ACR
         return params
 
     def redirect(self, request, process, next_url=None, data=None, **kwargs):
@@ -147,7 +144,10 @@ class NationalOIDCProvider(OpenIDConnectProvider):
         auth_params = kwargs.pop("auth_params", None)
         if auth_params is None:
             auth_params = self.get_auth_params()
+        # Set last, so parameters a visitor adds to the login URL cannot replace them.
         auth_params["nonce"] = nonce
+        if self.app.provider_id == IDPORTEN:
+            auth_params["acr_values"] = settings.HN_IDPORTEN_ACR
         return super().redirect(request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs)
 
     def get_default_scope(self):
