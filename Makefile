@@ -33,7 +33,8 @@ install-dev: $(DEV_STAMP)
 
 # The demo runs as production does, with debug off (the project's own error pages, hashed static
 # files served by WhiteNoise), and asks explicitly for what only a demo may have: synthetic
-# identity numbers and a secret key kept under var/ (made once, never committed). The schema
+# identity numbers, the local ID-porten/HelseID stand-in under /testid/ (its keys made under
+# var/oidc/) and a secret key kept under var/ (made once, never committed). The schema
 # requirement follows ../shared: a clone without the official XSDs still starts (validation is
 # then skipped, as the start-up log says). Prerequisites inherit these; a value set in the shell wins.
 PORT ?= 8000
@@ -42,6 +43,7 @@ DEMO_SECRET_KEY := var/dev-secret-key
 DEMO_TARGETS := migrate static seed run
 $(DEMO_TARGETS): export DJANGO_DEBUG ?= false
 $(DEMO_TARGETS): export HN_ALLOW_SYNTHETIC_NIN ?= true
+$(DEMO_TARGETS): export HN_TEST_IDP ?= true
 $(DEMO_TARGETS): export DJANGO_SECRET_KEY ?= $(shell cat $(DEMO_SECRET_KEY) 2>/dev/null)
 $(DEMO_TARGETS): export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
 $(DEMO_TARGETS): export HN_SITE_URL ?= http://127.0.0.1:$(PORT)
@@ -63,6 +65,7 @@ seed: migrate static
 
 run: seed
 	@echo "Starting web (http://127.0.0.1:$(PORT)/), a worker per side and beat. Ctrl-C stops them all."
+	@echo "Log in at http://127.0.0.1:$(PORT)/konto/login/: citizens with ID-porten, staff with HelseID (the local TestID page lists whom to pick); the operator drift@helsenorge.demo with the password form and TOTP."
 	-@$(BIN)/honcho -f Procfile start -p $(PORT)
 
 test: install-dev

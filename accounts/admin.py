@@ -1,7 +1,15 @@
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from accounts.models import ParentalResponsibility, Person, User
+
+# Logins come from ID-porten and HelseID as the settings name them, never from rows an operator
+# could edit; the local stand-in's tokens are its own business. None of it belongs in the admin.
+for _model in (SocialAccount, SocialApp, SocialToken, AccessToken, Application, Grant, IDToken, RefreshToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(Person)
@@ -23,7 +31,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     raw_id_fields = ("person",)
     fieldsets = (
-        (None, {"fields": ("email", "password", "person")}),
+        (None, {"fields": ("email", "password", "person", "nin")}),
         ("Navn", {"fields": ("first_name", "last_name")}),
         ("Roller", {"fields": ("is_active", "is_staff", "is_superuser", "is_catalogue_reviewer", "groups")}),
     )

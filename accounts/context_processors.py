@@ -1,5 +1,6 @@
 import functools
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
 from accounts.middleware import staff_memberships_load
@@ -32,7 +33,14 @@ def portal_user(request):
     links = _header_links(get_script_prefix())
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"is_citizen": False, "staff_memberships": [], "header_links": links}
+        return {
+            "is_citizen": False,
+            "staff_memberships": [],
+            "header_links": links,
+            # The login page's buttons: a provider without an issuer has none.
+            "idporten_enabled": bool(settings.HN_IDPORTEN_ISSUER),
+            "helseid_enabled": bool(settings.HN_HELSEID_ISSUER),
+        }
     context = {"is_citizen": user.is_citizen, "staff_memberships": staff_memberships_load(user), "header_links": links}
     if user.is_citizen:
         from messaging.notifications import notice_unread_count  # late: it imports accounts.models

@@ -109,6 +109,11 @@ class User(AbstractUser):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="user", verbose_name=_("person")
     )
     is_catalogue_reviewer = models.BooleanField(_("katalogvurderer"), default=False)
+    # Health personnel and catalogue reviewers log in through HelseID, which vouches for this
+    # number (or their HPR number on a staff membership); citizens are found through `person`.
+    nin = models.CharField(
+        _("fødselsnummer (HelseID)"), max_length=11, blank=True, default="", validators=[validate_nin]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -117,6 +122,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("bruker")
         verbose_name_plural = _("brukere")
+        constraints = [models.UniqueConstraint(fields=["nin"], condition=~Q(nin=""), name="user_nin_unique")]
 
     def __str__(self):
         if self.person is not None:
@@ -132,11 +138,14 @@ class User(AbstractUser):
         return self.person_id is not None
 
     @property
+    def is_operator(self):
+        return self.is_staff or self.is_superuser
+
+    @property
     def requires_mfa(self):
-        """Clinic staff, catalogue reviewers and operators must use TOTP."""
-        if self.is_superuser or self.is_staff or self.is_catalogue_reviewer:
-            return True
-        return self.staff_memberships.exists()
+        """Operators log in with a password and must use TOTP; everyone else logs in through
+        ID-porten or HelseID, whose own second factor stands behind the login."""
+        return self.is_operator
 
 
 class NotificationPreference(models.Model):

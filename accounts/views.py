@@ -1,3 +1,5 @@
+from allauth.account import views as allauth_views
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -15,3 +17,10 @@ def home(request):
         request.dialogs_unread = overview.unread_count  # the menu badge reuses the count
         context["overview"] = overview
     return render(request, "accounts/home.html", context)
+
+
+def password_change(request, *args, **kwargs):
+    """Only operators have a password to change; everyone else logs in through ID-porten or HelseID."""
+    if request.user.is_authenticated and not request.user.is_operator:
+        raise Http404
+    return allauth_views.password_change(request, *args, **kwargs)

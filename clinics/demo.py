@@ -156,6 +156,24 @@ class DemoStaff:
     def totp_secret(self) -> str:
         return demo_totp_secret(self.email)
 
+    @property
+    def nin(self) -> str:
+        return personnel_nin(self.email)
+
+    @property
+    def hpr_number(self) -> str:
+        """Clinicians carry an HPR number (HelseID's hpr_number claim); reception staff none."""
+        if self.role != StaffRole.CLINICIAN:
+            return ""
+        return str(9_000_000 + int(hashlib.sha256(self.email.encode()).hexdigest()[:6], 16) % 999_999)
+
+
+def personnel_nin(email: str) -> str:
+    """A fixed synthetic identity number per demo staff login: what HelseID's TestID vouches for."""
+    digest = int(hashlib.sha256(f"helsenorge-demo-nin:{email}".encode()).hexdigest()[:8], 16)
+    born = datetime.date(1960, 1, 1) + datetime.timedelta(days=digest % (30 * 365))
+    return nin_generate(born, female=bool(digest % 2), serial=digest % 97)
+
 
 STAFF = [
     DemoStaff("kari.lege@bakkehuset.demo", "Kari", "Lege", 8140001, StaffRole.CLINICIAN, 8140011),
@@ -248,6 +266,13 @@ def _ensure_totp(user, secret):
         TOTP.activate(user, secret)
 
 
+def _no_password(user):
+    Authenticator.objects.filter(user=user).delete()
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+
+
 def _ensure_user(email, first, last, **extra):
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -301,7 +326,10 @@ def seed_people(services):
         for her in citizen.contacts:
             HealthContact.objects.get_or_create(person=person, service=services[her], defaults={"active": True})
         if citizen.login:
+            # Citizens log in through ID-porten (the local TestID offers everyone in the register);
+            # the row exists ahead so the demo's data can refer to it.
             user = _ensure_user(citizen_email(citizen), citizen.given, citizen.family)
+            _no_password(user)
             if user.person_id != person.pk:
                 user.person = person
                 user.save(update_fields=["person"])
@@ -314,17 +342,23 @@ def seed_people(services):
 
 @transaction.atomic
 def seed_staff(services):
+    # Staff and the reviewer log in through HelseID (the local TestID picks them by identity
+    # number): no password, no authenticator of their own. Only the operator has both.
     for staff in STAFF:
-        user = _ensure_user(staff.email, staff.first_name, staff.last_name)
+        user = _ensure_user(staff.email, staff.first_name, staff.last_name, nin=staff.nin)
+        _no_password(user)
         org = Organisation.objects.get(her_id=staff.org_her_id)
         StaffMembership.objects.update_or_create(
             user=user,
             organisation=org,
-            defaults={"role": staff.role, "service": services.get(staff.service_her_id)},
+            defaults={
+                "role": staff.role,
+                "service": services.get(staff.service_her_id),
+                "hpr_number": staff.hpr_number,
+            },
         )
-        _ensure_totp(user, staff.totp_secret)
-    email, first, last, secret = REVIEWER
-    _ensure_totp(_ensure_user(email, first, last, is_catalogue_reviewer=True), secret)
+    email, first, last, _secret = REVIEWER
+    _no_password(_ensure_user(email, first, last, is_catalogue_reviewer=True, nin=personnel_nin(email)))
     email, first, last, secret = OPERATOR
     _ensure_totp(_ensure_user(email, first, last, is_staff=True, is_superuser=True), secret)
 
@@ -337,10 +371,14 @@ def seed_all():
 
 
 def demo_logins():
-    """Rows of (who, e-mail, TOTP secret or '') for the banner."""
-    rows = [(f"{c.given} {c.family} (innbygger)", citizen_email(c), "") for c in CITIZENS[:6] if c.login]
-    rows += [(f"{s.first_name} {s.last_name} ({s.role})", s.email, s.totp_secret) for s in STAFF]
-    rows.append((f"{REVIEWER[1]} {REVIEWER[2]} (katalogvurderer)", REVIEWER[0], REVIEWER[3]))
-    rows.append((f"{OPERATOR[1]} {OPERATOR[2]} (drift)", OPERATOR[0], OPERATOR[3]))
-    rows.append(("Verktøyprodusent (sender inn verktøy)", "produsent@verktoy.demo", ""))
+    """Rows of (who, how to log in) for the banner."""
+    rows = [
+        (f"{c.given} {c.family} (innbygger)", "ID-porten: velg personen på TestID-siden")
+        for c in CITIZENS[:6]
+        if c.login
+    ]
+    rows += [(f"{s.first_name} {s.last_name} ({s.role})", "HelseID: velg personen på TestID-siden") for s in STAFF]
+    rows.append((f"{REVIEWER[1]} {REVIEWER[2]} (katalogvurderer)", "HelseID: velg personen på TestID-siden"))
+    rows.append((f"{OPERATOR[1]} {OPERATOR[2]} (drift)", f"{OPERATOR[0]} + passord + TOTP {OPERATOR[3]}"))
+    rows.append(("Petra Produsent (verktøyprodusent)", "ID-porten: velg personen på TestID-siden"))
     return rows

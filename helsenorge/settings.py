@@ -23,6 +23,7 @@ from helsenorge.envconfig import (
     env_str,
     env_url,
 )
+from helsenorge.keyfiles import rsa_key_pem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HN_VAR_DIR", str(BASE_DIR / "var")))
@@ -65,6 +66,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    # The local stand-in for ID-porten and HelseID (testidp/): its tables always exist, its URLs
+    # only when HN_TEST_IDP is on (the demo and the tests), never in production.
+    "oauth2_provider",
+    "testidp",
     "accounts",
     "submissions",
     "clinics",
@@ -173,7 +180,7 @@ else:
         }
     }
 
-# --- Identity -------------------------------------------------------------
+# --- Identity (docs/identity.md) ----------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -186,25 +193,89 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Citizens log in through ID-porten and health personnel through HelseID; only operators have a
+# password (with TOTP). Nobody signs up: identity comes from the providers, the person from the
+# population register, staff rows from the clinics' staff lists.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_USER_MODEL_USERNAME_FIELD = None  # our User has no username; without this signup fails
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.CitizenSignupForm"
-ACCOUNT_EMAIL_VERIFICATION = env_choice("HN_EMAIL_VERIFICATION", ("none", "optional", "mandatory"), "optional")
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None  # our User has no username
+ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
     # Failed logins: per IP and per account; allauth locks the key out for the window.
     "login_failed": env_rates("HN_LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
     "login": env_rates("HN_LOGIN_RATE", "30/m/ip"),
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
 }
+SOCIALACCOUNT_ADAPTER = "accounts.oidc.adapter.NationalLoginAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+MFA_ADAPTER = "accounts.adapters.PortalMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Helsenorge-portal"
+
+# The local stand-in provider (testidp/, docs/identity.md): on for the demo and the tests.
+HN_TEST_IDP = env_bool("HN_TEST_IDP", default=False)
+# Where the portal's private keys live (client authentication with private_key_jwt) and, for the
+# stand-in, its signing key: generated locally, never committed.
+HN_OIDC_KEY_DIR = Path(env_str("HN_OIDC_KEY_DIR", str(VAR_DIR / "oidc")))
+_LOCAL_ISSUER = SITE_URL + "/testid"
+HN_IDPORTEN_ISSUER = env_url("HN_IDPORTEN_ISSUER", {"https", "http"}, default=_LOCAL_ISSUER if HN_TEST_IDP else "")
+HN_IDPORTEN_CLIENT_ID = env_str("HN_IDPORTEN_CLIENT_ID", "portal-idporten")
+HN_IDPORTEN_CLIENT_KEY_FILE = Path(env_str("HN_IDPORTEN_CLIENT_KEY_FILE", str(HN_OIDC_KEY_DIR / "idporten-client.pem")))
+# The assurance level the portal asks for and requires of the returned `acr`.
+HN_IDPORTEN_ACR = env_choice(
+    "HN_IDPORTEN_ACR", ("idporten-loa-substantial", "idporten-loa-high"), "idporten-loa-substantial"
+)
+HN_HELSEID_ISSUER = env_url("HN_HELSEID_ISSUER", {"https", "http"}, default=_LOCAL_ISSUER if HN_TEST_IDP else "")
+HN_HELSEID_CLIENT_ID = env_str("HN_HELSEID_CLIENT_ID", "portal-helseid")
+HN_HELSEID_CLIENT_KEY_FILE = Path(env_str("HN_HELSEID_CLIENT_KEY_FILE", str(HN_OIDC_KEY_DIR / "helseid-client.pem")))
+if not DEBUG and not HN_TEST_IDP:
+    for _name, _value in (("HN_IDPORTEN_ISSUER", HN_IDPORTEN_ISSUER), ("HN_HELSEID_ISSUER", HN_HELSEID_ISSUER)):
+        if _value and not _value.startswith("https://"):
+            raise ImproperlyConfigured(f"Environment variable {_name} must be an https URL in production.")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # The stock OpenID Connect client, with nonce, acr and private_key_jwt (accounts/oidc/).
+        "provider_class": "accounts.oidc.provider.NationalOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],  # built per request from the settings above (accounts.oidc.config)
+    }
+}
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "PKCE_REQUIRED": True,
+    "OAUTH2_VALIDATOR_CLASS": "testidp.validator.TestIdValidator",
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "Navn",
+        "helseid://scopes/identity/pid": "Fødselsnummer",
+        "helseid://scopes/hpr/hpr_number": "HPR-nummer",
+    },
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["private_key_jwt"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ID_TOKEN_EXPIRE_SECONDS": 120,
+    # The stand-in's signing key, made under HN_OIDC_KEY_DIR on first start.
+    "OIDC_RSA_PRIVATE_KEY": rsa_key_pem(HN_OIDC_KEY_DIR / "testid-signing.pem", create=True) if HN_TEST_IDP else "",
+}
+# The library's own models, named so migrations can refer to them.
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+if HN_TEST_IDP:
+    # The stand-in's clients authenticate with these keys; real deployments supply their own files.
+    rsa_key_pem(HN_IDPORTEN_CLIENT_KEY_FILE, create=True)
+    rsa_key_pem(HN_HELSEID_CLIENT_KEY_FILE, create=True)
 SESSION_COOKIE_AGE = env_int("HN_SESSION_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.SessionSlidingExpiryMiddleware slides it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -14,6 +14,8 @@ import secrets
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + secrets.token_urlsafe(48))
 os.environ.setdefault("HN_ALLOW_SYNTHETIC_NIN", "true")
+# The local stand-in for ID-porten and HelseID (testidp/): tests log in through it over HTTP.
+os.environ.setdefault("HN_TEST_IDP", "true")
 # A clone without ../shared must still run the suite (the schema tests skip, CI requires them),
 # so the production start-up refusal is tested in its own processes, not imposed here.
 os.environ.setdefault("HN_REQUIRE_SCHEMAS", "false")

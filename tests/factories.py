@@ -92,7 +92,12 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """A staff user; pass organisation= and role= to create the membership."""
+    """A staff user; pass organisation= and role= to create the membership. The identity number is
+    what HelseID vouches for at login."""
+
+    nin = factory.Sequence(
+        lambda n: nin_generate(datetime.date(1960, 1, 1) + datetime.timedelta(days=n), female=bool(n % 2), serial=7)
+    )
 
     @factory.post_generation
     def membership(obj, create, extracted, **kwargs):

@@ -4,11 +4,14 @@ demo reviewer, Kari and Nora). Idempotent: tools are looked up by slug and only 
 The tool makers' sites use the reserved `.example` domain, so nothing real is linked.
 """
 
+import datetime
+
 from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Person, User
-from clinics.demo import DEMO_PASSWORD, REVIEWER, STAFF
+from accounts.nin import nin_generate
+from clinics.demo import REVIEWER, STAFF
 from clinics.models import Organisation, StaffRole
 from tools.models import Dimension, TargetGroup, Tool, ToolDispatch, ToolKind, ToolStatus, Topic, Verdict
 from tools.services import tool_assess, tool_send, tool_submit, tool_withdraw
@@ -84,12 +87,28 @@ def _slug(name: str) -> str:
     return slugify(name)
 
 
+def _maker():
+    """The demo's tool maker: a person in the register who logs in through ID-porten and names
+    her organisation on each submission."""
+    born = datetime.date(1979, 6, 15)
+    person, _ = Person.objects.get_or_create(
+        nin=nin_generate(born, female=True, serial=61),
+        defaults={"given_name": "Petra", "family_name": "Produsent", "birth_date": born, "address_code": "MAKER-1"},
+    )
+    maker = User.objects.filter(email=MAKER_EMAIL).first() or User.objects.create_user(
+        email=MAKER_EMAIL, password=None, first_name="Petra", last_name="Produsent"
+    )
+    if maker.person_id is None and not User.objects.filter(person=person).exists():
+        maker.person = person
+        maker.set_unusable_password()
+        maker.save(update_fields=["person", "password"])
+    return maker
+
+
 @transaction.atomic
 def seed_tools():
     """Create the demo catalogue (safe to run again). Returns the number of tools in it."""
-    maker = User.objects.filter(email=MAKER_EMAIL).first() or User.objects.create_user(
-        email=MAKER_EMAIL, password=DEMO_PASSWORD, first_name="Petra", last_name="Produsent"
-    )
+    maker = _maker()
     reviewer = User.objects.get(email=REVIEWER[0])
     for name, maker_name, purpose, group, topic, kind, self_service, state in DEMO_TOOLS:
         if Tool.objects.filter(slug=_slug(name)).exists():

@@ -20,7 +20,6 @@ CITIZEN_MENU = [
     "notices",
     "notification_preferences",
     "tools:catalogue",
-    "mfa_index",
 ]
 
 

@@ -1,4 +1,5 @@
-"""Logging in through allauth: TOTP required for staff, failed-login lockout, the admin behind allauth."""
+"""The password login, now the operators' only: TOTP required, failed-login lockout, the admin
+behind allauth. Citizens and staff log in through ID-porten and HelseID (test_oidc_login.py)."""
 
 import pytest
 from allauth.core.internal.ratelimit import parse_rates
@@ -28,22 +29,17 @@ def post_login(client, email, password=f.PASSWORD):
     return client.post(LOGIN, {"login": email, "password": password})
 
 
-# --- staff must set up TOTP before anything else ----------------------------------------------
+# --- operators must set up TOTP before anything else; nobody else has an authenticator ---------
 
 
-def _staff_without_totp(cast):
-    return f.StaffFactory(email="ny.ansatt@test.local", membership=(cast.gp_org, StaffRole.RECEPTION))
+@pytest.fixture
+def operator(db):
+    return f.UserFactory(email="drift@test.local", is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
 
 
 @pytest.mark.parametrize("path", ["/", "/helsekontakter/", "/drift/"])
-@pytest.mark.parametrize("who", ["staff member", "catalogue reviewer", "operator"])
-def test_staff_without_totp_is_sent_to_totp_setup_from_any_page(client, cast, path, who):
-    if who == "staff member":
-        user = _staff_without_totp(cast)
-    elif who == "catalogue reviewer":
-        user = f.UserFactory(is_catalogue_reviewer=True)
-    else:
-        user = f.UserFactory(is_staff=True, is_superuser=True)
+def test_operator_without_totp_is_sent_to_totp_setup_from_any_page(client, path):
+    user = f.UserFactory(email="ny.drift@test.local", is_staff=True, is_superuser=True)
     # A real login: with no TOTP yet there is no code to ask for, so the password lets them in …
     assert post_login(client, user.email).status_code == 302
     assert logged_in_as(client) == str(user.pk)
@@ -57,9 +53,9 @@ def test_staff_without_totp_is_sent_to_totp_setup_from_any_page(client, cast, pa
     assert final.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
 
 
-def test_staff_who_set_up_totp_can_then_use_the_portal(client, cast):
+def test_operator_who_set_up_totp_can_then_use_the_portal(client):
     """The whole path the middleware sends them down: password again, scan the secret, give a code."""
-    user = _staff_without_totp(cast)
+    user = f.UserFactory(email="ny.drift@test.local", is_staff=True, is_superuser=True)
     post_login(client, user.email)
     assert client.get("/").status_code == 302
     response = client.post(
@@ -75,33 +71,38 @@ def test_staff_who_set_up_totp_can_then_use_the_portal(client, cast):
     assert client.get("/").status_code == 200
 
 
-def test_citizen_without_totp_uses_the_portal(client, cast):
-    assert not Authenticator.objects.filter(user=cast.nora).exists()
-    login_as(client, cast.nora)
-    assert client.get("/").status_code == 200
-    assert client.get("/helsekontakter/").status_code == 200
+@pytest.mark.parametrize("who", ["citizen", "staff member", "catalogue reviewer"])
+def test_nobody_but_operators_can_enrol_an_authenticator(client, cast, who):
+    """A stolen session of a citizen or staff member cannot add the thief's authenticator."""
+    user = {
+        "citizen": cast.nora,
+        "staff member": f.StaffFactory(membership=(cast.gp_org, StaffRole.RECEPTION)),
+        "catalogue reviewer": f.UserFactory(is_catalogue_reviewer=True),
+    }[who]
+    login_as(client, user)
+    assert client.get("/").status_code == 200  # never sent to an enrolment page
+    for name in ("mfa_index", "mfa_activate_totp"):
+        assert client.get(reverse(name)).status_code == 404
+    assert client.post(reverse("mfa_activate_totp"), {"code": totp_now()}).status_code == 404
+    assert not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def test_staff_with_totp_is_not_redirected(client, cast):
-    login_as(client, cast.kari)
-    assert client.get("/").status_code == 200
-
-
-def test_citizen_may_set_up_totp_and_is_then_asked_for_it(client, cast):
-    """MFA is available to citizens: once activated, their login asks for the code too."""
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    TOTP.activate(cast.nora, TOTP_SECRET)
-    response = post_login(client, "nora@test.local")
-    assert response["Location"] == reverse("mfa_authenticate")
-    assert not logged_in_as(client)
+@pytest.mark.parametrize("who", ["citizen", "staff member", "catalogue reviewer"])
+def test_a_password_from_before_logs_nobody_but_operators_in(client, cast, who):
+    user = {
+        "citizen": cast.nora,
+        "staff member": cast.kari,
+        "catalogue reviewer": f.UserFactory(email="vurderer@test.local", is_catalogue_reviewer=True),
+    }[who]
+    response = post_login(client, user.email)
+    assert response.status_code == 200 and not logged_in_as(client)
 
 
 # --- the real login flow with TOTP ---------------------------------------------------------------
 
 
-def test_staff_login_asks_for_the_totp_code_and_only_then_logs_in(client, cast):
-    response = post_login(client, "kari@test.local")
+def test_operator_login_asks_for_the_totp_code_and_only_then_logs_in(client, operator):
+    response = post_login(client, operator.email)
     assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
     assert not logged_in_as(client)
     # Without the code, portal pages still treat the visitor as anonymous.
@@ -113,24 +114,18 @@ def test_staff_login_asks_for_the_totp_code_and_only_then_logs_in(client, cast):
 
     response = client.post(reverse("mfa_authenticate"), {"code": totp_now()})
     assert response.status_code == 302
-    assert logged_in_as(client) == str(cast.kari.pk)
+    assert logged_in_as(client) == str(operator.pk)
     assert client.get("/").status_code == 200
 
 
-def test_a_totp_code_cannot_be_used_twice(client, cast):
+def test_a_totp_code_cannot_be_used_twice(client, operator):
     code = totp_now()
-    post_login(client, "kari@test.local")
+    post_login(client, operator.email)
     assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
     other = type(client)()
-    post_login(other, "kari@test.local")
+    post_login(other, operator.email)
     response = other.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == 200 and not other.session.get("_auth_user_id")
-
-
-def test_citizen_without_totp_logs_in_with_password(client, cast):
-    response = post_login(client, "nora@test.local")
-    assert response.status_code == 302 and response["Location"] == reverse("home")
-    assert logged_in_as(client) == str(cast.nora.pk)
 
 
 # --- failed-login rate limit --------------------------------------------------------------------
@@ -149,33 +144,39 @@ def test_the_rate_limit_state_lives_in_the_shared_configured_cache():
     assert settings.CACHES["default"]["BACKEND"].endswith(backend)
 
 
-def test_after_n_wrong_passwords_even_the_right_one_is_refused(client, cast):
+@pytest.fixture
+def operators(db):
+    """Two operators without TOTP yet, so the password alone logs them in (then TOTP setup)."""
+    return [f.UserFactory(email=f"drift{n}@test.local", is_staff=True, is_superuser=True) for n in (1, 2)]
+
+
+def test_after_n_wrong_passwords_even_the_right_one_is_refused(client, operators):
     allowed = failures_allowed_per_account()
     for _ in range(allowed):
-        response = post_login(client, "nora@test.local", "feil-passord")
+        response = post_login(client, "drift1@test.local", "feil-passord")
         assert response.status_code == 200 and not logged_in_as(client)
     # A new browser (new session, same account): still locked out, with a clear message.
     fresh = type(client)()
-    response = post_login(fresh, "nora@test.local")
+    response = post_login(fresh, "drift1@test.local")
     assert response.status_code == 200 and not logged_in_as(fresh)
     assert "For mange" in response.content.decode() or "Too many" in response.content.decode()
     # The lockout is the configured cache's state: clearing it lets the right password in again.
     cache.clear()
-    assert post_login(fresh, "nora@test.local").status_code == 302
-    assert logged_in_as(fresh) == str(cast.nora.pk)
+    assert post_login(fresh, "drift1@test.local").status_code == 302
+    assert logged_in_as(fresh) == str(operators[0].pk)
 
 
-def test_fewer_failures_than_the_limit_do_not_lock_out(client, cast):
+def test_fewer_failures_than_the_limit_do_not_lock_out(client, operators):
     for _ in range(failures_allowed_per_account() - 1):
-        post_login(client, "nora@test.local", "feil-passord")
-    assert post_login(client, "nora@test.local").status_code == 302
-    assert logged_in_as(client) == str(cast.nora.pk)
+        post_login(client, "drift1@test.local", "feil-passord")
+    assert post_login(client, "drift1@test.local").status_code == 302
+    assert logged_in_as(client) == str(operators[0].pk)
 
 
-def test_lockout_is_per_account(client, cast):
+def test_lockout_is_per_account(client, operators):
     for _ in range(failures_allowed_per_account()):
-        post_login(client, "nora@test.local", "feil-passord")
-    assert post_login(client, "ulf@test.local").status_code == 302
+        post_login(client, "drift1@test.local", "feil-passord")
+    assert post_login(client, "drift2@test.local").status_code == 302
 
 
 # --- the admin logs in through allauth ---------------------------------------------------------------

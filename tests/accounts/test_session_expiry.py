@@ -16,11 +16,13 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from tests import factories as f
 from tests.accounts.test_login_and_mfa import LOGIN, logged_in_as, post_login, totp_now
+from tests.conftest import TOTP_SECRET
 
 pytestmark = pytest.mark.django_db
-PAGE = "/helsekontakter/"  # any page that needs a login
+PAGE = "/konto/2fa/"  # any page that needs a login (operators, the password logins, reach this one)
 AGE = 600
 
 
@@ -63,8 +65,16 @@ def session_age(client, seconds: float):
     )
 
 
+def operator_login(client, email="drift@test.local"):
+    """An operator's login: the password, then the TOTP code."""
+    if not User.objects.filter(email=email).exists():
+        f.UserFactory(email=email, is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
+    assert post_login(client, email)["Location"] == reverse("mfa_authenticate")
+    return client.post(reverse("mfa_authenticate"), {"code": totp_now()})
+
+
 def logged_in_client(client, cast):
-    assert post_login(client, "nora@test.local").status_code == 302
+    assert operator_login(client).status_code == 302
     assert client.get(PAGE).status_code == 200
     return client
 
@@ -97,13 +107,16 @@ def test_a_session_in_use_outlives_its_age(client, cast):
 
 
 def test_the_session_cookie_ends_with_the_browser(client, cast):
-    response = post_login(client, "nora@test.local")
+    response = operator_login(client)
     cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
     assert cookie.value and not cookie["expires"] and not cookie["max-age"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     # "Remember me" cannot turn it into a lasting cookie (ACCOUNT_SESSION_REMEMBER = False).
     other = type(client)()
-    response = other.post(LOGIN, {"login": "nora@test.local", "password": f.PASSWORD, "remember": "on"})
+    f.UserFactory(email="drift2@test.local", is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
+    response = other.post(LOGIN, {"login": "drift2@test.local", "password": f.PASSWORD, "remember": "on"})
+    assert response.status_code == 302
+    response = other.post(reverse("mfa_authenticate"), {"code": totp_now()})
     assert response.status_code == 302
     cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
     assert not cookie["expires"] and not cookie["max-age"]
@@ -143,10 +156,9 @@ def test_login_issues_a_new_session_id(client, cast):
     assert sent_to_login(attacker.get(PAGE))
 
 
-def test_staff_login_with_totp_issues_a_new_session_id(client, cast):
+def test_operator_login_with_totp_issues_a_new_session_id(client, cast):
     planted = _anonymous_session_key(client)
-    post_login(client, "kari@test.local")
-    assert client.post(reverse("mfa_authenticate"), {"code": totp_now()}).status_code == 302
-    assert logged_in_as(client) == str(cast.kari.pk)
+    assert operator_login(client).status_code == 302
+    assert logged_in_as(client) == str(User.objects.get(email="drift@test.local").pk)
     assert client.cookies[django_settings.SESSION_COOKIE_NAME].value != planted
     assert not Session.objects.filter(session_key=planted).exists()

@@ -4,6 +4,8 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
 
 - `browser` (session): one headless Chromium (`shutil.which("chromium")`). Missing Chromium
   skips the test on a user's machine and fails it in CI (`require_or_skip`).
+- `stand_in`: points the portal at the local ID-porten/HelseID stand-in the live server runs;
+  `page` and `new_page` use it (request it yourself for a context made by hand).
 - `page`: a fresh browser context (own cookies, Norwegian locale) pointed at `live_server`,
   so `page.goto("/helsekontakter/")` works with relative URLs. The fixture requests
   `transactional_db` (the live server runs in another thread and must see committed rows) and
@@ -15,10 +17,12 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
 - `axe_check(page)`: runs axe-core on the current page; fails on any violation of impact
   serious or critical (printed readably), and on any console error or CSP violation seen so far.
 - `screenshot(page, name)`: full-page PNG at `artifacts/screenshots/<name>.png` (git-ignored).
-- `login(page, email, password, totp_secret=None)`: signs in through the real allauth form and,
-  when a secret is given, the real TOTP page with a code computed from it. Its two halves,
-  `login_password(page, email, password)` and `login_totp(page, secret)`, let a test check the
-  pages in between.
+- `login(page, email, password=None, totp_secret=None)`: signs in the way that person does. A
+  citizen presses «Logg inn med ID-porten» and picks their identity number on the local TestID
+  page; clinic staff and catalogue reviewers press «Logg inn med HelseID» and pick themselves
+  there; an operator fills the password form and, when a secret is given, the real TOTP page.
+  `login_idporten(page, nin)` and `login_helseid(page, nin)` are the two provider flows on their
+  own; `login_password(page, email, password)` and `login_totp(page, secret)` the operator's halves.
 - `totp_code(secret)`: the current TOTP code for a secret, as an authenticator app shows it.
 - `heading(page)`: the text of the page's `main h1`.
 - `submit(page, locator)`: click a submit button or link and wait for the new page, so the
@@ -27,10 +31,12 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
 Import the helpers with `from tests.e2e.conftest import axe_check, heading, login, screenshot`.
 
 Demo data: call `clinics.demo.seed_all()` inside the test (it needs the `page` fixture's
-transactional database) and log in with `clinics.demo.DEMO_PASSWORD`; or use the `cast`
-fixture from `tests/conftest.py` (password `tests.factories.PASSWORD`, secret `TOTP_SECRET`).
+transactional database) and log in by e-mail as above; or use the `cast` fixture from
+`tests/conftest.py`. The `page` fixtures point the portal at the stand-in the live server runs
+(/testid/), so every login is the real OpenID Connect flow over HTTP.
 """
 
+import datetime
 import re
 import shutil
 import time
@@ -80,7 +86,15 @@ def _open_tab(browser, base_url):
 
 
 @pytest.fixture
-def new_page(browser, live_server, transactional_db):
+def stand_in(settings, live_server):
+    """Point the portal at the ID-porten/HelseID stand-in the live server runs (testidp/)."""
+    settings.HN_IDPORTEN_ISSUER = live_server.url + "/testid"
+    settings.HN_HELSEID_ISSUER = live_server.url + "/testid"
+    return live_server.url
+
+
+@pytest.fixture
+def new_page(browser, live_server, transactional_db, stand_in):
     """A factory for more tabs, each in its own context (own cookies): one per actor in a test."""
     cache.clear()
     contexts = []
@@ -163,11 +177,12 @@ def submit(page, control):
 
 
 def login_password(page, email: str, password: str):
-    """Submit the real allauth login form (e-mail + password)."""
+    """Submit the operators' password form (e-mail + password)."""
     page.goto(reverse("account_login"))
+    page.locator("details summary").click()
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
-    submit(page, page.locator("main form button[type=submit]").first)
+    submit(page, page.locator("#login-operator"))
     return page
 
 
@@ -180,9 +195,47 @@ def login_totp(page, secret: str):
     return page
 
 
-def login(page, email: str, password: str, totp_secret: str | None = None):
-    """Sign in the way a person does: the login form, then the TOTP page when a secret is given."""
-    login_password(page, email, password)
-    if totp_secret:
-        login_totp(page, totp_secret)
+def _back_at_the_portal(page):
+    # The callback answers with a redirect into the portal, or (a refused login) its own page.
+    page.wait_for_url(lambda url: "/testid/" not in url)
+
+
+def login_idporten(page, nin: str, acr: str = "idporten-loa-high"):
+    """«Logg inn med ID-porten», then TestID: type the synthetic number and log in."""
+    page.goto(reverse("account_login"))
+    submit(page, page.locator("#login-idporten"))
+    page.locator("#id_pid").fill(nin)
+    page.locator("select[name=acr]").select_option(acr)
+    page.locator("button[name=pid][value='']").click()
+    _back_at_the_portal(page)
     return page
+
+
+def login_helseid(page, nin: str):
+    """«Logg inn med HelseID», then pick the person on the test login page (security level 4)."""
+    page.goto(reverse("account_login"))
+    submit(page, page.locator("#login-helseid"))
+    page.locator(f"button[name=pid][value='{nin}']").click()
+    _back_at_the_portal(page)
+    return page
+
+
+def login(page, email: str, password: str | None = None, totp_secret: str | None = None):
+    """Sign in the way this person does: ID-porten (citizens), HelseID (staff, reviewers) or the
+    operators' password form (then the TOTP page when a secret is given)."""
+    from accounts.models import User
+    from accounts.nin import nin_generate
+
+    user = User.objects.select_related("person").get(email=email)
+    if user.person_id is not None:
+        return login_idporten(page, user.person.nin)
+    if user.is_operator:
+        login_password(page, email, password or "")
+        if totp_secret:
+            login_totp(page, totp_secret)
+        return page
+    if not user.nin:
+        # The staff list records the number HelseID vouches for (tests make reviewers without one).
+        user.nin = nin_generate(datetime.date(1950, 1, 1) + datetime.timedelta(days=user.pk), female=True, serial=13)
+        user.save(update_fields=["nin"])
+    return login_helseid(page, user.nin)

@@ -10,10 +10,10 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
-from clinics.demo import DEMO_PASSWORD, STAFF, seed_all
+from clinics.demo import DEMO_PASSWORD, OPERATOR, STAFF, seed_all
 from clinics.models import Organisation, StaffRole
 from tests import factories as f
-from tests.e2e.conftest import axe_check, heading, login, login_password, login_totp, screenshot, submit, totp_code
+from tests.e2e.conftest import axe_check, heading, login, login_password, screenshot, submit, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -86,14 +86,10 @@ def test_citizen_sees_health_contacts_and_their_services(page):
     assert page.get_by_label(re.compile("Språk|Language")).input_value() == "en"
     axe_check(page)
     screenshot(page, "06-contacts-english")
-    page.goto(reverse("mfa_index"))  # allauth's pages carry English texts already
-    assert heading(page) == "Two-Factor Authentication"
     page.get_by_label(re.compile("Språk|Language")).select_option("nb")
     submit(page, page.locator("form.lang-form button[type=submit]"))
     assert page.locator("html").get_attribute("lang") == "nb"
-    assert heading(page) == "Tofaktorautentisering"
-    axe_check(page)
-    screenshot(page, "06b-security")
+    assert heading(page) == "Helsekontakter"
 
 
 def test_skip_link_is_first_and_moves_focus_to_main(page):
@@ -112,13 +108,16 @@ def test_skip_link_is_first_and_moves_focus_to_main(page):
     assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
 
 
-def test_clinic_admin_logs_in_with_totp_and_sees_clinic_services(page):
+def test_clinic_admin_logs_in_through_helseid_and_sees_clinic_services(page):
     seed_all()
-    login_password(page, CLINIC_ADMIN.email, DEMO_PASSWORD)
-    assert page.url.endswith(reverse("mfa_authenticate"))
+    page.goto(reverse("account_login"))
+    submit(page, page.locator("#login-helseid"))
+    assert "/testid/authorize/" in page.url  # the stand-in's test login page
+    assert heading(page) == "HelseID – testinnlogging"
     axe_check(page)
-    screenshot(page, "08-mfa-authenticate")
-    login_totp(page, CLINIC_ADMIN.totp_secret)
+    screenshot(page, "08-helseid-testid")
+    page.locator(f"button[name=pid][value='{CLINIC_ADMIN.nin}']").click()
+    page.wait_for_url(lambda url: "/testid/" not in url)
     assert heading(page) == "Velkommen"
     axe_check(page)
     screenshot(page, "09-home-staff")
@@ -136,22 +135,21 @@ def test_clinic_admin_logs_in_with_totp_and_sees_clinic_services(page):
 
 def test_wrong_password_shows_an_error_summary_linked_to_the_form(page):
     seed_all()
-    login_password(page, NORA, "feil-passord-123")
+    login_password(page, OPERATOR[0], "feil-passord-123")
     assert page.url.endswith("/konto/login/")
     summary = page.locator(".error-summary")
     assert summary.is_visible()
     # Focus starts on the summary, so it is read first.
     page.wait_for_function("() => document.activeElement.classList.contains('error-summary')")
-    assert page.locator("input[name=login]").input_value() == NORA  # nothing typed is lost
+    assert page.locator("input[name=login]").input_value() == OPERATOR[0]  # nothing typed is lost
     axe_check(page)
     screenshot(page, "11-login-error")
 
 
-def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
+def test_operator_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
     seed_all()
-    organisation = Organisation.objects.get(her_id=CLINIC_ADMIN.org_her_id)
-    f.StaffFactory(email="ny.ansatt@bakkehuset.demo", membership=(organisation, StaffRole.RECEPTION))
-    login(page, "ny.ansatt@bakkehuset.demo", f.PASSWORD)
+    f.UserFactory(email="ny.drift@helsenorge.demo", is_staff=True, is_superuser=True)
+    login(page, "ny.drift@helsenorge.demo", f.PASSWORD)
     page.goto("/helsekontakter/")  # any portal page sends them to the set-up
     # allauth asks for the password again before an authenticator can be added.
     assert reverse("account_reauthenticate") in page.url
@@ -185,24 +183,20 @@ def test_staff_without_totp_is_sent_to_totp_setup_and_can_finish_it(page):
     assert heading(page) == "Velkommen"  # no longer sent back to the set-up
 
 
-def test_signup_errors_are_summarised_and_linked_to_their_fields(page):
-    page.goto(reverse("account_signup"))
-    axe_check(page)
-    screenshot(page, "16-signup")
-    page.locator("input[name=nin]").fill("12345678901")  # fails the check digits
-    submit(page, page.locator("main form button[type=submit]"))
+def test_testid_errors_are_summarised_and_linked_to_their_field(page):
+    """No sign-up form exists; the one place a number is typed is the stand-in's TestID page."""
+    assert page.goto("/konto/signup/").status == 404
+    page.goto(reverse("account_login"))
+    submit(page, page.locator("#login-idporten"))
+    page.locator("#id_pid").fill("12345678901")  # fails the check digits
+    submit(page, page.locator("button[name=pid][value='']"))
     links = page.locator(".error-summary a")
-    assert links.count() >= 3  # e-mail, national number, password
-    for i in range(links.count()):
-        target = links.nth(i).get_attribute("href")
-        field = page.locator(target)
-        assert field.count() == 1, target
-        assert field.get_attribute("aria-invalid") == "true", target
-    assert page.locator("input[name=nin]").input_value() == "12345678901"  # nothing typed is lost
-    links.first.click()
-    assert page.evaluate("() => document.activeElement.name") == "email"
+    assert links.count() == 1
+    assert links.first.get_attribute("href") == "#id_pid"
+    assert page.locator("#id_pid").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_pid").input_value() == "12345678901"  # nothing typed is lost
     axe_check(page)
-    screenshot(page, "17-signup-errors")
+    screenshot(page, "17-testid-errors")
 
 
 def test_axe_check_fails_on_serious_violations_and_csp_breaches(page):
@@ -270,19 +264,23 @@ def test_missing_page_is_a_friendly_accessible_404(page):
     screenshot(page, "23-not-found")
 
 
-@pytest.mark.parametrize("url_name", ["account_login", "account_signup", "account_reset_password"])
-def test_sign_in_pages_pass_axe(page, url_name):
-    response = page.goto(reverse(url_name))
+def test_sign_in_pages_pass_axe(page):
+    seed_all()
+    response = page.goto(reverse("account_login"))
     assert response.status == 200
     assert page.locator("main h1").count() == 1
     axe_check(page)
-    screenshot(page, f"30-{url_name.replace('_', '-')}")
+    screenshot(page, "30-account-login")
+    submit(page, page.locator("#login-idporten"))
+    assert heading(page) == "ID-porten – TestID"
+    axe_check(page)
+    screenshot(page, "30-idporten-testid")
 
 
 def test_account_pages_pass_axe(page):
     seed_all()
-    login(page, NORA, DEMO_PASSWORD)
-    for number, url_name in enumerate(["account_logout", "account_change_password", "account_email", "mfa_index"]):
+    login(page, OPERATOR[0], DEMO_PASSWORD, totp_secret=OPERATOR[3])
+    for number, url_name in enumerate(["account_logout", "account_change_password", "mfa_index"]):
         response = page.goto(reverse(url_name))
         assert response.status == 200, url_name
         assert page.locator("main h1").count() == 1, url_name

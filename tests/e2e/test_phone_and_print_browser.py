@@ -168,7 +168,7 @@ def test_clinic_pages_fit_a_phone(page, cast):
     assert not problems, "\n".join(problems)
 
 
-def test_phone_menu_collapses_and_opens_without_javascript(browser, live_server, cast):
+def test_phone_menu_collapses_and_opens_without_javascript(browser, live_server, stand_in, cast):
     context = browser.new_context(base_url=live_server.url, locale="nb-NO", viewport=PHONE, java_script_enabled=False)
     try:
         tab = context.new_page()

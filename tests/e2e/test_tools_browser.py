@@ -23,7 +23,7 @@ def _heading(page) -> str:
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(browser, live_server, stand_in):
     contexts = []
 
     def make():
@@ -53,7 +53,8 @@ def new_page(browser, live_server):
 def test_tool_round_trip(page, new_page, cast):
     from tests import factories as f
 
-    maker = f.UserFactory(email="maker@test.local", first_name="Mette", last_name="Maker")
+    # A maker logs in through ID-porten as the person she is, and names her organisation on the tool.
+    maker = f.CitizenFactory(email="maker@test.local", first_name="Mette", last_name="Maker")
     reviewer = f.UserFactory(email="reviewer@test.local", is_catalogue_reviewer=True, totp_secret=TOTP_SECRET)
 
     # 1. The maker submits the tool.

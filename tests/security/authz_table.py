@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from appointments.models import VideoService
 from appointments.services import calendar_feed_get, clinic_video_service_set, drop_in_room_set
-from clinics.models import HealthContact, Process, ServiceKind, StaffRole
+from clinics.models import HealthContact, Process, ServiceKind
 from epj.demo import seed_epj_patients
 from epj.desk.models import Case, DeskAttachment, Frikort, Medication, Tariff
 from epj.desk.services import absence_set, case_reply
@@ -50,7 +50,7 @@ ROLES = [
     "reception",
     "clinician",
     "clinic_admin",
-    "staff_no_totp",
+    "operator_no_totp",
     "other_org_staff",
     "reviewer",
     "operator",
@@ -83,9 +83,9 @@ def world_build(cast) -> World:
     proxy = f.CitizenFactory(email="fullmektig@test.local", person__given_name="Per", person__age=50)
     reviewer = f.UserFactory(email="vurderer@test.local", is_catalogue_reviewer=True, totp_secret=TOTP_SECRET)
     operator = f.UserFactory(email="drift@test.local", is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET)
-    no_totp = f.StaffFactory(
-        email="utentotp@test.local", membership=(cast.gp_org, StaffRole.CLINICIAN, cast.gp_service)
-    )
+    # Only operators log in with a password, and must set up TOTP before anything else; clinic
+    # staff and reviewers log in through HelseID and have no authenticator pages.
+    no_totp = f.UserFactory(email="utentotp@test.local", is_staff=True, is_superuser=True)
     users = {
         "anonymous": None,
         "citizen_a": cast.nora,
@@ -95,7 +95,7 @@ def world_build(cast) -> World:
         "reception": cast.reception,
         "clinician": cast.kari,
         "clinic_admin": cast.clinic_admin,
-        "staff_no_totp": no_totp,
+        "operator_no_totp": no_totp,
         "other_org_staff": cast.ola,
         "reviewer": reviewer,
         "operator": operator,
@@ -227,6 +227,8 @@ def world_build(cast) -> World:
     contact = HealthContact.objects.get(person=nora, service=cast.gp_service)
     org = cast.gp_org.pk
     world.kwargs = {
+        "openid_connect_login": {"provider_id": "idporten"},
+        "openid_connect_callback": {"provider_id": "idporten"},
         "clinics:contact_detail": {"contact_id": contact.pk},
         "clinics:clinic_services": {"organisation_id": org},
         "tools:tool_detail": {"tool_id": published.pk},
@@ -317,167 +319,166 @@ def row(default: str, **by_role: str) -> dict:
 # (no EPJ sync worker runs in this test) and the page says so. 405: the URL only takes POST (see
 # POST_ALLOWED). The operator (superuser) gets no health data through the portal's pages.
 PORTAL = {
-    "home": row("ok", staff_no_totp="mfa"),
-    "health": row("ok", staff_no_totp="mfa"),
+    "home": row("ok", operator_no_totp="mfa"),
+    "health": row("ok", operator_no_totp="mfa"),
     "set_language": row("redirect"),
     "account_login": row("redirect", anonymous="ok"),
     "account_logout": row("ok", anonymous="redirect"),
     "account_inactive": row("ok"),
-    "account_signup": row("redirect", anonymous="ok"),
     "account_reauthenticate": row("ok", anonymous="login"),
-    "account_email": row("ok", anonymous="login"),
-    "account_email_verification_sent": row("ok"),
-    "account_change_password": row("ok", anonymous="login"),
-    "account_set_password": row("redirect", anonymous="login"),
-    "account_reset_password": row("ok"),
-    "account_confirm_login_code": row("redirect", anonymous="login"),
-    "account_confirm_email": row("ok"),
-    "account_reset_password_from_key_done": row("ok"),
-    "account_reset_password_from_key": row("ok"),
-    "account_reset_password_done": row("ok"),
-    "mfa_index": row("ok", anonymous="login"),
-    "mfa_authenticate": row("redirect", anonymous="login"),
-    "mfa_reauthenticate": row(
-        "ok",
-        anonymous="login",
-        citizen_a="redirect",
-        citizen_b="redirect",
-        parent="redirect",
-        proxy="redirect",
-        staff_no_totp="redirect",
-    ),
-    "mfa_activate_totp": row("redirect", anonymous="login"),
-    "mfa_deactivate_totp": row(
-        "redirect", anonymous="login", citizen_a="404", citizen_b="404", parent="404", proxy="404", staff_no_totp="404"
-    ),
+    "account_change_password": row("404", anonymous="login", operator="ok", operator_no_totp="ok"),
+    # Logging in through ID-porten or HelseID starts with a POST (the button); a GET is a confirmation page.
+    "openid_connect_login": row("ok"),
+    # Without the state this browser stashed, the callback is refused (403) before any token request.
+    "openid_connect_callback": row("403"),
+    # The authenticator pages are the operators' (the only password logins): everyone else's second
+    # factor is ID-porten's or HelseID's, so they have none to set up (404).
+    "mfa_index": row("404", anonymous="login", operator="ok", operator_no_totp="ok"),
+    "mfa_authenticate": row("404", anonymous="login", operator="redirect", operator_no_totp="redirect"),
+    "mfa_reauthenticate": row("404", anonymous="login", operator="ok", operator_no_totp="redirect"),
+    "mfa_activate_totp": row("404", anonymous="login", operator="redirect", operator_no_totp="redirect"),
+    "mfa_deactivate_totp": row("404", anonymous="login", operator="redirect"),
     "mfa_view_recovery_codes": row("404", anonymous="login"),
-    "mfa_generate_recovery_codes": row("redirect", anonymous="login"),
+    "mfa_generate_recovery_codes": row("404", anonymous="login", operator="redirect", operator_no_totp="redirect"),
     "mfa_download_recovery_codes": row("404", anonymous="login"),
+    # The local ID-porten/HelseID stand-in (on in the tests, never in production): public endpoints
+    # (an operator without TOTP is sent to set it up first, as everywhere outside /konto/). Its
+    # end-session page asks a signed-in visitor to confirm; the token endpoint authenticates clients.
+    "oauth2_provider:oidc-connect-discovery-info": row("ok", operator_no_totp="mfa"),
+    "oauth2_provider:jwks-info": row("ok", operator_no_totp="mfa"),
+    "oauth2_provider:authorize": row("400", operator_no_totp="mfa"),
+    "oauth2_provider:token": row("405", operator_no_totp="mfa"),
+    "oauth2_provider:user-info": row("401", operator_no_totp="mfa"),
+    "oauth2_provider:rp-initiated-logout": row("ok", anonymous="redirect", operator_no_totp="mfa"),
     "clinics:contact_list": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
     # The proxy acts for citizen A: her contacts are where the proxy starts what the power allows.
-    "clinics:contact_detail": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "clinics:clinic_services": row("404", anonymous="login", clinic_admin="ok", staff_no_totp="mfa"),
+    "clinics:contact_detail": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
+    "clinics:clinic_services": row("404", anonymous="login", clinic_admin="ok", operator_no_totp="mfa"),
     "notification_preferences": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
     "notices": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
     # Only the citizen the notice went to; following it marks it read and goes on to its link.
-    "notice_open": row("404", anonymous="login", citizen_a="redirect", staff_no_totp="mfa"),
-    "tools:catalogue": row("ok", staff_no_totp="mfa"),
-    "tools:tool_detail": row("ok", staff_no_totp="mfa"),
-    "tools:tool_add": row("405", anonymous="login", staff_no_totp="mfa"),
-    "tools:submit": row("ok", anonymous="login", staff_no_totp="mfa"),
-    "tools:submissions": row("ok", anonymous="login", staff_no_totp="mfa"),
-    "tools:submission_detail": row("404", anonymous="login", citizen_a="ok", staff_no_totp="mfa"),
-    "tools:submission_edit": row("404", anonymous="login", citizen_a="redirect", staff_no_totp="mfa"),
-    "tools:review_queue": row("404", anonymous="login", staff_no_totp="mfa", reviewer="ok"),
-    "tools:review_detail": row("404", anonymous="login", staff_no_totp="mfa", reviewer="ok"),
-    "tools:review_assess": row("405", anonymous="login", staff_no_totp="mfa"),
-    "tools:review_withdraw": row("405", anonymous="login", staff_no_totp="mfa"),
+    "notice_open": row("404", anonymous="login", citizen_a="redirect", operator_no_totp="mfa"),
+    "tools:catalogue": row("ok", operator_no_totp="mfa"),
+    "tools:tool_detail": row("ok", operator_no_totp="mfa"),
+    "tools:tool_add": row("405", anonymous="login", operator_no_totp="mfa"),
+    "tools:submit": row("ok", anonymous="login", operator_no_totp="mfa"),
+    "tools:submissions": row("ok", anonymous="login", operator_no_totp="mfa"),
+    "tools:submission_detail": row("404", anonymous="login", citizen_a="ok", operator_no_totp="mfa"),
+    "tools:submission_edit": row("404", anonymous="login", citizen_a="redirect", operator_no_totp="mfa"),
+    "tools:review_queue": row("404", anonymous="login", operator_no_totp="mfa", reviewer="ok"),
+    "tools:review_detail": row("404", anonymous="login", operator_no_totp="mfa", reviewer="ok"),
+    "tools:review_assess": row("405", anonymous="login", operator_no_totp="mfa"),
+    "tools:review_withdraw": row("405", anonymous="login", operator_no_totp="mfa"),
     "tools:mine": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
-    "tools:launch": row("404", anonymous="login", citizen_a="redirect", staff_no_totp="mfa"),
-    "tools:send": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
-    "tools:sent": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
+    "tools:launch": row("404", anonymous="login", citizen_a="redirect", operator_no_totp="mfa"),
+    "tools:send": row("404", anonymous="login", clinician="ok", operator_no_totp="mfa"),
+    "tools:sent": row("404", anonymous="login", clinician="ok", operator_no_totp="mfa"),
     "dialogs:inbox": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
-    "dialogs:compose": row("404", anonymous="login", citizen_a="ok", parent="ok", proxy="ok", staff_no_totp="mfa"),
-    "dialogs:thread": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "dialogs:attachment": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "dialogs:acting_for": row("405", anonymous="login", staff_no_totp="mfa"),
+    "dialogs:compose": row("404", anonymous="login", citizen_a="ok", parent="ok", proxy="ok", operator_no_totp="mfa"),
+    "dialogs:thread": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
+    "dialogs:attachment": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
+    "dialogs:acting_for": row("405", anonymous="login", operator_no_totp="mfa"),
     "dialogs:proxies": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
     # GET is the confirmation page, POST withdraws (either side may end it, acting for themselves).
-    "dialogs:proxy_revoke": row("404", anonymous="login", citizen_a="ok", staff_no_totp="mfa"),
+    "dialogs:proxy_revoke": row("404", anonymous="login", citizen_a="ok", operator_no_totp="mfa"),
     "desk:home": row(
         "404",
         anonymous="login",
         reception="redirect",
         clinician="redirect",
         clinic_admin="redirect",
-        staff_no_totp="mfa",
+        operator_no_totp="mfa",
         other_org_staff="redirect",
     ),
-    "desk:cases": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
+    "desk:cases": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
+    ),
     "desk:patients": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "desk:absence": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
-    "desk:thread_start": row("404", anonymous="login", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
-    "desk:case": row("404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"),
-    "desk:claim": row("405", anonymous="login", staff_no_totp="mfa"),
-    "desk:assign": row("405", anonymous="login", staff_no_totp="mfa"),
-    "desk:close": row("405", anonymous="login", staff_no_totp="mfa"),
-    "desk:charge_paid": row("405", anonymous="login", staff_no_totp="mfa"),
+    "desk:thread_start": row("404", anonymous="login", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"),
+    "desk:case": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
+    ),
+    "desk:claim": row("405", anonymous="login", operator_no_totp="mfa"),
+    "desk:assign": row("405", anonymous="login", operator_no_totp="mfa"),
+    "desk:close": row("405", anonymous="login", operator_no_totp="mfa"),
+    "desk:charge_paid": row("405", anonymous="login", operator_no_totp="mfa"),
     "desk:attachment": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
-    "desk:absence_cancel": row("405", anonymous="login", staff_no_totp="mfa"),
+    "desk:absence_cancel": row("405", anonymous="login", operator_no_totp="mfa"),
     "journal:documents": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
-    "journal:document_download": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
+    "journal:document_download": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
     "journal:copy_request_new": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
     "journal:shared_documents": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
-    "journal:shared_document": row("404", anonymous="login", citizen_a="503", proxy="503", staff_no_totp="mfa"),
+    "journal:shared_document": row("404", anonymous="login", citizen_a="503", proxy="503", operator_no_totp="mfa"),
     "journal:access_log": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
     "records:copy_requests": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "records:copy_request_detail": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "records:copy_push": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
-    "records:hospital_documents": row("404", anonymous="login", staff_no_totp="mfa"),
-    "records:patients": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
-    "records:patient_documents": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
-    "records:patient_document": row("404", anonymous="login", clinician="ok", staff_no_totp="mfa"),
+    "records:hospital_documents": row("404", anonymous="login", operator_no_totp="mfa"),
+    "records:patients": row("404", anonymous="login", clinician="ok", operator_no_totp="mfa"),
+    "records:patient_documents": row("404", anonymous="login", clinician="ok", operator_no_totp="mfa"),
+    "records:patient_document": row("404", anonymous="login", clinician="ok", operator_no_totp="mfa"),
     "appointments:list": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
-    "appointments:detail": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "appointments:ics": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "appointments:cancel": row("404", anonymous="login", citizen_a="ok", proxy="ok", staff_no_totp="mfa"),
-    "appointments:book": row("404", anonymous="login", citizen_a="503", proxy="503", staff_no_totp="mfa"),
+    "appointments:detail": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
+    "appointments:ics": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
+    "appointments:cancel": row("404", anonymous="login", citizen_a="ok", proxy="ok", operator_no_totp="mfa"),
+    "appointments:book": row("404", anonymous="login", citizen_a="503", proxy="503", operator_no_totp="mfa"),
     "appointments:book_confirm": row(
-        "404", anonymous="login", citizen_a="redirect", proxy="redirect", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="redirect", proxy="redirect", operator_no_totp="mfa"
     ),
     "appointments:calendar": row(
-        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", staff_no_totp="mfa"
+        "404", anonymous="login", citizen_a="ok", citizen_b="ok", parent="ok", proxy="ok", operator_no_totp="mfa"
     ),
-    "appointments:feed": row("ok", staff_no_totp="mfa"),
-    "appointments:clinic_video": row("404", anonymous="login", clinic_admin="ok", staff_no_totp="mfa"),
+    "appointments:feed": row("ok", operator_no_totp="mfa"),
+    "appointments:clinic_video": row("404", anonymous="login", clinic_admin="ok", operator_no_totp="mfa"),
     "epj_timebooks:list": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "epj_timebooks:calendar_day": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "epj_timebooks:calendar_week": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "epj_timebooks:detail": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "epj_timebooks:slot": row(
-        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", staff_no_totp="mfa"
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
 }
 
@@ -517,15 +518,15 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
 
 
 def admin_row(operator: str) -> dict:
-    return row("login", staff_no_totp="mfa", operator=operator)
+    return row("login", operator_no_totp="mfa", operator=operator)
 
 
 def admin_rows() -> dict:
     rows = {
         "admin:index": admin_row("ok"),
         # Logged-in people without admin rights see the admin login page saying they lack access.
-        "admin:login": row("ok", anonymous="login", staff_no_totp="mfa", operator="redirect"),
-        "admin:logout": row("redirect", staff_no_totp="mfa", operator="405"),  # logging out takes a POST
+        "admin:login": row("ok", anonymous="login", operator_no_totp="mfa", operator="redirect"),
+        "admin:logout": row("redirect", operator_no_totp="mfa", operator="405"),  # logging out takes a POST
         "admin:password_change": admin_row("ok"),
         "admin:password_change_done": admin_row("ok"),
         "admin:autocomplete": admin_row("403"),  # without a field to complete
@@ -565,7 +566,13 @@ def expected(key: str, role: str) -> str:
 
 
 # POST-only endpoints: who may write. Everyone else must be refused (login, 404 or mfa) and change nothing.
+# Endpoints no browser posts to, so no CSRF token: the client proves itself with a signed assertion
+# (token) or a bearer token (userinfo). Only the local stand-in mounts them.
+CSRF_EXEMPT = {"oauth2_provider:token", "oauth2_provider:user-info"}
+
 POST_ALLOWED = {
+    # Clients, not users, call the token endpoint (private_key_jwt decides; tests/security/test_bad_tokens.py).
+    "oauth2_provider:token": set(ROLES),
     "tools:tool_add": {"citizen_a", "citizen_b", "parent", "proxy"},
     "tools:review_assess": {"reviewer"},
     "tools:review_withdraw": {"reviewer"},

@@ -45,6 +45,8 @@ HEALTH_FIELDS = {
 # the catalogue, configuration, metadata the logs keep on purpose).
 NOT_HEALTH = {
     "accounts.User": {"password"},
+    # The stand-in's claims for one unused code: an identity number and an assurance level, no health data.
+    "testidp.Assertion": {"claims"},
     "clinics.Organisation": set(),
     "messaging.Notice": {"last_error", "path"},
     "tools.Tool": {"purpose", "privacy_text", "evidence", "withdrawal_reason"},

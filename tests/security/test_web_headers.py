@@ -45,7 +45,8 @@ def test_every_response_carries_the_strict_headers(client, cast, who, path):
 
 
 def test_cookies_are_http_only_and_same_site_in_development(client, cast):
-    response = client.post("/konto/login/", {"login": "nora@test.local", "password": f.PASSWORD})
+    f.UserFactory(email="drift@test.local", is_staff=True, is_superuser=True)  # the password logins are operators'
+    response = client.post("/konto/login/", {"login": "drift@test.local", "password": f.PASSWORD})
     session = response.cookies[settings.SESSION_COOKIE_NAME]
     assert session["httponly"] and session["samesite"] == "Lax"
     assert settings.CSRF_COOKIE_HTTPONLY

@@ -23,11 +23,12 @@ class Command(BaseCommand):
             seeder()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("")
-        self.stdout.write(f"  Portal:   {settings.SITE_URL}/")
-        self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
-        self.stdout.write("  Staff, reviewer and operator must enter a TOTP code (any authenticator app, or")
-        self.stdout.write("  `.venv/bin/python manage.py totp_code EMAIL`).")
+        self.stdout.write(f"  Portal:   {settings.SITE_URL}/  → «Logg inn»")
+        self.stdout.write("  Citizens press «Logg inn med ID-porten», health personnel «Logg inn med HelseID»;")
+        self.stdout.write(f"  the local TestID page ({settings.SITE_URL}/testid/) then lists whom to log in as.")
+        self.stdout.write(f"  The operator uses the password form (password {DEMO_PASSWORD}) and a TOTP code")
+        self.stdout.write("  (any authenticator app, or `.venv/bin/python manage.py totp_code EMAIL`).")
         self.stdout.write("")
-        for who, email, secret in demo_logins():
-            self.stdout.write(f"  {who:<42} {email:<34} {('TOTP ' + secret) if secret else ''}")
+        for who, how in demo_logins():
+            self.stdout.write(f"  {who:<42} {how}")
         self.stdout.write("")
