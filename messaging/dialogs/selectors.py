@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -49,6 +50,9 @@ class Counted(Subquery):
     template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
     output_field = IntegerField()
 
+    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
+        super().__init__(queryset.order_by().values("pk"))  # only the rows matter: no sort, one column
+
 
 @dataclass(frozen=True)
 class CitizenCounts:
@@ -62,14 +66,14 @@ def citizen_counts(*, actor: Person | int, patient: Person | int) -> CitizenCoun
 
     `actor` is the signed-in citizen (their notices), `patient` the person they act for (threads).
     """
-    threads = Thread.objects.filter(person=OuterRef("pk")).order_by()
+    threads = Thread.objects.filter(person=OuterRef("pk"))
     unread = DialogMessage.objects.filter(
         thread__person=OuterRef("pk"), direction=DialogMessage.Direction.IN, read_at__isnull=True
     )
     notices = NoticeEvent.objects.filter(person=actor, read_at__isnull=True)
     row = (
         Person.objects.filter(pk=getattr(patient, "pk", patient))
-        .values_list(Counted(threads.values("pk")), Counted(unread.values("pk")), Counted(notices.values("pk")))
+        .values_list(Counted(threads), Counted(unread), Counted(notices))
         .get()
     )
     return CitizenCounts(threads=row[0], unread=row[1], notices=row[2])
