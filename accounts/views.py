@@ -14,7 +14,6 @@ def home(request):
     user = request.user
     if user.is_authenticated and user.is_citizen:
         overview = overview_for(subject=acting_subject(request))
-        request.dialogs_unread = overview.unread_count  # the menu badge reuses the count
         context["overview"] = overview
     return render(request, "accounts/home.html", context)
 

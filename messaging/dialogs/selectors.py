@@ -1,16 +1,13 @@
 """Reads for the citizen's dialogs."""
 
-import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
@@ -20,41 +17,11 @@ from helsenorge.clock import local_today
 from helsenorge.pagination import page_number
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
 from messaging.dialogs.representation import Subject
-from messaging.models import EnvelopeState
+from messaging.models import EnvelopeState, NoticeEvent
 from messaging.wire import dialogs as wire
 from national.selectors import TariffQuote, prescriptions_valid, tariff_quote
 
 log = logging.getLogger(__name__)
-
-UNREAD = Q(messages__direction=DialogMessage.Direction.IN, messages__read_at__isnull=True)
-_COUNT = IntegerField()  # built once: a model field's __init__ is not free, and these never change
-_NONE = Value(0, output_field=_COUNT)
-_ANY_THREAD = 987654321  # stands in for a thread id when the inbox builds its links from one reverse()
-_ANY_PERSON = -987654321  # stands in for the person id when a per-page statement is compiled once
-# A per-person statement: person id → the queryset whose SQL is compiled once (`_compiled`).
-_Build: TypeAlias = Callable[[int], "QuerySet[Any, Any]"]
-
-
-@functools.cache
-def _compiled(build: _Build) -> tuple[str, tuple[object, ...], int]:
-    """`build(person_id)`'s queryset as SQL, compiled by the ORM once per process.
-
-    The inbox runs these statements on every page and only the person differs, but the ORM
-    spent a sizeable share of the page's CPU rebuilding and compiling them. Compiled once with a stand-in id;
-    returns the SQL, its parameters and the position of the person's id among them.
-    """
-    sql, params = build(_ANY_PERSON).query.sql_with_params()
-    slots = [i for i, value in enumerate(params) if value == _ANY_PERSON]
-    if len(slots) != 1:
-        raise ValueError(f"{build.__name__}: expected the person id once among the parameters, got {params!r}")
-    return sql, params, slots[0]
-
-
-def _params_for(build: _Build, person_id: int, *extra: object) -> tuple[str, list[Any]]:
-    sql, compiled, slot = _compiled(build)
-    params = list(compiled)
-    params[slot] = person_id
-    return sql, params + list(extra)
 
 
 def inbox_threads(*, person: Person | int) -> QuerySet[Thread]:
@@ -73,80 +40,55 @@ def inbox_threads(*, person: Person | int) -> QuerySet[Thread]:
     return (
         Thread.objects.filter(person=person)
         .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at")
-        .annotate(service_name=F("service__name"), unread=Coalesce(Subquery(unread, output_field=_COUNT), _NONE))
+        .annotate(service_name=F("service__name"), unread=Coalesce(Subquery(unread), 0))
         .order_by("-last_activity_at", "-pk")
     )
 
 
-@dataclass(frozen=True)
-class InboxCounts:
-    threads: int
-    unread: int
+class Counted(Subquery):
+    """How many rows a queryset has, as a value in another statement's SELECT list."""
 
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
 
-def inbox_counts(*, person: Person) -> InboxCounts:
-    """How many threads the patient has and how many clinic messages are unread, in one statement."""
-    totals = Thread.objects.filter(person=person).aggregate(
-        threads=Count("pk", distinct=True), unread=Count("messages", filter=UNREAD)
-    )
-    return InboxCounts(threads=totals["threads"], unread=totals["unread"])
+    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
+        super().__init__(queryset.order_by().values("pk"))  # only the rows matter: no sort, one column
 
 
 @dataclass(frozen=True)
-class InboxPage:
-    page: Page[Thread]
-    unread: int  # unread clinic messages in ALL the patient's threads: the menu badge
+class CitizenCounts:
+    threads: int  # the patient's threads: the inbox's pager
+    unread: int  # clinic messages the patient has not read, in all threads: the menu's badge
+    notices: int  # the signed-in citizen's own unread notices: the menu's badge
 
 
-def inbox_page(*, person: Person, number: str | int | None, per_page: int) -> InboxPage:
-    """One page of the patient's threads plus the totals the pager and the menu badge need.
+def citizen_counts(*, actor: Person | int, patient: Person | int) -> CitizenCounts:
+    """Everything a citizen's page counts, in one statement: the badges and the inbox's thread total.
 
-    One statement: every row also carries COUNT(*) OVER () and SUM(unread) OVER (), which the
-    database computes over all the patient's threads before LIMIT/OFFSET. Like
-    `Paginator.get_page`, a page number that is not a short number (helsenorge.pagination) shows the first page and one past
-    the end the last; only that case (and an empty inbox past page 1) costs a separate count.
+    `actor` is the signed-in citizen (their notices), `patient` the person they act for (threads).
     """
-    number = page_number(number)
-    rows = _page_rows(person.pk, number, per_page)
-    if rows:
-        # int(): raw rows skip the ORM's converters, and PostgreSQL's SUM of a count is a numeric (Decimal).
-        first = rows[0]
-        counts = InboxCounts(
-            threads=first.total_threads,  # type: ignore[attr-defined]  # the raw row's window totals
-            unread=int(first.total_unread or 0),  # type: ignore[attr-defined]
-        )
-    elif number == 1:
-        counts = InboxCounts(threads=0, unread=0)
-    else:
-        counts = inbox_counts(person=person)
-    paginator: Paginator[Thread] = Paginator((), per_page)
-    paginator.count = counts.threads  # counted above: the pager runs no COUNT of its own
-    if not rows and number > paginator.num_pages:
-        number = paginator.num_pages
-        rows = _page_rows(person.pk, number, per_page)
-    _rows_for_display(rows)
-    return InboxPage(page=Page(rows, number, paginator), unread=counts.unread)
-
-
-def _page_threads(person_id: int) -> "QuerySet[Thread, Any]":
-    """`inbox_threads` with the totals over all the patient's threads on every row."""
-    return inbox_threads(person=person_id).annotate(
-        total_threads=Window(Count("pk")), total_unread=Window(Sum("unread"))
+    threads = Thread.objects.filter(person=OuterRef("pk"))
+    unread = DialogMessage.objects.filter(
+        thread__person=OuterRef("pk"), direction=DialogMessage.Direction.IN, read_at__isnull=True
     )
+    notices = NoticeEvent.objects.filter(person=actor, read_at__isnull=True)
+    row = (
+        Person.objects.filter(pk=getattr(patient, "pk", patient))
+        .values_list(Counted(threads), Counted(unread), Counted(notices))
+        .get()
+    )
+    return CitizenCounts(threads=row[0], unread=row[1], notices=row[2])
 
 
-def _page_rows(person_id: int, number: int, per_page: int) -> list[Thread]:
-    sql, params = _params_for(_page_threads, person_id, per_page, (number - 1) * per_page)
-    return list(Thread.objects.raw(f"{sql} LIMIT %s OFFSET %s", params))
+def inbox_page(*, person: Person, number: str | int | None, per_page: int, threads: int) -> Page[Thread]:
+    """One page of the patient's threads; `threads` is their number, counted with the badges.
 
-
-def _rows_for_display(rows: Sequence[Any]) -> None:
-    """Give each row its link and its kind's label, so the template does no reverse() or gettext per row."""
-    link = reverse("dialogs:thread", args=[_ANY_THREAD])
-    labels = {code: str(label) for code, label in Kind.choices}
-    for row in rows:
-        row.url = link.replace(f"/{_ANY_THREAD}/", f"/{row.pk}/")
-        row.kind_label = labels[row.kind]
+    Like `Paginator.get_page`, a page number that is not a short number (helsenorge.pagination)
+    shows the first page and one past the end the last.
+    """
+    paginator: Paginator[Thread] = Paginator(inbox_threads(person=person), per_page)
+    paginator.count = threads  # counted already (citizen_counts): the pager runs no COUNT of its own
+    return paginator.get_page(page_number(number))
 
 
 def unread_total(*, person: Person) -> int:
@@ -183,42 +125,33 @@ def thread_messages(*, thread: Thread) -> list[ShownMessage]:
 
 @dataclass(frozen=True)
 class ComposeTarget:
+    service_id: int
     service_name: str
     organisation_name: str
-    kinds: list[tuple[str, str]]  # (label, url of the compose page) per offered dialog, in Kind order
-
-
-def _compose_rows(person_id: int) -> "QuerySet[HealthContact, Any]":
-    return (
-        HealthContact.objects.filter(
-            person=person_id, active=True, service__active=True, service__processes__process__in=Kind.values
-        )
-        .order_by("service__organisation__name", "service__name", "pk")
-        .values_list("pk", "service_id", "service__name", "service__organisation__name", "service__processes__process")
-    )
+    kinds: list[tuple[str, str]]  # (process code, label) per offered dialog, in Kind order
 
 
 def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
     """The patient's active health contacts and which dialogs each offers.
 
-    One statement: a row of plain values per contact and offered dialog process (joined, not
-    prefetched, and no model instances: this runs on every inbox page), grouped here.
+    One statement: a row per contact and offered dialog process (joined, not prefetched), grouped here.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(*_params_for(_compose_rows, subject.patient.pk))
-        rows = cursor.fetchall()
-    by_contact: dict[int, tuple[list[Any], set[str]]] = {}
-    for pk, *service, offered in rows:
-        by_contact.setdefault(pk, (service, set()))[1].add(offered)
+    rows = (
+        HealthContact.objects.filter(
+            person=subject.patient, active=True, service__active=True, service__processes__process__in=Kind.values
+        )
+        .order_by("service__organisation__name", "service__name", "pk")
+        .values_list("pk", "service_id", "service__name", "service__organisation__name", "service__processes__process")
+    )
+    by_contact: dict[int, tuple[tuple[int, str, str], set[str]]] = {}
+    for pk, service_id, name, organisation, offered in rows:
+        by_contact.setdefault(pk, ((service_id, name, organisation), set()))[1].add(offered)
     return [
         ComposeTarget(
+            service_id=service_id,
             service_name=name,
             organisation_name=organisation,
-            kinds=[
-                (str(label), reverse("dialogs:compose", args=[service_id, code]))
-                for code, label in Kind.choices
-                if code in offered
-            ],
+            kinds=[(code, str(label)) for code, label in Kind.choices if code in offered],
         )
         for (service_id, name, organisation), offered in by_contact.values()
     ]
@@ -382,8 +315,5 @@ def inbox_search(*, person: Person, filters: InboxFilter) -> QuerySet[Thread]:
 
 
 def inbox_search_page(*, person: Person, filters: InboxFilter, number: str | int | None, per_page: int) -> Page[Thread]:
-    """One page of the search's threads, ready for the inbox template (links and kind labels)."""
-    page = Paginator(inbox_search(person=person, filters=filters), per_page).get_page(number)
-    page.object_list = list(page.object_list)
-    _rows_for_display(page.object_list)
-    return page
+    """One page of the search's threads."""
+    return Paginator(inbox_search(person=person, filters=filters), per_page).get_page(number)

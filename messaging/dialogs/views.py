@@ -17,6 +17,7 @@ from messaging.dialogs.access import (
     service_for_compose,
     thread_for_citizen,
 )
+from messaging.dialogs.context_processors import citizen_counts_for
 from messaging.dialogs.forms import (
     EkonsultasjonForm,
     EkontaktForm,
@@ -61,12 +62,10 @@ def inbox(request):
     form = InboxFilterForm(request.GET, contacts=inbox_contacts(person=person))
     filters = form.filters() if form.is_valid() else InboxFilter()
     if filters.active:
-        # A search is a plain queryset and paginator; the menu badge counts all threads itself.
         page = inbox_search_page(person=person, filters=filters, number=number, per_page=PAGE_SIZE)
     else:
-        listing = inbox_page(person=person, number=number, per_page=PAGE_SIZE)
-        request.dialogs_unread = listing.unread  # the menu badge (context processor) reuses it
-        page = listing.page
+        threads = citizen_counts_for(request).threads  # counted with the menu's badges
+        page = inbox_page(person=person, number=number, per_page=PAGE_SIZE, threads=threads)
     return render(
         request,
         "dialogs/inbox.html",
