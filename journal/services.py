@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Person, User
+from accounts.representation import representatives_of
 from clinics.models import Organisation, Process, Service, StaffMembership
 from clinics.selectors import active_contact, service_offers
 from journal import wire
@@ -21,7 +22,6 @@ from journal.models import (
     StaffAuditEntry,
 )
 from messaging.codec import AppRec, Message
-from messaging.dialogs.representation import representatives_of
 from messaging.models import Envelope
 from messaging.notifications import citizen_notify
 from messaging.relay import Reject, batch_lookup, batch_remember_rows, relay_send

@@ -6,9 +6,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Person, User
+from accounts.representation import representatives_of
 from clinics.models import Organisation, StaffRole
 from journal.services import Audit, audit_write
-from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus, Verdict
 from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organisation

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
+from accounts.representation import Subject
 from clinics.models import HealthContact, Service
 from helsenorge.pagination import page_number
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
-from messaging.dialogs.representation import Subject
 from messaging.models import EnvelopeState
 from messaging.wire import dialogs as wire
 

@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk.models import Case, CaseKind
 from epj.desk.selectors import desk_cases, is_overdue
 from epj.desk.services import case_claim
 from helsenorge.clock import working_days_after
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
-from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from tests.conftest import login_as
 from tests.dialogs.conftest import deliver_all
 

@@ -52,10 +52,10 @@ PDF = b"%PDF-1.4\n% a tiny test document\n"
 @pytest.fixture
 def sent(clinic_data):
     """Nora has sent an e-konsultasjon with a PDF; the clinic has it as a case. Returns (thread, case)."""
+    from accounts.representation import RELATION_SELF, Subject
     from epj.desk.models import Case
     from messaging.dialogs import services
     from messaging.dialogs.models import Kind, ServiceArea
-    from messaging.dialogs.representation import RELATION_SELF, Subject
     from messaging.wire.attachments import CheckedFile
 
     nora = clinic_data.nora.person

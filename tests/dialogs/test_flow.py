@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk import services as desk
 from epj.desk.models import Case, DeskMessage, Frikort, Tariff
 from epj.desk.models import Charge as DeskCharge
@@ -16,7 +17,6 @@ from epj.models import JournalEntry
 from messaging.codec import AppRec, AppRecError, codes
 from messaging.dialogs import services
 from messaging.dialogs.models import Charge, DialogMessage, Kind, ServiceArea, Thread
-from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from messaging.relay import relay_send
 from messaging.wire import dialogs as wire
 from tests.dialogs.conftest import deliver_all

@@ -231,7 +231,7 @@ def test_an_ordinary_e_kontakt_is_still_filed_by_the_epj(gp_record):
 
 
 def test_parent_requests_a_copy_for_a_child_under_12(client, gp_record):
-    from messaging.dialogs.representation import SESSION_KEY
+    from accounts.representation import SESSION_KEY
 
     cast = gp_record
     login_as(client, cast.nora)

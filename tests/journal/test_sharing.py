@@ -176,7 +176,7 @@ def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
 
 @pytest.mark.django_db(transaction=True)
 def test_parent_reads_a_young_childs_shared_documents_but_not_a_teenagers(client, hospital, cast):
-    from messaging.dialogs.representation import SESSION_KEY
+    from accounts.representation import SESSION_KEY
 
     login_as(client, cast.nora)
     session = client.session

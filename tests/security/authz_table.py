@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from accounts.representation import RELATION_SELF, Subject
 from appointments.models import VideoService
 from appointments.services import calendar_feed_get, clinic_video_service_set, drop_in_room_set
 from clinics.models import HealthContact, Process, ServiceKind, StaffRole
@@ -31,7 +32,6 @@ from journal.models import JournalDocument
 from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, ServiceArea
-from messaging.dialogs.representation import RELATION_SELF, Subject
 from messaging.models import Notice, NoticeEvent
 from messaging.wire.attachments import CheckedFile
 from tests import factories as f
