@@ -33,10 +33,10 @@ from epj.roles import (
 )
 from epj.services import epj_relationship_required
 from helsenorge.clock import local_today, working_days_after
-from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import AppRec, Attachment, Author, Foresporsel, Message, Notat, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile
+from national.services import Audit, access_log_write, audit_write  # docs/national.md
 
 if TYPE_CHECKING:
     from messaging.models import Envelope
@@ -370,7 +370,7 @@ def case_reply(
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_REPLY,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
         detail=" ".join(filter(None, [outcome, "close" if close else ""])),
     )
@@ -403,7 +403,7 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_CLOSE,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return outgoing
@@ -423,7 +423,7 @@ def case_claim(*, case: Case, user: User) -> Case:
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_CLAIM,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return case
@@ -454,7 +454,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_ASSIGN,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
         detail=f"assignee:{assignee_id or '-'}",
     )
@@ -484,7 +484,7 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
         actor=user,
         organisation=case.organisation,
         action=Audit.CHARGE_PAID,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return charge
@@ -530,7 +530,7 @@ def clinic_thread_start(
         actor=user,
         organisation=organisation,
         action=Audit.CASE_START,
-        person=contact.person,
+        person_nin=contact.person.nin,
         object_ref=f"case:{case.pk}",
     )
     return case
@@ -560,22 +560,17 @@ def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[
     a case; the citizen reads it in "who has seen my information". Only the fact is logged, never
     the search words or a subject. Returns how many entries were written.
     """
-    from accounts.models import Person
-    from journal.services import ACCESS_MESSAGES, access_log_write
-
-    nins = {case.patient_nin for case in cases}
-    written = 0
-    for person in Person.objects.filter(nin__in=nins).order_by("pk"):
+    nins = sorted({case.patient_nin for case in cases if case.patient_nin})
+    for nin in nins:
         access_log_write(
             actor=user,
             organisation=membership.organisation,
             role=membership.role,
-            person=person,
+            person_nin=nin,
             what=ACCESS_MESSAGES,
             object_ref=_("Søk i ekspedisjonen"),
         )
-        written += 1
-    return written
+    return len(nins)
 
 
 # --- absence and the compose info the portal asks for ---------------------------------------

@@ -198,7 +198,7 @@ def shared_document_open(
     _treating_clinician_required(membership=membership, person=person)
     if document.patient_nin != person.nin:
         raise StaffActionRefused(_("Dokumentet gjelder en annen pasient."))
-    patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=document.title)
+    patient_read_log(membership=membership, patient_nin=person.nin, what=ACCESS_DOCUMENTS, object_ref=document.title)
     return document
 
 
@@ -206,7 +206,9 @@ def shared_document_open(
 def shared_documents_open(*, membership: StaffMembership, person: Person) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
     _treating_clinician_required(membership=membership, person=person)
-    patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt"))
+    patient_read_log(
+        membership=membership, patient_nin=person.nin, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt")
+    )
     return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
 
 

@@ -1,1 +1,10 @@
 """One module per register; each model is re-exported here so Django finds it."""
+
+from national.models.accesslog import (
+    OPERATOR_ORGANISATION_NAME,
+    OPERATOR_ROLE,
+    AccessLogEntry,
+    StaffAuditEntry,
+)
+
+__all__ = ["OPERATOR_ORGANISATION_NAME", "OPERATOR_ROLE", "AccessLogEntry", "StaffAuditEntry"]

@@ -6,10 +6,11 @@ from django.urls import reverse
 from clinics.models import Process
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from journal.models import JournalCopyRequest, JournalDocument
 from journal.services import journal_copy_request
 from messaging.codec import codes, message_parse, schema_validate
 from messaging.models import Envelope
+from national.models import AccessLogEntry
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import deliver_all, in_transaction
@@ -52,7 +53,7 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
     assert document.source == JournalDocument.Source.REQUESTED and document.person == cast.nora.person
     assert bytes(document.data).startswith(b"%PDF-") and document.mime_type == "application/pdf"
     assert CopyDispatch.objects.get().request == desk
-    logged = AccessLogEntry.objects.get(person=cast.nora.person)
+    logged = AccessLogEntry.objects.get(person_nin=cast.nora.person.nin)
     assert (logged.actor, logged.organisation, logged.what) == (cast.reception, cast.gp_org, "journal_copy")
 
     response = client.get(reverse("journal:document_download", args=[document.pk]))

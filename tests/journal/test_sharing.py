@@ -5,9 +5,9 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from journal.models import AccessLogEntry
 from messaging.codec import schema_validate
 from messaging.models import Envelope
+from national.models import AccessLogEntry
 from tests.conftest import login_as
 from tests.journal.conftest import SECRET_TEXT, epj_sync_responder
 
@@ -129,7 +129,7 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
         )
     )
     assert page.status_code == 200 and SECRET_TEXT in page.content.decode()
-    entries = list(AccessLogEntry.objects.filter(person=cast.nora.person).order_by("pk"))
+    entries = list(AccessLogEntry.objects.filter(person_nin=cast.nora.person.nin).order_by("pk"))
     assert [(e.actor, e.organisation, e.role, e.what) for e in entries] == [
         (cast.ola, cast.other_org, "clinician", "documents"),
         (cast.ola, cast.other_org, "clinician", "documents"),

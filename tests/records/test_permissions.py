@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
-from journal.models import AccessLogEntry
 from journal.services import journal_copy_request
 from messaging.models import Envelope
+from national.models import AccessLogEntry
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import deliver_all, in_transaction
@@ -189,7 +189,10 @@ def test_shared_documents_for_personnel(client, hospital, cast, who, view):
     response = call(client, desk_user(cast, who, cast.kari), "get", reverse(f"records:{view}", args=args))
     if who == "right_user":
         assert response.status_code == 200
-        assert AccessLogEntry.objects.filter(actor=cast.kari, person=cast.nora.person, what="documents").count() == 1
+        assert (
+            AccessLogEntry.objects.filter(actor=cast.kari, person_nin=cast.nora.person.nin, what="documents").count()
+            == 1
+        )
     else:
         assert_refused(response, who)
         assert state() == before

@@ -16,8 +16,8 @@ from django.urls import reverse
 from epj.desk.models import DeskAttachment
 from epj.records.models import CopyRequest
 from epj.timebooks.services import desk_book
-from journal.models import AccessLogEntry
 from journal.services import journal_copy_request
+from national.models import AccessLogEntry
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.journal.conftest import deliver_all, gp_record, hospital, in_transaction  # noqa: F401 (fixtures)
@@ -117,7 +117,7 @@ def test_each_staff_read_writes_exactly_one_entry(client, world, name):
     assert len(new) == 1, [(e.what, e.object_ref) for e in new]
     entry = new[0]
     membership = reader.staff_memberships.get()
-    assert entry.person == cast.nora.person
+    assert entry.person_nin == cast.nora.person.nin
     assert (entry.actor, entry.actor_name) == (reader, reader.display_name)
     assert (entry.organisation, entry.role, entry.what) == (cast.gp_org, membership.role, read.what)
     # The citizen reads the reference: never the subject, a document's text or the medication.
