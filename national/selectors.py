@@ -1,11 +1,11 @@
 """Reads of the national services, as a client of the national API would make them (docs/national.md)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
-from national.models import AccessLogEntry, StaffAuditEntry
+from national.models import AccessLogEntry, Resident, StaffAuditEntry
 
 
 def access_log_for(*, person_nin: str) -> QuerySet[AccessLogEntry]:
@@ -54,3 +54,32 @@ def access_export_for(*, person_nin: str, progress: Callable[[str], object] | No
     ]
     say(f"{len(changes)} oppføringer i revisjonssporet.")
     return {"access_log": reads, "staff_audit": changes}
+
+
+# --- the population register -------------------------------------------------------------------
+
+
+def resident_for(*, nin: str) -> Resident | None:
+    """The register's entry for this identity number, or None (E53 "not in the population register")."""
+    return Resident.objects.filter(nin=nin).first() if nin else None
+
+
+def residents_for(*, nins: Iterable[str] | QuerySet[Any, str]) -> QuerySet[Resident]:
+    """The register's entries for these numbers (unknown numbers are left out), by name. A
+    queryset of numbers is passed on as a subquery while both stores share one database."""
+    wanted = nins if isinstance(nins, QuerySet) else list(nins)
+    return Resident.objects.filter(nin__in=wanted).order_by("family_name", "given_name", "pk")
+
+
+def resident_by_id(*, resident_id: int) -> Resident | None:
+    return Resident.objects.filter(pk=resident_id).first()
+
+
+def residents_export() -> list[dict[str, object]]:
+    """The whole register as plain data (`manage.py population export`)."""
+    return [
+        {**row, "birth_date": row["birth_date"].isoformat()}
+        for row in Resident.objects.order_by("nin").values(
+            "nin", "given_name", "family_name", "birth_date", "address_code", "confidentiality", "deceased"
+        )
+    ]

@@ -1,4 +1,5 @@
-"""Writes to the national access-log service: staff reads, staff changes and operators' break-glass reads.
+"""Writes to the national services: the access-log service (staff reads, staff changes, operators'
+break-glass reads) and, for operators only, the population register.
 
 Each function stands in for one call to the national access-log API (docs/national.md): whoever
 looked or changed something reports it here, the EPJ for its staff and the portal for its
@@ -7,7 +8,10 @@ her national identity number, never by either system's person row. Keyword argum
 call is one transaction (joining the caller's, so a write that fails leaves no entry behind).
 """
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.models import Organisation, StaffMembership
-from national.models import OPERATOR_ORGANISATION_NAME, OPERATOR_ROLE, AccessLogEntry, StaffAuditEntry
+from national.models import OPERATOR_ORGANISATION_NAME, OPERATOR_ROLE, AccessLogEntry, Resident, StaffAuditEntry
 
 What = AccessLogEntry.What
 ACCESS_MESSAGES, ACCESS_APPOINTMENTS, ACCESS_RECORD = What.MESSAGES, What.APPOINTMENTS, What.RECORD
@@ -171,3 +175,78 @@ def break_glass_log(*, operator: AbstractUser, person_nin: str, what: str, reaso
         detail=f"{what}: {reason}",
     )
     return entry
+
+
+# --- the population register (operators: seeders, `manage.py population load`) ------------------
+
+
+@dataclass(frozen=True)
+class ResidentData:
+    """One resident as an operator loads it; the fields of `Resident`."""
+
+    nin: str
+    given_name: str
+    family_name: str
+    birth_date: datetime.date
+    address_code: str = ""
+    confidentiality: str = ""
+    deceased: bool = False
+
+
+RESIDENT_FIELDS = ("given_name", "family_name", "birth_date", "address_code", "confidentiality", "deceased")
+
+
+def _resident_fields(data: ResidentData) -> dict[str, object]:
+    if len(data.nin) != 11 or not data.nin.isdigit():
+        raise ValueError("a national identity number has 11 digits")
+    if data.confidentiality not in Resident.Confidentiality.values:
+        raise ValueError(f"unknown confidentiality code {data.confidentiality!r}")
+    return {field: getattr(data, field) for field in RESIDENT_FIELDS}
+
+
+@transaction.atomic
+def residents_load(*, residents: Iterable[ResidentData]) -> tuple[int, int]:
+    """Create or update residents by identity number; returns (created, updated). Operators only:
+    neither system writes the population register."""
+    rows = {data.nin: _resident_fields(data) for data in residents}
+    existing = {r.nin: r for r in Resident.objects.filter(nin__in=rows)}
+    changed = []
+    for nin, fields in rows.items():
+        resident = existing.get(nin)
+        if resident is not None and any(getattr(resident, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(resident, key, value)
+            changed.append(resident)
+    if changed:
+        Resident.objects.bulk_update(changed, list(RESIDENT_FIELDS))
+    new = [Resident(nin=nin, **fields) for nin, fields in rows.items() if nin not in existing]
+    Resident.objects.bulk_create(new, batch_size=2000)
+    return len(new), len(changed)
+
+
+class PersonRecord(Protocol):
+    """Anything with a resident's fields (a system's own person row, as operators hold it)."""
+
+    nin: str
+    given_name: str
+    family_name: str
+    birth_date: datetime.date
+    address_code: str
+    confidentiality: str
+
+
+def residents_load_from(*, people: Iterable[PersonRecord]) -> tuple[int, int]:
+    """`residents_load` for rows that carry the same fields (the seeders' persons)."""
+    return residents_load(
+        residents=(
+            ResidentData(
+                nin=p.nin,
+                given_name=p.given_name,
+                family_name=p.family_name,
+                birth_date=p.birth_date,
+                address_code=p.address_code,
+                confidentiality=p.confidentiality,
+            )
+            for p in people
+        )
+    )

@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
@@ -32,10 +31,12 @@ from epj.roles import (
     staff_membership,
 )
 from epj.services import epj_relationship_required
+from epj.staff import StaffUser as User
 from helsenorge.clock import local_today, working_days_after
 from messaging.codec import AppRec, Attachment, Author, Foresporsel, Message, Notat, Patient, codes, new_msg_id
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile
+from national.selectors import resident_for
 from national.services import Audit, access_log_write, audit_write  # docs/national.md
 
 if TYPE_CHECKING:
@@ -59,14 +60,9 @@ def _epj_patient(*, organisation: Organisation, service: Service, patient: Patie
     except relay.Reject as rejection:
         if rejection.code != "E35" or patient is None:
             raise
-        contact = (
-            HealthContact.objects.select_related("person")
-            .filter(person__nin=patient.nin, service=service, active=True)
-            .first()
-        )
-        if contact is None:
+        if not HealthContact.objects.filter(person__nin=patient.nin, service=service, active=True).exists():
             raise
-        return epj_patient_register(organisation=organisation, person=contact.person)
+        return epj_patient_register(organisation=organisation, nin=patient.nin)
 
 
 def _journal_file(*, case: Case, message: Message, direction: str) -> None:
@@ -236,7 +232,7 @@ def _charge_record(*, case: Case, user: User) -> Charge:
         fee_code=tariff.code,
         copayment=Decimal("0.00") if exempt else tariff.copayment,
         state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
-        recorded_by=user,
+        recorded_by_id=user.pk,
     )
 
 
@@ -244,7 +240,7 @@ def _charge_record(*, case: Case, user: User) -> Charge:
 
 
 def _staff_author(*, user: User, case: Case) -> Author:
-    membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
+    membership = StaffMembership.objects.filter(user=user.pk, organisation=case.organisation).first()
     her_id = membership.service.her_id if membership and membership.service else None
     return Author(
         name=user.get_full_name() or user.email,
@@ -293,7 +289,7 @@ def _send(
         text=text,
         author_name=author.name,
         outcome=outcome,
-        sent_by=user,
+        sent_by_id=user.pk,
     )
     for attachment in message.attachments:
         DeskAttachment.objects.create(
@@ -364,7 +360,7 @@ def case_reply(
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None
     if case.assignee_id is None:
-        case.assignee = user
+        case.assignee_id = user.pk
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
     audit_write(
         actor=user,
@@ -500,12 +496,9 @@ def clinic_thread_start(
         raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
     if not service_offers(service=service, process=CaseKind.EKONTAKT):
         raise ValidationError(_("Tjenesten tilbyr ikke e-kontakt."))
-    contact = (
-        HealthContact.objects.select_related("person")
-        .filter(person__nin=patient_nin, service=service, active=True)
-        .first()
-    )
-    if contact is None:
+    listed = HealthContact.objects.filter(person__nin=patient_nin, service=service, active=True).exists()
+    resident = resident_for(nin=patient_nin) if listed else None
+    if resident is None:
         raise ValidationError(_("Pasienten har ikke %(service)s som aktiv helsekontakt.") % {"service": service.name})
     if not subject.strip() or not text.strip():
         raise ValidationError(_("Skriv emne og melding."))
@@ -516,9 +509,9 @@ def clinic_thread_start(
         conversation_ref=new_msg_id(),
         subject=subject.strip()[:200],
         patient_nin=patient_nin,
-        patient_name=contact.person.full_name,
+        patient_name=resident.full_name,
         state=Case.State.ANSWERED,
-        assignee=user,
+        assignee_id=user.pk,
     )
     _send(
         case=case,
@@ -530,7 +523,7 @@ def clinic_thread_start(
         actor=user,
         organisation=organisation,
         action=Audit.CASE_START,
-        person_nin=contact.person.nin,
+        person_nin=patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return case
@@ -603,7 +596,12 @@ def absence_set(
     if not text.strip() or not substitute.strip():
         raise ValidationError(_("Skriv en fraværsmelding og hvem som er vikar."))
     return AbsenceNotice.objects.create(
-        service=service, text=text.strip(), substitute=substitute.strip(), starts=starts, ends=ends, created_by=user
+        service=service,
+        text=text.strip(),
+        substitute=substitute.strip(),
+        starts=starts,
+        ends=ends,
+        created_by_id=user.pk,
     )
 
 

@@ -12,8 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from clinics.models import StaffMembership
+from epj.staff import StaffUser as User
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
     AppointmentType,
@@ -226,7 +226,7 @@ def slot_book(
                 patient_name=patient_name,
                 request_id=request_id,
                 source=source,
-                booked_by=booked_by,
+                booked_by_id=booked_by.pk if booked_by is not None else None,
                 video_url=_video_url(slot),
             )
     except IntegrityError:
@@ -372,7 +372,7 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     reason (the log is shown in the portal). Returns the number of entries written."""
     from epj.access_log import patient_read_log
 
-    membership = StaffMembership.objects.filter(user=user, organisation_id=slot.timebook.organisation_id).first()
+    membership = StaffMembership.objects.filter(user=user.pk, organisation_id=slot.timebook.organisation_id).first()
     if membership is None:
         return 0
     nins = set(slot.bookings.filter(status=BookingStatus.ACTIVE).values_list("patient_nin", flat=True))

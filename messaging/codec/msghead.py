@@ -13,7 +13,6 @@ import re
 
 from lxml import etree
 
-from accounts.nin import nin_has_valid_check_digits
 from messaging.codec import codes
 from messaging.codec.apprec import apprec_from_element
 from messaging.codec.elements import (
@@ -53,6 +52,7 @@ from messaging.codec.types import (
     Party,
     Patient,
 )
+from national.nin import nin_has_valid_check_digits
 
 MH = codes.NS_MSGHEAD
 _DIA = codes.NS_DIALOG_11

@@ -6,5 +6,6 @@ from national.models.accesslog import (
     AccessLogEntry,
     StaffAuditEntry,
 )
+from national.models.population import Resident
 
-__all__ = ["OPERATOR_ORGANISATION_NAME", "OPERATOR_ROLE", "AccessLogEntry", "StaffAuditEntry"]
+__all__ = ["OPERATOR_ORGANISATION_NAME", "OPERATOR_ROLE", "AccessLogEntry", "Resident", "StaffAuditEntry"]

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from epj.demo import seed_epj_patients
 from epj.desk.models import Medication, Tariff
+from ops.population import seed_epj_patients
 from tests.timebooks.helpers import SyncResponder, deliver_all  # noqa: F401 (deliver_all re-exported)
 
 

@@ -9,7 +9,6 @@ and are answered by the handlers of the EPJ's routing table.
 
 import pytest
 
-from epj.demo import seed_epj_patients
 from epj.desk.models import Medication
 from journal import wire as journal_wire
 from messaging.codec import message_build, message_parse
@@ -17,6 +16,7 @@ from messaging.dialogs.models import Kind
 from messaging.relay import Reject
 from messaging.relay.routing import routes_for
 from messaging.wire import dialogs as wire
+from ops.population import seed_epj_patients
 from tests import factories as f
 from tests.journal.conftest import hospital  # noqa: F401 (fixture)
 

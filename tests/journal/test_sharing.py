@@ -8,6 +8,7 @@ from django.urls import reverse
 from messaging.codec import schema_validate
 from messaging.models import Envelope
 from national.models import AccessLogEntry
+from national.selectors import resident_for
 from tests.conftest import login_as
 from tests.journal.conftest import SECRET_TEXT, epj_sync_responder
 
@@ -119,13 +120,16 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
 ):
     cast = nora_at_other_clinic
     login_as(client, cast.ola)
-    listing = client.get(reverse("records:patient_documents", args=[cast.other_org.pk, cast.nora.person.pk]))
+    listing = client.get(
+        reverse("records:patient_documents", args=[cast.other_org.pk, resident_for(nin=cast.nora.person.nin).pk])
+    )
     assert listing.status_code == 200
     text = listing.content.decode()
     assert "Epikrise etter innleggelse" in text and "Skjermet notat" in text  # personnel see it, marked
     page = client.get(
         reverse(
-            "records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]
+            "records:patient_document",
+            args=[cast.other_org.pk, resident_for(nin=cast.nora.person.nin).pk, hospital.nora_doc.document_id],
         )
     )
     assert page.status_code == 200 and SECRET_TEXT in page.content.decode()
@@ -145,7 +149,8 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
 def test_clinician_who_does_not_treat_the_patient_reads_nothing(client, hospital, cast):
     login_as(client, cast.ola)  # Nora has no contact with Ola's organisation
     url = reverse(
-        "records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]
+        "records:patient_document",
+        args=[cast.other_org.pk, resident_for(nin=cast.nora.person.nin).pk, hospital.nora_doc.document_id],
     )
     assert client.get(url).status_code == 404
     assert not AccessLogEntry.objects.exists()

@@ -23,7 +23,6 @@ from accounts.representation import RELATION_SELF, Subject
 from appointments.models import VideoService
 from appointments.services import calendar_feed_get, clinic_video_service_set, drop_in_room_set
 from clinics.models import HealthContact, Process, ServiceKind, StaffRole
-from epj.demo import seed_epj_patients
 from epj.desk.models import Case, DeskAttachment, Frikort, Medication, Tariff
 from epj.desk.services import absence_set, case_reply
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
@@ -34,6 +33,8 @@ from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, ServiceArea
 from messaging.models import Notice, NoticeEvent
 from messaging.wire.attachments import CheckedFile
+from national.selectors import resident_for
+from ops.population import seed_epj_patients
 from tests import factories as f
 from tests.conftest import TOTP_SECRET
 from tests.dialogs.conftest import PDF
@@ -262,10 +263,10 @@ def world_build(cast) -> World:
         "records:copy_push": {"organisation_id": org},
         "records:hospital_documents": {"organisation_id": org},
         "records:patients": {"organisation_id": org},
-        "records:patient_documents": {"organisation_id": org, "person_id": nora.pk},
+        "records:patient_documents": {"organisation_id": org, "person_id": resident_for(nin=nora.nin).pk},
         "records:patient_document": {
             "organisation_id": org,
-            "person_id": nora.pk,
+            "person_id": resident_for(nin=nora.nin).pk,
             "document_id": hospital_doc.document_id,
         },
         "appointments:detail": {"appointment_id": appointment.pk},

@@ -18,6 +18,7 @@ from epj.records.models import CopyRequest
 from epj.timebooks.services import desk_book
 from journal.services import journal_copy_request
 from national.models import AccessLogEntry
+from national.selectors import resident_for
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.journal.conftest import deliver_all, gp_record, hospital, in_transaction  # noqa: F401 (fixtures)
@@ -88,7 +89,7 @@ def world(gp_record, hospital, sent):  # noqa: F811
     treater, _lab = make_timebooks(cast)
     slot = make_slot(treater)
     desk_book(slot=slot, patient_nin=cast.nora.person.nin, patient_name=cast.nora.person.full_name, user=None)
-    org, nora = cast.gp_org.pk, cast.nora.person.pk
+    org, nora = cast.gp_org.pk, resident_for(nin=cast.nora.person.nin).pk
     kwargs = {
         "desk:case": [case.pk],
         "desk:attachment": [DeskAttachment.objects.get(message__case=case).pk],
