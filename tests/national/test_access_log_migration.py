@@ -1,6 +1,6 @@
 """The access log and audit trail move from the portal's journal app to the national services with
 their rows: the person link becomes the identity number, the append-only guard survives, and the
-break-glass permission keeps its grants. Runs on the test database's engine (SQLite or PostgreSQL)."""
+break-glass permission keeps its grants; the population register starts with the persons known. Runs on the test database's engine (SQLite or PostgreSQL)."""
 
 import datetime
 
@@ -58,6 +58,8 @@ def test_rows_grants_and_guard_move_to_national_and_back():
         assert (entry.person_nin, entry.actor_id, entry.what) == ("01010112345", user.pk, "record")
         nins = new.get_model("national", "StaffAuditEntry").objects.order_by("pk").values_list("person_nin", flat=True)
         assert list(nins) == ["01010112345", "02020212345"]
+        resident = new.get_model("national", "Resident").objects.get(nin="01010112345")
+        assert (resident.given_name, resident.birth_date) == ("Nora", datetime.date(1985, 1, 1))  # the register's fill
         granted = new.get_model("accounts", "User").objects.get(pk=user.pk).user_permissions.get()
         assert (granted.content_type.app_label, granted.codename) == ("national", "break_glass")
         assert _refuses_update("national_accesslogentry") and _refuses_update("national_staffauditentry")
