@@ -8,6 +8,7 @@ section that is not covered is never queried, so nothing of it can reach the pag
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from accounts.representation import Subject
 from appointments.models import Appointment
 from appointments.selectors import upcoming_appointments
 from clinics.selectors import ContactSummary, health_contacts_for_person
@@ -15,7 +16,6 @@ from journal.access import journal_allowed_for
 from journal.models import JournalCopyRequest, JournalDocument
 from journal.selectors import open_copy_requests_for, recent_documents_for
 from messaging.dialogs.models import Kind, ServiceArea, Thread
-from messaging.dialogs.representation import Subject
 from messaging.dialogs.selectors import threads_awaiting_answer, unread_threads, unread_total
 from tools.models import ToolDispatch
 from tools.selectors import new_tools_for_person

@@ -3,8 +3,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.representation import acting_subject
 from accounts.selectors import overview_for
-from messaging.dialogs.representation import acting_subject
 
 
 @require_safe

@@ -7,10 +7,10 @@ attorney for digital health services), validated on every request by messaging.d
 
 from django.http import Http404, HttpRequest
 
+from accounts.representation import Subject, acting_subject
 from appointments.models import Appointment, CalendarFeed
 from clinics.models import HealthContact
 from messaging.codec import OnBehalf, codes
-from messaging.dialogs.representation import Subject, acting_subject
 
 
 def appointment_subject(request: HttpRequest) -> Subject:

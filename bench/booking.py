@@ -34,6 +34,7 @@ from appointments.services import FreeSlotsUnavailable, appointment_cancel, appo
 from clinics.models import HealthContact, Service
 from messaging.relay import relay_ping
 from messaging.relay.workers import worker_processes
+from national.services import residents_load_from
 
 DEFAULT_SERVICE_HER_ID = 8140202
 PINGS = 20
@@ -76,6 +77,7 @@ def _citizens(service, n):
         )
         HealthContact.objects.get_or_create(person=person, service=service, defaults={"active": True})
         people.append(person)
+    residents_load_from(people=people)
     return people
 
 

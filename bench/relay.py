@@ -43,6 +43,7 @@ from messaging.relay.parties import clinic_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_send
 from messaging.relay.workers import worker_processes
+from national.services import residents_load_from
 
 BENCH_ORG_HER_ID = 8149900
 BENCH_SERVICE_HER_ID = 8149901
@@ -83,7 +84,8 @@ def _bench_clinic():
             defaults={"given_name": "Bente", "family_name": "Benchmark", "birth_date": datetime.date(1970, 1, 1)},
         )
         HealthContact.objects.get_or_create(person=person, service=service)
-        epj_patient_register(organisation=organisation, person=person)
+        residents_load_from(people=[person])
+        epj_patient_register(organisation=organisation, nin=person.nin)
     return service, Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 

@@ -48,6 +48,7 @@ from clinics.models import HealthContact, Service
 from epj.services import epj_patient_register
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from messaging.relay.workers import worker_processes
+from national.services import residents_load_from
 
 BENCH_DOMAIN = "bench.local"
 BENCH_PASSWORD = "Lasttest-passord-2026"
@@ -152,7 +153,8 @@ def _bench_citizens(count: int) -> list[dict]:
                 )
                 user = User.objects.create(email=email, password=password, person=person)
                 HealthContact.objects.create(person=person, service=service)
-                epj_patient_register(organisation=service.organisation, person=person)
+                residents_load_from(people=[person])
+                epj_patient_register(organisation=service.organisation, nin=person.nin)
                 for i in range(THREADS_EACH):
                     thread = Thread.objects.create(
                         person=person,

@@ -2,6 +2,7 @@
 
 from collections.abc import Collection
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
@@ -10,12 +11,12 @@ from clinics.models import HealthContact, Organisation, StaffMembership, StaffRo
 
 
 def membership_for(
-    *, user: User | AnonymousUser, organisation_id: int, roles: Collection[str] | None = None
+    *, user: AbstractBaseUser | AnonymousUser, organisation_id: int, roles: Collection[str] | None = None
 ) -> StaffMembership:
     """The user's membership in the organisation (optionally with one of `roles`), or 404."""
     if not user.is_authenticated:
         raise Http404
-    qs = StaffMembership.objects.select_related("organisation").filter(user=user, organisation_id=organisation_id)
+    qs = StaffMembership.objects.select_related("organisation").filter(user_id=user.pk, organisation_id=organisation_id)
     if roles is not None:
         qs = qs.filter(role__in=roles)
     membership = qs.first()

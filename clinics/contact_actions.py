@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.representation import Subject
 from clinics.models import AppointmentLevel, Process
 from clinics.selectors import ContactSummary
 from journal.access import journal_allowed_for
 from messaging.dialogs.models import ServiceArea
-from messaging.dialogs.representation import Subject
 
 _DIALOGS = (Process.EKONTAKT, Process.EKONSULTASJON, Process.RENEWAL)
 _DIGITAL = (*_DIALOGS, Process.APPOINTMENTS, Process.VIDEO, Process.TOOLS)

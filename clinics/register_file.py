@@ -565,7 +565,7 @@ def _write(rows, report, errors):
 
 def _import_audit(report: ImportReport) -> None:
     """One staff-audit entry per operator import, in its transaction (rolled back with a dry run)."""
-    from journal.services import Audit, audit_write  # journal imports clinics: import on use
+    from national.services import Audit, audit_write  # national imports clinics: import on use
 
     audit_write(
         actor=None,

@@ -28,7 +28,7 @@ def service_processes_set(*, service: Service, enabled: dict[str, str | None], u
         level = (level or AppointmentLevel.NONE) if process == Process.APPOINTMENTS else AppointmentLevel.NONE
         ServiceProcess.objects.update_or_create(service=service, process=process, defaults={"appointment_level": level})
     if user is not None:
-        from journal.services import Audit, audit_write  # journal imports clinics: import on use
+        from national.services import Audit, audit_write  # national imports clinics: import on use
 
         audit_write(
             actor=user,

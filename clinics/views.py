@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.representation import acting_subject
 from clinics.access import health_contact_of, organisation_for_admin
 from clinics.contact_actions import contact_starts
 from clinics.forms import ServiceProcessesForm
 from clinics.selectors import contact_summaries, health_contacts_for_person
 from clinics.services import service_processes_set
-from messaging.dialogs.representation import acting_subject
 from submissions.decorators import idempotent
 
 

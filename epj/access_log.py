@@ -2,15 +2,15 @@
 
 Every staff read of patient content on the EPJ side (a desk case and its attachments, the
 record's notes, shared documents, bookings in a slot) calls `patient_read_log` once per patient
-shown. It writes to the citizen-readable access log (`journal.services.access_log_write`, the
-stand-in for the national log service) with the staff member, the organisation and role they act
-in, and a short reference the citizen reads, never health content. Call it after every access
-and role check has passed, so a refused request writes nothing.
+shown. It reports the read to the national access-log service (`national.services`, standing in
+for the national access-log API: docs/national.md) with the staff member, the organisation and
+role they act in, the patient's national identity number and a short reference the citizen
+reads, never health content. Call it after every access and role check has passed, so a refused
+request writes nothing.
 """
 
-from accounts.models import Person
 from clinics.models import StaffMembership
-from journal.services import (
+from national.services import (
     ACCESS_APPOINTMENTS,
     ACCESS_DOCUMENTS,
     ACCESS_JOURNAL_COPY,
@@ -29,28 +29,18 @@ __all__ = [
 ]
 
 
-def patient_read_log(
-    *,
-    membership: StaffMembership,
-    what: str,
-    object_ref: str,
-    person: Person | None = None,
-    patient_nin: str = "",
-) -> bool:
-    """Log that `membership`'s user read the patient's `what`; the patient by Person or by number.
+def patient_read_log(*, membership: StaffMembership, what: str, object_ref: str, patient_nin: str) -> bool:
+    """Report that `membership`'s user read the `what` of the patient with this identity number.
 
-    A number the population register does not know has no citizen to read the log, so nothing
-    is written (False).
+    Returns False, writing nothing, for an empty number (a record with no identified patient).
     """
-    if person is None:
-        person = Person.objects.filter(nin=patient_nin).first() if patient_nin else None
-    if person is None:
+    if not patient_nin:
         return False
     access_log_write(
         actor=membership.user,
         organisation=membership.organisation,
         role=membership.role,
-        person=person,
+        person_nin=patient_nin,
         what=what,
         object_ref=object_ref,
     )

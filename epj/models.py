@@ -1,8 +1,8 @@
 """The simulated clinic record system's own data: its patient list and its filed journal.
 
 These tables are the EPJ's, not the portal's: the portal learns about them only through
-messages. Both sides may read `clinics` (the address register) and `accounts.Person` (the
-population register), which are national data.
+messages. Both sides may read `clinics` (the address register) and the national services'
+population register (`national.selectors`), which are national data.
 """
 
 from django.db import models

@@ -23,8 +23,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
 from clinics.models import Organisation, Process, StaffMembership, StaffRole
+from epj.staff import StaffUser as User
 
 
 class StaffActionRefused(PermissionDenied):
@@ -89,7 +89,7 @@ def membership_may(*, membership: StaffMembership | None, action: str) -> bool:
 def staff_membership(*, user: User | None, organisation: Organisation) -> StaffMembership | None:
     if user is None:
         return None
-    return StaffMembership.objects.filter(user=user, organisation=organisation).first()
+    return StaffMembership.objects.filter(user=user.pk, organisation=organisation).first()
 
 
 def action_required(*, membership: StaffMembership | None, action: str) -> StaffMembership:

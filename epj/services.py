@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from accounts.models import Person
-from accounts.nin import nin_has_valid_check_digits, nin_parse
 from clinics.models import HealthContact, Organisation, Service
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
 from messaging.codec import AppRec, Message, Patient
 from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember, batch_remember_rows
+from national.nin import nin_has_valid_check_digits, nin_parse
+from national.selectors import resident_for
 
 
 class EpjUnavailable(Exception):
@@ -55,7 +55,7 @@ def epj_patient_for(*, organisation: Organisation, patient: Patient | None) -> E
     )
     if found is not None:
         return found
-    if not Person.objects.filter(nin=nin).exists():
+    if resident_for(nin=nin) is None:
         raise Reject("E53", "Fødselsnummeret finnes ikke i folkeregisteret")
     raise Reject("E35", f"Pasienten er ikke registrert hos {organisation.name}")
 
@@ -135,11 +135,21 @@ def journal_entries_prefetch(documents: list[Message | AppRec]) -> None:
 
 
 @transaction.atomic
-def epj_patient_register(*, organisation: Organisation, person: Person) -> EpjPatient:
+def epj_patient_register(*, organisation: Organisation, nin: str) -> EpjPatient:
+    """Put a resident on the clinic's patient list, with the name the population register holds.
+
+    ValueError for a number the register does not know (the caller has checked the relationship).
+    """
+    found = EpjPatient.objects.filter(organisation=organisation, nin=nin).first()
+    if found is not None:
+        return found
+    resident = resident_for(nin=nin)
+    if resident is None:
+        raise ValueError("the number is not in the population register")
     patient, _ = EpjPatient.objects.get_or_create(
         organisation=organisation,
-        nin=person.nin,
-        defaults={"given_name": person.given_name, "family_name": person.family_name},
+        nin=nin,
+        defaults={"given_name": resident.given_name, "family_name": resident.family_name},
     )
     return patient
 

@@ -2,9 +2,9 @@
 
 The admin shows no health content (`helsenorge.admin_metadata`). When an operator must look (a
 support case the citizen asked for, a message stuck with content the relay cannot explain),
-they name the citizen and a reason here; `journal.services.break_glass_log` writes the citizen's
-access log and the staff audit trail first, in the same transaction, and only then is the
-content gathered and shown. A request without a valid reason shows and writes nothing.
+they name the citizen and a reason here; `national.services.break_glass_log` reports the read to
+the national access-log service (the citizen's access log and the staff audit trail) first, in
+the same transaction, and only then is the content gathered and shown. A request without a valid reason shows and writes nothing.
 
 It lives in the project package because it is the operators' site-wide tool and reads both
 sides of the simulated network (the portal's apps and the EPJ), which no app may import together.
@@ -28,14 +28,15 @@ from appointments.models import Appointment
 from epj.desk.models import Case, Medication
 from epj.models import EpjPatient, JournalEntry
 from epj.records.models import HospitalDocument, RecordNote
-from journal.models import AccessLogEntry, JournalDocument
-from journal.services import (
+from journal.models import JournalDocument
+from messaging.dialogs.models import Thread
+from national.models import AccessLogEntry
+from national.services import (
     BREAK_GLASS_REASON_MAX,
     BREAK_GLASS_REASON_MIN,
     break_glass_allowed,
     break_glass_log,
 )
-from messaging.dialogs.models import Thread
 from tools.models import ToolDispatch
 
 What = AccessLogEntry.What
@@ -228,7 +229,7 @@ def break_glass(request):
     if request.method == "POST" and form.is_valid():
         person, what, reason = form.cleaned_data["nin"], form.cleaned_data["what"], form.cleaned_data["reason"]
         with transaction.atomic():
-            entry = break_glass_log(operator=request.user, person=person, what=what, reason=reason)
+            entry = break_glass_log(operator=request.user, person_nin=person.nin, what=what, reason=reason)
             items = READERS[what](person)
         context.update(person=person, entry=entry, items=items, section=dict(SECTIONS)[what])
         form = BreakGlassForm()

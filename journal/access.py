@@ -9,7 +9,7 @@ hospital documents and the access log:
 - a holder of a live power of attorney for "Innsyn i opplysninger registrert om deg" sees the
   grantor's (who is 16 or older by the rules for giving one).
 Who the citizen is acting for comes from the dialogs' "acting for" switch
-(messaging.dialogs.representation); this module only decides what that allows in the journal.
+(accounts.representation); this module only decides what that allows in the journal.
 """
 
 import datetime
@@ -19,16 +19,16 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from accounts.models import Person, User
-from clinics.models import Service
-from journal.models import JournalDocument
-from messaging.dialogs.models import ServiceArea
-from messaging.dialogs.representation import (
+from accounts.representation import (
     RELATION_PARENT,
     RELATION_PROXY,
     Subject,
     acting_subject,
     representation_options,
 )
+from clinics.models import Service
+from journal.models import JournalDocument
+from messaging.dialogs.models import ServiceArea
 
 OWN_ACCESS_AGE = 16
 PARENT_ACCESS_BELOW_AGE = 12

@@ -1,47 +1,7 @@
-from typing import ClassVar
-
 from django.contrib import admin
 
 from helsenorge.admin_metadata import MetadataOnlyAdmin
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
-
-
-@admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
-    """Operators may read the access log; nobody may add, change or delete entries here."""
-
-    list_display: tuple[str, ...] = (
-        "created_at",
-        "person",
-        "actor_name",
-        "organisation_name",
-        "role",
-        "what",
-        "object_ref",
-        "reason",
-    )
-    list_filter: ClassVar[tuple[str, ...]] = ("what", "role")
-    search_fields: ClassVar[tuple[str, ...]] = ("person__nin", "actor_name", "organisation_name")
-    date_hierarchy = "created_at"
-    actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(StaffAuditEntry)
-class StaffAuditEntryAdmin(AccessLogEntryAdmin):
-    """The staff audit trail: read-only in the same way as the access log."""
-
-    list_display = ("created_at", "actor_name", "organisation_name", "action", "person_nin", "object_ref", "detail")
-    list_filter = ("action",)
-    search_fields = ("person_nin", "actor_name", "organisation_name", "object_ref")
+from journal.models import JournalCopyRequest, JournalDocument
 
 
 @admin.register(JournalCopyRequest)

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import HealthContact, Process, Service
 from journal import wire
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument, StaffAuditEntry
+from journal.models import JournalCopyRequest, JournalDocument
 from journal.wire import SharedDocumentInfo
 from messaging.codec import Message
 from messaging.relay import RelayRejected, RelayTimeout, relay_request_sync
+from national.selectors import access_export_for
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +64,6 @@ def copy_request_services(*, person: Person) -> list[Service]:
         .order_by("service__organisation__name", "service__name")
     )
     return [contact.service for contact in contacts]
-
-
-def access_log_for(*, person: Person) -> QuerySet[AccessLogEntry]:
-    return AccessLogEntry.objects.filter(person=person)
 
 
 def document_sharing_services(*, person: Person) -> list[Service]:
@@ -186,43 +183,7 @@ def citizen_access_export(*, person: Person, progress: Callable[[str], object] |
     history does not load into memory at once.
     """
 
-    def say(text: str) -> None:
-        if progress:
-            progress(text)
-
-    say("Henter tilgangsloggen …")
-    reads = [
-        {
-            "at": e.created_at.isoformat(),
-            "actor": e.actor_name,
-            "organisation": e.organisation_name,
-            "organisation_her_id": e.organisation.her_id if e.organisation else None,
-            "role": e.role,
-            "what": e.what,
-            "reference": e.object_ref,
-            "reason": e.reason,
-        }
-        for e in AccessLogEntry.objects.filter(person=person)
-        .select_related("organisation")
-        .order_by("created_at", "pk")
-        .iterator(chunk_size=500)
-    ]
-    say(f"{len(reads)} oppslag i tilgangsloggen.")
-    say("Henter revisjonssporet for ansatte …")
-    changes = [
-        {
-            "at": e.created_at.isoformat(),
-            "actor": e.actor_name,
-            "organisation": e.organisation_name,
-            "action": e.action,
-            "reference": e.object_ref,
-            "detail": e.detail,
-        }
-        for e in StaffAuditEntry.objects.filter(Q(person=person) | Q(person_nin=person.nin))
-        .order_by("created_at", "pk")
-        .iterator(chunk_size=500)
-    ]
-    say(f"{len(changes)} oppføringer i revisjonssporet.")
+    trails = access_export_for(person_nin=person.nin, progress=progress)
     return {
         "generated_at": timezone.now().isoformat(),
         "person": {
@@ -231,6 +192,5 @@ def citizen_access_export(*, person: Person, progress: Callable[[str], object] |
             "family_name": person.family_name,
             "birth_date": person.birth_date.isoformat(),
         },
-        "access_log": reads,
-        "staff_audit": changes,
+        **trails,
     }

@@ -16,7 +16,6 @@ from journal.access import journal_document_for, journal_subject, journal_subjec
 from journal.forms import CopyRequestForm
 from journal.selectors import (
     SharedDocumentUnavailable,
-    access_log_for,
     copy_request_services,
     copy_requests_for,
     journal_documents_for,
@@ -24,6 +23,7 @@ from journal.selectors import (
     shared_documents_live,
 )
 from journal.services import journal_copy_request
+from national.selectors import access_log_for
 from submissions.decorators import idempotent
 
 PAGE_SIZE = 20
@@ -134,5 +134,5 @@ def access_log(request):
     subject, allowed = journal_subject(request)
     context = {"subject": subject, "allowed": allowed}
     if allowed:
-        context["page"] = paginate(request, access_log_for(person=subject.patient), per_page=PAGE_SIZE)
+        context["page"] = paginate(request, access_log_for(person_nin=subject.patient.nin), per_page=PAGE_SIZE)
     return render(request, "journal/access_log.html", context)

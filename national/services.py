@@ -1,21 +1,269 @@
-"""Writes to the national services (DESIGN §2): each function is one transaction.
+"""Writes to the national services (DESIGN §2, docs/national.md): each function is one transaction.
 
-Callers are the systems' clients of a national API (the EPJ registering a prescription it
-issued) and operators' commands (loading the tariff).
+The access-log service (staff reads, staff changes, operators' break-glass reads): each function
+stands in for one call to the national access-log API: whoever looked or changed something
+reports it here, the EPJ for its staff and the portal for its operators, and the citizen reads the
+result through `national.selectors`. The citizen is named by her national identity number, never
+by either system's person row. The prescription register (the EPJ registering a prescription it
+issued), and, for operators only, the population register and the tariff. Keyword arguments only.
 """
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.models import Organisation, StaffMembership
 from messaging.codec.m1 import resept_parse
 from messaging.codec.types import CodecError
-from national.models import FrikortLimit, Prescription, TariffRate
+from national.models import (
+    OPERATOR_ORGANISATION_NAME,
+    OPERATOR_ROLE,
+    AccessLogEntry,
+    FrikortLimit,
+    Prescription,
+    Resident,
+    StaffAuditEntry,
+    TariffRate,
+)
+
+What = AccessLogEntry.What
+ACCESS_MESSAGES, ACCESS_APPOINTMENTS, ACCESS_RECORD = What.MESSAGES, What.APPOINTMENTS, What.RECORD
+ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_TOOLS = What.DOCUMENTS, What.JOURNAL_COPY, What.TOOLS
+
+Audit = StaffAuditEntry.Action
+
+# Long enough to say what is being fixed and for whom; short enough to fit the audit trail's detail.
+BREAK_GLASS_REASON_MIN = 20
+BREAK_GLASS_REASON_MAX = 180
+BREAK_GLASS_PERMISSION = "national.break_glass"
+
+
+def _check_staff_read(*, actor: AbstractUser, organisation: Organisation, what: str, nins: list[str]) -> None:
+    if what not in What.values:
+        raise ValueError(f"unknown access-log kind {what!r}")
+    if any(len(nin) != 11 or not nin.isdigit() for nin in nins):
+        raise ValueError("a national identity number has 11 digits")
+    if not StaffMembership.objects.filter(user_id=actor.pk, organisation=organisation).exists():
+        raise ValueError("the actor is not staff of that organisation")
+
+
+@transaction.atomic
+def access_log_write(
+    *, actor: AbstractUser, organisation: Organisation, role: str, person_nin: str, what: str, object_ref: str = ""
+) -> AccessLogEntry:
+    """Record that `actor` (staff of `organisation` in `role`) opened the information of the
+    citizen with national identity number `person_nin`.
+
+    Call it every time staff open a citizen's messages, appointments or record documents; `what`
+    is one of AccessLogEntry.What, `object_ref` a short reference (no health content: the citizen
+    reads it). The entry can never be changed or deleted afterwards.
+    """
+    _check_staff_read(actor=actor, organisation=organisation, what=what, nins=[person_nin])
+    return AccessLogEntry.objects.create(
+        person_nin=person_nin,
+        actor_id=actor.pk,
+        actor_name=str(actor),
+        organisation=organisation,
+        organisation_name=organisation.name,
+        role=role,
+        what=what,
+        object_ref=object_ref[:100],
+    )
+
+
+def access_log_write_many(
+    *,
+    actor: AbstractUser,
+    organisation: Organisation,
+    role: str,
+    person_nins: Iterable[str],
+    what: str,
+    object_ref: str = "",
+) -> int:
+    """`access_log_write` for a page that shows many citizens at once (the clinic's calendar):
+    one entry per identity number, written in one bulk insert (itself one transaction, so no
+    savepoint is added around it). Returns the number written."""
+    nins = list(person_nins)
+    _check_staff_read(actor=actor, organisation=organisation, what=what, nins=nins)
+    now = timezone.now()
+    entries = [
+        AccessLogEntry(
+            person_nin=nin,
+            actor_id=actor.pk,
+            actor_name=str(actor),
+            organisation=organisation,
+            organisation_name=organisation.name,
+            role=role,
+            what=what,
+            object_ref=object_ref[:100],
+            created_at=now,
+        )
+        for nin in nins
+    ]
+    return len(AccessLogEntry.objects.bulk_create(entries))
+
+
+@transaction.atomic
+def audit_write(
+    *,
+    actor: AbstractUser | None,
+    organisation: Organisation | None,
+    action: str,
+    person_nin: str = "",
+    object_ref: object = "",
+    detail: object = "",
+) -> StaffAuditEntry:
+    """Record a change staff (or an operator: `actor=None`) made, inside the caller's transaction.
+
+    `person_nin` is the national identity number of the patient the change concerns (empty for a
+    register change). `object_ref` and `detail` hold kinds and ids only, never health content: the
+    trail goes into the citizen's data-access export.
+    """
+    if action not in Audit.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    return StaffAuditEntry.objects.create(
+        actor_id=actor.pk if actor is not None else None,
+        actor_name=str(actor) if actor is not None else "kommandolinje",
+        organisation=organisation,
+        organisation_name=organisation.name if organisation is not None else "",
+        action=action,
+        person_nin=person_nin[:11],
+        object_ref=str(object_ref)[:100],
+        detail=str(detail)[:200],
+    )
+
+
+def break_glass_allowed(user: AbstractUser) -> bool:
+    """Operators only: active admin users holding the break-glass permission (superusers hold it)."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(BREAK_GLASS_PERMISSION))
+
+
+@transaction.atomic
+def break_glass_log(*, operator: AbstractUser, person_nin: str, what: str, reason: str) -> AccessLogEntry:
+    """Record an operator's look at a citizen's health data, before anything is shown.
+
+    One entry in the citizen's access log (role "operator", no organisation, the reason) and one
+    in the staff audit trail (`breakglass.read`, detail "<what>: <reason>"). Refuses, writing
+    nothing, a user who is not an operator and a reason that is missing or too short.
+    """
+    if not break_glass_allowed(operator):
+        raise PermissionDenied("only operators may use break-glass access")
+    if what not in What.values:
+        raise ValueError(f"unknown access-log kind {what!r}")
+    reason = " ".join((reason or "").split())
+    if len(reason) < BREAK_GLASS_REASON_MIN:
+        raise ValidationError(
+            _("Skriv en begrunnelse på minst %(n)d tegn.") % {"n": BREAK_GLASS_REASON_MIN}, code="reason"
+        )
+    if len(reason) > BREAK_GLASS_REASON_MAX:
+        raise ValidationError(
+            _("Begrunnelsen kan være på høyst %(n)d tegn.") % {"n": BREAK_GLASS_REASON_MAX}, code="reason"
+        )
+    entry = AccessLogEntry.objects.create(
+        person_nin=person_nin,
+        actor_id=operator.pk,
+        actor_name=str(operator),
+        organisation=None,
+        organisation_name=OPERATOR_ORGANISATION_NAME,
+        role=OPERATOR_ROLE,
+        what=what,
+        object_ref="nødtilgang",
+        reason=reason,
+    )
+    audit_write(
+        actor=operator,
+        organisation=None,
+        action=Audit.BREAK_GLASS_READ,
+        person_nin=person_nin,
+        object_ref=f"access:{entry.pk}",
+        detail=f"{what}: {reason}",
+    )
+    return entry
+
+
+# --- the population register (operators: seeders, `manage.py population load`) ------------------
+
+
+@dataclass(frozen=True)
+class ResidentData:
+    """One resident as an operator loads it; the fields of `Resident`."""
+
+    nin: str
+    given_name: str
+    family_name: str
+    birth_date: datetime.date
+    address_code: str = ""
+    confidentiality: str = ""
+    deceased: bool = False
+
+
+RESIDENT_FIELDS = ("given_name", "family_name", "birth_date", "address_code", "confidentiality", "deceased")
+
+
+def _resident_fields(data: ResidentData) -> dict[str, object]:
+    if len(data.nin) != 11 or not data.nin.isdigit():
+        raise ValueError("a national identity number has 11 digits")
+    if data.confidentiality not in Resident.Confidentiality.values:
+        raise ValueError(f"unknown confidentiality code {data.confidentiality!r}")
+    return {field: getattr(data, field) for field in RESIDENT_FIELDS}
+
+
+@transaction.atomic
+def residents_load(*, residents: Iterable[ResidentData]) -> tuple[int, int]:
+    """Create or update residents by identity number; returns (created, updated). Operators only:
+    neither system writes the population register."""
+    rows = {data.nin: _resident_fields(data) for data in residents}
+    existing = {r.nin: r for r in Resident.objects.filter(nin__in=rows)}
+    changed = []
+    for nin, fields in rows.items():
+        resident = existing.get(nin)
+        if resident is not None and any(getattr(resident, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(resident, key, value)
+            changed.append(resident)
+    if changed:
+        Resident.objects.bulk_update(changed, list(RESIDENT_FIELDS))
+    new = [Resident(nin=nin, **fields) for nin, fields in rows.items() if nin not in existing]
+    Resident.objects.bulk_create(new, batch_size=2000)
+    return len(new), len(changed)
+
+
+class PersonRecord(Protocol):
+    """Anything with a resident's fields (a system's own person row, as operators hold it)."""
+
+    nin: str
+    given_name: str
+    family_name: str
+    birth_date: datetime.date
+    address_code: str
+    confidentiality: str
+
+
+def residents_load_from(*, people: Iterable[PersonRecord]) -> tuple[int, int]:
+    """`residents_load` for rows that carry the same fields (the seeders' persons)."""
+    return residents_load(
+        residents=(
+            ResidentData(
+                nin=p.nin,
+                given_name=p.given_name,
+                family_name=p.family_name,
+                birth_date=p.birth_date,
+                address_code=p.address_code,
+                confidentiality=p.confidentiality,
+            )
+            for p in people
+        )
+    )
+
 
 # ============================================================================ prescription register
 

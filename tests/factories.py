@@ -19,6 +19,7 @@ from clinics.models import (
     StaffMembership,
     StaffRole,
 )
+from national.services import residents_load_from
 
 PASSWORD = "Test-passord-123"
 _serial = itertools.count()
@@ -43,6 +44,13 @@ class PersonFactory(factory.django.DjangoModelFactory):
     birth_date = factory.LazyAttribute(lambda o: birth_date_for_age(o.age))
     nin = factory.LazyAttribute(lambda o: nin_generate(o.birth_date, female=o.female, serial=next(_serial) % 200))
     address_code = factory.Sequence(lambda n: f"ADDR-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """The person is in the national population register too, as the operators' seeders keep it."""
+        person = super()._create(model_class, *args, **kwargs)
+        residents_load_from(people=[person])
+        return person
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -6,10 +6,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest
 
 from accounts.models import Person, User
+from accounts.representation import acting_subject
 from clinics.access import membership_for
 from clinics.models import StaffMembership, StaffRole
 from messaging.dialogs.models import ServiceArea
-from messaging.dialogs.representation import acting_subject
 from tools.models import Tool, ToolDispatch, ToolStatus
 
 

@@ -6,10 +6,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Person, User
+from accounts.representation import representatives_of
 from clinics.models import Organisation, StaffRole
-from journal.services import Audit, audit_write
-from messaging.dialogs.representation import representatives_of
 from messaging.notifications import citizen_notify
+from national.services import Audit, audit_write
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus, Verdict
 from tools.selectors import AWAITING_REVIEW, current_verdicts, patient_of_organisation
 
@@ -197,7 +197,7 @@ def tool_send(
         actor=sender,
         organisation=organisation,
         action=Audit.TOOL_SEND,
-        person=person,
+        person_nin=person.nin,
         object_ref=f"tool:{tool.pk}",
         detail=f"dispatch:{dispatch.pk}",
     )

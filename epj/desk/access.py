@@ -3,10 +3,10 @@
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from accounts.models import User
 from clinics.access import membership_for
 from clinics.models import StaffMembership
 from epj.desk.models import AbsenceNotice, Case, DeskAttachment
+from epj.staff import StaffUser as User
 
 
 def desk_membership(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
@@ -18,7 +18,7 @@ def case_for_staff(*, user: User | AnonymousUser, case_id: int) -> Case:
         raise Http404
     case = (
         Case.objects.select_related("organisation", "service", "assignee")
-        .filter(pk=case_id, organisation__staff__user=user)
+        .filter(pk=case_id, organisation__staff__user=user.pk)
         .first()
     )
     if case is None:
@@ -29,7 +29,9 @@ def case_for_staff(*, user: User | AnonymousUser, case_id: int) -> Case:
 def desk_attachment_for_staff(*, user: User | AnonymousUser, attachment_id: int) -> DeskAttachment:
     if not user.is_authenticated:
         raise Http404
-    attachment = DeskAttachment.objects.filter(pk=attachment_id, message__case__organisation__staff__user=user).first()
+    attachment = DeskAttachment.objects.filter(
+        pk=attachment_id, message__case__organisation__staff__user=user.pk
+    ).first()
     if attachment is None:
         raise Http404
     return attachment
@@ -40,7 +42,7 @@ def absence_for_staff(*, user: User | AnonymousUser, notice_id: int) -> AbsenceN
         raise Http404
     notice = (
         AbsenceNotice.objects.select_related("service")
-        .filter(pk=notice_id, service__organisation__staff__user=user)
+        .filter(pk=notice_id, service__organisation__staff__user=user.pk)
         .first()
     )
     if notice is None:

@@ -5,10 +5,10 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
 from clinics.models import Organisation, StaffMembership
 from epj.desk.models import AbsenceNotice, Case, DeskMessage
 from epj.models import Delivery, EpjPatient
+from epj.staff import StaffUser as User
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
 OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
@@ -53,7 +53,7 @@ def desk_cases(
     elif age in AGE_FILTERS:
         cases = cases.filter(waiting_since__lte=now - datetime.timedelta(days=AGE_FILTERS[age]))
     if assignee == "me":
-        cases = cases.filter(assignee=user)
+        cases = cases.filter(assignee=user.pk)
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
     elif assignee.isdigit():
@@ -90,7 +90,9 @@ def desk_open_count(*, organisation: Organisation) -> int:
 def desk_organisations(*, user: User) -> list[Organisation]:
     return [
         m.organisation
-        for m in StaffMembership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+        for m in StaffMembership.objects.filter(user=user.pk)
+        .select_related("organisation")
+        .order_by("organisation__name")
     ]
 
 

@@ -17,7 +17,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
@@ -33,8 +32,8 @@ from epj.roles import (
     staff_action_required,
     staff_membership,
 )
+from epj.staff import StaffUser as User
 from helsenorge.clock import local_today, working_days_after
-from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import (
     AppRec,
     Attachment,
@@ -51,8 +50,8 @@ from messaging.codec import (
 )
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile
-from national.selectors import prescription_latest
-from national.services import prescription_register
+from national.selectors import prescription_latest, resident_for
+from national.services import Audit, access_log_write, audit_write, prescription_register  # docs/national.md
 
 if TYPE_CHECKING:
     from messaging.models import Envelope
@@ -75,14 +74,9 @@ def _epj_patient(*, organisation: Organisation, service: Service, patient: Patie
     except relay.Reject as rejection:
         if rejection.code != "E35" or patient is None:
             raise
-        contact = (
-            HealthContact.objects.select_related("person")
-            .filter(person__nin=patient.nin, service=service, active=True)
-            .first()
-        )
-        if contact is None:
+        if not HealthContact.objects.filter(person__nin=patient.nin, service=service, active=True).exists():
             raise
-        return epj_patient_register(organisation=organisation, person=contact.person)
+        return epj_patient_register(organisation=organisation, nin=patient.nin)
 
 
 def _journal_file(*, case: Case, message: Message, direction: str) -> None:
@@ -292,7 +286,7 @@ def _charge_record(*, case: Case, user: User) -> Charge | None:
         tariff_copayment=tariff.copayment,
         accepted_copayment=case.accepted_copayment,
         state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
-        recorded_by=user,
+        recorded_by_id=user.pk,
     )
 
 
@@ -300,7 +294,7 @@ def _charge_record(*, case: Case, user: User) -> Charge | None:
 
 
 def _staff_author(*, user: User, case: Case) -> Author:
-    membership = StaffMembership.objects.filter(user=user, organisation=case.organisation).first()
+    membership = StaffMembership.objects.filter(user=user.pk, organisation=case.organisation).first()
     her_id = membership.service.her_id if membership and membership.service else None
     return Author(
         name=user.get_full_name() or user.email,
@@ -351,7 +345,7 @@ def _send(
         text=text,
         author_name=author.name,
         outcome=outcome,
-        sent_by=user,
+        sent_by_id=user.pk,
         delivery=Delivery.SENT,
     )
     for attachment in message.attachments:
@@ -482,13 +476,13 @@ def case_reply(
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None
     if case.assignee_id is None:
-        case.assignee = user
+        case.assignee_id = user.pk
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
     audit_write(
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_REPLY,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
         detail=" ".join(filter(None, [outcome, "close" if close else ""])),
     )
@@ -521,7 +515,7 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_CLOSE,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return outgoing
@@ -541,7 +535,7 @@ def case_claim(*, case: Case, user: User) -> Case:
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_CLAIM,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return case
@@ -572,7 +566,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
         actor=user,
         organisation=case.organisation,
         action=Audit.CASE_ASSIGN,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
         detail=f"assignee:{assignee_id or '-'}",
     )
@@ -602,7 +596,7 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
         actor=user,
         organisation=case.organisation,
         action=Audit.CHARGE_PAID,
-        person=case.patient_nin,
+        person_nin=case.patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return charge
@@ -618,12 +612,9 @@ def clinic_thread_start(
         raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
     if not service_offers(service=service, process=CaseKind.EKONTAKT):
         raise ValidationError(_("Tjenesten tilbyr ikke e-kontakt."))
-    contact = (
-        HealthContact.objects.select_related("person")
-        .filter(person__nin=patient_nin, service=service, active=True)
-        .first()
-    )
-    if contact is None:
+    listed = HealthContact.objects.filter(person__nin=patient_nin, service=service, active=True).exists()
+    resident = resident_for(nin=patient_nin) if listed else None
+    if resident is None:
         raise ValidationError(_("Pasienten har ikke %(service)s som aktiv helsekontakt.") % {"service": service.name})
     if not subject.strip() or not text.strip():
         raise ValidationError(_("Skriv emne og melding."))
@@ -634,9 +625,9 @@ def clinic_thread_start(
         conversation_ref=new_msg_id(),
         subject=subject.strip()[:200],
         patient_nin=patient_nin,
-        patient_name=contact.person.full_name,
+        patient_name=resident.full_name,
         state=Case.State.ANSWERED,
-        assignee=user,
+        assignee_id=user.pk,
     )
     _send(
         case=case,
@@ -648,7 +639,7 @@ def clinic_thread_start(
         actor=user,
         organisation=organisation,
         action=Audit.CASE_START,
-        person=contact.person,
+        person_nin=patient_nin,
         object_ref=f"case:{case.pk}",
     )
     return case
@@ -678,22 +669,17 @@ def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[
     a case; the citizen reads it in "who has seen my information". Only the fact is logged, never
     the search words or a subject. Returns how many entries were written.
     """
-    from accounts.models import Person
-    from journal.services import ACCESS_MESSAGES, access_log_write
-
-    nins = {case.patient_nin for case in cases}
-    written = 0
-    for person in Person.objects.filter(nin__in=nins).order_by("pk"):
+    nins = sorted({case.patient_nin for case in cases if case.patient_nin})
+    for nin in nins:
         access_log_write(
             actor=user,
             organisation=membership.organisation,
             role=membership.role,
-            person=person,
+            person_nin=nin,
             what=ACCESS_MESSAGES,
             object_ref=_("Søk i ekspedisjonen"),
         )
-        written += 1
-    return written
+    return len(nins)
 
 
 # --- absence, published in the address register ---------------------------------------------
@@ -726,7 +712,12 @@ def absence_set(
     if not text.strip() or not substitute.strip():
         raise ValidationError(_("Skriv en fraværsmelding og hvem som er vikar."))
     notice = AbsenceNotice.objects.create(
-        service=service, text=text.strip(), substitute=substitute.strip(), starts=starts, ends=ends, created_by=user
+        service=service,
+        text=text.strip(),
+        substitute=substitute.strip(),
+        starts=starts,
+        ends=ends,
+        created_by_id=user.pk,
     )
     # Citizens see the notice before they write: the portal reads it from the register, never
     # from the EPJ, so the EPJ publishes it there as a clinic's record system would.

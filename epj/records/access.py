@@ -3,10 +3,12 @@
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from accounts.models import Person, User
 from clinics.access import membership_for
 from clinics.models import HealthContact, StaffMembership, StaffRole
 from epj.records.models import CopyRequest, HospitalDocument
+from epj.staff import StaffUser as User
+from national.models import Resident
+from national.selectors import resident_by_id
 
 # Who handles journal copies: all desk roles (the secretary usually does the printing).
 COPY_ROLES = [StaffRole.RECEPTION, StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
@@ -46,24 +48,28 @@ def clinician_membership_for(*, user: User | AnonymousUser, organisation_id: int
 
 def treated_patient_for(
     *, user: User | AnonymousUser, organisation_id: int, person_id: int
-) -> tuple[StaffMembership, Person]:
-    """(membership, person) for a clinician whose organisation treats the person now, or 404.
+) -> tuple[StaffMembership, Resident]:
+    """(membership, resident) for a clinician whose organisation treats the person now, or 404.
 
-    "Treats" means an active health contact with one of the organisation's services.
+    `person_id` is the population register's id (the patient list links by it). "Treats" means an
+    active health contact with one of the organisation's services.
     """
     membership = clinician_membership_for(user=user, organisation_id=organisation_id)
-    treats = HealthContact.objects.filter(
-        person_id=person_id, active=True, service__organisation_id=membership.organisation_id
-    ).exists()
-    person = Person.objects.filter(pk=person_id).first() if treats else None
-    if person is None:
+    person = resident_by_id(resident_id=person_id)
+    treats = (
+        person is not None
+        and HealthContact.objects.filter(
+            person__nin=person.nin, active=True, service__organisation_id=membership.organisation_id
+        ).exists()
+    )
+    if person is None or not treats:
         raise Http404
     return membership, person
 
 
 def shared_document_for_clinician(
     *, user: User | AnonymousUser, organisation_id: int, person_id: int, document_id: str
-) -> tuple[StaffMembership, Person, HospitalDocument]:
+) -> tuple[StaffMembership, Resident, HospitalDocument]:
     """(membership, person, document) for a treating clinician, or 404."""
     membership, person = treated_patient_for(user=user, organisation_id=organisation_id, person_id=person_id)
     document = (

@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.nin import nin_parse
 from epj.records.models import CopyRequest, HospitalDocument
+from national.nin import nin_parse
 
 
 def _clean_nin(value: str) -> str:

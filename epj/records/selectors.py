@@ -5,10 +5,11 @@ import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from accounts.models import Person
 from clinics.models import HealthContact, Organisation
 from epj.models import Delivery, EpjPatient, JournalEntry
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument, RecordNote
+from national.models import Resident
+from national.selectors import residents_for
 
 
 def copy_requests_for_desk(*, organisation: Organisation, state: str = "") -> QuerySet[CopyRequest]:
@@ -76,10 +77,13 @@ def record_patient_name(*, organisation: Organisation, patient_nin: str) -> str:
     return f"{patient.given_name} {patient.family_name}" if patient else ""
 
 
-def treated_patients(*, organisation: Organisation) -> QuerySet[Person]:
-    """People with an active health contact at one of the organisation's services."""
-    person_ids = HealthContact.objects.filter(active=True, service__organisation=organisation).values("person_id")
-    return Person.objects.filter(pk__in=person_ids).order_by("family_name", "given_name")
+def treated_patients(*, organisation: Organisation) -> QuerySet[Resident]:
+    """People with an active health contact at one of the organisation's services, as the
+    population register names them."""
+    nins = HealthContact.objects.filter(active=True, service__organisation=organisation).values_list(
+        "person__nin", flat=True
+    )
+    return residents_for(nins=nins)
 
 
 def hospital_documents_published(*, organisation: Organisation) -> QuerySet[HospitalDocument]:

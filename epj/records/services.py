@@ -7,7 +7,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Person
 from clinics.models import HealthContact, Organisation, Process, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, patient_read_log
@@ -22,6 +21,8 @@ from epj.services import epj_outage_check, epj_relationship_required
 from messaging.codec import AppRec, Message
 from messaging.models import Envelope
 from messaging.relay import Reject, relay_send
+from national.models import Resident
+from national.selectors import resident_for
 
 
 def _receiving_service(message: Message) -> Service:
@@ -38,13 +39,13 @@ def _receiving_service(message: Message) -> Service:
     return service
 
 
-def _patient_person(message: Message) -> Person:
+def _patient_resident(message: Message) -> Resident:
     if message.patient is None or not message.patient.nin:
         raise Reject("E30", "Pasientens fødselsnummer mangler")
-    person = Person.objects.filter(nin=message.patient.nin).first()
-    if person is None:
+    resident = resident_for(nin=message.patient.nin)
+    if resident is None:
         raise Reject("E53", "Ukjent fødselsnummer")
-    return person
+    return resident
 
 
 def copy_request_receive(message: Message, envelope: Envelope | None = None) -> CopyRequest:
@@ -56,8 +57,8 @@ def copy_request_receive(message: Message, envelope: Envelope | None = None) -> 
     epj_outage_check(organisation=service.organisation)  # a down EPJ fails transiently; the relay retries
     if not service_offers(service=service, process=Process.JOURNAL_COPY):
         raise Reject("X99", "Tjenesten tilbyr ikke journalkopi")
-    person = _patient_person(message)
-    if not HealthContact.objects.filter(person=person, service=service, active=True).exists():
+    person = _patient_resident(message)
+    if not HealthContact.objects.filter(person__nin=person.nin, service=service, active=True).exists():
         raise Reject("E35", "Pasienten har ikke et aktivt forhold til tjenesten")
     written_by = message.on_behalf.name if message.on_behalf else (message.author.name if message.author else "")
     return CopyRequest.objects.create(
@@ -187,7 +188,7 @@ def hospital_document_publish(
     organisation: Organisation = membership.organisation
     if not organisation.is_hospital:
         raise ValidationError(_("Bare sykehus deler dokumenter."))
-    person = Person.objects.filter(nin=patient_nin).first()
+    person = resident_for(nin=patient_nin)
     if person is None:
         raise ValidationError(_("Fødselsnummeret finnes ikke i folkeregisteret."))
     return HospitalDocument.objects.create(
@@ -203,32 +204,34 @@ def hospital_document_publish(
     )
 
 
-def _treating_clinician_required(*, membership: StaffMembership, person: Person) -> None:
+def _treating_clinician_required(*, membership: StaffMembership, person: Resident) -> None:
     """Shared documents are read by a clinician whose organisation treats the person now."""
     action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
     if not HealthContact.objects.filter(
-        person=person, active=True, service__organisation_id=membership.organisation_id
+        person__nin=person.nin, active=True, service__organisation_id=membership.organisation_id
     ).exists():
         raise StaffActionRefused(_("Virksomheten din behandler ikke denne pasienten nå."))
 
 
 @transaction.atomic
 def shared_document_open(
-    *, membership: StaffMembership, person: Person, document: HospitalDocument
+    *, membership: StaffMembership, person: Resident, document: HospitalDocument
 ) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
     _treating_clinician_required(membership=membership, person=person)
     if document.patient_nin != person.nin:
         raise StaffActionRefused(_("Dokumentet gjelder en annen pasient."))
-    patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=document.title)
+    patient_read_log(membership=membership, patient_nin=person.nin, what=ACCESS_DOCUMENTS, object_ref=document.title)
     return document
 
 
 @transaction.atomic
-def shared_documents_open(*, membership: StaffMembership, person: Person) -> list[HospitalDocument]:
+def shared_documents_open(*, membership: StaffMembership, person: Resident) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
     _treating_clinician_required(membership=membership, person=person)
-    patient_read_log(membership=membership, person=person, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt"))
+    patient_read_log(
+        membership=membership, patient_nin=person.nin, what=ACCESS_DOCUMENTS, object_ref=_("Dokumentoversikt")
+    )
     return list(shared_documents_for_patient(patient_nin=person.nin, include_confidential=True))
 
 

@@ -3,13 +3,15 @@
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from accounts.models import User
 from clinics.models import StaffMembership
+from epj.staff import StaffUser as User
 from epj.timebooks.models import Booking, Slot, Timebook
 
 
 def _member(user: User | AnonymousUser, organisation_id: int) -> bool:
-    return user.is_authenticated and StaffMembership.objects.filter(user=user, organisation_id=organisation_id).exists()
+    return (
+        user.is_authenticated and StaffMembership.objects.filter(user=user.pk, organisation_id=organisation_id).exists()
+    )
 
 
 def timebook_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> Timebook:
@@ -43,7 +45,7 @@ def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: in
         raise Http404
     membership = (
         StaffMembership.objects.select_related("organisation")
-        .filter(user=user, organisation_id=timebook.organisation_id)
+        .filter(user=user.pk, organisation_id=timebook.organisation_id)
         .first()
     )
     if membership is None:

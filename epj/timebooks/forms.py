@@ -5,10 +5,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.nin import nin_parse
 from clinics.models import Service, StaffMembership, StaffRole
 from epj.timebooks.models import AvailabilityException, AvailabilityRule, ExceptionKind, Slot, Timebook, TimebookKind
 from helsenorge.clock import local_today
+from national.nin import nin_parse
 
 
 def https_url_formfield(field, **kwargs):

@@ -12,9 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from clinics.models import StaffMembership
 from epj.receipts import apprec_file
+from epj.staff import StaffUser as User
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
     AppointmentMessage,
@@ -29,8 +29,8 @@ from epj.timebooks.models import (
     Timebook,
 )
 from helsenorge.clock import instant_add, is_public_holiday, local_at, local_day_bounds
-from journal.services import Audit, audit_write  # the staff audit trail (docs/journal.md)
 from messaging.codec import AppRec
+from national.services import ACCESS_APPOINTMENTS, Audit, access_log_write_many, audit_write  # docs/national.md
 
 
 class BookingError(Exception):
@@ -229,7 +229,7 @@ def slot_book(
                 patient_name=patient_name,
                 request_id=request_id,
                 source=source,
-                booked_by=booked_by,
+                booked_by_id=booked_by.pk if booked_by is not None else None,
                 video_url=_video_url(slot),
             )
     except IntegrityError:
@@ -369,7 +369,7 @@ def _desk_audit(*, user: User | None, action: str, booking: Booking, detail: str
         actor=user,
         organisation=booking.slot.timebook.organisation,
         action=action,
-        person=booking.patient_nin,
+        person_nin=booking.patient_nin,
         object_ref=f"booking:{booking.pk}",
         detail=detail or f"slot:{booking.slot_id}",
     )
@@ -379,18 +379,17 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     """Staff opened a slot with patients' bookings: each patient reads it in "who has seen my
     information" (DESIGN §7). Only that appointments were seen and when, never the timebook's
     reason (the log is shown in the portal). Returns the number of entries written."""
-    from accounts.models import Person
-    from epj.access_log import ACCESS_APPOINTMENTS, patient_read_log
+    from epj.access_log import patient_read_log
 
-    membership = StaffMembership.objects.filter(user=user, organisation_id=slot.timebook.organisation_id).first()
+    membership = StaffMembership.objects.filter(user=user.pk, organisation_id=slot.timebook.organisation_id).first()
     if membership is None:
         return 0
     nins = set(slot.bookings.filter(status=BookingStatus.ACTIVE).values_list("patient_nin", flat=True))
     written = 0
-    for person in Person.objects.filter(nin__in=nins):
+    for nin in sorted(nins):
         written += patient_read_log(
             membership=membership,
-            person=person,
+            patient_nin=nin,
             what=ACCESS_APPOINTMENTS,
             object_ref=timezone.localtime(slot.start).strftime("Time %d.%m.%Y %H:%M"),
         )
@@ -403,9 +402,6 @@ def calendar_viewed_log(
     """Staff saw the names of patients booked in the calendar: each of them reads it in "who has
     seen my information", one entry per patient however many of their slots were shown, all in one
     insert. Only the calendar's day or week, never a timebook's reason. Returns the entries written."""
-    from accounts.models import Person
-    from journal.services import ACCESS_APPOINTMENTS, access_log_write_many  # the citizen-readable log
-
     nins = sorted(set(patient_nins))
     if not nins:
         return 0
@@ -413,7 +409,7 @@ def calendar_viewed_log(
         actor=user,
         organisation=membership.organisation,
         role=membership.role,
-        persons=Person.objects.filter(nin__in=nins),
+        person_nins=nins,
         what=ACCESS_APPOINTMENTS,
         object_ref=object_ref,
     )

@@ -17,7 +17,6 @@ import re
 
 from lxml import etree
 
-from accounts.nin import nin_has_valid_check_digits
 from messaging.codec import codes
 from messaging.codec.apprec import apprec_from_element
 from messaging.codec.elements import (
@@ -60,6 +59,7 @@ from messaging.codec.types import (
     Resept,
 )
 from messaging.codec.xcal import calendar_from_element, calendar_node
+from national.nin import nin_has_valid_check_digits
 
 MH = codes.NS_MSGHEAD
 _DIA = codes.NS_DIALOG_11

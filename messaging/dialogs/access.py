@@ -6,9 +6,9 @@ re-validated on each request.
 
 from django.http import Http404, HttpRequest
 
+from accounts.representation import Subject, acting_subject
 from clinics.models import Service
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, Thread
-from messaging.dialogs.representation import Subject, acting_subject
 
 
 def dialog_subject(request: HttpRequest) -> Subject:

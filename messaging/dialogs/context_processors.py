@@ -1,4 +1,4 @@
-from messaging.dialogs.representation import acting_options, acting_subject
+from accounts.representation import acting_options, acting_subject
 
 
 def citizen_counts_for(request):

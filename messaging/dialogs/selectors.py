@@ -11,12 +11,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
+from accounts.representation import Subject
 from clinics.models import HealthContact, Service
 from clinics.selectors import service_absence_current
 from helsenorge.clock import local_today
 from helsenorge.pagination import page_number
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
-from messaging.dialogs.representation import Subject
 from messaging.models import EnvelopeState, NoticeEvent
 from messaging.wire import dialogs as wire
 from national.selectors import TariffQuote, prescriptions_valid, tariff_quote

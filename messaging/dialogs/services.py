@@ -19,6 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
+from accounts.representation import (
+    GRANTOR_MIN_AGE,
+    HOLDER_MIN_AGE,
+    Subject,
+    is_confidential,
+    representatives_of,
+)
 from clinics.models import Service
 from clinics.selectors import active_contact, service_offers
 from messaging.codec import AppRec, Attachment, Author, Message, OnBehalf, codes
@@ -31,13 +38,6 @@ from messaging.dialogs.models import (
     RenewedPrescription,
     ServiceArea,
     Thread,
-)
-from messaging.dialogs.representation import (
-    GRANTOR_MIN_AGE,
-    HOLDER_MIN_AGE,
-    Subject,
-    is_confidential,
-    representatives_of,
 )
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import EXTENSIONS, CheckedFile, content_type_of

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.representation import acting_for_set, acting_subject
 from messaging.dialogs.access import (
     attachment_for_citizen,
     dialog_subject,
@@ -27,7 +28,6 @@ from messaging.dialogs.forms import (
     ReplyForm,
 )
 from messaging.dialogs.models import Kind
-from messaging.dialogs.representation import acting_for_set, acting_subject
 from messaging.dialogs.selectors import (
     InboxFilter,
     compose_facts,

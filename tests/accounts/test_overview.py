@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.representation import SESSION_KEY
 from appointments.models import Appointment, AppointmentStatus
 from clinics.models import HealthContact
 from journal.models import JournalCopyRequest, JournalDocument
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, ServiceArea, Thread
-from messaging.dialogs.representation import SESSION_KEY
 from tests import factories as f
 from tests.conftest import login_as
 from tools.models import TargetGroup, Tool, ToolDispatch, ToolKind, ToolStatus, Topic

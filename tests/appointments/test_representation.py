@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from accounts.representation import SESSION_KEY
 from appointments.models import Appointment, AppointmentStatus
 from appointments.views import _slot_choice
 from messaging.codec import codes, message_parse
-from messaging.dialogs.representation import SESSION_KEY
 from messaging.models import Envelope
 from tests.conftest import login_as
 from tests.timebooks.helpers import confirmed_appointment, deliver_all, free_slot, make_slot, make_timebooks

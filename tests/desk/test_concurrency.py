@@ -11,11 +11,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from accounts.representation import RELATION_SELF, Subject
 from epj.desk.models import Case
 from epj.desk.services import case_assign, case_claim, case_close, case_reply
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
-from messaging.dialogs.representation import RELATION_SELF, Subject
 from tests.dialogs.conftest import deliver_all
 from tests.timebooks.test_concurrency import race
 

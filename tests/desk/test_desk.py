@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk.models import Case, CaseKind
 from epj.desk.selectors import desk_cases, is_overdue
 from epj.desk.services import case_claim
 from helsenorge.clock import working_days_after
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
-from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from tests.conftest import login_as
 from tests.dialogs.conftest import deliver_all
 
@@ -119,13 +119,13 @@ def test_empty_desk_says_so(client, clinic_data):
 
 
 def test_opening_a_case_is_in_the_citizens_access_log_without_its_subject(client, three_cases):
-    from journal.models import AccessLogEntry
+    from national.models import AccessLogEntry
 
     cast = three_cases
     case = Case.objects.get(subject="Gammel sak")
     login_as(client, cast.kari)
     client.get(reverse("desk:case", args=[case.pk]))
-    entry = AccessLogEntry.objects.get(person=cast.nora.person)
+    entry = AccessLogEntry.objects.get(person_nin=cast.nora.person.nin)
     assert (entry.what, entry.organisation, entry.object_ref) == ("messages", cast.gp_org, "E-kontakt")
     client.post(reverse("desk:case", args=[case.pk]), {"text": ""})  # a failed reply is not another opening
     assert AccessLogEntry.objects.count() == 1

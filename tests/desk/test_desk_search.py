@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from epj.desk.models import Case
-from journal.models import AccessLogEntry
+from national.models import AccessLogEntry
 from tests.conftest import login_as
 from tests.desk.test_desk import subjects, three_cases  # noqa: F401 (fixture)
 
@@ -37,8 +37,8 @@ def test_a_search_that_shows_a_patients_cases_is_logged_for_that_patient_only(cl
 
     _search(client, cast.gp_org, q="Emma")
     entry = AccessLogEntry.objects.get()
-    assert (entry.person, entry.actor, entry.organisation, entry.what) == (
-        cast.emma,
+    assert (entry.person_nin, entry.actor, entry.organisation, entry.what) == (
+        cast.emma.nin,
         cast.kari,
         cast.gp_org,
         AccessLogEntry.What.MESSAGES,

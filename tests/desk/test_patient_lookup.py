@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from epj.desk.selectors import epj_patients_find
 from epj.models import EpjPatient
-from journal.models import AccessLogEntry
+from national.models import AccessLogEntry
 from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db

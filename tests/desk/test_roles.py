@@ -22,8 +22,8 @@ from epj.desk.services import (
 from epj.models import JournalEntry
 from epj.records.services import copy_push, hospital_document_publish, shared_documents_open
 from epj.roles import ROLE_ACTIONS, StaffAction, StaffActionRefused
-from journal.models import AccessLogEntry, StaffAuditEntry
 from messaging.models import Envelope
+from national.models import AccessLogEntry, StaffAuditEntry
 from tests.conftest import login_as
 from tests.desk.test_desk import three_cases  # noqa: F401 (fixture)
 from tests.dialogs.conftest import sent  # noqa: F401 (fixture)

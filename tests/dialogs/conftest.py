@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from epj.demo import seed_epj_patients
 from epj.desk.models import Medication, Tariff
 from epj.desk.services import prescription_issue
 from national.models import FrikortLimit, TariffRate
-from tests.timebooks.helpers import deliver_all  # noqa: F401 (re-exported)
+from ops.population import seed_epj_patients
+from tests.timebooks.helpers import SyncResponder, deliver_all  # noqa: F401 (deliver_all re-exported)
 
 
 @pytest.fixture
@@ -54,10 +54,10 @@ PDF = b"%PDF-1.4\n% a tiny test document\n"
 @pytest.fixture
 def sent(clinic_data):
     """Nora has sent an e-konsultasjon with a PDF; the clinic has it as a case. Returns (thread, case)."""
+    from accounts.representation import RELATION_SELF, Subject
     from epj.desk.models import Case
     from messaging.dialogs import services
     from messaging.dialogs.models import Kind, ServiceArea
-    from messaging.dialogs.representation import RELATION_SELF, Subject
     from messaging.wire.attachments import CheckedFile
 
     nora = clinic_data.nora.person

@@ -64,9 +64,9 @@ def test_marking_the_copayment_paid_adds_no_message_to_the_citizens_thread(clien
 
 @pytest.mark.parametrize("outcome", ["renewed", "refused"])
 def test_a_renewal_answered_and_closed_in_one_step_is_closed_for_the_citizen(client, clinic_data, outcome):
+    from accounts.representation import RELATION_SELF, Subject
     from messaging.dialogs import services
     from messaging.dialogs.models import Kind, ServiceArea
-    from messaging.dialogs.representation import RELATION_SELF, Subject
     from messaging.wire import dialogs as wire
 
     nora = clinic_data.nora.person

@@ -9,13 +9,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.representation import RELATION_SELF, Subject
 from epj.desk import services as desk
 from epj.desk.models import Case, Tariff
 from epj.desk.models import Charge as DeskCharge
 from messaging.codec import message_parse, schema_validate
 from messaging.dialogs import services
 from messaging.dialogs.models import Charge, Kind, ServiceArea
-from messaging.dialogs.representation import RELATION_SELF, Subject
 from messaging.models import Envelope
 from messaging.relay import relay_send
 from messaging.wire import dialogs as wire

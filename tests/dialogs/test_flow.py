@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk import services as desk
 from epj.desk.models import Case, DeskMessage, Frikort, Tariff
 from epj.desk.models import Charge as DeskCharge
@@ -17,7 +18,6 @@ from epj.models import JournalEntry
 from messaging.codec import AppRec, AppRecError, codes, document_parse, resept_parse
 from messaging.dialogs import services
 from messaging.dialogs.models import Charge, DialogMessage, Kind, ServiceArea, Thread
-from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from messaging.relay import relay_send
 from messaging.wire import dialogs as wire
 from tests.dialogs.conftest import deliver_all

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk import services as desk
 from epj.desk.models import Case
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
-from messaging.dialogs.representation import RELATION_PARENT, RELATION_SELF, Subject
 from messaging.notifications import notification_channels_set
 from tests.dialogs.conftest import deliver_all
 from tests.messaging.test_notifications import (  # noqa: F401 (autouse fixture)

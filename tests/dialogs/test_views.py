@@ -4,9 +4,9 @@ of another organisation and the right user. Refused requests change nothing."""
 import pytest
 from django.urls import reverse
 
+from accounts.representation import SESSION_KEY
 from epj.desk.models import Case
 from messaging.dialogs.models import DialogAttachment, DialogMessage, Kind, PowerOfAttorney, ServiceArea, Thread
-from messaging.dialogs.representation import SESSION_KEY
 from messaging.dialogs.services import power_of_attorney_grant
 from messaging.models import Envelope
 from tests.conftest import login_as
@@ -178,8 +178,8 @@ def test_acting_for_switch(client, clinic_data, who):
 
 
 def test_thread_says_who_wrote_on_whose_behalf(client, clinic_data):
+    from accounts.representation import RELATION_PARENT, Subject
     from messaging.dialogs import services
-    from messaging.dialogs.representation import RELATION_PARENT, Subject
 
     nora = clinic_data.nora.person
     subject = Subject(

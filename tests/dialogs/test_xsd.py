@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
+from accounts.representation import RELATION_PARENT, RELATION_PROXY, RELATION_SELF, Subject
 from epj.desk import services as desk
 from epj.desk.models import Case
 from epj.desk.models import Charge as DeskCharge
 from messaging.codec import codes, document_parse, schema_validate, schemas_available
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
-from messaging.dialogs.representation import RELATION_PARENT, RELATION_PROXY, RELATION_SELF, Subject
 from messaging.models import Envelope
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile

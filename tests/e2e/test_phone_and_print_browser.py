@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentType
 from epj.desk.models import AbsenceNotice, Case, CaseKind
-from journal.models import AccessLogEntry
-from journal.services import access_log_write
 from messaging.dialogs.models import Kind, Thread
+from national.models import AccessLogEntry
+from national.services import access_log_write
 from tests.accounts.test_overview import seed_person
 from tests.conftest import TOTP_SECRET
 from tests.e2e.conftest import axe_check, login, screenshot
@@ -83,7 +83,7 @@ def _world(cast):
             actor=cast.kari,
             organisation=cast.gp_org,
             role="clinician",
-            person=cast.nora.person,
+            person_nin=cast.nora.person.nin,
             what=what,
             object_ref=LONG_SUBJECT,
         )

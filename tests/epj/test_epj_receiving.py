@@ -3,7 +3,6 @@
 import pytest
 from django.db import transaction
 
-from epj.demo import seed_epj_patients
 from epj.handlers import communication_test_answer
 from epj.models import EpjPatient, JournalEntry
 from epj.services import EpjUnavailable, epj_outage_end, epj_outage_start, epj_patient_for, journal_file
@@ -11,6 +10,7 @@ from messaging.codec import Patient, codes
 from messaging.relay import Reject, clinic_party, portal_party, relay_ping
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.routing import routes_for
+from ops.population import seed_epj_patients
 from tests import factories as f
 
 

@@ -9,13 +9,13 @@ import pytest
 from django import forms
 
 from clinics.models import Process
-from epj.demo import seed_epj_patients
 from epj.desk.models import Case
 from messaging.codec import Attachment, apprec_parse, codes, message_build
 from messaging.dialogs.forms import EkonsultasjonForm, EkontaktForm, ReplyForm
 from messaging.relay import relay_receive_raw
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+from ops.population import seed_epj_patients
 
 pytestmark = pytest.mark.django_db
 

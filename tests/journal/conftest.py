@@ -8,9 +8,9 @@ import pytest
 from django.db import connection, transaction
 
 from clinics.models import AppointmentLevel, Process, ServiceKind, StaffRole
-from epj.demo import seed_epj_patients
 from epj.records.models import HospitalDocument, RecordNote
 from messaging.relay.delivery import relay_deliver_due
+from ops.population import seed_epj_patients
 from tests import factories as f
 from tests.conftest import TOTP_SECRET
 

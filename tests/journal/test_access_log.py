@@ -1,11 +1,11 @@
-"""The access log: written by access_log_write, read by the citizen. That it is never changed or deleted
+"""The access log: written through national.services.access_log_write, read by the citizen. That it is never changed or deleted
 (append-only, for this log and the staff audit trail alike) is tests/security/test_append_only.py."""
 
 import pytest
 from django.urls import reverse
 
-from journal.models import AccessLogEntry
-from journal.services import access_log_write
+from national.models import AccessLogEntry
+from national.services import access_log_write
 from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ def write(cast, **overrides):
         actor=cast.kari,
         organisation=cast.gp_org,
         role="clinician",
-        person=cast.nora.person,
+        person_nin=cast.nora.person.nin,
         what=AccessLogEntry.What.MESSAGES,
         object_ref="Melding om resept",
     )
@@ -46,7 +46,7 @@ def test_write_refuses_an_actor_outside_the_organisation_and_unknown_kinds(cast)
 def test_citizen_reads_her_log_paged_and_sees_no_one_elses(client, cast):
     for i in range(23):
         write(cast, object_ref=f"oppslag {i}")
-    write(cast, person=cast.ulf.person, object_ref="Ulfs sak")
+    write(cast, person_nin=cast.ulf.person.nin, object_ref="Ulfs sak")
     login_as(client, cast.nora)
     first = client.get(reverse("journal:access_log")).content.decode()
     assert "Hvem har sett opplysningene mine" in first and "Side 1 av 2" in first

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from accounts.representation import SESSION_KEY
 from journal.access import journal_access_allowed
 from messaging.dialogs.models import PowerOfAttorney, ServiceArea
-from messaging.dialogs.representation import SESSION_KEY
 from tests import factories as f
 from tests.conftest import login_as
 

@@ -6,10 +6,11 @@ from django.urls import reverse
 from clinics.models import Process
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from journal.models import JournalCopyRequest, JournalDocument
 from journal.services import journal_copy_request
 from messaging.codec import codes, message_parse, schema_validate
 from messaging.models import Envelope
+from national.models import AccessLogEntry
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import deliver_all, in_transaction
@@ -52,7 +53,7 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
     assert document.source == JournalDocument.Source.REQUESTED and document.person == cast.nora.person
     assert bytes(document.data).startswith(b"%PDF-") and document.mime_type == "application/pdf"
     assert CopyDispatch.objects.get().request == desk
-    logged = AccessLogEntry.objects.get(person=cast.nora.person)
+    logged = AccessLogEntry.objects.get(person_nin=cast.nora.person.nin)
     assert (logged.actor, logged.organisation, logged.what) == (cast.reception, cast.gp_org, "journal_copy")
 
     response = client.get(reverse("journal:document_download", args=[document.pk]))
@@ -231,7 +232,7 @@ def test_an_ordinary_e_kontakt_is_still_filed_by_the_epj(gp_record):
 
 
 def test_parent_requests_a_copy_for_a_child_under_12(client, gp_record):
-    from messaging.dialogs.representation import SESSION_KEY
+    from accounts.representation import SESSION_KEY
 
     cast = gp_record
     login_as(client, cast.nora)

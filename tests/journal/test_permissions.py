@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from epj.records.models import CopyRequest
-from journal.models import AccessLogEntry, JournalCopyRequest, JournalDocument
+from journal.models import JournalCopyRequest, JournalDocument
 from messaging.models import Envelope
+from national.models import AccessLogEntry
 from tests.conftest import login_as
 from tests.journal.conftest import SECRET_TEXT, epj_sync_responder
 
@@ -136,13 +137,13 @@ def test_shared_document(client, hospital, cast, who):
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", WHO)
 def test_access_log(client, cast, who):
-    from journal.services import access_log_write
+    from national.services import access_log_write
 
     access_log_write(
         actor=cast.kari,
         organisation=cast.gp_org,
         role="clinician",
-        person=cast.nora.person,
+        person_nin=cast.nora.person.nin,
         what="record",
         object_ref="Noras journal",
     )

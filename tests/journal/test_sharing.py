@@ -7,9 +7,10 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from journal.models import AccessLogEntry
 from messaging.codec import schema_validate
 from messaging.models import Envelope
+from national.models import AccessLogEntry
+from national.selectors import resident_for
 from tests.conftest import login_as
 from tests.journal.conftest import SECRET_TEXT, epj_sync_responder
 
@@ -121,17 +122,20 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
 ):
     cast = nora_at_other_clinic
     login_as(client, cast.ola)
-    listing = client.get(reverse("records:patient_documents", args=[cast.other_org.pk, cast.nora.person.pk]))
+    listing = client.get(
+        reverse("records:patient_documents", args=[cast.other_org.pk, resident_for(nin=cast.nora.person.nin).pk])
+    )
     assert listing.status_code == 200
     text = listing.content.decode()
     assert "Epikrise etter innleggelse" in text and "Skjermet notat" in text  # personnel see it, marked
     page = client.get(
         reverse(
-            "records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]
+            "records:patient_document",
+            args=[cast.other_org.pk, resident_for(nin=cast.nora.person.nin).pk, hospital.nora_doc.document_id],
         )
     )
     assert page.status_code == 200 and SECRET_TEXT in page.content.decode()
-    entries = list(AccessLogEntry.objects.filter(person=cast.nora.person).order_by("pk"))
+    entries = list(AccessLogEntry.objects.filter(person_nin=cast.nora.person.nin).order_by("pk"))
     assert [(e.actor, e.organisation, e.role, e.what) for e in entries] == [
         (cast.ola, cast.other_org, "clinician", "documents"),
         (cast.ola, cast.other_org, "clinician", "documents"),
@@ -147,7 +151,8 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
 def test_clinician_who_does_not_treat_the_patient_reads_nothing(client, hospital, cast):
     login_as(client, cast.ola)  # Nora has no contact with Ola's organisation
     url = reverse(
-        "records:patient_document", args=[cast.other_org.pk, cast.nora.person.pk, hospital.nora_doc.document_id]
+        "records:patient_document",
+        args=[cast.other_org.pk, resident_for(nin=cast.nora.person.nin).pk, hospital.nora_doc.document_id],
     )
     assert client.get(url).status_code == 404
     assert not AccessLogEntry.objects.exists()
@@ -179,7 +184,7 @@ def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
 
 @pytest.mark.django_db(transaction=True)
 def test_parent_reads_a_young_childs_shared_documents_but_not_a_teenagers(client, hospital, cast):
-    from messaging.dialogs.representation import SESSION_KEY
+    from accounts.representation import SESSION_KEY
 
     login_as(client, cast.nora)
     session = client.session

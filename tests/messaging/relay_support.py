@@ -2,10 +2,10 @@
 
 from django.db import transaction
 
-from epj.demo import seed_epj_patients
 from messaging.codec import Patient
 from messaging.models import EnvelopeState
 from messaging.relay import envelope_for, relay_send
+from ops.population import seed_epj_patients
 from tests import factories as f
 
 SETTLED: tuple[str, ...] = (EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD)

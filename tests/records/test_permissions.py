@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
-from journal.models import AccessLogEntry
 from journal.services import journal_copy_request
 from messaging.models import Envelope
+from national.models import AccessLogEntry
+from national.selectors import resident_for
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import deliver_all, in_transaction
@@ -174,7 +175,7 @@ def test_patient_list(client, gp_record, who):
 
 def test_reception_is_not_health_personnel_for_shared_documents(client, hospital, cast):
     login_as(client, cast.reception)
-    url = reverse("records:patient_documents", args=[cast.gp_org.pk, cast.nora.person.pk])
+    url = reverse("records:patient_documents", args=[cast.gp_org.pk, resident_for(nin=cast.nora.person.nin).pk])
     assert client.get(url).status_code == 404
     assert not AccessLogEntry.objects.exists()
 
@@ -183,13 +184,16 @@ def test_reception_is_not_health_personnel_for_shared_documents(client, hospital
 @pytest.mark.parametrize("view", ["patient_documents", "patient_document"])
 def test_shared_documents_for_personnel(client, hospital, cast, who, view):
     before = state()
-    args = [cast.gp_org.pk, cast.nora.person.pk]
+    args = [cast.gp_org.pk, resident_for(nin=cast.nora.person.nin).pk]
     if view == "patient_document":
         args.append(hospital.nora_doc.document_id)
     response = call(client, desk_user(cast, who, cast.kari), "get", reverse(f"records:{view}", args=args))
     if who == "right_user":
         assert response.status_code == 200
-        assert AccessLogEntry.objects.filter(actor=cast.kari, person=cast.nora.person, what="documents").count() == 1
+        assert (
+            AccessLogEntry.objects.filter(actor=cast.kari, person_nin=cast.nora.person.nin, what="documents").count()
+            == 1
+        )
     else:
         assert_refused(response, who)
         assert state() == before

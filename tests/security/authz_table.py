@@ -19,10 +19,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from accounts.representation import RELATION_SELF, Subject
 from appointments.models import VideoService
 from appointments.services import calendar_feed_get, clinic_video_service_set, drop_in_room_set
 from clinics.models import HealthContact, Process, ServiceKind
-from epj.demo import seed_epj_patients
 from epj.desk.models import Case, DeskAttachment, Frikort, Medication, Tariff
 from epj.desk.services import absence_set, case_reply
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
@@ -31,9 +31,10 @@ from journal.models import JournalDocument
 from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, ServiceArea
-from messaging.dialogs.representation import RELATION_SELF, Subject
 from messaging.models import Notice, NoticeEvent
 from messaging.wire.attachments import CheckedFile
+from national.selectors import resident_for
+from ops.population import seed_epj_patients
 from tests import factories as f
 from tests.conftest import TOTP_SECRET
 from tests.dialogs.conftest import PDF
@@ -264,10 +265,10 @@ def world_build(cast) -> World:
         "records:copy_push": {"organisation_id": org},
         "records:hospital_documents": {"organisation_id": org},
         "records:patients": {"organisation_id": org},
-        "records:patient_documents": {"organisation_id": org, "person_id": nora.pk},
+        "records:patient_documents": {"organisation_id": org, "person_id": resident_for(nin=nora.nin).pk},
         "records:patient_document": {
             "organisation_id": org,
-            "person_id": nora.pk,
+            "person_id": resident_for(nin=nora.nin).pk,
             "document_id": hospital_doc.document_id,
         },
         "appointments:detail": {"appointment_id": appointment.pk},
@@ -507,8 +508,8 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
     "epj_desk_absencenotice": "rw",
     "epj_desk_case": "ro",
     "epj_desk_charge": "ro",
-    "journal_accesslogentry": "ro",
-    "journal_staffauditentry": "ro",
+    "national_accesslogentry": "ro",
+    "national_staffauditentry": "ro",
     "journal_journalcopyrequest": "ro",
     "journal_journaldocument": "ro",
     "epj_records_copyrequest": "ro",

@@ -57,8 +57,8 @@ NOT_HEALTH = {
     "epj_desk.Tariff": {"description"},
     "journal.JournalCopyRequest": {"error_text"},  # the AppRec's error text (codes, no content)
     "journal.JournalDocument": {"title", "filename"},  # generated: "Journalkopi fra <organisation>"
-    "journal.AccessLogEntry": {"object_ref", "reason"},  # no health content by rule; the citizen reads them
-    "journal.StaffAuditEntry": {"object_ref", "detail"},
+    "national.AccessLogEntry": {"object_ref", "reason"},  # no health content by rule; the citizen reads them
+    "national.StaffAuditEntry": {"object_ref", "detail"},
 }
 
 

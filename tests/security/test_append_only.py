@@ -12,8 +12,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.urls import reverse
 
-from journal.models import AccessLogEntry, StaffAuditEntry
-from journal.services import access_log_write, audit_write
+from national.models import AccessLogEntry, StaffAuditEntry
+from national.services import access_log_write, audit_write
 from tests import factories as f
 from tests.conftest import TOTP_SECRET, login_as
 
@@ -36,7 +36,7 @@ LOGS = {
             actor=cast.kari,
             organisation=cast.gp_org,
             role="clinician",
-            person=cast.nora.person,
+            person_nin=cast.nora.person.nin,
             what=AccessLogEntry.What.MESSAGES,
             object_ref="Melding om resept",
         ),
@@ -49,7 +49,7 @@ LOGS = {
             actor=cast.kari,
             organisation=cast.gp_org,
             action=StaffAuditEntry.Action.CASE_CLAIM,
-            person=cast.nora.person,
+            person_nin=cast.nora.person.nin,
             object_ref="case:1",
         ),
         {"detail": "endret", "action": "case.close"},

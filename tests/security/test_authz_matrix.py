@@ -16,7 +16,7 @@ from typing import Any
 
 from django.apps import apps
 
-from messaging.dialogs.representation import SESSION_KEY
+from accounts.representation import SESSION_KEY
 from tests.formclient import FormClient
 from tests.security import authz_table as t
 

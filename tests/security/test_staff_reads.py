@@ -16,8 +16,9 @@ from django.urls import reverse
 from epj.desk.models import DeskAttachment
 from epj.records.models import CopyRequest
 from epj.timebooks.services import desk_book
-from journal.models import AccessLogEntry
 from journal.services import journal_copy_request
+from national.models import AccessLogEntry
+from national.selectors import resident_for
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.journal.conftest import deliver_all, gp_record, hospital, in_transaction  # noqa: F401 (fixtures)
@@ -88,7 +89,7 @@ def world(gp_record, hospital, sent):  # noqa: F811
     treater, _lab = make_timebooks(cast)
     slot = make_slot(treater)
     desk_book(slot=slot, patient_nin=cast.nora.person.nin, patient_name=cast.nora.person.full_name, user=None)
-    org, nora = cast.gp_org.pk, cast.nora.person.pk
+    org, nora = cast.gp_org.pk, resident_for(nin=cast.nora.person.nin).pk
     kwargs = {
         "desk:case": [case.pk],
         "desk:attachment": [DeskAttachment.objects.get(message__case=case).pk],
@@ -117,7 +118,7 @@ def test_each_staff_read_writes_exactly_one_entry(client, world, name):
     assert len(new) == 1, [(e.what, e.object_ref) for e in new]
     entry = new[0]
     membership = reader.staff_memberships.get()
-    assert entry.person == cast.nora.person
+    assert entry.person_nin == cast.nora.person.nin
     assert (entry.actor, entry.actor_name) == (reader, reader.display_name)
     assert (entry.organisation, entry.role, entry.what) == (cast.gp_org, membership.role, read.what)
     # The citizen reads the reference: never the subject, a document's text or the medication.

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from bench.scale_data import seed_scale
+from ops.population import population_from_persons
 
 
 class Command(BaseCommand):
@@ -20,4 +21,6 @@ class Command(BaseCommand):
             written = seed_scale(citizens=citizens, messages=messages, seed=seed, write=self.stdout.write)
         except RuntimeError as error:
             raise CommandError(str(error)) from None
+        created, _updated = population_from_persons()
+        written["folkeregisteret"] = created
         self.stdout.write(self.style.SUCCESS("Ferdig: " + ", ".join(f"{k} {v}" for k, v in written.items())))

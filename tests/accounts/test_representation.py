@@ -8,13 +8,13 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Person
-from messaging.dialogs.models import PowerOfAttorney, ServiceArea
-from messaging.dialogs.representation import (
+from accounts.representation import (
     SESSION_KEY,
     acting_subject,
     representation_options,
     representatives_of,
 )
+from messaging.dialogs.models import PowerOfAttorney, ServiceArea
 from messaging.dialogs.services import power_of_attorney_grant, power_of_attorney_revoke
 from tests import factories as f
 
