@@ -21,7 +21,7 @@ from messaging.relay import relay_send
 from messaging.relay.kicks import kick_on_commit
 from tests.security.conftest import make_clinic
 from tests.security.corpus import hostile_cases, legit_message, replay_case
-from tests.workers import wait_until
+from tests.workers import celery_workers, wait_until
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,22 @@ def rows_mentioning(msg_ids) -> dict[str, int]:
     return found
 
 
-def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
+@pytest.fixture(scope="module")
+def table_workers(django_db_setup, django_db_blocker):
+    """Workers on the table hand-over: the hostile bytes must reach the EPJ's parser unwrapped.
+
+    Over the transport a document that is not well-formed XML is a transport fault answered on the
+    sender's `_error` queue (tests/messaging/test_relay_over_transport.py), not an AppRec; this
+    corpus checks the codec's AppRec codes, so it runs on the hand-over that still delivers raw
+    bytes (HN_RELAY_HANDOVER=table, docs/relay.md).
+    """
+    with django_db_blocker.unblock(), celery_workers(env={"HN_RELAY_HANDOVER": "table"}) as workers:
+        yield workers
+
+
+def test_hostile_documents_are_refused_beside_legitimate_traffic(table_workers, settings):
+    relay_workers = table_workers
+    settings.HN_RELAY_HANDOVER = "table"
     clinic = make_clinic()
     legit = send_legit(clinic, 1, 0)
     wait_until(
