@@ -12,6 +12,7 @@ Nothing about the citizen is shared: a reply holds the clinic's slots only, and 
 own bookings are filtered out of it per request. Figures: docs/benchmarks.md ("Booking").
 """
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -40,6 +41,16 @@ def free_slots_changed(*, service_id: int) -> None:
         cache.set(_generation_key(service_id), uuid.uuid4().hex, timeout=None)
 
 
+_CLAIM_LOCK = threading.Lock()
+
+
+def _claim(key: str, *, timeout: int) -> bool:
+    """Take the right to ask. The embedded file cache's add() is a check then a write, so threads
+    of one process serialise here; Redis makes add() atomic across processes."""
+    with _CLAIM_LOCK:
+        return bool(cache.add(key, 1, timeout=timeout))
+
+
 def free_slots_shared(*, service_id: int, scope: str, fetch: Callable[[], T]) -> T:
     """fetch()'s answer for (service, scope), shared for HN_FREE_SLOTS_CACHE_SECONDS.
 
@@ -58,7 +69,7 @@ def free_slots_shared(*, service_id: int, scope: str, fetch: Callable[[], T]) ->
     wait = float(settings.HN_SYNC_TIMEOUT_SECONDS)
     deadline = time.monotonic() + wait
     step = _FIRST_STEP
-    while not cache.add(f"{key}:asking", 1, timeout=int(wait) + 1):
+    while not _claim(f"{key}:asking", timeout=int(wait) + 1):
         time.sleep(step)
         step = min(step * 1.5, _MAX_STEP)
         found = cache.get(key)
@@ -67,8 +78,10 @@ def free_slots_shared(*, service_id: int, scope: str, fetch: Callable[[], T]) ->
         if time.monotonic() > deadline:
             raise SharedLookupTimeout(key)
     try:
-        found = fetch()
-        cache.set(key, found, ttl)
+        found = cache.get(key)  # whoever asked before may have answered since this caller looked
+        if found is None:
+            found = fetch()
+            cache.set(key, found, ttl)
         return found
     finally:
         cache.delete(f"{key}:asking")

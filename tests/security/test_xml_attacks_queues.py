@@ -82,8 +82,19 @@ def table_workers(django_db_setup, django_db_blocker):
     corpus checks the codec's AppRec codes, so it runs on the hand-over that still delivers raw
     bytes (HN_RELAY_HANDOVER=table, docs/relay.md).
     """
-    with django_db_blocker.unblock(), celery_workers(env={"HN_RELAY_HANDOVER": "table"}) as workers:
+    _broker_purge()
+    with django_db_blocker.unblock(), celery_workers(beat=True, env={"HN_RELAY_HANDOVER": "table"}) as workers:
         yield workers
+
+
+def _broker_purge():
+    """Drop the task messages earlier in-process tests left on the workers' queues: the workers
+    would work through that backlog (the file broker one poll at a time) before the first send."""
+    from helsenorge.celery import app
+
+    with app.connection_for_write() as connection:
+        for queue in ("portal.async", "portal.sync", "epj.async", "epj.sync"):
+            connection.default_channel.queue_purge(queue)
 
 
 def test_hostile_documents_are_refused_beside_legitimate_traffic(table_workers, settings):
