@@ -90,11 +90,13 @@ def table_workers(django_db_setup, django_db_blocker):
 def _broker_purge():
     """Drop the task messages earlier in-process tests left on the workers' queues: the workers
     would work through that backlog (the file broker one poll at a time) before the first send."""
+    from kombu import Queue
+
     from helsenorge.celery import app
 
     with app.connection_for_write() as connection:
         for queue in ("portal.async", "portal.sync", "epj.async", "epj.sync"):
-            connection.default_channel.queue_purge(queue)
+            Queue(queue).bind(connection.default_channel).purge()
 
 
 def test_hostile_documents_are_refused_beside_legitimate_traffic(table_workers, settings):
