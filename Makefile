@@ -6,6 +6,8 @@
 #   make lint  - ruff (lint and format), mypy, the migration check and the import boundaries
 #   make lock  - re-pin requirements.txt (runtime) and requirements-dev.txt from pyproject.toml
 PYTHON ?= python3
+# Test processes (pytest-xdist); the suite mostly waits on worker processes, brokers and a browser.
+TEST_JOBS ?= 2
 VENV ?= .venv
 BIN := $(VENV)/bin
 # One stamp per requirement set: runtime for `make run`, dev (runtime + tools) for tests and lint.
@@ -69,7 +71,8 @@ run: seed
 	-@$(BIN)/honcho -f Procfile start -p $(PORT)
 
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not serial" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # The same checks as .ci/run and .pre-commit-config.yaml; stops at the first that fails.
 lint: install-dev

@@ -7,6 +7,7 @@ The worker processes the tests start load this module too.
 
 import os
 import secrets
+from urllib.parse import urlsplit
 
 # Production behaviour (debug off, as when DJANGO_DEBUG is missing), with what that needs set
 # explicitly: a secret key (one per run; setdefault hands it to the worker processes the tests
@@ -51,3 +52,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Nothing is collected before a test run: WhiteNoise looks static files up per request through
 # the finders (as in development) instead of indexing the empty STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = True
+
+# Under pytest-xdist the workers share the server stack, and every worker's factories hand out the
+# same HER-ids (so the same queue names) and cache keys: each worker gets a namespace of its own
+# on each server. The RabbitMQ virtual host must exist (.ci/run creates hn-test-gw0 … gw7).
+if _xdist_worker:
+    CACHES["default"]["KEY_PREFIX"] = f"hn-{_xdist_worker}"  # noqa: F405
+    if not BROKER_IS_FILESYSTEM:  # noqa: F405
+        CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{_xdist_worker}:"}  # noqa: F405
+    if HN_AMQP_URL and urlsplit(HN_AMQP_URL).path in ("", "/"):  # noqa: F405
+        HN_AMQP_URL = f"{HN_AMQP_URL.rstrip('/')}/hn-test-{_xdist_worker}"  # noqa: F405

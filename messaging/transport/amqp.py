@@ -135,7 +135,14 @@ class AmqpTransport(Transport):
 
     def _connection(self) -> BlockingConnection:
         if self._conn is None:
-            self._conn = BlockingConnection(self.url, timeout=self.timeout, heartbeat=self.heartbeat)
+            address, vhost = _split_vhost(self.url)
+            self._conn = BlockingConnection(
+                address,
+                timeout=self.timeout,
+                heartbeat=self.heartbeat,
+                # RabbitMQ's AMQP 1.0 plugin takes the virtual host from the open frame's hostname.
+                **({"virtual_host": f"vhost:{vhost}"} if vhost != "/" else {}),
+            )
             self._epoch += 1
         return self._conn
 
@@ -392,11 +399,19 @@ class AmqpTransport(Transport):
                     channel.queue_purge(queue)
 
 
+def _split_vhost(url: str) -> tuple[str, str]:
+    """The broker address without a path, and the virtual host the URL's path names ("/" if none),
+    as AMQP URLs name it (``amqp://user:pass@host:5672/vhost``)."""
+    parsed = urlparse(url)
+    vhost = unquote(parsed.path[1:]) if parsed.path and parsed.path != "/" else "/"
+    return parsed._replace(path="").geturl(), vhost
+
+
 def _classic_connection(url: str, timeout: float) -> Any:
     import amqp
 
     parsed = urlparse(url)
-    vhost = unquote(parsed.path[1:]) if parsed.path and parsed.path != "/" else "/"
+    vhost = _split_vhost(url)[1]
     return amqp.Connection(
         host=f"{parsed.hostname}:{parsed.port or (5671 if parsed.scheme == 'amqps' else 5672)}",
         userid=unquote(parsed.username or "guest"),

@@ -27,7 +27,9 @@ from messaging.wire import appointments as wire
 from tests.conftest import login_as
 from tests.timebooks.helpers import SyncResponder, make_slot, make_timebooks
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# A burst against the web server's own slots: another test process sharing the machine would
+# decide whether "everyone else is still served" holds, so these run alone.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.serial]
 
 FORTY_DIGITS = "1" * 40
 BURST = 13  # one more than the default HN_MAX_CONCURRENT_REQUESTS

@@ -25,6 +25,7 @@ from tests.messaging.relay_support import gp_with_patient, patient_of, send
 from tests.workers import celery_workers, wait_until
 
 pytestmark = [
+    pytest.mark.serial,  # hundreds of messages through real workers: the machine to itself
     pytest.mark.postgres,
     pytest.mark.workers,
     pytest.mark.django_db(transaction=True),

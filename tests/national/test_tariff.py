@@ -1,10 +1,12 @@
 """The national tariff: rates by date, the frikort limit, and the operators' command."""
 
 import datetime
+import importlib
 import io
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -15,6 +17,12 @@ from national.services import frikort_limit_set, tariff_rate_set
 pytestmark = pytest.mark.django_db
 
 JAN, JUL = datetime.date(2027, 1, 1), datetime.date(2027, 7, 1)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_tariff():
+    """What the migration seeds, again: a transactional test run earlier flushes the tables."""
+    importlib.import_module("national.migrations.0002_seed_tariff_2ae_and_frikort_limit").seed(apps, None)
 
 
 def test_the_seeded_rate_quotes_2ae_with_the_frikort_limit():
