@@ -39,6 +39,7 @@ if _xdist_worker and os.environ.get("HN_TEST_XDIST_WORKER") != _xdist_worker:
     os.environ["HN_TEST_XDIST_WORKER"] = _xdist_worker
 
 from helsenorge.settings import *  # noqa: E402,F401,F403
+from helsenorge.settings import HN_AMQP_URL  # noqa: E402 (named: it is rebound below)
 
 # Tests never run collectstatic: the hashed manifest storage production uses would refuse every
 # {% static %} tag, so pages get the source files, served from the app folders as in development.
@@ -60,5 +61,5 @@ if _xdist_worker:
     CACHES["default"]["KEY_PREFIX"] = f"hn-{_xdist_worker}"  # noqa: F405
     if not BROKER_IS_FILESYSTEM:  # noqa: F405
         CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{_xdist_worker}:"}  # noqa: F405
-    if HN_AMQP_URL and urlsplit(HN_AMQP_URL).path in ("", "/"):  # noqa: F405
-        HN_AMQP_URL = f"{HN_AMQP_URL.rstrip('/')}/hn-test-{_xdist_worker}"  # noqa: F405
+    if HN_AMQP_URL and urlsplit(HN_AMQP_URL).path in ("", "/"):
+        HN_AMQP_URL = f"{HN_AMQP_URL.rstrip('/')}/hn-test-{_xdist_worker}"

@@ -136,13 +136,11 @@ class AmqpTransport(Transport):
     def _connection(self) -> BlockingConnection:
         if self._conn is None:
             address, vhost = _split_vhost(self.url)
-            self._conn = BlockingConnection(
-                address,
-                timeout=self.timeout,
-                heartbeat=self.heartbeat,
+            options: dict[str, Any] = {"timeout": self.timeout, "heartbeat": self.heartbeat}
+            if vhost != "/":
                 # RabbitMQ's AMQP 1.0 plugin takes the virtual host from the open frame's hostname.
-                **({"virtual_host": f"vhost:{vhost}"} if vhost != "/" else {}),
-            )
+                options["virtual_host"] = f"vhost:{vhost}"
+            self._conn = BlockingConnection(address, **options)
             self._epoch += 1
         return self._conn
 
