@@ -8,7 +8,9 @@ Method (docs/benchmarks.md, "Booking"):
    trip), then ReserverAvtale for a random free slot, and the time until the portal's copy is
    confirmed or declined (reservation-to-confirmed: portal outbox → EPJ books → SvarAvtaleReservasjon
    → portal applies it). The lookup goes through the portal's shared free-slot lookup
-   (HN_FREE_SLOTS_CACHE_SECONDS), as the booking page's does.
+   (HN_FREE_SLOTS_CACHE_SECONDS), as the booking page's does. Each thread opens its database and
+   cache connections before the release (a web worker's are already open), and nobody reserves
+   until every lookup is answered (a citizen reads the week before she picks a slot).
 4. Afterwards the confirmed bench bookings are cancelled through AvbestillAvtale (unless --keep).
 The EPJ needs slots at the target service (seed_demo's timebooks: Laboratoriet, HER-id 8140202).
 The bench touches only the portal's side; the EPJ is reached through the relay as in production.
@@ -24,6 +26,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -83,6 +86,11 @@ def _citizens(service, n):
 
 def _one_citizen(service, person, results, barrier):
     try:
+        # A web worker's thread keeps its database and cache connections between requests
+        # (DB_CONN_MAX_AGE); open them before the clock starts, so the lookup is timed as the
+        # booking view sees it and not fifty connection set-ups at once.
+        connection.ensure_connection()
+        cache.get("hn:bench:warm-up")
         barrier.wait()
         started = time.monotonic()
         try:
@@ -90,7 +98,12 @@ def _one_citizen(service, person, results, barrier):
         except FreeSlotsUnavailable as exc:
             results.append(("unavailable", time.monotonic() - started, None, str(exc)))
             return
-        lookup = time.monotonic() - started
+        finally:
+            lookup = time.monotonic() - started
+            # A citizen reads the week before she picks a slot: nobody reserves until every lookup
+            # is answered, so the lookups are not timed against the other citizens' reservations
+            # (signing and sending, in this one bench process).
+            barrier.wait()
         later = [s for s in slots if s.cancel_deadline is None or s.cancel_deadline > timezone.now()]
         if not later:
             results.append(("no-slots", lookup, None, ""))
@@ -119,7 +132,7 @@ def _measure(out, service, citizens, keep):
         pings.append(seconds)
     people = _citizens(service, citizens)
     results: list[tuple[str, float, float | None, str]] = []
-    barrier = threading.Barrier(citizens)
+    barrier = threading.Barrier(citizens, timeout=120)
     threads = [threading.Thread(target=_one_citizen, args=(service, p, results, barrier)) for p in people]
     started = time.monotonic()
     for thread in threads:
@@ -135,7 +148,9 @@ def _measure(out, service, citizens, keep):
     }
     lines = [
         f"Relay ping (sync, {PINGS}×):        p50 {_ms(pings, 50)}, p95 {_ms(pings, 95)}",
-        f"Ledige timer (sync, {len(lookups)}×):     p50 {_ms(lookups, 50)}, p95 {_ms(lookups, 95)}",
+        # The fastest is about the one lookup that asked the EPJ; the rest waited for its answer.
+        f"Ledige timer (sync, {len(lookups)}×):     p50 {_ms(lookups, 50)}, p95 {_ms(lookups, 95)}, "
+        f"raskeste {min(lookups, default=float('nan')) * 1000:.0f} ms",
         f"Reservasjon → svar ({len(confirmations)}×):  p50 {_ms(confirmations, 50)}, p95 {_ms(confirmations, 95)}",
         f"Utfall: {outcome[AppointmentStatus.CONFIRMED]} bekreftet, {outcome[AppointmentStatus.DECLINED]} avvist (tatt), "
         f"{outcome['unavailable']} uten svar på ledige timer, {outcome['no-slots']} uten ledige timer, "

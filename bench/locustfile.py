@@ -102,6 +102,14 @@ class MinimalViewUser(PortalUser):
         self.page(f"/bench/rad/{self.profile['her_id']}/", name="minimal view")
 
 
+class SignedInMinimalViewUser(MinimalViewUser):
+    """The yardstick with a citizen's session: what every signed-in page pays before its own work."""
+
+    def on_start(self):
+        super().on_start()
+        self.use_session()
+
+
 class InboxUser(PortalUser):
     wait_time = constant(0)
 

@@ -10,6 +10,8 @@ Method (docs/benchmarks.md, "Web load"), all in one run on the same machine:
 3. Phases, each `--duration` seconds, each a headless locust run of bench/locustfile.py:
    a. capacity of the yardstick (a view reading one row by unique index), closed loop with
       `--limit` users (as many as one process admits, so nothing is shed), no think time;
+      then the same view with a citizen's session (session, user and staff memberships read,
+      no template): the floor every signed-in page stands on, and so the most it can reach;
    b. capacity of the inbox page, the same way: throughput ratio b / a;
    c. the citizen scenario at `--users` with 1–3 s think time: inbox, threads, booking, send —
       p50/p95 per page, errors;
@@ -111,6 +113,8 @@ def run(command, *, users, duration, workers, threads, limit, login_users, spike
 
         out.write("a) Målestokk: én rad via unik indeks …")
         yardstick = _summary(phase("yardstick", "MinimalViewUser", admitted, duration), duration)
+        out.write("a2) Målestokken innlogget (økt, bruker, medlemskap; ingen mal) …")
+        signed_in = _summary(phase("yardstick-signed-in", "SignedInMinimalViewUser", admitted, duration), duration)
         out.write("b) Innboksen, samme belastning …")
         inbox = _summary(phase("inbox", "InboxUser", admitted, duration), duration)
         out.write(f"c) Scenario: {users} innbyggere med tenketid …")
@@ -129,7 +133,7 @@ def run(command, *, users, duration, workers, threads, limit, login_users, spike
                 extra_env={"HN_LOAD_SPIKE": f"20,{spike_seconds},{after}", "HN_LOAD_BASE": str(users)},
             )
             spike = (spike_rows, 20, spike_seconds)
-    _report(out, yardstick, inbox, scenario, duration * 2, logins, spike, users, admitted)
+    _report(out, yardstick, signed_in, inbox, scenario, duration * 2, logins, spike, users, admitted)
 
 
 # --- data --------------------------------------------------------------------------------
@@ -380,16 +384,18 @@ def _line(label, s) -> str:
     )
 
 
-def _report(out, yardstick, inbox, scenario, scenario_seconds, logins, spike, users, admitted):
+def _report(out, yardstick, signed_in, inbox, scenario, scenario_seconds, logins, spike, users, admitted):
     out.write("")
     out.write(f"Kapasitet (lukket sløyfe, {admitted} samtidige, ingen tenketid):")
     out.write(_line("målestokk (én rad)", yardstick))
+    out.write(_line("målestokk, innlogget", signed_in))
     out.write(_line("innboks", inbox))
-    out.write(
-        f"  innboks / målestokk gjennomstrømning = {inbox['rps'] / yardstick['rps']:.2f}"
-        if yardstick["rps"]
-        else "  (målestokken svarte ikke)"
-    )
+    if yardstick["rps"]:
+        out.write(f"  innboks / målestokk gjennomstrømning = {inbox['rps'] / yardstick['rps']:.2f}")
+        # The most any signed-in page can reach against the anonymous yardstick in this run.
+        out.write(f"  innlogget målestokk / målestokk = {signed_in['rps'] / yardstick['rps']:.2f}")
+    else:
+        out.write("  (målestokken svarte ikke)")
     out.write(f"Scenario, {users} innbyggere med 1–3 s tenketid:")
     names = sorted({r[1] for r in scenario})
     for name in names:
