@@ -39,6 +39,7 @@ from messaging.relay.delivery import (
     retry_delay,
     worker_name,
 )
+from messaging.relay.errors import transport_error_file
 from messaging.relay.inbound import UNUSABLE, InboundOutcome
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.transport import Delivery, TransportError, TransportMessage
@@ -118,7 +119,9 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
     deadline = time.monotonic() + budget_seconds
     queues = edge.side_queues(side, channel)
     limit = 1 if channel == Channel.SYNC else settings.HN_RELAY_BATCH_SIZE
-    handled = 0
+    # The side's `_error` queues ride along with its asynchronous consumer: the same kicks and
+    # sweeps wake both, and errors are few.
+    handled = errors_consume_due(side=side) if channel == Channel.ASYNC else 0
     # A queue whose delivery failed in this run is left until the next one (a kick or the
     # sweeper): its released message would otherwise come straight back and use up its
     # deliveries in a moment, where the next run gives the fault time to pass.
@@ -237,6 +240,8 @@ def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None =
         if how == "error" and fault is not None:
             edge.error_publish(delivery, fault)
             t.accept(delivery)
+            sender = delivery.message.from_her_id
+            relay_kick(edge.inbound_kick_queue(edge.side_of_her_id(sender), Channel.ASYNC))
         elif how == "accept":
             t.accept(delivery)
         elif how == "reject":
@@ -247,6 +252,37 @@ def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None =
         # The broker delivers it again; the inbox's unique MsgId keeps it from being filed twice.
         logger.warning("relay: could not settle %s on %s", delivery.message.message_id, delivery.queue, exc_info=True)
         edge.transport_reset()
+
+
+# --- the sender's error queues --------------------------------------------------------------------
+
+
+def errors_consume_due(*, side: str) -> int:
+    """Take and file every transport error message waiting on `side`'s `_error` queues."""
+    queues = [error_queue(her_id) for her_id in edge.side_her_ids(side)]
+    buffered = getattr(edge.transport(), "buffered", lambda queue: False)
+    try:
+        depths = edge.transport().queue_depths(queues)
+    except TransportError:
+        edge.transport_reset()
+        raise
+    handled = 0
+    for queue in queues:
+        if not depths.get(queue) and not buffered(queue):
+            continue
+        while deliveries := _take(queue, settings.HN_RELAY_BATCH_SIZE):
+            for delivery in deliveries:
+                handled += 1
+                try:
+                    transport_error_file(delivery.message, side=side, queue=queue)
+                except Exception:
+                    logger.exception(
+                        "relay: filing error message %s from %s failed", delivery.message.message_id, queue
+                    )
+                    _settle(delivery, "release")
+                    return handled  # the next run tries again, after the released one's back-off
+                _settle(delivery, "accept")
+    return handled
 
 
 # --- the synchronous caller ----------------------------------------------------------------------
