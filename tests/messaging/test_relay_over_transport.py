@@ -194,13 +194,15 @@ def test_a_failing_delivery_waits_out_its_back_off_and_is_no_hot_loop(clinic, se
     epj_outage_start(reason="Planlagt vedlikehold")  # every filing raises
     send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
     outbox_publish_due(to_side="epj")
-    assert inbox_consume_due(side="epj", channel="async") == 1  # taken once, failed, released
-    for _ in range(5):
-        inbox_consume_due(side="epj", channel="async")
-    if edge.transport().delays_release:  # the embedded transport hides it for the back-off
-        assert inbox_consume_due(side="epj", channel="async") == 0 and waiting(queue) == 0
-    else:  # on AMQP the next run comes after the back-off; within a run the queue is not asked again
-        assert waiting(queue) == 1
+    # Taken once, failed, released: not taken again in the same run although it is back (AMQP)
+    # or merely hidden (embedded).
+    assert inbox_consume_due(side="epj", channel="async") == 1
+    if edge.transport().delays_release:  # the embedded transport hides it for the whole back-off
+        for _ in range(5):
+            assert inbox_consume_due(side="epj", channel="async") == 0
+        assert waiting(queue) == 0
+    # On AMQP the copy is back on the queue at once; the consumer's next run is woken after the
+    # back-off (no run is forced here).
     assert not waiting(dead_letter_queue(queue))  # not burnt through its deliveries
     epj_outage_end()
 
