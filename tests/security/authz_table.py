@@ -502,7 +502,6 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
     "appointments_dropinroom": "rw",
     "tools_tool": "ro",
     "dialogs_powerofattorney": "rw",
-    "epj_desk_tariff": "rw",
     "epj_desk_frikort": "rw",
     "epj_desk_absencenotice": "rw",
     "epj_desk_case": "ro",
