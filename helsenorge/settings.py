@@ -424,6 +424,10 @@ HN_TRANSPORT_DIR = Path(env_str("HN_TRANSPORT_DIR", str(VAR_DIR / "transport")))
 HN_TRANSPORT_MAX_DELIVERIES = env_int("HN_TRANSPORT_MAX_DELIVERIES", 10, minimum=1, maximum=100)
 # The embedded transport's message lock: an unsettled message comes back after this long.
 HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minimum=1.0)
+# Back-off between redeliveries of a message whose receiver failed unexpectedly: the base doubles
+# with each failed delivery up to the cap, so a failing message is no hot loop (docs/transport.md).
+HN_TRANSPORT_REDELIVERY_BASE_SECONDS = env_float("HN_TRANSPORT_REDELIVERY_BASE_SECONDS", 0.1, minimum=0.0)
+HN_TRANSPORT_REDELIVERY_MAX_SECONDS = env_float("HN_TRANSPORT_REDELIVERY_MAX_SECONDS", 5.0, minimum=0.0)
 
 # How the relay hands a document from one system to the other: `transport` publishes each outbox
 # row, CMS signed and encrypted, on the receiver's queue (docs/relay.md); `table` is the

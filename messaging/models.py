@@ -167,6 +167,42 @@ class InboxMessage(models.Model):
         return f"{self.side} ← {self.msg_type} {self.msg_id}"
 
 
+class TransportErrorOutcome(models.TextChoices):
+    FILED = "filed", _("Registrert på meldingen")
+    SETTLED = "settled", _("Meldingen var allerede kvittert")
+    UNKNOWN = "unknown", _("Ukjent MsgId")
+    MISMATCH = "mismatch", _("Avsenderen er ikke meldingens mottaker")
+
+
+class TransportErrorMessage(models.Model):
+    """An error message a receiver sent to one of this side's `_error` queues: kept as it came,
+    keyed on its own message-id, with what it was filed against (or why it was not)."""
+
+    side = models.CharField(_("mottakerside"), max_length=10, choices=Side.choices)
+    message_id = models.CharField(_("meldings-id"), max_length=100)
+    queue = models.CharField(_("kø"), max_length=100)
+    original_msg_id = models.CharField(_("original MsgId"), max_length=100, blank=True)
+    condition = models.CharField(_("feiltilstand"), max_length=60, blank=True)
+    description = models.TextField(_("feilbeskrivelse"), blank=True)
+    condition_data = models.TextField(_("feildata"), blank=True)
+    receiver_timestamp = models.CharField(_("mottakerens tidsstempel"), max_length=40, blank=True)
+    from_her_id = models.PositiveIntegerField(_("fra HER-id"), null=True, blank=True)
+    to_her_id = models.PositiveIntegerField(_("til HER-id"), null=True, blank=True)
+    original = models.ForeignKey(
+        Envelope, null=True, blank=True, on_delete=models.SET_NULL, related_name="transport_errors"
+    )
+    outcome = models.CharField(_("utfall"), max_length=10, choices=TransportErrorOutcome.choices)
+    received_at = models.DateTimeField(_("mottatt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transportfeil")
+        verbose_name_plural = _("transportfeil")
+        constraints = [models.UniqueConstraint(fields=["side", "message_id"], name="transport_error_unique_per_side")]
+
+    def __str__(self):
+        return f"{self.side} ← {self.condition} for {self.original_msg_id}"
+
+
 class RelayQueueKick(models.Model):
     """Whether a delivery task is already on its way for a queue, so senders enqueue one, not one each.
 

@@ -1,14 +1,7 @@
 from django.contrib import admin
 
-from epj.desk.models import AbsenceNotice, Case, Charge, Frikort, Tariff
+from epj.desk.models import AbsenceNotice, Case, Charge, Frikort
 from helsenorge.admin_metadata import MetadataOnlyAdmin
-
-
-@admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
-    """The configurable tariff table: a new row with a later valid_from takes over on that date."""
-
-    list_display = ("code", "description", "copayment", "valid_from")
 
 
 @admin.register(Frikort)

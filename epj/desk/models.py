@@ -160,28 +160,6 @@ class DeskAttachment(models.Model):
         return f"{self._meta.verbose_name} {self.pk}"
 
 
-class Tariff(models.Model):
-    """A fee code with the patient's co-payment (egenandel); set yearly in the Normaltariff."""
-
-    code = models.CharField(_("takstkode"), max_length=10)
-    description = models.CharField(_("beskrivelse"), max_length=200)
-    copayment = models.DecimalField(_("egenandel (kr)"), max_digits=8, decimal_places=2)
-    valid_from = models.DateField(_("gyldig fra"))
-
-    class Meta:
-        verbose_name = _("takst")
-        verbose_name_plural = _("takster")
-        ordering = ["code", "-valid_from"]
-        constraints = [models.UniqueConstraint(fields=["code", "valid_from"], name="tariff_code_from_unique")]
-
-    def __str__(self):
-        return _("%(code)s (%(amount)s kr fra %(date)s)") % {
-            "code": self.code,
-            "amount": self.copayment,
-            "date": self.valid_from,
-        }
-
-
 class Frikort(models.Model):
     """The patient has reached the cap: no co-payment in the period (looked up from HELFO in reality)."""
 

@@ -21,7 +21,7 @@ from clinics.models import HealthContact, Organisation, Service, StaffMembership
 from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
-from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort, Tariff
+from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort
 from epj.models import Delivery, EpjPatient
 from epj.roles import (
     ANSWER_ACTION,
@@ -50,7 +50,7 @@ from messaging.codec import (
 )
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile
-from national.selectors import prescription_latest, resident_for
+from national.selectors import TariffQuote, prescription_latest, resident_for, tariff_quote
 from national.services import Audit, access_log_write, audit_write, prescription_register  # docs/national.md
 
 if TYPE_CHECKING:
@@ -236,8 +236,9 @@ def _case_reopen_unanswered(*, case_id: int, answer: DeskMessage) -> None:
 # --- billing ----------------------------------------------------------------------------------
 
 
-def tariff_for(*, code: str, on: datetime.date) -> Tariff | None:
-    return Tariff.objects.filter(code=code, valid_from__lte=on).order_by("-valid_from").first()
+def tariff_for(*, code: str, on: datetime.date) -> TariffQuote | None:
+    """The national tariff's rate in force (Normaltariffen): the portal quotes from the same one."""
+    return tariff_quote(code=code, on=on)
 
 
 def has_frikort(*, patient_nin: str, on: datetime.date) -> bool:

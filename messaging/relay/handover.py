@@ -36,12 +36,13 @@ from messaging.relay.delivery import (
     _retry_or_dead,
     envelopes_claim,
     envelopes_receive,
-    retry_delay,
     worker_name,
 )
+from messaging.relay.errors import transport_error_file
 from messaging.relay.inbound import UNUSABLE, InboundOutcome
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.transport import Delivery, TransportError, TransportMessage
+from messaging.transport.base import redelivery_delay
 from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue, sync_queue
 from messaging.transport.sync import SyncClient, SyncTimeout
 
@@ -118,11 +119,15 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
     deadline = time.monotonic() + budget_seconds
     queues = edge.side_queues(side, channel)
     limit = 1 if channel == Channel.SYNC else settings.HN_RELAY_BATCH_SIZE
-    handled = 0
-    # A queue whose delivery failed in this run is left until the next one (a kick or the
-    # sweeper): its released message would otherwise come straight back and use up its
-    # deliveries in a moment, where the next run gives the fault time to pass.
+    # A released delivery comes back after its back-off (`_redelivery_delay`). Where the transport
+    # cannot hide it that long (AMQP), its queue is left until the next run, woken after the
+    # back-off: it would otherwise come straight back and use up its deliveries in a moment.
+    _released.delays = []
+    # The side's `_error` queues ride along with its asynchronous consumer: the same kicks and
+    # sweeps wake both, and errors are few.
+    handled = errors_consume_due(side=side) if channel == Channel.ASYNC else 0
     failing: set[str] = set()
+    hides = edge.transport().delays_release and settings.HN_TRANSPORT_REDELIVERY_BASE_SECONDS > 0
     # On AMQP a message may already sit with this connection, uncounted by the queue depth:
     # such queues are tried once per run.
     buffered = getattr(edge.transport(), "buffered", lambda queue: False)
@@ -136,18 +141,18 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
         waiting = [queue for queue in queues if (depths.get(queue) or queue in unasked) and queue not in failing]
         unasked = set()
         if not waiting:
-            if failing:  # come back after a back-off rather than wait for the sweeper
+            if _released.delays:  # come back after the back-off rather than wait for the sweeper
                 relay_kick(
                     edge.inbound_kick_queue(side, channel),
                     force=True,
-                    countdown=min(retry_delay(1), SHORT_WAKE_SECONDS),
+                    countdown=min(min(_released.delays) + 0.05, SHORT_WAKE_SECONDS),
                 )
             return handled
         for queue in waiting:
             deliveries = _take(queue, limit)
             if deliveries:
                 handled += len(deliveries)
-                if not _file(deliveries, side=side, her_id=queues[queue], channel=channel):
+                if not _file(deliveries, side=side, her_id=queues[queue], channel=channel) and not hides:
                     failing.add(queue)
         if time.monotonic() > deadline:
             relay_kick(edge.inbound_kick_queue(side, channel), force=True)
@@ -237,16 +242,69 @@ def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None =
         if how == "error" and fault is not None:
             edge.error_publish(delivery, fault)
             t.accept(delivery)
+            sender = delivery.message.from_her_id
+            relay_kick(edge.inbound_kick_queue(edge.side_of_her_id(sender), Channel.ASYNC))
         elif how == "accept":
             t.accept(delivery)
         elif how == "reject":
             t.reject(delivery, reason)
         else:
-            t.release(delivery)
+            delay = _redelivery_delay(delivery)
+            t.release(delivery, delay)
+            _released.delays = [*getattr(_released, "delays", []), delay]
     except TransportError:
         # The broker delivers it again; the inbox's unique MsgId keeps it from being filed twice.
         logger.warning("relay: could not settle %s on %s", delivery.message.message_id, delivery.queue, exc_info=True)
         edge.transport_reset()
+
+
+class _Released(threading.local):
+    delays: list[float]
+
+    def __init__(self) -> None:
+        self.delays = []
+
+
+_released = _Released()  # the back-offs of the deliveries this thread's consumer run released
+
+
+def _redelivery_delay(delivery: Delivery) -> float:
+    return redelivery_delay(
+        delivery.delivery_count + 1,
+        base=settings.HN_TRANSPORT_REDELIVERY_BASE_SECONDS,
+        cap=settings.HN_TRANSPORT_REDELIVERY_MAX_SECONDS,
+    )
+
+
+# --- the sender's error queues --------------------------------------------------------------------
+
+
+def errors_consume_due(*, side: str) -> int:
+    """Take and file every transport error message waiting on `side`'s `_error` queues."""
+    queues = [error_queue(her_id) for her_id in edge.side_her_ids(side)]
+    buffered = getattr(edge.transport(), "buffered", lambda queue: False)
+    try:
+        depths = edge.transport().queue_depths(queues)
+    except TransportError:
+        edge.transport_reset()
+        raise
+    handled = 0
+    for queue in queues:
+        if not depths.get(queue) and not buffered(queue):
+            continue
+        while deliveries := _take(queue, settings.HN_RELAY_BATCH_SIZE):
+            for delivery in deliveries:
+                handled += 1
+                try:
+                    transport_error_file(delivery.message, side=side, queue=queue)
+                except Exception:
+                    logger.exception(
+                        "relay: filing error message %s from %s failed", delivery.message.message_id, queue
+                    )
+                    _settle(delivery, "release")
+                    return handled  # the next run tries again, after the released one's back-off
+                _settle(delivery, "accept")
+    return handled
 
 
 # --- the synchronous caller ----------------------------------------------------------------------

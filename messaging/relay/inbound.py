@@ -339,12 +339,21 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
             error_text="Kvittering for ukjent melding",
         )
         return InboundOutcome(APPLIED, detail="no original")
-    if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
+    if not receipt_file(original, apprec, memo):
         return InboundOutcome(APPLIED, detail="already settled", mark=EnvelopeState.DELIVERED)
+    return InboundOutcome(APPLIED, mark=EnvelopeState.DELIVERED)
+
+
+def receipt_file(original: Envelope, apprec: AppRec, memo: BatchMemo, *, transport_error: bool = False) -> bool:
+    """Settle a sent message with its receipt and tell the side's listeners; False when it was
+    settled already. An AppRec and a transport error (as the AppRec it stands for, with
+    `transport_error`) both come through here, so features file them in one place."""
+    if original.state in (EnvelopeState.DELIVERED, EnvelopeState.REJECTED):
+        return False
     now = timezone.now()
     rejected = apprec.status not in (STATUS_OK, STATUS_OK_WITH_ERRORS)  # unknown statuses do not count as OK
     original.state = EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED
-    original.apprec_status = apprec.status
+    original.apprec_status = None if transport_error else apprec.status
     original.error_text = _errors_text(apprec.errors)
     original.claimed_by, original.claimed_at = "", None
     original.sent_at = original.sent_at or now
@@ -365,9 +374,9 @@ def _apprec_receive(envelope: Envelope, apprec: AppRec, memo: BatchMemo) -> Inbo
             "delivered_at",
         ],
     )
-    for listener in routing.routes_for(side).listeners(original.msg_type):
+    for listener in routing.routes_for(original.side).listeners(original.msg_type):
         listener(original, apprec)
-    return InboundOutcome(APPLIED, mark=EnvelopeState.DELIVERED)
+    return True
 
 
 # --- synchronous requests -------------------------------------------------------------------

@@ -7,7 +7,14 @@ from django.conf import settings
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from messaging.models import Envelope, EnvelopeKind, EnvelopeState, queue_name
+from messaging.models import (
+    Envelope,
+    EnvelopeKind,
+    EnvelopeState,
+    TransportErrorMessage,
+    TransportErrorOutcome,
+    queue_name,
+)
 
 
 def envelope_for(msg_id: str) -> Envelope | None:
@@ -27,6 +34,8 @@ class RelayStatus:
     stuck: bool  # a due row has waited longer than the threshold: no worker is consuming
     threshold_seconds: float
     dead: int
+    transport_errors: int = 0  # error messages received on the sides' `_error` queues
+    transport_errors_unfiled: int = 0  # of those, the ones no sent message of ours matched
 
 
 def relay_status(*, threshold_seconds: float | None = None) -> RelayStatus:
@@ -55,11 +64,23 @@ def relay_status(*, threshold_seconds: float | None = None) -> RelayStatus:
         stuck=oldest is not None and oldest > threshold,
         threshold_seconds=threshold,
         dead=Envelope.objects.filter(state=EnvelopeState.DEAD).count(),
+        transport_errors=TransportErrorMessage.objects.count(),
+        transport_errors_unfiled=TransportErrorMessage.objects.exclude(
+            outcome__in=[TransportErrorOutcome.FILED, TransportErrorOutcome.SETTLED]
+        ).count(),
     )
 
 
 def dead_letters(*, limit: int = 100) -> QuerySet[Envelope]:
     return Envelope.objects.filter(state=EnvelopeState.DEAD).order_by("dead_at", "pk")[:limit]
+
+
+def transport_errors(*, limit: int = 100, unfiled: bool = False) -> QuerySet[TransportErrorMessage]:
+    """The transport error messages received, newest first; `unfiled`: only those matching nothing we sent."""
+    rows = TransportErrorMessage.objects.all()
+    if unfiled:
+        rows = rows.exclude(outcome__in=[TransportErrorOutcome.FILED, TransportErrorOutcome.SETTLED])
+    return rows.order_by("-received_at", "-pk")[:limit]
 
 
 def envelopes_unsettled(*, since: datetime.datetime | None = None) -> QuerySet[Envelope]:

@@ -335,7 +335,9 @@ class AmqpTransport(Transport):
         proton_delivery, epoch, _incoming = self._token(delivery)
         self._settle_proton(proton_delivery, epoch, ProtonDelivery.ACCEPTED)
 
-    def release(self, delivery: Delivery) -> None:
+    def release(self, delivery: Delivery, delay: float = 0.0) -> None:
+        # RabbitMQ 3.10's AMQP 1.0 plugin has no delayed release: the consumer waits `delay`
+        # before it asks this queue again (messaging/relay/handover.py).
         proton_delivery, epoch, incoming = self._token(delivery)
         self._requeue(delivery.queue, incoming, proton_delivery, epoch, delivery.delivery_count + 1)
 

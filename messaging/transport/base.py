@@ -103,8 +103,12 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     def accept(self, delivery: Delivery) -> None: ...
 
+    # Whether `release(delay=…)` keeps the message from every consumer until the delay is over;
+    # where it does not, the caller waits that long before it asks the queue again.
+    delays_release: bool = False
+
     @abc.abstractmethod
-    def release(self, delivery: Delivery) -> None: ...
+    def release(self, delivery: Delivery, delay: float = 0.0) -> None: ...
 
     @abc.abstractmethod
     def reject(self, delivery: Delivery, reason: str) -> None: ...
@@ -184,6 +188,14 @@ class Transport(abc.ABC):
             if not delivery.settled:
                 self._settle_quietly(self.accept, delivery)
         return handled
+
+
+def redelivery_delay(failed: int, *, base: float, cap: float) -> float:
+    """Seconds before a message that has failed `failed` deliveries is delivered again:
+    `base` doubled per earlier failure, at most `cap` (0 with a zero base)."""
+    if base <= 0 or failed < 1:
+        return 0.0
+    return float(min(base * 2.0 ** min(failed - 1, 30), cap))
 
 
 def monotonic_deadline(timeout: float) -> Callable[[], float]:

@@ -218,13 +218,18 @@ class EmbeddedTransport(Transport):
     def accept(self, delivery: Delivery) -> None:
         self._settle(delivery, "DELETE FROM message WHERE id = ? AND lease_token = ?")
 
-    def release(self, delivery: Delivery) -> None:
+    delays_release = True
+
+    def release(self, delivery: Delivery, delay: float = 0.0) -> None:
         # To the back of the queue, as the AMQP transport's requeued copy goes: a message that keeps
-        # failing does not hold up the ones behind it.
+        # failing does not hold up the ones behind it. A delay keeps it leased to nobody until then
+        # (taken by no consumer, counted in no depth), the broker's "release with delay".
+        now = time.time()
         self._settle(
             delivery,
-            "UPDATE message SET leased_until = NULL, lease_token = NULL, position = ? WHERE id = ? AND lease_token = ?",
-            time.time(),
+            "UPDATE message SET leased_until = ?, lease_token = NULL, position = ? WHERE id = ? AND lease_token = ?",
+            now + delay if delay > 0 else None,
+            now,
         )
 
     def reject(self, delivery: Delivery, reason: str) -> None:

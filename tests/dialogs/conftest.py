@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from epj.desk.models import Medication, Tariff
+from epj.desk.models import Medication
 from epj.desk.services import prescription_issue
 from national.models import FrikortLimit, TariffRate
 from ops.population import seed_epj_patients
@@ -39,12 +39,6 @@ def clinic_data(cast):
         code="2ae", valid_from=datetime.date(2024, 7, 1), defaults={"copayment": Decimal("170.00")}
     )
     FrikortLimit.objects.get_or_create(valid_from=datetime.date(2025, 1, 1), defaults={"amount": Decimal("3278.00")})
-    # The migration seeds it; transactional tests flush the table, so make sure it is there.
-    Tariff.objects.get_or_create(
-        code="2ae",
-        valid_from=datetime.date(2024, 7, 1),
-        defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")},
-    )
     return cast
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.representation import RELATION_SELF, Subject
 from epj.desk import services as desk
-from epj.desk.models import Case, Tariff
+from epj.desk.models import Case
 from epj.desk.models import Charge as DeskCharge
 from messaging.codec import message_parse, schema_validate
 from messaging.dialogs import services
@@ -19,6 +19,7 @@ from messaging.dialogs.models import Charge, Kind, ServiceArea
 from messaging.models import Envelope
 from messaging.relay import relay_send
 from messaging.wire import dialogs as wire
+from national.models import TariffRate
 from tests.conftest import login_as
 from tests.dialogs.conftest import deliver_all
 
@@ -80,7 +81,7 @@ def test_the_clinic_never_bills_more_than_she_accepted_and_says_so(client, clini
 
 def test_the_portal_keeps_what_she_accepted_beside_a_lower_bill_and_shows_both(client, clinic_data):
     cast = clinic_data
-    Tariff.objects.create(
+    TariffRate.objects.create(
         code="2ae",
         description="Lavere sats",
         copayment=Decimal("150.00"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk import services as desk
-from epj.desk.models import Case, DeskMessage, Frikort, Tariff
+from epj.desk.models import Case, DeskMessage, Frikort
 from epj.desk.models import Charge as DeskCharge
 from epj.models import JournalEntry
 from messaging.codec import AppRec, AppRecError, codes, document_parse, resept_parse
@@ -20,6 +20,7 @@ from messaging.dialogs import services
 from messaging.dialogs.models import Charge, DialogMessage, Kind, ServiceArea, Thread
 from messaging.relay import relay_send
 from messaging.wire import dialogs as wire
+from national.models import TariffRate
 from tests.dialogs.conftest import deliver_all
 
 ALL = frozenset(ServiceArea.values)
@@ -114,7 +115,7 @@ def test_frikort_makes_the_ekonsultasjon_free(clinic_data):
 
 def test_the_tariff_table_is_configurable_by_date(clinic_data):
     cast = clinic_data
-    Tariff.objects.create(
+    TariffRate.objects.create(
         code="2ae",
         description="Ny sats",
         copayment=Decimal("185.00"),

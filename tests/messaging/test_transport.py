@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 
 from messaging.transport import AlreadySettled, RejectMessage, RetryPolicy, TransportError, get_transport
-from messaging.transport.base import DEAD_REASON_TOO_MANY
+from messaging.transport.base import DEAD_REASON_TOO_MANY, redelivery_delay
 from messaging.transport.embedded import EmbeddedTransport
 from messaging.transport.envelope import (
     CMS_CONTENT_TYPE,
@@ -416,6 +416,28 @@ def test_release_redelivers_with_the_delivery_count_one_higher(broker):
     got = other.receive(queue, 5)
     assert got.delivery_count == 3
     other.accept(got)
+
+
+def test_redelivery_back_off_doubles_from_its_base_up_to_its_cap():
+    assert [redelivery_delay(n, base=0.1, cap=2.0) for n in range(1, 8)] == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+    assert redelivery_delay(3, base=0.0, cap=2.0) == 0.0  # back-off off
+
+
+def test_a_delayed_release_hides_the_message_until_then_and_the_others_go_on(tmp_path):
+    transport = EmbeddedTransport(tmp_path)
+    queue = async_queue(CLINIC)
+    failing, next_one = message(queue), message(queue)
+    transport.publish(failing)
+    transport.publish(next_one)
+    got = transport.receive(queue, 5)
+    assert got is not None and got.message == failing
+    transport.release(got, 3600)
+    assert transport.receive(queue, 5).message == next_one  # not held up behind the failing one
+    assert transport.receive(queue, 0.05) is None and transport.queue_depths([queue])[queue] == 0
+    transport.db.execute("UPDATE message SET leased_until = ? WHERE message_id = ?", (time.time(), failing.message_id))
+    back = transport.receive(queue, 5)  # the delay is over: delivered again, counted
+    assert (back.message, back.delivery_count) == (failing, 1)
+    transport.close()
 
 
 def test_the_eleventh_delivery_goes_to_the_dead_letter_queue(broker):

@@ -23,7 +23,7 @@ from accounts.representation import RELATION_SELF, Subject
 from appointments.models import VideoService
 from appointments.services import calendar_feed_get, clinic_video_service_set, drop_in_room_set
 from clinics.models import HealthContact, Process, ServiceKind
-from epj.desk.models import Case, DeskAttachment, Frikort, Medication, Tariff
+from epj.desk.models import Case, DeskAttachment, Frikort, Medication
 from epj.desk.services import absence_set, case_reply
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
 from epj.records.services import copy_push
@@ -33,6 +33,7 @@ from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, ServiceArea
 from messaging.models import Notice, NoticeEvent
 from messaging.wire.attachments import CheckedFile
+from national.models import TariffRate
 from national.selectors import resident_for
 from ops.population import seed_epj_patients
 from tests import factories as f
@@ -108,10 +109,8 @@ def world_build(cast) -> World:
 
     # A thread with an attachment, delivered to the clinic's desk as a case with a charge.
     seed_epj_patients()
-    Tariff.objects.get_or_create(
-        code="2ae",
-        valid_from=datetime.date(2024, 7, 1),
-        defaults={"description": "E-konsultasjon", "copayment": Decimal("170.00")},
+    TariffRate.objects.get_or_create(
+        code="2ae", valid_from=datetime.date(2024, 7, 1), defaults={"copayment": Decimal("170.00")}
     )
     subject = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=frozenset(ServiceArea.values))
     thread = in_transaction(
@@ -503,7 +502,6 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
     "appointments_dropinroom": "rw",
     "tools_tool": "ro",
     "dialogs_powerofattorney": "rw",
-    "epj_desk_tariff": "rw",
     "epj_desk_frikort": "rw",
     "epj_desk_absencenotice": "rw",
     "epj_desk_case": "ro",

@@ -49,12 +49,12 @@ NOT_HEALTH = {
     "testidp.Assertion": {"claims"},
     "clinics.Organisation": set(),
     "messaging.Notice": {"last_error", "path"},
+    "messaging.TransportErrorMessage": {"description", "condition_data"},  # transport faults, no payload
     "tools.Tool": {"purpose", "privacy_text", "evidence", "withdrawal_reason"},
     "tools.ToolEvent": {"notes"},  # the reviewers' notes on a catalogue entry
     "epj.EpjOutage": {"reason"},
     "epj_timebooks.AvailabilityException": {"reason"},
     "epj_desk.AbsenceNotice": {"text"},  # "the doctor is away", shown to every patient
-    "epj_desk.Tariff": {"description"},
     "journal.JournalCopyRequest": {"error_text"},  # the AppRec's error text (codes, no content)
     "journal.JournalDocument": {"title", "filename"},  # generated: "Journalkopi fra <organisation>"
     "national.AccessLogEntry": {"object_ref", "reason"},  # no health content by rule; the citizen reads them

@@ -1,4 +1,4 @@
-"""Operator commands for the relay: status, dead letters, replay, raw receive, ping."""
+"""Operator commands for the relay: status, dead letters, transport errors, replay, raw receive, ping."""
 
 import json
 import sys
@@ -22,6 +22,7 @@ from messaging.relay import (
 from messaging.relay.edge import over_transport
 from messaging.relay.handover import dead_queue_replay, transport_queue_depths, wire_receive
 from messaging.relay.inbound import APPLIED, DUPLICATE, REJECTED, UNUSABLE
+from messaging.relay.selectors import transport_errors
 from messaging.transport import TransportMessage
 
 # `relay receive` exit codes.
@@ -29,7 +30,7 @@ EXIT_ACCEPTED, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_RETRYING = 0, 1, 2, 3
 
 
 class Command(BaseCommand):
-    help = "Inspect and repair the message relay (status, dead, replay, receive, ping)."
+    help = "Inspect and repair the message relay (status, dead, errors, replay, receive, ping)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         )
         dead = sub.add_parser("dead", help="list dead letters with their reasons")
         dead.add_argument("--limit", type=int, default=100)
+        errors = sub.add_parser("errors", help="list transport error messages received on the _error queues")
+        errors.add_argument("--limit", type=int, default=100)
+        errors.add_argument("--unfiled", action="store_true", help="only those that match no message we sent")
         replay = sub.add_parser("replay", help="give dead letters a fresh set of attempts")
         replay.add_argument("id", nargs="?", type=int)
         replay.add_argument("--all", action="store_true")
@@ -92,6 +96,13 @@ class Command(BaseCommand):
             )
         if status.dead:
             self.stdout.write(self.style.WARNING(f"{status.dead} døde meldinger: se `relay dead`."))
+        if status.transport_errors:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{status.transport_errors} transportfeil mottatt, {status.transport_errors_unfiled} "
+                    "uten kjent melding: se `relay errors`."
+                )
+            )
         if over_transport():
             depths = transport_queue_depths()
             self.stdout.write(f"Køer i transporten ({settings.HN_TRANSPORT}), meldinger som venter:")
@@ -113,6 +124,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"#{row.pk} {row.queue} {row.msg_type or '(ukjent type)'} {row.msg_id} "
                 f"forsøk {row.attempts}, død {row.dead_at:%Y-%m-%d %H:%M:%S}: {row.error_text}{kept}"
+            )
+
+    def do_errors(self, *, limit, unfiled, **_):
+        rows = list(transport_errors(limit=limit, unfiled=unfiled))
+        if not rows:
+            self.stdout.write("Ingen transportfeil.")
+        for row in rows:
+            self.stdout.write(
+                f"#{row.pk} {row.side} {row.queue} {row.received_at:%Y-%m-%d %H:%M:%S} fra HER-id {row.from_her_id}: "
+                f"{row.condition} for {row.original_msg_id or '(ingen originalMessageId)'} "
+                f"[{row.get_outcome_display()}]: {row.description}"
             )
 
     def do_replay(self, *, id, all, queue=None, **_):
