@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from clinics.models import Process
 from tests import factories as f
+from tests.messaging.test_transport import amqp_url
 from tests.timebooks.helpers import make_slot, make_timebooks
 from tests.workers import celery_workers
 
@@ -27,11 +28,22 @@ ENV = {"HN_RELAY_SWEEP_SECONDS": "0.5"}
 SPARE_PORTAL_HER_ID = "115899"
 
 
+@pytest.fixture(params=["embedded", "amqp"])
+def transport_env(request, settings) -> dict:
+    """The transport the kit and the workers share: the embedded one, and RabbitMQ when HN_AMQP_URL is set."""
+    if request.param == "amqp":
+        url = amqp_url()
+        settings.HN_TRANSPORT = "amqp"
+        return {**ENV, "HN_TRANSPORT": "amqp", "HN_AMQP_URL": url}
+    settings.HN_TRANSPORT = "embedded"
+    return {**ENV, "HN_TRANSPORT": "embedded"}
+
+
 @contextlib.contextmanager
-def epj_with_sweeper():
+def epj_with_sweeper(env: dict):
     with (
-        celery_workers(sides=("epj",), env=ENV),
-        celery_workers(sides=("portal",), beat=True, env={**ENV, "HN_PORTAL_HER_ID": SPARE_PORTAL_HER_ID}),
+        celery_workers(sides=("epj",), env=env),
+        celery_workers(sides=("portal",), beat=True, env={**env, "HN_PORTAL_HER_ID": SPARE_PORTAL_HER_ID}),
     ):
         yield
 
@@ -60,9 +72,9 @@ def clinic(cast):
     return cast
 
 
-def test_the_kit_plays_helsenorge_against_the_simulated_epj(clinic, django_db_setup):
-    with epj_with_sweeper():
-        code, out = conformance("epj", "--her-id", str(clinic.gp_org.her_id), "--timeout", "10")
+def test_the_kit_plays_helsenorge_against_the_simulated_epj(clinic, django_db_setup, transport_env):
+    with epj_with_sweeper(transport_env):
+        code, out = conformance("epj", "--her-id", str(clinic.gp_org.her_id), "--timeout", "30")
     assert code == 0, out
     for check in (
         "communication test (sync)",
@@ -85,9 +97,9 @@ def test_the_kit_plays_helsenorge_against_the_simulated_epj(clinic, django_db_se
     assert "FAIL" not in out
 
 
-def test_the_kit_plays_an_epj_against_the_portal(clinic, django_db_setup):
-    with celery_workers(sides=("portal",), beat=True, env=ENV):
-        code, out = conformance("portal", "--as-her-id", str(clinic.gp_org.her_id), "--timeout", "10")
+def test_the_kit_plays_an_epj_against_the_portal(clinic, django_db_setup, transport_env):
+    with celery_workers(sides=("portal",), beat=True, env=transport_env):
+        code, out = conformance("portal", "--as-her-id", str(clinic.gp_org.her_id), "--timeout", "30")
     assert code == 0, out
     for check in (
         "e-kontakt the clinic starts",
@@ -106,7 +118,7 @@ def test_the_kit_plays_an_epj_against_the_portal(clinic, django_db_setup):
         assert passed(check, out), f"{check!r} missing or failed:\n{out}"
 
 
-def test_an_epj_that_does_not_answer_fails_the_kit(django_db_setup, db):
+def test_an_epj_that_does_not_answer_fails_the_kit(django_db_setup, db, transport_env):
     # A clinic offering only e-kontakt, and no EPJ worker consuming its queues.
     service = f.ServiceFactory(processes={Process.EKONTAKT: None})
     f.contact(f.PersonFactory(), service)
