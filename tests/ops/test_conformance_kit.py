@@ -53,8 +53,11 @@ def conformance(*args: str) -> tuple[int, str]:
     try:
         call_command("conformance", *args, stdout=out)
     except SystemExit as exit:
-        return int(exit.code or 0), out.getvalue()
-    return 0, out.getvalue()
+        code = int(exit.code or 0)
+    else:
+        code = 0
+    print(out.getvalue())  # the table, shown with -rP or on failure
+    return code, out.getvalue()
 
 
 def passed(check: str, out: str) -> bool:

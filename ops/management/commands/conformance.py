@@ -83,7 +83,8 @@ class Command(BaseCommand):
         )
         rows = [("result", "check", "expected", "got", "seconds")]
         rows += [("pass" if c.passed else "FAIL", c.name, c.expected, c.got, f"{c.seconds:.2f}") for c in report.checks]
-        widths = [min(max(len(row[i]) for row in rows), 60) for i in range(4)]
+        caps = (6, 64, 64, 100)  # the result, the check, what was expected, what came back
+        widths = [min(max(len(row[i]) for row in rows), caps[i]) for i in range(4)]
         for row in rows:
             cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(4)]
             self.stdout.write(" | ".join([*cells, row[4].rjust(7)]))
