@@ -14,6 +14,8 @@ import pytest
 from django.core.management import call_command
 
 from clinics.models import Process
+from messaging.transport import get_transport
+from messaging.transport.envelope import async_queue, sync_queue
 from tests import factories as f
 from tests.messaging.test_transport import amqp_url
 from tests.timebooks.helpers import make_slot, make_timebooks
@@ -125,7 +127,13 @@ def test_an_epj_that_does_not_answer_fails_the_kit(django_db_setup, db, transpor
     # A clinic offering only e-kontakt, and no EPJ worker consuming its queues.
     service = f.ServiceFactory(processes={Process.EKONTAKT: None})
     f.contact(f.PersonFactory(), service)
-    code, out = conformance("epj", "--her-id", str(service.organisation.her_id), "--timeout", "1")
+    her_id = service.organisation.her_id
+    try:
+        code, out = conformance("epj", "--her-id", str(her_id), "--timeout", "1")
+    finally:
+        # Nobody consumes this clinic's queues: what the kit left there goes with them.
+        with get_transport() as transport:
+            transport.delete_queues([async_queue(her_id), sync_queue(her_id)])
     assert code == 1, out
     assert failed("DIALOG_INNBYGGER_EKONTAKT to", out)
     assert "no AppRec" in out
