@@ -39,7 +39,7 @@ from messaging.relay.delivery import (
     retry_delay,
     worker_name,
 )
-from messaging.relay.inbound import UNUSABLE, InboundOutcome
+from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.transport import Delivery, TransportError, TransportMessage
 from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue, sync_queue
@@ -167,9 +167,21 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
                 handled += len(deliveries)
                 if not _file(deliveries, side=side, her_id=queues[queue], channel=channel):
                     failing.add(queue)
+                if channel == Channel.ASYNC:
+                    _publish_between_batches(side)
         if time.monotonic() > deadline:
             relay_kick(edge.inbound_kick_queue(side, channel), force=True)
             return handled
+
+
+def _publish_between_batches(side: str) -> None:
+    """Publish this side's due outbox rows (the AppRecs the batch just wrote, the citizen's new
+    messages) here, between batches: one worker process both consumes and publishes, and the
+    publish task it was kicked for would otherwise wait behind this whole run."""
+    try:
+        outbox_publish_due(to_side=other_side(side))
+    except Exception:  # the kicked publish task and the sweeper try again; this batch is settled
+        logger.exception("relay: publishing between batches for %s failed", side)
 
 
 def _take(queue: str, limit: int, *, expected: int = 1) -> list[Delivery]:
