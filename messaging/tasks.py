@@ -16,7 +16,7 @@ def relay_deliver(side: str, channel: str) -> int:
     """The receiving side's work on the queue "side.channel": over the transport, consume its
     queues; with the table hand-over, deliver every due envelope addressed to it."""
     if over_transport():
-        return inbox_consume_due(side=side, channel=channel)
+        return inbox_consume_due(side=side, channel=channel, publish_between=True)
     return relay_deliver_due(side=side, channel=channel)
 
 

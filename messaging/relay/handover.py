@@ -123,8 +123,13 @@ def _publish_claimed(ids: list[int], *, worker: str) -> int:
 # --- the receiver's consumer ---------------------------------------------------------------------
 
 
-def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
-    """Take and file what waits on `side`'s queues of `channel`; how many messages were handled."""
+def inbox_consume_due(
+    *, side: str, channel: str, budget_seconds: float = RUN_BUDGET_SECONDS, publish_between: bool = False
+) -> int:
+    """Take and file what waits on `side`'s queues of `channel`; how many messages were handled.
+
+    publish_between: after each asynchronous batch, also publish this side's due outbox rows
+    (the worker does; the in-process step-by-step path keeps the two halves apart)."""
     relay_kick_consumed(edge.inbound_kick_queue(side, channel))
     deadline = time.monotonic() + budget_seconds
     queues = edge.side_queues(side, channel)
@@ -167,7 +172,7 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
                 handled += len(deliveries)
                 if not _file(deliveries, side=side, her_id=queues[queue], channel=channel):
                     failing.add(queue)
-                if channel == Channel.ASYNC:
+                if publish_between and channel == Channel.ASYNC:
                     _publish_between_batches(side)
         if time.monotonic() > deadline:
             relay_kick(edge.inbound_kick_queue(side, channel), force=True)
