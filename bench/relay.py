@@ -1,16 +1,26 @@
-"""`manage.py bench relay`: end-to-end relay throughput against the raw Celery task rate.
+"""`manage.py bench relay`: the relay end to end over the national edge, against its yardsticks.
 
-Method (docs/benchmarks.md):
-1. One worker per side (started here unless --external-workers), same broker and database.
-2. Yardstick: N no-op tasks sent one by one to the EPJ worker's queue, then a marker task;
-   rate = N / (marker finished − first send). Every task costs one broker round trip.
+Method (docs/benchmarks.md, "Relay over the national edge"):
+1. One worker per side (started here unless --external-workers), same broker and database, the
+   transport hand-over (HN_RELAY_HANDOVER=transport): outbox rows are CMS signed and encrypted and
+   published on the configured transport (AMQP 1.0 on RabbitMQ, or the embedded one).
+2. Yardsticks, in the same run, on the same transport and a payload of the same size:
+   a. the raw transport round trip: publish → receive → accept with the relay's own transport
+      client on a scratch queue, no Django and no CMS; one message at a time, and in batches of
+      the relay's batch size (publish_many / receive_many, as the relay's workers use them);
+   b. the raw CMS rate: protect + unprotect of the bench's own MsgHead document, one process.
+   A relay round trip costs two transport messages and two protected documents (the message and
+   its AppRec), so the CMS yardstick counts as CMS rate / 2; the lower yardstick is
+   min(transport round trips, CMS / 2).
 3. Relay: N e-kontakt messages, each relay_send in its own transaction (as a citizen's send
    would be); rate = N / (last original marked delivered − first send). That covers: portal
-   outbox → EPJ worker parses, checks, files the journal entry, writes the AppRec → portal
-   worker applies the AppRec and marks the original delivered.
+   outbox → portal worker protects and publishes → EPJ worker consumes, unprotects, files the
+   journal entry, writes the AppRec → EPJ worker protects and publishes it → portal worker
+   consumes it and marks the original delivered.
 4. Latency: delivered_at − queued_at per message, p50/p95, at the maximum rate and again
    with sends paced at half the measured relay rate.
-Bench rows use their own clinic (HER-ids 8149900/8149901) and are deleted afterwards.
+Bench rows use their own clinic (HER-ids 8149900/8149901) and are deleted afterwards; its
+queues are purged before and after.
 
 It lives in the dev-only bench package, not in `messaging`, because it plays both sides at once
 (it registers the bench patient in the EPJ and clears the EPJ's bench journal), which the
@@ -23,11 +33,9 @@ import os
 import statistics
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 
@@ -37,12 +45,19 @@ from clinics.models import HealthContact, Organisation, Process, Service, Servic
 from epj.desk.models import Case
 from epj.models import JournalEntry
 from epj.services import epj_patient_register
-from messaging.codec import Patient
+from messaging.cms.bench import protect_unprotect_rate
+from messaging.cms.pki import pki_init
+from messaging.cms.protection import protect
+from messaging.codec import Patient, message_build
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.relay import edge
 from messaging.relay.parties import clinic_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_send
 from messaging.relay.workers import worker_processes
+from messaging.transport.embedded import EmbeddedTransport
+from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue
+from messaging.transport.yardstick import amqp_round_trip_rate
 from national.services import residents_load_from
 
 BENCH_ORG_HER_ID = 8149900
@@ -50,12 +65,18 @@ BENCH_SERVICE_HER_ID = 8149901
 
 
 def add_arguments(parser):
-    parser.add_argument("--messages", type=int, default=1000, help="messages (and no-op tasks) per run")
+    parser.add_argument("--messages", type=int, default=1000, help="messages per run")
+    parser.add_argument(
+        "--yardstick-seconds",
+        type=float,
+        default=5.0,
+        help="how long each yardstick (raw transport round trips, raw CMS) runs",
+    )
     parser.add_argument(
         "--senders",
         type=int,
         default=4,
-        help="concurrent sending threads (citizens sending at once), for both measurements",
+        help="concurrent sending threads (citizens sending at once)",
     )
     parser.add_argument(
         "--external-workers",
@@ -69,7 +90,9 @@ def add_arguments(parser):
 
 
 def _bench_clinic():
-    """A clinic offering e-kontakt with one patient, in the register and in the EPJ (idempotent)."""
+    """A clinic offering e-kontakt with one patient, in the register and in the EPJ, and both
+    parties' certificates in the PKI directory (idempotent)."""
+    pki_init([settings.HN_PORTAL_HER_ID, BENCH_ORG_HER_ID], directory=Path(settings.HN_PKI_DIR))
     with transaction.atomic():
         organisation, _ = Organisation.objects.get_or_create(
             her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"}
@@ -91,6 +114,22 @@ def _bench_clinic():
 
 def _bench_rows():
     return Envelope.objects.filter(Q(receiver_her_id=BENCH_ORG_HER_ID) | Q(sender_her_id=BENCH_ORG_HER_ID))
+
+
+def _bench_queues() -> list[str]:
+    queues = [async_queue(BENCH_ORG_HER_ID), error_queue(BENCH_ORG_HER_ID)]
+    return queues + [dead_letter_queue(queue) for queue in queues]
+
+
+def _purge_bench_queues() -> None:
+    """Empty the bench clinic's own queues (never the portal's: on a shared broker other
+    processes may use it)."""
+    transport = edge.transport()
+    if isinstance(transport, EmbeddedTransport):
+        names = _bench_queues()
+        transport.db.execute(f"DELETE FROM message WHERE queue IN ({','.join('?' * len(names))})", names)
+    elif hasattr(transport, "purge_queues"):
+        transport.purge_queues(_bench_queues())
 
 
 def _cleanup():
@@ -117,27 +156,6 @@ def _in_threads(n: int, senders: int, send_one) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-
-
-def _noop_rate(n: int, senders: int, progress) -> float:
-    from helsenorge.celery import app
-
-    key = f"bench-mark-{uuid.uuid4().hex}"
-    started = time.time()
-    sent = itertools.count(1)
-
-    def send_one(i):
-        app.send_task("bench.noop", queue="epj.async")
-        progress("no-op sendt", next(sent), n)
-
-    _in_threads(n, senders, send_one)
-    app.send_task("bench.mark", args=(key,), queue="epj.async")
-    deadline = time.monotonic() + max(120, n / 50)
-    while (finished := cache.get(key)) is None:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the no-op tasks did not finish: is an EPJ worker running?")
-        time.sleep(0.01)
-    return n / (finished - started)
 
 
 def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float | None = None):
@@ -240,6 +258,8 @@ class _CpuMeter:
             sample["PostgreSQL"] = self._server_seconds("postgres")
         if settings.CELERY_BROKER_URL.startswith("redis") or settings.REDIS_URL:
             sample["Redis"] = self._server_seconds("redis-server")
+        if settings.HN_TRANSPORT == "amqp":
+            sample["RabbitMQ"] = self._server_seconds("beam.smp")
         return sample
 
     @staticmethod
@@ -285,8 +305,24 @@ def _percentile(values, p):
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def run(command, *, messages, senders, external_workers, pool, concurrency, no_half_rate, keep, **_):
+def run(
+    command,
+    *,
+    messages,
+    senders,
+    yardstick_seconds,
+    external_workers,
+    pool,
+    concurrency,
+    no_half_rate,
+    keep,
+    **_,
+):
     out = command.stdout
+    if not edge.over_transport():
+        raise RuntimeError(
+            "bench relay measures the national edge: run it with HN_RELAY_HANDOVER=transport (the default)"
+        )
 
     last_shown: dict[str, int] = {}
 
@@ -299,58 +335,117 @@ def run(command, *, messages, senders, external_workers, pool, concurrency, no_h
     db = "PostgreSQL" if settings.IS_POSTGRES else "SQLite"
     broker = settings.CELERY_BROKER_URL.split("://")[0]
     out.write(
-        f"Relé-benchmark: {messages} meldinger, {db} + {broker}, én arbeider per side "
-        f"({concurrency} prosess(er) hver), {senders} avsendere."
+        f"Relé-benchmark over den nasjonale kanten: {messages} meldinger, {_transport_label()}, CMS, "
+        f"{db}, Celery på {broker}, én arbeider per side ({concurrency} prosess(er) hver), {senders} avsendere."
     )
+    if os.path.exists("/proc/loadavg"):
+        out.write(f"Belastning (load average 1/5/15 min) ved start: {_load()}")
     service, patient = _bench_clinic()
     _cleanup()
+    _purge_bench_queues()
     log_dir = Path(settings.VAR_DIR) / "bench"
     # The bench patient's fødselsnummer is synthetic (Tenor), as test data must be.
     env = dict(os.environ, PYTHONUNBUFFERED="1", HN_ALLOW_SYNTHETIC_NIN="true")
-    if external_workers:
-        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, None)
-    out.write("Starter én arbeider per side …")
-    with worker_processes(env=env, log_dir=log_dir, pool=pool, concurrency=concurrency) as workers:
-        return _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, workers)
+    args = (out, messages, senders, yardstick_seconds, service, patient, progress, no_half_rate, keep)
+    try:
+        if external_workers:
+            return _measure(*args, None)
+        out.write("Starter én arbeider per side …")
+        with worker_processes(env=env, log_dir=log_dir, pool=pool, concurrency=concurrency) as workers:
+            return _measure(*args, workers)
+    finally:
+        edge.transport_reset()
 
 
-def _measure(out, messages, senders, service, patient, progress, no_half_rate, keep, workers):
+def _transport_label() -> str:
+    if settings.HN_TRANSPORT == "amqp":
+        return "AMQP 1.0 (RabbitMQ)"
+    return "innebygd transport (SQLite, ingen meldingsmegler)"
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _sample_sizes(service, patient) -> tuple[bytes, int]:
+    """A bench message's MsgHead document, and the size of its CMS blob on the wire."""
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient, subject="Bench 0")
+    payload = message_build(message)
+    sender, receiver = edge.own_keys(settings.HN_PORTAL_HER_ID), edge.public_certs(BENCH_ORG_HER_ID)
+    blob = protect(
+        payload,
+        signer_cert=sender.signing_cert,
+        signer_key=sender.signing_key,
+        recipient_cert=receiver.encryption_cert,
+    )
+    return payload, len(blob)
+
+
+def _measure(out, messages, senders, yardstick_seconds, service, patient, progress, no_half_rate, keep, workers):
     meter = _CpuMeter(workers)
+    batch = settings.HN_RELAY_BATCH_SIZE
     try:
         _vacuum(out)
         _relay_run(min(messages, 50), senders, service, patient, lambda *a: None)  # warm-up: connections, imports
-        out.write("Rå Celery (no-op-oppgaver) …")
-        _vacuum()
-        before = meter.sample()
-        noop = _noop_rate(messages, senders, progress)
-        noop_cpu = meter.per_message_ms(before, meter.sample(), messages)
-        out.write("Reléet ende til ende (portal → EPJ arkivert → AppRec → levert) …")
+        payload, blob_size = _sample_sizes(service, patient)
+        transport_name = "AMQP" if settings.HN_TRANSPORT == "amqp" else "Innebygd transport"
+        out.write(
+            f"Målestokker ({yardstick_seconds:g} s hver; MsgHead {len(payload)} byte, CMS-blob {blob_size} byte) …"
+        )
+        single = amqp_round_trip_rate(yardstick_seconds, blob_size, batch=1)
+        batched = amqp_round_trip_rate(yardstick_seconds, blob_size, batch=min(batch, max(messages, 1)))
+        cms = protect_unprotect_rate(yardstick_seconds, payload=payload)
+        transport_rate = max(single, batched)
+        lower = min(transport_rate, cms / 2)
+        out.write("Reléet ende til ende (innbygger sender → EPJ arkivert → AppRec tilbake → levert) …")
         _vacuum()
         before = meter.sample()
         relay_rate, latencies, send_seconds = _relay_run(messages, senders, service, patient, progress)
         relay_cpu = meter.per_message_ms(before, meter.sample(), messages)
         lines = [
-            f"Relé:       {relay_rate:8.0f} meldinger/s",
-            f"Celery:     {noop:8.0f} no-op-oppgaver/s",
-            f"Forhold:    {relay_rate / noop:8.2f}",
+            f"Relé ende til ende: {relay_rate:8.0f} meldinger/s (rundturer: melding + AppRec)",
+            f"{transport_name} rå rundtur (publiser → motta → bekreft, uten Django og CMS, {blob_size} byte):",
+            f"  én om gangen:     {single:8.0f} meldinger/s",
+            f"  i bunter à {min(batch, max(messages, 1))}: {batched:8.0f} meldinger/s",
+            f"CMS rå (signer+krypter, dekrypter+verifiser, én prosess): {cms:8.0f} dokumenter/s "
+            f"= {cms / 2:.0f} rundturer/s (to dokumenter per rundtur)",
+            f"Laveste målestokk: {lower:8.0f} rundturer/s "
+            f"({'CMS / 2' if cms / 2 <= transport_rate else transport_name})",
+            f"Forhold ende til ende / laveste målestokk: {relay_rate / lower:.2f}",
             f"Sending alene: {messages / send_seconds:.0f} meldinger/s ({send_seconds:.1f} s)",
             f"Latens ved maks: p50 {_percentile(latencies, 50) * 1000:.0f} ms, "
             f"p95 {_percentile(latencies, 95) * 1000:.0f} ms",
         ]
         if relay_cpu:
-            lines += [f"No-op: {noop_cpu}", f"Relé:  {relay_cpu}"]
+            lines.append(f"Relé:  {relay_cpu}")
+        half_latencies = None
         if not no_half_rate:
             out.write(f"Latens ved halv makshastighet ({relay_rate / 2:.0f}/s) …")
             _vacuum()
-            _, half, _ = _relay_run(messages, senders, service, patient, progress, rate=relay_rate / 2)
+            _, half_latencies, _ = _relay_run(messages, senders, service, patient, progress, rate=relay_rate / 2)
             lines.append(
-                f"Latens ved halv hastighet ({relay_rate / 2:.0f}/s): p50 {_percentile(half, 50) * 1000:.0f} ms, "
-                f"p95 {_percentile(half, 95) * 1000:.0f} ms"
+                f"Latens ved halv hastighet ({relay_rate / 2:.0f}/s): "
+                f"p50 {_percentile(half_latencies, 50) * 1000:.0f} ms, "
+                f"p95 {_percentile(half_latencies, 95) * 1000:.0f} ms"
             )
+        if os.path.exists("/proc/loadavg"):
+            lines.append(f"Belastning (load average 1/5/15 min) ved slutt: {_load()}")
         out.write("")
         for line in lines:
             out.write(line)
-        return {"relay": relay_rate, "noop": noop, "latencies": latencies}
+        return {
+            "relay": relay_rate,
+            "transport_single": single,
+            "transport_batched": batched,
+            "cms": cms,
+            "lower": lower,
+            "latencies": latencies,
+            "half_latencies": half_latencies,
+        }
     finally:
         if not keep:
             _cleanup()
+            _purge_bench_queues()

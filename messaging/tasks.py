@@ -1,11 +1,8 @@
 """Celery tasks of the relay and the notice outbox. Thin: they take ids or queue names, not objects,
 and are safe to run twice."""
 
-import time
-
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 
 from messaging.notifications import notice_deliver, notices_due
 from messaging.relay.delivery import relay_deliver_due, relay_sweep
@@ -19,7 +16,7 @@ def relay_deliver(side: str, channel: str) -> int:
     """The receiving side's work on the queue "side.channel": over the transport, consume its
     queues; with the table hand-over, deliver every due envelope addressed to it."""
     if over_transport():
-        return inbox_consume_due(side=side, channel=channel)
+        return inbox_consume_due(side=side, channel=channel, publish_between=True)
     return relay_deliver_due(side=side, channel=channel)
 
 
@@ -56,14 +53,3 @@ def notices_sweep() -> int:
 def relay_purge_settled() -> int:
     """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch."""
     return envelopes_purge()
-
-
-@shared_task(name="bench.noop", ignore_result=True)
-def bench_noop() -> None:
-    """The benchmark's yardstick: a task that does nothing but cost one broker round trip."""
-
-
-@shared_task(name="bench.mark", ignore_result=True)
-def bench_mark(key: str) -> None:
-    """Runs after a run of no-op tasks on the same single-process worker: records when it finished."""
-    cache.set(key, time.time(), 3600)

@@ -27,7 +27,8 @@ import contextlib
 import fcntl
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from messaging.cms.protection import protect, unprotect
 from messaging.codec import AppRec, CodecError, document_parse
 from messaging.codec.codes import APPREC, MSGHEAD_FUNCTIONS
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
-from messaging.transport import Delivery, Transport, TransportError, TransportMessage, get_transport
+from messaging.transport import Delivery, PublishError, Transport, TransportError, TransportMessage, get_transport
 from messaging.transport.envelope import (
     SYNC_TTL_MS,
     ErrorCondition,
@@ -83,9 +84,17 @@ def side_of_her_id(her_id: int | None) -> str:
 
 def party_known(her_id: int | None) -> bool:
     """Whether the address register lists `her_id` as a communication party (level 1)."""
-    if not her_id:
-        return False
-    return her_id == settings.HN_PORTAL_HER_ID or Organisation.objects.filter(her_id=her_id).exists()
+    return bool(her_id) and her_id in parties_known([her_id])
+
+
+def parties_known(her_ids: Iterable[int | None]) -> set[int]:
+    """Which of `her_ids` the address register lists as communication parties (one query)."""
+    wanted = {h for h in her_ids if h}
+    known = {settings.HN_PORTAL_HER_ID} & wanted
+    rest = wanted - known
+    if rest:
+        known |= set(Organisation.objects.filter(her_id__in=rest).values_list("her_id", flat=True))
+    return known
 
 
 def side_queues(side: str, channel: str) -> dict[str, int]:
@@ -159,7 +168,28 @@ def _issuing(directory: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+# A party's files are looked at again at most this often: three stat calls per message and
+# party cost more than the rest of the certificate handling. A rotation is noticed within it
+# (messages protected meanwhile use the previous certificate, which the receiver keeps as legacy).
+STAMP_RECHECK_SECONDS = 1.0
+_stamps: dict[tuple[str, int], tuple[float, tuple[int, ...]]] = {}
+
+
 def _stamp(directory: Path, her_id: int) -> tuple[int, ...] | None:
+    key = (str(directory), her_id)
+    now = time.monotonic()
+    seen = _stamps.get(key)
+    if seen is not None and now - seen[0] < STAMP_RECHECK_SECONDS:
+        return seen[1]
+    stamp = _stamp_read(directory, her_id)
+    if stamp is None:
+        _stamps.pop(key, None)
+    else:
+        _stamps[key] = (now, stamp)
+    return stamp
+
+
+def _stamp_read(directory: Path, her_id: int) -> tuple[int, ...] | None:
     party = directory / str(her_id)
     try:
         return tuple(
@@ -193,12 +223,27 @@ def own_keys(her_id: int) -> PartyKeys:
     return keys
 
 
+_certs: dict[tuple[str, int], tuple[tuple[int, ...], PartyCerts]] = {}
+
+
 def public_certs(her_id: int) -> PartyCerts:
-    """What the address register publishes for a party: its signing and encryption certificates."""
+    """What the address register publishes for a party: its signing and encryption certificates,
+    parsed once per process and read again only when its files change (a rotation)."""
     keys = own_keys(her_id) if settings.HN_PKI_ISSUE_ON_DEMAND else None
     if keys is not None:
         return keys.public
-    return party_public_certs(her_id, directory=Path(settings.HN_PKI_DIR))
+    directory = Path(settings.HN_PKI_DIR)
+    stamp = _stamp(directory, her_id)
+    cache_key = (str(directory), her_id)
+    with _keys_lock:
+        cached = _certs.get(cache_key)
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return cached[1]
+    certs = party_public_certs(her_id, directory=directory)
+    if stamp is not None:
+        with _keys_lock:
+            _certs[cache_key] = (stamp, certs)
+    return certs
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -240,6 +285,17 @@ def publish(message: TransportMessage) -> None:
     except TransportError:
         transport_reset()
         raise
+
+
+def publish_many(messages: list[TransportMessage]) -> list[TransportError | None]:
+    """Publish a batch on this thread's transport; per message None (the broker holds it) or the error."""
+    _touched.update(message.to for message in messages)
+    if not messages:
+        return []
+    results = transport().publish_many(messages)
+    if any(isinstance(error, TransportError) and not isinstance(error, PublishError) for error in results):
+        transport_reset()  # a broken connection: the next call reconnects
+    return results
 
 
 # --- receiving -----------------------------------------------------------------------------------

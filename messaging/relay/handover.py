@@ -39,7 +39,7 @@ from messaging.relay.delivery import (
     worker_name,
 )
 from messaging.relay.errors import transport_error_file
-from messaging.relay.inbound import UNUSABLE, InboundOutcome
+from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
 from messaging.relay.kicks import relay_kick, relay_kick_consumed
 from messaging.transport import Delivery, TransportError, TransportMessage
 from messaging.transport.base import redelivery_delay
@@ -75,13 +75,16 @@ def outbox_publish_due(*, to_side: str, worker: str | None = None, budget_second
 
 
 def _publish_claimed(ids: list[int], *, worker: str) -> int:
-    sent: list[int] = []
-    settled: list[int] = []
-    for envelope in Envelope.objects.filter(pk__in=ids, state=EnvelopeState.QUEUED, claimed_by=worker).order_by("pk"):
+    """Publish a claimed batch: protected one by one, on the wire together (one wait for all the
+    broker's confirmations), each row marked sent only once the broker accepted it."""
+    envelopes = list(Envelope.objects.filter(pk__in=ids, state=EnvelopeState.QUEUED, claimed_by=worker).order_by("pk"))
+    known = edge.parties_known(envelope.receiver_her_id for envelope in envelopes)
+    wired: list[tuple[Envelope, TransportMessage]] = []
+    for envelope in envelopes:
         if not envelope.metadata_trusted:  # an operator's bytes were received here; they go nowhere
             Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None)
             continue
-        if not edge.party_known(envelope.receiver_her_id):
+        if envelope.receiver_her_id not in known:
             # No queue and no certificate to send to: the register is the only address book.
             Envelope.objects.filter(pk=envelope.pk).update(
                 state=EnvelopeState.DEAD,
@@ -92,29 +95,42 @@ def _publish_claimed(ids: list[int], *, worker: str) -> int:
             )
             continue
         try:
-            edge.publish(edge.wire_message(envelope))
-        except (TransportError, CmsError, PkiError, ValueError) as error:
-            logger.warning("relay: publishing %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, error)
+            wired.append((envelope, edge.wire_message(envelope)))
+        except (CmsError, PkiError, ValueError) as error:
+            logger.warning("relay: protecting %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, error)
             _retry_or_dead(envelope, error)
+    sent: list[int] = []
+    settled: list[int] = []
+    for (envelope, _message), failure in zip(wired, edge.publish_many([m for _, m in wired]), strict=True):
+        if failure is not None:
+            logger.warning("relay: publishing %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, failure)
+            _retry_or_dead(envelope, failure)
             continue
         # An AppRec's journey ends at the broker: nothing answers it.
         (settled if envelope.kind == EnvelopeKind.APPREC else sent).append(envelope.pk)
     now = timezone.now()
     done = {"claimed_by": "", "claimed_at": None}
-    Envelope.objects.filter(pk__in=sent, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.SENT, sent_at=now, **done
-    )
-    Envelope.objects.filter(pk__in=settled, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.DELIVERED, sent_at=now, delivered_at=now, **done
-    )
+    if sent:
+        Envelope.objects.filter(pk__in=sent, state=EnvelopeState.QUEUED).update(
+            state=EnvelopeState.SENT, sent_at=now, **done
+        )
+    if settled:
+        Envelope.objects.filter(pk__in=settled, state=EnvelopeState.QUEUED).update(
+            state=EnvelopeState.DELIVERED, sent_at=now, delivered_at=now, **done
+        )
     return len(sent) + len(settled)
 
 
 # --- the receiver's consumer ---------------------------------------------------------------------
 
 
-def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
-    """Take and file what waits on `side`'s queues of `channel`; how many messages were handled."""
+def inbox_consume_due(
+    *, side: str, channel: str, budget_seconds: float = RUN_BUDGET_SECONDS, publish_between: bool = False
+) -> int:
+    """Take and file what waits on `side`'s queues of `channel`; how many messages were handled.
+
+    publish_between: after each asynchronous batch, also publish this side's due outbox rows
+    (the worker does; the in-process step-by-step path keeps the two halves apart)."""
     relay_kick_consumed(edge.inbound_kick_queue(side, channel))
     deadline = time.monotonic() + budget_seconds
     queues = edge.side_queues(side, channel)
@@ -138,7 +154,14 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
         except TransportError:
             edge.transport_reset()
             raise
-        waiting = [queue for queue in queues if (depths.get(queue) or queue in unasked) and queue not in failing]
+        # Messages the broker already pushed to this connection (credit for a batch) are no
+        # longer in the queue's depth but wait here.
+        arrived = getattr(edge.transport(), "arrived", lambda queue: 0)
+        waiting = [
+            queue
+            for queue in queues
+            if (depths.get(queue) or arrived(queue) or queue in unasked) and queue not in failing
+        ]
         unasked = set()
         if not waiting:
             if _released.delays:  # come back after the back-off rather than wait for the sweeper
@@ -149,34 +172,46 @@ def inbox_consume_due(*, side: str, channel: str, budget_seconds: float = RUN_BU
                 )
             return handled
         for queue in waiting:
-            deliveries = _take(queue, limit)
+            deliveries = _take(queue, limit, expected=(depths.get(queue) or 0) + arrived(queue) or 1)
             if deliveries:
                 handled += len(deliveries)
                 if not _file(deliveries, side=side, her_id=queues[queue], channel=channel) and not hides:
                     failing.add(queue)
+                if publish_between and channel == Channel.ASYNC:
+                    _publish_between_batches(side)
         if time.monotonic() > deadline:
             relay_kick(edge.inbound_kick_queue(side, channel), force=True)
             return handled
 
 
-def _take(queue: str, limit: int) -> list[Delivery]:
-    deliveries: list[Delivery] = []
+def _publish_between_batches(side: str) -> None:
+    """Publish this side's due outbox rows (the AppRecs the batch just wrote, the citizen's new
+    messages) here, between batches: one worker process both consumes and publishes, and the
+    publish task it was kicked for would otherwise wait behind this whole run."""
     try:
-        while len(deliveries) < limit:
-            # A short wait, not none: on AMQP each message is asked for (credit) and takes a
-            # round trip to arrive; the queue depth already said something is there.
-            delivery = edge.transport().receive(queue, TAKE_WAIT_SECONDS)
-            if delivery is None:
-                break
-            deliveries.append(delivery)
+        outbox_publish_due(to_side=other_side(side))
+    except Exception:  # the kicked publish task and the sweeper try again; this batch is settled
+        logger.exception("relay: publishing between batches for %s failed", side)
+
+
+def _take(queue: str, limit: int, *, expected: int = 1) -> list[Delivery]:
+    try:
+        # A short wait, not none: on AMQP the messages are asked for (credit) and take a round
+        # trip to arrive; the queue depth already said how many are there.
+        return edge.transport().receive_many(queue, limit, TAKE_WAIT_SECONDS, expected=expected)
     except TransportError:
         edge.transport_reset()  # what we held comes back to the queue
         raise
-    return deliveries
 
 
 def _file(deliveries: list[Delivery], *, side: str, her_id: int, channel: str) -> bool:
     """File a batch of deliveries and settle each; False when one was released for redelivery."""
+    t = edge.transport()
+    with t.settling_batch():
+        return _file_settling(deliveries, side=side, her_id=her_id, channel=channel)
+
+
+def _file_settling(deliveries: list[Delivery], *, side: str, her_id: int, channel: str) -> bool:
     released = False
     received: list[edge.Received] = []
     for delivery in deliveries:

@@ -35,7 +35,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
@@ -63,6 +63,8 @@ T = TypeVar("T")
 
 DELIVERY_COUNT_ANNOTATION = "x-opt-hn-delivery-count"
 DEAD_REASON_ANNOTATION = "x-opt-hn-dead-reason"
+# A batch receive stops once no message has arrived for this long.
+ARRIVAL_GAP_SECONDS = 0.05
 
 
 def address(queue: str) -> str:
@@ -130,6 +132,8 @@ class AmqpTransport(Transport):
         self._receivers: dict[str, tuple[BlockingReceiver, _Inbox]] = {}
         self._names = itertools.count()
         self._link_prefix = uuid.uuid4().hex[:12]
+        self._defer_flush = False
+        self._classic: Any = None  # the AMQP 0-9-1 connection for queue depths, kept open
 
     # --- connection -------------------------------------------------------------------------
 
@@ -169,6 +173,7 @@ class AmqpTransport(Transport):
                         logger.warning("Could not hand back %s on %s", incoming.id, queue, exc_info=True)
                         break
         self._drop_connection()
+        self._drop_classic()
 
     def _with_retry(self, what: str, operation: Callable[[], T]) -> T:
         """Run `operation`, reconnecting with bounded exponential back-off on connection failures."""
@@ -219,6 +224,11 @@ class AmqpTransport(Transport):
             self._receivers[queue] = entry
         return entry
 
+    def arrived(self, queue: str) -> int:
+        """Messages of `queue` that already arrived on this connection and wait to be taken."""
+        entry = self._receivers.get(queue)
+        return len(entry[1].incoming) if entry is not None else 0
+
     def buffered(self, queue: str) -> bool:
         """Whether a message of `queue` may already be on its way to this connection (credit is
         out, or one arrived unasked): the broker's queue depth does not count it."""
@@ -248,6 +258,66 @@ class AmqpTransport(Transport):
 
         self._with_retry(f"publish to {queue}", attempt)
 
+    def publish_many(self, messages: Sequence[TransportMessage]) -> list[TransportError | None]:
+        """Every message on the wire first, then one wait for all the broker's settlements.
+
+        A message the broker did not take (released) is sent again on its own; one whose
+        settlement never came (the connection broke) gets an error, so its outbox row is tried
+        again later (a copy may then arrive twice; receivers de-duplicate on MsgId)."""
+        results: list[TransportError | None] = [None] * len(messages)
+        todo = list(range(len(messages)))
+        for attempt in range(2):
+            reused = self._conn is not None
+            pending: list[tuple[int, ProtonDelivery]] = []
+            try:
+                for i in todo:
+                    message = messages[i]
+                    sent = self._sender(message.to).link.send(_to_proton(message))
+                    assert isinstance(sent, ProtonDelivery)
+                    pending.append((i, sent))
+                batch = pending
+                self._connection().wait(
+                    lambda: all(delivery.settled for _, delivery in batch),  # noqa: B023 (called here, at once)
+                    timeout=self.timeout,
+                    msg=f"publishing {len(pending)} messages",
+                )
+            except (ProtonException, OSError) as exc:
+                self._drop_connection()
+                accepted = {
+                    i
+                    for i, delivery in pending
+                    if delivery.settled and delivery.remote_state == ProtonDelivery.ACCEPTED
+                }
+                todo = [i for i in todo if i not in accepted]
+                if attempt == 0 and reused:
+                    # A connection left idle past its heartbeat is found dead only when used.
+                    logger.info("publishing a batch: the connection had gone (%s); reconnecting", exc)
+                    continue
+                for i in todo:
+                    results[i] = TransportError(f"publish of {messages[i].message_id} failed: {exc}")
+                return results
+            retry: list[int] = []
+            for i, delivery in pending:
+                state = delivery.remote_state
+                delivery.settle()
+                if state == ProtonDelivery.ACCEPTED:
+                    continue
+                if state in (ProtonDelivery.RELEASED, ProtonDelivery.MODIFIED):
+                    retry.append(i)
+                else:
+                    condition = delivery.remote.condition
+                    results[i] = PublishError(
+                        f"the broker answered {state} for message {messages[i].message_id} "
+                        f"to {messages[i].to} ({condition})"
+                    )
+            for i in retry:  # not taken; safe to send again, one by one with the usual back-off
+                try:
+                    self.publish(messages[i])
+                except TransportError as error:
+                    results[i] = error
+            break
+        return results
+
     # --- receive ----------------------------------------------------------------------------
 
     def receive(self, queue: str, timeout: float) -> Delivery | None:
@@ -256,37 +326,84 @@ class AmqpTransport(Transport):
             got = self._with_retry(f"receive from {queue}", lambda: self._next(queue, left()))
             if got is None:
                 return None
-            incoming, proton_delivery, epoch = got
-            annotations: dict[Any, Any] = dict(incoming.annotations or {})
-            count = _failed_before(incoming)
-            redelivered = not incoming.first_acquirer
-            if count >= self.max_deliveries:
-                logger.error(
-                    "Message %s on %s failed %d deliveries; moving it to %s",
-                    incoming.id,
-                    queue,
-                    count,
-                    dead_letter_queue(queue),
+            delivery = self._admit(queue, *got)
+            if delivery is not None:
+                return delivery
+
+    def receive_many(self, queue: str, limit: int, timeout: float, *, expected: int = 1) -> list[Delivery]:
+        """Credit for up to `expected` messages (at most `limit`) in one flow frame, then collect
+        them as they stream in: one wait per batch instead of a round trip per message."""
+        want = max(1, min(limit, expected))
+        got = self._with_retry(f"receive from {queue}", lambda: self._take_many(queue, want, limit, timeout))
+        deliveries = []
+        for incoming, proton_delivery, epoch in got:
+            delivery = self._admit(queue, incoming, proton_delivery, epoch)
+            if delivery is not None:
+                deliveries.append(delivery)
+        return deliveries
+
+    def _take_many(
+        self, queue: str, want: int, limit: int, timeout: float
+    ) -> list[tuple[Message, ProtonDelivery, int]]:
+        receiver, inbox = self._receiver(queue)
+        conn = self._connection()
+        short = want - len(inbox.incoming) - receiver.link.credit
+        if short > 0:
+            receiver.link.flow(short)
+        # The first message may take the whole timeout; after that, the rest are collected for
+        # as long as they keep coming, and the wait ends once the stream pauses (another
+        # consumer took the rest, or they were never there).
+        first = timeout
+        while len(inbox.incoming) < want:
+            before = len(inbox.incoming)
+            try:
+                conn.wait(
+                    (lambda: bool(inbox.incoming)) if before == 0 else (lambda: len(inbox.incoming) >= want),
+                    timeout=max(first if before == 0 else ARRIVAL_GAP_SECONDS, 0.001),
                 )
-                self._move(
-                    queue,
-                    incoming,
-                    proton_delivery,
-                    epoch,
-                    dead_reason=f"{DEAD_REASON_TOO_MANY} ({count} failed deliveries)",
-                )
-                continue
-            if redelivered:
-                self._requeue(queue, incoming, proton_delivery, epoch, count)
-                continue
-            reason = annotations.get(symbol(DEAD_REASON_ANNOTATION))
-            return Delivery(
-                message=_from_proton(incoming),
-                queue=queue,
-                delivery_count=count,
-                dead_reason=None if reason is None else str(reason),
-                token=(proton_delivery, epoch, incoming),
+            except ProtonException as exc:
+                if type(exc).__name__ != "Timeout":
+                    raise
+                if len(inbox.incoming) == before:
+                    break
+        taken: list[tuple[Message, ProtonDelivery, int]] = []
+        while inbox.incoming and len(taken) < limit:
+            incoming, proton_delivery = inbox.incoming.popleft()
+            taken.append((incoming, proton_delivery, self._epoch))
+        return taken
+
+    def _admit(self, queue: str, incoming: Message, proton_delivery: ProtonDelivery, epoch: int) -> Delivery | None:
+        """A received message as a Delivery, or None when it went to the dead letters or back to
+        the queue (too many deliveries, or a redelivery whose consumer vanished)."""
+        annotations: dict[Any, Any] = dict(incoming.annotations or {})
+        count = _failed_before(incoming)
+        if count >= self.max_deliveries:
+            logger.error(
+                "Message %s on %s failed %d deliveries; moving it to %s",
+                incoming.id,
+                queue,
+                count,
+                dead_letter_queue(queue),
             )
+            self._move(
+                queue,
+                incoming,
+                proton_delivery,
+                epoch,
+                dead_reason=f"{DEAD_REASON_TOO_MANY} ({count} failed deliveries)",
+            )
+            return None
+        if not incoming.first_acquirer:
+            self._requeue(queue, incoming, proton_delivery, epoch, count)
+            return None
+        reason = annotations.get(symbol(DEAD_REASON_ANNOTATION))
+        return Delivery(
+            message=_from_proton(incoming),
+            queue=queue,
+            delivery_count=count,
+            dead_reason=None if reason is None else str(reason),
+            token=(proton_delivery, epoch, incoming),
+        )
 
     def _next(self, queue: str, timeout: float) -> tuple[Message, ProtonDelivery, int] | None:
         receiver, inbox = self._receiver(queue)
@@ -312,7 +429,21 @@ class AmqpTransport(Transport):
             raise TransportError("the connection this message came on is gone; the broker will deliver it again")
         proton_delivery.update(state)
         proton_delivery.settle()
-        self._flush()
+        if not self._defer_flush:
+            self._flush()
+
+    @contextlib.contextmanager
+    def settling_batch(self) -> Iterator[None]:
+        """The settlements made inside go out together when the block ends (one write, not one each)."""
+        outer = self._defer_flush
+        self._defer_flush = True
+        try:
+            yield
+        finally:
+            self._defer_flush = outer
+            if not outer:
+                with contextlib.suppress(ProtonException, OSError):
+                    self._flush()
 
     def _flush(self) -> None:
         """Write pending frames (settlements) now rather than on the next call."""
@@ -375,7 +506,31 @@ class AmqpTransport(Transport):
     # --- operators --------------------------------------------------------------------------
 
     def queue_depths(self, queues: Iterable[str]) -> dict[str, int]:
-        return broker_queue_depths(self.url, queues, timeout=self.timeout)
+        """On one AMQP 0-9-1 connection kept open for this transport (a consumer asks before
+        every batch; a new connection each time costs the broker more than the question)."""
+        import amqp
+
+        names = list(queues)
+        for attempt in range(2):
+            reused = self._classic is not None
+            try:
+                if self._classic is None:
+                    connection = _classic_connection(self.url, self.timeout)
+                    connection.connect()
+                    self._classic = connection
+                return _depths_on(self._classic, names)
+            except (OSError, amqp.exceptions.AMQPError) as exc:
+                self._drop_classic()
+                if attempt == 0 and reused:
+                    continue
+                raise TransportError(f"the broker's AMQP 0-9-1 side failed: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    def _drop_classic(self) -> None:
+        connection, self._classic = self._classic, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
 
     def delete_queues(self, queues: Iterable[str]) -> None:
         """AMQP 1.0 has no queue deletion; AMQP 0-9-1 on the same port has."""
@@ -450,10 +605,17 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
     credentials, returns the count without touching the messages; py-amqp (Celery's own
     AMQP 0-9-1 client) does it.
     """
+
+    with _classic_channel(url, timeout) as (connection, _channel):
+        return _depths_on(connection, queues)
+
+
+def _depths_on(connection: Any, queues: Iterable[str]) -> dict[str, int]:
     import amqp
 
     depths: dict[str, int] = {}
-    with _classic_channel(url, timeout) as (connection, channel):
+    channel = connection.channel()
+    try:
         for queue in dict.fromkeys(queues):
             try:
                 declared = channel.queue_declare(queue=queue, passive=True)
@@ -464,6 +626,9 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
             if declared is None:
                 raise TransportError(f"the broker did not answer the declare of {queue}")
             depths[queue] = int(declared[1])  # (queue, message_count, consumer_count)
+    finally:
+        with contextlib.suppress(Exception):
+            channel.close()
     return depths
 
 

@@ -14,11 +14,12 @@ A delivery that is never settled (the consumer died) comes back too, and counts 
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -96,9 +97,45 @@ class Transport(abc.ABC):
     def publish(self, message: TransportMessage) -> None:
         """Put `message` on queue ``message.to``; return only once it is durably accepted."""
 
+    def publish_many(self, messages: Sequence[TransportMessage]) -> list[TransportError | None]:
+        """Publish several messages; per message None once it is durably accepted, or its error.
+
+        The transports override it to put the whole batch on the wire (or in one transaction)
+        before waiting for the confirmations, so a batch costs one wait, not one per message.
+        """
+        results: list[TransportError | None] = []
+        for message in messages:
+            try:
+                self.publish(message)
+            except TransportError as error:
+                results.append(error)
+            else:
+                results.append(None)
+        return results
+
     @abc.abstractmethod
     def receive(self, queue: str, timeout: float) -> Delivery | None:
         """The next message on `queue`, held for this consumer; None after `timeout` seconds."""
+
+    def receive_many(self, queue: str, limit: int, timeout: float, *, expected: int = 1) -> list[Delivery]:
+        """Up to `limit` messages of `queue`, each held for this consumer until settled.
+
+        Waits up to `timeout` for the first; `expected` (e.g. the queue depth just read) says how
+        many are worth asking the broker for at once. Returns what came, possibly nothing.
+        """
+        deliveries: list[Delivery] = []
+        delivery = self.receive(queue, timeout)
+        while delivery is not None:
+            deliveries.append(delivery)
+            if len(deliveries) >= limit:
+                break
+            delivery = self.receive(queue, 0)
+        return deliveries
+
+    @contextlib.contextmanager
+    def settling_batch(self) -> Iterator[None]:
+        """Settle several deliveries inside this block; the transport may send the outcomes together."""
+        yield
 
     @abc.abstractmethod
     def accept(self, delivery: Delivery) -> None: ...

@@ -12,11 +12,13 @@ expiry.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from messaging.transport.base import (
@@ -28,6 +30,8 @@ from messaging.transport.base import (
     monotonic_deadline,
 )
 from messaging.transport.envelope import TransportMessage, dead_letter_queue
+
+logger = logging.getLogger(__name__)
 
 FILE_NAME = "transport.sqlite3"
 
@@ -79,6 +83,7 @@ class EmbeddedTransport(Transport):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
+        self._pending_settles: list[tuple[Delivery, str, tuple[object, ...]]] | None = None
         # Autocommit mode: each statement is its own transaction unless we BEGIN one. Like the AMQP
         # transport, an instance serves one thread at a time, though not always the one that made it.
         self._db: sqlite3.Connection | None = sqlite3.connect(
@@ -104,6 +109,27 @@ class EmbeddedTransport(Transport):
 
     def publish(self, message: TransportMessage) -> None:
         self._insert(message.to, message, deliveries=0, dead_reason=None)
+
+    def publish_many(self, messages: Sequence[TransportMessage]) -> list[TransportError | None]:
+        """The whole batch in one transaction: one commit (and one sync to disk) for all of it."""
+        if not messages:
+            return []
+        db = self.db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for message in messages:
+                    self._insert(message.to, message, deliveries=0, dead_reason=None)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            error = TransportError(f"could not store a batch of {len(messages)} messages: {exc}")
+            return [error] * len(messages)
+        except TransportError as error:
+            return [error] * len(messages)
+        return [None] * len(messages)
 
     def _insert(self, queue: str, message: TransportMessage, *, deliveries: int, dead_reason: str | None) -> None:
         if not queue:
@@ -150,6 +176,104 @@ class EmbeddedTransport(Transport):
                 return None
             time.sleep(min(pause, remaining))
             pause = min(pause * 2, self.poll_seconds)
+
+    def receive_many(self, queue: str, limit: int, timeout: float, *, expected: int = 1) -> list[Delivery]:
+        """Up to `limit` messages leased in one transaction (one scan, one commit for the batch)."""
+        left = monotonic_deadline(timeout)
+        pause = min(0.005, self.poll_seconds)
+        while True:
+            deliveries = self._lease_many(queue, max(limit, 1))
+            if deliveries:
+                return deliveries
+            remaining = left()
+            if remaining <= 0:
+                return []
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, self.poll_seconds)
+
+    def _lease_many(self, queue: str, limit: int) -> list[Delivery]:
+        db = self.db
+        now = time.time()
+        deliveries: list[Delivery] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "DELETE FROM message WHERE queue = ? AND expires_at IS NOT NULL AND expires_at <= ? "
+                "AND (leased_until IS NULL OR leased_until <= ?)",
+                (queue, now, now),
+            )
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM message WHERE queue = ? AND (leased_until IS NULL OR leased_until <= ?) "
+                "ORDER BY position, id LIMIT ?",
+                (queue, now, limit),
+            ).fetchall()
+            for row in rows:
+                row_id, deliveries_so_far = row[0], row[10]
+                if deliveries_so_far >= self.max_deliveries:
+                    db.execute(
+                        "UPDATE message SET queue = ?, deliveries = 0, leased_until = NULL, lease_token = NULL, "
+                        "ttl_ms = NULL, expires_at = NULL, position = ?, dead_reason = ? WHERE id = ?",
+                        (
+                            dead_letter_queue(queue),
+                            now,
+                            f"{DEAD_REASON_TOO_MANY} ({deliveries_so_far} failed deliveries)",
+                            row_id,
+                        ),
+                    )
+                    continue
+                token = uuid.uuid4().hex
+                db.execute(
+                    "UPDATE message SET deliveries = deliveries + 1, leased_until = ?, lease_token = ? WHERE id = ?",
+                    (now + self.lease_seconds, token, row_id),
+                )
+                deliveries.append(
+                    Delivery(
+                        message=_message(row),
+                        queue=queue,
+                        delivery_count=deliveries_so_far,
+                        dead_reason=row[11],
+                        token=(row_id, token),
+                    )
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return deliveries
+
+    @contextlib.contextmanager
+    def settling_batch(self) -> Iterator[None]:
+        """The settlements made inside are written together when the block ends, in one
+        transaction (one sync to disk for the batch, and no lock held while the batch is filed).
+        A settlement whose lease ran out meanwhile is logged: that message is delivered again."""
+        if self._pending_settles is not None:
+            yield
+            return
+        self._pending_settles = []
+        try:
+            yield
+        finally:
+            pending, self._pending_settles = self._pending_settles, None
+            if pending:
+                self._settle_now(pending)
+
+    def _settle_now(self, pending: list[tuple[Delivery, str, tuple[object, ...]]]) -> None:
+        db = self.db
+        lost: list[Delivery] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for delivery, sql, params in pending:
+                if db.execute(sql, params).rowcount != 1:
+                    lost.append(delivery)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        for delivery in lost:
+            logger.warning(
+                "The lease on %s ran out before it was settled; it has been or will be delivered again",
+                delivery.message.message_id,
+            )
 
     def _lease_next(self, queue: str) -> Delivery | None:
         db = self.db
@@ -208,6 +332,9 @@ class EmbeddedTransport(Transport):
         if not isinstance(delivery.token, tuple):
             raise TransportError(f"message {delivery.message.message_id} was not received from the embedded transport")
         row_id, token = delivery.token
+        if self._pending_settles is not None:
+            self._pending_settles.append((delivery, sql, (*params, row_id, token)))
+            return
         changed = self.db.execute(sql, (*params, row_id, token)).rowcount
         if changed != 1:
             raise TransportError(

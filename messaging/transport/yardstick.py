@@ -18,7 +18,8 @@ def amqp_round_trip_rate(
     Each message carries every envelope property and a random body of `payload_size` bytes
     (standing in for the CMS blob), on a scratch queue deleted afterwards. With `batch` = 1 a
     message is published only after the previous one was accepted (the latency-bound rate);
-    a larger batch publishes that many, each confirmed, before consuming them.
+    a larger batch is published with one `publish_many` (every message confirmed) and taken
+    with `receive_many` and settled together, as the relay's workers do.
     """
     if seconds <= 0 or payload_size < 0 or batch < 1:
         raise ValueError("seconds must be positive, payload_size not negative and batch at least 1")
@@ -34,23 +35,35 @@ def amqp_round_trip_rate(
         end = start + seconds
         while time.perf_counter() < end:
             sent = [str(uuid.uuid4()) for _ in range(batch)]
-            for message_id in sent:
-                active.publish(
-                    new_message(
-                        message_id=message_id,
-                        subject="DIALOG_INNBYGGER_TEST",
-                        from_her_id=1,
-                        to_her_id=2,
-                        to=queue,
-                        reply_to="1_async",
-                        body=body,
-                    )
+            messages = [
+                new_message(
+                    message_id=message_id,
+                    subject="DIALOG_INNBYGGER_TEST",
+                    from_her_id=1,
+                    to_her_id=2,
+                    to=queue,
+                    reply_to="1_async",
+                    body=body,
                 )
-            for message_id in sent:
-                delivery = active.receive(queue, 10.0)
-                if delivery is None or delivery.message.message_id != message_id:
-                    raise RuntimeError(f"the yardstick lost message {message_id} on {queue}")
-                active.accept(delivery)
+                for message_id in sent
+            ]
+            if batch == 1:
+                active.publish(messages[0])
+            else:
+                errors = [error for error in active.publish_many(messages) if error is not None]
+                if errors:
+                    raise errors[0]
+            received: list[str] = []
+            with active.settling_batch():
+                while len(received) < batch:
+                    deliveries = active.receive_many(queue, batch - len(received), 10.0, expected=batch - len(received))
+                    if not deliveries:
+                        break
+                    for delivery in deliveries:
+                        received.append(delivery.message.message_id)
+                        active.accept(delivery)
+            if sorted(received) != sorted(sent):
+                raise RuntimeError(f"the yardstick lost messages on {queue}: {len(received)} of {batch} came back")
             done += batch
         return done / (time.perf_counter() - start)
     finally:

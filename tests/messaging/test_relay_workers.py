@@ -1,5 +1,6 @@
 """The relay on real Celery worker processes (one per side), on whichever stack the run uses."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -66,12 +67,24 @@ def test_ping_is_a_synchronous_round_trip(relay_workers, clinic):
     assert request.state == EnvelopeState.DELIVERED and reply.parent_ref == request.msg_id
 
 
-def test_bench_relay_reports_rates_and_their_ratio(relay_workers):
+def test_bench_relay_runs_over_the_edge_and_reports_its_yardsticks(relay_workers):
     out = StringIO()
     call_command(
-        "bench", "relay", "--messages", "5", "--senders", "2", "--external-workers", "--no-half-rate", stdout=out
+        "bench",
+        "relay",
+        "--messages",
+        "5",
+        "--senders",
+        "2",
+        "--yardstick-seconds",
+        "0.2",
+        "--external-workers",
+        stdout=out,
     )
     text = out.getvalue()
-    for label in ("Relé:", "Celery:", "Forhold:", "p95"):
+    for label in ("Relé ende til ende:", "rå rundtur", "CMS rå", "Laveste målestokk:", "Forhold", "halv hastighet"):
         assert label in text, text
+    assert "CMS" in text.splitlines()[0], text  # the run says it goes over the edge, with CMS
+    rates = dict(re.findall(r"^(Relé ende til ende|Laveste målestokk): +([0-9]+)", text, re.MULTILINE))
+    assert int(rates["Relé ende til ende"]) > 0 and int(rates["Laveste målestokk"]) > 0, text
     assert not Envelope.objects.filter(receiver_her_id=8149900).exists()  # the bench cleans up after itself
