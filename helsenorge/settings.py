@@ -474,15 +474,19 @@ CELERY_TIMEZONE = TIME_ZONE
 RELAY_QUEUES = ("portal.async", "portal.sync", "epj.async", "epj.sync")
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
-    "relay.sweep": {"queue": "portal.async"},
     "notices.*": {"queue": "portal.async"},
 }
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
 CELERY_BEAT_SCHEDULE = {
-    "relay-sweep": {
-        "task": "relay.sweep",
-        "schedule": HN_RELAY_SWEEP_SECONDS,
-        "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4},
+    # One sweep on each side's worker, so either system repairs its queues while the other is
+    # stopped (the sweep only enqueues kicks, which are idempotent; running it twice is harmless).
+    **{
+        f"relay-sweep-{side}": {
+            "task": "relay.sweep",
+            "schedule": HN_RELAY_SWEEP_SECONDS,
+            "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4, "queue": f"{side}.async"},
+        }
+        for side in ("portal", "epj")
     },
     "appointment-reminders": {"task": "appointments.reminders", "schedule": 300.0, "options": {"expires": 600}},
     # Re-sends pending notices whose worker message was lost (broker down at commit, worker killed).

@@ -24,10 +24,6 @@ from tests.workers import celery_workers
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 
 ENV = {"HN_RELAY_SWEEP_SECONDS": "0.5"}
-# The beat sweeper (which also wakes a side's consumers for messages from a foreign publisher)
-# runs on the portal's worker. While the kit plays the portal, that worker runs for a HER-id
-# nobody sends to, so it sweeps without taking the portal's queues from the kit.
-SPARE_PORTAL_HER_ID = "115899"
 
 
 @pytest.fixture(params=["embedded", "amqp"])
@@ -43,10 +39,9 @@ def transport_env(request, settings) -> dict:
 
 @contextlib.contextmanager
 def epj_with_sweeper(env: dict):
-    with (
-        celery_workers(sides=("epj",), env=env),
-        celery_workers(sides=("portal",), beat=True, env={**env, "HN_PORTAL_HER_ID": SPARE_PORTAL_HER_ID}),
-    ):
+    """The EPJ alone (its worker and beat, no portal worker): its own sweep wakes its consumers
+    for what a foreign publisher put on its queues."""
+    with celery_workers(sides=("epj",), beat=True, env=env):
         yield
 
 
