@@ -10,7 +10,7 @@ User classes (pick one per run on the command line):
 - InboxUser: the inbox page, no think time (capacity).
 - CitizenUser: the scenario: read the inbox, open threads, book an appointment, send an
   e-kontakt, with think time. Logged in by session cookie (logins are measured apart).
-- LoginUser: the login form itself (password hashing), no think time.
+- LoginUser: the operators' password form itself (password hashing), no think time.
 
 A 503 with Retry-After is honoured: the user waits that long, as a browser would.
 With HN_LOAD_SPIKE set, a load shape runs base users, then 10× for the spike, then base again.
@@ -205,7 +205,7 @@ class LoginUser(PortalUser):
                 method="POST",
                 data={
                     "csrfmiddlewaretoken": token.group(1),
-                    "login": self.profile["email"],
+                    "login": self.profile["operator_email"],
                     "password": self.profile["password"],
                 },
                 refused_at="/konto/login/",

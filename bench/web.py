@@ -147,6 +147,10 @@ def _bench_citizens(count: int) -> list[dict]:
     profiles = []
     existing = {u.email: u for u in User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}").select_related("person")}
     used = set(Person.objects.values_list("nin", flat=True))
+    # Only operators log in with a password (citizens come through ID-porten): the login phase
+    # measures that form, PBKDF2 included; a success lands on the TOTP step.
+    operator_email = f"bench-drift@{BENCH_DOMAIN}"
+    User.objects.update_or_create(email=operator_email, defaults={"password": password, "is_staff": True})
     for n in range(count):
         email = f"bench{n}@{BENCH_DOMAIN}"
         user = existing.get(email)
@@ -191,6 +195,7 @@ def _bench_citizens(count: int) -> list[dict]:
         profiles.append(
             {
                 "email": email,
+                "operator_email": operator_email,
                 "password": BENCH_PASSWORD,
                 "session": client.cookies["sessionid"].value,
                 "contact_id": contact.pk,
