@@ -35,12 +35,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from clinics.models import Organisation
+from clinics.selectors import communication_party
 from messaging.cms.errors import CmsError
-from messaging.cms.pki import PartyCerts, PartyKeys, PkiError, party_keys, party_public_certs, pki_init
+from messaging.cms.pki import PartyCerts, PartyKeys, PkiError, party_keys, pki_init
 from messaging.cms.protection import protect, unprotect
 from messaging.codec import AppRec, CodecError, document_parse
 from messaging.codec.codes import APPREC, MSGHEAD_FUNCTIONS
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
+from messaging.relay.certificates import register_certs, register_publish
 from messaging.transport import Delivery, Transport, TransportError, TransportMessage, get_transport
 from messaging.transport.envelope import (
     SYNC_TTL_MS,
@@ -173,7 +175,8 @@ def _stamp(directory: Path, her_id: int) -> tuple[int, ...] | None:
 
 def own_keys(her_id: int) -> PartyKeys:
     """A party's certificates and private keys from HN_PKI_DIR (issued on first use by the test CA
-    when HN_PKI_ISSUE_ON_DEMAND), cached until its files change (a rotation)."""
+    and published to the register when HN_PKI_ISSUE_ON_DEMAND), cached until its files change (a
+    rotation)."""
     directory = Path(settings.HN_PKI_DIR)
     stamp = _stamp(directory, her_id)
     if stamp is None:
@@ -181,6 +184,7 @@ def own_keys(her_id: int) -> PartyKeys:
             raise PkiError(f"no certificates for HER-id {her_id} in {directory} (manage.py pki init --her-id {her_id})")
         with _issuing(directory):
             pki_init([her_id], directory=directory)
+            register_publish(her_id, directory=directory)
         stamp = _stamp(directory, her_id)
     cache_key = (str(directory), her_id)
     with _keys_lock:
@@ -194,11 +198,22 @@ def own_keys(her_id: int) -> PartyKeys:
 
 
 def public_certs(her_id: int) -> PartyCerts:
-    """What the address register publishes for a party: its signing and encryption certificates."""
-    keys = own_keys(her_id) if settings.HN_PKI_ISSUE_ON_DEMAND else None
-    if keys is not None:
-        return keys.public
-    return party_public_certs(her_id, directory=Path(settings.HN_PKI_DIR))
+    """A party's public signing and encryption certificates, from the address register.
+
+    With HN_PKI_ISSUE_ON_DEMAND (the demo and the tests) a party the register does not list yet
+    is issued (if need be) and published first; otherwise an unlisted party is a PkiError.
+    """
+    certs = register_certs(her_id)
+    if certs is None and settings.HN_PKI_ISSUE_ON_DEMAND:
+        directory = Path(settings.HN_PKI_DIR)
+        own_keys(her_id)
+        with _issuing(directory):
+            if communication_party(her_id=her_id) is None:
+                register_publish(her_id, directory=directory)
+        certs = register_certs(her_id)
+    if certs is None:
+        raise PkiError(f"the address register lists no certificates for HER-id {her_id}")
+    return certs
 
 
 # --- publishing ----------------------------------------------------------------------------------
