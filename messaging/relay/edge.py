@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Organisation
@@ -184,7 +185,7 @@ def own_keys(her_id: int) -> PartyKeys:
             raise PkiError(f"no certificates for HER-id {her_id} in {directory} (manage.py pki init --her-id {her_id})")
         with _issuing(directory):
             pki_init([her_id], directory=directory)
-            register_publish(her_id, directory=directory)
+        _publish_after_commit(her_id, directory)
         stamp = _stamp(directory, her_id)
     cache_key = (str(directory), her_id)
     with _keys_lock:
@@ -197,23 +198,33 @@ def own_keys(her_id: int) -> PartyKeys:
     return keys
 
 
+def _publish_after_commit(her_id: int, directory: Path) -> None:
+    """List a party issued on demand in the register, in a transaction of its own after the
+    caller's commits: two workers each inside a transaction, each listing a party the other
+    needs, would otherwise wait on each other's uncommitted row."""
+
+    def publish_unless_listed() -> None:
+        if communication_party(her_id=her_id) is None:
+            register_publish(her_id, directory=directory)
+
+    transaction.on_commit(publish_unless_listed)
+
+
 def public_certs(her_id: int) -> PartyCerts:
     """A party's public signing and encryption certificates, from the address register.
 
     With HN_PKI_ISSUE_ON_DEMAND (the demo and the tests) a party the register does not list yet
-    is issued (if need be) and published first; otherwise an unlisted party is a PkiError.
+    is issued if need be, used from its files, and listed once the caller's transaction commits;
+    otherwise an unlisted party is a PkiError.
     """
     certs = register_certs(her_id)
-    if certs is None and settings.HN_PKI_ISSUE_ON_DEMAND:
-        directory = Path(settings.HN_PKI_DIR)
-        own_keys(her_id)
-        with _issuing(directory):
-            if communication_party(her_id=her_id) is None:
-                register_publish(her_id, directory=directory)
-        certs = register_certs(her_id)
-    if certs is None:
+    if certs is not None:
+        return certs
+    if not settings.HN_PKI_ISSUE_ON_DEMAND:
         raise PkiError(f"the address register lists no certificates for HER-id {her_id}")
-    return certs
+    keys = own_keys(her_id)
+    _publish_after_commit(her_id, Path(settings.HN_PKI_DIR))
+    return keys.public
 
 
 # --- publishing ----------------------------------------------------------------------------------

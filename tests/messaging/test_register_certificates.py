@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from clinics.models import CertificateRole, CommunicationParty, PartyCertificate
 from clinics.selectors import communication_party
@@ -15,7 +16,7 @@ from epj.models import JournalEntry
 from messaging.cms.errors import CertificateUnusable
 from messaging.cms.pki import ENCRYPTION_USAGE, SIGNING_USAGE, PkiError, issue_certificate, load_ca
 from messaging.relay import clinic_party, edge
-from messaging.relay.certificates import published
+from messaging.relay.certificates import published, register_publish
 from messaging.relay.handover import inbox_consume_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.transport.envelope import QueueNames, error_queue
@@ -40,19 +41,26 @@ def take_error(her_id: int):
     return delivery.message.application_properties
 
 
+def listed(her_id: int) -> None:
+    """The party's own certificates in the register (issued on demand: listed after commit)."""
+    edge.own_keys(her_id)
+    register_publish(her_id, directory=Path(settings.HN_PKI_DIR))
+
+
 def replace_in_register(her_id: int, role: str, cert) -> None:
-    edge.public_certs(her_id)  # listed with its own certificates first
+    listed(her_id)
     queues = QueueNames.for_her_id(her_id)
     party_certificates_publish(
         her_id=her_id, queues=(queues.async_, queues.sync, queues.error), certificates={role: published(role, cert)}
     )
 
 
-def test_first_use_publishes_queues_and_public_certificates_only(clinic, settings):
+def test_first_use_publishes_queues_and_public_certificates_only(clinic, settings, django_capture_on_commit_callbacks):
     service, nora = clinic
     her_id = service.organisation.her_id
     envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
-    edge.wire_message(envelope)
+    with django_capture_on_commit_callbacks(execute=True):
+        edge.wire_message(envelope)
     for party in (settings.HN_PORTAL_HER_ID, her_id):
         listed = communication_party(her_id=party)
         assert listed is not None, f"HER-id {party} not in the register"
@@ -121,7 +129,7 @@ def test_a_receiver_whose_registered_encryption_certificate_expired_gets_nothing
     service, nora = clinic
     her_id = service.organisation.her_id
     envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
-    edge.public_certs(her_id)  # listed
+    listed(her_id)
     now = dt.datetime.now(dt.UTC)
     ca = load_ca(directory=Path(settings.HN_PKI_DIR))
     expired, _key = issue_certificate(
