@@ -14,6 +14,7 @@ else using that RabbitMQ at the time, so it is marked `broker_restart` and must 
 
 import dataclasses
 import datetime as dt
+import os
 import random
 import shutil
 import socket
@@ -51,9 +52,11 @@ pytestmark = [
     ),
 ]
 
-MESSAGES = 1000
-# How long the EPJ's workers stay stopped while the portal keeps sending.
-EPJ_STOP_SECONDS = 20
+# Messages per test, kept down for CI's time (docs/benchmarks.md has the figures);
+# HN_FAULT_MESSAGES=1000 runs the full-size faults.
+MESSAGES = int(os.environ.get("HN_FAULT_MESSAGES", "400"))
+# How long the EPJ's workers stay stopped while the portal keeps sending (HN_FAULT_EPJ_STOP_SECONDS).
+EPJ_STOP_SECONDS = float(os.environ.get("HN_FAULT_EPJ_STOP_SECONDS", "20"))
 FAULT_ENV = {
     "HN_RELAY_STALE_SECONDS": "3",
     "HN_RELAY_SWEEP_SECONDS": "1",
@@ -221,6 +224,7 @@ def test_rotating_the_receivers_certificate_with_messages_in_flight_loses_nothin
 
 def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and_nothing_is_filed(stack, settings):
     traffic = stack.messages(MESSAGES)
+    edge.public_certs(stack.portal)  # the portal issued (the test CA with it) and listed
     now = dt.datetime.now(dt.UTC)
     ca = load_ca(directory=Path(settings.HN_PKI_DIR))
     expired, key = issue_certificate(
@@ -231,7 +235,6 @@ def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and
         not_before=now - dt.timedelta(days=60),
         not_after=now - dt.timedelta(days=1),
     )
-    edge.public_certs(stack.portal)
     queues = QueueNames.for_her_id(stack.portal)
     party_certificates_publish(  # the register lists the sender's certificate, which has expired
         her_id=stack.portal,
@@ -248,9 +251,10 @@ def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and
         edge.publish(dataclasses.replace(wire, body=body))
         ids.append(envelope.msg_id)
     Envelope.objects.filter(msg_id__in=ids).update(state=EnvelopeState.SENT)  # what the portal's worker would do
-    with celery_workers(sides=("epj",), beat=True, env=stack.env):
+    with celery_workers(beat=True, env=stack.env):  # the portal's worker runs the sweeper
         errors = take_all(error_queue(stack.portal), len(ids), timeout=SETTLE_TIMEOUT)
-        wait_until(lambda: stack.depths()[async_queue(stack.clinic)] == 0, message="the clinic's queue drained")
+        # Nothing more on any queue (the clinic's drained, no second error), nothing dead.
+        wait_until(lambda: not any(stack.depths().values()), message=f"empty queues ({stack.depths()})")
     conditions = {e.application_properties["errorCondition"] for e in errors}
     assert conditions <= {"transport:unverified-certificate", "transport:invalid-certificate"}, conditions
     assert sorted(e.application_properties["originalMessageId"] for e in errors) == sorted(ids)  # one each
@@ -258,7 +262,6 @@ def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and
     assert filed() == 0
     assert not InboxMessage.objects.filter(side="epj").exists()
     assert not Envelope.objects.filter(side="epj").exists()  # no AppRec: the transport answered
-    assert not any(stack.depths().values()), stack.depths()  # nothing more on any queue, nothing dead
 
 
 def test_the_epj_stopped_while_the_portal_keeps_sending_files_everything_later(stack):
