@@ -60,7 +60,8 @@ def test_first_use_publishes_queues_and_public_certificates_only(clinic, setting
     her_id = service.organisation.her_id
     envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
     with django_capture_on_commit_callbacks(execute=True):
-        edge.wire_message(envelope)
+        edge.wire_message(envelope)  # the sender looks up the receiver …
+        edge.public_certs(settings.HN_PORTAL_HER_ID)  # … and the receiver the sender
     for party in (settings.HN_PORTAL_HER_ID, her_id):
         listed = communication_party(her_id=party)
         assert listed is not None, f"HER-id {party} not in the register"
