@@ -10,7 +10,7 @@ Layout (private keys 0600, directories 0700, PEM throughout)::
 
 Private keys live only here, never in a database. The public certificates belong in the address
 register, where a sender finds the receiver's encryption certificate and a receiver the sender's
-signing certificate; until the register holds them, `party_public_certs` reads them from here.
+signing certificate; `manage.py pki init|rotate` publishes them there (messaging.relay.certificates).
 
 Keys are RSA 2048: what the national certificates use and fast to create and use (a 4096-bit
 key makes every signature and every key decryption several times slower, for no gain in a
@@ -94,6 +94,7 @@ class PartyCerts:
     her_id: int
     signing_cert: x509.Certificate
     encryption_cert: x509.Certificate
+    legacy_encryption_cert: x509.Certificate | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,12 @@ class PartyKeys:
 
     @property
     def public(self) -> PartyCerts:
-        return PartyCerts(her_id=self.her_id, signing_cert=self.signing_cert, encryption_cert=self.encryption_cert)
+        return PartyCerts(
+            her_id=self.her_id,
+            signing_cert=self.signing_cert,
+            encryption_cert=self.encryption_cert,
+            legacy_encryption_cert=self.legacy_encryption_cert,
+        )
 
 
 @dataclass(frozen=True)
@@ -423,11 +429,7 @@ def party_keys(her_id: int, *, directory: Path | None = None) -> PartyKeys:
 
 
 def party_public_certs(her_id: int, *, directory: Path | None = None) -> PartyCerts:
-    """A party's public certificates, as the address register will publish them.
-
-    Reads the PEM files of the PKI directory for now; when the register (clinics) holds the
-    certificates per communication party, this becomes a register selector.
-    """
+    """A party's public certificates as they lie in the PKI directory (what `pki` publishes)."""
     directory = directory or default_pki_dir()
     party = _party_dir(directory, her_id)
     if not party.is_dir():

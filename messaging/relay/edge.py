@@ -33,15 +33,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Organisation
+from clinics.selectors import communication_party
 from messaging.cms.errors import CmsError
-from messaging.cms.pki import PartyCerts, PartyKeys, PkiError, party_keys, party_public_certs, pki_init
+from messaging.cms.pki import PartyCerts, PartyKeys, PkiError, party_keys, pki_init
 from messaging.cms.protection import protect, unprotect
 from messaging.codec import AppRec, CodecError, document_parse
 from messaging.codec.codes import APPREC, MSGHEAD_FUNCTIONS
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
+from messaging.relay.certificates import register_certs, register_publish
 from messaging.transport import Delivery, PublishError, Transport, TransportError, TransportMessage, get_transport
 from messaging.transport.envelope import (
     SYNC_TTL_MS,
@@ -203,7 +206,8 @@ def _stamp_read(directory: Path, her_id: int) -> tuple[int, ...] | None:
 
 def own_keys(her_id: int) -> PartyKeys:
     """A party's certificates and private keys from HN_PKI_DIR (issued on first use by the test CA
-    when HN_PKI_ISSUE_ON_DEMAND), cached until its files change (a rotation)."""
+    and published to the register when HN_PKI_ISSUE_ON_DEMAND), cached until its files change (a
+    rotation)."""
     directory = Path(settings.HN_PKI_DIR)
     stamp = _stamp(directory, her_id)
     if stamp is None:
@@ -211,6 +215,7 @@ def own_keys(her_id: int) -> PartyKeys:
             raise PkiError(f"no certificates for HER-id {her_id} in {directory} (manage.py pki init --her-id {her_id})")
         with _issuing(directory):
             pki_init([her_id], directory=directory)
+        _publish_after_commit(her_id, directory)
         stamp = _stamp(directory, her_id)
     cache_key = (str(directory), her_id)
     with _keys_lock:
@@ -223,27 +228,33 @@ def own_keys(her_id: int) -> PartyKeys:
     return keys
 
 
-_certs: dict[tuple[str, int], tuple[tuple[int, ...], PartyCerts]] = {}
+def _publish_after_commit(her_id: int, directory: Path) -> None:
+    """List a party issued on demand in the register, in a transaction of its own after the
+    caller's commits: two workers each inside a transaction, each listing a party the other
+    needs, would otherwise wait on each other's uncommitted row."""
+
+    def publish_unless_listed() -> None:
+        if communication_party(her_id=her_id) is None:
+            register_publish(her_id, directory=directory)
+
+    transaction.on_commit(publish_unless_listed)
 
 
 def public_certs(her_id: int) -> PartyCerts:
-    """What the address register publishes for a party: its signing and encryption certificates,
-    parsed once per process and read again only when its files change (a rotation)."""
-    keys = own_keys(her_id) if settings.HN_PKI_ISSUE_ON_DEMAND else None
-    if keys is not None:
-        return keys.public
-    directory = Path(settings.HN_PKI_DIR)
-    stamp = _stamp(directory, her_id)
-    cache_key = (str(directory), her_id)
-    with _keys_lock:
-        cached = _certs.get(cache_key)
-        if stamp is not None and cached is not None and cached[0] == stamp:
-            return cached[1]
-    certs = party_public_certs(her_id, directory=directory)
-    if stamp is not None:
-        with _keys_lock:
-            _certs[cache_key] = (stamp, certs)
-    return certs
+    """A party's public signing and encryption certificates, from the address register.
+
+    With HN_PKI_ISSUE_ON_DEMAND (the demo and the tests) a party the register does not list yet
+    is issued if need be, used from its files, and listed once the caller's transaction commits;
+    otherwise an unlisted party is a PkiError.
+    """
+    certs = register_certs(her_id)
+    if certs is not None:
+        return certs
+    if not settings.HN_PKI_ISSUE_ON_DEMAND:
+        raise PkiError(f"the address register lists no certificates for HER-id {her_id}")
+    keys = own_keys(her_id)
+    _publish_after_commit(her_id, Path(settings.HN_PKI_DIR))
+    return keys.public
 
 
 # --- publishing ----------------------------------------------------------------------------------

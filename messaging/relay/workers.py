@@ -101,6 +101,17 @@ class WorkerProcesses:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
 
+    def halt(self, name: str, *, grace: float = 10.0) -> None:
+        """Warm shutdown of one worker (SIGTERM: it finishes its task), SIGKILL after `grace` s."""
+        proc = self.procs.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(grace)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the pool children too
+        proc.wait(10)
+
     def restart(self, name: str) -> None:
         self.kill(name)
         self.start(name)

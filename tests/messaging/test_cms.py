@@ -18,6 +18,7 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from clinics.selectors import communication_party
 from messaging.cms import (
     CertificateUnusable,
     CmsError,
@@ -39,6 +40,7 @@ from messaging.cms.pki import (
     pki_rotate,
     pki_show,
 )
+from messaging.relay.certificates import register_certs
 from tests.conftest import require_or_skip
 
 SENDER, RECEIVER, STRANGER = 8093244, 8140011, 8140012
@@ -476,10 +478,25 @@ def test_public_certs_come_from_the_configured_directory(settings, pki_dir, send
     assert {p.her_id for p in pki_show().parties} == {SENDER, RECEIVER, STRANGER}
 
 
-def test_pki_command_init_rotate_show(tmp_path, capsys):
+def test_pki_command_init_rotate_show(tmp_path, capsys, db):
     directory = tmp_path / "cmd"
     call_command("pki", "init", "--dir", str(directory), "--her-id", "8093244", "--her-id", "8140011", "--days", "30")
+    before = register_certs(8140011)
     call_command("pki", "rotate", "--dir", str(directory), "--her-id", "8140011")
+    after = register_certs(8140011)
+    assert before is not None and after is not None
+    # The register publishes the new encryption certificate and the previous one as legacy.
+    assert after.encryption_cert == party_keys(8140011, directory=directory).encryption_cert
+    assert after.encryption_cert != before.encryption_cert
+    assert after.legacy_encryption_cert == before.encryption_cert
+    assert after.signing_cert == before.signing_cert
+    published = communication_party(her_id=8093244)
+    assert published is not None and published.async_queue == "8093244_async"
+    assert published.error_queue == "8093244_error"
+    signing = published.certificates["signing"]
+    assert signing.pem.startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE" not in signing.pem
+    assert (signing.not_after - signing.not_before).days == 30
     call_command("pki", "show", "--dir", str(directory))
     out = capsys.readouterr().out
     assert "HER-id 8093244: signing and encryption certificates created" in out

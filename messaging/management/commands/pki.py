@@ -1,10 +1,15 @@
-"""The local test PKI: `pki init`, `pki rotate`, `pki show` (docs/cms.md)."""
+"""The local test PKI: `pki init`, `pki rotate`, `pki show` (docs/cms.md).
+
+`init` and `rotate` publish the public certificates (and the queue names) of every party they
+touch to the address register: the register is where other parties find them.
+"""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from messaging.cms.pki import DEFAULT_VALID_DAYS, PkiError, default_pki_dir, pki_init, pki_rotate, pki_show
+from messaging.relay.certificates import register_publish
 
 
 class Command(BaseCommand):
@@ -48,13 +53,19 @@ class Command(BaseCommand):
             self.stdout.write(f"  HER-id {her_id}: signing and encryption certificates created")
         for her_id in result.kept:
             self.stdout.write(f"  HER-id {her_id}: kept (use --force to replace)")
+        for her_id in sorted({*result.created, *result.kept}):
+            register_publish(her_id, directory=directory)
+        if result.created or result.kept:
+            self.stdout.write("  public certificates published to the address register")
 
     def do_rotate(self, *, directory: Path, her_id: int, days: int, **_: object) -> None:
         keys = pki_rotate(her_id, directory=directory, valid_days=days)
+        register_publish(her_id, directory=directory)
         assert keys.legacy_encryption_cert is not None
         self.stdout.write(
             f"HER-id {her_id}: new encryption certificate serial {keys.encryption_cert.serial_number:x}; "
-            f"serial {keys.legacy_encryption_cert.serial_number:x} kept as legacy for decryption"
+            f"serial {keys.legacy_encryption_cert.serial_number:x} kept as legacy for decryption; "
+            "both published to the address register"
         )
 
     def do_show(self, *, directory: Path, **_: object) -> None:
