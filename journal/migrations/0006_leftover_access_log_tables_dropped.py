@@ -27,11 +27,25 @@ def empty_leftovers_drop(apps, schema_editor):
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {guard}()", params=None)
 
 
+def empty_leftovers_restore(apps, schema_editor):
+    """Going back: the journal's earlier migrations change these tables, so they are made again
+    (empty) as journal 0004 left them."""
+    from django.db.migrations.loader import MigrationLoader
+
+    connection = schema_editor.connection
+    state = MigrationLoader(connection).project_state(("journal", "0004_operator_break_glass"))
+    present = set(connection.introspection.table_names())
+    for name in ("AccessLogEntry", "StaffAuditEntry"):
+        model = state.apps.get_model("journal", name)
+        if model._meta.db_table not in present:
+            schema_editor.create_model(model)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("journal", "0005_access_log_moved_to_national"),
     ]
 
     operations = [
-        migrations.RunPython(empty_leftovers_drop, migrations.RunPython.noop),
+        migrations.RunPython(empty_leftovers_drop, empty_leftovers_restore),
     ]
