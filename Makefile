@@ -56,8 +56,11 @@ $(DEMO_SECRET_KEY): | $(BIN)/python
 	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
 	@chmod 600 $@
 
+# Two stores: the portal's and the national services' own (docs/national.md).
 migrate: install $(DEMO_SECRET_KEY)
+	$(BIN)/python manage.py database_create --database national
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --database national --noinput
 
 static: install $(DEMO_SECRET_KEY)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -564,7 +564,7 @@ def _write(rows, report, errors):
 
 
 def _import_audit(report: ImportReport) -> None:
-    """One staff-audit entry per operator import, in its transaction (rolled back with a dry run)."""
+    """One staff-audit entry per operator import; a dry run, which changes nothing, writes none."""
     from national.services import Audit, audit_write  # national imports clinics: import on use
 
     audit_write(
@@ -596,9 +596,11 @@ def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
             _write(rows, report, errors)
             if errors:
                 raise RegisterImportError(errors)
-            _import_audit(report)
             if dry_run:
                 transaction.set_rollback(True)
+            else:
+                # Last, once every write has been made: the trail commits in its own store.
+                _import_audit(report)
     except IntegrityError as exc:
         # Another writer changed the register between our checks and our writes.
         raise RegisterImportError(

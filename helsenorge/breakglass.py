@@ -228,6 +228,8 @@ def break_glass(request):
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person, what, reason = form.cleaned_data["nin"], form.cleaned_data["what"], form.cleaned_data["reason"]
+        # The national store commits the log entry first, in its own transaction: nothing is shown
+        # unlogged, and a read that fails afterwards leaves an entry for a look that showed nothing.
         with transaction.atomic():
             entry = break_glass_log(operator=request.user, person_nin=person.nin, what=what, reason=reason)
             items = READERS[what](person)

@@ -8,6 +8,7 @@ is validated here, so a malformed variable stops start-up with its name.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
     "accounts.middleware.SecurityHeadersMiddleware",
+    # Last, so it sees a view's exception first: national store down -> 503 with an explanation.
+    "helsenorge.nationalstore.NationalStoreUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "helsenorge.urls"
@@ -165,6 +168,51 @@ else:
             "TEST": {"NAME": str(VAR_DIR / "test-portal.sqlite3")},
         }
     }
+
+# The national services' own store (national/routers.py): NATIONAL_DATABASE_URL, validated like
+# DATABASE_URL. Left unset next to a DATABASE_URL, it is derived from it: the same server with the
+# database (or SQLite file) name suffixed "_national", e.g. .../portal -> .../portal_national.
+NATIONAL_DATABASE_URL = env_url("NATIONAL_DATABASE_URL", {"postgres", "postgresql", "sqlite"})
+
+
+def _national_url_derived(url: str) -> str:
+    parts = urlsplit(url)
+    folder, _slash, name = parts.path.rpartition("/")
+    if not name:
+        raise ImproperlyConfigured(
+            "Environment variable DATABASE_URL names no database to derive NATIONAL_DATABASE_URL from; set both."
+        )
+    stem, dot, suffix = name.rpartition(".") if parts.scheme == "sqlite" and "." in name else (name, "", "")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}{folder}/{stem}_national{dot}{suffix}{query}"
+
+
+if DATABASE_URL and not NATIONAL_DATABASE_URL:
+    NATIONAL_DATABASE_URL = _national_url_derived(DATABASE_URL)
+if NATIONAL_DATABASE_URL:
+    DATABASES["national"] = dj_database_url.parse(
+        NATIONAL_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+    )
+    if DATABASES["national"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["national"]["CONN_HEALTH_CHECKS"] = True
+    else:
+        DATABASES["national"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+else:
+    DATABASES["national"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "national.sqlite3"),
+        "OPTIONS": dict(SQLITE_OPTIONS),
+        "TEST": {"NAME": str(VAR_DIR / "test-national.sqlite3")},
+    }
+_same_store = {k: DATABASES["national"].get(k) for k in ("ENGINE", "HOST", "PORT", "NAME")} == {
+    k: DATABASES["default"].get(k) for k in ("ENGINE", "HOST", "PORT", "NAME")
+}
+if _same_store:
+    raise ImproperlyConfigured(
+        "Environment variable NATIONAL_DATABASE_URL names the portal's database (DATABASE_URL); "
+        "the national services need their own."
+    )
+DATABASE_ROUTERS = ["national.routers.NationalRouter"]
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

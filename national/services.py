@@ -34,6 +34,7 @@ from national.models import (
     StaffAuditEntry,
     TariffRate,
 )
+from national.routers import NATIONAL_DB
 
 What = AccessLogEntry.What
 ACCESS_MESSAGES, ACCESS_APPOINTMENTS, ACCESS_RECORD = What.MESSAGES, What.APPOINTMENTS, What.RECORD
@@ -47,6 +48,17 @@ BREAK_GLASS_REASON_MAX = 180
 BREAK_GLASS_PERMISSION = "national.break_glass"
 
 
+def _actor_fields(actor: AbstractUser | None) -> dict[str, object]:
+    """The actor as the national store keeps them: identifiers and a name, no link to a user row."""
+    if actor is None:
+        return {"actor_nin": "", "actor_email": "", "actor_name": "kommandolinje"}
+    return {
+        "actor_nin": getattr(actor, "nin", "") or "",
+        "actor_email": actor.get_username(),
+        "actor_name": str(actor),
+    }
+
+
 def _check_staff_read(*, actor: AbstractUser, organisation: Organisation, what: str, nins: list[str]) -> None:
     if what not in What.values:
         raise ValueError(f"unknown access-log kind {what!r}")
@@ -56,7 +68,7 @@ def _check_staff_read(*, actor: AbstractUser, organisation: Organisation, what: 
         raise ValueError("the actor is not staff of that organisation")
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def access_log_write(
     *, actor: AbstractUser, organisation: Organisation, role: str, person_nin: str, what: str, object_ref: str = ""
 ) -> AccessLogEntry:
@@ -70,9 +82,8 @@ def access_log_write(
     _check_staff_read(actor=actor, organisation=organisation, what=what, nins=[person_nin])
     return AccessLogEntry.objects.create(
         person_nin=person_nin,
-        actor_id=actor.pk,
-        actor_name=str(actor),
-        organisation=organisation,
+        **_actor_fields(actor),
+        organisation_her_id=organisation.her_id,
         organisation_name=organisation.name,
         role=role,
         what=what,
@@ -98,9 +109,8 @@ def access_log_write_many(
     entries = [
         AccessLogEntry(
             person_nin=nin,
-            actor_id=actor.pk,
-            actor_name=str(actor),
-            organisation=organisation,
+            **_actor_fields(actor),
+            organisation_her_id=organisation.her_id,
             organisation_name=organisation.name,
             role=role,
             what=what,
@@ -112,7 +122,7 @@ def access_log_write_many(
     return len(AccessLogEntry.objects.bulk_create(entries))
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def audit_write(
     *,
     actor: AbstractUser | None,
@@ -122,7 +132,12 @@ def audit_write(
     object_ref: object = "",
     detail: object = "",
 ) -> StaffAuditEntry:
-    """Record a change staff (or an operator: `actor=None`) made, inside the caller's transaction.
+    """Record a change staff (or an operator: `actor=None`) made, before the caller's transaction ends.
+
+    The trail lives in the national store, so this commits there at once, inside the caller's
+    (portal or EPJ) transaction: a national store that cannot take the entry fails the call and
+    with it the change, so no change is committed without its entry; a change that fails after
+    this leaves an entry for a change that did not happen (the reference shows it did not).
 
     `person_nin` is the national identity number of the patient the change concerns (empty for a
     register change). `object_ref` and `detail` hold kinds and ids only, never health content: the
@@ -131,9 +146,8 @@ def audit_write(
     if action not in Audit.values:
         raise ValueError(f"unknown audit action {action!r}")
     return StaffAuditEntry.objects.create(
-        actor_id=actor.pk if actor is not None else None,
-        actor_name=str(actor) if actor is not None else "kommandolinje",
-        organisation=organisation,
+        **_actor_fields(actor),
+        organisation_her_id=organisation.her_id if organisation is not None else None,
         organisation_name=organisation.name if organisation is not None else "",
         action=action,
         person_nin=person_nin[:11],
@@ -147,7 +161,7 @@ def break_glass_allowed(user: AbstractUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(BREAK_GLASS_PERMISSION))
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def break_glass_log(*, operator: AbstractUser, person_nin: str, what: str, reason: str) -> AccessLogEntry:
     """Record an operator's look at a citizen's health data, before anything is shown.
 
@@ -170,9 +184,8 @@ def break_glass_log(*, operator: AbstractUser, person_nin: str, what: str, reaso
         )
     entry = AccessLogEntry.objects.create(
         person_nin=person_nin,
-        actor_id=operator.pk,
-        actor_name=str(operator),
-        organisation=None,
+        **_actor_fields(operator),
+        organisation_her_id=None,
         organisation_name=OPERATOR_ORGANISATION_NAME,
         role=OPERATOR_ROLE,
         what=what,
@@ -217,7 +230,7 @@ def _resident_fields(data: ResidentData) -> dict[str, object]:
     return {field: getattr(data, field) for field in RESIDENT_FIELDS}
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def residents_load(*, residents: Iterable[ResidentData]) -> tuple[int, int]:
     """Create or update residents by identity number; returns (created, updated). Operators only:
     neither system writes the population register."""
@@ -268,7 +281,7 @@ def residents_load_from(*, people: Iterable[PersonRecord]) -> tuple[int, int]:
 # ============================================================================ prescription register
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def prescription_register(
     *,
     patient_nin: str,
@@ -312,7 +325,7 @@ def prescription_register(
 # ============================================================================ national tariff
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def tariff_rate_set(*, code: str, copayment: Decimal, valid_from: datetime.date, description: str = "") -> TariffRate:
     """A fee code's co-payment from a date on; the rate before it ends the day before.
 
@@ -335,7 +348,7 @@ def tariff_rate_set(*, code: str, copayment: Decimal, valid_from: datetime.date,
     return rate
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def frikort_limit_set(*, amount: Decimal, valid_from: datetime.date) -> FrikortLimit:
     """The frikort limit (egenandelstak) from a date on; the one before it ends the day before."""
     if amount <= 0:

@@ -161,6 +161,27 @@ def login_as(client, user):
     return client
 
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every database test may use both stores: the portal's (`default`) and the national
+    services' own (`national`, national/routers.py). pytest-django allows queries only to the
+    databases a test declares, and the national services sit behind nearly every page, so a test
+    that names no databases gets both; one that names its own keeps them."""
+    aliases = list(settings.DATABASES)
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if "databases" in kwargs:
+            continue
+        if marker is not None and marker.args:
+            kwargs.setdefault("transaction", marker.args[0])
+        item.add_marker(pytest.mark.django_db(**kwargs, databases=aliases), append=False)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove this run's var/test/run-<pid> folder (SQLite test database, broker files)."""
     import shutil

@@ -359,9 +359,10 @@ def test_web_command_and_health_check_work_with_production_settings(compose, tmp
     service = compose["services"]["web"]
     port = free_port()
     env = {**clean_environ(), **image_env, **container_env(compose, "web")}
-    # Only the database host differs from the container: a local SQLite file stands in for `postgres`.
+    # Only the database host differs from the container: local SQLite files stand in for `postgres`.
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        NATIONAL_DATABASE_URL=f"sqlite:///{tmp_path / 'national.sqlite3'}",
         HN_VAR_DIR=str(tmp_path / "var"),
         DJANGO_SETTINGS_MODULE="helsenorge.settings",
     )
@@ -437,6 +438,7 @@ def test_worker_command_and_health_check_work_on_redis(compose, tmp_path, servic
     env = {**clean_environ(), **image_env, **container_env(compose, service)}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        NATIONAL_DATABASE_URL=f"sqlite:///{tmp_path / 'national.sqlite3'}",
         HN_VAR_DIR=str(tmp_path / "var"),
         CELERY_BROKER_URL=broker,
         REDIS_URL=broker,

@@ -15,7 +15,18 @@ from django.conf import settings
 SECRET = secrets.token_urlsafe(64)
 
 # Our configuration variables; everything else (PATH, HOME, …) passes through to the child.
-_OURS = ("DJANGO_", "HN_", "DATABASE_URL", "DB_", "CELERY_", "REDIS_URL", "EMAIL_", "DEFAULT_FROM_EMAIL", "CI")
+_OURS = (
+    "DJANGO_",
+    "HN_",
+    "DATABASE_URL",
+    "NATIONAL_DATABASE_URL",
+    "DB_",
+    "CELERY_",
+    "REDIS_URL",
+    "EMAIL_",
+    "DEFAULT_FROM_EMAIL",
+    "CI",
+)
 
 
 def clean_environ():
@@ -60,6 +71,11 @@ MALFORMED = [
     ("HN_HTTPS", "ja", {}),
     ("DATABASE_URL", "mysql://x/portal", {}),
     ("DATABASE_URL", "postgres:///portal", {}),  # no host
+    ("DATABASE_URL", "postgres://db.example.no/", {}),  # no database name to derive the national one from
+    ("NATIONAL_DATABASE_URL", "mysql://x/national", {}),
+    ("NATIONAL_DATABASE_URL", "postgres:///national", {}),  # no host
+    # The national services' store must not be the portal's.
+    ("NATIONAL_DATABASE_URL", "postgres://db.example.no/portal", {"DATABASE_URL": "postgres://db.example.no/portal"}),
     ("CELERY_BROKER_URL", "ftp://x", {}),
     ("REDIS_URL", "http://cache:6379/1", {}),
     ("HN_SYNC_TIMEOUT_SECONDS", "abc", {}),
@@ -156,6 +172,42 @@ def test_values_reach_settings(tmp_path):
         "5/m/ip",
         "False",
     ]
+
+
+NATIONAL_PROBE = (
+    "from django.conf import settings as s; d = s.DATABASES['national']; "
+    "print(d['ENGINE'].rsplit('.', 1)[-1], d.get('HOST') or '-', d['NAME'], d.get('TEST', {}).get('NAME') or '-')"
+)
+
+
+@pytest.mark.parametrize(
+    "variables,expected",
+    [
+        # Embedded: a second SQLite file in HN_VAR_DIR, and a test file worker processes can share.
+        ({}, ["sqlite3", "-", "{var}/national.sqlite3", "{var}/test-national.sqlite3"]),
+        # Derived from DATABASE_URL: the same server, the name with "_national" appended.
+        (
+            {"DATABASE_URL": "postgres://portal@db.example.no/portal"},
+            ["postgresql", "db.example.no", "portal_national", "-"],
+        ),
+        ({"DATABASE_URL": "sqlite:///{var}/db.sqlite3"}, ["sqlite3", "-", "{var}/db_national.sqlite3", "-"]),
+        # Named: used as given.
+        (
+            {
+                "DATABASE_URL": "postgres://portal@db.example.no/portal",
+                "NATIONAL_DATABASE_URL": "postgres://n@nat.example.no/reg",
+            },
+            ["postgresql", "nat.example.no", "reg", "-"],
+        ),
+    ],
+    ids=["embedded", "derived-postgres", "derived-sqlite", "named"],
+)
+def test_the_national_services_database(tmp_path, variables, expected):
+    var = str(tmp_path / "var")
+    variables = {k: v.format(var=var) for k, v in variables.items()}
+    result = start(tmp_path, "shell", "--no-imports", "-c", NATIONAL_PROBE, **variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [e.format(var=var) for e in expected]
 
 
 PROBE = (

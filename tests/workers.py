@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 
 from messaging.relay.workers import WorkerStartError, worker_processes
 
@@ -49,9 +49,10 @@ def wait_until(condition, *, timeout: float = 60.0, interval: float = 0.05, mess
         time.sleep(interval)
 
 
-def database_url_for_workers() -> str:
-    """A DATABASE_URL naming the database this test run uses right now."""
-    db = connection.settings_dict
+def database_url_for_workers(alias: str = "default") -> str:
+    """A DATABASE_URL (or NATIONAL_DATABASE_URL, for alias "national") naming the database this
+    test run uses right now."""
+    db = connections[alias].settings_dict
     if db["ENGINE"] == "django.db.backends.postgresql":
         auth = db["USER"] or ""
         if db.get("PASSWORD"):
@@ -69,6 +70,7 @@ def worker_env(extra: dict | None = None) -> dict:
             "DJANGO_SETTINGS_MODULE": "helsenorge.test_settings",
             "HN_VAR_DIR": str(settings.VAR_DIR),
             "DATABASE_URL": database_url_for_workers(),
+            "NATIONAL_DATABASE_URL": database_url_for_workers("national"),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "PYTHONUNBUFFERED": "1",
         }

@@ -2,7 +2,8 @@
 
 The tables stay as they are (the journal app's 0005 drops the two models from its state only,
 and this adds them here in state only); the content types move with the models so that granted
-permissions (break-glass) keep working. The next migration changes the tables themselves.
+permissions (break-glass) keep working. The next migration changes the tables themselves. In the
+national services' own database (national/routers.py) the tables are created here instead.
 """
 
 import django.db.models.deletion
@@ -15,13 +16,34 @@ MOVED = ["accesslogentry", "staffauditentry"]
 
 def _move_content_types(apps, schema_editor, source, target):
     """Rename the models' content types; one already created under the target (by a post-migrate
-    run of newer code) has no grants worth keeping and gives way to the one that has."""
+    run of newer code) has no grants worth keeping and gives way to the one that has. A store
+    without content types (the national services' own database) has none to move."""
+    if "django_content_type" not in schema_editor.connection.introspection.table_names():
+        return
     ContentType = apps.get_model("contenttypes", "ContentType")
     types = ContentType.objects.using(schema_editor.connection.alias)
     for model in MOVED:
         if types.filter(app_label=source, model=model).exists():
             types.filter(app_label=target, model=model).delete()
             types.filter(app_label=source, model=model).update(app_label=target)
+
+
+def tables_where_absent(apps, schema_editor):
+    """The national services' own database starts without the journal's tables: create them here
+    as they stood, so the next migration changes them the same way everywhere. The links to
+    portal rows are plain columns (no constraint): the rows they name live in another store."""
+    existing = schema_editor.connection.introspection.table_names()
+    for name in ("AccessLogEntry", "StaffAuditEntry"):
+        model = apps.get_model("national", name)
+        if model._meta.db_table not in existing:
+            schema_editor.create_model(model)
+
+
+def tables_drop_where_made(apps, schema_editor):
+    if "accounts_person" in schema_editor.connection.introspection.table_names():
+        return  # the shared store of old: the journal's migrations own these tables there
+    for name in ("AccessLogEntry", "StaffAuditEntry"):
+        schema_editor.delete_model(apps.get_model("national", name))
 
 
 def content_types_to_national(apps, schema_editor):
@@ -96,6 +118,7 @@ class Migration(migrations.Migration):
                         (
                             "actor",
                             models.ForeignKey(
+                                db_constraint=False,
                                 on_delete=django.db.models.deletion.PROTECT,
                                 related_name="+",
                                 to=settings.AUTH_USER_MODEL,
@@ -105,6 +128,7 @@ class Migration(migrations.Migration):
                         (
                             "organisation",
                             models.ForeignKey(
+                                db_constraint=False,
                                 blank=True,
                                 null=True,
                                 on_delete=django.db.models.deletion.PROTECT,
@@ -116,6 +140,7 @@ class Migration(migrations.Migration):
                         (
                             "person",
                             models.ForeignKey(
+                                db_constraint=False,
                                 on_delete=django.db.models.deletion.PROTECT,
                                 related_name="access_log_entries",
                                 to="accounts.person",
@@ -188,6 +213,7 @@ class Migration(migrations.Migration):
                         (
                             "actor",
                             models.ForeignKey(
+                                db_constraint=False,
                                 blank=True,
                                 null=True,
                                 on_delete=django.db.models.deletion.PROTECT,
@@ -199,6 +225,7 @@ class Migration(migrations.Migration):
                         (
                             "organisation",
                             models.ForeignKey(
+                                db_constraint=False,
                                 blank=True,
                                 null=True,
                                 on_delete=django.db.models.deletion.PROTECT,
@@ -210,6 +237,7 @@ class Migration(migrations.Migration):
                         (
                             "person",
                             models.ForeignKey(
+                                db_constraint=False,
                                 blank=True,
                                 null=True,
                                 on_delete=django.db.models.deletion.PROTECT,
@@ -232,5 +260,6 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
+        migrations.RunPython(tables_where_absent, tables_drop_where_made),
         migrations.RunPython(content_types_to_national, content_types_to_journal),
     ]

@@ -9,7 +9,6 @@ Both are append-only. The citizen is named by her national identity number, the 
 share, so the log needs neither system's person table.
 """
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
@@ -81,19 +80,13 @@ class AccessLogEntry(AppendOnlyModel):
 
     # The citizen's national identity number (fødselsnummer or D-number): what both systems know.
     person_nin = models.CharField(_("fødselsnummer"), max_length=11)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("hvem")
-    )
+    # Who looked, by what the reporting system knows of them (the national store holds no
+    # system's users): the identity number HelseID vouches for, the login, and the name.
+    actor_nin = models.CharField(_("hvem (fødselsnummer)"), max_length=11, blank=True, db_index=True)
+    actor_email = models.CharField(_("hvem (innlogging)"), max_length=254, blank=True)
     actor_name = models.CharField(_("navn"), max_length=200)
     # Empty only for an operator's break-glass read (role "operator"): operators act for no clinic.
-    organisation = models.ForeignKey(
-        "clinics.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("virksomhet"),
-    )
+    organisation_her_id = models.PositiveIntegerField(_("virksomhet (HER-id)"), null=True, blank=True)
     organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200)
     role = models.CharField(_("rolle"), max_length=20, choices=ROLES)
     what = models.CharField(_("hva"), max_length=20, choices=What.choices)
@@ -144,23 +137,11 @@ class StaffAuditEntry(AppendOnlyModel):
         REGISTER_IMPORT = "register.import", _("Registerimport")
         BREAK_GLASS_READ = "breakglass.read", _("Nødtilgang: driftsoperatør leste helseopplysninger")
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("hvem"),
-    )
+    # As on AccessLogEntry; all empty for a command-line change.
+    actor_nin = models.CharField(_("hvem (fødselsnummer)"), max_length=11, blank=True, db_index=True)
+    actor_email = models.CharField(_("hvem (innlogging)"), max_length=254, blank=True)
     actor_name = models.CharField(_("navn"), max_length=200)
-    organisation = models.ForeignKey(
-        "clinics.Organisation",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("virksomhet"),
-    )
+    organisation_her_id = models.PositiveIntegerField(_("virksomhet (HER-id)"), null=True, blank=True)
     organisation_name = models.CharField(_("virksomhetsnavn"), max_length=200, blank=True)
     action = models.CharField(_("handling"), max_length=40, choices=Action.choices)
     person_nin = models.CharField(_("fødselsnummer"), max_length=11, blank=True, db_index=True)

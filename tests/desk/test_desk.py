@@ -126,6 +126,6 @@ def test_opening_a_case_is_in_the_citizens_access_log_without_its_subject(client
     login_as(client, cast.kari)
     client.get(reverse("desk:case", args=[case.pk]))
     entry = AccessLogEntry.objects.get(person_nin=cast.nora.person.nin)
-    assert (entry.what, entry.organisation, entry.object_ref) == ("messages", cast.gp_org, "E-kontakt")
+    assert (entry.what, entry.organisation_her_id, entry.object_ref) == ("messages", cast.gp_org.her_id, "E-kontakt")
     client.post(reverse("desk:case", args=[case.pk]), {"text": ""})  # a failed reply is not another opening
     assert AccessLogEntry.objects.count() == 1

@@ -37,10 +37,10 @@ def test_a_search_that_shows_a_patients_cases_is_logged_for_that_patient_only(cl
 
     _search(client, cast.gp_org, q="Emma")
     entry = AccessLogEntry.objects.get()
-    assert (entry.person_nin, entry.actor, entry.organisation, entry.what) == (
+    assert (entry.person_nin, entry.actor_nin, entry.organisation_her_id, entry.what) == (
         cast.emma.nin,
-        cast.kari,
-        cast.gp_org,
+        cast.kari.nin,
+        cast.gp_org.her_id,
         AccessLogEntry.What.MESSAGES,
     )
     assert "Emma" not in entry.object_ref and "Flixotide" not in entry.object_ref

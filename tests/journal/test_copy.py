@@ -54,7 +54,11 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
     assert bytes(document.data).startswith(b"%PDF-") and document.mime_type == "application/pdf"
     assert CopyDispatch.objects.get().request == desk
     logged = AccessLogEntry.objects.get(person_nin=cast.nora.person.nin)
-    assert (logged.actor, logged.organisation, logged.what) == (cast.reception, cast.gp_org, "journal_copy")
+    assert (logged.actor_nin, logged.organisation_her_id, logged.what) == (
+        cast.reception.nin,
+        cast.gp_org.her_id,
+        "journal_copy",
+    )
 
     response = client.get(reverse("journal:document_download", args=[document.pk]))
     assert response.status_code == 200

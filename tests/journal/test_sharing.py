@@ -136,9 +136,9 @@ def test_treating_clinician_elsewhere_reads_shared_documents_and_each_read_is_lo
     )
     assert page.status_code == 200 and SECRET_TEXT in page.content.decode()
     entries = list(AccessLogEntry.objects.filter(person_nin=cast.nora.person.nin).order_by("pk"))
-    assert [(e.actor, e.organisation, e.role, e.what) for e in entries] == [
-        (cast.ola, cast.other_org, "clinician", "documents"),
-        (cast.ola, cast.other_org, "clinician", "documents"),
+    assert [(e.actor_nin, e.organisation_her_id, e.role, e.what) for e in entries] == [
+        (cast.ola.nin, cast.other_org.her_id, "clinician", "documents"),
+        (cast.ola.nin, cast.other_org.her_id, "clinician", "documents"),
     ]
     assert entries[1].object_ref == "Epikrise etter innleggelse"
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Model
 from django.urls import reverse
 
 from national.models import AccessLogEntry, StaffAuditEntry
+from national.routers import NATIONAL_DB
 from national.services import access_log_write, audit_write
 from tests import factories as f
 from tests.conftest import TOTP_SECRET, login_as
@@ -109,17 +110,25 @@ def test_queryset_bulk_paths_are_refused(cast, log, operation):
 def test_database_refuses_a_raw_update(cast, log):
     log.write(cast)
     before = snapshot(log)
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(using=NATIONAL_DB),
+        connections[NATIONAL_DB].cursor() as cursor,
+    ):
         cursor.execute(f"UPDATE {log.model._meta.db_table} SET {log.text_field} = 'endret'")
     assert snapshot(log) == before
 
 
 def test_database_refuses_a_raw_delete_on_postgresql(cast, log):
-    if connection.vendor != "postgresql":
+    if connections[NATIONAL_DB].vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite keeps DELETE open for the test flush (the model and admin still refuse)")
     log.write(cast)
     before = snapshot(log)
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(using=NATIONAL_DB),
+        connections[NATIONAL_DB].cursor() as cursor,
+    ):
         cursor.execute(f"DELETE FROM {log.model._meta.db_table}")
     assert snapshot(log) == before
 

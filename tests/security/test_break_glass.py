@@ -63,10 +63,11 @@ def test_an_operators_read_is_shown_and_lands_in_the_access_log_and_the_audit_tr
     assert NOTE in page and "Levaxin" in page
 
     entry = AccessLogEntry.objects.get(person_nin=record.nin)
-    assert (entry.actor, entry.role, entry.what, entry.organisation) == (operator, OPERATOR_ROLE, "record", None)
+    assert (entry.actor_email, entry.role, entry.what) == (operator.email, OPERATOR_ROLE, "record")
+    assert entry.organisation_her_id is None
     assert entry.reason == REASON and entry.organisation_name
     audit = StaffAuditEntry.objects.get(action=Audit.BREAK_GLASS_READ)
-    assert (audit.actor, audit.person_nin) == (operator, record.nin)
+    assert (audit.actor_email, audit.person_nin) == (operator.email, record.nin)
     assert audit.object_ref == f"access:{entry.pk}" and REASON in audit.detail
     assert NOTE not in audit.detail + entry.object_ref  # the trails keep the reason, never the content
 

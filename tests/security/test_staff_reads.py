@@ -119,8 +119,8 @@ def test_each_staff_read_writes_exactly_one_entry(client, world, name):
     entry = new[0]
     membership = reader.staff_memberships.get()
     assert entry.person_nin == cast.nora.person.nin
-    assert (entry.actor, entry.actor_name) == (reader, reader.display_name)
-    assert (entry.organisation, entry.role, entry.what) == (cast.gp_org, membership.role, read.what)
+    assert (entry.actor_nin, entry.actor_name) == (reader.nin, reader.display_name)
+    assert (entry.organisation_her_id, entry.role, entry.what) == (cast.gp_org.her_id, membership.role, read.what)
     # The citizen reads the reference: never the subject, a document's text or the medication.
     assert "Vondt i halsen" not in entry.object_ref and "Levaxin" not in entry.object_ref
 

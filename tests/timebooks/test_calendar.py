@@ -8,7 +8,7 @@ rows on the nights the clocks change.
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -23,6 +23,7 @@ from epj.timebooks.models import (
 )
 from helsenorge.clock import is_public_holiday, local_at, local_today
 from national.models import AccessLogEntry
+from national.routers import NATIONAL_DB
 from tests.conftest import login_as
 from tests.timebooks.helpers import make_timebooks, next_monday
 
@@ -96,7 +97,7 @@ def test_only_the_organisations_staff_see_the_calendar(client, cast, books, pers
         assert cast.ole.person.full_name in page and "Bestilt" in page and "Ledig" in page
         entry = AccessLogEntry.objects.get()
         assert entry.person_nin == cast.ole.person.nin and entry.what == AccessLogEntry.What.APPOINTMENTS
-        assert entry.organisation == cast.gp_org and entry.actor == getattr(cast, STAFF[persona])
+        assert entry.organisation_her_id == cast.gp_org.her_id and entry.actor_nin == getattr(cast, STAFF[persona]).nin
         assert entry.object_ref.startswith("Timeoversikt")
     else:
         if persona == "anonymous":
@@ -253,7 +254,7 @@ def test_one_access_log_entry_per_patient_in_one_insert(client, cast, books):
     book(slot_at(lab, MONDAY, 10), cast.ulf.person, status=BookingStatus.CANCELLED)  # not shown
     login_as(client, cast.kari)
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connections[NATIONAL_DB]) as queries:
         assert client.get(day_url(cast.gp_org)).status_code == 200
 
     table = AccessLogEntry._meta.db_table

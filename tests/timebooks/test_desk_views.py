@@ -246,7 +246,7 @@ def test_opening_a_slot_with_bookings_is_in_the_citizens_access_log(client, cast
     client.post(url, {"form": "book", "book-nin": cast.nora.person.nin, "book-name": "Nora Nordmann"})
     client.get(url)
     entry = AccessLogEntry.objects.get()
-    assert (entry.person_nin, entry.actor, entry.what) == (cast.nora.person.nin, cast.reception, "appointments")
+    assert (entry.person_nin, entry.actor_nin, entry.what) == (cast.nora.person.nin, cast.reception.nin, "appointments")
     assert "Kari" not in entry.object_ref and "Time" in entry.object_ref
     assert login_as(client, cast.ola).get(url).status_code == 404
     assert AccessLogEntry.objects.count() == 1
