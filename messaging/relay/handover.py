@@ -275,9 +275,13 @@ def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None =
     t = edge.transport()
     try:
         if how == "error" and fault is not None:
+            sender = delivery.message.from_her_id
+            if sender is None or sender <= 0:
+                # No sender to tell (no `_error` queue to report to): kept as a dead letter for operators.
+                t.reject(delivery, f"{fault.condition.value}: {fault.description} (no usable fromHerId)"[:1000])
+                return
             edge.error_publish(delivery, fault)
             t.accept(delivery)
-            sender = delivery.message.from_her_id
             relay_kick(edge.inbound_kick_queue(edge.side_of_her_id(sender), Channel.ASYNC))
         elif how == "accept":
             t.accept(delivery)

@@ -144,6 +144,13 @@ def axe_check(page) -> list:
     return [v for v in violations if v["impact"] not in BLOCKING_IMPACTS]
 
 
+def main_text(page) -> str:
+    """The text of the page's <main>, read once the document is parsed: a click that navigates
+    returns when the new page starts loading, so reading at once may see half a page."""
+    page.wait_for_load_state("domcontentloaded")
+    return page.locator("main").inner_text()
+
+
 def screenshot(page, name: str) -> Path:
     if not re.fullmatch(r"[a-z0-9_-]+", name):
         raise ValueError(f"screenshot name {name!r}: use lower-case letters, digits, '-' and '_'")

@@ -17,7 +17,7 @@ from icalendar import Calendar
 from appointments.models import Appointment, AppointmentStatus, ClinicVideoService, DropInRoom, VideoService
 from epj.timebooks.models import Booking, BookingStatus
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, login, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot
 from tests.factories import PASSWORD
 from tests.timebooks.helpers import make_slot, make_timebooks
 from tests.workers import wait_until
@@ -45,28 +45,27 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
 
     login(page, cast.nora.email, PASSWORD)
     page.goto(reverse("clinics:contact_detail", args=[contact.pk]))
-    main = page.locator("main")
-    assert "Drop-in på video" in main.inner_text()
+    assert "Drop-in på video" in main_text(page)
     assert page.get_by_role("link", name="Gå inn i videorommet").get_attribute("href") == room.room_url
     axe_check(page)
     screenshot(page, "appointments-1-contact")
 
     page.get_by_role("link", name="Bestill time").first.click()
     page.get_by_role("link", name="Laboratorium (blodprøve)").click()
-    assert "3 plasser igjen" in main.inner_text()
+    assert "3 plasser igjen" in main_text(page)
     axe_check(page)
     page.get_by_role("link", name="Velg").first.click()
-    assert "Bekreft bestilling" in main.inner_text() and not Appointment.objects.exists()
+    assert "Bekreft bestilling" in main_text(page) and not Appointment.objects.exists()
     axe_check(page)
     screenshot(page, "appointments-2-confirm")
     page.get_by_role("button", name="Bestill timen").click()
     appointment = Appointment.objects.get()
-    assert "ikke bekreftet" in main.inner_text()
+    assert "ikke bekreftet" in main_text(page)
     wait_until(
         lambda: status_of(appointment.pk) == AppointmentStatus.CONFIRMED, message="the EPJ's SvarAvtaleReservasjon"
     )
     page.reload()
-    assert "Bekreftet" in main.inner_text()
+    assert "Bekreftet" in main_text(page)
     axe_check(page)
     screenshot(page, "appointments-3-confirmed")
 
@@ -78,15 +77,15 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     desk = new_page()
     login(desk, cast.reception.email, PASSWORD, TOTP_SECRET)
     desk.goto(reverse("epj_timebooks:slot", args=[slot.pk]))
-    assert cast.nora.person.full_name in desk.locator("main").inner_text()
+    assert cast.nora.person.full_name in main_text(desk)
     axe_check(desk)
 
     page.get_by_role("link", name="Avbestill timen").click()
     axe_check(page)
     page.get_by_role("button", name="Ja, avbestill timen").click()
-    assert "Avbestillingen er sendt" in main.inner_text()
+    assert "Avbestillingen er sendt" in main_text(page)
     wait_until(lambda: status_of(appointment.pk) == AppointmentStatus.CANCELLED, message="the EPJ's SvarAvbestilling")
     page.reload()
-    assert "Avbestilt" in main.inner_text()
+    assert "Avbestilt" in main_text(page)
     assert Booking.objects.get().status == BookingStatus.CANCELLED
     screenshot(page, "appointments-4-cancelled")

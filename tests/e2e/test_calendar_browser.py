@@ -13,7 +13,7 @@ from django.urls import reverse
 from epj.timebooks.models import AvailabilityException, Booking, BookingSource, ExceptionKind, Slot
 from helsenorge.clock import local_at, local_today
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, heading, login, screenshot, submit
+from tests.e2e.conftest import axe_check, heading, login, main_text, screenshot, submit
 from tests.factories import PASSWORD
 from tests.timebooks.helpers import make_timebooks
 
@@ -100,7 +100,7 @@ def test_reception_reads_the_day_and_week_calendar(page, cast):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith(reverse("epj_timebooks:slot", args=[nora_slot.pk]))
-    assert nora in page.locator("main").inner_text()
+    assert nora in main_text(page)
     page.go_back()
 
     submit(page, page.get_by_role("link", name="Kari Lege", exact=True))
@@ -115,7 +115,7 @@ def test_reception_reads_the_day_and_week_calendar(page, cast):
 
     submit(page, page.get_by_role("link", name="Neste uke"))
     assert f"uke={monday + datetime.timedelta(days=7):%Y-%m-%d}" in page.url
-    assert "Ingen timer denne uken" in page.locator("main").inner_text()
+    assert "Ingen timer denne uken" in main_text(page)
     axe_check(page)
     submit(page, page.get_by_role("link", name="Denne uken"))
     assert nora in page.locator("main table.calendar").inner_text()

@@ -16,7 +16,7 @@ from epj.desk.models import Case, CaseKind
 from messaging.dialogs.models import DialogMessage, Thread
 from tests.conftest import TOTP_SECRET
 from tests.dialogs.conftest import clinic_data  # noqa: F401 (fixture)
-from tests.e2e.conftest import axe_check, login, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot
 from tests.factories import PASSWORD
 from tests.workers import wait_until
 
@@ -33,10 +33,10 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
 
     # 1. Nora starts an e-konsultasjon: the national tariff's co-payment is shown and must be accepted.
     page.goto(reverse("dialogs:inbox"))
-    assert "Du har ingen meldinger ennå" in page.locator("main").inner_text()
+    assert "Du har ingen meldinger ennå" in main_text(page)
     axe_check(page)
     page.get_by_role("link", name="E-konsultasjon").click()
-    assert "170,00 kr" in page.locator("main").inner_text()
+    assert "170,00 kr" in main_text(page)
     axe_check(page)
     page.get_by_label("Emne").fill("Vondt i halsen")
     page.get_by_label("Hva gjelder det?").fill("Sår hals og litt feber om kvelden.")
@@ -44,32 +44,32 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     page.get_by_label("Har du feber?").select_option("ja")
     page.get_by_label("Hva ønsker du hjelp til?").fill("Trenger jeg antibiotika?")
     page.get_by_role("button", name="Send").click()
-    assert "Du må godta egenandelen" in page.locator("main").inner_text()  # not sent without accepting
+    assert "Du må godta egenandelen" in main_text(page)  # not sent without accepting
     assert not Thread.objects.exists()
     page.get_by_label("Jeg godtar egenandelen på 170,00 kr").check()
     screenshot(page, "dialogs-1-ekonsultasjon-compose")
     page.get_by_role("button", name="Send").click()
-    assert "Meldingen er sendt" in page.locator("main").inner_text()
+    assert "Meldingen er sendt" in main_text(page)
     wait_until(lambda: delivered("Vondt i halsen"), message="the AppRec from the clinic")
     page.reload()
-    assert "Mottatt av helsetjenesten" in page.locator("main").inner_text()
+    assert "Mottatt av helsetjenesten" in main_text(page)
     axe_check(page)
 
     # 2. Kari answers in the clinic desk.
     desk = new_page()
     login(desk, cast.kari.email, PASSWORD, TOTP_SECRET)
     desk.goto(reverse("desk:cases", args=[cast.gp_org.pk]))
-    assert "Vondt i halsen" in desk.locator("main").inner_text()
+    assert "Vondt i halsen" in main_text(desk)
     axe_check(desk)
     screenshot(desk, "dialogs-clinic-desk")
     desk.get_by_role("link", name="Vondt i halsen").click()
-    assert "Sår hals og litt feber" in desk.locator("main").inner_text()
+    assert "Sår hals og litt feber" in main_text(desk)
     axe_check(desk)
     desk.get_by_role("button", name="Ta saken").click()
     desk.get_by_label("Svar til pasienten").fill("Det høres ut som en virusinfeksjon. Antibiotika hjelper ikke.")
     desk.get_by_role("button", name="Send svar").click()
-    assert "Svaret er sendt" in desk.locator("main").inner_text()
-    assert "Fakturert" in desk.locator("main").inner_text()
+    assert "Svaret er sendt" in main_text(desk)
+    assert "Fakturert" in main_text(desk)
     screenshot(desk, "dialogs-clinic-case")
 
     # 3. Nora sees the answer and the charge.
@@ -78,11 +78,11 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
         message="the answer in Nora's inbox",
     )
     page.goto(reverse("dialogs:inbox"))
-    assert "1 ny" in page.locator("main").inner_text()
+    assert "1 ny" in main_text(page)
     axe_check(page)
     screenshot(page, "dialogs-citizen-inbox")
     page.get_by_role("link", name="Vondt i halsen").click()
-    text = page.locator("main").inner_text()
+    text = main_text(page)
     assert "Antibiotika hjelper ikke." in text and "Fakturert" in text and "170,00 kr" in text
     axe_check(page)
     screenshot(page, "dialogs-citizen-thread")
@@ -94,16 +94,16 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     page.get_by_label("Hentes på apotek").check()
     axe_check(page)
     page.get_by_role("button", name="Send").click()
-    assert "Meldingen er sendt" in page.locator("main").inner_text()
+    assert "Meldingen er sendt" in main_text(page)
     wait_until(lambda: Case.objects.filter(kind=CaseKind.RENEWAL).exists(), message="the renewal at the clinic")
 
     desk.goto(reverse("desk:cases", args=[cast.gp_org.pk]))
     desk.get_by_role("link", name="Levaxin 50 mikrog tabletter").click()
-    assert "Hentes på apotek" in desk.locator("main").inner_text()
+    assert "Hentes på apotek" in main_text(desk)
     desk.get_by_label("Resept er fornyet").check()
     desk.get_by_label("Svar til pasienten").fill("Resepten er sendt som e-resept.")
     desk.get_by_role("button", name="Send svar").click()
-    assert "Svaret er sendt" in desk.locator("main").inner_text()
+    assert "Svaret er sendt" in main_text(desk)
     axe_check(desk)
 
     wait_until(
@@ -112,7 +112,7 @@ def test_ekonsultasjon_and_renewal_round_trips(relay_workers, page, new_page, cl
     )
     page.goto(reverse("dialogs:inbox"))
     page.get_by_role("link", name="Levaxin 50 mikrog tabletter").click()
-    text = page.locator("main").inner_text()
+    text = main_text(page)
     assert "Resept er fornyet" in text and "Resepten er sendt som e-resept." in text
     assert "E-resept: Levaxin 50 mikrog tabletter" in text and "gyldig til" in text  # from the M1
     axe_check(page)

@@ -11,7 +11,7 @@ from messaging.dialogs.models import Thread
 from messaging.notifications import citizen_notify, notification_channels_set
 from tests.conftest import TOTP_SECRET
 from tests.dialogs.test_inbox_search import _thread
-from tests.e2e.conftest import axe_check, heading, login, screenshot, submit
+from tests.e2e.conftest import axe_check, heading, login, main_text, screenshot, submit
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def test_inbox_search_and_filters(page, cast):
     submit(page, search.get_by_role("button", name="Søk"))
     assert page.locator("table.inbox tbody tr").all_inner_texts()[0].startswith("Utslett på armen")
     assert page.locator("table.inbox tbody tr").count() == 1
-    assert "1 samtale passer med søket." in page.locator("main").inner_text()
+    assert "1 samtale passer med søket." in main_text(page)
     axe_check(page)
     screenshot(page, "findability-inbox-search")
 
@@ -72,7 +72,7 @@ def test_inbox_search_and_filters(page, cast):
     search = page.get_by_role("search")
     search.get_by_label("Søk i meldingene").fill("finnes ikke")
     submit(page, search.get_by_role("button", name="Søk"))
-    assert "Ingen samtaler passer med søket." in page.locator("main").inner_text()
+    assert "Ingen samtaler passer med søket." in main_text(page)
     axe_check(page)
     screenshot(page, "findability-inbox-search-empty")
 
@@ -101,7 +101,7 @@ def test_staff_patient_lookup_and_desk_search(page, cast):
     search.get_by_label("Finn pasient").fill("nora")
     submit(page, search.get_by_role("button", name="Søk"))
     rows = page.locator("table.desk-table tbody tr")
-    assert rows.count() == 1 and "Annensen" not in page.locator("main").inner_text()
+    assert rows.count() == 1 and "Annensen" not in main_text(page)
     axe_check(page)
     screenshot(page, "findability-patient-lookup")
 

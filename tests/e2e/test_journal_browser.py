@@ -12,7 +12,7 @@ from django.urls import reverse
 from epj.records.models import CopyRequest
 from journal.models import JournalDocument
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, login, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot
 from tests.factories import PASSWORD
 from tests.journal.conftest import SECRET_TEXT, gp_record, hospital  # noqa: F401 (fixtures)
 from tests.workers import wait_until
@@ -34,7 +34,7 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
     page.get_by_label(f"{cast.gp_service.name} – {cast.gp_org.name}").check()
     screenshot(page, "journal-1-request")
     page.get_by_role("button", name="Send forespørsel").click()
-    assert "Forespørselen om journalkopi er sendt" in page.locator("main").inner_text()
+    assert "Forespørselen om journalkopi er sendt" in main_text(page)
     wait_until(
         lambda: CopyRequest.objects.filter(patient_nin=cast.nora.person.nin).exists(),
         message="the request on the clinic desk",
@@ -46,11 +46,11 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
     desk.goto(reverse("records:copy_requests", args=[cast.gp_org.pk]))
     axe_check(desk)
     desk.get_by_role("link", name=cast.nora.person.full_name).click()
-    assert "Hodepine" in desk.locator("main").inner_text()  # the record that goes into the copy
+    assert "Hodepine" in main_text(desk)  # the record that goes into the copy
     axe_check(desk)
     screenshot(desk, "journal-2-desk-request")
     desk.get_by_role("button", name="Lag PDF og send journalkopi").click()
-    assert "Journalkopien er sendt" in desk.locator("main").inner_text()
+    assert "Journalkopien er sendt" in main_text(desk)
     wait_until(
         lambda: JournalDocument.objects.filter(person=cast.nora.person).exists(),
         message="the copy in Nora's Dokumenter",
@@ -58,7 +58,7 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
 
     # 3. Nora downloads the PDF.
     page.goto(reverse("journal:documents"))
-    assert "Kopi mottatt" in page.locator("main").inner_text()
+    assert "Kopi mottatt" in main_text(page)
     axe_check(page)
     screenshot(page, "journal-3-documents")
     with page.expect_download() as info:
@@ -70,17 +70,17 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
 
     # 4. ... and sees who opened her record.
     page.get_by_role("link", name="Hvem har sett opplysningene mine").first.click()
-    log = page.locator("main").inner_text()
+    log = main_text(page)
     assert cast.gp_org.name in log and "Resepsjon" in log and "Journalkopi" in log
     axe_check(page)
     screenshot(page, "journal-4-access-log")
 
     # 5. The hospital's documents are read live; the confidential one is not shown.
     page.get_by_role("link", name="Dokumenter fra sykehus").first.click()
-    listing = page.locator("main").inner_text()
+    listing = main_text(page)
     assert "Epikrise etter innleggelse" in listing and "Skjermet notat" not in listing
     axe_check(page)
     page.get_by_role("link", name="Epikrise etter innleggelse").click()
-    assert SECRET_TEXT in page.locator("main").inner_text()
+    assert SECRET_TEXT in main_text(page)
     axe_check(page)
     screenshot(page, "journal-5-shared-document")

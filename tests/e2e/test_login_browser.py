@@ -7,7 +7,7 @@ provider's end-session endpoint."""
 import pytest
 
 from clinics.models import StaffRole
-from tests.e2e.conftest import axe_check, heading, login_helseid, login_idporten, screenshot, submit
+from tests.e2e.conftest import axe_check, heading, login_helseid, login_idporten, main_text, screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def test_a_number_not_in_the_register_gets_a_clear_page(page, cast):
 
     login_idporten(page, nin_generate(date(1991, 3, 4), female=True, serial=42))
     assert heading(page) == "Innloggingen ble avvist"
-    assert "finnes ikke i folkeregisteret" in page.locator("main").inner_text()
+    assert "finnes ikke i folkeregisteret" in main_text(page)
     axe_check(page)
     screenshot(page, "41-login-refused")
 

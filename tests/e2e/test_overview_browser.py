@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.accounts.test_overview import seed_person
-from tests.e2e.conftest import axe_check, heading, login, screenshot, submit
+from tests.e2e.conftest import axe_check, heading, login, main_text, screenshot, submit
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_overview_empty_states(page, cast):
     login(page, citizen.email, PASSWORD)
     page.goto(reverse("home"))
     assert heading(page) == "Hei, Ny"
-    main = page.locator("main").inner_text()
+    main = main_text(page)
     for text in (
         "Du har ingen uleste meldinger.",
         "Du har ingen kommende timer.",
@@ -49,9 +49,8 @@ def test_overview_with_news_links_on_and_fits_a_phone(page, cast):
     seed_person(cast.emma, cast.gp_service, "Emma", requested_by=cast.nora.person)
     login(page, cast.nora.email, PASSWORD)
     page.goto(reverse("home"))
-    main = page.locator("main")
-    assert "Nora melding" in main.inner_text() and "Avbestill innen" in main.inner_text()
-    assert "Emma melding" not in main.inner_text()
+    assert "Nora melding" in main_text(page) and "Avbestill innen" in main_text(page)
+    assert "Emma melding" not in main_text(page)
     axe_check(page)
     screenshot(page, "overview")
 
@@ -62,7 +61,7 @@ def test_overview_with_news_links_on_and_fits_a_phone(page, cast):
 
     # Each item links on: the unread thread opens.
     page.set_viewport_size({"width": 1280, "height": 900})
-    submit(page, main.get_by_role("link", name="Nora melding"))
+    submit(page, page.locator("main").get_by_role("link", name="Nora melding"))
     assert heading(page) == "Nora melding"
     axe_check(page)
 
@@ -72,7 +71,7 @@ def test_overview_with_news_links_on_and_fits_a_phone(page, cast):
     submit(page, page.locator(".acting-for__form button[type=submit]"))
     page.goto(reverse("home"))
     assert heading(page) == f"Min side for {cast.emma.full_name}"
-    text = page.locator("main").inner_text()
+    text = main_text(page)
     assert "Emma melding" in text and "Nora melding" not in text
     axe_check(page)
     screenshot(page, "overview-acting-for-child")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, login, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot
 from tests.factories import PASSWORD
 from tools.models import Dimension, TargetGroup, Tool, ToolDispatch, ToolStatus, Topic, Verdict
 
@@ -78,7 +78,7 @@ def test_tool_round_trip(page, new_page, cast):
     page.get_by_label("Adresse for å åpne verktøyet").fill(TOOL_URL)
     page.get_by_role("button", name="Send til vurdering").click()
     assert _heading(page).startswith("Pusteappen")
-    assert "Til vurdering" in page.locator("main").inner_text()
+    assert "Til vurdering" in main_text(page)
     screenshot(page, "tools-01-submitted")
     tool = Tool.objects.get(name="Pusteappen")
     assert tool.status == ToolStatus.PENDING
@@ -86,7 +86,7 @@ def test_tool_round_trip(page, new_page, cast):
     # Not yet in the public catalogue.
     anonymous = new_page()
     anonymous.goto(reverse("tools:catalogue"))
-    assert "Pusteappen" not in anonymous.locator("main").inner_text()
+    assert "Pusteappen" not in main_text(anonymous)
 
     # 2. The reviewer approves all three dimensions.
     rev = new_page()
@@ -152,7 +152,7 @@ def test_tool_round_trip(page, new_page, cast):
     nora.get_by_label("Du bruker tjenestene for").select_option(str(cast.emma.pk))
     nora.get_by_role("button", name="Bytt person").click()
     nora.goto(reverse("tools:mine"))
-    assert "Som representant kan du se dem, men ikke åpne dem" in nora.locator("main").inner_text()
+    assert "Som representant kan du se dem, men ikke åpne dem" in main_text(nora)
     card = nora.locator("main section.card", has_text="Pusteappen")
     assert card.count() == 1 and card.get_by_role("link", name="Åpne Pusteappen").count() == 0
     axe_check(nora)
@@ -172,7 +172,7 @@ def test_tool_round_trip(page, new_page, cast):
     rev.goto(reverse("tools:review_detail", args=[tool.pk]))
     rev.get_by_label("Begrunnelse").fill("Leverandøren har stengt tjenesten.")
     rev.get_by_role("button", name="Trekk tilbake verktøyet").click()
-    assert "Leverandøren har stengt tjenesten." in rev.locator("main").inner_text()
+    assert "Leverandøren har stengt tjenesten." in main_text(rev)
     nora.goto(reverse("tools:mine"))
     card = nora.locator("main section.card", has_text="Pusteappen")
     assert "Trukket tilbake" in card.inner_text()

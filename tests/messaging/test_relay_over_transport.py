@@ -130,6 +130,23 @@ def test_a_bad_header_goes_to_the_senders_error_queue_and_the_original_is_comple
     assert props["originalMessageId"] == envelope.msg_id and APPLICATION_TIMESTAMP in props["errorConditionData"]
 
 
+def test_a_message_without_a_sender_is_kept_as_a_dead_letter_for_operators(clinic):
+    """No fromHerId: there is no `_error` queue to tell, so the message is dead-lettered, not retried or lost."""
+    service, nora = clinic
+    her_id = service.organisation.her_id
+    envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
+    wire = edge.wire_message(envelope)
+    properties = {k: v for k, v in wire.application_properties.items() if k != "fromHerId"}
+    edge.publish(dataclasses.replace(wire, application_properties=properties))
+
+    inbox_consume_due(side="epj", channel="async")
+    assert JournalEntry.objects.count() == 0
+    assert waiting(async_queue(her_id)) == 0
+    assert waiting(error_queue(settings_portal())) == 0
+    dead = take(dead_letter_queue(async_queue(her_id)))
+    assert dead.message_id == envelope.msg_id
+
+
 def test_a_function_nobody_knows_is_an_unsupported_message(clinic):
     service, nora = clinic
     envelope = send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
