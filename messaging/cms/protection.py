@@ -143,6 +143,16 @@ def protect(
     if problem is not None:
         raise CertificateUnusable(problem)
 
+    return sign_and_encrypt_unchecked(
+        payload, signer_cert=signer_cert, signer_key=signer_key, recipient_cert=recipient_cert
+    )
+
+
+def sign_and_encrypt_unchecked(
+    payload: bytes, *, signer_cert: x509.Certificate, signer_key: rsa.RSAPrivateKey, recipient_cert: x509.Certificate
+) -> bytes:
+    """The CMS itself, with no certificate checks: `protect` checks first. Tests call it directly
+    to play a sender holding an expired or misused certificate, which the receiver must refuse."""
     # Binary: the payload is signed and encrypted byte for byte (no MIME canonicalisation of
     # line ends). NoCapabilities: the S/MIME capabilities attribute means nothing here.
     signed = (

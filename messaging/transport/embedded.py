@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from messaging.transport.base import (
     DEAD_REASON_TOO_MANY,
@@ -194,51 +195,62 @@ class EmbeddedTransport(Transport):
     def _lease_many(self, queue: str, limit: int) -> list[Delivery]:
         db = self.db
         now = time.time()
-        deliveries: list[Delivery] = []
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute(
-                "DELETE FROM message WHERE queue = ? AND expires_at IS NOT NULL AND expires_at <= ? "
-                "AND (leased_until IS NULL OR leased_until <= ?)",
-                (queue, now, now),
-            )
+            self._drop_expired(queue, now)
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM message WHERE queue = ? AND (leased_until IS NULL OR leased_until <= ?) "
                 "ORDER BY position, id LIMIT ?",
                 (queue, now, limit),
             ).fetchall()
-            for row in rows:
-                row_id, deliveries_so_far = row[0], row[10]
-                if deliveries_so_far >= self.max_deliveries:
-                    db.execute(
-                        "UPDATE message SET queue = ?, deliveries = 0, leased_until = NULL, lease_token = NULL, "
-                        "ttl_ms = NULL, expires_at = NULL, position = ?, dead_reason = ? WHERE id = ?",
-                        (
-                            dead_letter_queue(queue),
-                            now,
-                            f"{DEAD_REASON_TOO_MANY} ({deliveries_so_far} failed deliveries)",
-                            row_id,
-                        ),
-                    )
-                    continue
-                token = uuid.uuid4().hex
-                db.execute(
-                    "UPDATE message SET deliveries = deliveries + 1, leased_until = ?, lease_token = ? WHERE id = ?",
-                    (now + self.lease_seconds, token, row_id),
-                )
-                deliveries.append(
-                    Delivery(
-                        message=_message(row),
-                        queue=queue,
-                        delivery_count=deliveries_so_far,
-                        dead_reason=row[11],
-                        token=(row_id, token),
-                    )
-                )
+            deliveries = self._lease_rows(queue, rows, now)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return deliveries
+
+    def _drop_expired(self, queue: str, now: float) -> None:
+        """Messages whose time to live has run out (and that nobody holds) leave the queue."""
+        self.db.execute(
+            "DELETE FROM message WHERE queue = ? AND expires_at IS NOT NULL AND expires_at <= ? "
+            "AND (leased_until IS NULL OR leased_until <= ?)",
+            (queue, now, now),
+        )
+
+    def _lease_rows(self, queue: str, rows: list[tuple[Any, ...]], now: float) -> list[Delivery]:
+        """Lease each of `rows` inside the caller's transaction. A row whose every earlier delivery
+        failed goes to the dead-letter queue instead, and is not in the returned list."""
+        db = self.db
+        deliveries: list[Delivery] = []
+        for row in rows:
+            row_id, deliveries_so_far = row[0], row[10]
+            if deliveries_so_far >= self.max_deliveries:
+                db.execute(
+                    "UPDATE message SET queue = ?, deliveries = 0, leased_until = NULL, lease_token = NULL, "
+                    "ttl_ms = NULL, expires_at = NULL, position = ?, dead_reason = ? WHERE id = ?",
+                    (
+                        dead_letter_queue(queue),
+                        now,
+                        f"{DEAD_REASON_TOO_MANY} ({deliveries_so_far} failed deliveries)",
+                        row_id,
+                    ),
+                )
+                continue
+            token = uuid.uuid4().hex
+            db.execute(
+                "UPDATE message SET deliveries = deliveries + 1, leased_until = ?, lease_token = ? WHERE id = ?",
+                (now + self.lease_seconds, token, row_id),
+            )
+            deliveries.append(
+                Delivery(
+                    message=_message(row),
+                    queue=queue,
+                    delivery_count=deliveries_so_far,
+                    dead_reason=row[11],
+                    token=(row_id, token),
+                )
+            )
         return deliveries
 
     @contextlib.contextmanager
@@ -280,11 +292,7 @@ class EmbeddedTransport(Transport):
         now = time.time()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute(
-                "DELETE FROM message WHERE queue = ? AND expires_at IS NOT NULL AND expires_at <= ? "
-                "AND (leased_until IS NULL OR leased_until <= ?)",
-                (queue, now, now),
-            )
+            self._drop_expired(queue, now)
             while True:
                 row = db.execute(
                     f"SELECT {_COLUMNS} FROM message WHERE queue = ? AND (leased_until IS NULL OR leased_until <= ?) "
@@ -294,33 +302,10 @@ class EmbeddedTransport(Transport):
                 if row is None:
                     db.execute("COMMIT")
                     return None
-                row_id, deliveries = row[0], row[10]
-                if deliveries >= self.max_deliveries:
-                    # Every earlier delivery failed: this one goes to the dead-letter queue instead.
-                    db.execute(
-                        "UPDATE message SET queue = ?, deliveries = 0, leased_until = NULL, lease_token = NULL, "
-                        "ttl_ms = NULL, expires_at = NULL, position = ?, dead_reason = ? WHERE id = ?",
-                        (
-                            dead_letter_queue(queue),
-                            now,
-                            f"{DEAD_REASON_TOO_MANY} ({deliveries} failed deliveries)",
-                            row_id,
-                        ),
-                    )
-                    continue
-                token = uuid.uuid4().hex
-                db.execute(
-                    "UPDATE message SET deliveries = deliveries + 1, leased_until = ?, lease_token = ? WHERE id = ?",
-                    (now + self.lease_seconds, token, row_id),
-                )
-                db.execute("COMMIT")
-                return Delivery(
-                    message=_message(row),
-                    queue=queue,
-                    delivery_count=deliveries,
-                    dead_reason=row[11],
-                    token=(row_id, token),
-                )
+                leased = self._lease_rows(queue, [row], now)
+                if leased:  # else it went to the dead-letter queue: look at the next one
+                    db.execute("COMMIT")
+                    return leased[0]
         except BaseException:
             db.execute("ROLLBACK")
             raise
