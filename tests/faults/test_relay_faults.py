@@ -21,6 +21,7 @@ from epj.services import epj_outage_end, epj_outage_start
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay import clinic_party, relay_status
 from messaging.relay.probe import probe_ekontakt
+from tests.faults.support import FAULT_ENV
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 from tests.workers import celery_workers, wait_until
 
@@ -32,14 +33,6 @@ pytestmark = [
     pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL + Redis (CI's second pass)"),
 ]
 
-# Fast retries and sweeps so a fault heals within seconds, not minutes.
-FAULT_ENV = {
-    "HN_RELAY_STALE_SECONDS": "3",
-    "HN_RELAY_SWEEP_SECONDS": "1",
-    "HN_RELAY_BACKOFF_BASE_SECONDS": "0.2",
-    "HN_RELAY_BACKOFF_MAX_SECONDS": "1",
-    "HN_RELAY_MAX_ATTEMPTS": "50",
-}
 MESSAGES = 500
 
 

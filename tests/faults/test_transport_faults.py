@@ -38,6 +38,7 @@ from messaging.relay.probe import probe_ekontakt
 from messaging.transport import TransportMessage
 from messaging.transport.envelope import QueueNames, async_queue, dead_letter_queue, error_queue, sync_queue
 from tests import factories as f
+from tests.faults.support import FAULT_ENV
 from tests.messaging.cms_support import protect_unchecked
 from tests.messaging.relay_support import patient_of, send
 from tests.workers import celery_workers, wait_until
@@ -58,13 +59,6 @@ pytestmark = [
 MESSAGES = int(os.environ.get("HN_FAULT_MESSAGES", "400"))
 # How long the EPJ's workers stay stopped while the portal keeps sending (HN_FAULT_EPJ_STOP_SECONDS).
 EPJ_STOP_SECONDS = float(os.environ.get("HN_FAULT_EPJ_STOP_SECONDS", "20"))
-FAULT_ENV = {
-    "HN_RELAY_STALE_SECONDS": "3",
-    "HN_RELAY_SWEEP_SECONDS": "1",
-    "HN_RELAY_BACKOFF_BASE_SECONDS": "0.2",
-    "HN_RELAY_BACKOFF_MAX_SECONDS": "1",
-    "HN_RELAY_MAX_ATTEMPTS": "50",
-}
 SETTLE_TIMEOUT = 600
 
 
