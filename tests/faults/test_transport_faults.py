@@ -4,7 +4,8 @@ Each test sends MESSAGES e-kontakt messages from the portal to a clinic over the
 CMS signed and encrypted, breaks something while they flow, and then counts both sides: every
 message filed exactly once in the EPJ journal, received once, answered by one AppRec that the
 portal applied once, every error message on the sender's `_error` queue, and nothing left on
-any queue or dead-lettered.
+any queue or dead-lettered. The faults: a redelivered message, a certificate rotated in flight,
+an expired signing certificate, the EPJ stopped, SIGKILL of the EPJ's consumer, a broker restart.
 
 The parties get HER-ids of their own (the portal's too, through HN_PORTAL_HER_ID), so their
 queues are nobody else's on a shared broker. `test_rabbitmq_restart_mid_run_loses_nothing`
@@ -280,6 +281,29 @@ def test_the_epj_stopped_while_the_portal_keeps_sending_files_everything_later(s
         )
         assert filed() == stopped_with  # really stopped: nothing filed meanwhile
         workers.start("epj")
+        assert_each_filed_once_and_answered(stack, ids)
+
+
+def test_sigkill_of_the_consumer_mid_batch_loses_and_doubles_nothing(stack):
+    """The EPJ's consumer dies holding unsettled deliveries: RabbitMQ hands them out again when
+    its link goes, and what was filed but not settled is recognised by its MsgId."""
+    traffic = stack.messages(MESSAGES)
+    with celery_workers(beat=True, env=stack.env) as workers:
+        ids = send_all(traffic)
+        wait_until(lambda: filed() >= MESSAGES // 10, message="delivery under way", timeout=SETTLE_TIMEOUT)
+        workers.kill_child("epj")  # the pool process dies mid-batch
+        wait_until(
+            lambda: filed() >= MESSAGES // 5,
+            message="delivery after the child was killed",
+            timeout=SETTLE_TIMEOUT,
+            interval=0.01,
+        )
+        if filed() < MESSAGES:  # a batch files many at once; a fast run may be done already
+            workers.kill("epj")  # the whole worker, its link and unsettled deliveries with it
+            workers.kill("portal")
+            time.sleep(1)
+            workers.start("epj")
+            workers.start("portal")
         assert_each_filed_once_and_answered(stack, ids)
 
 
