@@ -51,6 +51,7 @@ from messaging.cms.protection import protect
 from messaging.codec import Patient, message_build
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay import edge
+from messaging.relay.certificates import register_publish
 from messaging.relay.parties import clinic_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_send
@@ -84,7 +85,9 @@ def add_arguments(parser):
         help="use workers that are already running instead of starting one per side",
     )
     parser.add_argument("--pool", default="prefork", help="worker pool for the workers started here")
-    parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker started here")
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="pool processes per worker started here (docker-compose.yml runs 2)"
+    )
     parser.add_argument("--no-half-rate", action="store_true", help="skip the latency run at half the maximum rate")
     parser.add_argument("--keep", action="store_true", help="keep the bench's envelopes and journal entries")
 
@@ -92,7 +95,10 @@ def add_arguments(parser):
 def _bench_clinic():
     """A clinic offering e-kontakt with one patient, in the register and in the EPJ, and both
     parties' certificates in the PKI directory (idempotent)."""
-    pki_init([settings.HN_PORTAL_HER_ID, BENCH_ORG_HER_ID], directory=Path(settings.HN_PKI_DIR))
+    directory = Path(settings.HN_PKI_DIR)
+    pki_init([settings.HN_PORTAL_HER_ID, BENCH_ORG_HER_ID], directory=directory)
+    for her_id in (settings.HN_PORTAL_HER_ID, BENCH_ORG_HER_ID):
+        register_publish(her_id, directory=directory)  # as `manage.py pki init` does
     with transaction.atomic():
         organisation, _ = Organisation.objects.get_or_create(
             her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"}

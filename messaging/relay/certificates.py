@@ -9,13 +9,15 @@ operator's act); with HN_PKI_ISSUE_ON_DEMAND a party issued on first use is publ
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from clinics.models import CertificateRole
-from clinics.selectors import PublishedCertificate, communication_party
+from clinics.selectors import PartyAddress, PublishedCertificate, communication_party
 from clinics.services import party_certificates_publish
 from messaging.cms.pki import PartyCerts, PkiError, party_keys
 from messaging.transport.envelope import QueueNames
@@ -67,12 +69,39 @@ def _certificate(pem: str) -> x509.Certificate:
     return cert
 
 
+_snapshot = threading.local()
+
+
+@contextmanager
+def register_snapshot() -> Iterator[None]:
+    """Read each party's register entry at most once inside the block: a batch of messages is
+    handled as of one moment, and the next batch sees a rotation. Nested blocks share the outer one."""
+    if getattr(_snapshot, "entries", None) is not None:
+        yield
+        return
+    _snapshot.entries = {}
+    try:
+        yield
+    finally:
+        _snapshot.entries = None
+
+
+def _register_entry(her_id: int) -> PartyAddress | None:
+    entries: dict[int, PartyAddress | None] | None = getattr(_snapshot, "entries", None)
+    if entries is None:
+        return communication_party(her_id=her_id)
+    if her_id not in entries:
+        entries[her_id] = communication_party(her_id=her_id)
+    return entries[her_id]
+
+
 def register_certs(her_id: int) -> PartyCerts | None:
     """The party's public certificates from the register, or None when it lists no such party.
 
     Raises PkiError when the party is listed without a signing or an encryption certificate.
+    Inside `register_snapshot()` the register is read once per party.
     """
-    party = communication_party(her_id=her_id)
+    party = _register_entry(her_id)
     if party is None:
         return None
     missing = [r for r in (CertificateRole.SIGNING, CertificateRole.ENCRYPTION) if r not in party.certificates]

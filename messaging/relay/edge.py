@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -117,6 +118,10 @@ class _Holder:
         self.transport: Transport = get_transport()
 
     def __del__(self) -> None:
+        # At interpreter exit the AMQP library's objects may already be gone, and closing then
+        # aborts the process; the broker hands back whatever the dropped connection held.
+        if sys.is_finalizing():
+            return
         with contextlib.suppress(Exception):
             self.transport.close()
 

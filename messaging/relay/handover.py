@@ -30,6 +30,7 @@ from messaging.cms.errors import CmsError
 from messaging.cms.pki import PkiError
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay import edge
+from messaging.relay.certificates import register_snapshot
 from messaging.relay.delivery import (
     RUN_BUDGET_SECONDS,
     SHORT_WAKE_SECONDS,
@@ -61,22 +62,33 @@ def outbox_publish_due(*, to_side: str, worker: str | None = None, budget_second
     relay_kick_consumed(queue)
     deadline = time.monotonic() + budget_seconds
     published = 0
+    limit = settings.HN_RELAY_BATCH_SIZE
     while True:
-        ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
+        ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=limit)
         if not ids:
             break
-        published += _publish_claimed(ids, worker=worker)
+        if batch := _publish_claimed(ids, worker=worker):
+            relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))  # the receiver may have gone idle
+            published += batch
+        if len(ids) < limit:
+            # Drained as of the claim. Rows committed since were kicked for after this run cleared
+            # its flag, so a new run is on its way; staying here under a steady stream of sends
+            # would hold this worker process, which the consumer may be waiting for.
+            break
         if time.monotonic() > deadline:
             relay_kick(queue, force=True)
             break
-    if published:
-        relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))
     return published
 
 
 def _publish_claimed(ids: list[int], *, worker: str) -> int:
     """Publish a claimed batch: protected one by one, on the wire together (one wait for all the
     broker's confirmations), each row marked sent only once the broker accepted it."""
+    with register_snapshot():
+        return _publish_claimed_batch(ids, worker=worker)
+
+
+def _publish_claimed_batch(ids: list[int], *, worker: str) -> int:
     envelopes = list(Envelope.objects.filter(pk__in=ids, state=EnvelopeState.QUEUED, claimed_by=worker).order_by("pk"))
     known = edge.parties_known(envelope.receiver_her_id for envelope in envelopes)
     wired: list[tuple[Envelope, TransportMessage]] = []
@@ -207,7 +219,7 @@ def _take(queue: str, limit: int, *, expected: int = 1) -> list[Delivery]:
 def _file(deliveries: list[Delivery], *, side: str, her_id: int, channel: str) -> bool:
     """File a batch of deliveries and settle each; False when one was released for redelivery."""
     t = edge.transport()
-    with t.settling_batch():
+    with t.settling_batch(), register_snapshot():
         return _file_settling(deliveries, side=side, her_id=her_id, channel=channel)
 
 

@@ -518,7 +518,7 @@ class AmqpTransport(Transport):
                     connection = _classic_connection(self.url, self.timeout)
                     connection.connect()
                     self._classic = connection
-                return _depths_on(self._classic, names)
+                return _depths_on(self._classic, names, create_missing=True)
             except (OSError, amqp.exceptions.AMQPError) as exc:
                 self._drop_classic()
                 if attempt == 0 and reused:
@@ -610,7 +610,13 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
         return _depths_on(connection, queues)
 
 
-def _depths_on(connection: Any, queues: Iterable[str]) -> dict[str, int]:
+def _depths_on(connection: Any, queues: Iterable[str], *, create_missing: bool = False) -> dict[str, int]:
+    """Ready messages per queue, by passive declares on one channel.
+
+    A declare of a missing queue costs the channel (the broker closes it on the 404) and a
+    new one; create_missing declares such a queue durable, as the AMQP 1.0 plugin itself does
+    on a durable link's first attach, so a consumer asking before every batch pays that once.
+    """
     import amqp
 
     depths: dict[str, int] = {}
@@ -620,8 +626,10 @@ def _depths_on(connection: Any, queues: Iterable[str]) -> dict[str, int]:
             try:
                 declared = channel.queue_declare(queue=queue, passive=True)
             except amqp.exceptions.NotFound:
-                depths[queue] = 0
                 channel = connection.channel()  # the broker closed the channel on the 404
+                if create_missing:
+                    channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+                depths[queue] = 0
                 continue
             if declared is None:
                 raise TransportError(f"the broker did not answer the declare of {queue}")

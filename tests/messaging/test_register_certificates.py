@@ -16,7 +16,7 @@ from epj.models import JournalEntry
 from messaging.cms.errors import CertificateUnusable
 from messaging.cms.pki import ENCRYPTION_USAGE, SIGNING_USAGE, PkiError, issue_certificate, load_ca
 from messaging.relay import clinic_party, edge
-from messaging.relay.certificates import published, register_publish
+from messaging.relay.certificates import published, register_publish, register_snapshot
 from messaging.relay.handover import inbox_consume_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.transport.envelope import QueueNames, error_queue
@@ -162,3 +162,25 @@ def test_the_register_not_the_pki_directory_is_where_public_certificates_come_fr
     )
     with pytest.raises(PkiError, match="no encryption certificate"):
         edge.public_certs(her_id)
+
+
+def test_a_batch_reads_each_partys_register_entry_once_and_the_next_batch_sees_a_rotation(
+    clinic, django_assert_num_queries
+):
+    service, _nora = clinic
+    her_id = service.organisation.her_id
+    listed(her_id)
+    before = edge.public_certs(her_id)
+    with register_snapshot():
+        with django_assert_num_queries(2):  # the party and its certificates, once
+            for _ in range(5):
+                assert edge.public_certs(her_id) == before
+        rotated, _key = issue_certificate(
+            load_ca(directory=Path(settings.HN_PKI_DIR)),
+            common_name="Rotert",
+            organisation="Klinikk",
+            key_usage=SIGNING_USAGE,
+        )
+        replace_in_register(her_id, CertificateRole.SIGNING, rotated)
+        assert edge.public_certs(her_id).signing_cert == before.signing_cert  # as of the batch's start
+    assert edge.public_certs(her_id).signing_cert == rotated  # the next batch reads it afresh

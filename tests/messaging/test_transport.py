@@ -645,6 +645,27 @@ def test_queue_depths_count_waiting_messages(broker):
     transport.accept(held)
 
 
+def test_a_consumer_asking_the_depth_of_a_missing_queue_creates_it_once(tmp_path):
+    import amqp
+
+    from messaging.transport.amqp import _classic_channel
+
+    broker = Broker("amqp", tmp_path)  # the embedded transport has no queues to create
+    try:
+        missing = broker.queue("never-published")
+        assert broker.transport().queue_depths([missing]) == {missing: 0}
+        with _classic_channel(broker.url, 10) as (_connection, channel):
+            try:  # a passive declare of a missing queue fails; this one is there now, empty
+                _name, count, _consumers = channel.queue_declare(queue=missing, passive=True)
+            except amqp.exceptions.NotFound:
+                pytest.fail(f"{missing} was not created")
+        assert count == 0
+        broker.transport().publish(message(missing))
+        assert broker.transport().queue_depths([missing]) == {missing: 1}
+    finally:
+        broker.cleanup()
+
+
 def test_round_trip_yardstick_runs_and_cleans_up(broker):
     transport = broker.transport()
     assert amqp_round_trip_rate(0.3, 2048, transport=transport) > 0
