@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
+from messaging.codec import AppRec, Message
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay.edge import inbound_kick_queue, over_transport
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
@@ -100,29 +101,34 @@ def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, Inbound
     return [(envelope.pk, outcome) for envelope, outcome in _deliver_loaded(load, several=len(ids) > 1)]
 
 
-def envelopes_receive(envelopes: list[Envelope]) -> list[tuple[Envelope, InboundOutcome | None]]:
+def envelopes_receive(
+    envelopes: list[Envelope], *, parsed: dict[int, Message | AppRec] | None = None
+) -> list[tuple[Envelope, InboundOutcome | None]]:
     """Receive documents that came off the transport: envelopes built from the messages, never
     saved (the receiver's record is its inbox row). Same passes as `envelopes_deliver`; outcome
-    None when a document failed and its delivery is to be released."""
-    return _deliver_loaded(lambda: list(envelopes), several=len(envelopes) > 1)
+    None when a document failed and its delivery is to be released.
+
+    parsed: id(envelope) → its payload's document as the transport's checks already parsed it,
+    so the batch does not parse it again (the careful pass always parses afresh)."""
+    return _deliver_loaded(lambda: list(envelopes), several=len(envelopes) > 1, parsed=parsed)
 
 
 def _deliver_loaded(
-    load: Callable[[], list[Envelope]], *, several: bool
+    load: Callable[[], list[Envelope]], *, several: bool, parsed: dict[int, Message | AppRec] | None = None
 ) -> list[tuple[Envelope, InboundOutcome | None]]:
     if several:
         try:
-            return _deliver_batch(load, careful=False)
+            return _deliver_batch(load, careful=False, parsed=parsed)
         except _BatchNeedsCare:
             pass
     return _deliver_batch(load, careful=True)
 
 
 def _deliver_batch(
-    load: Callable[[], list[Envelope]], *, careful: bool
+    load: Callable[[], list[Envelope]], *, careful: bool, parsed: dict[int, Message | AppRec] | None = None
 ) -> list[tuple[Envelope, InboundOutcome | None]]:
     results: list[tuple[Envelope, InboundOutcome | None]] = []
-    memo = BatchMemo()
+    memo = BatchMemo(parsed=None if careful else parsed)
     marks: dict[str, list[int]] = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
     with transaction.atomic(), batch_lookups(defer=not careful):
         envelopes = load()

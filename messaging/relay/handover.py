@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from messaging.cms.errors import CmsError
 from messaging.cms.pki import PkiError
+from messaging.codec import AppRec, Message
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay import edge
 from messaging.relay.certificates import register_snapshot
@@ -241,7 +242,10 @@ def _file_settling(deliveries: list[Delivery], *, side: str, her_id: int, channe
         return not released
     by_envelope = {id(r.envelope): r for r in received}
     try:
-        outcomes = envelopes_receive([r.envelope for r in received])
+        outcomes = envelopes_receive(
+            [r.envelope for r in received],
+            parsed={id(r.envelope): r.document for r in received if isinstance(r.document, Message | AppRec)},
+        )
     except Exception:
         logger.exception("relay: filing a batch from %s failed; releasing it", deliveries[0].queue)
         for r in received:

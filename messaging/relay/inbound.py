@@ -69,7 +69,8 @@ class BatchMemo:
     a document whose parsed ids differ from its metadata is simply looked up on its own.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, parsed: dict[int, Message | AppRec] | None = None) -> None:
+        self.already_parsed = parsed or {}  # id(envelope) → document the caller parsed already
         self.validations: dict[tuple[str, int, int | None, str], Reject | None] = {}
         self.checked: set[tuple[str, str]] = set()  # (side, msg_id) whose inbox state `received` holds
         self.received: dict[tuple[str, str], InboxMessage] = {}  # (side, msg_id) → InboxMessage already there
@@ -149,7 +150,7 @@ class BatchMemo:
         for envelope in envelopes:
             document: Message | AppRec | CodecError
             try:
-                document = document_parse(bytes(envelope.payload))
+                document = self.already_parsed.get(id(envelope)) or document_parse(bytes(envelope.payload))
                 by_side.setdefault(envelope.to_side, []).append(document)
             except CodecError as error:
                 document = error

@@ -64,7 +64,7 @@ T = TypeVar("T")
 DELIVERY_COUNT_ANNOTATION = "x-opt-hn-delivery-count"
 DEAD_REASON_ANNOTATION = "x-opt-hn-dead-reason"
 # A batch receive stops once no message has arrived for this long.
-ARRIVAL_GAP_SECONDS = 0.05
+ARRIVAL_GAP_SECONDS = 0.01
 
 
 def address(queue: str) -> str:
