@@ -65,6 +65,8 @@ DELIVERY_COUNT_ANNOTATION = "x-opt-hn-delivery-count"
 DEAD_REASON_ANNOTATION = "x-opt-hn-dead-reason"
 # A batch receive stops once no message has arrived for this long.
 ARRIVAL_GAP_SECONDS = 0.01
+# How long a flush may wait for the socket to take the pending frames.
+FLUSH_SECONDS = 2.0
 
 
 def address(queue: str) -> str:
@@ -446,15 +448,25 @@ class AmqpTransport(Transport):
                     self._flush()
 
     def _flush(self) -> None:
-        """Write pending frames (settlements) now rather than on the next call."""
+        """Write pending frames (settlements) now rather than on the next call.
+
+        One pass of the reactor may leave output in the transport (it is written once the socket
+        is polled again), and a consumer that goes idle after its batch would hold its
+        settlements until its next call: the broker then redelivers messages already filed when
+        the worker stops. So the reactor runs until nothing waits to be written, or FLUSH_SECONDS.
+        """
         conn = self._conn
         if conn is None:
             return
         container = conn.container
         saved = container.timeout
         container.timeout = 0.0
+        deadline = time.monotonic() + FLUSH_SECONDS
         try:
             container.process()
+            while _output_pending(conn) and time.monotonic() < deadline:
+                container.timeout = 0.01
+                container.process()
         finally:
             container.timeout = saved
 
@@ -608,6 +620,13 @@ def broker_queue_depths(url: str, queues: Iterable[str], *, timeout: float = 10.
 
     with _classic_channel(url, timeout) as (connection, _channel):
         return _depths_on(connection, queues)
+
+
+def _output_pending(conn: BlockingConnection) -> bool:
+    """Whether the connection's transport still holds frames it has not written."""
+    endpoint = conn.conn
+    transport = endpoint.transport if endpoint is not None else None
+    return transport is not None and transport.pending() > 0
 
 
 def _depths_on(connection: Any, queues: Iterable[str], *, create_missing: bool = False) -> dict[str, int]:

@@ -666,6 +666,45 @@ def test_a_consumer_asking_the_depth_of_a_missing_queue_creates_it_once(tmp_path
         broker.cleanup()
 
 
+_SETTLE_THEN_DIE = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from messaging.transport.amqp import AmqpTransport
+transport = AmqpTransport(sys.argv[2], timeout=10)
+taken = []
+while len(taken) < int(sys.argv[4]):
+    taken += transport.receive_many(sys.argv[3], 500, 5.0, expected=int(sys.argv[4]) - len(taken))
+with transport.settling_batch():
+    for delivery in taken:
+        transport.accept(delivery)
+print(len(taken), flush=True)
+os._exit(0)  # as a worker process ends: no close, the socket simply goes
+"""
+
+
+def test_a_settled_batch_reaches_the_broker_before_the_consumer_goes_idle(tmp_path):
+    broker = Broker("amqp", tmp_path)
+    try:
+        queue = broker.queue()
+        sender = broker.transport()
+        assert sender.publish_many([message(queue) for _ in range(300)]) == [None] * 300
+        consumer = subprocess.run(
+            [sys.executable, "-c", _SETTLE_THEN_DIE, str(ROOT), broker.url, queue, "300"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert consumer.returncode == 0 and consumer.stdout.split() == ["300"], consumer.stderr
+        # Settlements left unwritten would be undone with the connection: the broker would
+        # hand all of them out again.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sender.queue_depths([queue])[queue] == 0:
+            time.sleep(0.2)
+        assert sender.queue_depths([queue]) == {queue: 0}
+    finally:
+        broker.cleanup()
+
+
 def test_round_trip_yardstick_runs_and_cleans_up(broker):
     transport = broker.transport()
     assert amqp_round_trip_rate(0.3, 2048, transport=transport) > 0
