@@ -459,13 +459,15 @@ def sync_ttl_ms(timeout: float) -> int:
 
 def transport_clear() -> None:
     """Empty the queues this process used (tests: nothing carries over from one test to the next)."""
-    from messaging.transport.amqp import AmqpTransport
     from messaging.transport.embedded import EmbeddedTransport
 
     t = transport()
     if isinstance(t, EmbeddedTransport):
         t.db.execute("DELETE FROM message")
         return
+    # Only here: the AMQP client is an optional install (requirements-amqp.txt).
+    from messaging.transport.amqp import AmqpTransport
+
     # What this connection holds goes back to its queue first, then the queues are purged (not
     # deleted: the workers' links on them must stay usable).
     transport_reset()

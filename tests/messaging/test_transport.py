@@ -646,11 +646,11 @@ def test_queue_depths_count_waiting_messages(broker):
 
 
 def test_a_consumer_asking_the_depth_of_a_missing_queue_creates_it_once(tmp_path):
+    broker = Broker("amqp", tmp_path)  # the embedded transport has no queues to create
     import amqp
 
     from messaging.transport.amqp import _classic_channel
 
-    broker = Broker("amqp", tmp_path)  # the embedded transport has no queues to create
     try:
         missing = broker.queue("never-published")
         assert broker.transport().queue_depths([missing]) == {missing: 0}
