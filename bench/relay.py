@@ -182,7 +182,7 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
 
     _in_threads(n, senders, send_one)
     send_seconds = time.time() - started
-    rows = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=[m.msg_id for m in messages])
+    rows = _rows_of([m.msg_id for m in messages])
     # Polled 20 times a second while the workers run: by the primary keys the sends got, not by
     # the thousand MsgIds, so the poll itself costs the database next to nothing.
     first, last = rows.aggregate(first=Min("pk"), last=Max("pk")).values()
@@ -208,7 +208,46 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
     last = max(delivered for _, delivered in timings)
     elapsed = last.timestamp() - started
     latencies = sorted((delivered - queued).total_seconds() for queued, delivered in timings)
-    return n / elapsed, latencies, send_seconds
+    return n / elapsed, latencies, send_seconds, _stages([m.msg_id for m in messages])
+
+
+def _stages(msg_ids: list[str]) -> str:
+    """Where the time of a round trip goes, p50/p95 per stage, from the rows' own timestamps:
+    the portal's outbox row (queued, on the broker, AppRec applied), the EPJ's inbox row (filed)
+    and the EPJ's AppRec row (written, on the broker). Both sides' clocks are this machine's."""
+    portal = {
+        m: (q, s, d) for m, q, s, d in _rows_of(msg_ids).values_list("msg_id", "queued_at", "sent_at", "delivered_at")
+    }
+    filed = dict(InboxMessage.objects.filter(side="epj", msg_id__in=msg_ids).values_list("msg_id", "received_at"))
+    apprecs = {
+        original: (q, s)
+        for original, q, s in Envelope.objects.filter(
+            side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=msg_ids
+        ).values_list("original_msg_id", "queued_at", "sent_at")
+    }
+    stages: dict[str, list[float]] = {
+        "portal → megler": [],
+        "→ EPJ arkivert": [],
+        "AppRec → megler": [],
+        "→ levert": [],
+    }
+    for msg_id, (queued, sent, delivered) in portal.items():
+        if msg_id not in filed or msg_id not in apprecs or None in (sent, delivered, apprecs[msg_id][1]):
+            continue
+        written, on_wire = apprecs[msg_id]
+        for name, (start, end) in zip(
+            stages, ((queued, sent), (sent, filed[msg_id]), (written, on_wire), (on_wire, delivered)), strict=True
+        ):
+            stages[name].append((end - start).total_seconds())
+    return " · ".join(
+        f"{name} {_percentile(values, 50) * 1000:.0f}/{_percentile(values, 95) * 1000:.0f}"
+        for name, values in stages.items()
+        if values
+    )
+
+
+def _rows_of(msg_ids: list[str]):
+    return Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=msg_ids)
 
 
 class _CpuMeter:
@@ -409,7 +448,7 @@ def _measure(out, messages, senders, yardstick_seconds, service, patient, progre
         out.write("Reléet ende til ende (innbygger sender → EPJ arkivert → AppRec tilbake → levert) …")
         _vacuum()
         before = meter.sample()
-        relay_rate, latencies, send_seconds = _relay_run(messages, senders, service, patient, progress)
+        relay_rate, latencies, send_seconds, _at_max = _relay_run(messages, senders, service, patient, progress)
         relay_cpu = meter.per_message_ms(before, meter.sample(), messages)
         lines = [
             f"Relé ende til ende: {relay_rate:8.0f} meldinger/s (rundturer: melding + AppRec)",
@@ -431,12 +470,15 @@ def _measure(out, messages, senders, yardstick_seconds, service, patient, progre
         if not no_half_rate:
             out.write(f"Latens ved halv makshastighet ({relay_rate / 2:.0f}/s) …")
             _vacuum()
-            _, half_latencies, _ = _relay_run(messages, senders, service, patient, progress, rate=relay_rate / 2)
+            _, half_latencies, _, stages = _relay_run(
+                messages, senders, service, patient, progress, rate=relay_rate / 2
+            )
             lines.append(
                 f"Latens ved halv hastighet ({relay_rate / 2:.0f}/s): "
                 f"p50 {_percentile(half_latencies, 50) * 1000:.0f} ms, "
                 f"p95 {_percentile(half_latencies, 95) * 1000:.0f} ms"
             )
+            lines.append(f"  etapper, p50/p95 ms: {stages}")
         if os.path.exists("/proc/loadavg"):
             lines.append(f"Belastning (load average 1/5/15 min) ved slutt: {_load()}")
         out.write("")

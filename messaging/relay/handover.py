@@ -15,6 +15,7 @@ nobody can be answered, released for redelivery when it failed unexpectedly.
 on this process's `_syncreply` queue.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -42,7 +43,7 @@ from messaging.relay.delivery import (
 )
 from messaging.relay.errors import transport_error_file
 from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
-from messaging.relay.kicks import relay_kick, relay_kick_consumed
+from messaging.relay.kicks import publishing_here, relay_kick, relay_kick_consumed
 from messaging.transport import Delivery, TransportError, TransportMessage
 from messaging.transport.base import redelivery_delay
 from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue, sync_queue
@@ -184,13 +185,17 @@ def inbox_consume_due(
                     countdown=min(min(_released.delays) + 0.05, SHORT_WAKE_SECONDS),
                 )
             return handled
+        between = publish_between and channel == Channel.ASYNC
         for queue in waiting:
             deliveries = _take(queue, limit, expected=(depths.get(queue) or 0) + arrived(queue) or 1)
             if deliveries:
                 handled += len(deliveries)
-                if not _file(deliveries, side=side, her_id=queues[queue], channel=channel) and not hides:
+                answers = queue_name(other_side(side), Channel.ASYNC)
+                with publishing_here(answers) if between else contextlib.nullcontext():
+                    filed = _file(deliveries, side=side, her_id=queues[queue], channel=channel)
+                if not filed and not hides:
                     failing.add(queue)
-                if publish_between and channel == Channel.ASYNC:
+                if between:
                     _publish_between_batches(side)
         if time.monotonic() > deadline:
             relay_kick(edge.inbound_kick_queue(side, channel), force=True)
@@ -203,8 +208,9 @@ def _publish_between_batches(side: str) -> None:
     publish task it was kicked for would otherwise wait behind this whole run."""
     try:
         outbox_publish_due(to_side=other_side(side))
-    except Exception:  # the kicked publish task and the sweeper try again; this batch is settled
+    except Exception:  # a publish task and the sweeper try again; this batch is settled
         logger.exception("relay: publishing between batches for %s failed", side)
+        relay_kick(queue_name(other_side(side), Channel.ASYNC))
 
 
 def _take(queue: str, limit: int, *, expected: int = 1) -> list[Delivery]:

@@ -10,8 +10,11 @@ nothing. On PostgreSQL the sender reads it instead inside its INSERT, `FOR SHARE
 the same guarantee one round trip cheaper.
 """
 
+import contextlib
 import datetime
 import logging
+import threading
+from collections.abc import Iterator
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -116,6 +119,22 @@ def _enqueue(queue: str, countdown: float | None) -> None:
     )
 
 
+_publishing_here = threading.local()
+
+
+@contextlib.contextmanager
+def publishing_here(queue: str) -> Iterator[None]:
+    """The caller publishes `queue`'s due rows itself right after this block (a consumer between
+    its batches): the on-commit kicks for `queue` inside it are left out, since each would only
+    start a publish task that finds nothing left to do."""
+    outer: frozenset[str] = getattr(_publishing_here, "queues", frozenset())
+    _publishing_here.queues = outer | {queue}
+    try:
+        yield
+    finally:
+        _publishing_here.queues = outer
+
+
 def kick_on_commit(queue: str) -> None:
     """Kick `queue` once after the current transaction commits (however many rows it wrote)."""
     # Django drops callbacks of rolled-back savepoints from run_on_commit, so a kick already
@@ -133,4 +152,5 @@ class _QueueKick:
         self.relay_queue = queue
 
     def __call__(self) -> None:
-        relay_kick(self.relay_queue)
+        if self.relay_queue not in getattr(_publishing_here, "queues", frozenset()):
+            relay_kick(self.relay_queue)

@@ -6,6 +6,7 @@ commit (messaging/relay/kicks.py, outbox.py). These tests hold the promise on bo
 and show the wait with two real connections.
 """
 
+import contextlib
 import datetime
 import threading
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from messaging.models import Envelope, EnvelopeState, RelayQueueKick
 from messaging.relay import clinic_party
 from messaging.relay.delivery import envelopes_claim
-from messaging.relay.kicks import KICK_REFRESH, kick_pending, relay_kick_consumed
+from messaging.relay.kicks import KICK_REFRESH, kick_pending, publishing_here, relay_kick_consumed
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_send
 from tests.messaging.relay_support import gp_with_patient, patient_of
@@ -60,6 +61,17 @@ def test_a_send_with_no_fresh_kick_pending_kicks_after_commit(clinic, flag):
         EnvelopeState.QUEUED,
         bytes(envelope.payload),
     )
+
+
+@pytest.mark.parametrize("publishing_between", [True, False])
+def test_a_consumer_publishing_between_its_batches_starts_no_publish_task_for_what_it_wrote(
+    clinic, django_capture_on_commit_callbacks, publishing_between
+):
+    here = publishing_here(QUEUE) if publishing_between else contextlib.nullcontext()
+    with here, django_capture_on_commit_callbacks(execute=True):
+        relay_send(side="portal", message=_message(clinic))  # as an AppRec written in a batch
+    # Anywhere else the commit kicks the publish task.
+    assert RelayQueueKick.objects.filter(queue=QUEUE, pending=True).exists() is not publishing_between
 
 
 def test_a_send_that_finds_a_fresh_kick_pending(clinic):

@@ -85,6 +85,14 @@ def test_bench_relay_runs_over_the_edge_and_reports_its_yardsticks(relay_workers
     for label in ("Relé ende til ende:", "rå rundtur", "CMS rå", "Laveste målestokk:", "Forhold", "halv hastighet"):
         assert label in text, text
     assert "CMS" in text.splitlines()[0], text  # the run says it goes over the edge, with CMS
+    stages = re.search(r"etapper, p50/p95 ms: (.*)$", text, re.MULTILINE)
+    assert stages is not None, text  # where the time of a round trip goes, all four stages
+    assert [part.rsplit(" ", 1)[0] for part in stages.group(1).split(" · ")] == [
+        "portal → megler",
+        "→ EPJ arkivert",
+        "AppRec → megler",
+        "→ levert",
+    ], text
     rates = dict(re.findall(r"^(Relé ende til ende|Laveste målestokk): +([0-9]+)", text, re.MULTILINE))
     assert int(rates["Relé ende til ende"]) > 0 and int(rates["Laveste målestokk"]) > 0, text
     assert not Envelope.objects.filter(receiver_her_id=8149900).exists()  # the bench cleans up after itself

@@ -804,7 +804,10 @@ def test_amqp_transport_is_chosen_by_the_setting(settings):
     try:
         from messaging.transport.amqp import AmqpTransport
     except ImportError:  # python-qpid-proton builds from source: requirements-amqp.txt
-        require_or_skip(False, "needs RabbitMQ's AMQP 1.0 client (pip install -r requirements-amqp.txt)")
+        reason = "needs RabbitMQ's AMQP 1.0 client (pip install -r requirements-amqp.txt)"
+        if not settings.HN_AMQP_URL:  # the embedded default, as on a fresh machine: optional
+            pytest.skip(reason)
+        require_or_skip(False, reason)  # with a broker configured (CI's second pass) it must be there
 
     settings.HN_TRANSPORT = "amqp"
     settings.HN_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672"
