@@ -32,11 +32,10 @@ from clinics.services import party_certificates_publish
 from epj.models import JournalEntry
 from messaging.cms.pki import SIGNING_USAGE, issue_certificate, load_ca
 from messaging.codec import Party, Patient
-from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage, TransportErrorMessage
 from messaging.relay import clinic_party, edge, relay_status
 from messaging.relay.certificates import published, register_certs
 from messaging.relay.probe import probe_ekontakt
-from messaging.transport import TransportMessage
 from messaging.transport.envelope import QueueNames, async_queue, dead_letter_queue, error_queue, sync_queue
 from tests import factories as f
 from tests.faults.support import FAULT_ENV
@@ -159,19 +158,6 @@ def assert_each_filed_once_and_answered(stack: Stack, ids: list[str], *, timeout
     wait_until(lambda: not any(stack.depths().values()), message=f"empty queues ({stack.depths()})", timeout=30)
 
 
-def take_all(queue: str, count: int, *, timeout: float = 120.0):
-    """Take `count` messages off `queue` (this process's own link), accepting each."""
-    taken: list[TransportMessage] = []
-    deadline = time.monotonic() + timeout
-    while len(taken) < count and time.monotonic() < deadline:
-        delivery = edge.transport().receive(queue, 1.0)
-        if delivery is None:
-            continue
-        edge.transport().accept(delivery)
-        taken.append(delivery.message)
-    return taken
-
-
 # --- the faults ----------------------------------------------------------------------------------
 
 
@@ -247,14 +233,21 @@ def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and
         edge.publish(dataclasses.replace(wire, body=body))
         ids.append(envelope.msg_id)
     Envelope.objects.filter(msg_id__in=ids).update(state=EnvelopeState.SENT)  # what the portal's worker would do
-    with celery_workers(beat=True, env=stack.env):  # the portal's worker runs the sweeper
-        errors = take_all(error_queue(stack.portal), len(ids), timeout=SETTLE_TIMEOUT)
+    # The portal's worker consumes its `_error` queue and files each error message against the
+    # message it answers (it runs the sweeper too).
+    errors = TransportErrorMessage.objects.filter(side="portal", original_msg_id__in=ids)
+    with celery_workers(beat=True, env=stack.env):
+        wait_until(
+            lambda: errors.count() >= len(ids),
+            timeout=SETTLE_TIMEOUT,
+            message=f"an error message for each of {len(ids)} (filed: {errors.count()})",
+        )
         # Nothing more on any queue (the clinic's drained, no second error), nothing dead.
         wait_until(lambda: not any(stack.depths().values()), message=f"empty queues ({stack.depths()})")
-    conditions = {e.application_properties["errorCondition"] for e in errors}
+    conditions = {e.condition for e in errors}
     assert conditions <= {"transport:unverified-certificate", "transport:invalid-certificate"}, conditions
-    assert sorted(e.application_properties["originalMessageId"] for e in errors) == sorted(ids)  # one each
-    assert all("expired" in e.application_properties["errorDescription"] for e in errors)
+    assert sorted(e.original_msg_id for e in errors) == sorted(ids)  # one each
+    assert all("expired" in e.description for e in errors)
     assert filed() == 0
     assert not InboxMessage.objects.filter(side="epj").exists()
     assert not Envelope.objects.filter(side="epj").exists()  # no AppRec: the transport answered
