@@ -157,6 +157,8 @@ def inbox_consume_due(
     # sweeps wake both, and errors are few.
     handled = errors_consume_due(side=side) if channel == Channel.ASYNC else 0
     failing: set[str] = set()
+    between = publish_between and channel == Channel.ASYNC
+    answers = queue_name(other_side(side), Channel.ASYNC)  # where this side's AppRecs are published from
     hides = edge.transport().delays_release and settings.HN_TRANSPORT_REDELIVERY_BASE_SECONDS > 0
     # On AMQP a message may already sit with this connection, uncounted by the queue depth:
     # such queues are tried once per run.
@@ -185,12 +187,10 @@ def inbox_consume_due(
                     countdown=min(min(_released.delays) + 0.05, SHORT_WAKE_SECONDS),
                 )
             return handled
-        between = publish_between and channel == Channel.ASYNC
         for queue in waiting:
             deliveries = _take(queue, limit, expected=(depths.get(queue) or 0) + arrived(queue) or 1)
             if deliveries:
                 handled += len(deliveries)
-                answers = queue_name(other_side(side), Channel.ASYNC)
                 with publishing_here(answers) if between else contextlib.nullcontext():
                     filed = _file(deliveries, side=side, her_id=queues[queue], channel=channel)
                 if not filed and not hides:
