@@ -44,7 +44,7 @@ from accounts.nin import nin_generate
 from clinics.models import HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess
 from epj.desk.models import Case
 from epj.models import JournalEntry
-from epj.services import epj_patient_register
+from epj.services import epj_relationship_register
 from messaging.cms.bench import protect_unprotect_rate
 from messaging.cms.pki import pki_init
 from messaging.cms.protection import protect
@@ -114,7 +114,7 @@ def _bench_clinic():
         )
         HealthContact.objects.get_or_create(person=person, service=service)
         residents_load_from(people=[person])
-        epj_patient_register(organisation=organisation, nin=person.nin)
+        epj_relationship_register(service=service, nin=person.nin)
     return service, Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 

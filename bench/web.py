@@ -47,7 +47,7 @@ from accounts.models import Person, User
 from accounts.nin import nin_generate
 from bench.scale import percentile
 from clinics.models import HealthContact, Service
-from epj.services import epj_patient_register
+from epj.services import epj_relationship_register
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from messaging.relay.workers import worker_processes
 from national.services import residents_load_from
@@ -162,7 +162,7 @@ def _bench_citizens(count: int) -> list[dict]:
                 user = User.objects.create(email=email, password=password, person=person)
                 HealthContact.objects.create(person=person, service=service)
                 residents_load_from(people=[person])
-                epj_patient_register(organisation=service.organisation, nin=person.nin)
+                epj_relationship_register(service=service, nin=person.nin)
                 for i in range(THREADS_EACH):
                     thread = Thread.objects.create(
                         person=person,

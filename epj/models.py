@@ -5,6 +5,8 @@ messages. Both sides may read `clinics` (the address register) and the national 
 population register (`national.selectors`), which are national data.
 """
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,28 @@ class EpjPatient(models.Model):
 
     def __str__(self):
         return f"{self.given_name} {self.family_name}"
+
+
+class PatientRelationship(models.Model):
+    """The patient's relationship with one of the clinic's services in the clinic's own register
+    (on the GP's list, in the department's care). Current while `active`; kept when it ends, so the
+    clinic still knows a former patient. The EPJ answers "is this our patient?" from these rows
+    alone, never from the portal's health contacts."""
+
+    patient = models.ForeignKey(EpjPatient, on_delete=models.CASCADE, related_name="relationships")
+    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(_("aktivt"), default=True)
+    since = models.DateField(_("fra"), default=datetime.date.today)
+    ended = models.DateField(_("avsluttet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pasientforhold (EPJ)")
+        verbose_name_plural = _("pasientforhold (EPJ)")
+        constraints = [models.UniqueConstraint(fields=["patient", "service"], name="epj_relationship_unique")]
+        indexes = [models.Index(fields=["service", "active"], name="epj_relationship_service")]
+
+    def __str__(self):
+        return f"{self.patient} – {self.service}"
 
 
 class Direction(models.TextChoices):

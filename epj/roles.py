@@ -3,8 +3,9 @@
 Roles per organisation (`clinics.models.StaffRole`):
 
 - **reception**: the desk's front line. Reads and distributes the case queue, answers and closes
-  e-kontakt (practical questions), books, moves and cancels appointments, registers payments
-  and handles journal-copy requests (prints and sends the copy).
+  e-kontakt (practical questions), books, moves and cancels appointments, registers payments,
+  handles journal-copy requests (prints and sends the copy) and keeps the services' patient lists
+  (puts a resident on a list, ends a relationship).
 - **clinician** (health personnel with an HPR number): everything reception does, and the
   clinical acts: answering and closing e-konsultasjon (which records fee code 2ae) and
   prescription renewals, starting a conversation with a patient, setting absence for their own
@@ -44,6 +45,7 @@ class StaffAction(models.TextChoices):
     DOCUMENT_PUBLISH = "document_publish", gettext_lazy("dele sykehusdokumenter")
     SHARED_DOCUMENTS_READ = "shared_documents_read", gettext_lazy("lese delte dokumenter")
     BOOKING = "booking", gettext_lazy("bestille, flytte og avbestille timer")
+    PATIENT_LIST = "patient_list", gettext_lazy("føre pasientlisten")
 
 
 _RECEPTION = frozenset(
@@ -53,6 +55,7 @@ _RECEPTION = frozenset(
         StaffAction.CASE_DISTRIBUTE,
         StaffAction.COPY_SEND,
         StaffAction.BOOKING,
+        StaffAction.PATIENT_LIST,
     }
 )
 ROLE_ACTIONS: dict[str, frozenset[str]] = {

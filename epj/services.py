@@ -1,12 +1,15 @@
 """The EPJ's own writes and checks: who the patient is at this clinic, and filing in the journal."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from clinics.models import HealthContact, Organisation, Service
-from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry
+from clinics.models import Organisation, Service
+from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry, PatientRelationship
+from epj.selectors import epj_patient_current, epj_patient_known, epj_treats
 from messaging.codec import AppRec, Message, Patient
 from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember, batch_remember_rows
 from national.nin import nin_has_valid_check_digits, nin_parse
@@ -50,8 +53,7 @@ def epj_patient_for(*, organisation: Organisation, patient: Patient | None) -> E
     except ValidationError as error:
         raise Reject("E31", "; ".join(error.messages)) from None
     found = batch_lookup(
-        ("epj-patient", organisation.pk, nin),
-        lambda: EpjPatient.objects.filter(organisation=organisation, nin=nin).first(),
+        ("epj-patient", organisation.pk, nin), lambda: epj_patient_current(organisation=organisation, nin=nin)
     )
     if found is not None:
         return found
@@ -64,23 +66,23 @@ def epj_relationship_required(*, service: Service, patient: Patient | None, curr
     """Refuse a lookup of a patient who has no relationship with the service asked.
 
     A synchronous lookup (medication list, co-payment, shared documents) answers with the
-    patient's own data, so the clinic answers only for its own patients: an active health
-    contact with the service (`current`), or for a hospital's documents any contact, past or
-    present, with the organisation (a discharged patient keeps reading them). Otherwise E35
-    "Pasienten finnes ikke i mottakersystemet", with nothing of the patient in the answer.
-    E30/E31 first, as for any message about a patient.
+    patient's own data, so the clinic answers only for its own patients, as its own register
+    knows them: an active relationship with the service (`current`), or for a hospital's
+    documents any relationship, past or present, with the organisation (a discharged patient
+    keeps reading them). Otherwise E35 "Pasienten finnes ikke i mottakersystemet", with nothing
+    of the patient in the answer. E30/E31 first, as for any message about a patient.
     """
     nin = (getattr(patient, "nin", "") or "").strip()
     if not nin:
         raise Reject("E30", "Meldingen mangler pasientens fødselsnummer")
     if not nin_has_valid_check_digits(nin):
         raise Reject("E31", "Fødselsnummeret har feil lengde eller kontrollsiffer")
-    contacts = HealthContact.objects.filter(person__nin=nin)
-    if current:
-        contacts = contacts.filter(service=service, active=True)
-    else:
-        contacts = contacts.filter(service__organisation=service.organisation_id)
-    if not contacts.exists():
+    known = (
+        epj_treats(nin=nin, service=service)
+        if current
+        else epj_treats(nin=nin, organisation_id=service.organisation_id, current=False)
+    )
+    if not known:
         raise Reject("E35", f"Pasienten har ikke et forhold til {service.name}")
 
 
@@ -136,11 +138,12 @@ def journal_entries_prefetch(documents: list[Message | AppRec]) -> None:
 
 @transaction.atomic
 def epj_patient_register(*, organisation: Organisation, nin: str) -> EpjPatient:
-    """Put a resident on the clinic's patient list, with the name the population register holds.
+    """The clinic's record of a resident (found, or made with the name the population register
+    holds); which services treat them is in their relationships (`epj_relationship_register`).
 
-    ValueError for a number the register does not know (the caller has checked the relationship).
+    ValueError for a number the register does not know.
     """
-    found = EpjPatient.objects.filter(organisation=organisation, nin=nin).first()
+    found = epj_patient_known(organisation=organisation, nin=nin)
     if found is not None:
         return found
     resident = resident_for(nin=nin)
@@ -152,6 +155,25 @@ def epj_patient_register(*, organisation: Organisation, nin: str) -> EpjPatient:
         defaults={"given_name": resident.given_name, "family_name": resident.family_name},
     )
     return patient
+
+
+@transaction.atomic
+def epj_relationship_register(*, service: Service, nin: str, active: bool = True) -> PatientRelationship:
+    """Put a resident on the service's list in the clinic's register (or record that the
+    relationship ended, `active=False`), registering the patient at the clinic first.
+
+    Idempotent: registering again in the same state changes nothing; ending dates the end today,
+    resuming clears it. ValueError for a number the population register does not know.
+    """
+    patient = epj_patient_register(organisation=service.organisation, nin=nin)
+    ended = None if active else datetime.date.today()
+    relationship, created = PatientRelationship.objects.get_or_create(
+        patient=patient, service=service, defaults={"active": active, "ended": ended}
+    )
+    if not created and relationship.active != active:
+        relationship.active, relationship.ended = active, ended
+        relationship.save(update_fields=["active", "ended"])
+    return relationship
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
 """Operators fill the national population register consistently with the portal's persons, and
-each clinic's EPJ patient list consistently with the register's health contacts.
+each clinic's EPJ patient register consistently with the health contacts the portal shows.
 
 The demo and scale seeders (and the test factories) create the portal's persons; the EPJ looks
 people up only in the national register, so every person created that way is registered there too.
@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from accounts.models import Person
-from clinics.models import HealthContact, Organisation
-from epj.services import epj_patient_register
+from clinics.models import HealthContact
+from epj.services import epj_relationship_register
 from national.services import residents_load_from
 
 
@@ -28,15 +28,14 @@ def seed_population() -> None:
 
 @transaction.atomic
 def seed_epj_patients() -> int:
-    """Each clinic's patient list in its EPJ, taken once from the register's active health contacts.
+    """Each clinic's own patient register in its EPJ, copied from the health contacts the portal
+    shows: every contact becomes a relationship with the service in the clinic's register, current
+    or ended as the contact is (a former patient stays known to the clinic).
 
-    In reality a clinic's list and the national register agree because both follow the same
-    patients; here the operator copies them (idempotent). Returns the number of (clinic, patient)
-    pairs.
+    In reality a clinic's list and the national registers agree because both follow the same
+    patients; here the operator copies them (idempotent). Returns the number of relationships.
     """
-    contacts = HealthContact.objects.filter(active=True).values_list("service__organisation_id", "person__nin")
-    pairs = set(contacts)
-    organisations = Organisation.objects.in_bulk({organisation_id for organisation_id, _nin in pairs})
-    for organisation_id, nin in sorted(pairs):
-        epj_patient_register(organisation=organisations[organisation_id], nin=nin)
-    return len(pairs)
+    contacts = HealthContact.objects.select_related("service__organisation", "person").order_by("pk")
+    for contact in contacts:
+        epj_relationship_register(service=contact.service, nin=contact.person.nin, active=contact.active)
+    return contacts.count()

@@ -19,6 +19,7 @@ from clinics.models import (
     StaffMembership,
     StaffRole,
 )
+from epj.services import epj_relationship_register
 from national.services import residents_load_from
 
 PASSWORD = "Test-passord-123"
@@ -129,8 +130,13 @@ def gp_service(organisation=None, **kwargs):
     return ServiceFactory(processes=processes, **extra, **kwargs)
 
 
-def contact(person, service, active=True):
-    return HealthContact.objects.create(person=person, service=service, active=active)
+def contact(person, service, active=True, epj=True):
+    """A health contact the portal shows; with `epj` the clinic's own register has the patient too
+    (as the operators' seeding copies it), otherwise only the portal knows the relationship."""
+    made = HealthContact.objects.create(person=person, service=service, active=active)
+    if epj:
+        epj_relationship_register(service=service, nin=person.nin, active=active)
+    return made
 
 
 def parent_of(parent, child):

@@ -1,50 +1,51 @@
 """Access functions for the clinic desk: staff see only their own organisation's cases (else 404)."""
 
+from typing import TypeVar
+
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from clinics.access import membership_for
 from clinics.models import StaffMembership
 from epj.desk.models import AbsenceNotice, Case, DeskAttachment
+from epj.models import PatientRelationship
 from epj.staff import StaffUser as User
+
+T = TypeVar("T", bound=Model)
 
 
 def desk_membership(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
     return membership_for(user=user, organisation_id=organisation_id)
 
 
-def case_for_staff(*, user: User | AnonymousUser, case_id: int) -> Case:
+def _own_or_404(user: User | AnonymousUser, queryset: QuerySet[T], **lookup: object) -> T:
+    """The one row the lookup finds among the signed-in staff member's organisation's, or 404."""
     if not user.is_authenticated:
         raise Http404
-    case = (
-        Case.objects.select_related("organisation", "service", "assignee")
-        .filter(pk=case_id, organisation__staff__user=user.pk)
-        .first()
-    )
-    if case is None:
+    found = queryset.filter(**lookup).first()
+    if found is None:
         raise Http404
-    return case
+    return found
+
+
+def case_for_staff(*, user: User | AnonymousUser, case_id: int) -> Case:
+    cases = Case.objects.select_related("organisation", "service", "assignee")
+    return _own_or_404(user, cases, pk=case_id, organisation__staff__user=user.pk)
 
 
 def desk_attachment_for_staff(*, user: User | AnonymousUser, attachment_id: int) -> DeskAttachment:
-    if not user.is_authenticated:
-        raise Http404
-    attachment = DeskAttachment.objects.filter(
-        pk=attachment_id, message__case__organisation__staff__user=user.pk
-    ).first()
-    if attachment is None:
-        raise Http404
-    return attachment
+    return _own_or_404(
+        user, DeskAttachment.objects.all(), pk=attachment_id, message__case__organisation__staff__user=user.pk
+    )
 
 
 def absence_for_staff(*, user: User | AnonymousUser, notice_id: int) -> AbsenceNotice:
-    if not user.is_authenticated:
-        raise Http404
-    notice = (
-        AbsenceNotice.objects.select_related("service")
-        .filter(pk=notice_id, service__organisation__staff__user=user.pk)
-        .first()
-    )
-    if notice is None:
-        raise Http404
-    return notice
+    notices = AbsenceNotice.objects.select_related("service")
+    return _own_or_404(user, notices, pk=notice_id, service__organisation__staff__user=user.pk)
+
+
+def relationship_for_staff(*, user: User | AnonymousUser, relationship_id: int) -> PatientRelationship:
+    """A relationship on one of the staff member's own organisation's service lists, or 404."""
+    relationships = PatientRelationship.objects.select_related("patient", "service__organisation")
+    return _own_or_404(user, relationships, pk=relationship_id, patient__organisation__staff__user=user.pk)

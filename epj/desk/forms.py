@@ -116,3 +116,19 @@ class PatientLookupForm(forms.Form):
         max_length=100,
         help_text=_("Navn (for eksempel «Nora Sørensen») eller fødselsnummer"),
     )
+
+
+class PatientListAddForm(forms.Form):
+    """Put a resident on one of the organisation's service lists."""
+
+    nin = forms.CharField(
+        label=_("Fødselsnummer"),
+        min_length=11,
+        max_length=11,
+        help_text=_("11 siffer. Navnet hentes fra folkeregisteret."),
+    )
+    service: "forms.ModelChoiceField[Service]" = forms.ModelChoiceField(label=_("Tjeneste"), queryset=None)
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services

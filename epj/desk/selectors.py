@@ -2,12 +2,12 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clinics.models import Organisation, StaffMembership
 from epj.desk.models import AbsenceNotice, Case, DeskMessage
-from epj.models import Delivery, EpjPatient
+from epj.models import Delivery, EpjPatient, PatientRelationship
 from epj.staff import StaffUser as User
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
@@ -98,9 +98,13 @@ def desk_organisations(*, user: User) -> list[Organisation]:
 
 def epj_patients_find(*, organisation: Organisation, text: str) -> QuerySet[EpjPatient]:
     """The organisation's own patients whose names hold every word of `text` (any case), or whose
-    identity number starts with it. Empty text finds no one: this is a lookup, not a register dump."""
+    identity number starts with it, each with the service lists they are or were on. Empty text
+    finds no one: this is a lookup, not a register dump."""
     words = text.split()
-    patients = EpjPatient.objects.filter(organisation=organisation)
+    lists = PatientRelationship.objects.select_related("service").order_by("-active", "service__name")
+    patients = EpjPatient.objects.filter(organisation=organisation).prefetch_related(
+        Prefetch("relationships", queryset=lists)
+    )
     if not words:
         return patients.none()
     if len(words) == 1 and words[0].isdigit():

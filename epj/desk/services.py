@@ -17,12 +17,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import HealthContact, Organisation, Service, StaffMembership
+from clinics.models import Organisation, Service, StaffMembership
 from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort
-from epj.models import Delivery, EpjPatient
+from epj.models import Delivery, EpjPatient, PatientRelationship
 from epj.roles import (
     ANSWER_ACTION,
     StaffAction,
@@ -32,6 +32,7 @@ from epj.roles import (
     staff_action_required,
     staff_membership,
 )
+from epj.selectors import epj_patient_known, epj_treats
 from epj.staff import StaffUser as User
 from helsenorge.clock import local_today, working_days_after
 from messaging.codec import (
@@ -50,6 +51,7 @@ from messaging.codec import (
 )
 from messaging.wire import dialogs as wire
 from messaging.wire.attachments import CheckedFile
+from national.nin import nin_has_valid_check_digits
 from national.selectors import TariffQuote, prescription_latest, resident_for, tariff_quote
 from national.services import Audit, access_log_write, audit_write, prescription_register  # docs/national.md
 
@@ -64,26 +66,22 @@ def _relay() -> ModuleType:
     return relay
 
 
-def _epj_patient(*, organisation: Organisation, service: Service, patient: Patient | None) -> EpjPatient:
-    """The clinic's patient record, registering a patient on the service's list on first contact."""
-    from epj.services import epj_patient_for, epj_patient_register
+def _epj_patient(*, organisation: Organisation, patient: Patient | None) -> EpjPatient:
+    """The clinic's patient record: a patient one of its services treats now, or the rejection."""
+    from epj.services import epj_patient_for
 
-    relay = _relay()
-    try:
-        return epj_patient_for(organisation=organisation, patient=patient)
-    except relay.Reject as rejection:
-        if rejection.code != "E35" or patient is None:
-            raise
-        if not HealthContact.objects.filter(person__nin=patient.nin, service=service, active=True).exists():
-            raise
-        return epj_patient_register(organisation=organisation, nin=patient.nin)
+    return epj_patient_for(organisation=organisation, patient=patient)
 
 
 def _journal_file(*, case: Case, message: Message, direction: str) -> None:
-    """File the clinic's version of the message in the patient's EPJ journal."""
+    """File the clinic's version of the message in the patient's EPJ journal.
+
+    What the clinic sends is filed on the patient's record whether or not a service still has
+    them on its list: a reply or a receipt to a former patient belongs in their journal too.
+    """
     from epj.services import journal_file
 
-    patient = _epj_patient(organisation=case.organisation, service=case.service, patient=message.patient)
+    patient = epj_patient_known(organisation=case.organisation, nin=case.patient_nin)
     journal_file(organisation=case.organisation, patient=patient, message=message, direction=direction)
 
 
@@ -125,7 +123,7 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
     from epj.services import epj_outage_check, journal_file
 
     epj_outage_check(organisation=service.organisation)
-    epj_patient = _epj_patient(organisation=service.organisation, service=service, patient=message.patient)
+    epj_patient = _epj_patient(organisation=service.organisation, patient=message.patient)
     patient = message.patient
     assert patient is not None  # _epj_patient refused a message without one (E30)
     conversation_ref = message.conversation_ref or message.msg_id
@@ -613,10 +611,10 @@ def clinic_thread_start(
         raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
     if not service_offers(service=service, process=CaseKind.EKONTAKT):
         raise ValidationError(_("Tjenesten tilbyr ikke e-kontakt."))
-    listed = HealthContact.objects.filter(person__nin=patient_nin, service=service, active=True).exists()
+    listed = epj_treats(nin=patient_nin, service=service)
     resident = resident_for(nin=patient_nin) if listed else None
     if resident is None:
-        raise ValidationError(_("Pasienten har ikke %(service)s som aktiv helsekontakt.") % {"service": service.name})
+        raise ValidationError(_("Pasienten står ikke på listen til %(service)s.") % {"service": service.name})
     if not subject.strip() or not text.strip():
         raise ValidationError(_("Skriv emne og melding."))
     case = Case.objects.create(
@@ -746,3 +744,55 @@ def absence_cancel(*, notice: AbsenceNotice, user: User) -> None:
 
 def absence_current(*, service: Service, on: datetime.date) -> AbsenceNotice | None:
     return AbsenceNotice.objects.filter(service=service, cancelled=False, starts__lte=on, ends__gte=on).first()
+
+
+# --- the services' patient lists (the clinic's own register) -------------------------------------
+
+
+@transaction.atomic
+def patient_list_add(*, user: User, service: Service, nin: str) -> PatientRelationship:
+    """Staff put a resident on one of their organisation's service lists (or back on it).
+
+    The number must be a valid one the population register knows; the name comes from there.
+    Adding someone already on the list changes nothing and writes no audit entry.
+    """
+    from epj.services import epj_relationship_register
+
+    staff_action_required(user=user, organisation=service.organisation, action=StaffAction.PATIENT_LIST)
+    nin = nin.strip()
+    if not (nin.isdigit() and len(nin) == 11 and nin_has_valid_check_digits(nin)):
+        raise ValidationError(_("Fødselsnummeret må ha 11 siffer med riktige kontrollsiffer."))
+    if resident_for(nin=nin) is None:
+        raise ValidationError(_("Fødselsnummeret finnes ikke i folkeregisteret."))
+    if epj_treats(nin=nin, service=service):
+        return PatientRelationship.objects.get(patient__nin=nin, service=service)
+    relationship = epj_relationship_register(service=service, nin=nin)
+    audit_write(
+        actor=user,
+        organisation=service.organisation,
+        action=Audit.PATIENT_LIST_ADD,
+        person_nin=nin,
+        object_ref=f"service:{service.her_id}",
+    )
+    return relationship
+
+
+@transaction.atomic
+def patient_list_end(*, user: User, relationship: PatientRelationship) -> PatientRelationship:
+    """Staff end a patient's relationship with a service: the clinic keeps the patient and their
+    journal, but no longer answers for them as its patient there. Ending twice changes nothing."""
+    from epj.services import epj_relationship_register
+
+    service = relationship.service
+    staff_action_required(user=user, organisation=service.organisation, action=StaffAction.PATIENT_LIST)
+    if not relationship.active:
+        return relationship
+    ended = epj_relationship_register(service=service, nin=relationship.patient.nin, active=False)
+    audit_write(
+        actor=user,
+        organisation=service.organisation,
+        action=Audit.PATIENT_LIST_END,
+        person_nin=relationship.patient.nin,
+        object_ref=f"service:{service.her_id}",
+    )
+    return ended

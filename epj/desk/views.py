@@ -1,21 +1,30 @@
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinics.models import Process
-from epj.desk.access import absence_for_staff, case_for_staff, desk_attachment_for_staff, desk_membership
+from clinics.models import Process, Service
+from epj.desk.access import (
+    absence_for_staff,
+    case_for_staff,
+    desk_attachment_for_staff,
+    desk_membership,
+    relationship_for_staff,
+)
 from epj.desk.forms import (
     AbsenceForm,
     AssignForm,
     CaseFilterForm,
     DeskReplyForm,
+    PatientListAddForm,
     PatientLookupForm,
     ThreadStartForm,
 )
@@ -40,6 +49,8 @@ from epj.desk.services import (
     clinic_thread_start,
     desk_opened_log,
     desk_search_log,
+    patient_list_add,
+    patient_list_end,
 )
 from epj.models import EpjPatient
 from epj.receipts import delivery_shown
@@ -283,10 +294,19 @@ def _thread_start_initial(request, membership) -> dict:
 def patient_lookup(request, organisation_id):
     """Staff find one of their own organisation's patients by name or number.
 
-    Only register data (name, number) is shown, no health content, so a lookup is not in the
-    patient's access log; opening their cases or writing to them is.
+    Only register data (name, number, the service lists they are on) is shown, no health content,
+    so a lookup is not in the patient's access log; opening their cases or writing to them is.
     """
     membership = desk_membership(user=request.user, organisation_id=organisation_id)
+    return _patients_page(request, membership, add_form=_patient_list_add_form(membership))
+
+
+def _patient_list_add_form(membership, data=None) -> PatientListAddForm:
+    services = Service.objects.filter(organisation_id=membership.organisation_id, active=True).order_by("name")
+    return PatientListAddForm(data, services=services)
+
+
+def _patients_page(request, membership, *, add_form: PatientListAddForm, status: int = 200) -> HttpResponse:
     form = PatientLookupForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     page = paginate(request, epj_patients_find(organisation=membership.organisation, text=text), per_page=PAGE_SIZE)
@@ -297,10 +317,63 @@ def patient_lookup(request, organisation_id):
             "organisation": membership.organisation,
             "membership": membership,
             "form": form,
+            "add_form": add_form,
+            "may_keep_lists": membership_may(membership=membership, action=StaffAction.PATIENT_LIST),
             "searched": bool(text.strip()),
             "page": page,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def patient_list_add_view(request, organisation_id):
+    """Put a resident on one of the organisation's service lists; errors re-show the page (400)."""
+    membership = desk_membership(user=request.user, organisation_id=organisation_id)
+    form = _patient_list_add_form(membership, request.POST)
+    if form.is_valid():
+        try:
+            relationship = patient_list_add(
+                user=request.user, service=form.cleaned_data["service"], nin=form.cleaned_data["nin"]
+            )
+        except StaffActionRefused as exc:
+            return refused_response(request, exc)
+        except ValidationError as exc:
+            for error in exc.messages:
+                form.add_error("nin", error)
+        else:
+            messages.success(
+                request,
+                _("%(patient)s står på listen til %(service)s.")
+                % {"patient": relationship.patient, "service": relationship.service.name},
+            )
+            return _patients_redirect(organisation_id, relationship.patient.nin)
+    return _patients_page(request, membership, add_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_list_end_view(request, relationship_id):
+    """End a patient's relationship with a service: GET asks for confirmation, POST ends it."""
+    relationship = relationship_for_staff(user=request.user, relationship_id=relationship_id)
+    organisation = relationship.service.organisation
+    if request.method == "POST":
+        try:
+            patient_list_end(user=request.user, relationship=relationship)
+        except StaffActionRefused as exc:
+            return refused_response(request, exc)
+        messages.success(
+            request,
+            _("%(patient)s står ikke lenger på listen til %(service)s.")
+            % {"patient": relationship.patient, "service": relationship.service.name},
+        )
+        return _patients_redirect(organisation.pk, relationship.patient.nin)
+    return render(request, "desk/patient_list_end.html", {"organisation": organisation, "relationship": relationship})
+
+
+def _patients_redirect(organisation_id: int, nin: str) -> HttpResponse:
+    return redirect(f"{reverse('desk:patients', args=[organisation_id])}?{urlencode({'q': nin})}")
 
 
 @login_required

@@ -4,8 +4,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from clinics.access import membership_for
-from clinics.models import HealthContact, StaffMembership, StaffRole
+from clinics.models import StaffMembership, StaffRole
 from epj.records.models import CopyRequest, HospitalDocument
+from epj.selectors import epj_treats
 from epj.staff import StaffUser as User
 from national.models import Resident
 from national.selectors import resident_by_id
@@ -52,16 +53,11 @@ def treated_patient_for(
     """(membership, resident) for a clinician whose organisation treats the person now, or 404.
 
     `person_id` is the population register's id (the patient list links by it). "Treats" means an
-    active health contact with one of the organisation's services.
+    active relationship with one of the organisation's services in the clinic's own register.
     """
     membership = clinician_membership_for(user=user, organisation_id=organisation_id)
     person = resident_by_id(resident_id=person_id)
-    treats = (
-        person is not None
-        and HealthContact.objects.filter(
-            person__nin=person.nin, active=True, service__organisation_id=membership.organisation_id
-        ).exists()
-    )
+    treats = person is not None and epj_treats(nin=person.nin, organisation_id=membership.organisation_id)
     if person is None or not treats:
         raise Http404
     return membership, person

@@ -1,8 +1,8 @@
 """Demo data for the clinic side of journal access (called by `manage.py seed_demo`).
 
-Record notes for every patient with an active health contact (so every desk has something to
-copy), older notes for former patients (a health contact that has ended: Kari Hansen at
-Bakkehuset, so the desk can push a copy to someone no longer on its list), and the demo
+Record notes for every patient one of the clinic's services treats (so every desk has something
+to copy), older notes for former patients (a relationship in the clinic's register that has
+ended: Kari Hansen at Bakkehuset, so the desk can push a copy to someone no longer on its list), and the demo
 hospital's shared documents, one of them confidential. Synthetic text only.
 Idempotent: rows are looked up by their natural keys.
 """
@@ -12,8 +12,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from clinics.models import HealthContact, Organisation, Process
+from clinics.models import Organisation, Process
 from epj.records.models import HospitalDocument, RecordNote
+from epj.selectors import epj_relationships
 
 NOTES = [
     (
@@ -63,24 +64,24 @@ def _ago(days: int) -> datetime.datetime:
 def seed_records() -> tuple[int, int]:
     """(record notes, hospital documents) created now; 0, 0 when everything is already there."""
     notes = documents = 0
-    # Active contacts first: a person who is both a current and a former patient of one clinic is current.
-    contacts = HealthContact.objects.select_related("person", "service__organisation").order_by("-active", "pk")
+    # Current relationships first: a patient both current and former at one clinic is current.
+    relationships = epj_relationships().order_by("-active", "pk")
     seen = set()
-    for contact in contacts:
-        organisation, person = contact.service.organisation, contact.person
-        if (organisation.pk, person.pk) in seen:
+    for relationship in relationships:
+        organisation, patient = relationship.service.organisation, relationship.patient
+        if patient.pk in seen:
             continue
-        seen.add((organisation.pk, person.pk))
+        seen.add(patient.pk)
         # A former patient's record ends when they left the list.
-        offset = 0 if contact.active else FORMER_PATIENT_LEFT_DAYS_AGO
+        offset = 0 if relationship.active else FORMER_PATIENT_LEFT_DAYS_AGO
         for days, title, text in NOTES:
             _note, created = RecordNote.objects.get_or_create(
                 organisation=organisation,
-                patient_nin=person.nin,
+                patient_nin=patient.nin,
                 title=title,
                 defaults={
-                    "patient_name": person.full_name,
-                    "author_name": contact.service.name,
+                    "patient_name": str(patient),
+                    "author_name": relationship.service.name,
                     "text": text,
                     "written_at": _ago(days + offset),
                 },
@@ -88,19 +89,19 @@ def seed_records() -> tuple[int, int]:
             notes += created
     for hospital in Organisation.objects.filter(is_hospital=True, active=True):
         patients = {
-            c.person
-            for c in HealthContact.objects.filter(
+            r.patient
+            for r in epj_relationships().filter(
                 service__organisation=hospital, service__processes__process=Process.DOCUMENTS
-            ).select_related("person")
+            )
         }
-        for person in sorted(patients, key=lambda p: p.pk):
+        for patient in sorted(patients, key=lambda p: p.pk):
             for days, kind, title, department, confidential, text in HOSPITAL_DOCUMENTS:
                 _doc, created = HospitalDocument.objects.get_or_create(
                     organisation=hospital,
-                    patient_nin=person.nin,
+                    patient_nin=patient.nin,
                     title=title,
                     defaults={
-                        "patient_name": person.full_name,
+                        "patient_name": str(patient),
                         "kind": kind,
                         "department": department,
                         "author_name": "Hans Overlege",

@@ -5,9 +5,10 @@ import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from clinics.models import HealthContact, Organisation
+from clinics.models import Organisation
 from epj.models import Delivery, EpjPatient, JournalEntry
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument, RecordNote
+from epj.selectors import epj_treated_nins
 from national.models import Resident
 from national.selectors import residents_for
 
@@ -78,12 +79,9 @@ def record_patient_name(*, organisation: Organisation, patient_nin: str) -> str:
 
 
 def treated_patients(*, organisation: Organisation) -> QuerySet[Resident]:
-    """People with an active health contact at one of the organisation's services, as the
+    """People one of the organisation's services treats now (the clinic's own register), as the
     population register names them."""
-    nins = HealthContact.objects.filter(active=True, service__organisation=organisation).values_list(
-        "person__nin", flat=True
-    )
-    return residents_for(nins=nins)
+    return residents_for(nins=list(epj_treated_nins(organisation=organisation)))
 
 
 def hospital_documents_published(*, organisation: Organisation) -> QuerySet[HospitalDocument]:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from clinics.models import HealthContact, Organisation, Process, Service, StaffMembership
+from clinics.models import Organisation, Process, Service, StaffMembership
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, patient_read_log
 from epj.models import Delivery
@@ -17,6 +17,7 @@ from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
 from epj.records.pdf import record_copy_pdf
 from epj.records.selectors import record_entries, record_patient_name, shared_documents_for_patient
 from epj.roles import StaffAction, StaffActionRefused, action_required
+from epj.selectors import epj_treats
 from epj.services import epj_outage_check, epj_relationship_required
 from messaging.codec import AppRec, Message
 from messaging.models import Envelope
@@ -58,7 +59,7 @@ def copy_request_receive(message: Message, envelope: Envelope | None = None) -> 
     if not service_offers(service=service, process=Process.JOURNAL_COPY):
         raise Reject("X99", "Tjenesten tilbyr ikke journalkopi")
     person = _patient_resident(message)
-    if not HealthContact.objects.filter(person__nin=person.nin, service=service, active=True).exists():
+    if not epj_treats(nin=person.nin, service=service):
         raise Reject("E35", "Pasienten har ikke et aktivt forhold til tjenesten")
     written_by = message.on_behalf.name if message.on_behalf else (message.author.name if message.author else "")
     return CopyRequest.objects.create(
@@ -207,9 +208,7 @@ def hospital_document_publish(
 def _treating_clinician_required(*, membership: StaffMembership, person: Resident) -> None:
     """Shared documents are read by a clinician whose organisation treats the person now."""
     action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
-    if not HealthContact.objects.filter(
-        person__nin=person.nin, active=True, service__organisation_id=membership.organisation_id
-    ).exists():
+    if not epj_treats(nin=person.nin, organisation_id=membership.organisation_id):
         raise StaffActionRefused(_("Virksomheten din behandler ikke denne pasienten nå."))
 
 

@@ -136,6 +136,8 @@ class StaffAuditEntry(AppendOnlyModel):
         SERVICE_PROCESSES = "register.service_processes", _("Tjenester slått av eller på")
         REGISTER_IMPORT = "register.import", _("Registerimport")
         BREAK_GLASS_READ = "breakglass.read", _("Nødtilgang: driftsoperatør leste helseopplysninger")
+        PATIENT_LIST_ADD = "patient.list_add", _("Pasient ført på tjenestens liste")
+        PATIENT_LIST_END = "patient.list_end", _("Pasientforhold avsluttet")
 
     # As on AccessLogEntry; all empty for a command-line change.
     actor_nin = models.CharField(_("hvem (fødselsnummer)"), max_length=11, blank=True, db_index=True)

@@ -18,12 +18,15 @@ from epj.desk.services import (
     case_reply,
     charge_mark_paid,
     clinic_thread_start,
+    patient_list_add,
+    patient_list_end,
 )
-from epj.models import JournalEntry
+from epj.models import JournalEntry, PatientRelationship
 from epj.records.services import copy_push, hospital_document_publish, shared_documents_open
 from epj.roles import ROLE_ACTIONS, StaffAction, StaffActionRefused
 from messaging.models import Envelope
 from national.models import AccessLogEntry, StaffAuditEntry
+from tests import factories as f
 from tests.conftest import login_as
 from tests.desk.test_desk import three_cases  # noqa: F401 (fixture)
 from tests.dialogs.conftest import sent  # noqa: F401 (fixture)
@@ -49,6 +52,8 @@ ALLOWED = {
     "copy_push": ALL_DESK,
     "document_publish": {"clinician", "clinic_admin"},
     "shared_documents_read": {"clinician"},
+    "patient_list_add": ALL_DESK,
+    "patient_list_end": ALL_DESK,
 }
 
 
@@ -72,6 +77,7 @@ def counts():
         "access_log": AccessLogEntry.objects.count(),
         "absence": list(AbsenceNotice.objects.values_list("pk", "cancelled")),
         "cases": list(Case.objects.order_by("pk").values_list("pk", "state", "assignee_id", "closed_at")),
+        "patient_lists": list(PatientRelationship.objects.order_by("pk").values_list("pk", "active", "ended")),
     }
 
 
@@ -113,6 +119,11 @@ def run(action, cast, user):
             starts=today,
             ends=today + datetime.timedelta(days=2),
         )
+    if action == "patient_list_add":
+        return patient_list_add(user=user, service=cast.gp_service, nin=f.PersonFactory().nin)
+    if action == "patient_list_end":
+        nora_at_gp = PatientRelationship.objects.get(patient__nin=cast.nora.person.nin, service=cast.gp_service)
+        return patient_list_end(user=user, relationship=nora_at_gp)
     membership = user.staff_memberships.get()
     if action == "copy_push":
         return copy_push(membership=membership, service=cast.gp_service, patient_nin=cast.nora.person.nin)

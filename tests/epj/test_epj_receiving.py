@@ -1,11 +1,19 @@
-"""The simulated EPJ's receiving end: its patient list, the filing, the 8221 decisions."""
+"""The simulated EPJ's receiving end: its own patient register, the filing, the 8221 decisions."""
 
 import pytest
 from django.db import transaction
 
 from epj.handlers import communication_test_answer
-from epj.models import EpjPatient, JournalEntry
-from epj.services import EpjUnavailable, epj_outage_end, epj_outage_start, epj_patient_for, journal_file
+from epj.models import EpjPatient, JournalEntry, PatientRelationship
+from epj.selectors import epj_patient_current, epj_treats
+from epj.services import (
+    EpjUnavailable,
+    epj_outage_end,
+    epj_outage_start,
+    epj_patient_for,
+    epj_relationship_register,
+    journal_file,
+)
 from messaging.codec import Patient, codes
 from messaging.relay import Reject, clinic_party, portal_party, relay_ping
 from messaging.relay.probe import probe_ekontakt
@@ -25,20 +33,58 @@ def receive(message):
 
 @pytest.fixture
 def gp(db):
+    """A GP whose health contacts only the portal knows until the operators' seeding copies them."""
     service = f.gp_service()
     nora, former = f.PersonFactory(), f.PersonFactory()
-    f.contact(nora, service)
-    f.contact(former, service, active=False)
+    f.contact(nora, service, epj=False)
+    f.contact(former, service, active=False, epj=False)
     return service, nora, former
 
 
-def test_patient_list_is_seeded_from_active_health_contacts_once(gp):
+def test_the_clinics_register_is_seeded_from_health_contacts_once_current_and_former(gp):
     service, nora, former = gp
-    assert seed_epj_patients() == 1
+    assert seed_epj_patients() == 2
     seed_epj_patients()
-    patient = EpjPatient.objects.get()
-    assert (patient.organisation, patient.nin, patient.given_name) == (service.organisation, nora.nin, nora.given_name)
-    assert not EpjPatient.objects.filter(nin=former.nin).exists()
+    relationships = PatientRelationship.objects.select_related("patient").order_by("-active")
+    assert [(r.patient.nin, r.service, r.active, r.ended is None) for r in relationships] == [
+        (nora.nin, service, True, True),
+        (former.nin, service, False, False),
+    ]
+    patient = EpjPatient.objects.get(nin=nora.nin)
+    assert (patient.organisation, patient.given_name) == (service.organisation, nora.given_name)
+    # A former patient is known to the clinic (its journal stays) but is no patient of it now.
+    assert epj_patient_current(organisation=service.organisation, nin=former.nin) is None
+    assert epj_treats(nin=former.nin, organisation_id=service.organisation_id, current=False)
+    assert not epj_treats(nin=former.nin, service=service)
+
+
+def test_only_the_clinics_own_register_decides_who_its_patient_is(gp):
+    """The portal's health contact alone does not make a patient of the clinic, and the clinic's
+    register alone does: the EPJ never reads the portal's contacts."""
+    service, nora, _former = gp
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=Patient(nin=nora.nin))
+    with pytest.raises(Reject) as rejection:
+        receive(message)
+    assert rejection.value.code == "E35" and not JournalEntry.objects.exists()
+
+    stranger = f.PersonFactory()  # no health contact in the portal at all
+    epj_relationship_register(service=service, nin=stranger.nin)
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=Patient(nin=stranger.nin))
+    assert receive(message).status == codes.STATUS_OK
+    assert JournalEntry.objects.get().patient.nin == stranger.nin
+
+
+def test_a_relationship_ends_and_resumes_in_the_clinics_register(gp):
+    service, nora, _former = gp
+    first = epj_relationship_register(service=service, nin=nora.nin)
+    assert epj_relationship_register(service=service, nin=nora.nin) == first  # idempotent
+    ended = epj_relationship_register(service=service, nin=nora.nin, active=False)
+    assert (ended.pk, ended.active, ended.ended is not None) == (first.pk, False, True)
+    assert not epj_treats(nin=nora.nin, service=service)
+    resumed = epj_relationship_register(service=service, nin=nora.nin)
+    assert (resumed.active, resumed.ended) == (True, None) and epj_treats(nin=nora.nin, service=service)
+    with pytest.raises(ValueError):
+        epj_relationship_register(service=service, nin=f.PersonFactory.build().nin)
 
 
 @pytest.mark.parametrize(

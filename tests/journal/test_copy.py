@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from clinics.models import Process
+from epj.models import PatientRelationship
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
 from journal.models import JournalCopyRequest, JournalDocument
@@ -119,7 +120,8 @@ def test_request_only_to_an_active_contact_offering_the_copy(client, gp_record, 
 def test_desk_refuses_a_request_for_a_patient_without_an_active_contact(gp_record):
     cast = gp_record
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
-    cast.nora.person.health_contacts.update(active=False)  # ended before the clinic received it
+    # The clinic ended the relationship in its own register before the request arrived.
+    PatientRelationship.objects.filter(patient__nin=cast.nora.person.nin).update(active=False)
     deliver_all()
     assert not CopyRequest.objects.exists()
     assert JournalCopyRequest.objects.get().state == JournalCopyRequest.State.REJECTED
@@ -141,6 +143,7 @@ def test_fulfilling_twice_sends_one_copy(gp_record):
 def test_pushed_copy_reaches_a_patient_without_an_active_contact(client, gp_record):
     cast = gp_record
     cast.nora.person.health_contacts.update(active=False)
+    PatientRelationship.objects.filter(patient__nin=cast.nora.person.nin).update(active=False)
     in_transaction(
         copy_push,
         membership=membership(cast.kari, cast.gp_org),

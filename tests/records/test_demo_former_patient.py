@@ -2,10 +2,12 @@
 
 from clinics.demo import seed_all
 from clinics.models import HealthContact, Organisation, StaffMembership
+from epj.models import PatientRelationship
 from epj.records.demo import seed_records
 from epj.records.models import RecordNote
 from epj.records.services import copy_push
 from journal.models import JournalDocument
+from ops.population import seed_epj_patients, seed_population
 from tests.timebooks.helpers import deliver_all
 
 BAKKEHUSET = 8140001
@@ -13,11 +15,15 @@ BAKKEHUSET = 8140001
 
 def test_a_former_patient_with_a_journal_can_be_sent_a_copy_unasked(db):
     _services, persons = seed_all()
+    seed_population()
+    seed_epj_patients()
     seed_records()
     former = persons["kari"]
     clinic = Organisation.objects.get(her_id=BAKKEHUSET)
     contacts = HealthContact.objects.filter(person=former, service__organisation=clinic)
     assert contacts.exists() and not contacts.filter(active=True).exists()  # she left the list
+    relationships = PatientRelationship.objects.filter(patient__nin=former.nin, patient__organisation=clinic)
+    assert relationships.exists() and not relationships.filter(active=True).exists()  # and the clinic knows it
     notes = RecordNote.objects.filter(organisation=clinic, patient_nin=former.nin)
     assert notes.count() == 3
 

@@ -25,6 +25,7 @@ from appointments.services import calendar_feed_get, clinic_video_service_set, d
 from clinics.models import HealthContact, Process, ServiceKind
 from epj.desk.models import Case, DeskAttachment, Frikort, Medication
 from epj.desk.services import absence_set, case_reply
+from epj.models import PatientRelationship
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
 from epj.records.services import copy_push
 from journal.models import JournalDocument
@@ -248,6 +249,10 @@ def world_build(cast) -> World:
         "notice_open": {"event_id": notice_event.pk},
         "desk:cases": {"organisation_id": org},
         "desk:patients": {"organisation_id": org},
+        "desk:patient_list_add": {"organisation_id": org},
+        "desk:patient_list_end": {
+            "relationship_id": PatientRelationship.objects.get(patient__nin=nora.nin, patient__organisation_id=org).pk
+        },
         "desk:absence": {"organisation_id": org},
         "desk:thread_start": {"organisation_id": org},
         "desk:case": {"case_id": case.pk},
@@ -406,6 +411,10 @@ PORTAL = {
         "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "desk:patients": row(
+        "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
+    ),
+    "desk:patient_list_add": row("405", anonymous="login", operator_no_totp="mfa"),
+    "desk:patient_list_end": row(
         "404", anonymous="login", reception="ok", clinician="ok", clinic_admin="ok", operator_no_totp="mfa"
     ),
     "desk:absence": row(
@@ -584,6 +593,8 @@ POST_ALLOWED = {
     "desk:charge_paid": {"reception", "clinician", "clinic_admin"},
     # Absence for Kari's own service: Kari, or the clinic admin for every service; not reception.
     "desk:absence_cancel": {"clinician", "clinic_admin"},
+    # Every desk role keeps the services' patient lists (epj/roles.py).
+    "desk:patient_list_add": {"reception", "clinician", "clinic_admin"},
 }
 
 # Pages a role may read (GET ok) but whose POST its role may not make: the service refuses with

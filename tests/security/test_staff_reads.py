@@ -63,6 +63,8 @@ NOT_A_PATIENT_READ = {
     "desk:close": "a write (audit trail), redirects to the logged case page",
     "desk:charge_paid": "a write (audit trail), redirects to the logged case page",
     "desk:patients": "names and numbers of the organisation's own patients; opening their cases is the logged read",
+    "desk:patient_list_add": "a write (audit trail) of register data, no health content",
+    "desk:patient_list_end": "a confirmation naming the patient and the service, then a write (audit trail)",
     "records:copy_requests": "the work queue of copy requests; opening one is the logged read",
     "records:copy_push": "a form; the copy sent is logged as journal_copy by the service",
     "records:hospital_documents": "the hospital's own publication list; reading a document is the logged read",
