@@ -1,4 +1,5 @@
-"""Notices, inbox search, health contacts as a starting point and the staff patient lookup in a real browser.
+"""Notices, inbox search, health contacts as a starting point, the staff patient lookup and the
+services' patient lists in a real browser.
 
 Screenshots go to artifacts/screenshots/findability-*.png; every page passes axe-core.
 """
@@ -6,13 +7,13 @@ Screenshots go to artifacts/screenshots/findability-*.png; every page passes axe
 import pytest
 from django.urls import reverse
 
-from epj.models import EpjPatient
+from epj.models import EpjPatient, PatientRelationship
 from messaging.dialogs.models import Thread
 from messaging.notifications import citizen_notify, notification_channels_set
 from tests.conftest import TOTP_SECRET
 from tests.dialogs.test_inbox_search import _thread
 from tests.e2e.conftest import axe_check, heading, login, main_text, screenshot, submit
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, PersonFactory
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +109,29 @@ def test_staff_patient_lookup_and_desk_search(page, cast):
     assert page.get_by_label("Pasient").input_value() == cast.nora.person.nin
     axe_check(page)
     screenshot(page, "findability-desk-search")
+
+
+def test_staff_keep_a_services_patient_list(page, cast):
+    """Reception puts a newcomer on the GP's list and ends Nora's relationship after confirming."""
+    newcomer = PersonFactory(given_name="Nyinnflyttet", family_name="Nordby")
+    login(page, cast.reception.email, PASSWORD, TOTP_SECRET)
+    page.goto(reverse("desk:patients", args=[cast.gp_org.pk]))
+    form = page.locator("section", has=page.get_by_role("heading", name="Før pasient på en liste"))
+    form.get_by_label("Fødselsnummer").fill(newcomer.nin)
+    form.get_by_label("Tjeneste").select_option(value=str(cast.gp_service.pk))
+    submit(page, form.get_by_role("button", name="Før på listen"))
+    assert "Nyinnflyttet Nordby står på listen til Fastlege Kari Lege" in main_text(page)
+    assert "på listen fra" in page.locator("table.desk-table tbody tr").first.inner_text()
+    axe_check(page)
+
+    search = page.get_by_role("search")
+    search.get_by_label("Finn pasient").fill(cast.nora.person.nin)
+    submit(page, search.get_by_role("button", name="Søk"))
+    submit(page, page.locator("table.desk-table tbody tr").first.get_by_role("link", name="Avslutt"))
+    assert heading(page).startswith("Ta ") and heading(page).endswith("av listen til Fastlege Kari Lege?")
+    axe_check(page)
+    screenshot(page, "findability-patient-list-end")
+    submit(page, page.get_by_role("button", name="Ja, avslutt pasientforholdet"))
+    assert "står ikke lenger på listen til Fastlege Kari Lege" in main_text(page)
+    assert "avsluttet" in page.locator("table.desk-table tbody tr").first.inner_text()
+    assert not PatientRelationship.objects.get(patient__nin=cast.nora.person.nin, service=cast.gp_service).active

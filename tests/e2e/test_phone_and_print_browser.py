@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentType
 from epj.desk.models import AbsenceNotice, Case, CaseKind
+from epj.models import PatientRelationship
 from messaging.dialogs.models import Kind, Thread
 from national.models import AccessLogEntry
 from national.services import access_log_write
@@ -152,11 +153,14 @@ def test_clinic_pages_fit_a_phone(page, cast):
     page.set_viewport_size(PHONE)
     org = cast.gp_org.pk
     case = Case.objects.get(subject=LONG_SUBJECT)
+    nora_at_gp = PatientRelationship.objects.get(patient__nin=cast.nora.person.nin, service=cast.gp_service)
     pages = [
         (reverse("home"), "phone-staff-home"),
         (reverse("desk:cases", args=[org]), "phone-desk"),
         (reverse("desk:case", args=[case.pk]), "phone-desk-case"),
         (reverse("desk:absence", args=[org]), "phone-desk-absence"),
+        (f"{reverse('desk:patients', args=[org])}?q={cast.nora.person.nin}", "phone-desk-patients"),
+        (reverse("desk:patient_list_end", args=[nora_at_gp.pk]), "phone-desk-patient-list-end"),
         (reverse("epj_timebooks:list", args=[org]), "phone-timebooks"),
         (reverse("epj_timebooks:detail", args=[treater.pk]), "phone-timebook"),
         (reverse("epj_timebooks:slot", args=[treater.slots.first().pk]), "phone-timebook-slot"),
