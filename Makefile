@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint install install-dev migrate static seed lock clean
+.PHONY: run epj test lint install install-dev migrate static seed lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -42,7 +42,7 @@ install-dev: $(DEV_STAMP)
 PORT ?= 8000
 SHARED_DIR := $(or $(HN_SHARED_DIR),../shared)
 DEMO_SECRET_KEY := var/dev-secret-key
-DEMO_TARGETS := migrate static seed run
+DEMO_TARGETS := migrate static seed run epj
 $(DEMO_TARGETS): export DJANGO_DEBUG ?= false
 $(DEMO_TARGETS): export HN_ALLOW_SYNTHETIC_NIN ?= true
 $(DEMO_TARGETS): export HN_TEST_IDP ?= true
@@ -68,10 +68,20 @@ static: install $(DEMO_SECRET_KEY)
 seed: migrate static
 	$(BIN)/python manage.py seed_demo
 
+# PROCESSES picks some of the Procfile's processes, e.g. everything but the EPJ's worker
+# (PROCESSES="web worker-portal beat"); `make epj` then runs the EPJ's worker on its own, so the
+# EPJ can be stopped and started while the portal runs (docs/architecture.md, "The EPJ on its own").
+PROCESSES ?=
+EVERY_PROCESS = web (http://127.0.0.1:$(PORT)/), a worker per side and beat
+
 run: seed
-	@echo "Starting web (http://127.0.0.1:$(PORT)/), a worker per side and beat. Ctrl-C stops them all."
+	@echo "Starting $(or $(PROCESSES),$(EVERY_PROCESS)). Ctrl-C stops them all."
 	@echo "Log in at http://127.0.0.1:$(PORT)/konto/login/: citizens with ID-porten, staff with HelseID (the local TestID page lists whom to pick); the operator drift@helsenorge.demo with the password form and TOTP."
-	-@$(BIN)/honcho -f Procfile start -p $(PORT)
+	-@$(BIN)/honcho -f Procfile start -p $(PORT) $(PROCESSES)
+
+epj: migrate
+	@echo "Starting the EPJ's worker on its own. Ctrl-C stops it; the portal keeps running and its messages wait on the EPJ's queues."
+	-@$(BIN)/honcho -f Procfile start worker-epj
 
 test: install-dev
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not serial" $(PYTEST_ARGS)
