@@ -46,11 +46,10 @@ def epj_treated_nins(*, organisation: Organisation) -> QuerySet[PatientRelations
     )
 
 
-def epj_relationships(*, current: bool | None = None) -> QuerySet[PatientRelationship]:
-    """The register's relationships with their patient, service and organisation (the seeders'
-    walk); `current` filters on whether they are active."""
-    qs = PatientRelationship.objects.select_related("patient", "service__organisation")
-    return qs if current is None else qs.filter(active=current)
+def epj_relationships() -> QuerySet[PatientRelationship]:
+    """Every relationship in the register, current and ended, with its patient, service and
+    organisation (the seeders' walk)."""
+    return PatientRelationship.objects.select_related("patient", "service__organisation")
 
 
 def _relationships(*, current: bool) -> QuerySet[PatientRelationship]:

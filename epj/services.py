@@ -162,17 +162,21 @@ def epj_relationship_register(*, service: Service, nin: str, active: bool = True
     """Put a resident on the service's list in the clinic's register (or record that the
     relationship ended, `active=False`), registering the patient at the clinic first.
 
-    Idempotent: registering again in the same state changes nothing; ending dates the end today,
-    resuming clears it. ValueError for a number the population register does not know.
+    Idempotent: registering again in the same state changes nothing; ending dates the end today;
+    resuming starts the relationship again today, with no end. ValueError for a number the
+    population register does not know.
     """
     patient = epj_patient_register(organisation=service.organisation, nin=nin)
-    ended = None if active else datetime.date.today()
+    today = datetime.date.today()
+    ended = None if active else today
     relationship, created = PatientRelationship.objects.get_or_create(
         patient=patient, service=service, defaults={"active": active, "ended": ended}
     )
     if not created and relationship.active != active:
         relationship.active, relationship.ended = active, ended
-        relationship.save(update_fields=["active", "ended"])
+        if active:
+            relationship.since = today
+        relationship.save(update_fields=["active", "ended", "since"])
     return relationship
 
 

@@ -2,8 +2,8 @@
 
 Record notes for every patient one of the clinic's services treats (so every desk has something
 to copy), older notes for former patients (a relationship in the clinic's register that has
-ended: Kari Hansen at Bakkehuset, so the desk can push a copy to someone no longer on its list), and the demo
-hospital's shared documents, one of them confidential. Synthetic text only.
+ended: Kari Hansen at Bakkehuset, so the desk can push a copy to someone no longer on its
+list), and the demo hospital's shared documents, one of them confidential. Synthetic text only.
 Idempotent: rows are looked up by their natural keys.
 """
 

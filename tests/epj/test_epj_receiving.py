@@ -1,5 +1,7 @@
 """The simulated EPJ's receiving end: its own patient register, the filing, the 8221 decisions."""
 
+import datetime
+
 import pytest
 from django.db import transaction
 
@@ -81,8 +83,10 @@ def test_a_relationship_ends_and_resumes_in_the_clinics_register(gp):
     ended = epj_relationship_register(service=service, nin=nora.nin, active=False)
     assert (ended.pk, ended.active, ended.ended is not None) == (first.pk, False, True)
     assert not epj_treats(nin=nora.nin, service=service)
+    PatientRelationship.objects.filter(pk=first.pk).update(since=datetime.date(2020, 1, 1))
     resumed = epj_relationship_register(service=service, nin=nora.nin)
-    assert (resumed.active, resumed.ended) == (True, None) and epj_treats(nin=nora.nin, service=service)
+    assert (resumed.active, resumed.ended, resumed.since) == (True, None, datetime.date.today())
+    assert epj_treats(nin=nora.nin, service=service)
     with pytest.raises(ValueError):
         epj_relationship_register(service=service, nin=f.PersonFactory.build().nin)
 
