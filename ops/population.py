@@ -35,7 +35,7 @@ def seed_epj_patients() -> int:
     In reality a clinic's list and the national registers agree because both follow the same
     patients; here the operator copies them (idempotent). Returns the number of relationships.
     """
-    contacts = HealthContact.objects.select_related("service__organisation", "person").order_by("pk")
+    contacts = list(HealthContact.objects.select_related("service__organisation", "person").order_by("pk"))
     for contact in contacts:
         epj_relationship_register(service=contact.service, nin=contact.person.nin, active=contact.active)
-    return contacts.count()
+    return len(contacts)

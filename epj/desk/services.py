@@ -22,7 +22,7 @@ from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort
-from epj.models import Delivery, EpjPatient, PatientRelationship
+from epj.models import Delivery, PatientRelationship
 from epj.roles import (
     ANSWER_ACTION,
     StaffAction,
@@ -64,13 +64,6 @@ def _relay() -> ModuleType:
     import messaging.relay as relay  # late: the relay package loads models
 
     return relay
-
-
-def _epj_patient(*, organisation: Organisation, patient: Patient | None) -> EpjPatient:
-    """The clinic's patient record: a patient one of its services treats now, or the rejection."""
-    from epj.services import epj_patient_for
-
-    return epj_patient_for(organisation=organisation, patient=patient)
 
 
 def _journal_file(*, case: Case, message: Message, direction: str) -> None:
@@ -120,12 +113,12 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
     if too_large:
         # The same limits the portal's forms enforce: nothing larger reaches the desk.
         raise relay.Reject("T99", too_large)
-    from epj.services import epj_outage_check, journal_file
+    from epj.services import epj_outage_check, epj_patient_for, journal_file
 
     epj_outage_check(organisation=service.organisation)
-    epj_patient = _epj_patient(organisation=service.organisation, patient=message.patient)
+    epj_patient = epj_patient_for(organisation=service.organisation, patient=message.patient)
     patient = message.patient
-    assert patient is not None  # _epj_patient refused a message without one (E30)
+    assert patient is not None  # epj_patient_for refused a message without one (E30)
     conversation_ref = message.conversation_ref or message.msg_id
     case = relay.batch_lookup(
         ("desk-case", conversation_ref),
@@ -764,8 +757,9 @@ def patient_list_add(*, user: User, service: Service, nin: str) -> PatientRelati
         raise ValidationError(_("Fødselsnummeret må ha 11 siffer med riktige kontrollsiffer."))
     if resident_for(nin=nin) is None:
         raise ValidationError(_("Fødselsnummeret finnes ikke i folkeregisteret."))
-    if epj_treats(nin=nin, service=service):
-        return PatientRelationship.objects.get(patient__nin=nin, service=service)
+    listed = PatientRelationship.objects.filter(patient__nin=nin, service=service, active=True).first()
+    if listed is not None:
+        return listed
     relationship = epj_relationship_register(service=service, nin=nin)
     audit_write(
         actor=user,
