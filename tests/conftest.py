@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
 
 from clinics.models import StaffRole
 from tests import factories as f
@@ -22,6 +25,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def clear_own_cache(target: BaseCache | None = None) -> None:
+    """Empty this test process's part of the configured cache.
+
+    On Redis, ``cache.clear()`` empties the whole database, which the pytest-xdist workers share
+    (each under its own KEY_PREFIX): one worker's clear would then drop another's rate-limit
+    counters and used TOTP codes in the middle of a test. With a prefix, only its keys go.
+    """
+    target = target or caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
+    if not (isinstance(target, RedisCache) and target.key_prefix):
+        target.clear()
+        return
+    client = target._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{target.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def require_or_skip(condition: bool, reason: str):

@@ -11,6 +11,7 @@ from appointments.freeslots import SharedLookupTimeout, free_slots_shared
 from appointments.services import free_slots_fetch
 from epj.timebooks.services import desk_book
 from messaging.models import Envelope
+from tests.conftest import clear_own_cache
 from tests.timebooks.helpers import SyncResponder, deliver_all, make_slot, make_timebooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    clear_own_cache()
     yield
-    cache.clear()
+    clear_own_cache()
 
 
 def lookups() -> int:

@@ -46,10 +46,9 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
-from tests.conftest import require_or_skip
+from tests.conftest import clear_own_cache, require_or_skip
 
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -96,7 +95,7 @@ def stand_in(settings, live_server):
 @pytest.fixture
 def new_page(browser, live_server, transactional_db, stand_in):
     """A factory for more tabs, each in its own context (own cookies): one per actor in a test."""
-    cache.clear()
+    clear_own_cache()
     contexts = []
 
     def make():
