@@ -22,7 +22,14 @@ def relay_deliver(side: str, channel: str) -> int:
 
 @shared_task(name="relay.publish", ignore_result=True)
 def relay_publish(to_side: str) -> int:
-    """The SENDING side's worker publishes its due outbox rows addressed to `to_side`."""
+    """The SENDING side's worker publishes its due outbox rows addressed to `to_side`.
+
+    Only over the transport. A publish kick can outlive a switch to the table hand-over (a
+    task with a countdown, given back to the broker when its worker stopped): run there, it
+    would publish rows to a queue nobody reads and mark them sent, so they would never be
+    filed. With the table hand-over the receiver's `relay.deliver` takes those rows instead."""
+    if not over_transport():
+        return 0
     return outbox_publish_due(to_side=to_side)
 
 

@@ -30,6 +30,7 @@ from messaging.relay.parties import portal_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.routing import OnAppRec
 from messaging.relay.services import relay_ping
+from messaging.tasks import relay_publish
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 from tests.messaging.routing_support import routes_added
@@ -143,6 +144,24 @@ def test_over_the_table_a_receiver_nobody_knows_is_rejected_with_e21(clinic, set
     deliver_all()
     settled = envelope_for(message.msg_id)
     assert settled.state == EnvelopeState.REJECTED and settled.error_text.startswith("E21")
+
+
+def test_a_publish_kick_left_from_the_transport_does_nothing_over_the_table(clinic, settings):
+    # A publish task queued while the relay ran over the transport (a countdown kick its worker
+    # gave back when it stopped) that a worker of the table hand-over then takes must not mark
+    # rows sent: nothing reads the transport's queues then, so they would never be filed.
+    settings.HN_RELAY_HANDOVER = "table"
+    service, nora = clinic
+    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+    send(message)
+
+    assert relay_publish("epj") == 0
+    row = envelope_for(message.msg_id)
+    assert (row.state, row.attempts, row.claimed_by) == (EnvelopeState.QUEUED, 0, "")
+
+    deliver_all()
+    assert envelope_for(message.msg_id).state == EnvelopeState.DELIVERED
+    assert JournalEntry.objects.filter(msg_id=message.msg_id).count() == 1
 
 
 def test_wrong_check_digits_are_rejected_with_e31(clinic):
