@@ -184,8 +184,8 @@ def test_redis_restart_mid_run_loses_nothing(django_db_setup, traffic, tmp_path)
 
 def test_epj_failing_for_a_while_is_retried_until_it_recovers(django_db_setup, traffic, settings):
     # The table hand-over's retries on the sender's rows. Over the transport a failing EPJ's
-    # deliveries are released and dead-lettered after HN_TRANSPORT_MAX_DELIVERIES, with a back-off
-    # of one consumer run (docs/relay.md, "Not done yet"): that fault test is still to be written.
+    # deliveries are released and dead-lettered after HN_TRANSPORT_MAX_DELIVERIES, then replayed
+    # (test_transport_faults.py, test_the_epj_failing_for_a_while_…).
     settings.HN_RELAY_HANDOVER = "table"
     with celery_workers(beat=True, env={**FAULT_ENV, "HN_RELAY_HANDOVER": "table"}):
         for message in traffic[: MESSAGES // 5]:

@@ -5,7 +5,8 @@ CMS signed and encrypted, breaks something while they flow, and then counts both
 message filed exactly once in the EPJ journal, received once, answered by one AppRec that the
 portal applied once, every error message on the sender's `_error` queue, and nothing left on
 any queue or dead-lettered. The faults: a redelivered message, a certificate rotated in flight,
-an expired signing certificate, the EPJ stopped, SIGKILL of the EPJ's consumer, a broker restart.
+an expired signing certificate, the EPJ stopped, the EPJ failing (its dead letters replayed),
+SIGKILL of the EPJ's consumer, a broker restart.
 
 The parties get HER-ids of their own (the portal's too, through HN_PORTAL_HER_ID), so their
 queues are nobody else's on a shared broker. `test_rabbitmq_restart_mid_run_loses_nothing`
@@ -30,6 +31,7 @@ from django.core.management import call_command
 from clinics.models import CertificateRole
 from clinics.services import party_certificates_publish
 from epj.models import JournalEntry
+from epj.services import epj_outage_end, epj_outage_start
 from messaging.cms.pki import SIGNING_USAGE, issue_certificate, load_ca
 from messaging.codec import Party, Patient
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage, TransportErrorMessage
@@ -274,6 +276,46 @@ def test_the_epj_stopped_while_the_portal_keeps_sending_files_everything_later(s
         )
         assert filed() == stopped_with  # really stopped: nothing filed meanwhile
         workers.start("epj")
+        assert_each_filed_once_and_answered(stack, ids)
+
+
+def test_the_epj_failing_for_a_while_redelivers_dead_letters_and_replays_without_doubles(stack):
+    """The EPJ runs but cannot file (its database is down: every filing fails). Its consumer
+    releases each delivery; RabbitMQ hands it out again until HN_TRANSPORT_MAX_DELIVERIES, then
+    it waits on the dead-letter queue. After the outage the rest is filed from the redeliveries,
+    and an operator's replay of the dead-letter queue files what was dead: each exactly once."""
+    traffic = stack.messages(MESSAGES // 2)
+    first, rest = traffic[:20], traffic[20:]
+    dead_queue = dead_letter_queue(async_queue(stack.clinic))
+    # Few deliveries, so the outage outlasts some messages' and the dead-letter path runs.
+    with celery_workers(beat=True, env={**stack.env, "HN_TRANSPORT_MAX_DELIVERIES": "3"}):
+        ids = send_all(first)
+        wait_until(lambda: filed() >= 10, message="delivery under way", timeout=SETTLE_TIMEOUT)
+        epj_outage_start(reason="Database-vedlikehold")
+        ids += send_all(rest)
+        wait_until(
+            lambda: stack.depths()[dead_queue] >= 10,
+            message=f"messages dead-lettered during the outage ({stack.depths()})",
+            timeout=SETTLE_TIMEOUT,
+        )
+        filed_during_outage = filed()
+        time.sleep(3)
+        assert filed() == filed_during_outage  # really down: nothing filed meanwhile
+        epj_outage_end()
+        originals = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids)
+        # Settled: every message either answered or dead, none still on its way.
+        wait_until(
+            lambda: (
+                stack.depths()[async_queue(stack.clinic)] == 0
+                and originals.filter(state=EnvelopeState.DELIVERED).count() + stack.depths()[dead_queue] == len(ids)
+            ),
+            message=f"the redeliveries filed, the rest dead ({stack.depths()}; {relay_status()})",
+            timeout=SETTLE_TIMEOUT,
+            interval=0.5,
+        )
+        dead = stack.depths()[dead_queue]
+        assert dead >= 10 and filed() == len(ids) - dead
+        call_command("relay", "replay", "--queue", dead_queue)
         assert_each_filed_once_and_answered(stack, ids)
 
 
