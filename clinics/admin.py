@@ -4,10 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import (
-    CommunicationParty,
     HealthContact,
     Organisation,
-    PartyCertificate,
     Service,
     ServiceProcess,
     StaffMembership,
@@ -75,20 +73,3 @@ class HealthContactAdmin(admin.ModelAdmin):
     list_display = ("person", "service", "active", "since")
     list_filter = ("active",)
     raw_id_fields = ("person", "service")
-
-
-class PartyCertificateInline(admin.TabularInline):
-    model = PartyCertificate
-    fields = ["role", "serial_number", "not_before", "not_after", "published_at", "pem"]
-    readonly_fields = ["published_at"]
-    extra = 0
-
-
-@admin.register(CommunicationParty)
-class CommunicationPartyAdmin(admin.ModelAdmin):
-    """Queues and public certificates per party; `manage.py pki init|rotate` publishes them."""
-
-    list_display = ["her_id", "async_queue", "sync_queue", "error_queue"]
-    fields = ["her_id", "async_queue", "sync_queue", "error_queue"]
-    search_fields = ["her_id"]
-    inlines = [PartyCertificateInline]

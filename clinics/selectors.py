@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Person
 from clinics.models import (
     AppointmentLevel,
-    CommunicationParty,
     HealthContact,
     Process,
     Service,
@@ -102,49 +101,4 @@ def service_absence_current(*, service: Service, on: datetime.date) -> ServiceAb
         ServiceAbsence.objects.filter(service=service, withdrawn=False, starts__lte=on, ends__gte=on)
         .order_by("-starts", "-pk")
         .first()
-    )
-
-
-@dataclass(frozen=True)
-class PublishedCertificate:
-    """A public certificate as the register publishes it."""
-
-    role: str  # CertificateRole
-    pem: str
-    serial_number: str
-    not_before: datetime.datetime
-    not_after: datetime.datetime
-
-
-@dataclass(frozen=True)
-class PartyAddress:
-    """What the register lists for a communication party: its queues and public certificates."""
-
-    her_id: int
-    async_queue: str
-    sync_queue: str
-    error_queue: str
-    certificates: dict[str, PublishedCertificate]  # by CertificateRole
-
-
-def communication_party(*, her_id: int) -> PartyAddress | None:
-    """The register's entry for a communication party, or None when it lists none for `her_id`."""
-    party = CommunicationParty.objects.filter(her_id=her_id).prefetch_related("certificates").first()
-    if party is None:
-        return None
-    return PartyAddress(
-        her_id=party.her_id,
-        async_queue=party.async_queue,
-        sync_queue=party.sync_queue,
-        error_queue=party.error_queue,
-        certificates={
-            cert.role: PublishedCertificate(
-                role=cert.role,
-                pem=cert.pem,
-                serial_number=cert.serial_number,
-                not_before=cert.not_before,
-                not_after=cert.not_after,
-            )
-            for cert in party.certificates.all()
-        },
     )

@@ -4,14 +4,11 @@ from django.db import transaction
 from accounts.models import User
 from clinics.models import (
     AppointmentLevel,
-    CommunicationParty,
-    PartyCertificate,
     Process,
     Service,
     ServiceProcess,
     process_frame_error,
 )
-from clinics.selectors import PublishedCertificate
 
 
 @transaction.atomic
@@ -46,37 +43,3 @@ def service_processes_set(*, service: Service, enabled: dict[str, str | None], u
             object_ref=f"service:{service.her_id}",
             detail=",".join(sorted(enabled)),
         )
-
-
-@transaction.atomic
-def party_certificates_publish(
-    *,
-    her_id: int,
-    queues: tuple[str, str, str],
-    certificates: dict[str, PublishedCertificate | None],
-) -> CommunicationParty:
-    """Publish a communication party's queues (async, sync, error) and public certificates.
-
-    An operator's act (`manage.py pki init|rotate`). Each role in `certificates` is replaced by
-    the one given, or withdrawn when None; roles not named are left as they are.
-    """
-    async_queue, sync_queue, error_queue = queues
-    party, _ = CommunicationParty.objects.update_or_create(
-        her_id=her_id,
-        defaults={"async_queue": async_queue, "sync_queue": sync_queue, "error_queue": error_queue},
-    )
-    for role, cert in certificates.items():
-        if cert is None:
-            PartyCertificate.objects.filter(party=party, role=role).delete()
-            continue
-        PartyCertificate.objects.update_or_create(
-            party=party,
-            role=role,
-            defaults={
-                "pem": cert.pem,
-                "serial_number": cert.serial_number,
-                "not_before": cert.not_before,
-                "not_after": cert.not_after,
-            },
-        )
-    return party

@@ -1,10 +1,11 @@
-"""The access log and audit trail in the admin: operators read them; nobody adds, changes or deletes."""
+"""The national services in the admin: operators read the access log and audit trail (nobody adds,
+changes or deletes there) and keep the address register's queues and certificates per party."""
 
 from typing import ClassVar
 
 from django.contrib import admin
 
-from national.models import AccessLogEntry, StaffAuditEntry
+from national.models import AccessLogEntry, CommunicationParty, PartyCertificate, StaffAuditEntry
 
 
 @admin.register(AccessLogEntry)
@@ -43,3 +44,20 @@ class StaffAuditEntryAdmin(AccessLogEntryAdmin):
     list_display = ("created_at", "actor_name", "organisation_name", "action", "person_nin", "object_ref", "detail")
     list_filter = ("action",)
     search_fields = ("person_nin", "actor_name", "organisation_name", "object_ref")
+
+
+class PartyCertificateInline(admin.TabularInline):
+    model = PartyCertificate
+    fields = ["role", "serial_number", "not_before", "not_after", "published_at", "pem"]
+    readonly_fields = ["published_at"]
+    extra = 0
+
+
+@admin.register(CommunicationParty)
+class CommunicationPartyAdmin(admin.ModelAdmin):
+    """Queues and public certificates per party; `manage.py pki init|rotate` publishes them."""
+
+    list_display = ["her_id", "async_queue", "sync_queue", "error_queue"]
+    fields = ["her_id", "async_queue", "sync_queue", "error_queue"]
+    search_fields = ["her_id"]
+    inlines = [PartyCertificateInline]

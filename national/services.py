@@ -5,7 +5,8 @@ stands in for one call to the national access-log API: whoever looked or changed
 reports it here, the EPJ for its staff and the portal for its operators, and the citizen reads the
 result through `national.selectors`. The citizen is named by her national identity number, never
 by either system's person row. The prescription register (the EPJ registering a prescription it
-issued), and, for operators only, the population register and the tariff. Keyword arguments only.
+issued), and, for operators only, the population register, the tariff and the address register's
+queues and certificates per communication party. Keyword arguments only.
 """
 
 import datetime
@@ -28,13 +29,16 @@ from national.models import (
     OPERATOR_ORGANISATION_NAME,
     OPERATOR_ROLE,
     AccessLogEntry,
+    CommunicationParty,
     FrikortLimit,
+    PartyCertificate,
     Prescription,
     Resident,
     StaffAuditEntry,
     TariffRate,
 )
 from national.routers import NATIONAL_DB
+from national.selectors import PublishedCertificate
 
 What = AccessLogEntry.What
 ACCESS_MESSAGES, ACCESS_APPOINTMENTS, ACCESS_RECORD = What.MESSAGES, What.APPOINTMENTS, What.RECORD
@@ -366,3 +370,37 @@ def _close_previous(rows: QuerySet[Any], valid_from: datetime.date) -> None:
     if previous is not None:
         previous.valid_to = valid_from - datetime.timedelta(days=1)
         previous.save(update_fields=["valid_to"])
+
+
+@transaction.atomic(using=NATIONAL_DB)
+def party_certificates_publish(
+    *,
+    her_id: int,
+    queues: tuple[str, str, str],
+    certificates: dict[str, PublishedCertificate | None],
+) -> CommunicationParty:
+    """Publish a communication party's queues (async, sync, error) and public certificates.
+
+    An operator's act (`manage.py pki init|rotate`). Each role in `certificates` is replaced by
+    the one given, or withdrawn when None; roles not named are left as they are.
+    """
+    async_queue, sync_queue, error_queue = queues
+    party, _ = CommunicationParty.objects.update_or_create(
+        her_id=her_id,
+        defaults={"async_queue": async_queue, "sync_queue": sync_queue, "error_queue": error_queue},
+    )
+    for role, cert in certificates.items():
+        if cert is None:
+            PartyCertificate.objects.filter(party=party, role=role).delete()
+            continue
+        PartyCertificate.objects.update_or_create(
+            party=party,
+            role=role,
+            defaults={
+                "pem": cert.pem,
+                "serial_number": cert.serial_number,
+                "not_before": cert.not_before,
+                "not_after": cert.not_after,
+            },
+        )
+    return party

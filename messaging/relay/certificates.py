@@ -1,7 +1,7 @@
 """Public certificates through the address register; private keys only from HN_PKI_DIR.
 
 A sender finds the receiver's encryption certificate, and a receiver the sender's signing
-certificate, in the register (clinics.selectors.communication_party), as a client of the
+certificate, in the register (national.selectors.communication_party), as a client of the
 national register would. `manage.py pki init|rotate` publishes what it issues there (an
 operator's act); with HN_PKI_ISSUE_ON_DEMAND a party issued on first use is published too.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from clinics.models import CertificateRole
-from clinics.selectors import PartyAddress, PublishedCertificate, communication_party
-from clinics.services import party_certificates_publish
 from messaging.cms.pki import PartyCerts, PkiError, party_keys
 from messaging.transport.envelope import QueueNames
+from national.models import CertificateRole
+from national.selectors import PartyAddress, PublishedCertificate, communication_party
+from national.services import party_certificates_publish
 
 _parsed_lock = threading.Lock()
 _parsed: dict[str, x509.Certificate] = {}

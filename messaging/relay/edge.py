@@ -38,7 +38,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Organisation
-from clinics.selectors import communication_party
 from messaging.cms.errors import CmsError
 from messaging.cms.pki import PartyCerts, PartyKeys, PkiError, party_keys, pki_init
 from messaging.cms.protection import protect, unprotect
@@ -58,6 +57,7 @@ from messaging.transport.envelope import (
     syncreply_queue,
     validate_header,
 )
+from national.selectors import communication_party
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,17 @@ from national.models.accesslog import (
 )
 from national.models.population import Resident
 from national.models.prescriptions import Prescription
+from national.models.register import CertificateRole, CommunicationParty, PartyCertificate
 from national.models.tariff import FrikortLimit, TariffRate
 
 __all__ = [
     "OPERATOR_ORGANISATION_NAME",
     "OPERATOR_ROLE",
     "AccessLogEntry",
+    "CertificateRole",
+    "CommunicationParty",
     "FrikortLimit",
+    "PartyCertificate",
     "Prescription",
     "Resident",
     "StaffAuditEntry",

@@ -28,8 +28,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from clinics.models import CertificateRole
-from clinics.services import party_certificates_publish
 from epj.models import JournalEntry
 from epj.services import epj_outage_end, epj_outage_start
 from messaging.cms.pki import SIGNING_USAGE, issue_certificate, load_ca
@@ -39,6 +37,8 @@ from messaging.relay import clinic_party, edge, relay_status
 from messaging.relay.certificates import published, register_certs
 from messaging.relay.probe import probe_ekontakt
 from messaging.transport.envelope import QueueNames, async_queue, dead_letter_queue, error_queue, sync_queue
+from national.models import CertificateRole
+from national.services import party_certificates_publish
 from tests import factories as f
 from tests.faults.support import FAULT_ENV
 from tests.messaging.cms_support import protect_unchecked

@@ -18,7 +18,6 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from clinics.selectors import communication_party
 from messaging.cms import (
     CertificateUnusable,
     CmsError,
@@ -41,6 +40,7 @@ from messaging.cms.pki import (
     pki_show,
 )
 from messaging.relay.certificates import register_certs
+from national.selectors import communication_party
 from tests.conftest import require_or_skip
 
 SENDER, RECEIVER, STRANGER = 8093244, 8140011, 8140012

@@ -9,9 +9,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from clinics.models import CertificateRole, CommunicationParty, PartyCertificate
-from clinics.selectors import communication_party
-from clinics.services import party_certificates_publish
 from epj.models import JournalEntry
 from messaging.cms.errors import CertificateUnusable
 from messaging.cms.pki import ENCRYPTION_USAGE, SIGNING_USAGE, PkiError, issue_certificate, load_ca
@@ -20,6 +17,10 @@ from messaging.relay.certificates import published, register_publish, register_s
 from messaging.relay.handover import inbox_consume_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.transport.envelope import QueueNames, error_queue
+from national.models import CertificateRole, CommunicationParty, PartyCertificate
+from national.routers import NATIONAL_DB
+from national.selectors import communication_party
+from national.services import party_certificates_publish
 from tests.messaging.cms_support import protect_unchecked
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
@@ -172,7 +173,7 @@ def test_a_batch_reads_each_partys_register_entry_once_and_the_next_batch_sees_a
     listed(her_id)
     before = edge.public_certs(her_id)
     with register_snapshot():
-        with django_assert_num_queries(2):  # the party and its certificates, once
+        with django_assert_num_queries(2, using=NATIONAL_DB):  # the party and its certificates, once
             for _ in range(5):
                 assert edge.public_certs(her_id) == before
         rotated, _key = issue_certificate(

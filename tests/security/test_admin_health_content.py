@@ -48,7 +48,7 @@ NOT_HEALTH = {
     # The stand-in's claims for one unused code: an identity number and an assurance level, no health data.
     "testidp.Assertion": {"claims"},
     "clinics.Organisation": set(),
-    "clinics.PartyCertificate": {"pem"},  # a party's public certificate from the address register
+    "national.PartyCertificate": {"pem"},  # a party's public certificate from the address register
     "messaging.Notice": {"last_error", "path"},
     "messaging.TransportErrorMessage": {"description", "condition_data"},  # transport faults, no payload
     "tools.Tool": {"purpose", "privacy_text", "evidence", "withdrawal_reason"},
