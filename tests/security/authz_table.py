@@ -506,7 +506,7 @@ ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids 
     "clinics_service": "rw",
     "clinics_staffmembership": "rw",
     "clinics_healthcontact": "rw",
-    "clinics_communicationparty": "rw",
+    "national_communicationparty": "rw",
     "appointments_videoservice": "rw",
     "appointments_clinicvideoservice": "rw",
     "appointments_dropinroom": "rw",
