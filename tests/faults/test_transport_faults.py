@@ -302,13 +302,17 @@ def test_the_epj_failing_for_a_while_redelivers_dead_letters_and_replays_without
         time.sleep(3)
         assert filed() == filed_during_outage  # really down: nothing filed meanwhile
         epj_outage_end()
-        originals = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids)
-        # Settled: every message either answered or dead, none still on its way.
+        answered = Envelope.objects.filter(
+            side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids, state=EnvelopeState.DELIVERED
+        )
+
+        def settled() -> bool:
+            """Every message either answered or dead, none still on its way (one read of the depths)."""
+            depths = stack.depths()
+            return depths[async_queue(stack.clinic)] == 0 and answered.count() + depths[dead_queue] == len(ids)
+
         wait_until(
-            lambda: (
-                stack.depths()[async_queue(stack.clinic)] == 0
-                and originals.filter(state=EnvelopeState.DELIVERED).count() + stack.depths()[dead_queue] == len(ids)
-            ),
+            settled,
             message=f"the redeliveries filed, the rest dead ({stack.depths()}; {relay_status()})",
             timeout=SETTLE_TIMEOUT,
             interval=0.5,
