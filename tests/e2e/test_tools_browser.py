@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, login, main_text, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot, submit
 from tests.factories import PASSWORD
 from tools.models import Dimension, TargetGroup, Tool, ToolDispatch, ToolStatus, Topic, Verdict
 
@@ -70,13 +70,13 @@ def test_tool_round_trip(page, new_page, cast):
     page.get_by_label("Adresse for å åpne verktøyet").fill("http://pusteappen.example/start")
     page.get_by_label("Lenke til personvernerklæring").fill("https://pusteappen.example/personvern")
     page.get_by_label("Dokumentasjon av nytte").fill("Pilotstudie med 40 pasienter.")
-    page.get_by_role("button", name="Send til vurdering").click()
+    submit(page, page.get_by_role("button", name="Send til vurdering"))
     # Plain http is refused with a clear error, and nothing typed is lost.
     assert page.locator(".error-summary").count() == 1
     assert page.get_by_label("Navn").input_value() == "Pusteappen"
     axe_check(page)
     page.get_by_label("Adresse for å åpne verktøyet").fill(TOOL_URL)
-    page.get_by_role("button", name="Send til vurdering").click()
+    submit(page, page.get_by_role("button", name="Send til vurdering"))
     assert _heading(page).startswith("Pusteappen")
     assert "Til vurdering" in main_text(page)
     screenshot(page, "tools-01-submitted")
@@ -97,7 +97,7 @@ def test_tool_round_trip(page, new_page, cast):
     for dimension in Dimension.values:
         rev.get_by_label("Dimensjon").select_option(dimension)
         rev.get_by_label("Konklusjon").select_option(Verdict.APPROVED)
-        rev.get_by_role("button", name="Lagre vurdering").click()
+        submit(rev, rev.get_by_role("button", name="Lagre vurdering"))
     assert "er publisert" in rev.locator(".messages").inner_text()
     axe_check(rev)
     screenshot(rev, "tools-02-published")
@@ -117,11 +117,11 @@ def test_tool_round_trip(page, new_page, cast):
     kari.get_by_label("Verktøy", exact=True).select_option(label="Pusteappen")
     kari.get_by_label("Pasientens fødselsnummer").fill(cast.nora.person.nin)
     kari.get_by_label("Melding til pasienten").fill("Gjør øvelsene morgen og kveld.")
-    kari.get_by_role("button", name="Send verktøyet").click()
+    submit(kari, kari.get_by_role("button", name="Send verktøyet"))
     # Without the confirmation nothing is sent.
     assert kari.locator(".error-summary").count() == 1 and not ToolDispatch.objects.exists()
     kari.get_by_label("Jeg har vurdert at verktøyet er faglig forsvarlig").check()
-    kari.get_by_role("button", name="Send verktøyet").click()
+    submit(kari, kari.get_by_role("button", name="Send verktøyet"))
     assert "Ikke åpnet" in kari.locator("main table").inner_text()
     axe_check(kari)
     screenshot(kari, "tools-03-sent")
@@ -147,10 +147,10 @@ def test_tool_round_trip(page, new_page, cast):
     kari.get_by_label("Verktøy", exact=True).select_option(label="Pusteappen")
     kari.get_by_label("Pasientens fødselsnummer").fill(cast.emma.nin)
     kari.get_by_label("Jeg har vurdert at verktøyet er faglig forsvarlig").check()
-    kari.get_by_role("button", name="Send verktøyet").click()
+    submit(kari, kari.get_by_role("button", name="Send verktøyet"))
     nora.goto(reverse("tools:mine"))
     nora.get_by_label("Du bruker tjenestene for").select_option(str(cast.emma.pk))
-    nora.get_by_role("button", name="Bytt person").click()
+    submit(nora, nora.get_by_role("button", name="Bytt person"))
     nora.goto(reverse("tools:mine"))
     assert "Som representant kan du se dem, men ikke åpne dem" in main_text(nora)
     card = nora.locator("main section.card", has_text="Pusteappen")
@@ -158,7 +158,7 @@ def test_tool_round_trip(page, new_page, cast):
     axe_check(nora)
     screenshot(nora, "tools-04b-acting-for-child")
     nora.get_by_label("Du bruker tjenestene for").select_option(str(cast.nora.person.pk))
-    nora.get_by_role("button", name="Bytt person").click()
+    submit(nora, nora.get_by_role("button", name="Bytt person"))
 
     # 5. The clinic sees that (and when) it was opened.
     kari.goto(reverse("tools:sent", args=[cast.gp_org.pk]))
@@ -171,7 +171,7 @@ def test_tool_round_trip(page, new_page, cast):
     # 6. The reviewer withdraws it; Nora sees it as withdrawn and the launch is refused.
     rev.goto(reverse("tools:review_detail", args=[tool.pk]))
     rev.get_by_label("Begrunnelse").fill("Leverandøren har stengt tjenesten.")
-    rev.get_by_role("button", name="Trekk tilbake verktøyet").click()
+    submit(rev, rev.get_by_role("button", name="Trekk tilbake verktøyet"))
     assert "Leverandøren har stengt tjenesten." in main_text(rev)
     nora.goto(reverse("tools:mine"))
     card = nora.locator("main section.card", has_text="Pusteappen")
@@ -191,10 +191,10 @@ def test_tool_round_trip(page, new_page, cast):
     nora.get_by_role("link", name="Velg hvordan du blir varslet").click()
     axe_check(nora)
     nora.get_by_label("Varsle meg på SMS").uncheck()
-    nora.get_by_role("button", name="Lagre").click()
+    submit(nora, nora.get_by_role("button", name="Lagre"))
     assert nora.locator(".error-summary").count() == 1
     nora.get_by_label("Varsle meg på e-post").check()
-    nora.get_by_role("button", name="Lagre").click()
+    submit(nora, nora.get_by_role("button", name="Lagre"))
     assert "lagret" in nora.locator(".messages").inner_text()
     assert nora.get_by_label("Varsle meg på e-post").is_checked()
     axe_check(nora)
