@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from accounts.representation import Subject
 from appointments.models import Appointment
 from appointments.selectors import upcoming_appointments
-from clinics.selectors import ContactSummary, health_contacts_for_person
+from clinics.contacts import ContactSummary, health_contacts_for_person
 from journal.access import journal_allowed_for
 from journal.models import JournalCopyRequest, JournalDocument
 from journal.selectors import open_copy_requests_for, recent_documents_for

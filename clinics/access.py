@@ -1,4 +1,7 @@
-"""Access functions: one per object kind. Forbidden and missing both answer 404."""
+"""Access functions to the address register: one per object kind. Forbidden and missing both answer 404.
+
+Shared by the portal and the EPJ, so it knows no portal person (the health contacts' access
+function is in `clinics.contacts`)."""
 
 from collections.abc import Collection
 
@@ -6,8 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from accounts.models import Person, User
-from clinics.models import HealthContact, Organisation, StaffMembership, StaffRole
+from clinics.models import Organisation, StaffMembership, StaffRole
 
 
 def membership_for(
@@ -25,18 +27,5 @@ def membership_for(
     return membership
 
 
-def organisation_for_admin(*, user: User | AnonymousUser, organisation_id: int) -> Organisation:
+def organisation_for_admin(*, user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> Organisation:
     return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINIC_ADMIN]).organisation
-
-
-def health_contact_of(*, person: Person, contact_id: int) -> HealthContact:
-    """A health contact of `person` (the person the citizen acts for, already checked); else 404."""
-    contact = (
-        HealthContact.objects.select_related("service__organisation")
-        .prefetch_related("service__processes")
-        .filter(pk=contact_id, person=person)
-        .first()
-    )
-    if contact is None:
-        raise Http404
-    return contact

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.representation import Subject
+from clinics.contacts import ContactSummary
 from clinics.models import AppointmentLevel, Process
-from clinics.selectors import ContactSummary
 from journal.access import journal_allowed_for
 from messaging.dialogs.models import ServiceArea
 

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.representation import acting_subject
-from clinics.access import health_contact_of, organisation_for_admin
+from clinics.access import organisation_for_admin
 from clinics.contact_actions import contact_starts
+from clinics.contacts import contact_summaries, health_contact_of, health_contacts_for_person
 from clinics.forms import ServiceProcessesForm
-from clinics.selectors import contact_summaries, health_contacts_for_person
 from clinics.services import service_processes_set
 from submissions.decorators import idempotent
 

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from accounts.representation import representatives_of
+from clinics.contacts import active_contact
 from clinics.models import Organisation, Process, Service
-from clinics.selectors import active_contact, service_offers
+from clinics.selectors import service_offers
 from journal import wire
 from journal.models import JournalCopyRequest, JournalDocument
 from messaging.codec import AppRec, Message

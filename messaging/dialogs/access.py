@@ -41,7 +41,8 @@ def attachment_for_citizen(*, request: HttpRequest, attachment_id: int) -> Dialo
 
 def service_for_compose(*, request: HttpRequest, service_id: int, kind: str) -> tuple[Subject, Service]:
     """The service, when the acting subject has it as an active contact that offers `kind`."""
-    from clinics.selectors import active_contact, service_offers
+    from clinics.contacts import active_contact
+    from clinics.selectors import service_offers
 
     subject = dialog_subject(request)
     if kind not in Kind.values:

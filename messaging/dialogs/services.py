@@ -26,8 +26,9 @@ from accounts.representation import (
     is_confidential,
     representatives_of,
 )
+from clinics.contacts import active_contact
 from clinics.models import Service
-from clinics.selectors import active_contact, service_offers
+from clinics.selectors import service_offers
 from messaging.codec import AppRec, Attachment, Author, Message, OnBehalf, codes
 from messaging.dialogs.models import (
     Charge,

@@ -4,8 +4,8 @@ import lxml.html
 import pytest
 from django.urls import resolve, reverse
 
+from clinics.contacts import health_contacts_for_person
 from clinics.models import AppointmentLevel, HealthContact, Process, ServiceKind
-from clinics.selectors import health_contacts_for_person
 from tests import factories as f
 from tests.conftest import login_as
 
@@ -81,7 +81,8 @@ def test_inactive_contact_and_inactive_service_offer_nothing(client, cast):
 
 
 def test_services_of_an_inactive_organisation_are_not_offered(client, cast):
-    from clinics.selectors import active_contact, service_offers
+    from clinics.contacts import active_contact
+    from clinics.selectors import service_offers
 
     assert service_offers(service=cast.gp_service, process=Process.EKONTAKT)
     assert active_contact(person=cast.nora.person, service=cast.gp_service) is not None
