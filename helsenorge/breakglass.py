@@ -30,7 +30,7 @@ from epj.models import EpjPatient, JournalEntry
 from epj.records.models import HospitalDocument, RecordNote
 from journal.models import JournalDocument
 from messaging.dialogs.models import Thread
-from national.models import AccessLogEntry
+from national.selectors import AccessLogEntry
 from national.services import (
     BREAK_GLASS_REASON_MAX,
     BREAK_GLASS_REASON_MIN,

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from national.models import (
     AccessLogEntry,
+    CertificateRole,
     CommunicationParty,
     FrikortLimit,
     Prescription,
@@ -17,6 +18,16 @@ from national.models import (
     StaffAuditEntry,
     TariffRate,
 )
+
+# The types and code lists the national API's answers carry, named here for its clients, which
+# import this module and `national.services`, never `national.models` (an import contract).
+__all__ = [
+    "AccessLogEntry",
+    "CertificateRole",
+    "PartyAddress",
+    "PublishedCertificate",
+    "Resident",
+]
 
 
 def access_log_for(*, person_nin: str) -> QuerySet[AccessLogEntry]:
@@ -84,6 +95,11 @@ def residents_for(*, nins: Iterable[str]) -> QuerySet[Resident]:
 
 def resident_by_id(*, resident_id: int) -> Resident | None:
     return Resident.objects.filter(pk=resident_id).first()
+
+
+def resident_named(*, given_name: str, family_name: str) -> Resident | None:
+    """The first entry with exactly this name (the demo seeders find their cast by name)."""
+    return Resident.objects.filter(given_name=given_name, family_name=family_name).order_by("pk").first()
 
 
 def residents_export() -> list[dict[str, object]]:

@@ -10,8 +10,7 @@ from django.utils import timezone
 from clinics.models import Organisation
 from epj.desk.models import Frikort, Medication
 from epj.desk.services import prescription_issue
-from national.models import Resident
-from national.selectors import prescriptions_valid
+from national.selectors import prescriptions_valid, resident_named
 
 # (organisation HER-id, patient given name, family name, medication, dosage)
 MEDICATIONS = [
@@ -29,7 +28,7 @@ def seed_desk_demo() -> int:
     created = 0
     for her_id, given, family, name, dosage in MEDICATIONS:
         organisation = Organisation.objects.filter(her_id=her_id).first()
-        person = Resident.objects.filter(given_name=given, family_name=family).first()
+        person = resident_named(given_name=given, family_name=family)
         if organisation is None or person is None:
             continue
         _row, was_created = Medication.objects.get_or_create(
@@ -52,7 +51,7 @@ def seed_desk_demo() -> int:
             )
     year = timezone.localdate().year
     for given, family in FRIKORT:
-        person = Resident.objects.filter(given_name=given, family_name=family).first()
+        person = resident_named(given_name=given, family_name=family)
         if person:
             Frikort.objects.get_or_create(
                 patient_nin=person.nin, valid_from=datetime.date(year, 1, 1), valid_to=datetime.date(year, 12, 31)

@@ -8,8 +8,7 @@ from clinics.models import StaffMembership, StaffRole
 from epj.records.models import CopyRequest, HospitalDocument
 from epj.selectors import epj_treats
 from epj.staff import StaffUser as User
-from national.models import Resident
-from national.selectors import resident_by_id
+from national.selectors import Resident, resident_by_id
 
 # Who handles journal copies: all desk roles (the secretary usually does the printing).
 COPY_ROLES = [StaffRole.RECEPTION, StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]

@@ -9,8 +9,7 @@ from clinics.models import Organisation
 from epj.models import Delivery, EpjPatient, JournalEntry
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument, RecordNote
 from epj.selectors import epj_treated_nins
-from national.models import Resident
-from national.selectors import residents_for
+from national.selectors import Resident, residents_for
 
 
 def copy_requests_for_desk(*, organisation: Organisation, state: str = "") -> QuerySet[CopyRequest]:

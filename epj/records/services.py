@@ -22,8 +22,7 @@ from epj.services import epj_outage_check, epj_relationship_required
 from messaging.codec import AppRec, Message
 from messaging.models import Envelope
 from messaging.relay import Reject, relay_send
-from national.models import Resident
-from national.selectors import resident_for
+from national.selectors import Resident, resident_for
 
 
 def _receiving_service(message: Message) -> Service:

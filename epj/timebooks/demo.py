@@ -22,7 +22,7 @@ from epj.timebooks.models import (
     TimebookKind,
 )
 from epj.timebooks.services import desk_book, slots_generate
-from national.models import Resident
+from national.selectors import resident_named
 
 DEMO_VIDEO_BASE = "https://video.helsenorge-demo.no/rom/"
 WEEKDAYS = (0, 1, 2, 3, 4)
@@ -199,7 +199,7 @@ def seed_timebooks(*, today: datetime.date | None = None) -> dict:
 
 def _phone_bookings(books) -> None:
     """Bookings taken by phone, pushed to the portal as Avtale messages (once: skipped when present)."""
-    nora = Resident.objects.filter(given_name="Nora", family_name="Nordmann").first()
+    nora = resident_named(given_name="Nora", family_name="Nordmann")
     if nora is None or Booking.objects.filter(patient_nin=nora.nin).exists():
         return
     now = timezone.now()

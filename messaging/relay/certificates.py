@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from messaging.cms.pki import PartyCerts, PkiError, party_keys
 from messaging.transport.envelope import QueueNames
-from national.models import CertificateRole
-from national.selectors import PartyAddress, PublishedCertificate, communication_party
+from national.selectors import CertificateRole, PartyAddress, PublishedCertificate, communication_party
 from national.services import party_certificates_publish
 
 _parsed_lock = threading.Lock()

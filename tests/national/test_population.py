@@ -10,7 +10,7 @@ from epj.services import epj_patient_for, epj_patient_register
 from messaging.codec import Patient
 from messaging.relay import Reject
 from national.models import Resident
-from national.selectors import resident_for
+from national.selectors import resident_for, resident_named
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,14 @@ def test_a_factory_person_is_a_resident_with_the_same_facts():
         person.birth_date,
         "HOME-9",
     )
+
+
+def test_a_resident_is_found_by_exact_name_first_entry_first():
+    first = f.PersonFactory(given_name="Ada", family_name="Lind")
+    f.PersonFactory(given_name="Ada", family_name="Lind")
+    f.PersonFactory(given_name="Ada", family_name="Lindeberg")
+    assert resident_named(given_name="Ada", family_name="Lind").nin == first.nin
+    assert resident_named(given_name="Ada", family_name="Lin") is None
 
 
 def test_load_creates_and_updates_by_number_and_export_gives_it_back(tmp_path, capsys):
