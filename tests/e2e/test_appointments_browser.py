@@ -17,7 +17,7 @@ from icalendar import Calendar
 from appointments.models import Appointment, AppointmentStatus, ClinicVideoService, DropInRoom, VideoService
 from epj.timebooks.models import Booking, BookingStatus
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, login, main_text, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot, submit
 from tests.factories import PASSWORD
 from tests.timebooks.helpers import make_slot, make_timebooks
 from tests.workers import wait_until
@@ -58,7 +58,7 @@ def test_book_lab_slot_confirm_download_cancel_and_drop_in(relay_workers, page, 
     assert "Bekreft bestilling" in main_text(page) and not Appointment.objects.exists()
     axe_check(page)
     screenshot(page, "appointments-2-confirm")
-    page.get_by_role("button", name="Bestill timen").click()
+    submit(page, page.get_by_role("button", name="Bestill timen"))
     appointment = Appointment.objects.get()
     assert "ikke bekreftet" in main_text(page)
     wait_until(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from epj.records.models import CopyRequest
 from journal.models import JournalDocument
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import axe_check, login, main_text, screenshot
+from tests.e2e.conftest import axe_check, login, main_text, screenshot, submit
 from tests.factories import PASSWORD
 from tests.journal.conftest import SECRET_TEXT, gp_record, hospital  # noqa: F401 (fixtures)
 from tests.workers import wait_until
@@ -28,7 +28,7 @@ def test_copy_request_fulfilment_download_and_access_log(relay_workers, page, ne
     page.goto(reverse("journal:documents"))
     assert page.locator("main h1").inner_text().strip() == "Dokumenter"
     axe_check(page)
-    page.get_by_role("link", name="Be om journalkopi").click()
+    submit(page, page.get_by_role("link", name="Be om journalkopi"))
     axe_check(page)
     assert page.locator("main textarea").count() == 0
     page.get_by_label(f"{cast.gp_service.name} – {cast.gp_org.name}").check()
