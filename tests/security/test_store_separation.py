@@ -12,7 +12,8 @@ every privilege on the other system's tables, then runs real flows as those role
 
 The flows: an e-kontakt sent, filed by the EPJ, answered with an AppRec; the desk's reply filed
 back in the citizen's thread; a booking (free slots over the synchronous channel, then a
-reservation confirmed by the EPJ). Every step goes over the national transport between the two
+reservation confirmed by the EPJ); a journal copy asked for, made at the clinic and filed in the
+citizen's documents; a hospital's shared documents read live. Every step goes over the national transport between the two
 roles' processes. The tables both still use (the relay's outbox and inbox records, keyed by side;
 the address register; logins and sessions; the identity stand-in) are listed in SHARED with the
 reason, and a table no list names fails the test, so a new table is classified when it comes.
@@ -30,8 +31,11 @@ from django.urls import reverse
 
 from appointments.models import Appointment, AppointmentStatus
 from epj.desk.models import Case
+from epj.records.models import CopyRequest
+from journal.models import JournalDocument
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from tests.conftest import login_as
+from tests.journal.conftest import gp_record, hospital  # noqa: F401 (fixtures)
 from tests.timebooks.helpers import make_slot, make_timebooks
 from tests.workers import celery_workers, database_url_for_workers, wait_until
 
@@ -193,11 +197,12 @@ def test_the_roles_really_refuse_the_other_systems_tables(roles):
         connections["default"].close()  # a failed statement may leave the connection unusable
 
 
-def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, cast, client):
+def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_record, hospital, client):  # noqa: F811
     portal_role, epj_role = roles
+    cast = gp_record
     treater, lab = make_timebooks(cast)
     make_slot(lab, hours_ahead=40, capacity=2)
-    contact = cast.nora.person.health_contacts.get()
+    contact = cast.nora.person.health_contacts.get(service=cast.gp_service)
     with (
         celery_workers(sides=("portal",), env={"DATABASE_URL": url_as(portal_role)}) as portal_workers,
         celery_workers(sides=("epj",), env={"DATABASE_URL": url_as(epj_role)}) as epj_workers,
@@ -254,7 +259,35 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, cast, 
                 message="the booking confirmed by the EPJ's worker",
             )
 
-            # 4. Each system's everyday pages, with what the flows above left in them.
+            # 4. A copy of her GP record: asked for in the portal, made at the clinic (records), filed
+            #    in her documents; then the hospital's shared documents, read live (sync).
+            with as_role(portal_role):
+                response = citizen.post(reverse("journal:copy_request_new"), {"service": cast.gp_service.pk})
+                assert response.status_code == 302
+            copy_request = wait_until(
+                lambda: CopyRequest.objects.filter(patient_nin=cast.nora.person.nin).first(),
+                message="the copy request filed by the EPJ's worker",
+            )
+            client.logout()
+            with as_role(epj_role):
+                desk = login_as(client, cast.reception)
+                detail = reverse("records:copy_request_detail", args=[cast.gp_org.pk, copy_request.pk])
+                assert "Hodepine" in desk.get(detail).content.decode()
+                assert desk.post(detail).status_code == 302
+            wait_until(
+                lambda: JournalDocument.objects.filter(person=cast.nora.person).exists(),
+                message="the copy filed in her documents by the portal's worker",
+            )
+            client.logout()
+            with as_role(portal_role):
+                citizen = login_as(client, cast.nora)
+                assert "Kopi mottatt" in citizen.get(reverse("journal:documents")).content.decode()
+                listing = citizen.get(reverse("journal:shared_documents")).content.decode()
+                assert "Epikrise etter innleggelse" in listing
+                shared = reverse("journal:shared_document", args=[hospital.service.pk, hospital.nora_doc.document_id])
+                assert citizen.get(shared).status_code == 200
+
+            # 5. Each system's everyday pages, with what the flows above left in them.
             with as_role(portal_role):
                 for name, args in PORTAL_PAGES + [("appointments:detail", [appointment.pk])]:
                     assert citizen.get(reverse(name, args=args), follow=True).status_code == 200, name
