@@ -127,6 +127,8 @@ def axe_check(page) -> list:
     """Fail on serious/critical axe violations and on browser-side problems; return the minor ones."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click that navigates returns once the new page starts loading: check the new page, whole.
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     violations = results.response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
@@ -155,6 +157,7 @@ def screenshot(page, name: str) -> Path:
         raise ValueError(f"screenshot name {name!r}: use lower-case letters, digits, '-' and '_'")
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
+    page.wait_for_load_state("load")
     page.screenshot(path=str(path), full_page=True)
     return path
 
