@@ -178,6 +178,14 @@ def as_role(role: str):
             cursor.execute("RESET ROLE")
 
 
+@contextlib.contextmanager
+def signed_in(client, role: str, user):
+    """The test client signed in as `user`, its requests run as the database `role`."""
+    client.logout()
+    with as_role(role):
+        yield login_as(client, user)
+
+
 def url_as(role: str) -> str:
     url = database_url_for_workers()
     return re.sub(r"^postgres://[^@]*@", f"postgres://{role}@", url)
@@ -198,19 +206,18 @@ def test_the_roles_really_refuse_the_other_systems_tables(roles):
 
 
 def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_record, hospital, client):  # noqa: F811
-    portal_role, epj_role = roles
+    portal, epj = roles
     cast = gp_record
     treater, lab = make_timebooks(cast)
     make_slot(lab, hours_ahead=40, capacity=2)
     contact = cast.nora.person.health_contacts.get(service=cast.gp_service)
     with (
-        celery_workers(sides=("portal",), env={"DATABASE_URL": url_as(portal_role)}) as portal_workers,
-        celery_workers(sides=("epj",), env={"DATABASE_URL": url_as(epj_role)}) as epj_workers,
+        celery_workers(sides=("portal",), env={"DATABASE_URL": url_as(portal)}) as portal_workers,
+        celery_workers(sides=("epj",), env={"DATABASE_URL": url_as(epj)}) as epj_workers,
     ):
         try:
             # 1. The citizen writes (portal); the EPJ files it and answers with an AppRec.
-            with as_role(portal_role):
-                citizen = login_as(client, cast.nora)
+            with signed_in(client, portal, cast.nora) as citizen:
                 compose = reverse("dialogs:compose", args=[cast.gp_service.pk, Kind.EKONTAKT])
                 response = citizen.post(compose, {"title": "Attest", "text": "Trenger attest til skolen."})
                 assert response.status_code == 302, response.content.decode()[:2000]
@@ -225,27 +232,22 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_rec
             )
 
             # 2. The clinic answers at its desk (EPJ); the portal files the answer in her thread.
-            client.logout()
-            with as_role(epj_role):
-                desk = login_as(client, cast.kari)
+            with signed_in(client, epj, cast.kari) as desk:
                 assert "Attest" in desk.get(reverse("desk:cases", args=[cast.gp_org.pk])).content.decode()
                 assert "Trenger attest" in desk.get(reverse("desk:case", args=[case.pk])).content.decode()
                 desk.post(reverse("desk:claim", args=[case.pk]))
-                response = desk.post(
-                    reverse("desk:case", args=[case.pk]), {"text": "Attesten ligger klar i resepsjonen."}
-                )
+                answer = {"text": "Attesten ligger klar i resepsjonen."}
+                response = desk.post(reverse("desk:case", args=[case.pk]), answer)
                 assert response.status_code == 302, response.content.decode()[:2000]
             wait_until(
                 lambda: DialogMessage.objects.filter(thread=thread, direction="in").exists(),
                 message="the desk's answer filed by the portal's worker",
             )
-            client.logout()
-            with as_role(portal_role):
-                citizen = login_as(client, cast.nora)
+
+            # 3. She reads it, and books: free slots over the synchronous channel, then the reservation.
+            with signed_in(client, portal, cast.nora) as citizen:
                 page = citizen.get(reverse("dialogs:thread", args=[thread.pk])).content.decode()
                 assert "Attesten ligger klar i resepsjonen." in page
-
-                # 3. She books: free slots over the synchronous channel, then the reservation.
                 page = citizen.get(reverse("appointments:book", args=[contact.pk]), {"timebok": lab.ref})
                 assert page.status_code == 200 and "2 plasser igjen" in page.content.decode()
                 choose = re.search(r'href="([^"]*bekreft[^"]*)"', page.content.decode()).group(1)
@@ -253,24 +255,19 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_rec
                 form = dict(re.findall(r'name="(choice|request_id)" value="([^"]*)"', confirm))
                 response = citizen.post(reverse("appointments:book_confirm", args=[contact.pk]), form)
                 assert response.status_code == 302
+                # 4. A copy of her GP record: asked for here, made at the clinic (records) below.
+                response = citizen.post(reverse("journal:copy_request_new"), {"service": cast.gp_service.pk})
+                assert response.status_code == 302
             appointment = Appointment.objects.get()
             wait_until(
                 lambda: Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.CONFIRMED).exists(),
                 message="the booking confirmed by the EPJ's worker",
             )
-
-            # 4. A copy of her GP record: asked for in the portal, made at the clinic (records), filed
-            #    in her documents; then the hospital's shared documents, read live (sync).
-            with as_role(portal_role):
-                response = citizen.post(reverse("journal:copy_request_new"), {"service": cast.gp_service.pk})
-                assert response.status_code == 302
             copy_request = wait_until(
                 lambda: CopyRequest.objects.filter(patient_nin=cast.nora.person.nin).first(),
                 message="the copy request filed by the EPJ's worker",
             )
-            client.logout()
-            with as_role(epj_role):
-                desk = login_as(client, cast.reception)
+            with signed_in(client, epj, cast.reception) as desk:
                 detail = reverse("records:copy_request_detail", args=[cast.gp_org.pk, copy_request.pk])
                 assert "Hodepine" in desk.get(detail).content.decode()
                 assert desk.post(detail).status_code == 302
@@ -278,22 +275,18 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_rec
                 lambda: JournalDocument.objects.filter(person=cast.nora.person).exists(),
                 message="the copy filed in her documents by the portal's worker",
             )
-            client.logout()
-            with as_role(portal_role):
-                citizen = login_as(client, cast.nora)
+
+            # 5. The copy in her documents, a hospital's shared documents read live (sync), and each
+            #    system's everyday pages with what the flows above left in them.
+            with signed_in(client, portal, cast.nora) as citizen:
                 assert "Kopi mottatt" in citizen.get(reverse("journal:documents")).content.decode()
                 listing = citizen.get(reverse("journal:shared_documents")).content.decode()
                 assert "Epikrise etter innleggelse" in listing
                 shared = reverse("journal:shared_document", args=[hospital.service.pk, hospital.nora_doc.document_id])
                 assert citizen.get(shared).status_code == 200
-
-            # 5. Each system's everyday pages, with what the flows above left in them.
-            with as_role(portal_role):
                 for name, args in PORTAL_PAGES + [("appointments:detail", [appointment.pk])]:
                     assert citizen.get(reverse(name, args=args), follow=True).status_code == 200, name
-            client.logout()
-            with as_role(epj_role):
-                desk = login_as(client, cast.kari)
+            with signed_in(client, epj, cast.kari) as desk:
                 org, timebook = cast.gp_org.pk, treater.pk
                 for name, args in (
                     EPJ_PAGES
