@@ -13,7 +13,8 @@ every privilege on the other system's tables, then runs real flows as those role
 The flows: an e-kontakt sent, filed by the EPJ, answered with an AppRec; the desk's reply filed
 back in the citizen's thread; a booking (free slots over the synchronous channel, then a
 reservation confirmed by the EPJ); a journal copy asked for, made at the clinic and filed in the
-citizen's documents; a hospital's shared documents read live. Every step goes over the national transport between the two
+citizen's documents; a time booked by phone at the clinic and a conversation the GP starts,
+both pushed to the portal; a hospital's shared documents read live. Every step goes over the national transport between the two
 roles' processes. The tables both still use (the relay's outbox and inbox records, keyed by side;
 the address register; logins and sessions; the identity stand-in) are listed in SHARED with the
 reason, and a table no list names fails the test, so a new table is classified when it comes.
@@ -210,6 +211,7 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_rec
     cast = gp_record
     treater, lab = make_timebooks(cast)
     make_slot(lab, hours_ahead=40, capacity=2)
+    phone_slot = make_slot(treater, hours_ahead=50)
     contact = cast.nora.person.health_contacts.get(service=cast.gp_service)
     with (
         celery_workers(sides=("portal",), env={"DATABASE_URL": url_as(portal)}) as portal_workers,
@@ -258,7 +260,7 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_rec
                 # 4. A copy of her GP record: asked for here, made at the clinic (records) below.
                 response = citizen.post(reverse("journal:copy_request_new"), {"service": cast.gp_service.pk})
                 assert response.status_code == 302
-            appointment = Appointment.objects.get()
+            appointment = Appointment.objects.get()  # the phone booking below is the second
             wait_until(
                 lambda: Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.CONFIRMED).exists(),
                 message="the booking confirmed by the EPJ's worker",
@@ -271,15 +273,29 @@ def test_each_systems_flows_run_with_the_others_tables_unreachable(roles, gp_rec
                 detail = reverse("records:copy_request_detail", args=[cast.gp_org.pk, copy_request.pk])
                 assert "Hodepine" in desk.get(detail).content.decode()
                 assert desk.post(detail).status_code == 302
+                # 5. The clinic starts things too: reception books her a time by phone (pushed to
+                #    her appointments), and her GP writes to her first (a new thread).
+                booking = {"form": "book", "book-nin": cast.nora.person.nin, "book-name": cast.nora.person.full_name}
+                assert desk.post(reverse("epj_timebooks:slot", args=[phone_slot.pk]), booking).status_code == 302
+            with signed_in(client, epj, cast.kari) as desk:
+                first = {"service": cast.gp_service.pk, "patient_nin": cast.nora.person.nin}
+                first |= {"subject": "Prøvesvar", "text": "Blodprøvene er fine."}
+                assert desk.post(reverse("desk:thread_start", args=[cast.gp_org.pk]), first).status_code == 302
             wait_until(
                 lambda: JournalDocument.objects.filter(person=cast.nora.person).exists(),
                 message="the copy filed in her documents by the portal's worker",
             )
+            wait_until(lambda: Appointment.objects.count() == 2, message="the phone booking pushed to the portal")
+            wait_until(
+                lambda: Thread.objects.filter(subject="Prøvesvar").exists(),
+                message="the GP's first message filed by the portal's worker",
+            )
 
-            # 5. The copy in her documents, a hospital's shared documents read live (sync), and each
+            # 6. The copy in her documents, a hospital's shared documents read live (sync), and each
             #    system's everyday pages with what the flows above left in them.
             with signed_in(client, portal, cast.nora) as citizen:
                 assert "Kopi mottatt" in citizen.get(reverse("journal:documents")).content.decode()
+                assert "Prøvesvar" in citizen.get(reverse("dialogs:inbox")).content.decode()
                 listing = citizen.get(reverse("journal:shared_documents")).content.decode()
                 assert "Epikrise etter innleggelse" in listing
                 shared = reverse("journal:shared_document", args=[hospital.service.pk, hospital.nora_doc.document_id])
