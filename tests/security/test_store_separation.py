@@ -23,6 +23,7 @@ reason, and a table no list names fails the test, so a new table is classified w
 import contextlib
 import hashlib
 import re
+import secrets
 
 import pytest
 from django.apps import apps
@@ -47,6 +48,7 @@ pytestmark = [
     pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL: table privileges per role"),
 ]
 
+ROLE_PASSWORD = secrets.token_hex(16)  # the roles live only as long as the test
 EPJ_APPS = {"epj", "epj_desk", "epj_timebooks", "epj_records"}
 PORTAL_APPS = {"appointments", "dialogs", "journal", "tools"}
 PORTAL_MODELS = {
@@ -146,7 +148,7 @@ def roles(transactional_db):
         for role in (portal_role, epj_role):
             cursor.execute(f"DROP OWNED BY {role}" if _role_exists(cursor, role) else "SELECT 1")
             cursor.execute(f"DROP ROLE IF EXISTS {role}")
-            cursor.execute(f"CREATE ROLE {role} LOGIN")
+            cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", [ROLE_PASSWORD])  # for md5/scram too
             cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
             cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
             cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
@@ -189,7 +191,7 @@ def signed_in(client, role: str, user):
 
 def url_as(role: str) -> str:
     url = database_url_for_workers()
-    return re.sub(r"^postgres://[^@]*@", f"postgres://{role}@", url)
+    return re.sub(r"^postgres://[^@]*@", f"postgres://{role}:{ROLE_PASSWORD}@", url)
 
 
 def test_the_roles_really_refuse_the_other_systems_tables(roles):
