@@ -146,7 +146,8 @@ def roles(transactional_db):
     portal_tables, epj_tables = owned_tables()
     with connection.cursor() as cursor:
         for role in (portal_role, epj_role):
-            cursor.execute(f"DROP OWNED BY {role}" if _role_exists(cursor, role) else "SELECT 1")
+            if _role_exists(cursor, role):  # left over from a run that was killed
+                cursor.execute(f"DROP OWNED BY {role}")
             cursor.execute(f"DROP ROLE IF EXISTS {role}")
             cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", [ROLE_PASSWORD])  # for md5/scram too
             cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
