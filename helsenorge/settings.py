@@ -102,7 +102,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the user (and its person and staff memberships) from the cache while current.
+    "accounts.frame.AuthenticationFromMemoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -218,14 +219,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits and TOTP replay protection need one shared cache) ---
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
+# "pages": sessions, and the signed-in user and pages kept while current (helsenorge.pagecache),
+# apart so that their number never crowds out a rate-limit counter (the file cache culls at random
+# once full).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pages",
+        },
+    }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache-pages"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
     }
 
 # --- Identity (docs/identity.md) ----------------------------------------------
@@ -335,6 +351,9 @@ if HN_TEST_IDP:
     # The stand-in's clients authenticate with these keys; real deployments supply their own files.
     rsa_key_pem(HN_IDPORTEN_CLIENT_KEY_FILE, create=True)
     rsa_key_pem(HN_HELSEID_CLIENT_KEY_FILE, create=True)
+# Sessions are read from the cache and written through to the database (which stays the record).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "pages"
 SESSION_COOKIE_AGE = env_int("HN_SESSION_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.SessionSlidingExpiryMiddleware slides it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -59,6 +59,7 @@ WHITENOISE_AUTOREFRESH = True
 # on each server. The RabbitMQ virtual host must exist (.ci/run creates hn-test-gw0 … gw7).
 if _xdist_worker:
     CACHES["default"]["KEY_PREFIX"] = f"hn-{_xdist_worker}"  # noqa: F405
+    CACHES["pages"]["KEY_PREFIX"] = f"pages-{_xdist_worker}"  # noqa: F405
     if not BROKER_IS_FILESYSTEM:  # noqa: F405
         CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{_xdist_worker}:"}  # noqa: F405
     if HN_AMQP_URL and urlsplit(HN_AMQP_URL).path in ("", "/"):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationPreference, Person
+from helsenorge.pagecache import persons_changed
 from messaging.models import Notice, NoticeChannel, NoticeEvent, NoticeState
 from messaging.sms import sms_send
 
@@ -130,6 +131,7 @@ def notice_follow(*, person: Person | int, event_id: int) -> NoticeEvent | None:
     if event.read_at is None:
         event.read_at = timezone.now()
         NoticeEvent.objects.filter(pk=event.pk, read_at__isnull=True).update(read_at=event.read_at)
+        persons_changed([event.person_id])  # a bulk update: no save for helsenorge.pagecache to see
     return event
 
 

@@ -170,6 +170,13 @@ def cast(db):
 
 
 @pytest.fixture
+def pages_rebuilt(settings):
+    """Every page built afresh, with no copy kept (helsenorge.pagecache): for tests that count the
+    statements a page runs to build itself or read its template context."""
+    settings.CACHES = {**settings.CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture
 def client():
     """pytest-django's client, sending each POST with a submission key as a rendered form would."""
     return FormClient()

@@ -29,6 +29,7 @@ from accounts.representation import (
 from clinics.contacts import active_contact
 from clinics.models import Service
 from clinics.selectors import service_offers
+from helsenorge.pagecache import persons_changed
 from messaging.codec import AppRec, Attachment, Author, Message, OnBehalf, codes
 from messaging.dialogs.models import (
     Charge,
@@ -224,9 +225,12 @@ def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: Sequence
 
 @transaction.atomic
 def thread_mark_read(*, thread: Thread) -> int:
-    return thread.messages.filter(direction=DialogMessage.Direction.IN, read_at__isnull=True).update(
+    read = thread.messages.filter(direction=DialogMessage.Direction.IN, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if read:
+        persons_changed([thread.person_id])  # a bulk update: no save for helsenorge.pagecache to see
+    return read
 
 
 # --- what arrives from the clinics ----------------------------------------------------------
@@ -452,8 +456,10 @@ def power_of_attorney_revoke(*, poa: PowerOfAttorney) -> int:
     Either side may end it; it stops working on the next request (acting_subject re-checks).
     Returns how many areas were ended.
     """
-    return (
+    ended = (
         PowerOfAttorney.objects.filter(grantor_id=poa.grantor_id, holder_id=poa.holder_id, revoked_at__isnull=True)
         .exclude(valid_until__lt=timezone.localdate())
         .update(revoked_at=timezone.now())
     )
+    persons_changed([poa.grantor_id, poa.holder_id])  # a bulk update: no save for helsenorge.pagecache to see
+    return ended

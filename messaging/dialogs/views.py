@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.representation import SESSION_KEY as ACTING_FOR
 from accounts.representation import acting_for_set, acting_subject
+from helsenorge.pagecache import REGISTER, page_from_memory, person_version, user_version
 from messaging.dialogs.access import (
     attachment_for_citizen,
     dialog_subject,
@@ -57,6 +59,22 @@ CLOSED_REFUSAL = gettext_lazy(
 
 @login_required
 def inbox(request):
+    """The inbox; from memory while nothing it shows changed (helsenorge.pagecache)."""
+    user = request.user
+    if not user.is_citizen:
+        return _inbox(request)  # refused there, like every citizen page
+    chosen = request.session.get(ACTING_FOR)
+    return page_from_memory(
+        request,
+        name="inbox",
+        vary_on=[str(chosen)],
+        # The actor's links, notices and name; the patient's threads and contacts; the header.
+        depends_on=[person_version(user.person_id), person_version(chosen), user_version(user.pk), REGISTER],
+        render=lambda: _inbox(request),
+    )
+
+
+def _inbox(request):
     subject = dialog_subject(request)
     person, number = subject.patient, request.GET.get("side")
     form = InboxFilterForm(request.GET, contacts=inbox_contacts(person=person))

@@ -19,6 +19,9 @@ from messaging.dialogs.views import PAGE_SIZE
 from messaging.models import NoticeEvent
 from tests.conftest import login_as
 
+# Statements counted and the context read are those of a page built afresh, never of a kept copy.
+pytestmark = pytest.mark.usefixtures("pages_rebuilt")
+
 # Session read + user + staff memberships (one read for the MFA gate and the menu) + acting-for
 # (the person, their children with the household check and their live powers of attorney, one
 # UNION ALL) + the counts (threads for the pager, unread messages and unread notices for the

@@ -14,7 +14,8 @@ from messaging.dialogs.views import PAGE_SIZE
 from tests.conftest import login_as
 from tests.dialogs.test_inbox_queries import CEILING, grow
 
-pytestmark = pytest.mark.django_db
+# The context read is that of a page built afresh, never of a kept copy.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_rebuilt")]
 
 
 def _thread(person, service, subject, *, kind=Kind.EKONTAKT, state=Thread.State.OPEN, text="Hei", unread=False):

@@ -27,6 +27,9 @@ from tests.conftest import TOTP_SECRET, login_as
 from tests.tools.conftest import approve_all, submit_tool
 from tools.services import tool_send
 
+# Statements counted and the context read are those of a page built afresh, never of a kept copy.
+pytestmark = pytest.mark.usefixtures("pages_rebuilt")
+
 SMALL, LARGE = 2, 9
 CEILING = 30  # queries per list page, whatever the data
 
