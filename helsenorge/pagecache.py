@@ -82,21 +82,17 @@ def persons_changed(person_ids: Iterable[int | None]) -> None:
 
 
 def _page_key(request: HttpRequest, name: str, vary_on: Sequence[str]) -> str | None:
-    """The copy's key: session, CSRF cookie, language, the full path, the day and `vary_on`.
+    """The copy's key: session, CSRF secret, language, the full path, the day and `vary_on`.
 
-    None when a copy must not be used: no session or CSRF cookie yet (the page would set them), or
-    a flash message waiting to be shown.
+    None while there is no session or CSRF secret yet (a page built now sets them).
     """
-    from django.conf import settings
-
-    session = request.session
-    csrf = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
-    if not session.session_key or not csrf or len(messages.get_messages(request)):
+    session_key, csrf = request.session.session_key, request.META.get("CSRF_COOKIE")
+    if not session_key or not csrf:
         return None
     parts = [
         name,
-        session.session_key,
-        csrf,
+        session_key,
+        csrf,  # the forms in the copy carry a token made from it
         getattr(request, "LANGUAGE_CODE", ""),
         request.get_full_path(),
         local_today().isoformat(),
@@ -115,20 +111,22 @@ def page_from_memory(
 ) -> HttpResponse:
     """`render()`'s answer, or the copy of it this session got while none of `depends_on` changed.
 
-    Only a plain 200 is kept. `depends_on` must name every version whose data the page shows, and
-    `vary_on` whatever else in the session decides what it shows (e.g. on whose behalf).
+    Only a plain 200 is kept, and never a page showing a flash message. `depends_on` must name
+    every version whose data the page shows, and `vary_on` whatever else in the session decides
+    what it shows (e.g. on whose behalf).
     """
-    key = _page_key(request, name, vary_on)
-    if key is None:
-        return render()
+    if len(messages.get_messages(request)):
+        return render()  # the message is shown once, on a page built for it
     versions_of = [version for version in depends_on if version]
-    found = memory().get_many([key, *versions_of])
-    entry = found.pop(key, None)
+    key = _page_key(request, name, vary_on)
+    found = memory().get_many([key, *versions_of] if key else versions_of)
+    entry = found.pop(key, None) if key else None
     versions = current_versions(versions_of, found)
     if entry is not None and entry[0] == versions:
         return HttpResponse(entry[1], content_type=entry[2])
     response = render()
-    if response.status_code == 200 and not response.streaming and not response.cookies:
+    key = key or _page_key(request, name, vary_on)  # a first page made the session's CSRF secret
+    if key and response.status_code == 200 and not response.streaming and not response.cookies:
         memory().set(key, (versions, response.content, response["Content-Type"]), ENTRY_SECONDS)
     return response
 
