@@ -21,6 +21,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -58,29 +59,70 @@ TAKE_WAIT_SECONDS = 0.05
 
 
 def outbox_publish_due(*, to_side: str, worker: str | None = None, budget_seconds: float = RUN_BUDGET_SECONDS) -> int:
-    """Publish every due asynchronous outbox row addressed to `to_side`; how many were published."""
+    """Publish every due asynchronous outbox row addressed to `to_side`; how many were published.
+
+    One run at a time per queue while sends keep coming (`_drain_holding_kick`): the run keeps
+    the queue's kick flag set while its claims still find rows, so the senders enqueue no second
+    publish task to take the worker's other process, which the consumer needs."""
     worker = worker or worker_name()
     queue = queue_name(to_side, Channel.ASYNC)
-    relay_kick_consumed(queue)
     deadline = time.monotonic() + budget_seconds
     published = 0
-    limit = settings.HN_RELAY_BATCH_SIZE
-    while True:
-        ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=limit)
-        if not ids:
-            break
-        if batch := _publish_claimed(ids, worker=worker):
+
+    def claim_and_publish() -> int:
+        nonlocal published
+        ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
+        if ids and (batch := _publish_claimed(ids, worker=worker)):
             relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))  # the receiver may have gone idle
             published += batch
-        if len(ids) < limit:
-            # Drained as of the claim. Rows committed since were kicked for after this run cleared
-            # its flag, so a new run is on its way; staying here under a steady stream of sends
-            # would hold this worker process, which the consumer may be waiting for.
-            break
-        if time.monotonic() > deadline:
-            relay_kick(queue, force=True)
-            break
+        return len(ids)
+
+    _drain_holding_kick(
+        queue, claim_and_publish, limit=settings.HN_RELAY_BATCH_SIZE, out_of_time=lambda: time.monotonic() > deadline
+    )
     return published
+
+
+def outbox_publish_ready(*, to_side: str, worker: str | None = None) -> int:
+    """Publish one batch of the due asynchronous rows addressed to `to_side`, leaving the queue's
+    kick flag alone: for a consumer between its batches. Rows left over are a publish run's: the
+    flag belongs to the runs, and a set flag promises a run that claims after the sender's commit."""
+    worker = worker or worker_name()
+    ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
+    published = _publish_claimed(ids, worker=worker) if ids else 0
+    if published:
+        relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))
+    return published
+
+
+def _drain_holding_kick(queue: str, claim: Callable[[], int], *, limit: int, out_of_time: Callable[[], bool]) -> None:
+    """Call `claim()` (rows claimed and handled, at most `limit`) until `queue` is drained, clearing
+    its kick flag only once a claim comes back empty.
+
+    While the flag is set, a sender enqueues no task (kicks.py): each row it commits is left to
+    this run, whose next claim takes it. Cleared at the start instead (as a consumer does), every
+    send during the run would start another run at once, on the worker's other process: at a
+    steady 100 sends/s the portal's two processes took turns at runs of a few rows each and the
+    consumer of the AppRecs waited behind them (docs/benchmarks.md, relay). After the flag is
+    cleared one more claim is made, so a row whose sender saw the flag still set is claimed here;
+    a row committed later kicks a run of its own. Out of time, the run kicks its successor."""
+    holding = True
+    try:
+        while True:
+            claimed = claim()
+            if claimed >= limit or (holding and claimed):
+                if out_of_time():
+                    relay_kick(queue, force=True)  # the flag stays set: the successor's promise
+                    return
+                continue
+            if not holding:
+                return  # drained as of a claim made after the flag was cleared
+            relay_kick_consumed(queue)
+            holding = False
+    except Exception:
+        if holding:  # later sends must kick again; the sweeper finds the rows left
+            relay_kick_consumed(queue)
+        raise
 
 
 def _publish_claimed(ids: list[int], *, worker: str) -> int:
@@ -207,7 +249,7 @@ def _publish_between_batches(side: str) -> None:
     messages) here, between batches: one worker process both consumes and publishes, and the
     publish task it was kicked for would otherwise wait behind this whole run."""
     try:
-        outbox_publish_due(to_side=other_side(side))
+        outbox_publish_ready(to_side=other_side(side))
     except Exception:  # a publish task and the sweeper try again; this batch is settled
         logger.exception("relay: publishing between batches for %s failed", side)
         relay_kick(queue_name(other_side(side), Channel.ASYNC))

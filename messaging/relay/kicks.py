@@ -3,9 +3,10 @@
 A delivery task drains *every* due row of its queue, so one task per burst of commits is
 enough; the broker round trip is paid per batch, not per message (docs/benchmarks.md, relay).
 
-The flag (RelayQueueKick.pending) is cleared by the worker before it scans. A sender that
-sees it set *after its own commit* therefore knows a scan will see its row, and enqueues
-nothing. On PostgreSQL the sender reads it instead inside its INSERT, `FOR SHARE`
+The flag (RelayQueueKick.pending) is cleared by the worker before it scans (a publish run
+over the transport: once a claim finds nothing, and it claims once more after that,
+handover.py). A sender that sees it set *after its own commit* therefore knows a scan will see
+its row, and enqueues nothing. On PostgreSQL the sender reads it instead inside its INSERT, `FOR SHARE`
 (outbox.py): the worker's clearing UPDATE then waits for that sender's commit, which gives
 the same guarantee one round trip cheaper.
 """
