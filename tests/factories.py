@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import uuid
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP
@@ -20,6 +21,7 @@ from clinics.models import (
     StaffRole,
 )
 from epj.services import epj_relationship_register
+from messaging.dialogs.models import DialogMessage
 from national.services import residents_load_from
 
 PASSWORD = "Test-passord-123"
@@ -139,6 +141,19 @@ def contact(person, service, active=True, epj=True):
     return made
 
 
+def clinic_answer(thread, *, text="Svar", read_at=None):
+    """A message from the clinic in `thread`, as the relay files one; unread unless `read_at`."""
+    return DialogMessage.objects.create(
+        thread=thread,
+        direction=DialogMessage.Direction.IN,
+        msg_id=str(uuid.uuid4()),
+        text=text,
+        delivery=DialogMessage.Delivery.RECEIVED,
+        author_name="Kari Lege",
+        read_at=read_at,
+    )
+
+
 def parent_of(parent, child):
     return ParentalResponsibility.objects.create(parent=parent, child=child)
 
@@ -155,5 +170,6 @@ __all__ = [
     "gp_service",
     "contact",
     "parent_of",
+    "clinic_answer",
     "birth_date_for_age",
 ]

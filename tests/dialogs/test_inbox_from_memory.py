@@ -24,10 +24,11 @@ from django.utils import timezone
 from clinics.models import StaffMembership, StaffRole
 from clinics.services import service_processes_set
 from helsenorge import pagecache
-from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, ServiceArea, Thread
+from messaging.dialogs.models import Kind, PowerOfAttorney, ServiceArea, Thread
 from messaging.dialogs.services import power_of_attorney_revoke, thread_mark_read
 from messaging.models import NoticeEvent
 from messaging.notifications import notice_follow
+from tests import factories as f
 from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
@@ -61,14 +62,7 @@ def _thread(person, service, subject, *, unread=False):
         last_activity_at=timezone.now(),
     )
     if unread:
-        DialogMessage.objects.create(
-            thread=thread,
-            direction=DialogMessage.Direction.IN,
-            msg_id=str(uuid.uuid4()),
-            text="Svar",
-            delivery=DialogMessage.Delivery.RECEIVED,
-            author_name="Kari Lege",
-        )
+        f.clinic_answer(thread)
     return thread
 
 

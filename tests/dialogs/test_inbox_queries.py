@@ -17,6 +17,7 @@ from messaging.dialogs.models import DialogMessage, Kind, Thread
 from messaging.dialogs.selectors import citizen_counts, inbox_threads
 from messaging.dialogs.views import PAGE_SIZE
 from messaging.models import NoticeEvent
+from tests import factories as f
 from tests.conftest import login_as
 
 # Statements counted and the context read are those of a page built afresh, never of a kept copy.
@@ -56,15 +57,7 @@ def grow(person, service, start, stop, *, unread_every=1):
             written_by=person,
         )
         for _ in range(2 if i % 5 == 0 else 1):
-            DialogMessage.objects.create(
-                thread=thread,
-                direction=DialogMessage.Direction.IN,
-                msg_id=str(uuid.uuid4()),
-                text="Svar",
-                delivery=DialogMessage.Delivery.RECEIVED,
-                author_name="Kari Lege",
-                read_at=None if i % unread_every == 0 else now,
-            )
+            f.clinic_answer(thread, read_at=None if i % unread_every == 0 else now)
 
 
 def _inbox(client):

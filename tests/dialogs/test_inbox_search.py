@@ -11,6 +11,7 @@ from django.utils import timezone
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from messaging.dialogs.selectors import UNREAD_FILTER, InboxFilter, inbox_search
 from messaging.dialogs.views import PAGE_SIZE
+from tests import factories as f
 from tests.conftest import login_as
 from tests.dialogs.test_inbox_queries import CEILING, grow
 
@@ -38,14 +39,7 @@ def _thread(person, service, subject, *, kind=Kind.EKONTAKT, state=Thread.State.
         written_by=person,
     )
     if unread:
-        DialogMessage.objects.create(
-            thread=thread,
-            direction=DialogMessage.Direction.IN,
-            msg_id=str(uuid.uuid4()),
-            text="Svar fra legen",
-            delivery=DialogMessage.Delivery.RECEIVED,
-            author_name="Kari Lege",
-        )
+        f.clinic_answer(thread, text="Svar fra legen")
     return thread
 
 

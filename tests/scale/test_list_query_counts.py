@@ -70,14 +70,7 @@ def grow_threads(cast, start, stop):
             delivery=DialogMessage.Delivery.DELIVERED,
             written_by=cast.nora.person,
         )
-        DialogMessage.objects.create(
-            thread=thread,
-            direction=DialogMessage.Direction.IN,
-            msg_id=str(uuid.uuid4()),
-            text="Svar",
-            delivery=DialogMessage.Delivery.RECEIVED,
-            author_name="Kari Lege",
-        )
+        f.clinic_answer(thread)
 
 
 def grow_cases(cast, start, stop):
