@@ -3,12 +3,12 @@
 What a copy shows depends on a few *versions*: a random token per thing that can change it — a
 person's data (threads, messages and their read state, notices, health contacts, parental links
 and powers of attorney), a user (the login, its person, its staff memberships) and the address
-register. Writes to those tables replace the token once their transaction has committed (the
-receivers `connect()` wires to the models' save and delete, plus `changed()` where a service
-updates rows in bulk). A copy is stored with the tokens read *before* it was built and used only
+register. Writes to those tables replace the token at once and again when their transaction
+commits (the receivers `connect()` wires to the models' save and delete, plus `changed()` where
+a service updates rows in bulk). A copy is stored with the tokens read *before* it was built and used only
 while all of them are still current, so a copy built from data a concurrent write was changing
 is never served after that write committed. Copies are keyed by the session (and its CSRF
-cookie), so one session's copy never reaches another, and expire after `ENTRY_SECONDS`
+secret), so one session's copy never reaches another, and expire after `ENTRY_SECONDS`
 whatever happens; a token that is evicted or expires is replaced by a new one, which only
 makes copies miss.
 
@@ -32,7 +32,7 @@ from django.http import HttpRequest, HttpResponse
 from helsenorge.clock import local_today
 
 ENTRY_SECONDS = 120  # the longest a copy lives, whatever its versions say
-VERSION_SECONDS = 24 * 3600  # a version nobody read for a day is forgotten (and so renewed)
+VERSION_SECONDS = 24 * 3600  # a version unchanged for a day expires (and is renewed: copies miss)
 REGISTER = "hn:v:register"  # the address register: services, their processes, organisations
 
 
@@ -62,8 +62,9 @@ def current_versions(keys: Sequence[str], found: dict) -> tuple[str | None, ...]
 def changed(keys: Iterable[str | None]) -> None:
     """New tokens for `keys` now and, inside a transaction, again once it commits.
 
-    The second one drops a copy a concurrent request built from the old rows between the first
-    and the commit; the first covers a transaction that never commits in this process's view.
+    The first makes the change count at once for requests that already see the new rows (the
+    writer's own, a test's); the second drops a copy another request built from the old rows
+    between the first and the commit.
     """
     fresh = {key for key in keys if key}
     if not fresh:
