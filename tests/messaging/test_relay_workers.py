@@ -5,13 +5,19 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from epj.desk.services import clinic_thread_start
 from epj.models import JournalEntry
 from messaging.codec import Patient, codes
+from messaging.dialogs.models import Thread
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState
 from messaging.relay import clinic_party, relay_ping, relay_receive_raw
 from messaging.relay.probe import probe_ekontakt
 from tests import factories as f
+from tests.conftest import login_as
 from tests.messaging.relay_support import gp_with_patient, patient_of, send, settled
 from tests.workers import wait_until
 
@@ -96,3 +102,29 @@ def test_bench_relay_runs_over_the_edge_and_reports_its_yardsticks(relay_workers
     rates = dict(re.findall(r"^(Relé ende til ende|Laveste målestokk): +([0-9]+)", text, re.MULTILINE))
     assert int(rates["Relé ende til ende"]) > 0 and int(rates["Laveste målestokk"]) > 0, text
     assert not Envelope.objects.filter(receiver_her_id=8149900).exists()  # the bench cleans up after itself
+
+
+def test_a_conversation_the_gp_starts_shows_at_once_in_an_inbox_kept_in_memory(relay_workers, cast, client):
+    """The portal's worker files the new thread in its own process; that write drops the copy of
+    the inbox the web side kept (helsenorge.pagecache), so the citizen's next visit shows it."""
+    inbox = reverse("dialogs:inbox")
+    login_as(client, cast.nora)
+    client.get(inbox)  # built and kept
+    with CaptureQueriesContext(connection) as queries:
+        assert "Prøvesvar fra legen" not in client.get(inbox).content.decode()
+    assert len(queries) == 0, "the second visit is the kept copy"
+
+    clinic_thread_start(
+        organisation=cast.gp_org,
+        service=cast.gp_service,
+        patient_nin=cast.nora.person.nin,
+        subject="Prøvesvar fra legen",
+        text="Ring oss.",
+        user=cast.kari,
+    )
+    wait_until(
+        lambda: Thread.objects.filter(person=cast.nora.person, subject="Prøvesvar fra legen").exists(),
+        message="the portal's worker filing the GP's conversation",
+    )
+
+    assert "Prøvesvar fra legen" in client.get(inbox).content.decode()
