@@ -2,9 +2,10 @@
 
 Django loads the user on every request, and the header and the TOTP gate its staff memberships.
 `user_from_memory` keeps that user, with its memberships loaded, per session in the cache while
-the user's and the register's versions (helsenorge.pagecache) stay current. Anything that could change it — the user row (a password,
-a deactivation, the last login), its person, a membership, an organisation's name — replaces a
-version, and the next request loads it afresh the way Django does, the session check included.
+the user's and the register's versions (helsenorge.pagecache) stay current. Anything that could
+change it — the user row (a password, a deactivation, the last login), its person, a membership,
+an organisation's name — replaces a version, and the next request loads it afresh the way Django
+does, the session check included.
 """
 
 from django.contrib import auth
