@@ -39,12 +39,14 @@ def _book(slot, person):
 
 
 def _clinic_week(cast):
-    """A week of Kari's 20-minute slots and a morning of lab slots today, some of them booked."""
+    """A week of Kari's 20-minute slots and a morning of lab slots today, some of them booked.
+
+    Every day of the week has slots, so today has some whatever the weekday the test runs on."""
     treater, lab = make_timebooks(cast)
     today = local_today()
     monday = today - datetime.timedelta(days=today.weekday())
     people = [cast.nora.person, cast.ole.person, cast.jonas.person]
-    for offset in range(5):
+    for offset in range(7):
         day = monday + datetime.timedelta(days=offset)
         for index, (hour, minute) in enumerate((h, m) for h in (8, 9, 10, 11) for m in (0, 20, 40)):
             slot = _slot(treater, day, hour, minute)
