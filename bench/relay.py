@@ -140,8 +140,9 @@ def _purge_bench_queues() -> None:
 
 def _cleanup():
     ids = list(_bench_rows().values_list("msg_id", flat=True))
-    JournalEntry.objects.filter(organisation__her_id=BENCH_ORG_HER_ID).delete()
-    Case.objects.filter(organisation__her_id=BENCH_ORG_HER_ID).delete()  # with their desk messages
+    organisation_ids = list(Organisation.objects.filter(her_id=BENCH_ORG_HER_ID).values_list("pk", flat=True))
+    JournalEntry.objects.filter(organisation_id__in=organisation_ids).delete()
+    Case.objects.filter(organisation_id__in=organisation_ids).delete()  # with their desk messages
     InboxMessage.objects.filter(msg_id__in=ids).delete()
     _bench_rows().delete()
 

@@ -5,7 +5,7 @@ synchronous lookup, a clinician opening shared documents, the patient list) is a
 the clinic's own `PatientRelationship` rows, never from the portal's health contacts.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from clinics.models import Organisation, Service
 from epj.models import EpjPatient, PatientRelationship
@@ -49,7 +49,10 @@ def epj_treated_nins(*, organisation: Organisation) -> QuerySet[PatientRelations
 def epj_relationships() -> QuerySet[PatientRelationship]:
     """Every relationship in the register, current and ended, with its patient, service and
     organisation (the seeders' walk)."""
-    return PatientRelationship.objects.select_related("patient", "service__organisation")
+    services = Service.objects.select_related("organisation")
+    return PatientRelationship.objects.select_related("patient").prefetch_related(
+        Prefetch("service", queryset=services)
+    )
 
 
 def _relationships(*, current: bool) -> QuerySet[PatientRelationship]:

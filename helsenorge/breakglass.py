@@ -101,8 +101,8 @@ def _messages(person: Person) -> list[Item]:
                 lines.append((_("Legemiddel"), message.medication))
             lines += [(_("Vedlegg"), f"{a.filename} ({a.mime_type}, {a.size} B)") for a in message.attachments.all()]
             items.append(Item(heading=thread.subject, when=message.created_at, lines=lines))
-    cases = Case.objects.filter(patient_nin=person.nin).select_related("organisation", "charge")
-    for case in cases.prefetch_related("messages__attachments"):
+    cases = Case.objects.filter(patient_nin=person.nin).select_related("charge")
+    for case in cases.prefetch_related("organisation", "messages__attachments"):
         for desk_message in case.messages.all():
             lines = [
                 (_("Virksomhet (EPJ)"), case.organisation.name),
@@ -149,7 +149,7 @@ def _record(person: Person) -> list[Item]:
             when=n.written_at,
             lines=[(_("Virksomhet"), n.organisation.name), (_("Skrevet av"), n.author_name), (_("Tekst"), n.text)],
         )
-        for n in RecordNote.objects.filter(patient_nin=person.nin).select_related("organisation")
+        for n in RecordNote.objects.filter(patient_nin=person.nin).prefetch_related("organisation")
     ]
     patients = EpjPatient.objects.filter(nin=person.nin)
     items += [
@@ -158,7 +158,7 @@ def _record(person: Person) -> list[Item]:
             when=e.created,
             lines=[(_("Virksomhet"), e.organisation.name), (_("Meldingsfunksjon"), e.msg_type), (_("Tekst"), e.text)],
         )
-        for e in JournalEntry.objects.filter(patient__in=patients).select_related("organisation")
+        for e in JournalEntry.objects.filter(patient__in=patients).prefetch_related("organisation")
     ]
     items += [
         Item(
@@ -169,7 +169,7 @@ def _record(person: Person) -> list[Item]:
                 (_("Aktiv"), _("ja") if m.active else _("nei")),
             ],
         )
-        for m in Medication.objects.filter(patient_nin=person.nin).select_related("organisation")
+        for m in Medication.objects.filter(patient_nin=person.nin).prefetch_related("organisation")
     ]
     return items
 
@@ -187,7 +187,7 @@ def _documents(person: Person) -> list[Item]:
                 (_("Tekst"), d.text),
             ],
         )
-        for d in HospitalDocument.objects.filter(patient_nin=person.nin).select_related("organisation")
+        for d in HospitalDocument.objects.filter(patient_nin=person.nin).prefetch_related("organisation")
     ]
     items += [
         Item(heading=d.title, when=d.received_at, lines=[(_("PDF"), f"{d.filename} ({d.size} B)")])

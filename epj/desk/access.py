@@ -8,6 +8,7 @@ from django.http import Http404
 
 from clinics.access import membership_for
 from clinics.models import StaffMembership
+from clinics.selectors import organisation_ids_for_staff, service_ids_for_staff
 from epj.desk.models import AbsenceNotice, Case, DeskAttachment
 from epj.models import PatientRelationship
 from epj.staff import StaffUser as User
@@ -30,22 +31,27 @@ def _own_or_404(user: User | AnonymousUser, queryset: QuerySet[T], **lookup: obj
 
 
 def case_for_staff(*, user: User | AnonymousUser, case_id: int) -> Case:
-    cases = Case.objects.select_related("organisation", "service", "assignee")
-    return _own_or_404(user, cases, pk=case_id, organisation__staff__user=user.pk)
+    cases = Case.objects.prefetch_related("organisation", "service", "assignee")
+    return _own_or_404(user, cases, pk=case_id, organisation_id__in=organisation_ids_for_staff(user=user))
 
 
 def desk_attachment_for_staff(*, user: User | AnonymousUser, attachment_id: int) -> DeskAttachment:
     return _own_or_404(
-        user, DeskAttachment.objects.all(), pk=attachment_id, message__case__organisation__staff__user=user.pk
+        user,
+        DeskAttachment.objects.all(),
+        pk=attachment_id,
+        message__case__organisation_id__in=organisation_ids_for_staff(user=user),
     )
 
 
 def absence_for_staff(*, user: User | AnonymousUser, notice_id: int) -> AbsenceNotice:
-    notices = AbsenceNotice.objects.select_related("service")
-    return _own_or_404(user, notices, pk=notice_id, service__organisation__staff__user=user.pk)
+    notices = AbsenceNotice.objects.prefetch_related("service")
+    return _own_or_404(user, notices, pk=notice_id, service_id__in=service_ids_for_staff(user=user))
 
 
 def relationship_for_staff(*, user: User | AnonymousUser, relationship_id: int) -> PatientRelationship:
     """A relationship on one of the staff member's own organisation's service lists, or 404."""
-    relationships = PatientRelationship.objects.select_related("patient", "service__organisation")
-    return _own_or_404(user, relationships, pk=relationship_id, patient__organisation__staff__user=user.pk)
+    relationships = PatientRelationship.objects.select_related("patient").prefetch_related("service__organisation")
+    return _own_or_404(
+        user, relationships, pk=relationship_id, patient__organisation_id__in=organisation_ids_for_staff(user=user)
+    )

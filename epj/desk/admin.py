@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from epj.desk.models import AbsenceNotice, Case, Charge, Frikort
 from helsenorge.admin_metadata import MetadataOnlyAdmin
+from helsenorge.admin_stores import RegisterColumnsApart
 
 
 @admin.register(Frikort)
@@ -11,13 +12,14 @@ class FrikortAdmin(admin.ModelAdmin):
 
 
 @admin.register(AbsenceNotice)
-class AbsenceNoticeAdmin(admin.ModelAdmin):
+class AbsenceNoticeAdmin(RegisterColumnsApart):
     list_display = ("service", "starts", "ends", "substitute", "cancelled")
+    list_prefetch = ("service",)
 
 
 # Medications are absent: the list is the patient's health content (break-glass page).
 @admin.register(Case)
-class CaseAdmin(MetadataOnlyAdmin):
+class CaseAdmin(RegisterColumnsApart, MetadataOnlyAdmin):
     """A case as workflow: who has it and when it is due. Subject, messages and attachments stay out."""
 
     list_display = ("pk", "organisation", "service", "kind", "state", "due_at", "created_at")
@@ -36,6 +38,7 @@ class CaseAdmin(MetadataOnlyAdmin):
         "closed_at",
     )
     search_fields = ("patient_nin", "conversation_ref")
+    list_prefetch = ("organisation", "service")
 
 
 @admin.register(Charge)

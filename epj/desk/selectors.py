@@ -1,11 +1,12 @@
 """Reads for the clinic desk."""
 
 import datetime
+from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from clinics.models import Organisation, StaffMembership
+from clinics.models import Organisation, Service, StaffMembership
 from epj.desk.models import AbsenceNotice, Case, DeskMessage
 from epj.models import Delivery, EpjPatient, PatientRelationship
 from epj.staff import StaffUser as User
@@ -33,7 +34,7 @@ def desk_cases(
     )
     cases = (
         Case.objects.filter(organisation=organisation)
-        .select_related("service", "assignee")
+        .prefetch_related("service", "assignee")
         .annotate(answer_rejected=Exists(answer_rejected))
     )
     patient = " ".join(patient.split())
@@ -76,9 +77,10 @@ def colleagues(*, organisation: Organisation) -> QuerySet[StaffMembership]:
 
 def absence_notices(*, organisation: Organisation) -> QuerySet[AbsenceNotice]:
     today = timezone.localdate()
+    services = list(Service.objects.filter(organisation=organisation).values_list("pk", flat=True))
     return (
-        AbsenceNotice.objects.filter(service__organisation=organisation, cancelled=False, ends__gte=today)
-        .select_related("service")
+        AbsenceNotice.objects.filter(service_id__in=services, cancelled=False, ends__gte=today)
+        .prefetch_related("service")
         .order_by("starts")
     )
 
@@ -98,13 +100,10 @@ def desk_organisations(*, user: User) -> list[Organisation]:
 
 def epj_patients_find(*, organisation: Organisation, text: str) -> QuerySet[EpjPatient]:
     """The organisation's own patients whose names hold every word of `text` (any case), or whose
-    identity number starts with it, each with the service lists they are or were on. Empty text
+    identity number starts with it (`with_service_lists` adds the lists they are on). Empty text
     finds no one: this is a lookup, not a register dump."""
     words = text.split()
-    lists = PatientRelationship.objects.select_related("service").order_by("-active", "service__name")
-    patients = EpjPatient.objects.filter(organisation=organisation).prefetch_related(
-        Prefetch("relationships", queryset=lists)
-    )
+    patients = EpjPatient.objects.filter(organisation=organisation)
     if not words:
         return patients.none()
     if len(words) == 1 and words[0].isdigit():
@@ -112,3 +111,20 @@ def epj_patients_find(*, organisation: Organisation, text: str) -> QuerySet[EpjP
     for word in words:
         patients = patients.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
     return patients.order_by("family_name", "given_name", "pk")
+
+
+def with_service_lists(patients: Iterable[EpjPatient]) -> list[tuple[EpjPatient, list[PatientRelationship]]]:
+    """Each patient with the service lists they are or were on, current ones first, then by the
+    service's name in the register's order (the services are read in a statement of their own)."""
+    patients = list(patients)
+    relationships = list(PatientRelationship.objects.filter(patient__in=patients))
+    services = Service.objects.filter(pk__in={r.service_id for r in relationships}).order_by("name")
+    ranked = {service.pk: (rank, service) for rank, service in enumerate(services)}
+    by_patient: dict[int, list[PatientRelationship]] = {}
+    for relationship in relationships:
+        relationship.service = ranked[relationship.service_id][1]
+        by_patient.setdefault(relationship.patient_id, []).append(relationship)
+    return [
+        (patient, sorted(by_patient.get(patient.pk, []), key=lambda r: (not r.active, ranked[r.service_id][0])))
+        for patient in patients
+    ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -402,6 +402,16 @@ def prescription_issue(
     return resept
 
 
+def _case_locked(case: Case) -> Case:
+    """The case's row again, locked; its service and organisation are read from the register apart."""
+    with_organisation = Service.objects.select_related("organisation")
+    return (
+        Case.objects.select_for_update()
+        .prefetch_related(Prefetch("service", queryset=with_organisation), "organisation")
+        .get(pk=case.pk)
+    )
+
+
 REPLY_OUTCOMES = (DeskMessage.Outcome.NONE, DeskMessage.Outcome.RENEWED, DeskMessage.Outcome.REFUSED)
 
 
@@ -414,7 +424,7 @@ def case_reply(
     Only a role that may answer the case's kind answers it (epj/roles.py): e-konsultasjon and
     renewals are clinicians' work, so the fee is never recorded by reception.
     """
-    case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
+    case = _case_locked(case)
     staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet og kan ikke besvares."))
@@ -487,7 +497,7 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
 
     Closing is an answer too (the citizen reads it), so it takes the role that answers the kind.
     """
-    case = Case.objects.select_for_update().select_related("service__organisation", "organisation").get(pk=case.pk)
+    case = _case_locked(case)
     staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er allerede avsluttet."))
@@ -522,7 +532,7 @@ def case_claim(*, case: Case, user: User) -> Case:
     )
     if not updated:
         raise ValidationError(_("Saken er avsluttet."))
-    case = Case.objects.select_related("organisation").get(pk=case.pk)
+    case = Case.objects.prefetch_related("organisation").get(pk=case.pk)
     audit_write(
         actor=user,
         organisation=case.organisation,
@@ -540,7 +550,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
     The row is locked before its state is read, so a close committed a moment earlier is seen
     and refused, never overwritten. `user` (who handed it over) goes into the staff audit trail.
     """
-    case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+    case = Case.objects.select_for_update().prefetch_related("organisation").get(pk=case.pk)
     if user is not None:
         staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
     if case.state == Case.State.CLOSED:

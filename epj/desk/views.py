@@ -36,6 +36,7 @@ from epj.desk.selectors import (
     desk_organisations,
     epj_patients_find,
     is_overdue,
+    with_service_lists,
 )
 from epj.desk.services import (
     absence_cancel,
@@ -321,6 +322,7 @@ def _patients_page(request, membership, *, add_form: PatientListAddForm, status:
             "may_keep_lists": membership_may(membership=membership, action=StaffAction.PATIENT_LIST),
             "searched": bool(text.strip()),
             "page": page,
+            "rows": with_service_lists(page.object_list),
         },
         status=status,
     )

@@ -26,7 +26,7 @@ def copy_request_for(
     """(membership, request) for staff of the organisation the request was sent to, or 404."""
     membership = desk_membership_for(user=user, organisation_id=organisation_id)
     request = (
-        CopyRequest.objects.select_related("service")
+        CopyRequest.objects.prefetch_related("service")
         .filter(pk=request_id, organisation_id=membership.organisation_id)
         .first()
     )
@@ -68,7 +68,7 @@ def shared_document_for_clinician(
     """(membership, person, document) for a treating clinician, or 404."""
     membership, person = treated_patient_for(user=user, organisation_id=organisation_id, person_id=person_id)
     document = (
-        HospitalDocument.objects.select_related("organisation")
+        HospitalDocument.objects.prefetch_related("organisation")
         .filter(document_id=document_id, patient_nin=person.nin)
         .first()
     )

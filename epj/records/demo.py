@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinics.models import Organisation, Process
+from clinics.selectors import service_ids_with_process
 from epj.records.models import HospitalDocument, RecordNote
 from epj.selectors import epj_relationships
 
@@ -91,7 +92,7 @@ def seed_records() -> tuple[int, int]:
         patients = {
             r.patient
             for r in epj_relationships().filter(
-                service__organisation=hospital, service__processes__process=Process.DOCUMENTS
+                service_id__in=service_ids_with_process(organisation_id=hospital.pk, process=Process.DOCUMENTS)
             )
         }
         for patient in sorted(patients, key=lambda p: p.pk):

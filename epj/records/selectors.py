@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from clinics.models import Organisation
+from clinics.selectors import hospital_organisation_ids
 from epj.models import Delivery, EpjPatient, JournalEntry
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument, RecordNote
 from epj.selectors import epj_treated_nins
@@ -18,10 +19,8 @@ def copy_requests_for_desk(*, organisation: Organisation, state: str = "") -> Qu
     "Open" lists the work to do: requests not answered yet and those whose copy Helsenorge
     rejected.
     """
-    qs = (
-        CopyRequest.objects.filter(organisation=organisation)
-        .select_related("service")
-        .prefetch_related(Prefetch("dispatches", queryset=CopyDispatch.objects.order_by("-pk")))
+    qs = CopyRequest.objects.filter(organisation=organisation).prefetch_related(
+        "service", Prefetch("dispatches", queryset=CopyDispatch.objects.order_by("-pk"))
     )
     if state == CopyRequest.State.OPEN:
         qs = qs.filter(state__in=[CopyRequest.State.OPEN, CopyRequest.State.REJECTED])
@@ -45,7 +44,7 @@ def pushed_copies_unconfirmed(*, organisation: Organisation, limit: int = 50) ->
     return (
         CopyDispatch.objects.filter(organisation=organisation, request__isnull=True, sent_at__gte=since)
         .exclude(delivery=Delivery.DELIVERED)
-        .select_related("service")
+        .prefetch_related("service")
         .order_by("-sent_at", "-pk")[:limit]
     )
 
@@ -90,8 +89,8 @@ def hospital_documents_published(*, organisation: Organisation) -> QuerySet[Hosp
 def shared_documents_for_patient(*, patient_nin: str, include_confidential: bool) -> QuerySet[HospitalDocument]:
     """Every hospital's shared documents about the patient (the national sharing index, in our EPJ)."""
     qs = HospitalDocument.objects.filter(
-        patient_nin=patient_nin, organisation__is_hospital=True, organisation__active=True
-    ).select_related("organisation")
+        patient_nin=patient_nin, organisation_id__in=hospital_organisation_ids()
+    ).prefetch_related("organisation")
     if not include_confidential:
         qs = qs.filter(confidential=False)
     return qs

@@ -15,16 +15,14 @@ def _member(user: User | AnonymousUser, organisation_id: int) -> bool:
 
 
 def timebook_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> Timebook:
-    timebook = (
-        Timebook.objects.select_related("organisation", "service", "clinician__user").filter(pk=timebook_id).first()
-    )
+    timebook = Timebook.objects.filter(pk=timebook_id).first()
     if timebook is None or not _member(user, timebook.organisation_id):
         raise Http404
     return timebook
 
 
 def slot_for_staff(*, user: User | AnonymousUser, slot_id: int) -> Slot:
-    slot = Slot.objects.select_related("timebook__organisation", "timebook__service").filter(pk=slot_id).first()
+    slot = Slot.objects.select_related("timebook").filter(pk=slot_id).first()
     if slot is None or not _member(user, slot.timebook.organisation_id):
         raise Http404
     return slot
@@ -40,7 +38,7 @@ def booking_for_staff(*, user: User | AnonymousUser, slot: Slot, booking_id: int
 
 def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> tuple[Timebook, StaffMembership]:
     """The timebook and the caller's membership in its organisation (the role goes in the access log)."""
-    timebook = Timebook.objects.select_related("organisation", "clinician__user").filter(pk=timebook_id).first()
+    timebook = Timebook.objects.filter(pk=timebook_id).first()
     if timebook is None or not user.is_authenticated:
         raise Http404
     membership = (
@@ -50,4 +48,5 @@ def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: in
     )
     if membership is None:
         raise Http404
+    timebook.organisation = membership.organisation
     return timebook, membership

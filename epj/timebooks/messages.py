@@ -116,9 +116,11 @@ def _send(
 
 
 def _booking(booking: Booking) -> Booking:
-    return Booking.objects.select_related(
-        "slot__timebook__service__organisation", "slot__timebook__clinician__user"
-    ).get(pk=booking.pk)
+    return (
+        Booking.objects.select_related("slot__timebook")
+        .prefetch_related("slot__timebook__service__organisation", "slot__timebook__clinician__user")
+        .get(pk=booking.pk)
+    )
 
 
 def booking_publish(*, booking: Booking):

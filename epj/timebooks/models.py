@@ -72,7 +72,7 @@ class Timebook(models.Model):
     class Meta:
         verbose_name = _("timebok")
         verbose_name_plural = _("timebøker")
-        ordering = ["organisation__name", "kind", "name"]
+        ordering = ["organisation_id", "kind", "name"]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -228,8 +228,4 @@ def day_grid(*, timebooks: list[Timebook], day: datetime.date) -> Grid:
 
 def calendar_timebooks(*, organisation_id: int) -> list[Timebook]:
     """The organisation's active timebooks, in the order the desk lists them."""
-    return list(
-        Timebook.objects.filter(organisation_id=organisation_id, active=True)
-        .select_related("clinician__user")
-        .order_by("kind", "name")
-    )
+    return list(Timebook.objects.filter(organisation_id=organisation_id, active=True).order_by("kind", "name"))

@@ -17,11 +17,7 @@ FREE_SLOTS_PER_TIMEBOOK = 40
 
 
 def timebooks_for_organisation(*, organisation_id: int) -> QuerySet[Timebook]:
-    return (
-        Timebook.objects.filter(organisation_id=organisation_id)
-        .select_related("service", "clinician__user")
-        .order_by("kind", "name")
-    )
+    return Timebook.objects.filter(organisation_id=organisation_id).prefetch_related("service").order_by("kind", "name")
 
 
 def free_slots(
@@ -44,7 +40,7 @@ def free_slots(
         start__gte=max(start, now),
         start__lt=end,
         booked__lt=F("capacity"),
-    ).select_related("timebook__clinician__user")
+    ).select_related("timebook")
     if timebook_ref:
         qs = qs.filter(timebook_id=timebook_id_of(timebook_ref) or -1)
     if patient_nin:
@@ -59,7 +55,7 @@ def slot_by_ref(ref: str) -> Slot | None:
     pk = slot_id_of(ref)
     if pk is None:
         return None
-    return Slot.objects.select_related("timebook__service__organisation").filter(pk=pk).first()
+    return Slot.objects.select_related("timebook").filter(pk=pk).first()
 
 
 def booking_by_uid(uid: str) -> Booking | None:
@@ -67,7 +63,7 @@ def booking_by_uid(uid: str) -> Booking | None:
         value = uuid.UUID(uid)
     except ValueError:
         return None
-    return Booking.objects.select_related("slot__timebook__service").filter(uid=value).first()
+    return Booking.objects.select_related("slot__timebook").filter(uid=value).first()
 
 
 def slots_for_week(*, timebook: Timebook, week_start: datetime.date) -> QuerySet[Slot]:
