@@ -7,6 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Identitet og folkeregister")
 
     def ready(self):
-        from helsenorge import pagecache
+        from django.conf import settings
+
+        from helsenorge import admin_stores, pagecache, storeboundary
 
         pagecache.connect()
+        admin_stores.install()
+        if getattr(settings, "HN_CHECK_STORE_BOUNDARY", False):
+            storeboundary.install()
