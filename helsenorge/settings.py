@@ -496,10 +496,6 @@ HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minim
 HN_TRANSPORT_REDELIVERY_BASE_SECONDS = env_float("HN_TRANSPORT_REDELIVERY_BASE_SECONDS", 0.1, minimum=0.0)
 HN_TRANSPORT_REDELIVERY_MAX_SECONDS = env_float("HN_TRANSPORT_REDELIVERY_MAX_SECONDS", 5.0, minimum=0.0)
 
-# How the relay hands a document from one system to the other: `transport` publishes each outbox
-# row, CMS signed and encrypted, on the receiver's queue (docs/relay.md); `table` is the
-# shared-table hand-over, a temporary fallback until the stores are split.
-HN_RELAY_HANDOVER = env_choice("HN_RELAY_HANDOVER", ("transport", "table"), "transport")
 # A party without certificates in HN_PKI_DIR gets them from the local test CA on first use. Only
 # for the test PKI (demo, tests, CI): with real certificates a missing one must stop the send.
 HN_PKI_ISSUE_ON_DEMAND = env_bool("HN_PKI_ISSUE_ON_DEMAND", default=HN_TRANSPORT == "embedded" or DEBUG)

@@ -103,7 +103,7 @@ def _documents_ask(message: Message, deadline: float) -> tuple[str, Message | No
     """
     try:
         timeout = max(deadline - time.monotonic(), MIN_WAIT_SECONDS)  # a queued ask gets what is left
-        return "ok", relay_request_sync(side="portal", message=message, timeout=timeout, retain=False)
+        return "ok", relay_request_sync(side="portal", message=message, timeout=timeout)
     except RelayTimeout:
         return "timeout", None
     except RelayRejected:
@@ -164,7 +164,7 @@ def shared_document_live(
         service=service, patient=patient, written_by=written_by, document_id=document_id, relation=relation
     )
     try:
-        reply = relay_request_sync(side="portal", message=message, retain=False)
+        reply = relay_request_sync(side="portal", message=message)
     except RelayTimeout:
         raise SharedDocumentUnavailable(_("Sykehuset svarte ikke i tide. Prøv igjen senere.")) from None
     except RelayRejected:

@@ -5,31 +5,20 @@ from celery import shared_task
 from django.conf import settings
 
 from messaging.notifications import notice_deliver, notices_due
-from messaging.relay.delivery import relay_deliver_due, relay_sweep
-from messaging.relay.edge import over_transport
+from messaging.relay.delivery import relay_sweep
 from messaging.relay.handover import inbox_consume_due, outbox_publish_due
 from messaging.relay.retention import envelopes_purge
 
 
 @shared_task(name="relay.deliver", ignore_result=True)
 def relay_deliver(side: str, channel: str) -> int:
-    """The receiving side's work on the queue "side.channel": over the transport, consume its
-    queues; with the table hand-over, deliver every due envelope addressed to it."""
-    if over_transport():
-        return inbox_consume_due(side=side, channel=channel, publish_between=True)
-    return relay_deliver_due(side=side, channel=channel)
+    """The receiving side's work on the queue "side.channel": consume its queues on the transport."""
+    return inbox_consume_due(side=side, channel=channel, publish_between=True)
 
 
 @shared_task(name="relay.publish", ignore_result=True)
 def relay_publish(to_side: str) -> int:
-    """The SENDING side's worker publishes its due outbox rows addressed to `to_side`.
-
-    Only over the transport. A publish kick can outlive a switch to the table hand-over (a
-    task with a countdown, given back to the broker when its worker stopped): run there, it
-    would publish rows to a queue nobody reads and mark them sent, so they would never be
-    filed. With the table hand-over the receiver's `relay.deliver` takes those rows instead."""
-    if not over_transport():
-        return 0
+    """The SENDING side's worker publishes its due outbox rows addressed to `to_side`."""
     return outbox_publish_due(to_side=to_side)
 
 

@@ -1,14 +1,15 @@
-"""Delivery: claim due envelopes for one receiving queue in batches and hand each to the receiver.
+"""Claiming due outbox rows, and receiving a batch of documents through the inbound path.
 
-Claim and delivery are two commits per *batch*. The claim (a conditional UPDATE; on
-PostgreSQL after SELECT … FOR UPDATE SKIP LOCKED) counts the attempt and marks the rows as
-taken, so two workers never deliver the same row and a row that kills its worker still runs
-out of attempts. Each envelope is then received in its own savepoint of one batch
-transaction: a failing envelope rolls back alone and is scheduled again from the database
-(`next_attempt_at`, exponential back-off with jitter), never with a long Celery countdown.
-A worker that dies mid-batch leaves claimed rows behind; once the claim is older than
-HN_RELAY_STALE_SECONDS any worker may claim them again (the inbox's unique MsgId keeps that
-from filing anything twice).
+The claim (a conditional UPDATE; on PostgreSQL after SELECT … FOR UPDATE SKIP LOCKED) counts
+the attempt and marks the rows as taken, so two publishers never take the same row and a row
+that kills its worker still runs out of attempts. A row that failed is scheduled again from the
+database (`next_attempt_at`, exponential back-off with jitter), never with a long Celery
+countdown. A worker that dies mid-batch leaves claimed rows behind; once the claim is older
+than HN_RELAY_STALE_SECONDS any worker may claim them again.
+
+A batch of received documents is filed in one transaction, optimistically, and redone with a
+savepoint per document when any of them fails or is rejected (`envelopes_receive`; the
+operator's `relay receive` through `envelopes_deliver`).
 """
 
 import datetime
@@ -16,29 +17,25 @@ import logging
 import os
 import random
 import socket
-import time
 from collections.abc import Callable
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from messaging.codec import AppRec, Message
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
-from messaging.relay.edge import inbound_kick_queue, over_transport
+from messaging.relay.edge import inbound_kick_queue
 from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
-from messaging.relay.kicks import relay_kick, relay_kick_consumed
+from messaging.relay.kicks import relay_kick
 from messaging.relay.registry import Reject, batch_flush, batch_lookups
-from messaging.relay.wakeup import reply_wakeup_send
 
 logger = logging.getLogger(__name__)
 
 # Keep one task's hold on a worker short, so a busy async stream cannot starve the sync queue.
 RUN_BUDGET_SECONDS = 2.0
-# A request whose caller gave up is still received, as the real broker would deliver it; its
-# reply is then recorded as discarded.
+# The states a claim takes rows in, as the partial index of due rows lists them (models.py).
 DELIVERABLE = (EnvelopeState.QUEUED, EnvelopeState.EXPIRED)
 # Retries due this soon are woken by a short countdown; later ones by the beat sweeper.
 SHORT_WAKE_SECONDS = 10.0
@@ -87,7 +84,8 @@ class _BatchNeedsCare(Exception):
 
 
 def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, InboundOutcome | None]]:
-    """Receive the claimed envelopes; (id, outcome) per envelope, outcome None when it failed.
+    """Receive claimed envelopes saved on this side (an operator's bytes, `relay receive`);
+    (id, outcome) per envelope, outcome None when it failed.
 
     First optimistically in one transaction without savepoints, with the AppRecs and inbox
     rows inserted in one statement each at the end; if any document is rejected or fails, that
@@ -156,9 +154,6 @@ def _deliver_batch(
                 memo.flush()  # then the settled originals
             except Exception as error:  # e.g. a MsgId a concurrent delivery recorded first
                 raise _BatchNeedsCare from error
-        answered = [e.msg_id for e in envelopes if e.channel == Channel.SYNC and e.pk is not None]
-        if answered:  # the waiting callers block on this instead of polling (wakeup.py)
-            transaction.on_commit(partial(reply_wakeup_send, side=envelopes[0].side, msg_ids=answered))
         now = timezone.now()
         done = {"claimed_by": "", "claimed_at": None}
         Envelope.objects.filter(pk__in=marks[EnvelopeState.SENT], state=EnvelopeState.QUEUED).update(
@@ -200,55 +195,15 @@ def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
 def relay_deliver_due(
     *, side: str, channel: str, worker: str | None = None, budget_seconds: float = RUN_BUDGET_SECONDS
 ) -> int:
-    """Drain the due rows of one receiving queue; the body of the `relay.deliver` task.
+    """Run both halves of one direction in this process: the sender's publisher for rows
+    addressed to `side`, then `side`'s consumer. The in-process stand-in for the two workers
+    (tests, `bench`); the workers run the halves separately (messaging/tasks.py)."""
+    from messaging.relay.handover import inbox_consume_due, outbox_publish_due
 
-    Over the transport this runs both halves of the direction in this process — the sender's
-    publisher for rows addressed to `side`, then `side`'s consumer — as the in-process stand-in
-    for the two workers (tests, `bench`); the workers run the halves separately (messaging/tasks.py).
-    """
     worker = worker or worker_name()
-    if over_transport():
-        from messaging.relay.handover import inbox_consume_due, outbox_publish_due
-
-        published = outbox_publish_due(to_side=side, worker=worker) if channel == Channel.ASYNC else 0
-        consumed = inbox_consume_due(side=side, channel=channel, budget_seconds=budget_seconds)
-        return consumed or published
-    queue = queue_name(side, channel)
-    relay_kick_consumed(queue)
-    deadline = time.monotonic() + budget_seconds
-    delivered = 0
-    fanned_out = False
-    while True:
-        ids = envelopes_claim(side=side, channel=channel, worker=worker, limit=_claim_size(channel))
-        if not ids:
-            break
-        if len(ids) == settings.HN_RELAY_BATCH_SIZE and not fanned_out:
-            # A backlog: wake one more task, so a worker with several pool processes drains
-            # it in parallel (claims never overlap); each task does this at most once.
-            fanned_out = relay_kick(queue, force=True)
-        delivered += len(envelopes_deliver(ids, worker=worker))
-        if time.monotonic() > deadline:
-            relay_kick(queue, force=True)  # more may be waiting: continue in a fresh task
-            return delivered
-    _wake_for_retries(side, channel, queue)
-    return delivered
-
-
-def _claim_size(channel: str) -> int:
-    # A synchronous caller is waiting: take one request at a time, so every pool process
-    # with a delivery task answers one in parallel instead of one task answering all in turn.
-    return 1 if channel == Channel.SYNC else settings.HN_RELAY_BATCH_SIZE
-
-
-def _wake_for_retries(side: str, channel: str, queue: str) -> None:
-    now = timezone.now()
-    soonest = (
-        Envelope.objects.filter(to_side=side, channel=channel, state=EnvelopeState.QUEUED, next_attempt_at__gt=now)
-        .exclude(kind=EnvelopeKind.REPLY)
-        .aggregate(at=Min("next_attempt_at"))["at"]
-    )
-    if soonest is not None and (soonest - now).total_seconds() <= SHORT_WAKE_SECONDS:
-        relay_kick(queue, force=True, countdown=max((soonest - now).total_seconds(), 0.0) + 0.05)
+    published = outbox_publish_due(to_side=side, worker=worker) if channel == Channel.ASYNC else 0
+    consumed = inbox_consume_due(side=side, channel=channel, budget_seconds=budget_seconds)
+    return consumed or published
 
 
 def relay_sweep() -> dict[str, object]:
@@ -269,13 +224,12 @@ def relay_sweep() -> dict[str, object]:
         if _due(side, channel, now).exists():
             queue = queue_name(side, channel)
             kicked[queue] = relay_kick(queue, force=True)
-    if over_transport():
-        # Messages may wait on a side's queues with no kick coming (a redelivery, a broker restart,
-        # another party's sender): every consumer looks once per sweep (the flag keeps it to one).
-        for side in Side.values:
-            for channel in Channel.values:
-                queue = inbound_kick_queue(side, channel)
-                kicked[queue] = relay_kick(queue)
+    # Messages may wait on a side's queues with no kick coming (a redelivery, a broker restart,
+    # another party's sender): every consumer looks once per sweep (the flag keeps it to one).
+    for side in Side.values:
+        for channel in Channel.values:
+            queue = inbound_kick_queue(side, channel)
+            kicked[queue] = relay_kick(queue)
     # A synchronous caller that died never expires its own request.
     orphan_before = now - datetime.timedelta(seconds=settings.HN_SYNC_TIMEOUT_SECONDS + settings.HN_RELAY_STALE_SECONDS)
     expired = Envelope.objects.filter(

@@ -1,7 +1,7 @@
 """The national edge: outbox rows onto the transport, transport messages into the inbound path.
 
-With `HN_RELAY_HANDOVER=transport` (the default) nothing crosses from one system to the other
-except through a queue (docs/relay.md, docs/transport.md):
+Nothing crosses from one system to the other except through a queue (docs/relay.md,
+docs/transport.md):
 
 * The SENDING side's worker publishes each due outbox row to the receiver's `<herid>_async`
   queue — the payload CMS signed with the sender's key and encrypted to the receiver's
@@ -60,10 +60,6 @@ from messaging.transport.envelope import (
 from national.selectors import communication_party
 
 logger = logging.getLogger(__name__)
-
-
-def over_transport() -> bool:
-    return bool(settings.HN_RELAY_HANDOVER == "transport")
 
 
 def inbound_kick_queue(side: str, channel: str) -> str:

@@ -1,8 +1,8 @@
-"""The receiving end of the relay: one claimed envelope in, its effects and its answer out.
+"""The receiving end of the relay: one received envelope in, its effects and its answer out.
 
 `inbound_deliver` runs inside a savepoint of the delivery batch, so everything it does for one
-document — record the MsgId, run the handler, write the AppRec (or sync reply), mark the
-sender's row — commits together or not at all. A `Reject` (from the checks or the handler)
+document — record the MsgId, run the handler, write the AppRec (or sync reply), mark an
+operator's row (`relay receive`) — commits together or not at all. A `Reject` (from the checks or the handler)
 rolls that savepoint back, handler writes included, and `inbound_reject` answers AppRec
 status 2 in a fresh one; any other exception is a transient failure the caller retries.
 Every *answerable* problem becomes an AppRec; only bytes with nobody to answer are
@@ -208,17 +208,7 @@ def inbound_reject(envelope: Envelope, rejection: Reject, memo: BatchMemo | None
     side = envelope.to_side
     apprec = _apprec_for(message, HandlerResult(status=STATUS_REJECTED, errors=[rejection.as_apprec_error()]))
     if envelope.channel == Channel.SYNC:
-        waiting = _sync_request_taken(envelope)
-        answer = _apprec_write(
-            side,
-            envelope,
-            apprec,
-            memo=memo,
-            channel=Channel.SYNC,
-            kind=EnvelopeKind.REPLY,
-            state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
-            note="" if waiting else LATE_NOTE,
-        )
+        answer = _apprec_write(side, envelope, apprec, memo=memo, channel=Channel.SYNC, kind=EnvelopeKind.REPLY)
         outcome = InboundOutcome(REPLIED, answer=answer, detail=str(rejection))
     else:
         answer = _apprec_write(side, envelope, apprec, memo=memo)
@@ -234,9 +224,6 @@ def inbound_reject(envelope: Envelope, rejection: Reject, memo: BatchMemo | None
         memo=memo,
     )
     return outcome
-
-
-LATE_NOTE = "Svaret kom etter tidsavbruddet og ble forkastet"
 
 
 # --- plain asynchronous messages ------------------------------------------------------------
@@ -290,8 +277,6 @@ def _apprec_write(
     memo: BatchMemo,
     channel: str = Channel.ASYNC,
     kind: str = EnvelopeKind.APPREC,
-    state: str = EnvelopeState.QUEUED,
-    note: str = "",
 ) -> Envelope:
     """Put an AppRec in `side`'s outbox, addressed back to the envelope's sender side."""
     now = timezone.now()
@@ -309,8 +294,8 @@ def _apprec_write(
         payload=apprec_build(apprec),
         original_msg_id=apprec.original_msg_id[:100],
         apprec_status=apprec.status,
-        error_text=note or _errors_text(apprec.errors),
-        state=state,
+        error_text=_errors_text(apprec.errors),
+        state=EnvelopeState.QUEUED,
         next_attempt_at=now,
         queued_at=now,
     )
@@ -387,10 +372,7 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
     side = envelope.to_side
     seen = memo.seen(side, message.msg_id)
     if seen:
-        _sync_request_taken(envelope)
         return InboundOutcome(DUPLICATE, answer=seen.answer)
-    # Take the caller's wait: if it already gave up, the reply is still written, as discarded.
-    waiting = _sync_request_taken(envelope)
     _sender_check(envelope, message)
     _validate(side, message, memo)
     handler = routing.routes_for(side).sync_handler(message.msg_type)
@@ -409,11 +391,9 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
         sender_sub_her_id=reply.sender.sub_her_id,
         receiver_her_id=reply.receiver.her_id,
         receiver_sub_her_id=reply.receiver.sub_her_id,
-        # A discarded reply reaches no one, so its content is not kept (shared documents leave no copy).
-        payload=message_build(reply) if waiting else b"",
+        payload=message_build(reply),
         original_msg_id=message.msg_id[:100],
-        state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
-        error_text="" if waiting else LATE_NOTE,
+        state=EnvelopeState.QUEUED,
         next_attempt_at=now,
         queued_at=now,
     )
@@ -457,7 +437,6 @@ def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> Inbou
     seen = memo.seen(side, msg_id)
     if seen:
         if envelope.channel == Channel.SYNC:
-            _sync_request_taken(envelope)
             return InboundOutcome(DUPLICATE, answer=seen.answer)
         return InboundOutcome(DUPLICATE, answer=seen.answer, mark=EnvelopeState.SENT)
     apprec = AppRec(
@@ -472,16 +451,7 @@ def _unreadable(envelope: Envelope, error: CodecError, memo: BatchMemo) -> Inbou
         original_issue_date=header.gen_date if header else None,
     )
     if envelope.channel == Channel.SYNC:
-        waiting = _sync_request_taken(envelope)
-        answer = _apprec_write(
-            side,
-            envelope,
-            apprec,
-            memo=memo,
-            channel=Channel.SYNC,
-            kind=EnvelopeKind.REPLY,
-            state=EnvelopeState.QUEUED if waiting else EnvelopeState.DISCARDED,
-        )
+        answer = _apprec_write(side, envelope, apprec, memo=memo, channel=Channel.SYNC, kind=EnvelopeKind.REPLY)
         outcome = InboundOutcome(REPLIED, answer=answer, detail=reason)
     else:
         answer = _apprec_write(side, envelope, apprec, memo=memo)
@@ -527,24 +497,6 @@ def _inbox_add(
         outcome=outcome,
         answer=answer,
     )
-
-
-def _sync_request_taken(envelope: Envelope) -> bool:
-    """Mark a request received; False when its caller had already given up (expired).
-
-    A request off the transport has no row here: its caller discards a late reply itself."""
-    if envelope.pk is None:
-        return True
-    now = timezone.now()
-    waiting = Envelope.objects.filter(pk=envelope.pk, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.SENT,
-        sent_at=now,
-        claimed_by="",
-        claimed_at=None,
-    )
-    if not waiting:
-        _mark(envelope, sent_at=now)
-    return bool(waiting)
 
 
 def _mark(envelope: Envelope, **fields: object) -> None:

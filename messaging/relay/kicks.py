@@ -97,14 +97,12 @@ PUBLISH_TASK = "relay.publish"
 
 
 def _enqueue(queue: str, countdown: float | None) -> None:
-    from django.conf import settings
-
     from helsenorge.celery import app
 
     side, channel, *inbound = queue.split(".")
     task, celery_queue = DELIVER_TASK, f"{side}.{channel}"
     args: tuple[str, ...] = (side, channel)
-    if settings.HN_RELAY_HANDOVER == "transport" and channel == "async" and not inbound:
+    if channel == "async" and not inbound:
         # Rows addressed to `side` are published by the SENDER's worker (handover.py); the
         # receiver's consumer is kicked as `<side>.<channel>.in` once they are on its queue.
         sender = "epj" if side == "portal" else "portal"

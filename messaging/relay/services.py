@@ -13,15 +13,13 @@ from messaging.codec import AppRec, Foresporsel, Message, codes, document_parse,
 from messaging.codec import now as codec_now
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
 from messaging.relay.delivery import envelopes_deliver
-from messaging.relay.edge import over_transport
 from messaging.relay.handover import sync_call
 from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
 from messaging.relay.intake import ByteStream, Oversize, oversize_dead_letter, oversize_of, payload_read_bounded
-from messaging.relay.kicks import kick_on_commit, relay_kick
+from messaging.relay.kicks import kick_on_commit
 from messaging.relay.outbox import outbox_insert
 from messaging.relay.parties import party_for_her_id, portal_party
 from messaging.relay.registry import RelayRejected, RelayTimeout
-from messaging.relay.wakeup import reply_wakeup_wait
 
 logger = logging.getLogger(__name__)
 
@@ -67,15 +65,18 @@ def relay_send(*, side: str, message: Message) -> Envelope:
     return envelope
 
 
-def relay_request_sync(*, side: str, message: Message, timeout: float | None = None, retain: bool = True) -> Message:
+def relay_request_sync(*, side: str, message: Message, timeout: float | None = None) -> Message:
     """Send a synchronous request and wait for the reply correlated by MsgId.
 
-    retain=False: the reply's payload is not kept once handed over (shared hospital documents
-    are read live and must leave no copy behind, docs/journal.md).
+    The request goes to the receiver's `_sync` queue, the reply comes back on this process's
+    `_syncreply` queue; the caller's request row records the outcome (delivered, rejected or
+    expired). The reply is handed over and not kept here, so shared hospital documents leave no
+    copy behind (docs/journal.md).
 
     Raises RelayTimeout after `timeout` seconds (HN_SYNC_TIMEOUT_SECONDS by default); a reply
-    that comes later is recorded as discarded. Raises RelayRejected when the receiver answers
-    with an AppRec. Must run outside any transaction, since the receiver has to see the request.
+    that comes later is discarded by the reply queue's reader (logged), never returned. Raises
+    RelayRejected when the receiver answers with an AppRec. Must run outside any transaction,
+    since the receiver has to see the request.
     """
     _check_side(side)
     if connection.in_atomic_block:
@@ -83,40 +84,8 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
             "relay_request_sync must run outside transaction.atomic(): the receiver must see the request"
         )
     timeout = settings.HN_SYNC_TIMEOUT_SECONDS if timeout is None else timeout
-    deadline = time.monotonic() + timeout
     with transaction.atomic():
         request = _envelope_create(side=side, message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
-    if over_transport():
-        return _request_over_transport(request, message=message, timeout=timeout, retain=retain)
-    relay_kick(request.queue, force=True)  # one delivery task per request: answered in parallel
-    pause = 0.002
-    while time.monotonic() < deadline:
-        reply = _reply_for(request)
-        if reply is not None:
-            return _reply_consume(request, reply, retain=retain)
-        # Block on the receiver's wake-up (Redis) rather than poll: fifty waiting callers
-        # polling would cost the receiver the CPU it needs to answer them.
-        left = max(deadline - time.monotonic(), 0)
-        if reply_wakeup_wait(side=request.side, msg_id=request.msg_id, seconds=left) is None:
-            time.sleep(min(pause, left))
-            pause = min(pause * 1.5, 0.05)
-    # Give up, unless the receiver took the request first: then its reply is already committed.
-    expired = Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
-        state=EnvelopeState.EXPIRED,
-        error_text=f"Tidsavbrudd etter {timeout:g} s",
-    )
-    reply = None if expired else _reply_for(request)
-    if reply is not None:
-        return _reply_consume(request, reply, retain=retain)
-    raise RelayTimeout(f"no reply to {message.msg_type} {message.msg_id} within {timeout:g} s")
-
-
-def _request_over_transport(request: Envelope, *, message: Message, timeout: float, retain: bool) -> Message:
-    """The request on the receiver's `_sync` queue, the reply from this process's `_syncreply` queue.
-
-    The caller's request row records the outcome (delivered, rejected or expired); the reply is
-    handed over and not kept here (`retain` matters only for the table hand-over's shared row).
-    A reply after the timeout is discarded by the reply queue's reader (logged), never returned."""
     payload = sync_call(request, timeout=timeout)
     now = timezone.now()
     if payload is None:
@@ -141,34 +110,6 @@ def _request_over_transport(request: Envelope, *, message: Message, timeout: flo
 
 def _apprec_text(apprec: AppRec) -> str:
     return "; ".join(f"{e.code} {e.text}" for e in apprec.errors)
-
-
-def _reply_for(request: Envelope) -> Envelope | None:
-    return Envelope.objects.filter(
-        to_side=request.side,
-        kind=EnvelopeKind.REPLY,
-        original_msg_id=request.msg_id,
-        state=EnvelopeState.QUEUED,
-    ).first()
-
-
-def _reply_consume(request: Envelope, reply: Envelope, *, retain: bool = True) -> Message:
-    document = document_parse(bytes(reply.payload))
-    now = timezone.now()
-    rejected = isinstance(document, AppRec)
-    with transaction.atomic():
-        consumed = {} if retain else {"payload": b""}
-        Envelope.objects.filter(pk=reply.pk).update(state=EnvelopeState.DELIVERED, delivered_at=now, **consumed)
-        Envelope.objects.filter(pk=request.pk).update(
-            state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
-            rejected_at=now if rejected else None,
-            delivered_at=None if rejected else now,
-            apprec_status=document.status if isinstance(document, AppRec) else None,
-            error_text=reply.error_text,
-        )
-    if isinstance(document, AppRec):
-        raise RelayRejected(document)
-    return document
 
 
 def envelope_replay(*, envelope_id: int) -> bool:

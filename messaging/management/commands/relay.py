@@ -19,7 +19,6 @@ from messaging.relay import (
     relay_receive_stream,
     relay_status,
 )
-from messaging.relay.edge import over_transport
 from messaging.relay.handover import dead_queue_replay, transport_queue_depths, wire_receive
 from messaging.relay.inbound import APPLIED, DUPLICATE, REJECTED, UNUSABLE
 from messaging.relay.selectors import transport_errors
@@ -103,18 +102,15 @@ class Command(BaseCommand):
                     "uten kjent melding: se `relay errors`."
                 )
             )
-        if over_transport():
-            depths = transport_queue_depths()
-            self.stdout.write(f"Køer i transporten ({settings.HN_TRANSPORT}), meldinger som venter:")
-            for queue, depth in sorted(depths.items()):
-                if depth or not queue.endswith("_dead"):
-                    self.stdout.write(f"  {queue:<40} {depth}")
+        depths = transport_queue_depths()
+        self.stdout.write(f"Køer i transporten ({settings.HN_TRANSPORT}), meldinger som venter:")
+        for queue, depth in sorted(depths.items()):
+            if depth or not queue.endswith("_dead"):
+                self.stdout.write(f"  {queue:<40} {depth}")
 
     def do_dead(self, *, limit, **_):
         rows = list(dead_letters(limit=limit))
-        dead_queues = (
-            {q: n for q, n in transport_queue_depths().items() if q.endswith("_dead") and n} if over_transport() else {}
-        )
+        dead_queues = {q: n for q, n in transport_queue_depths().items() if q.endswith("_dead") and n}
         for queue, depth in sorted(dead_queues.items()):
             self.stdout.write(f"{queue}: {depth} melding(er) i transportens dødkø (`relay replay --queue {queue}`)")
         if not rows and not dead_queues:
