@@ -92,7 +92,6 @@ class Stack:
 def stack(django_db_setup, settings):
     portal = unique_her_id()
     settings.HN_TRANSPORT = "amqp"
-    settings.HN_RELAY_HANDOVER = "transport"
     settings.HN_PORTAL_HER_ID = portal
     edge.transport_reset()
     service = f.gp_service(organisation=f.OrganisationFactory(her_id=unique_her_id()), name="Fastlege Kari Lege")
@@ -105,7 +104,6 @@ def stack(django_db_setup, settings):
         **FAULT_ENV,
         "HN_TRANSPORT": "amqp",
         "HN_AMQP_URL": settings.HN_AMQP_URL,
-        "HN_RELAY_HANDOVER": "transport",
         "HN_PORTAL_HER_ID": str(portal),
     }
     current = Stack(

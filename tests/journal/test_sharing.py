@@ -173,7 +173,7 @@ def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
         document_id=hospital.nora_doc.document_id,
     )
     with pytest.raises(RelayTimeout):
-        relay_request_sync(side="portal", message=message, timeout=0.05, retain=False)
+        relay_request_sync(side="portal", message=message, timeout=0.05)
     time.sleep(0.1)
     # The request's time to live was the caller's timeout: the hospital never answers it.
     assert inbox_consume_due(side="epj", channel="sync") == 0

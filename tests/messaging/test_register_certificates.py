@@ -25,11 +25,6 @@ from tests.messaging.cms_support import protect_unchecked
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
 
-@pytest.fixture(autouse=True)
-def over_transport(settings):
-    settings.HN_RELAY_HANDOVER = "transport"
-
-
 @pytest.fixture
 def clinic(db):
     return gp_with_patient()

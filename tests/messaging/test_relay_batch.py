@@ -1,21 +1,15 @@
-"""Per-batch lookups shared by handlers, and the sync caller's wake-up (docs/relay.md, performance)."""
-
-import uuid
+"""Per-batch lookups shared by handlers (docs/relay.md, performance)."""
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
 from epj.models import JournalEntry
 from epj.services import epj_outage_start
-from messaging.codec import codes
-from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState
+from messaging.models import Envelope, EnvelopeState
 from messaging.relay import batch_lookup, clinic_party, edge
-from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due
+from messaging.relay.delivery import relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.registry import batch_lookups
-from messaging.relay.services import _envelope_create
-from messaging.relay.wakeup import reply_wakeup_send, reply_wakeup_wait
 from messaging.transport.envelope import async_queue
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
@@ -73,30 +67,3 @@ def test_an_outage_is_seen_by_the_next_batch(clinic):
     queue = async_queue(service.organisation.her_id)
     assert edge.transport().queue_depths([queue])[queue] == 1 or edge.transport().receive(queue, 1.0) is not None
     assert Envelope.objects.get(side="portal", msg_id=second.msg_id).state == EnvelopeState.SENT
-
-
-needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis for the wake-up (CI's second pass)")
-
-
-@needs_redis
-def test_wakeup_reaches_the_waiting_caller_and_only_it():
-    msg_id = str(uuid.uuid4())
-    assert reply_wakeup_wait(side="portal", msg_id=msg_id, seconds=0.05) is False
-    reply_wakeup_send(side="portal", msg_ids=[msg_id])
-    assert reply_wakeup_wait(side="epj", msg_id=msg_id, seconds=0.05) is False  # another side's key
-    assert reply_wakeup_wait(side="portal", msg_id=msg_id, seconds=0.05) is True
-
-
-@needs_redis
-def test_delivering_a_sync_request_wakes_its_caller(clinic, django_capture_on_commit_callbacks):
-    service, nora = clinic
-    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
-    message.msg_type = codes.DIALOG_INNBYGGER_TEST
-    with transaction.atomic():  # what relay_request_sync commits before it waits
-        request = _envelope_create(side="portal", message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
-    claimed = envelopes_claim(side="epj", channel="sync", worker="w", limit=1)
-    assert claimed == [request.pk]
-    with django_capture_on_commit_callbacks(execute=True):
-        envelopes_deliver(claimed, worker="w")
-    assert Envelope.objects.get(kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id).state == EnvelopeState.QUEUED
-    assert reply_wakeup_wait(side="portal", msg_id=request.msg_id, seconds=0.05) is True

@@ -1,7 +1,6 @@
-"""The relay over the national transport (HN_RELAY_HANDOVER=transport): each document leaves the
-sender's outbox as a CMS signed-and-encrypted message on the receiver's queue, and the receiver
-files it from there into its own records. Runs on the configured transport (embedded, or RabbitMQ
-with HN_TRANSPORT=amqp)."""
+"""The relay over the national transport: each document leaves the sender's outbox as a CMS
+signed-and-encrypted message on the receiver's queue, and the receiver files it from there into
+its own records. Runs on the configured transport (embedded, or RabbitMQ with HN_TRANSPORT=amqp)."""
 
 import dataclasses
 import json
@@ -31,11 +30,6 @@ from messaging.transport.envelope import (
 )
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
-
-
-@pytest.fixture(autouse=True)
-def over_transport(settings):
-    settings.HN_RELAY_HANDOVER = "transport"
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ from tests.messaging.relay_support import gp_with_patient, patient_of, send
 QUEUE = "epj.async"
 
 
-@pytest.fixture(autouse=True)
-def over_transport(settings):
-    settings.HN_RELAY_HANDOVER = "transport"
-
-
 @pytest.fixture
 def enqueued(monkeypatch):
     """The publish tasks the kicks would have enqueued (none reaches a broker)."""

@@ -12,13 +12,13 @@ from django.conf import settings as django_settings
 from django.db.models import F
 from django.utils import timezone
 
-from epj.services import epj_outage_end, epj_outage_start
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
-from messaging.relay import clinic_party, envelope_for, envelope_replay
+from messaging.relay import clinic_party, edge, envelope_for, envelope_replay
 from messaging.relay.delivery import relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.retention import envelopes_purge, envelopes_purge_batch
 from messaging.tasks import relay_purge_settled
+from messaging.transport import PublishError
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
 
@@ -89,13 +89,11 @@ def test_settled_message_content_is_gone_after_the_period_and_its_metadata_kept(
     assert relay_purge_settled() == 0
 
 
-def test_dead_letter_keeps_its_content_until_resolved(clinic, settings):
-    # A row dies the same way whether publishing or (the table hand-over) delivering failed;
-    # the table hand-over makes one here with nothing but an outage.
-    settings.HN_RELAY_HANDOVER = "table"
+def test_dead_letter_keeps_its_content_until_resolved(clinic, settings, monkeypatch):
     settings.HN_RELAY_MAX_ATTEMPTS = 1
     service, nora = clinic
-    epj_outage_start(reason="Vedlikehold")
+    refused = PublishError("Megleren tok ikke imot meldingen")
+    monkeypatch.setattr(edge, "publish_many", lambda messages: [refused for _ in messages])
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
     send(message)
     relay_deliver_due(side="epj", channel="async")
@@ -108,7 +106,7 @@ def test_dead_letter_keeps_its_content_until_resolved(clinic, settings):
     assert bytes(dead.payload) == content and dead.purged_at is None and dead.payload_sha256 == ""
 
     # Resolved by the operator: replayed, delivered, and from then on it ages like any other.
-    epj_outage_end()
+    monkeypatch.undo()  # the broker is back
     assert envelope_replay(envelope_id=dead.pk)
     deliver_all()
     dead.refresh_from_db()

@@ -1,11 +1,12 @@
 """The XML attack corpus through the real queues, with real worker processes, beside legitimate traffic.
 
-The hostile documents enter the way the broker would hand them over: an envelope on the EPJ's
-queue carrying the bytes and the transport metadata (MsgId, the from-party's HER-id). The
-legitimate e-kontakt messages are sent the way features send them (`relay_send`). Afterwards:
-every hostile document got its AppRec with the right 8221 code, the workers are alive, no
-application row mentions a hostile MsgId, and every legitimate message was filed exactly once
-and delivered.
+The hostile documents enter as a party's outbox row carrying the bytes and the transport
+metadata (MsgId, the from-party's HER-id): the sending worker signs, encrypts and publishes them
+on the EPJ's queue like any other. The legitimate e-kontakt messages are sent the way features
+send them (`relay_send`). Afterwards: every hostile document got its AppRec with the right 8221
+code, or, where the receiver's transport checks refuse it first, its error message on the
+sending party's `_error` queue; the workers are alive, no application row mentions a hostile
+MsgId, and every legitimate message was filed exactly once and delivered.
 """
 
 import pytest
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from epj.models import JournalEntry
 from messaging.codec import codes, new_msg_id
-from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage, TransportErrorMessage
 from messaging.relay import relay_send
 from messaging.relay.kicks import kick_on_commit
 from tests.security.conftest import make_clinic
@@ -26,10 +27,17 @@ from tests.workers import celery_workers, wait_until
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 
 LEGIT_BETWEEN = 6  # legitimate messages sent before each hostile one
+# Refused by the receiver's transport checks before the inbound path: an error message to the
+# from-party instead of an AppRec (docs/transport.md).
+TRANSPORT_FAULTS = {
+    "not-xml": "transport:not-well-formed-xml",
+    "spoof-claims-portal": "abuse:spoofing-attack",
+    "spoof-claims-clinic": "abuse:spoofing-attack",
+}
 
 
 def broker_delivers(case, clinic) -> Envelope:
-    """Put hostile bytes on the EPJ's queue as the broker would: with transport metadata."""
+    """An outbox row with hostile bytes and transport metadata, which the sending worker publishes."""
     now = timezone.now()
     with transaction.atomic():
         envelope = Envelope.objects.create(
@@ -74,16 +82,9 @@ def rows_mentioning(msg_ids) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def table_workers(django_db_setup, django_db_blocker):
-    """Workers on the table hand-over: the hostile bytes must reach the EPJ's parser unwrapped.
-
-    Over the transport a document that is not well-formed XML is a transport fault answered on the
-    sender's `_error` queue (tests/messaging/test_relay_over_transport.py), not an AppRec; this
-    corpus checks the codec's AppRec codes, so it runs on the hand-over that still delivers raw
-    bytes (HN_RELAY_HANDOVER=table, docs/relay.md).
-    """
+def relay_workers(django_db_setup, django_db_blocker):
     _broker_purge()
-    with django_db_blocker.unblock(), celery_workers(beat=True, env={"HN_RELAY_HANDOVER": "table"}) as workers:
+    with django_db_blocker.unblock(), celery_workers(beat=True) as workers:
         yield workers
 
 
@@ -99,9 +100,7 @@ def _broker_purge():
             Queue(queue).bind(connection.default_channel).purge()
 
 
-def test_hostile_documents_are_refused_beside_legitimate_traffic(table_workers, settings):
-    relay_workers = table_workers
-    settings.HN_RELAY_HANDOVER = "table"
+def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
     clinic = make_clinic()
     legit = send_legit(clinic, 1, 0)
     wait_until(
@@ -123,12 +122,19 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(table_workers, 
         interval=0.25,
         message=f"all {len(legit)} legitimate messages delivered",
     )
-    answered = [envelope.pk for case, envelope in hostile if case.code]
+    answered = [envelope.pk for case, envelope in hostile if case.code and case.name not in TRANSPORT_FAULTS]
+    faulted = [envelope.msg_id for case, envelope in hostile if case.name in TRANSPORT_FAULTS]
     wait_until(
         lambda: Envelope.objects.filter(pk__in=answered, state=EnvelopeState.REJECTED).count() == len(answered),
         timeout=120,
         interval=0.25,
         message="every hostile document's AppRec back at the sender",
+    )
+    wait_until(
+        lambda: TransportErrorMessage.objects.filter(original_msg_id__in=faulted).count() == len(faulted),
+        timeout=120,
+        interval=0.25,
+        message="every transport fault's error message filed by the party it was sent to",
     )
 
     # Each hostile document: rejected with its code, answered once.
@@ -136,6 +142,11 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(table_workers, 
         envelope.refresh_from_db()
         if case.replay_of:
             assert envelope.state == EnvelopeState.SENT, case.name  # taken, nothing applied, no new answer
+            continue
+        if case.name in TRANSPORT_FAULTS:
+            error = TransportErrorMessage.objects.get(original_msg_id=envelope.msg_id)
+            assert error.condition == TRANSPORT_FAULTS[case.name], case.name
+            assert not Envelope.objects.filter(side="epj", original_msg_id=envelope.msg_id).exists()
             continue
         assert (envelope.state, envelope.apprec_status) == (EnvelopeState.REJECTED, 2), case.name
         assert envelope.error_text.startswith(f"{case.code} "), (case.name, envelope.error_text)
