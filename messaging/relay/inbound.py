@@ -2,10 +2,10 @@
 
 `inbound_deliver` runs inside a savepoint of the delivery batch, so everything it does for one
 document — record the MsgId, run the handler, write the AppRec (or sync reply), mark an
-operator's row (`relay receive`) — commits together or not at all. A `Reject` (from the checks or the handler)
-rolls that savepoint back, handler writes included, and `inbound_reject` answers AppRec
-status 2 in a fresh one; any other exception is a transient failure the caller retries.
-Every *answerable* problem becomes an AppRec; only bytes with nobody to answer are
+operator's row (`relay receive`) — commits together or not at all. A `Reject` (from the checks
+or the handler) rolls that savepoint back, handler writes included, and `inbound_reject`
+answers AppRec status 2 in a fresh one; any other exception is a transient failure the caller
+retries. Every *answerable* problem becomes an AppRec; only bytes with nobody to answer are
 dead-lettered.
 """
 
