@@ -495,6 +495,9 @@ HN_TRANSPORT_LEASE_SECONDS = env_float("HN_TRANSPORT_LEASE_SECONDS", 60.0, minim
 # with each failed delivery up to the cap, so a failing message is no hot loop (docs/transport.md).
 HN_TRANSPORT_REDELIVERY_BASE_SECONDS = env_float("HN_TRANSPORT_REDELIVERY_BASE_SECONDS", 0.1, minimum=0.0)
 HN_TRANSPORT_REDELIVERY_MAX_SECONDS = env_float("HN_TRANSPORT_REDELIVERY_MAX_SECONDS", 5.0, minimum=0.0)
+# Documents cross from one system to the other only over the transport (docs/relay.md). The
+# shared-table hand-over is gone: a deployment that still asks for it stops here, by name.
+env_choice("HN_RELAY_HANDOVER", ("transport",), "transport")
 
 # A party without certificates in HN_PKI_DIR gets them from the local test CA on first use. Only
 # for the test PKI (demo, tests, CI): with real certificates a missing one must stop the send.

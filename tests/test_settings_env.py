@@ -81,6 +81,7 @@ MALFORMED = [
     ("HN_SYNC_TIMEOUT_SECONDS", "abc", {}),
     ("HN_SYNC_TIMEOUT_SECONDS", "0", {}),  # below the minimum
     ("HN_RELAY_MAX_ATTEMPTS", "many", {}),
+    ("HN_RELAY_HANDOVER", "table", {}),  # the shared-table hand-over is gone
     ("HN_SESSION_SECONDS", "10", {}),
     ("EMAIL_PORT", "70000", {}),
     ("HN_IDPORTEN_ACR", "Level4", {}),

@@ -1,10 +1,17 @@
 """Shared set-up for the relay's tests (in-process, real workers, fault suite)."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import transaction
 
 from messaging.codec import Patient
 from messaging.models import EnvelopeState
-from messaging.relay import envelope_for, relay_send
+from messaging.relay import edge, envelope_for, relay_send
+from messaging.relay.certificates import register_publish
+from messaging.transport.envelope import QueueNames
+from national.models import CertificateRole
+from national.services import party_certificates_publish
 from ops.population import seed_epj_patients
 from tests import factories as f
 
@@ -34,3 +41,20 @@ def settled(msg_id):
     """The message's outbox row once its AppRec arrived (or it died), else None."""
     row = envelope_for(msg_id)
     return row if row.state in SETTLED else None
+
+
+def encryption_certificate_withdrawn(her_id: int) -> None:
+    """An operator's incomplete listing: the register names the party's queues but no longer its
+    encryption certificate, so nothing can be encrypted to it (a real fault, no broker needed)."""
+    edge.own_keys(her_id)  # the party holds its keys (issued by the run's test CA)
+    queues = QueueNames.for_her_id(her_id)
+    party_certificates_publish(
+        her_id=her_id,
+        queues=(queues.async_, queues.sync, queues.error),
+        certificates={CertificateRole.ENCRYPTION: None},
+    )
+
+
+def certificates_listed_again(her_id: int) -> None:
+    """The operator lists the party's certificates from its files again (`manage.py pki publish`)."""
+    register_publish(her_id, directory=Path(settings.HN_PKI_DIR))

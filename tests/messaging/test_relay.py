@@ -14,7 +14,6 @@ from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay import (
     clinic_party,
     dead_letters,
-    edge,
     envelope_for,
     envelope_replay,
     relay_receive_raw,
@@ -26,9 +25,14 @@ from messaging.relay.handover import _publish_claimed
 from messaging.relay.inbound import ACCEPTED, DUPLICATE, REJECTED, UNUSABLE
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.routing import OnAppRec
-from messaging.transport import PublishError
 from tests import factories as f
-from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.messaging.relay_support import (
+    certificates_listed_again,
+    encryption_certificate_withdrawn,
+    gp_with_patient,
+    patient_of,
+    send,
+)
 from tests.messaging.routing_support import routes_added
 
 
@@ -145,23 +149,20 @@ def _built(service, patient) -> bytes:
     return message_build(probe_ekontakt(receiver=clinic_party(service=service), patient=patient))
 
 
-def _refused(messages):
-    return [PublishError("Megleren tok ikke imot meldingen") for _ in messages]
-
-
-def test_a_failed_publish_backs_off_then_dead_letters_then_replays(clinic, settings, monkeypatch):
+def test_a_failed_publish_backs_off_then_dead_letters_then_replays(clinic, settings):
     # The sender's row carries the retries of publishing it; a failure on the receiving side is
     # the transport's to redeliver (test_relay_over_transport.py).
     settings.HN_RELAY_MAX_ATTEMPTS = 2
     service, nora = clinic
-    monkeypatch.setattr(edge, "publish_many", _refused)  # the broker accepts nothing
-    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+    receiver = clinic_party(service=service)
+    encryption_certificate_withdrawn(receiver.her_id)
+    message = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
     send(message)
 
     relay_deliver_due(side="epj", channel="async")
     row = envelope_for(message.msg_id)
     assert (row.state, row.attempts, row.claimed_by) == (EnvelopeState.QUEUED, 1, "")
-    assert "Megleren tok ikke imot" in row.error_text and row.next_attempt_at > row.queued_at
+    assert "encryption" in row.error_text and row.next_attempt_at > row.queued_at
     assert not InboxMessage.objects.exists()  # nothing reached the EPJ
 
     Envelope.objects.filter(pk=row.pk).update(next_attempt_at=row.queued_at)  # the back-off has passed
@@ -171,7 +172,7 @@ def test_a_failed_publish_backs_off_then_dead_letters_then_replays(clinic, setti
     assert list(dead_letters()) == [row]
     assert relay_status().dead == 1
 
-    monkeypatch.undo()  # the broker is back
+    certificates_listed_again(receiver.her_id)
     assert envelope_replay(envelope_id=row.pk)
     deliver_all()
     row.refresh_from_db()

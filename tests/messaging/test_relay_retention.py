@@ -13,13 +13,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
-from messaging.relay import clinic_party, edge, envelope_for, envelope_replay
+from messaging.relay import clinic_party, envelope_for, envelope_replay
 from messaging.relay.delivery import relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.retention import envelopes_purge, envelopes_purge_batch
 from messaging.tasks import relay_purge_settled
-from messaging.transport import PublishError
-from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.messaging.relay_support import (
+    certificates_listed_again,
+    encryption_certificate_withdrawn,
+    gp_with_patient,
+    patient_of,
+    send,
+)
 
 
 @pytest.fixture
@@ -89,12 +94,12 @@ def test_settled_message_content_is_gone_after_the_period_and_its_metadata_kept(
     assert relay_purge_settled() == 0
 
 
-def test_dead_letter_keeps_its_content_until_resolved(clinic, settings, monkeypatch):
+def test_dead_letter_keeps_its_content_until_resolved(clinic, settings):
     settings.HN_RELAY_MAX_ATTEMPTS = 1
     service, nora = clinic
-    refused = PublishError("Megleren tok ikke imot meldingen")
-    monkeypatch.setattr(edge, "publish_many", lambda messages: [refused for _ in messages])
-    message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
+    receiver = clinic_party(service=service)
+    encryption_certificate_withdrawn(receiver.her_id)
+    message = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
     send(message)
     relay_deliver_due(side="epj", channel="async")
     dead = envelope_for(message.msg_id)
@@ -106,7 +111,7 @@ def test_dead_letter_keeps_its_content_until_resolved(clinic, settings, monkeypa
     assert bytes(dead.payload) == content and dead.purged_at is None and dead.payload_sha256 == ""
 
     # Resolved by the operator: replayed, delivered, and from then on it ages like any other.
-    monkeypatch.undo()  # the broker is back
+    certificates_listed_again(receiver.her_id)
     assert envelope_replay(envelope_id=dead.pk)
     deliver_all()
     dead.refresh_from_db()
