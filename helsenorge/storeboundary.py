@@ -15,6 +15,7 @@ The relay's tables are on neither side of the line: each system will keep its ow
 (its outbox and the MsgIds it received) in its own store.
 """
 
+import functools
 import re
 import traceback
 from collections.abc import Callable
@@ -46,6 +47,7 @@ def side_of(model) -> str | None:
     return "epj" if meta.app_label.startswith(EPJ_APP_PREFIX) else "other"
 
 
+@functools.cache
 def _table_sides() -> dict[str, str]:
     """Every table the project's models own, by the side of the line it is on."""
     sides = {}
@@ -69,7 +71,7 @@ def statement_crossing(sql: str, sides: dict[str, str]) -> tuple[set[str], set[s
 
 def statement_check(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict) -> Any:
     """A connection execute wrapper: refuse a statement that crosses the EPJ's store boundary."""
-    crossing = statement_crossing(sql, _sides())
+    crossing = statement_crossing(sql, _table_sides())
     if crossing is not None:
         epj, other = crossing
         report = f"EPJ tables {sorted(epj)} with {sorted(other)} in one statement, from {_caller()}: {sql[:300]}"
@@ -87,15 +89,6 @@ def _caller() -> str:
         if frame.filename.startswith(root) and "/.venv/" not in frame.filename and frame.filename != __file__
     ]
     return " < ".join(reversed(frames[-3:])) or "?"
-
-
-_cache: dict[str, str] = {}
-
-
-def _sides() -> dict[str, str]:
-    if not _cache:
-        _cache.update(_table_sides())
-    return _cache
 
 
 def _wrap(sender, connection, **kwargs) -> None:
