@@ -56,11 +56,13 @@ $(DEMO_SECRET_KEY): | $(BIN)/python
 	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
 	@chmod 600 $@
 
-# Two stores: the portal's and the national services' own (docs/national.md).
+# Three stores: the portal's, the national services' and the EPJ's own (docs/architecture.md).
 migrate: install $(DEMO_SECRET_KEY)
 	$(BIN)/python manage.py database_create --database national
+	$(BIN)/python manage.py database_create --database epj
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py migrate --database national --noinput
+	$(BIN)/python manage.py migrate --database epj --noinput
 
 static: install $(DEMO_SECRET_KEY)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -170,50 +170,58 @@ else:
         }
     }
 
-# The national services' own store (national/routers.py): NATIONAL_DATABASE_URL, validated like
-# DATABASE_URL. Left unset next to a DATABASE_URL, it is derived from it: the same server with the
-# database (or SQLite file) name suffixed "_national", e.g. .../portal -> .../portal_national.
-NATIONAL_DATABASE_URL = env_url("NATIONAL_DATABASE_URL", {"postgres", "postgresql", "sqlite"})
-
-
-def _national_url_derived(url: str) -> str:
+# The other systems' own stores (helsenorge/routers.py): the national services'
+# (NATIONAL_DATABASE_URL) and the EPJ's (EPJ_DATABASE_URL), each validated like DATABASE_URL. Left
+# unset next to a DATABASE_URL, each is derived from it: the same server with the database (or
+# SQLite file) name suffixed, e.g. .../portal -> .../portal_national and .../portal_epj.
+def _store_url_derived(url: str, suffix: str, variable: str) -> str:
     parts = urlsplit(url)
     folder, _slash, name = parts.path.rpartition("/")
     if not name:
-        raise ImproperlyConfigured(
-            "Environment variable DATABASE_URL names no database to derive NATIONAL_DATABASE_URL from; set both."
-        )
-    stem, dot, suffix = name.rpartition(".") if parts.scheme == "sqlite" and "." in name else (name, "", "")
+        raise ImproperlyConfigured(f"Environment variable DATABASE_URL names no database to derive {variable} from; set both.")
+    stem, dot, extension = name.rpartition(".") if parts.scheme == "sqlite" and "." in name else (name, "", "")
     query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}{folder}/{stem}_national{dot}{suffix}{query}"
+    return f"{parts.scheme}://{parts.netloc}{folder}/{stem}_{suffix}{dot}{extension}{query}"
 
 
-if DATABASE_URL and not NATIONAL_DATABASE_URL:
-    NATIONAL_DATABASE_URL = _national_url_derived(DATABASE_URL)
-if NATIONAL_DATABASE_URL:
-    DATABASES["national"] = dj_database_url.parse(
-        NATIONAL_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0)
-    )
-    if DATABASES["national"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["national"]["CONN_HEALTH_CHECKS"] = True
+def _store(variable: str, suffix: str, embedded_name: str) -> dict:
+    url = env_url(variable, {"postgres", "postgresql", "sqlite"})
+    if DATABASE_URL and not url:
+        url = _store_url_derived(DATABASE_URL, suffix, variable)
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / f"{embedded_name}.sqlite3"),
+            "OPTIONS": dict(SQLITE_OPTIONS),
+            "TEST": {"NAME": str(VAR_DIR / f"test-{embedded_name}.sqlite3")},
+        }
+    store = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    if store["ENGINE"] == "django.db.backends.postgresql":
+        store["CONN_HEALTH_CHECKS"] = True
     else:
-        DATABASES["national"]["OPTIONS"] = dict(SQLITE_OPTIONS)
-else:
-    DATABASES["national"] = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(VAR_DIR / "national.sqlite3"),
-        "OPTIONS": dict(SQLITE_OPTIONS),
-        "TEST": {"NAME": str(VAR_DIR / "test-national.sqlite3")},
-    }
-_same_store = {k: DATABASES["national"].get(k) for k in ("ENGINE", "HOST", "PORT", "NAME")} == {
-    k: DATABASES["default"].get(k) for k in ("ENGINE", "HOST", "PORT", "NAME")
-}
-if _same_store:
-    raise ImproperlyConfigured(
-        "Environment variable NATIONAL_DATABASE_URL names the portal's database (DATABASE_URL); "
-        "the national services need their own."
-    )
-DATABASE_ROUTERS = ["national.routers.NationalRouter"]
+        store["OPTIONS"] = dict(SQLITE_OPTIONS)
+    return store
+
+
+DATABASES["national"] = _store("NATIONAL_DATABASE_URL", "national", "national")
+# The EPJ's statements are as hot as the portal's (the relay's outbox insert is prepared there too).
+DATABASES["epj"] = _store("EPJ_DATABASE_URL", "epj", "epj")
+if DATABASES["epj"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["epj"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+
+
+def _store_key(alias: str) -> dict:
+    return {k: DATABASES[alias].get(k) for k in ("ENGINE", "HOST", "PORT", "NAME")}
+
+
+for _alias, _variable in (("national", "NATIONAL_DATABASE_URL"), ("epj", "EPJ_DATABASE_URL")):
+    for _other, _other_variable in (("default", "DATABASE_URL"), ("national", "NATIONAL_DATABASE_URL")):
+        if _alias != _other and _store_key(_alias) == _store_key(_other):
+            raise ImproperlyConfigured(
+                f"Environment variable {_variable} names the same database as {_other_variable}; "
+                "each system needs its own."
+            )
+DATABASE_ROUTERS = ["helsenorge.routers.StoreRouter"]
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -50,8 +50,8 @@ def wait_until(condition, *, timeout: float = 60.0, interval: float = 0.05, mess
 
 
 def database_url_for_workers(alias: str = "default") -> str:
-    """A DATABASE_URL (or NATIONAL_DATABASE_URL, for alias "national") naming the database this
-    test run uses right now."""
+    """A DATABASE_URL (or NATIONAL_DATABASE_URL / EPJ_DATABASE_URL, for alias "national" / "epj")
+    naming the database this test run uses right now."""
     db = connections[alias].settings_dict
     if db["ENGINE"] == "django.db.backends.postgresql":
         auth = db["USER"] or ""
@@ -71,6 +71,7 @@ def worker_env(extra: dict | None = None) -> dict:
             "HN_VAR_DIR": str(settings.VAR_DIR),
             "DATABASE_URL": database_url_for_workers(),
             "NATIONAL_DATABASE_URL": database_url_for_workers("national"),
+            "EPJ_DATABASE_URL": database_url_for_workers("epj"),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "PYTHONUNBUFFERED": "1",
         }

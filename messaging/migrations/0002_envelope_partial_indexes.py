@@ -62,5 +62,5 @@ class Migration(migrations.Migration):
             model_name="envelope",
             index=models.Index(condition=models.Q(("state", "dead")), fields=["dead_at"], name="envelope_dead"),
         ),
-        migrations.RunPython(queue_table_tune, queue_table_untune),
+        migrations.RunPython(queue_table_tune, queue_table_untune, hints={"model_name": "envelope"}),
     ]

@@ -68,5 +68,5 @@ class Migration(migrations.Migration):
                 condition=models.Q(("read_at__isnull", True)), fields=["person"], name="notice_event_unread"
             ),
         ),
-        migrations.RunPython(events_for_existing_notices, migrations.RunPython.noop),
+        migrations.RunPython(events_for_existing_notices, migrations.RunPython.noop, hints={"model_name": "notice"}),
     ]

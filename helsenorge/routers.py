@@ -1,0 +1,69 @@
+"""Database routing: three systems, three stores (DESIGN §2, docs/architecture.md).
+
+- The national services (`national`) live in the `national` store.
+- The EPJ's apps (`epj`, `epj.*`, app labels `epj` and `epj_*`) live in the `epj` store.
+- The relay's records (the outbox, the inbox of received MsgIds, transport errors and queue
+  kicks) exist in both the portal's and the EPJ's store: each side keeps its own, in the same
+  transaction as the change that made them. They have no store of their own, so a query on them
+  must name its side's store (`messaging.relay.stores.relay_db`); one that names none raises
+  instead of reading the portal's rows by accident.
+- Everything else is the portal's (`default`).
+
+Rows relate across stores only through foreign keys without a database constraint
+(`db_constraint=False`, `on_delete=DO_NOTHING`): the EPJ's rows name a register entry or a staff
+user; no statement joins across.
+"""
+
+NATIONAL_DB = "national"
+EPJ_DB = "epj"
+PORTAL_DB = "default"
+
+RELAY_APP = "messaging"
+RELAY_MODELS = frozenset({"envelope", "inboxmessage", "transporterrormessage", "relayqueuekick"})
+
+
+class RelayStoreUnnamed(LookupError):
+    """A query on the relay's records named no store: both sides keep such rows."""
+
+
+def system_store(app_label: str) -> str:
+    """The store an app's tables live in (the relay's records excepted)."""
+    if app_label == "national":
+        return NATIONAL_DB
+    if app_label == "epj" or app_label.startswith("epj_"):
+        return EPJ_DB
+    return PORTAL_DB
+
+
+def is_relay_model(app_label: str, model_name: str | None) -> bool:
+    return app_label == RELAY_APP and model_name in RELAY_MODELS
+
+
+class StoreRouter:
+    def _db(self, model, hints) -> str:
+        if is_relay_model(model._meta.app_label, model._meta.model_name):
+            instance = hints.get("instance")
+            if instance is not None and instance._state.db:
+                return instance._state.db
+            raise RelayStoreUnnamed(
+                f"{model.__name__}: the portal and the EPJ each keep their own; name the side's store "
+                "(.using(relay_db(side)), messaging/relay/stores.py)."
+            )
+        return system_store(model._meta.app_label)
+
+    def db_for_read(self, model, **hints):
+        return self._db(model, hints)
+
+    def db_for_write(self, model, **hints):
+        return self._db(model, hints)
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # Across stores only through the foreign keys without a constraint (module docstring); the
+        # national services' rows name everything by identifier and relate to nothing outside.
+        national = {obj._meta.app_label == "national" for obj in (obj1, obj2)}
+        return len(national) == 1
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        if is_relay_model(app_label, model_name):
+            return db in (PORTAL_DB, EPJ_DB)
+        return db == system_store(app_label)
