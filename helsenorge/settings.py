@@ -170,6 +170,7 @@ else:
         }
     }
 
+
 # The other systems' own stores (helsenorge/routers.py): the national services'
 # (NATIONAL_DATABASE_URL) and the EPJ's (EPJ_DATABASE_URL), each validated like DATABASE_URL. Left
 # unset next to a DATABASE_URL, each is derived from it: the same server with the database (or
@@ -178,7 +179,9 @@ def _store_url_derived(url: str, suffix: str, variable: str) -> str:
     parts = urlsplit(url)
     folder, _slash, name = parts.path.rpartition("/")
     if not name:
-        raise ImproperlyConfigured(f"Environment variable DATABASE_URL names no database to derive {variable} from; set both.")
+        raise ImproperlyConfigured(
+            f"Environment variable DATABASE_URL names no database to derive {variable} from; set both."
+        )
     stem, dot, extension = name.rpartition(".") if parts.scheme == "sqlite" and "." in name else (name, "", "")
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.scheme}://{parts.netloc}{folder}/{stem}_{suffix}{dot}{extension}{query}"

@@ -20,6 +20,7 @@ _OURS = (
     "HN_",
     "DATABASE_URL",
     "NATIONAL_DATABASE_URL",
+    "EPJ_DATABASE_URL",
     "DB_",
     "CELERY_",
     "REDIS_URL",
@@ -76,6 +77,15 @@ MALFORMED = [
     ("NATIONAL_DATABASE_URL", "postgres:///national", {}),  # no host
     # The national services' store must not be the portal's.
     ("NATIONAL_DATABASE_URL", "postgres://db.example.no/portal", {"DATABASE_URL": "postgres://db.example.no/portal"}),
+    ("EPJ_DATABASE_URL", "mysql://x/epj", {}),
+    ("EPJ_DATABASE_URL", "postgres:///epj", {}),  # no host
+    # The EPJ's store is neither the portal's nor the national services'.
+    ("EPJ_DATABASE_URL", "postgres://db.example.no/portal", {"DATABASE_URL": "postgres://db.example.no/portal"}),
+    (
+        "EPJ_DATABASE_URL",
+        "postgres://db.example.no/portal_national",
+        {"DATABASE_URL": "postgres://db.example.no/portal"},
+    ),
     ("CELERY_BROKER_URL", "ftp://x", {}),
     ("REDIS_URL", "http://cache:6379/1", {}),
     ("HN_SYNC_TIMEOUT_SECONDS", "abc", {}),
@@ -175,38 +185,69 @@ def test_values_reach_settings(tmp_path):
     ]
 
 
-NATIONAL_PROBE = (
-    "from django.conf import settings as s; d = s.DATABASES['national']; "
-    "print(d['ENGINE'].rsplit('.', 1)[-1], d.get('HOST') or '-', d['NAME'], d.get('TEST', {}).get('NAME') or '-')"
+STORE_PROBE = (
+    "from django.conf import settings as s; d = s.DATABASES[{alias!r}]; "
+    "print(d['ENGINE'].rsplit('.', 1)[-1], d.get('HOST') or '-', d['NAME'], d.get('TEST', {{}}).get('NAME') or '-')"
 )
 
 
 @pytest.mark.parametrize(
-    "variables,expected",
+    "alias,variable,variables,expected",
     [
-        # Embedded: a second SQLite file in HN_VAR_DIR, and a test file worker processes can share.
-        ({}, ["sqlite3", "-", "{var}/national.sqlite3", "{var}/test-national.sqlite3"]),
-        # Derived from DATABASE_URL: the same server, the name with "_national" appended.
+        # Embedded: a SQLite file of its own in HN_VAR_DIR, and a test file worker processes can share.
+        ("national", None, {}, ["sqlite3", "-", "{var}/national.sqlite3", "{var}/test-national.sqlite3"]),
+        ("epj", None, {}, ["sqlite3", "-", "{var}/epj.sqlite3", "{var}/test-epj.sqlite3"]),
+        # Derived from DATABASE_URL: the same server, the name with "_national" / "_epj" appended.
         (
+            "national",
+            None,
             {"DATABASE_URL": "postgres://portal@db.example.no/portal"},
             ["postgresql", "db.example.no", "portal_national", "-"],
         ),
-        ({"DATABASE_URL": "sqlite:///{var}/db.sqlite3"}, ["sqlite3", "-", "{var}/db_national.sqlite3", "-"]),
+        (
+            "epj",
+            None,
+            {"DATABASE_URL": "postgres://portal@db.example.no/portal"},
+            ["postgresql", "db.example.no", "portal_epj", "-"],
+        ),
+        (
+            "national",
+            None,
+            {"DATABASE_URL": "sqlite:///{var}/db.sqlite3"},
+            ["sqlite3", "-", "{var}/db_national.sqlite3", "-"],
+        ),
+        ("epj", None, {"DATABASE_URL": "sqlite:///{var}/db.sqlite3"}, ["sqlite3", "-", "{var}/db_epj.sqlite3", "-"]),
         # Named: used as given.
         (
-            {
-                "DATABASE_URL": "postgres://portal@db.example.no/portal",
-                "NATIONAL_DATABASE_URL": "postgres://n@nat.example.no/reg",
-            },
+            "national",
+            "NATIONAL_DATABASE_URL",
+            {"DATABASE_URL": "postgres://portal@db.example.no/portal"},
+            ["postgresql", "nat.example.no", "reg", "-"],
+        ),
+        (
+            "epj",
+            "EPJ_DATABASE_URL",
+            {"DATABASE_URL": "postgres://portal@db.example.no/portal"},
             ["postgresql", "nat.example.no", "reg", "-"],
         ),
     ],
-    ids=["embedded", "derived-postgres", "derived-sqlite", "named"],
+    ids=[
+        "national-embedded",
+        "epj-embedded",
+        "national-derived-postgres",
+        "epj-derived-postgres",
+        "national-derived-sqlite",
+        "epj-derived-sqlite",
+        "national-named",
+        "epj-named",
+    ],
 )
-def test_the_national_services_database(tmp_path, variables, expected):
+def test_each_systems_own_database(tmp_path, alias, variable, variables, expected):
     var = str(tmp_path / "var")
     variables = {k: v.format(var=var) for k, v in variables.items()}
-    result = start(tmp_path, "shell", "--no-imports", "-c", NATIONAL_PROBE, **variables)
+    if variable:
+        variables[variable] = "postgres://n@nat.example.no/reg"
+    result = start(tmp_path, "shell", "--no-imports", "-c", STORE_PROBE.format(alias=alias), **variables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [e.format(var=var) for e in expected]
 
