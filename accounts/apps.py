@@ -7,11 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Identitet og folkeregister")
 
     def ready(self):
-        from django.conf import settings
-
-        from helsenorge import admin_stores, pagecache, storeboundary
+        from helsenorge import pagecache
 
         pagecache.connect()
-        admin_stores.install()
-        if getattr(settings, "HN_CHECK_STORE_BOUNDARY", False):
-            storeboundary.install()

@@ -33,7 +33,16 @@ class ServiceAdminForm(forms.ModelForm):
         return kind
 
 
-class ServiceInline(admin.TabularInline):
+class WithdrawnNotDeleted:
+    """An organisation or a service in the register is withdrawn (`active` off), never deleted:
+    other systems keep records naming it in their own stores (the EPJ's cases, timebooks and
+    patient lists; helsenorge/routers.py), which a delete here could neither see nor take along."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceInline(WithdrawnNotDeleted, admin.TabularInline):
     model = Service
     form = ServiceAdminForm
     extra = 0
@@ -41,7 +50,7 @@ class ServiceInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(WithdrawnNotDeleted, admin.ModelAdmin):
     list_display = ("name", "her_id", "org_number", "is_hospital", "active")
     search_fields = ("name", "her_id", "org_number")
     inlines = [ServiceInline]
@@ -53,7 +62,7 @@ class ServiceProcessInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(WithdrawnNotDeleted, admin.ModelAdmin):
     form = ServiceAdminForm
     list_display = ("name", "her_id", "organisation", "kind", "response_days", "active")
     list_filter = ("kind", "active")

@@ -54,10 +54,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # the finders (as in development) instead of indexing the empty STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = True
 
-# Every statement of the suite and of the worker processes it starts is checked against the line
-# the EPJ's own store will draw (helsenorge/storeboundary.py).
-HN_CHECK_STORE_BOUNDARY = True
-
 # Under pytest-xdist the workers share the server stack, and every worker's factories hand out the
 # same HER-ids (so the same queue names) and cache keys: each worker gets a namespace of its own
 # on each server. The RabbitMQ virtual host must exist (.ci/run creates hn-test-gw0 … gw7).

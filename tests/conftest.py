@@ -77,17 +77,6 @@ def production_schemas() -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _store_boundary_kept():
-    """No statement a test ran named an EPJ table together with another system's table
-    (helsenorge/storeboundary.py), even where the code under test caught the error."""
-    from helsenorge import storeboundary
-
-    storeboundary.crossings.clear()
-    yield
-    assert not storeboundary.crossings, "\n".join(storeboundary.crossings)
-
-
-@pytest.fixture(autouse=True)
 def _transport_queues_emptied():
     """Nothing a test left on the transport's queues reaches the next test's consumers."""
     yield

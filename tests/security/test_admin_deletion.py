@@ -1,9 +1,10 @@
-"""The admin's delete page lists the EPJ's rows a delete takes with it, without joining them to
-the register or the user table (helsenorge/admin_stores.py; the suite's statement check,
-helsenorge/storeboundary.py, fails any statement that would)."""
+"""The admin and the rows other systems keep in their own stores (helsenorge/routers.py): a
+register entry is withdrawn, never deleted; a staff user's delete page answers without reaching
+into the EPJ's store, and leaves the EPJ's records as they are."""
 
 import datetime
 
+import pytest
 from django.urls import reverse
 
 from epj.desk.models import AbsenceNotice
@@ -27,20 +28,24 @@ def _notice(cast, service=None) -> AbsenceNotice:
     )
 
 
-def test_deleting_a_service_lists_the_epj_rows_it_takes(client, cast):
-    service = f.ServiceFactory(organisation=cast.gp_org)
-    notice = _notice(cast, service)
-    page = _operator(client).get(reverse("admin:clinics_service_delete", args=[service.pk]))
-    assert page.status_code == 200
-    assert reverse("admin:epj_desk_absencenotice_change", args=[notice.pk]) in page.content.decode()
-    assert AbsenceNotice.objects.filter(pk=notice.pk).exists()
-    protected = _operator(client).get(reverse("admin:clinics_service_delete", args=[cast.gp_service.pk]))
-    assert "Pasientforhold (EPJ)" in protected.content.decode()  # the EPJ's patient list protects it
-
-
-def test_deleting_a_staff_user_asks_without_joining_the_epjs_rows(client, cast):
+@pytest.mark.parametrize("model", ["organisation", "service"])
+def test_a_register_entry_is_withdrawn_not_deleted(client, cast, model):
+    entry = cast.gp_org if model == "organisation" else cast.gp_service
     notice = _notice(cast)
-    page = _operator(client).get(reverse("admin:accounts_user_delete", args=[cast.kari.pk]))
-    assert page.status_code == 200 and cast.kari.email in page.content.decode()
+    operator = _operator(client)
+    assert operator.get(reverse(f"admin:clinics_{model}_delete", args=[entry.pk])).status_code == 403
+    assert operator.post(reverse(f"admin:clinics_{model}_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    change = operator.get(reverse(f"admin:clinics_{model}_change", args=[entry.pk])).content.decode()
+    assert reverse(f"admin:clinics_{model}_delete", args=[entry.pk]) not in change
+    assert type(entry).objects.filter(pk=entry.pk).exists()
+    assert AbsenceNotice.objects.filter(pk=notice.pk, service_id=cast.gp_service.pk).exists()
+
+
+def test_deleting_a_staff_user_leaves_the_epjs_records(client, cast):
+    notice = _notice(cast)
+    user = cast.kari
+    operator = _operator(client)
+    page = operator.get(reverse("admin:accounts_user_delete", args=[user.pk]))
+    assert page.status_code == 200 and user.email in page.content.decode()
     notice.refresh_from_db()
-    assert notice.created_by_id == cast.kari.pk
+    assert notice.created_by_id == user.pk

@@ -1,50 +1,44 @@
-"""The statement check the whole suite runs under (helsenorge/storeboundary.py): no statement
-names an EPJ table together with a table of another system, so the EPJ's tables can move to a
-database of their own."""
+"""The EPJ's tables are in a database of their own (helsenorge/routers.py): a statement that
+joins them to the register or the user table has nothing to join in the store it runs on, so it
+fails; the same read with the register's rows fetched in a statement of their own works."""
 
 import pytest
+from django.db import DatabaseError, connections, router, transaction
 
-from epj.desk.models import Case
+from clinics.models import Organisation
 from epj.models import EpjPatient
-from helsenorge import storeboundary
-from helsenorge.storeboundary import StoreBoundaryCrossed, statement_crossing
+from helsenorge.routers import EPJ_DB, PORTAL_DB, RelayStoreUnnamed
 from messaging.models import Envelope
-
-SIDES = {"epj_desk_case": "epj", "epj_epjpatient": "epj", "clinics_organisation": "other", "accounts_user": "other"}
-
-
-@pytest.mark.parametrize(
-    "sql, crossing",
-    [
-        ('SELECT "epj_desk_case"."id" FROM "epj_desk_case" WHERE "epj_desk_case"."organisation_id" IN (1, 2)', None),
-        ('SELECT "epj_desk_case"."id" FROM "epj_desk_case" INNER JOIN "epj_epjpatient" ON (1 = 1)', None),
-        ('SELECT "clinics_organisation"."id" FROM "clinics_organisation"', None),
-        (
-            'SELECT "epj_desk_case"."id" FROM "epj_desk_case" INNER JOIN "clinics_organisation" ON (1 = 1)',
-            ({"epj_desk_case"}, {"clinics_organisation"}),
-        ),
-        (
-            'SELECT 1 FROM "epj_epjpatient" WHERE "organisation_id" IN (SELECT "id" FROM "accounts_user")',
-            ({"epj_epjpatient"}, {"accounts_user"}),
-        ),
-        ('CREATE TABLE "epj_epjpatient" ("organisation_id" bigint REFERENCES "clinics_organisation" ("id"))', None),
-        ('TRUNCATE "epj_epjpatient", "clinics_organisation";', None),
-    ],
-)
-def test_which_statements_cross(sql, crossing):
-    assert statement_crossing(sql, SIDES) == crossing
+from messaging.relay.stores import relay_db
 
 
-def test_the_relay_tables_are_on_neither_side():
-    assert storeboundary.side_of(Envelope) is None
-    assert storeboundary.side_of(Case) == "epj" and storeboundary.side_of(EpjPatient) == "epj"
+def _tables(alias: str) -> set[str]:
+    with connections[alias].cursor() as cursor:
+        return set(connections[alias].introspection.table_names(cursor))
 
 
-def test_the_suite_refuses_a_join_across(cast):
-    """The check is live in this process: a join from the EPJ's rows into the register fails."""
-    with pytest.raises(StoreBoundaryCrossed, match="clinics_organisation"):
+def test_each_systems_tables_are_in_its_own_store(db):
+    portal, epj = _tables(PORTAL_DB), _tables(EPJ_DB)
+    assert EpjPatient._meta.db_table in epj and EpjPatient._meta.db_table not in portal
+    assert Organisation._meta.db_table in portal and Organisation._meta.db_table not in epj
+    assert "accounts_person" not in epj and "dialogs_thread" not in epj
+    # The relay's records: both sides keep their own.
+    assert Envelope._meta.db_table in portal and Envelope._meta.db_table in epj
+
+
+def test_a_join_across_stores_fails_and_a_read_apart_works(cast):
+    # A savepoint, so PostgreSQL's aborted statement leaves the test's transaction usable.
+    with pytest.raises(DatabaseError, match="clinics_organisation"), transaction.atomic(using=EPJ_DB):
         list(EpjPatient.objects.select_related("organisation"))
-    assert storeboundary.crossings
-    storeboundary.crossings.clear()
-    assert list(EpjPatient.objects.prefetch_related("organisation"))
-    assert not storeboundary.crossings
+    patients = list(EpjPatient.objects.prefetch_related("organisation"))
+    assert patients and all(p.organisation.her_id for p in patients)
+
+
+def test_the_relay_records_name_their_side(db):
+    with pytest.raises(RelayStoreUnnamed, match="relay_db"):
+        Envelope.objects.exists()
+    assert relay_db("portal") == PORTAL_DB and relay_db("epj") == EPJ_DB
+    with pytest.raises(ValueError, match="unknown relay side"):
+        relay_db("national")
+    assert Envelope.objects.using(relay_db("epj")).count() == 0
+    assert router.db_for_read(EpjPatient) == EPJ_DB
