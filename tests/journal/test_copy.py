@@ -7,6 +7,7 @@ from clinics.models import Process
 from epj.models import PatientRelationship
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
+from helsenorge.routers import EPJ_DB
 from journal.models import JournalCopyRequest, JournalDocument
 from journal.services import journal_copy_request
 from messaging.codec import codes, message_parse, schema_validate
@@ -46,7 +47,7 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
         CopyRequest.State.OPEN,
     )
 
-    in_transaction(copy_request_fulfil, membership=membership(cast.reception, cast.gp_org), request=desk)
+    in_transaction(copy_request_fulfil, membership=membership(cast.reception, cast.gp_org), request=desk, using=EPJ_DB)
     deliver_all()
     request.refresh_from_db()
     document = JournalDocument.objects.get()
@@ -132,11 +133,11 @@ def test_fulfilling_twice_sends_one_copy(gp_record):
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     desk = CopyRequest.objects.get()
-    in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk)
+    in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk, using=EPJ_DB)
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk)
+        in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk, using=EPJ_DB)
     assert CopyDispatch.objects.count() == 1
 
 
@@ -149,6 +150,7 @@ def test_pushed_copy_reaches_a_patient_without_an_active_contact(client, gp_reco
         membership=membership(cast.kari, cast.gp_org),
         service=cast.gp_service,
         patient_nin=cast.nora.person.nin,
+        using=EPJ_DB,
     )
     deliver_all()
     document = JournalDocument.objects.get()
@@ -165,7 +167,11 @@ def test_push_needs_a_record_at_the_clinic(gp_record):
     stranger = f.PersonFactory()
     with pytest.raises(ValidationError):
         in_transaction(
-            copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service, patient_nin=stranger.nin
+            copy_push,
+            membership=membership(cast.kari, cast.gp_org),
+            service=cast.gp_service,
+            patient_nin=stranger.nin,
+            using=EPJ_DB,
         )
     assert not Envelope.objects.exists()
 
@@ -179,6 +185,7 @@ def test_redelivered_copy_is_stored_once(gp_record):
         membership=membership(cast.kari, cast.gp_org),
         service=cast.gp_service,
         patient_nin=cast.nora.person.nin,
+        using=EPJ_DB,
     )
     message = message_parse(bytes(Envelope.objects.get(side="epj").payload))
     first = in_transaction(journal_copy_receive, message)
@@ -207,13 +214,17 @@ def test_every_journal_copy_message_validates_against_the_official_xsds(shared_d
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     in_transaction(
-        copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=CopyRequest.objects.get()
+        copy_request_fulfil,
+        membership=membership(cast.kari, cast.gp_org),
+        request=CopyRequest.objects.get(),
+        using=EPJ_DB,
     )
     in_transaction(
         copy_push,
         membership=membership(cast.kari, cast.gp_org),
         service=cast.gp_service,
         patient_nin=cast.nora.person.nin,
+        using=EPJ_DB,
     )
     deliver_all()
     payloads = [bytes(e.payload) for e in Envelope.objects.all()]
