@@ -26,6 +26,7 @@ from journal.services import journal_copy_request
 from messaging.dialogs.models import Thread
 from messaging.models import Envelope, EnvelopeState
 from messaging.relay.delivery import relay_deliver_due
+from messaging.relay.stores import relay_db
 from messaging.wire import appointments as appointment_wire
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
@@ -93,7 +94,9 @@ def test_an_answer_the_relay_could_not_hand_over_is_shown_as_undeliverable(clien
     desk.case_reply(case=case, user=clinic_data.kari, text="Drikk mye vann.")
     answer = DeskMessage.objects.get(case=case, direction=DeskMessage.Direction.OUT)
     # What the relay does after its last failed attempt: the outbox row is a dead letter, no AppRec comes.
-    Envelope.objects.filter(msg_id=answer.msg_id).update(state=EnvelopeState.DEAD, error_text="Mottakeren svarer ikke")
+    Envelope.objects.using(relay_db("epj")).filter(msg_id=answer.msg_id).update(
+        state=EnvelopeState.DEAD, error_text="Mottakeren svarer ikke"
+    )
     login_as(client, clinic_data.kari)
     page = client.get(reverse("desk:case", args=[case.pk])).content.decode()
     assert "Kunne ikke leveres: pasienten har ikke fått denne meldingen." in page
