@@ -192,10 +192,11 @@ DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequenc
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every database test may use both stores: the portal's (`default`) and the national
-    services' own (`national`, national/routers.py). pytest-django allows queries only to the
-    databases a test declares, and the national services sit behind nearly every page, so a test
-    that names no databases gets both; one that names its own keeps them."""
+    """Every database test may use every store: the portal's (`default`), the EPJ's (`epj`) and
+    the national services' (`national`, helsenorge/routers.py). pytest-django allows queries only
+    to the databases a test declares, and the national services sit behind nearly every page and
+    the relay's records live on both sides, so a test that names no databases gets them all; one
+    that names its own keeps them."""
     aliases = list(settings.DATABASES)
     for item in items:
         marker = item.get_closest_marker("django_db")

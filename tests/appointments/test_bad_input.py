@@ -10,6 +10,7 @@ from messaging.codec.xcal import CalComponent, Calendar, CalProperty
 from messaging.models import EnvelopeState
 from messaging.relay import relay_send
 from messaging.relay.parties import clinic_party, portal_party
+from messaging.relay.stores import relay_db
 from tests.timebooks.helpers import deliver_all, make_slot, make_timebooks, reserve
 
 
@@ -25,7 +26,7 @@ def push(cast, calendar: Calendar | None, *, msg_type=codes.DIALOG_INNBYGGER_AVT
         notater=[Notat(*codes.TEMA_TIMEADMINISTRASJON, text="x")],
         calendar=calendar,
     )
-    with transaction.atomic():
+    with transaction.atomic(using=relay_db("epj")):
         return relay_send(side="epj", message=message)
 
 

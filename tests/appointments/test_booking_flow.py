@@ -13,7 +13,9 @@ from clinics.models import AppointmentLevel, Process
 from epj.timebooks.models import Booking, BookingStatus, Slot
 from messaging.codec import codes
 from messaging.models import Envelope
+from messaging.relay.stores import relay_db
 from tests.conftest import login_as
+from tests.stores import relay_rows
 from tests.timebooks.helpers import deliver_all, envelopes, make_slot, make_timebooks, reserve
 
 
@@ -34,8 +36,8 @@ def test_reservation_is_pending_until_the_epj_confirms(cast, lab):
     assert appointment.epj_uid == str(booking.uid)
     assert appointment.sequence == 1 and appointment.cancel_deadline is not None
     assert appointment.title == "Laboratorium (blodprøve)" and appointment.location == "Laben"
-    # Both messages were acknowledged with AppRec OK.
-    assert set(Envelope.objects.filter(kind="message").values_list("state", flat=True)) == {"delivered"}
+    # Both messages were acknowledged with AppRec OK (the portal's reservation, the EPJ's answer).
+    assert {envelope.state for envelope in relay_rows(Envelope, kind="message")} == {"delivered"}
 
 
 def test_double_submit_with_same_request_id_reserves_once(cast, lab):
@@ -109,7 +111,7 @@ def test_reserve_refused_when_the_service_only_shows_appointments(cast, lab):
     cast.gp_service.processes.filter(process=Process.APPOINTMENTS).update(appointment_level=AppointmentLevel.VIEW)
     with pytest.raises(AppointmentRefused, match="tilbyr ikke timebestilling"):
         reserve(cast, make_slot(lab))
-    assert not Appointment.objects.exists() and not Envelope.objects.exists()
+    assert not Appointment.objects.exists() and not relay_rows(Envelope)
 
 
 def test_a_refused_write_rolls_back_inside_a_transaction(cast, lab):
@@ -117,11 +119,11 @@ def test_a_refused_write_rolls_back_inside_a_transaction(cast, lab):
     with pytest.raises(RuntimeError), transaction.atomic():
         reserve(cast, slot)
         raise RuntimeError("the caller failed after reserving")
-    assert not Appointment.objects.exists() and not Envelope.objects.exists()
+    assert not Appointment.objects.exists() and not relay_rows(Envelope)
 
 
 def test_dead_lettered_reservation_is_explained(client, cast, lab):
     appointment = reserve(cast, make_slot(lab))
-    Envelope.objects.filter(msg_id=appointment.reservation_msg_id).update(state="dead")
+    Envelope.objects.using(relay_db("portal")).filter(msg_id=appointment.reservation_msg_id).update(state="dead")
     page = login_as(client, cast.nora).get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
     assert "kom ikke fram" in page

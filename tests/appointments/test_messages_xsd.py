@@ -9,7 +9,9 @@ from epj.timebooks.models import Slot
 from epj.timebooks.services import desk_book, desk_cancel
 from messaging.codec import codes, message_build, message_parse, schema_validate
 from messaging.models import Envelope
+from messaging.relay.stores import relay_db
 from messaging.wire import appointments as wire
+from tests.stores import relay_count, relay_get, relay_rows
 from tests.timebooks.helpers import SyncResponder, deliver_all, make_slot, make_timebooks, reserve
 
 pytestmark = pytest.mark.shared
@@ -34,7 +36,7 @@ def test_reservation_cancellation_and_answers_validate(shared_dir, cast):
     appointment_cancel(user=cast.nora, appointment=appointment)
     deliver_all()
     actions: dict[str, int] = {}
-    for envelope in Envelope.objects.filter(kind="message"):
+    for envelope in relay_rows(Envelope, kind="message"):  # the portal's and the EPJ's
         action = wire.action_of(_check(envelope))
         actions[action] = actions.get(action, 0) + 1
     assert actions == {
@@ -51,7 +53,7 @@ def test_pushed_appointments_validate(shared_dir, cast):
         slot=make_slot(treater), patient_nin=cast.nora.person.nin, patient_name="Nora Nordmann", user=cast.reception
     )
     desk_cancel(booking=booking)
-    sent = Envelope.objects.filter(msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING)
+    sent = Envelope.objects.using(relay_db("epj")).filter(msg_type=codes.DIALOG_INNBYGGER_AVTALEUTSENDING)
     assert sent.count() == 2
     for envelope in sent:
         assert wire.action_of(_check(envelope)) == wire.AVTALE
@@ -64,10 +66,9 @@ def test_free_slot_request_and_reply_validate(shared_dir, cast):
     with SyncResponder():
         slots = free_slots_fetch(service=cast.gp_service, person=cast.nora.person, timeout=10)
     assert len(slots) == 1 and slots[0].seats_left == 4
-    sync = Envelope.objects.filter(channel="sync")
-    assert sync.count() == 2
+    assert relay_count(Envelope, channel="sync") == 2  # the portal's request, the EPJ's reply
     # A published reply keeps no content on its row (docs/relay.md): build it again as the EPJ did.
-    request = _check(sync.order_by("pk").first())
+    request = _check(relay_get(Envelope, kept_by="portal", channel="sync", kind="request"))
     answer = message_build(timebook_messages.free_slots_reply(request=request, slots=Slot.objects.all()))
     assert schema_validate(answer) == []
     reply = message_parse(answer)

@@ -11,6 +11,7 @@ from appointments.freeslots import SharedLookupTimeout, free_slots_shared
 from appointments.services import free_slots_fetch
 from epj.timebooks.services import desk_book
 from messaging.models import Envelope
+from messaging.relay.stores import relay_db
 from tests.conftest import clear_own_cache
 from tests.timebooks.helpers import SyncResponder, deliver_all, make_slot, make_timebooks
 
@@ -25,7 +26,8 @@ def _empty_cache():
 
 
 def lookups() -> int:
-    return Envelope.objects.filter(channel="sync", kind="request").count()
+    """The portal's free-slot requests to the clinic: its outbox, in its store."""
+    return Envelope.objects.using(relay_db("portal")).filter(channel="sync", kind="request").count()
 
 
 @override_settings(HN_FREE_SLOTS_CACHE_SECONDS=30)

@@ -18,6 +18,7 @@ from appointments.models import (
 from clinics.models import Process
 from messaging.models import Envelope
 from tests.conftest import login_as
+from tests.stores import relay_count, relay_get, relay_rows
 from tests.timebooks.helpers import confirmed_appointment
 
 PERSONAS = ["anonymous", "other_citizen", "other_org_staff", "right_user"]
@@ -44,7 +45,7 @@ def appointment(cast):
 def snapshot():
     return (
         list(Appointment.objects.values_list("pk", "status", "cancel_msg_id")),
-        Envelope.objects.count(),
+        relay_count(Envelope),
         list(CalendarFeed.objects.values_list("token", flat=True)),
         ClinicVideoService.objects.count(),
         DropInRoom.objects.count(),
@@ -71,7 +72,7 @@ def test_cancel_post(client, cast, appointment, persona):
     if persona == "right_user":
         assert response.status_code == 302
         assert appointment.status == AppointmentStatus.CANCEL_PENDING
-        assert Envelope.objects.get().msg_type == "DIALOG_INNBYGGER_AVTALEAVBESTILLING"
+        assert relay_get(Envelope, kept_by="portal").msg_type == "DIALOG_INNBYGGER_AVTALEAVBESTILLING"
     else:
         assert refused(response, persona)
         assert snapshot() == before
@@ -127,7 +128,7 @@ def test_booking_start_refused(client, cast, persona):
     client = client_for(client, cast, persona, cast.nora)
     response = client.get(reverse("appointments:book", args=[contact.pk]))
     assert refused(response, persona)
-    assert not Envelope.objects.exists()
+    assert not relay_rows(Envelope)
 
 
 def test_ics_download_is_icalendar_without_health_details(client, cast, appointment):
@@ -164,7 +165,7 @@ def test_cancel_after_deadline_shows_the_reason_and_changes_nothing(client, cast
     response = client.post(reverse("appointments:cancel", args=[late.pk]), follow=True)
     assert "Fristen for å avbestille på nett gikk ut" in response.content.decode()
     late.refresh_from_db()
-    assert late.status == AppointmentStatus.CONFIRMED and not Envelope.objects.exists()
+    assert late.status == AppointmentStatus.CONFIRMED and not relay_rows(Envelope)
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,12 @@ import threading
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from accounts.representation import RELATION_SELF, Subject
 from epj.desk.models import Case
 from epj.desk.services import case_assign, case_claim, case_close, case_reply
+from helsenorge.routers import EPJ_DB
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
 from tests.dialogs.conftest import deliver_all
@@ -43,13 +44,13 @@ def test_assign_waiting_on_an_uncommitted_close_sees_it_and_refuses(clinic_data)
 
     def close():
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=EPJ_DB):  # the case's row is locked in the EPJ's store
                 case_close(case=case, user=cast.kari)
                 closed_not_committed.set()
                 # Hold the transaction open while the assign runs into the row.
                 threading.Event().wait(0.5)
         finally:
-            connection.close()
+            connections.close_all()
 
     def assign():
         try:
@@ -59,7 +60,7 @@ def test_assign_waiting_on_an_uncommitted_close_sees_it_and_refuses(clinic_data)
         except ValidationError as exc:
             outcome["assign"] = exc
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=close), threading.Thread(target=assign)]
     for thread in threads:

@@ -30,6 +30,7 @@ from tests import factories as f
 from tests.conftest import login_as
 from tests.desk.test_desk import three_cases  # noqa: F401 (fixture)
 from tests.dialogs.conftest import sent  # noqa: F401 (fixture)
+from tests.stores import relay_count
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def counts():
     return {
         "messages": DeskMessage.objects.count(),
         "charges": list(Charge.objects.values_list("pk", "state")),
-        "outbox": Envelope.objects.count(),
+        "outbox": relay_count(Envelope),
         "journal": JournalEntry.objects.count(),
         "audit": StaffAuditEntry.objects.count(),
         "access_log": AccessLogEntry.objects.count(),

@@ -14,6 +14,7 @@ from messaging.dialogs.models import DialogMessage, Thread
 from messaging.models import Envelope
 from tests.conftest import login_as
 from tests.dialogs.conftest import PDF, PERSONAS, client_for, deliver_all, refused
+from tests.stores import relay_count
 
 
 def snapshot():
@@ -21,7 +22,7 @@ def snapshot():
     return (
         Case.objects.count(),
         DeskMessage.objects.count(),
-        Envelope.objects.count(),
+        relay_count(Envelope),
         Charge.objects.count(),
         AbsenceNotice.objects.filter(cancelled=False).count(),
         case,

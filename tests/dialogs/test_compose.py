@@ -21,6 +21,7 @@ from national.models import TariffRate
 from national.services import tariff_rate_set
 from tests.conftest import login_as
 from tests.dialogs.conftest import PDF
+from tests.stores import relay_count, relay_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,8 +149,8 @@ def test_compose_works_when_the_clinic_publishes_nothing_and_no_epj_answers(clie
         assert 'type="submit"' in body and "Fraværsmelding" not in body, kind
     response = client.post(compose_url(cast, Kind.EKONTAKT), {"title": "Attest", "text": "Trenger attest"})
     assert response.status_code == 302
-    assert not Envelope.objects.filter(channel="sync").exists()
-    assert Envelope.objects.filter(kind="message").count() == 1
+    assert not relay_rows(Envelope, channel="sync")
+    assert relay_count(Envelope, kind="message") == 1
 
 
 def test_without_a_rate_for_2ae_the_ekonsultasjon_is_not_sent_but_the_rest_works(client, clinic_data):

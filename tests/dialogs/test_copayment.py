@@ -18,6 +18,7 @@ from messaging.dialogs import services
 from messaging.dialogs.models import Charge, Kind, ServiceArea
 from messaging.models import Envelope
 from messaging.relay import relay_send
+from messaging.relay.stores import relay_db
 from messaging.wire import dialogs as wire
 from national.models import TariffRate
 from tests.conftest import login_as
@@ -43,7 +44,7 @@ def _send(cast, accepted: Decimal):
 
 def test_the_accepted_amount_travels_in_the_message_and_the_case_keeps_it(clinic_data):
     thread = _send(clinic_data, Decimal("170.00"))
-    payload = bytes(Envelope.objects.get(msg_id=thread.conversation_ref).payload)
+    payload = bytes(Envelope.objects.using(relay_db("portal")).get(msg_id=thread.conversation_ref).payload)
     assert schema_validate(payload) == []
     message = message_parse(payload)
     accepted = wire.accepted_copayment_of(message)
@@ -129,5 +130,5 @@ def test_a_message_that_names_no_accepted_amount_is_answered_without_billing(cli
 
     reply = desk.case_reply(case=case, user=cast.kari, text="Bruk fuktighetskrem.")
     assert not DeskCharge.objects.filter(case=case).exists()
-    sent = message_parse(bytes(Envelope.objects.get(msg_id=reply.msg_id).payload))
+    sent = message_parse(bytes(Envelope.objects.using(relay_db("epj")).get(msg_id=reply.msg_id).payload))
     assert wire.charge_of(sent) is None

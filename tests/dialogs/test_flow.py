@@ -166,8 +166,9 @@ def test_a_renewal_answer_carries_the_m1_and_updates_the_prescription_register(c
 
     # The answer on the wire: Dialogmelding (7602 14) plus one e-resept M1 v2.5 for the drug.
     from messaging.models import Envelope
+    from messaging.relay.stores import relay_db
 
-    sent = Envelope.objects.get(msg_id=outgoing.msg_id, side="epj", kind="message")
+    sent = Envelope.objects.using(relay_db("epj")).get(msg_id=outgoing.msg_id, side="epj", kind="message")
     parsed = document_parse(bytes(sent.payload))
     assert parsed.notater[0].theme_code == codes.TEMA_RESEPT_FORNYET.code
     [resept] = parsed.prescriptions

@@ -9,6 +9,7 @@ from django.core import mail
 from accounts.representation import RELATION_PARENT, RELATION_SELF, Subject
 from epj.desk import services as desk
 from epj.desk.models import Case
+from helsenorge.routers import EPJ_DB
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
 from messaging.notifications import notification_channels_set
@@ -47,7 +48,11 @@ def test_answers_notify_without_health_content(reachable, django_capture_on_comm
     nora = cast.nora.person
     me = Subject(actor=nora, patient=nora, relation=RELATION_SELF, areas=ALL)
     for_emma = Subject(actor=nora, patient=cast.emma, relation=RELATION_PARENT, areas=ALL)
-    with django_capture_on_commit_callbacks(execute=True):
+    # The EPJ's filing (and its AppRecs) commits on its own store: its callbacks run as the portal's do.
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        django_capture_on_commit_callbacks(using=EPJ_DB, execute=True),
+    ):
         konsultasjon = services.dialog_send(
             subject=me,
             service=cast.gp_service,
@@ -68,7 +73,10 @@ def test_answers_notify_without_health_content(reachable, django_capture_on_comm
         )
         deliver_all()
     assert notices() == []  # sending notifies nobody
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        django_capture_on_commit_callbacks(using=EPJ_DB, execute=True),
+    ):
         desk.case_reply(
             case=Case.objects.get(conversation_ref=konsultasjon.conversation_ref),
             user=cast.kari,

@@ -16,6 +16,7 @@ from epj.services import (
     epj_relationship_register,
     journal_file,
 )
+from helsenorge.routers import EPJ_DB
 from messaging.codec import Patient, codes
 from messaging.relay import Reject, clinic_party, portal_party, relay_ping
 from messaging.relay.probe import probe_ekontakt
@@ -29,7 +30,7 @@ def receive(message):
     the relay runs it (outside a delivery batch)."""
     handler = routes_for("epj").handler(message)
     assert handler is not None
-    with transaction.atomic():
+    with transaction.atomic(using=EPJ_DB):
         return handler(message, None)  # type: ignore[arg-type]  # no envelope outside a delivery
 
 

@@ -21,10 +21,12 @@ from epj.records.services import copy_push, copy_request_fulfil
 from epj.timebooks.models import AppointmentMessage
 from epj.timebooks.services import desk_book, desk_cancel
 from helsenorge.clock import local_tz
+from helsenorge.routers import EPJ_DB
 from journal.services import journal_copy_request
 from messaging.dialogs.models import Thread
 from messaging.models import Envelope, EnvelopeState
 from messaging.relay.delivery import relay_deliver_due
+from messaging.relay.stores import relay_db
 from messaging.wire import appointments as appointment_wire
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
@@ -92,7 +94,9 @@ def test_an_answer_the_relay_could_not_hand_over_is_shown_as_undeliverable(clien
     desk.case_reply(case=case, user=clinic_data.kari, text="Drikk mye vann.")
     answer = DeskMessage.objects.get(case=case, direction=DeskMessage.Direction.OUT)
     # What the relay does after its last failed attempt: the outbox row is a dead letter, no AppRec comes.
-    Envelope.objects.filter(msg_id=answer.msg_id).update(state=EnvelopeState.DEAD, error_text="Mottakeren svarer ikke")
+    Envelope.objects.using(relay_db("epj")).filter(msg_id=answer.msg_id).update(
+        state=EnvelopeState.DEAD, error_text="Mottakeren svarer ikke"
+    )
     login_as(client, clinic_data.kari)
     page = client.get(reverse("desk:case", args=[case.pk])).content.decode()
     assert "Kunne ikke leveres: pasienten har ikke fått denne meldingen." in page
@@ -118,7 +122,7 @@ def test_a_copy_the_portal_rejects_leaves_the_request_unfulfilled_with_the_reaso
     membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
     # The portal no longer knows the number the clinic sends the copy for: it refuses (E53).
     Person.objects.filter(pk=nora.pk).update(nin=stranger_nin())
-    in_transaction(copy_request_fulfil, membership=membership, request=request)
+    in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
     deliver_all()
 
     request.refresh_from_db()
@@ -149,7 +153,7 @@ def test_a_delivered_copy_fulfils_the_request(gp_record):
     cast = gp_record
     request = _copy_request(cast)
     membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
-    in_transaction(copy_request_fulfil, membership=membership, request=request)
+    in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
     deliver_all()
     request.refresh_from_db()
     assert request.state == CopyRequest.State.FULFILLED
@@ -160,7 +164,7 @@ def test_a_fulfilled_request_whose_copy_arrived_cannot_be_sent_again(client, gp_
     cast = gp_record
     request = _copy_request(cast)
     membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
-    in_transaction(copy_request_fulfil, membership=membership, request=request)
+    in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
     deliver_all()
     login_as(client, cast.reception)
     client.post(reverse("records:copy_request_detail", args=[cast.gp_org.pk, request.pk]))
@@ -173,7 +177,7 @@ def test_a_pushed_copy_the_portal_rejects_is_listed_with_its_reason_and_can_be_s
     real_nin = nora.nin
     membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
     Person.objects.filter(pk=nora.pk).update(nin=stranger_nin())
-    in_transaction(copy_push, membership=membership, service=cast.gp_service, patient_nin=real_nin)
+    in_transaction(copy_push, membership=membership, service=cast.gp_service, patient_nin=real_nin, using=EPJ_DB)
     deliver_all()
     dispatch = CopyDispatch.objects.get()
     assert dispatch.delivery == Delivery.REJECTED and dispatch.delivery_error.startswith("E53")

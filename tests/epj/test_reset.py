@@ -17,27 +17,31 @@ from epj.desk.models import Case
 from epj.maintenance import EPJ_APP_LABELS, epj_contents, epj_models
 from epj.models import JournalEntry
 from epj.timebooks.models import Timebook
+from helsenorge.routers import PORTAL_DB, is_relay_model
 from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogMessage, Kind, ServiceArea
-from messaging.models import Envelope, InboxMessage, Side, TransportErrorMessage
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.timebooks.helpers import deliver_all, make_timebooks
 
-pytestmark = pytest.mark.django_db(databases=["default", "national"])
-RELAY = (Envelope, InboxMessage, TransportErrorMessage)
+pytestmark = pytest.mark.django_db(databases=["default", "national", "epj"])
+
+
+def relay_model(model) -> bool:
+    return is_relay_model(model._meta.app_label, model._meta.model_name)
 
 
 def outside_the_epj() -> dict[str, object]:
-    """Rows of every table that is not the EPJ's, and the portal's own relay records."""
+    """Rows of every table that is not the EPJ's, and every relay record in the portal's store."""
     counts: dict[str, object] = {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label not in EPJ_APP_LABELS and model not in RELAY
+        if model._meta.app_label not in EPJ_APP_LABELS and not relay_model(model)
     }
-    for model in RELAY:
-        counts[f"{model._meta.label} (portal)"] = list(
-            model._default_manager.filter(side=Side.PORTAL).order_by("pk").values_list("pk", flat=True)
-        )
+    for model in apps.get_models():
+        if relay_model(model):  # each side keeps its own: the portal's rows are all in its store
+            counts[f"{model._meta.label} (portal)"] = list(
+                model._default_manager.using(PORTAL_DB).order_by("pk").values_list("pk", flat=True)
+            )
     return counts
 
 

@@ -20,8 +20,10 @@ from epj.models import JournalEntry
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay import clinic_party, relay_status
 from messaging.relay.probe import probe_ekontakt
+from messaging.relay.stores import relay_db
 from tests.faults.support import FAULT_ENV
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.stores import relay_rows
 from tests.workers import celery_workers, wait_until
 
 pytestmark = [
@@ -49,7 +51,9 @@ def filed() -> int:
 
 def assert_each_filed_once_and_answered(messages, timeout=600):
     ids = [m.msg_id for m in messages]
-    originals = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids)
+    originals = Envelope.objects.using(relay_db("portal")).filter(
+        side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids
+    )
     wait_until(
         lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(ids),
         timeout=timeout,
@@ -57,13 +61,15 @@ def assert_each_filed_once_and_answered(messages, timeout=600):
         message=f"all {len(ids)} originals delivered (status: {relay_status()})",
     )
     assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(ids)  # each exactly once
-    assert InboxMessage.objects.filter(side="epj", msg_id__in=ids).count() == len(ids)
-    apprecs = Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=ids)
+    assert InboxMessage.objects.using(relay_db("epj")).filter(side="epj", msg_id__in=ids).count() == len(ids)
+    apprecs = Envelope.objects.using(relay_db("epj")).filter(
+        side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=ids
+    )
     assert apprecs.count() == len(ids)  # one AppRec each, no second answer to a redelivery
     assert apprecs.filter(state=EnvelopeState.DELIVERED).count() == len(ids)  # every AppRec arrived
     assert set(originals.values_list("apprec_status", flat=True)) == {1}
     unsettled = [EnvelopeState.QUEUED, EnvelopeState.SENT, EnvelopeState.DEAD]
-    assert not Envelope.objects.filter(state__in=unsettled).exists()
+    assert not relay_rows(Envelope, state__in=unsettled)  # neither side's outbox
     status = relay_status(threshold_seconds=0)
     assert status.oldest_pending_seconds is None and not status.stuck and status.dead == 0
 

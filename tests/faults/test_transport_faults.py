@@ -36,6 +36,7 @@ from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
 from messaging.relay import clinic_party, edge, relay_status
 from messaging.relay.certificates import published, register_certs
 from messaging.relay.probe import probe_ekontakt
+from messaging.relay.stores import relay_db
 from messaging.transport.envelope import QueueNames, async_queue, dead_letter_queue, error_queue, sync_queue
 from national.models import CertificateRole
 from national.services import party_certificates_publish
@@ -43,6 +44,7 @@ from tests import factories as f
 from tests.faults.support import FAULT_ENV
 from tests.messaging.cms_support import protect_unchecked
 from tests.messaging.relay_support import patient_of, send
+from tests.stores import relay_rows
 from tests.workers import celery_workers, wait_until
 
 pytestmark = [
@@ -133,7 +135,9 @@ def send_all(messages) -> list[str]:
 def assert_each_filed_once_and_answered(stack: Stack, ids: list[str], *, timeout: float = SETTLE_TIMEOUT):
     """Both sides counted: filed and received once each on the EPJ, one AppRec each, applied
     once on the portal; no queue holds anything, nothing dead, no error message."""
-    originals = Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids)
+    originals = Envelope.objects.using(relay_db("portal")).filter(
+        side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids
+    )
     wait_until(
         lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(ids),
         timeout=timeout,
@@ -142,16 +146,19 @@ def assert_each_filed_once_and_answered(stack: Stack, ids: list[str], *, timeout
     )
     # The EPJ's side: each message filed exactly once and received once.
     assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(ids)
-    assert InboxMessage.objects.filter(side="epj", msg_id__in=ids).count() == len(ids)
+    assert InboxMessage.objects.using(relay_db("epj")).filter(side="epj", msg_id__in=ids).count() == len(ids)
     # One AppRec each, no second answer to a redelivery, and each reached the portal once.
-    apprecs = Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=ids)
+    apprecs = Envelope.objects.using(relay_db("epj")).filter(
+        side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=ids
+    )
     assert apprecs.count() == len(ids)
     assert apprecs.filter(state=EnvelopeState.DELIVERED).count() == len(ids)
     apprec_ids = list(apprecs.values_list("msg_id", flat=True))
-    assert InboxMessage.objects.filter(side="portal", msg_id__in=apprec_ids).count() == len(ids)
+    applied = InboxMessage.objects.using(relay_db("portal")).filter(side="portal", msg_id__in=apprec_ids)
+    assert applied.count() == len(ids)
     # The portal's side: every original settled by its AppRec, status OK.
     assert set(originals.values_list("apprec_status", flat=True)) == {1}
-    assert not Envelope.objects.filter(state__in=[EnvelopeState.QUEUED, EnvelopeState.SENT, EnvelopeState.DEAD])
+    assert not relay_rows(Envelope, state__in=[EnvelopeState.QUEUED, EnvelopeState.SENT, EnvelopeState.DEAD])
     status = relay_status(threshold_seconds=0)
     assert status.oldest_pending_seconds is None and not status.stuck and status.dead == 0
     # The broker: nothing waiting, nothing dead-lettered, no error message to anyone.
@@ -166,16 +173,20 @@ def test_a_redelivered_message_is_filed_once_and_answered_once(stack):
     with celery_workers(beat=True, env=stack.env):
         ids = send_all(traffic)
         assert_each_filed_once_and_answered(stack, ids)
-        apprecs_before = Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC).count()
+        apprecs_before = Envelope.objects.using(relay_db("epj")).filter(side="epj", kind=EnvelopeKind.APPREC).count()
         # The broker hands every message over again (a consumer that died before it settled):
         # the same envelope, same MsgId, published once more onto the clinic's queue.
-        for envelope in Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids):
+        outbox = Envelope.objects.using(relay_db("portal"))
+        for envelope in outbox.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids):
             edge.publish(edge.wire_message(envelope))
         # A new message behind them: once it is filed, every copy ahead of it was taken.
         [last] = stack.messages(1, prefix="Etter")
         send(last)
         assert_each_filed_once_and_answered(stack, [*ids, last.msg_id])
-    assert Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC).count() == apprecs_before + 1
+    assert (
+        Envelope.objects.using(relay_db("epj")).filter(side="epj", kind=EnvelopeKind.APPREC).count()
+        == apprecs_before + 1
+    )
 
 
 def test_rotating_the_receivers_certificate_with_messages_in_flight_loses_nothing(stack, settings):
@@ -187,7 +198,8 @@ def test_rotating_the_receivers_certificate_with_messages_in_flight_loses_nothin
         # All of them on the clinic's queue, encrypted to the certificate the register listed.
         wait_until(
             lambda: (
-                Envelope.objects.filter(msg_id__in=ids, state=EnvelopeState.SENT).count() == len(ids)
+                Envelope.objects.using(relay_db("portal")).filter(msg_id__in=ids, state=EnvelopeState.SENT).count()
+                == len(ids)
                 and stack.depths()[async_queue(stack.clinic)] == len(ids)
             ),
             timeout=SETTLE_TIMEOUT,
@@ -232,10 +244,11 @@ def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and
         body = protect_unchecked(bytes(envelope.payload), signer_cert=expired, signer_key=key, recipient_cert=recipient)
         edge.publish(dataclasses.replace(wire, body=body))
         ids.append(envelope.msg_id)
-    Envelope.objects.filter(msg_id__in=ids).update(state=EnvelopeState.SENT)  # what the portal's worker would do
+    # What the portal's worker would do.
+    Envelope.objects.using(relay_db("portal")).filter(msg_id__in=ids).update(state=EnvelopeState.SENT)
     # The portal's worker consumes its `_error` queue and files each error message against the
     # message it answers (it runs the sweeper too).
-    errors = TransportErrorMessage.objects.filter(side="portal", original_msg_id__in=ids)
+    errors = TransportErrorMessage.objects.using(relay_db("portal")).filter(side="portal", original_msg_id__in=ids)
     with celery_workers(beat=True, env=stack.env):
         wait_until(
             lambda: errors.count() >= len(ids),
@@ -249,8 +262,8 @@ def test_a_sender_signing_with_an_expired_certificate_gets_an_error_for_each_and
     assert sorted(e.original_msg_id for e in errors) == sorted(ids)  # one each
     assert all("expired" in e.description for e in errors)
     assert filed() == 0
-    assert not InboxMessage.objects.filter(side="epj").exists()
-    assert not Envelope.objects.filter(side="epj").exists()  # no AppRec: the transport answered
+    assert not relay_rows(InboxMessage, side="epj")
+    assert not relay_rows(Envelope, side="epj")  # no AppRec: the transport answered
 
 
 def test_the_epj_stopped_while_the_portal_keeps_sending_files_everything_later(stack):
@@ -300,7 +313,7 @@ def test_the_epj_failing_for_a_while_redelivers_dead_letters_and_replays_without
         time.sleep(3)
         assert filed() == filed_during_outage  # really down: nothing filed meanwhile
         epj_outage_end()
-        answered = Envelope.objects.filter(
+        answered = Envelope.objects.using(relay_db("portal")).filter(
             side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=ids, state=EnvelopeState.DELIVERED
         )
 

@@ -5,7 +5,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection, transaction
+from django.db import connections
 
 from clinics.models import AppointmentLevel, Process, ServiceKind, StaffRole
 from epj.records.models import HospitalDocument, RecordNote
@@ -13,6 +13,7 @@ from messaging.relay.delivery import relay_deliver_due
 from ops.population import seed_epj_patients
 from tests import factories as f
 from tests.conftest import TOTP_SECRET
+from tests.timebooks.helpers import in_transaction  # noqa: F401 (re-exported: the journal tests' import)
 
 SECRET_TEXT = "Hemmelig-innhold-7f3a9c"  # appears only in the hospital's document text
 
@@ -40,7 +41,7 @@ def epj_sync_responder():
         except Exception as exc:  # surfaced in the test below, not lost in the thread
             failures.append(exc)
         finally:
-            connection.close()
+            connections.close_all()  # the EPJ's store and whatever else the thread opened
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -127,8 +128,3 @@ def gp_record(cast):
             text=text,
         )
     return cast
-
-
-def in_transaction(fn, *args, **kwargs):
-    with transaction.atomic():
-        return fn(*args, **kwargs)

@@ -7,14 +7,17 @@ from clinics.models import Process
 from epj.models import PatientRelationship
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
+from helsenorge.routers import EPJ_DB
 from journal.models import JournalCopyRequest, JournalDocument
 from journal.services import journal_copy_request
 from messaging.codec import codes, message_parse, schema_validate
 from messaging.models import Envelope
+from messaging.relay.stores import relay_db
 from national.models import AccessLogEntry
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import deliver_all, in_transaction
+from tests.stores import relay_get, relay_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +49,7 @@ def test_request_is_sent_filed_on_the_desk_and_answered_with_a_pdf(client, gp_re
         CopyRequest.State.OPEN,
     )
 
-    in_transaction(copy_request_fulfil, membership=membership(cast.reception, cast.gp_org), request=desk)
+    in_transaction(copy_request_fulfil, membership=membership(cast.reception, cast.gp_org), request=desk, using=EPJ_DB)
     deliver_all()
     request.refresh_from_db()
     document = JournalDocument.objects.get()
@@ -86,13 +89,13 @@ def test_forged_free_text_is_refused_and_nothing_is_sent(client, gp_record):
     response = request_copy(client, gp_record, text="Send meg alt, også det hemmelige")
     assert response.status_code == 200
     assert "fritekst" in response.content.decode()
-    assert not JournalCopyRequest.objects.exists() and not Envelope.objects.exists()
+    assert not JournalCopyRequest.objects.exists() and not relay_rows(Envelope)
 
 
 def test_the_request_message_carries_no_text(gp_record):
     cast = gp_record
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
-    message = message_parse(bytes(Envelope.objects.get().payload))
+    message = message_parse(bytes(relay_get(Envelope, kept_by="portal").payload))
     (question,) = message.foresporsler
     assert (question.type_code, question.type_system) == (
         codes.FORESP_JOURNALKOPI.code,
@@ -114,7 +117,7 @@ def test_request_only_to_an_active_contact_offering_the_copy(client, gp_record, 
     login_as(client, cast.nora)
     response = client.post(reverse("journal:copy_request_new"), {"service": service.pk})
     assert response.status_code == 200
-    assert not JournalCopyRequest.objects.exists() and not Envelope.objects.exists()
+    assert not JournalCopyRequest.objects.exists() and not relay_rows(Envelope)
 
 
 def test_desk_refuses_a_request_for_a_patient_without_an_active_contact(gp_record):
@@ -132,11 +135,11 @@ def test_fulfilling_twice_sends_one_copy(gp_record):
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     desk = CopyRequest.objects.get()
-    in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk)
+    in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk, using=EPJ_DB)
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk)
+        in_transaction(copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=desk, using=EPJ_DB)
     assert CopyDispatch.objects.count() == 1
 
 
@@ -149,6 +152,7 @@ def test_pushed_copy_reaches_a_patient_without_an_active_contact(client, gp_reco
         membership=membership(cast.kari, cast.gp_org),
         service=cast.gp_service,
         patient_nin=cast.nora.person.nin,
+        using=EPJ_DB,
     )
     deliver_all()
     document = JournalDocument.objects.get()
@@ -165,9 +169,13 @@ def test_push_needs_a_record_at_the_clinic(gp_record):
     stranger = f.PersonFactory()
     with pytest.raises(ValidationError):
         in_transaction(
-            copy_push, membership=membership(cast.kari, cast.gp_org), service=cast.gp_service, patient_nin=stranger.nin
+            copy_push,
+            membership=membership(cast.kari, cast.gp_org),
+            service=cast.gp_service,
+            patient_nin=stranger.nin,
+            using=EPJ_DB,
         )
-    assert not Envelope.objects.exists()
+    assert not relay_rows(Envelope)
 
 
 def test_redelivered_copy_is_stored_once(gp_record):
@@ -179,8 +187,9 @@ def test_redelivered_copy_is_stored_once(gp_record):
         membership=membership(cast.kari, cast.gp_org),
         service=cast.gp_service,
         patient_nin=cast.nora.person.nin,
+        using=EPJ_DB,
     )
-    message = message_parse(bytes(Envelope.objects.get(side="epj").payload))
+    message = message_parse(bytes(Envelope.objects.using(relay_db("epj")).get(side="epj").payload))
     first = in_transaction(journal_copy_receive, message)
     again = in_transaction(journal_copy_receive, message)
     assert first.pk == again.pk and JournalDocument.objects.count() == 1
@@ -207,16 +216,20 @@ def test_every_journal_copy_message_validates_against_the_official_xsds(shared_d
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     in_transaction(
-        copy_request_fulfil, membership=membership(cast.kari, cast.gp_org), request=CopyRequest.objects.get()
+        copy_request_fulfil,
+        membership=membership(cast.kari, cast.gp_org),
+        request=CopyRequest.objects.get(),
+        using=EPJ_DB,
     )
     in_transaction(
         copy_push,
         membership=membership(cast.kari, cast.gp_org),
         service=cast.gp_service,
         patient_nin=cast.nora.person.nin,
+        using=EPJ_DB,
     )
     deliver_all()
-    payloads = [bytes(e.payload) for e in Envelope.objects.all()]
+    payloads = [bytes(e.payload) for e in relay_rows(Envelope)]  # both sides' outboxes
     assert len(payloads) >= 6  # request, its AppRec, two copies, their AppRecs
     for payload in payloads:
         assert schema_validate(payload) == [], payload[:300]
@@ -250,7 +263,7 @@ def test_parent_requests_a_copy_for_a_child_under_12(client, gp_record):
     assert response.status_code == 302
     request = JournalCopyRequest.objects.get()
     assert (request.person, request.requested_by) == (cast.emma, cast.nora.person)
-    message = message_parse(bytes(Envelope.objects.get().payload))
+    message = message_parse(bytes(relay_get(Envelope, kept_by="portal").payload))
     assert message.patient.nin == cast.emma.nin
     assert (message.on_behalf.nin, message.on_behalf.relation) == (cast.nora.person.nin, "parent")
     deliver_all()

@@ -12,6 +12,7 @@ from messaging.models import Envelope
 from national.models import AccessLogEntry
 from tests.conftest import login_as
 from tests.journal.conftest import SECRET_TEXT, epj_sync_responder
+from tests.stores import relay_count
 
 WHO = ["anonymous", "another_citizen", "other_staff", "right_user"]
 
@@ -25,7 +26,7 @@ def state():
         JournalCopyRequest.objects.count(),
         JournalDocument.objects.count(),
         AccessLogEntry.objects.count(),
-        Envelope.objects.count(),
+        relay_count(Envelope),
         CopyRequest.objects.count(),
     )
 

@@ -9,10 +9,12 @@ from django.urls import reverse
 
 from messaging.codec import schema_validate
 from messaging.models import Envelope
+from messaging.relay.stores import relay_db
 from national.models import AccessLogEntry
 from national.selectors import resident_for
 from tests.conftest import login_as
 from tests.journal.conftest import SECRET_TEXT, epj_sync_responder
+from tests.stores import relay_rows, stores_of
 
 # The portal's own apps: none of their tables may hold a shared document's content.
 PORTAL_APPS = ("accounts", "clinics", "messaging", "dialogs", "appointments", "journal", "tools", "sessions")
@@ -28,13 +30,15 @@ def portal_tables_containing(marker: str) -> list:
             for f in model._meta.concrete_fields
             if isinstance(f, (models.CharField, models.TextField, models.BinaryField, models.JSONField))
         ]
-        for row in model._default_manager.all().values_list("pk", *[f.attname for f in fields]):
-            for value in row[1:]:
-                if value is None:
-                    continue
-                text = bytes(value).decode("utf-8", "replace") if isinstance(value, (bytes, memoryview)) else str(value)
-                if marker in text:
-                    found.append(f"{model._meta.label}.{row[0]}")
+        for store in stores_of(model):  # the relay's records: both sides' rows, as in one table before
+            for row in model._default_manager.using(store).values_list("pk", *[f.attname for f in fields]):
+                for value in row[1:]:
+                    if value is None:
+                        continue
+                    binary = isinstance(value, (bytes, memoryview))
+                    text = bytes(value).decode("utf-8", "replace") if binary else str(value)
+                    if marker in text:
+                        found.append(f"{model._meta.label}.{row[0]} ({store})")
     return found
 
 
@@ -52,7 +56,8 @@ def test_citizen_lists_and_reads_live_and_the_portal_keeps_no_copy(client, hospi
         assert client.get(hidden).status_code == 404
         other = reverse("journal:shared_document", args=[hospital.service.pk, hospital.emma_doc.document_id])
         assert client.get(other).status_code == 404  # Emma's document is not Nora's, even by id
-    assert Envelope.objects.filter(msg_type__contains="DOKUMENTER").exists()  # it did go over the relay
+    # It did go over the relay: the portal's requests.
+    assert Envelope.objects.using(relay_db("portal")).filter(msg_type__contains="DOKUMENTER").exists()
     assert portal_tables_containing(SECRET_TEXT) == []
     assert portal_tables_containing("Epikrise etter innleggelse") == []
 
@@ -73,7 +78,8 @@ def test_sharing_messages_validate_against_the_official_xsds(shared_dir, client,
         client.get(reverse("journal:shared_documents"))
         client.get(reverse("journal:shared_document", args=[hospital.service.pk, hospital.nora_doc.document_id]))
     # Payloads may already be purged once consumed; validate what the wire carried when it is still there.
-    payloads = [bytes(e.payload) for e in Envelope.objects.filter(msg_type__contains="DOKUMENTER") if e.payload]
+    # The requests and the replies, both sides' outboxes.
+    payloads = [bytes(e.payload) for e in relay_rows(Envelope, msg_type__contains="DOKUMENTER") if e.payload]
     from journal import wire
     from messaging.codec import message_build
 
@@ -177,8 +183,8 @@ def test_a_late_reply_is_discarded_without_its_content(hospital, cast):
     time.sleep(0.1)
     # The request's time to live was the caller's timeout: the hospital never answers it.
     assert inbox_consume_due(side="epj", channel="sync") == 0
-    assert not Envelope.objects.filter(kind=EnvelopeKind.REPLY, original_msg_id=message.msg_id).exists()
-    assert Envelope.objects.get(msg_id=message.msg_id).state == EnvelopeState.EXPIRED
+    assert not relay_rows(Envelope, kind=EnvelopeKind.REPLY, original_msg_id=message.msg_id)
+    assert Envelope.objects.using(relay_db("portal")).get(msg_id=message.msg_id).state == EnvelopeState.EXPIRED
     assert portal_tables_containing(SECRET_TEXT) == []
 
 

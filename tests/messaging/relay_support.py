@@ -9,6 +9,7 @@ from messaging.codec import Patient
 from messaging.models import EnvelopeState
 from messaging.relay import edge, envelope_for, relay_send
 from messaging.relay.certificates import register_publish
+from messaging.relay.stores import relay_db
 from messaging.transport.envelope import QueueNames
 from national.models import CertificateRole
 from national.services import party_certificates_publish
@@ -32,8 +33,8 @@ def patient_of(person) -> Patient:
 
 
 def send(message, side="portal"):
-    """relay_send the way a feature does: inside its own transaction."""
-    with transaction.atomic():
+    """relay_send the way a feature does: inside its own transaction, on the sending side's store."""
+    with transaction.atomic(using=relay_db(side)):
         return relay_send(side=side, message=message)
 
 

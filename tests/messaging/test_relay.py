@@ -25,6 +25,7 @@ from messaging.relay.handover import _publish_claimed
 from messaging.relay.inbound import ACCEPTED, DUPLICATE, REJECTED, UNUSABLE
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.routing import OnAppRec
+from messaging.relay.stores import relay_db
 from tests import factories as f
 from tests.messaging.relay_support import (
     certificates_listed_again,
@@ -34,6 +35,7 @@ from tests.messaging.relay_support import (
     send,
 )
 from tests.messaging.routing_support import routes_added
+from tests.stores import relay_rows
 
 
 @pytest.fixture
@@ -48,7 +50,10 @@ def deliver_all():
 
 
 def apprec_of(envelope) -> AppRec:
-    answer = Envelope.objects.get(kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id)
+    """The receiver's AppRec for `envelope`: in the receiving side's outbox, in its own store."""
+    answer = Envelope.objects.using(relay_db(envelope.to_side)).get(
+        kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id
+    )
     return apprec_parse(bytes(answer.payload))
 
 
@@ -87,7 +92,7 @@ def test_redelivered_msg_id_is_a_no_op(clinic):
     assert (first.outcome.outcome, again.outcome.outcome) == (ACCEPTED, DUPLICATE)
     assert again.outcome.answer == first.outcome.answer  # the same AppRec answers both
     assert JournalEntry.objects.count() == 1
-    assert InboxMessage.objects.filter(side="epj").count() == 1
+    assert InboxMessage.objects.using(relay_db("epj")).filter(side="epj").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -163,9 +168,10 @@ def test_a_failed_publish_backs_off_then_dead_letters_then_replays(clinic, setti
     row = envelope_for(message.msg_id)
     assert (row.state, row.attempts, row.claimed_by) == (EnvelopeState.QUEUED, 1, "")
     assert "encryption" in row.error_text and row.next_attempt_at > row.queued_at
-    assert not InboxMessage.objects.exists()  # nothing reached the EPJ
+    assert not relay_rows(InboxMessage)  # nothing reached the EPJ
 
-    Envelope.objects.filter(pk=row.pk).update(next_attempt_at=row.queued_at)  # the back-off has passed
+    # The back-off has passed.
+    Envelope.objects.using(relay_db("portal")).filter(pk=row.pk).update(next_attempt_at=row.queued_at)
     relay_deliver_due(side="epj", channel="async")
     row.refresh_from_db()
     assert (row.state, row.attempts) == (EnvelopeState.DEAD, 2) and row.dead_at
@@ -234,4 +240,4 @@ def test_a_rejection_in_a_batch_leaves_the_others_filed_once(clinic):
     assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(m.msg_id for m in good)
     deliver_all()
     assert [envelope_for(m.msg_id).state for m in (good[0], bad, good[1])] == ["delivered", "rejected", "delivered"]
-    assert InboxMessage.objects.filter(side="epj").count() == 3
+    assert InboxMessage.objects.using(relay_db("epj")).filter(side="epj").count() == 3

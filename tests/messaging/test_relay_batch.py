@@ -5,11 +5,13 @@ from django.db import transaction
 
 from epj.models import JournalEntry
 from epj.services import epj_outage_start
+from helsenorge.routers import EPJ_DB
 from messaging.models import Envelope, EnvelopeState
 from messaging.relay import batch_lookup, clinic_party, edge
 from messaging.relay.delivery import relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.registry import batch_lookups
+from messaging.relay.stores import relay_db
 from messaging.transport.envelope import async_queue
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 
@@ -46,7 +48,8 @@ def test_a_batch_files_each_message_once_with_shared_lookups(clinic):
     assert relay_deliver_due(side="epj", channel="async") == 5
     relay_deliver_due(side="portal", channel="async")
     assert JournalEntry.objects.filter(msg_id__in=[m.msg_id for m in messages]).count() == 5
-    states = set(Envelope.objects.filter(msg_id__in=[m.msg_id for m in messages]).values_list("state", flat=True))
+    outbox = Envelope.objects.using(relay_db("portal"))
+    states = set(outbox.filter(msg_id__in=[m.msg_id for m in messages]).values_list("state", flat=True))
     assert states == {EnvelopeState.DELIVERED}
 
 
@@ -56,7 +59,7 @@ def test_an_outage_is_seen_by_the_next_batch(clinic):
     first = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
     send(first)
     relay_deliver_due(side="epj", channel="async")
-    with transaction.atomic():
+    with transaction.atomic(using=EPJ_DB):
         epj_outage_start(reason="Oppgradering")
     second = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
     send(second)
@@ -66,4 +69,6 @@ def test_an_outage_is_seen_by_the_next_batch(clinic):
     # The EPJ could not file it: the delivery was released and waits on its queue for the next run.
     queue = async_queue(service.organisation.her_id)
     assert edge.transport().queue_depths([queue])[queue] == 1 or edge.transport().receive(queue, 1.0) is not None
-    assert Envelope.objects.get(side="portal", msg_id=second.msg_id).state == EnvelopeState.SENT
+    assert (
+        Envelope.objects.using(relay_db("portal")).get(side="portal", msg_id=second.msg_id).state == EnvelopeState.SENT
+    )

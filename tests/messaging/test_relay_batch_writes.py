@@ -7,8 +7,7 @@ states — including when documents of one batch depend on each other or one of 
 """
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.db import connections
 from django.utils import timezone
 
 from epj.desk.models import Case, CaseKind, DeskMessage
@@ -19,8 +18,10 @@ from messaging.relay import batch_insert, batch_lookup, batch_remember, clinic_p
 from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.registry import batch_flush, batch_lookups
+from messaging.relay.stores import relay_db
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.stores import StoreQueries
 
 
 @pytest.fixture
@@ -123,7 +124,9 @@ def test_a_rejected_document_leaves_the_rest_of_its_batch_filed(clinic):
     relay_deliver_due(side="portal", channel="async")
     rows = {
         row.msg_id: row
-        for row in Envelope.objects.filter(side="portal", msg_id__in=[good.msg_id, bad.msg_id, also_good.msg_id])
+        for row in Envelope.objects.using(relay_db("portal")).filter(
+            side="portal", msg_id__in=[good.msg_id, bad.msg_id, also_good.msg_id]
+        )
     }
     assert rows[bad.msg_id].state == EnvelopeState.REJECTED and rows[bad.msg_id].rejected_at is not None
     assert rows[bad.msg_id].apprec_status == codes.STATUS_REJECTED and "E35" in rows[bad.msg_id].error_text
@@ -144,15 +147,16 @@ def test_a_message_to_a_closed_conversation_is_refused_within_a_batch(clinic):
     send(fresh)
     relay_deliver_due(side="epj", channel="async")
     relay_deliver_due(side="portal", channel="async")
-    assert Envelope.objects.get(side="portal", msg_id=late.msg_id).state == EnvelopeState.REJECTED
-    assert Envelope.objects.get(side="portal", msg_id=fresh.msg_id).state == EnvelopeState.DELIVERED
+    outbox = Envelope.objects.using(relay_db("portal"))
+    assert outbox.get(side="portal", msg_id=late.msg_id).state == EnvelopeState.REJECTED
+    assert outbox.get(side="portal", msg_id=fresh.msg_id).state == EnvelopeState.DELIVERED
     assert not DeskMessage.objects.filter(msg_id=late.msg_id).exists()
 
 
 def _delivery_statements(side, n_before):
     ids = envelopes_claim(side=side, channel="async", worker="w", limit=1000)
     assert len(ids) == n_before
-    with CaptureQueriesContext(connection) as queries:
+    with StoreQueries() as queries:  # the receiver's statements and the sender's, whichever store runs them
         envelopes_deliver(ids, worker="w")
     return len(queries)
 
@@ -199,14 +203,15 @@ def test_a_batch_of_apprecs_is_one_insert_and_keeps_every_payload_byte(clinic):
     service, nora = clinic
     for message in _messages(service, nora, 4):
         send(message)
-    with CaptureQueriesContext(connection) as captured:
+    with StoreQueries() as captured:  # the AppRecs go into the EPJ's outbox, in its store
         assert relay_deliver_due(side="epj", channel="async") == 4
-    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "messaging_envelope"')]
+    inserts = [q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "messaging_envelope"')]
     assert len(inserts) == 1
-    if connection.vendor == "postgresql":
-        assert "UNNEST" in inserts[0]
+    if connections[inserts[0]["alias"]].vendor == "postgresql":
+        assert "UNNEST" in inserts[0]["sql"]
     payload = bytes(range(256)) * 3  # every byte value, NUL included
-    Envelope.objects.bulk_create(
+    outbox = Envelope.objects.using(relay_db("portal"))
+    outbox.bulk_create(
         [
             Envelope(
                 side="portal",
@@ -219,6 +224,4 @@ def test_a_batch_of_apprecs_is_one_insert_and_keeps_every_payload_byte(clinic):
             for i in range(3)
         ]
     )
-    assert {
-        bytes(p) for p in Envelope.objects.filter(msg_id__startswith="bytes-").values_list("payload", flat=True)
-    } == {payload}
+    assert {bytes(p) for p in outbox.filter(msg_id__startswith="bytes-").values_list("payload", flat=True)} == {payload}

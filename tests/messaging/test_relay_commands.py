@@ -12,8 +12,10 @@ from messaging.codec import message_build
 from messaging.models import Envelope, EnvelopeState
 from messaging.relay import clinic_party
 from messaging.relay.probe import probe_ekontakt
+from messaging.relay.stores import relay_db
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.stores import relay_get
 
 
 def run(*args) -> tuple[int | str | None, str, str]:
@@ -64,7 +66,8 @@ def test_receive_unusable_input_exits_2_and_keeps_a_dead_letter(db, tmp_path, pa
     path.write_bytes(payload)
     code, _, err = run("receive", "--side", "epj", str(path))
     assert code == 2 and "død melding" in err
-    dead = Envelope.objects.get(state=EnvelopeState.DEAD)
+    # The operator's bytes were received for the EPJ: the dead letter is the receiver's row.
+    dead = relay_get(Envelope, kept_by="epj", state=EnvelopeState.DEAD)
     assert bytes(dead.payload) == payload
 
     code, out, _ = run("dead")
@@ -86,13 +89,14 @@ def test_status_replay_and_dead(clinic, settings):
     code, out, _ = run("status", "--threshold", "0")
     assert "epj.async" in out and "queued 1" in out and "ADVARSEL" in out
 
-    Envelope.objects.filter(pk=envelope.pk).update(state=EnvelopeState.DEAD, error_text="test")
+    outbox = Envelope.objects.using(relay_db("portal"))
+    outbox.filter(pk=envelope.pk).update(state=EnvelopeState.DEAD, error_text="test")
     code, out, _ = run("replay", str(envelope.pk))
     assert code == 0 and "lagt i kø igjen" in out
-    assert Envelope.objects.get(pk=envelope.pk).state == EnvelopeState.QUEUED
+    assert outbox.get(pk=envelope.pk).state == EnvelopeState.QUEUED
     with pytest.raises(CommandError):
         call_command("relay", "replay", str(envelope.pk), stdout=StringIO())  # no longer dead
-    Envelope.objects.filter(pk=envelope.pk).update(state=EnvelopeState.DEAD)
+    outbox.filter(pk=envelope.pk).update(state=EnvelopeState.DEAD)
     code, out, _ = run("replay", "--all")
     assert "1 lagt i kø igjen" in out
 

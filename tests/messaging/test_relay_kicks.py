@@ -20,7 +20,9 @@ from messaging.relay.delivery import envelopes_claim
 from messaging.relay.kicks import KICK_REFRESH, kick_pending, publishing_here, relay_kick_consumed
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_send
+from messaging.relay.stores import relay_db
 from tests.messaging.relay_support import gp_with_patient, patient_of
+from tests.stores import KICK_DB, relay_count
 
 QUEUE = "epj.async"
 
@@ -36,7 +38,9 @@ def _message(clinic):
 
 
 def _kick_callbacks():
-    return [entry for entry in connection.run_on_commit if getattr(entry[1], "relay_queue", None) == QUEUE]
+    """The kicks of QUEUE registered on the portal's store, whose sends these are."""
+    pending = connections[relay_db("portal")].run_on_commit
+    return [entry for entry in pending if getattr(entry[1], "relay_queue", None) == QUEUE]
 
 
 def test_kick_pending_only_for_a_fresh_flag():
@@ -51,11 +55,13 @@ def test_kick_pending_only_for_a_fresh_flag():
 def test_a_send_with_no_fresh_kick_pending_kicks_after_commit(clinic, flag):
     if flag != "none":
         age = KICK_REFRESH * 2 if flag == "stale" else datetime.timedelta(0)
-        RelayQueueKick.objects.create(queue=QUEUE, pending=flag == "stale", kicked_at=timezone.now() - age)
-    with transaction.atomic():
+        RelayQueueKick.objects.using(KICK_DB).create(
+            queue=QUEUE, pending=flag == "stale", kicked_at=timezone.now() - age
+        )
+    with transaction.atomic(using=relay_db("portal")):
         envelope = relay_send(side="portal", message=_message(clinic))
         assert len(_kick_callbacks()) == 1
-    stored = Envelope.objects.get(pk=envelope.pk)
+    stored = Envelope.objects.using(relay_db("portal")).get(pk=envelope.pk)
     assert (stored.msg_id, stored.state, bytes(stored.payload)) == (
         envelope.msg_id,
         EnvelopeState.QUEUED,
@@ -71,19 +77,19 @@ def test_a_consumer_publishing_between_its_batches_starts_no_publish_task_for_wh
     with here, django_capture_on_commit_callbacks(execute=True):
         relay_send(side="portal", message=_message(clinic))  # as an AppRec written in a batch
     # Anywhere else the commit kicks the publish task.
-    assert RelayQueueKick.objects.filter(queue=QUEUE, pending=True).exists() is not publishing_between
+    assert RelayQueueKick.objects.using(KICK_DB).filter(queue=QUEUE, pending=True).exists() is not publishing_between
 
 
 def test_a_send_that_finds_a_fresh_kick_pending(clinic):
     """PostgreSQL reads the flag in the INSERT and needs nothing after commit; elsewhere the send
     reads it after commit (one callback, which will find the kick pending and enqueue nothing)."""
-    RelayQueueKick.objects.create(queue=QUEUE, pending=True, kicked_at=timezone.now())
-    with transaction.atomic():
+    RelayQueueKick.objects.using(KICK_DB).create(queue=QUEUE, pending=True, kicked_at=timezone.now())
+    with transaction.atomic(using=relay_db("portal")):
         relay_send(side="portal", message=_message(clinic))
         relay_send(side="portal", message=_message(clinic))
-        expected = 0 if connection.vendor == "postgresql" else 1
+        expected = 0 if connections[relay_db("portal")].vendor == "postgresql" else 1
         assert len(_kick_callbacks()) == expected
-    assert Envelope.objects.filter(state=EnvelopeState.QUEUED).count() == 2
+    assert relay_count(Envelope, state=EnvelopeState.QUEUED) == 2
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks; CI's second pass)")
@@ -93,12 +99,12 @@ def test_the_worker_clears_the_flag_only_after_a_sender_that_saw_it_commits():
     were the worker to clear the flag and scan before the sender's commit, the row would wait
     for the sweeper. The clearing UPDATE must wait for the commit, and the scan then sees it."""
     clinic = gp_with_patient()
-    RelayQueueKick.objects.create(queue=QUEUE, pending=True, kicked_at=timezone.now())
+    RelayQueueKick.objects.using(KICK_DB).create(queue=QUEUE, pending=True, kicked_at=timezone.now())
     inserted, release, errors = threading.Event(), threading.Event(), []
 
     def sender():
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=relay_db("portal")):
                 relay_send(side="portal", message=_message(clinic))
                 assert _kick_callbacks() == []  # it relies on the pending kick
                 inserted.set()
@@ -113,17 +119,17 @@ def test_the_worker_clears_the_flag_only_after_a_sender_that_saw_it_commits():
     thread.start()
     try:
         assert inserted.wait(30) and not errors
-        with pytest.raises(OperationalError, match="lock"), transaction.atomic():
-            with connection.cursor() as cursor:
+        with pytest.raises(OperationalError, match="lock"), transaction.atomic(using=KICK_DB):
+            with connections[KICK_DB].cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '200ms'")
             relay_kick_consumed(QUEUE)
-        assert RelayQueueKick.objects.get(queue=QUEUE).pending  # nothing cleared meanwhile
+        assert RelayQueueKick.objects.using(KICK_DB).get(queue=QUEUE).pending  # nothing cleared meanwhile
     finally:
         release.set()
         thread.join(30)
     assert not errors
     relay_kick_consumed(QUEUE)
-    assert not RelayQueueKick.objects.get(queue=QUEUE).pending
+    assert not RelayQueueKick.objects.using(KICK_DB).get(queue=QUEUE).pending
     assert len(envelopes_claim(side="epj", channel="async", worker="w", limit=10)) == 1
 
 
@@ -138,10 +144,12 @@ def test_the_outbox_insert_stores_what_the_orm_would(clinic):
     outbox_insert(ours)
     theirs = _envelope_new(side="epj", message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
     theirs.next_attempt_at, theirs.queued_at = ours.next_attempt_at, ours.queued_at
-    theirs.save(force_insert=True)
+    theirs.save(force_insert=True, using=relay_db("epj"))  # the same message in the other side's outbox
     assert ours.pk and not ours._state.adding
     fields = [f.attname for f in Envelope._meta.concrete_fields if f.attname not in ("id", "side", "to_side")]
-    stored = {e.side: e for e in Envelope.objects.filter(pk__in=[ours.pk, theirs.pk])}
+    stored = {
+        side: Envelope.objects.using(relay_db(side)).get(pk=e.pk) for side, e in (("portal", ours), ("epj", theirs))
+    }
     for name in fields:
         value = getattr(stored["portal"], name)
         value = bytes(value) if isinstance(value, memoryview) else value

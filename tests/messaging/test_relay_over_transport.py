@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connections
 
 from epj.models import JournalEntry
 from epj.services import epj_outage_end, epj_outage_start
@@ -21,6 +21,7 @@ from messaging.relay.delivery import relay_deliver_due
 from messaging.relay.handover import inbox_consume_due, outbox_publish_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_ping
+from messaging.relay.stores import relay_db
 from messaging.transport.envelope import (
     APPLICATION_TIMESTAMP,
     CMS_CONTENT_TYPE,
@@ -30,6 +31,7 @@ from messaging.transport.envelope import (
 )
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.stores import relay_get
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def test_a_message_travels_signed_and_encrypted_and_its_apprec_settles_it(clinic
     assert inbox_consume_due(side="epj", channel="async") == 1
     entry = JournalEntry.objects.get()
     assert (entry.msg_id, entry.subject) == (message.msg_id, "Hemmelig-7q")
-    record = InboxMessage.objects.get(side="epj", msg_id=message.msg_id)
+    record = InboxMessage.objects.using(relay_db("epj")).get(side="epj", msg_id=message.msg_id)
     assert record.envelope is None  # the receiver's own record, not the sender's row
     assert waiting(async_queue(her_id)) == 0
 
@@ -229,7 +231,7 @@ def test_a_sync_request_is_answered_on_the_callers_reply_queue():
                 if not inbox_consume_due(side="epj", channel="sync"):
                     stop.wait(0.01)
         finally:
-            connection.close()
+            connections.close_all()  # the EPJ's store and whatever else the thread opened
 
     thread = threading.Thread(target=responder, daemon=True)
     thread.start()
@@ -247,7 +249,7 @@ def test_a_sync_request_nobody_answers_times_out_and_expires_on_the_queue():
     with pytest.raises(RelayTimeout):
         relay_ping(her_id=service.organisation.her_id, timeout=0.3)
     time.sleep(0.1)
-    request = Envelope.objects.get(kind="request")
+    request = relay_get(Envelope, kept_by="portal", kind="request")
     assert request.state == EnvelopeState.EXPIRED
     # The request carried the caller's timeout as its time to live: nobody answers it any more.
     assert inbox_consume_due(side="epj", channel="sync") == 0

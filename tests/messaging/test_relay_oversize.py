@@ -18,6 +18,8 @@ from messaging.relay import envelope_replay, relay_receive_raw
 from messaging.relay.delivery import envelopes_deliver
 from messaging.relay.intake import Oversize, payload_read_bounded
 from messaging.relay.services import OPERATOR
+from messaging.relay.stores import relay_db
+from tests.stores import relay_get
 from tests.workers import worker_env
 
 MIB = 1024 * 1024
@@ -66,7 +68,8 @@ def test_an_oversize_file_becomes_a_dead_letter_without_its_bytes(tmp_path, sett
     code, _out, err = _run_receive(path, "--from-her-id", "8093244")
 
     assert code == 2 and "T99" in err
-    [dead] = Envelope.objects.filter(state=EnvelopeState.DEAD)
+    # Refused on its way to the EPJ: the dead letter is the receiving side's row.
+    dead = relay_get(Envelope, kept_by="epj", state=EnvelopeState.DEAD)
     assert bytes(dead.payload) == b""
     assert dead.payload_size == len(data)
     assert dead.payload_sha256 == hashlib.sha256(data[:4097]).hexdigest()
@@ -77,7 +80,7 @@ def test_an_oversize_file_becomes_a_dead_letter_without_its_bytes(tmp_path, sett
     call_command("relay", "dead", stdout=out)
     assert f"#{dead.pk}" in out.getvalue() and dead.payload_sha256 in out.getvalue()
     assert not envelope_replay(envelope_id=dead.pk)
-    assert Envelope.objects.get(pk=dead.pk).state == EnvelopeState.DEAD
+    assert Envelope.objects.using(relay_db("epj")).get(pk=dead.pk).state == EnvelopeState.DEAD
 
 
 @pytest.mark.django_db
@@ -97,7 +100,8 @@ def test_an_oversize_envelope_on_the_workers_path_is_dead_lettered_as_a_digest(s
     settings.HN_XML_MAX_BYTES = 4096
     data = b"<a>" + b"x" * 6000 + b"</a>"
     now = timezone.now()
-    envelope = Envelope.objects.create(
+    # An operator's row received for the EPJ, as `relay receive` keeps it: in the receiver's store.
+    envelope = Envelope.objects.using(relay_db("epj")).create(
         side="portal",
         to_side="epj",
         msg_id="oversize-on-the-wire",
@@ -177,6 +181,6 @@ def test_a_40_mib_input_stays_under_twice_the_limit_in_peak_memory(tmp_path, sou
     assert code == 2  # unusable: dead-lettered
     assert rss_growth < 2 * limit, f"resident memory grew {rss_growth / MIB:.1f} MiB"
     assert traced_peak < 2 * limit, f"Python allocations peaked at {traced_peak / MIB:.1f} MiB"
-    dead = Envelope.objects.get(state=EnvelopeState.DEAD)
+    dead = relay_get(Envelope, kept_by="epj", state=EnvelopeState.DEAD)  # the receiving side's dead letter
     assert bytes(dead.payload) == b"" and len(dead.payload_sha256) == 64
     assert dead.payload_size == (path.stat().st_size if source == "file" else None)

@@ -14,6 +14,7 @@ from messaging.relay import clinic_party, kicks
 from messaging.relay.handover import _drain_holding_kick, outbox_publish_due, outbox_publish_ready
 from messaging.relay.probe import probe_ekontakt
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
+from tests.stores import KICK_DB, relay_rows
 
 QUEUE = "epj.async"
 
@@ -27,11 +28,13 @@ def enqueued(monkeypatch):
 
 
 def _kicked() -> None:
-    RelayQueueKick.objects.update_or_create(queue=QUEUE, defaults={"pending": True, "kicked_at": timezone.now()})
+    RelayQueueKick.objects.using(KICK_DB).update_or_create(
+        queue=QUEUE, defaults={"pending": True, "kicked_at": timezone.now()}
+    )
 
 
 def _pending() -> bool:
-    return RelayQueueKick.objects.get(queue=QUEUE).pending
+    return RelayQueueKick.objects.using(KICK_DB).get(queue=QUEUE).pending
 
 
 def _run(claims: list[int], *, limit: int = 10, out_of_time=lambda: False) -> list[bool]:
@@ -111,4 +114,4 @@ def test_the_publish_run_publishes_and_clears_the_flag_while_publishing_between_
     send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
     assert outbox_publish_due(to_side="epj") == 1
     assert not _pending()
-    assert not Envelope.objects.filter(to_side="epj", state=EnvelopeState.QUEUED).exists()
+    assert not relay_rows(Envelope, to_side="epj", state=EnvelopeState.QUEUED)

@@ -17,6 +17,7 @@ from messaging.relay import clinic_party, envelope_for, envelope_replay
 from messaging.relay.delivery import relay_deliver_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.retention import envelopes_purge, envelopes_purge_batch
+from messaging.relay.stores import relay_db
 from messaging.tasks import relay_purge_settled
 from tests.messaging.relay_support import (
     certificates_listed_again,
@@ -25,6 +26,7 @@ from tests.messaging.relay_support import (
     patient_of,
     send,
 )
+from tests.stores import BOTH_STORES, relay_count, relay_rows
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def test_settled_message_content_is_gone_after_the_period_and_its_metadata_kept(
     send(message)
     deliver_all()
     original = envelope_for(message.msg_id)
-    apprec = Envelope.objects.get(kind=EnvelopeKind.APPREC, original_msg_id=message.msg_id)
+    apprec = Envelope.objects.using(relay_db("epj")).get(kind=EnvelopeKind.APPREC, original_msg_id=message.msg_id)
     content = bytes(original.payload)
     assert original.state == EnvelopeState.DELIVERED and b"Vond rygg" in content
 
@@ -63,9 +65,12 @@ def test_settled_message_content_is_gone_after_the_period_and_its_metadata_kept(
     assert bytes(original.payload) == content and original.purged_at is None
 
     # After it, through the beat task: content gone, what an audit needs kept. The rows are
-    # aged instead of the clock moved: the task reads the real time.
+    # aged instead of the clock moved: the task reads the real time. Both sides' rows.
     age = datetime.timedelta(days=settings.HN_RETENTION_DAYS, hours=1)
-    Envelope.objects.update(**{name: F(name) - age for name in ("queued_at", "sent_at", "delivered_at", "claimed_at")})
+    for store in BOTH_STORES:
+        Envelope.objects.using(store).update(
+            **{name: F(name) - age for name in ("queued_at", "sent_at", "delivered_at", "claimed_at")}
+        )
     assert relay_purge_settled() == 2  # the message and its AppRec
     original.refresh_from_db()
     assert bytes(original.payload) == b""
@@ -87,7 +92,7 @@ def test_settled_message_content_is_gone_after_the_period_and_its_metadata_kept(
     apprec.refresh_from_db()
     assert bytes(apprec.payload) == b"" and apprec.payload_size > 0
     # The inbox rows (who received which MsgId, and how it was answered) stay.
-    inbox = InboxMessage.objects.get(side="epj", msg_id=message.msg_id)
+    inbox = InboxMessage.objects.using(relay_db("epj")).get(side="epj", msg_id=message.msg_id)
     # The receiver's own record: it never points at the sender's outbox row.
     assert inbox.outcome == "accepted" and inbox.envelope_id is None and inbox.answer_id == apprec.pk
     # Running again finds nothing more.
@@ -132,7 +137,7 @@ def test_unsettled_messages_keep_their_content(clinic, settings):
     assert envelopes_purge(now=later(settings.HN_RETENTION_DAYS * 10)) == 0
     assert envelope_for(waiting.msg_id).state == EnvelopeState.SENT
     assert envelope_for(queued.msg_id).state == EnvelopeState.QUEUED
-    assert not Envelope.objects.filter(purged_at__isnull=False).exists()
+    assert not relay_rows(Envelope, purged_at__isnull=False)
 
 
 def test_purge_works_in_bounded_batches(clinic, settings):
@@ -140,11 +145,11 @@ def test_purge_works_in_bounded_batches(clinic, settings):
     for _ in range(5):
         send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
     deliver_all()
-    assert Envelope.objects.count() == 10
+    assert relay_count(Envelope) == 10  # five messages in the portal's outbox, five AppRecs in the EPJ's
     assert envelopes_purge_batch(now=later(settings.HN_RETENTION_DAYS + 1), batch_size=3) == 3
-    assert Envelope.objects.filter(purged_at__isnull=False).count() == 3
+    assert relay_count(Envelope, purged_at__isnull=False) == 3
     settings.HN_RETENTION_BATCH_SIZE = 4
     # A zero budget still does one batch, then stops.
     assert envelopes_purge(now=later(settings.HN_RETENTION_DAYS + 1), budget_seconds=0) == 4
     assert envelopes_purge(now=later(settings.HN_RETENTION_DAYS + 1)) == 3
-    assert not Envelope.objects.filter(purged_at__isnull=True).exists()
+    assert not relay_rows(Envelope, purged_at__isnull=True)

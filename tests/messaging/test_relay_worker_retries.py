@@ -16,6 +16,7 @@ from messaging.relay.kicks import relay_kick
 from messaging.relay.probe import probe_ekontakt
 from messaging.transport.envelope import async_queue, dead_letter_queue, sync_queue
 from tests.messaging.relay_support import gp_with_patient, patient_of, send, settled
+from tests.stores import relay_get, relay_rows
 from tests.workers import celery_workers, wait_until
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
@@ -58,11 +59,11 @@ def test_sync_request_nobody_answered_in_time_is_never_answered(django_db_setup,
     with celery_workers(sides=("portal",)) as workers:
         with pytest.raises(RelayTimeout):
             relay_ping(her_id=service.her_id, timeout=0.3)  # nobody serves the EPJ's queue yet
-        request = Envelope.objects.get(kind=EnvelopeKind.REQUEST)
+        request = relay_get(Envelope, kept_by="portal", kind=EnvelopeKind.REQUEST)
         assert request.state == EnvelopeState.EXPIRED
         workers.start("epj")  # the EPJ comes back: the request's time to live (the timeout) is over
         relay_kick(edge.inbound_kick_queue("epj", "sync"), force=True)
         time.sleep(2)
-        assert not Envelope.objects.filter(kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id).exists()
+        assert not relay_rows(Envelope, kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id)
         queue = sync_queue(service.organisation.her_id)
         assert edge.transport().queue_depths([queue])[queue] == 0

@@ -16,9 +16,11 @@ from messaging.dialogs.models import Thread
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState
 from messaging.relay import clinic_party, relay_ping, relay_receive_raw
 from messaging.relay.probe import probe_ekontakt
+from messaging.relay.stores import relay_db
 from tests import factories as f
 from tests.conftest import login_as
 from tests.messaging.relay_support import gp_with_patient, patient_of, send, settled
+from tests.stores import relay_get, relay_rows
 from tests.workers import wait_until
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
@@ -51,7 +53,8 @@ def test_redelivery_of_a_received_msg_id_files_nothing_twice(relay_workers, clin
     receipt = relay_receive_raw(side="epj", payload=bytes(envelope.payload))  # the broker delivers it again
     assert receipt.outcome.outcome == "duplicate"
     assert JournalEntry.objects.filter(msg_id=message.msg_id).count() == 1
-    assert Envelope.objects.filter(kind=EnvelopeKind.APPREC, original_msg_id=message.msg_id).count() == 1
+    answers = Envelope.objects.using(relay_db("epj")).filter(kind=EnvelopeKind.APPREC, original_msg_id=message.msg_id)
+    assert answers.count() == 1
 
 
 def test_rejection_comes_back_with_its_code(relay_workers, clinic):
@@ -69,7 +72,7 @@ def test_ping_is_a_synchronous_round_trip(relay_workers, clinic):
     reply, seconds = relay_ping(her_id=service.her_id, timeout=30)
     assert reply.msg_type == codes.DIALOG_INNBYGGER_TEST
     assert reply.sender.sub_her_id == service.her_id and seconds < 30
-    request = Envelope.objects.get(kind=EnvelopeKind.REQUEST)
+    request = relay_get(Envelope, kept_by="portal", kind=EnvelopeKind.REQUEST)
     assert request.state == EnvelopeState.DELIVERED and reply.parent_ref == request.msg_id
 
 
@@ -101,7 +104,7 @@ def test_bench_relay_runs_over_the_edge_and_reports_its_yardsticks(relay_workers
     ], text
     rates = dict(re.findall(r"^(Relé ende til ende|Laveste målestokk): +([0-9]+)", text, re.MULTILINE))
     assert int(rates["Relé ende til ende"]) > 0 and int(rates["Laveste målestokk"]) > 0, text
-    assert not Envelope.objects.filter(receiver_her_id=8149900).exists()  # the bench cleans up after itself
+    assert not relay_rows(Envelope, receiver_her_id=8149900)  # the bench cleans up after itself, in both stores
 
 
 def test_a_conversation_the_gp_starts_shows_at_once_in_an_inbox_kept_in_memory(relay_workers, cast, client):

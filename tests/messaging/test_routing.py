@@ -40,6 +40,7 @@ from messaging.relay.routing import (
 )
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
 from tests.messaging.routing_support import routes_added
+from tests.stores import relay_get
 
 ROOT = Path(settings.BASE_DIR)
 DIALOGS = (
@@ -265,7 +266,7 @@ def test_an_unrouted_async_function_is_refused_with_t10(db):
     assert not routes_for("epj").accepts(message.msg_type, ASYNC)
     envelope = send(message)
     relay_deliver_due(side="epj", channel="async")
-    apprec = apprec_parse(bytes(Envelope.objects.get(kind=EnvelopeKind.APPREC).payload))
+    apprec = apprec_parse(bytes(relay_get(Envelope, kept_by="epj", kind=EnvelopeKind.APPREC).payload))
     assert apprec.status == codes.STATUS_REJECTED and apprec.original_msg_id == envelope.msg_id
     assert [(e.code, e.detail) for e in apprec.errors] == [
         ("T10", "Mottakeren tar ikke imot DIALOG_INNBYGGER_KOORDINATOR")

@@ -22,16 +22,19 @@ from epj.desk.models import Case, DeskMessage
 from epj.models import Delivery
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_request_fulfil
+from helsenorge.routers import EPJ_DB
 from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
 from messaging.dialogs.models import DialogMessage, Kind, ServiceArea
 from messaging.models import Envelope, EnvelopeKind, EnvelopeState, TransportErrorMessage, TransportErrorOutcome
 from messaging.relay import edge
 from messaging.relay.handover import inbox_consume_due, outbox_publish_due
+from messaging.relay.stores import relay_db
 from messaging.transport.envelope import async_queue, build_error_message, error_queue, new_message
 from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.journal.conftest import deliver_all, gp_record, in_transaction  # noqa: F401 (fixtures)
+from tests.stores import relay_get
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +56,10 @@ def transport_kind(request, settings):
     edge.transport_clear()
 
 
-def not_xml(msg_id: str) -> None:
+def not_xml(msg_id: str, *, sender: str) -> None:
     """The sender's outbox row now holds bytes that are no XML (still signed and encrypted on the wire)."""
-    assert Envelope.objects.filter(msg_id=msg_id, kind=EnvelopeKind.MESSAGE).update(payload=b"plain text, no XML") == 1
+    outbox = Envelope.objects.using(relay_db(sender))
+    assert outbox.filter(msg_id=msg_id, kind=EnvelopeKind.MESSAGE).update(payload=b"plain text, no XML") == 1
 
 
 def citizen_message(cast) -> DialogMessage:
@@ -69,15 +73,15 @@ def citizen_message(cast) -> DialogMessage:
 
 def test_a_citizens_message_the_receiver_cannot_parse_is_shown_as_not_delivered(clinic_data, transport_kind, client):
     out = citizen_message(clinic_data)
-    not_xml(out.msg_id)
+    not_xml(out.msg_id, sender="portal")
     deliver_all()
 
     out.refresh_from_db()
     assert out.delivery == DialogMessage.Delivery.REJECTED and out.error_code == "T01"
-    row = Envelope.objects.get(msg_id=out.msg_id, kind=EnvelopeKind.MESSAGE)
+    row = Envelope.objects.using(relay_db("portal")).get(msg_id=out.msg_id, kind=EnvelopeKind.MESSAGE)
     assert row.state == EnvelopeState.REJECTED and row.apprec_status is None  # no AppRec: the transport refused it
     assert NOT_XML in row.error_text
-    error = TransportErrorMessage.objects.get()
+    error = relay_get(TransportErrorMessage, kept_by="portal")
     assert (error.side, error.condition, error.original_msg_id) == ("portal", NOT_XML, out.msg_id)
     assert error.outcome == TransportErrorOutcome.FILED and error.original == row
     assert error.queue == error_queue(settings.HN_PORTAL_HER_ID) and error.receiver_timestamp
@@ -89,7 +93,7 @@ def test_a_citizens_message_the_receiver_cannot_parse_is_shown_as_not_delivered(
 
 def test_a_redelivered_error_message_is_filed_once(clinic_data, transport_kind):
     out = citizen_message(clinic_data)
-    not_xml(out.msg_id)
+    not_xml(out.msg_id, sender="portal")
     outbox_publish_due(to_side="epj")
     inbox_consume_due(side="epj", channel="async")  # the EPJ's consumer answers on the portal's _error queue
     queue = error_queue(settings.HN_PORTAL_HER_ID)
@@ -103,9 +107,10 @@ def test_a_redelivered_error_message_is_filed_once(clinic_data, transport_kind):
     for _ in range(5):  # on AMQP the second copy may come in the next run
         handled += inbox_consume_due(side="portal", channel="async")
     assert handled == 2
-    error = TransportErrorMessage.objects.get()
+    error = relay_get(TransportErrorMessage, kept_by="portal")
     assert error.message_id == delivery.message.message_id and error.outcome == TransportErrorOutcome.FILED
-    assert Envelope.objects.get(msg_id=out.msg_id, kind=EnvelopeKind.MESSAGE).state == EnvelopeState.REJECTED
+    sent = Envelope.objects.using(relay_db("portal")).get(msg_id=out.msg_id, kind=EnvelopeKind.MESSAGE)
+    assert sent.state == EnvelopeState.REJECTED
 
 
 def test_an_error_for_a_message_nobody_sent_is_kept_and_listed_for_operators(clinic_data):
@@ -122,7 +127,7 @@ def test_an_error_for_a_message_nobody_sent_is_kept_and_listed_for_operators(cli
     edge.publish(build_error_message(stray, condition="transport:invalid-certificate", description="Ukjent sertifikat"))
     assert inbox_consume_due(side="portal", channel="async") == 1
 
-    error = TransportErrorMessage.objects.get()
+    error = relay_get(TransportErrorMessage, kept_by="portal")
     assert (error.outcome, error.original, error.from_her_id) == (TransportErrorOutcome.UNKNOWN, None, clinic)
     out = StringIO()
     call_command("relay", "errors", "--unfiled", stdout=out)
@@ -146,7 +151,7 @@ def test_only_the_party_a_message_went_to_can_reject_it(clinic_data):
     )
     inbox_consume_due(side="portal", channel="async")
 
-    assert TransportErrorMessage.objects.get().outcome == TransportErrorOutcome.MISMATCH
+    assert relay_get(TransportErrorMessage, kept_by="portal").outcome == TransportErrorOutcome.MISMATCH
     out.refresh_from_db()
     assert out.delivery == DialogMessage.Delivery.QUEUED
 
@@ -158,14 +163,14 @@ def test_a_desk_answer_the_portal_cannot_parse_is_shown_rejected_on_the_case(cli
     _thread, case = sent
     desk.case_reply(case=case, user=clinic_data.kari, text="Drikk mye vann.")
     answer = DeskMessage.objects.get(case=case, direction=DeskMessage.Direction.OUT)
-    not_xml(answer.msg_id)
+    not_xml(answer.msg_id, sender="epj")
     deliver_all()
 
     answer.refresh_from_db()
     assert answer.delivery == Delivery.REJECTED and NOT_XML in answer.delivery_error
     case.refresh_from_db()
     assert case.state == Case.State.CLAIMED  # unanswered again, on the queue
-    error = TransportErrorMessage.objects.get(side="epj")
+    error = TransportErrorMessage.objects.using(relay_db("epj")).get(side="epj")
     assert error.queue == error_queue(clinic_data.gp_org.her_id) and error.outcome == TransportErrorOutcome.FILED
 
     login_as(client, clinic_data.kari)
@@ -179,8 +184,8 @@ def test_a_journal_copy_the_portal_cannot_parse_leaves_the_request_unfulfilled(g
     deliver_all()
     request = CopyRequest.objects.get()
     membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
-    dispatch = in_transaction(copy_request_fulfil, membership=membership, request=request)
-    not_xml(dispatch.msg_id)
+    dispatch = in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
+    not_xml(dispatch.msg_id, sender="epj")
     deliver_all()
 
     request.refresh_from_db()

@@ -14,6 +14,7 @@ from national.selectors import resident_for
 from tests import factories as f
 from tests.conftest import login_as
 from tests.journal.conftest import deliver_all, in_transaction
+from tests.stores import relay_count
 
 pytestmark = pytest.mark.django_db
 WHO = ["anonymous", "another_citizen", "other_staff", "right_user"]
@@ -25,7 +26,7 @@ def state():
         CopyDispatch.objects.count(),
         HospitalDocument.objects.count(),
         AccessLogEntry.objects.count(),
-        Envelope.objects.count(),
+        relay_count(Envelope),
     )
 
 

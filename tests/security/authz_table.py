@@ -28,6 +28,7 @@ from epj.desk.services import absence_set, case_reply
 from epj.models import PatientRelationship
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
 from epj.records.services import copy_push
+from helsenorge.routers import EPJ_DB
 from journal.models import JournalDocument
 from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
@@ -128,7 +129,7 @@ def world_build(cast) -> World:
     in_transaction(journal_copy_request, service=cast.gp_service, patient=nora, written_by=nora)
     deliver_all()
     case = Case.objects.get(conversation_ref=thread.conversation_ref)
-    in_transaction(case_reply, case=case, user=cast.kari, text="Drikk mye vann.")  # records the charge
+    in_transaction(case_reply, case=case, user=cast.kari, text="Drikk mye vann.", using=EPJ_DB)  # records the charge
     deliver_all()
     case.refresh_from_db()
     notice = absence_set(
@@ -222,6 +223,7 @@ def world_build(cast) -> World:
         membership=cast.kari.staff_memberships.get(),
         service=cast.gp_service,
         patient_nin=cast.jonas.person.nin,
+        using=EPJ_DB,
     )
     deliver_all()
 

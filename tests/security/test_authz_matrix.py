@@ -19,6 +19,7 @@ from django.apps import apps
 from accounts.representation import SESSION_KEY
 from tests.formclient import FormClient
 from tests.security import authz_table as t
+from tests.stores import stores_of
 
 # Tables a refused request may legitimately touch: the session itself and the login-attempt log.
 VOLATILE = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
@@ -75,7 +76,10 @@ def snapshot() -> dict:
         if label in VOLATILE or model._meta.proxy or not model._meta.managed:
             continue
         fields = [fl.attname for fl in model._meta.concrete_fields if fl.attname not in VOLATILE_FIELDS]
-        state[label] = sorted(map(repr, model._default_manager.values_list(*fields)))
+        stores = stores_of(model)  # the relay's records: each side's store
+        for store in stores:
+            key = f"{label} ({store})" if len(stores) > 1 else label
+            state[key] = sorted(map(repr, model._default_manager.using(store).values_list(*fields)))
     return state
 
 

@@ -20,8 +20,10 @@ from messaging.codec import codes, new_msg_id
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, InboxMessage, TransportErrorMessage
 from messaging.relay import relay_send
 from messaging.relay.kicks import kick_on_commit
+from messaging.relay.stores import relay_db
 from tests.security.conftest import make_clinic
 from tests.security.corpus import hostile_cases, legit_message, replay_case
+from tests.stores import relay_count, relay_get, relay_rows
 from tests.workers import celery_workers, wait_until
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
@@ -39,8 +41,8 @@ TRANSPORT_FAULTS = {
 def broker_delivers(case, clinic) -> Envelope:
     """An outbox row with hostile bytes and transport metadata, which the sending worker publishes."""
     now = timezone.now()
-    with transaction.atomic():
-        envelope = Envelope.objects.create(
+    with transaction.atomic(using=relay_db("portal")):  # the portal's outbox, in its store
+        envelope = Envelope.objects.using(relay_db("portal")).create(
             side="portal",
             to_side="epj",
             channel=Channel.ASYNC,
@@ -62,7 +64,7 @@ def broker_delivers(case, clinic) -> Envelope:
 
 def send_legit(clinic, n, start):
     messages = [legit_message(clinic, subject=f"Legitim {start + i}") for i in range(n)]
-    with transaction.atomic():
+    with transaction.atomic(using=relay_db("portal")):
         for message in messages:
             relay_send(side="portal", message=message)
     return messages
@@ -102,9 +104,10 @@ def _broker_purge():
 
 def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
     clinic = make_clinic()
+    outbox, epj_outbox = Envelope.objects.using(relay_db("portal")), Envelope.objects.using(relay_db("epj"))
     legit = send_legit(clinic, 1, 0)
     wait_until(
-        lambda: Envelope.objects.filter(msg_id=legit[0].msg_id, state=EnvelopeState.DELIVERED).exists(),
+        lambda: outbox.filter(msg_id=legit[0].msg_id, state=EnvelopeState.DELIVERED).exists(),
         message="the first legitimate message delivered (the replay target)",
     )
     cases = hostile_cases(clinic) + [replay_case(clinic, legit[0])]
@@ -115,7 +118,7 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
     legit += send_legit(clinic, LEGIT_BETWEEN, len(legit))
 
     legit_ids = [m.msg_id for m in legit]
-    originals = Envelope.objects.filter(side="portal", msg_id__in=legit_ids)
+    originals = outbox.filter(side="portal", msg_id__in=legit_ids)
     wait_until(
         lambda: originals.filter(state=EnvelopeState.DELIVERED).count() == len(legit),
         timeout=300,
@@ -125,13 +128,14 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
     answered = [envelope.pk for case, envelope in hostile if case.code and case.name not in TRANSPORT_FAULTS]
     faulted = [envelope.msg_id for case, envelope in hostile if case.name in TRANSPORT_FAULTS]
     wait_until(
-        lambda: Envelope.objects.filter(pk__in=answered, state=EnvelopeState.REJECTED).count() == len(answered),
+        lambda: outbox.filter(pk__in=answered, state=EnvelopeState.REJECTED).count() == len(answered),
         timeout=120,
         interval=0.25,
         message="every hostile document's AppRec back at the sender",
     )
     wait_until(
-        lambda: TransportErrorMessage.objects.filter(original_msg_id__in=faulted).count() == len(faulted),
+        # The portal's `_error` queue, or another party's where the spoof named it as the sender.
+        lambda: relay_count(TransportErrorMessage, original_msg_id__in=faulted) == len(faulted),
         timeout=120,
         interval=0.25,
         message="every transport fault's error message filed by the party it was sent to",
@@ -144,27 +148,25 @@ def test_hostile_documents_are_refused_beside_legitimate_traffic(relay_workers):
             assert envelope.state == EnvelopeState.SENT, case.name  # taken, nothing applied, no new answer
             continue
         if case.name in TRANSPORT_FAULTS:
-            error = TransportErrorMessage.objects.get(original_msg_id=envelope.msg_id)
+            error = relay_get(TransportErrorMessage, original_msg_id=envelope.msg_id)
             assert error.condition == TRANSPORT_FAULTS[case.name], case.name
-            assert not Envelope.objects.filter(side="epj", original_msg_id=envelope.msg_id).exists()
+            assert not relay_rows(Envelope, side="epj", original_msg_id=envelope.msg_id)
             continue
         assert (envelope.state, envelope.apprec_status) == (EnvelopeState.REJECTED, 2), case.name
         assert envelope.error_text.startswith(f"{case.code} "), (case.name, envelope.error_text)
-        assert (
-            Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id).count() == 1
-        )
+        assert epj_outbox.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=envelope.msg_id).count() == 1
 
     # No side effect: no application row carries a hostile MsgId; the replayed one was filed once.
     hostile_ids = [envelope.msg_id for case, envelope in hostile if not case.replay_of]
     assert rows_mentioning(hostile_ids) == {}
     assert JournalEntry.objects.get(msg_id=legit[0].msg_id).subject == "Legitim 0"
-    assert Envelope.objects.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=legit[0].msg_id).count() == 1
+    assert epj_outbox.filter(side="epj", kind=EnvelopeKind.APPREC, original_msg_id=legit[0].msg_id).count() == 1
 
     # Nothing lost or doubled from the legitimate traffic.
     assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(legit_ids)
     assert set(originals.values_list("apprec_status", flat=True)) == {1}
-    assert InboxMessage.objects.filter(side="epj", msg_id__in=legit_ids).count() == len(legit)
-    assert not Envelope.objects.filter(state=EnvelopeState.DEAD).exists()
+    assert InboxMessage.objects.using(relay_db("epj")).filter(side="epj", msg_id__in=legit_ids).count() == len(legit)
+    assert not relay_rows(Envelope, state=EnvelopeState.DEAD)
 
     # No crash: both workers still running, no traceback in their logs.
     for side in ("portal", "epj"):

@@ -22,6 +22,7 @@ from tests.conftest import login_as
 from tests.dialogs.conftest import clinic_data, deliver_all, sent  # noqa: F401 (fixtures)
 from tests.formclient import FormClient
 from tests.journal.conftest import gp_record  # noqa: F401 (fixture)
+from tests.stores import stores_of
 from tests.timebooks.helpers import confirmed_appointment
 from tests.tools.conftest import maker, reviewer, self_service_tool, tool_data  # noqa: F401 (fixtures)
 
@@ -45,7 +46,10 @@ def snapshot() -> dict:
         if label in SKIPPED or model._meta.proxy or not model._meta.managed:
             continue
         fields = [fl.attname for fl in model._meta.concrete_fields if fl.attname != "last_login"]
-        state[label] = sorted(map(repr, model._default_manager.values_list(*fields)))
+        stores = stores_of(model)  # the relay's records: each side's store
+        for store in stores:
+            key = f"{label} ({store})" if len(stores) > 1 else label
+            state[key] = sorted(map(repr, model._default_manager.using(store).values_list(*fields)))
     return state
 
 

@@ -4,16 +4,18 @@ import datetime
 import threading
 import uuid
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from appointments.calendar import FreeSlot
 from appointments.services import appointment_reserve
 from epj.timebooks.messages import free_slots_reply
 from epj.timebooks.models import AppointmentType, ResourceKind, Slot, Timebook, TimebookKind
+from helsenorge.routers import PORTAL_DB
 from messaging.codec import message_build, message_parse
 from messaging.models import Envelope
 from messaging.relay.delivery import relay_deliver_due
+from messaging.relay.stores import relay_db
 
 
 def next_monday() -> datetime.date:
@@ -80,7 +82,8 @@ def deliver_all():
 
 
 def envelopes(msg_type, side):
-    return Envelope.objects.filter(msg_type=msg_type, side=side, kind="message").order_by("pk")
+    """The messages `side` sent of `msg_type`: its outbox, in its own store."""
+    return Envelope.objects.using(relay_db(side)).filter(msg_type=msg_type, side=side, kind="message").order_by("pk")
 
 
 class SyncResponder:
@@ -96,7 +99,7 @@ class SyncResponder:
                 if not relay_deliver_due(side="epj", channel="sync"):
                     self._stop.wait(0.01)
         finally:
-            connection.close()
+            connections.close_all()  # the EPJ's store and whatever else the thread opened
 
     def __enter__(self):
         self._thread.start()
@@ -107,8 +110,10 @@ class SyncResponder:
         self._thread.join(5)
 
 
-def in_transaction(fn, *args, **kwargs):
-    with transaction.atomic():
+def in_transaction(fn, *args, using=PORTAL_DB, **kwargs):
+    """fn(*args, **kwargs) inside a transaction on the store it writes: the portal's, or the EPJ's
+    (`using=EPJ_DB`) for the EPJ's services."""
+    with transaction.atomic(using=using):
         return fn(*args, **kwargs)
 
 

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 
 from accounts.nin import nin_generate
 from appointments.models import AppointmentReminder
@@ -27,7 +27,7 @@ BOOKERS = 50
 
 
 def race(n, fn):
-    """Run fn(i) in n threads released at the same instant, each on its own connection."""
+    """Run fn(i) in n threads released at the same instant, each on its own connections (one per store)."""
     barrier = threading.Barrier(n)
     results: list[object] = [None] * n
 
@@ -38,7 +38,7 @@ def race(n, fn):
         except Exception as exc:  # the outcome is what we assert on
             results[i] = exc
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for thread in threads:

@@ -18,7 +18,9 @@ from epj.timebooks.models import (
     TimebookKind,
 )
 from messaging.models import Envelope
+from messaging.relay.stores import relay_db
 from tests.conftest import login_as
+from tests.stores import relay_count
 from tests.timebooks.helpers import make_slot, make_timebooks, next_monday
 
 PERSONAS = ["anonymous", "other_citizen", "other_org_staff", "right_user"]
@@ -50,7 +52,7 @@ def state():
         AvailabilityException.objects.count(),
         list(Slot.objects.values_list("pk", "booked")),
         list(Booking.objects.values_list("pk", "status")),
-        Envelope.objects.count(),
+        relay_count(Envelope),
     )
 
 
@@ -164,7 +166,8 @@ def test_slot_page_desk_booking_move_and_cancel(client, cast, books, persona):
     assert cancel.status_code == 302
     booking.refresh_from_db()
     assert (booking.status, booking.sequence, booking.slot_id) == (BookingStatus.CANCELLED, 3, other.pk)
-    assert Envelope.objects.filter(msg_type="DIALOG_INNBYGGER_AVTALEUTSENDING").count() == 3
+    pushed = Envelope.objects.using(relay_db("epj")).filter(msg_type="DIALOG_INNBYGGER_AVTALEUTSENDING")
+    assert pushed.count() == 3
 
 
 def test_other_org_staff_cannot_touch_a_booking_through_their_own_slot(client, cast, books):

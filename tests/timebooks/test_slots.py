@@ -15,6 +15,7 @@ from epj.timebooks.services import (
     slot_book,
     slots_generate,
 )
+from helsenorge.routers import EPJ_DB
 from tests.timebooks.helpers import make_slot, make_timebooks, next_monday
 
 NEXT_MONDAY = next_monday()
@@ -115,7 +116,7 @@ def test_one_seat_per_patient_per_slot(books, cast):
 def test_database_refuses_overbooking_even_without_the_service(books):
     _treater, lab = books
     slot = make_slot(lab, capacity=1, booked=1)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic(using=EPJ_DB):
         Slot.objects.filter(pk=slot.pk).update(booked=2)
 
 
@@ -191,5 +192,5 @@ def test_extra_opening_makes_its_own_slots(books):
     slots = Slot.objects.filter(timebook=lab)
     assert {s.capacity for s in slots} == {6} and all(timezone.localtime(s.start).date() == saturday for s in slots)
     assert slots_generate(timebook=lab, start_date=saturday, days=1) == 0  # regenerating keeps them, no doubles
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic(using=EPJ_DB):
         availability_exception_add(timebook=lab, date=saturday, kind=ExceptionKind.EXTRA)  # no hours, no slots
