@@ -11,9 +11,11 @@ there for the EPJ that comes back (docs/architecture.md, "The EPJ on its own").
 
 from django.apps import apps
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connections, models, transaction
 
+from helsenorge.routers import EPJ_DB
 from messaging.models import Envelope, InboxMessage, Side, TransportErrorMessage
+from messaging.relay.stores import relay_db
 
 EPJ_APP_LABELS = ("epj", "epj_desk", "epj_timebooks", "epj_records")
 
@@ -26,10 +28,12 @@ def epj_models() -> list[type[models.Model]]:
 
 
 def _relay_rows() -> dict[str, models.QuerySet]:
+    """The EPJ's relay records, in the EPJ's store (where the EPJ keeps them, beside its tables)."""
+    store = relay_db(Side.EPJ)
     return {
-        "relay: EPJ outbox": Envelope.objects.filter(side=Side.EPJ),
-        "relay: EPJ inbox (MsgIds received)": InboxMessage.objects.filter(side=Side.EPJ),
-        "relay: transport errors to the EPJ": TransportErrorMessage.objects.filter(side=Side.EPJ),
+        "relay: EPJ outbox": Envelope.objects.using(store).filter(side=Side.EPJ),
+        "relay: EPJ inbox (MsgIds received)": InboxMessage.objects.using(store).filter(side=Side.EPJ),
+        "relay: transport errors to the EPJ": TransportErrorMessage.objects.using(store).filter(side=Side.EPJ),
     }
 
 
@@ -40,19 +44,21 @@ def epj_contents() -> dict[str, int]:
     return counts
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def epj_reset() -> dict[str, int]:
     """Empty the EPJ's store in one transaction; returns what it held (`epj_contents` before).
 
-    The EPJ's tables are emptied as Django's `flush` empties tables (the backend's own statement:
-    TRUNCATE on PostgreSQL, DELETE on SQLite), limited to the EPJ's: no other table references
-    them, so no row outside the EPJ is touched. The relay rows go through the ORM, which clears
-    the portal's links to the EPJ's outbox rows (SET_NULL) instead of deleting portal rows.
+    Everything runs on the EPJ's own database (helsenorge/routers.py), which holds the EPJ's
+    tables and its relay records and nothing else: no row of the portal, the register or the
+    national services can be touched. The EPJ's tables are emptied as Django's `flush` empties
+    tables (the backend's own statement: TRUNCATE on PostgreSQL, DELETE on SQLite); the relay
+    records go through the ORM, which clears their links to each other (SET_NULL) on the way.
     """
     held = epj_contents()
     for rows in _relay_rows().values():
         rows.delete()
     tables = [model._meta.db_table for model in epj_models()]
+    connection = connections[EPJ_DB]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # PostgreSQL refuses to TRUNCATE a table with deferred foreign-key checks still

@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 class EpjPatient(models.Model):
     """A patient the clinic (organisation) has in its own system."""
 
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="epj_patients")
+    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
+    # across databases, and deleting them deletes or updates nothing here.
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="epj_patients"
+    )
     nin = models.CharField(_("fødselsnummer"), max_length=11)
     given_name = models.CharField(_("fornavn"), max_length=100)
     family_name = models.CharField(_("etternavn"), max_length=100)
@@ -37,7 +41,7 @@ class PatientRelationship(models.Model):
     alone, never from the portal's health contacts."""
 
     patient = models.ForeignKey(EpjPatient, on_delete=models.CASCADE, related_name="relationships")
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey("clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     active = models.BooleanField(_("aktivt"), default=True)
     since = models.DateField(_("fra"), default=datetime.date.today)
     ended = models.DateField(_("avsluttet"), null=True, blank=True)
@@ -60,7 +64,9 @@ class Direction(models.TextChoices):
 class JournalEntry(models.Model):
     """The clinic's filed version of a message it accepted (or sent). One per MsgId."""
 
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="journal_entries")
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="journal_entries"
+    )
     patient = models.ForeignKey(EpjPatient, null=True, blank=True, on_delete=models.PROTECT, related_name="journal")
     msg_id = models.CharField(_("MsgId"), max_length=100, unique=True)
     msg_type = models.CharField(_("meldingsfunksjon"), max_length=60)
@@ -90,7 +96,8 @@ class EpjOutage(models.Model):
         "clinics.Organisation",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="epj_outages",
         help_text=_("Tom: alle klinikker."),
     )

@@ -10,11 +10,13 @@ outbox row is dead-lettered, and `delivery_shown` reads that instead.
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epj.models import Delivery, DeliveryTracked
+from helsenorge.routers import EPJ_DB
 from messaging.codec import AppRec, codes
 
 _M = TypeVar("_M", bound=Model)
@@ -33,10 +35,12 @@ def apprec_delivery(apprec: AppRec) -> tuple[str, str]:
     return Delivery.REJECTED, apprec_reason(apprec)
 
 
+@transaction.atomic(using=EPJ_DB, savepoint=False)
 def apprec_file(rows: "QuerySet[_M]", apprec: AppRec) -> list[_M]:
     """File the AppRec on the sent records among `rows` whose MsgId it answers; returns them.
 
-    Runs in the relay's receiving transaction; the relay calls listeners once per original, so
+    Runs in the relay's receiving transaction on the EPJ's store (joined, no savepoint of its
+    own; the rows are locked until it commits); the relay calls listeners once per original, so
     a redelivered AppRec changes nothing.
     """
     state, reason = apprec_delivery(apprec)

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from clinics.models import Organisation, Service
 from epj.models import Direction, EpjOutage, EpjPatient, JournalEntry, PatientRelationship
 from epj.selectors import epj_patient_current, epj_patient_known, epj_treats
+from helsenorge.routers import EPJ_DB
 from messaging.codec import AppRec, Message, Patient
 from messaging.relay import Reject, batch_insert, batch_lookup, batch_remember, batch_remember_rows
 from national.nin import nin_has_valid_check_digits, nin_parse
@@ -136,7 +137,7 @@ def journal_entries_prefetch(documents: list[Message | AppRec]) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def epj_patient_register(*, organisation: Organisation, nin: str) -> EpjPatient:
     """The clinic's record of a resident (found, or made with the name the population register
     holds); which services treat them is in their relationships (`epj_relationship_register`).
@@ -157,7 +158,7 @@ def epj_patient_register(*, organisation: Organisation, nin: str) -> EpjPatient:
     return patient
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def epj_relationship_register(*, service: Service, nin: str, active: bool = True) -> PatientRelationship:
     """Put a resident on the service's list in the clinic's register (or record that the
     relationship ended, `active=False`), registering the patient at the clinic first.
@@ -180,12 +181,12 @@ def epj_relationship_register(*, service: Service, nin: str, active: bool = True
     return relationship
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def epj_outage_start(*, organisation: Organisation | None = None, reason: str = "") -> EpjOutage:
     return EpjOutage.objects.create(organisation=organisation, reason=reason)
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def epj_outage_end(*, organisation: Organisation | None = None) -> int:
     deleted, _ = EpjOutage.objects.filter(organisation=organisation).delete()
     return deleted

@@ -10,6 +10,7 @@ from django.utils import timezone
 from clinics.models import Organisation
 from epj.desk.models import Frikort, Medication
 from epj.desk.services import prescription_issue
+from helsenorge.routers import EPJ_DB
 from national.selectors import prescriptions_valid, resident_named
 
 # (organisation HER-id, patient given name, family name, medication, dosage)
@@ -23,7 +24,7 @@ MEDICATIONS = [
 FRIKORT = [("Aslak", "Berg")]
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def seed_desk_demo() -> int:
     created = 0
     for her_id, given, family, name, dosage in MEDICATIONS:

@@ -28,8 +28,14 @@ class Case(models.Model):
         ANSWERED = "answered", _("Besvart")
         CLOSED = "closed", _("Avsluttet")
 
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="desk_cases")
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="desk_cases")
+    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
+    # across databases, and deleting them deletes or updates nothing here.
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="desk_cases"
+    )
+    service = models.ForeignKey(
+        "clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="desk_cases"
+    )
     kind = models.CharField(_("type"), max_length=20, choices=CaseKind.choices)
     conversation_ref = models.CharField(_("samtale-id"), max_length=64, unique=True)
     subject = models.CharField(_("emne"), max_length=200)
@@ -40,7 +46,8 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="desk_cases",
         verbose_name=_("saksbehandler"),
     )
@@ -117,7 +124,12 @@ class DeskMessage(DeliveryTracked):
     on_behalf_relation = models.CharField(_("relasjon"), max_length=10, blank=True)
     outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices, blank=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True)
 
@@ -195,7 +207,9 @@ class Charge(models.Model):
         _("godtatt egenandel"), max_digits=8, decimal_places=2, null=True, blank=True
     )
     state = models.CharField(_("status"), max_length=10, choices=State.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
 
     class Meta:
@@ -222,7 +236,9 @@ class Charge(models.Model):
 class Medication(models.Model):
     """The patient's medication list as the EPJ holds it."""
 
-    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.CASCADE, related_name="medications")
+    organisation = models.ForeignKey(
+        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="medications"
+    )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     name = models.CharField(_("legemiddel"), max_length=200)
     dosage = models.CharField(_("dosering"), max_length=200, blank=True)
@@ -245,12 +261,16 @@ class Medication(models.Model):
 class AbsenceNotice(models.Model):
     """A clinician is away; citizens see the notice and the substitute before they write."""
 
-    service = models.ForeignKey("clinics.Service", on_delete=models.CASCADE, related_name="absence_notices")
+    service = models.ForeignKey(
+        "clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="absence_notices"
+    )
     text = models.CharField(_("melding"), max_length=300)
     substitute = models.CharField(_("vikar"), max_length=200)
     starts = models.DateField(_("fra"))
     ends = models.DateField(_("til"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     cancelled = models.BooleanField(_("avlyst"), default=False)
 
     class Meta:

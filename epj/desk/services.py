@@ -35,6 +35,7 @@ from epj.roles import (
 from epj.selectors import epj_patient_known, epj_treats
 from epj.staff import StaffUser as User
 from helsenorge.clock import local_today, working_days_after
+from helsenorge.routers import EPJ_DB
 from messaging.codec import (
     AppRec,
     Attachment,
@@ -81,7 +82,8 @@ def _journal_file(*, case: Case, message: Message, direction: str) -> None:
 # --- inbound ----------------------------------------------------------------------------------
 
 
-@transaction.atomic(savepoint=False)  # inside the relay's receiving savepoint; a rejection rolls that back
+# Inside the relay's receiving savepoint (on the EPJ's store); a rejection rolls that back.
+@transaction.atomic(using=EPJ_DB, savepoint=False)
 def citizen_message_receive(message: Message, envelope: "Envelope | None" = None) -> "HandlerResult":
     """A citizen's e-kontakt, e-konsultasjon or renewal request arrives at the clinic.
 
@@ -186,6 +188,7 @@ def citizen_message_receive(message: Message, envelope: "Envelope | None" = None
     return result
 
 
+@transaction.atomic(using=EPJ_DB, savepoint=False)  # the relay's batch transaction: the locks last until it ends
 def citizen_messages_prefetch(documents: list[Message | AppRec]) -> None:
     """The relay's batch prefetch: the cases of every citizen dialog message in the batch, locked,
     in one query (absences remembered too)."""
@@ -202,6 +205,7 @@ def citizen_messages_prefetch(documents: list[Message | AppRec]) -> None:
     )
 
 
+@transaction.atomic(using=EPJ_DB, savepoint=False)  # the relay's receiving transaction (the case is locked)
 def desk_apprec_receive(envelope: "Envelope | None", apprec: AppRec) -> None:
     """The portal's AppRec for a desk answer (reply, close, paid co-payment, a thread the clinic
     started): filed on the sent message, shown on the case page and flagged in the case list."""
@@ -415,7 +419,7 @@ def _case_locked(case: Case) -> Case:
 REPLY_OUTCOMES = (DeskMessage.Outcome.NONE, DeskMessage.Outcome.RENEWED, DeskMessage.Outcome.REFUSED)
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def case_reply(
     *, case: Case, user: User, text: str, outcome: str = "", close: bool = False, files: Sequence[CheckedFile] = ()
 ) -> DeskMessage:
@@ -491,7 +495,7 @@ def case_reply(
     return outgoing
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def case_close(*, case: Case, user: User) -> DeskMessage:
     """Close without a further answer; the citizen's thread closes too and cannot be answered.
 
@@ -523,7 +527,7 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
     return outgoing
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def case_claim(*, case: Case, user: User) -> Case:
     staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
     # A conditional update: the database checks the state on the latest row version.
@@ -543,7 +547,7 @@ def case_claim(*, case: Case, user: User) -> Case:
     return case
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None) -> Case:
     """Hand the case to a colleague in the same organisation (or back to the shared queue).
 
@@ -575,7 +579,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
     return case
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def charge_mark_paid(*, case: Case, user: User) -> Charge:
     """The patient paid: the portal's copy of the charge follows by message.
 
@@ -604,7 +608,7 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
     return charge
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def clinic_thread_start(
     *, organisation: Organisation, service: Service, patient_nin: str, subject: str, text: str, user: User
 ) -> Case:
@@ -704,7 +708,7 @@ def _absence_required(*, user: User, service: Service) -> None:
         raise StaffActionRefused(_("Du kan bare legge inn fravær for din egen tjeneste."))
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def absence_set(
     *, service: Service, user: User, text: str, substitute: str, starts: datetime.date, ends: datetime.date
 ) -> AbsenceNotice:
@@ -722,7 +726,9 @@ def absence_set(
         created_by_id=user.pk,
     )
     # Citizens see the notice before they write: the portal reads it from the register, never
-    # from the EPJ, so the EPJ publishes it there as a clinic's record system would.
+    # from the EPJ, so the EPJ publishes it there as a clinic's record system would. The register
+    # is in the portal's store, outside this transaction: published last, so a refusal there
+    # rolls the notice back.
     service_absence_publish(
         service=service,
         reference=_absence_reference(notice),
@@ -738,7 +744,7 @@ def _absence_reference(notice: AbsenceNotice) -> str:
     return f"epj-absence-{notice.pk}"
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def absence_cancel(*, notice: AbsenceNotice, user: User) -> None:
     _absence_required(user=user, service=notice.service)
     AbsenceNotice.objects.filter(pk=notice.pk).update(cancelled=True)
@@ -752,7 +758,7 @@ def absence_current(*, service: Service, on: datetime.date) -> AbsenceNotice | N
 # --- the services' patient lists (the clinic's own register) -------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def patient_list_add(*, user: User, service: Service, nin: str) -> PatientRelationship:
     """Staff put a resident on one of their organisation's service lists (or back on it).
 
@@ -781,7 +787,7 @@ def patient_list_add(*, user: User, service: Service, nin: str) -> PatientRelati
     return relationship
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def patient_list_end(*, user: User, relationship: PatientRelationship) -> PatientRelationship:
     """Staff end a patient's relationship with a service: the clinic keeps the patient and their
     journal, but no longer answers for them as its patient there. Ending twice changes nothing."""

@@ -16,6 +16,7 @@ from clinics.models import Organisation, Process
 from clinics.selectors import service_ids_with_process
 from epj.records.models import HospitalDocument, RecordNote
 from epj.selectors import epj_relationships
+from helsenorge.routers import EPJ_DB
 
 NOTES = [
     (
@@ -61,7 +62,7 @@ def _ago(days: int) -> datetime.datetime:
     return timezone.now().replace(hour=10, minute=0, second=0, microsecond=0) - datetime.timedelta(days=days)
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def seed_records() -> tuple[int, int]:
     """(record notes, hospital documents) created now; 0, 0 when everything is already there."""
     notes = documents = 0

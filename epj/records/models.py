@@ -20,8 +20,14 @@ from epj.models import DeliveryTracked
 
 
 class RecordNote(models.Model):
+    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
+    # across databases, and deleting them deletes or updates nothing here.
     organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+        "clinics.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("virksomhet"),
     )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     patient_name = models.CharField(_("pasient"), max_length=200)
@@ -47,10 +53,18 @@ class CopyRequest(models.Model):
         REJECTED = "rejected", _("Kopien ble avvist")
 
     organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+        "clinics.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("virksomhet"),
     )
     service = models.ForeignKey(
-        "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("tjeneste")
+        "clinics.Service",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("tjeneste"),
     )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
     patient_name = models.CharField(_("pasient"), max_length=200)
@@ -88,10 +102,18 @@ class CopyDispatch(DeliveryTracked):
     unasked; a request whose copy was rejected gets a further dispatch when it is sent again."""
 
     organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("virksomhet")
+        "clinics.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("virksomhet"),
     )
     service = models.ForeignKey(
-        "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("tjeneste")
+        "clinics.Service",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("tjeneste"),
     )
     request = models.ForeignKey(
         CopyRequest,
@@ -104,7 +126,11 @@ class CopyDispatch(DeliveryTracked):
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
     patient_name = models.CharField(_("pasient"), max_length=200)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sendt av")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("sendt av"),
     )
     msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
     sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
@@ -127,7 +153,8 @@ class HospitalDocument(models.Model):
     document_id = models.UUIDField(_("dokument-id"), default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(
         "clinics.Organisation",
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("sykehus"),
         limit_choices_to={"is_hospital": True},

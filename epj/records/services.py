@@ -19,6 +19,7 @@ from epj.records.selectors import record_entries, record_patient_name, shared_do
 from epj.roles import StaffAction, StaffActionRefused, action_required
 from epj.selectors import epj_treats
 from epj.services import epj_outage_check, epj_relationship_required
+from helsenorge.routers import EPJ_DB
 from messaging.codec import AppRec, Message
 from messaging.models import Envelope
 from messaging.relay import Reject, relay_send
@@ -72,7 +73,7 @@ def copy_request_receive(message: Message, envelope: Envelope | None = None) -> 
     )
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def record_open(
     *, membership: StaffMembership, patient_nin: str, object_ref: str
 ) -> list[tuple[datetime.datetime, str, str, str]]:
@@ -129,7 +130,7 @@ def _last_copy_undeliverable(request: CopyRequest) -> bool:
     return last is not None and last.delivery == Delivery.SENT and bool(transport_failure(msg_id=last.msg_id))
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) -> CopyDispatch:
     """Generate the copy of the patient's record and send it as the answer to the request."""
     action_required(membership=membership, action=StaffAction.COPY_SEND)
@@ -161,7 +162,7 @@ def copy_apprec_receive(envelope: Envelope | None, apprec: AppRec) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def copy_push(*, membership: StaffMembership, service: Service, patient_nin: str) -> CopyDispatch:
     """Send a copy of the record unasked, e.g. after a treatment ended (no health contact needed)."""
     action_required(membership=membership, action=StaffAction.COPY_SEND)
@@ -173,7 +174,7 @@ def copy_push(*, membership: StaffMembership, service: Service, patient_nin: str
     return _copy_send(membership=membership, service=service, patient_nin=patient_nin, patient_name=patient_name)
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def hospital_document_publish(
     *,
     membership: StaffMembership,
@@ -211,7 +212,7 @@ def _treating_clinician_required(*, membership: StaffMembership, person: Residen
         raise StaffActionRefused(_("Virksomheten din behandler ikke denne pasienten nå."))
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def shared_document_open(
     *, membership: StaffMembership, person: Resident, document: HospitalDocument
 ) -> HospitalDocument:
@@ -223,7 +224,7 @@ def shared_document_open(
     return document
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def shared_documents_open(*, membership: StaffMembership, person: Resident) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
     _treating_clinician_required(membership=membership, person=person)

@@ -22,6 +22,7 @@ from epj.timebooks.models import (
     TimebookKind,
 )
 from epj.timebooks.services import desk_book, slots_generate
+from helsenorge.routers import EPJ_DB
 from national.selectors import resident_named
 
 DEMO_VIDEO_BASE = "https://video.helsenorge-demo.no/rom/"
@@ -136,7 +137,7 @@ def _time(value: str) -> datetime.time:
     return datetime.time.fromisoformat(value)
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def seed_timebooks(*, today: datetime.date | None = None) -> dict:
     """Create the demo timebooks, their weekly patterns, a closed day, 4 weeks of slots and a few phone
     bookings. Returns {"timebooks": n, "slots": created}."""

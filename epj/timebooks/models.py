@@ -39,12 +39,22 @@ class AppointmentType(models.TextChoices):
 class Timebook(models.Model):
     """A treater's timebook (one clinician) or a resource timebook (lab, vaccine, test)."""
 
+    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
+    # across databases, and deleting them deletes or updates nothing here.
     organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.PROTECT, related_name="epj_timebooks", verbose_name=_("virksomhet")
+        "clinics.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="epj_timebooks",
+        verbose_name=_("virksomhet"),
     )
     # The communication party (HER-id level 2) citizens book through.
     service = models.ForeignKey(
-        "clinics.Service", on_delete=models.PROTECT, related_name="epj_timebooks", verbose_name=_("tjeneste")
+        "clinics.Service",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="epj_timebooks",
+        verbose_name=_("tjeneste"),
     )
     kind = models.CharField(_("type"), max_length=10, choices=TimebookKind.choices)
     resource_kind = models.CharField(
@@ -54,7 +64,8 @@ class Timebook(models.Model):
         "clinics.StaffMembership",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="epj_timebooks",
         verbose_name=_("behandler"),
     )
@@ -244,7 +255,12 @@ class Booking(models.Model):
     sequence = models.PositiveIntegerField(_("versjon"), default=1)
     video_url = models.URLField(_("videolenke"), blank=True)
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     note = models.CharField(_("merknad"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -271,7 +287,7 @@ class AppointmentMessage(DeliveryTracked):
     """One appointment message the EPJ sent (an Avtale push, a reservation or cancellation answer),
     with the receipt Helsenorge sent back for it (epj/receipts.py)."""
 
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey("clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     # The slot the message was about (a refused reservation has no booking, only the slot, if any).
     slot = models.ForeignKey(Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_messages")
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="sent_messages")

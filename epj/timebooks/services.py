@@ -29,6 +29,7 @@ from epj.timebooks.models import (
     Timebook,
 )
 from helsenorge.clock import instant_add, is_public_holiday, local_at, local_day_bounds
+from helsenorge.routers import EPJ_DB
 from messaging.codec import AppRec
 from national.services import ACCESS_APPOINTMENTS, Audit, access_log_write_many, audit_write  # docs/national.md
 
@@ -90,7 +91,7 @@ def _cuts_for(
     return cuts
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def slots_generate(*, timebook: Timebook, start_date: datetime.date, days: int) -> int:
     """Cut the weekly pattern (and extra openings) into slots for `days` days from `start_date`,
     leaving out closings and public holidays. Safe to run again: existing slots (unique per
@@ -149,12 +150,12 @@ def _overlaps(
     return start < closed_to and closed_from < end
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def availability_rule_add(*, timebook: Timebook, **fields: Any) -> AvailabilityRule:
     return AvailabilityRule.objects.create(timebook=timebook, **fields)
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def availability_exception_add(
     *,
     timebook: Timebook,
@@ -191,7 +192,7 @@ def _video_url(slot: Slot) -> str:
     return f"{base.rstrip('/')}/{secrets.token_urlsafe(12)}"
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def slot_book(
     *,
     slot_id: int,
@@ -222,7 +223,7 @@ def slot_book(
     if online and not slot.bookable_online:
         raise SlotNotBookable(_("Denne timen kan ikke bestilles på nett."))
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=EPJ_DB):
             booking = Booking.objects.create(
                 slot=slot,
                 patient_nin=patient_nin,
@@ -253,7 +254,7 @@ def cancel_deadline(slot: Slot) -> datetime.datetime:
     return instant_add(slot.start, -datetime.timedelta(hours=slot.cancel_deadline_hours))
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def booking_cancel(*, booking: Booking, by_citizen: bool, now: datetime.datetime | None = None) -> bool:
     """Cancel the booking and free its seat. False when it was already cancelled (a repeat).
 
@@ -276,7 +277,7 @@ def booking_cancel(*, booking: Booking, by_citizen: bool, now: datetime.datetime
     return True
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def booking_move(*, booking: Booking, to_slot_id: int, now: datetime.datetime | None = None) -> Booking:
     """Staff move a booking to another slot: the same appointment (UID), one version newer."""
     now = now or timezone.now()
@@ -291,7 +292,7 @@ def booking_move(*, booking: Booking, to_slot_id: int, now: datetime.datetime | 
         raise SlotTaken()
     old_slot_id = booking.slot_id
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=EPJ_DB):
             Booking.objects.filter(pk=booking.pk).update(
                 slot=target, sequence=F("sequence") + 1, updated_at=now, video_url=_video_url(target)
             )
@@ -309,7 +310,7 @@ def desk_request_id() -> str:
 # --- the clinic desk: every change is pushed to Helsenorge as an Avtale (one message per appointment) ---
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | None) -> Booking:
     """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
     _booking_role_required(user=user, timebook=slot.timebook)
@@ -327,7 +328,7 @@ def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | N
     return booking
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def desk_cancel(*, booking: Booking, user: User | None = None) -> bool:
     _booking_role_required(user=user, timebook=booking.slot.timebook)
     changed = booking_cancel(booking=booking, by_citizen=False)
@@ -337,7 +338,7 @@ def desk_cancel(*, booking: Booking, user: User | None = None) -> bool:
     return changed
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def desk_move(*, booking: Booking, to_slot_id: int, user: User | None = None) -> Booking:
     _booking_role_required(user=user, timebook=booking.slot.timebook)
     from_slot_id = booking.slot_id
