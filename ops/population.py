@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.models import Person
 from clinics.models import HealthContact
 from epj.services import epj_relationship_register
+from helsenorge.routers import EPJ_DB
 from national.services import residents_load_from
 
 
@@ -26,7 +27,7 @@ def seed_population() -> None:
     population_from_persons()
 
 
-@transaction.atomic
+@transaction.atomic(using=EPJ_DB)
 def seed_epj_patients() -> int:
     """Each clinic's own patient register in its EPJ, copied from the health contacts the portal
     shows: every contact becomes a relationship with the service in the clinic's register, current

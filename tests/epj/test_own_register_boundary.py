@@ -3,8 +3,8 @@
 The import contracts keep the EPJ from importing the portal's apps, but the portal's health
 contacts (`clinics.HealthContact`, which links the portal's persons) sit in the address register's
 module the EPJ imports for organisations and services. So this reads the EPJ's source: no name,
-attribute or ORM lookup of the EPJ reaches the health contacts. Its migrations are left out: the
-one-off copy at upgrade (`epj/migrations/0002_patient_relationships.py`) reads them once, by design.
+attribute or ORM lookup of the EPJ reaches the health contacts (its migrations included: the
+EPJ's store began afresh, and the demo's patient lists are seeded by `ops/population.py`).
 """
 
 import ast
@@ -18,7 +18,7 @@ FORBIDDEN_LOOKUPS = ("health_contact", "contacts__")
 
 
 def _epj_sources() -> list[Path]:
-    return sorted(p for p in EPJ.rglob("*.py") if "migrations" not in p.parts)
+    return sorted(EPJ.rglob("*.py"))
 
 
 def _is_lookup_string(node: ast.AST) -> bool:
