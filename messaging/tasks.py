@@ -46,6 +46,7 @@ def notices_sweep() -> int:
 
 
 @shared_task(name="relay.purge_settled", ignore_result=True)
-def relay_purge_settled() -> int:
-    """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch."""
-    return envelopes_purge()
+def relay_purge_settled(side: str | None = None) -> int:
+    """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch, in
+    `side`'s store (without a side: in both)."""
+    return envelopes_purge(side=side)
