@@ -16,7 +16,7 @@ from appointments.models import (
 )
 from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel, HealthContact, Service
 from clinics.selectors import service_appointment_level
-from messaging.models import EnvelopeState
+from messaging.models import EnvelopeState, Side
 from messaging.relay import envelope_for
 
 JOIN_OPENS_BEFORE = datetime.timedelta(minutes=10)
@@ -91,7 +91,7 @@ def request_undeliverable(appointment: Appointment) -> bool:
         str(AppointmentStatus.PENDING): appointment.reservation_msg_id,
         AppointmentStatus.CANCEL_PENDING: appointment.cancel_msg_id,
     }.get(appointment.status)
-    envelope = envelope_for(msg_id) if msg_id else None
+    envelope = envelope_for(msg_id, side=Side.PORTAL) if msg_id else None
     return envelope is not None and envelope.state == EnvelopeState.DEAD
 
 

@@ -20,7 +20,9 @@ Method (docs/benchmarks.md, "Relay over the national edge"):
 4. Latency: delivered_at − queued_at per message, p50/p95, at the maximum rate and again
    with sends paced at half the measured relay rate.
 Bench rows use their own clinic (HER-ids 8149900/8149901) and are deleted afterwards; its
-queues are purged before and after.
+queues are purged before and after. Each side's relay rows are in its own store
+(messaging/relay/stores.py): the citizen's messages and the AppRecs' inbox rows in the portal's,
+the EPJ's inbox rows and AppRecs in the EPJ's; the clean-up and VACUUM run per store.
 
 It lives in the dev-only bench package, not in `messaging`, because it plays both sides at once
 (it registers the bench patient in the EPJ and clears the EPJ's bench journal), which the
@@ -36,7 +38,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Max, Min, Q
 
 from accounts.models import Person
@@ -49,12 +51,13 @@ from messaging.cms.bench import protect_unprotect_rate
 from messaging.cms.pki import pki_init
 from messaging.cms.protection import protect
 from messaging.codec import Patient, message_build
-from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage
+from messaging.models import Envelope, EnvelopeKind, EnvelopeState, InboxMessage, Side
 from messaging.relay import edge
 from messaging.relay.certificates import register_publish
 from messaging.relay.parties import clinic_party
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.services import relay_send
+from messaging.relay.stores import RELAY_SIDES, relay_db
 from messaging.relay.workers import worker_processes
 from messaging.transport.embedded import EmbeddedTransport
 from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue
@@ -114,12 +117,16 @@ def _bench_clinic():
         )
         HealthContact.objects.get_or_create(person=person, service=service)
         residents_load_from(people=[person])
-        epj_relationship_register(service=service, nin=person.nin)
+    # The EPJ's own patient register, in the EPJ's store: not part of the portal's transaction.
+    epj_relationship_register(service=service, nin=person.nin)
     return service, Patient(nin=person.nin, given_name=person.given_name, family_name=person.family_name)
 
 
-def _bench_rows():
-    return Envelope.objects.filter(Q(receiver_her_id=BENCH_ORG_HER_ID) | Q(sender_her_id=BENCH_ORG_HER_ID))
+def _bench_rows(side: str):
+    """The bench clinic's envelopes in `side`'s store (the portal's messages to it, its AppRecs)."""
+    return Envelope.objects.using(relay_db(side)).filter(
+        Q(receiver_her_id=BENCH_ORG_HER_ID) | Q(sender_her_id=BENCH_ORG_HER_ID)
+    )
 
 
 def _bench_queues() -> list[str]:
@@ -139,24 +146,26 @@ def _purge_bench_queues() -> None:
 
 
 def _cleanup():
-    ids = list(_bench_rows().values_list("msg_id", flat=True))
+    # A side's inbox holds the MsgIds of the other side's envelopes: every bench MsgId, both stores.
+    ids = [msg_id for side in RELAY_SIDES for msg_id in _bench_rows(side).values_list("msg_id", flat=True)]
     organisation_ids = list(Organisation.objects.filter(her_id=BENCH_ORG_HER_ID).values_list("pk", flat=True))
     JournalEntry.objects.filter(organisation_id__in=organisation_ids).delete()
     Case.objects.filter(organisation_id__in=organisation_ids).delete()  # with their desk messages
-    InboxMessage.objects.filter(msg_id__in=ids).delete()
-    _bench_rows().delete()
+    for side in RELAY_SIDES:
+        InboxMessage.objects.using(relay_db(side)).filter(msg_id__in=ids).delete()
+        _bench_rows(side).delete()
 
 
 def _in_threads(n: int, senders: int, send_one) -> None:
     """Call send_one(i) for i in range(n), spread over `senders` threads, each with its own
-    database connection (closed at the end)."""
+    database connections (closed at the end)."""
 
     def lane(k):
         try:
             for i in range(k, n, senders):
                 send_one(i)
         finally:
-            connection.close()
+            connections.close_all()  # this thread's own
 
     threads = [threading.Thread(target=lane, args=(k,)) for k in range(senders)]
     for thread in threads:
@@ -177,8 +186,8 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
             wait = started + i / rate - time.time()
             if wait > 0:
                 time.sleep(wait)
-        with transaction.atomic():
-            relay_send(side="portal", message=messages[i])
+        with transaction.atomic(using=relay_db(Side.PORTAL)):
+            relay_send(side=Side.PORTAL, message=messages[i])
         progress("sendt", next(sent), n)
 
     _in_threads(n, senders, send_one)
@@ -188,8 +197,8 @@ def _relay_run(n: int, senders: int, service, patient, progress, *, rate: float 
     # Polled 20 times a second while the workers run: by the primary keys the sends got, not by
     # the thousand MsgIds, so the poll itself costs the database next to nothing.
     first, last = rows.aggregate(first=Min("pk"), last=Max("pk")).values()
-    polled = Envelope.objects.filter(
-        pk__gte=first, pk__lte=last, side="portal", kind=EnvelopeKind.MESSAGE, receiver_her_id=BENCH_ORG_HER_ID
+    polled = Envelope.objects.using(relay_db(Side.PORTAL)).filter(
+        pk__gte=first, pk__lte=last, side=Side.PORTAL, kind=EnvelopeKind.MESSAGE, receiver_her_id=BENCH_ORG_HER_ID
     )
     deadline = time.monotonic() + max(120, n / 20)
     settled = [EnvelopeState.DELIVERED, EnvelopeState.REJECTED, EnvelopeState.DEAD]
@@ -221,12 +230,15 @@ def _stages(msg_ids: list[str]) -> str:
     portal = {
         m: (q, s, d) for m, q, s, d in _rows_of(msg_ids).values_list("msg_id", "queued_at", "sent_at", "delivered_at")
     }
-    filed = dict(InboxMessage.objects.filter(side="epj", msg_id__in=msg_ids).values_list("msg_id", "received_at"))
+    epj = relay_db(Side.EPJ)
+    filed = dict(
+        InboxMessage.objects.using(epj).filter(side=Side.EPJ, msg_id__in=msg_ids).values_list("msg_id", "received_at")
+    )
     apprecs = {
         original: (q, s)
-        for original, q, s in Envelope.objects.filter(
-            side="epj", kind=EnvelopeKind.APPREC, original_msg_id__in=msg_ids
-        ).values_list("original_msg_id", "queued_at", "sent_at")
+        for original, q, s in Envelope.objects.using(epj)
+        .filter(side=Side.EPJ, kind=EnvelopeKind.APPREC, original_msg_id__in=msg_ids)
+        .values_list("original_msg_id", "queued_at", "sent_at")
     }
     stages: dict[str, list[float]] = {
         "portal → megler": [],
@@ -250,7 +262,10 @@ def _stages(msg_ids: list[str]) -> str:
 
 
 def _rows_of(msg_ids: list[str]):
-    return Envelope.objects.filter(side="portal", kind=EnvelopeKind.MESSAGE, msg_id__in=msg_ids)
+    """The citizens' messages: the portal's outbox rows, in its store."""
+    return Envelope.objects.using(relay_db(Side.PORTAL)).filter(
+        side=Side.PORTAL, kind=EnvelopeKind.MESSAGE, msg_id__in=msg_ids
+    )
 
 
 class _CpuMeter:
@@ -321,32 +336,39 @@ class _CpuMeter:
         return f"CPU ms per melding: {', '.join(parts)}; hele maskinen {used['machine'] / n * 1000:.2f}"
 
 
-RELAY_TABLES = (
-    "messaging_envelope",
-    "messaging_inboxmessage",
-    "epj_journalentry",
-    "epj_desk_case",
-    "epj_desk_deskmessage",
-)
+# The tables a run writes, per side's store: each side's relay records, and the EPJ's filing.
+RELAY_TABLES = {
+    Side.PORTAL: ("messaging_envelope", "messaging_inboxmessage"),
+    Side.EPJ: (
+        "messaging_envelope",
+        "messaging_inboxmessage",
+        "epj_journalentry",
+        "epj_desk_case",
+        "epj_desk_deskmessage",
+    ),
+}
 
 
 def _vacuum(out=None) -> None:
-    """PostgreSQL: VACUUM ANALYZE the relay's tables, as autovacuum keeps them in production.
+    """PostgreSQL: VACUUM ANALYZE the relay's tables in each side's store, as autovacuum keeps
+    them in production.
 
     The outbox is a queue table: every message leaves four or five dead row versions behind,
     and without vacuum the claim's index scans wade through them (this machine's PostgreSQL
     runs with autovacuum off, and the bench would otherwise measure that)."""
-    if not settings.IS_POSTGRES:
-        return
-    with connection.cursor() as cursor:
-        if out is not None:
-            cursor.execute("SHOW autovacuum")
-            if cursor.fetchone()[0] == "off":
-                out.write(
-                    "PostgreSQL kjører uten autovacuum: benken kjører VACUUM ANALYZE på relétabellene "
-                    "før hver fase, slik autovacuum ville holdt dem."
-                )
-        cursor.execute(f"VACUUM ANALYZE {', '.join(RELAY_TABLES)}")
+    for side, tables in RELAY_TABLES.items():
+        store = connections[relay_db(side)]
+        if store.vendor != "postgresql":
+            continue
+        with store.cursor() as cursor:
+            if out is not None:
+                cursor.execute("SHOW autovacuum")
+                if cursor.fetchone()[0] == "off":
+                    out.write(
+                        f"PostgreSQL ({store.settings_dict['NAME']}) kjører uten autovacuum: benken kjører "
+                        "VACUUM ANALYZE på relétabellene før hver fase, slik autovacuum ville holdt dem."
+                    )
+            cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
 
 
 def _percentile(values, p):

@@ -23,8 +23,10 @@ def relay_publish(to_side: str) -> int:
 
 
 @shared_task(name="relay.sweep", ignore_result=True)
-def relay_sweep_task() -> dict:
-    return relay_sweep()
+def relay_sweep_task(side: str | None = None) -> dict:
+    """Sweep `side`'s store and kick its worker's queues (each side's worker is given its own);
+    without a side both stores are swept."""
+    return relay_sweep(side=side)
 
 
 @shared_task(name="notices.send", ignore_result=True)
@@ -46,6 +48,7 @@ def notices_sweep() -> int:
 
 
 @shared_task(name="relay.purge_settled", ignore_result=True)
-def relay_purge_settled() -> int:
-    """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch."""
-    return envelopes_purge()
+def relay_purge_settled(side: str | None = None) -> int:
+    """Purge the content of settled envelopes older than HN_RETENTION_DAYS, batch by batch, in
+    `side`'s store (without a side: in both)."""
+    return envelopes_purge(side=side)

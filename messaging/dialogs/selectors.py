@@ -17,7 +17,7 @@ from clinics.selectors import service_absence_current
 from helsenorge.clock import local_today
 from helsenorge.pagination import page_number
 from messaging.dialogs.models import DialogMessage, Kind, PowerOfAttorney, Thread
-from messaging.models import EnvelopeState, NoticeEvent
+from messaging.models import EnvelopeState, NoticeEvent, Side
 from messaging.wire import dialogs as wire
 from national.selectors import TariffQuote, prescriptions_valid, tariff_quote
 
@@ -112,7 +112,7 @@ def thread_messages(*, thread: Thread) -> list[ShownMessage]:
     for message in thread.messages.prefetch_related("attachments", "prescriptions").select_related("written_by"):
         label, tag = message.get_delivery_display(), "neutral"
         if message.delivery == DialogMessage.Delivery.QUEUED:
-            envelope = envelope_for(message.msg_id)
+            envelope = envelope_for(message.msg_id, side=Side.PORTAL)
             if envelope is not None and envelope.state == EnvelopeState.SENT:
                 label, tag = _("Sendt"), "info"
         elif message.delivery == DialogMessage.Delivery.DELIVERED:

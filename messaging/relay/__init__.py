@@ -2,13 +2,14 @@
 
 Feature code on either side uses only this API plus the codec:
 
-- `relay_send(side=, message=)` inside the caller's transaction → Envelope (outbox row)
+- `relay_send(side=, message=)` inside the caller's transaction on its side's store → Envelope (outbox row)
 - `relay_request_sync(side=, message=, timeout=None)` → reply Message (RelayTimeout, RelayRejected)
 - a routing table per system (`messaging.relay.routing`): `OnMessage(function, fn)` with
   fn(message, envelope) → HandlerResult, or raise Reject; `OnRequest(function, fn)` with
   fn(message) → reply Message; `OnAppRec(function, fn)` with fn(envelope, apprec) once the
   original settles; `Prefetch(fn)`
-- `envelope_for(msg_id)` → Envelope with state queued/sent/delivered/rejected/dead, error_text
+- `envelope_for(msg_id, side=)` → the Envelope `side` sent, with state queued/sent/delivered/rejected/dead,
+  error_text
 - `batch_lookup(key, fetch)`: a handler's read done once per delivery batch, not per message
 - `batch_remember(key, value)`, `batch_remember_rows(name, keys, fetch)`:
   read for a whole batch up front

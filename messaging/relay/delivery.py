@@ -10,6 +10,10 @@ than HN_RELAY_STALE_SECONDS any worker may claim them again.
 A batch of received documents is filed in one transaction, optimistically, and redone with a
 savepoint per document when any of them fails or is rejected (`envelopes_receive`; the
 operator's `relay receive` through `envelopes_deliver`).
+
+Stores (messaging/relay/stores.py): a claim takes the sender's outbox rows, in the sender's
+store; a batch is received in one transaction on the receiving side's store, where its inbox
+rows, AppRecs and an operator's rows are.
 """
 
 import datetime
@@ -20,16 +24,17 @@ import socket
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from messaging.codec import AppRec, Message
-from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, Side, queue_name
+from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState, queue_name
 from messaging.relay.edge import inbound_kick_queue
-from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject
+from messaging.relay.inbound import BatchMemo, InboundOutcome, inbound_deliver, inbound_reject, other_side
 from messaging.relay.kicks import relay_kick
 from messaging.relay.registry import Reject, batch_flush, batch_lookups
+from messaging.relay.stores import RELAY_SIDES, relay_db
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +57,11 @@ def retry_delay(attempts: int) -> float:
 
 
 def _due(side: str, channel: str, now: datetime.datetime) -> QuerySet[Envelope]:
+    """The outbox rows addressed to `side` that are due: the sender's, in the sender's store."""
     stale = now - datetime.timedelta(seconds=settings.HN_RELAY_STALE_SECONDS)
     return (
-        Envelope.objects.filter(to_side=side, channel=channel, state__in=DELIVERABLE, next_attempt_at__lte=now)
+        Envelope.objects.using(relay_db(other_side(side)))
+        .filter(to_side=side, channel=channel, state__in=DELIVERABLE, next_attempt_at__lte=now)
         .filter(Q(state=EnvelopeState.QUEUED) | Q(kind=EnvelopeKind.REQUEST, sent_at__isnull=True))
         .exclude(kind=EnvelopeKind.REPLY)  # replies are collected by the waiting caller
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
@@ -62,16 +69,18 @@ def _due(side: str, channel: str, now: datetime.datetime) -> QuerySet[Envelope]:
 
 
 def envelopes_claim(*, side: str, channel: str, worker: str, limit: int) -> list[int]:
+    """Claim due outbox rows addressed to `side`: ids in the sender's store (`relay_db(other_side(side))`)."""
     now = timezone.now()
-    with transaction.atomic():
+    db = relay_db(other_side(side))
+    with transaction.atomic(using=db):
         due = _due(side, channel, now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
-        if settings.IS_POSTGRES:
+        if connections[db].vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
         ids = list(due[:limit])
         if ids:
             # Conditional: only rows still queued are taken (SQLite's IMMEDIATE transaction
             # already serialises claimers; on PostgreSQL the row locks do).
-            Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE).update(
+            Envelope.objects.using(db).filter(pk__in=ids, state__in=DELIVERABLE).update(
                 claimed_by=worker,
                 claimed_at=now,
                 attempts=F("attempts") + 1,
@@ -83,9 +92,9 @@ class _BatchNeedsCare(Exception):
     """A document in an optimistic batch failed or was rejected: redo the batch with savepoints."""
 
 
-def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, InboundOutcome | None]]:
-    """Receive claimed envelopes saved on this side (an operator's bytes, `relay receive`);
-    (id, outcome) per envelope, outcome None when it failed.
+def envelopes_deliver(ids: list[int], *, side: str, worker: str) -> list[tuple[int, InboundOutcome | None]]:
+    """Receive claimed envelopes saved on `side`, the receiving side (an operator's bytes,
+    `relay receive`, kept in its store); (id, outcome) per envelope, outcome None when it failed.
 
     First optimistically in one transaction without savepoints, with the AppRecs and inbox
     rows inserted in one statement each at the end; if any document is rejected or fails, that
@@ -94,9 +103,10 @@ def envelopes_deliver(ids: list[int], *, worker: str) -> list[tuple[int, Inbound
     """
 
     def load() -> list[Envelope]:
-        return list(Envelope.objects.filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker).order_by("pk"))
+        rows = Envelope.objects.using(relay_db(side)).filter(pk__in=ids, state__in=DELIVERABLE, claimed_by=worker)
+        return list(rows.filter(to_side=side).order_by("pk"))
 
-    return [(envelope.pk, outcome) for envelope, outcome in _deliver_loaded(load, several=len(ids) > 1)]
+    return [(envelope.pk, outcome) for envelope, outcome in _deliver_loaded(load, side=side, several=len(ids) > 1)]
 
 
 def envelopes_receive(
@@ -107,28 +117,47 @@ def envelopes_receive(
     None when a document failed and its delivery is to be released.
 
     parsed: id(envelope) → its payload's document as the transport's checks already parsed it,
-    so the batch does not parse it again (the careful pass always parses afresh)."""
-    return _deliver_loaded(lambda: list(envelopes), several=len(envelopes) > 1, parsed=parsed)
+    so the batch does not parse it again (the careful pass always parses afresh).
+
+    The envelopes are all addressed to one side (they came off its queues); the batch is
+    received in that side's store."""
+    sides = {envelope.to_side for envelope in envelopes}
+    if not sides:
+        return []
+    if len(sides) > 1:
+        raise ValueError(f"one batch is received by one side, not {sorted(sides)}")
+    [side] = sides
+    return _deliver_loaded(lambda: list(envelopes), side=side, several=len(envelopes) > 1, parsed=parsed)
 
 
 def _deliver_loaded(
-    load: Callable[[], list[Envelope]], *, several: bool, parsed: dict[int, Message | AppRec] | None = None
+    load: Callable[[], list[Envelope]],
+    *,
+    side: str,
+    several: bool,
+    parsed: dict[int, Message | AppRec] | None = None,
 ) -> list[tuple[Envelope, InboundOutcome | None]]:
     if several:
         try:
-            return _deliver_batch(load, careful=False, parsed=parsed)
+            return _deliver_batch(load, side=side, careful=False, parsed=parsed)
         except _BatchNeedsCare:
             pass
-    return _deliver_batch(load, careful=True)
+    return _deliver_batch(load, side=side, careful=True)
 
 
 def _deliver_batch(
-    load: Callable[[], list[Envelope]], *, careful: bool, parsed: dict[int, Message | AppRec] | None = None
+    load: Callable[[], list[Envelope]],
+    *,
+    side: str,
+    careful: bool,
+    parsed: dict[int, Message | AppRec] | None = None,
 ) -> list[tuple[Envelope, InboundOutcome | None]]:
+    """One pass over a batch received by `side`: one transaction on `side`'s store, in which the
+    handlers run (each handler's own atomic on the same store nests in it)."""
     results: list[tuple[Envelope, InboundOutcome | None]] = []
-    memo = BatchMemo(parsed=None if careful else parsed)
+    memo = BatchMemo(side=side, parsed=None if careful else parsed)
     marks: dict[str, list[int]] = {EnvelopeState.SENT: [], EnvelopeState.DELIVERED: []}
-    with transaction.atomic(), batch_lookups(defer=not careful):
+    with transaction.atomic(using=memo.db), batch_lookups(defer=not careful):
         envelopes = load()
         if careful:
             memo.prefetch(envelopes)
@@ -154,12 +183,13 @@ def _deliver_batch(
                 memo.flush()  # then the settled originals
             except Exception as error:  # e.g. a MsgId a concurrent delivery recorded first
                 raise _BatchNeedsCare from error
+        # Marks only an operator's rows (off the transport an envelope has no pk), kept in this store.
         now = timezone.now()
         done = {"claimed_by": "", "claimed_at": None}
-        Envelope.objects.filter(pk__in=marks[EnvelopeState.SENT], state=EnvelopeState.QUEUED).update(
+        Envelope.objects.using(memo.db).filter(pk__in=marks[EnvelopeState.SENT], state=EnvelopeState.QUEUED).update(
             state=EnvelopeState.SENT, sent_at=now, **done
         )
-        Envelope.objects.filter(pk__in=marks[EnvelopeState.DELIVERED]).update(
+        Envelope.objects.using(memo.db).filter(pk__in=marks[EnvelopeState.DELIVERED]).update(
             state=EnvelopeState.DELIVERED, delivered_at=now, **done
         )
     return results
@@ -168,18 +198,20 @@ def _deliver_batch(
 def _deliver_carefully(envelope: Envelope, memo: BatchMemo) -> InboundOutcome | None:
     try:
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=memo.db):
                 return inbound_deliver(envelope, memo)
         except Reject as rejection:  # its savepoint is gone, handler writes with it
-            with transaction.atomic():
+            with transaction.atomic(using=memo.db):
                 return inbound_reject(envelope, rejection)
     except Exception as error:  # a transient failure: this envelope alone is retried
         logger.warning("relay: delivery of %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, error)
-        _retry_or_dead(envelope, error)
+        _retry_or_dead(envelope, error, db=memo.db)
         return None
 
 
-def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
+def _retry_or_dead(envelope: Envelope, error: Exception, *, db: str) -> None:
+    """Schedule a saved row's next attempt after `error`, or make it dead; `db` is the store it
+    was read from (a sender's outbox row, or an operator's row in the receiver's store)."""
     if envelope.pk is None:  # off the transport: the consumer releases the delivery instead
         return
     now = timezone.now()
@@ -189,7 +221,7 @@ def _retry_or_dead(envelope: Envelope, error: Exception) -> None:
         fields.update(state=EnvelopeState.DEAD, dead_at=now)
     else:
         fields.update(next_attempt_at=now + datetime.timedelta(seconds=retry_delay(envelope.attempts)))
-    Envelope.objects.filter(pk=envelope.pk, state__in=DELIVERABLE).update(**fields)
+    Envelope.objects.using(db).filter(pk=envelope.pk, state__in=DELIVERABLE).update(**fields)
 
 
 def relay_deliver_due(
@@ -206,35 +238,58 @@ def relay_deliver_due(
     return consumed or published
 
 
-def relay_sweep() -> dict[str, object]:
+def relay_sweep(*, side: str | None = None) -> dict[str, object]:
     """The beat sweeper: re-kick every queue with due or stale-claimed rows; expire orphaned waits.
 
     Nothing depends on the broker keeping a kick: a lost enqueue, a crashed worker or a
     restarted Redis is repaired here from the rows themselves.
+
+    `side`: sweep that side's store and kick its worker's queues (each side's worker sweeps its
+    own, so neither writes the other's store); None sweeps both, one store after the other.
     """
-    now = timezone.now()
     kicked: dict[str, bool] = {}
-    pairs = (
-        Envelope.objects.filter(state=EnvelopeState.QUEUED, next_attempt_at__lte=now)
+    expired = 0
+    for each in RELAY_SIDES if side is None else (side,):
+        side_kicked, side_expired = _sweep_side(each)
+        kicked.update(side_kicked)
+        expired += side_expired
+    return {"kicked": kicked, "expired": expired}
+
+
+def _sweep_side(side: str) -> tuple[dict[str, bool], int]:
+    """Sweep `side`'s store, kicking `side`'s worker: (kicked queues, requests expired)."""
+    now = timezone.now()
+    db = relay_db(side)
+    kicked: dict[str, bool] = {}
+    to_side = other_side(side)
+    # This side's outbox rows (an operator's rows in this store are addressed to this side, and
+    # no publisher takes them).
+    channels = (
+        Envelope.objects.using(db)
+        .filter(to_side=to_side, state=EnvelopeState.QUEUED, next_attempt_at__lte=now)
         .exclude(kind=EnvelopeKind.REPLY)
-        .values_list("to_side", "channel")
+        .values_list("channel", flat=True)
         .distinct()
     )
-    for side, channel in set(pairs):
-        if _due(side, channel, now).exists():
-            queue = queue_name(side, channel)
-            kicked[queue] = relay_kick(queue, force=True)
+    for channel in set(channels):
+        if _due(to_side, channel, now).exists():
+            queue = queue_name(to_side, channel)
+            kicked[queue] = relay_kick(queue, side=side, force=True)
     # Messages may wait on a side's queues with no kick coming (a redelivery, a broker restart,
     # another party's sender): every consumer looks once per sweep (the flag keeps it to one).
-    for side in Side.values:
-        for channel in Channel.values:
-            queue = inbound_kick_queue(side, channel)
-            kicked[queue] = relay_kick(queue)
+    for channel in Channel.values:
+        queue = inbound_kick_queue(side, channel)
+        kicked[queue] = relay_kick(queue, side=side)
     # A synchronous caller that died never expires its own request.
     orphan_before = now - datetime.timedelta(seconds=settings.HN_SYNC_TIMEOUT_SECONDS + settings.HN_RELAY_STALE_SECONDS)
-    expired = Envelope.objects.filter(
-        kind=EnvelopeKind.REQUEST,
-        state=EnvelopeState.QUEUED,
-        queued_at__lt=orphan_before,
-    ).update(state=EnvelopeState.EXPIRED, error_text="Ingen ventet lenger på svaret")
-    return {"kicked": kicked, "expired": expired}
+    expired = (
+        Envelope.objects.using(db)
+        .filter(
+            side=side,
+            kind=EnvelopeKind.REQUEST,
+            state=EnvelopeState.QUEUED,
+            queued_at__lt=orphan_before,
+        )
+        .update(state=EnvelopeState.EXPIRED, error_text="Ingen ventet lenger på svaret")
+    )
+    return kicked, expired

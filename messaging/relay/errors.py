@@ -16,6 +16,9 @@ consumer files each one here:
 Only the party the message was sent to can reject it this way: an error message from anyone
 else is kept but files nothing. Error messages carry no signature (as Helsenorge.Messaging
 sends them), so that check is all there is.
+
+The error row, the outbox row it settles and whatever the feature's listener writes are all the
+sender's: one transaction on the sender's store (messaging/relay/stores.py).
 """
 
 import hashlib
@@ -29,6 +32,7 @@ from messaging.codec.codes import STATUS_REJECTED
 from messaging.models import TransportErrorMessage, TransportErrorOutcome
 from messaging.relay.inbound import BatchMemo, receipt_file
 from messaging.relay.registry import batch_lookups
+from messaging.relay.stores import relay_db
 from messaging.transport.envelope import (
     ERROR_CONDITION,
     ERROR_CONDITION_DATA,
@@ -77,20 +81,22 @@ def error_apprec(message: TransportMessage, *, original_msg_id: str) -> AppRec:
 def transport_error_file(message: TransportMessage, *, side: str, queue: str) -> tuple[TransportErrorMessage, bool]:
     """Keep one error message from `side`'s `queue` and file it; (the row, whether it was new)."""
     message_id = error_message_id(message)
-    existing = TransportErrorMessage.objects.filter(side=side, message_id=message_id).first()
+    errors = TransportErrorMessage.objects.using(relay_db(side))
+    existing = errors.filter(side=side, message_id=message_id).first()
     if existing is not None:
         return existing, False
     try:
         return _file(message, message_id=message_id, side=side, queue=queue), True
     except IntegrityError:  # another consumer kept the same error message first
-        return TransportErrorMessage.objects.get(side=side, message_id=message_id), False
+        return errors.get(side=side, message_id=message_id), False
 
 
 def _file(message: TransportMessage, *, message_id: str, side: str, queue: str) -> TransportErrorMessage:
     props = message.application_properties
     original_msg_id = props.get(ORIGINAL_MESSAGE_ID, "")[:100]
-    with transaction.atomic(), batch_lookups(defer=False):
-        memo = BatchMemo()
+    db = relay_db(side)
+    with transaction.atomic(using=db), batch_lookups(defer=False):
+        memo = BatchMemo(side=side)
         original = memo.original(side, original_msg_id) if original_msg_id else None
         if original is None:
             outcome = TransportErrorOutcome.UNKNOWN
@@ -100,7 +106,7 @@ def _file(message: TransportMessage, *, message_id: str, side: str, queue: str) 
             outcome = TransportErrorOutcome.FILED
         else:
             outcome = TransportErrorOutcome.SETTLED
-        return TransportErrorMessage.objects.create(
+        return TransportErrorMessage.objects.using(db).create(
             side=side,
             message_id=message_id,
             queue=queue[:100],

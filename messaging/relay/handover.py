@@ -13,6 +13,11 @@ nobody can be answered, released for redelivery when it failed unexpectedly.
 
 `sync_call` is the synchronous caller: request to the receiver's `_sync` queue, reply awaited
 on this process's `_syncreply` queue.
+
+Each half touches only its own side's store (messaging/relay/stores.py): the publisher the
+sender's outbox rows, the consumer the receiver's inbox, AppRecs and replies, the error queues'
+reader the sender's transport errors and outbox rows. A kick for the other side's worker
+enqueues its task without a flag (kicks.py).
 """
 
 import contextlib
@@ -45,6 +50,7 @@ from messaging.relay.delivery import (
 from messaging.relay.errors import transport_error_file
 from messaging.relay.inbound import UNUSABLE, InboundOutcome, other_side
 from messaging.relay.kicks import publishing_here, relay_kick, relay_kick_consumed
+from messaging.relay.stores import relay_db
 from messaging.transport import Delivery, TransportError, TransportMessage
 from messaging.transport.base import redelivery_delay
 from messaging.transport.envelope import async_queue, dead_letter_queue, error_queue, sync_queue
@@ -65,6 +71,7 @@ def outbox_publish_due(*, to_side: str, worker: str | None = None, budget_second
     the queue's kick flag set while its claims still find rows, so the senders enqueue no second
     publish task to take the worker's other process, which the consumer needs."""
     worker = worker or worker_name()
+    sender = other_side(to_side)
     queue = queue_name(to_side, Channel.ASYNC)
     deadline = time.monotonic() + budget_seconds
     published = 0
@@ -72,13 +79,18 @@ def outbox_publish_due(*, to_side: str, worker: str | None = None, budget_second
     def claim_and_publish() -> int:
         nonlocal published
         ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
-        if ids and (batch := _publish_claimed(ids, worker=worker)):
-            relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))  # the receiver may have gone idle
+        if ids and (batch := _publish_claimed(ids, side=sender, worker=worker)):
+            # The receiver may have gone idle (its worker: no flag, kicks.py).
+            relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC), side=sender)
             published += batch
         return len(ids)
 
     _drain_holding_kick(
-        queue, claim_and_publish, limit=settings.HN_RELAY_BATCH_SIZE, out_of_time=lambda: time.monotonic() > deadline
+        queue,
+        claim_and_publish,
+        side=sender,
+        limit=settings.HN_RELAY_BATCH_SIZE,
+        out_of_time=lambda: time.monotonic() > deadline,
     )
     return published
 
@@ -88,14 +100,17 @@ def outbox_publish_ready(*, to_side: str, worker: str | None = None) -> int:
     kick flag alone: for a consumer between its batches. Rows left over are a publish run's: the
     flag belongs to the runs, and a set flag promises a run that claims after the sender's commit."""
     worker = worker or worker_name()
+    sender = other_side(to_side)
     ids = envelopes_claim(side=to_side, channel=Channel.ASYNC, worker=worker, limit=settings.HN_RELAY_BATCH_SIZE)
-    published = _publish_claimed(ids, worker=worker) if ids else 0
+    published = _publish_claimed(ids, side=sender, worker=worker) if ids else 0
     if published:
-        relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC))
+        relay_kick(edge.inbound_kick_queue(to_side, Channel.ASYNC), side=sender)
     return published
 
 
-def _drain_holding_kick(queue: str, claim: Callable[[], int], *, limit: int, out_of_time: Callable[[], bool]) -> None:
+def _drain_holding_kick(
+    queue: str, claim: Callable[[], int], *, side: str, limit: int, out_of_time: Callable[[], bool]
+) -> None:
     """Call `claim()` (rows claimed and handled, at most `limit`) until `queue` is drained, clearing
     its kick flag only once a claim comes back empty.
 
@@ -105,14 +120,15 @@ def _drain_holding_kick(queue: str, claim: Callable[[], int], *, limit: int, out
     steady 100 sends/s the portal's two processes took turns at runs of a few rows each and the
     consumer of the AppRecs waited behind them (docs/benchmarks.md, relay). After the flag is
     cleared one more claim is made, so a row whose sender saw the flag still set is claimed here;
-    a row committed later kicks a run of its own. Out of time, the run kicks its successor."""
+    a row committed later kicks a run of its own. Out of time, the run kicks its successor.
+    `side` is the publishing side, whose store keeps the flag."""
     holding = True
     try:
         while True:
             claimed = claim()
             if claimed >= limit or (holding and claimed):
                 if out_of_time():
-                    relay_kick(queue, force=True)  # the flag stays set: the successor's promise
+                    relay_kick(queue, side=side, force=True)  # the flag stays set: the successor's promise
                     return
                 continue
             if not holding:
@@ -125,24 +141,27 @@ def _drain_holding_kick(queue: str, claim: Callable[[], int], *, limit: int, out
         raise
 
 
-def _publish_claimed(ids: list[int], *, worker: str) -> int:
-    """Publish a claimed batch: protected one by one, on the wire together (one wait for all the
-    broker's confirmations), each row marked sent only once the broker accepted it."""
+def _publish_claimed(ids: list[int], *, side: str, worker: str) -> int:
+    """Publish a batch `side` claimed (ids in its store): protected one by one, on the wire
+    together (one wait for all the broker's confirmations), each row marked sent only once the
+    broker accepted it."""
     with register_snapshot():
-        return _publish_claimed_batch(ids, worker=worker)
+        return _publish_claimed_batch(ids, side=side, worker=worker)
 
 
-def _publish_claimed_batch(ids: list[int], *, worker: str) -> int:
-    envelopes = list(Envelope.objects.filter(pk__in=ids, state=EnvelopeState.QUEUED, claimed_by=worker).order_by("pk"))
+def _publish_claimed_batch(ids: list[int], *, side: str, worker: str) -> int:
+    db = relay_db(side)
+    rows = Envelope.objects.using(db).filter(pk__in=ids, state=EnvelopeState.QUEUED, claimed_by=worker)
+    envelopes = list(rows.order_by("pk"))
     known = edge.parties_known(envelope.receiver_her_id for envelope in envelopes)
     wired: list[tuple[Envelope, TransportMessage]] = []
     for envelope in envelopes:
         if not envelope.metadata_trusted:  # an operator's bytes were received here; they go nowhere
-            Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None)
+            Envelope.objects.using(db).filter(pk=envelope.pk).update(claimed_by="", claimed_at=None)
             continue
         if envelope.receiver_her_id not in known:
             # No queue and no certificate to send to: the register is the only address book.
-            Envelope.objects.filter(pk=envelope.pk).update(
+            Envelope.objects.using(db).filter(pk=envelope.pk).update(
                 state=EnvelopeState.DEAD,
                 dead_at=timezone.now(),
                 claimed_by="",
@@ -154,24 +173,24 @@ def _publish_claimed_batch(ids: list[int], *, worker: str) -> int:
             wired.append((envelope, edge.wire_message(envelope)))
         except (CmsError, PkiError, ValueError) as error:
             logger.warning("relay: protecting %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, error)
-            _retry_or_dead(envelope, error)
+            _retry_or_dead(envelope, error, db=db)
     sent: list[int] = []
     settled: list[int] = []
     for (envelope, _message), failure in zip(wired, edge.publish_many([m for _, m in wired]), strict=True):
         if failure is not None:
             logger.warning("relay: publishing %s failed (attempt %s): %s", envelope.msg_id, envelope.attempts, failure)
-            _retry_or_dead(envelope, failure)
+            _retry_or_dead(envelope, failure, db=db)
             continue
         # An AppRec's journey ends at the broker: nothing answers it.
         (settled if envelope.kind == EnvelopeKind.APPREC else sent).append(envelope.pk)
     now = timezone.now()
     done = {"claimed_by": "", "claimed_at": None}
     if sent:
-        Envelope.objects.filter(pk__in=sent, state=EnvelopeState.QUEUED).update(
+        Envelope.objects.using(db).filter(pk__in=sent, state=EnvelopeState.QUEUED).update(
             state=EnvelopeState.SENT, sent_at=now, **done
         )
     if settled:
-        Envelope.objects.filter(pk__in=settled, state=EnvelopeState.QUEUED).update(
+        Envelope.objects.using(db).filter(pk__in=settled, state=EnvelopeState.QUEUED).update(
             state=EnvelopeState.DELIVERED, sent_at=now, delivered_at=now, **done
         )
     return len(sent) + len(settled)
@@ -225,6 +244,7 @@ def inbox_consume_due(
             if _released.delays:  # come back after the back-off rather than wait for the sweeper
                 relay_kick(
                     edge.inbound_kick_queue(side, channel),
+                    side=side,
                     force=True,
                     countdown=min(min(_released.delays) + 0.05, SHORT_WAKE_SECONDS),
                 )
@@ -240,7 +260,7 @@ def inbox_consume_due(
                 if between:
                     _publish_between_batches(side)
         if time.monotonic() > deadline:
-            relay_kick(edge.inbound_kick_queue(side, channel), force=True)
+            relay_kick(edge.inbound_kick_queue(side, channel), side=side, force=True)
             return handled
 
 
@@ -252,7 +272,7 @@ def _publish_between_batches(side: str) -> None:
         outbox_publish_ready(to_side=other_side(side))
     except Exception:  # a publish task and the sweeper try again; this batch is settled
         logger.exception("relay: publishing between batches for %s failed", side)
-        relay_kick(queue_name(other_side(side), Channel.ASYNC))
+        relay_kick(queue_name(other_side(side), Channel.ASYNC), side=side)
 
 
 def _take(queue: str, limit: int, *, expected: int = 1) -> list[Delivery]:
@@ -279,12 +299,12 @@ def _file_settling(deliveries: list[Delivery], *, side: str, her_id: int, channe
         try:
             received.append(edge.received_envelope(delivery, side=side, her_id=her_id, channel=channel))
         except edge.TransportFault as fault:
-            _settle(delivery, "error", fault=fault)
+            _settle(delivery, "error", side=side, fault=fault)
         except Exception:
             logger.exception(
                 "relay: checking %s from %s failed; releasing it", delivery.message.message_id, delivery.queue
             )
-            _settle(delivery, "release")
+            _settle(delivery, "release", side=side)
             released = True
     if not received:
         return not released
@@ -297,21 +317,21 @@ def _file_settling(deliveries: list[Delivery], *, side: str, her_id: int, channe
     except Exception:
         logger.exception("relay: filing a batch from %s failed; releasing it", deliveries[0].queue)
         for r in received:
-            _settle(r.delivery, "release")
+            _settle(r.delivery, "release", side=side)
         return False
     for envelope, outcome in outcomes:
-        _answer(by_envelope[id(envelope)], outcome)
+        _answer(by_envelope[id(envelope)], outcome, side=side)
         released = released or outcome is None
     return not released
 
 
-def _answer(received: edge.Received, outcome: InboundOutcome | None) -> None:
+def _answer(received: edge.Received, outcome: InboundOutcome | None, *, side: str) -> None:
     delivery = received.delivery
     if outcome is None:
-        _settle(delivery, "release")
+        _settle(delivery, "release", side=side)
         return
     if outcome.outcome == UNUSABLE:
-        _settle(delivery, "reject", reason=f"Uleselig: {outcome.detail}")
+        _settle(delivery, "reject", side=side, reason=f"Uleselig: {outcome.detail}")
         return
     answer = outcome.answer
     if received.envelope.channel == Channel.SYNC and answer is not None and answer.kind == EnvelopeKind.REPLY:
@@ -319,8 +339,9 @@ def _answer(received: edge.Received, outcome: InboundOutcome | None) -> None:
             edge.reply_publish(delivery.message, answer)
             payload = bytes(answer.payload)
             # Gone once on the wire: a sync reply is read live by its caller (shared hospital
-            # documents must leave no copy behind), so only its size and digest stay.
-            Envelope.objects.filter(pk=answer.pk, state=EnvelopeState.QUEUED).update(
+            # documents must leave no copy behind), so only its size and digest stay. The reply
+            # is the replier's outbox row, in this side's store.
+            Envelope.objects.using(relay_db(side)).filter(pk=answer.pk, state=EnvelopeState.QUEUED).update(
                 state=EnvelopeState.DELIVERED,
                 sent_at=timezone.now(),
                 delivered_at=timezone.now(),
@@ -332,10 +353,14 @@ def _answer(received: edge.Received, outcome: InboundOutcome | None) -> None:
         except (TransportError, CmsError, PkiError, ValueError) as error:
             # The reply is recorded; the caller times out rather than wait on a redelivery.
             logger.warning("relay: could not publish the reply to %s: %s", delivery.message.message_id, error)
-    _settle(delivery, "accept")
+    _settle(delivery, "accept", side=side)
 
 
-def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None = None, reason: str = "") -> None:
+def _settle(
+    delivery: Delivery, how: str, *, side: str, fault: edge.TransportFault | None = None, reason: str = ""
+) -> None:
+    """Settle a delivery `side`'s consumer took: accept, reject, release, or (a transport fault)
+    answer on the sender's `_error` queue and accept."""
     t = edge.transport()
     try:
         if how == "error" and fault is not None:
@@ -346,7 +371,8 @@ def _settle(delivery: Delivery, how: str, *, fault: edge.TransportFault | None =
                 return
             edge.error_publish(delivery, fault)
             t.accept(delivery)
-            relay_kick(edge.inbound_kick_queue(edge.side_of_her_id(sender), Channel.ASYNC))
+            # The sender's consumer reads its `_error` queue; a kick across sides sets no flag.
+            relay_kick(edge.inbound_kick_queue(edge.side_of_her_id(sender), Channel.ASYNC), side=side)
         elif how == "accept":
             t.accept(delivery)
         elif how == "reject":
@@ -404,9 +430,9 @@ def errors_consume_due(*, side: str) -> int:
                     logger.exception(
                         "relay: filing error message %s from %s failed", delivery.message.message_id, queue
                     )
-                    _settle(delivery, "release")
+                    _settle(delivery, "release", side=side)
                     return handled  # the next run tries again, after the released one's back-off
-                _settle(delivery, "accept")
+                _settle(delivery, "accept", side=side)
     return handled
 
 
@@ -442,10 +468,12 @@ def sync_call(request: Envelope, *, timeout: float) -> bytes | None:
 
 
 def _request_published(request: Envelope) -> None:
-    Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
+    # The caller's own request row, in the caller's store; the replier's consumer is woken
+    # without a flag (its store is not the caller's to write).
+    Envelope.objects.using(relay_db(request.side)).filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
         sent_at=timezone.now(), attempts=F("attempts") + 1
     )
-    relay_kick(edge.inbound_kick_queue(request.to_side, Channel.SYNC), force=True)
+    relay_kick(edge.inbound_kick_queue(request.to_side, Channel.SYNC), side=request.side, force=True)
 
 
 # --- operators -----------------------------------------------------------------------------------

@@ -7,6 +7,11 @@ or the handler) rolls that savepoint back, handler writes included, and `inbound
 answers AppRec status 2 in a fresh one; any other exception is a transient failure the caller
 retries. Every *answerable* problem becomes an AppRec; only bytes with nobody to answer are
 dead-lettered.
+
+Everything a delivery reads and writes of the relay's records is the receiving side's, in its
+store (`BatchMemo.db`, messaging/relay/stores.py): its inbox rows, its AppRecs and replies, the
+originals an AppRec settles (this side's own outbox rows) and an operator's row. The batch's
+transaction is on that store, so a handler's own `atomic(using=<its store>)` nests in it.
 """
 
 import logging
@@ -39,6 +44,7 @@ from messaging.relay.intake import oversize_of
 from messaging.relay.kicks import kick_on_commit
 from messaging.relay.processes import process_for_function
 from messaging.relay.registry import HandlerResult, Reject, apprec_error
+from messaging.relay.stores import relay_db
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +73,13 @@ class BatchMemo:
     `prefetch` reads, in one query each, which of the batch's MsgIds this side has already
     received and the originals its AppRecs settle (locked), keyed by the transport metadata;
     a document whose parsed ids differ from its metadata is simply looked up on its own.
+
+    `side` is the receiving side: every relay row the batch reads or writes is in its store (`db`).
     """
 
-    def __init__(self, *, parsed: dict[int, Message | AppRec] | None = None) -> None:
+    def __init__(self, *, side: str, parsed: dict[int, Message | AppRec] | None = None) -> None:
+        self.side = side
+        self.db = relay_db(side)
         self.already_parsed = parsed or {}  # id(envelope) → document the caller parsed already
         self.validations: dict[tuple[str, int, int | None, str], Reject | None] = {}
         self.checked: set[tuple[str, str]] = set()  # (side, msg_id) whose inbox state `received` holds
@@ -92,16 +102,16 @@ class BatchMemo:
         if registry.batch_deferring():
             self.settled.append(original)
         else:
-            original.save(update_fields=fields)
+            original.save(update_fields=fields, using=self.db)
 
     # AppRec envelopes and inbox rows go through `batch_insert` like the handlers' rows: in the
     # optimistic pass one statement per table per batch, in the careful pass as they come.
 
     def envelope_add(self, **fields: object) -> Envelope:
-        return registry.batch_insert(Envelope(**fields))
+        return registry.batch_insert(Envelope(**fields), using=self.db)
 
     def inbox_add(self, **fields: object) -> InboxMessage:
-        row = registry.batch_insert(InboxMessage(**fields))
+        row = registry.batch_insert(InboxMessage(**fields), using=self.db)
         key = (row.side, row.msg_id)
         self.checked.add(key)
         self.received[key] = row
@@ -118,7 +128,7 @@ class BatchMemo:
         now = timezone.now()
         for (state, status, text), pks in groups.items():
             stamp = {"rejected_at" if state == EnvelopeState.REJECTED else "delivered_at": now}
-            Envelope.objects.filter(pk__in=pks).update(
+            Envelope.objects.using(self.db).filter(pk__in=pks).update(
                 state=state,
                 apprec_status=status,
                 error_text=text,
@@ -131,18 +141,25 @@ class BatchMemo:
     def prefetch(self, envelopes: list[Envelope]) -> None:
         if registry.batch_deferring():
             self._documents_prefetch(envelopes)
+        strangers = {e.to_side for e in envelopes} - {self.side}
+        if strangers:
+            raise ValueError(f"a delivery batch for {self.side} holds envelopes to {sorted(strangers)}")
+        side = self.side
         trusted = [e for e in envelopes if e.metadata_trusted]
-        for side in {e.to_side for e in trusted}:
-            ids = [e.msg_id for e in trusted if e.to_side == side]
-            self.checked.update((side, msg_id) for msg_id in ids)
-            for row in InboxMessage.objects.select_related("answer").filter(side=side, msg_id__in=ids):
-                self.received[(side, row.msg_id)] = row
-            originals = [e.original_msg_id for e in trusted if e.to_side == side and e.kind == EnvelopeKind.APPREC]
-            if originals:
-                for original in Envelope.objects.select_for_update().filter(
-                    side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST]
-                ):
-                    self.originals[(side, original.msg_id)] = original
+        if not trusted:
+            return
+        ids = [e.msg_id for e in trusted]
+        self.checked.update((side, msg_id) for msg_id in ids)
+        for row in InboxMessage.objects.using(self.db).select_related("answer").filter(side=side, msg_id__in=ids):
+            self.received[(side, row.msg_id)] = row
+        originals = [e.original_msg_id for e in trusted if e.kind == EnvelopeKind.APPREC]
+        if originals:
+            for original in (
+                Envelope.objects.using(self.db)
+                .select_for_update()
+                .filter(side=side, msg_id__in=originals, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
+            ):
+                self.originals[(side, original.msg_id)] = original
 
     def _documents_prefetch(self, envelopes: list[Envelope]) -> None:
         """Parse the batch, then let each side's registered prefetchers read for all of it."""
@@ -169,7 +186,8 @@ class BatchMemo:
         if (side, msg_id) in self.originals:
             return self.originals[(side, msg_id)]
         return (
-            Envelope.objects.select_for_update()
+            Envelope.objects.using(relay_db(side))
+            .select_for_update()
             .filter(side=side, msg_id=msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
             .first()
         )
@@ -186,7 +204,7 @@ def inbound_deliver(envelope: Envelope, memo: BatchMemo | None = None) -> Inboun
     so a handler's writes vanish, and calls `inbound_reject`), and any other exception for a
     transient failure.
     """
-    memo = memo or BatchMemo()
+    memo = memo or BatchMemo(side=envelope.to_side)
     try:
         document = memo.parse(envelope)
     except CodecError as error:
@@ -201,7 +219,7 @@ def inbound_deliver(envelope: Envelope, memo: BatchMemo | None = None) -> Inboun
 def inbound_reject(envelope: Envelope, rejection: Reject, memo: BatchMemo | None = None) -> InboundOutcome:
     """Answer a document `inbound_deliver` rejected: AppRec status 2 (or, on the sync channel,
     a reply that is that AppRec). Runs in a fresh savepoint after the rejected one rolled back."""
-    memo = memo or BatchMemo()
+    memo = memo or BatchMemo(side=envelope.to_side)
     message = document_parse(bytes(envelope.payload))
     if not isinstance(message, Message):  # no AppRec answers an AppRec
         raise TypeError(f"an AppRec ({message.msg_id}) cannot be rejected")
@@ -300,7 +318,7 @@ def _apprec_write(
         queued_at=now,
     )
     if kind == EnvelopeKind.APPREC:
-        kick_on_commit(answer.queue)
+        kick_on_commit(answer.queue, side=side)
     return answer
 
 
@@ -380,7 +398,7 @@ def _sync_request_receive(envelope: Envelope, message: Message, memo: BatchMemo)
         raise Reject("T10", f"Mottakeren svarer ikke på {message.msg_type}")
     reply = handler(message)
     now = timezone.now()
-    answer = Envelope.objects.create(
+    answer = Envelope.objects.using(relay_db(side)).create(
         side=side,
         to_side=envelope.side,
         channel=Channel.SYNC,
@@ -471,7 +489,12 @@ def _party_from_metadata(envelope: Envelope, role: str) -> Party | None:
 
 
 def _inbox_seen(side: str, msg_id: str) -> InboxMessage | None:
-    return InboxMessage.objects.select_related("answer").filter(side=side, msg_id=(msg_id or "")[:100]).first()
+    return (
+        InboxMessage.objects.using(relay_db(side))
+        .select_related("answer")
+        .filter(side=side, msg_id=(msg_id or "")[:100])
+        .first()
+    )
 
 
 def _inbox_add(
@@ -502,7 +525,10 @@ def _inbox_add(
 def _mark(envelope: Envelope, **fields: object) -> None:
     if envelope.pk is None:  # off the transport: the delivery is settled instead (edge.py)
         return
-    Envelope.objects.filter(pk=envelope.pk).update(claimed_by="", claimed_at=None, **fields)
+    # An operator's row (`relay receive`): kept in the receiving side's store.
+    Envelope.objects.using(relay_db(envelope.to_side)).filter(pk=envelope.pk).update(
+        claimed_by="", claimed_at=None, **fields
+    )
 
 
 def _sender_check(envelope: Envelope, message: Message) -> None:

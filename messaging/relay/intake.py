@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from messaging.models import Channel, Envelope, EnvelopeKind, EnvelopeState
+from messaging.relay.stores import relay_db
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -89,9 +90,11 @@ def oversize_of(payload: bytes | memoryview, *, limit: int | None = None) -> Ove
 def oversize_dead_letter(
     *, side: str, to_side: str, oversize: Oversize, from_her_id: int | None = None, msg_id: str = ""
 ) -> Envelope:
-    """Record a refused oversize document as a dead letter without its bytes."""
+    """Record a refused oversize document as a dead letter without its bytes, from `side` to
+    `to_side`, in the receiving side's store (`to_side`'s): the receiver refused it and keeps
+    the record, as it does for anything an operator feeds it."""
     now = timezone.now()
-    return Envelope.objects.create(
+    return Envelope.objects.using(relay_db(to_side)).create(
         side=side,
         to_side=to_side,
         channel=Channel.ASYNC,

@@ -9,6 +9,20 @@ handover.py). A sender that sees it set *after its own commit* therefore knows a
 its row, and enqueues nothing. On PostgreSQL the sender reads it instead inside its INSERT, `FOR SHARE`
 (outbox.py): the worker's clearing UPDATE then waits for that sender's commit, which gives
 the same guarantee one round trip cheaper.
+
+Where a flag lives: in the store of the side whose worker runs the task it stands for
+(`kick_side`), since that worker clears it before every scan. `<to>.async` is the publish run
+for rows addressed to <to>: the sender's worker, so the flag is in the sender's store, next to
+the outbox rows it is about (the outbox INSERT reads it in the same statement). `<side>.<channel>.in`
+(a side's consumer) and `<side>.sync` are <side>'s own. The flags have no side column: a store
+holds only its own side's flags.
+
+Every kick says which side kicks (`side=`), and a side writes only its own store. A kick for the
+other side's worker (the publisher waking the receiver's consumer once its messages are on the
+broker, a sync caller waking the replier, a consumer waking a sender to read its `_error`
+queue) therefore skips the flag and enqueues the task outright: a task per published batch
+instead of one per burst, each cheap when it finds its queues empty. The flag only ever saved
+tasks; skipping it never loses a wake-up.
 """
 
 import contextlib
@@ -17,11 +31,12 @@ import logging
 import threading
 from collections.abc import Iterator
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from messaging.models import RelayQueueKick
+from messaging.models import Channel, RelayQueueKick, Side
+from messaging.relay.stores import relay_db
 
 logger = logging.getLogger(__name__)
 
@@ -30,45 +45,65 @@ DELIVER_TASK = "relay.deliver"
 KICK_REFRESH = datetime.timedelta(seconds=5)
 
 
-def relay_kick(queue: str, *, force: bool = False, countdown: float | None = None) -> bool:
+def kick_side(queue: str) -> str:
+    """The side whose worker runs the task a kick of `queue` enqueues; its store keeps the flag."""
+    side, channel, *inbound = queue.split(".")
+    if channel == Channel.ASYNC and not inbound:
+        # Rows addressed to `side` are published by the SENDER's worker (handover.py).
+        return Side.EPJ if side == Side.PORTAL else Side.PORTAL
+    return side
+
+
+def relay_kick(queue: str, *, side: str, force: bool = False, countdown: float | None = None) -> bool:
     """Enqueue a delivery task for `queue` unless one is already pending; True when enqueued.
 
-    Call only after the rows it should deliver are committed. Never raises: with the broker
-    down the rows simply wait for the beat sweeper.
+    `side` is the side kicking: its flag is read and set in its own store when the queue is its
+    own worker's, and skipped (the task enqueued outright) when the queue is the other side's
+    worker's (module docstring). Call only after the rows it should deliver are committed.
+    Never raises: with the broker down the rows simply wait for the beat sweeper.
     """
+    if kick_side(queue) != side:
+        try:
+            _enqueue(queue, countdown)
+            return True
+        except Exception:  # the broker is down: the sweeper re-kicks from the rows
+            logger.warning("relay: could not enqueue a delivery for %s", queue, exc_info=True)
+            return False
+    db = relay_db(side)
     now = timezone.now()
     try:
-        if not force and not _flip_pending(queue, now):
+        if not force and not _flip_pending(queue, now, db):
             return False
         if force:
-            RelayQueueKick.objects.update_or_create(queue=queue, defaults={"pending": True, "kicked_at": now})
+            RelayQueueKick.objects.using(db).update_or_create(queue=queue, defaults={"pending": True, "kicked_at": now})
         _enqueue(queue, countdown)
         return True
     except Exception:  # broker or database trouble: the sweeper re-kicks from the rows
         logger.warning("relay: could not enqueue a delivery for %s", queue, exc_info=True)
-        RelayQueueKick.objects.filter(queue=queue).update(pending=False)
+        RelayQueueKick.objects.using(db).filter(queue=queue).update(pending=False)
         return False
 
 
-def _flip_pending(queue: str, now: datetime.datetime) -> bool:
+def _flip_pending(queue: str, now: datetime.datetime, db: str) -> bool:
     # Read first: a pending kick seen after our commit will be consumed by a scan that
     # starts after it, so it covers our rows; skipping the write keeps senders cheap.
     # Every send after commit asks this: plain SQL, a third of the ORM's CPU per send.
-    with connection.cursor() as cursor:
+    with connections[db].cursor() as cursor:
         cursor.execute(f"SELECT pending, kicked_at FROM {RelayQueueKick._meta.db_table} WHERE queue = %s", [queue])
         row = cursor.fetchone()
     if row and kick_pending(*row, now=now):
         return False
     if row is None:
         try:
-            with transaction.atomic():
-                RelayQueueKick.objects.create(queue=queue, pending=True, kicked_at=now)
+            with transaction.atomic(using=db):
+                RelayQueueKick.objects.using(db).create(queue=queue, pending=True, kicked_at=now)
             return True
         except IntegrityError:
             return False
     fresh = now - KICK_REFRESH
     flipped = (
-        RelayQueueKick.objects.filter(queue=queue)
+        RelayQueueKick.objects.using(db)
+        .filter(queue=queue)
         .filter(Q(pending=False) | Q(kicked_at__isnull=True) | Q(kicked_at__lt=fresh))
         .update(pending=True, kicked_at=now)
     )
@@ -89,8 +124,9 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
 
 
 def relay_kick_consumed(queue: str) -> None:
-    """The worker calls this before it scans, so later commits trigger a new kick."""
-    RelayQueueKick.objects.filter(queue=queue, pending=True).update(pending=False)
+    """The worker calls this before it scans, so later commits trigger a new kick. Only the
+    worker the flag is for clears it, so it is in that worker's own store (`kick_side`)."""
+    RelayQueueKick.objects.using(relay_db(kick_side(queue))).filter(queue=queue, pending=True).update(pending=False)
 
 
 PUBLISH_TASK = "relay.publish"
@@ -102,11 +138,10 @@ def _enqueue(queue: str, countdown: float | None) -> None:
     side, channel, *inbound = queue.split(".")
     task, celery_queue = DELIVER_TASK, f"{side}.{channel}"
     args: tuple[str, ...] = (side, channel)
-    if channel == "async" and not inbound:
+    if channel == Channel.ASYNC and not inbound:
         # Rows addressed to `side` are published by the SENDER's worker (handover.py); the
         # receiver's consumer is kicked as `<side>.<channel>.in` once they are on its queue.
-        sender = "epj" if side == "portal" else "portal"
-        task, args, celery_queue = PUBLISH_TASK, (side,), f"{sender}.async"
+        task, args, celery_queue = PUBLISH_TASK, (side,), f"{kick_side(queue)}.async"
     # Fail fast when the broker is down (the sender's request must not hang on it): the row
     # is committed and the sweeper delivers it once the broker is back.
     app.send_task(
@@ -134,22 +169,25 @@ def publishing_here(queue: str) -> Iterator[None]:
         _publishing_here.queues = outer
 
 
-def kick_on_commit(queue: str) -> None:
-    """Kick `queue` once after the current transaction commits (however many rows it wrote)."""
+def kick_on_commit(queue: str, *, side: str) -> None:
+    """Kick `queue` once after `side`'s current transaction commits (however many rows it wrote):
+    the transaction on `side`'s store, which holds the rows the kick is for."""
+    db = relay_db(side)
     # Django drops callbacks of rolled-back savepoints from run_on_commit, so a kick already
     # registered there will really run; registering it again would only cost a query.
-    for entry in connection.run_on_commit:
+    for entry in connections[db].run_on_commit:
         if getattr(entry[1], "relay_queue", None) == queue:
             return
-    transaction.on_commit(_QueueKick(queue))
+    transaction.on_commit(_QueueKick(queue, side), using=db)
 
 
 class _QueueKick:
     """relay_kick(queue) as an on-commit callback that says which queue it kicks."""
 
-    def __init__(self, queue: str) -> None:
+    def __init__(self, queue: str, side: str) -> None:
         self.relay_queue = queue
+        self.side = side
 
     def __call__(self) -> None:
         if self.relay_queue not in getattr(_publishing_here, "queues", frozenset()):
-            relay_kick(self.relay_queue)
+            relay_kick(self.relay_queue, side=self.side)

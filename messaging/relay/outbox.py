@@ -14,17 +14,22 @@ as a prepared statement on a server-side-binding psycopg cursor on Django's conn
 transaction, errors translated by `wrap_database_errors`), so PostgreSQL neither parses nor
 plans it again; Django's own cursors bind client-side and cannot prepare. Being outside
 Django's cursor, it is not in `connection.queries`.
+
+The row goes to the sender's store (`relay_db(envelope.side)`), on that store's connection, so
+it is in the sender's transaction (the EPJ's services send inside `atomic(using="epj")`); the
+kick flag it reads is the sender's too (kicks.py: `<to>.async` is the sender's publish run).
 """
 
 from functools import cache
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import connections
 from django.db.models import Field
 
 from messaging.models import Envelope, RelayQueueKick
 from messaging.relay.kicks import kick_pending
+from messaging.relay.stores import relay_db
 
 
 @cache
@@ -38,8 +43,8 @@ def _column(field: "Field[Any, Any]") -> str:
 
 
 @cache
-def _insert_sql() -> str:
-    qn = connection.ops.quote_name
+def _insert_sql(alias: str) -> str:
+    qn = connections[alias].ops.quote_name
     columns = ", ".join(qn(_column(f)) for f in _fields())
     placeholders = ", ".join(["%s"] * len(_fields()))
     return (
@@ -51,15 +56,17 @@ def _insert_sql() -> str:
 
 
 def outbox_insert(envelope: Envelope) -> bool:
-    """Insert a new outbox row; True when its queue still needs a kick after commit."""
+    """Insert a new outbox row in its sender's store; True when its queue still needs a kick after commit."""
+    alias = relay_db(envelope.side)
+    connection = connections[alias]
     if connection.vendor != "postgresql":
-        envelope.save(force_insert=True)
+        envelope.save(force_insert=True, using=alias)
         return True
     values = [f.get_db_prep_save(f.pre_save(envelope, True), connection) for f in _fields()]
     connection.validate_no_broken_transaction()  # as Django's own cursor would
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_insert_sql(), [envelope.queue, *values], prepare=True)
+        cursor.execute(_insert_sql(alias), [envelope.queue, *values], prepare=True)
         row = cursor.fetchone()
         assert row is not None  # INSERT … RETURNING returns the inserted row
         envelope.pk, pending, kicked_at = row

@@ -70,14 +70,17 @@ class _BatchScope:
     def __init__(self, defer: bool) -> None:
         self.memo: dict[Hashable, object] = {}
         self.defer = defer
-        self.inserts: dict[type[Model], list[Model]] = {}  # model → instances, in the order models were first seen
+        # (model, store or None for the router's) → instances, in the order first seen
+        self.inserts: dict[tuple[type[Model], str | None], list[Model]] = {}
 
     def flush(self) -> None:
-        """Insert the deferred rows, one statement per model, parents before children."""
+        """Insert the deferred rows, one statement per model and store, parents before children."""
         inserts, self.inserts = self.inserts, {}
-        for model in _parents_first(list(inserts)):
-            # bulk_create gives a child the id of a parent inserted just before it.
-            model._default_manager.bulk_create(inserts[model])
+        for model in _parents_first(list(dict.fromkeys(model for model, _using in inserts))):
+            for (each, using), rows in inserts.items():
+                if each is model:
+                    # bulk_create gives a child the id of a parent inserted just before it.
+                    model._default_manager.db_manager(using).bulk_create(rows)
 
 
 def _parents_first(models: list[type[Model]]) -> list[type[Model]]:
@@ -167,16 +170,19 @@ def batch_deferring() -> bool:
     return scope is not None and scope.defer
 
 
-def batch_insert(instance: _M) -> _M:
+def batch_insert(instance: _M, *, using: str | None = None) -> _M:
     """Insert a model instance: at once, or in the optimistic pass at the end of the batch, with
     every other deferred row of its model in one statement. Returns the instance; its primary
     key is None until then, so a deferred row must not be saved again or used in a query — set
-    its fields before it is inserted (children assigned to it get its id at insert time)."""
+    its fields before it is inserted (children assigned to it get its id at insert time).
+
+    `using`: the store, where the router cannot tell (the relay's own rows, which both sides
+    keep; messaging/relay/stores.py); a handler's rows go where their app's tables are."""
     scope = _batch.get()
     if scope is None or not scope.defer:
-        instance.save(force_insert=True)
+        instance.save(force_insert=True, using=using)
     else:
-        scope.inserts.setdefault(type(instance), []).append(instance)
+        scope.inserts.setdefault((type(instance), using), []).append(instance)
     return instance
 
 

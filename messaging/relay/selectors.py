@@ -1,4 +1,10 @@
-"""Reads of the relay's state: one message's status, the queues' health, the dead letters."""
+"""Reads of the relay's state: one message's status, the queues' health, the dead letters.
+
+Each side's rows are in its own store (messaging/relay/stores.py). `envelope_for` reads the
+caller's side; the operators' reads (`relay_status`, `dead_letters`, `transport_errors`) walk
+the side they are given, or both, and the rows they return carry their store
+(`row._state.db`, `stores.store_side`), since an id names a row only within its store.
+"""
 
 import datetime
 from dataclasses import dataclass
@@ -15,12 +21,18 @@ from messaging.models import (
     TransportErrorOutcome,
     queue_name,
 )
+from messaging.relay.stores import RELAY_SIDES, relay_db
 
 
-def envelope_for(msg_id: str) -> Envelope | None:
-    """The outbox row of a message or request the caller sent (state, error_text, timestamps)."""
+def _sides(side: str | None) -> tuple[str, ...]:
+    return RELAY_SIDES if side is None else (side,)
+
+
+def envelope_for(msg_id: str, *, side: str) -> Envelope | None:
+    """The outbox row of a message or request `side` sent (state, error_text, timestamps)."""
     return (
-        Envelope.objects.filter(msg_id=msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
+        Envelope.objects.using(relay_db(side))
+        .filter(side=side, msg_id=msg_id, kind__in=[EnvelopeKind.MESSAGE, EnvelopeKind.REQUEST])
         .order_by("pk")
         .first()
     )
@@ -38,52 +50,77 @@ class RelayStatus:
     transport_errors_unfiled: int = 0  # of those, the ones no sent message of ours matched
 
 
-def relay_status(*, threshold_seconds: float | None = None) -> RelayStatus:
+def relay_status(*, threshold_seconds: float | None = None, side: str | None = None) -> RelayStatus:
+    """The queues' health from `side`'s store, or from both added up (None)."""
     now = timezone.now()
     threshold = settings.HN_RELAY_STALE_SECONDS if threshold_seconds is None else threshold_seconds
     counts: dict[str, dict[str, int]] = {}
-    rows = Envelope.objects.values("to_side", "channel", "state").annotate(n=Count("pk")).order_by()
-    for row in rows:
-        counts.setdefault(queue_name(row["to_side"], row["channel"]), {})[row["state"]] = row["n"]
-    pending = (
-        Envelope.objects.filter(state=EnvelopeState.QUEUED, next_attempt_at__lte=now)
-        .exclude(kind=EnvelopeKind.REPLY)
-        .values("to_side", "channel")
-        .annotate(since=Min("next_attempt_at"))
-        .order_by("since")
-        .first()
-    )
-    oldest = queue = None
-    if pending:
-        oldest = (now - pending["since"]).total_seconds()
-        queue = queue_name(pending["to_side"], pending["channel"])
+    oldest: datetime.datetime | None = None
+    queue = None
+    dead = errors = unfiled = 0
+    for each in _sides(side):
+        envelopes = Envelope.objects.using(relay_db(each))
+        for row in envelopes.values("to_side", "channel", "state").annotate(n=Count("pk")).order_by():
+            states = counts.setdefault(queue_name(row["to_side"], row["channel"]), {})
+            states[row["state"]] = states.get(row["state"], 0) + row["n"]
+        pending = (
+            envelopes.filter(state=EnvelopeState.QUEUED, next_attempt_at__lte=now)
+            .exclude(kind=EnvelopeKind.REPLY)
+            .values("to_side", "channel")
+            .annotate(since=Min("next_attempt_at"))
+            .order_by("since")
+            .first()
+        )
+        if pending and (oldest is None or pending["since"] < oldest):
+            oldest = pending["since"]
+            queue = queue_name(pending["to_side"], pending["channel"])
+        dead += envelopes.filter(state=EnvelopeState.DEAD).count()
+        transport = TransportErrorMessage.objects.using(relay_db(each))
+        errors += transport.count()
+        unfiled += transport.exclude(outcome__in=[TransportErrorOutcome.FILED, TransportErrorOutcome.SETTLED]).count()
+    waited = None if oldest is None else (now - oldest).total_seconds()
     return RelayStatus(
         counts=counts,
-        oldest_pending_seconds=oldest,
+        oldest_pending_seconds=waited,
         oldest_pending_queue=queue,
-        stuck=oldest is not None and oldest > threshold,
+        stuck=waited is not None and waited > threshold,
         threshold_seconds=threshold,
-        dead=Envelope.objects.filter(state=EnvelopeState.DEAD).count(),
-        transport_errors=TransportErrorMessage.objects.count(),
-        transport_errors_unfiled=TransportErrorMessage.objects.exclude(
-            outcome__in=[TransportErrorOutcome.FILED, TransportErrorOutcome.SETTLED]
-        ).count(),
+        dead=dead,
+        transport_errors=errors,
+        transport_errors_unfiled=unfiled,
     )
 
 
-def dead_letters(*, limit: int = 100) -> QuerySet[Envelope]:
-    return Envelope.objects.filter(state=EnvelopeState.DEAD).order_by("dead_at", "pk")[:limit]
+def dead_letters(*, limit: int = 100, side: str | None = None) -> list[Envelope]:
+    """The dead letters in `side`'s store, or in both (None), oldest death first."""
+    rows: list[Envelope] = []
+    for each in _sides(side):
+        rows += (
+            Envelope.objects.using(relay_db(each)).filter(state=EnvelopeState.DEAD).order_by("dead_at", "pk")[:limit]
+        )
+
+    def death(row: Envelope) -> tuple[bool, float, int]:
+        return row.dead_at is None, row.dead_at.timestamp() if row.dead_at else 0.0, row.pk
+
+    return sorted(rows, key=death)[:limit]
 
 
-def transport_errors(*, limit: int = 100, unfiled: bool = False) -> QuerySet[TransportErrorMessage]:
+def transport_errors(
+    *, limit: int = 100, unfiled: bool = False, side: str | None = None
+) -> list[TransportErrorMessage]:
     """The transport error messages received, newest first; `unfiled`: only those matching nothing we sent."""
-    rows = TransportErrorMessage.objects.all()
-    if unfiled:
-        rows = rows.exclude(outcome__in=[TransportErrorOutcome.FILED, TransportErrorOutcome.SETTLED])
-    return rows.order_by("-received_at", "-pk")[:limit]
+    rows: list[TransportErrorMessage] = []
+    for each in _sides(side):
+        errors = TransportErrorMessage.objects.using(relay_db(each)).all()
+        if unfiled:
+            errors = errors.exclude(outcome__in=[TransportErrorOutcome.FILED, TransportErrorOutcome.SETTLED])
+        rows += errors.order_by("-received_at", "-pk")[:limit]
+    return sorted(rows, key=lambda row: (row.received_at, row.pk), reverse=True)[:limit]
 
 
-def envelopes_unsettled(*, since: datetime.datetime | None = None) -> QuerySet[Envelope]:
-    """Messages still on their way (queued or waiting for their AppRec)."""
-    rows = Envelope.objects.filter(kind=EnvelopeKind.MESSAGE, state__in=[EnvelopeState.QUEUED, EnvelopeState.SENT])
+def envelopes_unsettled(*, side: str, since: datetime.datetime | None = None) -> QuerySet[Envelope]:
+    """Messages `side` sent that are still on their way (queued or waiting for their AppRec)."""
+    rows = Envelope.objects.using(relay_db(side)).filter(
+        side=side, kind=EnvelopeKind.MESSAGE, state__in=[EnvelopeState.QUEUED, EnvelopeState.SENT]
+    )
     return rows.filter(queued_at__gte=since) if since else rows

@@ -1,4 +1,9 @@
-"""Sending through the relay, the synchronous channel, and operator repairs."""
+"""Sending through the relay, the synchronous channel, and operator repairs.
+
+A side's rows are written in its own store (messaging/relay/stores.py): the sender's outbox row
+in the caller's transaction on that store (the portal's `default`, the EPJ's `epj`); what an
+operator feeds a side (`relay receive`) in the receiving side's store.
+"""
 
 import logging
 import time
@@ -6,7 +11,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from messaging.codec import AppRec, Foresporsel, Message, codes, document_parse, message_build, new_msg_id
@@ -20,6 +26,7 @@ from messaging.relay.kicks import kick_on_commit
 from messaging.relay.outbox import outbox_insert
 from messaging.relay.parties import party_for_her_id, portal_party
 from messaging.relay.registry import RelayRejected, RelayTimeout
+from messaging.relay.stores import RELAY_SIDES, relay_db
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +58,18 @@ def _envelope_new(*, side: str, message: Message, channel: str, kind: str) -> En
 
 def _envelope_create(*, side: str, message: Message, channel: str, kind: str) -> Envelope:
     envelope = _envelope_new(side=side, message=message, channel=channel, kind=kind)
-    envelope.save(force_insert=True)
+    envelope.save(force_insert=True, using=relay_db(side))
     return envelope
 
 
 def relay_send(*, side: str, message: Message) -> Envelope:
-    """Put `message` in `side`'s outbox. Call inside the caller's transaction.atomic():
-    the row commits with the caller's own change, and the receiver is woken after commit."""
+    """Put `message` in `side`'s outbox. Call inside the caller's transaction on `side`'s store
+    (`transaction.atomic(using=relay_db(side))`: the portal's `default`, the EPJ's `epj`): the
+    row commits with the caller's own change, and the receiver is woken after commit."""
     _check_side(side)
     envelope = _envelope_new(side=side, message=message, channel=Channel.ASYNC, kind=EnvelopeKind.MESSAGE)
     if outbox_insert(envelope):
-        kick_on_commit(envelope.queue)
+        kick_on_commit(envelope.queue, side=side)
     return envelope
 
 
@@ -75,27 +83,29 @@ def relay_request_sync(*, side: str, message: Message, timeout: float | None = N
 
     Raises RelayTimeout after `timeout` seconds (HN_SYNC_TIMEOUT_SECONDS by default); a reply
     that comes later is discarded by the reply queue's reader (logged), never returned. Raises
-    RelayRejected when the receiver answers with an AppRec. Must run outside any transaction,
-    since the receiver has to see the request.
+    RelayRejected when the receiver answers with an AppRec. Must run outside any transaction on
+    `side`'s store: the request row is committed before it is published, and no transaction is
+    held open while the caller waits.
     """
     _check_side(side)
-    if connection.in_atomic_block:
+    db = relay_db(side)
+    if connections[db].in_atomic_block:
         raise RuntimeError(
             "relay_request_sync must run outside transaction.atomic(): the receiver must see the request"
         )
     timeout = settings.HN_SYNC_TIMEOUT_SECONDS if timeout is None else timeout
-    with transaction.atomic():
+    with transaction.atomic(using=db):
         request = _envelope_create(side=side, message=message, channel=Channel.SYNC, kind=EnvelopeKind.REQUEST)
     payload = sync_call(request, timeout=timeout)
     now = timezone.now()
     if payload is None:
-        Envelope.objects.filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
+        Envelope.objects.using(db).filter(pk=request.pk, state=EnvelopeState.QUEUED).update(
             state=EnvelopeState.EXPIRED, error_text=f"Tidsavbrudd etter {timeout:g} s"
         )
         raise RelayTimeout(f"no reply to {message.msg_type} {message.msg_id} within {timeout:g} s")
     document = document_parse(payload)
     rejected = isinstance(document, AppRec)
-    Envelope.objects.filter(pk=request.pk).update(
+    Envelope.objects.using(db).filter(pk=request.pk).update(
         state=EnvelopeState.REJECTED if rejected else EnvelopeState.DELIVERED,
         sent_at=now,
         rejected_at=now if rejected else None,
@@ -112,27 +122,44 @@ def _apprec_text(apprec: AppRec) -> str:
     return "; ".join(f"{e.code} {e.text}" for e in apprec.errors)
 
 
-def envelope_replay(*, envelope_id: int) -> bool:
-    """Give a dead letter a fresh set of attempts; False when it is not dead (or has no bytes)."""
-    with transaction.atomic():
+def _replayable(side: str) -> QuerySet[Envelope]:
+    # `side`'s own outbox rows: what an operator fed this side (`relay receive`, kept here with
+    # the other side as sender) goes to no publisher; it is fed again with `relay receive`. A
+    # document refused for its size was never stored: there is nothing to send again.
+    return Envelope.objects.using(relay_db(side)).filter(side=side, state=EnvelopeState.DEAD, payload_sha256="")
+
+
+def envelope_replay(*, side: str, envelope_id: int) -> bool:
+    """Give `side`'s dead letter #`envelope_id` (an id in `side`'s store) a fresh set of
+    attempts; False when it is not one of `side`'s dead outbox rows with its bytes."""
+    _check_side(side)
+    db = relay_db(side)
+    with transaction.atomic(using=db):
         now = timezone.now()
-        # A document refused for its size was never stored: there is nothing to send again.
-        replayed = Envelope.objects.filter(pk=envelope_id, state=EnvelopeState.DEAD, payload_sha256="").update(
-            state=EnvelopeState.QUEUED,
-            attempts=0,
-            next_attempt_at=now,
-            dead_at=None,
-            claimed_by="",
-            claimed_at=None,
+        replayed = (
+            _replayable(side)
+            .filter(pk=envelope_id)
+            .update(
+                state=EnvelopeState.QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                dead_at=None,
+                claimed_by="",
+                claimed_at=None,
+            )
         )
         if replayed:
-            kick_on_commit(Envelope.objects.get(pk=envelope_id).queue)
+            kick_on_commit(Envelope.objects.using(db).get(pk=envelope_id).queue, side=side)
     return bool(replayed)
 
 
-def envelopes_replay_dead() -> int:
-    ids = list(Envelope.objects.filter(state=EnvelopeState.DEAD, payload_sha256="").values_list("pk", flat=True))
-    return sum(envelope_replay(envelope_id=pk) for pk in ids)
+def envelopes_replay_dead(*, side: str | None = None) -> int:
+    """Replay every dead letter of `side` (None: of both sides); how many were queued again."""
+    total = 0
+    for each in RELAY_SIDES if side is None else (side,):
+        ids = list(_replayable(each).values_list("pk", flat=True))
+        total += sum(envelope_replay(side=each, envelope_id=pk) for pk in ids)
+    return total
 
 
 @dataclass
@@ -148,16 +175,19 @@ def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = No
     """Feed raw bytes to `side` through exactly the workers' inbound path, here and now.
 
     The bytes become an envelope from the other side without trusted transport metadata (an
-    operator's file carries none), claimed by the operator so no worker takes it meanwhile.
-    `from_her_id` names the party the transport delivered it from, so the sender check applies.
+    operator's file carries none), claimed by the operator so no worker takes it meanwhile, and
+    kept in `side`'s store: it is the receiver's record of what it was given, and the inbound
+    path that files it (inbox row, AppRec) writes there. `from_her_id` names the party the
+    transport delivered it from, so the sender check applies.
     """
     _check_side(side)
     oversize = oversize_of(payload)
     if oversize is not None:
         return _oversize_receipt(side=side, oversize=oversize, from_her_id=from_her_id)
     now = timezone.now()
-    with transaction.atomic():
-        envelope = Envelope.objects.create(
+    db = relay_db(side)
+    with transaction.atomic(using=db):
+        envelope = Envelope.objects.using(db).create(
             side=other_side(side),
             to_side=side,
             channel=Channel.ASYNC,
@@ -173,8 +203,8 @@ def relay_receive_raw(*, side: str, payload: bytes, from_her_id: int | None = No
             claimed_by=OPERATOR,
             claimed_at=now,
         )
-    [(_, outcome)] = envelopes_deliver([envelope.pk], worker=OPERATOR)
-    envelope.refresh_from_db()
+    [(_, outcome)] = envelopes_deliver([envelope.pk], side=side, worker=OPERATOR)
+    envelope.refresh_from_db(using=db)
     return RawReceipt(envelope=envelope, outcome=outcome)
 
 

@@ -1,4 +1,10 @@
-"""Operator commands for the relay: status, dead letters, transport errors, replay, raw receive, ping."""
+"""Operator commands for the relay: status, dead letters, transport errors, replay, raw receive, ping.
+
+Each side keeps its relay records in its own store (messaging/relay/stores.py), and an id names
+a row only within its store: the lists name each row with its side, "epj:12", and `replay` takes
+that form (a bare id when only one side has a dead letter with it). `status`, `dead` and
+`errors` show both sides unless `--side` names one.
+"""
 
 import json
 import sys
@@ -8,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from messaging.codec import apprec_parse
-from messaging.models import Side
+from messaging.models import Envelope, EnvelopeState, Side, TransportErrorMessage
 from messaging.relay import (
     RelayRejected,
     RelayTimeout,
@@ -22,6 +28,7 @@ from messaging.relay import (
 from messaging.relay.handover import dead_queue_replay, transport_queue_depths, wire_receive
 from messaging.relay.inbound import APPLIED, DUPLICATE, REJECTED, UNUSABLE
 from messaging.relay.selectors import transport_errors
+from messaging.relay.stores import RELAY_SIDES, relay_db, store_side
 from messaging.transport import TransportMessage
 
 # `relay receive` exit codes.
@@ -34,20 +41,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         status = sub.add_parser("status", help="counts by queue and state, oldest pending, stuck-worker warning")
+        status.add_argument("--side", choices=Side.values, default=None, help="only this side's store (default both)")
         status.add_argument(
             "--threshold",
             type=float,
             default=None,
             help="seconds a due row may wait before a worker counts as stuck (default HN_RELAY_STALE_SECONDS)",
         )
-        dead = sub.add_parser("dead", help="list dead letters with their reasons")
+        dead = sub.add_parser("dead", help="list dead letters with their reasons (as side:id)")
         dead.add_argument("--limit", type=int, default=100)
+        dead.add_argument("--side", choices=Side.values, default=None, help="only this side's store (default both)")
         errors = sub.add_parser("errors", help="list transport error messages received on the _error queues")
         errors.add_argument("--limit", type=int, default=100)
+        errors.add_argument("--side", choices=Side.values, default=None, help="only this side's store (default both)")
         errors.add_argument("--unfiled", action="store_true", help="only those that match no message we sent")
         replay = sub.add_parser("replay", help="give dead letters a fresh set of attempts")
-        replay.add_argument("id", nargs="?", type=int)
+        replay.add_argument(
+            "id",
+            nargs="?",
+            help="the dead letter as `relay dead` names it, side:id (epj:12); a bare id when only one side "
+            "has a dead letter with it",
+        )
         replay.add_argument("--all", action="store_true")
+        replay.add_argument(
+            "--side", choices=Side.values, default=None, help="whose store the id is in; with --all, only that side"
+        )
         replay.add_argument(
             "--queue", default=None, help="a transport dead-letter queue (<queue>_dead): move its messages back"
         )
@@ -75,8 +93,8 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"do_{action}")(**options)
 
-    def do_status(self, *, threshold, **_):
-        status = relay_status(threshold_seconds=threshold)
+    def do_status(self, *, threshold, side=None, **_):
+        status = relay_status(threshold_seconds=threshold, side=side)
         if not status.counts:
             self.stdout.write("Ingen meldinger i reléet.")
         for queue in sorted(status.counts):
@@ -108,8 +126,8 @@ class Command(BaseCommand):
             if depth or not queue.endswith("_dead"):
                 self.stdout.write(f"  {queue:<40} {depth}")
 
-    def do_dead(self, *, limit, **_):
-        rows = list(dead_letters(limit=limit))
+    def do_dead(self, *, limit, side=None, **_):
+        rows = dead_letters(limit=limit, side=side)
         dead_queues = {q: n for q, n in transport_queue_depths().items() if q.endswith("_dead") and n}
         for queue, depth in sorted(dead_queues.items()):
             self.stdout.write(f"{queue}: {depth} melding(er) i transportens dødkø (`relay replay --queue {queue}`)")
@@ -118,22 +136,22 @@ class Command(BaseCommand):
         for row in rows:
             kept = f" [ikke lagret, sha256 {row.payload_sha256}]" if row.payload_sha256 else ""
             self.stdout.write(
-                f"#{row.pk} {row.queue} {row.msg_type or '(ukjent type)'} {row.msg_id} "
+                f"{_label(row)} {row.queue} {row.msg_type or '(ukjent type)'} {row.msg_id} "
                 f"forsøk {row.attempts}, død {row.dead_at:%Y-%m-%d %H:%M:%S}: {row.error_text}{kept}"
             )
 
-    def do_errors(self, *, limit, unfiled, **_):
-        rows = list(transport_errors(limit=limit, unfiled=unfiled))
+    def do_errors(self, *, limit, unfiled, side=None, **_):
+        rows = transport_errors(limit=limit, unfiled=unfiled, side=side)
         if not rows:
             self.stdout.write("Ingen transportfeil.")
         for row in rows:
             self.stdout.write(
-                f"#{row.pk} {row.side} {row.queue} {row.received_at:%Y-%m-%d %H:%M:%S} fra HER-id {row.from_her_id}: "
+                f"{_label(row)} {row.queue} {row.received_at:%Y-%m-%d %H:%M:%S} fra HER-id {row.from_her_id}: "
                 f"{row.condition} for {row.original_msg_id or '(ingen originalMessageId)'} "
                 f"[{row.get_outcome_display()}]: {row.description}"
             )
 
-    def do_replay(self, *, id, all, queue=None, **_):
+    def do_replay(self, *, id, all, queue=None, side=None, **_):
         if queue is not None:
             try:
                 moved = dead_queue_replay(queue)
@@ -142,15 +160,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{moved} meldinger flyttet tilbake fra {queue}."))
             return
         if all == (id is not None):
-            raise CommandError("Oppgi enten en ID eller --all.")
+            raise CommandError("Oppgi enten en ID (f.eks. epj:12) eller --all.")
         if all:
-            total = len(dead_letters(limit=100000))
+            total = len(dead_letters(limit=100000, side=side))
             self.stdout.write(f"Sender {total} døde meldinger på nytt …")
-            self.stdout.write(self.style.SUCCESS(f"{envelopes_replay_dead()} lagt i kø igjen."))
+            self.stdout.write(self.style.SUCCESS(f"{envelopes_replay_dead(side=side)} lagt i kø igjen."))
             return
-        if not envelope_replay(envelope_id=id):
-            raise CommandError(f"#{id} er ikke en død melding med innhold som kan sendes på nytt.")
-        self.stdout.write(self.style.SUCCESS(f"#{id} lagt i kø igjen."))
+        side, pk = _dead_letter_named(id, side)
+        if not envelope_replay(side=side, envelope_id=pk):
+            raise CommandError(_not_replayable(side, pk))
+        self.stdout.write(self.style.SUCCESS(f"{side}:{pk} lagt i kø igjen."))
 
     def do_receive(self, *, side, file, from_her_id=None, properties=None, **_):
         if properties is not None:
@@ -170,7 +189,7 @@ class Command(BaseCommand):
             sys.exit(EXIT_RETRYING)
         if outcome.outcome == UNUSABLE:
             self.stderr.write(
-                f"Ubrukelig inndata, lagt til side som død melding #{receipt.envelope.pk}: {outcome.detail}"
+                f"Ubrukelig inndata, lagt til side som død melding {_label(receipt.envelope)}: {outcome.detail}"
             )
             sys.exit(EXIT_UNUSABLE)
         if outcome.outcome == APPLIED:
@@ -239,3 +258,52 @@ class Command(BaseCommand):
                 f"Svar fra {reply.sender.sub_name or reply.sender.name} ({reply.sender.her_id}) på {seconds * 1000:.0f} ms."
             )
         )
+
+
+def _label(row: Envelope | TransportErrorMessage) -> str:
+    """How operators name a relay row: the side whose store holds it, and its id there ("epj:12")."""
+    return f"{store_side(row._state.db)}:{row.pk}"
+
+
+def _dead_letter_named(ref: str, side: str | None) -> tuple[str, int]:
+    """(side, id) of the dead letter `ref` names: "epj:12", or "12" with --side or when only one
+    side's store has a dead letter #12."""
+    named, sep, number = ref.strip().lstrip("#").rpartition(":")
+    if sep and named not in Side.values:
+        raise CommandError(f"Ukjent side «{named}» i {ref}: bruk portal:<id> eller epj:<id>.")
+    if not number.isdigit():
+        raise CommandError(f"«{ref}» er ingen ID: bruk side:id slik `relay dead` viser den (f.eks. epj:12).")
+    pk = int(number)
+    if named and side and named != side:
+        raise CommandError(f"{ref} og --side {side} sier hver sin side.")
+    if named or side:
+        return named or str(side), pk
+    dead = [
+        each
+        for each in RELAY_SIDES
+        if Envelope.objects.using(relay_db(each)).filter(pk=pk, state=EnvelopeState.DEAD).exists()
+    ]
+    if len(dead) > 1:
+        raise CommandError(
+            f"Både portalen og EPJ har en død melding #{pk} (ID-ene er per side): "
+            f"oppgi {' eller '.join(f'{each}:{pk}' for each in dead)}."
+        )
+    if not dead:
+        raise CommandError(f"Ingen av sidene har en død melding #{pk} (se `relay dead`).")
+    return dead[0], pk
+
+
+def _not_replayable(side: str, pk: int) -> str:
+    """Why `side`'s row #pk cannot be replayed, in an operator's words."""
+    row = Envelope.objects.using(relay_db(side)).filter(pk=pk).first()
+    label = f"{side}:{pk}"
+    if row is None or row.state != EnvelopeState.DEAD:
+        return f"{label} er ikke en død melding (se `relay dead`)."
+    if row.payload_sha256:
+        return f"{label} ble avvist for størrelsen og innholdet ble aldri lagret: det er ingenting å sende på nytt."
+    if row.side != side:
+        return (
+            f"{label} er et dokument {side} fikk fra en operatør (`relay receive`), ikke en melding {side} sendte: "
+            "lever filen på nytt med `relay receive`."
+        )
+    return f"{label} er ikke en død melding med innhold som kan sendes på nytt."
