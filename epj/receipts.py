@@ -67,10 +67,10 @@ class DeliveryShown:
 
 def transport_failure(*, msg_id: str) -> str:
     """Why the relay gave up handing the message over (it was dead-lettered), or "" when it did not."""
-    from messaging.models import EnvelopeState
+    from messaging.models import EnvelopeState, Side
     from messaging.relay import envelope_for
 
-    envelope = envelope_for(msg_id)
+    envelope = envelope_for(msg_id, side=Side.EPJ)
     if envelope is None or envelope.state != EnvelopeState.DEAD:
         return ""
     return envelope.error_text[:300] or _("Meldingen kunne ikke leveres.")

@@ -555,12 +555,13 @@ CELERY_TASK_ROUTES = {
 }
 HN_RELAY_SWEEP_SECONDS = env_float("HN_RELAY_SWEEP_SECONDS", 5.0, minimum=0.5)
 CELERY_BEAT_SCHEDULE = {
-    # One sweep on each side's worker, so either system repairs its queues while the other is
-    # stopped (the sweep only enqueues kicks, which are idempotent; running it twice is harmless).
+    # One sweep on each side's worker, of that side's own store, so either system repairs its
+    # queues while the other is stopped (the sweep only enqueues kicks, which are idempotent).
     **{
         f"relay-sweep-{side}": {
             "task": "relay.sweep",
             "schedule": HN_RELAY_SWEEP_SECONDS,
+            "args": (side,),
             "options": {"expires": HN_RELAY_SWEEP_SECONDS * 4, "queue": f"{side}.async"},
         }
         for side in ("portal", "epj")
@@ -573,7 +574,16 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": HN_NOTICE_SWEEP_SECONDS * 2},
     },
     "submission-keys-prune": {"task": "submissions.prune", "schedule": 3600.0, "options": {"expires": 1800}},
-    "relay-retention": {"task": "relay.purge_settled", "schedule": 3600.0, "options": {"expires": 1800}},
+    # Each side purges its own store's settled relay records.
+    **{
+        f"relay-retention-{side}": {
+            "task": "relay.purge_settled",
+            "schedule": 3600.0,
+            "args": (side,),
+            "options": {"expires": 1800, "queue": f"{side}.async"},
+        }
+        for side in ("portal", "epj")
+    },
 }
 
 LOGGING = {
