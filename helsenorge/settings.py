@@ -187,16 +187,17 @@ def _store_url_derived(url: str, suffix: str, variable: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{folder}/{stem}_{suffix}{dot}{extension}{query}"
 
 
-def _store(variable: str, suffix: str, embedded_name: str) -> dict:
-    url = env_url(variable, {"postgres", "postgresql", "sqlite"})
+def _store(url: str, variable: str, suffix: str) -> dict:
+    """A store's settings from its URL (read by the caller), derived from DATABASE_URL when unset,
+    else a SQLite file of its own in HN_VAR_DIR."""
     if DATABASE_URL and not url:
         url = _store_url_derived(DATABASE_URL, suffix, variable)
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / f"{embedded_name}.sqlite3"),
+            "NAME": str(VAR_DIR / f"{suffix}.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
-            "TEST": {"NAME": str(VAR_DIR / f"test-{embedded_name}.sqlite3")},
+            "TEST": {"NAME": str(VAR_DIR / f"test-{suffix}.sqlite3")},
         }
     store = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
     if store["ENGINE"] == "django.db.backends.postgresql":
@@ -206,9 +207,10 @@ def _store(variable: str, suffix: str, embedded_name: str) -> dict:
     return store
 
 
-DATABASES["national"] = _store("NATIONAL_DATABASE_URL", "national", "national")
+DATABASE_SCHEMES = {"postgres", "postgresql", "sqlite"}
+DATABASES["national"] = _store(env_url("NATIONAL_DATABASE_URL", DATABASE_SCHEMES), "NATIONAL_DATABASE_URL", "national")
 # The EPJ's statements are as hot as the portal's (the relay's outbox insert is prepared there too).
-DATABASES["epj"] = _store("EPJ_DATABASE_URL", "epj", "epj")
+DATABASES["epj"] = _store(env_url("EPJ_DATABASE_URL", DATABASE_SCHEMES), "EPJ_DATABASE_URL", "epj")
 if DATABASES["epj"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["epj"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 

@@ -497,15 +497,16 @@ PORTAL = {
 # sent to log in (the admin login is allauth's, behind login_required), staff without TOTP to set it up.
 # Rows holding a citizen's health content are absent (record notes, hospital documents, medications,
 # tools sent to patients) or "ro" with metadata only (docs/security.md, "Operators and health data").
-ADMIN_MODELS = {  # model admin prefix -> "rw", or "ro" where the admin forbids add, change and delete
+ADMIN_MODELS = {  # model admin prefix -> "rw"; "ro" where the admin forbids add, change and delete;
+    # "nodelete" where it forbids only delete (a register entry is withdrawn, never deleted)
     "auth_group": "rw",
     "account_emailaddress": "rw",
     "mfa_authenticator": "rw",
     "accounts_person": "rw",
     "accounts_parentalresponsibility": "rw",
     "accounts_user": "rw",
-    "clinics_organisation": "rw",
-    "clinics_service": "rw",
+    "clinics_organisation": "nodelete",
+    "clinics_service": "nodelete",
     "clinics_staffmembership": "rw",
     "clinics_healthcontact": "rw",
     "national_communicationparty": "rw",
@@ -555,13 +556,13 @@ def admin_rows() -> dict:
             if not prefix.startswith(("epj_desk", "epj_records"))
             else ("_".join(prefix.split("_")[:2]), prefix.split("_", 2)[2])
         )
-        writable = "ok" if mode == "rw" else "403"
+        writable = "ok" if mode in ("rw", "nodelete") else "403"
         rows.update(
             {
                 f"admin:{prefix}_changelist": admin_row("ok"),
                 f"admin:{prefix}_add": admin_row(writable),
                 f"admin:{prefix}_history": admin_row("ok"),
-                f"admin:{prefix}_delete": admin_row(writable),
+                f"admin:{prefix}_delete": admin_row("ok" if mode == "rw" else "403"),
                 f"admin:{prefix}_change": admin_row("ok"),
                 f"admin:<drift/{app}/{model}/<path:object_id>/>": admin_row("redirect"),  # old URL -> change page
             }

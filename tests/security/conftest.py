@@ -8,6 +8,7 @@ from messaging.relay import clinic_party
 from tests import factories as f
 from tests.messaging.relay_support import gp_with_patient, patient_of
 from tests.security.corpus import Clinic, hostile_cases
+from tests.stores import BOTH_STORES, relay_count, stores_of
 
 # The relay's own bookkeeping (outbox, inbox, kicks) is expected to change: it records the
 # refused MsgId and the AppRec. Everything else is application state and must not move.
@@ -40,9 +41,12 @@ def clinic(db) -> Clinic:
 
 
 def application_row_counts() -> dict[str, int]:
-    """Rows per model outside the relay's own tables (journal entries, dialogs, patients, …)."""
+    """Rows per model outside the relay's own tables (journal entries, dialogs, patients, …); the
+    transport errors in both sides' stores."""
     return {
-        model._meta.label_lower: model._default_manager.count()
+        model._meta.label_lower: relay_count(model)
+        if stores_of(model) == BOTH_STORES
+        else model._default_manager.count()
         for model in apps.get_models()
         if model._meta.label_lower not in RELAY_TABLES and not model._meta.proxy and model._meta.managed
     }
