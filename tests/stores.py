@@ -26,9 +26,10 @@ from messaging.relay.stores import relay_db
 
 # The two sides' stores, the portal's first.
 BOTH_STORES = (PORTAL_DB, EPJ_DB)
-# The kick flags (`RelayQueueKick`) have no side column, and which store keeps them is still being
-# decided: the tests read them in the portal's, whose senders kick the queues they read
-# ("epj.async"). Named once here, so the decision changes one line.
+# The kick flags (`RelayQueueKick`) have no side column: each is in the store of the side whose
+# worker runs the task it stands for (messaging/relay/kicks.py, `kick_side`). "epj.async", the
+# queue the kick tests use, is the portal's publish run (rows the portal sends the EPJ), so its
+# flag is in the portal's store; a consumer's "<side>.<channel>.in" flag is in <side>'s.
 KICK_DB = PORTAL_DB
 
 

@@ -182,6 +182,10 @@ def batch_insert(instance: _M, *, using: str | None = None) -> _M:
     if scope is None or not scope.defer:
         instance.save(force_insert=True, using=using)
     else:
+        if using is not None:
+            # Named now, not at the flush: a row assigned this one (an inbox row's `answer`) is
+            # routed by it, and the router refuses a relay row that names no store.
+            instance._state.db = using
         scope.inserts.setdefault((type(instance), using), []).append(instance)
     return instance
 

@@ -38,9 +38,9 @@ def send(message, side="portal"):
         return relay_send(side=side, message=message)
 
 
-def settled(msg_id):
-    """The message's outbox row once its AppRec arrived (or it died), else None."""
-    row = envelope_for(msg_id)
+def settled(msg_id, side="portal"):
+    """The outbox row of the message `side` sent, once its AppRec arrived (or it died), else None."""
+    row = envelope_for(msg_id, side=side)
     return row if row.state in SETTLED else None
 
 

@@ -63,7 +63,7 @@ def test_message_is_filed_answered_and_marked_delivered(clinic):
     listener = OnAppRec(codes.DIALOG_INNBYGGER_EKONTAKT, lambda env, rec: seen.append((env.msg_id, rec.status)))
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora), subject="Resept?")
     envelope = send(message)
-    assert envelope_for(message.msg_id).state == EnvelopeState.QUEUED
+    assert envelope_for(message.msg_id, side="portal").state == EnvelopeState.QUEUED
 
     relay_deliver_due(side="epj", channel="async")
     entry = JournalEntry.objects.get()
@@ -73,11 +73,11 @@ def test_message_is_filed_answered_and_marked_delivered(clinic):
         nora.nin,
         service.organisation,
     )
-    assert envelope_for(message.msg_id).state == EnvelopeState.SENT
+    assert envelope_for(message.msg_id, side="portal").state == EnvelopeState.SENT
 
     with routes_added("portal", listener):
         relay_deliver_due(side="portal", channel="async")
-    settled = envelope_for(message.msg_id)
+    settled = envelope_for(message.msg_id, side="portal")
     assert settled.state == EnvelopeState.DELIVERED
     assert settled.apprec_status == 1 and settled.delivered_at and settled.sent_at
     assert apprec_of(envelope).original_msg_id == message.msg_id
@@ -118,7 +118,7 @@ def test_business_rejections_answer_status_2_with_their_code(clinic, case, code)
     message = probe_ekontakt(receiver=receiver, patient=patient)
     send(message)
     deliver_all()
-    settled = envelope_for(message.msg_id)
+    settled = envelope_for(message.msg_id, side="portal")
     assert settled.state == EnvelopeState.REJECTED and settled.apprec_status == 2
     assert settled.error_text.startswith(code), settled.error_text
     assert settled.rejected_at is not None
@@ -134,7 +134,7 @@ def test_a_receiver_the_register_does_not_know_is_a_dead_letter_at_the_sender(cl
     message = probe_ekontakt(receiver=nobody, patient=patient_of(nora))
     send(message)
     deliver_all()
-    settled = envelope_for(message.msg_id)
+    settled = envelope_for(message.msg_id, side="portal")
     assert settled.state == EnvelopeState.DEAD and settled.dead_at is not None
     assert "finnes ikke i adresseregisteret" in settled.error_text
     assert JournalEntry.objects.count() == 0
@@ -165,7 +165,7 @@ def test_a_failed_publish_backs_off_then_dead_letters_then_replays(clinic, setti
     send(message)
 
     relay_deliver_due(side="epj", channel="async")
-    row = envelope_for(message.msg_id)
+    row = envelope_for(message.msg_id, side="portal")
     assert (row.state, row.attempts, row.claimed_by) == (EnvelopeState.QUEUED, 1, "")
     assert "encryption" in row.error_text and row.next_attempt_at > row.queued_at
     assert not relay_rows(InboxMessage)  # nothing reached the EPJ
@@ -179,7 +179,7 @@ def test_a_failed_publish_backs_off_then_dead_letters_then_replays(clinic, setti
     assert relay_status().dead == 1
 
     certificates_listed_again(receiver.her_id)
-    assert envelope_replay(envelope_id=row.pk)
+    assert envelope_replay(side="portal", envelope_id=row.pk)
     deliver_all()
     row.refresh_from_db()
     assert row.state == EnvelopeState.DELIVERED
@@ -204,10 +204,10 @@ def test_claimed_rows_are_not_claimed_twice_until_stale(clinic, settings):
     settings.HN_RELAY_STALE_SECONDS = 0  # the claimer died: its claim goes stale
     assert envelopes_claim(side="epj", channel="async", worker="b", limit=10) == first
     # The dead worker's late publish finds its claim gone and does nothing.
-    assert _publish_claimed(first, worker="a") == 0
-    assert _publish_claimed(first, worker="b") == 1
+    assert _publish_claimed(first, side="portal", worker="a") == 0
+    assert _publish_claimed(first, side="portal", worker="b") == 1
     deliver_all()
-    assert envelope_for(message.msg_id).state == EnvelopeState.DELIVERED
+    assert envelope_for(message.msg_id, side="portal").state == EnvelopeState.DELIVERED
     assert JournalEntry.objects.filter(msg_id=message.msg_id).count() == 1
 
 
@@ -239,5 +239,9 @@ def test_a_rejection_in_a_batch_leaves_the_others_filed_once(clinic):
     assert relay_deliver_due(side="epj", channel="async") == 3  # one batch
     assert sorted(JournalEntry.objects.values_list("msg_id", flat=True)) == sorted(m.msg_id for m in good)
     deliver_all()
-    assert [envelope_for(m.msg_id).state for m in (good[0], bad, good[1])] == ["delivered", "rejected", "delivered"]
+    assert [envelope_for(m.msg_id, side="portal").state for m in (good[0], bad, good[1])] == [
+        "delivered",
+        "rejected",
+        "delivered",
+    ]
     assert InboxMessage.objects.using(relay_db("epj")).filter(side="epj").count() == 3

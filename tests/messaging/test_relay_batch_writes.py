@@ -15,7 +15,8 @@ from epj.models import JournalEntry
 from messaging.codec import codes
 from messaging.models import Envelope, EnvelopeState
 from messaging.relay import batch_insert, batch_lookup, batch_remember, clinic_party
-from messaging.relay.delivery import envelopes_claim, envelopes_deliver, relay_deliver_due
+from messaging.relay.delivery import relay_deliver_due
+from messaging.relay.handover import inbox_consume_due, outbox_publish_due
 from messaging.relay.probe import probe_ekontakt
 from messaging.relay.registry import batch_flush, batch_lookups
 from messaging.relay.stores import relay_db
@@ -154,10 +155,14 @@ def test_a_message_to_a_closed_conversation_is_refused_within_a_batch(clinic):
 
 
 def _delivery_statements(side, n_before):
-    ids = envelopes_claim(side=side, channel="async", worker="w", limit=1000)
-    assert len(ids) == n_before
-    with StoreQueries() as queries:  # the receiver's statements and the sender's, whichever store runs them
-        envelopes_deliver(ids, worker="w")
+    """The statements `side`'s consumer runs to file one batch of `n_before` documents. The
+    sender's rows are in its own store and reach `side` only over the transport, so they are
+    published first (not counted); the consumer's statements are counted in both stores."""
+    assert outbox_publish_due(to_side=side, worker="w", budget_seconds=3600) == n_before
+    with StoreQueries() as queries:
+        # A budget no slow machine runs out of: a run out of time kicks its successor, statements
+        # of the run's, not of the batch's.
+        assert inbox_consume_due(side=side, channel="async", budget_seconds=3600) == n_before
     return len(queries)
 
 

@@ -57,7 +57,7 @@ def test_a_message_travels_signed_and_encrypted_and_its_apprec_settles_it(clinic
     send(message)
 
     assert outbox_publish_due(to_side="epj") == 1
-    row = envelope_for(message.msg_id)
+    row = envelope_for(message.msg_id, side="portal")
     assert row.state == EnvelopeState.SENT and row.sent_at  # the broker holds it
     assert waiting(async_queue(her_id)) == 1
     assert JournalEntry.objects.count() == 0  # nothing crossed but the queue
@@ -70,7 +70,7 @@ def test_a_message_travels_signed_and_encrypted_and_its_apprec_settles_it(clinic
     assert waiting(async_queue(her_id)) == 0
 
     relay_deliver_due(side="portal", channel="async")  # the EPJ's AppRec, the same way back
-    settled = envelope_for(message.msg_id)
+    settled = envelope_for(message.msg_id, side="portal")
     assert settled.state == EnvelopeState.DELIVERED and settled.apprec_status == 1
 
 

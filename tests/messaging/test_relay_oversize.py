@@ -78,8 +78,8 @@ def test_an_oversize_file_becomes_a_dead_letter_without_its_bytes(tmp_path, sett
     # The operators see it, and know there is nothing to send again.
     out = io.StringIO()
     call_command("relay", "dead", stdout=out)
-    assert f"#{dead.pk}" in out.getvalue() and dead.payload_sha256 in out.getvalue()
-    assert not envelope_replay(envelope_id=dead.pk)
+    assert f"epj:{dead.pk} " in out.getvalue() and dead.payload_sha256 in out.getvalue()
+    assert not envelope_replay(side="epj", envelope_id=dead.pk)
     assert Envelope.objects.using(relay_db("epj")).get(pk=dead.pk).state == EnvelopeState.DEAD
 
 
@@ -114,7 +114,7 @@ def test_an_oversize_envelope_on_the_workers_path_is_dead_lettered_as_a_digest(s
         claimed_by=OPERATOR,
         claimed_at=now,
     )
-    [(_pk, outcome)] = envelopes_deliver([envelope.pk], worker=OPERATOR)
+    [(_pk, outcome)] = envelopes_deliver([envelope.pk], side="epj", worker=OPERATOR)
     assert outcome.outcome == "unusable"
     envelope.refresh_from_db()
     assert envelope.state == EnvelopeState.DEAD and bytes(envelope.payload) == b""

@@ -13,10 +13,15 @@ from messaging.models import Envelope, EnvelopeState, RelayQueueKick
 from messaging.relay import clinic_party, kicks
 from messaging.relay.handover import _drain_holding_kick, outbox_publish_due, outbox_publish_ready
 from messaging.relay.probe import probe_ekontakt
+from messaging.relay.stores import relay_db
 from tests.messaging.relay_support import gp_with_patient, patient_of, send
-from tests.stores import KICK_DB, relay_rows
+from tests.stores import relay_rows
 
 QUEUE = "epj.async"
+# Rows addressed to the EPJ are published by the portal's worker: the run is the portal's, and so is
+# the queue's kick flag, in the portal's store (messaging/relay/kicks.py).
+PUBLISHER = "portal"
+KICK_STORE = relay_db(PUBLISHER)
 
 
 @pytest.fixture
@@ -28,13 +33,13 @@ def enqueued(monkeypatch):
 
 
 def _kicked() -> None:
-    RelayQueueKick.objects.using(KICK_DB).update_or_create(
+    RelayQueueKick.objects.using(KICK_STORE).update_or_create(
         queue=QUEUE, defaults={"pending": True, "kicked_at": timezone.now()}
     )
 
 
 def _pending() -> bool:
-    return RelayQueueKick.objects.using(KICK_DB).get(queue=QUEUE).pending
+    return RelayQueueKick.objects.using(KICK_STORE).get(queue=QUEUE).pending
 
 
 def _run(claims: list[int], *, limit: int = 10, out_of_time=lambda: False) -> list[bool]:
@@ -45,7 +50,7 @@ def _run(claims: list[int], *, limit: int = 10, out_of_time=lambda: False) -> li
         seen.append(_pending())
         return claims[len(seen) - 1]
 
-    _drain_holding_kick(QUEUE, claim, limit=limit, out_of_time=out_of_time)
+    _drain_holding_kick(QUEUE, claim, side=PUBLISHER, limit=limit, out_of_time=out_of_time)
     return seen
 
 
@@ -80,7 +85,7 @@ def test_a_send_while_the_run_holds_the_flag_starts_no_second_run(enqueued, djan
             return 1
         return 0
 
-    _drain_holding_kick(QUEUE, claim, limit=10, out_of_time=lambda: False)
+    _drain_holding_kick(QUEUE, claim, side=PUBLISHER, limit=10, out_of_time=lambda: False)
     assert sent and enqueued == []
 
 
@@ -99,7 +104,7 @@ def test_a_run_that_fails_clears_the_flag_so_that_later_sends_kick_again():
         raise RuntimeError("database gone")
 
     with pytest.raises(RuntimeError):
-        _drain_holding_kick(QUEUE, claim, limit=10, out_of_time=lambda: False)
+        _drain_holding_kick(QUEUE, claim, side=PUBLISHER, limit=10, out_of_time=lambda: False)
     assert not _pending()
 
 
@@ -115,3 +120,4 @@ def test_the_publish_run_publishes_and_clears_the_flag_while_publishing_between_
     assert outbox_publish_due(to_side="epj") == 1
     assert not _pending()
     assert not relay_rows(Envelope, to_side="epj", state=EnvelopeState.QUEUED)
+    assert not RelayQueueKick.objects.using(relay_db("epj")).filter(queue=QUEUE).exists()  # not the EPJ's flag

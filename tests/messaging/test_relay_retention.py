@@ -54,7 +54,7 @@ def test_settled_message_content_is_gone_after_the_period_and_its_metadata_kept(
     message = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora), subject="Vond rygg")
     send(message)
     deliver_all()
-    original = envelope_for(message.msg_id)
+    original = envelope_for(message.msg_id, side="portal")
     apprec = Envelope.objects.using(relay_db("epj")).get(kind=EnvelopeKind.APPREC, original_msg_id=message.msg_id)
     content = bytes(original.payload)
     assert original.state == EnvelopeState.DELIVERED and b"Vond rygg" in content
@@ -107,7 +107,7 @@ def test_dead_letter_keeps_its_content_until_resolved(clinic, settings):
     message = probe_ekontakt(receiver=receiver, patient=patient_of(nora))
     send(message)
     relay_deliver_due(side="epj", channel="async")
-    dead = envelope_for(message.msg_id)
+    dead = envelope_for(message.msg_id, side="portal")
     content = bytes(dead.payload)
     assert dead.state == EnvelopeState.DEAD
 
@@ -117,7 +117,7 @@ def test_dead_letter_keeps_its_content_until_resolved(clinic, settings):
 
     # Resolved by the operator: replayed, delivered, and from then on it ages like any other.
     certificates_listed_again(receiver.her_id)
-    assert envelope_replay(envelope_id=dead.pk)
+    assert envelope_replay(side="portal", envelope_id=dead.pk)
     deliver_all()
     dead.refresh_from_db()
     assert dead.state == EnvelopeState.DELIVERED
@@ -135,8 +135,8 @@ def test_unsettled_messages_keep_their_content(clinic, settings):
     queued = probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora))
     send(queued)
     assert envelopes_purge(now=later(settings.HN_RETENTION_DAYS * 10)) == 0
-    assert envelope_for(waiting.msg_id).state == EnvelopeState.SENT
-    assert envelope_for(queued.msg_id).state == EnvelopeState.QUEUED
+    assert envelope_for(waiting.msg_id, side="portal").state == EnvelopeState.SENT
+    assert envelope_for(queued.msg_id, side="portal").state == EnvelopeState.QUEUED
     assert not relay_rows(Envelope, purged_at__isnull=False)
 
 
@@ -146,10 +146,13 @@ def test_purge_works_in_bounded_batches(clinic, settings):
         send(probe_ekontakt(receiver=clinic_party(service=service), patient=patient_of(nora)))
     deliver_all()
     assert relay_count(Envelope) == 10  # five messages in the portal's outbox, five AppRecs in the EPJ's
-    assert envelopes_purge_batch(now=later(settings.HN_RETENTION_DAYS + 1), batch_size=3) == 3
+    # A batch is one store's: three of the EPJ's five AppRecs.
+    assert envelopes_purge_batch(side="epj", now=later(settings.HN_RETENTION_DAYS + 1), batch_size=3) == 3
     assert relay_count(Envelope, purged_at__isnull=False) == 3
+    assert Envelope.objects.using(relay_db("epj")).filter(purged_at__isnull=False).count() == 3
     settings.HN_RETENTION_BATCH_SIZE = 4
-    # A zero budget still does one batch, then stops.
-    assert envelopes_purge(now=later(settings.HN_RETENTION_DAYS + 1), budget_seconds=0) == 4
+    # A zero budget still does one batch, then stops: four of the portal's five messages.
+    assert envelopes_purge(side="portal", now=later(settings.HN_RETENTION_DAYS + 1), budget_seconds=0) == 4
+    # Without a side, both stores' rows: the portal's last one and the EPJ's last two.
     assert envelopes_purge(now=later(settings.HN_RETENTION_DAYS + 1)) == 3
     assert not relay_rows(Envelope, purged_at__isnull=True)

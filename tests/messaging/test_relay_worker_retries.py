@@ -45,10 +45,10 @@ def test_dead_letter_after_the_bounded_retries_then_replay(django_db_setup, clin
             lambda: edge.transport().queue_depths([dead_letter_queue(queue)])[dead_letter_queue(queue)] == 1,
             message="dead letter",
         )
-        assert envelope_for(message.msg_id).state == EnvelopeState.SENT  # the broker took it
+        assert envelope_for(message.msg_id, side="portal").state == EnvelopeState.SENT  # the broker took it
         epj_outage_end()
         assert dead_queue_replay(dead_letter_queue(queue)) == 1
-        relay_kick(edge.inbound_kick_queue("epj", "async"), force=True)
+        relay_kick(edge.inbound_kick_queue("epj", "async"), side="epj", force=True)  # the EPJ's consumer
         row = wait_until(lambda: settled(message.msg_id), message="delivery after replay")
         assert row.state == EnvelopeState.DELIVERED
     assert JournalEntry.objects.count() == 1
@@ -62,7 +62,7 @@ def test_sync_request_nobody_answered_in_time_is_never_answered(django_db_setup,
         request = relay_get(Envelope, kept_by="portal", kind=EnvelopeKind.REQUEST)
         assert request.state == EnvelopeState.EXPIRED
         workers.start("epj")  # the EPJ comes back: the request's time to live (the timeout) is over
-        relay_kick(edge.inbound_kick_queue("epj", "sync"), force=True)
+        relay_kick(edge.inbound_kick_queue("epj", "sync"), side="epj", force=True)
         time.sleep(2)
         assert not relay_rows(Envelope, kind=EnvelopeKind.REPLY, original_msg_id=request.msg_id)
         queue = sync_queue(service.organisation.her_id)

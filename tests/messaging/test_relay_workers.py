@@ -5,8 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from epj.desk.services import clinic_thread_start
@@ -20,7 +18,7 @@ from messaging.relay.stores import relay_db
 from tests import factories as f
 from tests.conftest import login_as
 from tests.messaging.relay_support import gp_with_patient, patient_of, send, settled
-from tests.stores import relay_get, relay_rows
+from tests.stores import StoreQueries, relay_get, relay_rows
 from tests.workers import wait_until
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
@@ -113,7 +111,7 @@ def test_a_conversation_the_gp_starts_shows_at_once_in_an_inbox_kept_in_memory(r
     inbox = reverse("dialogs:inbox")
     login_as(client, cast.nora)
     client.get(inbox)  # built and kept
-    with CaptureQueriesContext(connection) as queries:
+    with StoreQueries() as queries:  # neither the portal's store nor the EPJ's
         assert "Prøvesvar fra legen" not in client.get(inbox).content.decode()
     assert len(queries) == 0, "the second visit is the kept copy"
 

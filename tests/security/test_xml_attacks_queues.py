@@ -58,7 +58,7 @@ def broker_delivers(case, clinic) -> Envelope:
             next_attempt_at=now,
             queued_at=now,
         )
-        kick_on_commit(envelope.queue)
+        kick_on_commit(envelope.queue, side="portal")
     return envelope
 
 
