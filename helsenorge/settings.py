@@ -187,7 +187,7 @@ def _store_url_derived(url: str, suffix: str, variable: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{folder}/{stem}_{suffix}{dot}{extension}{query}"
 
 
-def _store(url: str, variable: str, suffix: str) -> dict:
+def _store(url: str, variable: str, suffix: str) -> dj_database_url.DBConfig:
     """A store's settings from its URL (read by the caller), derived from DATABASE_URL when unset,
     else a SQLite file of its own in HN_VAR_DIR."""
     if DATABASE_URL and not url:
