@@ -10,15 +10,13 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helsenorge.routers import key_across_stores
+
 
 class EpjPatient(models.Model):
     """A patient the clinic (organisation) has in its own system."""
 
-    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
-    # across databases, and deleting them deletes or updates nothing here.
-    organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="epj_patients"
-    )
+    organisation = key_across_stores("clinics.Organisation", related_name="epj_patients")
     nin = models.CharField(_("fødselsnummer"), max_length=11)
     given_name = models.CharField(_("fornavn"), max_length=100)
     family_name = models.CharField(_("etternavn"), max_length=100)
@@ -41,7 +39,7 @@ class PatientRelationship(models.Model):
     alone, never from the portal's health contacts."""
 
     patient = models.ForeignKey(EpjPatient, on_delete=models.CASCADE, related_name="relationships")
-    service = models.ForeignKey("clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    service = key_across_stores("clinics.Service", related_name="+")
     active = models.BooleanField(_("aktivt"), default=True)
     since = models.DateField(_("fra"), default=datetime.date.today)
     ended = models.DateField(_("avsluttet"), null=True, blank=True)
@@ -64,9 +62,7 @@ class Direction(models.TextChoices):
 class JournalEntry(models.Model):
     """The clinic's filed version of a message it accepted (or sent). One per MsgId."""
 
-    organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="journal_entries"
-    )
+    organisation = key_across_stores("clinics.Organisation", related_name="journal_entries")
     patient = models.ForeignKey(EpjPatient, null=True, blank=True, on_delete=models.PROTECT, related_name="journal")
     msg_id = models.CharField(_("MsgId"), max_length=100, unique=True)
     msg_type = models.CharField(_("meldingsfunksjon"), max_length=60)
@@ -92,12 +88,10 @@ class EpjOutage(models.Model):
     (the relay retries with back-off until the row is gone).
     """
 
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="epj_outages",
         help_text=_("Tom: alle klinikker."),
     )

@@ -9,14 +9,26 @@
   instead of reading the portal's rows by accident.
 - Everything else is the portal's (`default`).
 
-Rows relate across stores only through foreign keys without a database constraint
-(`db_constraint=False`, `on_delete=DO_NOTHING`): the EPJ's rows name a register entry or a staff
-user; no statement joins across.
+Rows relate across stores only through `key_across_stores`: the EPJ's rows name a register entry
+or a staff user; no statement joins across.
 """
+
+from typing import Any
+
+from django.db import models
 
 NATIONAL_DB = "national"
 EPJ_DB = "epj"
 PORTAL_DB = "default"
+
+
+def key_across_stores(to: str, **options: Any) -> Any:
+    """A foreign key to a row in another store: no database constraint (the table is not in this
+    database) and deleting the row there deletes or updates nothing here (Django's deletion
+    collector would look for the referring rows in the deleted row's store). The key still reads
+    its row, in a statement of its own."""
+    return models.ForeignKey(to, on_delete=models.DO_NOTHING, db_constraint=False, **options)
+
 
 RELAY_APP = "messaging"
 RELAY_MODELS = frozenset({"envelope", "inboxmessage", "transporterrormessage", "relayqueuekick"})

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from epj.models import DeliveryTracked
+from helsenorge.routers import key_across_stores
 from messaging.codec import codes
 
 
@@ -28,26 +29,18 @@ class Case(models.Model):
         ANSWERED = "answered", _("Besvart")
         CLOSED = "closed", _("Avsluttet")
 
-    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
-    # across databases, and deleting them deletes or updates nothing here.
-    organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="desk_cases"
-    )
-    service = models.ForeignKey(
-        "clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="desk_cases"
-    )
+    organisation = key_across_stores("clinics.Organisation", related_name="desk_cases")
+    service = key_across_stores("clinics.Service", related_name="desk_cases")
     kind = models.CharField(_("type"), max_length=20, choices=CaseKind.choices)
     conversation_ref = models.CharField(_("samtale-id"), max_length=64, unique=True)
     subject = models.CharField(_("emne"), max_length=200)
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     patient_name = models.CharField(_("pasient"), max_length=200)
     state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.NEW)
-    assignee = models.ForeignKey(
+    assignee = key_across_stores(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="desk_cases",
         verbose_name=_("saksbehandler"),
     )
@@ -123,12 +116,10 @@ class DeskMessage(DeliveryTracked):
     on_behalf_name = models.CharField(_("skrevet på vegne av pasienten av"), max_length=200, blank=True)
     on_behalf_relation = models.CharField(_("relasjon"), max_length=10, blank=True)
     outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices, blank=True)
-    sent_by = models.ForeignKey(
+    sent_by = key_across_stores(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
     )
     created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True)
@@ -207,9 +198,7 @@ class Charge(models.Model):
         _("godtatt egenandel"), max_digits=8, decimal_places=2, null=True, blank=True
     )
     state = models.CharField(_("status"), max_length=10, choices=State.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    recorded_by = key_across_stores(settings.AUTH_USER_MODEL, null=True, related_name="+")
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
 
     class Meta:
@@ -236,9 +225,7 @@ class Charge(models.Model):
 class Medication(models.Model):
     """The patient's medication list as the EPJ holds it."""
 
-    organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="medications"
-    )
+    organisation = key_across_stores("clinics.Organisation", related_name="medications")
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     name = models.CharField(_("legemiddel"), max_length=200)
     dosage = models.CharField(_("dosering"), max_length=200, blank=True)
@@ -261,16 +248,12 @@ class Medication(models.Model):
 class AbsenceNotice(models.Model):
     """A clinician is away; citizens see the notice and the substitute before they write."""
 
-    service = models.ForeignKey(
-        "clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="absence_notices"
-    )
+    service = key_across_stores("clinics.Service", related_name="absence_notices")
     text = models.CharField(_("melding"), max_length=300)
     substitute = models.CharField(_("vikar"), max_length=200)
     starts = models.DateField(_("fra"))
     ends = models.DateField(_("til"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    created_by = key_across_stores(settings.AUTH_USER_MODEL, null=True, related_name="+")
     cancelled = models.BooleanField(_("avlyst"), default=False)
 
     class Meta:

@@ -17,15 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from epj.models import DeliveryTracked
+from helsenorge.routers import key_across_stores
 
 
 class RecordNote(models.Model):
-    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
-    # across databases, and deleting them deletes or updates nothing here.
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("virksomhet"),
     )
@@ -52,17 +49,13 @@ class CopyRequest(models.Model):
         # Helsenorge refused the copy sent: the citizen has nothing, so it is work again.
         REJECTED = "rejected", _("Kopien ble avvist")
 
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("virksomhet"),
     )
-    service = models.ForeignKey(
+    service = key_across_stores(
         "clinics.Service",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("tjeneste"),
     )
@@ -101,17 +94,13 @@ class CopyDispatch(DeliveryTracked):
     """One copy sent to the portal, with its receipt. request is empty when the clinic pushed it
     unasked; a request whose copy was rejected gets a further dispatch when it is sent again."""
 
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("virksomhet"),
     )
-    service = models.ForeignKey(
+    service = key_across_stores(
         "clinics.Service",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("tjeneste"),
     )
@@ -125,10 +114,8 @@ class CopyDispatch(DeliveryTracked):
     )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
     patient_name = models.CharField(_("pasient"), max_length=200)
-    sent_by = models.ForeignKey(
+    sent_by = key_across_stores(
         settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("sendt av"),
     )
@@ -151,10 +138,8 @@ class HospitalDocument(models.Model):
         OUTPATIENT = "outpatient", _("Poliklinisk notat")
 
     document_id = models.UUIDField(_("dokument-id"), default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
         verbose_name=_("sykehus"),
         limit_choices_to={"is_hospital": True},

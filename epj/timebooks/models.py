@@ -14,6 +14,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from epj.models import DeliveryTracked
+from helsenorge.routers import key_across_stores
 from messaging.wire import appointments as appointment_wire
 
 
@@ -39,20 +40,14 @@ class AppointmentType(models.TextChoices):
 class Timebook(models.Model):
     """A treater's timebook (one clinician) or a resource timebook (lab, vaccine, test)."""
 
-    # The register's and the users' rows are in the portal's store (helsenorge/routers.py): no constraint
-    # across databases, and deleting them deletes or updates nothing here.
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="epj_timebooks",
         verbose_name=_("virksomhet"),
     )
     # The communication party (HER-id level 2) citizens book through.
-    service = models.ForeignKey(
+    service = key_across_stores(
         "clinics.Service",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="epj_timebooks",
         verbose_name=_("tjeneste"),
     )
@@ -60,12 +55,10 @@ class Timebook(models.Model):
     resource_kind = models.CharField(
         _("ressurs"), max_length=15, choices=ResourceKind.choices, blank=True, default=ResourceKind.NONE
     )
-    clinician = models.ForeignKey(
+    clinician = key_across_stores(
         "clinics.StaffMembership",
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="epj_timebooks",
         verbose_name=_("behandler"),
     )
@@ -254,12 +247,10 @@ class Booking(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.ACTIVE)
     sequence = models.PositiveIntegerField(_("versjon"), default=1)
     video_url = models.URLField(_("videolenke"), blank=True)
-    booked_by = models.ForeignKey(
+    booked_by = key_across_stores(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
         related_name="+",
     )
     note = models.CharField(_("merknad"), max_length=200, blank=True)
@@ -287,7 +278,7 @@ class AppointmentMessage(DeliveryTracked):
     """One appointment message the EPJ sent (an Avtale push, a reservation or cancellation answer),
     with the receipt Helsenorge sent back for it (epj/receipts.py)."""
 
-    service = models.ForeignKey("clinics.Service", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    service = key_across_stores("clinics.Service", related_name="+")
     # The slot the message was about (a refused reservation has no booking, only the slot, if any).
     slot = models.ForeignKey(Slot, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_messages")
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="sent_messages")
