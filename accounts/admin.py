@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from accounts.models import ParentalResponsibility, Person, User
+from helsenorge.admin_stores import NeverDeleted
 
 # Logins come from ID-porten and HelseID as the settings name them, never from rows an operator
 # could edit; the local stand-in's tokens are its own business. None of it belongs in the admin.
@@ -25,7 +26,9 @@ class ParentalResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NeverDeleted, BaseUserAdmin):
+    """A login is deactivated (`is_active` off), never deleted (`NeverDeleted`)."""
+
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_staff", "is_catalogue_reviewer")
     search_fields = ("email", "first_name", "last_name")

@@ -11,6 +11,7 @@ from clinics.models import (
     StaffMembership,
     process_frame_error,
 )
+from helsenorge.admin_stores import NeverDeleted
 
 
 class ServiceAdminForm(forms.ModelForm):
@@ -33,16 +34,7 @@ class ServiceAdminForm(forms.ModelForm):
         return kind
 
 
-class WithdrawnNotDeleted:
-    """An organisation or a service in the register is withdrawn (`active` off), never deleted:
-    other systems keep records naming it in their own stores (the EPJ's cases, timebooks and
-    patient lists; helsenorge/routers.py), which a delete here could neither see nor take along."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ServiceInline(WithdrawnNotDeleted, admin.TabularInline):
+class ServiceInline(NeverDeleted, admin.TabularInline):
     model = Service
     form = ServiceAdminForm
     extra = 0
@@ -50,7 +42,7 @@ class ServiceInline(WithdrawnNotDeleted, admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(WithdrawnNotDeleted, admin.ModelAdmin):
+class OrganisationAdmin(NeverDeleted, admin.ModelAdmin):
     list_display = ("name", "her_id", "org_number", "is_hospital", "active")
     search_fields = ("name", "her_id", "org_number")
     inlines = [ServiceInline]
@@ -62,7 +54,7 @@ class ServiceProcessInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(WithdrawnNotDeleted, admin.ModelAdmin):
+class ServiceAdmin(NeverDeleted, admin.ModelAdmin):
     form = ServiceAdminForm
     list_display = ("name", "her_id", "organisation", "kind", "response_days", "active")
     list_filter = ("kind", "active")

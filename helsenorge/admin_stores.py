@@ -1,6 +1,7 @@
-"""The admin across stores: the EPJ's rows name register rows (organisation, service) that live
-in another database (helsenorge/routers.py), so a changelist of the EPJ's rows reads those columns
-in a statement of their own (`RegisterColumnsApart`) where Django would join them.
+"""The admin across stores: the EPJ's rows name register rows (organisation, service) and staff
+logins that live in another database (helsenorge/routers.py). A changelist of the EPJ's rows reads
+those columns in a statement of their own (`RegisterColumnsApart`) where Django would join them,
+and the rows they name are withdrawn or deactivated, never deleted (`NeverDeleted`).
 """
 
 from django.contrib import admin
@@ -15,3 +16,13 @@ class RegisterColumnsApart(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(*self.list_prefetch)
+
+
+class NeverDeleted:
+    """Rows other systems name from their own stores (a register entry, a staff login) are
+    withdrawn or deactivated (`active` / `is_active` off), never deleted: a delete here could
+    neither see nor take along the records naming them there (the EPJ's cases, timebooks,
+    patient lists and notes)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False

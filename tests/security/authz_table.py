@@ -498,13 +498,13 @@ PORTAL = {
 # Rows holding a citizen's health content are absent (record notes, hospital documents, medications,
 # tools sent to patients) or "ro" with metadata only (docs/security.md, "Operators and health data").
 ADMIN_MODELS = {  # model admin prefix -> "rw"; "ro" where the admin forbids add, change and delete;
-    # "nodelete" where it forbids only delete (a register entry is withdrawn, never deleted)
+    # "nodelete" where it forbids only delete (a register entry is withdrawn, a login deactivated)
     "auth_group": "rw",
     "account_emailaddress": "rw",
     "mfa_authenticator": "rw",
     "accounts_person": "rw",
     "accounts_parentalresponsibility": "rw",
-    "accounts_user": "rw",
+    "accounts_user": "nodelete",
     "clinics_organisation": "nodelete",
     "clinics_service": "nodelete",
     "clinics_staffmembership": "rw",

@@ -1,6 +1,6 @@
 """The admin and the rows other systems keep in their own stores (helsenorge/routers.py): a
-register entry is withdrawn, never deleted; a staff user's delete page answers without reaching
-into the EPJ's store, and leaves the EPJ's records as they are."""
+register entry is withdrawn and a login deactivated, never deleted, so the EPJ's records naming
+them keep what they name."""
 
 import datetime
 
@@ -41,11 +41,20 @@ def test_a_register_entry_is_withdrawn_not_deleted(client, cast, model):
     assert AbsenceNotice.objects.filter(pk=notice.pk, service_id=cast.gp_service.pk).exists()
 
 
-def test_deleting_a_staff_user_leaves_the_epjs_records(client, cast):
+def test_a_staff_login_is_deactivated_not_deleted(client, cast):
     notice = _notice(cast)
     user = cast.kari
     operator = _operator(client)
-    page = operator.get(reverse("admin:accounts_user_delete", args=[user.pk]))
-    assert page.status_code == 200 and user.email in page.content.decode()
+    delete = reverse("admin:accounts_user_delete", args=[user.pk])
+    assert operator.get(delete).status_code == 403
+    assert operator.post(delete, {"post": "yes"}).status_code == 403
+    # Nor through the changelist's bulk action.
+    changelist = reverse("admin:accounts_user_changelist")
+    operator.post(changelist, {"action": "delete_selected", "_selected_action": [user.pk], "post": "yes"})
+    assert type(user).objects.filter(pk=user.pk).exists()
+    assert delete not in operator.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+    # Deactivating is how a login ends; the EPJ's records still name the same user.
+    user.is_active = False
+    user.save(update_fields=["is_active"])
     notice.refresh_from_db()
     assert notice.created_by_id == user.pk
