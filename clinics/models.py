@@ -243,11 +243,11 @@ class StaffMembership(models.Model):
     """A staff member's place in an organisation, with the role that decides what they may do."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
-    organisation = key_across_stores(Organisation, related_name="staff")
+    organisation = key_across_stores("Organisation", related_name="staff")
     role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
     # A clinician is also a communication party (level 2) in their own right.
     service = key_across_stores(
-        Service,
+        "Service",
         null=True,
         blank=True,
         related_name="clinicians",
@@ -281,7 +281,7 @@ class HealthContact(models.Model):
     """The citizen ↔ service relationship (e.g. being on the GP's list)."""
 
     person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="health_contacts")
-    service = key_across_stores(Service, related_name="contacts")
+    service = key_across_stores("Service", related_name="contacts")
     active = models.BooleanField(_("aktiv"), default=True)
     since = models.DateField(_("fra"), auto_now_add=True)
     ended = models.DateField(_("avsluttet"), null=True, blank=True)

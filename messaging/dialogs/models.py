@@ -50,6 +50,11 @@ class Thread(models.Model):
         return self.subject
 
     @property
+    def service_name(self) -> str:
+        """The service's name, as the inbox shows it (the inbox's reads prefetch the services)."""
+        return self.service.name
+
+    @property
     def is_closed(self):
         return self.state == self.State.CLOSED
 
