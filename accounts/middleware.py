@@ -23,7 +23,7 @@ def staff_memberships_load(user) -> list:
     """
     if "staff_memberships" not in getattr(user, "_prefetched_objects_cache", {}):
         prefetch_related_objects(
-            [user], Prefetch("staff_memberships", queryset=StaffMembership.objects.select_related("organisation"))
+            [user], Prefetch("staff_memberships", queryset=StaffMembership.objects.prefetch_related("organisation"))
         )
     return list(user.staff_memberships.all())
 

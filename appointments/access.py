@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from accounts.representation import Subject, acting_subject
 from appointments.models import Appointment, CalendarFeed
 from clinics.models import HealthContact
+from clinics.selectors import prefetch_service
 from messaging.codec import OnBehalf, codes
 
 
@@ -32,7 +33,8 @@ def appointment_for_citizen(*, request: HttpRequest, appointment_id: int) -> App
     """An appointment of the person the citizen is acting for."""
     subject = appointment_subject(request)
     appointment = (
-        Appointment.objects.select_related("service__organisation", "person")
+        Appointment.objects.select_related("person")
+        .prefetch_related(prefetch_service())
         .filter(pk=appointment_id, person=subject.patient)
         .first()
     )
@@ -45,7 +47,8 @@ def contact_for_booking(*, request: HttpRequest, contact_id: int) -> tuple[Subje
     """A health contact of the person the citizen is acting for."""
     subject = appointment_subject(request)
     contact = (
-        HealthContact.objects.select_related("service__organisation", "person")
+        HealthContact.objects.select_related("person")
+        .prefetch_related(prefetch_service())
         .filter(pk=contact_id, person=subject.patient)
         .first()
     )

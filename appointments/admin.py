@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db import models
 
 from appointments.models import ClinicVideoService, DropInRoom, VideoService
+from helsenorge.admin_stores import RegisterColumnsApart
 
 # A URL typed without a scheme means https (Django 6's default).
 HTTPS_URLS: Mapping[type[models.Field], Mapping[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
@@ -21,13 +22,14 @@ class VideoServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClinicVideoService)
-class ClinicVideoServiceAdmin(admin.ModelAdmin):
+class ClinicVideoServiceAdmin(RegisterColumnsApart):
     list_display = ["organisation", "video_service"]
-    list_select_related = ["organisation", "video_service"]
+    list_select_related = ("video_service",)
+    list_prefetch = ("organisation",)
 
 
 @admin.register(DropInRoom)
-class DropInRoomAdmin(admin.ModelAdmin):
+class DropInRoomAdmin(RegisterColumnsApart):
     formfield_overrides = HTTPS_URLS
     list_display = ["service", "title", "active"]
-    list_select_related = ["service__organisation"]
+    list_prefetch = ("service__organisation",)

@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from helsenorge.routers import key_across_stores, one_across_stores
+
 
 class AppointmentStatus(models.TextChoices):
     PENDING = "pending", _("Venter på svar")
@@ -32,7 +34,7 @@ class AppointmentType(models.TextChoices):
 
 class Appointment(models.Model):
     person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="appointments")
-    service = models.ForeignKey("clinics.Service", on_delete=models.PROTECT, related_name="appointments")
+    service = key_across_stores("clinics.Service", related_name="appointments")
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -175,7 +177,7 @@ class VideoService(models.Model):
 class ClinicVideoService(models.Model):
     """The video service an organisation picked among the approved ones."""
 
-    organisation = models.OneToOneField("clinics.Organisation", on_delete=models.CASCADE, related_name="video_choice")
+    organisation = one_across_stores("clinics.Organisation", related_name="video_choice")
     video_service = models.ForeignKey(VideoService, on_delete=models.PROTECT, related_name="clinics")
 
     class Meta:
@@ -189,7 +191,7 @@ class ClinicVideoService(models.Model):
 class DropInRoom(models.Model):
     """A standing video room a health contact offers, open at set hours (a drop-in video entry)."""
 
-    service = models.OneToOneField("clinics.Service", on_delete=models.CASCADE, related_name="drop_in_room")
+    service = one_across_stores("clinics.Service", related_name="drop_in_room")
     title = models.CharField(_("navn"), max_length=120, default=_("Drop-in på video"))
     room_url = models.URLField(_("lenke til rommet"))
     active = models.BooleanField(_("aktiv"), default=True)

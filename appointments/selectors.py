@@ -15,7 +15,7 @@ from appointments.models import (
     VideoService,
 )
 from clinics.models import APPOINTMENT_LEVEL_ORDER, AppointmentLevel, HealthContact, Service
-from clinics.selectors import service_appointment_level
+from clinics.selectors import prefetch_service, service_appointment_level, with_services
 from messaging.models import EnvelopeState, Side
 from messaging.relay import envelope_for
 
@@ -39,7 +39,7 @@ def appointments_for_person(
     *, person: Person, upcoming: bool, at: datetime.datetime | None = None
 ) -> QuerySet[Appointment]:
     at = at or timezone.now()
-    qs = Appointment.objects.filter(person=person).select_related("service__organisation")
+    qs = Appointment.objects.filter(person=person).prefetch_related(prefetch_service())
     if upcoming:
         return qs.filter(end__gte=at, status__in=ACTIVE_STATUSES).order_by("start")
     return qs.exclude(end__gte=at, status__in=ACTIVE_STATUSES).order_by("-start")
@@ -54,10 +54,8 @@ def appointments_for_contact(
 
 def bookable_contacts(*, person: Person) -> list[HealthContact]:
     """The person's active health contacts that take bookings online."""
-    contacts = (
-        HealthContact.objects.filter(person=person, active=True, service__active=True)
-        .select_related("service__organisation")
-        .order_by("service__name")
+    contacts = with_services(
+        HealthContact.objects.filter(person=person, active=True).order_by("pk"), ordering=("name",), active=True
     )
     return [c for c in contacts if can_book(service=c.service)]
 
@@ -70,7 +68,7 @@ def feed_appointments(*, person: Person) -> QuerySet[Appointment]:
             person=person, end__gte=since, status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED]
         )
         .exclude(epj_uid="")
-        .select_related("service__organisation")
+        .prefetch_related(prefetch_service())
         .order_by("start")
     )
 

@@ -29,6 +29,7 @@ from appointments.models import (
 )
 from appointments.selectors import approved_video_service_for, level_allows
 from clinics.models import AppointmentLevel, HealthContact, Organisation, Service
+from clinics.selectors import prefetch_service, service_ids_of_organisation
 from helsenorge.clock import local_today
 from messaging.codec import CodecError, OnBehalf, Patient
 from messaging.notifications import citizen_notify
@@ -209,7 +210,7 @@ def appointment_cancel(
     *, user: User | None, appointment: Appointment, on_behalf: OnBehalf | None = None
 ) -> Appointment:
     """Send AvbestillAvtale; refused here (and again in the EPJ) after the deadline."""
-    appointment = Appointment.objects.select_for_update().select_related("service__organisation").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_for_update().prefetch_related(prefetch_service()).get(pk=appointment.pk)
     reason = cancel_refusal(appointment)
     if reason:
         raise AppointmentRefused(reason)
@@ -320,7 +321,8 @@ def appointment_apply(
 
 def appointment_push_unrelated(*, service: Service, person: Person) -> bool:
     """True when the citizen has no health contact, past or present, with the pushing organisation."""
-    return not HealthContact.objects.filter(person=person, service__organisation=service.organisation_id).exists()
+    service_ids = service_ids_of_organisation(organisation_id=service.organisation_id)
+    return not HealthContact.objects.filter(person=person, service_id__in=service_ids).exists()
 
 
 @transaction.atomic

@@ -18,7 +18,9 @@ def membership_for(
     """The user's membership in the organisation (optionally with one of `roles`), or 404."""
     if not user.is_authenticated:
         raise Http404
-    qs = StaffMembership.objects.select_related("organisation").filter(user_id=user.pk, organisation_id=organisation_id)
+    qs = StaffMembership.objects.prefetch_related("organisation").filter(
+        user_id=user.pk, organisation_id=organisation_id
+    )
     if roles is not None:
         qs = qs.filter(role__in=roles)
     membership = qs.first()
@@ -28,4 +30,6 @@ def membership_for(
 
 
 def organisation_for_admin(*, user: AbstractBaseUser | AnonymousUser, organisation_id: int) -> Organisation:
-    return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINIC_ADMIN]).organisation
+    membership = membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINIC_ADMIN])
+    organisation: Organisation = membership.organisation  # a key across stores is typed Any
+    return organisation

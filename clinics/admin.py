@@ -11,7 +11,7 @@ from clinics.models import (
     StaffMembership,
     process_frame_error,
 )
-from helsenorge.admin_stores import NeverDeleted
+from helsenorge.admin_stores import NeverDeleted, RegisterColumnsApart
 
 
 class ServiceAdminForm(forms.ModelForm):
@@ -63,14 +63,18 @@ class ServiceAdmin(NeverDeleted, admin.ModelAdmin):
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin):
+class StaffMembershipAdmin(RegisterColumnsApart):
     list_display = ("user", "organisation", "role")
+    list_select_related = ("user",)
+    list_prefetch = ("organisation",)
     list_filter = ("role",)
     raw_id_fields = ("user",)
 
 
 @admin.register(HealthContact)
-class HealthContactAdmin(admin.ModelAdmin):
+class HealthContactAdmin(RegisterColumnsApart):
     list_display = ("person", "service", "active", "since")
+    list_select_related = ("person",)
+    list_prefetch = ("service__organisation",)
     list_filter = ("active",)
     raw_id_fields = ("person", "service")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import AppointmentLevel, HealthContact, Process, Service
+from clinics.selectors import prefetch_service, with_services
 
 
 @dataclass(frozen=True)
@@ -62,26 +63,22 @@ def contact_summaries(contacts: Iterable[HealthContact]) -> list[ContactSummary]
 
 def health_contacts_for_person(*, person: Person) -> list[ContactSummary]:
     """The person's health contacts, active first, each with every process marked offered or not."""
-    contacts = (
-        HealthContact.objects.filter(person=person)
-        .select_related("service__organisation")
-        .prefetch_related("service__processes")
-        .order_by("-active", "service__organisation__name", "service__name")
-    )
+    contacts = with_services(HealthContact.objects.filter(person=person).order_by("pk"), processes=True)
+    contacts.sort(key=lambda contact: not contact.active)  # active first; stable, so in the register's order
     return contact_summaries(contacts)
 
 
 def active_contact(*, person: Person, service: Service) -> HealthContact | None:
-    return HealthContact.objects.filter(
-        person=person, service=service, active=True, service__active=True, service__organisation__active=True
-    ).first()
+    """The person's active contact with the service, while the service and its organisation are active."""
+    if not Service.objects.filter(pk=service.pk, active=True, organisation__active=True).exists():
+        return None
+    return HealthContact.objects.filter(person=person, service=service, active=True).first()
 
 
 def health_contact_of(*, person: Person, contact_id: int) -> HealthContact:
     """A health contact of `person` (the person the citizen acts for, already checked); else 404."""
     contact = (
-        HealthContact.objects.select_related("service__organisation")
-        .prefetch_related("service__processes")
+        HealthContact.objects.prefetch_related(prefetch_service(processes=True))
         .filter(pk=contact_id, person=person)
         .first()
     )

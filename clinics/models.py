@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helsenorge.routers import key_across_stores
+
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise  # stubs only: a str or a lazy translation
 
@@ -241,14 +243,13 @@ class StaffMembership(models.Model):
     """A staff member's place in an organisation, with the role that decides what they may do."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
+    organisation = key_across_stores("Organisation", related_name="staff")
     role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
     # A clinician is also a communication party (level 2) in their own right.
-    service = models.ForeignKey(
-        Service,
+    service = key_across_stores(
+        "Service",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
         related_name="clinicians",
         verbose_name=_("egen tjeneste (fastlegeliste)"),
     )
@@ -280,7 +281,7 @@ class HealthContact(models.Model):
     """The citizen ↔ service relationship (e.g. being on the GP's list)."""
 
     person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="health_contacts")
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contacts")
+    service = key_across_stores("Service", related_name="contacts")
     active = models.BooleanField(_("aktiv"), default=True)
     since = models.DateField(_("fra"), auto_now_add=True)
     ended = models.DateField(_("avsluttet"), null=True, blank=True)

@@ -85,7 +85,7 @@ class BreakGlassForm(forms.Form):
 
 def _messages(person: Person) -> list[Item]:
     items = []
-    threads = Thread.objects.filter(person=person).select_related("service").prefetch_related("messages__attachments")
+    threads = Thread.objects.filter(person=person).prefetch_related("service", "messages__attachments")
     for thread in threads:
         for message in thread.messages.all():
             lines = [
@@ -138,7 +138,7 @@ def _appointments(person: Person) -> list[Item]:
                 (_("Merknad"), a.status_note),
             ],
         )
-        for a in Appointment.objects.filter(person=person).select_related("service")
+        for a in Appointment.objects.filter(person=person).prefetch_related("service")
     ]
 
 
@@ -206,7 +206,7 @@ def _tools(person: Person) -> list[Item]:
                 (_("Melding til pasienten"), d.note),
             ],
         )
-        for d in ToolDispatch.objects.filter(person=person).select_related("tool", "organisation")
+        for d in ToolDispatch.objects.filter(person=person).select_related("tool").prefetch_related("organisation")
     ]
 
 

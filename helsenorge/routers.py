@@ -9,8 +9,10 @@
   instead of reading the portal's rows by accident.
 - Everything else is the portal's (`default`).
 
-Rows relate across stores only through `key_across_stores`: the EPJ's rows name a register entry
-or a staff user; no statement joins across.
+Rows relate across stores only through `key_across_stores` (`one_across_stores`): the EPJ's rows
+name a register entry or a staff user, the portal's rows name a register entry; no statement joins
+across. The register's rows are never deleted (withdrawn with `active` off; the admin refuses a
+delete), so a key to one that does nothing on delete loses nothing.
 """
 
 from typing import Any
@@ -28,6 +30,11 @@ def key_across_stores(to: str, **options: Any) -> Any:
     collector would look for the referring rows in the deleted row's store). The key still reads
     its row, in a statement of its own."""
     return models.ForeignKey(to, on_delete=models.DO_NOTHING, db_constraint=False, **options)
+
+
+def one_across_stores(to: str, **options: Any) -> Any:
+    """`key_across_stores` for a one-to-one relation (a row here for at most one row there)."""
+    return models.OneToOneField(to, on_delete=models.DO_NOTHING, db_constraint=False, **options)
 
 
 RELAY_APP = "messaging"

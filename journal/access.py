@@ -92,7 +92,9 @@ def journal_document_for(*, user: User | AnonymousUser, document_id: int) -> Jou
     """A stored copy in "Dokumenter", for a citizen allowed to see its patient's documents, or 404."""
     if not user.is_authenticated or user.person is None:  # not a citizen
         raise Http404
-    document = JournalDocument.objects.select_related("person", "organisation").filter(pk=document_id).first()
+    document = (
+        JournalDocument.objects.select_related("person").prefetch_related("organisation").filter(pk=document_id).first()
+    )
     if document is None or not journal_access_allowed(viewer=user.person, subject=document.person):
         raise Http404
     return document

@@ -10,6 +10,8 @@ the hospital through the relay and never stores them (journal/selectors.py).
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helsenorge.routers import key_across_stores
+
 
 class JournalCopyRequest(models.Model):
     class State(models.TextChoices):
@@ -24,9 +26,7 @@ class JournalCopyRequest(models.Model):
     requested_by = models.ForeignKey(
         "accounts.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("bestilt av")
     )
-    service = models.ForeignKey(
-        "clinics.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("helsekontakt")
-    )
+    service = key_across_stores("clinics.Service", related_name="+", verbose_name=_("helsekontakt"))
     msg_id = models.CharField(_("meldings-id"), max_length=64, unique=True)
     state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.QUEUED)
     error_text = models.CharField(_("feiltekst"), max_length=300, blank=True)
@@ -60,14 +60,11 @@ class JournalDocument(models.Model):
     person = models.ForeignKey(
         "accounts.Person", on_delete=models.PROTECT, related_name="journal_documents", verbose_name=_("pasient")
     )
-    organisation = models.ForeignKey(
-        "clinics.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("fra virksomhet")
-    )
-    service = models.ForeignKey(
+    organisation = key_across_stores("clinics.Organisation", related_name="+", verbose_name=_("fra virksomhet"))
+    service = key_across_stores(
         "clinics.Service",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("fra tjeneste"),
     )

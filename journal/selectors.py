@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from clinics.models import HealthContact, Process, Service
+from clinics.selectors import prefetch_service, with_services
 from journal import wire
 from journal.models import JournalCopyRequest, JournalDocument
 from journal.wire import SharedDocumentInfo
@@ -30,11 +31,11 @@ logger = logging.getLogger(__name__)
 
 
 def journal_documents_for(*, person: Person) -> QuerySet[JournalDocument]:
-    return JournalDocument.objects.filter(person=person).select_related("organisation", "service").defer("data")
+    return JournalDocument.objects.filter(person=person).prefetch_related("organisation", "service").defer("data")
 
 
 def copy_requests_for(*, person: Person) -> QuerySet[JournalCopyRequest]:
-    return JournalCopyRequest.objects.filter(person=person).select_related("service__organisation")
+    return JournalCopyRequest.objects.filter(person=person).prefetch_related(prefetch_service())
 
 
 NEW_DOCUMENT_DAYS = 30  # how long a received document counts as new on the overview page
@@ -56,21 +57,20 @@ def open_copy_requests_for(*, person: Person) -> list[JournalCopyRequest]:
 
 def copy_request_services(*, person: Person) -> list[Service]:
     """The person's active health contacts that offer a journal copy: the request form's choices."""
-    contacts = (
-        HealthContact.objects.filter(
-            person=person, active=True, service__active=True, service__processes__process=Process.JOURNAL_COPY
-        )
-        .select_related("service__organisation")
-        .order_by("service__organisation__name", "service__name")
-    )
-    return [contact.service for contact in contacts]
+    contacts = HealthContact.objects.filter(person=person, active=True)
+    return [
+        contact.service for contact in with_services(contacts, active=True, processes__process=Process.JOURNAL_COPY)
+    ]
 
 
 def document_sharing_services(*, person: Person) -> list[Service]:
     """Hospital services sharing documents with the person: any health contact, past or present."""
+    service_ids = set(HealthContact.objects.filter(person=person).values_list("service_id", flat=True))
+    if not service_ids:
+        return []
     return list(
         Service.objects.filter(
-            contacts__person=person, active=True, organisation__is_hospital=True, processes__process=Process.DOCUMENTS
+            pk__in=service_ids, active=True, organisation__is_hospital=True, processes__process=Process.DOCUMENTS
         )
         .select_related("organisation")
         .distinct()

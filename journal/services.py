@@ -10,7 +10,7 @@ from accounts.models import Person
 from accounts.representation import representatives_of
 from clinics.contacts import active_contact
 from clinics.models import Organisation, Process, Service
-from clinics.selectors import service_offers
+from clinics.selectors import service_ids_of_organisation, service_offers
 from journal import wire
 from journal.models import JournalCopyRequest, JournalDocument
 from messaging.codec import AppRec, Message
@@ -98,7 +98,9 @@ def journal_copy_receive(message: Message, envelope: Envelope | None = None) -> 
     request = None
     if message.parent_ref:
         request = JournalCopyRequest.objects.filter(
-            msg_id=message.parent_ref, person=person, service__organisation=organisation
+            msg_id=message.parent_ref,
+            person=person,
+            service_id__in=service_ids_of_organisation(organisation_id=organisation.pk),
         ).first()
     if request is not None and hasattr(request, "document"):
         request = None  # answered already; keep this one as a further copy

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import Person
 from clinics.models import HealthContact
+from clinics.selectors import prefetch_service
 from epj.services import epj_relationship_register
 from helsenorge.routers import EPJ_DB
 from national.services import residents_load_from
@@ -36,7 +37,7 @@ def seed_epj_patients() -> int:
     In reality a clinic's list and the national registers agree because both follow the same
     patients; here the operator copies them (idempotent). Returns the number of relationships.
     """
-    contacts = list(HealthContact.objects.select_related("service__organisation", "person").order_by("pk"))
+    contacts = list(HealthContact.objects.select_related("person").prefetch_related(prefetch_service()).order_by("pk"))
     for contact in contacts:
         epj_relationship_register(service=contact.service, nin=contact.person.nin, active=contact.active)
     return len(contacts)

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helsenorge.routers import key_across_stores
+
 https_url = URLValidator(schemes=["https"], message=_("Oppgi en fullstendig adresse som begynner med https://."))
 
 
@@ -209,11 +211,10 @@ class ToolDispatch(models.Model):
 
     tool = models.ForeignKey(Tool, on_delete=models.PROTECT, related_name="dispatches")
     person = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="tool_dispatches")
-    organisation = models.ForeignKey(
+    organisation = key_across_stores(
         "clinics.Organisation",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
         related_name="tool_dispatches",
         verbose_name=_("sendt fra"),
     )

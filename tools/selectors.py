@@ -2,6 +2,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Person, User
 from clinics.models import HealthContact, Organisation, Process
+from clinics.selectors import service_ids_offering
 from tools.models import Dimension, EventKind, Tool, ToolDispatch, ToolEvent, ToolStatus
 
 AWAITING_REVIEW = [ToolStatus.PENDING, ToolStatus.CHANGES_REQUESTED, ToolStatus.REJECTED]
@@ -59,7 +60,8 @@ def current_verdicts(*, tool: Tool) -> dict[str, ToolEvent | None]:
 def tools_for_person(*, person: Person) -> QuerySet[ToolDispatch]:
     return (
         ToolDispatch.objects.filter(person=person)
-        .select_related("tool", "organisation", "sent_by")
+        .select_related("tool", "sent_by")
+        .prefetch_related("organisation")
         .order_by("-created_at", "-pk")
     )
 
@@ -75,14 +77,9 @@ def dispatches_from_organisation(*, organisation: Organisation) -> QuerySet[Tool
 def patient_of_organisation(*, organisation: Organisation, nin: str) -> Person | None:
     """The person with this national number if they have an active health contact with one of the
     organisation's active services that offers digital tools; otherwise None."""
+    service_ids = service_ids_offering(process=Process.TOOLS, organisation_id=organisation.pk)
     contact = (
-        HealthContact.objects.filter(
-            person__nin=nin,
-            active=True,
-            service__organisation=organisation,
-            service__active=True,
-            service__processes__process=Process.TOOLS,
-        )
+        HealthContact.objects.filter(person__nin=nin, active=True, service_id__in=service_ids)
         .select_related("person")
         .first()
     )

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from clinics.models import Organisation, Service, StaffMembership
+from clinics.selectors import organisation_ids_for_staff
 from epj.desk.models import AbsenceNotice, Case, DeskMessage
 from epj.models import Delivery, EpjPatient, PatientRelationship
 from epj.staff import StaffUser as User
@@ -90,12 +91,8 @@ def desk_open_count(*, organisation: Organisation) -> int:
 
 
 def desk_organisations(*, user: User) -> list[Organisation]:
-    return [
-        m.organisation
-        for m in StaffMembership.objects.filter(user=user.pk)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    ]
+    """The organisations the user works in, by name (the memberships and the register read apart)."""
+    return list(Organisation.objects.filter(pk__in=organisation_ids_for_staff(user=user)).order_by("name"))
 
 
 def epj_patients_find(*, organisation: Organisation, text: str) -> QuerySet[EpjPatient]:

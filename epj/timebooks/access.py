@@ -42,7 +42,7 @@ def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: in
     if timebook is None or not user.is_authenticated:
         raise Http404
     membership = (
-        StaffMembership.objects.select_related("organisation")
+        StaffMembership.objects.prefetch_related("organisation")
         .filter(user=user.pk, organisation_id=timebook.organisation_id)
         .first()
     )

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 
 from accounts.representation import Subject, acting_subject
 from clinics.models import Service
+from clinics.selectors import prefetch_service
 from messaging.dialogs.models import DialogAttachment, Kind, PowerOfAttorney, Thread
 
 
@@ -22,7 +23,8 @@ def dialog_subject(request: HttpRequest) -> Subject:
 def thread_for_citizen(*, request: HttpRequest, thread_id: int) -> Thread:
     subject = dialog_subject(request)
     thread = (
-        Thread.objects.select_related("service__organisation", "person")
+        Thread.objects.select_related("person")
+        .prefetch_related(prefetch_service())
         .filter(pk=thread_id, person=subject.patient)
         .first()
     )

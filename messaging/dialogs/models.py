@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helsenorge.routers import key_across_stores
 from messaging.codec import codes
 
 
@@ -30,9 +31,7 @@ class Thread(models.Model):
     person = models.ForeignKey(
         "accounts.Person", on_delete=models.PROTECT, related_name="dialog_threads", verbose_name=_("pasient")
     )
-    service = models.ForeignKey(
-        "clinics.Service", on_delete=models.PROTECT, related_name="dialog_threads", verbose_name=_("tjeneste")
-    )
+    service = key_across_stores("clinics.Service", related_name="dialog_threads", verbose_name=_("tjeneste"))
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     subject = models.CharField(_("emne"), max_length=200)
     conversation_ref = models.CharField(_("samtale-id"), max_length=64, unique=True)
@@ -49,6 +48,11 @@ class Thread(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def service_name(self) -> str:
+        """The service's name, as the inbox shows it (the inbox's reads prefetch the services)."""
+        return self.service.name
 
     @property
     def is_closed(self):

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from accounts.representation import Subject
-from clinics.models import HealthContact, Service
+from clinics.models import HealthContact, Service, ServiceProcess
 from clinics.selectors import service_absence_current
 from helsenorge.clock import local_today
 from helsenorge.pagination import page_number
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def inbox_threads(*, person: Person | int) -> QuerySet[Thread]:
-    """The patient's threads, most recent first, each with `unread` (messages from the clinic not yet read).
+    """The patient's threads, most recent first, each with `unread` (messages from the clinic not yet read)
+    and its service (for `service_name`), read from the register in a statement of its own.
 
     `unread` is a correlated subquery rather than COUNT over a join, so the page query needs no
     GROUP BY and the database counts messages only for the threads on the page.
@@ -39,8 +40,9 @@ def inbox_threads(*, person: Person | int) -> QuerySet[Thread]:
     )
     return (
         Thread.objects.filter(person=person)
-        .only("pk", "kind", "subject", "state", "started_by_clinic", "last_activity_at")
-        .annotate(service_name=F("service__name"), unread=Coalesce(Subquery(unread), 0))
+        .only("pk", "service", "kind", "subject", "state", "started_by_clinic", "last_activity_at")
+        .annotate(unread=Coalesce(Subquery(unread), 0))
+        .prefetch_related("service")
         .order_by("-last_activity_at", "-pk")
     )
 
@@ -132,20 +134,28 @@ class ComposeTarget:
 
 
 def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
-    """The patient's active health contacts and which dialogs each offers.
+    """The patient's active health contacts and which dialogs each offers, by organisation and
+    service name (then the contact's id).
 
-    One statement: a row per contact and offered dialog process (joined, not prefetched), grouped here.
+    Two statements: the contacts, then a row per active service of theirs and offered dialog
+    process from the register (joined there, not prefetched), grouped here.
     """
+    contact_of = dict(HealthContact.objects.filter(person=subject.patient, active=True).values_list("service_id", "pk"))
+    if not contact_of:
+        return []
     rows = (
-        HealthContact.objects.filter(
-            person=subject.patient, active=True, service__active=True, service__processes__process__in=Kind.values
-        )
-        .order_by("service__organisation__name", "service__name", "pk")
-        .values_list("pk", "service_id", "service__name", "service__organisation__name", "service__processes__process")
+        ServiceProcess.objects.filter(service_id__in=list(contact_of), service__active=True, process__in=Kind.values)
+        .order_by("service__organisation__name", "service__name")
+        .values_list("service_id", "service__name", "service__organisation__name", "process")
     )
-    by_contact: dict[int, tuple[tuple[int, str, str], set[str]]] = {}
-    for pk, service_id, name, organisation, offered in rows:
-        by_contact.setdefault(pk, ((service_id, name, organisation), set()))[1].add(offered)
+    by_service: dict[int, tuple[tuple[str, str], set[str]]] = {}
+    for service_id, name, organisation, offered in rows:
+        by_service.setdefault(service_id, ((name, organisation), set()))[1].add(offered)
+    # The register's order (organisation, service name); services of the same names by contact.
+    rank: dict[tuple[str, str], int] = {}
+    for names, _offered in by_service.values():
+        rank.setdefault(names, len(rank))
+    ordered = sorted(by_service.items(), key=lambda item: (rank[item[1][0]], contact_of[item[0]]))
     return [
         ComposeTarget(
             service_id=service_id,
@@ -153,7 +163,7 @@ def compose_targets(*, subject: Subject) -> list[ComposeTarget]:
             organisation_name=organisation,
             kinds=[(code, str(label)) for code, label in Kind.choices if code in offered],
         )
-        for (service_id, name, organisation), offered in by_contact.values()
+        for service_id, ((name, organisation), offered) in ordered
     ]
 
 
@@ -256,7 +266,8 @@ def threads_awaiting_answer(*, person: Person, limit: int = 10) -> list[Thread]:
     )
     return list(
         Thread.objects.filter(person=person, state=Thread.State.OPEN, kind__in=[Kind.RENEWAL, Kind.EKONSULTASJON])
-        .annotate(service_name=F("service__name"), last_direction=Subquery(last_direction))
+        .annotate(last_direction=Subquery(last_direction))
+        .prefetch_related("service")
         .filter(last_direction=DialogMessage.Direction.OUT)
         .order_by("-last_activity_at", "-pk")[:limit]
     )
@@ -283,12 +294,10 @@ class InboxFilter:
 
 def inbox_contacts(*, person: Person) -> list[tuple[int, str]]:
     """The services the patient has threads with: the contact filter's choices."""
-    return list(
-        Service.objects.filter(dialog_threads__person=person)
-        .distinct()
-        .order_by("name", "pk")
-        .values_list("pk", "name")
-    )
+    service_ids = set(Thread.objects.filter(person=person).order_by().values_list("service_id", flat=True).distinct())
+    if not service_ids:
+        return []
+    return list(Service.objects.filter(pk__in=service_ids).order_by("name", "pk").values_list("pk", "name"))
 
 
 def inbox_search(*, person: Person, filters: InboxFilter) -> QuerySet[Thread]:

@@ -28,7 +28,7 @@ from accounts.representation import (
 )
 from clinics.contacts import active_contact
 from clinics.models import Service
-from clinics.selectors import service_offers
+from clinics.selectors import prefetch_service, service_offers
 from helsenorge.pagecache import persons_changed
 from messaging.codec import AppRec, Attachment, Author, Message, OnBehalf, codes
 from messaging.dialogs.models import (
@@ -183,7 +183,7 @@ def dialog_send(
 @transaction.atomic
 def dialog_reply(*, subject: Subject, thread: Thread, text: str, files: Sequence[CheckedFile] = ()) -> DialogMessage:
     """The citizen continues a thread (same ConversationRef); closed threads cannot be answered."""
-    thread = Thread.objects.select_for_update().select_related("service__organisation").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update().prefetch_related(prefetch_service()).get(pk=thread.pk)
     if thread.is_closed:
         raise DialogRefused(_("Samtalen er avsluttet av helsetjenesten og kan ikke besvares. Start en ny melding."))
     if thread.person_id != subject.patient.pk:
