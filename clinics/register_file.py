@@ -598,7 +598,7 @@ def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
             if errors:
                 raise RegisterImportError(errors)
             if dry_run:
-                transaction.set_rollback(True)
+                transaction.set_rollback(True, using=NATIONAL_DB)
             else:
                 # Last, once every write has been made: the trail is in the same (national) store,
                 # so it commits with the register's rows.
