@@ -29,8 +29,8 @@ def test_each_systems_tables_are_in_its_own_store(db):
         table = model._meta.db_table
         assert table in national and table not in portal and table not in epj, table
         assert router.db_for_read(model) == router.db_for_write(model) == NATIONAL_DB
-    for model in (HealthContact, StaffMembership):
-        table = model._meta.db_table
+    for portal_model in (HealthContact, StaffMembership):
+        table = portal_model._meta.db_table
         assert table in portal and table not in national and table not in epj, table
     assert "accounts_person" not in epj and "dialogs_thread" not in epj
     # The relay's records: both sides keep their own.
