@@ -14,10 +14,16 @@
 
 Rows relate across stores only through `key_across_stores` (`one_across_stores`): the EPJ's rows
 name a register entry or a staff user, the portal's rows name a register entry; no statement joins
-across. The router allows exactly those relations across stores (a row of the portal or the EPJ
-naming a register entry, `allow_relation`); the national services' own rows name everything by
-identifier and relate to nothing outside their store. The register's rows are never deleted (withdrawn with `active` off; the admin refuses a
-delete), so a key to one that does nothing on delete loses nothing.
+across. `allow_relation` decides by model, not by store: the register's entries may be named by
+the portal's and the EPJ's rows (and name each other), while the national services' own rows
+(`national`) name everything by identifier (HER-id, identity number) and relate to nothing of
+another app, the register's entries included, though these now share their store. The register's
+rows are never deleted (withdrawn with `active` off; the admin refuses a delete), so a key to one
+that does nothing on delete loses nothing.
+
+Migrations: `allow_migrate` answers by model where the operation names one (`model_name`); an
+operation of `clinics` that names none (a RunPython without hints) runs on the portal's store, so
+one that touches the register's rows says so with `hints={"model_name": ...}`.
 """
 
 from typing import Any
