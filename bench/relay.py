@@ -47,6 +47,7 @@ from clinics.models import HealthContact, Organisation, Process, Service, Servic
 from epj.desk.models import Case
 from epj.models import JournalEntry
 from epj.services import epj_relationship_register
+from helsenorge.routers import NATIONAL_DB
 from messaging.cms.bench import protect_unprotect_rate
 from messaging.cms.pki import pki_init
 from messaging.cms.protection import protect
@@ -102,7 +103,7 @@ def _bench_clinic():
     pki_init([settings.HN_PORTAL_HER_ID, BENCH_ORG_HER_ID], directory=directory)
     for her_id in (settings.HN_PORTAL_HER_ID, BENCH_ORG_HER_ID):
         register_publish(her_id, directory=directory)  # as `manage.py pki init` does
-    with transaction.atomic():
+    with transaction.atomic(using=NATIONAL_DB):  # the register's rows
         organisation, _ = Organisation.objects.get_or_create(
             her_id=BENCH_ORG_HER_ID, defaults={"name": "Benchmark-klinikken"}
         )
@@ -111,6 +112,7 @@ def _bench_clinic():
             defaults={"organisation": organisation, "name": "Benchmark-fastlege", "kind": ServiceKind.GP},
         )
         ServiceProcess.objects.get_or_create(service=service, process=Process.EKONTAKT)
+    with transaction.atomic():  # the portal's person and health contact
         person, _ = Person.objects.get_or_create(
             nin=nin_generate(datetime.date(1970, 1, 1), female=True, serial=42),
             defaults={"given_name": "Bente", "family_name": "Benchmark", "birth_date": datetime.date(1970, 1, 1)},

@@ -35,6 +35,7 @@ from clinics.models import (
     StaffRole,
 )
 from epj.desk.models import Case, CaseKind
+from helsenorge.routers import NATIONAL_DB
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 
 SCALE_DOMAIN = "scale.local"
@@ -90,7 +91,8 @@ def seed_scale(*, citizens: int, messages: int, write=print, seed: int = 2026) -
     return {"organisations": clinics, "citizens": len(persons), **written}
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)  # the register's rows
+@transaction.atomic  # the staff's logins and memberships, committed first inside it
 def _seed_clinics(count: int) -> list[Service]:
     organisations = Organisation.objects.bulk_create(
         Organisation(her_id=HER_ID_BASE + 2 * i, name=f"Skala legekontor {i}") for i in range(count)

@@ -27,6 +27,7 @@ from clinics.models import (
     StaffMembership,
     StaffRole,
 )
+from helsenorge.routers import NATIONAL_DB
 
 DEMO_PASSWORD = "Demo-passord-2026"
 
@@ -284,7 +285,7 @@ def _ensure_user(email, first, last, **extra):
     return user
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def seed_register():
     services = {}
     for her_id, name, org_number, is_hospital, service_rows in ORGANISATIONS:

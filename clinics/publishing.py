@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clinics.models import Service, ServiceAbsence
+from helsenorge.routers import NATIONAL_DB
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def service_absence_publish(
     *, service: Service, reference: str, text: str, substitute: str, starts: datetime.date, ends: datetime.date
 ) -> ServiceAbsence:
@@ -34,6 +35,6 @@ def service_absence_publish(
     return absence
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)
 def service_absence_withdraw(*, service: Service, reference: str) -> int:
     return ServiceAbsence.objects.filter(service=service, reference=reference).update(withdrawn=True)

@@ -25,6 +25,7 @@ from clinics.models import (
     process_frame_error,
 )
 from clinics.services import service_processes_set
+from helsenorge.routers import NATIONAL_DB
 
 FORMAT = "helsenorge-adresseregister"
 VERSION = 1
@@ -592,14 +593,15 @@ def register_import(*, text: str, dry_run: bool = False) -> ImportReport:
         raise RegisterImportError(errors)
     report = ImportReport(dry_run=dry_run)
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=NATIONAL_DB):
             _write(rows, report, errors)
             if errors:
                 raise RegisterImportError(errors)
             if dry_run:
-                transaction.set_rollback(True)
+                transaction.set_rollback(True, using=NATIONAL_DB)
             else:
-                # Last, once every write has been made: the trail commits in its own store.
+                # Last, once every write has been made: the trail is in the same (national) store,
+                # so it commits with the register's rows.
                 _import_audit(report)
     except IntegrityError as exc:
         # Another writer changed the register between our checks and our writes.

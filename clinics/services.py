@@ -9,9 +9,10 @@ from clinics.models import (
     ServiceProcess,
     process_frame_error,
 )
+from helsenorge.routers import NATIONAL_DB
 
 
-@transaction.atomic
+@transaction.atomic(using=NATIONAL_DB)  # the register's rows and the audit trail: both national
 def service_processes_set(*, service: Service, enabled: dict[str, str | None], user: User | None = None) -> None:
     """Switch the service's processes to exactly `enabled` (process → appointment level or None).
 

@@ -1,6 +1,9 @@
 """Database routing: three systems, three stores (DESIGN §2, docs/architecture.md).
 
-- The national services (`national`) live in the `national` store.
+- The national services (`national`) live in the `national` store, and so does the address
+  register's directory: `clinics.Organisation`, `.Service`, `.ServiceAbsence` and
+  `.ServiceProcess` (`REGISTER_MODELS`, routed by model: the rest of `clinics`, the portal's
+  health contacts and the staff memberships, stays in the portal's store).
 - The EPJ's apps (`epj`, `epj.*`, app labels `epj` and `epj_*`) live in the `epj` store.
 - The relay's records (the outbox, the inbox of received MsgIds, transport errors and queue
   kicks) exist in both the portal's and the EPJ's store: each side keeps its own, in the same
@@ -11,8 +14,16 @@
 
 Rows relate across stores only through `key_across_stores` (`one_across_stores`): the EPJ's rows
 name a register entry or a staff user, the portal's rows name a register entry; no statement joins
-across. The register's rows are never deleted (withdrawn with `active` off; the admin refuses a
-delete), so a key to one that does nothing on delete loses nothing.
+across. `allow_relation` decides by model, not by store: the register's entries may be named by
+the portal's and the EPJ's rows (and name each other), while the national services' own rows
+(`national`) name everything by identifier (HER-id, identity number) and relate to nothing of
+another app, the register's entries included, though these now share their store. The register's
+rows are never deleted (withdrawn with `active` off; the admin refuses a delete), so a key to one
+that does nothing on delete loses nothing.
+
+Migrations: `allow_migrate` answers by model where the operation names one (`model_name`); an
+operation of `clinics` that names none (a RunPython without hints) runs on the portal's store, so
+one that touches the register's rows says so with `hints={"model_name": ...}`.
 """
 
 from typing import Any
@@ -37,6 +48,9 @@ def one_across_stores(to: str, **options: Any) -> Any:
     return models.OneToOneField(to, on_delete=models.DO_NOTHING, db_constraint=False, **options)
 
 
+REGISTER_APP = "clinics"
+REGISTER_MODELS = frozenset({"organisation", "service", "serviceabsence", "serviceprocess"})
+
 RELAY_APP = "messaging"
 RELAY_MODELS = frozenset({"envelope", "inboxmessage", "transporterrormessage", "relayqueuekick"})
 
@@ -45,9 +59,16 @@ class RelayStoreUnnamed(LookupError):
     """A query on the relay's records named no store: both sides keep such rows."""
 
 
-def system_store(app_label: str) -> str:
-    """The store an app's tables live in (the relay's records excepted)."""
-    if app_label == "national":
+def is_register_model(app_label: str, model_name: str | None) -> bool:
+    """One of the address register's directory models (in the national store; the rest of
+    `clinics` is the portal's)."""
+    return app_label == REGISTER_APP and model_name in REGISTER_MODELS
+
+
+def system_store(app_label: str, model_name: str | None = None) -> str:
+    """The store a model's table lives in (the relay's records excepted): by app, the register's
+    directory models of `clinics` by model."""
+    if app_label == "national" or is_register_model(app_label, model_name):
         return NATIONAL_DB
     if app_label == "epj" or app_label.startswith("epj_"):
         return EPJ_DB
@@ -68,7 +89,7 @@ class StoreRouter:
                 f"{model.__name__}: the portal and the EPJ each keep their own; name the side's store "
                 "(.using(relay_db(side)), messaging/relay/stores.py)."
             )
-        return system_store(model._meta.app_label)
+        return system_store(model._meta.app_label, model._meta.model_name)
 
     def db_for_read(self, model, **hints):
         return self._db(model, hints)
@@ -77,12 +98,19 @@ class StoreRouter:
         return self._db(model, hints)
 
     def allow_relation(self, obj1, obj2, **hints):
-        # Across stores only through the foreign keys without a constraint (module docstring); the
-        # national services' rows name everything by identifier and relate to nothing outside.
-        national = {obj._meta.app_label == "national" for obj in (obj1, obj2)}
+        # Across stores only through the foreign keys without a constraint (module docstring).
+        # The register's directory rows relate to each other and are named by the portal's and
+        # the EPJ's rows (a health contact, a staff membership, an appointment, an EPJ case...):
+        # allowed. The national services' own rows (`national`) name everything by identifier, so
+        # a relation between one of them and anything outside `national` stays refused, as before
+        # the register moved in beside them.
+        metas = [obj._meta for obj in (obj1, obj2)]
+        if any(is_register_model(m.app_label, m.model_name) for m in metas):
+            return not any(m.app_label == "national" for m in metas)
+        national = {m.app_label == "national" for m in metas}
         return len(national) == 1
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if is_relay_model(app_label, model_name):
             return db in (PORTAL_DB, EPJ_DB)
-        return db == system_store(app_label)
+        return db == system_store(app_label, model_name)

@@ -26,6 +26,7 @@ from django.db import transaction
 from accounts.models import Person
 from accounts.nin import nin_parse
 from clinics.models import AppointmentLevel, HealthContact, Organisation, Process, Service, ServiceKind, ServiceProcess
+from helsenorge.routers import NATIONAL_DB
 from messaging.codec import AppRec, CodecError, Message, apprec_parse, document_parse
 from messaging.codec.types import Header
 from messaging.relay import relay_receive_raw
@@ -134,7 +135,8 @@ def sample_check(path: Path, provenance: str) -> SampleResult:
     sender = getattr(header, "sender", None)
     is_receipt = isinstance(document, AppRec) or bool(getattr(header, "is_apprec", False))
     to_portal = receiver is not None and receiver.her_id == settings.HN_PORTAL_HER_ID
-    with transaction.atomic():
+    # The register's rows in the national store, the person and contact in the portal's.
+    with transaction.atomic(using=NATIONAL_DB), transaction.atomic():
         service = _register_party(sender, getattr(header, "msg_type", "") or "")
         _register_patient(getattr(document, "patient", None), service)
     receipt = relay_receive_raw(side="portal", payload=data, from_her_id=sender.her_id if sender else None)

@@ -5,8 +5,10 @@ import re
 
 import pytest
 from django.apps import apps
-from django.db import connection, models
+from django.db import connections, models
 from django.db.migrations.executor import MigrationExecutor
+
+from helsenorge.routers import NATIONAL_DB
 
 # app label → (the data migration that renamed the values, the migration before the rename)
 RENAMES = {
@@ -67,33 +69,41 @@ def test_the_data_migration_maps_onto_the_current_choices(app_label):
 
 @pytest.mark.django_db(transaction=True)
 def test_register_rows_are_rewritten_forwards_and_back():
-    """A real round trip through the schema, data and constraint migrations of one app."""
+    """A real round trip through the schema, data and constraint migrations of one app, on the
+    store that holds the register's rows (the national one, helsenorge/routers.py)."""
+    national = connections[NATIONAL_DB]
     module, before = RENAMES["clinics"]
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("clinics")
-    executor = MigrationExecutor(connection)
+    latest = MigrationExecutor(national).loader.graph.leaf_nodes("clinics")
+    executor = MigrationExecutor(national)
     try:
         executor.migrate([("clinics", before)])
         old = executor.loader.project_state([("clinics", before)]).apps
-        org = old.get_model("clinics", "Organisation").objects.create(her_id=8150001, name="Elvebakken legesenter")
-        service = old.get_model("clinics", "Service").objects.create(
-            organisation=org, her_id=8150011, name="Fastlege", kind="fastlege"
+        org = (
+            old.get_model("clinics", "Organisation")
+            .objects.using(NATIONAL_DB)
+            .create(her_id=8150001, name="Elvebakken legesenter")
         )
-        processes = old.get_model("clinics", "ServiceProcess").objects
+        service = (
+            old.get_model("clinics", "Service")
+            .objects.using(NATIONAL_DB)
+            .create(organisation=org, her_id=8150011, name="Fastlege", kind="fastlege")
+        )
+        processes = old.get_model("clinics", "ServiceProcess").objects.using(NATIONAL_DB)
         processes.create(service=service, process="ekontakt", appointment_level="none")
         processes.create(service=service, process="timer", appointment_level="book")
 
-        executor = MigrationExecutor(connection)
+        executor = MigrationExecutor(national)
         executor.migrate(latest)
         new = executor.loader.project_state(latest).apps
-        assert new.get_model("clinics", "Service").objects.get(pk=service.pk).kind == "gp"
-        rows = new.get_model("clinics", "ServiceProcess").objects.filter(service_id=service.pk)
+        assert new.get_model("clinics", "Service").objects.using(NATIONAL_DB).get(pk=service.pk).kind == "gp"
+        rows = new.get_model("clinics", "ServiceProcess").objects.using(NATIONAL_DB).filter(service_id=service.pk)
         assert sorted(rows.values_list("process", flat=True)) == ["appointments", "e_contact"]
 
-        executor = MigrationExecutor(connection)
+        executor = MigrationExecutor(national)
         executor.migrate([("clinics", before)])
-        rows = old.get_model("clinics", "ServiceProcess").objects.filter(service_id=service.pk)
+        rows = old.get_model("clinics", "ServiceProcess").objects.using(NATIONAL_DB).filter(service_id=service.pk)
         assert sorted(rows.values_list("process", flat=True)) == ["ekontakt", "timer"]
-        assert old.get_model("clinics", "Service").objects.get(pk=service.pk).kind == "fastlege"
+        assert old.get_model("clinics", "Service").objects.using(NATIONAL_DB).get(pk=service.pk).kind == "fastlege"
     finally:
-        executor = MigrationExecutor(connection)
+        executor = MigrationExecutor(national)
         executor.migrate(executor.loader.graph.leaf_nodes())

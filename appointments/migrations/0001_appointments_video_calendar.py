@@ -95,7 +95,10 @@ class Migration(migrations.Migration):
                 (
                     "service",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="appointments", to="clinics.service"
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="appointments",
+                        to="clinics.service",
                     ),
                 ),
             ],
@@ -153,7 +156,10 @@ class Migration(migrations.Migration):
                 (
                     "service",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="drop_in_room", to="clinics.service"
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="drop_in_room",
+                        to="clinics.service",
                     ),
                 ),
             ],
@@ -205,7 +211,8 @@ class Migration(migrations.Migration):
                 (
                     "organisation",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="video_choice",
                         to="clinics.organisation",
                     ),

@@ -87,7 +87,10 @@ class Migration(migrations.Migration):
                 (
                     "service",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="clinics.service"
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="contacts",
+                        to="clinics.service",
                     ),
                 ),
             ],
@@ -176,7 +179,10 @@ class Migration(migrations.Migration):
                 (
                     "organisation",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="staff", to="clinics.organisation"
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="staff",
+                        to="clinics.organisation",
                     ),
                 ),
                 (
@@ -184,7 +190,8 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="clinicians",
                         to="clinics.service",
                         verbose_name="egen tjeneste (fastlegeliste)",

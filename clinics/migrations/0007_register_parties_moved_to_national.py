@@ -41,7 +41,13 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(empty_tables_drop, tables_create_where_absent)],
+            database_operations=[
+                # Where the clinics app kept its parties: the portal's store (the hint names one
+                # of its models; the register's directory models are in the national store).
+                migrations.RunPython(
+                    empty_tables_drop, tables_create_where_absent, hints={"model_name": "communicationparty"}
+                )
+            ],
             state_operations=[
                 migrations.RemoveField(model_name="partycertificate", name="party"),
                 migrations.DeleteModel(name="CommunicationParty"),

@@ -50,7 +50,8 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 blank=True,
                 null=True,
-                on_delete=django.db.models.deletion.PROTECT,
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="+",
                 to="clinics.organisation",
                 verbose_name="virksomhet",

@@ -86,6 +86,12 @@ def identifiers_from_links(apps, schema_editor):
         if "clinics_organisation" in portal_tables:
             cursor.execute("SELECT id, her_id FROM clinics_organisation")
             her_ids = dict(cursor.fetchall())
+    # The register's organisations were in the portal's store when this migration was written;
+    # they have since moved into the national store itself (helsenorge/routers.py).
+    if not her_ids and "clinics_organisation" in set(schema_editor.connection.introspection.table_names()):
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT id, her_id FROM clinics_organisation")
+            her_ids = dict(cursor.fetchall())
     for model in models_:
         rows = model.objects.using(db)
         for actor_id in rows.exclude(actor_id=None).values_list("actor_id", flat=True).distinct():

@@ -25,7 +25,7 @@ def test_seed_scale_writes_citizens_clinics_threads_messages_and_desk_cases():
     assert Thread.objects.count() == Case.objects.count() == 100
     assert DialogMessage.objects.count() == 400
     # Each desk case is the clinic's version of a citizen's thread: same conversation, same patient.
-    thread = Thread.objects.select_related("person", "service").first()
+    thread = Thread.objects.select_related("person").first()  # the service in the national store: by id
     case = Case.objects.get(conversation_ref=thread.conversation_ref)
     assert (case.patient_nin, case.service_id) == (thread.person.nin, thread.service_id)
     assert not Person.objects.filter(given_name="Nora", family_name="Nordmann").exists()  # demo personas stay unique

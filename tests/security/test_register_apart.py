@@ -1,10 +1,11 @@
 """The portal reads the address register apart from its own rows (docs/architecture.md, "The EPJ's
 own store ... and what is left", item 5): the register (organisations, services, their processes
-and published absences) is to move to the national store, where no statement on the portal's
-store can join it. So no statement the citizen's pages, the clinic's pages in the portal, the
-operators' changelists or the portal's worker run on the portal's store names a register table
-together with one of the portal's own tables: a row that names a register entry reads it in a
-statement of its own (`prefetch_related`, `clinics.selectors`).
+and published absences) is in the national store (helsenorge/routers.py), where no statement on
+the portal's store can reach it. So no statement the citizen's pages, the clinic's pages in the
+portal, the operators' changelists or the portal's worker run on the portal's store names a
+register table: a row that names a register entry reads it in a statement of its own on the
+national store (`prefetch_related`, `clinics.selectors`). A join would fail there anyway (the
+control below); the check names the statement and the flow that ran it.
 
 The flows go through the real relay in this process: the EPJ's worker (`relay_deliver_due(side="epj")`)
 files what the citizen sends and sends what the clinic does; only the portal's worker
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import connections, router
+from django.db import DatabaseError, connections, router, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -28,7 +29,7 @@ from epj.desk.services import clinic_thread_start
 from epj.records.models import CopyRequest
 from epj.records.services import copy_request_fulfil
 from epj.timebooks.services import desk_book
-from helsenorge.routers import EPJ_DB, PORTAL_DB
+from helsenorge.routers import EPJ_DB, NATIONAL_DB, PORTAL_DB
 from journal.models import JournalCopyRequest, JournalDocument
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from messaging.relay.delivery import relay_deliver_due
@@ -58,19 +59,14 @@ def portal_own_tables() -> frozenset[str]:
 
 
 def joins(queries: list[dict[str, Any]]) -> list[str]:
-    """The statements that name a register table and one of the portal's own tables."""
-    own = portal_own_tables()
-    found = []
-    for query in queries:
-        names = set(WORD.findall(query["sql"]))
-        if names & REGISTER_TABLES and names & own:
-            found.append(query["sql"])
-    return found
+    """The statements (run on the portal's store) that name a register table: with the register in
+    the national store, every one of them is a join of the portal's rows to the register's."""
+    return [query["sql"] for query in queries if set(WORD.findall(query["sql"])) & REGISTER_TABLES]
 
 
 @contextlib.contextmanager
 def read_apart(what: str) -> Iterator[CaptureQueriesContext]:
-    """Every statement the block runs on the portal's store; fails on one that joins the register."""
+    """Every statement the block runs on the portal's store; fails on one that names the register."""
     with CaptureQueriesContext(connections[PORTAL_DB]) as queries:
         yield queries
     found = joins(queries.captured_queries)
@@ -93,18 +89,33 @@ def workers_run(what: str) -> int:
 
 
 def test_the_check_finds_a_join_and_passes_a_read_apart(cast):
+    assert portal_own_tables().isdisjoint(REGISTER_TABLES)
+    assert set(connections[NATIONAL_DB].introspection.table_names()) >= REGISTER_TABLES
+    joined = (
+        HealthContact.objects.select_related("service"),
+        Thread.objects.filter(service__organisation__active=True),
+        StaffMembership.objects.values_list("organisation__name"),
+    )
     with CaptureQueriesContext(connections[PORTAL_DB]) as queries:
-        assert list(HealthContact.objects.select_related("service"))
-        list(Thread.objects.filter(service__organisation__active=True))
-        list(StaffMembership.objects.values_list("organisation__name"))
+        for query in joined:
+            # The portal's store has no register table: the join fails (a savepoint keeps
+            # PostgreSQL's transaction usable).
+            with pytest.raises(DatabaseError, match=r"clinics_(service|organisation)"), transaction.atomic():
+                list(query)
     assert len(joins(queries.captured_queries)) == 3
-    with pytest.raises(AssertionError, match="1 statement"), read_apart("a control"):
+    with (
+        pytest.raises(AssertionError, match="1 statement"),
+        read_apart("a control"),
+        contextlib.suppress(DatabaseError),
+        transaction.atomic(),
+    ):
         list(HealthContact.objects.select_related("service"))
 
-    with read_apart("the same read apart") as queries:
+    with read_apart("the same read apart") as queries, CaptureQueriesContext(connections[NATIONAL_DB]) as national:
         contacts = list(HealthContact.objects.prefetch_related("service__organisation"))
     assert contacts and all(contact.service.organisation.name for contact in contacts)
-    assert len(queries.captured_queries) == 3  # the contacts, their services, their organisations
+    assert len(queries.captured_queries) == 1  # the contacts, in the portal's store
+    assert len(national.captured_queries) == 2  # their services, their organisations, in the national one
 
 
 def test_the_portals_pages_and_worker_read_the_register_apart(client, gp_record, published):  # noqa: F811

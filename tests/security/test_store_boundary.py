@@ -5,9 +5,9 @@ fails; the same read with the register's rows fetched in a statement of their ow
 import pytest
 from django.db import DatabaseError, connections, router, transaction
 
-from clinics.models import Organisation
+from clinics.models import HealthContact, Organisation, Service, ServiceAbsence, ServiceProcess, StaffMembership
 from epj.models import EpjPatient
-from helsenorge.routers import EPJ_DB, PORTAL_DB, RelayStoreUnnamed
+from helsenorge.routers import EPJ_DB, NATIONAL_DB, PORTAL_DB, RelayStoreUnnamed
 from messaging.models import Envelope
 from messaging.relay.stores import relay_db
 
@@ -17,10 +17,21 @@ def _tables(alias: str) -> set[str]:
         return set(connections[alias].introspection.table_names(cursor))
 
 
+REGISTER_MODELS = (Organisation, Service, ServiceAbsence, ServiceProcess)
+
+
 def test_each_systems_tables_are_in_its_own_store(db):
-    portal, epj = _tables(PORTAL_DB), _tables(EPJ_DB)
+    portal, national, epj = _tables(PORTAL_DB), _tables(NATIONAL_DB), _tables(EPJ_DB)
     assert EpjPatient._meta.db_table in epj and EpjPatient._meta.db_table not in portal
-    assert Organisation._meta.db_table in portal and Organisation._meta.db_table not in epj
+    # The address register's directory is in the national store only; the rest of `clinics`
+    # (the portal's health contacts, the staff memberships) in the portal's.
+    for model in REGISTER_MODELS:
+        table = model._meta.db_table
+        assert table in national and table not in portal and table not in epj, table
+        assert router.db_for_read(model) == router.db_for_write(model) == NATIONAL_DB
+    for portal_model in (HealthContact, StaffMembership):
+        table = portal_model._meta.db_table
+        assert table in portal and table not in national and table not in epj, table
     assert "accounts_person" not in epj and "dialogs_thread" not in epj
     # The relay's records: both sides keep their own.
     assert Envelope._meta.db_table in portal and Envelope._meta.db_table in epj

@@ -1,17 +1,21 @@
 """Each system's flows run with the other system's store unreachable (PostgreSQL only).
 
-The portal and the EPJ each have a database of their own (helsenorge/routers.py); the portal's
-also still holds what both use until the split goes further (the address register, logins and
-sessions; docs/architecture.md, "Toward the EPJ's own store"). What this test shows:
+The portal and the EPJ each have a database of their own (helsenorge/routers.py), and the address
+register is in the national services' (with the national registers). The portal's also still holds
+what both use until the split goes further: staff identity — the one user table with allauth's
+login tables, the sessions and the staff memberships (docs/architecture.md, "The EPJ's own store
+... and what is left", item 4). What this test shows:
 
 * the portal's worker runs with the EPJ's database **unreachable** (its EPJ_DATABASE_URL names a
   port nothing listens on), and so do the citizen's pages (this process's `epj` connection
   pointed there while they run);
 * the EPJ's worker and the clinic's pages run as a database role of the EPJ's own on the
-  portal's database, refused every privilege on the portal's own tables (persons, dialogs,
-  appointments, documents, tools, notices, health contacts, and the portal's relay records); what
-  it may still use there is listed in SHARED with the reason, and a table no list names fails the
-  test, so a new table is classified when it comes.
+  portal's database, refused every privilege on every table there but staff identity: the
+  portal's own (persons, dialogs, appointments, documents, tools, notices, health contacts, the
+  portal's relay records, its forms' one-time keys) and the operators' admin log, Django's
+  permissions and the identity stand-in's tables (PORTAL_MODELS). What it may still use there is
+  listed in SHARED with the reason, and a table no list names fails the test, so a new table is
+  classified when it comes.
 
 The flows: an e-kontakt sent, filed by the EPJ, answered with an AppRec; the desk's reply filed
 back in the citizen's thread; a booking (free slots over the synchronous channel, then a
@@ -64,37 +68,41 @@ PORTAL_MODELS = {
     "messaging.inboxmessage",
     "messaging.transporterrormessage",
     "messaging.relayqueuekick",
+    # The operators' admin and Django's permissions: the EPJ's staff have no admin and no
+    # permissions of Django's (their roles are their memberships).
+    "admin.logentry",
+    "accounts.user_groups",
+    "accounts.user_user_permissions",
+    "auth.group",
+    "auth.group_permissions",
+    "auth.permission",
+    "contenttypes.contenttype",
+    # The identity stand-in (a third system): staff reach the EPJ through it, never read its tables.
+    "oauth2_provider.accesstoken",
+    "oauth2_provider.application",
+    "oauth2_provider.devicegrant",
+    "oauth2_provider.grant",
+    "oauth2_provider.idtoken",
+    "oauth2_provider.refreshtoken",
+    "testidp.assertion",
+    # The one-time keys of the citizen's forms (the EPJ's forms carry none).
+    "submissions.submissionkey",
 }
-# Still used by both, and why (what the split turns each into).
+# What the EPJ still uses in the portal's store, and why: staff identity (item 4 of
+# docs/architecture.md's "what is left"). The address register is in the national store. The
+# EPJ's pages and worker read the user table, the sessions and the staff memberships; allauth's
+# tables are read by the login both systems' staff pass through (this test signs in with
+# `force_login`, so only the first three are exercised here).
 SHARED = {
     "accounts.user": "logins: citizens and staff in one user table (the EPJ's staff get their own next)",
-    "accounts.user_groups": "logins",
-    "accounts.user_user_permissions": "logins",
-    "account.emailaddress": "logins (allauth)",
-    "account.emailconfirmation": "logins (allauth)",
-    "mfa.authenticator": "staff TOTP (allauth)",
-    "socialaccount.socialaccount": "ID-porten and HelseID logins (allauth)",
-    "socialaccount.socialapp": "ID-porten and HelseID logins (allauth)",
-    "socialaccount.socialtoken": "ID-porten and HelseID logins (allauth)",
     "sessions.session": "one web process serves both systems' pages",
-    "admin.logentry": "the operators' admin",
-    "auth.group": "Django's permissions",
-    "auth.group_permissions": "Django's permissions",
-    "auth.permission": "Django's permissions",
-    "contenttypes.contenttype": "Django's permissions",
-    "submissions.submissionkey": "the one-time form keys both systems' forms carry",
-    "clinics.organisation": "the address register (national; to move to the national store)",
-    "clinics.service": "the address register",
-    "clinics.serviceprocess": "the address register",
-    "clinics.serviceabsence": "the address register: what a service publishes",
     "clinics.staffmembership": "staff memberships and roles",
-    "oauth2_provider.accesstoken": "the identity stand-in (a third system)",
-    "oauth2_provider.application": "the identity stand-in",
-    "oauth2_provider.devicegrant": "the identity stand-in",
-    "oauth2_provider.grant": "the identity stand-in",
-    "oauth2_provider.idtoken": "the identity stand-in",
-    "oauth2_provider.refreshtoken": "the identity stand-in",
-    "testidp.assertion": "the identity stand-in",
+    "account.emailaddress": "the login (allauth)",
+    "account.emailconfirmation": "the login (allauth)",
+    "mfa.authenticator": "the login: staff TOTP (allauth)",
+    "socialaccount.socialaccount": "the login: ID-porten and HelseID (allauth)",
+    "socialaccount.socialapp": "the login: ID-porten and HelseID (allauth)",
+    "socialaccount.socialtoken": "the login: ID-porten and HelseID (allauth)",
 }
 
 
