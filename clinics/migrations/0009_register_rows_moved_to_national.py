@@ -10,6 +10,8 @@ database, unused, for an operator to drop after checking the copy (docs/architec
 
 from django.db import connections, migrations, router
 
+from helsenorge.storecopy import table_rows_copy
+
 PORTAL = "default"
 MODELS = ("Organisation", "Service", "ServiceProcess", "ServiceAbsence")  # parents first
 
@@ -29,22 +31,8 @@ def register_to_national_store(apps, schema_editor):
     tables = [model._meta.db_table for model in models]
     if not set(tables) <= portal_tables or any(model.objects.using(target.alias).exists() for model in models):
         return  # nothing left in the portal's database, or the national store has its register
-    with connections[PORTAL].cursor() as source, target.cursor() as cursor:
-        for table in tables:
-            quoted = target.ops.quote_name(table)
-            source.execute(f"SELECT * FROM {connections[PORTAL].ops.quote_name(table)}")  # noqa: S608 (fixed names)
-            columns = [d[0] for d in source.description]
-            insert = (
-                f"INSERT INTO {quoted} ({', '.join(target.ops.quote_name(c) for c in columns)}) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * len(columns))})"
-            )
-            while rows := source.fetchmany(2000):
-                cursor.executemany(insert, rows)
-            if target.vendor == "postgresql":
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {quoted}), 0) + 1, false)"
-                )
+    for table in tables:
+        table_rows_copy(connections[PORTAL], target, table, table)
 
 
 class Migration(migrations.Migration):

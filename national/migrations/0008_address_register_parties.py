@@ -6,6 +6,8 @@ afterwards, docs/national.md)."""
 import django.db.models.deletion
 from django.db import connections, migrations, models
 
+from helsenorge.storecopy import table_rows_copy
+
 PORTAL = "default"
 COPIED = (  # old table -> new table, parents first
     ("clinics_communicationparty", "national_communicationparty"),
@@ -20,22 +22,8 @@ def parties_from_portal_store(apps, schema_editor):
     present = set(connections[PORTAL].introspection.table_names())
     if not all(old in present for old, _new in COPIED):
         return
-    with connections[PORTAL].cursor() as source, target.cursor() as cursor:
-        for old, new in COPIED:
-            quoted = target.ops.quote_name(new)
-            source.execute(f"SELECT * FROM {old}")  # noqa: S608 (a fixed table name)
-            columns = [d[0] for d in source.description]
-            insert = (
-                f"INSERT INTO {quoted} ({', '.join(target.ops.quote_name(c) for c in columns)}) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * len(columns))})"
-            )
-            while rows := source.fetchmany(2000):
-                cursor.executemany(insert, rows)
-            if target.vendor == "postgresql":
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{new}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {quoted}), 0) + 1, false)"
-                )
+    for old, new in COPIED:
+        table_rows_copy(connections[PORTAL], target, old, new)
 
 
 class Migration(migrations.Migration):
