@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from accounts.middleware import staff_memberships_load
 
@@ -14,4 +15,7 @@ def portal_user(request):
             "idporten_enabled": bool(settings.HN_IDPORTEN_ISSUER),
             "helseid_enabled": bool(settings.HN_HELSEID_ISSUER),
         }
-    return {"is_citizen": user.is_citizen, "staff_memberships": staff_memberships_load(user)}
+    # Loaded with the user on the portal's pages (accounts/frame.py); the EPJ's pages never read
+    # them (their staff: epj.staff), so they are read only when a template asks.
+    memberships = SimpleLazyObject(lambda: staff_memberships_load(user))
+    return {"is_citizen": user.is_citizen, "staff_memberships": memberships}

@@ -18,8 +18,8 @@ _MFA_PAGES = "/konto/2fa/"
 def staff_memberships_load(user) -> list:
     """The user's staff memberships with their organisations, read at most once per request.
 
-    They are prefetched onto the request's user, so `User.requires_mfa` (the gate) and the menu
-    (`accounts.context_processors.portal_user`) answer from the same single read.
+    They are prefetched onto the request's user with it on the portal's pages (accounts/frame.py),
+    so the menu (`accounts.context_processors.portal_user`) and the pages read them once.
     """
     if "staff_memberships" not in getattr(user, "_prefetched_objects_cache", {}):
         prefetch_related_objects(
@@ -37,8 +37,6 @@ class StaffMfaRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated:
-            staff_memberships_load(user)
         if (
             user.is_authenticated
             and not request.path.startswith(_MFA_EXEMPT_PREFIXES)

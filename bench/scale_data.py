@@ -35,6 +35,7 @@ from clinics.models import (
     StaffRole,
 )
 from epj.desk.models import Case, CaseKind
+from epj.models import Employment, StaffMember
 from helsenorge.routers import NATIONAL_DB
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 
@@ -113,6 +114,13 @@ def _seed_clinics(count: int) -> list[Service]:
     StaffMembership.objects.bulk_create(
         StaffMembership(user=user, organisation=org, role=StaffRole.CLINICIAN, service=service)
         for user, org, service in zip(staff, organisations, services, strict=False)
+    )
+    members = StaffMember.objects.bulk_create(
+        StaffMember(login=user, name=f"{user.first_name} {user.last_name}", email=user.email) for user in staff
+    )
+    Employment.objects.bulk_create(
+        Employment(staff=member, organisation=org, role=StaffRole.CLINICIAN, service=service)
+        for member, org, service in zip(members, organisations, services, strict=False)
     )
     for user in staff:  # staff must have TOTP to pass the MFA gate
         TOTP.activate(user, SCALE_TOTP_SECRET)

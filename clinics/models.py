@@ -239,7 +239,26 @@ class StaffRole(models.TextChoices):
     CLINIC_ADMIN = "clinic_admin", _("Klinikkadministrator")
 
 
-class StaffMembership(models.Model):
+class StaffRoleHolder:
+    """A place of work with a `role` (the portal's staff membership, the EPJ's employment)."""
+
+    role: str
+
+    # Templates ask these instead of comparing against stored values.
+    @property
+    def is_reception(self) -> bool:
+        return self.role == StaffRole.RECEPTION
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == StaffRole.CLINICIAN
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == StaffRole.CLINIC_ADMIN
+
+
+class StaffMembership(StaffRoleHolder, models.Model):
     """A staff member's place in an organisation, with the role that decides what they may do."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
@@ -262,19 +281,6 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
-
-    # Templates ask these instead of comparing against stored values.
-    @property
-    def is_reception(self) -> bool:
-        return self.role == StaffRole.RECEPTION
-
-    @property
-    def is_clinician(self) -> bool:
-        return self.role == StaffRole.CLINICIAN
-
-    @property
-    def is_clinic_admin(self) -> bool:
-        return self.role == StaffRole.CLINIC_ADMIN
 
 
 class HealthContact(models.Model):

@@ -9,7 +9,7 @@ reads, never health content. Call it after every access and role check has passe
 request writes nothing.
 """
 
-from clinics.models import StaffMembership
+from epj.models import Employment
 from national.services import (
     ACCESS_APPOINTMENTS,
     ACCESS_DOCUMENTS,
@@ -29,15 +29,15 @@ __all__ = [
 ]
 
 
-def patient_read_log(*, membership: StaffMembership, what: str, object_ref: str, patient_nin: str) -> bool:
-    """Report that `membership`'s user read the `what` of the patient with this identity number.
+def patient_read_log(*, membership: Employment, what: str, object_ref: str, patient_nin: str) -> bool:
+    """Report that `membership`'s staff member read the `what` of the patient with this identity number.
 
     Returns False, writing nothing, for an empty number (a record with no identified patient).
     """
     if not patient_nin:
         return False
     access_log_write(
-        actor=membership.user,
+        actor=membership.staff,
         organisation=membership.organisation,
         role=membership.role,
         person_nin=patient_nin,

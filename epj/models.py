@@ -7,10 +7,80 @@ population register (`national.selectors`), which are national data.
 
 import datetime
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from helsenorge.routers import key_across_stores
+from clinics.models import StaffRole, StaffRoleHolder
+from helsenorge.routers import key_across_stores, one_across_stores
+
+
+class StaffMember(models.Model):
+    """Someone who works in this record system, known by the identity HelseID vouches for.
+
+    The EPJ's own staff register, in its own store: names, HPR numbers and roles come from here,
+    never from the portal's tables. `login` is the web process's login for them while both
+    systems' pages share one web process (docs/architecture.md, staff identity step b).
+    It is also the actor the national access-log service records: `nin`, `get_username()` and
+    `str()` are what that service asks of an actor.
+    """
+
+    pid = models.CharField(_("fødselsnummer (HelseID)"), max_length=11, blank=True, default="")
+    hpr_number = models.CharField(_("HPR-nummer"), max_length=9, blank=True)
+    name = models.CharField(_("navn"), max_length=200, blank=True)
+    email = models.EmailField(_("e-post"), blank=True)
+    login = one_across_stores(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("pålogging"))
+
+    class Meta:
+        verbose_name = _("ansatt (EPJ)")
+        verbose_name_plural = _("ansatte (EPJ)")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["pid"], condition=~Q(pid=""), name="epj_staff_pid_unique")]
+
+    def __str__(self):
+        return self.name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    @property
+    def nin(self) -> str:
+        return self.pid
+
+    def get_username(self) -> str:
+        return self.email
+
+
+class Employment(StaffRoleHolder, models.Model):
+    """A staff member's place in one of the clinic's organisations, with the role that decides
+    what they may do in the EPJ (`epj.roles`)."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="employments")
+    organisation = key_across_stores("clinics.Organisation", related_name="+")
+    role = models.CharField(_("rolle"), max_length=20, choices=StaffRole.choices)
+    # A clinician is also a communication party (level 2) in their own right.
+    service = key_across_stores(
+        "clinics.Service", null=True, blank=True, related_name="+", verbose_name=_("egen tjeneste (fastlegeliste)")
+    )
+
+    class Meta:
+        verbose_name = _("ansettelse (EPJ)")
+        verbose_name_plural = _("ansettelser (EPJ)")
+        constraints = [models.UniqueConstraint(fields=["staff", "organisation"], name="epj_employment_unique")]
+
+    def __str__(self):
+        return f"{self.staff} – {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def user_id(self) -> int:
+        """The staff member's login (what the EPJ's rows name as assignee, author, recorder)."""
+        return self.staff.login_id
+
+    @property
+    def hpr_number(self) -> str:
+        return self.staff.hpr_number
 
 
 class EpjPatient(models.Model):

@@ -24,8 +24,10 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clinics.models import Organisation, Process, StaffMembership, StaffRole
+from clinics.models import Organisation, Process, StaffRole
+from epj.models import Employment
 from epj.staff import StaffUser as User
+from epj.staff import employment_of
 
 
 class StaffActionRefused(PermissionDenied):
@@ -85,17 +87,15 @@ def role_may(*, role: str, action: str) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
 
 
-def membership_may(*, membership: StaffMembership | None, action: str) -> bool:
+def membership_may(*, membership: Employment | None, action: str) -> bool:
     return membership is not None and role_may(role=membership.role, action=action)
 
 
-def staff_membership(*, user: User | None, organisation: Organisation) -> StaffMembership | None:
-    if user is None:
-        return None
-    return StaffMembership.objects.filter(user=user.pk, organisation=organisation).first()
+def staff_membership(*, user: User | None, organisation: Organisation) -> Employment | None:
+    return employment_of(user=user, organisation_id=organisation.pk)
 
 
-def action_required(*, membership: StaffMembership | None, action: str) -> StaffMembership:
+def action_required(*, membership: Employment | None, action: str) -> Employment:
     """The membership when its role allows `action`, else StaffActionRefused (nothing is written)."""
     if membership is None:
         raise StaffActionRefused(_("Du arbeider ikke i denne virksomheten."))
@@ -107,5 +107,5 @@ def action_required(*, membership: StaffMembership | None, action: str) -> Staff
     return membership
 
 
-def staff_action_required(*, user: User | None, organisation: Organisation, action: str) -> StaffMembership:
+def staff_action_required(*, user: User | None, organisation: Organisation, action: str) -> Employment:
     return action_required(membership=staff_membership(user=user, organisation=organisation), action=action)

@@ -1,10 +1,104 @@
-"""Who works in the EPJ: staff log in through the project's login model (`settings.AUTH_USER_MODEL`).
+"""Who works in the EPJ: its own staff register (`StaffMember`, `Employment`), in its own store.
 
-The EPJ names that model only through Django's abstract user, never through the portal's
-`accounts` app: a record system has its own staff logins (HelseID), and the simulated one
-shares the project's login table only because both systems run in one project.
+Staff reach the EPJ's pages through the web process's login (`settings.AUTH_USER_MODEL`, after
+HelseID); the EPJ knows that login only by its id (`StaffMember.login`) and reads everything else
+about its staff (names, HPR numbers, roles per organisation) from its own tables, never from the
+portal's. It names the login model only through Django's abstract user, never through the
+portal's `accounts` app.
+
+The access function for employments is `employment_for`: every EPJ page and service that acts
+for a staff member finds their employment through it (or through the list readers below, which
+filter the same rows).
 """
 
-from django.contrib.auth.models import AbstractUser
+from collections.abc import Collection
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+
+from clinics.models import Organisation, Service
+from epj.models import Employment, StaffMember
+from helsenorge.routers import EPJ_DB
 
 StaffUser = AbstractUser
+
+Login = AbstractBaseUser | AnonymousUser
+
+
+def _login_id(user: Login | None) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def employments(*, user: Login | None) -> QuerySet[Employment]:
+    """The signed-in staff member's employments (none for anyone else), with the staff record."""
+    return Employment.objects.select_related("staff").filter(staff__login_id=_login_id(user))
+
+
+def employment_of(*, user: Login | None, organisation_id: int) -> Employment | None:
+    """The user's employment in the organisation, or None."""
+    if _login_id(user) is None:
+        return None
+    return employments(user=user).filter(organisation_id=organisation_id).prefetch_related("organisation").first()
+
+
+def employment_for(*, user: Login, organisation_id: int, roles: Collection[str] | None = None) -> Employment:
+    """The user's employment in the organisation (optionally in one of `roles`), or 404."""
+    employment = employment_of(user=user, organisation_id=organisation_id)
+    if employment is None or (roles is not None and employment.role not in roles):
+        raise Http404
+    return employment
+
+
+def employments_listed(*, user: Login | None) -> list[Employment]:
+    """The user's employments with their organisations, for the EPJ's header (one read each store)."""
+    if _login_id(user) is None:
+        return []
+    return list(employments(user=user).prefetch_related("organisation").order_by("pk"))
+
+
+def organisation_ids_for_staff(*, user: Login) -> list[int]:
+    """The ids of the organisations the user works in, as a list: the EPJ filters its own rows by
+    them without joining the register."""
+    if _login_id(user) is None:
+        return []
+    return list(employments(user=user).values_list("organisation_id", flat=True).distinct())
+
+
+def service_ids_for_staff(*, user: Login) -> list[int]:
+    """The ids of the services of the organisations the user works in, as a list (see above)."""
+    organisation_ids = organisation_ids_for_staff(user=user)
+    if not organisation_ids:
+        return []
+    return list(Service.objects.filter(organisation_id__in=organisation_ids).values_list("pk", flat=True))
+
+
+def colleagues(*, organisation: Organisation) -> QuerySet[Employment]:
+    """Everyone employed in the organisation, by name."""
+    return Employment.objects.select_related("staff").filter(organisation=organisation).order_by("staff__name")
+
+
+@transaction.atomic(using=EPJ_DB)
+def staff_employ(
+    *,
+    login: AbstractBaseUser,
+    pid: str,
+    name: str,
+    email: str,
+    organisation: Organisation,
+    role: str,
+    service: Service | None = None,
+    hpr_number: str = "",
+) -> Employment:
+    """Put someone on the clinic's staff list (or change their role there): the EPJ's own
+    register of who works in it. The demo, the scale data and the tests call this; a real
+    clinic's administrator does it in the record system's own user administration."""
+    staff, _created = StaffMember.objects.update_or_create(
+        login_id=login.pk, defaults={"pid": pid, "name": name, "email": email, "hpr_number": hpr_number}
+    )
+    employment, _created = Employment.objects.update_or_create(
+        staff=staff, organisation=organisation, defaults={"role": role, "service": service}
+    )
+    return employment

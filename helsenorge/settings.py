@@ -297,6 +297,11 @@ MFA_ADAPTER = "accounts.adapters.PortalMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Helsenorge-portal"
 
+# The EPJ's pages, which this one web process also serves (helsenorge/urls.py: the desk, its
+# journal pages and timebooks). The portal's request frame reads no portal staff membership for
+# them (accounts/frame.py): the EPJ's staff are in its own register (epj/staff.py).
+HN_EPJ_PATH_PREFIXES = ("/klinikk/", "/epj/")
+
 # The local stand-in provider (testidp/, docs/identity.md): on for the demo and the tests.
 HN_TEST_IDP = env_bool("HN_TEST_IDP", default=False)
 # Where the portal's private keys live (client authentication with private_key_jwt) and, for the

@@ -1,5 +1,6 @@
-"""Operators fill the national population register consistently with the portal's persons, and
-each clinic's EPJ patient register consistently with the health contacts the portal shows.
+"""Operators fill the national population register consistently with the portal's persons, each
+clinic's EPJ patient register consistently with the health contacts the portal shows, and the
+EPJ's staff register consistently with the portal's staff memberships.
 
 The demo and scale seeders (and the test factories) create the portal's persons; the EPJ looks
 people up only in the national register, so every person created that way is registered there too.
@@ -10,9 +11,10 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from accounts.models import Person
-from clinics.models import HealthContact
+from clinics.models import HealthContact, StaffMembership
 from clinics.selectors import prefetch_service
 from epj.services import epj_relationship_register
+from epj.staff import staff_employ
 from helsenorge.routers import EPJ_DB
 from national.services import residents_load_from
 
@@ -41,3 +43,26 @@ def seed_epj_patients() -> int:
     for contact in contacts:
         epj_relationship_register(service=contact.service, nin=contact.person.nin, active=contact.active)
     return len(contacts)
+
+
+@transaction.atomic(using=EPJ_DB)
+def seed_epj_staff() -> int:
+    """The EPJ's own staff register (`epj.staff`), copied from the portal's staff memberships:
+    each member of a clinic's staff is employed in its EPJ in the same role, under the identity
+    HelseID vouches for. A real clinic's administrator keeps this list in the record system; here
+    the operator copies it (idempotent; `epj reset --seed` runs it too). Returns the number of
+    employments."""
+    memberships = list(StaffMembership.objects.select_related("user").prefetch_related("organisation", "service"))
+    for membership in memberships:
+        user = membership.user
+        staff_employ(
+            login=user,
+            pid=user.nin,
+            name=user.get_full_name(),
+            email=user.email,
+            organisation=membership.organisation,
+            role=membership.role,
+            service=membership.service,
+            hpr_number=membership.hpr_number,
+        )
+    return len(memberships)

@@ -21,6 +21,7 @@ from clinics.models import (
     StaffRole,
 )
 from epj.services import epj_relationship_register
+from epj.staff import staff_employ
 from messaging.dialogs.models import DialogMessage
 from national.services import residents_load_from
 
@@ -103,8 +104,9 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """A staff user; pass organisation= and role= to create the membership. The identity number is
-    what HelseID vouches for at login."""
+    """A staff user; pass membership=(organisation, role[, service]) to put them on the clinic's
+    staff in both systems: the portal's membership (its clinic pages, the HelseID login) and the
+    EPJ's own staff register (`epj.staff`). The identity number is what HelseID vouches for."""
 
     nin = factory.Sequence(
         lambda n: nin_generate(datetime.date(1960, 1, 1) + datetime.timedelta(days=n), female=bool(n % 2), serial=7)
@@ -116,6 +118,15 @@ class StaffFactory(UserFactory):
             organisation, role = extracted[0], extracted[1]
             service = extracted[2] if len(extracted) > 2 else None
             StaffMembership.objects.create(user=obj, organisation=organisation, role=role, service=service)
+            staff_employ(
+                login=obj,
+                pid=obj.nin,
+                name=obj.get_full_name(),
+                email=obj.email,
+                organisation=organisation,
+                role=role,
+                service=service,
+            )
 
 
 def gp_service(organisation=None, **kwargs):
@@ -173,3 +184,14 @@ __all__ = [
     "clinic_answer",
     "birth_date_for_age",
 ]
+
+
+def demo_seed_all():
+    """The demo's register, people and staff (`clinics.demo.seed_all`), with the staff in the EPJ's
+    own staff register too, as `seed_demo` does."""
+    from clinics.demo import seed_all
+    from ops.population import seed_epj_staff
+
+    seeded = seed_all()
+    seed_epj_staff()
+    return seeded

@@ -6,18 +6,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from clinics.access import membership_for
-from clinics.models import StaffMembership
-from clinics.selectors import organisation_ids_for_staff, service_ids_for_staff
 from epj.desk.models import AbsenceNotice, Case, DeskAttachment
-from epj.models import PatientRelationship
+from epj.models import Employment, PatientRelationship
 from epj.staff import StaffUser as User
+from epj.staff import employment_for, organisation_ids_for_staff, service_ids_for_staff
 
 T = TypeVar("T", bound=Model)
 
 
-def desk_membership(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
-    return membership_for(user=user, organisation_id=organisation_id)
+def desk_membership(*, user: User | AnonymousUser, organisation_id: int) -> Employment:
+    return employment_for(user=user, organisation_id=organisation_id)
 
 
 def _own_or_404(user: User | AnonymousUser, queryset: QuerySet[T], **lookup: object) -> T:

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from clinics.models import Organisation, Service, StaffMembership
-from clinics.selectors import organisation_ids_for_staff
+from clinics.models import Organisation, Service
 from epj.desk.models import AbsenceNotice, Case, DeskMessage
 from epj.models import Delivery, EpjPatient, PatientRelationship
 from epj.staff import StaffUser as User
+from epj.staff import organisation_ids_for_staff
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
 OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
@@ -66,14 +66,6 @@ def desk_cases(
 def is_overdue(case: Case, now: datetime.datetime | None = None) -> bool:
     now = now or timezone.now()
     return case.state in OPEN_STATES and case.due_at is not None and case.due_at < now
-
-
-def colleagues(*, organisation: Organisation) -> QuerySet[StaffMembership]:
-    return (
-        StaffMembership.objects.filter(organisation=organisation)
-        .select_related("user")
-        .order_by("user__first_name", "user__email")
-    )
 
 
 def absence_notices(*, organisation: Organisation) -> QuerySet[AbsenceNotice]:

@@ -17,12 +17,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import Organisation, Service, StaffMembership
+from clinics.models import Organisation, Service
 from clinics.publishing import service_absence_publish, service_absence_withdraw
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_MESSAGES, patient_read_log
 from epj.desk.models import AbsenceNotice, Case, CaseKind, Charge, DeskAttachment, DeskMessage, Frikort
-from epj.models import Delivery, PatientRelationship
+from epj.models import Delivery, Employment, PatientRelationship
 from epj.roles import (
     ANSWER_ACTION,
     StaffAction,
@@ -34,6 +34,7 @@ from epj.roles import (
 )
 from epj.selectors import epj_patient_known, epj_treats
 from epj.staff import StaffUser as User
+from epj.staff import employment_of
 from helsenorge.clock import local_today, working_days_after
 from helsenorge.routers import EPJ_DB
 from messaging.codec import (
@@ -290,10 +291,10 @@ def _charge_record(*, case: Case, user: User) -> Charge | None:
 
 
 def _staff_author(*, user: User, case: Case) -> Author:
-    membership = StaffMembership.objects.filter(user=user.pk, organisation=case.organisation).first()
+    membership = employment_of(user=user, organisation_id=case.organisation_id)
     her_id = membership.service.her_id if membership and membership.service else None
     return Author(
-        name=user.get_full_name() or user.email,
+        name=str(membership.staff) if membership else user.get_full_name() or user.email,
         her_id=her_id,
         hpr=membership.hpr_number if membership else "",
         is_professional=True,
@@ -561,7 +562,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
         raise ValidationError(_("Saken er avsluttet."))
     if (
         assignee_id is not None
-        and not StaffMembership.objects.filter(user_id=assignee_id, organisation=case.organisation).exists()
+        and not Employment.objects.filter(staff__login_id=assignee_id, organisation=case.organisation).exists()
     ):
         raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
     if case.waiting_since:
@@ -668,7 +669,7 @@ def desk_opened_log(*, user: User, case: Case, object_ref: str = "") -> bool:
     )
 
 
-def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[Case]) -> int:
+def desk_search_log(*, user: User, membership: Employment, cases: Iterable[Case]) -> int:
     """A desk search for a patient showed these cases (their subjects): each patient shown is logged once.
 
     Searching narrows the desk to chosen patients' messages, so it is a look at them like opening
@@ -678,7 +679,7 @@ def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[
     nins = sorted({case.patient_nin for case in cases if case.patient_nin})
     for nin in nins:
         access_log_write(
-            actor=user,
+            actor=membership.staff,
             organisation=membership.organisation,
             role=membership.role,
             person_nin=nin,
@@ -691,7 +692,7 @@ def desk_search_log(*, user: User, membership: StaffMembership, cases: Iterable[
 # --- absence, published in the address register ---------------------------------------------
 
 
-def absence_writable_services(*, membership: StaffMembership) -> QuerySet[Service]:
+def absence_writable_services(*, membership: Employment) -> QuerySet[Service]:
     """A clinician sets notices for their own service; a clinic admin for every service."""
     services = Service.objects.filter(organisation_id=membership.organisation_id).order_by("name")
     if membership_may(membership=membership, action=StaffAction.ABSENCE_ANY_SERVICE):

@@ -31,7 +31,6 @@ from epj.desk.forms import (
 from epj.desk.models import CaseKind, Medication
 from epj.desk.selectors import (
     absence_notices,
-    colleagues,
     desk_cases,
     desk_organisations,
     epj_patients_find,
@@ -56,6 +55,7 @@ from epj.desk.services import (
 from epj.models import EpjPatient
 from epj.receipts import delivery_shown
 from epj.roles import ANSWER_ACTION, StaffAction, StaffActionRefused, membership_may, staff_membership
+from epj.staff import colleagues
 from epj.views import refused_response
 from helsenorge.pagination import paginate
 from messaging.wire.attachments import EXTENSIONS, content_type_of

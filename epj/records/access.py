@@ -3,11 +3,12 @@
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from clinics.access import membership_for
-from clinics.models import StaffMembership, StaffRole
+from clinics.models import StaffRole
+from epj.models import Employment
 from epj.records.models import CopyRequest, HospitalDocument
 from epj.selectors import epj_treats
 from epj.staff import StaffUser as User
+from epj.staff import employment_for
 from national.selectors import Resident, resident_by_id
 
 # Who handles journal copies: all desk roles (the secretary usually does the printing).
@@ -16,13 +17,13 @@ COPY_ROLES = [StaffRole.RECEPTION, StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
 PUBLISH_ROLES = [StaffRole.CLINICIAN, StaffRole.CLINIC_ADMIN]
 
 
-def desk_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
-    return membership_for(user=user, organisation_id=organisation_id, roles=COPY_ROLES)
+def desk_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> Employment:
+    return employment_for(user=user, organisation_id=organisation_id, roles=COPY_ROLES)
 
 
 def copy_request_for(
     *, user: User | AnonymousUser, organisation_id: int, request_id: int
-) -> tuple[StaffMembership, CopyRequest]:
+) -> tuple[Employment, CopyRequest]:
     """(membership, request) for staff of the organisation the request was sent to, or 404."""
     membership = desk_membership_for(user=user, organisation_id=organisation_id)
     request = (
@@ -35,20 +36,20 @@ def copy_request_for(
     return membership, request
 
 
-def hospital_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
-    membership = membership_for(user=user, organisation_id=organisation_id, roles=PUBLISH_ROLES)
+def hospital_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> Employment:
+    membership = employment_for(user=user, organisation_id=organisation_id, roles=PUBLISH_ROLES)
     if not membership.organisation.is_hospital:
         raise Http404
     return membership
 
 
-def clinician_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> StaffMembership:
-    return membership_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINICIAN])
+def clinician_membership_for(*, user: User | AnonymousUser, organisation_id: int) -> Employment:
+    return employment_for(user=user, organisation_id=organisation_id, roles=[StaffRole.CLINICIAN])
 
 
 def treated_patient_for(
     *, user: User | AnonymousUser, organisation_id: int, person_id: int
-) -> tuple[StaffMembership, Resident]:
+) -> tuple[Employment, Resident]:
     """(membership, resident) for a clinician whose organisation treats the person now, or 404.
 
     `person_id` is the population register's id (the patient list links by it). "Treats" means an
@@ -64,7 +65,7 @@ def treated_patient_for(
 
 def shared_document_for_clinician(
     *, user: User | AnonymousUser, organisation_id: int, person_id: int, document_id: str
-) -> tuple[StaffMembership, Resident, HospitalDocument]:
+) -> tuple[Employment, Resident, HospitalDocument]:
     """(membership, person, document) for a treating clinician, or 404."""
     membership, person = treated_patient_for(user=user, organisation_id=organisation_id, person_id=person_id)
     document = (

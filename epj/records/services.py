@@ -7,10 +7,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from clinics.models import Organisation, Process, Service, StaffMembership
+from clinics.models import Organisation, Process, Service
 from clinics.selectors import service_offers
 from epj.access_log import ACCESS_DOCUMENTS, ACCESS_JOURNAL_COPY, ACCESS_RECORD, patient_read_log
-from epj.models import Delivery
+from epj.models import Delivery, Employment
 from epj.receipts import apprec_file, transport_failure
 from epj.records import wire
 from epj.records.models import CopyDispatch, CopyRequest, HospitalDocument
@@ -75,7 +75,7 @@ def copy_request_receive(message: Message, envelope: Envelope | None = None) -> 
 
 @transaction.atomic(using=EPJ_DB)
 def record_open(
-    *, membership: StaffMembership, patient_nin: str, object_ref: str
+    *, membership: Employment, patient_nin: str, object_ref: str
 ) -> list[tuple[datetime.datetime, str, str, str]]:
     """Staff open the patient's record (e.g. to check a copy request): the read is logged."""
     action_required(membership=membership, action=StaffAction.COPY_SEND)
@@ -85,7 +85,7 @@ def record_open(
 
 def _copy_send(
     *,
-    membership: StaffMembership,
+    membership: Employment,
     service: Service,
     patient_nin: str,
     patient_name: str,
@@ -113,7 +113,7 @@ def _copy_send(
         request=request,
         patient_nin=patient_nin,
         patient_name=patient_name,
-        sent_by=membership.user,
+        sent_by_id=membership.user_id,
         msg_id=message.msg_id,
         size=len(pdf),
         delivery=Delivery.SENT,
@@ -131,7 +131,7 @@ def _last_copy_undeliverable(request: CopyRequest) -> bool:
 
 
 @transaction.atomic(using=EPJ_DB)
-def copy_request_fulfil(*, membership: StaffMembership, request: CopyRequest) -> CopyDispatch:
+def copy_request_fulfil(*, membership: Employment, request: CopyRequest) -> CopyDispatch:
     """Generate the copy of the patient's record and send it as the answer to the request."""
     action_required(membership=membership, action=StaffAction.COPY_SEND)
     request = CopyRequest.objects.select_for_update().get(pk=request.pk)
@@ -163,7 +163,7 @@ def copy_apprec_receive(envelope: Envelope | None, apprec: AppRec) -> None:
 
 
 @transaction.atomic(using=EPJ_DB)
-def copy_push(*, membership: StaffMembership, service: Service, patient_nin: str) -> CopyDispatch:
+def copy_push(*, membership: Employment, service: Service, patient_nin: str) -> CopyDispatch:
     """Send a copy of the record unasked, e.g. after a treatment ended (no health contact needed)."""
     action_required(membership=membership, action=StaffAction.COPY_SEND)
     if service.organisation_id != membership.organisation_id:
@@ -177,7 +177,7 @@ def copy_push(*, membership: StaffMembership, service: Service, patient_nin: str
 @transaction.atomic(using=EPJ_DB)
 def hospital_document_publish(
     *,
-    membership: StaffMembership,
+    membership: Employment,
     patient_nin: str,
     kind: str,
     title: str,
@@ -201,11 +201,11 @@ def hospital_document_publish(
         text=text,
         department=department,
         confidential=confidential,
-        author_name=membership.user.display_name,
+        author_name=membership.staff.display_name,
     )
 
 
-def _treating_clinician_required(*, membership: StaffMembership, person: Resident) -> None:
+def _treating_clinician_required(*, membership: Employment, person: Resident) -> None:
     """Shared documents are read by a clinician whose organisation treats the person now."""
     action_required(membership=membership, action=StaffAction.SHARED_DOCUMENTS_READ)
     if not epj_treats(nin=person.nin, organisation_id=membership.organisation_id):
@@ -213,9 +213,7 @@ def _treating_clinician_required(*, membership: StaffMembership, person: Residen
 
 
 @transaction.atomic(using=EPJ_DB)
-def shared_document_open(
-    *, membership: StaffMembership, person: Resident, document: HospitalDocument
-) -> HospitalDocument:
+def shared_document_open(*, membership: Employment, person: Resident, document: HospitalDocument) -> HospitalDocument:
     """A treating clinician reads a shared document: the read lands in the patient's access log."""
     _treating_clinician_required(membership=membership, person=person)
     if document.patient_nin != person.nin:
@@ -225,7 +223,7 @@ def shared_document_open(
 
 
 @transaction.atomic(using=EPJ_DB)
-def shared_documents_open(*, membership: StaffMembership, person: Resident) -> list[HospitalDocument]:
+def shared_documents_open(*, membership: Employment, person: Resident) -> list[HospitalDocument]:
     """A treating clinician lists a patient's shared documents; the list is a read too."""
     _treating_clinician_required(membership=membership, person=person)
     patient_read_log(

@@ -1,4 +1,7 @@
 from django import template
+from django.conf import settings
+
+from epj.staff import employments_listed
 
 register = template.Library()
 
@@ -22,13 +25,29 @@ def _lookup(context, path):
 
 
 @register.simple_tag(takes_context=True)
+def epj_memberships(context):
+    """The signed-in staff member's places of work, for the EPJ's header and its "switch" links.
+
+    On the EPJ's own pages these are the EPJ's employments, read once per request from its own
+    store. The portal's clinic pages that wear the EPJ's frame (register settings, tools, video)
+    show the portal's own staff memberships, which the portal's context processor provides.
+    """
+    request = context.get("request")
+    if request is None or not request.path.startswith(settings.HN_EPJ_PATH_PREFIXES):
+        return list(context.get("staff_memberships") or [])
+    if not hasattr(request, "_epj_employments"):
+        request._epj_employments = employments_listed(user=request.user)
+    return request._epj_employments
+
+
+@register.simple_tag(takes_context=True)
 def epj_membership(context):
     """The staff member's membership in the organisation the page is about, for the EPJ header.
 
     A page about one organisation shows that organisation and the user's role there; a page about
     none (the desk's start page) shows the only organisation a single-clinic user works for.
     """
-    memberships = context.get("staff_memberships") or []
+    memberships = epj_memberships(context)
     for path in _ORGANISATION_PATHS:
         organisation = _lookup(context, path)
         if organisation is not None and getattr(organisation, "pk", None) is not None:

@@ -3,15 +3,14 @@
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from clinics.models import StaffMembership
+from epj.models import Employment
 from epj.staff import StaffUser as User
+from epj.staff import employment_of
 from epj.timebooks.models import Booking, Slot, Timebook
 
 
 def _member(user: User | AnonymousUser, organisation_id: int) -> bool:
-    return (
-        user.is_authenticated and StaffMembership.objects.filter(user=user.pk, organisation_id=organisation_id).exists()
-    )
+    return employment_of(user=user, organisation_id=organisation_id) is not None
 
 
 def timebook_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> Timebook:
@@ -36,16 +35,12 @@ def booking_for_staff(*, user: User | AnonymousUser, slot: Slot, booking_id: int
     return booking
 
 
-def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> tuple[Timebook, StaffMembership]:
+def timebook_membership_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> tuple[Timebook, Employment]:
     """The timebook and the caller's membership in its organisation (the role goes in the access log)."""
     timebook = Timebook.objects.filter(pk=timebook_id).first()
     if timebook is None or not user.is_authenticated:
         raise Http404
-    membership = (
-        StaffMembership.objects.prefetch_related("organisation")
-        .filter(user=user.pk, organisation_id=timebook.organisation_id)
-        .first()
-    )
+    membership = employment_of(user=user, organisation_id=timebook.organisation_id)
     if membership is None:
         raise Http404
     timebook.organisation = membership.organisation

@@ -10,7 +10,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from clinics.models import Service, StaffMembership
+from clinics.models import Service
+from epj.models import Employment
 from epj.timebooks.models import (
     AppointmentType,
     AvailabilityException,
@@ -150,8 +151,8 @@ def seed_timebooks(*, today: datetime.date | None = None) -> dict:
             continue
         clinician = None
         if clinician_email:
-            clinician = StaffMembership.objects.filter(
-                user__email=clinician_email, organisation=service.organisation
+            clinician = Employment.objects.filter(
+                staff__email=clinician_email, organisation=service.organisation
             ).first()
             if clinician is None:
                 continue

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from clinics.models import Service, StaffMembership, StaffRole
+from clinics.models import Service, StaffRole
+from epj.models import Employment
 from epj.timebooks.models import AvailabilityException, AvailabilityRule, ExceptionKind, Slot, Timebook, TimebookKind
 from helsenorge.clock import local_today
 from national.nin import nin_parse
@@ -39,11 +40,11 @@ class TimebookForm(forms.ModelForm):
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = Service.objects.filter(
             organisation=organisation
         )
-        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = StaffMembership.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = Employment.objects.filter(
             organisation=organisation, role=StaffRole.CLINICIAN
-        ).select_related("user")
+        ).select_related("staff")
         # Each choice's label, for this form only.
-        self.fields["clinician"].label_from_instance = lambda m: m.user.get_full_name() or m.user.email  # type: ignore[attr-defined]
+        self.fields["clinician"].label_from_instance = lambda m: str(m.staff)  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean() or {}

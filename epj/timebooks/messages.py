@@ -48,7 +48,7 @@ def event_of(booking: Booking, *, result: str = "", comment: str = "") -> wire.A
     """One booking's whole current state."""
     slot = booking.slot
     timebook = slot.timebook
-    clinician = timebook.clinician.user.get_full_name() if timebook.clinician is not None else ""
+    clinician = timebook.clinician.staff.name if timebook.clinician is not None else ""
     video = booking.video_url if slot.appointment_type == AppointmentType.VIDEO else ""
     return wire.AppointmentEvent(
         uid=str(booking.uid),
@@ -118,7 +118,7 @@ def _send(
 def _booking(booking: Booking) -> Booking:
     return (
         Booking.objects.select_related("slot__timebook")
-        .prefetch_related("slot__timebook__service__organisation", "slot__timebook__clinician__user")
+        .prefetch_related("slot__timebook__service__organisation", "slot__timebook__clinician__staff")
         .get(pk=booking.pk)
     )
 

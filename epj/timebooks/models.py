@@ -55,11 +55,12 @@ class Timebook(models.Model):
     resource_kind = models.CharField(
         _("ressurs"), max_length=15, choices=ResourceKind.choices, blank=True, default=ResourceKind.NONE
     )
-    clinician = key_across_stores(
-        "clinics.StaffMembership",
+    clinician = models.ForeignKey(
+        "epj.Employment",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="epj_timebooks",
+        related_name="timebooks",
         verbose_name=_("behandler"),
     )
     name = models.CharField(_("navn"), max_length=120)

@@ -12,9 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import StaffMembership
+from epj.models import Employment
 from epj.receipts import apprec_file
 from epj.staff import StaffUser as User
+from epj.staff import employment_of
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
     AppointmentMessage,
@@ -382,7 +383,7 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     reason (the log is shown in the portal). Returns the number of entries written."""
     from epj.access_log import patient_read_log
 
-    membership = StaffMembership.objects.filter(user=user.pk, organisation_id=slot.timebook.organisation_id).first()
+    membership = employment_of(user=user, organisation_id=slot.timebook.organisation_id)
     if membership is None:
         return 0
     nins = set(slot.bookings.filter(status=BookingStatus.ACTIVE).values_list("patient_nin", flat=True))
@@ -397,9 +398,7 @@ def desk_opened_log(*, user: User, slot: Slot) -> int:
     return written
 
 
-def calendar_viewed_log(
-    *, user: User, membership: StaffMembership, patient_nins: Iterable[str], object_ref: str
-) -> int:
+def calendar_viewed_log(*, user: User, membership: Employment, patient_nins: Iterable[str], object_ref: str) -> int:
     """Staff saw the names of patients booked in the calendar: each of them reads it in "who has
     seen my information", one entry per patient however many of their slots were shown, all in one
     insert. Only the calendar's day or week, never a timebook's reason. Returns the entries written."""
@@ -407,7 +406,7 @@ def calendar_viewed_log(
     if not nins:
         return 0
     return access_log_write_many(
-        actor=user,
+        actor=membership.staff,
         organisation=membership.organisation,
         role=membership.role,
         person_nins=nins,

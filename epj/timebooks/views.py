@@ -13,10 +13,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clinics.access import membership_for
 from clinics.models import StaffRole
 from epj.receipts import delivery_shown
 from epj.roles import StaffActionRefused
+from epj.staff import employment_for
 from epj.timebooks import schedule, selectors, services
 from epj.timebooks.access import (
     booking_for_staff,
@@ -40,7 +40,7 @@ from helsenorge.clock import holiday_name, local_today
 @login_required
 @require_http_methods(["GET", "POST"])
 def timebook_list(request, organisation_id):
-    membership = membership_for(user=request.user, organisation_id=organisation_id)
+    membership = employment_for(user=request.user, organisation_id=organisation_id)
     organisation = membership.organisation
     form = TimebookForm(organisation=organisation)
     if request.method == "POST":
@@ -269,7 +269,7 @@ def calendar_week(request, timebook_id):
 @login_required
 @require_GET
 def calendar_day(request, organisation_id):
-    membership = membership_for(user=request.user, organisation_id=organisation_id)
+    membership = employment_for(user=request.user, organisation_id=organisation_id)
     day = _calendar_day(request, "dato")
     if day is None:
         return _bad_date(request, membership.organisation, request.GET.get("dato", ""))

@@ -24,6 +24,7 @@ from epj.desk.services import (
 from epj.models import JournalEntry, PatientRelationship
 from epj.records.services import copy_push, hospital_document_publish, shared_documents_open
 from epj.roles import ROLE_ACTIONS, StaffAction, StaffActionRefused
+from epj.staff import employments
 from messaging.models import Envelope
 from national.models import AccessLogEntry, StaffAuditEntry
 from tests import factories as f
@@ -125,7 +126,7 @@ def run(action, cast, user):
     if action == "patient_list_end":
         nora_at_gp = PatientRelationship.objects.get(patient__nin=cast.nora.person.nin, service=cast.gp_service)
         return patient_list_end(user=user, relationship=nora_at_gp)
-    membership = user.staff_memberships.get()
+    membership = employments(user=user).get()
     if action == "copy_push":
         return copy_push(membership=membership, service=cast.gp_service, patient_nin=cast.nora.person.nin)
     if action == "document_publish":  # the role check comes first; a GP office then may not publish

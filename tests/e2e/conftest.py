@@ -30,7 +30,8 @@ Reuse these in any `tests/e2e/test_*.py` (mark the tests `@pytest.mark.browser`)
 
 Import the helpers with `from tests.e2e.conftest import axe_check, heading, login, screenshot`.
 
-Demo data: call `clinics.demo.seed_all()` inside the test (it needs the `page` fixture's
+Demo data: call `tests.factories.demo_seed_all()` (the demo's register, people and staff, the
+EPJ's staff register included) inside the test (it needs the `page` fixture's
 transactional database) and log in by e-mail as above; or use the `cast` fixture from
 `tests/conftest.py`. The `page` fixtures point the portal at the stand-in the live server runs
 (/testid/), so every login is the real OpenID Connect flow over HTTP.

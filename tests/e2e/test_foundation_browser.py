@@ -10,10 +10,11 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 
-from clinics.demo import DEMO_PASSWORD, OPERATOR, STAFF, seed_all
+from clinics.demo import DEMO_PASSWORD, OPERATOR, STAFF
 from clinics.models import Organisation, StaffRole
 from tests import factories as f
 from tests.e2e.conftest import axe_check, heading, login, login_password, screenshot, submit, totp_code
+from tests.factories import demo_seed_all as seed_all
 
 pytestmark = pytest.mark.browser
 

@@ -18,6 +18,7 @@ from epj.desk.models import Case, DeskMessage
 from epj.models import Delivery
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
+from epj.staff import employment_of
 from epj.timebooks.models import AppointmentMessage
 from epj.timebooks.services import desk_book, desk_cancel
 from helsenorge.clock import local_tz
@@ -119,7 +120,7 @@ def test_a_copy_the_portal_rejects_leaves_the_request_unfulfilled_with_the_reaso
     request = _copy_request(cast)
     nora = cast.nora.person
     real_nin = nora.nin
-    membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
+    membership = employment_of(user=cast.reception, organisation_id=cast.gp_org.pk)
     # The portal no longer knows the number the clinic sends the copy for: it refuses (E53).
     Person.objects.filter(pk=nora.pk).update(nin=stranger_nin())
     in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
@@ -152,7 +153,7 @@ def test_a_copy_the_portal_rejects_leaves_the_request_unfulfilled_with_the_reaso
 def test_a_delivered_copy_fulfils_the_request(gp_record):
     cast = gp_record
     request = _copy_request(cast)
-    membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
+    membership = employment_of(user=cast.reception, organisation_id=cast.gp_org.pk)
     in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
     deliver_all()
     request.refresh_from_db()
@@ -163,7 +164,7 @@ def test_a_delivered_copy_fulfils_the_request(gp_record):
 def test_a_fulfilled_request_whose_copy_arrived_cannot_be_sent_again(client, gp_record):
     cast = gp_record
     request = _copy_request(cast)
-    membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
+    membership = employment_of(user=cast.reception, organisation_id=cast.gp_org.pk)
     in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
     deliver_all()
     login_as(client, cast.reception)
@@ -175,7 +176,7 @@ def test_a_pushed_copy_the_portal_rejects_is_listed_with_its_reason_and_can_be_s
     cast = gp_record
     nora = cast.nora.person
     real_nin = nora.nin
-    membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
+    membership = employment_of(user=cast.reception, organisation_id=cast.gp_org.pk)
     Person.objects.filter(pk=nora.pk).update(nin=stranger_nin())
     in_transaction(copy_push, membership=membership, service=cast.gp_service, patient_nin=real_nin, using=EPJ_DB)
     deliver_all()

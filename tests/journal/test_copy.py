@@ -7,6 +7,7 @@ from clinics.models import Process
 from epj.models import PatientRelationship
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_push, copy_request_fulfil
+from epj.staff import employment_of
 from helsenorge.routers import EPJ_DB
 from journal.models import JournalCopyRequest, JournalDocument
 from journal.services import journal_copy_request
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def membership(user, org):
-    return user.staff_memberships.get(organisation=org)
+    return employment_of(user=user, organisation_id=org.pk)
 
 
 def request_copy(client, cast, **extra):

@@ -22,6 +22,7 @@ from epj.desk.models import Case, DeskMessage
 from epj.models import Delivery
 from epj.records.models import CopyDispatch, CopyRequest
 from epj.records.services import copy_request_fulfil
+from epj.staff import employment_of
 from helsenorge.routers import EPJ_DB
 from journal.services import journal_copy_request
 from messaging.dialogs import services as dialogs
@@ -183,7 +184,7 @@ def test_a_journal_copy_the_portal_cannot_parse_leaves_the_request_unfulfilled(g
     in_transaction(journal_copy_request, service=cast.gp_service, patient=cast.nora.person, written_by=cast.nora.person)
     deliver_all()
     request = CopyRequest.objects.get()
-    membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
+    membership = employment_of(user=cast.reception, organisation_id=cast.gp_org.pk)
     dispatch = in_transaction(copy_request_fulfil, membership=membership, request=request, using=EPJ_DB)
     not_xml(dispatch.msg_id, sender="epj")
     deliver_all()

@@ -28,6 +28,7 @@ from epj.desk.services import absence_set, case_reply
 from epj.models import PatientRelationship
 from epj.records.models import CopyRequest, HospitalDocument, RecordNote
 from epj.records.services import copy_push
+from epj.staff import employments
 from helsenorge.routers import EPJ_DB
 from journal.models import JournalDocument
 from journal.services import journal_copy_request
@@ -220,7 +221,7 @@ def world_build(cast) -> World:
     )
     in_transaction(
         copy_push,
-        membership=cast.kari.staff_memberships.get(),
+        membership=employments(user=cast.kari).get(),
         service=cast.gp_service,
         patient_nin=cast.jonas.person.nin,
         using=EPJ_DB,

@@ -28,6 +28,7 @@ from clinics.models import HealthContact, Organisation, Service, ServiceAbsence,
 from epj.desk.services import clinic_thread_start
 from epj.records.models import CopyRequest
 from epj.records.services import copy_request_fulfil
+from epj.staff import employment_of
 from epj.timebooks.services import desk_book
 from helsenorge.routers import EPJ_DB, NATIONAL_DB, PORTAL_DB
 from journal.models import JournalCopyRequest, JournalDocument
@@ -167,7 +168,7 @@ def test_the_portals_pages_and_worker_read_the_register_apart(client, gp_record,
         response = citizen.post(reverse("journal:copy_request_new"), {"service": cast.gp_service.pk})
     assert response.status_code == 302
     workers_run("the copy request's AppRec")
-    membership = cast.reception.staff_memberships.get(organisation=cast.gp_org)
+    membership = employment_of(user=cast.reception, organisation_id=cast.gp_org.pk)
     in_transaction(copy_request_fulfil, membership=membership, request=CopyRequest.objects.get(), using=EPJ_DB)
     assert workers_run("the copy") >= 1
     assert JournalDocument.objects.get(person=cast.nora.person).request == JournalCopyRequest.objects.get()

@@ -1,18 +1,19 @@
 """Each system's flows run with the other system's store unreachable (PostgreSQL only).
 
 The portal and the EPJ each have a database of their own (helsenorge/routers.py), and the address
-register is in the national services' (with the national registers). The portal's also still holds
-what both use until the split goes further: staff identity — the one user table with allauth's
-login tables, the sessions and the staff memberships (docs/architecture.md, "The EPJ's own store
-... and what is left", item 4). What this test shows:
+register is in the national services' (with the national registers). The EPJ keeps its own staff
+register (`epj.staff`: who works there and in which role). The portal's store still holds what
+both use until the split goes further: the login — the one user table with allauth's login tables
+and the sessions, since one web process serves both systems' pages (docs/architecture.md, "The
+EPJ's own store ... and what is left", item 4). What this test shows:
 
 * the portal's worker runs with the EPJ's database **unreachable** (its EPJ_DATABASE_URL names a
   port nothing listens on), and so do the citizen's pages (this process's `epj` connection
   pointed there while they run);
 * the EPJ's worker and the clinic's pages run as a database role of the EPJ's own on the
-  portal's database, refused every privilege on every table there but staff identity: the
-  portal's own (persons, dialogs, appointments, documents, tools, notices, health contacts, the
-  portal's relay records, its forms' one-time keys) and the operators' admin log, Django's
+  portal's database, refused every privilege on every table there but the login: the portal's
+  own (persons, dialogs, appointments, documents, tools, notices, health contacts, the portal's
+  staff memberships, the portal's relay records, its forms' one-time keys) and the operators' admin log, Django's
   permissions and the identity stand-in's tables (PORTAL_MODELS). What it may still use there is
   listed in SHARED with the reason, and a table no list names fails the test, so a new table is
   classified when it comes.
@@ -61,6 +62,7 @@ PORTAL_MODELS = {
     "accounts.parentalresponsibility",
     "accounts.notificationpreference",
     "clinics.healthcontact",  # the citizen's health contacts; the EPJ keeps its own relationships
+    "clinics.staffmembership",  # the portal's clinic pages' staff; the EPJ keeps its own (epj.staff)
     "messaging.notice",
     "messaging.noticeevent",
     # The relay's records in the portal's store are the portal's; the EPJ keeps its own in its own.
@@ -69,7 +71,7 @@ PORTAL_MODELS = {
     "messaging.transporterrormessage",
     "messaging.relayqueuekick",
     # The operators' admin and Django's permissions: the EPJ's staff have no admin and no
-    # permissions of Django's (their roles are their memberships).
+    # permissions of Django's (their roles are in the EPJ's staff register).
     "admin.logentry",
     "accounts.user_groups",
     "accounts.user_user_permissions",
@@ -88,15 +90,14 @@ PORTAL_MODELS = {
     # The one-time keys of the citizen's forms (the EPJ's forms carry none).
     "submissions.submissionkey",
 }
-# What the EPJ still uses in the portal's store, and why: staff identity (item 4 of
-# docs/architecture.md's "what is left"). The address register is in the national store. The
-# EPJ's pages and worker read the user table, the sessions and the staff memberships; allauth's
-# tables are read by the login both systems' staff pass through (this test signs in with
-# `force_login`, so only the first three are exercised here).
+# What the EPJ still uses in the portal's store, and why: the login (item 4 of
+# docs/architecture.md's "what is left"). The address register is in the national store and the
+# staff register in the EPJ's. The EPJ's pages read the user table and the sessions (the web
+# process's login); allauth's tables are read by the login both systems' staff pass through
+# (this test signs in with `force_login`, so only the first two are exercised here).
 SHARED = {
     "accounts.user": "logins: citizens and staff in one user table (the EPJ's staff get their own next)",
     "sessions.session": "one web process serves both systems' pages",
-    "clinics.staffmembership": "staff memberships and roles",
     "account.emailaddress": "the login (allauth)",
     "account.emailconfirmation": "the login (allauth)",
     "mfa.authenticator": "the login: staff TOTP (allauth)",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from appointments.calendar import FreeSlot
 from appointments.services import appointment_reserve
+from epj.staff import employments
 from epj.timebooks.messages import free_slots_reply
 from epj.timebooks.models import AppointmentType, ResourceKind, Slot, Timebook, TimebookKind
 from helsenorge.routers import PORTAL_DB
@@ -35,7 +36,7 @@ def make_timebooks(cast):
         organisation=cast.gp_org,
         service=cast.gp_service,
         kind=TimebookKind.TREATER,
-        clinician=cast.kari.staff_memberships.get(),
+        clinician=employments(user=cast.kari).get(),
         name="Kari Lege",
         location="Bakkehuset, 2. etg.",
         video_base_url="https://video.example.no/rom/",

@@ -4,13 +4,14 @@ from appointments.tasks import appointment_reminders
 from clinics.demo import seed_all
 from epj.timebooks.demo import seed_timebooks
 from epj.timebooks.models import Booking, ResourceKind, Slot, Timebook, TimebookKind
-from ops.population import seed_population
+from ops.population import seed_epj_staff, seed_population
 from tests.timebooks.helpers import deliver_all
 
 
 def test_demo_timebooks_are_idempotent_and_pushed(db):
     seed_all()
     seed_population()  # as seed_demo does: the EPJ finds the demo's patients in the population register
+    seed_epj_staff()  # and its clinicians in its own staff register
     first = seed_timebooks()
     assert first["timebooks"] == 8 and first["slots"] > 300
     kinds = set(Timebook.objects.values_list("kind", "resource_kind"))

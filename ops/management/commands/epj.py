@@ -1,8 +1,9 @@
-"""`manage.py epj status` and `manage.py epj reset`: the simulated EPJ as a system of its own.
+"""`manage.py epj status`, `epj staff` and `epj reset`: the simulated EPJ as a system of its own.
 
-`status` prints what the EPJ's store holds. `reset` empties it (epj/maintenance.py) while the
+`status` prints what the EPJ's store holds. `staff` brings the EPJ's staff register up to date
+with the portal's staff memberships (who works where, in which role; idempotent). `reset` empties it (epj/maintenance.py) while the
 portal keeps running; `--seed` then fills it as `seed_demo` does for the EPJ (its patient
-registers from the health contacts, the desk's demo medications, timebooks and record notes).
+staff register from the portal's staff memberships, its patient registers from the health contacts, the desk's demo medications, timebooks and record notes).
 Stopping and starting the EPJ is stopping and starting its worker (`worker-epj` in the Procfile
 and docker-compose.yml); messages for it wait on its queues meanwhile.
 """
@@ -13,10 +14,10 @@ from epj.desk.demo import seed_desk_demo
 from epj.maintenance import epj_contents, epj_reset
 from epj.records.demo import seed_records
 from epj.timebooks.demo import seed_timebooks
-from ops.population import seed_epj_patients
+from ops.population import seed_epj_patients, seed_epj_staff
 
 # The EPJ's part of seed_demo, in seed_demo's order (ops/management/commands/seed_demo.py).
-EPJ_SEEDERS = (seed_epj_patients, seed_desk_demo, seed_timebooks, seed_records)
+EPJ_SEEDERS = (seed_epj_staff, seed_epj_patients, seed_desk_demo, seed_timebooks, seed_records)
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("status", help="rows in each of the EPJ's tables and EPJ-owned relay records")
+        sub.add_parser("staff", help="employ the portal's clinic staff in the EPJ in the same roles (idempotent)")
         reset = sub.add_parser("reset", help="empty the EPJ's store (its tables and its relay records)")
         reset.add_argument("--yes", action="store_true", help="really empty it (without: show what would go)")
         reset.add_argument("--seed", action="store_true", help="then seed the EPJ's demo data again")
@@ -32,6 +34,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, action: str, **options: object) -> None:
         if action == "status":
             self._table(epj_contents())
+            return
+        if action == "staff":
+            self.stdout.write(f"The EPJ's staff register holds {seed_epj_staff()} employments from the portal's staff.")
             return
         if not options["yes"]:
             self._table(epj_contents())

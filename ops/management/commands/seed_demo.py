@@ -6,14 +6,15 @@ from clinics.demo import DEMO_PASSWORD, demo_logins, seed_all
 from epj.desk.demo import seed_desk_demo
 from epj.records.demo import seed_records
 from epj.timebooks.demo import seed_timebooks
-from ops.population import seed_epj_patients, seed_population
+from ops.population import seed_epj_patients, seed_epj_staff, seed_population
 from tools.demo import seed_tools
 
 # Each app seeds its own side; in this order, because later seeders use what earlier ones wrote
-# (the register first, the population register from its persons, then the EPJ's patients, desk and timebooks, then what builds on them).
+# (the register first, the population register from its persons, then the EPJ's staff, patients, desk and timebooks, then what builds on them).
 SEEDERS = (
     seed_all,
     seed_population,
+    seed_epj_staff,
     seed_epj_patients,
     seed_desk_demo,
     seed_timebooks,

@@ -1,0 +1,115 @@
+"""The EPJ's own staff register (epj.staff): who works in the EPJ and in which role, in its store.
+
+The EPJ's access checks read it and nothing of the portal's staff memberships; the operators
+fill it from those memberships (`manage.py epj staff`, idempotent), and an installation made
+before it gets it from them by migration, with the memberships' ids, so its clinicians'
+timebooks keep naming the same people.
+"""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import get_resolver, reverse
+
+from accounts.nin import nin_generate
+from clinics.models import StaffMembership, StaffRole
+from epj.models import Employment, StaffMember
+from epj.staff import employment_of
+from epj.timebooks.models import Timebook
+from helsenorge.routers import EPJ_DB
+from tests.conftest import login_as
+from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
+
+
+def _register() -> set[tuple]:
+    return {
+        (e.staff.login_id, e.staff.pid, e.organisation_id, e.role, e.service_id)
+        for e in Employment.objects.select_related("staff")
+    }
+
+
+def _memberships() -> set[tuple]:
+    return {
+        (m.user_id, m.user.nin, m.organisation_id, m.role, m.service_id)
+        for m in StaffMembership.objects.select_related("user")
+    }
+
+
+@pytest.mark.django_db
+def test_the_epj_answers_its_staff_from_its_own_register_which_operators_fill(cast, client):
+    cases = reverse("desk:cases", args=[cast.gp_org.pk])
+    login_as(client, cast.kari)
+    assert client.get(cases).status_code == 200
+    # Gone from the EPJ's register, Kari is no one to the EPJ, whatever the portal's memberships say.
+    StaffMember.objects.all().delete()
+    assert StaffMembership.objects.filter(user=cast.kari).exists()
+    assert employment_of(user=cast.kari, organisation_id=cast.gp_org.pk) is None
+    assert client.get(cases).status_code == 404
+
+    out = StringIO()
+    call_command("epj", "staff", stdout=out)
+    assert f"holds {StaffMembership.objects.count()} employments" in out.getvalue()
+    assert _register() == _memberships()
+    assert client.get(cases).status_code == 200
+    # Again: nothing doubled; a changed role in the portal's list follows.
+    StaffMembership.objects.filter(user=cast.kari).update(role=StaffRole.RECEPTION)
+    call_command("epj", "staff", stdout=StringIO())
+    assert _register() == _memberships() and Employment.objects.count() == StaffMembership.objects.count()
+    assert employment_of(user=cast.kari, organisation_id=cast.gp_org.pk).role == StaffRole.RECEPTION
+
+
+BEFORE = [("epj", "0001_initial"), ("epj_timebooks", "0001_initial")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_older_installation_gets_its_staff_register_from_the_portals_memberships():
+    epj = connections[EPJ_DB]
+    executor = MigrationExecutor(epj)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    try:
+        org = OrganisationFactory()
+        service = ServiceFactory(organisation=org)
+        user = UserFactory(
+            first_name="Kari", last_name="Lege", nin=nin_generate(datetime.date(1970, 3, 1), female=True, serial=7)
+        )
+        membership = StaffMembership.objects.create(
+            id=57, user=user, organisation=org, role=StaffRole.CLINICIAN, service=service, hpr_number="1234567"
+        )
+        OldTimebook = old.get_model("epj_timebooks", "Timebook")
+        OldTimebook.objects.using(EPJ_DB).create(
+            organisation_id=org.pk, service_id=service.pk, kind="clinician", clinician_id=membership.pk, name="Kari"
+        )
+
+        MigrationExecutor(epj).migrate(MigrationExecutor(epj).loader.graph.leaf_nodes())
+
+        employment = Employment.objects.select_related("staff").get()
+        assert (employment.pk, employment.role, employment.service_id) == (57, StaffRole.CLINICIAN, service.pk)
+        staff = employment.staff
+        assert (staff.login_id, staff.pid, staff.hpr_number, staff.name) == (user.pk, user.nin, "1234567", "Kari Lege")
+        assert Timebook.objects.get().clinician == employment  # the same person, now by a real key
+        # New employments follow the copied ones.
+        other = StaffMember.objects.create(login=UserFactory(), name="Ny")
+        assert Employment.objects.create(staff=other, organisation=org, role=StaffRole.RECEPTION).pk > 57
+    finally:
+        MigrationExecutor(epj).migrate(MigrationExecutor(epj).loader.graph.leaf_nodes())
+
+
+EPJ_NAMESPACES = {"desk", "records", "epj_timebooks"}
+
+
+def test_the_epj_path_prefixes_name_the_epj_pages_and_only_them():
+    """The portal's frame tells the EPJ's pages by their path (settings.HN_EPJ_PATH_PREFIXES)."""
+    prefixes = settings.HN_EPJ_PATH_PREFIXES
+    for pattern in get_resolver().url_patterns:
+        path = f"/{pattern.pattern}"
+        if getattr(pattern, "namespace", None) in EPJ_NAMESPACES:
+            assert path.startswith(prefixes), path
+        else:
+            assert not path.startswith(prefixes), f"{path} is the portal's but looks like the EPJ's"
+    assert reverse("desk:home").startswith(prefixes)
