@@ -8,12 +8,23 @@ population register (`national.selectors`), which are national data.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import StaffRole, StaffRoleHolder
 from helsenorge.routers import key_across_stores, one_across_stores
+from national.nin import nin_parse
+
+
+def validate_pid(value: str) -> None:
+    """A HelseID identity: a valid national identity number (synthetic ones where allowed)."""
+    nin_parse(value, allow_synthetic=settings.HN_ALLOW_SYNTHETIC_NIN)
+
+
+validate_hpr_number = RegexValidator(r"^[0-9]{1,9}$", _("HPR-nummeret er opptil 9 siffer."))
 
 
 class StaffMember(models.Model):
@@ -26,8 +37,10 @@ class StaffMember(models.Model):
     `str()` are what that service asks of an actor.
     """
 
-    pid = models.CharField(_("fødselsnummer (HelseID)"), max_length=11, blank=True, default="")
-    hpr_number = models.CharField(_("HPR-nummer"), max_length=9, blank=True)
+    pid = models.CharField(
+        _("fødselsnummer (HelseID)"), max_length=11, blank=True, default="", validators=[validate_pid]
+    )
+    hpr_number = models.CharField(_("HPR-nummer"), max_length=9, blank=True, validators=[validate_hpr_number])
     name = models.CharField(_("navn"), max_length=200, blank=True)
     email = models.EmailField(_("e-post"), blank=True)
     login = one_across_stores(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("pålogging"))
@@ -73,10 +86,9 @@ class Employment(StaffRoleHolder, models.Model):
     def __str__(self):
         return f"{self.staff} – {self.organisation} ({self.get_role_display()})"
 
-    @property
-    def user_id(self) -> int:
-        """The staff member's login (what the EPJ's rows name as assignee, author, recorder)."""
-        return self.staff.login_id
+    def clean(self):
+        if None not in (self.service_id, self.organisation_id) and self.service.organisation_id != self.organisation_id:
+            raise ValidationError({"service": _("Tjenesten hører til en annen virksomhet.")})
 
     @property
     def hpr_number(self) -> str:

@@ -32,6 +32,15 @@ def _login_id(user: Login | None) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
+def staff_id(user: Login | None) -> int | None:
+    """The id of the EPJ's staff record of the signed-in login (what the EPJ's rows name as
+    assignee, sender, recorder), or None."""
+    login_id = _login_id(user)
+    if login_id is None:
+        return None
+    return StaffMember.objects.filter(login_id=login_id).values_list("pk", flat=True).first()
+
+
 def employments(*, user: Login | None) -> QuerySet[Employment]:
     """The signed-in staff member's employments (none for anyone else), with the staff record."""
     return Employment.objects.select_related("staff").filter(staff__login_id=_login_id(user))

@@ -39,7 +39,7 @@ class CaseFilterForm(forms.Form):
             ("", _("Alle")),
             ("me", _("Mine")),
             ("none", _("Ikke tildelt")),
-        ] + [(str(m.user_id), str(m.staff)) for m in colleagues]
+        ] + [(str(m.staff_id), str(m.staff)) for m in colleagues]
 
 
 class DeskReplyForm(forms.Form):
@@ -74,7 +74,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, colleagues=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [("", _("Ingen (felles kø)"))] + [
-            (str(m.user_id), f"{m.staff} ({m.get_role_display()})") for m in colleagues
+            (str(m.staff_id), f"{m.staff} ({m.get_role_display()})") for m in colleagues
         ]
 
 

@@ -4,7 +4,6 @@ Patients are identified by fødselsnummer, the way the EPJ receives them in MsgH
 never looks into the portal's tables.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +36,9 @@ class Case(models.Model):
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11, db_index=True)
     patient_name = models.CharField(_("pasient"), max_length=200)
     state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.NEW)
-    assignee = key_across_stores(
-        settings.AUTH_USER_MODEL,
+    assignee = models.ForeignKey(
+        "epj.StaffMember",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="desk_cases",
@@ -116,8 +116,9 @@ class DeskMessage(DeliveryTracked):
     on_behalf_name = models.CharField(_("skrevet på vegne av pasienten av"), max_length=200, blank=True)
     on_behalf_relation = models.CharField(_("relasjon"), max_length=10, blank=True)
     outcome = models.CharField(_("utfall"), max_length=10, choices=Outcome.choices, blank=True)
-    sent_by = key_across_stores(
-        settings.AUTH_USER_MODEL,
+    sent_by = models.ForeignKey(
+        "epj.StaffMember",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -198,7 +199,7 @@ class Charge(models.Model):
         _("godtatt egenandel"), max_digits=8, decimal_places=2, null=True, blank=True
     )
     state = models.CharField(_("status"), max_length=10, choices=State.choices)
-    recorded_by = key_across_stores(settings.AUTH_USER_MODEL, null=True, related_name="+")
+    recorded_by = models.ForeignKey("epj.StaffMember", on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
 
     class Meta:
@@ -253,7 +254,7 @@ class AbsenceNotice(models.Model):
     substitute = models.CharField(_("vikar"), max_length=200)
     starts = models.DateField(_("fra"))
     ends = models.DateField(_("til"))
-    created_by = key_across_stores(settings.AUTH_USER_MODEL, null=True, related_name="+")
+    created_by = models.ForeignKey("epj.StaffMember", on_delete=models.PROTECT, null=True, related_name="+")
     cancelled = models.BooleanField(_("avlyst"), default=False)
 
     class Meta:

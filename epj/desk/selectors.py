@@ -10,7 +10,7 @@ from clinics.models import Organisation, Service
 from epj.desk.models import AbsenceNotice, Case, DeskMessage
 from epj.models import Delivery, EpjPatient, PatientRelationship
 from epj.staff import StaffUser as User
-from epj.staff import organisation_ids_for_staff
+from epj.staff import organisation_ids_for_staff, staff_id
 
 AGE_FILTERS = {"1": 1, "3": 3, "7": 7}
 OPEN_STATES = (Case.State.NEW, Case.State.CLAIMED)
@@ -55,7 +55,7 @@ def desk_cases(
     elif age in AGE_FILTERS:
         cases = cases.filter(waiting_since__lte=now - datetime.timedelta(days=AGE_FILTERS[age]))
     if assignee == "me":
-        cases = cases.filter(assignee=user.pk)
+        cases = cases.filter(assignee_id=staff_id(user))
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
     elif assignee.isdigit():

@@ -34,7 +34,7 @@ from epj.roles import (
 )
 from epj.selectors import epj_patient_known, epj_treats
 from epj.staff import StaffUser as User
-from epj.staff import employment_of
+from epj.staff import employment_of, staff_id
 from helsenorge.clock import local_today, working_days_after
 from helsenorge.routers import EPJ_DB
 from messaging.codec import (
@@ -283,7 +283,7 @@ def _charge_record(*, case: Case, user: User) -> Charge | None:
         tariff_copayment=tariff.copayment,
         accepted_copayment=case.accepted_copayment,
         state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
-        recorded_by_id=user.pk,
+        recorded_by_id=staff_id(user),
     )
 
 
@@ -342,7 +342,7 @@ def _send(
         text=text,
         author_name=author.name,
         outcome=outcome,
-        sent_by_id=user.pk,
+        sent_by_id=staff_id(user),
         delivery=Delivery.SENT,
     )
     for attachment in message.attachments:
@@ -483,7 +483,7 @@ def case_reply(
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None
     if case.assignee_id is None:
-        case.assignee_id = user.pk
+        case.assignee_id = staff_id(user)
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
     audit_write(
         actor=user,
@@ -533,7 +533,9 @@ def case_claim(*, case: Case, user: User) -> Case:
     staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
     # A conditional update: the database checks the state on the latest row version.
     updated = (
-        Case.objects.filter(pk=case.pk).exclude(state=Case.State.CLOSED).update(assignee=user, state=Case.State.CLAIMED)
+        Case.objects.filter(pk=case.pk)
+        .exclude(state=Case.State.CLOSED)
+        .update(assignee_id=staff_id(user), state=Case.State.CLAIMED)
     )
     if not updated:
         raise ValidationError(_("Saken er avsluttet."))
@@ -562,7 +564,7 @@ def case_assign(*, case: Case, assignee_id: int | None, user: User | None = None
         raise ValidationError(_("Saken er avsluttet."))
     if (
         assignee_id is not None
-        and not Employment.objects.filter(staff__login_id=assignee_id, organisation=case.organisation).exists()
+        and not Employment.objects.filter(staff_id=assignee_id, organisation=case.organisation).exists()
     ):
         raise ValidationError(_("Den valgte personen arbeider ikke i denne virksomheten."))
     if case.waiting_since:
@@ -634,7 +636,7 @@ def clinic_thread_start(
         patient_nin=patient_nin,
         patient_name=resident.full_name,
         state=Case.State.ANSWERED,
-        assignee_id=user.pk,
+        assignee_id=staff_id(user),
     )
     _send(
         case=case,
@@ -724,7 +726,7 @@ def absence_set(
         substitute=substitute.strip(),
         starts=starts,
         ends=ends,
-        created_by_id=user.pk,
+        created_by_id=staff_id(user),
     )
     # Citizens see the notice before they write: the portal reads it from the register, never
     # from the EPJ, so the EPJ publishes it there as a clinic's record system would. The register

@@ -145,6 +145,7 @@ def case_detail(request, case_id):
         {
             "case": case,
             "form": form,
+            "my_staff_id": membership.staff_id if membership else None,
             "overdue": is_overdue(case),
             "assign_form": AssignForm(initial={"assignee": case.assignee_id or ""}, colleagues=team),
             "desk_messages": [
@@ -185,7 +186,7 @@ def case_claim_view(request, case_id):
 def case_assign_view(request, case_id):
     def assign(case):
         value = request.POST.get("assignee", "")
-        # ASCII digits of a size a user id can have: int() refuses "²" and 4 300-digit numbers.
+        # ASCII digits of a size a staff record id can have: int() refuses "²" and 4 300-digit numbers.
         if value and not (value.isascii() and value.isdigit() and len(value) <= 18):
             raise ValidationError(_("Velg en person fra listen."))
         case_assign(case=case, assignee_id=int(value) if value else None, user=request.user)

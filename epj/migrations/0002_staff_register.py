@@ -9,9 +9,12 @@ staff record), so those timebooks name the same person after the key becomes a r
 portal's models change later.
 """
 
+import django.core.validators
 import django.db.models.deletion
 from django.conf import settings
 from django.db import connections, migrations, models, router
+
+import epj.models
 
 PORTAL = "default"
 MEMBERSHIPS = (
@@ -69,9 +72,25 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 (
                     "pid",
-                    models.CharField(blank=True, default="", max_length=11, verbose_name="fødselsnummer (HelseID)"),
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        max_length=11,
+                        validators=[epj.models.validate_pid],
+                        verbose_name="fødselsnummer (HelseID)",
+                    ),
                 ),
-                ("hpr_number", models.CharField(blank=True, max_length=9, verbose_name="HPR-nummer")),
+                (
+                    "hpr_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        validators=[
+                            django.core.validators.RegexValidator("^[0-9]{1,9}$", "HPR-nummeret er opptil 9 siffer.")
+                        ],
+                        verbose_name="HPR-nummer",
+                    ),
+                ),
                 ("name", models.CharField(blank=True, max_length=200, verbose_name="navn")),
                 ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-post")),
                 (

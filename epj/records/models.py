@@ -11,7 +11,6 @@ portal table (DESIGN §2).
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -114,8 +113,9 @@ class CopyDispatch(DeliveryTracked):
     )
     patient_nin = models.CharField(_("fødselsnummer"), max_length=11)
     patient_name = models.CharField(_("pasient"), max_length=200)
-    sent_by = key_across_stores(
-        settings.AUTH_USER_MODEL,
+    sent_by = models.ForeignKey(
+        "epj.StaffMember",
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("sendt av"),
     )

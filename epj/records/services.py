@@ -113,7 +113,7 @@ def _copy_send(
         request=request,
         patient_nin=patient_nin,
         patient_name=patient_name,
-        sent_by_id=membership.user_id,
+        sent_by_id=membership.staff_id,
         msg_id=message.msg_id,
         size=len(pdf),
         delivery=Delivery.SENT,

@@ -7,7 +7,6 @@ id; nothing here relies on reading first and writing later.
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.dates import WEEKDAYS
@@ -248,8 +247,9 @@ class Booking(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.ACTIVE)
     sequence = models.PositiveIntegerField(_("versjon"), default=1)
     video_url = models.URLField(_("videolenke"), blank=True)
-    booked_by = key_across_stores(
-        settings.AUTH_USER_MODEL,
+    booked_by = models.ForeignKey(
+        "epj.StaffMember",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

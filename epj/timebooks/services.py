@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from epj.models import Employment
 from epj.receipts import apprec_file
 from epj.staff import StaffUser as User
-from epj.staff import employment_of
+from epj.staff import employment_of, staff_id
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
     AppointmentMessage,
@@ -231,7 +231,7 @@ def slot_book(
                 patient_name=patient_name,
                 request_id=request_id,
                 source=source,
-                booked_by_id=booked_by.pk if booked_by is not None else None,
+                booked_by_id=staff_id(booked_by),
                 video_url=_video_url(slot),
             )
     except IntegrityError:

@@ -14,6 +14,7 @@ from django.db import connections, transaction
 from accounts.representation import RELATION_SELF, Subject
 from epj.desk.models import Case
 from epj.desk.services import case_assign, case_claim, case_close, case_reply
+from epj.staff import staff_id
 from helsenorge.routers import EPJ_DB
 from messaging.dialogs import services
 from messaging.dialogs.models import Kind, ServiceArea
@@ -55,7 +56,7 @@ def test_assign_waiting_on_an_uncommitted_close_sees_it_and_refuses(clinic_data)
     def assign():
         try:
             closed_not_committed.wait(10)
-            case_assign(case=stale, assignee_id=cast.kari.pk, user=cast.kari)
+            case_assign(case=stale, assignee_id=staff_id(cast.kari), user=cast.kari)
             outcome["assign"] = "done"
         except ValidationError as exc:
             outcome["assign"] = exc
@@ -80,7 +81,7 @@ def test_close_racing_assign_claim_and_reply_always_ends_closed(clinic_data, rou
         case = _new_case(cast, f"Kappløp {n}")
         actions = [
             lambda c=case: case_close(case=c, user=cast.kari),
-            lambda c=case: case_assign(case=c, assignee_id=cast.kari.pk, user=cast.kari),
+            lambda c=case: case_assign(case=c, assignee_id=staff_id(cast.kari), user=cast.kari),
             lambda c=case: case_claim(case=c, user=cast.kari),
             lambda c=case: case_reply(case=c, user=cast.kari, text="Svar"),
         ]

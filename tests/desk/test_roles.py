@@ -24,7 +24,7 @@ from epj.desk.services import (
 from epj.models import JournalEntry, PatientRelationship
 from epj.records.services import copy_push, hospital_document_publish, shared_documents_open
 from epj.roles import ROLE_ACTIONS, StaffAction, StaffActionRefused
-from epj.staff import employments
+from epj.staff import employments, staff_id
 from messaging.models import Envelope
 from national.models import AccessLogEntry, StaffAuditEntry
 from tests import factories as f
@@ -99,7 +99,7 @@ def run(action, cast, user):
     if action == "claim":
         return case_claim(case=case_of(CaseKind.EKONSULTASJON), user=user)
     if action == "assign":
-        return case_assign(case=case_of(CaseKind.EKONSULTASJON), assignee_id=cast.kari.pk, user=user)
+        return case_assign(case=case_of(CaseKind.EKONSULTASJON), assignee_id=staff_id(cast.kari), user=user)
     if action == "charge_paid":
         return charge_mark_paid(case=case_of(CaseKind.EKONSULTASJON), user=user)
     if action == "thread_start":
@@ -211,7 +211,7 @@ def test_reception_answers_ekontakt(client, desk):
     case = case_of(CaseKind.EKONTAKT)
     response = login_as(client, cast.reception).post(reverse("desk:case", args=[case.pk]), {"text": "Ring oss."})
     assert response.status_code == 302
-    assert DeskMessage.objects.filter(case=case, sent_by=cast.reception).count() == 1
+    assert DeskMessage.objects.filter(case=case, sent_by__login=cast.reception).count() == 1
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from clinics.models import ServiceKind
 from epj.desk.models import AbsenceNotice, Case, Charge, DeskAttachment, DeskMessage
 from epj.desk.services import absence_set, case_reply
+from epj.staff import staff_id
 from messaging.dialogs.models import DialogMessage, Thread
 from messaging.models import Envelope
 from tests.conftest import login_as
@@ -89,7 +90,9 @@ def test_claim(client, clinic_data, sent, who):
 
     def ok(response):
         case.refresh_from_db()
-        assert response.status_code == 302 and case.assignee == clinic_data.kari and case.state == Case.State.CLAIMED
+        assert (
+            response.status_code == 302 and case.assignee.login == clinic_data.kari and case.state == Case.State.CLAIMED
+        )
 
     check(response, who, before, ok)
 
@@ -99,12 +102,12 @@ def test_assign(client, clinic_data, sent, who):
     _thread, case = sent
     before = snapshot()
     response = as_persona(client, clinic_data, who).post(
-        reverse("desk:assign", args=[case.pk]), {"assignee": clinic_data.reception.pk}
+        reverse("desk:assign", args=[case.pk]), {"assignee": staff_id(clinic_data.reception)}
     )
 
     def ok(response):
         case.refresh_from_db()
-        assert response.status_code == 302 and case.assignee == clinic_data.reception
+        assert response.status_code == 302 and case.assignee.login == clinic_data.reception
 
     check(response, who, before, ok)
 
@@ -113,7 +116,7 @@ def test_assign_to_staff_of_another_organisation_is_refused(client, clinic_data,
     _thread, case = sent
     login_as(client, clinic_data.kari)
     before = snapshot()
-    client.post(reverse("desk:assign", args=[case.pk]), {"assignee": clinic_data.ola.pk})
+    client.post(reverse("desk:assign", args=[case.pk]), {"assignee": staff_id(clinic_data.ola)})
     assert snapshot() == before
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentType
 from epj.desk.models import AbsenceNotice, Case, CaseKind
 from epj.models import PatientRelationship
+from epj.staff import staff_id
 from messaging.dialogs.models import Kind, Thread
 from national.models import AccessLogEntry
 from national.services import access_log_write
@@ -98,7 +99,7 @@ def _world(cast):
             subject=LONG_SUBJECT if i == 0 else "Resept",
             patient_nin=cast.nora.person.nin,
             patient_name=cast.nora.person.full_name,
-            assignee=cast.kari if i else None,
+            assignee_id=staff_id(cast.kari) if i else None,
             waiting_since=now,
             due_at=now + datetime.timedelta(days=i - 1),
         )

@@ -18,11 +18,12 @@ from django.urls import get_resolver, reverse
 
 from accounts.nin import nin_generate
 from clinics.models import StaffMembership, StaffRole
+from epj.desk.models import AbsenceNotice
 from epj.models import Employment, StaffMember
 from epj.staff import employment_of
 from epj.timebooks.models import Timebook
 from helsenorge.routers import EPJ_DB
-from tests.conftest import login_as
+from tests.conftest import TOTP_SECRET, login_as
 from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
 
 
@@ -45,8 +46,8 @@ def test_the_epj_answers_its_staff_from_its_own_register_which_operators_fill(ca
     cases = reverse("desk:cases", args=[cast.gp_org.pk])
     login_as(client, cast.kari)
     assert client.get(cases).status_code == 200
-    # Gone from the EPJ's register, Kari is no one to the EPJ, whatever the portal's memberships say.
-    StaffMember.objects.all().delete()
+    # No longer employed in the EPJ, Kari is no one to it, whatever the portal's memberships say.
+    Employment.objects.all().delete()
     assert StaffMembership.objects.filter(user=cast.kari).exists()
     assert employment_of(user=cast.kari, organisation_id=cast.gp_org.pk) is None
     assert client.get(cases).status_code == 404
@@ -63,7 +64,7 @@ def test_the_epj_answers_its_staff_from_its_own_register_which_operators_fill(ca
     assert employment_of(user=cast.kari, organisation_id=cast.gp_org.pk).role == StaffRole.RECEPTION
 
 
-BEFORE = [("epj", "0001_initial"), ("epj_timebooks", "0001_initial")]
+BEFORE = [("epj", "0001_initial"), ("epj_timebooks", "0001_initial"), ("epj_desk", "0001_initial")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,6 +86,19 @@ def test_an_older_installation_gets_its_staff_register_from_the_portals_membersh
         OldTimebook.objects.using(EPJ_DB).create(
             organisation_id=org.pk, service_id=service.pk, kind="clinician", clinician_id=membership.pk, name="Kari"
         )
+        # The desk's rows named the login; one login the portal has no membership for.
+        stranger = UserFactory()
+        OldNotice = old.get_model("epj_desk", "AbsenceNotice")
+        today = datetime.date(2026, 12, 5)
+        for who in (user, stranger, user):
+            OldNotice.objects.using(EPJ_DB).create(
+                service_id=service.pk,
+                text="Ferie",
+                substitute="Dr. Vik",
+                starts=today,
+                ends=today,
+                created_by_id=who.pk,
+            )
 
         MigrationExecutor(epj).migrate(MigrationExecutor(epj).loader.graph.leaf_nodes())
 
@@ -93,6 +107,10 @@ def test_an_older_installation_gets_its_staff_register_from_the_portals_membersh
         staff = employment.staff
         assert (staff.login_id, staff.pid, staff.hpr_number, staff.name) == (user.pk, user.nin, "1234567", "Kari Lege")
         assert Timebook.objects.get().clinician == employment  # the same person, now by a real key
+        # The desk's rows name staff records now: the same people.
+        notices = AbsenceNotice.objects.select_related("created_by").order_by("pk")
+        assert [n.created_by.login_id for n in notices] == [user.pk, stranger.pk, user.pk]
+        assert notices[0].created_by == staff and notices[1].created_by.name == ""
         # New employments follow the copied ones.
         other = StaffMember.objects.create(login=UserFactory(), name="Ny")
         assert Employment.objects.create(staff=other, organisation=org, role=StaffRole.RECEPTION).pk > 57
@@ -113,3 +131,45 @@ def test_the_epj_path_prefixes_name_the_epj_pages_and_only_them():
         else:
             assert not path.startswith(prefixes), f"{path} is the portal's but looks like the EPJ's"
     assert reverse("desk:home").startswith(prefixes)
+
+
+def _employment_form(staff: StaffMember, **employment) -> dict:
+    """The operator's change form for a staff record with one new employment."""
+    return {
+        "name": staff.name,
+        "email": staff.email,
+        "pid": staff.pid,
+        "hpr_number": staff.hpr_number,
+        "login": staff.login_id,
+        "employments-TOTAL_FORMS": "1",
+        "employments-INITIAL_FORMS": "0",
+        "employments-MIN_NUM_FORMS": "0",
+        "employments-MAX_NUM_FORMS": "1000",
+        **{f"employments-0-{name}": value for name, value in employment.items()},
+    }
+
+
+@pytest.mark.django_db
+def test_operators_keep_the_register_in_the_admin_and_bad_entries_are_refused(client, cast):
+    operator = login_as(client, UserFactory(is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET))
+    staff = StaffMember.objects.get(login=cast.ola)  # a clinician elsewhere
+    change = reverse("admin:epj_staffmember_change", args=[staff.pk])
+    before = set(Employment.objects.values_list("pk", "staff_id", "organisation_id", "role", "service_id"))
+
+    # A service of another organisation, an identity number that is none, an HPR number with letters.
+    response = operator.post(
+        change,
+        _employment_form(staff, organisation=cast.gp_org.pk, role=StaffRole.CLINICIAN, service=cast.other_service.pk),
+    )
+    assert response.status_code == 200 and "Tjenesten hører til en annen virksomhet." in response.content.decode()
+    bad = {**_employment_form(staff), "pid": "12345678901", "hpr_number": "12ab"}
+    page = operator.post(change, bad).content.decode()
+    assert "Kontrollsifrene i fødselsnummeret stemmer ikke." in page and "HPR-nummeret er opptil 9 siffer." in page
+    assert set(Employment.objects.values_list("pk", "staff_id", "organisation_id", "role", "service_id")) == before
+
+    # A good one: Ola now also works at Kari's office, at the desk.
+    response = operator.post(change, _employment_form(staff, organisation=cast.gp_org.pk, role=StaffRole.RECEPTION))
+    assert response.status_code == 302
+    assert employment_of(user=cast.ola, organisation_id=cast.gp_org.pk).role == StaffRole.RECEPTION
+    # A staff record is never deleted (the EPJ's rows name it); an employment can end.
+    assert operator.get(reverse("admin:epj_staffmember_delete", args=[staff.pk])).status_code == 403

@@ -18,6 +18,7 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentStatus
 from epj.desk.models import Case, CaseKind
 from epj.models import EpjPatient
+from epj.staff import staff_id
 from journal.models import JournalDocument
 from messaging.dialogs.models import DialogMessage, Kind, Thread
 from tests import factories as f
@@ -83,7 +84,7 @@ def grow_cases(cast, start, stop):
             subject=_marker(i),
             patient_nin=cast.nora.person.nin,
             patient_name="Nora Nordmann",
-            assignee=cast.kari if i % 2 else None,
+            assignee_id=staff_id(cast.kari) if i % 2 else None,
             waiting_since=now,
             due_at=now + datetime.timedelta(days=i - 3),
         )

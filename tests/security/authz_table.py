@@ -516,6 +516,7 @@ ADMIN_MODELS = {  # model admin prefix -> "rw"; "ro" where the admin forbids add
     "appointments_dropinroom": "rw",
     "tools_tool": "ro",
     "dialogs_powerofattorney": "rw",
+    "epj_staffmember": "nodelete",
     "epj_desk_frikort": "rw",
     "epj_desk_absencenotice": "rw",
     "epj_desk_case": "ro",

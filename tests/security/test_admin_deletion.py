@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from epj.desk.models import AbsenceNotice
+from epj.staff import staff_id
 from tests import factories as f
 from tests.conftest import TOTP_SECRET, login_as
 
@@ -24,7 +25,7 @@ def _notice(cast, service=None) -> AbsenceNotice:
         substitute="Dr. Vikar",
         starts=today,
         ends=today,
-        created_by=cast.kari,
+        created_by_id=staff_id(cast.kari),
     )
 
 
@@ -53,8 +54,8 @@ def test_a_staff_login_is_deactivated_not_deleted(client, cast):
     operator.post(changelist, {"action": "delete_selected", "_selected_action": [user.pk], "post": "yes"})
     assert type(user).objects.filter(pk=user.pk).exists()
     assert delete not in operator.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
-    # Deactivating is how a login ends; the EPJ's records still name the same user.
+    # Deactivating is how a login ends; the EPJ's records still name the same staff member.
     user.is_active = False
     user.save(update_fields=["is_active"])
     notice.refresh_from_db()
-    assert notice.created_by_id == user.pk
+    assert notice.created_by.login_id == user.pk

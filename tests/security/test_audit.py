@@ -14,6 +14,7 @@ from clinics.register_file import register_export_text, register_import
 from clinics.services import service_processes_set
 from epj.desk.models import Case, CaseKind
 from epj.desk.services import case_assign, case_claim, case_close, case_reply, charge_mark_paid, clinic_thread_start
+from epj.staff import staff_id
 from epj.timebooks import services as timebooks
 from national.models import StaffAuditEntry
 from national.services import access_log_write, audit_write
@@ -55,9 +56,9 @@ def test_claim_reply_assign_close_each_write_one_entry(three_cases):  # noqa: F8
     case_claim(case=case, user=cast.reception)
     one_new(n, action=Action.CASE_CLAIM, actor=cast.reception, person_nin=nin, organisation=cast.gp_org)
     n = len(entries())
-    case_assign(case=case, assignee_id=cast.kari.pk, user=cast.reception)
+    case_assign(case=case, assignee_id=staff_id(cast.kari), user=cast.reception)
     entry = one_new(n, action=Action.CASE_ASSIGN, actor=cast.reception, person_nin=nin, organisation=cast.gp_org)
-    assert entry.detail == f"assignee:{cast.kari.pk}" and entry.person_nin == cast.nora.person.nin
+    assert entry.detail == f"assignee:{staff_id(cast.kari)}" and entry.person_nin == cast.nora.person.nin
     n = len(entries())
     case_reply(case=case, user=cast.kari, text="Vi ringer deg i morgen.")
     entry = one_new(n, action=Action.CASE_REPLY, actor=cast.kari, person_nin=nin, organisation=cast.gp_org)
