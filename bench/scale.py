@@ -9,12 +9,13 @@ machine can be compared as a ratio. Run it on a small and on a large database se
 `manage.py seed_scale` with the same citizens-to-messages ratio and compare.
 """
 
+import contextlib
 import random
 import statistics
 import time
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,9 +38,13 @@ class Figures:
     p95_ms: float
     queries: float
 
+    per_store: dict[str, float]
+
     def line(self) -> str:
+        stores = ", ".join(f"{alias} {count:.1f}" for alias, count in self.per_store.items())
         return (
-            f"{self.name:<22} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   {self.queries:4.1f} queries/page"
+            f"{self.name:<22} p50 {self.p50_ms:7.1f} ms   p95 {self.p95_ms:7.1f} ms   "
+            f"{self.queries:4.1f} queries/page ({stores})"
         )
 
 
@@ -50,19 +55,23 @@ def percentile(values, fraction: float) -> float:
 
 def _measure(name: str, requests: list[tuple[User | None, str]]) -> Figures:
     clients: dict[int | None, Client] = {}
-    timings, queries = [], []
+    timings: list[float] = []
+    queries: dict[str, list[int]] = {alias: [] for alias in connections}  # every store the page reads
     for user, url in requests[: min(20, len(requests))]:  # warm-up: connections, template cache
         _client_for(clients, user).get(url)
     for user, url in requests:
         client = _client_for(clients, user)
-        with CaptureQueriesContext(connection) as captured:
+        with contextlib.ExitStack() as stack:
+            captured = {alias: stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in queries}
             started = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{url} as {user} answered {response.status_code}")
-        queries.append(len(captured))
-    return Figures(name, statistics.median(timings), percentile(timings, 0.95), statistics.mean(queries))
+        for alias, statements in captured.items():
+            queries[alias].append(len(statements))
+    per_store = {alias: statistics.mean(counts) for alias, counts in queries.items()}
+    return Figures(name, statistics.median(timings), percentile(timings, 0.95), sum(per_store.values()), per_store)
 
 
 def _client_for(clients: dict, user) -> Client:

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Person, User
 from clinics.models import HealthContact, Organisation, StaffMembership
 from epj.desk.models import Case
+from epj.models import Employment
 from messaging.dialogs.models import DialogMessage, Thread
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,16 @@ def test_seed_scale_writes_citizens_clinics_threads_messages_and_desk_cases():
     assert User.objects.filter(email__endswith="@scale.local", person__isnull=False).count() == 1200
     assert Organisation.objects.filter(name__startswith="Skala").count() == 2
     assert StaffMembership.objects.filter(user__email__endswith="@scale.local").count() == 2
+    # The clinicians are on their EPJ's own staff register too, in the same role and organisation.
+    assert set(
+        Employment.objects.filter(staff__email__endswith="@scale.local").values_list(
+            "staff__login_id", "organisation_id", "role"
+        )
+    ) == set(
+        StaffMembership.objects.filter(user__email__endswith="@scale.local").values_list(
+            "user_id", "organisation_id", "role"
+        )
+    )
     assert HealthContact.objects.filter(person__address_code__startswith="SKALA-").count() == 1200
     assert Thread.objects.count() == Case.objects.count() == 100
     assert DialogMessage.objects.count() == 400
@@ -36,3 +47,14 @@ def test_seed_scale_refuses_to_run_twice_into_the_same_database():
     with pytest.raises(CommandError, match="already holds scale data"):
         call_command("seed_scale", "--citizens", "10", "--messages", "8", stdout=io.StringIO())
     assert User.objects.filter(email__endswith="@scale.local").count() == 11  # 10 citizens + 1 clinician
+
+
+def test_bench_scale_measures_both_lists_and_counts_every_stores_statements():
+    call_command("seed_scale", "--citizens", "10", "--messages", "8", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("bench", "scale", "--requests", "3", "--users", "2", stdout=out)
+    lines = out.getvalue().splitlines()
+    desk = next(line for line in lines if line.startswith("clinic desk inbox "))
+    # The desk's page reads the EPJ's store (its cases and staff register) and the register.
+    assert "queries/page (default" in desk and " epj 0.0" not in desk
+    assert any(line.startswith("clinic desk inbox p95 / health p95 = ") for line in lines)
