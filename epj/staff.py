@@ -53,6 +53,11 @@ def employment_of(*, user: Login | None, organisation_id: int) -> Employment | N
     return employments(user=user).filter(organisation_id=organisation_id).prefetch_related("organisation").first()
 
 
+def employed(*, user: Login | None, organisation_id: int) -> bool:
+    """Whether the user works in the organisation (`employment_of` without reading the row)."""
+    return _login_id(user) is not None and employments(user=user).filter(organisation_id=organisation_id).exists()
+
+
 def employment_for(*, user: Login, organisation_id: int, roles: Collection[str] | None = None) -> Employment:
     """The user's employment in the organisation (optionally in one of `roles`), or 404."""
     employment = employment_of(user=user, organisation_id=organisation_id)

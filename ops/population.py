@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts.models import Person
 from clinics.models import HealthContact, StaffMembership
 from clinics.selectors import prefetch_service
+from epj.models import Employment
 from epj.services import epj_relationship_register
 from epj.staff import staff_employ
 from helsenorge.routers import EPJ_DB
@@ -54,15 +55,21 @@ def seed_epj_staff() -> int:
     employments."""
     memberships = list(StaffMembership.objects.select_related("user").prefetch_related("organisation", "service"))
     for membership in memberships:
-        user = membership.user
-        staff_employ(
-            login=user,
-            pid=user.nin,
-            name=user.get_full_name(),
-            email=user.email,
-            organisation=membership.organisation,
-            role=membership.role,
-            service=membership.service,
-            hpr_number=membership.hpr_number,
-        )
+        epj_employ_member(membership)
     return len(memberships)
+
+
+def epj_employ_member(membership: StaffMembership) -> Employment:
+    """Employ a member of the portal's staff list in the EPJ in the same role and organisation,
+    under the identity HelseID vouches for (`seed_epj_staff`, the test factories)."""
+    user = membership.user
+    return staff_employ(
+        login=user,
+        pid=user.nin,
+        name=user.get_full_name(),
+        email=user.email,
+        organisation=membership.organisation,
+        role=membership.role,
+        service=membership.service,
+        hpr_number=membership.hpr_number,
+    )

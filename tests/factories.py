@@ -21,9 +21,9 @@ from clinics.models import (
     StaffRole,
 )
 from epj.services import epj_relationship_register
-from epj.staff import staff_employ
 from messaging.dialogs.models import DialogMessage
 from national.services import residents_load_from
+from ops.population import epj_employ_member
 
 PASSWORD = "Test-passord-123"
 _serial = itertools.count()
@@ -117,15 +117,8 @@ class StaffFactory(UserFactory):
         if extracted:
             organisation, role = extracted[0], extracted[1]
             service = extracted[2] if len(extracted) > 2 else None
-            StaffMembership.objects.create(user=obj, organisation=organisation, role=role, service=service)
-            staff_employ(
-                login=obj,
-                pid=obj.nin,
-                name=obj.get_full_name(),
-                email=obj.email,
-                organisation=organisation,
-                role=role,
-                service=service,
+            epj_employ_member(
+                StaffMembership.objects.create(user=obj, organisation=organisation, role=role, service=service)
             )
 
 

@@ -34,7 +34,6 @@ from epj.roles import (
 )
 from epj.selectors import epj_patient_known, epj_treats
 from epj.staff import StaffUser as User
-from epj.staff import employment_of, staff_id
 from helsenorge.clock import local_today, working_days_after
 from helsenorge.routers import EPJ_DB
 from messaging.codec import (
@@ -259,7 +258,7 @@ def _accepted_copayment(message: Message, kind: str) -> Decimal | None:
     return accepted.amount if accepted else None
 
 
-def _charge_record(*, case: Case, user: User) -> Charge | None:
+def _charge_record(*, case: Case, membership: Employment) -> Charge | None:
     """Record fee code 2ae and the co-payment when an e-konsultasjon is first answered.
 
     Never more than the patient accepted: the tariff's amount is capped at what her message
@@ -283,20 +282,18 @@ def _charge_record(*, case: Case, user: User) -> Charge | None:
         tariff_copayment=tariff.copayment,
         accepted_copayment=case.accepted_copayment,
         state=Charge.State.EXEMPT if exempt else Charge.State.INVOICED,
-        recorded_by_id=staff_id(user),
+        recorded_by_id=membership.staff_id,
     )
 
 
 # --- outbound ---------------------------------------------------------------------------------
 
 
-def _staff_author(*, user: User, case: Case) -> Author:
-    membership = employment_of(user=user, organisation_id=case.organisation_id)
-    her_id = membership.service.her_id if membership and membership.service else None
+def _staff_author(membership: Employment) -> Author:
     return Author(
-        name=str(membership.staff) if membership else user.get_full_name() or user.email,
-        her_id=her_id,
-        hpr=membership.hpr_number if membership else "",
+        name=str(membership.staff),
+        her_id=membership.service.her_id if membership.service else None,
+        hpr=membership.hpr_number,
         is_professional=True,
     )
 
@@ -304,7 +301,7 @@ def _staff_author(*, user: User, case: Case) -> Author:
 def _send(
     *,
     case: Case,
-    user: User,
+    membership: Employment,
     foresporsler: Sequence[Foresporsel] = (),
     notater: Sequence[Notat] = (),
     attachments: Sequence[Attachment] = (),
@@ -313,7 +310,7 @@ def _send(
     outcome: str = "",
 ) -> DeskMessage:
     last_in = case.messages.filter(direction=DeskMessage.Direction.IN).order_by("-created_at", "-pk").first()
-    author = _staff_author(user=user, case=case)
+    author = _staff_author(membership)
     message = wire.new_message(
         msg_type=wire.KIND_FUNCTION[case.kind],
         sender=wire.clinic_party(service=case.service),
@@ -342,7 +339,7 @@ def _send(
         text=text,
         author_name=author.name,
         outcome=outcome,
-        sent_by_id=staff_id(user),
+        sent_by_id=membership.staff_id,
         delivery=Delivery.SENT,
     )
     for attachment in message.attachments:
@@ -430,7 +427,7 @@ def case_reply(
     renewals are clinicians' work, so the fee is never recorded by reception.
     """
     case = _case_locked(case)
-    staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
+    membership = staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er avsluttet og kan ikke besvares."))
     text = text.strip()
@@ -462,7 +459,7 @@ def case_reply(
         notater = [wire.notat(codes.TEMA_RESEPT_IKKE_FORNYET, text=text, answered=_answered_question(case))]
     else:
         notater = [wire.notat(codes.TEMA_SVAR, text=text)]
-    charge = _charge_record(case=case, user=user) if case.kind == CaseKind.EKONSULTASJON else None
+    charge = _charge_record(case=case, membership=membership) if case.kind == CaseKind.EKONSULTASJON else None
     if charge is not None:
         notater.append(
             wire.charge_notat(wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state))
@@ -472,7 +469,7 @@ def case_reply(
     attachments = [Attachment(mime_type=f.mime_type, data=f.data, description=f.filename) for f in files]
     outgoing = _send(
         case=case,
-        user=user,
+        membership=membership,
         notater=notater,
         attachments=attachments,
         prescriptions=prescriptions,
@@ -483,7 +480,7 @@ def case_reply(
     case.closed_at = timezone.now() if close else None
     case.waiting_since = case.due_at = None
     if case.assignee_id is None:
-        case.assignee_id = staff_id(user)
+        case.assignee_id = membership.staff_id
     case.save(update_fields=["state", "closed_at", "waiting_since", "due_at", "assignee"])
     audit_write(
         actor=user,
@@ -503,13 +500,13 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
     Closing is an answer too (the citizen reads it), so it takes the role that answers the kind.
     """
     case = _case_locked(case)
-    staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
+    membership = staff_action_required(user=user, organisation=case.organisation, action=ANSWER_ACTION[case.kind])
     if case.state == Case.State.CLOSED:
         raise ValidationError(_("Saken er allerede avsluttet."))
     text = _("Samtalen er avsluttet av helsetjenesten.")
     outgoing = _send(
         case=case,
-        user=user,
+        membership=membership,
         notater=[wire.notat(wire.TEMA_AVSLUTTET, text=text)],
         text=text,
         outcome=DeskMessage.Outcome.CLOSED,
@@ -530,12 +527,12 @@ def case_close(*, case: Case, user: User) -> DeskMessage:
 
 @transaction.atomic(using=EPJ_DB)
 def case_claim(*, case: Case, user: User) -> Case:
-    staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
+    membership = staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CASE_DISTRIBUTE)
     # A conditional update: the database checks the state on the latest row version.
     updated = (
         Case.objects.filter(pk=case.pk)
         .exclude(state=Case.State.CLOSED)
-        .update(assignee_id=staff_id(user), state=Case.State.CLAIMED)
+        .update(assignee_id=membership.staff_id, state=Case.State.CLAIMED)
     )
     if not updated:
         raise ValidationError(_("Saken er avsluttet."))
@@ -587,7 +584,7 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
     """The patient paid: the portal's copy of the charge follows by message.
 
     The charge row is locked before its state is read, so two clicks on "paid" send one message."""
-    staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CHARGE_PAID)
+    membership = staff_action_required(user=user, organisation=case.organisation, action=StaffAction.CHARGE_PAID)
     charge = Charge.objects.select_for_update().filter(case=case).first()
     if charge is None or charge.state != Charge.State.INVOICED:
         raise ValidationError(_("Det finnes ingen ubetalt egenandel i saken."))
@@ -596,7 +593,7 @@ def charge_mark_paid(*, case: Case, user: User) -> Charge:
     info = wire.ChargeInfo(fee_code=charge.fee_code, amount=charge.copayment, state=charge.state)
     _send(
         case=case,
-        user=user,
+        membership=membership,
         notater=[wire.charge_notat(info)],
         text=_("Egenandelen er betalt."),
         outcome=DeskMessage.Outcome.CHARGE,
@@ -616,7 +613,7 @@ def clinic_thread_start(
     *, organisation: Organisation, service: Service, patient_nin: str, subject: str, text: str, user: User
 ) -> Case:
     """A clinician (or the clinic admin) writes to a patient first (an e-kontakt the citizen can answer)."""
-    staff_action_required(user=user, organisation=organisation, action=StaffAction.THREAD_START)
+    membership = staff_action_required(user=user, organisation=organisation, action=StaffAction.THREAD_START)
     if service.organisation_id != organisation.pk:
         raise ValidationError(_("Tjenesten hører ikke til virksomheten."))
     if not service_offers(service=service, process=CaseKind.EKONTAKT):
@@ -636,11 +633,11 @@ def clinic_thread_start(
         patient_nin=patient_nin,
         patient_name=resident.full_name,
         state=Case.State.ANSWERED,
-        assignee_id=staff_id(user),
+        assignee_id=membership.staff_id,
     )
     _send(
         case=case,
-        user=user,
+        membership=membership,
         text=text.strip(),
         foresporsler=[wire.foresporsel(codes.FORESP_DIALOG, subject=case.subject, text=text.strip())],
     )
@@ -704,18 +701,20 @@ def absence_writable_services(*, membership: Employment) -> QuerySet[Service]:
     return services.none()
 
 
-def _absence_required(*, user: User, service: Service) -> None:
+def _absence_required(*, user: User, service: Service) -> Employment:
+    """The user's employment when they may set absence for the service, else StaffActionRefused."""
     membership = staff_membership(user=user, organisation=service.organisation)
     if membership is None or not absence_writable_services(membership=membership).filter(pk=service.pk).exists():
         action_required(membership=membership, action=StaffAction.ABSENCE_OWN_SERVICE)  # the role's reason
         raise StaffActionRefused(_("Du kan bare legge inn fravær for din egen tjeneste."))
+    return membership
 
 
 @transaction.atomic(using=EPJ_DB)
 def absence_set(
     *, service: Service, user: User, text: str, substitute: str, starts: datetime.date, ends: datetime.date
 ) -> AbsenceNotice:
-    _absence_required(user=user, service=service)
+    membership = _absence_required(user=user, service=service)
     if ends < starts:
         raise ValidationError(_("Sluttdatoen må være etter startdatoen."))
     if not text.strip() or not substitute.strip():
@@ -726,7 +725,7 @@ def absence_set(
         substitute=substitute.strip(),
         starts=starts,
         ends=ends,
-        created_by_id=staff_id(user),
+        created_by_id=membership.staff_id,
     )
     # Citizens see the notice before they write: the portal reads it from the register, never
     # from the EPJ, so the EPJ publishes it there as a clinic's record system would. The register

@@ -5,12 +5,12 @@ from django.http import Http404
 
 from epj.models import Employment
 from epj.staff import StaffUser as User
-from epj.staff import employment_of
+from epj.staff import employed, employment_of
 from epj.timebooks.models import Booking, Slot, Timebook
 
 
 def _member(user: User | AnonymousUser, organisation_id: int) -> bool:
-    return employment_of(user=user, organisation_id=organisation_id) is not None
+    return employed(user=user, organisation_id=organisation_id)
 
 
 def timebook_for_staff(*, user: User | AnonymousUser, timebook_id: int) -> Timebook:

@@ -12,10 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from epj.models import Employment
+from epj.models import Employment, StaffMember
 from epj.receipts import apprec_file
 from epj.staff import StaffUser as User
-from epj.staff import employment_of, staff_id
+from epj.staff import employment_of
 from epj.timebooks.messages import booking_publish
 from epj.timebooks.models import (
     AppointmentMessage,
@@ -201,7 +201,7 @@ def slot_book(
     patient_name: str = "",
     request_id: str,
     source: str,
-    booked_by: User | None = None,
+    booked_by: StaffMember | None = None,
     online: bool,
     now: datetime.datetime | None = None,
 ) -> BookResult:
@@ -231,7 +231,7 @@ def slot_book(
                 patient_name=patient_name,
                 request_id=request_id,
                 source=source,
-                booked_by_id=staff_id(booked_by),
+                booked_by=booked_by,
                 video_url=_video_url(slot),
             )
     except IntegrityError:
@@ -314,14 +314,14 @@ def desk_request_id() -> str:
 @transaction.atomic(using=EPJ_DB)
 def desk_book(*, slot: Slot, patient_nin: str, patient_name: str, user: User | None) -> Booking:
     """A booking taken by phone or at the desk; bookable-online does not apply to staff."""
-    _booking_role_required(user=user, timebook=slot.timebook)
+    employment = _booking_role_required(user=user, timebook=slot.timebook)
     booking = slot_book(
         slot_id=slot.pk,
         patient_nin=patient_nin,
         patient_name=patient_name,
         request_id=desk_request_id(),
         source=BookingSource.DESK,
-        booked_by=user,
+        booked_by=employment.staff if employment is not None else None,
         online=False,
     ).booking
     booking_publish(booking=booking)
@@ -355,14 +355,16 @@ def appointment_apprec_receive(envelope: object, apprec: AppRec) -> None:
     apprec_file(AppointmentMessage.objects.all(), apprec)
 
 
-def _booking_role_required(*, user: User | None, timebook: Timebook) -> None:
-    """Staff book for patients only in their own organisation, in a role that books (epj/roles.py).
+def _booking_role_required(*, user: User | None, timebook: Timebook) -> Employment | None:
+    """Staff book for patients only in their own organisation, in a role that books (epj/roles.py):
+    their employment there, or StaffActionRefused.
 
     `user` None is the clinic system itself (demo seeding, imports), which acts for no role."""
     from epj.roles import StaffAction, staff_action_required
 
-    if user is not None:
-        staff_action_required(user=user, organisation=timebook.organisation, action=StaffAction.BOOKING)
+    if user is None:
+        return None
+    return staff_action_required(user=user, organisation=timebook.organisation, action=StaffAction.BOOKING)
 
 
 def _desk_audit(*, user: User | None, action: str, booking: Booking, detail: str = "") -> None:
