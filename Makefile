@@ -40,6 +40,7 @@ install-dev: $(DEV_STAMP)
 # requirement follows ../shared: a clone without the official XSDs still starts (validation is
 # then skipped, as the start-up log says). Prerequisites inherit these; a value set in the shell wins.
 PORT ?= 8000
+EPJ_PORT ?= $(shell expr $(PORT) + 1)
 SHARED_DIR := $(or $(HN_SHARED_DIR),../shared)
 DEMO_SECRET_KEY := var/dev-secret-key
 DEMO_TARGETS := migrate static seed run epj
@@ -49,6 +50,8 @@ $(DEMO_TARGETS): export HN_TEST_IDP ?= true
 $(DEMO_TARGETS): export DJANGO_SECRET_KEY ?= $(shell cat $(DEMO_SECRET_KEY) 2>/dev/null)
 $(DEMO_TARGETS): export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1]
 $(DEMO_TARGETS): export HN_SITE_URL ?= http://127.0.0.1:$(PORT)
+$(DEMO_TARGETS): export HN_EPJ_PORT ?= $(EPJ_PORT)
+$(DEMO_TARGETS): export HN_EPJ_ORIGIN ?= http://127.0.0.1:$(EPJ_PORT)
 $(DEMO_TARGETS): export HN_REQUIRE_SCHEMAS ?= $(if $(wildcard $(SHARED_DIR)/schemas),true,false)
 
 $(DEMO_SECRET_KEY): | $(BIN)/python
@@ -74,11 +77,11 @@ seed: migrate static
 # (PROCESSES="web worker-portal beat"); `make epj` then runs the EPJ's worker on its own, so the
 # EPJ can be stopped and started while the portal runs (docs/architecture.md, "The EPJ on its own").
 PROCESSES ?=
-EVERY_PROCESS = web (http://127.0.0.1:$(PORT)/), a worker per side and beat
+EVERY_PROCESS = the portal (http://127.0.0.1:$(PORT)/), the EPJ (http://127.0.0.1:$(EPJ_PORT)/), a worker per side and beat
 
 run: seed
 	@echo "Starting $(or $(PROCESSES),$(EVERY_PROCESS)). Ctrl-C stops them all."
-	@echo "Log in at http://127.0.0.1:$(PORT)/konto/login/: citizens with ID-porten, staff with HelseID (the local TestID page lists whom to pick); the operator drift@helsenorge.demo with the password form and TOTP."
+	@echo "Log in at http://127.0.0.1:$(PORT)/konto/login/: citizens with ID-porten, the operator drift@helsenorge.demo with the password form and TOTP. Clinic staff log in to the EPJ at http://127.0.0.1:$(EPJ_PORT)/ with HelseID (the local TestID page lists whom to pick)."
 	-@$(BIN)/honcho -f Procfile start -p $(PORT) $(PROCESSES)
 
 epj: migrate

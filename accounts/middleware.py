@@ -79,22 +79,3 @@ class SessionSlidingExpiryMiddleware:
         if session.modified or now - session.get(self.SESSION_KEY, 0) >= self.REFRESH_SECONDS:
             session[self.SESSION_KEY] = now  # marks it modified: SessionMiddleware saves it with a new expiry
         return response
-
-
-class SecurityHeadersMiddleware:
-    """A strict Content-Security-Policy: no inline script, nothing from other origins."""
-
-    POLICY = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-        "base-uri 'self'; object-src 'none'"
-    )
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        return response

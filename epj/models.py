@@ -8,6 +8,7 @@ population register (`national.selectors`), which are national data.
 import datetime
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -64,6 +65,12 @@ class StaffMember(models.Model):
 
     def get_username(self) -> str:
         return self.email
+
+    # In the EPJ's own web process the signed-in staff member is `request.user` (epj/site/): what
+    # Django's login_required and the templates ask of a user.
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
 
 
 class Employment(StaffRoleHolder, models.Model):
@@ -216,3 +223,18 @@ class DeliveryTracked(models.Model):
     @property
     def is_delivered(self) -> bool:
         return self.delivery == Delivery.DELIVERED
+
+
+class StaffSession(AbstractBaseSession):
+    """A session of the EPJ's own web process (epj/site/sessions.py), kept in the EPJ's store:
+    the EPJ never opens the portal's database, so its logins are not in the portal's sessions."""
+
+    class Meta:
+        verbose_name = _("økt (EPJ)")
+        verbose_name_plural = _("økter (EPJ)")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from epj.site.sessions import SessionStore
+
+        return SessionStore

@@ -1,14 +1,17 @@
 """Who works in the EPJ: its own staff register (`StaffMember`, `Employment`), in its own store.
 
-Staff reach the EPJ's pages through the web process's login (`settings.AUTH_USER_MODEL`, after
-HelseID); the EPJ knows that login only by its id (`StaffMember.login`) and reads everything else
-about its staff (names, HPR numbers, roles per organisation) from its own tables, never from the
-portal's. It names the login model only through Django's abstract user, never through the
-portal's `accounts` app.
+Who is signed in reaches the EPJ's code as `user`, one of two kinds:
 
-The access function for employments is `employment_for`: every EPJ page and service that acts
-for a staff member finds their employment through it (or through the list readers below, which
-filter the same rows).
+- in the EPJ's own web process (epj/site/), the staff record itself: HelseID vouched for an
+  identity number and the login found the `StaffMember` with that `pid`;
+- where the portal's process serves the EPJ's pages too (HN_EPJ_IN_PORTAL, the test suite), the
+  portal's login (`settings.AUTH_USER_MODEL`), which the EPJ knows only by its id
+  (`StaffMember.login`), through Django's abstract user, never through the portal's app.
+
+Everything else about staff (names, HPR numbers, roles per organisation) comes from the EPJ's own
+tables. The access function for employments is `employment_for`: every EPJ page and service that
+acts for a staff member finds their employment through it (or through the list readers below,
+which filter the same rows).
 """
 
 from collections.abc import Collection
@@ -16,46 +19,57 @@ from collections.abc import Collection
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from clinics.models import Organisation, Service
 from epj.models import Employment, StaffMember
 from helsenorge.routers import EPJ_DB
 
-StaffUser = AbstractUser
+StaffUser = AbstractUser | StaffMember
 
-Login = AbstractBaseUser | AnonymousUser
+Login = AbstractBaseUser | AnonymousUser | StaffMember
 
 
-def _login_id(user: Login | None) -> int | None:
-    return user.pk if user is not None and user.is_authenticated else None
+def _signed_in(user: Login | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def _staff_q(user: Login | None, via: str = "") -> Q:
+    """The filter for the signed-in user's staff record, on `StaffMember` or (with `via`, such as
+    "staff__") on a model that names it; it matches nothing for anyone else."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    if isinstance(user, StaffMember):
+        return Q(**{f"{via}pk": user.pk})
+    return Q(**{f"{via}login_id": user.pk})
 
 
 def staff_id(user: Login | None) -> int | None:
-    """The id of the EPJ's staff record of the signed-in login (what the EPJ's rows name as
+    """The id of the EPJ's staff record of the signed-in user (what the EPJ's rows name as
     assignee, sender, recorder), or None."""
-    login_id = _login_id(user)
-    if login_id is None:
+    if isinstance(user, StaffMember):
+        return user.pk
+    if not _signed_in(user):
         return None
-    return StaffMember.objects.filter(login_id=login_id).values_list("pk", flat=True).first()
+    return StaffMember.objects.filter(_staff_q(user)).values_list("pk", flat=True).first()
 
 
 def employments(*, user: Login | None) -> QuerySet[Employment]:
     """The signed-in staff member's employments (none for anyone else), with the staff record."""
-    return Employment.objects.select_related("staff").filter(staff__login_id=_login_id(user))
+    return Employment.objects.select_related("staff").filter(_staff_q(user, via="staff__"))
 
 
 def employment_of(*, user: Login | None, organisation_id: int) -> Employment | None:
     """The user's employment in the organisation, or None."""
-    if _login_id(user) is None:
+    if not _signed_in(user):
         return None
     return employments(user=user).filter(organisation_id=organisation_id).prefetch_related("organisation").first()
 
 
 def employed(*, user: Login | None, organisation_id: int) -> bool:
     """Whether the user works in the organisation (`employment_of` without reading the row)."""
-    return _login_id(user) is not None and employments(user=user).filter(organisation_id=organisation_id).exists()
+    return _signed_in(user) and employments(user=user).filter(organisation_id=organisation_id).exists()
 
 
 def employment_for(*, user: Login, organisation_id: int, roles: Collection[str] | None = None) -> Employment:
@@ -68,7 +82,7 @@ def employment_for(*, user: Login, organisation_id: int, roles: Collection[str] 
 
 def employments_listed(*, user: Login | None) -> list[Employment]:
     """The user's employments with their organisations, for the EPJ's header (one read each store)."""
-    if _login_id(user) is None:
+    if not _signed_in(user):
         return []
     return list(employments(user=user).prefetch_related("organisation").order_by("pk"))
 
@@ -76,7 +90,7 @@ def employments_listed(*, user: Login | None) -> list[Employment]:
 def organisation_ids_for_staff(*, user: Login) -> list[int]:
     """The ids of the organisations the user works in, as a list: the EPJ filters its own rows by
     them without joining the register."""
-    if _login_id(user) is None:
+    if not _signed_in(user):
         return []
     return list(employments(user=user).values_list("organisation_id", flat=True).distinct())
 

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The EPJ's paths go to the EPJ's own process unless this one serves them too (HN_EPJ_IN_PORTAL).
+    "helsenorge.epjorigin.EpjElsewhereMiddleware",
     # Before sessions and auth, so a shed request costs nothing; after static files.
     "helsenorge.loadshed.LoadSheddingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,7 +110,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMfaRequiredMiddleware",
-    "accounts.middleware.SecurityHeadersMiddleware",
+    "helsenorge.securityheaders.SecurityHeadersMiddleware",
     # Last, so it sees a view's exception first: national store down -> 503 with an explanation.
     "helsenorge.nationalstore.NationalStoreUnavailableMiddleware",
 ]
@@ -297,9 +299,9 @@ MFA_ADAPTER = "accounts.adapters.PortalMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Helsenorge-portal"
 
-# The EPJ's pages, which this one web process also serves (helsenorge/urls.py: the desk, its
-# journal pages and timebooks). The portal's request frame reads no portal staff membership for
-# them (accounts/frame.py): the EPJ's staff are in its own register (epj/staff.py).
+# The EPJ's pages (the desk, its journal pages and timebooks): served by the EPJ's own web process
+# (epj/site/), and by this one too when HN_EPJ_IN_PORTAL is on. The portal's request frame reads no
+# portal staff membership for them (accounts/frame.py): the EPJ's staff are in its own register.
 HN_EPJ_PATH_PREFIXES = ("/klinikk/", "/epj/")
 
 # The local stand-in provider (testidp/, docs/identity.md): on for the demo and the tests.
@@ -318,8 +320,28 @@ HN_IDPORTEN_ACR = env_choice(
 HN_HELSEID_ISSUER = env_url("HN_HELSEID_ISSUER", {"https", "http"}, default=_LOCAL_ISSUER if HN_TEST_IDP else "")
 HN_HELSEID_CLIENT_ID = env_str("HN_HELSEID_CLIENT_ID", "portal-helseid")
 HN_HELSEID_CLIENT_KEY_FILE = Path(env_str("HN_HELSEID_CLIENT_KEY_FILE", str(HN_OIDC_KEY_DIR / "helseid-client.pem")))
+# The EPJ's own web process (epj/site/, docs/identity.md): where it answers, and its own HelseID
+# client, a registration of its own with its own key (the portal's is never shared with it).
+HN_EPJ_ORIGIN = env_url("HN_EPJ_ORIGIN", {"https", "http"}, default="http://127.0.0.1:8001").rstrip("/")
+HN_EPJ_HELSEID_ISSUER = env_url("HN_EPJ_HELSEID_ISSUER", {"https", "http"}, default=HN_HELSEID_ISSUER)
+HN_EPJ_HELSEID_CLIENT_ID = env_str("HN_EPJ_HELSEID_CLIENT_ID", "epj-helseid")
+HN_EPJ_HELSEID_CLIENT_KEY_FILE = Path(
+    env_str("HN_EPJ_HELSEID_CLIENT_KEY_FILE", str(HN_OIDC_KEY_DIR / "epj-helseid-client.pem"))
+)
+# Whether the portal's web process also serves the EPJ's pages (HN_EPJ_PATH_PREFIXES). Off (the
+# demo, production), it sends them to HN_EPJ_ORIGIN, where the EPJ's own process serves them with
+# its own login; the test suite turns it on, so its test client reaches both systems' pages.
+HN_EPJ_IN_PORTAL = env_bool("HN_EPJ_IN_PORTAL", default=False)
+# Set only by the EPJ's own process (epj/site/configure.py); the portal's URLconf, for its links
+# to the portal's clinic pages (register settings, tools, video) from the EPJ's header.
+HN_EPJ_SITE = False
+HN_PORTAL_URLCONF = "helsenorge.urls"
 if not DEBUG and not HN_TEST_IDP:
-    for _name, _value in (("HN_IDPORTEN_ISSUER", HN_IDPORTEN_ISSUER), ("HN_HELSEID_ISSUER", HN_HELSEID_ISSUER)):
+    for _name, _value in (
+        ("HN_IDPORTEN_ISSUER", HN_IDPORTEN_ISSUER),
+        ("HN_HELSEID_ISSUER", HN_HELSEID_ISSUER),
+        ("HN_EPJ_HELSEID_ISSUER", HN_EPJ_HELSEID_ISSUER),
+    ):
         if _value and not _value.startswith("https://"):
             raise ImproperlyConfigured(f"Environment variable {_name} must be an https URL in production.")
 SOCIALACCOUNT_PROVIDERS = {
@@ -369,6 +391,7 @@ if HN_TEST_IDP:
     # The stand-in's clients authenticate with these keys; real deployments supply their own files.
     rsa_key_pem(HN_IDPORTEN_CLIENT_KEY_FILE, create=True)
     rsa_key_pem(HN_HELSEID_CLIENT_KEY_FILE, create=True)
+    rsa_key_pem(HN_EPJ_HELSEID_CLIENT_KEY_FILE, create=True)
 # Sessions are read from the cache and written through to the database (which stays the record).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "pages"

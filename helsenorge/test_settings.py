@@ -20,6 +20,9 @@ os.environ.setdefault("HN_TEST_IDP", "true")
 # A clone without ../shared must still run the suite (the schema tests skip, CI requires them),
 # so the production start-up refusal is tested in its own processes, not imposed here.
 os.environ.setdefault("HN_REQUIRE_SCHEMAS", "false")
+# The test client reaches the EPJ's pages through this process too (its own process, epj/site/,
+# is started by the tests that log in there over HelseID).
+os.environ.setdefault("HN_EPJ_IN_PORTAL", "true")
 # Each test sees the EPJ's slots as it just made them; the shared lookup has its own tests.
 os.environ.setdefault("HN_FREE_SLOTS_CACHE_SECONDS", "0")
 # Every party the factories invent gets certificates from the run's own test CA on first use

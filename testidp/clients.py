@@ -1,7 +1,8 @@
-"""The portal's two registrations at the stand-in, kept in step with the settings.
+"""The registrations at the stand-in, kept in step with the settings: the portal's two (ID-porten
+and HelseID) and the EPJ's own HelseID client (its own web process, epj/site/).
 
 A real provider registers a client once, with its redirect URIs and public key; here the rows
-are written when first needed, for the origin the portal runs on.
+are written when first needed, for the origin the portal runs on and the EPJ's (HN_EPJ_ORIGIN).
 """
 
 from pathlib import Path
@@ -16,7 +17,28 @@ PRINCIPAL_EMAIL = "testid@testid.invalid"
 
 
 def client_ids() -> dict[str, str]:
-    return {settings.HN_IDPORTEN_CLIENT_ID: IDPORTEN, settings.HN_HELSEID_CLIENT_ID: HELSEID}
+    """Each client id and the provider it logs in with."""
+    return {
+        settings.HN_IDPORTEN_CLIENT_ID: IDPORTEN,
+        settings.HN_HELSEID_CLIENT_ID: HELSEID,
+        settings.HN_EPJ_HELSEID_CLIENT_ID: HELSEID,
+    }
+
+
+def _callbacks(origin: str) -> dict[str, tuple[str, str]]:
+    """Each client's redirect URI and the page it returns to after logging out."""
+    epj = settings.HN_EPJ_ORIGIN
+    return {
+        settings.HN_IDPORTEN_CLIENT_ID: (f"{origin}/konto/oidc/{IDPORTEN}/login/callback/", f"{origin}/"),
+        settings.HN_HELSEID_CLIENT_ID: (f"{origin}/konto/oidc/{HELSEID}/login/callback/", f"{origin}/"),
+        settings.HN_EPJ_HELSEID_CLIENT_ID: (f"{epj}/epj/logg-inn/helseid/tilbake/", f"{epj}/epj/logget-ut/"),
+    }
+
+
+def redirect_uris(client_id: str) -> list[str]:
+    """The redirect URIs registered for a client (its forms on the TestID page may lead there)."""
+    app = Application.objects.filter(client_id=client_id).only("redirect_uris").first()
+    return app.redirect_uris.split() if app is not None else []
 
 
 def client_public_key(client_id: str):
@@ -24,6 +46,7 @@ def client_public_key(client_id: str):
     path = {
         settings.HN_IDPORTEN_CLIENT_ID: settings.HN_IDPORTEN_CLIENT_KEY_FILE,
         settings.HN_HELSEID_CLIENT_ID: settings.HN_HELSEID_CLIENT_KEY_FILE,
+        settings.HN_EPJ_HELSEID_CLIENT_ID: settings.HN_EPJ_HELSEID_CLIENT_KEY_FILE,
     }.get(client_id)
     if path is None or not Path(path).exists():
         return None
@@ -31,9 +54,9 @@ def client_public_key(client_id: str):
 
 
 def ensure_clients(origin: str) -> None:
+    callbacks = _callbacks(origin)
     for client_id, provider_id in client_ids().items():
-        callback = f"{origin}/konto/oidc/{provider_id}/login/callback/"
-        home = f"{origin}/"
+        callback, home = callbacks[client_id]
         app, _ = Application.objects.get_or_create(
             client_id=client_id,
             defaults={

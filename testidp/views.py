@@ -11,7 +11,8 @@ from oauth2_provider.models import Application
 from oauth2_provider.views import AuthorizationView
 
 from accounts.oidc.config import HELSEID
-from testidp.clients import client_ids, ensure_clients, principal
+from helsenorge.securityheaders import csp_allow_form_action
+from testidp.clients import client_ids, ensure_clients, principal, redirect_uris
 from testidp.forms import CitizenPickForm, PersonnelPickForm
 from testidp.selectors import pickable_citizens, pickable_personnel
 
@@ -69,4 +70,6 @@ class TestIdAuthorizeView(AuthorizationView):
             context["personnel"] = pickable_personnel()
         else:
             context["citizens"] = pickable_citizens()
-        return render(request, "testidp/pick.html", context, status=status)
+        response = render(request, "testidp/pick.html", context, status=status)
+        # The form's answer redirects to the client, which may be on another origin (the EPJ's).
+        return csp_allow_form_action(response, *redirect_uris(request.GET.get("client_id", "")))

@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.urls import reverse
 
 from epj.staff import employments_listed
 
@@ -33,7 +34,7 @@ def epj_memberships(context):
     show the portal's own staff memberships, which the portal's context processor provides.
     """
     request = context.get("request")
-    if request is None or not request.path.startswith(settings.HN_EPJ_PATH_PREFIXES):
+    if request is None or not (settings.HN_EPJ_SITE or request.path.startswith(settings.HN_EPJ_PATH_PREFIXES)):
         return list(context.get("staff_memberships") or [])
     if not hasattr(request, "_epj_employments"):
         request._epj_employments = employments_listed(user=request.user)
@@ -57,3 +58,25 @@ def epj_membership(context):
     if len(memberships) == 1:
         return memberships[0]
     return None
+
+
+@register.simple_tag
+def epj_site() -> bool:
+    """Whether this is the EPJ's own web process (epj/site/), not the portal's."""
+    return bool(settings.HN_EPJ_SITE)
+
+
+@register.simple_tag
+def epj_logout_url() -> str:
+    """Where the header's "Log out" posts: the EPJ's own logout in its own process, else the
+    portal's (whose process also serves the EPJ's pages when HN_EPJ_IN_PORTAL is on)."""
+    return reverse("epj_logout") if settings.HN_EPJ_SITE else reverse("account_logout")
+
+
+@register.simple_tag
+def portal_page_url(name: str, *args) -> str:
+    """A link to one of the portal's clinic pages (register settings, tools, video): on the
+    portal's own origin when this is the EPJ's process, where the portal's URLs are not served."""
+    if not settings.HN_EPJ_SITE:
+        return reverse(name, args=args)
+    return settings.SITE_URL + reverse(name, args=args, urlconf=settings.HN_PORTAL_URLCONF)

@@ -55,6 +55,9 @@ NOT_HEALTH = {
     "tools.Tool": {"purpose", "privacy_text", "evidence", "withdrawal_reason"},
     "tools.ToolEvent": {"notes"},  # the reviewers' notes on a catalogue entry
     "epj.EpjOutage": {"reason"},
+    # The EPJ's own sessions: the signed-in staff record's id, HelseID's id_token (the staff member's
+    # identity), the page to return to and the login's state; the EPJ's pages keep nothing else there.
+    "epj.StaffSession": {"session_data"},
     "epj_timebooks.AvailabilityException": {"reason"},
     "epj_desk.AbsenceNotice": {"text"},  # "the doctor is away", shown to every patient
     "journal.JournalCopyRequest": {"error_text"},  # the AppRec's error text (codes, no content)

@@ -2,10 +2,10 @@
 
 The portal and the EPJ each have a database of their own (helsenorge/routers.py), and the address
 register is in the national services' (with the national registers). The EPJ keeps its own staff
-register (`epj.staff`: who works there and in which role). The portal's store still holds what
-both use until the split goes further: the login — the one user table with allauth's login tables
-and the sessions, since one web process serves both systems' pages (docs/architecture.md, "The
-EPJ's own store ... and what is left", item 4). What this test shows:
+register (`epj.staff`: who works there and in which role). The EPJ's own web process (epj/site/)
+has no portal store at all: tests/security/test_epj_site.py runs it. Here the EPJ's pages are
+reached through the portal's process (HN_EPJ_IN_PORTAL, on in the test suite only), whose login
+is in the portal's store (SHARED below; docs/architecture.md, item 4). What this test shows:
 
 * the portal's worker runs with the EPJ's database **unreachable** (its EPJ_DATABASE_URL names a
   port nothing listens on), and so do the citizen's pages (this process's `epj` connection
@@ -90,11 +90,11 @@ PORTAL_MODELS = {
     # The one-time keys of the citizen's forms (the EPJ's forms carry none).
     "submissions.submissionkey",
 }
-# What the EPJ still uses in the portal's store, and why: the login (item 4 of
-# docs/architecture.md's "what is left"). The address register is in the national store and the
-# staff register in the EPJ's. The EPJ's pages read the user table and the sessions (the web
-# process's login); allauth's tables are read by the login both systems' staff pass through
-# (this test signs in with `force_login`, so only the first two are exercised here).
+# What the EPJ's pages still use in the portal's store when the portal's process serves them too
+# (HN_EPJ_IN_PORTAL, the test suite's in-process client, as here), and why: that process's login.
+# The EPJ's own web process uses none of them: it has no portal store at all, its sessions are in
+# the EPJ's and its login is its own HelseID client (tests/security/test_epj_site.py runs it so).
+# This test signs in with `force_login`, so only the first two are exercised here.
 SHARED = {
     "accounts.user": "logins: citizens and staff in one user table (the EPJ's staff get their own next)",
     "sessions.session": "one web process serves both systems' pages",

@@ -1,0 +1,1 @@
+"""The EPJ's own web process: its settings, URLconf, sessions and HelseID login (docs/identity.md)."""
