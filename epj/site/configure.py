@@ -10,6 +10,8 @@ stores' URLs, the cache, the broker, the keys' folders) and differ only here:
 - **Login**: the EPJ's own HelseID client (`epj.site.helseid`); the staff member is found in the
   EPJ's staff register by the identity number HelseID vouches for, and `request.user` is that
   `epj.models.StaffMember` (`epj.site.middleware`). No allauth, no portal user table.
+- **Frame**: the shared error and notice pages extend the EPJ's base template and link to its
+  start page (`epj.site.context.frame`); its server error page is its own.
 - **Sessions**: in the EPJ's store (`epj.models.StaffSession`), under cookie names of their own,
   so a portal and an EPJ on the same host never overwrite each other's cookies.
 - **Pages**: the EPJ's URLconf only (`epj.site.urls`); the portal's context processors and
@@ -48,11 +50,14 @@ def as_epj_site(settings: dict[str, Any]) -> None:
     settings["MIDDLEWARE"] = middleware
     templates = [dict(t) for t in settings["TEMPLATES"]]
     for template in templates:
-        # The error pages and the "wait"/"national services down" pages in the EPJ's frame
-        # (epj/site/templates/): the same names as the portal's, found first.
+        # The shared error and notice pages wear the EPJ's frame through `epj.site.context.frame`;
+        # the server error page, rendered without a context, has its own (epj/site/templates/).
         template["DIRS"] = [Path(__file__).resolve().parent / "templates", *template["DIRS"]]
         options = dict(template["OPTIONS"])
-        options["context_processors"] = [p for p in options["context_processors"] if not p.startswith(_PORTAL_CONTEXT)]
+        options["context_processors"] = [
+            *(p for p in options["context_processors"] if not p.startswith(_PORTAL_CONTEXT)),
+            "epj.site.context.frame",
+        ]
         template["OPTIONS"] = options
     settings["TEMPLATES"] = templates
     # The admin is the operators' (the portal's process, /drift/); it is installed here only

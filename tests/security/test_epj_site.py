@@ -175,7 +175,9 @@ def test_staff_whose_employment_ends_lose_the_clinic_at_once(epj, cast):
     cases = epj + f"/klinikk/{cast.gp_org.pk}/saker/"
     assert session.get(cases).status_code == 200
     Employment.objects.filter(staff__pid=cast.reception.nin).delete()
-    assert session.get(cases, allow_redirects=False).status_code == 404
+    refused = session.get(cases, allow_redirects=False)
+    # The shared "not found" page, in the EPJ's frame and linking to its start page.
+    assert refused.status_code == 404 and 'class="epj-header"' in refused.text and 'href="/klinikk/"' in refused.text
 
 
 @pytest.mark.parametrize(
