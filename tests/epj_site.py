@@ -6,6 +6,10 @@ HelseID stand-in the live server runs (`issuer`). The portal's store is not amon
 at all (epj/site/configure.py); for good measure the portal's URL it inherits names a port
 nothing listens on (PostgreSQL) or a file in a folder that does not exist (SQLite). It yields
 once the process answers its health check on the EPJ's store, and stops it on exit.
+
+Fixtures (import them into the test module): `epj_web`, one process for the module beside the
+live server, its log read at the end for any trace of a failure; `epj`, its origin, with the
+stand-in told to accept the EPJ's redirect URI there (testidp/clients.py).
 """
 
 import contextlib
@@ -84,3 +88,19 @@ def epj_web_process(*, issuer: str, portal: str, timeout: float = 60.0):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def epj_web(django_db_setup, live_server):
+    with epj_web_process(issuer=live_server.url + "/testid", portal=live_server.url) as web:
+        yield web
+    # Nothing in the whole module's log may show the process reaching for the portal's store.
+    text = web.log_text()
+    assert "Traceback" not in text and "ImproperlyConfigured" not in text, text[-5000:]
+
+
+@pytest.fixture
+def epj(settings, epj_web):
+    """The stand-in registers the EPJ's redirect URI at the EPJ's origin (testidp/clients.py)."""
+    settings.HN_EPJ_ORIGIN = epj_web.origin
+    return epj_web.origin
