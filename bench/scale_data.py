@@ -109,14 +109,15 @@ def _seed_clinics(count: int) -> list[Service]:
     )
     password = make_password(SCALE_PASSWORD)
     staff = User.objects.bulk_create(
-        User(email=clinician_email(i), password=password, first_name="Lege", last_name=str(i)) for i in range(count)
+        User(email=clinician_email(i), password=password, first_name="Lege", last_name=str(i), nin=_clinician_nin(i))
+        for i in range(count)
     )
     StaffMembership.objects.bulk_create(
         StaffMembership(user=user, organisation=org, role=StaffRole.CLINICIAN, service=service)
         for user, org, service in zip(staff, organisations, services, strict=False)
     )
     members = StaffMember.objects.bulk_create(
-        StaffMember(login=user, name=f"{user.first_name} {user.last_name}", email=user.email) for user in staff
+        StaffMember(pid=user.nin, name=f"{user.first_name} {user.last_name}", email=user.email) for user in staff
     )
     Employment.objects.bulk_create(
         Employment(staff=member, organisation=org, role=StaffRole.CLINICIAN, service=service)
@@ -160,6 +161,12 @@ def _seed_citizens(count: int, services: list[Service], rng: random.Random, prog
             HealthContact.objects.bulk_create(contacts)
         progress("Innbyggere", len(made), count)
     return made
+
+
+def _clinician_nin(index: int) -> str:
+    """The identity number HelseID vouches for the index-th scale clinician: a serial the citizens'
+    numbers (serial 40 and up, `_synthetic_nins`) never use."""
+    return nin_generate(FIRST_BIRTH_DATE + datetime.timedelta(days=index), female=index % 2 == 0, serial=30)
 
 
 def _synthetic_nins(existing: set):

@@ -20,6 +20,5 @@ class EmploymentInline(admin.TabularInline):
 class StaffMemberAdmin(NeverDeleted, admin.ModelAdmin):
     list_display = ("name", "email", "pid", "hpr_number")
     search_fields = ("name", "email", "pid", "hpr_number")
-    fields = ("name", "email", "pid", "hpr_number", "login")
-    raw_id_fields = ("login",)  # the logins may be many; they live in the portal's store
+    fields = ("name", "email", "pid", "hpr_number")
     inlines = [EmploymentInline]

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import StaffRole, StaffRoleHolder
-from helsenorge.routers import key_across_stores, one_across_stores
+from helsenorge.routers import key_across_stores
 from national.nin import nin_parse
 
 
@@ -32,8 +32,9 @@ class StaffMember(models.Model):
     """Someone who works in this record system, known by the identity HelseID vouches for.
 
     The EPJ's own staff register, in its own store: names, HPR numbers and roles come from here,
-    never from the portal's tables. `login` is the web process's login for them while both
-    systems' pages share one web process (docs/architecture.md, staff identity step b).
+    never from the portal's tables. It knows who is signed in by that identity alone (`pid`, the
+    identity number HelseID vouched for), in its own web process and wherever else it is asked
+    (epj/staff.py); it holds no other system's keys.
     It is also the actor the national access-log service records: `nin`, `get_username()` and
     `str()` are what that service asks of an actor.
     """
@@ -44,7 +45,6 @@ class StaffMember(models.Model):
     hpr_number = models.CharField(_("HPR-nummer"), max_length=9, blank=True, validators=[validate_hpr_number])
     name = models.CharField(_("navn"), max_length=200, blank=True)
     email = models.EmailField(_("e-post"), blank=True)
-    login = one_across_stores(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("pålogging"))
 
     class Meta:
         verbose_name = _("ansatt (EPJ)")

@@ -1,12 +1,11 @@
 """Who works in the EPJ: its own staff register (`StaffMember`, `Employment`), in its own store.
 
-Who is signed in reaches the EPJ's code as `user`, one of two kinds:
-
-- in the EPJ's own web process (epj/site/), the staff record itself: HelseID vouched for an
-  identity number and the login found the `StaffMember` with that `pid`;
-- where the portal's process serves the EPJ's pages too (HN_EPJ_IN_PORTAL, the test suite), the
-  portal's login (`settings.AUTH_USER_MODEL`), which the EPJ knows only by its id
-  (`StaffMember.login`), through Django's abstract user, never through the portal's app.
+Who is signed in reaches the EPJ's code as `user`, and the EPJ knows them by one thing only: the
+identity number HelseID vouched for, its staff record's `pid`. In the EPJ's own web process
+(epj/site/) `user` is that staff record itself; where the portal's process serves the EPJ's pages
+too (HN_EPJ_IN_PORTAL, the test suite) it is the portal's login (`settings.AUTH_USER_MODEL`, after
+the portal's HelseID login), whose `nin` is that number. The EPJ names that login only through
+Django's abstract user, never through the portal's app, and keeps no key of it.
 
 Everything else about staff (names, HPR numbers, roles per organisation) comes from the EPJ's own
 tables. The access function for employments is `employment_for`: every EPJ page and service that
@@ -35,14 +34,20 @@ def _signed_in(user: Login | None) -> bool:
     return user is not None and user.is_authenticated
 
 
+def _identity(user: Login | None) -> str:
+    """The identity number a signed-in login was vouched for, or "" (anyone else)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    return str(getattr(user, "nin", "") or "")
+
+
 def _staff_q(user: Login | None, via: str = "") -> Q:
     """The filter for the signed-in user's staff record, on `StaffMember` or (with `via`, such as
     "staff__") on a model that names it; it matches nothing for anyone else."""
-    if user is None or not user.is_authenticated:
-        return Q(pk__in=[])
     if isinstance(user, StaffMember):
         return Q(**{f"{via}pk": user.pk})
-    return Q(**{f"{via}login_id": user.pk})
+    pid = _identity(user)
+    return Q(**{f"{via}pid": pid}) if pid else Q(pk__in=[])
 
 
 def staff_id(user: Login | None) -> int | None:
@@ -50,7 +55,7 @@ def staff_id(user: Login | None) -> int | None:
     assignee, sender, recorder), or None."""
     if isinstance(user, StaffMember):
         return user.pk
-    if not _signed_in(user):
+    if not _identity(user):
         return None
     return StaffMember.objects.filter(_staff_q(user)).values_list("pk", flat=True).first()
 
@@ -111,7 +116,6 @@ def colleagues(*, organisation: Organisation) -> QuerySet[Employment]:
 @transaction.atomic(using=EPJ_DB)
 def staff_employ(
     *,
-    login: AbstractBaseUser,
     pid: str,
     name: str,
     email: str,
@@ -121,10 +125,13 @@ def staff_employ(
     hpr_number: str = "",
 ) -> Employment:
     """Put someone on the clinic's staff list (or change their role there): the EPJ's own
-    register of who works in it. The demo, the scale data and the tests call this; a real
-    clinic's administrator does it in the record system's own user administration."""
+    register of who works in it, by the identity number HelseID vouches for. The demo, the scale
+    data and the tests call this; a real clinic's administrator does it in the record system's
+    own user administration."""
+    if not pid:
+        raise ValueError("a staff member needs the identity number HelseID vouches for")
     staff, _created = StaffMember.objects.update_or_create(
-        login_id=login.pk, defaults={"pid": pid, "name": name, "email": email, "hpr_number": hpr_number}
+        pid=pid, defaults={"name": name, "email": email, "hpr_number": hpr_number}
     )
     employment, _created = Employment.objects.update_or_create(
         staff=staff, organisation=organisation, defaults={"role": role, "service": service}

@@ -604,6 +604,17 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": HN_NOTICE_SWEEP_SECONDS * 2},
     },
     "submission-keys-prune": {"task": "submissions.prune", "schedule": 3600.0, "options": {"expires": 1800}},
+    # Each system deletes its own expired sessions (the portal's, and the EPJ's own web process's).
+    "sessions-clear-portal": {
+        "task": "accounts.sessions_clear",
+        "schedule": 3600.0,
+        "options": {"expires": 1800, "queue": "portal.async"},
+    },
+    "sessions-clear-epj": {
+        "task": "epj.sessions_clear",
+        "schedule": 3600.0,
+        "options": {"expires": 1800, "queue": "epj.async"},
+    },
     # Each side purges its own store's settled relay records.
     **{
         f"relay-retention-{side}": {

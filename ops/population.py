@@ -9,6 +9,7 @@ people up only in the national register, so every person created that way is reg
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from accounts.models import Person
 from clinics.models import HealthContact, StaffMembership
@@ -51,12 +52,35 @@ def seed_epj_staff() -> int:
     """The EPJ's own staff register (`epj.staff`), copied from the portal's staff memberships:
     each member of a clinic's staff is employed in its EPJ in the same role, under the identity
     HelseID vouches for. A real clinic's administrator keeps this list in the record system; here
-    the operator copies it (idempotent; `epj reset --seed` runs it too). Returns the number of
+    the operator copies it (idempotent; `epj reset --seed` runs it too). A member without an
+    identity number is left out: HelseID could never vouch for them. Returns the number of
     employments."""
-    memberships = list(StaffMembership.objects.select_related("user").prefetch_related("organisation", "service"))
+    memberships = list(
+        StaffMembership.objects.select_related("user").exclude(user__nin="").prefetch_related("organisation", "service")
+    )
     for membership in memberships:
         epj_employ_member(membership)
     return len(memberships)
+
+
+def prune_epj_staff() -> tuple[int, int]:
+    """End the EPJ's employments the portal's staff list no longer has (someone who left a clinic,
+    or changed places), so `seed_epj_staff` keeps the register in step both ways. The staff record
+    stays (the EPJ's rows name it); an employment a clinician's timebook still names is kept until
+    the clinic gives that timebook to someone else. Returns (ended, kept)."""
+    listed = set(StaffMembership.objects.exclude(user__nin="").values_list("user__nin", "organisation_id"))
+    ended = kept = 0
+    for employment in Employment.objects.select_related("staff").order_by("pk"):
+        if (employment.staff.pid, employment.organisation_id) in listed:
+            continue
+        try:
+            with transaction.atomic(using=EPJ_DB):
+                employment.delete()
+        except ProtectedError:
+            kept += 1
+        else:
+            ended += 1
+    return ended, kept
 
 
 def epj_employ_member(membership: StaffMembership) -> Employment:
@@ -64,7 +88,6 @@ def epj_employ_member(membership: StaffMembership) -> Employment:
     under the identity HelseID vouches for (`seed_epj_staff`, the test factories)."""
     user = membership.user
     return staff_employ(
-        login=user,
         pid=user.nin,
         name=user.get_full_name(),
         email=user.email,

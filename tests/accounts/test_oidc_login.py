@@ -8,6 +8,7 @@ import requests
 from accounts.models import User
 from accounts.nin import nin_generate
 from clinics.models import StaffRole
+from epj.models import StaffMember
 from tests import factories as f
 from tests.oidc import browser_login, logged_in_user_id, stand_in, start_login
 
@@ -96,8 +97,10 @@ def test_a_clinician_logs_in_through_helseid_by_hpr_number(base, cast):
     membership = cast.kari.staff_memberships.get()
     membership.hpr_number = "1234567"
     membership.save()
+    old = cast.kari.nin
     cast.kari.nin = nin_generate(datetime.date(1975, 1, 2), female=True, serial=9)
     cast.kari.save()
+    StaffMember.objects.filter(pid=old).update(pid=cast.kari.nin)  # the same person in the EPJ's register
     session, response = browser_login(base, "helseid", pid=cast.kari.nin)
     assert response.status_code == 302
     assert logged_in_user_id(session, base) == str(cast.kari)

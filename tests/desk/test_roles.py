@@ -211,7 +211,7 @@ def test_reception_answers_ekontakt(client, desk):
     case = case_of(CaseKind.EKONTAKT)
     response = login_as(client, cast.reception).post(reverse("desk:case", args=[case.pk]), {"text": "Ring oss."})
     assert response.status_code == 302
-    assert DeskMessage.objects.filter(case=case, sent_by__login=cast.reception).count() == 1
+    assert DeskMessage.objects.filter(case=case, sent_by__pid=cast.reception.nin).count() == 1
 
 
 @pytest.mark.parametrize(

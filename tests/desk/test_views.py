@@ -91,7 +91,9 @@ def test_claim(client, clinic_data, sent, who):
     def ok(response):
         case.refresh_from_db()
         assert (
-            response.status_code == 302 and case.assignee.login == clinic_data.kari and case.state == Case.State.CLAIMED
+            response.status_code == 302
+            and case.assignee.pid == clinic_data.kari.nin
+            and case.state == Case.State.CLAIMED
         )
 
     check(response, who, before, ok)
@@ -107,7 +109,7 @@ def test_assign(client, clinic_data, sent, who):
 
     def ok(response):
         case.refresh_from_db()
-        assert response.status_code == 302 and case.assignee.login == clinic_data.reception
+        assert response.status_code == 302 and case.assignee.pid == clinic_data.reception.nin
 
     check(response, who, before, ok)
 

@@ -25,19 +25,16 @@ from epj.timebooks.models import Timebook
 from helsenorge.routers import EPJ_DB
 from tests.conftest import TOTP_SECRET, login_as
 from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
+from tests.timebooks.helpers import make_timebooks
 
 
 def _register() -> set[tuple]:
-    return {
-        (e.staff.login_id, e.staff.pid, e.organisation_id, e.role, e.service_id)
-        for e in Employment.objects.select_related("staff")
-    }
+    return {(e.staff.pid, e.organisation_id, e.role, e.service_id) for e in Employment.objects.select_related("staff")}
 
 
 def _memberships() -> set[tuple]:
     return {
-        (m.user_id, m.user.nin, m.organisation_id, m.role, m.service_id)
-        for m in StaffMembership.objects.select_related("user")
+        (m.user.nin, m.organisation_id, m.role, m.service_id) for m in StaffMembership.objects.select_related("user")
     }
 
 
@@ -62,6 +59,24 @@ def test_the_epj_answers_its_staff_from_its_own_register_which_operators_fill(ca
     call_command("epj", "staff", stdout=StringIO())
     assert _register() == _memberships() and Employment.objects.count() == StaffMembership.objects.count()
     assert employment_of(user=cast.kari, organisation_id=cast.gp_org.pk).role == StaffRole.RECEPTION
+
+
+@pytest.mark.django_db
+def test_staff_who_leave_a_clinic_in_the_portals_list_leave_it_in_the_epj_with_prune(cast, client):
+    make_timebooks(cast)  # Kari's timebook names her employment
+    StaffMembership.objects.filter(user__in=[cast.reception, cast.kari]).delete()
+    out = StringIO()
+    call_command("epj", "staff", stdout=out)  # without --prune: nothing ends
+    assert employment_of(user=cast.reception, organisation_id=cast.gp_org.pk) is not None
+    call_command("epj", "staff", "--prune", stdout=out)
+    assert "Ended 1 employments" in out.getvalue() and "Kept 1: a clinician's timebook" in out.getvalue()
+    assert employment_of(user=cast.reception, organisation_id=cast.gp_org.pk) is None
+    assert StaffMember.objects.filter(pid=cast.reception.nin).exists()  # the EPJ's rows may name her
+    assert employment_of(user=cast.kari, organisation_id=cast.gp_org.pk) is not None  # until the timebook moves
+    login_as(client, cast.reception)
+    assert client.get(reverse("desk:cases", args=[cast.gp_org.pk])).status_code == 404
+    # Everyone the portal still lists is untouched.
+    assert _register() - {(cast.kari.nin, cast.gp_org.pk, StaffRole.CLINICIAN, cast.gp_service.pk)} == _memberships()
 
 
 BEFORE = [("epj", "0001_initial"), ("epj_timebooks", "0001_initial"), ("epj_desk", "0001_initial")]
@@ -105,14 +120,15 @@ def test_an_older_installation_gets_its_staff_register_from_the_portals_membersh
         employment = Employment.objects.select_related("staff").get()
         assert (employment.pk, employment.role, employment.service_id) == (57, StaffRole.CLINICIAN, service.pk)
         staff = employment.staff
-        assert (staff.login_id, staff.pid, staff.hpr_number, staff.name) == (user.pk, user.nin, "1234567", "Kari Lege")
+        assert (staff.pid, staff.hpr_number, staff.name) == (user.nin, "1234567", "Kari Lege")
         assert Timebook.objects.get().clinician == employment  # the same person, now by a real key
         # The desk's rows name staff records now: the same people.
         notices = AbsenceNotice.objects.select_related("created_by").order_by("pk")
-        assert [n.created_by.login_id for n in notices] == [user.pk, stranger.pk, user.pk]
-        assert notices[0].created_by == staff and notices[1].created_by.name == ""
+        # (The logins' ids they were found by are gone with epj 0004: the EPJ keeps no portal keys.)
+        assert [n.created_by for n in notices[::2]] == [staff, staff] and notices[1].created_by != staff
+        assert (notices[1].created_by.pid, notices[1].created_by.name) == ("", "")
         # New employments follow the copied ones.
-        other = StaffMember.objects.create(login=UserFactory(), name="Ny")
+        other = StaffMember.objects.create(pid=UserFactory().nin, name="Ny")
         assert Employment.objects.create(staff=other, organisation=org, role=StaffRole.RECEPTION).pk > 57
     finally:
         MigrationExecutor(epj).migrate(MigrationExecutor(epj).loader.graph.leaf_nodes())
@@ -140,7 +156,6 @@ def _employment_form(staff: StaffMember, **employment) -> dict:
         "email": staff.email,
         "pid": staff.pid,
         "hpr_number": staff.hpr_number,
-        "login": staff.login_id,
         "employments-TOTAL_FORMS": "1",
         "employments-INITIAL_FORMS": "0",
         "employments-MIN_NUM_FORMS": "0",
@@ -152,7 +167,7 @@ def _employment_form(staff: StaffMember, **employment) -> dict:
 @pytest.mark.django_db
 def test_operators_keep_the_register_in_the_admin_and_bad_entries_are_refused(client, cast):
     operator = login_as(client, UserFactory(is_staff=True, is_superuser=True, totp_secret=TOTP_SECRET))
-    staff = StaffMember.objects.get(login=cast.ola)  # a clinician elsewhere
+    staff = StaffMember.objects.get(pid=cast.ola.nin)  # a clinician elsewhere
     change = reverse("admin:epj_staffmember_change", args=[staff.pk])
     before = set(Employment.objects.values_list("pk", "staff_id", "organisation_id", "role", "service_id"))
 

@@ -25,11 +25,11 @@ def test_seed_scale_writes_citizens_clinics_threads_messages_and_desk_cases():
     # The clinicians are on their EPJ's own staff register too, in the same role and organisation.
     assert set(
         Employment.objects.filter(staff__email__endswith="@scale.local").values_list(
-            "staff__login_id", "organisation_id", "role"
+            "staff__pid", "organisation_id", "role"
         )
     ) == set(
         StaffMembership.objects.filter(user__email__endswith="@scale.local").values_list(
-            "user_id", "organisation_id", "role"
+            "user__nin", "organisation_id", "role"
         )
     )
     assert HealthContact.objects.filter(person__address_code__startswith="SKALA-").count() == 1200

@@ -58,4 +58,4 @@ def test_a_staff_login_is_deactivated_not_deleted(client, cast):
     user.is_active = False
     user.save(update_fields=["is_active"])
     notice.refresh_from_db()
-    assert notice.created_by.login_id == user.pk
+    assert notice.created_by.pid == user.nin

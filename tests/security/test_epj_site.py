@@ -10,38 +10,27 @@ its URL names a place nothing answers), so every page and action below ran witho
 database; the tests also read its log for any trace of an attempt.
 """
 
+import datetime
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
+from accounts.tasks import sessions_clear as portal_sessions_clear
 from epj.desk.models import Case, DeskMessage
 from epj.models import Employment, StaffMember, StaffSession
+from epj.tasks import sessions_clear as epj_sessions_clear
 from national.models.accesslog import AccessLogEntry
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
-from tests.epj_site import epj_web_process
+from tests.epj_site import epj, epj_web  # noqa: F401 (fixtures)
 from tests.oidc import pick
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def epj_web(django_db_setup, live_server):
-    with epj_web_process(issuer=live_server.url + "/testid", portal=live_server.url) as web:
-        yield web
-    # Nothing in the whole module's log may show the process reaching for the portal's store.
-    text = web.log_text()
-    assert "Traceback" not in text and "ImproperlyConfigured" not in text, text[-5000:]
-
-
-@pytest.fixture
-def epj(settings, epj_web):
-    """The stand-in registers the EPJ's redirect URI at the EPJ's origin (testidp/clients.py)."""
-    settings.HN_EPJ_ORIGIN = epj_web.origin
-    return epj_web.origin
 
 
 def _csrf(page: requests.Response) -> str:
@@ -82,8 +71,9 @@ def test_a_clinician_logs_in_to_the_epj_through_its_own_helseid_client_and_answe
     response = session.get(epj + f"/klinikk/{clinic_data.gp_org.pk}/saker/", allow_redirects=False)
     assert response.status_code == 302 and response.headers["Location"].startswith("/epj/logg-inn/?next=")
     page = session.get(epj + "/epj/logg-inn/")
-    # The button's answer leads to HelseID on another origin: the page's CSP allows that one form target.
-    assert f"form-action 'self' {live_server.url}" in page.headers["Content-Security-Policy"]
+    # The login button's answer (and every page's logout button's) leads to HelseID on another
+    # origin: the CSP allows that one form target beside the EPJ's own.
+    assert f"form-action 'self' {live_server.url};" in page.headers["Content-Security-Policy"]
 
     authorize = start(session, epj, f"/klinikk/{clinic_data.gp_org.pk}/saker/")
     query = parse_qs(urlsplit(authorize).query)
@@ -104,6 +94,7 @@ def test_a_clinician_logs_in_to_the_epj_through_its_own_helseid_client_and_answe
 
     cases = session.get(epj + f"/klinikk/{clinic_data.gp_org.pk}/saker/")
     assert cases.status_code == 200 and "Vondt i halsen" in cases.text
+    assert f"form-action 'self' {live_server.url};" in cases.headers["Content-Security-Policy"]
     assert kari.name in cases.text and "Bakkehuset legekontor" in cases.text
     # Her link to the portal's own clinic page (tools she sends) goes to the portal's origin.
     assert f'href="{live_server.url}/verktoy/klinikk/{clinic_data.gp_org.pk}/sendt/"' in cases.text
@@ -192,3 +183,15 @@ def test_the_portals_process_sends_the_epjs_pages_to_the_epjs_own(client, settin
     assert response.status_code == 302 and response["Location"] == "https://epj.example" + path
     assert client.get("/helse/").status_code == 200
     assert client.get("/konto/login/").status_code == 200
+
+
+def test_each_system_deletes_its_own_expired_sessions(db):
+    past, future = timezone.now() - datetime.timedelta(minutes=1), timezone.now() + datetime.timedelta(hours=1)
+    for model in (StaffSession, Session):
+        model.objects.create(session_key=f"old{model.__name__}", session_data="", expire_date=past)
+        model.objects.create(session_key=f"new{model.__name__}", session_data="", expire_date=future)
+    epj_sessions_clear()
+    assert set(StaffSession.objects.values_list("session_key", flat=True)) == {"newStaffSession"}
+    assert Session.objects.count() == 2  # the portal's are the portal's task's
+    portal_sessions_clear()
+    assert set(Session.objects.values_list("session_key", flat=True)) == {"newSession"}

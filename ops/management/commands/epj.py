@@ -1,7 +1,8 @@
 """`manage.py epj status`, `epj staff` and `epj reset`: the simulated EPJ as a system of its own.
 
 `status` prints what the EPJ's store holds. `staff` brings the EPJ's staff register up to date
-with the portal's staff memberships (who works where, in which role; idempotent). `reset` empties it (epj/maintenance.py) while the
+with the portal's staff memberships (who works where, in which role; idempotent; `--prune` also
+ends the employments the portal no longer lists). `reset` empties it (epj/maintenance.py) while the
 portal keeps running; `--seed` then fills it as `seed_demo` does for the EPJ (its patient
 staff register from the portal's staff memberships, its patient registers from the health contacts, the desk's demo medications, timebooks and record notes).
 Stopping and starting the EPJ is stopping and starting its worker (`worker-epj` in the Procfile
@@ -14,7 +15,7 @@ from epj.desk.demo import seed_desk_demo
 from epj.maintenance import epj_contents, epj_reset
 from epj.records.demo import seed_records
 from epj.timebooks.demo import seed_timebooks
-from ops.population import seed_epj_patients, seed_epj_staff
+from ops.population import prune_epj_staff, seed_epj_patients, seed_epj_staff
 
 # The EPJ's part of seed_demo, in seed_demo's order (ops/management/commands/seed_demo.py).
 EPJ_SEEDERS = (seed_epj_staff, seed_epj_patients, seed_desk_demo, seed_timebooks, seed_records)
@@ -26,7 +27,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("status", help="rows in each of the EPJ's tables and EPJ-owned relay records")
-        sub.add_parser("staff", help="employ the portal's clinic staff in the EPJ in the same roles (idempotent)")
+        staff = sub.add_parser(
+            "staff", help="employ the portal's clinic staff in the EPJ in the same roles (idempotent)"
+        )
+        staff.add_argument(
+            "--prune", action="store_true", help="also end the employments the portal's staff list no longer has"
+        )
         reset = sub.add_parser("reset", help="empty the EPJ's store (its tables and its relay records)")
         reset.add_argument("--yes", action="store_true", help="really empty it (without: show what would go)")
         reset.add_argument("--seed", action="store_true", help="then seed the EPJ's demo data again")
@@ -37,6 +43,16 @@ class Command(BaseCommand):
             return
         if action == "staff":
             self.stdout.write(f"The EPJ's staff register holds {seed_epj_staff()} employments from the portal's staff.")
+            if options["prune"]:
+                ended, kept = prune_epj_staff()
+                self.stdout.write(f"Ended {ended} employments the portal's staff list no longer has.")
+                if kept:
+                    self.stdout.write(
+                        self.style.WARNING(
+                            f"Kept {kept}: a clinician's timebook still names them; give those timebooks "
+                            "to someone else first."
+                        )
+                    )
             return
         if not options["yes"]:
             self._table(epj_contents())
