@@ -46,11 +46,10 @@ urlpatterns = [
     path("varsler/<id:event_id>/", notification_views.notice_open, name="notice_open"),
     path("verktoy/", include("tools.urls")),
     path("meldinger/", include("messaging.dialogs.urls")),
-    path("klinikk/", include("epj.desk.urls")),
     path("journal/", include("journal.urls")),
-    path("klinikk/journal/", include("epj.records.urls")),
     path("timer/", include("appointments.urls")),
-    path("epj/timeboker/", include("epj.timebooks.urls")),
+    # The EPJ's pages (its own process serves them; this one too only with HN_EPJ_IN_PORTAL).
+    path("", include("epj.site.pages")),
     # Before the admin's own patterns; admin_view gives it the admin's login (allauth, with TOTP).
     path("drift/nodtilgang/", admin.site.admin_view(break_glass), name="break_glass"),
     path("drift/", admin.site.urls),

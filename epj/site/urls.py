@@ -21,7 +21,5 @@ urlpatterns = [
     path("epj/logg-inn/helseid/tilbake/", views.login_callback, name="epj_login_callback"),
     path("epj/logg-ut/", views.logout, name="epj_logout"),
     path("epj/logget-ut/", views.logged_out, name="epj_logged_out"),
-    path("klinikk/", include("epj.desk.urls")),
-    path("klinikk/journal/", include("epj.records.urls")),
-    path("epj/timeboker/", include("epj.timebooks.urls")),
+    path("", include("epj.site.pages")),
 ]

@@ -140,12 +140,22 @@ EPJ_NAMESPACES = {"desk", "records", "epj_timebooks"}
 def test_the_epj_path_prefixes_name_the_epj_pages_and_only_them():
     """The portal's frame tells the EPJ's pages by their path (settings.HN_EPJ_PATH_PREFIXES)."""
     prefixes = settings.HN_EPJ_PATH_PREFIXES
-    for pattern in get_resolver().url_patterns:
-        path = f"/{pattern.pattern}"
-        if getattr(pattern, "namespace", None) in EPJ_NAMESPACES:
-            assert path.startswith(prefixes), path
-        else:
-            assert not path.startswith(prefixes), f"{path} is the portal's but looks like the EPJ's"
+    seen = set()
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            path = f"{prefix}{pattern.pattern}"
+            namespace = getattr(pattern, "namespace", None)
+            if namespace in EPJ_NAMESPACES:
+                seen.add(namespace)
+                assert path.startswith(prefixes), path
+            elif hasattr(pattern, "url_patterns") and not str(pattern.pattern):
+                walk(pattern.url_patterns, path)  # a list of pages mounted at the root
+            else:
+                assert not path.startswith(prefixes), f"{path} is the portal's but looks like the EPJ's"
+
+    walk(get_resolver().url_patterns, "/")
+    assert seen == EPJ_NAMESPACES
     assert reverse("desk:home").startswith(prefixes)
 
 
