@@ -85,8 +85,8 @@ run: seed
 	-@$(BIN)/honcho -f Procfile start -p $(PORT) $(PROCESSES)
 
 epj: migrate
-	@echo "Starting the EPJ's worker on its own. Ctrl-C stops it; the portal keeps running and its messages wait on the EPJ's queues."
-	-@$(BIN)/honcho -f Procfile start worker-epj
+	@echo "Starting the EPJ on its own: its worker and its web process (http://127.0.0.1:$(EPJ_PORT)/). Ctrl-C stops them; the portal keeps running and its messages wait on the EPJ's queues."
+	-@$(BIN)/honcho -f Procfile start worker-epj epj-web
 
 test: install-dev
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not serial" $(PYTEST_ARGS)
