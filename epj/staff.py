@@ -30,10 +30,6 @@ StaffUser = AbstractUser | StaffMember
 Login = AbstractBaseUser | AnonymousUser | StaffMember
 
 
-def _signed_in(user: Login | None) -> bool:
-    return user is not None and user.is_authenticated
-
-
 def _identity(user: Login | None) -> str:
     """The identity number a signed-in login was vouched for, or "" (anyone else)."""
     if user is None or not user.is_authenticated:
@@ -43,7 +39,8 @@ def _identity(user: Login | None) -> str:
 
 def _staff_q(user: Login | None, via: str = "") -> Q:
     """The filter for the signed-in user's staff record, on `StaffMember` or (with `via`, such as
-    "staff__") on a model that names it; it matches nothing for anyone else."""
+    "staff__") on a model that names it. For anyone else it matches nothing, and a query so
+    filtered runs no statement at all (Django sees the empty `pk__in` before asking the store)."""
     if isinstance(user, StaffMember):
         return Q(**{f"{via}pk": user.pk})
     pid = _identity(user)
@@ -55,8 +52,6 @@ def staff_id(user: Login | None) -> int | None:
     assignee, sender, recorder), or None."""
     if isinstance(user, StaffMember):
         return user.pk
-    if not _identity(user):
-        return None
     return StaffMember.objects.filter(_staff_q(user)).values_list("pk", flat=True).first()
 
 
@@ -67,14 +62,12 @@ def employments(*, user: Login | None) -> QuerySet[Employment]:
 
 def employment_of(*, user: Login | None, organisation_id: int) -> Employment | None:
     """The user's employment in the organisation, or None."""
-    if not _signed_in(user):
-        return None
     return employments(user=user).filter(organisation_id=organisation_id).prefetch_related("organisation").first()
 
 
 def employed(*, user: Login | None, organisation_id: int) -> bool:
     """Whether the user works in the organisation (`employment_of` without reading the row)."""
-    return _signed_in(user) and employments(user=user).filter(organisation_id=organisation_id).exists()
+    return employments(user=user).filter(organisation_id=organisation_id).exists()
 
 
 def employment_for(*, user: Login, organisation_id: int, roles: Collection[str] | None = None) -> Employment:
@@ -87,16 +80,12 @@ def employment_for(*, user: Login, organisation_id: int, roles: Collection[str] 
 
 def employments_listed(*, user: Login | None) -> list[Employment]:
     """The user's employments with their organisations, for the EPJ's header (one read each store)."""
-    if not _signed_in(user):
-        return []
     return list(employments(user=user).prefetch_related("organisation").order_by("pk"))
 
 
 def organisation_ids_for_staff(*, user: Login) -> list[int]:
     """The ids of the organisations the user works in, as a list: the EPJ filters its own rows by
     them without joining the register."""
-    if not _signed_in(user):
-        return []
     return list(employments(user=user).values_list("organisation_id", flat=True).distinct())
 
 

@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "helsenorge.loadshed.LoadSheddingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Slides the idle expiry at most once a minute instead of saving the session on every page.
-    "accounts.middleware.SessionSlidingExpiryMiddleware",
+    "helsenorge.sessionexpiry.SessionSlidingExpiryMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -396,7 +396,7 @@ if HN_TEST_IDP:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "pages"
 SESSION_COOKIE_AGE = env_int("HN_SESSION_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = False  # accounts.middleware.SessionSlidingExpiryMiddleware slides it
+SESSION_SAVE_EVERY_REQUEST = False  # helsenorge.sessionexpiry.SessionSlidingExpiryMiddleware slides it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Synthetic national identity numbers (+40/+80 on the month) are test data only: accepted only
 # when asked for explicitly (the demo and the test suite do), never because debug is on.

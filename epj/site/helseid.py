@@ -156,12 +156,13 @@ def login_complete(request: HttpRequest) -> SignedIn:
 
 def logout_url(*, id_token: str, post_logout_redirect_uri: str) -> str | None:
     """HelseID's end-session URL for this login (RP-initiated logout), or None if it has none."""
+    if not id_token:
+        return None
     try:
-        client = _client()
-        endpoint = client.load_server_metadata().get("end_session_endpoint")
+        client = _client()  # its discovery document is read once, here
     except LoginRefused:
         return None
-    if not endpoint or not id_token:
+    if not client.server_metadata.get("end_session_endpoint"):
         return None
     return str(
         client.create_logout_url(id_token_hint=id_token, post_logout_redirect_uri=post_logout_redirect_uri)["url"]

@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.middleware import SessionSlidingExpiryMiddleware
+from helsenorge.sessionexpiry import SessionSlidingExpiryMiddleware
 from tests.accounts.test_session_expiry import AGE, PAGE, logged_in_client, sent_to_login, session_age
 
 pytestmark = pytest.mark.django_db
