@@ -136,7 +136,7 @@ def test_the_quote_follows_the_national_tariff(client, clinic_data):
     tariff_rate_set(code="2ae", copayment=Decimal("999.00"), valid_from=today + datetime.timedelta(days=30))
     login_as(client, cast.nora)
     body = client.get(compose_url(cast, Kind.EKONSULTASJON)).content.decode()
-    assert "185,00 kr" in body and 'value="185.00"' in body and "999" not in body
+    assert "185,00 kr" in body and 'value="185.00"' in body and "999,00" not in body and "999.00" not in body
     assert "egenandelstaket er 3278,00 kr" in body
 
 
