@@ -3,7 +3,9 @@
 - The id_token carries what the tester chose on the TestID page (the code's Assertion), with a
   pairwise `sub`, as ID-porten and HelseID do; not the library's user row.
 - Clients authenticate with `private_key_jwt` (RFC 7523): an RS256 assertion signed with the
-  client's registered key, for this token endpoint, used once. The library has no such method.
+  client's registered key, for this provider (its issuer, token endpoint or pushed-request
+  endpoint), used once, at the token endpoint and at `par/` (testidp.par). The library has no
+  such method.
 """
 
 import hashlib
@@ -20,6 +22,12 @@ from testidp.clients import client_public_key
 from testidp.models import Assertion
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _endpoint(issuer: str, name: str) -> str:
+    """The absolute URL of one of the stand-in's endpoints, under its issuer."""
+    root = reverse("oauth2_provider:oidc-connect-discovery-info").removesuffix("/.well-known/openid-configuration")
+    return issuer + reverse(f"oauth2_provider:{name}").removeprefix(root)
 
 
 def pairwise_sub(client_id: str, pid: str) -> str:
@@ -45,15 +53,14 @@ class TestIdValidator(OAuth2Validator):
         if key is None or (request.client_id and request.client_id != client_id):
             return False
         issuer = oauth2_settings.oidc_issuer(request)
-        token_endpoint = issuer + reverse("oauth2_provider:token").removeprefix(
-            reverse("oauth2_provider:oidc-connect-discovery-info").removesuffix("/.well-known/openid-configuration")
-        )
+        # The token endpoint, the pushed-request endpoint or the issuer (RFC 7523 3, RFC 9126 2).
+        audience = [issuer, *(_endpoint(issuer, name) for name in ("token", "pushed-authorization-request"))]
         try:
             claims = jwt.decode(
                 assertion,
                 key=key,
                 algorithms=["RS256"],
-                audience=[token_endpoint, issuer],
+                audience=audience,
                 options={"require": ["iss", "sub", "aud", "exp", "jti"]},
             )
         except jwt.PyJWTError:

@@ -6,9 +6,11 @@ login button, the TestID page, the callback (where the portal calls the token en
 """
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
+
+from testidp.par import pushed
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -34,6 +36,16 @@ def start_login(session: requests.Session, base: str, provider: str, next_url: s
     response = session.post(base + f"/konto/oidc/{provider}/login/", data=data, allow_redirects=False)
     assert response.status_code == 302, response.text[:500]
     return response
+
+
+def pushed_request(authorize_url: str) -> dict[str, str]:
+    """What the client pushed (RFC 9126) for the authorisation URL its login button led to: the
+    URL itself names only the client and the `request_uri` (the stand-in holds the rest)."""
+    query = parse_qs(urlsplit(authorize_url).query)
+    assert sorted(query) == ["client_id", "request_uri"], authorize_url
+    params = pushed(query["request_uri"][0], query["client_id"][0])
+    assert params is not None, f"nothing pushed under {authorize_url}"
+    return params
 
 
 def pick(session: requests.Session, authorize_url: str, **fields) -> requests.Response:

@@ -4,13 +4,15 @@ The stock client sends no nonce, skips the id_token signature when the token cam
 from the token endpoint and authenticates with a client secret. Here every login carries a
 fresh nonce (kept with allauth's state, which is single-use) and PKCE; the id_token is checked
 per OIDC Core 3.1.3.7 (RS256 signature against the issuer's JWKS, issuer, audience, expiry,
-nonce); the client authenticates with `private_key_jwt`; and each provider's own claims are
-required (`accounts.oidc.claims`).
+nonce); the client authenticates with `private_key_jwt`; the authorisation request is pushed to
+the provider (RFC 9126 PAR) whenever its discovery document names the endpoint; and each
+provider's own claims are required (`accounts.oidc.claims`).
 """
 
 import secrets
 import time
 import uuid
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 import requests
@@ -33,17 +35,20 @@ ID_TOKEN_ATTR = "hn_oidc_id_token"  # the verified id_token, for the end-session
 
 
 class PrivateKeyJwtClient(OAuth2Client):
-    """Authenticates to the token endpoint with a signed assertion instead of a shared secret."""
+    """Authenticates to the provider with a signed assertion instead of a shared secret, and pushes
+    its authorisation request (RFC 9126) when the provider offers that."""
 
     key_pem = ""
+    issuer = ""
+    par_endpoint = ""  # the discovery document's pushed_authorization_request_endpoint, if any
 
-    def get_access_token(self, code, pkce_code_verifier=None, extra_data=None):
+    def _client_assertion(self, audience: str) -> dict[str, str]:
         now = int(time.time())
         assertion = jwt.encode(
             {
                 "iss": self.consumer_key,
                 "sub": self.consumer_key,
-                "aud": self.access_token_url,
+                "aud": audience,
                 "iat": now,
                 "exp": now + 60,
                 "jti": str(uuid.uuid4()),
@@ -51,8 +56,32 @@ class PrivateKeyJwtClient(OAuth2Client):
             self.key_pem,
             algorithm="RS256",
         )
+        return {"client_assertion_type": CLIENT_ASSERTION_TYPE, "client_assertion": assertion}
+
+    def get_redirect_url(self, authorization_url, scope, extra_params) -> str:
+        url = super().get_redirect_url(authorization_url, scope, extra_params)
+        if not self.par_endpoint:
+            return url
+        # The request goes to the provider on the back channel; the browser carries only its
+        # reference, so nobody on the way can read or change it.
+        params = dict(parse_qsl(urlsplit(url).query))
+        try:
+            with get_adapter().get_requests_session() as session:
+                response = session.post(self.par_endpoint, data={**params, **self._client_assertion(self.issuer)})
+        except requests.RequestException as error:
+            raise LoginRefused(Reason.PROVIDER_UNAVAILABLE, f"pushed authorisation request: {error}") from error
+        try:
+            request_uri = response.json()["request_uri"] if response.status_code == 201 else None
+        except (ValueError, KeyError, TypeError):
+            request_uri = None
+        if not isinstance(request_uri, str) or not request_uri:
+            reason = Reason.PROVIDER_UNAVAILABLE if response.status_code >= 500 else Reason.FAILED
+            raise LoginRefused(reason, f"pushed authorisation request: {response.status_code} {response.text[:200]}")
+        return f"{authorization_url}?{urlencode({'client_id': self.consumer_key, 'request_uri': request_uri})}"
+
+    def get_access_token(self, code, pkce_code_verifier=None, extra_data=None):
         extra = dict(extra_data or {})
-        extra.update({"client_assertion_type": CLIENT_ASSERTION_TYPE, "client_assertion": assertion})
+        extra.update(self._client_assertion(self.access_token_url))
         # The base class would add client_secret; an empty secret is stripped before the request.
         return super().get_access_token(code, pkce_code_verifier=pkce_code_verifier, extra_data=extra)
 
@@ -69,6 +98,8 @@ class NationalOIDCAdapter(OpenIDConnectOAuth2Adapter):
                 client.key_pem = handle.read()
         except OSError as error:
             raise LoginRefused(Reason.PROVIDER_UNAVAILABLE, f"client key {config.key_file}: {error}") from error
+        client.issuer = self.openid_config["issuer"]
+        client.par_endpoint = self.openid_config.get("pushed_authorization_request_endpoint") or ""
         return client
 
     @property

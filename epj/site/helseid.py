@@ -4,6 +4,7 @@ Authlib (a maintained OAuth/OIDC library) does the protocol: PKCE (S256), `state
 kept in the EPJ's session, `private_key_jwt` client authentication at the token endpoint (RFC
 7523, signed with the EPJ's own key), and the id_token checked per OIDC Core 3.1.3.7 (RS256
 signature against the provider's JWKS, issuer, audience, expiry, nonce). This module adds what
+Authlib lacks, pushing the authorisation request (RFC 9126 PAR) when HelseID offers it, and what
 HelseID's rules say (docs/identity.md): security level 4 and an identity number, and it finds the
 staff member in the EPJ's own register by that number. The portal's client (accounts/oidc/) is
 a separate registration; the EPJ imports nothing of it.
@@ -11,13 +12,15 @@ a separate registration; the EPJ imports nothing of it.
 
 import enum
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
 
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
+from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
@@ -116,8 +119,37 @@ def _client() -> DjangoOAuth2App:
 
 def login_redirect(request: HttpRequest, redirect_uri: str) -> HttpResponse:
     """The redirect to HelseID's authorisation endpoint; state, nonce and PKCE verifier stay in
-    the session until the callback."""
-    return _client().authorize_redirect(request, redirect_uri, ui_locales=translation.get_language() or "nb")
+    the session until the callback. When HelseID offers pushed authorisation requests (RFC 9126),
+    the request goes there on the back channel and the browser carries only its reference."""
+    client = _client()
+    authorization = client.create_authorization_url(redirect_uri, ui_locales=translation.get_language() or "nb")
+    par_endpoint = client.server_metadata.get("pushed_authorization_request_endpoint")
+    if par_endpoint:
+        authorization["url"] = _pushed(client, par_endpoint, authorization["url"])
+    client.save_authorize_data(request, redirect_uri=redirect_uri, **authorization)
+    return HttpResponseRedirect(authorization["url"])
+
+
+def _pushed(client: DjangoOAuth2App, par_endpoint: str, url: str) -> str:
+    """Push the authorisation request `url` carries; the URL that names it by its `request_uri`.
+    The client authenticates as at the token endpoint, with HelseID's issuer as the audience."""
+    authorization_endpoint, _, query = url.partition("?")
+    auth = PrivateKeyJWT(token_endpoint=client.server_metadata["issuer"])
+    try:
+        with OAuth2Session(client.client_id, client.client_secret) as session:
+            response = session.post(
+                par_endpoint, data=dict(parse_qsl(query)), auth=session.client_auth(auth), timeout=10
+            )
+    except requests.RequestException as error:
+        raise LoginRefused(Reason.PROVIDER_UNAVAILABLE, f"pushed authorisation request: {error}") from error
+    try:
+        request_uri = response.json()["request_uri"] if response.status_code == 201 else None
+    except (ValueError, KeyError, TypeError):
+        request_uri = None
+    if not isinstance(request_uri, str) or not request_uri:
+        reason = Reason.PROVIDER_UNAVAILABLE if response.status_code >= 500 else Reason.CANCELLED
+        raise LoginRefused(reason, f"pushed authorisation request: {response.status_code} {response.text[:200]}")
+    return f"{authorization_endpoint}?{urlencode({'client_id': client.client_id, 'request_uri': request_uri})}"
 
 
 def login_complete(request: HttpRequest) -> SignedIn:

@@ -10,7 +10,7 @@ from accounts.nin import nin_generate
 from clinics.models import StaffRole
 from epj.models import StaffMember
 from tests import factories as f
-from tests.oidc import browser_login, logged_in_user_id, stand_in, start_login
+from tests.oidc import browser_login, logged_in_user_id, pushed_request, stand_in, start_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,18 +30,21 @@ def test_discovery_and_jwks_are_served(base):
     assert "d" not in keys[0]  # the public half only
 
 
-def test_the_authorisation_request_carries_pkce_state_nonce_acr_and_locale(base):
-    response = start_login(requests.Session(), base, "idporten")
+@pytest.mark.parametrize("provider", ["idporten", "helseid"])
+def test_the_authorisation_request_is_pushed_with_pkce_state_nonce_acr_and_locale(base, provider):
+    response = start_login(requests.Session(), base, provider)
     location = response.headers["Location"]
-    for param in (
-        "code_challenge=",
-        "code_challenge_method=S256",
-        "state=",
-        "nonce=",
-        "acr_values=idporten-loa-substantial",
-        "ui_locales=",
-    ):
-        assert param in location, param
+    assert location.startswith(base + "/testid/authorize/?")
+    # The browser carries only the reference; the request went to the provider on the back channel.
+    params = pushed_request(location)
+    assert params["client_id"] == {"idporten": "portal-idporten", "helseid": "portal-helseid"}[provider]
+    assert params["redirect_uri"] == base + f"/konto/oidc/{provider}/login/callback/"
+    assert params["code_challenge"] and params["code_challenge_method"] == "S256"
+    assert params["state"] and params["nonce"] and params["ui_locales"] and "openid" in params["scope"].split()
+    if provider == "idporten":
+        assert params["acr_values"] == "idporten-loa-substantial"
+    else:
+        assert "helseid://scopes/identity/pid" in params["scope"].split()
 
 
 def test_a_citizen_in_the_register_logs_in_and_a_user_is_linked_to_her_person(base):

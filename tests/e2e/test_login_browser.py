@@ -8,6 +8,7 @@ import pytest
 
 from clinics.models import StaffRole
 from tests.e2e.conftest import axe_check, heading, login_helseid, login_idporten, main_text, screenshot, submit
+from tests.oidc import pushed_request
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +17,8 @@ def test_a_citizen_logs_in_through_id_porten_and_out_again(page, cast):
     page.goto("/konto/login/")
     submit(page, page.locator("#login-idporten"))
     assert "/testid/authorize/" in page.url
-    assert "acr_values=idporten-loa-substantial" in page.url and "code_challenge=" in page.url
+    pushed = pushed_request(page.url)  # the request itself went to the provider on the back channel
+    assert pushed["acr_values"] == "idporten-loa-substantial" and pushed["code_challenge"]
     axe_check(page)
     screenshot(page, "40-testid-idporten")
     page.locator("#id_pid").fill(cast.nora.person.nin)

@@ -28,6 +28,8 @@ class RogueProvider:
         self.claims: dict = {}
         self.sign_with_other_key = False
         self.token_requests: list[dict] = []
+        self.par_status: int | None = None  # set: the discovery document names a PAR endpoint answering this
+        self.par_requests: list[dict] = []
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -80,15 +82,16 @@ class RogueProvider:
 
             def do_GET(self):
                 if self.path.endswith("/.well-known/openid-configuration"):
-                    self._json(
-                        {
-                            "issuer": rogue.base,
-                            "authorization_endpoint": rogue.base + "/authorize",
-                            "token_endpoint": rogue.base + "/token",
-                            "jwks_uri": rogue.base + "/jwks",
-                            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-                        }
-                    )
+                    document = {
+                        "issuer": rogue.base,
+                        "authorization_endpoint": rogue.base + "/authorize",
+                        "token_endpoint": rogue.base + "/token",
+                        "jwks_uri": rogue.base + "/jwks",
+                        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+                    }
+                    if rogue.par_status is not None:
+                        document["pushed_authorization_request_endpoint"] = rogue.base + "/par"
+                    self._json(document)
                 elif self.path == "/jwks":
                     self._json(rogue._jwks())
                 else:
@@ -98,7 +101,12 @@ class RogueProvider:
                 length = int(self.headers.get("Content-Length", 0))
                 from urllib.parse import parse_qsl
 
-                rogue.token_requests.append(dict(parse_qsl(self.rfile.read(length).decode())))
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                if self.path == "/par":
+                    rogue.par_requests.append(form)
+                    self._json({"error": "server_error"}, rogue.par_status or 500)
+                    return
+                rogue.token_requests.append(form)
                 self._json(
                     {"access_token": "rogue", "token_type": "Bearer", "expires_in": 60, "id_token": rogue.id_token()}
                 )

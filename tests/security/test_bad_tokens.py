@@ -12,7 +12,7 @@ from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import Person, User
 from tests import factories as f
-from tests.oidc import browser_login, logged_in_user_id, stand_in, start_login
+from tests.oidc import browser_login, logged_in_user_id, pushed_request, stand_in, start_login
 from tests.security.rogue_idp import RogueProvider
 
 CALLBACK = "/konto/oidc/idporten/login/callback/"
@@ -151,7 +151,7 @@ def test_a_replayed_code_is_refused(settings, live_server):
     replay = attacker.get(used_callback, allow_redirects=False)
     assert replay.status_code == 403 and "Innloggingen ble avvist" in replay.text
     fresh = str(start_login(attacker, base, "idporten").headers["Location"])
-    state = parse_qs(urlparse(fresh).query)["state"][0]
+    state = pushed_request(fresh)["state"]
     replay = attacker.get(base + CALLBACK, params={"state": state, "code": code}, allow_redirects=False)
     assert replay.status_code == 403 and "Innloggingen ble avvist" in replay.text
     assert logged_in_user_id(attacker, base) is None

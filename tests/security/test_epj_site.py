@@ -12,7 +12,7 @@ database; the tests also read its log for any trace of an attempt.
 
 import datetime
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -26,7 +26,7 @@ from epj.tasks import sessions_clear as epj_sessions_clear
 from national.models.accesslog import AccessLogEntry
 from tests.dialogs.conftest import clinic_data, sent  # noqa: F401 (fixtures)
 from tests.epj_site import epj, epj_web  # noqa: F401 (fixtures)
-from tests.oidc import pick
+from tests.oidc import pick, pushed_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,11 +76,12 @@ def test_a_clinician_logs_in_to_the_epj_through_its_own_helseid_client_and_answe
     assert f"form-action 'self' {live_server.url};" in page.headers["Content-Security-Policy"]
 
     authorize = start(session, epj, f"/klinikk/{clinic_data.gp_org.pk}/saker/")
-    query = parse_qs(urlsplit(authorize).query)
     assert authorize.startswith(live_server.url + "/testid/authorize/")
-    assert query["client_id"] == ["epj-helseid"] and query["code_challenge_method"] == ["S256"]
-    assert query["redirect_uri"] == [epj + "/epj/logg-inn/helseid/tilbake/"]
-    assert query["nonce"] and query["state"] and "helseid://scopes/identity/pid" in query["scope"][0]
+    # Pushed to HelseID on the back channel (PAR); the browser carries only its reference.
+    query = pushed_request(authorize)
+    assert query["client_id"] == "epj-helseid" and query["code_challenge_method"] == "S256"
+    assert query["redirect_uri"] == epj + "/epj/logg-inn/helseid/tilbake/"
+    assert query["nonce"] and query["state"] and "helseid://scopes/identity/pid" in query["scope"]
     before = session.cookies.get("epj_sessionid")
 
     session, response = log_in(
