@@ -12,7 +12,7 @@ provider's own claims are required (`accounts.oidc.claims`).
 import secrets
 import time
 import uuid
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import requests
@@ -26,6 +26,7 @@ from django.utils import translation
 from accounts.oidc import claims as claim_rules
 from accounts.oidc.config import IDPORTEN, provider_configs
 from accounts.oidc.errors import LoginRefused, Reason
+from helsenorge.pushedauth import PushRefused, pushed_authorization_url
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Clock skew tolerated between us and the provider when checking exp/iat.
@@ -65,19 +66,16 @@ class PrivateKeyJwtClient(OAuth2Client):
         # The request goes to the provider on the back channel; the browser carries only its
         # reference, so nobody on the way can read or change it.
         params = dict(parse_qsl(urlsplit(url).query))
-        try:
-            with get_adapter().get_requests_session() as session:
-                response = session.post(self.par_endpoint, data={**params, **self._client_assertion(self.issuer)})
-        except requests.RequestException as error:
-            raise LoginRefused(Reason.PROVIDER_UNAVAILABLE, f"pushed authorisation request: {error}") from error
-        try:
-            request_uri = response.json()["request_uri"] if response.status_code == 201 else None
-        except (ValueError, KeyError, TypeError):
-            request_uri = None
-        if not isinstance(request_uri, str) or not request_uri:
-            reason = Reason.PROVIDER_UNAVAILABLE if response.status_code >= 500 else Reason.FAILED
-            raise LoginRefused(reason, f"pushed authorisation request: {response.status_code} {response.text[:200]}")
-        return f"{authorization_url}?{urlencode({'client_id': self.consumer_key, 'request_uri': request_uri})}"
+        with get_adapter().get_requests_session() as session:
+            try:
+                return pushed_authorization_url(
+                    lambda: session.post(self.par_endpoint, data={**params, **self._client_assertion(self.issuer)}),
+                    authorization_endpoint=authorization_url,
+                    client_id=self.consumer_key,
+                )
+            except PushRefused as refused:
+                reason = Reason.PROVIDER_UNAVAILABLE if refused.provider_down else Reason.FAILED
+                raise LoginRefused(reason, str(refused)) from refused
 
     def get_access_token(self, code, pkce_code_verifier=None, extra_data=None):
         extra = dict(extra_data or {})

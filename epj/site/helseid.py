@@ -12,7 +12,7 @@ a separate registration; the EPJ imports nothing of it.
 
 import enum
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
 
 from epj.models import StaffMember
+from helsenorge.pushedauth import PushRefused, pushed_authorization_url
 
 # HelseID's claims and scopes (docs/identity.md; the same names the portal's client uses).
 PID = "helseid://claims/identity/pid"
@@ -135,21 +136,18 @@ def _pushed(client: DjangoOAuth2App, par_endpoint: str, url: str) -> str:
     The client authenticates as at the token endpoint, with HelseID's issuer as the audience."""
     authorization_endpoint, _, query = url.partition("?")
     auth = PrivateKeyJWT(token_endpoint=client.server_metadata["issuer"])
-    try:
-        with OAuth2Session(client.client_id, client.client_secret) as session:
-            response = session.post(
-                par_endpoint, data=dict(parse_qsl(query)), auth=session.client_auth(auth), timeout=10
+    with OAuth2Session(client.client_id, client.client_secret) as session:
+        try:
+            return pushed_authorization_url(
+                lambda: session.post(
+                    par_endpoint, data=dict(parse_qsl(query)), auth=session.client_auth(auth), timeout=10
+                ),
+                authorization_endpoint=authorization_endpoint,
+                client_id=client.client_id,
             )
-    except requests.RequestException as error:
-        raise LoginRefused(Reason.PROVIDER_UNAVAILABLE, f"pushed authorisation request: {error}") from error
-    try:
-        request_uri = response.json()["request_uri"] if response.status_code == 201 else None
-    except (ValueError, KeyError, TypeError):
-        request_uri = None
-    if not isinstance(request_uri, str) or not request_uri:
-        reason = Reason.PROVIDER_UNAVAILABLE if response.status_code >= 500 else Reason.CANCELLED
-        raise LoginRefused(reason, f"pushed authorisation request: {response.status_code} {response.text[:200]}")
-    return f"{authorization_endpoint}?{urlencode({'client_id': client.client_id, 'request_uri': request_uri})}"
+        except PushRefused as refused:
+            reason = Reason.PROVIDER_UNAVAILABLE if refused.provider_down else Reason.CANCELLED
+            raise LoginRefused(reason, str(refused)) from refused
 
 
 def login_complete(request: HttpRequest) -> SignedIn:

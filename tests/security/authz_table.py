@@ -356,6 +356,7 @@ PORTAL = {
     "oauth2_provider:jwks-info": row("ok", operator_no_totp="mfa"),
     "oauth2_provider:authorize": row("400", operator_no_totp="mfa"),
     "oauth2_provider:token": row("405", operator_no_totp="mfa"),
+    "oauth2_provider:pushed-authorization-request": row("405", operator_no_totp="mfa"),
     "oauth2_provider:user-info": row("401", operator_no_totp="mfa"),
     "oauth2_provider:rp-initiated-logout": row("ok", anonymous="redirect", operator_no_totp="mfa"),
     "clinics:contact_list": row(
@@ -581,12 +582,13 @@ def expected(key: str, role: str) -> str:
 
 # POST-only endpoints: who may write. Everyone else must be refused (login, 404 or mfa) and change nothing.
 # Endpoints no browser posts to, so no CSRF token: the client proves itself with a signed assertion
-# (token) or a bearer token (userinfo). Only the local stand-in mounts them.
-CSRF_EXEMPT = {"oauth2_provider:token", "oauth2_provider:user-info"}
+# (token, pushed requests) or a bearer token (userinfo). Only the local stand-in mounts them.
+CSRF_EXEMPT = {"oauth2_provider:token", "oauth2_provider:pushed-authorization-request", "oauth2_provider:user-info"}
 
 POST_ALLOWED = {
     # Clients, not users, call the token endpoint (private_key_jwt decides; tests/security/test_bad_tokens.py).
     "oauth2_provider:token": set(ROLES),
+    "oauth2_provider:pushed-authorization-request": set(ROLES),
     "tools:tool_add": {"citizen_a", "citizen_b", "parent", "proxy"},
     "tools:review_assess": {"reviewer"},
     "tools:review_withdraw": {"reviewer"},
