@@ -40,9 +40,7 @@ def pushed_required(client_id: str) -> bool:
 
 
 def _error(status: int, error: str, description: str) -> JsonResponse:
-    response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse({"error": error, "error_description": description}, status=status)
 
 
 def _problem(params: dict[str, str], app: Application) -> str | None:
@@ -64,30 +62,30 @@ def _problem(params: dict[str, str], app: Application) -> str | None:
 
 
 @csrf_exempt  # a back-channel call, authenticated by the client's signed assertion
-@never_cache
+@never_cache  # no-store on every answer (RFC 9126 §2.2)
 @require_POST
 def pushed_authorization_request(request: HttpRequest) -> JsonResponse:
-    from testidp.validator import TestIdValidator
-
     ensure_clients(f"{request.scheme}://{request.get_host()}")  # a login's first call may be this one
-    body = request.body.decode("utf-8", "replace")
-    headers = get_oauthlib_core().extract_headers(request)
-    oauth_request = OAuthRequest(request.build_absolute_uri(), http_method="POST", body=body, headers=headers)
-    app = oauth_request.client if TestIdValidator().authenticate_client(oauth_request) else None
+    # The library's own client authentication (the configured validator: private_key_jwt), on an
+    # oauthlib request made as its token endpoint makes one; it names the client it authenticated.
+    core = get_oauthlib_core()
+    oauth_request = OAuthRequest(
+        request.build_absolute_uri(),
+        http_method="POST",
+        body=request.body.decode("utf-8", "replace"),
+        headers=core.extract_headers(request),
+    )
+    app = oauth_request.client if core.server.request_validator.authenticate_client(oauth_request) else None
     if app is None:
         return _error(401, "invalid_client", "client authentication failed")
-    params: dict[str, str] = {
-        key: str(value) for key, value in QueryDict(body).items() if not key.startswith("client_assertion")
-    }
+    params = {key: request.POST[key] for key in request.POST if not key.startswith("client_assertion")}
     problem = _problem(params, app)
     if problem:
         return _error(400, "invalid_request", problem)
     params["client_id"] = app.client_id
     request_uri = REQUEST_URI_PREFIX + secrets.token_urlsafe(32)
     cache.set(_KEY + request_uri, json.dumps(params), EXPIRES_SECONDS)
-    response = JsonResponse({"request_uri": request_uri, "expires_in": EXPIRES_SECONDS}, status=201)
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse({"request_uri": request_uri, "expires_in": EXPIRES_SECONDS}, status=201)
 
 
 def pushed(request_uri: str, client_id: str) -> dict[str, str] | None:
